@@ -1,0 +1,1 @@
+"""Map layers: a declarative registry and one folium renderer. Never imports streamlit."""

@@ -1,0 +1,57 @@
+"""Command line entry point: ``python -m renewal <command> ...``.
+
+Errors the user can fix (:class:`renewal.errors.InputError`) are printed in
+English on stderr with exit code 2 and change nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import pkgutil
+import sys
+
+import renewal.commands as commands_pkg
+from renewal.errors import InputError
+
+log = logging.getLogger("renewal")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m renewal",
+        description="Hedong urban-renewal GIS platform: command line tools.",
+    )
+    parser.add_argument(
+        "--workspace",
+        default=None,
+        help="workspace folder (default: $RENEWAL_WORKSPACE or ./workspace beside the app)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log more")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+    names = [m.name for m in pkgutil.iter_modules(commands_pkg.__path__)]
+    modules = [f"renewal.commands.{n}" for n in sorted(names)]
+    modules += list(commands_pkg.EXTERNAL_COMMAND_MODULES)
+    for modname in modules:
+        module = importlib.import_module(modname)
+        module.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(levelname)s %(message)s",
+    )
+    if args.workspace:
+        os.environ["RENEWAL_WORKSPACE"] = args.workspace
+    try:
+        return int(args.func(args) or 0)
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,24 @@
+"""Project-wide settings: paths and environment variables, typed and documented."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+#: The project folder (where ``app.py`` is).
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Environment variable that overrides the workspace folder.
+WORKSPACE_ENV = "RENEWAL_WORKSPACE"
+
+
+def workspace_dir() -> Path:
+    """The workspace folder for planners' edits and imported data.
+
+    ``$RENEWAL_WORKSPACE`` if set (the CLI's ``--workspace`` sets it), else
+    ``workspace/`` beside the app. Created on first use.
+    """
+    raw = os.environ.get(WORKSPACE_ENV)
+    path = Path(raw).expanduser() if raw else PROJECT_ROOT / "workspace"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
