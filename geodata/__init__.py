@@ -9,7 +9,7 @@ missing, not WGS84, lacks required fields or has invalid geometries.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import yaml
@@ -38,8 +38,11 @@ STATUS_LABELS = {
     "ongoing": "持续推进",
 }
 
-#: Allowed values of ``precision`` with their Chinese labels. Anything but
-#: ``surveyed`` and ``osm`` is drawn as approximate.
+#: Allowed values of ``precision`` with their Chinese labels. Features whose
+#: precision is in :data:`APPROXIMATE_PRECISIONS` are drawn as approximate
+#: (dashed outline, hollow marker, 位置示意 in the popup); ``derived`` real data
+#: (e.g. the district boundary converted from GCJ-02) is drawn solid with its
+#: caveat in the popup.
 PRECISION_LABELS = {
     "surveyed": "测绘",
     "osm": "OSM",
@@ -48,7 +51,7 @@ PRECISION_LABELS = {
     "approximate": "位置示意",
     "schematic": "示意范围",
 }
-APPROXIMATE_PRECISIONS = frozenset({"derived", "geocoded", "approximate", "schematic"})
+APPROXIMATE_PRECISIONS = frozenset({"geocoded", "approximate", "schematic"})
 
 
 class GeodataError(InputError):
@@ -141,7 +144,7 @@ def validate(gdf, m: LayerMeta):
     return gdf
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load_cached(name: str):
     import geopandas as gpd
 

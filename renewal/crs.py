@@ -11,7 +11,7 @@
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from pyproj import CRS, Transformer
@@ -29,7 +29,7 @@ _GCJ_EE = 0.00669342162296594323
 _X_PI = math.pi * 3000.0 / 180.0
 
 
-@lru_cache(maxsize=None)
+@cache
 def transformer(src: int | str, dst: int | str) -> Transformer:
     """A cached, always_xy transformer between two CRSs."""
     return Transformer.from_crs(src, dst, always_xy=True)

@@ -1,0 +1,169 @@
+"""The layer registry: what each map layer is, declared as data.
+
+A :class:`LayerSpec` says where a layer's features come from (a bundled
+geodata layer, optionally filtered), its Chinese title, its group in the
+layer control, its style, which fields its tooltip and popup show, whether it
+is visible by default and its drawing order. :mod:`layers.render` is the one
+renderer that turns a spec plus a GeoDataFrame into folium objects.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: Layer-control groups, in display order.
+GROUPS = ("一站", "一带", "一园", "多点", "基础")
+
+
+@dataclass(frozen=True)
+class Style:
+    """Leaflet path options for a layer. Approximate features get dashed/hollow variants."""
+
+    color: str = "#3366cc"
+    weight: float = 2.0
+    opacity: float = 0.9
+    fill_color: str | None = None  # None: same as ``color``
+    fill_opacity: float = 0.2
+    radius: float = 6.0  # for points (circle markers), in pixels
+    dash_array: str | None = None
+    color_field: str | None = None  # take the colour from this property (e.g. metro line colour)
+    color_by: str | None = None  # choose the colour from ``color_map`` by this property
+    color_map: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One map layer, declared."""
+
+    key: str
+    title_zh: str
+    group: str
+    source: str  # geodata manifest name
+    style: Style = field(default_factory=Style)
+    where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, allowed values); "a|b" cells match either
+    geom_types: tuple[str, ...] = ()  # e.g. ("Point",); empty: all
+    tooltip: tuple[str, ...] = ("name",)
+    popup: tuple[tuple[str, str], ...] = ()  # (field, Chinese label)
+    visible: bool = True
+    z: int = 0  # drawing order: higher on top
+    label: bool = False  # draw the name as a text label when labels are switched on
+    legend_zh: str = ""  # extra legend text
+
+    def fields(self) -> set[str]:
+        """Every data field this spec reads."""
+        out = set(self.tooltip) | {f for f, _ in self.popup} | {c for c, _ in self.where}
+        for f in (self.style.color_field, self.style.color_by):
+            if f:
+                out.add(f)
+        return out
+
+
+#: The popup every plan-derived feature shows.
+PLAN_POPUP: tuple[tuple[str, str], ...] = (
+    ("category", "类别"),
+    ("plan_clause", "规划条款"),
+    ("plan_text", "规划原文"),
+    ("status", "状态"),
+    ("precision", "定位精度"),
+    ("position_source", "定位依据"),
+)
+
+_POLY = ("Polygon", "MultiPolygon")
+_LINE = ("LineString", "MultiLineString")
+_POINT = ("Point", "MultiPoint")
+
+ZONE_COLORS = (("东南", "#d95f02"), ("东北", "#7570b3"), ("西南", "#1b9e77"), ("西北", "#e7298a"))
+
+_SPECS = (
+    # ---- 基础 (orientation, real data) ----
+    LayerSpec("neighbours", "相邻区", "基础", "neighbours",
+              Style(color="#9a9a9a", weight=1, fill_color="#ececec", fill_opacity=0.6),
+              tooltip=("name",), popup=(), z=-20, label=True),
+    LayerSpec("district", "河东区界", "基础", "district",
+              Style(color="#333333", weight=2.5, fill_color="#fffdf5", fill_opacity=0.55),
+              tooltip=("name",), popup=(("adcode", "行政区划代码"),), z=-10),
+    LayerSpec("haihe", "海河（近似）", "基础", "haihe",
+              Style(color="#2b7bba", weight=6, opacity=0.75),
+              tooltip=("segment",), popup=(("segment", "区界段"), ("confidence", "可信度"), ("note", "说明")), z=-5),
+    LayerSpec("metro_lines", "地铁线（2016年示意）", "基础", "metro_lines",
+              Style(weight=3, opacity=0.7, color_field="color"),
+              tooltip=("line",), popup=(("line", "线路"), ("note", "说明")), z=-4, visible=True),
+    LayerSpec("metro_stations", "地铁站（2016年）", "基础", "metro_stations",
+              Style(color="#444444", weight=1.5, fill_color="#ffffff", fill_opacity=1.0, radius=4),
+              tooltip=("name",), popup=(("name", "站名"), ("lines", "线路"), ("snapshot", "数据时点")), z=-3),
+    # ---- 一站 ----
+    LayerSpec("station_area", "站产城融合发展片区（河东部分）", "一站", "layout",
+              Style(color="#c0392b", weight=2.5, fill_opacity=0.08),
+              where=(("layout", ("一站",)), ("category", ("功能片区",))), geom_types=_POLY,
+              popup=PLAN_POPUP, z=10, label=True),
+    LayerSpec("station_corridors", "产业廊道（新开路、六纬路、十一经路）", "一站", "layout",
+              Style(color="#e67e22", weight=5, opacity=0.85),
+              where=(("layout", ("一站",)), ("category", ("产业廊道",))), geom_types=_LINE,
+              popup=PLAN_POPUP, z=11, label=True),
+    LayerSpec("station_hub", "天津站", "一站", "layout",
+              Style(color="#c0392b", fill_opacity=0.9, radius=10, weight=3),
+              where=(("layout", ("一站",)), ("category", ("交通枢纽",))), geom_types=_POINT,
+              popup=PLAN_POPUP, z=30, label=True),
+    LayerSpec("station_buildings", "站区重点载体与楼宇", "一站", "layout",
+              Style(color="#a93226", fill_opacity=0.8, radius=6),
+              where=(("layout", ("一站",)), ("category", ("重点产业载体", "存量载体", "商务楼宇", "商业综合体"))),
+              geom_types=_POINT, popup=PLAN_POPUP, z=25, label=True),
+    # ---- 一带 ----
+    LayerSpec("belt", "海河东岸创新发展带", "一带", "layout",
+              Style(color="#16a085", weight=2, fill_opacity=0.18),
+              where=(("layout", ("一带",)), ("category", ("发展带",))), geom_types=_POLY,
+              popup=PLAN_POPUP, z=5),
+    LayerSpec("belt_anchors", "发展带沿线节点", "一带", "layout",
+              Style(color="#117a65", fill_opacity=0.85, radius=6),
+              where=(("layout", ("一带",)),), geom_types=_POINT, popup=PLAN_POPUP, z=24, label=True),
+    # ---- 一园 ----
+    LayerSpec("jinmao_zones", "金贸产业园四个片区", "一园", "layout",
+              Style(weight=1.5, fill_opacity=0.25, color_by="zone", color_map=ZONE_COLORS),
+              where=(("layout", ("一园",)), ("category", ("园区片区",))), geom_types=_POLY,
+              tooltip=("name", "industries"),
+              popup=(("anchors", "核心单位"), ("industries", "目标产业"), *PLAN_POPUP), z=12, label=True),
+    LayerSpec("jinmao_park", "金贸产业园范围", "一园", "layout",
+              Style(color="#6c3483", weight=3, fill_opacity=0.0),
+              where=(("layout", ("一园",)), ("category", ("产业园区",))), geom_types=_POLY,
+              popup=(("industries", "发展业态"), *PLAN_POPUP), z=13),
+    LayerSpec("jinmao_anchors", "园区核心单位与项目", "一园", "layout",
+              Style(color="#4a235a", fill_opacity=0.85, radius=5),
+              where=(("layout", ("一园",)),), geom_types=_POINT,
+              tooltip=("name", "zone"), popup=(("zone", "所在片区"), *PLAN_POPUP), z=26, label=True),
+    # ---- 多点 ----
+    LayerSpec("business_districts", "活力商圈", "多点", "layout",
+              Style(color="#d4ac0d", fill_opacity=0.85, radius=8),
+              where=(("layout", ("多点",)), ("category", ("商圈",))), geom_types=_POINT,
+              popup=PLAN_POPUP, z=22, label=True),
+    LayerSpec("culture_points", "文化地标", "多点", "layout",
+              Style(color="#2e86c1", fill_opacity=0.85, radius=6),
+              where=(("layout", ("多点",)), ("category", ("文化设施",))), geom_types=_POINT,
+              popup=PLAN_POPUP, z=21, label=True),
+)
+
+REGISTRY: dict[str, LayerSpec] = {s.key: s for s in _SPECS}
+
+#: The layers of the home page's layout map, in drawing order.
+LAYOUT_MAP_KEYS: tuple[str, ...] = tuple(
+    s.key for s in sorted(_SPECS, key=lambda s: s.z)
+)
+
+#: Layers of the 金贸产业园 page.
+JINMAO_MAP_KEYS: tuple[str, ...] = (
+    "neighbours", "district", "haihe", "metro_lines", "metro_stations",
+    "jinmao_zones", "jinmao_park", "jinmao_anchors",
+)
+
+
+def register(spec: LayerSpec) -> LayerSpec:
+    """Add a spec to the registry (used by pages that own a layer, e.g. renewal sites)."""
+    if spec.key in REGISTRY and REGISTRY[spec.key] != spec:
+        raise ValueError(f"layer key already registered: {spec.key}")
+    if spec.group not in GROUPS and spec.group:
+        raise ValueError(f"unknown group {spec.group!r} for layer {spec.key}")
+    REGISTRY[spec.key] = spec
+    return spec
+
+
+def spec(key: str) -> LayerSpec:
+    return REGISTRY[key]

@@ -1,0 +1,56 @@
+"""Figures about the plan's spatial layout (一站一带一园多点), computed in EPSG:4548."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from renewal.crs import to_metric
+
+ZONE_ORDER = ("东南", "东北", "西南", "西北")
+
+
+def polygon_areas_m2(gdf) -> pd.Series:
+    """Area of each feature in m², computed in the metric CRS (EPSG:4548)."""
+    if gdf.empty:
+        return pd.Series(dtype=float)
+    return to_metric(gdf).geometry.area
+
+
+def jinmao_zone_table(layout) -> pd.DataFrame:
+    """The four zones of 金贸产业园: anchors, industries, computed area, plan words, precision."""
+    zones = layout[(layout["category"] == "园区片区") & layout.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
+    zones["area_m2"] = polygon_areas_m2(zones).round(0)
+    zones["_order"] = zones["zone"].map({z: i for i, z in enumerate(ZONE_ORDER)})
+    zones = zones.sort_values("_order")
+    return pd.DataFrame({
+        "片区": zones["zone"].values,
+        "核心单位与项目": zones["anchors"].values,
+        "目标产业与业态": zones["industries"].values,
+        "示意面积（㎡）": zones["area_m2"].astype("int64").values,
+        "规划原文": zones["plan_text"].values,
+        "定位精度": zones["precision"].values,
+    })
+
+
+def station_area_summary(layout) -> dict:
+    """The drawn 站产城融合发展片区 (Hedong part): computed area beside the plan's figure."""
+    area = layout[(layout["category"] == "功能片区") & layout["layout"].str.contains("一站")]
+    if area.empty:
+        return {"drawn_km2": None, "plan_km2": None, "ratio": None}
+    drawn = float(polygon_areas_m2(area).sum()) / 1e6
+    plan = float(area["plan_area_km2"].iloc[0])
+    return {"drawn_km2": drawn, "plan_km2": plan, "ratio": drawn / plan if plan else None}
+
+
+def layout_counts(layout) -> pd.DataFrame:
+    """How many features each layout element has, and how many are only approximately placed."""
+    rows = []
+    exploded = layout.assign(_el=layout["layout"].str.split("|")).explode("_el")
+    for element in ("一站", "一带", "一园", "多点"):
+        part = exploded[exploded["_el"] == element]
+        rows.append({
+            "布局要素": element,
+            "要素数": int(len(part)),
+            "其中位置示意": int(part["precision"].isin(["approximate", "schematic"]).sum()),
+        })
+    return pd.DataFrame(rows)

@@ -1,0 +1,148 @@
+"""Layer registry and renderer: specs are consistent with the data; rendered
+HTML contains every layer, escapes data text, and marks approximate features."""
+
+import re
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, Polygon
+
+import geodata
+from layers import registry
+from layers.basemaps import BASEMAPS
+from layers.maps import jinmao_map, layout_map
+from layers.registry import REGISTRY, LayerSpec, Style
+from layers.render import add_layer, build_map, load_layer, new_map, popup_html, select, tooltip_html
+
+XSS = "<img src=x onerror=alert(1)>"
+
+
+def _decoded(html: str) -> str:
+    """The page source with JSON/JS unicode escapes (\\uXXXX) decoded, as the browser sees strings."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
+
+
+def test_registry_keys_unique_and_groups_known():
+    keys = [s.key for s in registry._SPECS]
+    assert len(keys) == len(set(keys))
+    for spec in REGISTRY.values():
+        assert spec.group in registry.GROUPS
+
+
+@pytest.mark.parametrize("key", sorted(REGISTRY))
+def test_every_spec_source_exists_and_fields_exist(key):
+    spec = REGISTRY[key]
+    assert spec.source in geodata.manifest()
+    data = geodata.load(spec.source)
+    missing = spec.fields() - set(data.columns)
+    assert not missing, missing
+    assert len(select(data, spec)) > 0, "spec selects nothing"
+
+
+def test_register_refuses_a_different_spec_under_an_existing_key():
+    with pytest.raises(ValueError):
+        registry.register(LayerSpec("district", "别的", "基础", "district"))
+
+
+def test_layout_map_html_contains_every_layer_and_group():
+    raw = layout_map(labels=True).get_root().render()
+    assert len(raw.encode("utf-8")) < 1_500_000
+    html = _decoded(raw)
+    for key in registry.LAYOUT_MAP_KEYS:
+        assert REGISTRY[key].title_zh in html, key
+    for group in registry.GROUPS:
+        assert group in html
+    for label in ("全区", "一站", "一带", "一园"):
+        assert f'"label": "{label}"' in html or f'"label":"{label}"' in html
+
+
+def test_jinmao_map_has_the_four_zones():
+    html = _decoded(jinmao_map().get_root().render())
+    for zone in ("东南", "东北", "西南", "西北"):
+        assert f"金贸产业园{zone}片区" in html
+
+
+def _one_feature_gdf(name, precision="approximate", geom=None):
+    return gpd.GeoDataFrame(
+        [{"name": name, "category": "测试", "plan_clause": "条款", "plan_text": "原文", "status": "planned",
+          "precision": precision, "position_source": "来源", "layout": "多点"}],
+        geometry=[geom or Point(117.23, 39.11)], crs=4326)
+
+
+def test_data_text_is_escaped_not_markup():
+    spec = REGISTRY["business_districts"]
+    gdf = _one_feature_gdf(XSS)
+    m = new_map()
+    add_layer(m, spec, gdf, labels=True)
+    raw = m.get_root().render()
+    html = _decoded(raw)
+    # never raw markup, neither in the page source nor in the strings the browser will insert
+    assert XSS not in raw and XSS not in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    # the name appears as text: escaped in tooltip, popup and label
+    assert html.count("&lt;img src=x onerror=alert(1)&gt;") >= 3
+
+
+def test_popup_escapes_every_field():
+    spec = REGISTRY["business_districts"]
+    row = _one_feature_gdf("a").iloc[0].to_dict()
+    row["plan_text"] = "<script>alert(2)</script>"
+    out = popup_html(row, spec)
+    assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_approximate_features_are_dashed_or_hollow_and_badged():
+    spec = REGISTRY["station_area"]
+    square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
+    approx = _one_feature_gdf("甲", "schematic", square)
+    exact = _one_feature_gdf("乙", "surveyed", square)
+    m = new_map()
+    add_layer(m, spec, approx)
+    html_approx = _decoded(m.get_root().render())
+    m2 = new_map()
+    add_layer(m2, spec, exact)
+    html_exact = _decoded(m2.get_root().render())
+    assert '"dashArray": "6 5"' in html_approx and "位置示意" in html_approx
+    assert '"dashArray": "6 5"' not in html_exact and "位置示意" not in html_exact
+    point_spec = REGISTRY["culture_points"]
+    m3 = new_map()
+    add_layer(m3, point_spec, _one_feature_gdf("丙", "approximate"))
+    assert '"fillOpacity": 0.0' in m3.get_root().render()
+    assert "位置示意" in tooltip_html(_one_feature_gdf("丙").iloc[0].to_dict(), point_spec)
+
+
+def test_amap_basemap_shifts_display_coordinates_by_gcj02():
+    spec = REGISTRY["station_hub"]
+    data = {"station_hub": load_layer("station_hub")}
+    wgs = build_map(["station_hub"], data, basemap="none", legend=False).get_root().render()
+    gcj = build_map(["station_hub"], data, basemap="amap", legend=False).get_root().render()
+    x_wgs = float(re.search(r'"coordinates": \[(117\.\d+)', wgs).group(1))
+    x_gcj = float(re.search(r'"coordinates": \[(117\.\d+)', gcj).group(1))
+    # about +0.0063 deg of longitude near Hedong (PROVENANCE.md)
+    assert 0.005 < x_gcj - x_wgs < 0.0075
+    assert "autonavi" in gcj and "autonavi" not in wgs
+    assert spec.title_zh in _decoded(gcj)
+
+
+def test_no_tiles_basemap_loads_no_tiles():
+    html = new_map("none").get_root().render()
+    assert "tileLayer" not in html
+    assert BASEMAPS["none"].tiles == ()
+
+
+def test_tianditu_needs_a_key(monkeypatch):
+    monkeypatch.delenv("TIANDITU_KEY", raising=False)
+    assert not BASEMAPS["tianditu"].available()
+    monkeypatch.setenv("TIANDITU_KEY", "abc")
+    assert BASEMAPS["tianditu"].available()
+    assert all("tk=abc" in u for u in BASEMAPS["tianditu"].tile_urls())
+
+
+def test_spec_color_from_field_and_category_map():
+    spec = LayerSpec("t", "测试", "基础", "metro_lines", Style(color_field="color"))
+    gdf = geodata.load("metro_lines")
+    m = new_map()
+    add_layer(m, spec, gdf)
+    html = m.get_root().render()
+    for color in gdf["color"]:
+        assert color in html
