@@ -1,7 +1,74 @@
-"""Map commands of ``python -m renewal`` (they need folium, so they live here)."""
+"""Map commands of ``python -m renewal`` (they need folium, so they live in layers/).
+
+``export-map`` writes the layout map, with every layer and the renewal sites of
+the workspace, as one standalone HTML file: scripts and styles inline, so it
+opens with no app and no internet (tiles excepted, and the default basemap has
+none).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import tempfile
+from pathlib import Path
+
+from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from renewal.errors import InputError
+
+log = logging.getLogger("renewal")
+
+
+def _current_sites():
+    try:
+        from renewal.sites import current_sites
+    except ImportError:
+        return None
+    return current_sites()
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file in the same folder, then rename."""
+    path = Path(path)
+    if not path.parent.exists():
+        raise InputError(f"Output folder does not exist: {path.parent}", f"输出文件夹不存在：{path.parent}")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def export_map(args) -> int:
+    from layers import assets
+    from layers.maps import jinmao_map, layout_map
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise InputError(f"--out must end with .html: {out}", f"输出文件须以 .html 结尾：{out}")
+    if args.basemap not in BASEMAPS:
+        raise InputError(f"Unknown basemap {args.basemap!r}; choose from {', '.join(BASEMAPS)}",
+                         f"未知底图：{args.basemap}")
+    if args.map == "jinmao":
+        m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
+    else:
+        sites = None if args.no_sites else _current_sites()
+        m = layout_map(basemap=args.basemap, labels=not args.no_labels, sites=sites)
+    text = assets.standalone_html(m)
+    write_text_atomic(out, text)
+    log.info("wrote %s (%.0f KB)", out, len(text.encode("utf-8")) / 1024)
+    return 0
+
 
 def register(sub) -> None:
-    """Add the map commands to the CLI (filled in by the layout-map work)."""
+    p = sub.add_parser("export-map", help="write the layout map as a standalone HTML file (works offline)")
+    p.add_argument("--out", required=True, help="output .html file")
+    p.add_argument("--map", choices=("layout", "jinmao"), default="layout", help="which map (default: layout)")
+    p.add_argument("--basemap", default=DEFAULT_BASEMAP,
+                   help=f"basemap key: {', '.join(BASEMAPS)} (default: {DEFAULT_BASEMAP}, no tiles)")
+    p.add_argument("--no-labels", action="store_true", help="do not draw name labels")
+    p.add_argument("--no-sites", action="store_true", help="leave out the workspace's renewal sites")
+    p.set_defaults(func=export_map)

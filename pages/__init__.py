@@ -1,0 +1,1 @@
+"""Streamlit pages (thin). Shared glue lives in pages/_ui.py."""

@@ -1,0 +1,103 @@
+"""Shared Streamlit glue: cached loaders, the basemap picker, the map widget
+wrapper and error display. Pages stay thin by calling these."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+from streamlit_folium import st_folium
+
+import geodata
+from layers import assets
+from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from layers.render import load_layers
+from renewal.errors import InputError
+
+BASEMAP_KEY = "basemap"
+LABELS_KEY = "labels"
+
+
+@st.cache_resource(show_spinner=False)
+def _static_ready() -> str:
+    """Copy the map's scripts and stylesheets into static/ once per server process."""
+    return str(assets.ensure_static())
+
+
+@st.cache_data(show_spinner=False)
+def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
+    return load_layers(keys)
+
+
+@st.cache_data(show_spinner=False)
+def cached_geodata(name: str) -> gpd.GeoDataFrame:
+    return geodata.load(name)
+
+
+@st.cache_data(show_spinner=False)
+def cached_table(name: str) -> pd.DataFrame:
+    return geodata.load_table(name)
+
+
+def map_options() -> tuple[str, bool]:
+    """Sidebar controls shared by every map page: basemap and labels. Returns (basemap, labels)."""
+    keys = [k for k, b in BASEMAPS.items() if b.available()]
+    if st.session_state.get(BASEMAP_KEY) not in keys:
+        st.session_state[BASEMAP_KEY] = DEFAULT_BASEMAP
+    with st.sidebar:
+        st.selectbox("底图", keys, format_func=lambda k: BASEMAPS[k].title_zh, key=BASEMAP_KEY)
+        st.toggle("显示名称标注", value=True, key=LABELS_KEY)
+        note = BASEMAPS[st.session_state[BASEMAP_KEY]].note_zh
+        if note:
+            st.caption(note)
+        missing = [b.title_zh for b in BASEMAPS.values() if not b.available()]
+        if missing:
+            st.caption("未启用：" + "、".join(missing) + "（缺少密钥）")
+    return st.session_state[BASEMAP_KEY], st.session_state[LABELS_KEY]
+
+
+def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = ()):
+    """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
+    so panning and zooming never do."""
+    _static_ready()
+    assets.localize(m, mode="served")
+    return st_folium(m, key=key, height=height, use_container_width=True,
+                     returned_objects=list(returned_objects))
+
+
+def show_input_error(err: InputError) -> None:
+    st.error(err.message_zh)
+    for d in err.details:
+        st.caption(d)
+
+
+def provenance_expander(names: tuple[str, ...]) -> None:
+    """Where each shown layer came from, its licence and caveats."""
+    with st.expander("数据来源与说明"):
+        rows = []
+        for n in names:
+            m = geodata.meta(n)
+            rows.append({"图层": m.title_zh, "来源": m.source, "许可": m.licence, "坐标系": m.crs,
+                         "时间": m.date, "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
+                         "说明": m.caveat_zh})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+
+
+def current_sites_or_none() -> gpd.GeoDataFrame | None:
+    """The current renewal-site catalogue (workspace edits included), or None with a notice."""
+    try:
+        from renewal.sites import current_sites
+    except ImportError:  # catalogue not installed in this build
+        return None
+    try:
+        return current_sites()
+    except InputError as err:
+        show_input_error(err)
+        return None
+
+
+def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> None:
+    """Offer the map as one standalone HTML file (scripts inline; opens offline)."""
+    html_text = assets.standalone_html(m)
+    st.download_button("下载地图（独立HTML文件，可离线打开、放入汇报）", html_text.encode("utf-8"),
+                       file_name=file_name, mime="text/html")

@@ -1,0 +1,46 @@
+"""Every page runs without an exception (Streamlit AppTest), and shows its key content."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run(page: str) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / page), default_timeout=60)
+    at.run()
+    return at
+
+
+def test_home_page_runs_and_shows_indicators():
+    at = _run("home.py")
+    assert not at.exception, at.exception
+    assert "一站一带一园多点" in at.title[0].value
+    frames = [df.value for df in at.dataframe]
+    indicator = next(f for f in frames if "指标" in f.columns)
+    assert len(set(indicator["序号"])) == 18
+    labels = [m.label for m in at.metric]
+    assert "规划面积" in labels
+
+
+def test_jinmao_page_runs_and_lists_four_zones():
+    at = _run("jinmao.py")
+    assert not at.exception, at.exception
+    zones = next(df.value for df in at.dataframe if "片区" in df.value.columns)
+    assert list(zones["片区"]) == ["东南", "东北", "西南", "西北"]
+    assert (zones["示意面积（㎡）"] > 0).all()
+
+
+@pytest.mark.parametrize("basemap", ["none", "amap", "carto"])
+def test_home_page_switches_basemap_without_error(basemap):
+    at = _run("home.py")
+    at.sidebar.selectbox[0].set_value(basemap).run()
+    assert not at.exception, at.exception
+
+
+def test_app_navigation_lists_the_pages():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
