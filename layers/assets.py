@@ -1,0 +1,529 @@
+"""Offline web assets: every script and stylesheet a map needs comes from the app itself.
+
+folium loads Leaflet, its plugins, jQuery and Bootstrap from public CDNs. With no
+internet (a government office network, CI) such a map never appears. This module
+keeps a registry of the web libraries our maps use, where each file comes from
+(an XStatic package's data folder, or a file vendored under ``layers/vendor/``
+with its licence, see ``layers/vendor/VENDORED.md``), and rewrites a folium map
+to use them:
+
+* :func:`ensure_static` copies the files into ``<project>/static/vendor/<lib>/``,
+  which Streamlit serves at ``/app/static/vendor/<lib>/`` when
+  ``[server] enableStaticServing = true`` (``.streamlit/config.toml``).
+* :func:`localize` replaces every ``default_js``/``default_css`` URL of a map and
+  its children by the served URL (``mode="served"``, for ``st_folium``) or by
+  inline ``<script>``/``<style>`` blocks (``mode="inline"``). An external asset
+  the registry does not provide raises :class:`OfflineAssetError`.
+* :func:`standalone_html` returns one HTML document with every asset inline
+  (images referenced by CSS become ``data:`` URIs); only tile URL templates
+  may point at the internet.
+
+folium.Map's defaults jQuery, Bootstrap (JS and CSS), Bootstrap 3 glyphicons,
+Font Awesome and Leaflet.awesome-markers are **dropped** (:data:`DROPPED`): our
+maps use GeoJSON, CircleMarker and DivIcon, and bind popups and tooltips in
+JavaScript. Elements that would need them (``folium.Icon``, ``folium.Popup``,
+non-embedded ``GeoJson``, ``keep_in_front``, branca colormaps) raise
+:class:`OfflineAssetError` instead of silently breaking.
+
+This module imports folium and branca, never streamlit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import mimetypes
+import os
+import re
+import tempfile
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import branca.colormap
+import folium
+from branca.element import CssLink, Element, Figure, JavascriptLink
+from jinja2 import Template
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
+#: Where the app serves the files from (Streamlit static serving of ``<project>/static``).
+DEFAULT_BASE_URL = "/app/static/vendor"
+
+MODES = ("served", "inline")
+
+
+class OfflineAssetError(RuntimeError):
+    """A map needs a web asset that the app cannot provide without the internet."""
+
+
+@dataclass(frozen=True)
+class WebLibrary:
+    """One web library the maps use.
+
+    ``origin`` is ``"xstatic:<module>"`` (files from an installed XStatic
+    package's ``BASE_DIR``) or ``"vendor:<folder>"`` (files under
+    ``layers/vendor/<folder>``). ``js``/``css`` are the files loaded by a page,
+    in order; ``files`` is everything copied (including images the CSS
+    references and the licence). ``cdn`` maps each CDN URL folium uses to the
+    local file that replaces it.
+    """
+
+    name: str
+    version: str
+    licence: str
+    origin: str
+    homepage: str
+    js: tuple[str, ...] = ()
+    css: tuple[str, ...] = ()
+    extra_files: tuple[str, ...] = ()
+    cdn: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def files(self) -> tuple[str, ...]:
+        return (*self.js, *self.css, *self.extra_files)
+
+    def source_dir(self) -> Path:
+        kind, _, ref = self.origin.partition(":")
+        if kind == "vendor":
+            return VENDOR_DIR / ref
+        if kind == "xstatic":
+            import importlib
+
+            try:
+                mod = importlib.import_module(ref)
+            except ImportError as exc:  # pragma: no cover - requirements.txt pins it
+                raise OfflineAssetError(
+                    f"{self.name}: the package providing {ref} is not installed "
+                    f"(pip install -r requirements.txt)"
+                ) from exc
+            if not str(mod.VERSION).startswith(self.version):
+                raise OfflineAssetError(
+                    f"{self.name}: installed {ref} is version {mod.VERSION}, "
+                    f"the registry expects {self.version} (see requirements.txt)"
+                )
+            return Path(mod.BASE_DIR)
+        raise ValueError(f"unknown origin {self.origin!r}")
+
+    def source(self, rel: str) -> Path:
+        return self.source_dir() / rel
+
+
+LIBRARIES: tuple[WebLibrary, ...] = (
+    WebLibrary(
+        name="leaflet",
+        version="1.9.3",
+        licence="BSD-2-Clause",
+        origin="xstatic:xstatic.pkg.leaflet",
+        homepage="https://leafletjs.com",
+        js=("leaflet.js",),
+        css=("leaflet.css",),
+        extra_files=(
+            "images/layers.png", "images/layers-2x.png", "images/marker-icon.png",
+            "images/marker-icon-2x.png", "images/marker-shadow.png",
+        ),
+        cdn={
+            "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet.js",
+            "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.css": "leaflet.css",
+        },
+    ),
+    WebLibrary(
+        name="leaflet-draw",
+        version="1.0.2",
+        licence="MIT",
+        origin="vendor:leaflet-draw",
+        homepage="https://github.com/Leaflet/Leaflet.draw",
+        js=("leaflet.draw.js",),
+        css=("leaflet.draw.css",),
+        extra_files=("images/spritesheet.png", "images/spritesheet-2x.png", "images/spritesheet.svg", "LICENSE"),
+        cdn={
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": "leaflet.draw.js",
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": "leaflet.draw.css",
+        },
+    ),
+    WebLibrary(
+        name="leaflet-groupedlayercontrol",
+        version="0.6.1",
+        licence="MIT",
+        origin="vendor:leaflet-groupedlayercontrol",
+        homepage="https://github.com/ismyrnow/leaflet-groupedlayercontrol",
+        js=("leaflet.groupedlayercontrol.min.js",),
+        css=("leaflet.groupedlayercontrol.min.css",),
+        extra_files=("LICENSE",),
+        cdn={
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/"
+            "leaflet.groupedlayercontrol.min.js": "leaflet.groupedlayercontrol.min.js",
+            "https://cdnjs.cloudflare.com/ajax/libs/leaflet-groupedlayercontrol/0.6.1/"
+            "leaflet.groupedlayercontrol.min.css": "leaflet.groupedlayercontrol.min.css",
+        },
+    ),
+    WebLibrary(
+        name="leaflet-fullscreen",
+        version="3.0.0",
+        licence="MIT",
+        origin="vendor:leaflet-fullscreen",
+        homepage="https://github.com/brunob/leaflet.fullscreen",
+        js=("Control.FullScreen.js",),
+        css=("Control.FullScreen.css",),
+        extra_files=("icon-fullscreen.svg", "LICENSE"),
+        cdn={
+            # folium asks for the .min.js; the npm package ships the (small) unminified file.
+            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js":
+                "Control.FullScreen.js",
+            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css":
+                "Control.FullScreen.css",
+        },
+    ),
+)
+
+LIBRARY_BY_NAME: dict[str, WebLibrary] = {lib.name: lib for lib in LIBRARIES}
+
+#: folium.Map defaults that our maps do not load, with the reason. Their URLs
+#: are removed by :func:`localize`; :data:`NEEDS_DROPPED` guards the elements
+#: that would need them.
+DROPPED: dict[str, str] = {
+    "https://code.jquery.com/jquery-3.7.1.min.js": "jQuery",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "Bootstrap JS",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
+        "Leaflet.awesome-markers",
+    "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "Bootstrap CSS",
+    "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": "Bootstrap 3 glyphicons",
+    "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": "Font Awesome",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
+        "Leaflet.awesome-markers CSS",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
+        "awesome-markers rotate CSS",
+}
+
+_EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
+
+
+def is_external(url: str) -> bool:
+    """True for http(s):// and protocol-relative (//host/...) URLs."""
+    return bool(_EXTERNAL.match(url.strip())) and not url.strip().lower().startswith("file:")
+
+
+@cache
+def _cdn_index() -> dict[str, tuple[WebLibrary, str]]:
+    return {url: (lib, rel) for lib in LIBRARIES for url, rel in lib.cdn.items()}
+
+
+def _local_path_index() -> dict[str, tuple[WebLibrary, str]]:
+    return {f"{lib.name}/{rel}": (lib, rel) for lib in LIBRARIES for rel in (*lib.js, *lib.css)}
+
+
+def resolve(url: str, base_url: str = DEFAULT_BASE_URL) -> tuple[WebLibrary, str] | None:
+    """The registry file behind a CDN URL or an already-served local URL, or None."""
+    hit = _cdn_index().get(url)
+    if hit:
+        return hit
+    for base in {base_url.rstrip("/"), DEFAULT_BASE_URL}:
+        if url.startswith(base + "/"):
+            return _local_path_index().get(url[len(base) + 1:].split("?", 1)[0])
+    return None
+
+
+# --------------------------------------------------------------------------
+# Static files
+# --------------------------------------------------------------------------
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _copy_atomic(src: Path, dst: Path) -> bool:
+    """Copy ``src`` to ``dst`` unless identical; atomic (temp file + rename). True if written."""
+    data = src.read_bytes()
+    if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
+        return False
+    dst.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dst.parent, prefix=f".{dst.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, dst)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return True
+
+
+def ensure_static(static_root: Path | None = None) -> Path:
+    """Sync every registry file into ``<static_root>/vendor/<lib>/<file>``; return the vendor folder.
+
+    ``static_root`` defaults to ``<project>/static`` (served by Streamlit at
+    ``/app/static``). Idempotent: files already identical are left alone;
+    others are replaced atomically, so a page being served never sees half a file.
+    """
+    root = Path(static_root) if static_root is not None else PROJECT_ROOT / "static"
+    vendor = root / "vendor"
+    for lib in LIBRARIES:
+        src_dir = lib.source_dir()
+        for rel in lib.files:
+            src = src_dir / rel
+            if not src.is_file():
+                raise OfflineAssetError(f"{lib.name} {lib.version}: missing file {src}")
+            _copy_atomic(src, vendor / lib.name / rel)
+    return vendor
+
+
+# --------------------------------------------------------------------------
+# Inline content
+# --------------------------------------------------------------------------
+
+_CSS_URL = re.compile(r"""url\(\s*(['"]?)([^'")]+)\1\s*\)""")
+
+
+def _data_uri(path: Path) -> str:
+    mime = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    if path.suffix.lower() == ".svg":
+        mime = "image/svg+xml"
+    return f"data:{mime};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+@cache
+def inline_css(lib_name: str, rel: str) -> str:
+    """The stylesheet's text with every relative ``url(...)`` replaced by a data: URI."""
+    lib = LIBRARY_BY_NAME[lib_name]
+    path = lib.source(rel)
+    text = path.read_text(encoding="utf-8")
+
+    def repl(m: re.Match) -> str:
+        target = m.group(2).strip()
+        if target.startswith(("#", "data:")):
+            return m.group(0)
+        if is_external(target):
+            raise OfflineAssetError(f"{lib.name}/{rel} references an external URL: {target}")
+        img = (path.parent / target.split("?", 1)[0].split("#", 1)[0]).resolve()
+        if not img.is_file():
+            raise OfflineAssetError(f"{lib.name}/{rel} references a missing file: {target}")
+        return f'url("{_data_uri(img)}")'
+
+    return _CSS_URL.sub(repl, text)
+
+
+def _leaflet_icon_js() -> str:
+    """Point Leaflet's default marker icon at data: URIs (its CSS-based path detection
+    cannot work with inline images)."""
+    lib = LIBRARY_BY_NAME["leaflet"]
+    uris = {k: _data_uri(lib.source(f"images/{f}")) for k, f in (
+        ("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"),
+        ("shadowUrl", "marker-shadow.png"))}
+    opts = ",".join(f'{k}:"{v}"' for k, v in uris.items())
+    return f'L.Icon.Default.imagePath="";L.Icon.Default.mergeOptions({{{opts}}});'
+
+
+@cache
+def inline_js(lib_name: str, rel: str) -> str:
+    lib = LIBRARY_BY_NAME[lib_name]
+    text = lib.source(rel).read_text(encoding="utf-8")
+    if lib.name == "leaflet" and rel == "leaflet.js":
+        text += "\n" + _leaflet_icon_js()
+    return text
+
+
+def _safe_in_tag(text: str, tag: str) -> str:
+    return re.sub(rf"</({tag})", r"<\\/\1", text, flags=re.IGNORECASE)
+
+
+class InlineAsset(Element):
+    """A ``<script>`` or ``<style>`` block with a library's content, for the figure header."""
+
+    _template = Template("{{ this.markup }}")
+
+    def __init__(self, kind: str, lib: WebLibrary, rel: str):
+        super().__init__()
+        self._name = "InlineAsset"
+        self.kind = kind
+        self.lib = lib
+        self.rel = rel
+        comment = f"{lib.name} {lib.version} ({lib.licence}) {rel}"
+        if kind == "js":
+            body = _safe_in_tag(inline_js(lib.name, rel), "script")
+            self.markup = f"<script>/* {comment} */\n{body}\n</script>"
+        else:
+            body = _safe_in_tag(inline_css(lib.name, rel), "style")
+            self.markup = f"<style>/* {comment} */\n{body}\n</style>"
+
+
+# --------------------------------------------------------------------------
+# Walking a map
+# --------------------------------------------------------------------------
+
+def _walk(el):
+    yield el
+    for child in getattr(el, "_children", {}).values():
+        yield from _walk(child)
+
+
+def _root_of(fig):
+    root = fig.get_root() if hasattr(fig, "get_root") else fig
+    return root
+
+
+#: Elements that need an asset in :data:`DROPPED`, with the advice given when one is found.
+def _needs_dropped(el) -> str | None:
+    if isinstance(el, folium.Icon):
+        return "folium.Icon needs Leaflet.awesome-markers, Bootstrap and Font Awesome; use DivIcon or CircleMarker"
+    if isinstance(el, folium.Popup):
+        return "folium.Popup needs jQuery; bind popups in JavaScript (see layers/render.py)"
+    if isinstance(el, folium.GeoJson) and not getattr(el, "embed", True):
+        return "GeoJson(embed=False) loads its data with jQuery; embed the data"
+    if isinstance(el, folium.Map) and getattr(el, "objects_to_stay_in_front", None):
+        return "Map.keep_in_front needs jQuery; order layers by z instead"
+    if isinstance(el, branca.colormap.ColorMap):
+        return "branca colormaps load d3 from a CDN; draw the legend in HTML (see layers/render.py)"
+    return None
+
+
+def _describe(el) -> str:
+    return f"{type(el).__module__}.{type(el).__name__}"
+
+
+def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
+    """Make ``fig`` (a folium Map or Figure) load every script and stylesheet locally.
+
+    ``mode="served"``: each ``default_js``/``default_css`` URL becomes
+    ``<base_url>/<lib>/<file>`` (call :func:`ensure_static` so the files exist).
+    Root-relative URLs work inside the st_folium component iframe.
+
+    ``mode="inline"``: the URLs are removed from the elements and the files'
+    contents are put in the figure's header as ``<script>``/``<style>``
+    blocks (CSS images as data: URIs), right after the charset ``<meta>``.
+
+    URLs from :data:`DROPPED` are removed. Any other external URL raises
+    :class:`OfflineAssetError`, as does an element that needs a dropped asset.
+    Idempotent; a map localized for ``served`` can later be localized
+    ``inline`` (see :func:`standalone_html`). Returns ``fig``.
+    """
+    if mode not in MODES:
+        raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+    base = base_url.rstrip("/")
+    root = _root_of(fig)
+    inline: list[tuple[str, str, InlineAsset]] = []  # (kind, name, element)
+    problems: list[str] = []
+    for el in _walk(root):
+        why = _needs_dropped(el)
+        if why:
+            problems.append(f"{_describe(el)}: {why}")
+        if not isinstance(el, folium.elements.JSCSSMixin):
+            continue
+        for kind, attr in (("js", "default_js"), ("css", "default_css")):
+            new: list[tuple[str, str]] = []
+            for name, url in getattr(el, attr):
+                if url in DROPPED:
+                    continue
+                hit = resolve(url, base)
+                if hit is None:
+                    if is_external(url):
+                        problems.append(
+                            f"{_describe(el)} loads {url} ({name}), which layers/assets.py does not "
+                            f"provide offline; add the library to LIBRARIES (see layers/vendor/VENDORED.md)"
+                        )
+                        continue
+                    if mode == "inline":
+                        problems.append(f"{_describe(el)}: cannot inline local asset {url} ({name})")
+                        continue
+                    new.append((name, url))
+                    continue
+                lib, rel = hit
+                if mode == "served":
+                    new.append((name, f"{base}/{lib.name}/{rel}"))
+                else:
+                    inline.append((kind, name, InlineAsset(kind, lib, rel)))
+            # Always assign a new list on the instance: folium's add_js_link would
+            # otherwise mutate the class-level defaults shared by every map.
+            setattr(el, attr, new)
+    if problems:
+        raise OfflineAssetError("Map needs assets that are not available offline:\n  " + "\n  ".join(problems))
+    if isinstance(root, Figure):
+        _rebuild_header(root, inline)
+    elif inline:
+        raise OfflineAssetError("inline mode needs an element that belongs to a branca Figure")
+    return fig
+
+
+def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) -> None:
+    """Drop stale links/inline blocks from the header; put new inline blocks after the charset meta."""
+    kept = [
+        (k, v) for k, v in root.header._children.items()
+        if not isinstance(v, (JavascriptLink, CssLink, InlineAsset))
+    ]
+    first = [(k, v) for k, v in kept if k == "meta_http"]
+    rest = [(k, v) for k, v in kept if k != "meta_http"]
+    seen: set[str] = set()
+    blocks = []
+    # scripts in walk order (Leaflet first, as folium does), then stylesheets
+    for kind in ("js", "css"):
+        for k, name, asset in inline:
+            key = f"{asset.lib.name}/{asset.rel}"
+            if k == kind and key not in seen:
+                seen.add(key)
+                blocks.append((f"inline_{name}", asset))
+    root.header._children = OrderedDict([*first, *blocks, *rest])
+
+
+# --------------------------------------------------------------------------
+# Standalone HTML
+# --------------------------------------------------------------------------
+
+_LOADS = re.compile(
+    r"""<script\b[^>]*\bsrc\s*=\s*["']?([^"'\s>]+)"""
+    r"""|<link\b[^>]*\bhref\s*=\s*["']?([^"'\s>]+)"""
+    r"""|@import\s+(?:url\()?\s*["']?([^"')\s;]+)""",
+    re.IGNORECASE,
+)
+
+
+def external_loads(html_text: str) -> list[str]:
+    """External URLs the document would load as scripts, stylesheets or CSS imports."""
+    out = []
+    for m in _LOADS.finditer(html_text):
+        url = next(g for g in m.groups() if g)
+        if is_external(url):
+            out.append(url)
+    return out
+
+
+def standalone_html(fig) -> str:
+    """One complete HTML document of ``fig`` with every script and stylesheet inline.
+
+    Opens from a file with no app and no internet; only tile URL templates of
+    the chosen basemap point at the internet. ``fig`` is left as it was
+    (its asset lists and figure header are restored afterwards).
+    """
+    root = _root_of(fig)
+    if not isinstance(root, Figure):
+        raise OfflineAssetError("standalone_html needs a folium Map (or an element of a Figure)")
+    saved_header = OrderedDict(root.header._children)
+    saved = [
+        (el, {a: el.__dict__[a] for a in ("default_js", "default_css") if a in el.__dict__})
+        for el in _walk(root) if isinstance(el, folium.elements.JSCSSMixin)
+    ]
+    try:
+        localize(root, mode="inline")
+        text = root.render()
+    finally:
+        root.header._children = saved_header
+        for el, attrs in saved:
+            for a in ("default_js", "default_css"):
+                if a in attrs:
+                    setattr(el, a, attrs[a])
+                else:
+                    el.__dict__.pop(a, None)
+    leftovers = external_loads(text)
+    if leftovers:
+        raise OfflineAssetError("standalone HTML would load from the internet: " + ", ".join(leftovers))
+    return text
+
+
+def file_report() -> list[dict[str, str]]:
+    """Every registry file with its library, version, licence and sha256 (for VENDORED.md and tests)."""
+    rows = []
+    for lib in LIBRARIES:
+        for rel in lib.files:
+            path = lib.source(rel)
+            rows.append({"library": lib.name, "version": lib.version, "licence": lib.licence,
+                         "origin": lib.origin, "file": rel, "sha256": _sha256(path)})
+    return rows
