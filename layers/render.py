@@ -189,7 +189,9 @@ MAP_CSS = """
 .rp-table td { max-width: 260px; }
 .rp-note, .rp-src { margin-top: 4px; color: #777; font-size: 11px; }
 .rp-label { font-size: 12px; font-weight: 600; color: #222; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
-.rp-legend { background: rgba(255,255,255,0.93); padding: 8px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 12px; max-height: 60vh; overflow-y: auto; line-height: 1.5; }
+.rp-legend { background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 11.5px; max-height: 42vh; overflow-y: auto; line-height: 1.4; }
+.leaflet-control-layers-expanded { font-size: 12.5px; max-height: 70vh; overflow-y: auto; }
+.rp-legend summary { cursor: pointer; }
 .rp-legend h4 { margin: 4px 0 2px; font-size: 12px; color: #333; }
 .rp-legend .rp-sym { display: inline-block; width: 26px; vertical-align: middle; }
 .rp-legend .rp-foot { margin-top: 6px; color: #666; font-size: 11px; max-width: 230px; }
@@ -290,7 +292,7 @@ def _symbol_svg(spec: LayerSpec, approximate: bool, geom_type: str) -> str:
 
 def legend_html(entries: list[tuple[LayerSpec, bool, str]], footnote: str = "") -> str:
     """Legend HTML (escaped) from (spec, approximate?, geometry type) entries, grouped."""
-    out = ['<div><b>图例</b></div>']
+    out = ['<details open><summary><b>图例</b></summary>']
     for group in (*GROUPS, ""):
         items = [e for e in entries if e[0].group == group]
         if not items:
@@ -307,6 +309,7 @@ def legend_html(entries: list[tuple[LayerSpec, bool, str]], footnote: str = "") 
     )
     if footnote:
         out.append(f'<div class="rp-foot">{html.escape(footnote)}</div>')
+    out.append("</details>")
     return "".join(out)
 
 
@@ -412,6 +415,7 @@ def build_map(
     legend: bool = True,
     footnote: str = DEFAULT_FOOTNOTE,
     id_fields: Mapping[str, str] | None = None,
+    collapse_control: bool = True,
 ) -> folium.Map:
     """A complete map: basemap, the given layers in z-order, grouped layer control, legend, bookmarks.
 
@@ -438,7 +442,7 @@ def build_map(
         from folium.plugins import GroupedLayerControl
 
         ordered = {g: groups[g] for g in (*GROUPS, "其他") if g in groups}
-        GroupedLayerControl(ordered, exclusive_groups=False, collapsed=False, position="topright").add_to(m)
+        GroupedLayerControl(ordered, exclusive_groups=False, collapsed=collapse_control, position="topright").add_to(m)
     if legend and entries:
         _MapControl(legend_html(entries, footnote), "rp-legend", "bottomleft").add_to(m)
     if bookmarks:

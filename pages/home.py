@@ -16,7 +16,7 @@ layout = _ui.cached_geodata("layout")
 data = _ui.cached_layers(LAYOUT_MAP_KEYS)
 sites = _ui.current_sites_or_none()
 m = layout_map(basemap=basemap, labels=labels, data=data, sites=sites)
-_ui.show_map(m, key="home_map", height=660)
+_ui.show_map(m, key="home_map", height=700)
 
 summary = station_area_summary(layout)
 c1, c2, c3 = st.columns(3)
