@@ -1,0 +1,240 @@
+"""End to end in headless Chromium, with no internet: every request to a host other
+than the app's is blocked (and recorded). The home page's Leaflet map and its layers
+must appear from the app's own files, with no Streamlit exception and no failed
+request to the app. A second test opens the standalone export (python -m renewal
+export-map) from disk, every network request blocked.
+
+Uses Debian's Chromium (/usr/bin/chromium, installed by .ci/run) through Playwright.
+Skipped only where no Chromium is installed; with RENEWAL_REQUIRE_BROWSER=1 (set by
+.ci/run) a missing browser is a failure instead.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from layers.registry import LAYOUT_MAP_KEYS, REGISTRY
+
+ROOT = Path(__file__).resolve().parent.parent
+APP_HOSTS = {"127.0.0.1", "localhost"}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-quic", "--no-first-run", "--disable-sync",
+]
+#: Give-up limits (not assertions about speed): a cold start on a slow CI machine.
+SERVER_START_LIMIT_S = 180
+PAGE_LIMIT_MS = 120_000
+
+pytestmark = pytest.mark.browser
+
+
+def _chromium() -> str | None:
+    if Path("/usr/bin/chromium").is_file():
+        return "/usr/bin/chromium"
+    return shutil.which("chromium")
+
+
+@pytest.fixture(scope="module")
+def chromium_path() -> str:
+    path = _chromium()
+    if path is None:
+        if os.environ.get("RENEWAL_REQUIRE_BROWSER"):
+            pytest.fail("RENEWAL_REQUIRE_BROWSER is set but no Chromium is installed (/usr/bin/chromium)")
+        pytest.skip("no Chromium installed (/usr/bin/chromium or chromium on PATH); .ci/run installs it")
+    return path
+
+
+def expected_layer_names() -> list[str]:
+    """The home map's layers, as the layer control titles them."""
+    return [REGISTRY[k].title_zh for k in LAYOUT_MAP_KEYS]
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _server_log(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-4000:]
+    except OSError:
+        return ""
+
+
+def _wait_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
+    """Poll /_stcore/health until it answers ok; fail early if the server exits."""
+    deadline = time.monotonic() + SERVER_START_LIMIT_S
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as resp:
+                if resp.status == 200 and resp.read().strip() == b"ok":
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"streamlit did not become healthy at {url}:\n{_server_log(log)}")
+        try:  # the pause between polls is a wait on the process: it ends at once if the server dies
+            proc.wait(timeout=0.25)
+        except subprocess.TimeoutExpired:
+            continue
+        pytest.fail(f"streamlit exited with code {proc.returncode}:\n{_server_log(log)}")
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=15)
+    except ProcessLookupError:
+        pass
+
+
+@pytest.fixture()
+def app_url(tmp_path, _isolated_workspace):
+    """`streamlit run app.py` on a free port (own process group, always killed)."""
+    port = _free_port()
+    log = tmp_path / "streamlit.log"
+    env = {**os.environ, "RENEWAL_WORKSPACE": str(_isolated_workspace), "PYTHONUNBUFFERED": "1"}
+    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
+           "--server.port", str(port), "--server.headless", "true"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, start_new_session=True)
+    try:
+        _wait_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health", log)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        _kill_group(proc)
+
+
+@contextmanager
+def offline_browser(chromium_path: str, profile: Path, allow):
+    """A fresh Chromium profile whose every request for which ``allow(url)`` is false is
+    aborted. Yields (context, blocked, failed, bad_status)."""
+    from playwright.sync_api import sync_playwright
+
+    blocked: list[str] = []
+    failed: list[str] = []
+    bad_status: list[str] = []
+    with sync_playwright() as p:
+        context = p.chromium.launch_persistent_context(
+            str(profile), executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000}, service_workers="block",
+        )
+        try:
+            def route(r):
+                if allow(r.request.url):
+                    r.continue_()
+                else:
+                    blocked.append(r.request.url)
+                    r.abort("internetdisconnected")
+
+            context.route("**/*", route)
+            context.on("requestfailed", lambda req: failed.append(f"{req.url} ({req.failure})"))
+            context.on("response", lambda resp: resp.status >= 400 and bad_status.append(
+                f"{resp.status} {resp.url}"))
+            yield context, blocked, failed, bad_status
+        finally:
+            context.close()
+
+
+def _is_app(url: str) -> bool:
+    parsed = urlparse(url)
+    return parsed.scheme in ("data", "blob") or parsed.hostname in APP_HOSTS
+
+
+@contextmanager
+def screenshot_on_failure(page, path: Path):
+    try:
+        yield
+    except BaseException as exc:
+        try:
+            page.screenshot(path=str(path), full_page=True)
+            note = f"screenshot: {path}"
+        except Exception as shot_exc:  # noqa: BLE001 - the original failure matters more
+            note = f"(no screenshot: {shot_exc})"
+        raise AssertionError(f"{exc}\n{note}") from exc
+
+
+def layer_control_text(control, expanded) -> str:
+    """The layer names a planner sees in the layer control (hovering expands a collapsed one)."""
+    control.hover()
+    expanded.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+    return control.inner_text()
+
+
+def test_home_page_map_renders_offline(chromium_path, app_url, tmp_path):
+    expected = expected_layer_names()
+    assert expected, "the layout map has layers"
+    with offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, blocked, failed, bad):
+        page = context.new_page()
+        with screenshot_on_failure(page, tmp_path / "e2e-home-failure.png"):
+            page.goto(app_url, wait_until="domcontentloaded", timeout=PAGE_LIMIT_MS)
+            frame = page.frame_locator('iframe[src*="streamlit_folium"]').first
+            frame.locator(".leaflet-container").wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+            control = frame.locator(".leaflet-control-layers")
+            control.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                timeout=PAGE_LIMIT_MS)
+
+            names = layer_control_text(control, frame.locator(".leaflet-control-layers-expanded"))
+            missing = [n for n in expected if n not in names]
+            assert not missing, f"layers missing from the layer control: {missing}\n{names}"
+            # layers are drawn (SVG paths of the GeoJSON layers) and Leaflet's CSS is applied
+            assert frame.locator(".leaflet-overlay-pane path").count() > 0
+            assert frame.locator(".leaflet-pane").first.evaluate(
+                "e => getComputedStyle(e).position") == "absolute"
+            assert page.locator('[data-testid="stException"]').count() == 0, \
+                page.locator('[data-testid="stException"]').first.inner_text()
+
+            app_failures = [f for f in failed if _is_app(f.split(" ", 1)[0])]
+            assert not app_failures, f"requests to the app failed: {app_failures}"
+            assert not bad, f"error responses: {bad}"
+            # everything external was blocked, so it can only have been tiles (default basemap: none)
+            assert all(urlparse(u).hostname not in APP_HOSTS for u in blocked)
+            assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
+
+
+def test_standalone_export_opens_from_disk_with_no_network(chromium_path, tmp_path):
+    out = tmp_path / "layout.html"
+    proc = subprocess.run([sys.executable, "-m", "renewal", "export-map", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    expected = expected_layer_names()
+
+    def allow(url: str) -> bool:
+        return urlparse(url).scheme in ("file", "data", "blob")
+
+    with offline_browser(chromium_path, tmp_path / "profile", allow) as (context, blocked, failed, bad):
+        page = context.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        with screenshot_on_failure(page, tmp_path / "e2e-export-failure.png"):
+            page.goto(out.as_uri(), wait_until="load", timeout=PAGE_LIMIT_MS)
+            page.locator(".leaflet-container").wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+            control = page.locator(".leaflet-control-layers")
+            control.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+            names = layer_control_text(control, page.locator(".leaflet-control-layers-expanded"))
+            assert not [n for n in expected if n not in names], names
+            assert page.locator(".leaflet-overlay-pane path").count() > 0
+            assert not errors, errors
+            assert not blocked, f"the standalone file tried to load: {blocked}"
+            assert not failed and not bad, (failed, bad)
