@@ -1,0 +1,482 @@
+"""The workspace store: planners' edits of renewal sites, with history and undo.
+
+One GeoPackage file (``sites.gpkg`` in the workspace folder) holds the sites
+table (a GeoPackage feature table readable by QGIS/GDAL) and a history table.
+It is seeded from the bundled catalogue on first use; the bundled geodata is
+never written.
+
+Safety rules:
+
+* Every change is one SQLite transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``)
+  that writes the site row *and* its history row; a failure or a crash in the
+  middle rolls back to the previous state. The first seeding writes a
+  temporary file and renames it into place, so there is never a half-written
+  store.
+* Optimistic concurrency: each site has a ``version``. A save carries the
+  version it started from; if the stored one differs, someone else saved in
+  between and :class:`~renewal.errors.ConflictError` is raised.
+* A read-only file (no write permission bits) or a locked database raises
+  :class:`~renewal.errors.StoreError`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sqlite3
+import struct
+import tempfile
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+from shapely.geometry import mapping, shape
+from shapely.geometry.base import BaseGeometry
+
+from renewal.errors import ConflictError, InputError, StoreError
+from renewal.settings import workspace_dir
+from renewal.sites import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS, bundled_sites, next_site_id, validate_site
+
+STORE_FILE = "sites.gpkg"
+TABLE = "sites"
+HISTORY = "site_history"
+SRS_ID = 4326
+LOCK_TIMEOUT_S = 2.0
+
+_WGS84_WKT = (
+    'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
+    'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
+    'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]'
+)
+
+
+def store_path(workspace: Path | None = None) -> Path:
+    """Where the store lives: ``<workspace>/sites.gpkg`` (workspace defaults to settings)."""
+    return Path(workspace if workspace is not None else workspace_dir()) / STORE_FILE
+
+
+# --------------------------------------------------------------------------
+# GeoPackage geometry blobs (GPB header + WKB)
+# --------------------------------------------------------------------------
+
+def to_gpb(geom: BaseGeometry, srs_id: int = SRS_ID) -> bytes:
+    """Encode a geometry as a GeoPackage binary blob (little endian, xy envelope)."""
+    minx, miny, maxx, maxy = geom.bounds
+    header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id)
+    return header + struct.pack("<4d", minx, maxx, miny, maxy) + shapely.to_wkb(geom, byte_order=1)
+
+
+def from_gpb(blob: bytes | None) -> BaseGeometry | None:
+    if blob is None:
+        return None
+    if blob[:2] != b"GP":
+        raise StoreError("Corrupt geometry in the workspace store.", "工作区数据中的几何图形已损坏。")
+    flags = blob[3]
+    env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
+    return shapely.from_wkb(blob[8 + env:])
+
+
+# --------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the history."""
+
+    id: int
+    at: str
+    session: str
+    action: str  # create | update | delete | import | undo
+    site_id: str
+    before: dict | None  # GeoJSON feature (properties + geometry) or None
+    after: dict | None
+    undone_by: int | None
+
+
+def _feature(props: Mapping, geom: BaseGeometry | None) -> dict:
+    clean = {}
+    for k, v in props.items():
+        if isinstance(v, float) and math.isnan(v):
+            v = None
+        clean[k] = v
+    return {"type": "Feature", "properties": clean, "geometry": mapping(geom) if geom is not None else None}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+_COLS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
+
+
+class Store:
+    """The sites store in one GeoPackage file. Cheap to create; opens a connection per operation."""
+
+    def __init__(self, path: Path | str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
+        self.path = Path(path)
+        self.session = session or f"s-{uuid.uuid4().hex[:8]}"
+        self.timeout = timeout
+        #: Test hook: called inside each write transaction after the writes, before COMMIT.
+        self.before_commit: Callable[[], None] | None = None
+
+    # ---- creation ----------------------------------------------------------
+
+    @classmethod
+    def open(cls, workspace: Path | None = None, *, session: str | None = None) -> Store:
+        """The workspace store, seeded from the bundled catalogue if it does not exist yet."""
+        path = store_path(workspace)
+        if not path.exists():
+            seed(path, bundled_sites())
+        return cls(path, session=session)
+
+    # ---- connections -------------------------------------------------------
+
+    def _connect(self) -> sqlite3.Connection:
+        if not self.path.exists():
+            raise StoreError(f"Workspace store not found: {self.path}", f"找不到工作区数据文件：{self.path}")
+        con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        return con
+
+    def _check_writable(self) -> None:
+        mode = self.path.stat().st_mode
+        if not (mode & 0o222) or not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+            raise StoreError(
+                f"The workspace store is read-only: {self.path}. Nothing was saved.",
+                f"工作区数据文件为只读，未保存任何修改：{self.path}",
+            )
+
+    def _write(self, fn: Callable[[sqlite3.Connection], object]):
+        """Run ``fn`` in one IMMEDIATE transaction; roll back on any error."""
+        self._check_writable()
+        con = self._connect()
+        try:
+            try:
+                con.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                raise self._store_error(exc) from exc
+            try:
+                result = fn(con)
+                if self.before_commit is not None:
+                    self.before_commit()
+                con.execute("COMMIT")
+                return result
+            except BaseException as exc:
+                con.execute("ROLLBACK")
+                if isinstance(exc, sqlite3.OperationalError):
+                    raise self._store_error(exc) from exc
+                raise
+        finally:
+            con.close()
+
+    def _store_error(self, exc: sqlite3.OperationalError) -> StoreError:
+        text = str(exc)
+        if "locked" in text or "busy" in text:
+            return StoreError(
+                "The workspace store is locked by another program or session; nothing was saved. Try again.",
+                "工作区数据文件被其他程序或会话锁定，未保存任何修改，请稍后重试。",
+            )
+        if "readonly" in text or "read-only" in text:
+            return StoreError(f"The workspace store is read-only: {self.path}",
+                              f"工作区数据文件为只读：{self.path}")
+        return StoreError(f"Cannot write the workspace store: {text}", f"无法写入工作区数据文件：{text}")
+
+    # ---- reading -----------------------------------------------------------
+
+    def sites(self) -> gpd.GeoDataFrame:
+        """All sites (WGS84) with their ``version``."""
+        con = self._connect()
+        try:
+            rows = con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall()
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}") from exc
+        finally:
+            con.close()
+        data = {c: [r[c] for r in rows] for c in _COLS}
+        df = pd.DataFrame(data, columns=list(_COLS))
+        for f in TEXT_FIELDS:
+            df[f] = df[f].fillna("").astype(str)
+        for f in NUMBER_FIELDS:
+            df[f] = pd.to_numeric(df[f], errors="coerce").astype(float)
+        df["version"] = df["version"].astype(int)
+        return gpd.GeoDataFrame(df, geometry=[from_gpb(r["geom"]) for r in rows], crs=SRS_ID)
+
+    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+        """(properties, geometry, version) of one site; InputError if unknown."""
+        con = self._connect()
+        try:
+            row = self._row(con, site_id)
+        finally:
+            con.close()
+        return _props(row), from_gpb(row["geom"]), int(row["version"])
+
+    def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
+        """Changes, newest first (optionally of one site)."""
+        con = self._connect()
+        try:
+            sql = f"SELECT * FROM {HISTORY}"
+            args: tuple = ()
+            if site_id:
+                sql += " WHERE site_id = ?"
+                args = (site_id,)
+            rows = con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        finally:
+            con.close()
+        return [Change(r["id"], r["at"], r["session"], r["action"], r["site_id"],
+                       json.loads(r["before"]) if r["before"] else None,
+                       json.loads(r["after"]) if r["after"] else None, r["undone_by"]) for r in rows]
+
+    @staticmethod
+    def _row(con, site_id: str) -> sqlite3.Row:
+        row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)).fetchone()
+        if row is None:
+            raise InputError(f"Unknown site: {site_id}", f"没有编号为 {site_id} 的项目")
+        return row
+
+    # ---- writing -----------------------------------------------------------
+
+    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
+        """Replace a site's attributes and geometry; return the new version.
+
+        ``expected_version`` is the version the editor started from; a newer
+        stored version raises :class:`ConflictError` and nothing is written.
+        """
+        clean, geom, _ = validate_site({**props, "site_id": site_id}, geom)
+
+        def tx(con):
+            row = self._row(con, site_id)
+            current = int(row["version"])
+            if current != expected_version:
+                raise ConflictError(
+                    f"Site {site_id} was changed by {row['updated_by'] or 'another session'} at "
+                    f"{row['updated_at']} (version {current}, you edited version {expected_version}). "
+                    "Your save was refused; reload the site and apply your change again.",
+                    f"项目 {site_id} 已被其他会话修改（{row['updated_at']}，当前版本 {current}，您编辑的是版本 "
+                    f"{expected_version}）。为避免覆盖他人的修改，本次保存未执行；请重新载入后再修改。",
+                )
+            before = _feature(_props(row), from_gpb(row["geom"]))
+            version = current + 1
+            self._put(con, clean, geom, version, update=True)
+            self._log(con, "update", site_id, before, _feature(clean, geom))
+            return version
+
+        return self._write(tx)
+
+    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
+        """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
+        def tx(con):
+            ids = [r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")]
+            sid = (props.get("site_id") or "").strip() or next_site_id(ids)
+            if sid in ids:
+                raise InputError(f"Site id already exists: {sid}", f"项目编号已存在：{sid}")
+            clean, g, _ = validate_site({**props, "site_id": sid}, geom)
+            self._put(con, clean, g, 1, update=False)
+            self._log(con, "create", sid, None, _feature(clean, g))
+            return sid
+
+        return self._write(tx)
+
+    def add_sites(self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import") -> list[str]:
+        """Add many sites in one transaction (all or nothing); return their ids."""
+        records = list(records)
+
+        def tx(con):
+            ids = [r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")]
+            out = []
+            for props, geom in records:
+                sid = (str(props.get("site_id") or "")).strip() or next_site_id(ids)
+                if sid in ids:
+                    raise InputError(f"Site id already exists: {sid}", f"项目编号已存在：{sid}")
+                clean, g, _ = validate_site({**props, "site_id": sid}, geom)
+                self._put(con, clean, g, 1, update=False)
+                self._log(con, action, sid, None, _feature(clean, g))
+                ids.append(sid)
+                out.append(sid)
+            return out
+
+        return self._write(tx)
+
+    def delete_site(self, site_id: str, *, expected_version: int) -> None:
+        """Delete a site (undoable)."""
+        def tx(con):
+            row = self._row(con, site_id)
+            if int(row["version"]) != expected_version:
+                raise ConflictError(
+                    f"Site {site_id} was changed by another session; delete refused.",
+                    f"项目 {site_id} 已被其他会话修改，删除未执行；请重新载入。",
+                )
+            con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (site_id,))
+            self._log(con, "delete", site_id, _feature(_props(row), from_gpb(row["geom"])), None)
+
+        self._write(tx)
+
+    def undo(self, *, session: str | None = None) -> Change | None:
+        """Undo the newest change not yet undone (of ``session`` if given); return it, or None.
+
+        Refused with :class:`ConflictError` if the site changed again since
+        (undo the newer change first).
+        """
+        def tx(con):
+            sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action != 'undo'"
+            args: tuple = ()
+            if session:
+                sql += " AND session = ?"
+                args = (session,)
+            h = con.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+            if h is None:
+                return None
+            sid = h["site_id"]
+            before = json.loads(h["before"]) if h["before"] else None
+            after = json.loads(h["after"]) if h["after"] else None
+            row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (sid,)).fetchone()
+            newer = con.execute(f"SELECT 1 FROM {HISTORY} WHERE site_id = ? AND id > ? AND undone_by IS NULL "
+                                "AND action != 'undo'", (sid, h["id"])).fetchone()
+            if newer is not None:
+                raise ConflictError(
+                    f"Site {sid} was changed again after this edit; undo the newer change first.",
+                    f"项目 {sid} 在此之后又被修改过，请先撤销较新的修改。",
+                )
+            current = _feature(_props(row), from_gpb(row["geom"])) if row is not None else None
+            if before is None:  # undo a create/import: delete
+                con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (sid,))
+            else:
+                props = before["properties"]
+                version = int(row["version"]) + 1 if row is not None else 1
+                self._put(con, props, shape(before["geometry"]), version, update=row is not None)
+            uid = self._log(con, "undo", sid, current, before, note=f"undo #{h['id']}")
+            con.execute(f"UPDATE {HISTORY} SET undone_by = ? WHERE id = ?", (uid, h["id"]))
+            return Change(h["id"], h["at"], h["session"], h["action"], sid, before, after, uid)
+
+        return self._write(tx)
+
+    # ---- internals ---------------------------------------------------------
+
+    def _put(self, con, props: Mapping, geom: BaseGeometry, version: int, *, update: bool) -> None:
+        values = {f: _db_value(props.get(f), f) for f in SITE_FIELDS}
+        values.update(version=version, updated_at=_now(), updated_by=self.session)
+        cols = list(values)
+        if update:
+            sets = ", ".join(f"{c} = ?" for c in cols if c != "site_id")
+            con.execute(f"UPDATE {TABLE} SET geom = ?, {sets} WHERE site_id = ?",
+                        (to_gpb(geom), *[values[c] for c in cols if c != "site_id"], values["site_id"]))
+        else:
+            con.execute(f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
+                        (to_gpb(geom), *[values[c] for c in cols]))
+        _update_extent(con)
+
+    def _log(self, con, action, site_id, before, after, note: str = "") -> int:
+        cur = con.execute(
+            f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (_now(), self.session, action, site_id,
+             json.dumps(before, ensure_ascii=False) if before else None,
+             json.dumps(after, ensure_ascii=False) if after else None, note),
+        )
+        return int(cur.lastrowid)
+
+
+def _db_value(v, field: str):
+    if field in NUMBER_FIELDS:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else float(v)
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def _props(row: sqlite3.Row) -> dict:
+    out = {}
+    for f in SITE_FIELDS:
+        v = row[f]
+        if f in NUMBER_FIELDS:
+            out[f] = math.nan if v is None else float(v)
+        else:
+            out[f] = v or ""
+    return out
+
+
+def _update_extent(con) -> None:
+    con.execute(
+        "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
+        (TABLE,),
+    )
+
+
+# --------------------------------------------------------------------------
+# Seeding
+# --------------------------------------------------------------------------
+
+def _schema(con: sqlite3.Connection) -> None:
+    con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
+    con.execute("PRAGMA user_version = 10300")
+    con.executescript(
+        """
+        CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL, srs_id INTEGER PRIMARY KEY,
+            organization TEXT NOT NULL, organization_coordsys_id INTEGER NOT NULL, definition TEXT NOT NULL,
+            description TEXT);
+        CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY, data_type TEXT NOT NULL,
+            identifier TEXT UNIQUE, description TEXT DEFAULT '',
+            last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),
+            min_x DOUBLE, min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER,
+            CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
+        CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
+            geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT NOT NULL, m TINYINT NOT NULL,
+            CONSTRAINT pk_geom_cols PRIMARY KEY (table_name, column_name));
+        """
+    )
+    con.executemany(
+        "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
+        [("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
+         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
+         ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude coordinates in decimal degrees")],
+    )
+    text_cols = ", ".join(f"{f} TEXT NOT NULL DEFAULT ''" for f in TEXT_FIELDS if f != "site_id")
+    num_cols = ", ".join(f"{f} REAL" for f in NUMBER_FIELDS)
+    con.execute(
+        f"CREATE TABLE {TABLE} (fid INTEGER PRIMARY KEY AUTOINCREMENT, geom GEOMETRY, site_id TEXT NOT NULL UNIQUE, "
+        f"{text_cols}, {num_cols}, version INTEGER NOT NULL DEFAULT 1, updated_at TEXT, updated_by TEXT)"
+    )
+    con.execute(
+        f"CREATE TABLE {HISTORY} (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, session TEXT NOT NULL, "
+        "action TEXT NOT NULL, site_id TEXT NOT NULL, before TEXT, after TEXT, note TEXT DEFAULT '', "
+        "undone_by INTEGER)"
+    )
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, "
+                "max_y, srs_id) VALUES (?, 'features', ?, ?, 117.19, 39.07, 117.31, 39.17, 4326)",
+                (TABLE, "renewal_sites", "城市更新项目（工作区）"))
+    con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', 4326, 0, 0)", (TABLE,))
+    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+                "VALUES (?, 'attributes', ?, ?)", (HISTORY, "site_history", "修改历史"))
+
+
+def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
+    """Create a store at ``path`` holding ``gdf`` (written to a temp file, then renamed into place)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    os.close(fd)
+    try:
+        con = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            _schema(con)  # a temp file: atomicity comes from the rename below
+            con.execute("BEGIN")
+            now = _now()
+            for _, row in gdf.iterrows():
+                values = {f: _db_value(row.get(f), f) for f in SITE_FIELDS}
+                values.update(version=1, updated_at=now, updated_by=session)
+                cols = list(values)
+                con.execute(f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
+                            (to_gpb(row.geometry), *[values[c] for c in cols]))
+            con.execute("COMMIT")
+        finally:
+            con.close()
+        if path.exists():
+            raise StoreError(f"Store already exists: {path}", f"工作区数据文件已存在：{path}")
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

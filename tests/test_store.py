@@ -1,0 +1,227 @@
+"""The workspace store: seeding, edit, undo, history, crash safety, concurrency, locks."""
+
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point, box
+
+from renewal import sites
+from renewal.errors import ConflictError, InputError, StoreError
+from renewal.store import Store, from_gpb, store_path, to_gpb
+
+INSIDE = Point(117.2277, 39.1100)
+NEW_OUTLINE = box(117.2290, 39.1110, 117.2310, 39.1125)
+
+
+@pytest.fixture
+def store(tmp_path):
+    return Store.open(tmp_path, session="alice")
+
+
+def snapshot(path):
+    """Every row of every table: the whole logical state of the file."""
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
+    finally:
+        con.close()
+
+
+def test_gpb_round_trip():
+    for g in (INSIDE, NEW_OUTLINE, NEW_OUTLINE.boundary):
+        assert from_gpb(to_gpb(g)).equals(g)
+
+
+def test_seeded_from_bundled_catalogue_and_readable_by_gdal(store):
+    bundled = sites.bundled_sites()
+    got = store.sites()
+    assert list(got["site_id"]) == sorted(bundled["site_id"])
+    assert (got["version"] == 1).all()
+    assert store.path == store_path(store.path.parent)
+    # the store is a real GeoPackage: GDAL reads the same features
+    via_gdal = gpd.read_file(store.path, layer="sites")
+    assert via_gdal.crs.to_epsg() == 4326
+    assert len(via_gdal) == len(bundled)
+    a = via_gdal.set_index("site_id").sort_index()
+    b = bundled.set_index("site_id").sort_index()
+    assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-9).all()
+    assert (a["plan_text"] == b["plan_text"]).all()
+
+
+def test_current_sites_reads_the_store(store):
+    props, geom, v = store.site("RS-005")
+    store.save_site("RS-005", {**props, "name": "一冷（已核实）"}, geom, expected_version=v)
+    got = sites.current_sites(store.path.parent).set_index("site_id")
+    assert got.loc["RS-005", "name"] == "一冷（已核实）"
+
+
+def test_edit_writes_history_and_bumps_version(store):
+    props, geom, v = store.site("RS-008")
+    new_v = store.save_site("RS-008", {**props, "status": "existing"}, NEW_OUTLINE, expected_version=v)
+    assert new_v == v + 1
+    p2, g2, v2 = store.site("RS-008")
+    assert p2["status"] == "existing" and g2.equals(NEW_OUTLINE) and v2 == new_v
+    (change,) = store.history("RS-008")
+    assert change.action == "update" and change.session == "alice"
+    assert change.before["properties"]["status"] == "under_construction"
+    assert change.before["geometry"]["type"] == "Point"
+    assert change.after["properties"]["status"] == "existing"
+    assert change.after["geometry"]["type"] == "Polygon"
+    assert change.at.endswith("+00:00")
+
+
+def test_undo_restores_previous_state(store):
+    before = store.sites()
+    props, geom, v = store.site("RS-010")
+    store.save_site("RS-010", {**props, "name": "棉一地块（改）"}, NEW_OUTLINE, expected_version=v)
+    undone = store.undo(session="alice")
+    assert undone.site_id == "RS-010" and undone.action == "update"
+    after = store.sites()
+    cols = [c for c in sites.SITE_FIELDS if c not in sites.NUMBER_FIELDS]
+    assert after[cols].equals(before[cols])
+    assert after.geometry.geom_equals(before.geometry).all()
+    # the history keeps both the edit and its undo; the edit is marked undone
+    hist = store.history("RS-010")
+    assert [h.action for h in hist] == ["undo", "update"]
+    assert hist[1].undone_by == hist[0].id
+    assert store.undo(session="alice") is None  # nothing left to undo
+
+
+def test_add_then_undo_removes_the_site(store):
+    sid = store.add_site({"name": "新增地块", "status": "planned", "site_type": "片区地块"}, NEW_OUTLINE)
+    assert sid == "RS-037"
+    assert sid in set(store.sites()["site_id"])
+    store.undo()
+    assert sid not in set(store.sites()["site_id"])
+
+
+def test_delete_then_undo_brings_it_back(store):
+    props, geom, v = store.site("RS-021")
+    store.delete_site("RS-021", expected_version=v)
+    assert "RS-021" not in set(store.sites()["site_id"])
+    store.undo()
+    p2, g2, _ = store.site("RS-021")
+    assert p2["name"] == props["name"] and g2.equals(geom)
+
+
+def test_undo_refused_when_site_changed_again_by_someone_else(store):
+    bob = Store(store.path, session="bob")
+    props, geom, v = store.site("RS-012")
+    store.save_site("RS-012", {**props, "name": "A"}, geom, expected_version=v)
+    bob.save_site("RS-012", {**props, "name": "B"}, geom, expected_version=v + 1)
+    with pytest.raises(ConflictError):
+        store.undo(session="alice")
+    assert store.site("RS-012")[0]["name"] == "B"
+
+
+def test_concurrent_edit_second_save_refused(store):
+    bob = Store(store.path, session="bob")
+    pa, ga, va = store.site("RS-006")
+    pb, gb, vb = bob.site("RS-006")
+    store.save_site("RS-006", {**pa, "name": "Alice 的名称"}, ga, expected_version=va)
+    state = snapshot(store.path)
+    with pytest.raises(ConflictError) as ei:
+        bob.save_site("RS-006", {**pb, "name": "Bob 的名称"}, gb, expected_version=vb)
+    assert "alice" in ei.value.message_en and "refused" in ei.value.message_en
+    assert "其他会话" in ei.value.message_zh
+    assert snapshot(store.path) == state
+    assert store.site("RS-006")[0]["name"] == "Alice 的名称"
+
+
+def test_failure_in_the_middle_of_a_save_leaves_previous_state(store):
+    props, geom, v = store.site("RS-009")
+    state = snapshot(store.path)
+
+    def boom():
+        raise OSError("disk full (simulated)")
+
+    store.before_commit = boom
+    with pytest.raises(OSError):
+        store.save_site("RS-009", {**props, "name": "half"}, NEW_OUTLINE, expected_version=v)
+    assert snapshot(store.path) == state
+    store.before_commit = None
+    assert store.site("RS-009")[0]["name"] == props["name"]
+
+
+def test_process_crash_in_the_middle_of_a_save_leaves_previous_state(store):
+    """Kill the process (no cleanup at all) after the row is written, before COMMIT."""
+    state = snapshot(store.path)
+    code = textwrap.dedent(f"""
+        import os
+        from renewal.store import Store
+        s = Store({str(store.path)!r}, session="crasher")
+        p, g, v = s.site("RS-009")
+        s.before_commit = lambda: os._exit(9)
+        s.save_site("RS-009", {{**p, "name": "half-written"}}, g.buffer(0.001), expected_version=v)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 9, proc.stderr
+    assert snapshot(store.path) == state
+    assert store.site("RS-009")[0]["name"] == "四号台"
+
+
+def test_bad_input_changes_nothing(store):
+    props, geom, v = store.site("RS-005")
+    state = snapshot(store.path)
+    for bad_props, bad_geom in (({**props, "name": ""}, geom), ({**props, "status": "done"}, geom),
+                                (props, Point(116.4, 39.9))):
+        with pytest.raises(InputError):
+            store.save_site("RS-005", bad_props, bad_geom, expected_version=v)
+    with pytest.raises(InputError):
+        store.add_site({"name": "x", "status": "planned"}, Point(0, 0))
+    with pytest.raises(InputError):
+        store.site("RS-999")
+    assert snapshot(store.path) == state
+
+
+def test_read_only_file_refused(store):
+    props, geom, v = store.site("RS-005")
+    state = snapshot(store.path)
+    store.path.chmod(0o444)
+    try:
+        with pytest.raises(StoreError) as ei:
+            store.save_site("RS-005", {**props, "name": "x"}, geom, expected_version=v)
+        assert "read-only" in ei.value.message_en and "只读" in ei.value.message_zh
+    finally:
+        store.path.chmod(0o644)
+    assert snapshot(store.path) == state
+
+
+def test_locked_file_refused(store):
+    props, geom, v = store.site("RS-005")
+    store.timeout = 0.2
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError) as ei:
+            store.save_site("RS-005", {**props, "name": "x"}, geom, expected_version=v)
+        assert "locked" in ei.value.message_en and "锁定" in ei.value.message_zh
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.site("RS-005")[0]["name"] == props["name"]
+
+
+def test_add_sites_is_all_or_nothing(store):
+    n = len(store.sites())
+    good = ({"name": "甲", "status": "planned"}, INSIDE)
+    bad = ({"name": "", "status": "planned"}, INSIDE)
+    with pytest.raises(InputError):
+        store.add_sites([good, bad])
+    assert len(store.sites()) == n
+    ids = store.add_sites([good, ({"name": "乙", "status": "planned"}, INSIDE)])
+    assert ids == ["RS-037", "RS-038"]
+    assert len(store.sites()) == n + 2
+
+
+def test_workspace_env_var_is_honoured(tmp_path, monkeypatch):
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path / "ws"))
+    s = Store.open()
+    assert s.path == tmp_path / "ws" / "sites.gpkg"
+    assert s.path.exists()
+    assert not list((tmp_path / "ws").glob(".*.tmp"))  # the temp file was renamed, not left behind
