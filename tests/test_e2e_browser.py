@@ -22,11 +22,12 @@ import urllib.error
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 from urllib.parse import urlparse
 
 import pytest
 
-from layers.registry import LAYOUT_MAP_KEYS, REGISTRY
+from layers.registry import JINMAO_MAP_KEYS, LAYOUT_MAP_KEYS, REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_HOSTS = {"127.0.0.1", "localhost"}
@@ -57,9 +58,13 @@ def chromium_path() -> str:
     return path
 
 
-def expected_layer_names() -> list[str]:
-    """The home map's layers, as the layer control titles them."""
-    return [REGISTRY[k].title_zh for k in LAYOUT_MAP_KEYS]
+def expected_layer_names(keys: tuple[str, ...] = LAYOUT_MAP_KEYS) -> list[str]:
+    """A map's layers, as the layer control titles them (default: the home page's layout map)."""
+    return [REGISTRY[k].title_zh for k in keys]
+
+
+#: (url path, layer keys) of the pages with a map; "" is the home page at "/".
+MAP_PAGES = [("", LAYOUT_MAP_KEYS), ("jinmao", JINMAO_MAP_KEYS)]
 
 
 def _free_port() -> int:
@@ -107,12 +112,19 @@ def _kill_group(proc: subprocess.Popen) -> None:
         pass
 
 
-@pytest.fixture()
-def app_url(tmp_path, _isolated_workspace):
-    """`streamlit run app.py` on a free port (own process group, always killed)."""
+class App(NamedTuple):
+    url: str
+    log: Path
+
+
+@pytest.fixture(scope="module")
+def app(chromium_path, tmp_path_factory):
+    """`streamlit run app.py` on a free port with an empty workspace (own process group, always killed)."""
+    tmp = tmp_path_factory.mktemp("app")
     port = _free_port()
-    log = tmp_path / "streamlit.log"
-    env = {**os.environ, "RENEWAL_WORKSPACE": str(_isolated_workspace), "PYTHONUNBUFFERED": "1"}
+    log = tmp / "streamlit.log"
+    (tmp / "workspace").mkdir()
+    env = {**os.environ, "RENEWAL_WORKSPACE": str(tmp / "workspace"), "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
            "--server.port", str(port), "--server.headless", "true"]
     with open(log, "wb") as out:
@@ -120,7 +132,7 @@ def app_url(tmp_path, _isolated_workspace):
                                 stdin=subprocess.DEVNULL, start_new_session=True)
     try:
         _wait_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health", log)
-        yield f"http://127.0.0.1:{port}/"
+        yield App(f"http://127.0.0.1:{port}/", log)
     finally:
         _kill_group(proc)
 
@@ -162,7 +174,8 @@ def _is_app(url: str) -> bool:
 
 
 @contextmanager
-def screenshot_on_failure(page, path: Path):
+def screenshot_on_failure(page, path: Path, context=lambda: ""):
+    """On failure: a screenshot to ``path`` and ``context()`` (requests, server log) in the message."""
     try:
         yield
     except BaseException as exc:
@@ -171,7 +184,7 @@ def screenshot_on_failure(page, path: Path):
             note = f"screenshot: {path}"
         except Exception as shot_exc:  # noqa: BLE001 - the original failure matters more
             note = f"(no screenshot: {shot_exc})"
-        raise AssertionError(f"{exc}\n{note}") from exc
+        raise AssertionError(f"{exc}\n{note}\n{context()}") from exc
 
 
 def layer_control_text(control, expanded) -> str:
@@ -181,13 +194,20 @@ def layer_control_text(control, expanded) -> str:
     return control.inner_text()
 
 
-def test_home_page_map_renders_offline(chromium_path, app_url, tmp_path):
-    expected = expected_layer_names()
-    assert expected, "the layout map has layers"
+@pytest.mark.parametrize("path, keys", MAP_PAGES, ids=["home", "jinmao"])
+def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
+    expected = expected_layer_names(keys)
+    assert expected, "the map has layers"
     with offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, blocked, failed, bad):
         page = context.new_page()
-        with screenshot_on_failure(page, tmp_path / "e2e-home-failure.png"):
-            page.goto(app_url, wait_until="domcontentloaded", timeout=PAGE_LIMIT_MS)
+        served: list[str] = []
+        page.on("response", lambda r: r.ok and "/app/static/vendor/" in r.url and served.append(r.url))
+        def context_note() -> str:
+            return (f"failed requests: {failed}\nerror responses: {bad}\nblocked: {blocked[:20]}\n"
+                    f"served vendor files: {served}\nstreamlit log (tail):\n{_server_log(app.log)}")
+
+        with screenshot_on_failure(page, tmp_path / f"e2e-{path or 'home'}-failure.png", context_note):
+            page.goto(app.url + path, wait_until="domcontentloaded", timeout=PAGE_LIMIT_MS)
             frame = page.frame_locator('iframe[src*="streamlit_folium"]').first
             frame.locator(".leaflet-container").wait_for(state="visible", timeout=PAGE_LIMIT_MS)
             control = frame.locator(".leaflet-control-layers")
@@ -207,7 +227,14 @@ def test_home_page_map_renders_offline(chromium_path, app_url, tmp_path):
 
             app_failures = [f for f in failed if _is_app(f.split(" ", 1)[0])]
             assert not app_failures, f"requests to the app failed: {app_failures}"
-            assert not bad, f"error responses: {bad}"
+            # Opening /<page> directly, Streamlit's frontend first probes /<page>/_stcore/...
+            # for a base path and falls back to /_stcore/... on 404: expected, not a failure.
+            probes = {f"404 {app.url}{path}/_stcore/{e}" for e in ("health", "host-config")} if path else set()
+            assert not [b for b in bad if b not in probes], f"error responses: {bad}"
+            # Leaflet and the plugins came from the app's own static files
+            for lib in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-groupedlayercontrol/",
+                        "leaflet-fullscreen/"):
+                assert any(f"/app/static/vendor/{lib}" in u for u in served), (lib, served)
             # everything external was blocked, so it can only have been tiles (default basemap: none)
             assert all(urlparse(u).hostname not in APP_HOSTS for u in blocked)
             assert not [u for u in blocked if u.endswith((".js", ".css"))], blocked
