@@ -1,0 +1,83 @@
+"""``python -m renewal sites list|show ID|export --out FILE``: the renewal-site catalogue.
+
+Reads the workspace store if there is one (``--workspace`` or
+``$RENEWAL_WORKSPACE``), else the bundled catalogue; never writes the store.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import geodata
+from renewal.errors import InputError
+from renewal.exchange import FORMATS, export_file
+from renewal.sites import FIELD_LABELS, current_sites, filter_sites, site_card, with_measures
+
+log = logging.getLogger("renewal")
+
+
+def _filtered(args):
+    gdf = current_sites()
+    return filter_sites(gdf, areas=args.area or (), types=args.type or (), statuses=args.status or (),
+                        query=args.query or "")
+
+
+def cmd_list(args) -> int:
+    gdf = with_measures(_filtered(args))
+    if gdf.empty:
+        print("no sites match")
+        return 0
+    for _, r in gdf.iterrows():
+        measure = (f"{r['area_m2']:.0f} m2" if r["area_m2"] == r["area_m2"]
+                   else f"{r['length_m']:.0f} m" if r["length_m"] == r["length_m"] else "point")
+        print(f"{r['site_id']}\t{r['name']}\t{r['site_type']}\t{r['renewal_area'] or '-'}\t{r['status']}\t"
+              f"{r['precision']}\t{measure}")
+    print(f"{len(gdf)} site(s)")
+    return 0
+
+
+def cmd_show(args) -> int:
+    gdf = current_sites()
+    hit = gdf[gdf["site_id"] == args.site_id]
+    if hit.empty:
+        raise InputError(f"Unknown site: {args.site_id}", f"没有编号为 {args.site_id} 的项目")
+    row = hit.iloc[0]
+    for label, value in site_card(row).items():
+        print(f"{label}: {value}")
+    print(f"geometry: {row.geometry.geom_type} {row.geometry.wkt[:200]}")
+    if "version" in row:
+        print(f"{FIELD_LABELS['version']}: {int(row['version'])}")
+    return 0
+
+
+def cmd_export(args) -> int:
+    gdf = _filtered(args)
+    if gdf.empty:
+        raise InputError("No sites match the filters; nothing exported.", "没有符合条件的项目，未导出。")
+    path = export_file(gdf, args.out, args.format)
+    log.info("wrote %d site(s) to %s", len(gdf), path)
+    return 0
+
+
+def register(sub) -> None:
+    p = sub.add_parser("sites", help="list, show or export the renewal sites (workspace, else bundled)")
+    ss = p.add_subparsers(dest="sites_command", metavar="ACTION")
+    ss.required = True
+
+    def filters(q):
+        q.add_argument("--area", action="append", help="renewal area (repeatable), e.g. 大直沽片区")
+        q.add_argument("--type", action="append", help="site type (repeatable), e.g. 老旧厂房")
+        q.add_argument("--status", action="append", choices=sorted(geodata.STATUS_LABELS), help="status")
+        q.add_argument("--query", help="search in names and ids")
+
+    q = ss.add_parser("list", help="list the sites")
+    filters(q)
+    q.set_defaults(func=cmd_list)
+    q = ss.add_parser("show", help="show one site")
+    q.add_argument("site_id", help="site id, e.g. RS-001")
+    q.set_defaults(func=cmd_show)
+    q = ss.add_parser("export", help="export the sites to a file (written atomically)")
+    q.add_argument("--out", required=True, help="output file: .geojson, .gpkg, .csv or .xlsx")
+    q.add_argument("--format", choices=sorted(FORMATS), help="format (default: from the file suffix)")
+    filters(q)
+    q.set_defaults(func=cmd_export)
