@@ -1,0 +1,634 @@
+"""Walking networks: build, snap, shortest paths and partial-edge catchments.
+
+Everything here is metric: coordinates are EPSG:4548 metres
+(:data:`renewal.crs.METRIC_EPSG`). Input layers in any CRS are projected on
+load; layers without a CRS are refused.
+
+Public API
+----------
+``WalkNetwork.from_file(path, *, max_components_dropped_share=None)``
+    Build from OpenStreetMap (``.osm.pbf`` / ``.osm``: walking ways only) or a
+    line layer (GeoJSON, GeoPackage, Shapefile, anything pyogrio reads).
+``WalkNetwork.from_lines(lines, crs=None, *, node_tolerance=0.0)``
+    Build from shapely lines (or a GeoDataFrame of lines). Lines are noded
+    where they meet (a shared vertex or a crossing); OSM input is noded at
+    shared OSM nodes only, so bridges do not become junctions.
+``net.snap(xy, max_snap=...) -> Snap``
+    Nearest point on an edge (not just the nearest node); points farther than
+    ``max_snap`` metres are refused (``Snap.ok`` is False) and counted.
+``net.node_distances(snap, cutoff) -> NodeDistances``
+    One multi-source Dijkstra (scipy.sparse.csgraph, ``limit=cutoff``) from
+    all snapped sources: distance and nearest source per node.
+``net.point_distances(node_dist, sources_snap, targets_snap) -> (dist, source)``
+    Distances from the sources to points on edges (handles a source and a
+    target on the same edge).
+``net.catchment_pieces(node_dist, sources_snap, cutoff) -> (geoms, source)``
+    The reached edge pieces, an edge partly within reach cut at the remaining
+    distance, attributed to the nearest source.
+``catchment_polygons(geoms, source, width)``
+    Pieces buffered by a small width, one polygon per source: not hulls.
+
+Distances include the off-network legs (facility to its snapped point and
+origin to its snapped point) unless ``count_snap=False``.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+from scipy import sparse
+from scipy.sparse import csgraph
+from shapely.geometry import LineString
+
+from renewal.crs import METRIC_CRS, METRIC_EPSG
+from renewal.errors import InputError
+
+log = logging.getLogger(__name__)
+
+#: OSM ``highway`` values that are never walkable (the OSMnx "walk" filter,
+#: plus motorways, which ``motor`` matches there).
+NON_WALK_HIGHWAYS = frozenset(
+    {
+        "abandoned", "bus_guideway", "construction", "cycleway", "motor", "no", "planned",
+        "platform", "proposed", "raceway", "razed", "motorway", "motorway_link", "bus_stop",
+        "elevator", "services", "rest_area", "escape",
+    }
+)
+
+#: Smallest edge weight given to scipy (explicit zeros are ambiguous there).
+_EPS = 1e-9
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
+
+
+class NetworkWarning(UserWarning):
+    """Something was dropped or refused while building or using a network."""
+
+
+def is_osm_path(path) -> bool:
+    name = str(path).lower()
+    return any(name.endswith(s) for s in OSM_SUFFIXES)
+
+
+def is_walkable(tags) -> bool:
+    """The walking-way filter for OSM tags (a mapping)."""
+    hw = tags.get("highway")
+    if not hw or hw in NON_WALK_HIGHWAYS:
+        return False
+    if tags.get("area") == "yes":
+        return False
+    if tags.get("foot") == "no" or tags.get("access") in ("private", "no") and tags.get("foot") not in (
+        "yes", "designated", "permissive"
+    ):
+        return False
+    if tags.get("service") == "private":
+        return False
+    return True
+
+
+@dataclass
+class Snap:
+    """Points snapped onto network edges (metric).
+
+    ``edge``/``offset`` (distance from the edge's first node ``u``) are valid
+    where ``ok``; ``dist`` is the straight distance to the edge (NaN if no
+    edge is within the maximum snap distance).
+    """
+
+    edge: np.ndarray
+    offset: np.ndarray
+    dist: np.ndarray
+    ok: np.ndarray
+    max_snap: float
+
+    def __len__(self) -> int:
+        return len(self.edge)
+
+    @property
+    def n_refused(self) -> int:
+        return int((~self.ok).sum())
+
+    def subset(self, mask) -> Snap:
+        return Snap(self.edge[mask], self.offset[mask], self.dist[mask], self.ok[mask], self.max_snap)
+
+
+@dataclass
+class NodeDistances:
+    """Result of one multi-source run: per node, distance (inf if beyond the
+    cut-off) and the index of the nearest source (-1 if none)."""
+
+    dist: np.ndarray
+    source: np.ndarray
+    cutoff: float
+
+
+@dataclass
+class WalkNetwork:
+    """An undirected walking network in EPSG:4548 metres."""
+
+    node_xy: np.ndarray
+    edge_u: np.ndarray
+    edge_v: np.ndarray
+    edge_len: np.ndarray
+    edge_geom: np.ndarray  # shapely LineStrings, oriented u -> v
+    report: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self._tree = None
+        self._graph = None
+
+    # ------------------------------------------------------------------ build
+    @classmethod
+    def from_file(cls, path, *, node_tolerance: float = 0.0, layer: str | None = None) -> WalkNetwork:
+        """Build from an OSM file (walking ways) or a line layer."""
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"Network file not found: {path}", f"找不到路网文件：{path}")
+        if path.stat().st_size == 0:
+            raise InputError(f"Network file is empty: {path}", f"路网文件为空：{path}")
+        if is_osm_path(path):
+            return cls.from_osm(path)
+        import geopandas as gpd
+
+        try:
+            gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+        except Exception as exc:
+            raise InputError(
+                f"Cannot read network file {path}: {exc}", f"无法读取路网文件 {path}：{exc}"
+            ) from exc
+        net = cls.from_lines(gdf, node_tolerance=node_tolerance)
+        net.report["source"] = str(path)
+        return net
+
+    @classmethod
+    def from_osm(cls, path) -> WalkNetwork:
+        """Walking ways of an OSM file, noded at shared OSM nodes."""
+        import osmium
+
+        from renewal.crs import transformer
+
+        ways: list[tuple[list[int], list[tuple[float, float]]]] = []
+        n_ways = 0
+        try:
+            fp = osmium.FileProcessor(str(path)).with_locations()
+            for obj in fp:
+                if not obj.is_way():
+                    continue
+                n_ways += 1
+                if not is_walkable(obj.tags):
+                    continue
+                ids, pts = [], []
+                for nd in obj.nodes:
+                    if not nd.location.valid():
+                        continue
+                    ids.append(nd.ref)
+                    pts.append((nd.location.lon, nd.location.lat))
+                if len(ids) >= 2:
+                    ways.append((ids, pts))
+        except Exception as exc:
+            raise InputError(
+                f"Cannot read OSM file {path}: {exc}", f"无法读取OSM文件 {path}：{exc}"
+            ) from exc
+        if not ways:
+            raise InputError(
+                f"No walkable ways in {path} ({n_ways} ways in the file).",
+                f"{path} 中没有可步行的道路（文件共 {n_ways} 条路径）。",
+            )
+        # Split ways at nodes used more than once (junctions) and at their ends.
+        count: dict[int, int] = {}
+        for ids, _ in ways:
+            for i in ids:
+                count[i] = count.get(i, 0) + 1
+            count[ids[0]] += 1
+            count[ids[-1]] += 1
+        t = transformer(4326, METRIC_EPSG)
+        lines = []
+        for ids, pts in ways:
+            xy = np.array(pts)
+            x, y = t.transform(xy[:, 0], xy[:, 1])
+            start = 0
+            for k in range(1, len(ids)):
+                if count[ids[k]] > 1 or k == len(ids) - 1:
+                    seg = np.column_stack([x[start : k + 1], y[start : k + 1]])
+                    if len(seg) >= 2:
+                        lines.append(seg)
+                    start = k
+        geoms = shapely.linestrings(lines) if len(lines) else np.array([])
+        net = cls._from_noded(np.asarray(geoms, dtype=object))
+        net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
+        return net
+
+    @classmethod
+    def from_lines(cls, lines, crs=None, *, node_tolerance: float = 0.0) -> WalkNetwork:
+        """Build from lines; noded where they meet or cross.
+
+        ``lines`` is a GeoDataFrame/GeoSeries (its CRS is used; none is an
+        error) or an iterable of shapely geometries in ``crs`` (default
+        EPSG:4548). ``node_tolerance`` (m) snaps vertices to a grid of that
+        size first, joining lines that nearly meet.
+        """
+        import geopandas as gpd
+
+        if isinstance(lines, gpd.GeoDataFrame | gpd.GeoSeries):
+            if lines.crs is None:
+                raise InputError(
+                    "The network layer has no coordinate reference system (CRS).",
+                    "路网图层没有坐标参考系（CRS）。",
+                )
+            geoms = lines.to_crs(METRIC_EPSG).geometry.values if lines.crs != METRIC_CRS else lines.geometry.values
+            geoms = np.asarray(geoms, dtype=object)
+        else:
+            geoms = np.asarray(list(lines), dtype=object)
+            if crs is not None and gpd.GeoSeries(geoms, crs=crs).crs != METRIC_CRS:
+                geoms = np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(METRIC_EPSG).values, dtype=object)
+        if len(geoms) == 0:
+            raise InputError("The network layer is empty.", "路网图层为空。")
+        geoms = geoms[~pd.isna(geoms)]
+        parts = shapely.get_parts(geoms)
+        types = shapely.get_type_id(parts)
+        lines_only = parts[(types == 1) | (types == 2)]
+        if (types == 2).any():
+            lines_only = np.array([LineString(g.coords) if g.geom_type == "LinearRing" else g for g in lines_only])
+        lines_only = lines_only[~shapely.is_empty(lines_only)]
+        lines_only = lines_only[shapely.length(lines_only) > 0]
+        if len(lines_only) == 0:
+            raise InputError(
+                "The network layer has no usable lines (only points/polygons or empty geometries).",
+                "路网图层中没有可用的线要素（只有点、面或空几何）。",
+            )
+        n_in = len(lines_only)
+        grid = node_tolerance if node_tolerance and node_tolerance > 0 else None
+        noded = shapely.union_all(lines_only, grid_size=grid)
+        pieces = shapely.get_parts(noded)
+        pieces = pieces[shapely.get_type_id(pieces) == 1]
+        net = cls._from_noded(np.asarray(pieces, dtype=object))
+        net.report["input_lines"] = n_in
+        return net
+
+    @classmethod
+    def _from_noded(cls, pieces: np.ndarray) -> WalkNetwork:
+        if len(pieces) == 0:
+            raise InputError("No usable lines in the network.", "路网中没有可用的线。")
+        lengths = shapely.length(pieces)
+        keep = lengths > 0
+        pieces, lengths = pieces[keep], lengths[keep]
+        starts = shapely.get_coordinates(shapely.get_point(pieces, 0))
+        ends = shapely.get_coordinates(shapely.get_point(pieces, -1))
+        allxy = np.round(np.vstack([starts, ends]), 3)  # 1 mm node identity
+        uniq, inv = np.unique(allxy, axis=0, return_inverse=True)
+        inv = inv.ravel()
+        u, v = inv[: len(pieces)], inv[len(pieces) :]
+        loops = u == v
+        u, v, pieces, lengths = u[~loops], v[~loops], pieces[~loops], lengths[~loops]
+        if len(u) == 0:
+            raise InputError("No usable lines in the network.", "路网中没有可用的线。")
+        # Largest connected component.
+        n = len(uniq)
+        adj = sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
+        ncomp, labels = csgraph.connected_components(adj, directed=False)
+        report = {"nodes_in": int(n), "edges_in": int(len(u)), "components": int(ncomp)}
+        if ncomp > 1:
+            sizes = np.bincount(labels[u], weights=lengths, minlength=ncomp)
+            big = int(np.argmax(sizes))
+            keep_e = labels[u] == big
+            dropped_len = float(lengths[~keep_e].sum())
+            report.update(
+                dropped_components=int(ncomp - 1),
+                dropped_edges=int((~keep_e).sum()),
+                dropped_length_m=round(dropped_len, 1),
+                dropped_share=round(dropped_len / float(lengths.sum()), 4),
+            )
+            warnings.warn(
+                f"Network has {ncomp} disconnected pieces; kept the largest "
+                f"({keep_e.sum()} edges), dropped {ncomp - 1} pieces: {(~keep_e).sum()} edges, "
+                f"{dropped_len:.0f} m ({100 * dropped_len / lengths.sum():.1f}% of length).",
+                NetworkWarning,
+                stacklevel=3,
+            )
+            u, v, pieces, lengths = u[keep_e], v[keep_e], pieces[keep_e], lengths[keep_e]
+            used = np.unique(np.concatenate([u, v]))
+            remap = -np.ones(n, dtype=np.int64)
+            remap[used] = np.arange(len(used))
+            u, v, uniq = remap[u], remap[v], uniq[used]
+        else:
+            report.update(dropped_components=0, dropped_edges=0, dropped_length_m=0.0, dropped_share=0.0)
+        report.update(nodes=int(len(uniq)), edges=int(len(u)), length_m=round(float(lengths.sum()), 1))
+        return cls(
+            node_xy=uniq.astype(float),
+            edge_u=u.astype(np.int64),
+            edge_v=v.astype(np.int64),
+            edge_len=lengths.astype(float),
+            edge_geom=pieces,
+            report=report,
+        )
+
+    @classmethod
+    def from_arrays(cls, node_xy, edges) -> WalkNetwork:
+        """Straight-edge network from node coordinates and (u, v) pairs (tests, benchmarks)."""
+        node_xy = np.asarray(node_xy, dtype=float)
+        edges = np.asarray(edges, dtype=np.int64)
+        coords = np.stack([node_xy[edges[:, 0]], node_xy[edges[:, 1]]], axis=1)
+        geoms = shapely.linestrings(coords)
+        net = cls(
+            node_xy=node_xy,
+            edge_u=edges[:, 0].copy(),
+            edge_v=edges[:, 1].copy(),
+            edge_len=shapely.length(geoms),
+            edge_geom=np.asarray(geoms, dtype=object),
+            report={"nodes": len(node_xy), "edges": len(edges)},
+        )
+        return net
+
+    # ------------------------------------------------------------- properties
+    @property
+    def n_nodes(self) -> int:
+        return len(self.node_xy)
+
+    @property
+    def n_edges(self) -> int:
+        return len(self.edge_u)
+
+    @property
+    def tree(self) -> shapely.STRtree:
+        if self._tree is None:
+            self._tree = shapely.STRtree(self.edge_geom)
+        return self._tree
+
+    @property
+    def graph(self) -> sparse.csr_matrix:
+        """Symmetric CSR adjacency (parallel edges: the shortest kept)."""
+        if self._graph is None:
+            n = self.n_nodes
+            r = np.concatenate([self.edge_u, self.edge_v])
+            c = np.concatenate([self.edge_v, self.edge_u])
+            w = np.maximum(np.concatenate([self.edge_len, self.edge_len]), _EPS)
+            self._graph = _coo_min_csr(r, c, w, n)
+        return self._graph
+
+    def bounds(self):
+        return (*self.node_xy.min(axis=0), *self.node_xy.max(axis=0))
+
+    def to_geodataframe(self):
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_len},
+            geometry=list(self.edge_geom),
+            crs=METRIC_CRS,
+        )
+
+    def save(self, path) -> None:
+        """Write the edges as a GeoPackage (WGS84), atomically."""
+        import os
+
+        from renewal.crs import to_storage
+
+        path = Path(path)
+        tmp = path.with_name(path.stem + ".tmp" + path.suffix)
+        if tmp.exists():
+            tmp.unlink()
+        to_storage(self.to_geodataframe()).to_file(tmp, driver="GPKG", layer="edges")
+        os.replace(tmp, path)
+
+    # ---------------------------------------------------------------- snapping
+    def snap(self, xy, max_snap: float = 200.0) -> Snap:
+        """Snap points (an (n, 2) array in metres, or shapely points) onto edges."""
+        pts = _as_points(xy)
+        n = len(pts)
+        edge = np.full(n, -1, dtype=np.int64)
+        offset = np.full(n, np.nan)
+        dist = np.full(n, np.nan)
+        if n:
+            idx, dd = self.tree.query_nearest(pts, max_distance=max_snap, return_distance=True, all_matches=False)
+            pi, ei = idx
+            edge[pi] = ei
+            dist[pi] = dd
+            offset[pi] = shapely.line_locate_point(self.edge_geom[ei], pts[pi])
+            offset[pi] = np.clip(offset[pi], 0.0, self.edge_len[ei])
+        return Snap(edge, offset, dist, edge >= 0, float(max_snap))
+
+    # ----------------------------------------------------------- shortest paths
+    def node_distances(self, src: Snap, cutoff: float, *, count_snap: bool = True) -> NodeDistances:
+        """Multi-source Dijkstra with a cut-off from snapped points.
+
+        Each source becomes a virtual node joined to both ends of its edge with
+        the fractional lengths (plus its snap distance if ``count_snap``); one
+        scipy run with ``min_only=True`` gives per node the distance and which
+        source is nearest.
+        """
+        n = self.n_nodes
+        ok = np.flatnonzero(src.ok)
+        if len(ok) == 0:
+            return NodeDistances(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), float(cutoff))
+        e = src.edge[ok]
+        extra = src.dist[ok] if count_snap else np.zeros(len(ok))
+        k = len(ok)
+        vn = n + np.arange(k)
+        rows = np.concatenate([vn, vn])
+        cols = np.concatenate([self.edge_u[e], self.edge_v[e]])
+        w = np.concatenate([src.offset[ok] + extra, self.edge_len[e] - src.offset[ok] + extra])
+        g = _append_rows(self.graph, rows - n, cols, np.maximum(w, _EPS), k)
+        dist, _pred, sources = csgraph.dijkstra(
+            g, directed=True, indices=vn, limit=float(cutoff), min_only=True, return_predecessors=True
+        )
+        dist = dist[:n]
+        s = sources[:n]
+        out = np.where(s >= 0, ok[np.clip(s - n, 0, k - 1)], -1)
+        return NodeDistances(dist, out.astype(np.int64), float(cutoff))
+
+    def point_distances(
+        self, nd: NodeDistances, src: Snap, dst: Snap, *, count_snap: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Distance (inf beyond the cut-off or unsnapped) and nearest source
+        index (-1) for points ``dst`` given node distances from ``src``."""
+        m = len(dst)
+        out = np.full(m, np.inf)
+        who = np.full(m, -1, dtype=np.int64)
+        ok = np.flatnonzero(dst.ok)
+        if len(ok) == 0:
+            return out, who
+        e = dst.edge[ok]
+        s = dst.offset[ok]
+        du = nd.dist[self.edge_u[e]] + s
+        dv = nd.dist[self.edge_v[e]] + (self.edge_len[e] - s)
+        d = np.minimum(du, dv)
+        w = np.where(du <= dv, nd.source[self.edge_u[e]], nd.source[self.edge_v[e]])
+        # Sources on the same edge as a target: the direct way along the edge.
+        sok = np.flatnonzero(src.ok)
+        if len(sok):
+            sdf = pd.DataFrame(
+                {
+                    "edge": src.edge[sok],
+                    "t": src.offset[sok],
+                    "sx": src.dist[sok] if count_snap else 0.0,
+                    "sid": sok,
+                }
+            )
+            ddf = pd.DataFrame({"edge": e, "s": s, "pos": np.arange(len(ok))})
+            pairs = ddf.merge(sdf, on="edge")
+            if len(pairs):
+                pairs["d"] = (pairs["s"] - pairs["t"]).abs() + pairs["sx"]
+                best = pairs.loc[pairs.groupby("pos")["d"].idxmin()]
+                pos = best["pos"].to_numpy()
+                better = best["d"].to_numpy() < d[pos]
+                d[pos[better]] = best["d"].to_numpy()[better]
+                w[pos[better]] = best["sid"].to_numpy()[better]
+        if count_snap:
+            d = d + dst.dist[ok]
+        reach = d <= nd.cutoff
+        out[ok[reach]] = d[reach]
+        who[ok[reach]] = w[reach]
+        return out, who
+
+    def single_source(self, src: Snap, cutoff: float, *, count_snap: bool = True) -> NodeDistances:
+        """Node distances from one snapped point, without rebuilding the graph
+        (two runs from the edge's end nodes): used by what-if and siting."""
+        if len(src) != 1 or not src.ok[0]:
+            return NodeDistances(np.full(self.n_nodes, np.inf), np.full(self.n_nodes, -1), float(cutoff))
+        e = int(src.edge[0])
+        t = float(src.offset[0]) + (float(src.dist[0]) if count_snap else 0.0)
+        tv = float(self.edge_len[e] - src.offset[0]) + (float(src.dist[0]) if count_snap else 0.0)
+        dmat = csgraph.dijkstra(
+            self.graph, directed=False, indices=[self.edge_u[e], self.edge_v[e]], limit=float(cutoff)
+        )
+        d = np.minimum(dmat[0] + t, dmat[1] + tv)
+        d[d > cutoff] = np.inf
+        return NodeDistances(d, np.where(np.isfinite(d), 0, -1).astype(np.int64), float(cutoff))
+
+    # -------------------------------------------------------------- catchments
+    def catchment_pieces(
+        self, nd: NodeDistances, src: Snap, *, count_snap: bool = True
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Reached edge pieces (metric LineStrings) and the source each serves.
+
+        An edge whose ends are both within reach of the same source and whose
+        two reaches overlap is kept whole; otherwise each end contributes the
+        piece up to its remaining distance, and where two sources meet on an
+        edge it is split at the point of equal distance. A source on an edge
+        also covers the stretch around itself.
+        """
+        c = nd.cutoff
+        du = nd.dist[self.edge_u]
+        dv = nd.dist[self.edge_v]
+        L = self.edge_len
+        ru = np.where(np.isfinite(du), c - du, -1.0)
+        rv = np.where(np.isfinite(dv), c - dv, -1.0)
+        su = nd.source[self.edge_u]
+        sv = nd.source[self.edge_v]
+        eidx, a, b, who = [], [], [], []
+        reached_u = ru >= 0
+        reached_v = rv >= 0
+        same = reached_u & reached_v & (su == sv)
+        full = same & (ru + rv >= L)
+        # whole edges
+        eidx.append(np.flatnonzero(full))
+        a.append(np.zeros(full.sum()))
+        b.append(L[full])
+        who.append(su[full])
+        # end pieces
+        with np.errstate(invalid="ignore"):
+            mid = np.where(reached_u & reached_v & ~same, (dv + L - du) / 2.0, np.nan)
+        pu = reached_u & ~full
+        end_u = np.minimum(ru, L)
+        end_u = np.where(np.isfinite(mid), np.minimum(end_u, mid), end_u)
+        eidx.append(np.flatnonzero(pu))
+        a.append(np.zeros(pu.sum()))
+        b.append(end_u[pu])
+        who.append(su[pu])
+        pv = reached_v & ~full
+        start_v = np.maximum(L - rv, 0.0)
+        start_v = np.where(np.isfinite(mid), np.maximum(start_v, mid), start_v)
+        eidx.append(np.flatnonzero(pv))
+        a.append(start_v[pv])
+        b.append(L[pv])
+        who.append(sv[pv])
+        # sources on edges
+        sok = np.flatnonzero(src.ok)
+        if len(sok):
+            r = c - (src.dist[sok] if count_snap else 0.0)
+            good = r >= 0
+            sok, r = sok[good], r[good]
+            e = src.edge[sok]
+            eidx.append(e)
+            a.append(np.maximum(src.offset[sok] - r, 0.0))
+            b.append(np.minimum(src.offset[sok] + r, L[e]))
+            who.append(sok)
+        eidx = np.concatenate(eidx).astype(np.int64)
+        a = np.concatenate(a)
+        b = np.concatenate(b)
+        who = np.concatenate(who).astype(np.int64)
+        keep = (b - a) > 1e-6
+        eidx, a, b, who = eidx[keep], a[keep], b[keep], who[keep]
+        geoms = edge_substrings(self.edge_geom, self.edge_len, eidx, a, b)
+        return geoms, who
+
+
+# ---------------------------------------------------------------- helpers
+def _as_points(xy) -> np.ndarray:
+    if isinstance(xy, np.ndarray) and xy.dtype != object and xy.ndim == 2:
+        return shapely.points(xy)
+    arr = np.asarray(list(xy), dtype=object)
+    if len(arr) and not isinstance(arr[0], shapely.Geometry):
+        return shapely.points(np.asarray(list(xy), dtype=float))
+    return arr
+
+
+def _coo_min_csr(r, c, w, n) -> sparse.csr_matrix:
+    """CSR matrix keeping the minimum weight of duplicate (r, c) entries."""
+    order = np.lexsort((w, c, r))
+    r, c, w = r[order], c[order], w[order]
+    first = np.ones(len(r), dtype=bool)
+    first[1:] = (r[1:] != r[:-1]) | (c[1:] != c[:-1])
+    r, c, w = r[first], c[first], w[first]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, r + 1, 1)
+    indptr = np.cumsum(indptr)
+    return sparse.csr_matrix((w, c.astype(np.int32), indptr), shape=(n, n))
+
+
+def _append_rows(g: sparse.csr_matrix, rows, cols, w, k) -> sparse.csr_matrix:
+    """``g`` grown by ``k`` new nodes whose outgoing edges are (rows, cols, w)
+    (rows numbered from 0 among the new nodes). Built directly on the CSR
+    arrays: no re-sort of the base graph."""
+    n = g.shape[0]
+    order = np.argsort(rows, kind="stable")
+    rows, cols, w = rows[order], cols[order], w[order]
+    counts = np.bincount(rows, minlength=k)
+    indptr = np.concatenate([g.indptr, g.indptr[-1] + np.cumsum(counts)])
+    indices = np.concatenate([g.indices, cols.astype(g.indices.dtype)])
+    data = np.concatenate([g.data, w])
+    return sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def edge_substrings(edge_geom, edge_len, eidx, a, b) -> np.ndarray:
+    """Pieces [a, b] (metres from the start) of the given edges."""
+    out = np.empty(len(eidx), dtype=object)
+    whole = (a <= 1e-9) & (b >= edge_len[eidx] - 1e-9)
+    out[whole] = edge_geom[eidx[whole]]
+    part = np.flatnonzero(~whole)
+    if len(part):
+        from shapely.ops import substring
+
+        for i in part:
+            out[i] = substring(edge_geom[eidx[i]], float(a[i]), float(b[i]))
+    return out
+
+
+def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0) -> np.ndarray:
+    """One polygon per source index (None where nothing was reached): the
+    reached pieces buffered by ``width`` metres (not a hull)."""
+    out = np.full(n_sources, None, dtype=object)
+    if len(geoms) == 0:
+        return out
+    order = np.argsort(source, kind="stable")
+    s = source[order]
+    multi = shapely.multilinestrings(shapely.force_2d(geoms[order]), indices=np.searchsorted(np.unique(s), s))
+    polys = shapely.buffer(multi, width, quad_segs=4)
+    out[np.unique(s)] = polys
+    return out

@@ -1,0 +1,133 @@
+"""Life-circle standards as data: load and validate ``life_circle.yaml``.
+
+The bundled file is ``geodata/standards/life_circle.yaml`` (GB 50180-2018
+life circles and facility categories, each with its clause and a
+``verified`` flag). Planners edit it, or pass their own copy.
+
+API: ``load_standards(path=None) -> Standards``; ``Standards.category(key)``,
+``Standards.resolve(value)`` (a facility file's category value, by key, Chinese
+name or alias, to a category key), ``Standards.distance(key, mode)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from renewal.errors import InputError
+from renewal.settings import PROJECT_ROOT
+
+DEFAULT_PATH = PROJECT_ROOT / "geodata" / "standards" / "life_circle.yaml"
+
+
+@dataclass(frozen=True)
+class Category:
+    key: str
+    name_zh: str
+    life_circle: str
+    radius_m: float
+    walk_m: float
+    clause: str
+    verified: bool
+    note: str = ""
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass
+class Standards:
+    standard: str
+    life_circles: dict[str, dict]
+    categories: dict[str, Category]
+    indicators: list[dict] = field(default_factory=list)
+    path: Path | None = None
+
+    def category(self, key: str) -> Category:
+        try:
+            return self.categories[key]
+        except KeyError:
+            raise InputError(
+                f"Unknown facility category {key!r}; known: {', '.join(self.categories)}",
+                f"未知的设施类别 {key!r}；已定义：{'、'.join(c.name_zh for c in self.categories.values())}",
+            ) from None
+
+    def resolve(self, value) -> str | None:
+        """Category key for a value of a facility file's category column, or None."""
+        if value is None:
+            return None
+        v = str(value).strip()
+        if v in self.categories:
+            return v
+        low = v.lower()
+        for c in self.categories.values():
+            if v == c.name_zh or low in (a.lower() for a in c.aliases):
+                return c.key
+        return None
+
+    def distance(self, key: str, mode: str) -> float:
+        c = self.category(key)
+        return c.radius_m if mode == "radius" else c.walk_m
+
+
+def _fail(path, msg_en, msg_zh):
+    raise InputError(f"Standards file {path}: {msg_en}", f"标准文件 {path}：{msg_zh}")
+
+
+def load_standards(path=None) -> Standards:
+    """Load and validate a standards file (default: the bundled one)."""
+    path = Path(path) if path else DEFAULT_PATH
+    if not path.exists():
+        raise InputError(f"Standards file not found: {path}", f"找不到标准文件：{path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        _fail(path, f"not valid YAML: {exc}", f"YAML 格式错误：{exc}")
+    if not isinstance(raw, dict) or not isinstance(raw.get("categories"), dict) or not raw["categories"]:
+        _fail(path, "needs a non-empty 'categories' mapping", "缺少非空的 categories 定义")
+    circles = raw.get("life_circles") or {}
+    cats: dict[str, Category] = {}
+    seen: dict[str, str] = {}
+    for key, entry in raw["categories"].items():
+        if not isinstance(entry, dict):
+            _fail(path, f"category {key!r} is not a mapping", f"类别 {key!r} 格式错误")
+        missing = [f for f in ("name_zh", "life_circle", "radius_m", "walk_m") if f not in entry]
+        if missing:
+            _fail(path, f"category {key!r} lacks {', '.join(missing)}", f"类别 {key!r} 缺少 {'、'.join(missing)}")
+        if circles and entry["life_circle"] not in circles:
+            _fail(
+                path,
+                f"category {key!r}: unknown life circle {entry['life_circle']!r}",
+                f"类别 {key!r} 的生活圈 {entry['life_circle']!r} 未定义",
+            )
+        for f in ("radius_m", "walk_m"):
+            v = entry[f]
+            if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
+                _fail(path, f"category {key!r}: {f} must be a positive number, got {v!r}",
+                      f"类别 {key!r} 的 {f} 必须为正数，当前为 {v!r}")
+        if "verified" in entry and not isinstance(entry["verified"], bool):
+            _fail(path, f"category {key!r}: verified must be true or false", f"类别 {key!r} 的 verified 必须为 true 或 false")
+        aliases = tuple(str(a) for a in entry.get("aliases", ()) or ())
+        for name in (str(key), str(entry["name_zh"]), *aliases):
+            other = seen.get(name.lower())
+            if other and other != key:
+                _fail(path, f"name {name!r} used by both {other!r} and {key!r}", f"名称 {name!r} 同时属于 {other!r} 和 {key!r}")
+            seen[name.lower()] = key
+        cats[str(key)] = Category(
+            key=str(key),
+            name_zh=str(entry["name_zh"]),
+            life_circle=str(entry["life_circle"]),
+            radius_m=float(entry["radius_m"]),
+            walk_m=float(entry["walk_m"]),
+            clause=str(entry.get("clause", "")),
+            verified=bool(entry.get("verified", False)),
+            note=str(entry.get("note", "")),
+            aliases=aliases,
+        )
+    return Standards(
+        standard=str(raw.get("standard", "")),
+        life_circles=dict(circles),
+        categories=cats,
+        indicators=list(raw.get("city_check_indicators") or []),
+        path=path,
+    )
