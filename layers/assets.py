@@ -175,6 +175,24 @@ LIBRARIES: tuple[WebLibrary, ...] = (
                 "Control.FullScreen.css",
         },
     ),
+    WebLibrary(
+        name="leaflet-measure",
+        version="2.1.7",
+        licence="MIT",
+        origin="vendor:leaflet-measure",
+        homepage="https://github.com/ljagis/leaflet-measure",
+        js=("leaflet-measure.min.js",),
+        css=("leaflet-measure.css",),
+        extra_files=(*(f"images/{n}{sfx}.png" for n in ("cancel", "check", "focus", "rulers", "start", "trash")
+                       for sfx in ("", "_@2X")), "LICENSE"),
+        cdn={
+            "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js":
+                "leaflet-measure.min.js",
+            # the npm package ships the stylesheet unminified (3.6 KB)
+            "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css":
+                "leaflet-measure.css",
+        },
+    ),
 )
 
 LIBRARY_BY_NAME: dict[str, WebLibrary] = {lib.name: lib for lib in LIBRARIES}
@@ -403,6 +421,7 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
     root = _root_of(fig)
     inline: list[tuple[str, str, InlineAsset]] = []  # (kind, name, element)
     problems: list[str] = []
+    updates: list[tuple[object, str, list[tuple[str, str]]]] = []
     for el in _walk(root):
         why = _needs_dropped(el)
         if why:
@@ -432,11 +451,13 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
                     new.append((name, f"{base}/{lib.name}/{rel}"))
                 else:
                     inline.append((kind, name, InlineAsset(kind, lib, rel)))
-            # Always assign a new list on the instance: folium's add_js_link would
-            # otherwise mutate the class-level defaults shared by every map.
-            setattr(el, attr, new)
-    if problems:
+            updates.append((el, attr, new))
+    if problems:  # raised before anything is changed: the map is left as it was
         raise OfflineAssetError("Map needs assets that are not available offline:\n  " + "\n  ".join(problems))
+    for el, attr, new in updates:
+        # Always assign a new list on the instance: folium's add_js_link would
+        # otherwise mutate the class-level defaults shared by every map.
+        setattr(el, attr, new)
     if isinstance(root, Figure):
         _rebuild_header(root, inline)
     elif inline:

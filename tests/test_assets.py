@@ -12,7 +12,7 @@ from pathlib import Path
 import branca.colormap
 import folium
 import pytest
-from folium.plugins import Draw, Fullscreen, GroupedLayerControl, MeasureControl
+from folium.plugins import Draw, Fullscreen, GroupedLayerControl, MeasureControl, MousePosition
 
 from layers import assets
 from layers.basemaps import BASEMAPS
@@ -145,9 +145,26 @@ def test_elements_needing_a_dropped_library_fail_loudly(add, needle, tmp_path, m
 
 def test_unknown_cdn_asset_raises():
     m = _plugin_map()
-    MeasureControl().add_to(m)  # leaflet-measure is not in the registry
-    with pytest.raises(assets.OfflineAssetError, match="leaflet-measure"):
+    MousePosition().add_to(m)  # Leaflet.MousePosition is not in the registry
+    before = list(m.default_js)
+    with pytest.raises(assets.OfflineAssetError, match="MousePosition"):
         assets.localize(m)
+    assert m.default_js == before  # a failed localize changes nothing
+    with pytest.raises(assets.OfflineAssetError, match="MousePosition"):
+        assets.standalone_html(m)
+
+
+def test_measure_control_is_provided_in_both_modes(static_root):
+    m = _plugin_map()
+    MeasureControl(primary_length_unit="meters").add_to(m)
+    html_text = assets.standalone_html(m)
+    assert assets.external_loads(html_text) == []
+    assert "/* leaflet-measure 2.1.7" in html_text
+    assert html_text.count("data:image/png;base64,") >= 12  # its button images, inline
+    loads = SRC_HREF.findall(assets.localize(m).get_root().render())
+    measure = [u for u in loads if "/leaflet-measure/" in u]
+    assert len(measure) == 2
+    assert all((static_root / u[len("/app/static/"):]).is_file() for u in measure)
 
 
 def test_protocol_relative_asset_raises():
@@ -275,7 +292,7 @@ def test_vendored_md_lists_every_vendored_file_with_its_sha256():
 def test_folium_cdn_urls_are_the_ones_the_registry_knows():
     # A folium upgrade that changes a URL must show up here, not at a planner's desk.
     known = set(assets._cdn_index()) | set(assets.DROPPED)
-    for cls in (folium.Map, Draw, GroupedLayerControl, Fullscreen):
+    for cls in (folium.Map, Draw, GroupedLayerControl, Fullscreen, MeasureControl):
         for _, url in (*cls.default_js, *cls.default_css):
             assert url in known, url
 
