@@ -167,3 +167,26 @@ def register(spec: LayerSpec) -> LayerSpec:
 
 def spec(key: str) -> LayerSpec:
     return REGISTRY[key]
+
+
+# ---- Renewal sites (更新项目): drawn from the workspace catalogue, not from a bundled layer list ----
+#: Colours of the renewal-site types (renewal.sites.SITE_TYPES).
+SITE_TYPE_COLORS = (
+    ("片区更新", "#b03a2e"), ("片区地块", "#ca6f1e"), ("产业载体", "#7d3c98"), ("微更新", "#2874a6"),
+    ("老旧厂房", "#6e2c00"), ("保障性住房", "#1e8449"), ("市政设施", "#566573"), ("生态环境", "#138d75"),
+)
+SITE_POPUP: tuple[tuple[str, str], ...] = (
+    ("site_id", "编号"), ("site_type", "类型"), ("renewal_area", "所属更新片区"),
+    ("plan_clause", "规划条款"), ("plan_text", "规划原文"), ("status", "状态"),
+    ("precision", "定位精度"), ("position_source", "定位依据"), ("location_confidence", "位置可信度"),
+)
+register(LayerSpec(
+    "renewal_sites", "城市更新项目", "多点", "renewal_sites",
+    Style(weight=2.5, fill_opacity=0.15, radius=7, color_by="site_type", color_map=SITE_TYPE_COLORS),
+    tooltip=("name", "site_type"), popup=SITE_POPUP, z=28, label=True,
+))
+register(LayerSpec(
+    "renewal_site_selected", "选中的更新项目", "多点", "renewal_sites",
+    Style(color="#f1c40f", weight=6, opacity=1.0, fill_opacity=0.25, radius=12),
+    tooltip=("name", "site_type"), popup=SITE_POPUP, z=40, label=False,
+))
