@@ -101,3 +101,56 @@ def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> No
     html_text = assets.standalone_html(m)
     st.download_button("下载地图（独立HTML文件，可离线打开、放入汇报）", html_text.encode("utf-8"),
                        file_name=file_name, mime="text/html")
+
+
+# ---- 更新项目 page helpers (renewal sites: workspace store, drawing) ----
+
+SESSION_ID_KEY = "session_id"
+
+
+def session_id() -> str:
+    """A short id for this browser session (recorded in the edit history)."""
+    if SESSION_ID_KEY not in st.session_state:
+        import uuid
+
+        st.session_state[SESSION_ID_KEY] = f"web-{uuid.uuid4().hex[:8]}"
+    return st.session_state[SESSION_ID_KEY]
+
+
+def open_sites_store():
+    """The workspace store (seeded on first use) or None with a Chinese notice (read-only catalogue)."""
+    from renewal.store import Store
+
+    try:
+        return Store.open(session=session_id())
+    except (InputError, OSError) as err:
+        msg = err.message_zh if isinstance(err, InputError) else str(err)
+        st.warning(f"无法打开工作区数据文件，仅可浏览内置目录，不能编辑：{msg}")
+        return None
+
+
+def add_draw_control(m, geom=None, *, basemap: str = "none") -> None:
+    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped."""
+    import folium
+    from folium.plugins import Draw
+
+    from layers.basemaps import BASEMAPS
+    from renewal.crs import geometry_to_gcj02
+
+    group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
+    if geom is not None and not geom.is_empty:
+        if BASEMAPS[basemap].display_crs == "gcj02":
+            geom = geometry_to_gcj02(geom)
+        style = {"color": "#f39c12", "weight": 3}
+        for part in getattr(geom, "geoms", [geom]):
+            if part.geom_type == "Polygon":
+                rings = [part.exterior, *part.interiors]
+                folium.Polygon([[(y, x) for x, y in r.coords] for r in rings], **style).add_to(group)
+            elif part.geom_type == "LineString":
+                folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
+            elif part.geom_type == "Point":
+                folium.Marker([part.y, part.x]).add_to(group)
+    Draw(feature_group=group, show_geometry_on_click=False, position="topleft",
+         draw_options={"circle": False, "circlemarker": False,
+                       "polygon": {"allowIntersection": False, "showArea": True}},
+         edit_options={"poly": {"allowIntersection": False}}).add_to(m)

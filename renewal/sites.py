@@ -22,6 +22,8 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import shapely
+import shapely.errors
+import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 import geodata
@@ -305,3 +307,89 @@ def empty_sites() -> gpd.GeoDataFrame:
     """An empty site table with the catalogue's columns."""
     return gpd.GeoDataFrame({f: pd.Series(dtype=object if f in TEXT_FIELDS else float) for f in SITE_FIELDS},
                             geometry=gpd.GeoSeries([], crs=STORAGE_EPSG))
+
+
+# --------------------------------------------------------------------------
+# Helpers for the 更新项目 page (pure: no Streamlit)
+# --------------------------------------------------------------------------
+
+TABLE_COLUMNS = ("site_id", "name", "site_type", "renewal_area", "status", "precision", "area_m2", "length_m")
+
+
+def site_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The page's table: Chinese headers, Chinese status and precision labels, computed measures."""
+    m = gdf if "area_m2" in gdf.columns else with_measures(gdf)
+    out = pd.DataFrame(m[list(TABLE_COLUMNS)]).reset_index(drop=True)
+    out["status"] = out["status"].map(lambda v: geodata.STATUS_LABELS.get(v, v))
+    out["precision"] = out["precision"].map(lambda v: geodata.PRECISION_LABELS.get(v, v))
+    return out.rename(columns=FIELD_LABELS)
+
+
+def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") -> tuple[BaseGeometry | None, str]:
+    """One WGS84 geometry from the GeoJSON features drawn or edited on the map, and a note.
+
+    Features of the highest dimension win (a polygon drawn over a point
+    replaces it); several of them become a Multi-geometry. ``display_crs`` is
+    the coordinate system the map showed (``gcj02`` over Amap tiles): drawn
+    numbers are converted back to WGS84.
+    """
+    from renewal.crs import geometry_from_web
+
+    geoms = []
+    for f in features or []:
+        g = (f or {}).get("geometry")
+        if not g:
+            continue
+        try:
+            geoms.append(shapely.geometry.shape(g))
+        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+            continue
+    geoms = [g for g in geoms if not g.is_empty]
+    if not geoms:
+        return None, ""
+    dim = max(shapely.get_dimensions(g) for g in geoms)
+    keep = [g for g in geoms if shapely.get_dimensions(g) == dim]
+    note = f"地图上有{len(geoms)}个图形，使用其中{len(keep)}个{('面', '线', '点')[2 - dim]}状图形" if len(
+        keep) != len(geoms) else ""
+    parts = []
+    for g in keep:
+        parts.extend(getattr(g, "geoms", [g]))
+    cls = {0: shapely.geometry.MultiPoint, 1: shapely.geometry.MultiLineString, 2: shapely.geometry.MultiPolygon}
+    geom = parts[0] if len(parts) == 1 else cls[dim](parts)
+    if display_crs != "wgs84":
+        geom = geometry_from_web(geom, display_crs)
+    return geom, note
+
+
+def clicked_site_id(feature: Mapping | None) -> str | None:
+    """The site id of a feature clicked on the map (the renderer copies it to ``_id``), else None."""
+    if not feature:
+        return None
+    props = feature.get("properties") or {}
+    if props.get("_layer") not in ("renewal_sites", "renewal_site_selected"):
+        return None
+    sid = props.get("_id")
+    return str(sid) if sid else None
+
+
+def focus_extent(gdf: gpd.GeoDataFrame, margin_m: float = 300.0) -> gpd.GeoDataFrame:
+    """A WGS84 frame around ``gdf`` grown by ``margin_m`` (so a single point does not zoom to the maximum)."""
+    if gdf.empty:
+        return gdf
+    hull = gdf.to_crs(METRIC_EPSG).geometry.union_all().envelope.buffer(margin_m)
+    return gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
+
+
+def resolve_selection(current: str | None, *, table_pick: str | None, last_table_pick: str | None,
+                      map_pick: str | None, last_map_pick: str | None, visible: Iterable[str]) -> str | None:
+    """Which site is selected after a rerun: a new table pick, else a new map click, else the current one.
+
+    A pick is "new" when it differs from the one seen on the previous run, so
+    the table and the map stay in step whichever the user touched last.
+    """
+    visible = set(visible)
+    if table_pick and table_pick != last_table_pick and table_pick in visible:
+        return table_pick
+    if map_pick and map_pick != last_map_pick and map_pick in visible:
+        return map_pick
+    return current if current in visible else None

@@ -1,0 +1,151 @@
+"""更新项目: browse, filter, look up, correct and export the plan's renewal sites."""
+
+import streamlit as st
+
+import geodata
+from layers.basemaps import BASEMAPS
+from layers.registry import REGISTRY
+from layers.render import build_map, select
+from pages import _ui
+from renewal import exchange
+from renewal import sites as S
+from renewal.errors import InputError
+
+BASE_KEYS = ("district", "haihe", "metro_lines", "metro_stations")
+ST = geodata.STATUS_LABELS
+PR = geodata.PRECISION_LABELS
+ss = st.session_state
+
+st.title("城市更新项目")
+st.caption("规划纲要点名的更新片区、地块、老旧厂房、园区、保障房、市政与生态工程。规划未附图，位置均为示意（虚线/空心），"
+           "可在地图上绘制或修改图形进行修正；修改保存在工作区，内置数据不变。")
+basemap, labels = _ui.map_options()
+store = _ui.open_sites_store()
+all_sites = store.sites() if store else S.bundled_sites()
+
+with st.sidebar:
+    st.subheader("筛选")
+    areas = st.multiselect("更新片区", S.RENEWAL_AREAS, key="f_area")
+    types = st.multiselect("类型", S.SITE_TYPES, key="f_type")
+    statuses = st.multiselect("状态", list(ST), format_func=ST.get, key="f_status")
+    query = st.text_input("搜索名称或编号", key="f_query")
+view = S.with_measures(S.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query))
+ids = list(view["site_id"])
+
+# ---- table and map kept in step ------------------------------------------------
+table = S.site_table(view)
+event = st.dataframe(table, key="sites_table", on_select="rerun", selection_mode="single-row",
+                     hide_index=True, use_container_width=True, height=260,
+                     column_config={"计算面积（㎡）": st.column_config.NumberColumn(format="%d"),
+                                    "计算长度（米）": st.column_config.NumberColumn(format="%d")})
+rows = event.selection.rows if event is not None else []
+table_pick = ids[rows[0]] if rows and rows[0] < len(ids) else None
+map_pick = S.clicked_site_id(ss.get("_map_feature"))
+sel = S.resolve_selection(ss.get("site_sel"), table_pick=table_pick, last_table_pick=ss.get("_last_table"),
+                          map_pick=map_pick, last_map_pick=ss.get("_last_map"), visible=ids)
+ss["_last_table"], ss["_last_map"] = table_pick, map_pick
+if sel != ss.get("site_sel") or (sel and ss.get("edit_base", {}).get("site_id") != sel):
+    ss["edit_base"] = {"site_id": sel, "version": int(view.set_index("site_id").loc[sel, "version"])
+                       if sel and "version" in view.columns else 0}
+ss["site_sel"] = sel
+st.caption(f"共 {len(view)} 个项目（全部 {len(all_sites)} 个）。点选表格行或地图上的项目查看详情。")
+
+chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
+data = {**_ui.cached_layers(BASE_KEYS), "renewal_sites": select(view, REGISTRY["renewal_sites"]),
+        "renewal_site_selected": chosen}
+fit = S.focus_extent(chosen if sel else (view if len(view) else data["district"]))
+m = build_map((*BASE_KEYS, "renewal_sites", "renewal_site_selected"), data, basemap=basemap, labels=labels,
+              fit=fit, id_fields={"renewal_sites": "site_id", "renewal_site_selected": "site_id"})
+if store:
+    _ui.add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
+col_map, col_card = st.columns([3, 2])
+with col_map:
+    out = _ui.show_map(m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings"))
+out = out or {}
+if S.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_drawing") != ss.get("_map_feature"):
+    ss["_map_feature"] = out["last_active_drawing"]
+    st.rerun()
+crs = BASEMAPS[basemap].display_crs
+edited, draw_note = S.geometry_from_drawings(out.get("all_drawings"), crs)  # the orange shape, reshaped or not
+last = out.get("last_active_drawing")
+new_geom, _ = S.geometry_from_drawings([last] if last and not S.clicked_site_id(last) else [], crs)
+
+# ---- detail card and editing ------------------------------------------------------
+with col_card:
+    if not sel:
+        st.info("请在表格或地图上选择一个项目。")
+    else:
+        row = chosen.iloc[0]
+        card = S.site_card(row)
+        st.subheader(card.pop("名称"))
+        if row["precision"] in geodata.APPROXIMATE_PRECISIONS:
+            st.caption("⚠ 位置示意，未经测绘")
+        st.markdown("**规划原文**")
+        st.info(card.pop("规划原文"))
+        st.table({"项目": list(card), "内容": list(card.values())})
+
+if store and sel:
+    with st.expander("修改此项目（属性与图形）", expanded=False), st.form("edit_site"):
+        row = chosen.iloc[0]
+        name = st.text_input("名称", row["name"])
+        stype = st.selectbox("类型", S.SITE_TYPES, index=S.SITE_TYPES.index(row["site_type"])
+                             if row["site_type"] in S.SITE_TYPES else 0)
+        area = st.selectbox("所属更新片区", ("", *S.RENEWAL_AREAS), index=("", *S.RENEWAL_AREAS).index(
+            row["renewal_area"]) if row["renewal_area"] in S.RENEWAL_AREAS else 0, format_func=lambda a: a or "（无）")
+        status = st.selectbox("状态", list(ST), index=list(ST).index(row["status"]), format_func=ST.get)
+        prec = st.selectbox("定位精度", list(PR), index=list(PR).index(row["precision"]), format_func=PR.get)
+        psrc = st.text_area("定位依据", row["position_source"])
+        changed = edited is not None and not edited.equals_exact(row.geometry, 1e-7)
+        use_drawn = st.checkbox("使用地图上绘制或编辑的图形", value=changed,
+                                help="用地图左上角的绘图工具绘制新图形，或编辑橙色的现有图形。" + draw_note)
+        if st.form_submit_button("保存修改"):
+            props = {**row.to_dict(), "name": name, "site_type": stype, "renewal_area": area, "status": status,
+                     "precision": prec, "position_source": psrc}
+            try:
+                if use_drawn and edited is None:
+                    raise InputError("No drawing on the map.", "地图上没有绘制的图形。")
+                version = store.save_site(sel, props, edited if use_drawn else row.geometry,
+                                          expected_version=ss["edit_base"]["version"])
+                ss["edit_base"] = {"site_id": sel, "version": version}
+                st.success("已保存。")
+                st.rerun()
+            except InputError as err:
+                _ui.show_input_error(err)
+
+if store:
+    with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
+        name = st.text_input("名称", key="new_name")
+        stype = st.selectbox("类型", S.SITE_TYPES, key="new_type")
+        status = st.selectbox("状态", list(ST), format_func=ST.get, key="new_status")
+        psrc = st.text_area("定位依据", "规划人员在地图上绘制", key="new_psrc")
+        if st.form_submit_button("新增"):
+            try:
+                if new_geom is None:
+                    raise InputError("No drawing on the map.", "请先在地图上绘制项目的位置或范围。")
+                sid = store.add_site({"name": name, "site_type": stype, "status": status, "precision": "approximate",
+                                      "position_source": psrc, "source": "规划人员新增"}, new_geom)
+                ss["site_sel"] = sid
+                st.rerun()
+            except InputError as err:
+                _ui.show_input_error(err)
+    c1, c2 = st.columns(2)
+    if c1.button("撤销我的上一次修改", key="undo"):
+        try:
+            done = store.undo(session=_ui.session_id())
+            if done:
+                st.success(f"已撤销对 {done.site_id} 的修改（{done.action}）。")
+            else:
+                st.info("没有可撤销的修改。")
+        except InputError as err:
+            _ui.show_input_error(err)
+    with c2.popover("修改历史"):
+        hist = store.history(sel or None, limit=50)
+        st.dataframe([{"时间": h.at, "会话": h.session, "操作": h.action, "编号": h.site_id,
+                       "已撤销": "是" if h.undone_by else ""} for h in hist], hide_index=True)
+
+st.subheader("下载筛选结果")
+cols = st.columns(len(exchange.FORMATS))
+for col, (fmt, (suffix, mime, title)) in zip(cols, exchange.FORMATS.items(), strict=True):
+    col.download_button(title, exchange.export_bytes(view, fmt) if len(view) else b"", file_name=f"更新项目{suffix}",
+                        mime=mime, disabled=view.empty, key=f"dl_{fmt}")
+_ui.provenance_expander(("district", "haihe", "metro_stations", "renewal_sites"))

@@ -1,0 +1,137 @@
+"""The 更新项目 page (Streamlit AppTest): filtering, selection, card, editing, downloads, errors."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from renewal.store import Store, store_path
+
+PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch):
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    return tmp_path
+
+
+def run(**state) -> AppTest:
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    for k, v in state.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def table(at):
+    return next(d.value for d in at.dataframe if "编号" in d.value.columns)
+
+
+def test_page_lists_all_sites_and_seeds_the_workspace(ws):
+    at = run()
+    t = table(at)
+    assert len(t) == 36
+    assert {"名称", "类型", "所属更新片区", "状态", "定位精度", "计算面积（㎡）", "计算长度（米）"} <= set(t.columns)
+    assert store_path(ws).exists()  # seeded on first run
+    assert [b.label for b in at.get("download_button")] == ["GeoJSON", "GeoPackage", "CSV（几何为WKT）", "Excel表格"]
+
+
+def test_filter_by_area_type_status_and_search(ws):
+    at = run()
+    at.sidebar.multiselect(key="f_area").set_value(["大直沽片区"]).run()
+    t = table(at)
+    assert set(t["所属更新片区"]) == {"大直沽片区"} and len(t) == 4
+    at.sidebar.multiselect(key="f_type").set_value(["片区地块"]).run()
+    assert set(table(at)["名称"]) == {"18号地", "四号台", "棉一地块"}
+    at.sidebar.multiselect(key="f_area").set_value([]).run()
+    at.sidebar.multiselect(key="f_type").set_value([]).run()
+    at.sidebar.multiselect(key="f_status").set_value(["existing"]).run()
+    assert set(table(at)["状态"]) == {"已建成"}
+    at.sidebar.multiselect(key="f_status").set_value([]).run()
+    at.sidebar.text_input(key="f_query").set_value("护仓").run()
+    assert list(table(at)["名称"]) == ["护仓河水质巩固提升项目"]
+    at.sidebar.text_input(key="f_query").set_value("没有这个项目").run()
+    assert len(table(at)) == 0
+    assert all(b.proto.disabled for b in at.get("download_button"))
+
+
+def test_selected_site_opens_its_card(ws):
+    at = run(site_sel="RS-004")
+    assert any(s.value == "金贸产业园片区" for s in at.subheader)
+    assert any("金贸产业园片区重点加快一机床项目产业地块及金二地块建设" in i.value for i in at.info)
+    card = at.table[0].value
+    items = dict(zip(card["项目"], card["内容"], strict=True))
+    assert items["规划条款"].startswith("第六章 第二节")
+    assert items["状态"] == "持续推进" and items["定位精度"] == "示意范围"
+    assert "㎡" in items["计算面积"] and "EPSG:4548" in items["计算面积"]
+
+
+def test_selection_outside_the_filter_is_dropped(ws):
+    at = run(site_sel="RS-004")
+    at.sidebar.multiselect(key="f_area").set_value(["富民路片区"]).run()
+    assert at.session_state["site_sel"] is None
+    assert any("请在表格或地图上选择" in i.value for i in at.info)
+
+
+def test_map_click_selects_the_site(ws):
+    click = {"type": "Feature", "properties": {"_id": "RS-035", "_layer": "renewal_sites"},
+             "geometry": {"type": "Point", "coordinates": [117.25, 39.11]}}
+    at = run(_map_feature=click)
+    assert at.session_state["site_sel"] == "RS-035"
+    assert any(s.value == "护仓河水质巩固提升项目" for s in at.subheader)
+
+
+def test_edit_attributes_from_the_form_and_undo(ws):
+    at = run(site_sel="RS-021")
+    form_name = next(t for t in at.text_input if t.label == "名称" and t.value == "管乐器厂")
+    form_name.set_value("管乐器厂（已核实）")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.exception, at.exception
+    s = Store(store_path(ws))
+    assert s.site("RS-021")[0]["name"] == "管乐器厂（已核实）"
+    assert s.history("RS-021")[0].session.startswith("web-")
+    at.button(key="undo").click().run()
+    assert s.site("RS-021")[0]["name"] == "管乐器厂"
+    assert any("已撤销" in m.value for m in at.success)
+
+
+def test_empty_name_is_refused_in_chinese(ws):
+    at = run(site_sel="RS-021")
+    next(t for t in at.text_input if t.label == "名称" and t.value == "管乐器厂").set_value("  ")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert any("名称不能为空" in e.value for e in at.error)
+    assert Store(store_path(ws)).site("RS-021")[0]["name"] == "管乐器厂"
+
+
+def test_concurrent_save_is_refused(ws):
+    at = run(site_sel="RS-021")
+    other = Store(store_path(ws), session="other")
+    p, g, v = other.site("RS-021")
+    other.save_site("RS-021", {**p, "name": "别人改的"}, g, expected_version=v)
+    next(t for t in at.text_input if t.label == "名称").set_value("我改的")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert any("其他会话" in e.value for e in at.error)
+    assert Store(store_path(ws)).site("RS-021")[0]["name"] == "别人改的"
+
+
+def test_read_only_workspace_is_reported(ws):
+    Store.open(ws)
+    store_path(ws).chmod(0o444)
+    try:
+        at = run(site_sel="RS-021")
+        next(t for t in at.text_input if t.label == "名称").set_value("x")
+        next(b for b in at.button if b.label == "保存修改").click().run()
+        assert any("只读" in e.value for e in at.error)
+    finally:
+        store_path(ws).chmod(0o644)
+
+
+def test_html_like_name_is_shown_as_plain_text(ws):
+    s = Store.open(ws)
+    p, g, v = s.site("RS-021")
+    s.save_site("RS-021", {**p, "name": "<script>alert(1)</script>"}, g, expected_version=v)
+    at = run()
+    assert "<script>alert(1)</script>" in set(table(at)["名称"])  # the table shows it as text
+    assert not any("<script>" in m.value for m in at.markdown)  # never as markdown/HTML
