@@ -27,7 +27,8 @@ from urllib.parse import urlparse
 
 import pytest
 
-from layers.registry import JINMAO_MAP_KEYS, LAYOUT_MAP_KEYS, REGISTRY
+from layers.maps import SITES_LAYER_KEY
+from layers.registry import GROUPS, JINMAO_MAP_KEYS, LAYOUT_MAP_KEYS, REGISTRY
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_HOSTS = {"127.0.0.1", "localhost"}
@@ -63,8 +64,10 @@ def expected_layer_names(keys: tuple[str, ...] = LAYOUT_MAP_KEYS) -> list[str]:
     return [REGISTRY[k].title_zh for k in keys]
 
 
+#: The home map also draws the renewal sites of the (here: fresh) workspace.
+HOME_KEYS = (*LAYOUT_MAP_KEYS, *((SITES_LAYER_KEY,) if SITES_LAYER_KEY in REGISTRY else ()))
 #: (url path, layer keys) of the pages with a map; "" is the home page at "/".
-MAP_PAGES = [("", LAYOUT_MAP_KEYS), ("jinmao", JINMAO_MAP_KEYS)]
+MAP_PAGES = [("", HOME_KEYS), ("jinmao", JINMAO_MAP_KEYS)]
 
 
 def tile_hosts() -> set[str]:
@@ -233,6 +236,8 @@ def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
             names = layer_control_text(control, frame.locator(".leaflet-control-layers-expanded"))
             missing = [n for n in expected if n not in names]
             assert not missing, f"layers missing from the layer control: {missing}\n{names}"
+            groups = {REGISTRY[k].group for k in keys} & set(GROUPS)
+            assert all(g in names.split() for g in groups), (groups, names)
             # layers are drawn (SVG paths of the GeoJSON layers) and Leaflet's CSS is applied
             assert frame.locator(".leaflet-overlay-pane path").count() > 0
             assert frame.locator(".leaflet-pane").first.evaluate(
