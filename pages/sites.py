@@ -9,7 +9,7 @@ from layers.render import build_map, select
 from pages import _ui
 from renewal import exchange
 from renewal import sites as S
-from renewal.errors import InputError
+from renewal.errors import ConflictError, InputError
 
 BASE_KEYS = ("district", "haihe", "metro_lines", "metro_stations")
 ST = geodata.STATUS_LABELS
@@ -109,6 +109,9 @@ if store and sel:
                 ss["edit_base"] = {"site_id": sel, "version": version}
                 st.success("已保存。")
                 st.rerun()
+            except ConflictError as err:
+                _ui.show_input_error(err)
+                ss.pop("edit_base", None)  # the next save starts from the newest version
             except InputError as err:
                 _ui.show_input_error(err)
 
@@ -140,8 +143,7 @@ if store:
             _ui.show_input_error(err)
     with c2.popover("修改历史"):
         hist = store.history(sel or None, limit=50)
-        st.dataframe([{"时间": h.at, "会话": h.session, "操作": h.action, "编号": h.site_id,
-                       "已撤销": "是" if h.undone_by else ""} for h in hist], hide_index=True)
+        st.dataframe(S.history_table(hist), hide_index=True)
 
 st.subheader("下载筛选结果")
 cols = st.columns(len(exchange.FORMATS))

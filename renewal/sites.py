@@ -342,7 +342,7 @@ def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") ->
             continue
         try:
             geoms.append(shapely.geometry.shape(g))
-        except (ValueError, TypeError, AttributeError, shapely.errors.GEOSException):
+        except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.ShapelyError):
             continue
     geoms = [g for g in geoms if not g.is_empty]
     if not geoms:
@@ -393,3 +393,18 @@ def resolve_selection(current: str | None, *, table_pick: str | None, last_table
     if map_pick and map_pick != last_map_pick and map_pick in visible:
         return map_pick
     return current if current in visible else None
+
+
+ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "import": "导入", "undo": "撤销"}
+
+
+def history_table(changes) -> pd.DataFrame:
+    """History rows (:class:`renewal.store.Change`) as a plain-text table with Chinese headers."""
+    return pd.DataFrame({
+        "时间（UTC）": [c.at for c in changes],
+        "会话": [c.session for c in changes],
+        "操作": [ACTION_LABELS.get(c.action, c.action) for c in changes],
+        "编号": [c.site_id for c in changes],
+        "名称": [((c.after or c.before or {}).get("properties") or {}).get("name", "") for c in changes],
+        "已撤销": ["是" if c.undone_by else "" for c in changes],
+    }, dtype=str)

@@ -114,6 +114,11 @@ def test_concurrent_save_is_refused(ws):
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert any("其他会话" in e.value for e in at.error)
     assert Store(store_path(ws)).site("RS-021")[0]["name"] == "别人改的"
+    # after the refusal the form shows the newest version; applying the change again is deliberate
+    assert any(t.label == "名称" and t.value == "别人改的" for t in at.text_input)
+    next(t for t in at.text_input if t.label == "名称").set_value("我改的")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert Store(store_path(ws)).site("RS-021")[0]["name"] == "我改的"
 
 
 def test_read_only_workspace_is_reported(ws):

@@ -275,3 +275,58 @@ def test_current_sites_without_store_is_the_bundled_catalogue(tmp_path):
     got = sites.current_sites(tmp_path)
     assert list(got["site_id"]) == list(sites.bundled_sites()["site_id"])
     assert not any(tmp_path.iterdir())  # reading never creates a store
+
+
+# ---- page helpers (pure) -------------------------------------------------------
+
+def test_geometry_from_drawings_prefers_polygons_and_converts_gcj02():
+    from renewal.crs import geometry_to_gcj02
+
+    sq = square_m(side=100)
+    feats = [{"type": "Feature", "properties": {}, "geometry": Point(INSIDE).__geo_interface__},
+             {"type": "Feature", "properties": {}, "geometry": sq.__geo_interface__}]
+    g, note = sites.geometry_from_drawings(feats)
+    assert g.equals(sq) and "使用其中1个面状图形" in note
+    g2, _ = sites.geometry_from_drawings([{"geometry": geometry_to_gcj02(sq).__geo_interface__}], "gcj02")
+    assert g2.symmetric_difference(sq).area / sq.area < 1e-6
+    two, _ = sites.geometry_from_drawings([{"geometry": sq.__geo_interface__},
+                                           {"geometry": square_m((117.24, 39.11)).__geo_interface__}])
+    assert two.geom_type == "MultiPolygon" and len(two.geoms) == 2
+    assert sites.geometry_from_drawings([]) == (None, "")
+    assert sites.geometry_from_drawings([{"geometry": {"type": "Bogus"}}, None]) == (None, "")
+
+
+def test_clicked_site_id_only_for_site_layers():
+    f = {"properties": {"_id": "RS-004", "_layer": "renewal_sites"}}
+    assert sites.clicked_site_id(f) == "RS-004"
+    assert sites.clicked_site_id({"properties": {"_id": "L-001", "_layer": "station_hub"}}) is None
+    assert sites.clicked_site_id({"properties": {}}) is None
+    assert sites.clicked_site_id(None) is None
+
+
+@pytest.mark.parametrize("kw, expected", [
+    ({"table_pick": "B", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "C"}, "B"),  # table touched
+    ({"table_pick": "A", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "B"}, "C"),  # map touched
+    ({"table_pick": "A", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "C"}, "X"),  # nothing new
+    ({"table_pick": None, "last_table_pick": None, "map_pick": "Z", "last_map_pick": None}, "X"),  # not visible
+])
+def test_resolve_selection(kw, expected):
+    assert sites.resolve_selection("X", visible=["A", "B", "C", "X"], **kw) == expected
+
+
+def test_resolve_selection_drops_hidden_current():
+    assert sites.resolve_selection("X", table_pick=None, last_table_pick=None, map_pick=None,
+                                   last_map_pick=None, visible=["A"]) is None
+
+
+def test_focus_extent_grows_a_point(cat):
+    one = cat[cat["site_id"] == "RS-021"]
+    frame = sites.focus_extent(one, margin_m=300).to_crs(4548).geometry.iloc[0]
+    assert frame.area == pytest.approx(math.pi * 300**2, rel=0.02)  # a point's envelope buffered by 300 m
+
+
+def test_site_table_headers_and_labels(cat):
+    t = sites.site_table(cat)
+    assert list(t.columns)[:3] == ["编号", "名称", "类型"]
+    assert set(t["状态"]) <= set(geodata.STATUS_LABELS.values())
+    assert t.loc[t["名称"] == "金贸产业园片区", "计算面积（㎡）"].iloc[0] > 1e6
