@@ -145,7 +145,7 @@ class WalkNetwork:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def from_file(cls, path, *, node_tolerance: float = 0.0, layer: str | None = None) -> WalkNetwork:
+    def from_file(cls, path, *, node_tolerance: float = 0.01, layer: str | None = None) -> WalkNetwork:
         """Build from an OSM file (walking ways) or a line layer."""
         path = Path(path)
         if not path.exists():
@@ -225,13 +225,14 @@ class WalkNetwork:
         return net
 
     @classmethod
-    def from_lines(cls, lines, crs=None, *, node_tolerance: float = 0.0) -> WalkNetwork:
+    def from_lines(cls, lines, crs=None, *, node_tolerance: float = 0.01) -> WalkNetwork:
         """Build from lines; noded where they meet or cross.
 
         ``lines`` is a GeoDataFrame/GeoSeries (its CRS is used; none is an
         error) or an iterable of shapely geometries in ``crs`` (default
         EPSG:4548). ``node_tolerance`` (m) snaps vertices to a grid of that
-        size first, joining lines that nearly meet.
+        size first (default 1 cm), joining lines that nearly meet (a T-junction
+        that misses by floating-point noise after reprojection).
         """
         import geopandas as gpd
 
@@ -548,23 +549,43 @@ class WalkNetwork:
         a.append(start_v[pv])
         b.append(L[pv])
         who.append(sv[pv])
-        # sources on edges
+        # Edges that carry sources: the exact lower envelope of all distance
+        # functions along the edge replaces the end pieces computed above.
         sok = np.flatnonzero(src.ok)
         if len(sok):
-            r = c - (src.dist[sok] if count_snap else 0.0)
-            good = r >= 0
-            sok, r = sok[good], r[good]
-            e = src.edge[sok]
-            eidx.append(e)
-            a.append(np.maximum(src.offset[sok] - r, 0.0))
-            b.append(np.minimum(src.offset[sok] + r, L[e]))
-            who.append(sok)
+            sx = src.dist[sok] if count_snap else np.zeros(len(sok))
+            special = np.unique(src.edge[sok])
+            drop = [~np.isin(x, special) for x in eidx]
+            eidx = [x[d] for x, d in zip(eidx, drop, strict=True)]
+            a = [x[d] for x, d in zip(a, drop, strict=True)]
+            b = [x[d] for x, d in zip(b, drop, strict=True)]
+            who = [x[d] for x, d in zip(who, drop, strict=True)]
+            by_edge = pd.Series(np.arange(len(sok))).groupby(src.edge[sok]).apply(list)
+            se, sa, sb, sw = [], [], [], []
+            for e_, members in by_edge.items():
+                e_ = int(e_)
+                fun = []  # (slope, intercept, source)
+                if np.isfinite(du[e_]):
+                    fun.append((1.0, du[e_], su[e_]))
+                if np.isfinite(dv[e_]):
+                    fun.append((-1.0, dv[e_] + L[e_], sv[e_]))
+                for m in members:
+                    fun.append((0.0, (src.offset[sok[m]], sx[m]), sok[m]))
+                for lo, hi, w in _envelope_cover(fun, float(L[e_]), c):
+                    se.append(e_)
+                    sa.append(lo)
+                    sb.append(hi)
+                    sw.append(w)
+            eidx.append(np.array(se, dtype=np.int64))
+            a.append(np.array(sa, dtype=float))
+            b.append(np.array(sb, dtype=float))
+            who.append(np.array(sw, dtype=np.int64))
         eidx = np.concatenate(eidx).astype(np.int64)
         a = np.concatenate(a)
         b = np.concatenate(b)
         who = np.concatenate(who).astype(np.int64)
         keep = (b - a) > 1e-6
-        eidx, a, b, who = eidx[keep], a[keep], b[keep], who[keep]
+        eidx, a, b, who = _merge_intervals(eidx[keep], a[keep], b[keep], who[keep])
         geoms = edge_substrings(self.edge_geom, self.edge_len, eidx, a, b)
         return geoms, who
 
@@ -604,6 +625,80 @@ def _append_rows(g: sparse.csr_matrix, rows, cols, w, k) -> sparse.csr_matrix:
     indices = np.concatenate([g.indices, cols.astype(g.indices.dtype)])
     data = np.concatenate([g.data, w])
     return sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
+
+
+def _envelope_cover(fun, L, c):
+    """Pieces [lo, hi] of [0, L] where the minimum of the distance functions is
+    <= c, each with the source of the minimal function.
+
+    ``fun`` holds (slope, intercept, source) lines with slope +1 (reached from
+    the edge's start) or -1 (from its end), and (0, (t, snap), source) for a
+    source on the edge: |x - t| + snap. Every place where the minimum can change
+    or cross c is a breakpoint, so each sub-interval has one minimal function.
+    """
+    lines = []  # all straight pieces, for the breakpoints
+    pts = {0.0, L}
+    for s_, i_, _ in fun:
+        if s_ == 0.0:
+            t, sx = i_
+            lines += [(1.0, sx - t), (-1.0, sx + t)]
+            if 0.0 < t < L:
+                pts.add(t)
+        else:
+            lines.append((s_, i_))
+    for s1, i1 in lines:
+        x = (c - i1) / s1
+        if 0.0 < x < L:
+            pts.add(x)
+        for s2, i2 in lines:
+            if s1 > 0 > s2:
+                x = (i2 - i1) / 2.0
+                if 0.0 < x < L:
+                    pts.add(x)
+
+    def value(f, x):
+        s_, i_, _ = f
+        return abs(x - i_[0]) + i_[1] if s_ == 0.0 else s_ * x + i_
+
+    xs = sorted(pts)
+    out = []
+    for lo, hi in zip(xs[:-1], xs[1:], strict=True):
+        if hi - lo <= 1e-9:
+            continue
+        mid = (lo + hi) / 2.0
+        vals = [value(f, mid) for f in fun]
+        k = int(np.argmin(vals))
+        if vals[k] > c + 1e-9:
+            continue
+        w = int(fun[k][2])
+        if out and out[-1][2] == w and abs(out[-1][1] - lo) < 1e-9:
+            out[-1] = (out[-1][0], hi, w)
+        else:
+            out.append((lo, hi, w))
+    return out
+
+
+def _merge_intervals(eidx, a, b, who):
+    """Merge overlapping [a, b] intervals of the same (edge, source)."""
+    if len(eidx) < 2:
+        return eidx, a, b, who
+    order = np.lexsort((a, who, eidx))
+    eidx, a, b, who = eidx[order], a[order], b[order], who[order]
+    same = np.zeros(len(eidx), dtype=bool)
+    same[1:] = (eidx[1:] == eidx[:-1]) & (who[1:] == who[:-1])
+    if not same.any():
+        return eidx, a, b, who
+    # running max of b within each (edge, source) run
+    run = np.cumsum(~same)
+    bmax = pd.Series(b).groupby(run).cummax().to_numpy()
+    new = ~same.copy()
+    new[1:] |= a[1:] > bmax[:-1] + 1e-9
+    grp = np.cumsum(new) - 1
+    ng = grp[-1] + 1
+    out_b = np.full(ng, -np.inf)
+    np.maximum.at(out_b, grp, b)
+    first = np.flatnonzero(new)
+    return eidx[first], a[first], out_b, who[first]
 
 
 def edge_substrings(edge_geom, edge_len, eidx, a, b) -> np.ndarray:

@@ -1,0 +1,80 @@
+"""``python -m renewal coverage``: life-circle coverage per facility category
+(catchments, grid, gaps, statistics) to a GeoPackage, optionally an Excel report."""
+
+from __future__ import annotations
+
+import warnings
+
+
+def register(subparsers):
+    from renewal.coverage_cli import add_common
+
+    p = subparsers.add_parser(
+        "coverage",
+        help="life-circle coverage by service radius or walking network",
+        description="Writes layers catchments, grid, gaps, stats (and zone_stats) to --out (.gpkg).",
+    )
+    add_common(p)
+    p.add_argument("--population", default=None, help="population GeoTIFF, or polygons with --pop-field")
+    p.add_argument("--pop-field", default=None, help="population field of population polygons")
+    p.add_argument("--zones", default=None, help="zone polygons (subdistricts, communities, renewal areas)")
+    p.add_argument("--zone-field", default=None, help="zone name field (default: name/名称)")
+    p.add_argument("--boundary", default=None, help="boundary polygons (default: the bundled district)")
+    p.add_argument("--standards", default=None, help="standards YAML (default: geodata/standards/life_circle.yaml)")
+    p.add_argument("--cell", type=float, default=50.0, help="grid cell size in metres (default 50)")
+    p.add_argument("--width", type=float, default=25.0, help="catchment buffer width in metres (network mode)")
+    p.add_argument("--out", required=True, help="output .gpkg")
+    p.add_argument("--report", default=None, help="optional Excel report (.xlsx)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from renewal.coverage import network_coverage, radius_coverage
+    from renewal.coverage_cli import load_network
+    from renewal.coverage_io import read_layer, write_gpkg, write_xlsx
+    from renewal.errors import InputError
+    from renewal.standards import load_standards
+
+    if not str(args.out).lower().endswith(".gpkg"):
+        raise InputError("--out must end in .gpkg", "输出文件须为 .gpkg")
+    if args.report and not str(args.report).lower().endswith(".xlsx"):
+        raise InputError("--report must end in .xlsx", "报告文件须为 .xlsx")
+    std = load_standards(args.standards)
+    fac = read_layer(args.facilities, what="facilities", coords=args.coords)
+    boundary = read_layer(args.boundary, what="boundary") if args.boundary else None
+    zones = read_layer(args.zones, what="zones") if args.zones else None
+    population = None
+    if args.population:
+        if Path(args.population).suffix.lower() in (".tif", ".tiff", ".img", ".vrt", ".asc"):
+            population = args.population
+        else:
+            population = read_layer(args.population, what="population")
+    net = load_network(args)
+    opts = dict(category_col=args.category_field, id_col=args.id_field, cell=args.cell, population=population,
+                pop_field=args.pop_field, zones=zones, zone_field=args.zone_field)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if net is None:
+            res = radius_coverage(fac, std, boundary, **opts)
+        else:
+            res = network_coverage(net, fac, std, boundary, max_snap=args.max_snap, width=args.width, **opts)
+    msgs = list(dict.fromkeys(res.warnings + [str(w.message) for w in caught if issubclass(w.category, UserWarning)]))
+    for m in msgs:
+        print(f"warning: {m}")
+    write_gpkg(args.out, {"catchments": res.catchments, "grid": res.grid, "gaps": res.gaps,
+                          "stats": res.stats, "zone_stats": res.zone_stats})
+    if args.report:
+        cats = pd.DataFrame([{"category": c.key, "name_zh": c.name_zh, "life_circle": c.life_circle,
+                              "radius_m": c.radius_m, "walk_m": c.walk_m, "clause": c.clause,
+                              "verified": c.verified, "note": c.note} for c in std.categories.values()])
+        write_xlsx(args.report, {"统计 stats": res.stats, "分区 zones": res.zone_stats, "标准 standards": cats,
+                                 "提示 warnings": pd.DataFrame({"warning": msgs})})
+    cols = ["category", "name_zh", "cutoff_m", "n_facilities", "land_share"] + (
+        ["population_share"] if "population_share" in res.stats else [])
+    print(res.stats[cols].to_string(index=False))
+    print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
+    return 0

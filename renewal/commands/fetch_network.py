@@ -1,0 +1,58 @@
+"""``python -m renewal fetch-network``: download the OSM walking network of the
+district (OSMnx, Overpass API) into the workspace. Without internet it fails
+fast and names the import route."""
+
+from __future__ import annotations
+
+import socket
+
+OVERPASS_HOST = "overpass-api.de"
+
+
+def register(subparsers):
+    p = subparsers.add_parser("fetch-network", help="download the district's OSM walking network (needs internet)")
+    p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the Overpass server")
+    p.set_defaults(func=run)
+
+
+def internet_available(host: str = OVERPASS_HOST, timeout: float = 5.0) -> bool:
+    try:
+        with socket.create_connection((host, 443), timeout=timeout):
+            return True
+    except OSError:
+        return False
+
+
+def run(args) -> int:
+    from renewal.coverage_cli import IMPORT_ROUTE_EN, IMPORT_ROUTE_ZH, workspace_network_path
+    from renewal.errors import InputError
+
+    if not internet_available(timeout=args.timeout):
+        raise InputError(
+            f"No internet connection ({OVERPASS_HOST} not reachable): cannot download the network. "
+            + IMPORT_ROUTE_EN,
+            f"无法连接互联网（{OVERPASS_HOST} 不可达），不能下载路网。" + IMPORT_ROUTE_ZH,
+        )
+    try:
+        import osmnx as ox
+    except ImportError:
+        raise InputError("fetch-network needs osmnx (pip install -r requirements-bench.txt). " + IMPORT_ROUTE_EN,
+                         "下载路网需要 osmnx。" + IMPORT_ROUTE_ZH) from None
+    import shapely
+
+    import geodata
+    from renewal.network import WalkNetwork
+
+    district = geodata.load("district")
+    poly = shapely.union_all(district.geometry.values)
+    try:
+        g = ox.graph_from_polygon(poly, network_type="walk", retain_all=False)
+    except Exception as exc:
+        raise InputError(f"Download failed: {exc}. " + IMPORT_ROUTE_EN, f"下载失败：{exc}。" + IMPORT_ROUTE_ZH) from exc
+    edges = ox.graph_to_gdfs(g, nodes=False)[["geometry"]]
+    net = WalkNetwork.from_lines(edges)
+    path = workspace_network_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    net.save(path)
+    print(f"stored {net.n_nodes} nodes, {net.n_edges} edges from OpenStreetMap (ODbL) in {path}")
+    return 0

@@ -1,0 +1,71 @@
+"""Shared options and loaders of the coverage commands (accessibility, coverage,
+import-network, fetch-network). Not a command itself (no ``register``)."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+from renewal.errors import InputError
+
+NETWORK_NAME = "walk_network.gpkg"
+
+
+def workspace_network_path() -> Path:
+    from renewal.settings import workspace_dir
+
+    return workspace_dir() / "network" / NETWORK_NAME
+
+
+IMPORT_ROUTE_EN = (
+    "Download an OpenStreetMap extract for Tianjin (.osm.pbf, e.g. from download.geofabrik.de or "
+    "BBBike) on a machine with internet, then run `python -m renewal import-network FILE.osm.pbf` "
+    "(or pass `--roads FILE` to accessibility/coverage; GeoJSON/GeoPackage/Shapefile road lines work too)."
+)
+IMPORT_ROUTE_ZH = (
+    "请在可联网的电脑上下载天津的 OpenStreetMap 数据（.osm.pbf，例如 download.geofabrik.de 或 BBBike），"
+    "然后运行 `python -m renewal import-network 文件.osm.pbf`（或在 accessibility/coverage 命令中用 "
+    "`--roads 文件` 直接指定；也支持 GeoJSON/GeoPackage/Shapefile 道路线图层）。"
+)
+
+
+def add_common(p, *, facilities=True):
+    if facilities:
+        p.add_argument("--facilities", required=True, help="facility points (GeoJSON/GPKG/SHP, or CSV/XLSX with lon/lat)")
+    p.add_argument("--roads", default=None,
+                   help="walking network: .osm.pbf/.osm or a line layer; 'workspace' = the imported network")
+    p.add_argument("--mode", choices=("network", "radius"), default=None,
+                   help="network (walking distance) or radius (straight line); default: network if --roads")
+    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
+                   help="coordinate numbers of CSV/XLSX/GeoJSON points (gcj02 = Amap/Tencent, bd09 = Baidu)")
+    p.add_argument("--category-field", default="category", help="facility category column (default: category)")
+    p.add_argument("--id-field", default=None, help="facility id column (default: id/fid/name if present)")
+    p.add_argument("--max-snap", type=float, default=200.0,
+                   help="maximum distance (m) from a point to the network; farther points are refused")
+
+
+def load_network(args):
+    """The walking network for ``args`` (or None in radius mode)."""
+    from renewal.network import NetworkWarning, WalkNetwork
+
+    mode = args.mode or ("network" if args.roads else "radius")
+    args.mode = mode
+    if mode == "radius":
+        return None
+    roads = args.roads
+    if roads in (None, "workspace"):
+        path = workspace_network_path()
+        if not path.exists():
+            raise InputError("No walking network: pass --roads FILE or import one. " + IMPORT_ROUTE_EN,
+                             "没有步行路网：请用 --roads 指定文件或先导入。" + IMPORT_ROUTE_ZH)
+        roads = path
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", NetworkWarning)
+        net = WalkNetwork.from_file(roads)
+    for w in caught:
+        print(f"warning: {w.message}")
+    r = net.report
+    print(f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km"
+          + (f"; dropped {r['dropped_components']} disconnected pieces ({r['dropped_share']:.1%} of length)"
+             if r.get("dropped_components") else ""))
+    return net
