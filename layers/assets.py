@@ -25,6 +25,18 @@ JavaScript. Elements that would need them (``folium.Icon``, ``folium.Popup``,
 non-embedded ``GeoJson``, ``keep_in_front``, branca colormaps) raise
 :class:`OfflineAssetError` instead of silently breaking.
 
+Why this shape (options compared):
+
+* ``folium-offline`` (PyPI, a fork importing as ``offlinefolium``) inlines about
+  1.4 MB into every map: over our 1.5 MB page budget once data is added, and its
+  own classes defeat streamlit-folium's ``isinstance`` walk. Not used.
+* XStatic packages give pinned, licensed files through pip: used for Leaflet
+  (``XStatic-Leaflet``). jQuery, Bootstrap and Font Awesome have XStatic
+  packages too (Bootstrap 5's sdist does not build here), but no map of ours
+  needs them, so they are dropped instead of shipped.
+* The Leaflet plugins have no XStatic package: their small dist files are
+  vendored from npm with licence, version and sha256 (``layers/vendor/``).
+
 This module imports folium and branca, never streamlit.
 """
 
