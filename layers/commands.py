@@ -13,8 +13,9 @@ import os
 import tempfile
 from pathlib import Path
 
-from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from renewal.errors import InputError
+
+from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 
 log = logging.getLogger("renewal")
 

@@ -442,7 +442,9 @@ def build_map(
         from folium.plugins import GroupedLayerControl
 
         ordered = {g: groups[g] for g in (*GROUPS, "其他") if g in groups}
-        GroupedLayerControl(ordered, exclusive_groups=False, collapsed=collapse_control, position="topright").add_to(m)
+        ctl = GroupedLayerControl(ordered, exclusive_groups=False, collapsed=collapse_control, position="topright")
+        ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
+        ctl.add_to(m)
     if legend and entries:
         _MapControl(legend_html(entries, footnote), "rp-legend", "bottomleft").add_to(m)
     if bookmarks:
