@@ -61,7 +61,7 @@ import shapely
 
 from renewal.crs import METRIC_CRS, METRIC_EPSG, STORAGE_EPSG
 from renewal.errors import InputError
-from renewal.network import NetworkWarning, Snap, WalkNetwork, catchment_polygons
+from renewal.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
 from renewal.standards import Standards, load_standards
 
 log = logging.getLogger(__name__)
@@ -399,7 +399,7 @@ def _run_category(ctx: _Ctx, cat: _Cat) -> list[str]:
 
 
 def _covered(cat):
-    return cat.dist <= cat.cutoff + 1e-9
+    return cat.dist <= cat.cutoff + TOL
 
 
 def _category_stats(ctx: _Ctx, cat: _Cat, cover_geom=None) -> dict:
@@ -732,7 +732,7 @@ def greedy_siting(result: CoverageResult, candidates, category: str, k: int, *, 
     reach = []
     for i in range(len(cand)):
         d, _nd, _s = _distances_from_new(ctx, cat, xy[i])
-        reach.append(np.flatnonzero(d <= cat.cutoff) if d is not None else np.array([], dtype=np.int64))
+        reach.append(np.flatnonzero(d <= cat.cutoff + TOL) if d is not None else np.array([], dtype=np.int64))
     total_w = float(w.sum())
     chosen, rows = set(), []
     base = float(w[covered].sum())

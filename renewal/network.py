@@ -64,6 +64,13 @@ NON_WALK_HIGHWAYS = frozenset(
 #: Smallest edge weight given to scipy (explicit zeros are ambiguous there).
 _EPS = 1e-9
 
+#: Distances this close to the cut-off count as within it (floating point).
+TOL = 1e-6
+
+
+def _limit(cutoff: float) -> float:
+    return float(cutoff) + TOL if np.isfinite(cutoff) else np.inf
+
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
 
 
@@ -436,7 +443,7 @@ class WalkNetwork:
         w = np.concatenate([src.offset[ok] + extra, self.edge_len[e] - src.offset[ok] + extra])
         g = _append_rows(self.graph, rows - n, cols, np.maximum(w, _EPS), k)
         dist, _pred, sources = csgraph.dijkstra(
-            g, directed=True, indices=vn, limit=float(cutoff), min_only=True, return_predecessors=True
+            g, directed=True, indices=vn, limit=_limit(cutoff), min_only=True, return_predecessors=True
         )
         dist = dist[:n]
         s = sources[:n]
@@ -482,7 +489,7 @@ class WalkNetwork:
                 w[pos[better]] = best["sid"].to_numpy()[better]
         if count_snap:
             d = d + dst.dist[ok]
-        reach = d <= nd.cutoff
+        reach = d <= nd.cutoff + TOL
         out[ok[reach]] = d[reach]
         who[ok[reach]] = w[reach]
         return out, who
@@ -496,10 +503,10 @@ class WalkNetwork:
         t = float(src.offset[0]) + (float(src.dist[0]) if count_snap else 0.0)
         tv = float(self.edge_len[e] - src.offset[0]) + (float(src.dist[0]) if count_snap else 0.0)
         dmat = csgraph.dijkstra(
-            self.graph, directed=False, indices=[self.edge_u[e], self.edge_v[e]], limit=float(cutoff)
+            self.graph, directed=False, indices=[self.edge_u[e], self.edge_v[e]], limit=_limit(cutoff)
         )
         d = np.minimum(dmat[0] + t, dmat[1] + tv)
-        d[d > cutoff] = np.inf
+        d[d > cutoff + TOL] = np.inf
         return NodeDistances(d, np.where(np.isfinite(d), 0, -1).astype(np.int64), float(cutoff))
 
     # -------------------------------------------------------------- catchments
