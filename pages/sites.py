@@ -32,22 +32,28 @@ with st.sidebar:
 view = S.with_measures(S.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query))
 ids = list(view["site_id"])
 
-# ---- table and map kept in step ------------------------------------------------
-table = S.site_table(view)
-event = st.dataframe(table, key="sites_table", on_select="rerun", selection_mode="single-row",
-                     hide_index=True, use_container_width=True, height=260,
-                     column_config={"计算面积（㎡）": st.column_config.NumberColumn(format="%d"),
-                                    "计算长度（米）": st.column_config.NumberColumn(format="%d")})
-rows = event.selection.rows if event is not None else []
-table_pick = ids[rows[0]] if rows and rows[0] < len(ids) else None
+# ---- table and map kept in step: the selection is resolved before either is drawn ----
+# A new selection re-creates the table (new key) with the selected row on top and highlighted.
+gen = ss.get("_table_gen", 0)
+rows = ((ss.get(f"sites_table_{gen}") or {}).get("selection") or {}).get("rows") or []
+shown = ss.get("_table_ids", [])
+table_pick = shown[rows[0]] if rows and rows[0] < len(shown) else None
 map_pick = S.clicked_site_id(ss.get("_map_feature"))
 sel = S.resolve_selection(ss.get("site_sel"), table_pick=table_pick, last_table_pick=ss.get("_last_table"),
                           map_pick=map_pick, last_map_pick=ss.get("_last_map"), visible=ids)
-ss["_last_table"], ss["_last_map"] = table_pick, map_pick
 if sel != ss.get("site_sel") or (sel and ss.get("edit_base", {}).get("site_id") != sel):
     ss["edit_base"] = {"site_id": sel, "version": int(view.set_index("site_id").loc[sel, "version"])
                        if sel and "version" in view.columns else 0}
-ss["site_sel"] = sel
+    gen, table_pick = gen + 1, None
+ss["site_sel"], ss["_table_gen"], ss["_last_table"], ss["_last_map"] = sel, gen, table_pick, map_pick
+ordered = S.selected_first(view, sel)
+ss["_table_ids"] = list(ordered["site_id"])
+st.dataframe(S.site_table(ordered, selected=sel).style.apply(
+                 lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
+             key=f"sites_table_{gen}", on_select="rerun", selection_mode="single-row", hide_index=True,
+             use_container_width=True, height=260,
+             column_config={"计算面积（㎡）": st.column_config.NumberColumn(format="%d"),
+                            "计算长度（米）": st.column_config.NumberColumn(format="%d")})
 st.caption(f"共 {len(view)} 个项目（全部 {len(all_sites)} 个）。点选表格行或地图上的项目查看详情。")
 
 chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]

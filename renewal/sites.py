@@ -316,13 +316,22 @@ def empty_sites() -> gpd.GeoDataFrame:
 TABLE_COLUMNS = ("site_id", "name", "site_type", "renewal_area", "status", "precision", "area_m2", "length_m")
 
 
-def site_table(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """The page's table: Chinese headers, Chinese status and precision labels, computed measures."""
+def site_table(gdf: gpd.GeoDataFrame, selected: str | None = None) -> pd.DataFrame:
+    """The page's table: a 选中 marker, Chinese headers, status and precision labels, computed measures."""
     m = gdf if "area_m2" in gdf.columns else with_measures(gdf)
     out = pd.DataFrame(m[list(TABLE_COLUMNS)]).reset_index(drop=True)
+    out.insert(0, "选中", (out["site_id"] == selected).map({True: "▶", False: ""}) if selected else "")
     out["status"] = out["status"].map(lambda v: geodata.STATUS_LABELS.get(v, v))
     out["precision"] = out["precision"].map(lambda v: geodata.PRECISION_LABELS.get(v, v))
     return out.rename(columns=FIELD_LABELS)
+
+
+def selected_first(gdf: gpd.GeoDataFrame, selected: str | None) -> gpd.GeoDataFrame:
+    """``gdf`` with the selected site's row moved to the top (order otherwise unchanged)."""
+    if not selected or selected not in set(gdf["site_id"]):
+        return gdf
+    top = gdf["site_id"] == selected
+    return pd.concat([gdf[top], gdf[~top]])
 
 
 def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") -> tuple[BaseGeometry | None, str]:

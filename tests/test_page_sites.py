@@ -140,3 +140,36 @@ def test_html_like_name_is_shown_as_plain_text(ws):
     at = run()
     assert "<script>alert(1)</script>" in set(table(at)["名称"])  # the table shows it as text
     assert not any("<script>" in m.value for m in at.markdown)  # never as markdown/HTML
+
+
+def test_selected_row_is_marked_and_on_top(ws):
+    at = run(site_sel="RS-004")
+    t = table(at)
+    assert list(t.loc[t["选中"] != "", "编号"]) == ["RS-004"]
+    assert t["编号"].iloc[0] == "RS-004" and len(t) == 36
+
+
+def tick_row(at, row):
+    """What the browser sends when a row's checkbox is ticked."""
+    key = f"sites_table_{at.session_state['_table_gen']}"
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    at.run()
+    assert not at.exception, at.exception
+
+
+def test_choosing_a_row_selects_the_site_and_a_map_click_moves_the_row(ws):
+    at = run()
+    tick_row(at, 3)
+    assert at.session_state["site_sel"] == "RS-004"
+    assert any(s.value == "金贸产业园片区" for s in at.subheader)
+    assert table(at)["编号"].iloc[0] == "RS-004"
+    # then a click on the map selects another site; the table follows
+    at.session_state["_map_feature"] = {"properties": {"_id": "RS-015", "_layer": "renewal_sites"}}
+    at.run()
+    assert at.session_state["site_sel"] == "RS-015"
+    t = table(at)
+    assert t["编号"].iloc[0] == "RS-015" and list(t.loc[t["选中"] != "", "编号"]) == ["RS-015"]
+    # and choosing a row again (the 3rd row of the re-ordered table) wins over the old map click
+    third = t["编号"].iloc[2]
+    tick_row(at, 2)
+    assert at.session_state["site_sel"] == third

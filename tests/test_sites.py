@@ -325,8 +325,18 @@ def test_focus_extent_grows_a_point(cat):
     assert frame.area == pytest.approx(math.pi * 300**2, rel=0.02)  # a point's envelope buffered by 300 m
 
 
+def test_selected_first(cat):
+    out = sites.selected_first(cat, "RS-020")
+    assert out["site_id"].iloc[0] == "RS-020"
+    assert sorted(out["site_id"]) == sorted(cat["site_id"])
+    assert list(out["site_id"].iloc[1:]) == [s for s in cat["site_id"] if s != "RS-020"]
+    assert sites.selected_first(cat, None) is cat
+
+
 def test_site_table_headers_and_labels(cat):
-    t = sites.site_table(cat)
-    assert list(t.columns)[:3] == ["编号", "名称", "类型"]
+    t = sites.site_table(cat, selected="RS-004")
+    assert list(t.columns)[:4] == ["选中", "编号", "名称", "类型"]
+    assert list(t.loc[t["选中"] != "", "编号"]) == ["RS-004"]
+    assert (sites.site_table(cat)["选中"] == "").all()
     assert set(t["状态"]) <= set(geodata.STATUS_LABELS.values())
     assert t.loc[t["名称"] == "金贸产业园片区", "计算面积（㎡）"].iloc[0] > 1e6
