@@ -407,7 +407,7 @@ def _category_stats(ctx: _Ctx, cat: _Cat, cover_geom=None) -> dict:
     total = float(ctx.cell_area.sum())
     if ctx.mode == "radius" and cover_geom is not None:
         land_total = float(ctx.boundary.area)
-        land_cov = float(cover_geom.area)
+        land_cov = min(float(cover_geom.area), land_total)  # float noise of the overlay
     else:
         land_total, land_cov = total, float(ctx.cell_area[cov].sum())
     c = ctx.standards.categories.get(cat.key)
