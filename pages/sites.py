@@ -113,7 +113,7 @@ if store and sel:
                 version = store.save_site(sel, props, edited if use_drawn else row.geometry,
                                           expected_version=ss["edit_base"]["version"])
                 ss["edit_base"] = {"site_id": sel, "version": version}
-                st.success("已保存。")
+                st.toast("已保存。")
                 st.rerun()
             except ConflictError as err:
                 _ui.show_input_error(err)
@@ -134,6 +134,7 @@ if store:
                 sid = store.add_site({"name": name, "site_type": stype, "status": status, "precision": "approximate",
                                       "position_source": psrc, "source": "规划人员新增"}, new_geom)
                 ss["site_sel"] = sid
+                st.toast(f"已新增 {sid}。")
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
