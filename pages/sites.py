@@ -142,10 +142,10 @@ if store:
     if c1.button("撤销我的上一次修改", key="undo"):
         try:
             done = store.undo(session=_ui.session_id())
-            if done:
-                st.success(f"已撤销对 {done.site_id} 的修改（{done.action}）。")
-            else:
-                st.info("没有可撤销的修改。")
+            st.toast(f"已撤销对 {done.site_id} 的{S.ACTION_LABELS.get(done.action, done.action)}。" if done
+                     else "没有可撤销的修改。")
+            ss.pop("edit_base", None)  # the undo made a new version: edit from it
+            st.rerun()
         except InputError as err:
             _ui.show_input_error(err)
     with c2.popover("修改历史"):

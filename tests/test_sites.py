@@ -114,6 +114,12 @@ def test_jinmao_is_the_layout_outline_and_factories_sit_in_their_zones(cat):
         assert cat.set_index("name").loc[name, "zone"] == zone
 
 
+def test_station_area_is_the_layout_station_area(cat):
+    layout = geodata.load("layout").set_index("name")
+    mine = cat.set_index("name").loc["天津站片区", "geometry"]
+    assert mine.symmetric_difference(layout.loc["天津站站产城融合发展片区（河东部分）", "geometry"]).area < 1e-10
+
+
 def test_hucang_river_length_is_close_to_the_plan_figure(cat):
     row = cat[cat["name"].str.contains("护仓河")].iloc[0]
     assert row["length_plan_m"] == 5430
