@@ -9,7 +9,9 @@ from layers.render import build_map, select
 from pages import _ui
 from renewal import exchange
 from renewal import sites as S
+from renewal.crs import COORDINATE_SYSTEMS
 from renewal.errors import ConflictError, InputError
+from renewal.importing import read_sites_bytes
 
 BASE_KEYS = ("district", "haihe", "metro_lines", "metro_stations")
 ST = geodata.STATUS_LABELS
@@ -138,6 +140,23 @@ if store:
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
+    with st.expander("从文件导入项目（GeoJSON / GeoPackage / 压缩的Shapefile）"):
+        up = st.file_uploader("选择文件", type=["geojson", "json", "gpkg", "zip"], key="imp_file")
+        coords = st.selectbox("文件中的坐标系", list(COORDINATE_SYSTEMS), format_func=COORDINATE_SYSTEMS.get)
+        try:
+            res = read_sites_bytes(up.getvalue(), up.name, coords=coords) if up is not None else None
+        except InputError as err:
+            res = _ui.show_input_error(err)
+        if res is not None:
+            st.text(res.summary_zh())
+            if not res.ok:
+                _ui.show_input_error(res.error())
+            elif st.button(f"确认导入 {len(res.records)} 个项目", key="imp_go"):
+                try:
+                    st.toast(f"已导入 {len(store.add_sites(res.records))} 个项目。")
+                    st.rerun()
+                except InputError as err:
+                    _ui.show_input_error(err)
     c1, c2 = st.columns(2)
     if c1.button("撤销我的上一次修改", key="undo"):
         try:

@@ -70,6 +70,22 @@ class ImportResult:
             lines.append("Problems:  none")
         return "\n".join(lines)
 
+    def summary_zh(self) -> str:
+        """The summary in Chinese (plain text)."""
+        b = ", ".join(f"{v:.5f}" for v in self.bounds) if self.bounds else "—"
+        lines = [
+            f"文件：{Path(self.file).name}" + (f"（图层 {self.layer}）" if self.layer else ""),
+            f"要素数：{self.count}",
+            f"几何类型：{'，'.join(f'{k} {v}个' for k, v in self.geom_types.items()) or '—'}",
+            f"坐标系：{self.crs or '—'}",
+            f"范围（WGS84经纬度）：{b}",
+            f"字段：{'，'.join(self.fields) or '—'}",
+        ]
+        lines += [f"说明：{zh}" for _, zh in self.notes]
+        lines.append(f"问题：{len(self.problems)}处" if self.problems else "问题：无")
+        lines += [f"  - {zh}" for _, zh in self.problems[:MAX_LISTED_PROBLEMS]]
+        return "\n".join(lines)
+
     def error(self) -> InputError:
         """The refusal to raise when there are problems."""
         return InputError(
@@ -202,6 +218,19 @@ def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
         result.notes.append((f"{outside} feature(s) lie outside the district: wrong place or wrong coordinate "
                              "system? Try --coords gcj02 or bd09 for web-map coordinates.",
                              f"{outside}个要素位于区外：位置或坐标系可能有误"))
+    return result
+
+
+def read_sites_bytes(data: bytes, filename: str, *, coords: str = "wgs84") -> ImportResult:
+    """:func:`read_sites_file` for an upload: the bytes are written to a temporary file named like the upload."""
+    import tempfile
+
+    name = Path(filename).name or "upload"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / name
+        path.write_bytes(data)
+        result = read_sites_file(path, coords=coords)
+    result.file = name
     return result
 
 

@@ -213,3 +213,16 @@ def test_cli_sites_reads_workspace_edits(tmp_path, capsys):
     s.save_site("RS-021", {**p, "name": "管乐器厂（已核实）"}, g, expected_version=v)
     assert main(["--workspace", str(ws), "sites", "list", "--query", "管乐器"]) == 0
     assert "管乐器厂（已核实）" in capsys.readouterr().out
+
+
+def test_upload_bytes_and_chinese_summary(good):
+    from renewal.importing import read_sites_bytes
+
+    r = read_sites_bytes(good.read_bytes(), "上传.geojson")
+    assert r.ok and r.file == "上传.geojson" and len(r.records) == 2
+    zh = r.summary_zh()
+    assert "要素数：2" in zh and "问题：无" in zh
+    bad = read_sites_bytes(b'{"type": "FeatureCollection", "features": [', "坏.geojson")
+    assert not bad.ok
+    assert "不是有效的JSON" in bad.summary_zh()
+    assert "未导入任何数据" in bad.error().message_zh
