@@ -23,7 +23,11 @@ st.caption("规划纲要点名的更新片区、地块、老旧厂房、园区�
            "可在地图上绘制或修改图形进行修正；修改保存在工作区，内置数据不变。")
 basemap, labels = _ui.map_options()
 store = _ui.open_sites_store()
-all_sites = store.sites() if store else S.bundled_sites()
+try:
+    all_sites = store.sites() if store else S.bundled_sites()
+except InputError as err:  # e.g. the store is locked or damaged: browse the bundled catalogue instead
+    _ui.show_input_error(err)
+    store, all_sites = None, S.bundled_sites()
 
 with st.sidebar:
     st.subheader("筛选")

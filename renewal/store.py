@@ -192,13 +192,8 @@ class Store:
 
     def sites(self) -> gpd.GeoDataFrame:
         """All sites (WGS84) with their ``version``."""
-        con = self._connect()
-        try:
-            rows = con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall()
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}") from exc
-        finally:
-            con.close()
+        rows = self._read(
+            lambda con: con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall())
         data = {c: [r[c] for r in rows] for c in _COLS}
         df = pd.DataFrame(data, columns=list(_COLS))
         for f in TEXT_FIELDS:
@@ -208,27 +203,31 @@ class Store:
         df["version"] = df["version"].astype(int)
         return gpd.GeoDataFrame(df, geometry=[from_gpb(r["geom"]) for r in rows], crs=SRS_ID)
 
-    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
-        """(properties, geometry, version) of one site; InputError if unknown."""
+    def _read(self, fn):
+        """Run a read-only query function; database errors become StoreError."""
         con = self._connect()
         try:
-            row = self._row(con, site_id)
+            return fn(con)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+                raise self._store_error(exc) from exc
+            raise StoreError(f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}") from exc
         finally:
             con.close()
+
+    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+        """(properties, geometry, version) of one site; InputError if unknown."""
+        row = self._read(lambda con: self._row(con, site_id))
         return _props(row), from_gpb(row["geom"]), int(row["version"])
 
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
-        con = self._connect()
-        try:
-            sql = f"SELECT * FROM {HISTORY}"
-            args: tuple = ()
-            if site_id:
-                sql += " WHERE site_id = ?"
-                args = (site_id,)
-            rows = con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
-        finally:
-            con.close()
+        sql = f"SELECT * FROM {HISTORY}"
+        args: tuple = ()
+        if site_id:
+            sql += " WHERE site_id = ?"
+            args = (site_id,)
+        rows = self._read(lambda con: con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall())
         return [Change(r["id"], r["at"], r["session"], r["action"], r["site_id"],
                        json.loads(r["before"]) if r["before"] else None,
                        json.loads(r["after"]) if r["after"] else None, r["undone_by"]) for r in rows]

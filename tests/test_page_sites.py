@@ -187,3 +187,11 @@ def test_adding_without_a_drawing_is_refused_in_chinese(ws):
     next(b for b in at.button if b.label == "新增").click().run()
     assert any("请先在地图上绘制" in e.value for e in at.error)
     assert len(Store(store_path(ws)).sites()) == 36
+
+
+def test_damaged_store_falls_back_to_bundled_catalogue(ws):
+    store_path(ws).write_bytes(b"not a database" * 100)
+    at = run()
+    assert any("无法读取工作区数据文件" in e.value for e in at.error)
+    assert len(table(at)) == 36  # still browsable
+    assert not [b for b in at.button if b.label == "保存修改"]  # but not editable

@@ -225,3 +225,24 @@ def test_workspace_env_var_is_honoured(tmp_path, monkeypatch):
     assert s.path == tmp_path / "ws" / "sites.gpkg"
     assert s.path.exists()
     assert not list((tmp_path / "ws").glob(".*.tmp"))  # the temp file was renamed, not left behind
+
+
+def test_reading_a_damaged_or_locked_store_raises_store_error(store, tmp_path):
+    store.timeout = 0.2
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(StoreError) as ei:
+            store.sites()
+        assert "锁定" in ei.value.message_zh
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    junk = tmp_path / "junk" / "sites.gpkg"
+    junk.parent.mkdir()
+    junk.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError) as ei:
+        Store(junk).sites()
+    assert "无法读取" in ei.value.message_zh
+    with pytest.raises(StoreError):
+        Store(junk).history()
