@@ -226,3 +226,20 @@ def test_upload_bytes_and_chinese_summary(good):
     assert not bad.ok
     assert "不是有效的JSON" in bad.summary_zh()
     assert "未导入任何数据" in bad.error().message_zh
+
+
+def test_cli_sites_history_and_undo(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "sites", "history"]) == 2  # no store yet
+    assert "No workspace store" in capsys.readouterr().err
+    s = Store.open(ws, session="web-1")
+    p, g, v = s.site("RS-022")
+    s.save_site("RS-022", {**p, "name": "第五印刷厂（改）"}, g, expected_version=v)
+    assert main(["--workspace", str(ws), "sites", "history", "RS-022"]) == 0
+    out = capsys.readouterr().out
+    assert "update\tRS-022\t第五印刷厂（改）" in out and "1 change(s)" in out
+    assert main(["--workspace", str(ws), "sites", "undo", "--session", "someone-else"]) == 0
+    assert "nothing to undo" in capsys.readouterr().out
+    assert main(["--workspace", str(ws), "sites", "undo"]) == 0
+    assert "undid #1: update of RS-022" in capsys.readouterr().out
+    assert s.site("RS-022")[0]["name"] == "第五印刷厂"

@@ -1,7 +1,9 @@
-"""``python -m renewal sites list|show ID|export --out FILE``: the renewal-site catalogue.
+"""``python -m renewal sites list|show ID|export --out FILE|history [ID]|undo``: the renewal-site catalogue.
 
-Reads the workspace store if there is one (``--workspace`` or
-``$RENEWAL_WORKSPACE``), else the bundled catalogue; never writes the store.
+``list``, ``show`` and ``export`` read the workspace store if there is one
+(``--workspace`` or ``$RENEWAL_WORKSPACE``), else the bundled catalogue, and
+never write it. ``history`` lists the store's changes; ``undo`` reverts the
+newest change not yet undone (optionally of one session).
 """
 
 from __future__ import annotations
@@ -59,6 +61,35 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _existing_store():
+    from renewal.store import Store, store_path
+
+    path = store_path()
+    if not path.exists():
+        raise InputError(f"No workspace store yet ({path}): nothing has been edited.",
+                         f"工作区还没有数据文件（{path}）：尚无修改。")
+    return Store(path, session="cli")
+
+
+def cmd_history(args) -> int:
+    changes = _existing_store().history(args.site_id, limit=args.limit)
+    for c in changes:
+        name = ((c.after or c.before or {}).get("properties") or {}).get("name", "")
+        undone = f" (undone by #{c.undone_by})" if c.undone_by else ""
+        print(f"#{c.id}\t{c.at}\t{c.session}\t{c.action}\t{c.site_id}\t{name}{undone}")
+    print(f"{len(changes)} change(s)")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    done = _existing_store().undo(session=args.session)
+    if done is None:
+        print("nothing to undo")
+        return 0
+    print(f"undid #{done.id}: {done.action} of {done.site_id} (by {done.session} at {done.at})")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("sites", help="list, show or export the renewal sites (workspace, else bundled)")
     ss = p.add_subparsers(dest="sites_command", metavar="ACTION")
@@ -81,3 +112,10 @@ def register(sub) -> None:
     q.add_argument("--format", choices=sorted(FORMATS), help="format (default: from the file suffix)")
     filters(q)
     q.set_defaults(func=cmd_export)
+    q = ss.add_parser("history", help="list the workspace's changes, newest first")
+    q.add_argument("site_id", nargs="?", help="only this site")
+    q.add_argument("--limit", type=int, default=50, help="at most this many (default 50)")
+    q.set_defaults(func=cmd_history)
+    q = ss.add_parser("undo", help="undo the newest change not yet undone")
+    q.add_argument("--session", help="only a change of this session (see history)")
+    q.set_defaults(func=cmd_undo)
