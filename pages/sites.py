@@ -11,7 +11,7 @@ from renewal import exchange
 from renewal import sites as S
 from renewal.crs import COORDINATE_SYSTEMS
 from renewal.errors import ConflictError, InputError
-from renewal.importing import read_sites_bytes
+from renewal.importing import check_ids, read_sites_bytes
 
 BASE_KEYS = ("district", "haihe", "metro_lines", "metro_stations")
 ST = geodata.STATUS_LABELS
@@ -148,7 +148,7 @@ if store:
         up = st.file_uploader("选择文件", type=["geojson", "json", "gpkg", "zip"], key="imp_file")
         coords = st.selectbox("文件中的坐标系", list(COORDINATE_SYSTEMS), format_func=COORDINATE_SYSTEMS.get)
         try:
-            res = read_sites_bytes(up.getvalue(), up.name, coords=coords) if up is not None else None
+            res = check_ids(read_sites_bytes(up.getvalue(), up.name, coords=coords), all_sites["site_id"]) if up else None
         except InputError as err:
             res = _ui.show_input_error(err)
         if res is not None:

@@ -221,6 +221,20 @@ def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
     return result
 
 
+def check_ids(result: ImportResult, existing_ids) -> ImportResult:
+    """Add a problem for every record whose ``site_id`` is already in the workspace (imports only add)."""
+    existing = set(existing_ids)
+    clash = sorted({p["site_id"] for p, _ in result.records if p.get("site_id") in existing})
+    if clash:
+        shown = ", ".join(clash[:10]) + (" ..." if len(clash) > 10 else "")
+        result.problem(
+            f"{len(clash)} site id(s) already exist in the workspace ({shown}); an import only adds sites. "
+            "Remove or empty the site_id column to add them as new sites.",
+            f"{len(clash)}个项目编号在工作区中已存在（{shown}）；导入只能新增项目。如需作为新项目导入，请删除或清空site_id列。",
+        )
+    return result
+
+
 def read_sites_bytes(data: bytes, filename: str, *, coords: str = "wgs84") -> ImportResult:
     """:func:`read_sites_file` for an upload: the bytes are written to a temporary file named like the upload."""
     import tempfile

@@ -243,3 +243,15 @@ def test_cli_sites_history_and_undo(tmp_path, capsys):
     assert main(["--workspace", str(ws), "sites", "undo"]) == 0
     assert "undid #1: update of RS-022" in capsys.readouterr().out
     assert s.site("RS-022")[0]["name"] == "第五印刷厂"
+
+
+def test_cli_import_of_existing_ids_is_refused(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    Store.open(ws)
+    cat = sites.bundled_sites()
+    path = tmp_path / "again.geojson"
+    path.write_bytes(exchange.export_bytes(cat[cat["renewal_area"] == "富民路片区"], "geojson"))
+    rc = main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"])
+    out = capsys.readouterr().out
+    assert rc == 2 and "already exist in the workspace" in out
+    assert len(Store(store_path(ws)).sites()) == 36

@@ -11,8 +11,8 @@ import logging
 import sys
 
 from renewal.crs import COORDINATE_SYSTEMS
-from renewal.importing import read_sites_file
-from renewal.store import Store
+from renewal.importing import check_ids, read_sites_file
+from renewal.store import Store, store_path
 
 log = logging.getLogger("renewal")
 
@@ -21,6 +21,8 @@ LAYERS = ("sites",)
 
 def cmd_import(args) -> int:
     result = read_sites_file(args.file, coords=args.coords)
+    if store_path().exists():
+        check_ids(result, Store(store_path()).sites()["site_id"])
     print(result.summary_en())
     if result.problems or not result.records:
         raise result.error()
