@@ -119,7 +119,7 @@ if store and sel:
                 version = store.save_site(sel, props, edited if use_drawn else row.geometry,
                                           expected_version=ss["edit_base"]["version"])
                 ss["edit_base"] = {"site_id": sel, "version": version}
-                st.toast("已保存。")
+                st.toast("已保存（自相交的图形已自动修复）。" if store.last_notes else "已保存。")
                 st.rerun()
             except ConflictError as err:
                 _ui.show_input_error(err)

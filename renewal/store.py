@@ -125,6 +125,8 @@ class Store:
         self.timeout = timeout
         #: Test hook: called inside each write transaction after the writes, before COMMIT.
         self.before_commit: Callable[[], None] | None = None
+        #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
+        self.last_notes: list[str] = []
 
     # ---- creation ----------------------------------------------------------
 
@@ -247,7 +249,7 @@ class Store:
         ``expected_version`` is the version the editor started from; a newer
         stored version raises :class:`ConflictError` and nothing is written.
         """
-        clean, geom, _ = validate_site({**props, "site_id": site_id}, geom)
+        clean, geom, self.last_notes = validate_site({**props, "site_id": site_id}, geom)
 
         def tx(con):
             row = self._row(con, site_id)
@@ -275,7 +277,7 @@ class Store:
             sid = (props.get("site_id") or "").strip() or next_site_id(ids)
             if sid in ids:
                 raise InputError(f"Site id already exists: {sid}", f"项目编号已存在：{sid}")
-            clean, g, _ = validate_site({**props, "site_id": sid}, geom)
+            clean, g, self.last_notes = validate_site({**props, "site_id": sid}, geom)
             self._put(con, clean, g, 1, update=False)
             self._log(con, "create", sid, None, _feature(clean, g))
             return sid

@@ -7,7 +7,7 @@ import textwrap
 
 import geopandas as gpd
 import pytest
-from shapely.geometry import Point, box
+from shapely.geometry import Point, Polygon, box
 
 from renewal import sites
 from renewal.errors import ConflictError, InputError, StoreError
@@ -246,3 +246,20 @@ def test_reading_a_damaged_or_locked_store_raises_store_error(store, tmp_path):
     assert "无法读取" in ei.value.message_zh
     with pytest.raises(StoreError):
         Store(junk).history()
+
+
+def test_repaired_polygon_is_saved_with_a_note(store):
+    x0, y0, x1, y1 = NEW_OUTLINE.bounds
+    w, e = x1 - x0, (x1 - x0) * 0.01
+    looped = Polygon([(x0, y0), (x1, y0), (x1, y1), (x0 + 0.6 * w, y1), (x0 + 0.5 * w, y1 + e),
+                      (x0 + 0.6 * w, y1 + e), (x0 + 0.5 * w, y1), (x0, y1)])
+    assert not looped.is_valid
+    p, g, v = store.site("RS-010")
+    store.save_site("RS-010", p, looped, expected_version=v)
+    assert store.last_notes and "repaired" in store.last_notes[0]
+    saved = store.site("RS-010")[1]
+    assert saved.is_valid and abs(saved.area - NEW_OUTLINE.area) / NEW_OUTLINE.area < 0.01
+    bowtie = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
+    with pytest.raises(InputError):
+        store.save_site("RS-010", p, bowtie, expected_version=v + 1)
+    assert store.site("RS-010")[1].equals(saved)
