@@ -78,7 +78,7 @@ def provenance_expander(names: tuple[str, ...]) -> None:
         for n in names:
             m = geodata.meta(n)
             rows.append({"图层": m.title_zh, "来源": m.source, "许可": m.licence, "坐标系": m.crs,
-                         "时间": m.date, "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
+                         "时间": str(m.date), "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
                          "说明": m.caveat_zh})
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
 

@@ -67,7 +67,8 @@ def expected_layer_names(keys: tuple[str, ...] = LAYOUT_MAP_KEYS) -> list[str]:
 #: The home map also draws the renewal sites of the (here: fresh) workspace.
 HOME_KEYS = (*LAYOUT_MAP_KEYS, *((SITES_LAYER_KEY,) if SITES_LAYER_KEY in REGISTRY else ()))
 #: (url path, layer keys) of the pages with a map; "" is the home page at "/".
-MAP_PAGES = [("", HOME_KEYS), ("jinmao", JINMAO_MAP_KEYS)]
+SITES_KEYS = ("district", "haihe", "metro_lines", "metro_stations", SITES_LAYER_KEY)
+MAP_PAGES = [("", HOME_KEYS), ("jinmao", JINMAO_MAP_KEYS), ("sites", SITES_KEYS)]
 
 
 def tile_hosts() -> set[str]:
@@ -209,7 +210,7 @@ def layer_control_text(control, expanded) -> str:
     return control.inner_text()
 
 
-@pytest.mark.parametrize("path, keys", MAP_PAGES, ids=["home", "jinmao"])
+@pytest.mark.parametrize("path, keys", MAP_PAGES, ids=["home", "jinmao", "sites"])
 def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
     expected = expected_layer_names(keys)
     assert expected, "the map has layers"
