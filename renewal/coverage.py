@@ -106,11 +106,19 @@ class _Ctx:
 
 @dataclass
 class CoverageResult:
-    """What the coverage page shows. GeoDataFrames are WGS84."""
+    """What the coverage page shows. GeoDataFrames are WGS84.
+
+    ``catchments`` (category, name_zh, facility_id, cutoff_m, area_m2),
+    ``gaps`` (category, name_zh, area_m2; one row per part), ``grid`` (one row
+    per cell: cell_id, area_m2, [population], [zone], and per category
+    ``<key>_dist_m``, ``<key>_covered``, ``<key>_facility``; built on first
+    access), ``stats`` (one row per category), ``zone_stats`` (zone x
+    category, when zones were given), ``warnings`` (what was dropped or
+    refused), ``delta`` (after :func:`what_if`: before/after statistics).
+    """
 
     mode: str
     catchments: object
-    grid: object
     gaps: object
     stats: pd.DataFrame
     zone_stats: pd.DataFrame | None = None
@@ -118,6 +126,13 @@ class CoverageResult:
     delta: pd.DataFrame | None = None
     _ctx: _Ctx | None = field(default=None, repr=False)
     _cats: dict | None = field(default=None, repr=False)
+    _grid: object = field(default=None, repr=False)
+
+    @property
+    def grid(self):
+        if self._grid is None and self._ctx is not None:
+            self._grid = _grid_output(self._ctx, self._cats)
+        return self._grid
 
 
 # --------------------------------------------------------------- inputs
@@ -523,26 +538,30 @@ def _assemble(ctx: _Ctx, cats: dict, msgs, *, geometry=True, old: CoverageResult
     else:
         catchments = old.catchments if old is not None else None
         gaps = old.gaps if old is not None else None
-    grid = _grid_output(ctx, cats)
-    return CoverageResult(ctx.mode, catchments, grid, gaps, stats, _zone_stats(ctx, cats), list(msgs),
-                          None, ctx, cats)
+    return CoverageResult(ctx.mode, catchments, gaps, stats, _zone_stats(ctx, cats), list(msgs), None, ctx, cats)
 
 
 def _grid_output(ctx: _Ctx, cats: dict):
-    g = ctx.grid[["cell_id", "area_m2", "geometry"]].copy()
-    if ctx.cell_pop is not None:
-        g["population"] = ctx.cell_pop
-    if ctx.cell_zone is not None:
-        names = np.array(ctx.zone_names + [None], dtype=object)
-        g["zone"] = names[ctx.cell_zone]
+    base = ctx.opts.get("_grid_wgs")
+    if base is None:  # projected once per run; what-if only adds columns
+        base = ctx.grid[["cell_id", "area_m2", "geometry"]].to_crs(STORAGE_EPSG)
+        if ctx.cell_pop is not None:
+            base.insert(2, "population", ctx.cell_pop)
+        if ctx.cell_zone is not None:
+            names = np.array(ctx.zone_names + [None], dtype=object)
+            base.insert(2, "zone", names[ctx.cell_zone])
+        ctx.opts["_grid_wgs"] = base
+    cols = {}
     for key, cat in cats.items():
-        d = np.where(np.isfinite(cat.dist), np.round(cat.dist, 1), np.nan)
-        g[f"{key}_dist_m"] = d
-        g[f"{key}_covered"] = _covered(cat)
+        cols[f"{key}_dist_m"] = np.where(np.isfinite(cat.dist), np.round(cat.dist, 1), np.nan)
+        cols[f"{key}_covered"] = _covered(cat)
         ids = np.append(cat.fac["facility_id"].to_numpy(dtype=object), None)
-        g[f"{key}_facility"] = ids[cat.near]
-    cols = [c for c in g.columns if c != "geometry"] + ["geometry"]
-    return g[cols].to_crs(STORAGE_EPSG)
+        cols[f"{key}_facility"] = ids[cat.near]
+    g = base.drop(columns="geometry").assign(**cols)
+    g["geometry"] = base.geometry.values
+    import geopandas as gpd
+
+    return gpd.GeoDataFrame(g, geometry="geometry", crs=STORAGE_EPSG)
 
 
 def _coverage(mode, net, facilities, standards, boundary, *, category_col="category", id_col=None,

@@ -722,15 +722,43 @@ def edge_substrings(edge_geom, edge_len, eidx, a, b) -> np.ndarray:
     return out
 
 
-def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0) -> np.ndarray:
+def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, threads: int = 2) -> np.ndarray:
     """One polygon per source index (None where nothing was reached): the
-    reached pieces buffered by ``width`` metres (not a hull)."""
+    reached pieces buffered by ``width`` metres (not a hull).
+
+    Built as flat-capped buffers of the pieces joined with small octagons
+    (``width`` radius) at every piece end, which equals a round-capped buffer
+    up to the octagon facets and is several times faster for large
+    catchments. Sources are processed in ``threads`` threads (GEOS releases
+    the GIL).
+    """
     out = np.full(n_sources, None, dtype=object)
     if len(geoms) == 0:
         return out
     order = np.argsort(source, kind="stable")
     s = source[order]
-    multi = shapely.multilinestrings(shapely.force_2d(geoms[order]), indices=np.searchsorted(np.unique(s), s))
-    polys = shapely.buffer(multi, width, quad_segs=4)
-    out[np.unique(s)] = polys
+    g = shapely.force_2d(geoms[order])
+    uniq = np.unique(s)
+    grp = np.searchsorted(uniq, s)
+    multi = shapely.multilinestrings(g, indices=grp)
+    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(g, 0)),
+                           shapely.get_coordinates(shapely.get_point(g, -1))])
+    egrp = np.concatenate([grp, grp])
+    ekey = np.unique(np.column_stack([egrp, np.round(ends, 2)]), axis=0)
+    mpts = shapely.multipoints(ekey[:, 1:], indices=ekey[:, 0].astype(np.int64))
+
+    def work(idx):
+        lines = shapely.buffer(multi[idx], width, cap_style="flat")
+        nodes = shapely.buffer(mpts[idx], width, quad_segs=2)
+        return shapely.union(lines, nodes)
+
+    chunks = [c for c in np.array_split(np.arange(len(uniq)), max(1, min(threads, len(uniq)) * 4)) if len(c)]
+    if threads > 1 and len(chunks) > 1 and len(geoms) > 2000:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(threads) as ex:
+            parts = list(ex.map(work, chunks))
+    else:
+        parts = [work(c) for c in chunks]
+    out[uniq] = np.concatenate(parts)
     return out
