@@ -504,7 +504,11 @@ def _assemble(ctx: _Ctx, cats: dict, msgs, *, geometry=True, old: CoverageResult
     import geopandas as gpd
 
     stats_rows, catch_rows, gap_rows = [], [], []
+    old_stats = old.stats.set_index("category") if old is not None and changed is not None else None
     for key, cat in cats.items():
+        if old_stats is not None and key not in changed and key in old_stats.index:
+            stats_rows.append({"category": key, **old_stats.loc[key].to_dict()})
+            continue
         redo = geometry and (old is None or changed is None or key in changed)
         cover = None
         if redo:

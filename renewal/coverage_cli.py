@@ -37,7 +37,8 @@ def add_common(p, *, facilities=True):
     p.add_argument("--mode", choices=("network", "radius"), default=None,
                    help="network (walking distance) or radius (straight line); default: network if --roads")
     p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
-                   help="coordinate numbers of CSV/XLSX/GeoJSON points (gcj02 = Amap/Tencent, bd09 = Baidu)")
+                   help="coordinate system of the numbers in the facility (and origin) files: "
+                   "gcj02 = Amap/Tencent, bd09 = Baidu; converted to WGS84 on reading")
     p.add_argument("--category-field", default="category", help="facility category column (default: category)")
     p.add_argument("--id-field", default=None, help="facility id column (default: id/fid/name if present)")
     p.add_argument("--max-snap", type=float, default=200.0,
