@@ -390,6 +390,36 @@ def _prepare_ctx(mode, net, standards, boundary, *, cell, population, pop_field,
                 zone_names, cell_snap, dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell)), msgs
 
 
+#: Facilities farther than this outside the boundary suggest a wrong CRS.
+FAR_OUTSIDE_M = 5000.0
+
+
+def _check_overlap(ctx: _Ctx, fac) -> list[str]:
+    """Refuse inputs that cannot belong together (a wrong CRS, swapped lon/lat)."""
+    msgs = []
+    d = shapely.distance(ctx.boundary, shapely.points(_points_xy(fac)))
+    far = d > FAR_OUTSIDE_M
+    if far.all():
+        raise InputError(
+            f"None of the {len(fac)} facilities lies within {FAR_OUTSIDE_M / 1000:.0f} km of the boundary "
+            f"(nearest {d.min() / 1000:.1f} km): wrong CRS, swapped lon/lat, or the wrong file?",
+            f"所有设施都在边界 {FAR_OUTSIDE_M / 1000:.0f} 公里以外（最近 {d.min() / 1000:.1f} 公里）："
+            f"坐标系错误、经纬度颠倒或文件不对？",
+        )
+    if far.any():
+        msgs.append(f"{int(far.sum())} facilities lie more than {FAR_OUTSIDE_M / 1000:.0f} km outside the boundary: "
+                    f"{list(fac['facility_id'][far][:10])}")
+        warnings.warn(msgs[-1], CoverageWarning, stacklevel=4)
+    if ctx.net is not None:
+        bx = shapely.box(*ctx.net.bounds())
+        if not bx.intersects(ctx.boundary):
+            raise InputError(
+                "The walking network does not overlap the boundary: wrong CRS or the wrong area?",
+                "步行路网与边界不重叠：坐标系错误或区域不对？",
+            )
+    return msgs
+
+
 def _run_category(ctx: _Ctx, cat: _Cat) -> list[str]:
     msgs = []
     xy = _points_xy(cat.fac)
@@ -578,6 +608,7 @@ def _coverage(mode, net, facilities, standards, boundary, *, category_col="categ
                           zones=zones, zone_field=zone_field, max_snap=max_snap, width=width,
                           count_snap=count_snap)
     msgs += m
+    msgs += _check_overlap(ctx, fac)
     if net is not None:
         rep = net.report
         if rep.get("dropped_components"):

@@ -174,3 +174,16 @@ def test_osm_file_as_roads(files, tmp_path):
     assert rc == 0
     df = pd.read_csv(out)
     assert df["dist_m_幼儿园"].iat[0] == pytest.approx(430, abs=0.1)  # 420 along + 10 off the way
+
+
+def test_coverage_distance_override(files):
+    out = files["dir"] / "cov_d.gpkg"
+    rc = main(["coverage", "--facilities", str(files["fac"]), "--roads", str(files["roads"]),
+               "--boundary", str(files["boundary"]), "--cell", "100", "--distance", "幼儿园=100",
+               "--out", str(out)])
+    assert rc == 0
+    s = gpd.read_file(out, layer="stats").set_index("category")
+    assert s.loc["kindergarten", "cutoff_m"] == 100
+    assert s.loc["kindergarten", "land_share"] == pytest.approx(2 * 3 / 121)  # corner node + 2 neighbours, twice
+    rc = main(["coverage", "--facilities", str(files["fac"]), "--distance", "幼儿园", "--out", str(out)])
+    assert rc == 2

@@ -323,3 +323,22 @@ def test_disconnected_network_is_reported(boundary):
         n2 = WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=4548))
     res = network_coverage(n2, kg([[X0, Y0]]), boundary=boundary, cell=100)
     assert any("dropped 1 pieces" in w for w in res.warnings)
+
+
+def test_facilities_far_away_suggest_a_wrong_crs(net, boundary):
+    # metric numbers labelled as WGS84 land far outside the district
+    fac = kg([[X0, Y0]])
+    wrong = gpd.GeoDataFrame(fac.drop(columns="geometry"),
+                             geometry=gpd.points_from_xy([117.2], [39.1]), crs=4548)
+    with pytest.raises(InputError, match="wrong CRS"):
+        network_coverage(net, wrong, boundary=boundary, cell=100)
+    some = kg([[X0, Y0], [X0 + 50_000, Y0]])
+    with pytest.warns(CoverageWarning, match="outside the boundary"):
+        radius_coverage(some, boundary=boundary, cell=100)
+
+
+def test_network_elsewhere_is_refused(boundary):
+    xy, edges = grid_nodes_edges(3, 100.0, X0 + 30_000, Y0)
+    far = WalkNetwork.from_arrays(xy, edges)
+    with pytest.raises(InputError, match="does not overlap"):
+        network_coverage(far, kg([[X0, Y0]]), boundary=boundary, cell=100)

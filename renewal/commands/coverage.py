@@ -21,6 +21,9 @@ def register(subparsers):
     p.add_argument("--zone-field", default=None, help="zone name field (default: name/名称)")
     p.add_argument("--boundary", default=None, help="boundary polygons (default: the bundled district)")
     p.add_argument("--standards", default=None, help="standards YAML (default: geodata/standards/life_circle.yaml)")
+    p.add_argument("--distance", action="append", default=[], metavar="CATEGORY=METRES",
+                   help="override a category's distance, e.g. --distance 小学=400 (repeatable; a category "
+                   "not in the standards file is analysed with this distance)")
     p.add_argument("--cell", type=float, default=50.0, help="grid cell size in metres (default 50)")
     p.add_argument("--width", type=float, default=25.0, help="catchment buffer width in metres (network mode)")
     p.add_argument("--out", required=True, help="output .gpkg")
@@ -44,6 +47,17 @@ def run(args) -> int:
     if args.report and not str(args.report).lower().endswith(".xlsx"):
         raise InputError("--report must end in .xlsx", "报告文件须为 .xlsx")
     std = load_standards(args.standards)
+    cutoffs = {}
+    for item in args.distance:
+        name, _, value = item.partition("=")
+        try:
+            metres = float(value)
+        except ValueError:
+            metres = -1.0
+        if not name.strip() or not metres > 0:
+            raise InputError(f"--distance needs CATEGORY=METRES, got {item!r}",
+                             f"--distance 格式应为 类别=米数，当前为 {item!r}")
+        cutoffs[std.resolve(name) or name.strip()] = metres
     fac = read_layer(args.facilities, what="facilities", coords=args.coords)
     boundary = read_layer(args.boundary, what="boundary") if args.boundary else None
     zones = read_layer(args.zones, what="zones") if args.zones else None
@@ -55,7 +69,7 @@ def run(args) -> int:
             population = read_layer(args.population, what="population")
     net = load_network(args)
     opts = dict(category_col=args.category_field, id_col=args.id_field, cell=args.cell, population=population,
-                pop_field=args.pop_field, zones=zones, zone_field=args.zone_field)
+                pop_field=args.pop_field, zones=zones, zone_field=args.zone_field, cutoffs=cutoffs or None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if net is None:
