@@ -226,7 +226,11 @@ class WalkNetwork:
                     if len(seg) >= 2:
                         lines.append(seg)
                     start = k
-        geoms = shapely.linestrings(lines) if len(lines) else np.array([])
+        if lines:
+            idx = np.repeat(np.arange(len(lines)), [len(seg) for seg in lines])
+            geoms = shapely.linestrings(np.vstack(lines), indices=idx)
+        else:
+            geoms = np.array([])
         net = cls._from_noded(np.asarray(geoms, dtype=object))
         net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
         return net

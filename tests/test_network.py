@@ -345,3 +345,27 @@ def test_catchment_pieces_agree_with_point_distances(seed):
             assert w[k] in set(who[near])
         elif not np.isfinite(d[k]):
             assert len(near) == 0
+
+
+def test_osm_pbf(tmp_path):
+    import osmium
+
+    path = tmp_path / "mini.osm.pbf"
+    w = osmium.SimpleWriter(str(path))
+    pts = {i + 1: _lonlat(X0 + 100 * i, Y0) for i in range(4)}
+    pts[5] = _lonlat(X0 + 100, Y0 + 100)
+    for i, (lon, lat) in pts.items():
+        w.add_node(osmium.osm.mutable.Node(id=i, location=(lon, lat), version=1))
+    w.add_way(osmium.osm.mutable.Way(id=1, nodes=[1, 2, 3, 4], tags={"highway": "residential"}, version=1))
+    w.add_way(osmium.osm.mutable.Way(id=2, nodes=[2, 5], tags={"highway": "steps"}, version=1))
+    w.add_way(osmium.osm.mutable.Way(id=3, nodes=[3, 5], tags={"highway": "cycleway"}, version=1))
+    w.close()
+    net = WalkNetwork.from_file(path)
+    # way 1 is split at node 2 (shared with the steps) but not at node 3 (shared only with the
+    # cycleway, which is not walkable): 1-2, 2-3-4 and the steps 2-5
+    assert net.n_edges == 3
+    assert net.edge_len.sum() == pytest.approx(400, rel=1e-3)
+    src = net.snap(np.array([[X0 + 100, Y0 + 100]]), max_snap=1)
+    nd = net.node_distances(src, 10_000)
+    far_end = int(np.argmin(np.hypot(*(net.node_xy - [X0 + 300, Y0]).T)))
+    assert nd.dist[far_end] == pytest.approx(300, rel=1e-3)
