@@ -40,6 +40,10 @@ Definitions
 * Population share: population summed over covered cells (raster pixels are
   assigned to the cell that holds their centre; polygons are spread over cells
   by area).
+* Zone statistics: cell-based in both modes (a cell belongs to the zone
+  holding its centroid; cells outside every zone are left out).
+* Wrong-CRS guard: facilities all farther than 5 km from the boundary, or a
+  network whose extent misses the boundary, are refused.
 * Gaps: radius mode - the boundary minus the coverage; network mode - the
   union of uncovered cells. One row per part.
 * Catchments: radius mode - each facility's buffer clipped to the boundary
