@@ -124,7 +124,11 @@ def atomic_write(path, writer) -> None:
 
 def write_gpkg(path, layers: dict) -> None:
     """Several GeoDataFrames/DataFrames as layers of one GeoPackage, atomically."""
+    import logging
+
     import geopandas as gpd
+
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)  # no "Created N records" chatter
 
     def writer(tmp):
         for name, df in layers.items():
