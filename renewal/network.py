@@ -284,6 +284,19 @@ class WalkNetwork:
         return net
 
     @classmethod
+    def from_noded_lines(cls, lines) -> WalkNetwork:
+        """Build from lines that already meet only at their ends (OSMnx edges,
+        a topologically clean road graph): no noding, so bridges stay bridges.
+        ``lines`` is a GeoDataFrame/GeoSeries with a CRS."""
+        if getattr(lines, "crs", None) is None:
+            raise InputError(
+                "The network layer has no coordinate reference system (CRS).", "路网图层没有坐标参考系（CRS）。"
+            )
+        geoms = np.asarray(lines.to_crs(METRIC_EPSG).geometry.values, dtype=object)
+        parts = shapely.get_parts(geoms[~pd.isna(geoms)])
+        return cls._from_noded(np.asarray(parts[shapely.get_type_id(parts) == 1], dtype=object))
+
+    @classmethod
     def _from_noded(cls, pieces: np.ndarray) -> WalkNetwork:
         if len(pieces) == 0:
             raise InputError("No usable lines in the network.", "路网中没有可用的线。")

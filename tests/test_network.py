@@ -369,3 +369,18 @@ def test_osm_pbf(tmp_path):
     nd = net.node_distances(src, 10_000)
     far_end = int(np.argmin(np.hypot(*(net.node_xy - [X0 + 300, Y0]).T)))
     assert nd.dist[far_end] == pytest.approx(300, rel=1e-3)
+
+
+def test_from_noded_lines_keeps_crossings_apart():
+    import geopandas as gpd
+
+    # two lines that cross without a junction (a bridge): not joined
+    a = shapely.LineString([(X0, Y0), (X0 + 200, Y0)])
+    b = shapely.LineString([(X0 + 100, Y0 - 100), (X0 + 100, Y0 + 100)])
+    c = shapely.LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 100)])
+    g = gpd.GeoDataFrame(geometry=[a, b, c], crs=4548)
+    with pytest.warns(NetworkWarning):
+        net = WalkNetwork.from_noded_lines(g)
+    assert net.n_edges == 2  # a and c; b is a separate piece, dropped
+    noded = WalkNetwork.from_lines(g)
+    assert noded.n_edges == 5  # a and b split at the crossing, plus c

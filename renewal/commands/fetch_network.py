@@ -50,7 +50,7 @@ def run(args) -> int:
     except Exception as exc:
         raise InputError(f"Download failed: {exc}. " + IMPORT_ROUTE_EN, f"下载失败：{exc}。" + IMPORT_ROUTE_ZH) from exc
     edges = ox.graph_to_gdfs(g, nodes=False)[["geometry"]]
-    net = WalkNetwork.from_lines(edges)
+    net = WalkNetwork.from_noded_lines(edges)  # OSMnx edges meet at OSM junctions only
     path = workspace_network_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     net.save(path)
