@@ -342,3 +342,18 @@ def test_network_elsewhere_is_refused(boundary):
     far = WalkNetwork.from_arrays(xy, edges)
     with pytest.raises(InputError, match="does not overlap"):
         network_coverage(far, kg([[X0, Y0]]), boundary=boundary, cell=100)
+
+
+def test_greedy_siting_by_population_prefers_people_over_land(net, boundary, tmp_path):
+    pop = np.zeros((N, N))
+    pop[0, 0] = 1000.0  # north-west corner cell (row 0 = north)
+    path = tmp_path / "pop.tif"
+    _write_raster(path, pop, "EPSG:4548", X0 - 50, Y0 + 1050, 100)
+    base = network_coverage(net, kg([[X0 + 1000, Y0]]), boundary=boundary, cell=100, population=str(path))
+    cand = points_gdf([[X0 + 500, Y0 + 500], [X0, Y0 + 1000]], id=["centre", "nw_corner"])
+    chosen = greedy_siting(base, cand, "kindergarten", 2)
+    assert list(chosen["candidate_id"]) == ["nw_corner"]  # the centre adds land but no people: not chosen
+    assert chosen["gain"].iat[0] == pytest.approx(1000)
+    assert chosen["share_after"].iat[0] == pytest.approx(1.0)
+    by_area = greedy_siting(base, cand, "kindergarten", 1, weight="area")
+    assert list(by_area["candidate_id"]) == ["centre"]
