@@ -39,6 +39,23 @@ def cached_table(name: str) -> pd.DataFrame:
     return geodata.load_table(name)
 
 
+def require_app_navigation() -> None:
+    """Make sure this page runs inside the app's navigation (titles, wide layout, sidebar).
+
+    Streamlit 1.67 runs a page file directly, without app.py, when the first request
+    to a fresh server is a deep link (its legacy pages/ discovery is on until
+    st.navigation is first called). Then this runs the app's navigation here, which
+    resolves the same URL and runs this page properly, and stops the outer run.
+    """
+    from streamlit.runtime.pages_manager import PagesManager  # the flag behind that legacy mode
+
+    if PagesManager.uses_pages_directory:
+        from pages._nav import run_app
+
+        run_app()
+        st.stop()
+
+
 def map_options() -> tuple[str, bool]:
     """Sidebar controls shared by every map page: basemap and labels. Returns (basemap, labels)."""
     keys = [k for k, b in BASEMAPS.items() if b.available()]

@@ -7,6 +7,7 @@ from layers.registry import LAYOUT_MAP_KEYS
 from pages import _ui
 from renewal.layout import layout_counts, station_area_summary
 
+_ui.require_app_navigation()
 st.title("河东区“十五五”总体布局：一站一带一园多点")
 st.caption("依据《天津市河东区国民经济和社会发展第十五个五年规划纲要》第二章第四节。"
            "虚线或空心符号表示位置示意（规划未附图，未经测绘）。")

@@ -7,6 +7,7 @@ from layers.registry import JINMAO_MAP_KEYS
 from pages import _ui
 from renewal.layout import jinmao_zone_table
 
+_ui.require_app_navigation()
 st.title("金贸产业园")
 st.caption("专栏1：天津市承接非首都功能“1+16”重点平台之一，位于二号桥街域内，南接海河柳林设计之都核心区，分四个片区建设。"
            "园区及片区边界为示意范围（规划未给出边界，未经测绘）。")

@@ -18,6 +18,7 @@ ST = geodata.STATUS_LABELS
 PR = geodata.PRECISION_LABELS
 ss = st.session_state
 
+_ui.require_app_navigation()
 st.title("城市更新项目")
 st.caption("规划纲要点名的更新片区、地块、老旧厂房、园区、保障房、市政与生态工程。规划未附图，位置均为示意（虚线/空心），"
            "可在地图上绘制或修改图形进行修正；修改保存在工作区，内置数据不变。")

@@ -133,13 +133,12 @@ class App(NamedTuple):
     log: Path
 
 
-@pytest.fixture(scope="module")
-def app(chromium_path, tmp_path_factory):
+@contextmanager
+def serve_app(tmp: Path):
     """`streamlit run app.py` on a free port with an empty workspace (own process group, always killed)."""
-    tmp = tmp_path_factory.mktemp("app")
     port = _free_port()
     log = tmp / "streamlit.log"
-    (tmp / "workspace").mkdir()
+    (tmp / "workspace").mkdir(parents=True)
     env = {**os.environ, "RENEWAL_WORKSPACE": str(tmp / "workspace"), "PYTHONUNBUFFERED": "1"}
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
            "--server.port", str(port), "--server.headless", "true"]
@@ -151,6 +150,13 @@ def app(chromium_path, tmp_path_factory):
         yield App(f"http://127.0.0.1:{port}/", log)
     finally:
         _kill_group(proc)
+
+
+@pytest.fixture(scope="module")
+def app(chromium_path, tmp_path_factory):
+    """One server for the page tests of this module."""
+    with serve_app(tmp_path_factory.mktemp("app")) as served:
+        yield served
 
 
 @contextmanager
@@ -327,3 +333,22 @@ def test_standalone_export_opens_from_disk_with_no_network(chromium_path, tmp_pa
             assert not errors, errors
             assert not blocked, f"the standalone file tried to load: {blocked}"
             assert not failed and not bad, (failed, bad)
+
+
+def test_deep_link_as_first_request_gets_the_app_navigation(chromium_path, tmp_path):
+    """The first request to a fresh server is a deep link (a planner's bookmark after a
+    restart): the page must run inside the app's navigation (Chinese page titles, no
+    legacy file-name pages such as "app" or "ui")."""
+    with serve_app(tmp_path / "server") as served, \
+            offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, blocked, failed, bad):
+        page = context.new_page()
+        page.goto(served.url + "sites", timeout=PAGE_LIMIT_MS)
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav.wait_for(timeout=PAGE_LIMIT_MS)
+        page.get_by_text("城市更新项目").first.wait_for(timeout=PAGE_LIMIT_MS)
+        links = nav.inner_text()
+        for title in ("总体布局", "金贸产业园", "更新项目"):
+            assert title in links, links
+        for legacy in ("app", "ui", "sites"):
+            assert legacy not in links.split(), links
+        assert page.locator('[data-testid="stException"]').count() == 0

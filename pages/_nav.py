@@ -1,0 +1,26 @@
+"""The app's navigation: page config and the page list, used by app.py.
+
+Kept here (not in app.py) so a page can also reach it: on the first run of a fresh
+server Streamlit resolves a deep link such as /sites through legacy pages/
+discovery and runs pages/sites.py directly, without app.py. Such a page calls
+:func:`run_app` itself (see ``pages/_ui.py: require_app_navigation``).
+"""
+
+import streamlit as st
+
+PAGES = (
+    ("pages/home.py", "总体布局", None),
+    ("pages/jinmao.py", "金贸产业园", "jinmao"),
+    ("pages/sites.py", "更新项目", "sites"),
+)
+
+
+def run_app() -> None:
+    """Configure the page and run the page the URL asks for."""
+    st.set_page_config(page_title="河东区城市更新GIS平台", page_icon="🗺️", layout="wide")
+    pages = [
+        st.Page(path, title=title, url_path=url, default=url is None) if url else
+        st.Page(path, title=title, default=True)
+        for path, title, url in PAGES
+    ]
+    st.navigation(pages).run()
