@@ -24,6 +24,7 @@ Timed, on the same data:
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import sys
 import time
@@ -33,6 +34,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+# pandana's OpenMP threads otherwise spin after their parallel regions and slow whatever runs next
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 from renewal.network import NetworkWarning, WalkNetwork, catchment_polygons  # noqa: E402
 from renewal.standards import load_standards  # noqa: E402
@@ -112,6 +115,45 @@ def main(argv=None):
     print(f"engine     8 categories, node distances        {1000 * t_engine:8.1f} ms   (+ snapping 200 facilities "
           f"{1000 * t_snap:.1f} ms)")
 
+    # ---- catchment polygons for all 200 facilities
+    def catch():
+        polys = []
+        for c in range(8):
+            geoms, who = net.catchment_pieces(nds[c], snaps[c])
+            polys.append(catchment_polygons(geoms, who, 25, width=25.0))
+        return polys
+
+    t_catch, polys = timeit(catch, 3)
+    n_poly = sum(int(np.sum([p is not None for p in ps])) for ps in polys)
+    print(f"engine     catchment polygons, {n_poly} facilities    {1000 * t_catch:8.1f} ms")
+
+    # ---- what-if: one facility added, grid statistics updated
+    import geopandas as gpd
+    import shapely
+
+    from renewal.coverage import network_coverage, what_if
+
+    minx, miny, maxx, maxy = net.bounds()
+    boundary = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=4548)
+    fac = gpd.GeoDataFrame({"category": [keys[c] for c in cat_of], "id": [f"F{i}" for i in range(200)]},
+                           geometry=gpd.points_from_xy(fxy[:, 0], fxy[:, 1]), crs=4548)
+    t = time.perf_counter()
+    res = network_coverage(net, fac, std, boundary, cell=100.0, geometry=False)
+    t_cov = time.perf_counter() - t
+    new = facilities_on_edges(net, 5, args.seed + 7)
+    adds = [gpd.GeoDataFrame({"category": [keys[0]], "id": [f"N{i}"]},
+                             geometry=gpd.points_from_xy([p[0]], [p[1]]), crs=4548) for i, p in enumerate(new)]
+    times = []
+    for a in adds:
+        t = time.perf_counter()
+        w = what_if(res, add=a)
+        times.append(time.perf_counter() - t)
+    t_whatif = float(np.median(times))
+    print(f"engine     coverage run, {len(res.grid)} cells of 100 m, 8 categ. {t_cov:8.2f} s   (grid, snapping, stats)")
+    print(f"engine     what-if add one facility (median of 5) {1000 * t_whatif:8.1f} ms   "
+          f"(statistics; the grid table is built on access) "
+          f"(delta land share {w.delta.set_index('category').loc[keys[0], 'delta_land_share']:+.5f} for {keys[0]})")
+
     # facilities at nearest nodes for the node-based competitors
     fnode = []
     for c in range(8):
@@ -178,45 +220,6 @@ def main(argv=None):
               f"{maxdiff:.3f} m")
     except Exception as exc:  # pragma: no cover - benchmark environment
         print(f"pandana    unavailable: {exc}")
-
-    # ---- what-if: one facility added, grid statistics updated
-    import geopandas as gpd
-    import shapely
-
-    from renewal.coverage import network_coverage, what_if
-
-    minx, miny, maxx, maxy = net.bounds()
-    boundary = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=4548)
-    fac = gpd.GeoDataFrame({"category": [keys[c] for c in cat_of], "id": [f"F{i}" for i in range(200)]},
-                           geometry=gpd.points_from_xy(fxy[:, 0], fxy[:, 1]), crs=4548)
-    t = time.perf_counter()
-    res = network_coverage(net, fac, std, boundary, cell=100.0, geometry=False)
-    t_cov = time.perf_counter() - t
-    new = facilities_on_edges(net, 5, args.seed + 7)
-    adds = [gpd.GeoDataFrame({"category": [keys[0]], "id": [f"N{i}"]},
-                             geometry=gpd.points_from_xy([p[0]], [p[1]]), crs=4548) for i, p in enumerate(new)]
-    times = []
-    for a in adds:
-        t = time.perf_counter()
-        w = what_if(res, add=a)
-        times.append(time.perf_counter() - t)
-    t_whatif = float(np.median(times))
-    print(f"engine     coverage run, {len(res.grid)} cells of 100 m, 8 categ. {t_cov:8.2f} s   (grid, snapping, stats)")
-    print(f"engine     what-if add one facility (median of 5) {1000 * t_whatif:8.1f} ms   "
-          f"(statistics; the grid table is built on access) "
-          f"(delta land share {w.delta.set_index('category').loc[keys[0], 'delta_land_share']:+.5f} for {keys[0]})")
-
-    # ---- catchment polygons for all 200 facilities
-    def catch():
-        polys = []
-        for c in range(8):
-            geoms, who = net.catchment_pieces(nds[c], snaps[c])
-            polys.append(catchment_polygons(geoms, who, 25, width=25.0))
-        return polys
-
-    t_catch, polys = timeit(catch, 3)
-    n_poly = sum(int(np.sum([p is not None for p in ps])) for ps in polys)
-    print(f"engine     catchment polygons, {n_poly} facilities    {1000 * t_catch:8.1f} ms")
 
     print()
     print("ratios")
