@@ -55,12 +55,13 @@ if sel != ss.get("site_sel") or (sel and ss.get("edit_base", {}).get("site_id") 
 ss["site_sel"], ss["_table_gen"], ss["_last_table"], ss["_last_map"] = sel, gen, table_pick, map_pick
 ordered = S.selected_first(view, sel)
 ss["_table_ids"] = list(ordered["site_id"])
-st.dataframe(S.site_table(ordered, selected=sel).style.apply(
+table = S.site_table(ordered, selected=sel)
+for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "None", where a measure does not apply
+    table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
+st.dataframe(table.style.apply(
                  lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
              key=f"sites_table_{gen}", on_select="rerun", selection_mode="single-row", hide_index=True,
-             use_container_width=True, height=260,
-             column_config={"计算面积（㎡）": st.column_config.NumberColumn(format="%d"),
-                            "计算长度（米）": st.column_config.NumberColumn(format="%d")})
+             use_container_width=True, height=260)
 st.caption(f"共 {len(view)} 个项目（全部 {len(all_sites)} 个）。点选表格行或地图上的项目查看详情。")
 
 chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
