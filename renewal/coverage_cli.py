@@ -4,18 +4,9 @@ import-network, fetch-network). Not a command itself (no ``register``)."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 from renewal.errors import InputError
-
-NETWORK_NAME = "walk_network.gpkg"
-
-
-def workspace_network_path() -> Path:
-    from renewal.settings import workspace_dir
-
-    return workspace_dir() / "network" / NETWORK_NAME
-
+from renewal.network import workspace_network_path  # noqa: F401  (re-exported for the commands)
 
 IMPORT_ROUTE_EN = (
     "Download an OpenStreetMap extract for Tianjin (.osm.pbf, e.g. from download.geofabrik.de or "

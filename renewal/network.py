@@ -71,7 +71,18 @@ TOL = 1e-6
 def _limit(cutoff: float) -> float:
     return float(cutoff) + TOL if np.isfinite(cutoff) else np.inf
 
+#: Layer name of a network written by :meth:`WalkNetwork.save`; such a file is
+#: read back without noding (its edges already meet only at their ends).
+SAVED_LAYER = "walk_network_edges"
+
 OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
+
+
+def workspace_network_path() -> Path:
+    """Where ``import-network`` and ``fetch-network`` store the walking network."""
+    from renewal.settings import workspace_dir
+
+    return workspace_dir() / "network" / "walk_network.gpkg"
 
 
 class NetworkWarning(UserWarning):
@@ -164,12 +175,20 @@ class WalkNetwork:
         import geopandas as gpd
 
         try:
+            import pyogrio
+
+            saved = layer is None and SAVED_LAYER in set(pyogrio.list_layers(path)[:, 0])
+            if saved:
+                layer = SAVED_LAYER
             gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
         except Exception as exc:
             raise InputError(
                 f"Cannot read network file {path}: {exc}", f"无法读取路网文件 {path}：{exc}"
             ) from exc
-        net = cls.from_lines(gdf, node_tolerance=node_tolerance)
+        if saved:
+            net = cls.from_noded_lines(gdf)
+        else:
+            net = cls.from_lines(gdf, node_tolerance=node_tolerance)
         net.report["source"] = str(path)
         return net
 
@@ -418,8 +437,17 @@ class WalkNetwork:
         tmp = path.with_name(path.stem + ".tmp" + path.suffix)
         if tmp.exists():
             tmp.unlink()
-        to_storage(self.to_geodataframe()).to_file(tmp, driver="GPKG", layer="edges")
+        import logging
+
+        logging.getLogger("pyogrio").setLevel(logging.WARNING)
+        to_storage(self.to_geodataframe()).to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
         os.replace(tmp, path)
+
+    @classmethod
+    def from_workspace(cls) -> WalkNetwork | None:
+        """The network stored by ``import-network`` / ``fetch-network``, or None."""
+        path = workspace_network_path()
+        return cls.from_file(path) if path.exists() else None
 
     # ---------------------------------------------------------------- snapping
     def snap(self, xy, max_snap: float = 200.0) -> Snap:

@@ -384,3 +384,20 @@ def test_from_noded_lines_keeps_crossings_apart():
     assert net.n_edges == 2  # a and c; b is a separate piece, dropped
     noded = WalkNetwork.from_lines(g)
     assert noded.n_edges == 5  # a and b split at the crossing, plus c
+
+
+def test_saved_network_reloads_without_new_junctions(tmp_path):
+    import geopandas as gpd
+
+    # a bridge crossing a street: kept apart on save and reload
+    a = shapely.LineString([(X0, Y0), (X0 + 200, Y0)])
+    b = shapely.LineString([(X0 + 100, Y0 - 100), (X0 + 100, Y0 + 100)])
+    link = shapely.LineString([(X0 + 200, Y0), (X0 + 200, Y0 + 100), (X0 + 100, Y0 + 100)])
+    net = WalkNetwork.from_noded_lines(gpd.GeoDataFrame(geometry=[a, b, link], crs=4548))
+    assert net.n_edges == 3
+    path = tmp_path / "net.gpkg"
+    net.save(path)
+    again = WalkNetwork.from_file(path)
+    assert again.n_edges == 3 and again.n_nodes == net.n_nodes
+    assert again.edge_len.sum() == pytest.approx(net.edge_len.sum(), rel=1e-6)
+    assert WalkNetwork.from_workspace() is None  # nothing imported into this test's workspace
