@@ -13,6 +13,13 @@ Public API
     Build from shapely lines (or a GeoDataFrame of lines). Lines are noded
     where they meet (a shared vertex or a crossing); OSM input is noded at
     shared OSM nodes only, so bridges do not become junctions.
+``WalkNetwork.from_noded_lines(gdf)``
+    Lines that already meet only at their ends (OSMnx edges, a saved network):
+    no noding.
+``net.save(path)`` / ``WalkNetwork.from_workspace()``
+    Store as GeoPackage (WGS84, layer ``walk_network_edges``; read back without
+    noding) / the network stored by ``import-network`` or ``fetch-network``
+    (None if there is none).
 ``net.snap(xy, max_snap=...) -> Snap``
     Nearest point on an edge (not just the nearest node); points farther than
     ``max_snap`` metres are refused (``Snap.ok`` is False) and counted.
@@ -22,10 +29,12 @@ Public API
 ``net.point_distances(node_dist, sources_snap, targets_snap) -> (dist, source)``
     Distances from the sources to points on edges (handles a source and a
     target on the same edge).
-``net.catchment_pieces(node_dist, sources_snap, cutoff) -> (geoms, source)``
+``net.single_source(snap, cutoff) -> NodeDistances``
+    One new point without rebuilding the graph (what-if, siting).
+``net.catchment_pieces(node_dist, sources_snap) -> (geoms, source)``
     The reached edge pieces, an edge partly within reach cut at the remaining
     distance, attributed to the nearest source.
-``catchment_polygons(geoms, source, width)``
+``catchment_polygons(geoms, source, n_sources, width=25)``
     Pieces buffered by a small width, one polygon per source: not hulls.
 
 Distances include the off-network legs (facility to its snapped point and
