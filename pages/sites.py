@@ -32,9 +32,9 @@ except InputError as err:  # e.g. the store is locked or damaged: browse the bun
 
 with st.sidebar:
     st.subheader("筛选")
-    areas = st.multiselect("更新片区", S.RENEWAL_AREAS, key="f_area")
-    types = st.multiselect("类型", S.SITE_TYPES, key="f_type")
-    statuses = st.multiselect("状态", list(ST), format_func=ST.get, key="f_status")
+    areas = st.multiselect("更新片区", S.RENEWAL_AREAS, key="f_area", placeholder="全部")
+    types = st.multiselect("类型", S.SITE_TYPES, key="f_type", placeholder="全部")
+    statuses = st.multiselect("状态", list(ST), format_func=ST.get, key="f_status", placeholder="全部")
     query = st.text_input("搜索名称或编号", key="f_query")
 view = S.with_measures(S.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query))
 ids = list(view["site_id"])
