@@ -9,11 +9,10 @@ none).
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 from renewal.errors import InputError
+from renewal.fileio import write_text_atomic
 
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 
@@ -26,21 +25,6 @@ def _current_sites():
     except ImportError:
         return None
     return current_sites()
-
-
-def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file in the same folder, then rename."""
-    path = Path(path)
-    if not path.parent.exists():
-        raise InputError(f"Output folder does not exist: {path.parent}", f"输出文件夹不存在：{path.parent}")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def export_map(args) -> int:
@@ -59,6 +43,8 @@ def export_map(args) -> int:
         sites = None if args.no_sites else _current_sites()
         m = layout_map(basemap=args.basemap, labels=not args.no_labels, sites=sites)
     text = assets.standalone_html(m)
+    if not out.parent.exists():
+        raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
     write_text_atomic(out, text)
     log.info("wrote %s (%.0f KB)", out, len(text.encode("utf-8")) / 1024)
     return 0

@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +17,7 @@ import pandas as pd
 
 from renewal.crs import COORDINATE_SYSTEMS, STORAGE_EPSG, geometry_from_web
 from renewal.errors import InputError
+from renewal.fileio import atomic_output
 
 LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
 LAT_NAMES = ("lat", "latitude", "y", "纬度")
@@ -102,24 +102,12 @@ def _zh(what: str) -> str:
     }.get(what, "图层")
 
 
-def _tmp(path: Path) -> Path:
-    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
-    if tmp.exists():
-        tmp.unlink()
-    return tmp
-
-
 def atomic_write(path, writer) -> None:
-    """Call ``writer(tmp_path)`` then move the result to ``path``."""
+    """Call ``writer(tmp_path)`` then move the result to ``path`` (see renewal.fileio)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = _tmp(path)
-    try:
+    with atomic_output(path) as tmp:
         writer(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_gpkg(path, layers: dict) -> None:

@@ -13,7 +13,6 @@ and a second sheet explaining the fields and the data's precision.
 from __future__ import annotations
 
 import io
-import os
 import tempfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import shapely
 import geodata
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError
+from renewal.fileio import write_bytes_atomic
 from renewal.sites import FIELD_LABELS, NUMBER_FIELDS, SITE_FIELDS, normalise_columns, with_measures
 
 #: format -> (file suffix, MIME type, Chinese name)
@@ -106,24 +106,7 @@ def export_file(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str | None = None)
     fmt = fmt or format_for(path)
     if not path.parent.exists():
         raise InputError(f"Output folder does not exist: {path.parent}", f"输出文件夹不存在：{path.parent}")
-    content = export_bytes(gdf, fmt)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(content)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, default_file_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
-
-
-def default_file_mode() -> int:
-    """Mode of written files: rw-r--r-- (mkstemp would leave 0o600; reading the umask is not thread-safe)."""
-    return 0o644
+    return write_bytes_atomic(path, export_bytes(gdf, fmt))
 
 
 def read_export(source: Path | str | bytes, fmt: str) -> gpd.GeoDataFrame:

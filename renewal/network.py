@@ -438,19 +438,15 @@ class WalkNetwork:
 
     def save(self, path) -> None:
         """Write the edges as a GeoPackage (WGS84), atomically."""
-        import os
 
-        from renewal.crs import to_storage
-
-        path = Path(path)
-        tmp = path.with_name(path.stem + ".tmp" + path.suffix)
-        if tmp.exists():
-            tmp.unlink()
         import logging
 
+        from renewal.crs import to_storage
+        from renewal.fileio import atomic_output
+
         logging.getLogger("pyogrio").setLevel(logging.WARNING)
-        to_storage(self.to_geodataframe()).to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
-        os.replace(tmp, path)
+        with atomic_output(path) as tmp:
+            to_storage(self.to_geodataframe()).to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
 
     @classmethod
     def from_workspace(cls) -> WalkNetwork | None:

@@ -476,9 +476,9 @@ def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
             con.close()
         if path.exists():
             raise StoreError(f"Store already exists: {path}", f"工作区数据文件已存在：{path}")
-        from renewal.exchange import default_file_mode
+        from renewal.fileio import FILE_MODE
 
-        os.chmod(tmp, default_file_mode())
+        os.chmod(tmp, FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

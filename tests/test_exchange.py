@@ -7,7 +7,7 @@ import pytest
 from openpyxl import load_workbook
 from shapely.geometry import Point
 
-from renewal import exchange, sites
+from renewal import exchange, fileio, sites
 from renewal.errors import InputError
 
 
@@ -40,7 +40,7 @@ def test_export_round_trip_filtered_subset_via_file(cat, fmt, tmp_path):
     subset = sites.filter_sites(cat, areas=["金贸产业园片区"])
     out = exchange.export_file(subset, tmp_path / f"sites{exchange.FORMATS[fmt][0]}")
     assert out.exists() and out.stat().st_mode & 0o044  # readable by others, not mkstemp's 0600
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temp file left behind
     assert_same_sites(exchange.read_export(out, fmt), subset)
 
 
@@ -80,11 +80,11 @@ def test_failed_write_leaves_the_old_file(cat, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(exchange.os, "replace", boom)
+    monkeypatch.setattr(fileio.os, "replace", boom)
     with pytest.raises(OSError):
         exchange.export_file(cat, out)
     assert out.read_text(encoding="utf-8") == "old content"
-    assert not list(tmp_path.glob(".*.tmp"))
+    assert [p.name for p in tmp_path.iterdir()] == ["sites.csv"]  # no temp file left behind
 
 
 def test_bad_format_and_folder(cat, tmp_path):
