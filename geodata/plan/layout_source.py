@@ -15,12 +15,12 @@ invented position.
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
 
-from shapely.geometry import LineString, Point, box, mapping
+from shapely.geometry import LineString, Point, box
 from shapely.ops import unary_union
+
+from geodata.plan._writer import write_csv, write_feature_collection
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE.parent / "base"
@@ -250,29 +250,10 @@ UNPLACED = [
 
 def build(out_dir: Path = HERE) -> tuple[Path, Path]:
     """Write layout.geojson and layout_unplaced.csv; return their paths."""
-    feats = []
-    for i, (props, geom) in enumerate(features(), start=1):
-        props = {"feature_id": f"L-{i:03d}", **props}
-        feats.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
-    fc = {"type": "FeatureCollection", "name": "layout",
-          "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-          "features": feats}
-    text = json.dumps(fc, ensure_ascii=False, indent=1)
-    # 6 decimals (~0.1 m) is more than enough for schematic positions.
-    geo_path = out_dir / "layout.geojson"
-    geo_path.write_text(_round_coords(text), encoding="utf-8")
-    csv_path = out_dir / "layout_unplaced.csv"
-    with csv_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["name", "layout", "plan_clause", "plan_text", "reason"])
-        w.writerows(UNPLACED)
-    return geo_path, csv_path
-
-
-def _round_coords(text: str) -> str:
-    import re
-
-    return re.sub(r"(-?\d+\.\d{6})\d+", r"\1", text)
+    geo = write_feature_collection(out_dir / "layout.geojson", "layout", features(), "feature_id", "L-")
+    table = write_csv(out_dir / "layout_unplaced.csv", ["name", "layout", "plan_clause", "plan_text", "reason"],
+                      UNPLACED)
+    return geo, table
 
 
 if __name__ == "__main__":

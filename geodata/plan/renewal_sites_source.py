@@ -24,12 +24,12 @@ counted in numbers, e.g. 100 余处二次供水) are listed in ``UNPLACED``.
 
 from __future__ import annotations
 
-import csv
 import json
-import re
 from pathlib import Path
 
-from shapely.geometry import LineString, MultiPoint, Point, box, mapping, shape
+from shapely.geometry import LineString, MultiPoint, Point, box, shape
+
+from geodata.plan._writer import write_csv, write_feature_collection
 
 HERE = Path(__file__).resolve().parent
 BASE = HERE.parent / "base"
@@ -324,22 +324,10 @@ UNPLACED = [
 
 def build(out_dir: Path = HERE) -> tuple[Path, Path]:
     """Write renewal_sites.geojson and renewal_sites_unplaced.csv; return their paths."""
-    feats = []
-    for i, (props, geom) in enumerate(features(), start=1):
-        props = {"site_id": f"RS-{i:03d}", **props}
-        feats.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
-    fc = {"type": "FeatureCollection", "name": "renewal_sites",
-          "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-          "features": feats}
-    text = json.dumps(fc, ensure_ascii=False, indent=1)
-    geo_path = out_dir / "renewal_sites.geojson"
-    geo_path.write_text(re.sub(r"(-?\d+\.\d{6})\d+", r"\1", text), encoding="utf-8")
-    csv_path = out_dir / "renewal_sites_unplaced.csv"
-    with csv_path.open("w", encoding="utf-8", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["name", "plan_clause", "plan_text", "reason"])
-        w.writerows(UNPLACED)
-    return geo_path, csv_path
+    geo = write_feature_collection(out_dir / "renewal_sites.geojson", "renewal_sites", features(), "site_id", "RS-")
+    table = write_csv(out_dir / "renewal_sites_unplaced.csv", ["name", "plan_clause", "plan_text", "reason"],
+                      UNPLACED)
+    return geo, table
 
 
 if __name__ == "__main__":
