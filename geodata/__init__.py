@@ -53,6 +53,9 @@ PRECISION_LABELS = {
 }
 APPROXIMATE_PRECISIONS = frozenset({"geocoded", "approximate", "schematic"})
 
+#: Chinese labels of the ``confidence`` values of derived real layers (e.g. the Haihe line).
+CONFIDENCE_LABELS = {"high": "高", "medium": "中", "low": "低"}
+
 
 class GeodataError(InputError):
     """A bundled layer failed validation."""

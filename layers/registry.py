@@ -47,7 +47,6 @@ class LayerSpec:
     visible: bool = True
     z: int = 0  # drawing order: higher on top
     label: bool = False  # draw the name as a text label when labels are switched on
-    legend_zh: str = ""  # extra legend text
 
     def fields(self) -> set[str]:
         """Every data field this spec reads."""
@@ -84,13 +83,13 @@ _SPECS = (
               tooltip=("name",), popup=(("adcode", "行政区划代码"),), z=-10),
     LayerSpec("haihe", "海河（近似）", "基础", "haihe",
               Style(color="#2b7bba", weight=6, opacity=0.75),
-              tooltip=("segment",), popup=(("segment", "区界段"), ("confidence", "可信度"), ("note", "说明")), z=-5),
+              tooltip=("segment",), popup=(("segment", "区界段"), ("confidence", "可信度")), z=-5),
     LayerSpec("metro_lines", "地铁线（2016年示意）", "基础", "metro_lines",
               Style(weight=3, opacity=0.7, color_field="color"),
-              tooltip=("line",), popup=(("line", "线路"), ("note", "说明")), z=-4, visible=True),
+              tooltip=("line",), popup=(("line", "线路"),), z=-4, visible=True),
     LayerSpec("metro_stations", "地铁站（2016年）", "基础", "metro_stations",
               Style(color="#444444", weight=1.5, fill_color="#ffffff", fill_opacity=1.0, radius=4),
-              tooltip=("name",), popup=(("name", "站名"), ("lines", "线路"), ("snapshot", "数据时点")), z=-3),
+              tooltip=("name",), popup=(("name", "站名"), ("lines", "线路")), z=-3),
     # ---- 一站 ----
     LayerSpec("station_area", "站产城融合发展片区（河东部分）", "一站", "layout",
               Style(color="#c0392b", weight=2.5, fill_opacity=0.08),
@@ -164,9 +163,6 @@ def register(spec: LayerSpec) -> LayerSpec:
     REGISTRY[spec.key] = spec
     return spec
 
-
-def spec(key: str) -> LayerSpec:
-    return REGISTRY[key]
 
 
 # ---- Renewal sites (更新项目): drawn from the workspace catalogue, not from a bundled layer list ----

@@ -90,6 +90,8 @@ def _label_value(field: str, value) -> str:
         return geodata.STATUS_LABELS.get(text, text)
     if field == "precision":
         return geodata.PRECISION_LABELS.get(text, text)
+    if field == "confidence":
+        return geodata.CONFIDENCE_LABELS.get(text, text)
     return text
 
 
@@ -274,10 +276,10 @@ class ViewBookmarks(MacroElement):
         ]
 
 
-def _symbol_svg(spec: LayerSpec, approximate: bool, geom_type: str) -> str:
+def _symbol_svg(spec: LayerSpec, approximate: bool, geom_type: str, color: str | None = None) -> str:
     st = spec.style
-    color = html.escape(st.color_map[0][1] if st.color_by and st.color_map else st.color)
-    fill = html.escape(st.fill_color or color)
+    color = html.escape(color or (st.color_map[0][1] if st.color_by and st.color_map else st.color))
+    fill = html.escape(color if st.color_by else (st.fill_color or color))
     dash = ' stroke-dasharray="4 3"' if approximate else ""
     if geom_type in ("Point", "MultiPoint"):
         fo = 0 if approximate else max(st.fill_opacity, 0.3)
@@ -290,8 +292,13 @@ def _symbol_svg(spec: LayerSpec, approximate: bool, geom_type: str) -> str:
             f'stroke-width="1.5" fill="{fill}" fill-opacity="{max(st.fill_opacity, 0.15)}"{dash}/></svg>')
 
 
-def legend_html(entries: list[tuple[LayerSpec, bool, str]], footnote: str = "") -> str:
-    """Legend HTML (escaped) from (spec, approximate?, geometry type) entries, grouped."""
+def legend_html(entries: list[tuple[LayerSpec, bool, str]], footnote: str = "",
+                categories: Mapping[str, list[str]] | None = None) -> str:
+    """Legend HTML (escaped) from (spec, approximate?, geometry type) entries, grouped.
+
+    ``categories`` maps a layer key to the values of its ``color_by`` field that are
+    on the map; each gets its own row with its colour.
+    """
     out = ['<details open><summary><b>图例</b></summary>']
     for group in (*GROUPS, ""):
         items = [e for e in entries if e[0].group == group]
@@ -302,6 +309,11 @@ def legend_html(entries: list[tuple[LayerSpec, bool, str]], footnote: str = "") 
         for spec, approx, gtype in items:
             out.append(f'<div><span class="rp-sym">{_symbol_svg(spec, approx, gtype)}</span>'
                        f"{html.escape(spec.title_zh)}</div>")
+            colors = dict(spec.style.color_map)
+            for value in (categories or {}).get(spec.key, []):
+                sym = _symbol_svg(spec, approx, gtype, colors.get(value, spec.style.color))
+                out.append(f'<div style="margin-left:14px"><span class="rp-sym">{sym}</span>'
+                           f"{html.escape(value)}</div>")
     out.append(
         '<h4>符号说明</h4><div><span class="rp-sym"><svg width="22" height="14"><rect x="2" y="2" width="18" '
         'height="10" stroke="#555" stroke-width="1.5" fill="none" stroke-dasharray="4 3"/></svg></span>'
@@ -431,6 +443,7 @@ def build_map(
     m = new_map(bm.key, bounds=fit_bounds)
     groups: dict[str, list] = {}
     entries = []
+    categories: dict[str, list[str]] = {}
     for spec in specs:
         gdf = to_display(data[spec.key], bm)
         fg = add_layer(m, spec, gdf, labels=labels, id_field=(id_fields or {}).get(spec.key))
@@ -438,6 +451,10 @@ def build_map(
         if not gdf.empty:
             approx = any(is_approximate(feature_precision(r, spec)) for _, r in gdf.iterrows())
             entries.append((spec, approx, gdf.geom_type.iloc[0]))
+            if spec.style.color_by and spec.style.color_by in gdf.columns:
+                present = set(gdf[spec.style.color_by].dropna().astype(str))
+                categories[spec.key] = [v for v, _ in spec.style.color_map if v in present] + sorted(
+                    present - {v for v, _ in spec.style.color_map})
     if groups:
         from folium.plugins import GroupedLayerControl
 
@@ -446,7 +463,7 @@ def build_map(
         ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
         ctl.add_to(m)
     if legend and entries:
-        _MapControl(legend_html(entries, footnote), "rp-legend", "bottomleft").add_to(m)
+        _MapControl(legend_html(entries, footnote, categories), "rp-legend", "bottomleft").add_to(m)
     if bookmarks:
         views = {
             label: tuple(to_display(g, bm).total_bounds) for label, g in bookmarks.items() if not g.empty

@@ -83,9 +83,8 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
 
 
 def show_input_error(err: InputError) -> None:
+    """The Chinese message only: ``err.details`` are English (for the CLI and logs)."""
     st.error(err.message_zh)
-    for d in err.details:
-        st.caption(d)
 
 
 def provenance_expander(names: tuple[str, ...]) -> None:

@@ -20,11 +20,12 @@ m = layout_map(basemap=basemap, labels=labels, data=data, sites=sites)
 _ui.show_map(m, key="home_map", height=700)
 
 summary = station_area_summary(layout)
-c1, c2, c3 = st.columns(3)
-c1.metric("站产城片区（河东部分）示意面积", f"{summary['drawn_km2']:.2f} km²",
-          help="示意范围在EPSG:4548中计算的面积")
-c2.metric("规划面积", f"{summary['plan_km2']:.2f} km²", help="专栏2：河东区规划面积6.53平方公里")
-c3.metric("示意/规划", f"{summary['ratio']:.0%}")
+if summary["drawn_km2"] is not None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric("站产城片区（河东部分）示意面积", f"{summary['drawn_km2']:.2f} km²",
+              help="示意范围在EPSG:4548中计算的面积")
+    c2.metric("规划面积", f"{summary['plan_km2']:.2f} km²", help="专栏2：河东区规划面积6.53平方公里")
+    c3.metric("示意/规划", f"{summary['ratio']:.0%}")
 
 st.subheader("布局要素")
 st.dataframe(layout_counts(layout), hide_index=True, use_container_width=True)

@@ -24,7 +24,8 @@ st.caption(f"示意面积合计 {int(table['示意面积（㎡）'].sum()):,} �
            "片区为示意范围四等分，面积仅供参考。")
 
 with st.expander("专栏1 原文"):
-    for _, row in table.iterrows():
-        st.markdown(f"**{row['片区']}片区**：{row['规划原文']}")
+    for _, row in table.iterrows():  # plan words shown as plain text, never as Markdown
+        st.markdown(f"**{row['片区']}片区**")
+        st.text(row["规划原文"])
 _ui.provenance_expander(("district", "layout"))
 _ui.export_map_button(m, file_name="金贸产业园.html")

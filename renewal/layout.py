@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from geodata import APPROXIMATE_PRECISIONS, PRECISION_LABELS
 from renewal.crs import to_metric
 
 ZONE_ORDER = ("东南", "东北", "西南", "西北")
@@ -28,7 +29,7 @@ def jinmao_zone_table(layout) -> pd.DataFrame:
         "目标产业与业态": zones["industries"].values,
         "示意面积（㎡）": zones["area_m2"].astype("int64").values,
         "规划原文": zones["plan_text"].values,
-        "定位精度": zones["precision"].values,
+        "定位精度": zones["precision"].map(lambda p: PRECISION_LABELS.get(p, p)).values,
     })
 
 
@@ -51,6 +52,6 @@ def layout_counts(layout) -> pd.DataFrame:
         rows.append({
             "布局要素": element,
             "要素数": int(len(part)),
-            "其中位置示意": int(part["precision"].isin(["approximate", "schematic"]).sum()),
+            "其中位置示意": int(part["precision"].isin(APPROXIMATE_PRECISIONS).sum()),
         })
     return pd.DataFrame(rows)

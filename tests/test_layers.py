@@ -146,3 +146,25 @@ def test_spec_color_from_field_and_category_map():
     html = m.get_root().render()
     for color in gdf["color"]:
         assert color in html
+
+
+def test_legend_lists_each_site_type_present_with_its_colour():
+    spec = REGISTRY["renewal_sites"]
+    colors = dict(spec.style.color_map)
+    two = list(colors)[:2]
+    gdf = gpd.GeoDataFrame(
+        [{"name": f"项目{i}", "site_type": t, "precision": "approximate", "site_id": f"X-{i}"}
+         for i, t in enumerate(two)],
+        geometry=[Point(117.23, 39.11), Point(117.24, 39.12)], crs=4326)
+    html = _decoded(build_map(["renewal_sites"], {"renewal_sites": gdf}).get_root().render()).replace('\\"', '"')
+    for t in two:  # a legend row: the symbol in the type's colour, then the type
+        assert re.search(rf'stroke="{re.escape(colors[t])}"[^<]*/></svg></span>{re.escape(t)}</div>', html), t
+    absent = [t for t in colors if t not in two]
+    assert absent and all(f"</span>{t}</div>" not in html for t in absent)
+
+
+def test_real_layer_popups_are_in_chinese():
+    row = load_layer("haihe").iloc[0].to_dict()
+    out = popup_html(row, REGISTRY["haihe"])
+    assert "high" not in out and "medium" not in out
+    assert geodata.CONFIDENCE_LABELS[row["confidence"]] in out

@@ -28,13 +28,34 @@ def test_jinmao_zones_partition_the_park():
 
 
 def test_station_area_summary_reports_drawn_vs_plan():
-    s = station_area_summary(geodata.load("layout"))
+    lay = geodata.load("layout")
+    s = station_area_summary(lay)
     assert s["plan_km2"] == pytest.approx(6.53)
+    # the drawn area, measured independently here in EPSG:4548
+    area = lay[lay["name"] == "天津站站产城融合发展片区（河东部分）"].to_crs(4548).geometry.area.sum() / 1e6
+    assert s["drawn_km2"] == pytest.approx(area, rel=1e-9)
+    assert s["ratio"] == pytest.approx(area / 6.53)
     assert 0.8 < s["ratio"] < 1.2  # schematic extent sized on the plan's figure
-    assert s["drawn_km2"] == pytest.approx(s["ratio"] * 6.53)
 
 
-def test_layout_counts_cover_the_four_elements():
-    counts = layout_counts(geodata.load("layout")).set_index("布局要素")
+def test_station_area_summary_without_the_area():
+    lay = geodata.load("layout")
+    s = station_area_summary(lay[lay["category"] != "功能片区"])
+    assert s == {"drawn_km2": None, "plan_km2": None, "ratio": None}
+
+
+def test_layout_counts_count_every_approximate_precision():
+    lay = geodata.load("layout")
+    counts = layout_counts(lay).set_index("布局要素")
     assert (counts["要素数"] > 0).all()
-    assert (counts["其中位置示意"] <= counts["要素数"]).all()
+    # every layout feature is placed from text: all of them are approximate of some kind
+    assert (counts["其中位置示意"] == counts["要素数"]).all()
+    one = lay[lay["layout"] == "多点"].head(2).copy()
+    one["precision"] = ["geocoded", "surveyed"]
+    c = layout_counts(one).set_index("布局要素").loc["多点"]
+    assert (c["要素数"], c["其中位置示意"]) == (2, 1)
+
+
+def test_jinmao_table_shows_chinese_precision_labels():
+    table = jinmao_zone_table(geodata.load("layout"))
+    assert set(table["定位精度"]) <= set(geodata.PRECISION_LABELS.values())
