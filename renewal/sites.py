@@ -186,11 +186,16 @@ def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
     :class:`InputError` listing every problem.
     """
     clean = {f: _clean_text(props.get(f)) for f in TEXT_FIELDS}
-    for f in NUMBER_FIELDS:
-        v = props.get(f)
-        clean[f] = float(v) if v is not None and _clean_text(v) != "" and pd.notna(v) else math.nan
     problems_en: list[str] = []
     problems_zh: list[str] = []
+    for f in NUMBER_FIELDS:
+        text = _clean_text(props.get(f))
+        number = pd.to_numeric(text, errors="coerce") if text else math.nan
+        if text and (pd.isna(number) or not math.isfinite(float(number))):
+            problems_en.append(f"{f} is not a number: {text!r}")
+            problems_zh.append(f"{FIELD_LABELS[f]}不是数字：{text}")
+            number = math.nan
+        clean[f] = float(number)
     if not clean["name"]:
         problems_en.append("the name is empty")
         problems_zh.append("名称不能为空")

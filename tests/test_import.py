@@ -98,6 +98,26 @@ def test_missing_name_field_and_empty_name(tmp_path):
     assert any("name is empty" in en for en, _ in read_sites_file(p2).problems)
 
 
+def test_non_numeric_plan_figure_is_a_problem_not_a_crash(tmp_path):
+    path = write_json(tmp_path / "n.geojson", fc([
+        feat("甲", length_plan_m="约300"), feat("乙", depth_plan_m="N/A"), feat("丙", length_plan_m="300"),
+    ]))
+    r = read_sites_file(path)
+    assert not r.ok and len(r.problems) == 2
+    assert any("规划长度（米）不是数字：约300" in zh for _, zh in r.problems)
+    assert any("规划水深（米）不是数字：N/A" in zh for _, zh in r.problems)
+    assert any("not a number" in en and "约300" in en for en, _ in r.problems)
+    assert [p["length_plan_m"] for p, _ in r.records] == [300.0]
+    assert "规划长度（米）不是数字：约300" in r.error().message_zh
+
+
+def test_cli_import_of_non_numeric_figure_exits_2(tmp_path, capsys):
+    path = write_json(tmp_path / "n.geojson", fc([feat("甲", length_plan_m="300米")]))
+    assert main(["--workspace", str(tmp_path / "ws"), "import", str(path), "--layer", "sites", "--yes"]) == 2
+    assert "not a number" in capsys.readouterr().out
+    assert no_store(tmp_path / "ws")
+
+
 def test_gcj02_numbers_are_converted(tmp_path):
     glon, glat = wgs84_to_gcj02(*INSIDE)
     path = write_json(tmp_path / "amap.geojson", fc([feat("高德点", {"type": "Point",
