@@ -222,9 +222,25 @@ def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
 
 
 def check_ids(result: ImportResult, existing_ids) -> ImportResult:
-    """Add a problem for every record whose ``site_id`` is already in the workspace (imports only add)."""
+    """Add a problem for ids repeated within the file and for ids already in the workspace (imports only add).
+
+    ``existing_ids`` should be the ids of :func:`renewal.sites.current_sites` (the bundled catalogue
+    when there is no store yet: the first write seeds the store from it). Records without a
+    ``site_id`` get a new one on import and are never a clash.
+    """
     existing = set(existing_ids)
-    clash = sorted({p["site_id"] for p, _ in result.records if p.get("site_id") in existing})
+    ids = [str(p.get("site_id") or "").strip() for p, _ in result.records]
+    ids = [i for i in ids if i]
+    seen: set[str] = set()
+    repeated = sorted({i for i in ids if i in seen or seen.add(i)})
+    if repeated:
+        shown = ", ".join(repeated[:10]) + (" ..." if len(repeated) > 10 else "")
+        result.problem(
+            f"{len(repeated)} site id(s) are repeated in the file ({shown}); each site needs its own id. "
+            "Fix the ids or empty the site_id column to get new ones.",
+            f"{len(repeated)}个项目编号在文件中重复出现（{shown}）；每个项目的编号须唯一。请修改编号，或清空site_id列以自动编号。",
+        )
+    clash = sorted({i for i in ids if i in existing})
     if clash:
         shown = ", ".join(clash[:10]) + (" ..." if len(clash) > 10 else "")
         result.problem(

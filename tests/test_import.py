@@ -11,7 +11,7 @@ from renewal import exchange, sites
 from renewal.cli import main
 from renewal.crs import wgs84_to_gcj02
 from renewal.errors import InputError
-from renewal.importing import read_sites_file
+from renewal.importing import check_ids, read_sites_file
 from renewal.store import Store, store_path
 
 INSIDE = (117.2277, 39.1100)
@@ -275,3 +275,30 @@ def test_cli_import_of_existing_ids_is_refused(tmp_path, capsys):
     out = capsys.readouterr().out
     assert rc == 2 and "already exist in the workspace" in out
     assert len(Store(store_path(ws)).sites()) == 36
+
+
+def test_cli_import_colliding_with_bundled_ids_into_fresh_workspace_creates_nothing(tmp_path, capsys):
+    ws = tmp_path / "ws"
+    cat = sites.bundled_sites()
+    path = tmp_path / "again.geojson"
+    path.write_bytes(exchange.export_bytes(cat[cat["site_id"] == "RS-022"], "geojson"))
+    rc = main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"])
+    out = capsys.readouterr().out
+    assert rc == 2
+    assert "already exist in the workspace (RS-022)" in out and "Problems:  none" not in out
+    assert no_store(ws)
+    assert not list(ws.glob("*")) if ws.exists() else True
+
+
+def test_ids_repeated_within_the_file_are_refused(tmp_path, capsys):
+    path = write_json(tmp_path / "dup.geojson", fc([feat("甲", site_id="X-1"), feat("乙", site_id="X-1"),
+                                                     feat("丙", site_id="X-2"), feat("丁")]))
+    r = check_ids(read_sites_file(path), sites.current_sites()["site_id"])
+    assert not r.ok and len(r.problems) == 1
+    en, zh = r.problems[0]
+    assert "repeated in the file (X-1)" in en and "already exist" not in en
+    assert "在文件中重复出现（X-1）" in zh and "工作区" not in zh
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"]) == 2
+    assert "repeated in the file (X-1)" in capsys.readouterr().out
+    assert no_store(ws)

@@ -12,7 +12,8 @@ import sys
 
 from renewal.crs import COORDINATE_SYSTEMS
 from renewal.importing import check_ids, read_sites_file
-from renewal.store import Store, store_path
+from renewal.sites import current_sites
+from renewal.store import Store
 
 log = logging.getLogger("renewal")
 
@@ -21,8 +22,7 @@ LAYERS = ("sites",)
 
 def cmd_import(args) -> int:
     result = read_sites_file(args.file, coords=args.coords)
-    if store_path().exists():
-        check_ids(result, Store(store_path()).sites()["site_id"])
+    check_ids(result, current_sites()["site_id"])  # the bundled catalogue when there is no store yet
     print(result.summary_en())
     if result.problems or not result.records:
         raise result.error()
