@@ -140,15 +140,33 @@ class Store:
 
     # ---- connections -------------------------------------------------------
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, *, reading: bool = False) -> sqlite3.Connection:
         if not self.path.exists():
             raise StoreError(f"Workspace store not found: {self.path}", f"找不到工作区数据文件：{self.path}")
-        con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        except sqlite3.Error as exc:
+            raise self._open_error(exc, reading=reading) from exc
         con.row_factory = sqlite3.Row
         return con
 
+    def _open_error(self, exc: BaseException, *, reading: bool = False) -> StoreError:
+        """The store file cannot be opened at all (a folder in its place, no permission, vanished)."""
+        if reading:
+            return StoreError(f"Cannot open the workspace store {self.path} for reading: {exc}",
+                              f"无法读取工作区数据文件（可能不是有效文件或没有访问权限）：{self.path}")
+        return StoreError(
+            f"Cannot open the workspace store {self.path}: {exc}. Nothing was saved.",
+            f"无法打开工作区数据文件（可能不是有效文件或没有访问权限），未保存任何修改：{self.path}",
+        )
+
     def _check_writable(self) -> None:
-        mode = self.path.stat().st_mode
+        try:
+            mode = self.path.stat().st_mode
+        except OSError as exc:
+            raise self._open_error(exc) from exc
+        if not self.path.is_file():
+            raise self._open_error(IsADirectoryError(str(self.path)))
         if not (mode & 0o222) or not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
             raise StoreError(
                 f"The workspace store is read-only: {self.path}. Nothing was saved.",
@@ -162,7 +180,7 @@ class Store:
         try:
             try:
                 con.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
+            except sqlite3.Error as exc:
                 raise self._store_error(exc) from exc
             try:
                 result = fn(con)
@@ -171,14 +189,17 @@ class Store:
                 con.execute("COMMIT")
                 return result
             except BaseException as exc:
-                con.execute("ROLLBACK")
-                if isinstance(exc, sqlite3.OperationalError):
+                try:
+                    con.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # the transaction is already gone; the original error matters
+                if isinstance(exc, sqlite3.Error):
                     raise self._store_error(exc) from exc
                 raise
         finally:
             con.close()
 
-    def _store_error(self, exc: sqlite3.OperationalError) -> StoreError:
+    def _store_error(self, exc: sqlite3.Error) -> StoreError:
         text = str(exc)
         if "locked" in text or "busy" in text:
             return StoreError(
@@ -207,10 +228,13 @@ class Store:
 
     def _read(self, fn):
         """Run a read-only query function; database errors become StoreError."""
-        con = self._connect()
+        try:
+            con = self._connect(reading=True)
+        except OSError as exc:
+            raise self._open_error(exc, reading=True) from exc
         try:
             return fn(con)
-        except sqlite3.DatabaseError as exc:
+        except sqlite3.Error as exc:
             if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
                 raise self._store_error(exc) from exc
             raise StoreError(f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}") from exc

@@ -263,3 +263,31 @@ def test_repaired_polygon_is_saved_with_a_note(store):
     with pytest.raises(InputError):
         store.save_site("RS-010", p, bowtie, expected_version=v + 1)
     assert store.site("RS-010")[1].equals(saved)
+
+
+def test_a_folder_in_place_of_the_store_raises_store_error(tmp_path):
+    path = tmp_path / "ws" / "sites.gpkg"
+    path.mkdir(parents=True)
+    s = Store(path)
+    for read in (s.sites, s.history, lambda: s.site("RS-001")):
+        with pytest.raises(StoreError) as ei:
+            read()
+        assert "无法读取工作区数据文件" in ei.value.message_zh and "sites.gpkg" in ei.value.message_en
+    with pytest.raises(StoreError) as ei:
+        s.add_site({"name": "新地块", "status": "planned"}, INSIDE)
+    assert "无法打开工作区数据文件" in ei.value.message_zh and "未保存任何修改" in ei.value.message_zh
+    assert path.is_dir() and not any(path.iterdir())
+
+
+def test_a_store_that_vanished_raises_store_error_when_writing(store, monkeypatch):
+    real_stat = type(store.path).stat
+
+    def gone(self, *a, **k):
+        if self == store.path:
+            raise FileNotFoundError(2, "No such file or directory", str(self))
+        return real_stat(self, *a, **k)
+
+    monkeypatch.setattr(type(store.path), "stat", gone)
+    with pytest.raises(StoreError) as ei:
+        store.undo()
+    assert "无法打开工作区数据文件" in ei.value.message_zh
