@@ -39,6 +39,22 @@ WKT_COLUMN = "wkt"
 XLSX_SHEET = "更新项目"
 XLSX_NOTES_SHEET = "字段说明"
 GPKG_LAYER = "renewal_sites"
+#: A spreadsheet treats a cell starting with one of these as a formula (CSV/formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _needs_guard(text: str) -> bool:
+    return text.lstrip("'")[:1] in FORMULA_TRIGGERS and (text[:1] in FORMULA_TRIGGERS or text[:1] == "'")
+
+
+def guard_formula(value):
+    """A CSV cell that a spreadsheet shows as text: ``'`` before a leading ``= + - @`` (also before ``'=``...)."""
+    return "'" + value if isinstance(value, str) and _needs_guard(value) else value
+
+
+def unguard_formula(value):
+    """Undo :func:`guard_formula` (reading a CSV export back)."""
+    return value[1:] if isinstance(value, str) and value[:1] == "'" and _needs_guard(value[1:]) else value
 
 
 def format_for(path: Path | str) -> str:
@@ -71,6 +87,9 @@ def export_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
     if fmt == "csv":
         table = pd.DataFrame(data.drop(columns=data.geometry.name))
         table[WKT_COLUMN] = shapely.to_wkt(data.geometry.values, rounding_precision=-1)
+        for c in table.columns:
+            if table[c].dtype == object:
+                table[c] = table[c].map(guard_formula)
         return table.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese text correctly
     if fmt == "xlsx":
         return _xlsx(data)
@@ -97,6 +116,11 @@ def _xlsx(data: gpd.GeoDataFrame) -> bytes:
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         table.rename(columns=headers).to_excel(xw, sheet_name=XLSX_SHEET, index=False)
         notes.to_excel(xw, sheet_name=XLSX_NOTES_SHEET, index=False)
+        for ws in xw.book.worksheets:  # text from data is text, never a live formula
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
     return buf.getvalue()
 
 
@@ -123,6 +147,7 @@ def read_export(source: Path | str | bytes, fmt: str) -> gpd.GeoDataFrame:
     else:
         if fmt == "csv":
             table = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+            table = table.map(unguard_formula)
         else:
             table = pd.read_excel(io.BytesIO(raw), sheet_name=XLSX_SHEET, dtype=str, keep_default_na=False)
             table = table.rename(columns=lambda c: c.rsplit("（", 1)[-1].rstrip("）") if "（" in c else c)

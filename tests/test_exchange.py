@@ -108,3 +108,32 @@ def test_export_of_workspace_edits(tmp_path):
     back = exchange.read_export(exchange.export_bytes(store.sites(), "gpkg"), "gpkg")
     assert "金贸（改）" in set(back["name"]) and "新地块" in set(back["name"])
     assert "version" not in back.columns
+
+
+@pytest.fixture
+def risky(cat):
+    out = cat.head(4).copy()
+    out["name"] = ["=1+1", "+SUM(A1:A9)", "@cmd", "'=quoted"]
+    out["plan_note"] = ["-2+3", "普通备注", "", "'plain"]
+    return out
+
+
+def test_xlsx_text_starting_like_a_formula_is_not_a_formula(risky):
+    data = exchange.export_bytes(risky, "xlsx")
+    import io
+
+    wb = load_workbook(io.BytesIO(data))
+    cells = [c for row in wb[exchange.XLSX_SHEET].iter_rows() for c in row]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    by_value = {c.value: c for c in cells}
+    assert by_value["=1+1"].data_type == "s" and by_value["-2+3"].data_type == "s"
+    assert_same_sites(exchange.read_export(data, "xlsx"), risky)
+
+
+def test_csv_text_starting_like_a_formula_is_quoted_and_reads_back(risky):
+    data = exchange.export_bytes(risky, "csv")
+    text = data.decode("utf-8-sig")
+    assert "'=1+1" in text and "'+SUM(A1:A9)" in text and "'@cmd" in text and "'-2+3" in text
+    assert "''=quoted" in text and ",'plain," in text  # a leading quote before ordinary text is left alone
+    assert not any(line.split(",")[1].startswith(("=", "+", "@")) for line in text.splitlines()[1:])
+    assert_same_sites(exchange.read_export(data, "csv"), risky)
