@@ -10,8 +10,9 @@ Safety rules:
 * Every change is one SQLite transaction (``BEGIN IMMEDIATE`` ... ``COMMIT``)
   that writes the site row *and* its history row; a failure or a crash in the
   middle rolls back to the previous state. The first seeding writes a
-  temporary file and renames it into place, so there is never a half-written
-  store.
+  temporary file and hard-links it into place (which fails if another session
+  published first; :meth:`Store.open` then uses that one), so there is never a
+  half-written store and never two seedings replacing each other.
 * Optimistic concurrency: each site has a ``version``. A save carries the
   version it started from; if the stored one differs, someone else saved in
   between and :class:`~renewal.errors.ConflictError` is raised.
@@ -135,7 +136,12 @@ class Store:
         """The workspace store, seeded from the bundled catalogue if it does not exist yet."""
         path = store_path(workspace)
         if not path.exists():
-            seed(path, bundled_sites())
+            try:
+                seed(path, bundled_sites())
+            except StoreError:
+                if not path.exists():
+                    raise
+                # another session seeded it at the same moment: use theirs
         return cls(path, session=session)
 
     # ---- connections -------------------------------------------------------
@@ -478,7 +484,10 @@ def _schema(con: sqlite3.Connection) -> None:
 
 
 def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
-    """Create a store at ``path`` holding ``gdf`` (written to a temp file, then renamed into place)."""
+    """Create a store at ``path`` holding ``gdf`` (written to a temp file, then linked into place).
+
+    Raises :class:`StoreError` if ``path`` exists (also when another process published it meanwhile).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -498,13 +507,13 @@ def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
             con.execute("COMMIT")
         finally:
             con.close()
-        if path.exists():
-            raise StoreError(f"Store already exists: {path}", f"工作区数据文件已存在：{path}")
         from renewal.fileio import FILE_MODE
 
         os.chmod(tmp, FILE_MODE)
-        os.replace(tmp, path)
-    except BaseException:
+        try:
+            os.link(tmp, path)  # publish only if nobody else did: link fails if ``path`` exists (no race)
+        except FileExistsError as exc:
+            raise StoreError(f"Store already exists: {path}", f"工作区数据文件已存在：{path}") from exc
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
     return path

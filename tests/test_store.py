@@ -291,3 +291,40 @@ def test_a_store_that_vanished_raises_store_error_when_writing(store, monkeypatc
     with pytest.raises(StoreError) as ei:
         store.undo()
     assert "无法打开工作区数据文件" in ei.value.message_zh
+
+
+def test_sessions_opening_a_fresh_workspace_at_once_all_get_one_store(tmp_path, monkeypatch):
+    import threading
+
+    from renewal import store as store_mod
+
+    n = 4
+    barrier = threading.Barrier(n, timeout=20)
+    real_seed, published, errors, opened = store_mod.seed, [], [], []
+
+    def racing_seed(path, gdf, **kw):
+        barrier.wait()  # every session has seen "no store yet" before any of them publishes
+        out = real_seed(path, gdf, **kw)
+        published.append(out)
+        return out
+
+    monkeypatch.setattr(store_mod, "seed", racing_seed)
+
+    def session(i):
+        try:
+            opened.append(Store.open(tmp_path, session=f"s{i}"))
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert errors == [] and len(opened) == n
+    assert len(published) == 1  # seeded once; the others used the published store
+    assert [p.name for p in tmp_path.iterdir()] == ["sites.gpkg"]  # no temp file left behind
+    assert len(opened[0].sites()) == len(sites.bundled_sites()) and opened[-1].history() == []
+    with pytest.raises(StoreError) as ei:
+        real_seed(store_path(tmp_path), sites.bundled_sites())
+    assert "已存在" in ei.value.message_zh
