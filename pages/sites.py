@@ -80,7 +80,6 @@ if S.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_dr
     ss["_map_feature"] = out["last_active_drawing"]
     st.rerun()
 crs = BASEMAPS[basemap].display_crs
-edited, draw_note = S.geometry_from_drawings(out.get("all_drawings"), crs)  # the orange shape, reshaped or not
 last = out.get("last_active_drawing")
 new_geom, _ = S.geometry_from_drawings([last] if last and not S.clicked_site_id(last) else [], crs)
 
@@ -109,25 +108,27 @@ if store and sel:
         status = st.selectbox("状态", list(ST), index=list(ST).index(row["status"]), format_func=ST.get)
         prec = st.selectbox("定位精度", list(PR), index=list(PR).index(row["precision"]), format_func=PR.get)
         psrc = st.text_area("定位依据", row["position_source"])
-        changed = edited is not None and not edited.equals_exact(row.geometry, 1e-7)
-        use_drawn = st.checkbox("使用地图上绘制或编辑的图形", value=changed,
-                                help="用地图左上角的绘图工具绘制新图形，或编辑橙色的现有图形。" + draw_note)
+        use_drawn = st.checkbox("使用地图上绘制或编辑的图形", value=False,
+                                help="用地图左上角的绘图工具编辑橙色的现有图形，或删除它后绘制一个新图形。"
+                                     "地图上同类图形多于一个时不会使用。")
         if st.form_submit_button("保存修改"):
             props = {**row.to_dict(), "name": name, "site_type": stype, "renewal_area": area, "status": status,
                      "precision": prec, "position_source": psrc}
-            try:
-                if use_drawn and edited is None:
-                    raise InputError("No drawing on the map.", "地图上没有绘制的图形。")
-                version = store.save_site(sel, props, edited if use_drawn else row.geometry,
-                                          expected_version=ss["edit_base"]["version"])
-                ss["edit_base"] = {"site_id": sel, "version": version}
-                st.toast("已保存（自相交的图形已自动修复）。" if store.last_notes else "已保存。")
-                st.rerun()
-            except ConflictError as err:
-                _ui.show_input_error(err)
-                ss.pop("edit_base", None)  # the next save starts from the newest version
-            except InputError as err:
-                _ui.show_input_error(err)
+            drawn, draw_warning = S.drawing_for_site(out.get("all_drawings"), row.geometry, crs)
+            if use_drawn and drawn is None:  # missing or ambiguous drawing: change nothing
+                st.warning(draw_warning + "本次未保存任何修改。")
+            else:
+                try:
+                    version = store.save_site(sel, props, drawn if use_drawn else row.geometry,
+                                              expected_version=ss["edit_base"]["version"])
+                    ss["edit_base"] = {"site_id": sel, "version": version}
+                    st.toast("已保存（自相交的图形已自动修复）。" if store.last_notes else "已保存。")
+                    st.rerun()
+                except ConflictError as err:
+                    _ui.show_input_error(err)
+                    ss.pop("edit_base", None)  # the next save starts from the newest version
+                except InputError as err:
+                    _ui.show_input_error(err)
 
 if store:
     with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):

@@ -375,6 +375,40 @@ def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") ->
     return geom, note
 
 
+_DIM_WORDS = ("点", "线", "面")
+
+
+def drawing_for_site(features: list | None, site_geom: BaseGeometry | None,
+                     display_crs: str = "wgs84") -> tuple[BaseGeometry | None, str]:
+    """The drawn geometry to save for a site, or (None, Chinese warning) when it is not clear which.
+
+    Only drawn features of the site's kind (point, line or polygon) count. The drawing is used when
+    exactly one of them is on the map, or when there are as many as the site has parts (its parts,
+    reshaped). Anything else (none, or a new shape drawn beside the existing one) is ambiguous: the
+    caller must not change the geometry.
+    """
+    if site_geom is None or site_geom.is_empty:
+        return geometry_from_drawings(features, display_crs)[0], ""
+    dim = int(shapely.get_dimensions(site_geom))
+    word = _DIM_WORDS[dim]
+    same = []
+    for f in features or []:
+        g = (f or {}).get("geometry")
+        try:
+            shp = shapely.geometry.shape(g) if g else None
+        except (ValueError, TypeError, AttributeError, KeyError, shapely.errors.ShapelyError):
+            shp = None
+        if shp is not None and not shp.is_empty and int(shapely.get_dimensions(shp)) == dim:
+            same.append(f)
+    parts = len(getattr(site_geom, "geoms", [site_geom]))
+    if not same:
+        return None, f"地图上没有{word}状图形（该项目为{word}状），图形未修改。"
+    if len(same) != 1 and len(same) != parts:
+        return None, (f"地图上有{len(same)}个{word}状图形，无法确定使用哪一个，图形未修改。"
+                      "请删除多余的图形，只保留一个后再保存。")
+    return geometry_from_drawings(same, display_crs)[0], ""
+
+
 def clicked_site_id(feature: Mapping | None) -> str | None:
     """The site id of a feature clicked on the map (the renderer copies it to ``_id``), else None."""
     if not feature:

@@ -195,3 +195,17 @@ def test_damaged_store_falls_back_to_bundled_catalogue(ws):
     assert any("无法读取工作区数据文件" in e.value for e in at.error)
     assert len(table(at)) == 36  # still browsable
     assert not [b for b in at.button if b.label == "保存修改"]  # but not editable
+
+
+def test_drawing_is_not_used_unless_asked_and_a_missing_drawing_changes_nothing(ws):
+    at = run(site_sel="RS-021")
+    box_ = next(c for c in at.checkbox if c.label == "使用地图上绘制或编辑的图形")
+    assert box_.value is False
+    before = Store(store_path(ws)).site("RS-021")
+    box_.check()
+    next(t for t in at.text_input if t.label == "名称" and t.value == "管乐器厂").set_value("管乐器厂（改）")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert any("图形未修改" in w.value and "未保存任何修改" in w.value for w in at.warning)
+    after = Store(store_path(ws)).site("RS-021")
+    assert after[0]["name"] == "管乐器厂" and after[2] == before[2] and after[1].equals(before[1])

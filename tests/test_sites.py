@@ -5,6 +5,7 @@ import re
 
 import geopandas as gpd
 import pytest
+import shapely.geometry
 from shapely.geometry import LineString, Point, Polygon, box
 
 import geodata
@@ -300,6 +301,28 @@ def test_geometry_from_drawings_prefers_polygons_and_converts_gcj02():
     assert two.geom_type == "MultiPolygon" and len(two.geoms) == 2
     assert sites.geometry_from_drawings([]) == (None, "")
     assert sites.geometry_from_drawings([{"geometry": {"type": "Bogus"}}, None]) == (None, "")
+
+
+def test_drawing_for_site_uses_only_one_unambiguous_compatible_shape():
+    site = square_m(side=100)
+    reshaped = square_m(side=120)
+    other = square_m((117.24, 39.11))
+    f = lambda g: {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}  # noqa: E731
+    g, warn = sites.drawing_for_site([f(reshaped)], site)
+    assert g.equals(reshaped) and warn == ""
+    g, warn = sites.drawing_for_site([f(reshaped), f(Point(INSIDE))], site)  # a stray marker is ignored
+    assert g.equals(reshaped) and warn == ""
+    g, warn = sites.drawing_for_site([f(reshaped), f(other)], site)  # a new shape beside the site's own
+    assert g is None and "2个面状图形" in warn and "图形未修改" in warn
+    g, warn = sites.drawing_for_site([f(Point(INSIDE))], site)  # wrong kind only
+    assert g is None and "没有面状图形" in warn
+    g, warn = sites.drawing_for_site([], site)
+    assert g is None and "图形未修改" in warn
+    two_parts = shapely.geometry.MultiPolygon([site, other])
+    g, warn = sites.drawing_for_site([f(reshaped), f(other)], two_parts)  # both parts, one reshaped
+    assert g.geom_type == "MultiPolygon" and len(g.geoms) == 2 and warn == ""
+    g, warn = sites.drawing_for_site([f(Point(INSIDE))], Point(117.23, 39.11))
+    assert g.equals(Point(INSIDE)) and warn == ""
 
 
 def test_clicked_site_id_only_for_site_layers():
