@@ -80,8 +80,8 @@ if S.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_dr
     ss["_map_feature"] = out["last_active_drawing"]
     st.rerun()
 crs = BASEMAPS[basemap].display_crs
-last = out.get("last_active_drawing")
-new_geom, _ = S.geometry_from_drawings([last] if last and not S.clicked_site_id(last) else [], crs)
+new_drawing = S.unused_drawing(out.get("last_active_drawing"), ss.get("_used_drawings", ()))  # 新增 uses each once
+new_geom, _ = S.geometry_from_drawings([new_drawing] if new_drawing else [], crs)
 
 # ---- detail card and editing ------------------------------------------------------
 with col_card:
@@ -139,16 +139,19 @@ if store:
         if st.form_submit_button("新增"):
             try:
                 if new_geom is None:
-                    raise InputError("No drawing on the map.", "请先在地图上绘制项目的位置或范围。")
+                    raise InputError("No new drawing on the map.",
+                                     "请先在地图上绘制项目的位置或范围（已用于新增的图形不会再次使用）。")
                 sid = store.add_site({"name": name, "site_type": stype, "status": status, "precision": "approximate",
                                       "position_source": psrc, "source": "规划人员新增"}, new_geom)
+                ss["_used_drawings"] = [*ss.get("_used_drawings", []), S.drawing_key(new_drawing)]
                 ss["site_sel"] = sid
                 st.toast(f"已新增 {sid}。")
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
     with st.expander("从文件导入项目（GeoJSON / GeoPackage / 压缩的Shapefile）"):
-        up = st.file_uploader("选择文件", type=["geojson", "json", "gpkg", "zip"], key="imp_file")
+        # a new key after each import empties the uploader, so the same file cannot be imported twice by a 2nd click
+        up = st.file_uploader("选择文件", type=["geojson", "json", "gpkg", "zip"], key=f"imp_file_{ss.get('_imp_gen', 0)}")
         coords = st.selectbox("文件中的坐标系", list(COORDINATE_SYSTEMS), format_func=COORDINATE_SYSTEMS.get)
         try:
             res = check_ids(read_sites_bytes(up.getvalue(), up.name, coords=coords), all_sites["site_id"]) if up else None
@@ -161,6 +164,7 @@ if store:
             elif st.button(f"确认导入 {len(res.records)} 个项目", key="imp_go"):
                 try:
                     st.toast(f"已导入 {len(store.add_sites(res.records))} 个项目。")
+                    ss["_imp_gen"] = ss.get("_imp_gen", 0) + 1
                     st.rerun()
                 except InputError as err:
                     _ui.show_input_error(err)

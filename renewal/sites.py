@@ -409,6 +409,25 @@ def drawing_for_site(features: list | None, site_geom: BaseGeometry | None,
     return geometry_from_drawings(same, display_crs)[0], ""
 
 
+def drawing_key(feature: Mapping | None) -> str:
+    """A fingerprint of a drawn feature's geometry ("" if it has none), to recognise the same drawing again."""
+    import hashlib
+    import json
+
+    geom = (feature or {}).get("geometry")
+    if not geom:
+        return ""
+    return hashlib.sha256(json.dumps(geom, sort_keys=True, default=str).encode("utf-8")).hexdigest()[:32]
+
+
+def unused_drawing(feature: Mapping | None, used: Iterable[str]) -> Mapping | None:
+    """``feature`` if it is a new drawing (not a clicked site, not already used for 新增), else None."""
+    key = drawing_key(feature)
+    if not key or clicked_site_id(feature) or key in set(used):
+        return None
+    return feature
+
+
 def clicked_site_id(feature: Mapping | None) -> str | None:
     """The site id of a feature clicked on the map (the renderer copies it to ``_id``), else None."""
     if not feature:

@@ -369,3 +369,19 @@ def test_site_table_headers_and_labels(cat):
     assert (sites.site_table(cat)["选中"] == "").all()
     assert set(t["状态"]) <= set(geodata.STATUS_LABELS.values())
     assert t.loc[t["名称"] == "金贸产业园片区", "计算面积（㎡）"].iloc[0] > 1e6
+
+
+def test_a_drawing_used_for_adding_is_not_used_again():
+    sq = square_m(side=100)
+    drawn = {"type": "Feature", "properties": {}, "geometry": sq.__geo_interface__}
+    same_again = {"type": "Feature", "properties": {"x": 1}, "geometry": sq.__geo_interface__}
+    other = {"type": "Feature", "properties": {}, "geometry": square_m(side=120).__geo_interface__}
+    assert sites.unused_drawing(drawn, []) is drawn
+    used = [sites.drawing_key(drawn)]
+    assert sites.drawing_key(drawn) == sites.drawing_key(same_again) != sites.drawing_key(other)
+    assert sites.unused_drawing(same_again, used) is None
+    assert sites.unused_drawing(other, used) is other
+    clicked = {"properties": {"_layer": "renewal_sites", "_id": "RS-001"}, "geometry": sq.__geo_interface__}
+    assert sites.unused_drawing(clicked, []) is None  # a click on a site is not a drawing
+    assert sites.unused_drawing(None, []) is None and sites.unused_drawing({"geometry": None}, []) is None
+    assert sites.drawing_key(None) == ""
