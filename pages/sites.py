@@ -29,6 +29,7 @@ try:
 except InputError as err:  # e.g. the store is locked or damaged: browse the bundled catalogue instead
     _ui.show_input_error(err)
     store, all_sites = None, S.bundled_sites()
+BUNDLED_NOTICE = "当前显示内置目录（不含工作区修改）"  # shown above the table and the downloads when no store is read
 
 with st.sidebar:
     st.subheader("筛选")
@@ -58,6 +59,8 @@ ss["_table_ids"] = list(ordered["site_id"])
 table = S.site_table(ordered, selected=sel)
 for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "None", where a measure does not apply
     table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
+if store is None:
+    st.warning(BUNDLED_NOTICE + "，不能编辑。")
 st.dataframe(table.style.apply(
                  lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
              key=f"sites_table_{gen}", on_select="rerun", selection_mode="single-row", hide_index=True,
@@ -183,6 +186,8 @@ if store:
         st.dataframe(S.history_table(hist), hide_index=True)
 
 st.subheader("下载筛选结果")
+if store is None:
+    st.warning(BUNDLED_NOTICE + "，下载的文件同样不含工作区修改。")
 cols = st.columns(len(exchange.FORMATS))
 for col, (fmt, (suffix, mime, title)) in zip(cols, exchange.FORMATS.items(), strict=True):
     col.download_button(title, exchange.export_bytes(view, fmt) if len(view) else b"", file_name=f"更新项目{suffix}",

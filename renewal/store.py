@@ -242,7 +242,11 @@ class Store:
             return fn(con)
         except sqlite3.Error as exc:
             if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-                raise self._store_error(exc) from exc
+                raise StoreError(  # a read changes nothing: do not speak of unsaved changes
+                    "The workspace store is locked by another program or session and cannot be read just now. "
+                    "Try again.",
+                    "暂时无法读取工作区数据文件（被其他程序或会话锁定），请稍后重试。",
+                ) from exc
             raise StoreError(f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}") from exc
         finally:
             con.close()

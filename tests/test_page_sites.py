@@ -195,6 +195,13 @@ def test_damaged_store_falls_back_to_bundled_catalogue(ws):
     assert any("无法读取工作区数据文件" in e.value for e in at.error)
     assert len(table(at)) == 36  # still browsable
     assert not [b for b in at.button if b.label == "保存修改"]  # but not editable
+    notices = [w.value for w in at.warning if "当前显示内置目录（不含工作区修改）" in w.value]
+    assert len(notices) == 2  # above the table and above the downloads
+
+
+def test_workspace_store_shows_no_bundled_notice(ws):
+    at = run()
+    assert not [w for w in at.warning if "内置目录" in w.value]
 
 
 def test_drawing_is_not_used_unless_asked_and_a_missing_drawing_changes_nothing(ws):

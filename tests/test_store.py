@@ -234,7 +234,8 @@ def test_reading_a_damaged_or_locked_store_raises_store_error(store, tmp_path):
     try:
         with pytest.raises(StoreError) as ei:
             store.sites()
-        assert "锁定" in ei.value.message_zh
+        assert "锁定" in ei.value.message_zh and "暂时无法读取工作区数据文件" in ei.value.message_zh
+        assert "未保存" not in ei.value.message_zh and "nothing was saved" not in ei.value.message_en
     finally:
         other.execute("ROLLBACK")
         other.close()
