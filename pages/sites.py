@@ -93,11 +93,12 @@ with col_card:
     else:
         row = chosen.iloc[0]
         card = S.site_card(row)
-        st.subheader(card.pop("名称"))
+        st.subheader(S.markdown_literal(card.pop("名称")))  # data text shown literally, not as Markdown
         if row["precision"] in geodata.APPROXIMATE_PRECISIONS:
             st.caption("⚠ 位置示意，未经测绘")
         st.markdown("**规划原文**")
-        st.info(card.pop("规划原文"))
+        card.pop("规划原文")
+        st.info(S.markdown_literal(S.plan_text_or_note(row)))  # a planner-added site has no plan words
         st.table({"项目": list(card), "内容": list(card.values())})
 
 if store and sel:

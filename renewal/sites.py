@@ -302,6 +302,27 @@ def site_card(row: Mapping) -> dict[str, str]:
     return card
 
 
+#: Shown instead of an empty plan text (a site added by a planner has no words of the plan).
+NO_PLAN_TEXT = "（规划人员新增，无规划原文）"
+
+_MARKDOWN_SPECIAL = set("\\`*_{}[]()#+-.!|~$<>&")
+
+
+def markdown_literal(text) -> str:
+    """``text`` escaped for Streamlit's Markdown so it shows literally (``*`` ``_`` ``~`` ``$`` backticks, ``<``...).
+
+    Every ASCII punctuation mark Markdown (CommonMark, math, HTML) could act on gets a backslash;
+    line breaks are kept as hard breaks.
+    """
+    out = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in _clean_text(text))
+    return "  \n".join(out.splitlines())
+
+
+def plan_text_or_note(row: Mapping) -> str:
+    """The plan's words of a site, or :data:`NO_PLAN_TEXT` when there are none."""
+    return _clean_text(row.get("plan_text")) or NO_PLAN_TEXT
+
+
 def next_site_id(existing: Iterable[str]) -> str:
     """The next free ``RS-NNN`` id."""
     nums = [int(s[3:]) for s in existing if isinstance(s, str) and s.startswith("RS-") and s[3:].isdigit()]

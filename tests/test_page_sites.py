@@ -143,9 +143,23 @@ def test_html_like_name_is_shown_as_plain_text(ws):
     s = Store.open(ws)
     p, g, v = s.site("RS-021")
     s.save_site("RS-021", {**p, "name": "<script>alert(1)</script>"}, g, expected_version=v)
-    at = run()
+    at = run(site_sel="RS-021")
     assert "<script>alert(1)</script>" in set(table(at)["名称"])  # the table shows it as text
-    assert not any("<script>" in m.value for m in at.markdown)  # never as markdown/HTML
+    heads = [h.value for h in at.subheader]
+    assert r"\<script\>alert\(1\)\</script\>" in heads  # the card's title: every Markdown/HTML character escaped
+    assert not any("<script>" in h for h in heads)
+    assert not any("<script>" in m.value for m in at.markdown)  # never as raw markdown/HTML
+
+
+def test_markdown_characters_in_data_are_shown_literally_and_empty_plan_text_is_explained(ws):
+    from shapely.geometry import Point
+
+    s = Store.open(ws)
+    sid = s.add_site({"name": "*重点* _项目_ $1$", "status": "planned", "site_type": "微更新"},
+                     Point(117.2277, 39.1100))
+    at = run(site_sel=sid)
+    assert r"\*重点\* \_项目\_ \$1\$" in [h.value for h in at.subheader]
+    assert [i.value for i in at.info] == ["（规划人员新增，无规划原文）"]
 
 
 def test_selected_row_is_marked_and_on_top(ws):

@@ -385,3 +385,23 @@ def test_a_drawing_used_for_adding_is_not_used_again():
     assert sites.unused_drawing(clicked, []) is None  # a click on a site is not a drawing
     assert sites.unused_drawing(None, []) is None and sites.unused_drawing({"geometry": None}, []) is None
     assert sites.drawing_key(None) == ""
+
+
+def test_markdown_literal_escapes_every_markdown_character():
+    assert sites.markdown_literal("**粗体** _斜_ ~~删~~ $x$ `code`") == (
+        r"\*\*粗体\*\* \_斜\_ \~\~删\~\~ \$x\$ \`code\`")
+    assert sites.markdown_literal("<b>x</b> [链接](http://a) # 标题") == (
+        r"\<b\>x\</b\> \[链接\]\(http://a\) \# 标题")
+    assert sites.markdown_literal("a\\b") == r"a\\b"
+    assert sites.markdown_literal("第一行\n第二行") == "第一行  \n第二行"
+    assert sites.markdown_literal("河东区城市更新") == "河东区城市更新"  # plain Chinese text unchanged
+    assert sites.markdown_literal(None) == ""
+    # unescaping gives the original back: nothing is lost
+    text = "=1+1 *a* _b_ ~c~ $d$ `e` <f> \\g"
+    assert re.sub(r"\\(.)", r"\1", sites.markdown_literal(text)) == text
+
+
+def test_plan_text_or_note_for_a_site_without_plan_words():
+    assert sites.plan_text_or_note({"plan_text": ""}) == "（规划人员新增，无规划原文）"
+    assert sites.plan_text_or_note({"plan_text": None}) == sites.NO_PLAN_TEXT
+    assert sites.plan_text_or_note({"plan_text": " 规划原文 "}) == "规划原文"
