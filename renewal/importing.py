@@ -84,6 +84,8 @@ class ImportResult:
         lines += [f"说明：{zh}" for _, zh in self.notes]
         lines.append(f"问题：{len(self.problems)}处" if self.problems else "问题：无")
         lines += [f"  - {zh}" for _, zh in self.problems[:MAX_LISTED_PROBLEMS]]
+        if len(self.problems) > MAX_LISTED_PROBLEMS:
+            lines.append(f"  …… 另有{len(self.problems) - MAX_LISTED_PROBLEMS}处")
         return "\n".join(lines)
 
     def error(self) -> InputError:

@@ -302,3 +302,13 @@ def test_ids_repeated_within_the_file_are_refused(tmp_path, capsys):
     assert main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"]) == 2
     assert "repeated in the file (X-1)" in capsys.readouterr().out
     assert no_store(ws)
+
+
+def test_long_problem_lists_say_how_many_more_in_both_languages():
+    from renewal.importing import MAX_LISTED_PROBLEMS, ImportResult
+
+    r = ImportResult(file="x.geojson")
+    for i in range(MAX_LISTED_PROBLEMS + 3):
+        r.problem(f"problem {i}", f"问题{i}")
+    assert "and 3 more" in r.summary_en()
+    assert "另有3处" in r.summary_zh()
