@@ -65,12 +65,19 @@ def load_layers(keys: Iterable[str]) -> dict[str, gpd.GeoDataFrame]:
     return {k: load_layer(k) for k in keys}
 
 
+def display_geometry(geom, basemap: Basemap):
+    """One WGS84 geometry in the basemap's display coordinates (GCJ-02 for Amap)."""
+    if basemap.display_crs != "gcj02" or geom is None:
+        return geom
+    return geometry_to_gcj02(geom)
+
+
 def to_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
     """Geometries in the basemap's display coordinates (GCJ-02 for Amap); data stays WGS84."""
     if basemap.display_crs != "gcj02" or gdf.empty:
         return gdf
     out = gdf.copy()
-    out["geometry"] = [geometry_to_gcj02(g) if g is not None else None for g in out.geometry]
+    out["geometry"] = [display_geometry(g, basemap) for g in out.geometry]
     return out
 
 
@@ -470,3 +477,25 @@ def build_map(
         }
         ViewBookmarks(views).add_to(m)
     return m
+
+
+def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP) -> None:
+    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped."""
+    from folium.plugins import Draw
+
+    group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
+    geom = display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP])
+    if geom is not None and not geom.is_empty:
+        style = {"color": "#f39c12", "weight": 3}
+        for part in getattr(geom, "geoms", [geom]):
+            if part.geom_type == "Polygon":
+                rings = [part.exterior, *part.interiors]
+                folium.Polygon([[(y, x) for x, y in r.coords] for r in rings], **style).add_to(group)
+            elif part.geom_type == "LineString":
+                folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
+            elif part.geom_type == "Point":
+                folium.Marker([part.y, part.x]).add_to(group)
+    Draw(feature_group=group, show_geometry_on_click=False, position="topleft",
+         draw_options={"circle": False, "circlemarker": False,
+                       "polygon": {"allowIntersection": False, "showArea": True}},
+         edit_options={"poly": {"allowIntersection": False}}).add_to(m)

@@ -143,30 +143,3 @@ def open_sites_store():
         msg = err.message_zh if isinstance(err, InputError) else str(err)
         st.warning(f"无法打开工作区数据文件，仅可浏览内置目录，不能编辑：{msg}")
         return None
-
-
-def add_draw_control(m, geom=None, *, basemap: str = "none") -> None:
-    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped."""
-    import folium
-    from folium.plugins import Draw
-
-    from layers.basemaps import BASEMAPS
-    from renewal.crs import geometry_to_gcj02
-
-    group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
-    if geom is not None and not geom.is_empty:
-        if BASEMAPS[basemap].display_crs == "gcj02":
-            geom = geometry_to_gcj02(geom)
-        style = {"color": "#f39c12", "weight": 3}
-        for part in getattr(geom, "geoms", [geom]):
-            if part.geom_type == "Polygon":
-                rings = [part.exterior, *part.interiors]
-                folium.Polygon([[(y, x) for x, y in r.coords] for r in rings], **style).add_to(group)
-            elif part.geom_type == "LineString":
-                folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
-            elif part.geom_type == "Point":
-                folium.Marker([part.y, part.x]).add_to(group)
-    Draw(feature_group=group, show_geometry_on_click=False, position="topleft",
-         draw_options={"circle": False, "circlemarker": False,
-                       "polygon": {"allowIntersection": False, "showArea": True}},
-         edit_options={"poly": {"allowIntersection": False}}).add_to(m)

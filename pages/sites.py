@@ -5,7 +5,7 @@ import streamlit as st
 import geodata
 from layers.basemaps import BASEMAPS
 from layers.registry import REGISTRY
-from layers.render import build_map, select
+from layers.render import add_draw_control, build_map, select
 from pages import _ui
 from renewal import exchange
 from renewal import sites as S
@@ -74,7 +74,7 @@ fit = S.focus_extent(chosen if sel else (view if len(view) else data["district"]
 m = build_map((*BASE_KEYS, "renewal_sites", "renewal_site_selected"), data, basemap=basemap, labels=labels,
               fit=fit, id_fields={"renewal_sites": "site_id", "renewal_site_selected": "site_id"})
 if store:
-    _ui.add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
+    add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
 col_map, col_card = st.columns([3, 2])
 with col_map:
     out = _ui.show_map(m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings"))

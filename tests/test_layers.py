@@ -168,3 +168,17 @@ def test_real_layer_popups_are_in_chinese():
     out = popup_html(row, REGISTRY["haihe"])
     assert "high" not in out and "medium" not in out
     assert geodata.CONFIDENCE_LABELS[row["confidence"]] in out
+
+
+def test_draw_control_puts_the_site_in_the_editable_group_in_display_coordinates():
+    from layers.render import add_draw_control
+
+    site = Point(117.23, 39.11)
+    html_wgs = new_map("none")
+    add_draw_control(html_wgs, site)
+    html_gcj = new_map("amap")
+    add_draw_control(html_gcj, site, basemap="amap")
+    wgs, gcj = html_wgs.get_root().render(), html_gcj.get_root().render()
+    assert "L.Control.Draw" in wgs and "[39.11, 117.23]" in wgs
+    lat, lon = map(float, re.search(r"L\.marker\(\s*\[([\d.]+), ([\d.]+)\]", gcj).groups())
+    assert 0.005 < lon - 117.23 < 0.0075 and 0.0 < lat - 39.11 < 0.002  # shifted to GCJ-02 for 高德
