@@ -159,6 +159,11 @@ def app(chromium_path, tmp_path_factory):
         yield served
 
 
+def _is_local_file(url: str) -> bool:
+    """Requests a page opened from disk may make: its own file and inline data."""
+    return urlparse(url).scheme in ("file", "data", "blob")
+
+
 @contextmanager
 def offline_browser(chromium_path: str, profile: Path, allow):
     """A fresh Chromium profile whose every request for which ``allow(url)`` is false is
@@ -286,10 +291,7 @@ def test_vendored_plugins_work_with_the_bundled_leaflet(chromium_path, tmp_path)
     out = tmp_path / "plugins.html"
     out.write_text(assets.standalone_html(m), encoding="utf-8")
 
-    def allow(url: str) -> bool:
-        return urlparse(url).scheme in ("file", "data", "blob")
-
-    with offline_browser(chromium_path, tmp_path / "profile", allow) as (context, blocked, failed, bad):
+    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (context, blocked, failed, bad):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -315,10 +317,7 @@ def test_standalone_export_opens_from_disk_with_no_network(chromium_path, tmp_pa
     assert proc.returncode == 0, proc.stderr
     expected = expected_layer_names()
 
-    def allow(url: str) -> bool:
-        return urlparse(url).scheme in ("file", "data", "blob")
-
-    with offline_browser(chromium_path, tmp_path / "profile", allow) as (context, blocked, failed, bad):
+    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (context, blocked, failed, bad):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
