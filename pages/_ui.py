@@ -114,8 +114,8 @@ def current_sites_or_none() -> gpd.GeoDataFrame | None:
 
 def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> None:
     """Offer the map as one standalone HTML file (scripts inline; opens offline)."""
-    html_text = assets.standalone_html(m)
-    st.download_button("下载地图（独立HTML文件，可离线打开、放入汇报）", html_text.encode("utf-8"),
+    st.download_button("下载地图（独立HTML文件，可离线打开、放入汇报）",
+                       lambda: assets.standalone_html(m).encode("utf-8"),  # built on click, not every rerun
                        file_name=file_name, mime="text/html")
 
 
