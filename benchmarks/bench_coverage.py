@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 # pandana's OpenMP threads otherwise spin after their parallel regions and slow whatever runs next
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
-from renewal.network import NetworkWarning, WalkNetwork, catchment_polygons  # noqa: E402
+from renewal.analysis.network import NetworkWarning, WalkNetwork, catchment_polygons  # noqa: E402
 from renewal.standards import load_standards  # noqa: E402
 
 X0, Y0 = 510000.0, 4320000.0
@@ -131,7 +131,8 @@ def main(argv=None):
     import geopandas as gpd
     import shapely
 
-    from renewal.coverage import network_coverage, what_if
+    from renewal.analysis.coverage import network_coverage
+    from renewal.analysis.whatif import what_if
 
     minx, miny, maxx, maxy = net.bounds()
     boundary = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=4548)

@@ -166,7 +166,7 @@ def register(spec: LayerSpec) -> LayerSpec:
 
 
 # ---- Renewal sites (更新项目): drawn from the workspace catalogue, not from a bundled layer list ----
-#: Colours of the renewal-site types (renewal.sites.SITE_TYPES).
+#: Colours of the renewal-site types (renewal.sites.schema.SITE_TYPES).
 SITE_TYPE_COLORS = (
     ("片区更新", "#b03a2e"), ("片区地块", "#ca6f1e"), ("产业载体", "#7d3c98"), ("微更新", "#2874a6"),
     ("老旧厂房", "#6e2c00"), ("保障性住房", "#1e8449"), ("市政设施", "#566573"), ("生态环境", "#138d75"),

@@ -13,6 +13,7 @@ from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.render import load_layers
 from renewal.errors import InputError
+from renewal.storage import current_sites, open_store
 
 BASEMAP_KEY = "basemap"
 LABELS_KEY = "labels"
@@ -102,10 +103,6 @@ def provenance_expander(names: tuple[str, ...]) -> None:
 def current_sites_or_none() -> gpd.GeoDataFrame | None:
     """The current renewal-site catalogue (workspace edits included), or None with a notice."""
     try:
-        from renewal.sites import current_sites
-    except ImportError:  # catalogue not installed in this build
-        return None
-    try:
         return current_sites()
     except InputError as err:
         show_input_error(err)
@@ -135,10 +132,8 @@ def session_id() -> str:
 
 def open_sites_store():
     """The workspace store (seeded on first use) or None with a Chinese notice (read-only catalogue)."""
-    from renewal.store import Store
-
     try:
-        return Store.open(session=session_id())
+        return open_store(session=session_id())
     except (InputError, OSError) as err:
         msg = err.message_zh if isinstance(err, InputError) else str(err)
         st.warning(f"无法打开工作区数据文件，仅可浏览内置目录，不能编辑：{msg}")

@@ -3,15 +3,18 @@
 import streamlit as st
 
 import geodata
+from layers import interaction
 from layers.basemaps import BASEMAPS
 from layers.registry import REGISTRY
 from layers.render import add_draw_control, build_map, select
 from pages import _ui
-from renewal import exchange
-from renewal import sites as S
+from pages.views import site_tables as tables
+from pages.views import text
 from renewal.crs import COORDINATE_SYSTEMS
 from renewal.errors import ConflictError, InputError
-from renewal.importing import check_ids, read_sites_bytes
+from renewal.sites import exchange, schema
+from renewal.sites import query as catalogue
+from renewal.sites.importing import check_ids, read_sites_bytes
 
 BASE_KEYS = ("district", "haihe", "metro_lines", "metro_stations")
 ST = geodata.STATUS_LABELS
@@ -25,19 +28,19 @@ st.caption("规划纲要点名的更新片区、地块、老旧厂房、园区�
 basemap, labels = _ui.map_options()
 store = _ui.open_sites_store()
 try:
-    all_sites = store.sites() if store else S.bundled_sites()
+    all_sites = store.sites() if store else catalogue.bundled_sites()
 except InputError as err:  # e.g. the store is locked or damaged: browse the bundled catalogue instead
     _ui.show_input_error(err)
-    store, all_sites = None, S.bundled_sites()
+    store, all_sites = None, catalogue.bundled_sites()
 BUNDLED_NOTICE = "当前显示内置目录（不含工作区修改）"  # shown above the table and the downloads when no store is read
 
 with st.sidebar:
     st.subheader("筛选")
-    areas = st.multiselect("更新片区", S.RENEWAL_AREAS, key="f_area", placeholder="全部")
-    types = st.multiselect("类型", S.SITE_TYPES, key="f_type", placeholder="全部")
+    areas = st.multiselect("更新片区", schema.RENEWAL_AREAS, key="f_area", placeholder="全部")
+    types = st.multiselect("类型", schema.SITE_TYPES, key="f_type", placeholder="全部")
     statuses = st.multiselect("状态", list(ST), format_func=ST.get, key="f_status", placeholder="全部")
     query = st.text_input("搜索名称或编号", key="f_query")
-view = S.with_measures(S.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query))
+view = catalogue.with_measures(catalogue.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query))
 ids = list(view["site_id"])
 
 # ---- table and map kept in step: the selection is resolved before either is drawn ----
@@ -46,17 +49,17 @@ gen = ss.get("_table_gen", 0)
 rows = ((ss.get(f"sites_table_{gen}") or {}).get("selection") or {}).get("rows") or []
 shown = ss.get("_table_ids", [])
 table_pick = shown[rows[0]] if rows and rows[0] < len(shown) else None
-map_pick = S.clicked_site_id(ss.get("_map_feature"))
-sel = S.resolve_selection(ss.get("site_sel"), table_pick=table_pick, last_table_pick=ss.get("_last_table"),
+map_pick = interaction.clicked_site_id(ss.get("_map_feature"))
+sel = tables.resolve_selection(ss.get("site_sel"), table_pick=table_pick, last_table_pick=ss.get("_last_table"),
                           map_pick=map_pick, last_map_pick=ss.get("_last_map"), visible=ids)
 if sel != ss.get("site_sel") or (sel and ss.get("edit_base", {}).get("site_id") != sel):
     ss["edit_base"] = {"site_id": sel, "version": int(view.set_index("site_id").loc[sel, "version"])
                        if sel and "version" in view.columns else 0}
     gen, table_pick = gen + 1, None
 ss["site_sel"], ss["_table_gen"], ss["_last_table"], ss["_last_map"] = sel, gen, table_pick, map_pick
-ordered = S.selected_first(view, sel)
+ordered = tables.selected_first(view, sel)
 ss["_table_ids"] = list(ordered["site_id"])
-table = S.site_table(ordered, selected=sel)
+table = tables.site_table(ordered, selected=sel)
 for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "None", where a measure does not apply
     table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
 if store is None:
@@ -70,7 +73,7 @@ st.caption(f"共 {len(view)} 个项目（全部 {len(all_sites)} 个）。点选
 chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
 data = {**_ui.cached_layers(BASE_KEYS), "renewal_sites": select(view, REGISTRY["renewal_sites"]),
         "renewal_site_selected": chosen}
-fit = S.focus_extent(chosen if sel else (view if len(view) else data["district"]))
+fit = catalogue.focus_extent(chosen if sel else (view if len(view) else data["district"]))
 m = build_map((*BASE_KEYS, "renewal_sites", "renewal_site_selected"), data, basemap=basemap, labels=labels,
               fit=fit, id_fields={"renewal_sites": "site_id", "renewal_site_selected": "site_id"})
 if store:
@@ -79,12 +82,12 @@ col_map, col_card = st.columns([3, 2])
 with col_map:
     out = _ui.show_map(m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings"))
 out = out or {}
-if S.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_drawing") != ss.get("_map_feature"):
+if interaction.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_drawing") != ss.get("_map_feature"):
     ss["_map_feature"] = out["last_active_drawing"]
     st.rerun()
 crs = BASEMAPS[basemap].display_crs
-new_drawing = S.unused_drawing(out.get("last_active_drawing"), ss.get("_used_drawings", ()))  # 新增 uses each once
-new_geom, _ = S.geometry_from_drawings([new_drawing] if new_drawing else [], crs)
+new_drawing = interaction.unused_drawing(out.get("last_active_drawing"), ss.get("_used_drawings", ()))  # 新增 uses each once
+new_geom, _ = interaction.geometry_from_drawings([new_drawing] if new_drawing else [], crs)
 
 # ---- detail card and editing ------------------------------------------------------
 with col_card:
@@ -92,23 +95,23 @@ with col_card:
         st.info("请在表格或地图上选择一个项目。")
     else:
         row = chosen.iloc[0]
-        card = S.site_card(row)
-        st.subheader(S.markdown_literal(card.pop("名称")))  # data text shown literally, not as Markdown
+        card = catalogue.site_card(row)
+        st.subheader(text.markdown_literal(card.pop("名称")))  # data text shown literally, not as Markdown
         if row["precision"] in geodata.APPROXIMATE_PRECISIONS:
             st.caption("⚠ 位置示意，未经测绘")
         st.markdown("**规划原文**")
         card.pop("规划原文")
-        st.info(S.markdown_literal(S.plan_text_or_note(row)))  # a planner-added site has no plan words
+        st.info(text.markdown_literal(catalogue.plan_text_or_note(row)))  # a planner-added site has no plan words
         st.table({"项目": list(card), "内容": list(card.values())})
 
 if store and sel:
     with st.expander("修改此项目（属性与图形）", expanded=False), st.form("edit_site"):
         row = chosen.iloc[0]
         name = st.text_input("名称", row["name"])
-        stype = st.selectbox("类型", S.SITE_TYPES, index=S.SITE_TYPES.index(row["site_type"])
-                             if row["site_type"] in S.SITE_TYPES else 0)
-        area = st.selectbox("所属更新片区", ("", *S.RENEWAL_AREAS), index=("", *S.RENEWAL_AREAS).index(
-            row["renewal_area"]) if row["renewal_area"] in S.RENEWAL_AREAS else 0, format_func=lambda a: a or "（无）")
+        stype = st.selectbox("类型", schema.SITE_TYPES, index=schema.SITE_TYPES.index(row["site_type"])
+                             if row["site_type"] in schema.SITE_TYPES else 0)
+        area = st.selectbox("所属更新片区", ("", *schema.RENEWAL_AREAS), index=("", *schema.RENEWAL_AREAS).index(
+            row["renewal_area"]) if row["renewal_area"] in schema.RENEWAL_AREAS else 0, format_func=lambda a: a or "（无）")
         status = st.selectbox("状态", list(ST), index=list(ST).index(row["status"]), format_func=ST.get)
         prec = st.selectbox("定位精度", list(PR), index=list(PR).index(row["precision"]), format_func=PR.get)
         psrc = st.text_area("定位依据", row["position_source"])
@@ -118,7 +121,7 @@ if store and sel:
         if st.form_submit_button("保存修改"):
             props = {**row.to_dict(), "name": name, "site_type": stype, "renewal_area": area, "status": status,
                      "precision": prec, "position_source": psrc}
-            drawn, draw_warning = S.drawing_for_site(out.get("all_drawings"), row.geometry, crs)
+            drawn, draw_warning = interaction.drawing_for_site(out.get("all_drawings"), row.geometry, crs)
             if use_drawn and drawn is None:  # missing or ambiguous drawing: change nothing
                 st.warning(draw_warning + "本次未保存任何修改。")
             else:
@@ -137,7 +140,7 @@ if store and sel:
 if store:
     with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
         name = st.text_input("名称", key="new_name")
-        stype = st.selectbox("类型", S.SITE_TYPES, key="new_type")
+        stype = st.selectbox("类型", schema.SITE_TYPES, key="new_type")
         status = st.selectbox("状态", list(ST), format_func=ST.get, key="new_status")
         psrc = st.text_area("定位依据", "规划人员在地图上绘制", key="new_psrc")
         if st.form_submit_button("新增"):
@@ -147,7 +150,7 @@ if store:
                                      "请先在地图上绘制项目的位置或范围（已用于新增的图形不会再次使用）。")
                 sid = store.add_site({"name": name, "site_type": stype, "status": status, "precision": "approximate",
                                       "position_source": psrc, "source": "规划人员新增"}, new_geom)
-                ss["_used_drawings"] = [*ss.get("_used_drawings", []), S.drawing_key(new_drawing)]
+                ss["_used_drawings"] = [*ss.get("_used_drawings", []), interaction.drawing_key(new_drawing)]
                 ss["site_sel"] = sid
                 st.toast(f"已新增 {sid}。")
                 st.rerun()
@@ -176,7 +179,7 @@ if store:
     if c1.button("撤销我的上一次修改", key="undo"):
         try:
             done = store.undo(session=_ui.session_id())
-            st.toast(f"已撤销对 {done.site_id} 的{S.ACTION_LABELS.get(done.action, done.action)}。" if done
+            st.toast(f"已撤销对 {done.site_id} 的{schema.ACTION_LABELS.get(done.action, done.action)}。" if done
                      else "没有可撤销的修改。")
             ss.pop("edit_base", None)  # the undo made a new version: edit from it
             st.rerun()
@@ -184,7 +187,7 @@ if store:
             _ui.show_input_error(err)
     with c2.popover("修改历史"):
         hist = store.history(sel or None, limit=50)
-        st.dataframe(S.history_table(hist), hide_index=True)
+        st.dataframe(tables.history_table(hist), hide_index=True)
 
 st.subheader("下载筛选结果")
 if store is None:

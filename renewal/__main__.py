@@ -1,5 +1,5 @@
-"""``python -m renewal``: the command line."""
+"""``python -m renewal``: the command line (it lives in the ``cli`` package, above ``renewal`` and ``layers``)."""
 
-from renewal.cli import main
+from cli.main import main
 
 raise SystemExit(main())

@@ -8,7 +8,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from renewal.cli import main
+from cli.main import main
 from renewal.crs import transformer, wgs84_to_gcj02
 from tests.coverage_fixtures import X0, Y0, box_gdf, grid_lines_gdf, points_gdf
 
@@ -151,7 +151,7 @@ def test_network_mode_without_a_network_names_the_import_route(files, capsys):
 
 
 def test_fetch_network_without_internet_fails_fast(monkeypatch, capsys):
-    import renewal.commands.fetch_network as fetch
+    import cli.commands.fetch_network as fetch
 
     monkeypatch.setattr(fetch, "internet_available", lambda *a, **k: False)
     rc = main(["fetch-network"])

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from cli.main import main
 from layers import registry
-from renewal.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -10,16 +10,13 @@ import numpy as np
 import pytest
 import shapely
 
-from renewal.coverage import (
-    CoverageWarning,
-    accessibility,
-    greedy_siting,
-    network_coverage,
-    radius_coverage,
-    what_if,
-)
+from renewal.analysis.accessibility import accessibility
+from renewal.analysis.coverage import network_coverage, radius_coverage
+from renewal.analysis.inputs import CoverageWarning
+from renewal.analysis.network import NetworkWarning, WalkNetwork
+from renewal.analysis.siting import greedy_siting
+from renewal.analysis.whatif import what_if
 from renewal.errors import InputError
-from renewal.network import NetworkWarning, WalkNetwork
 from tests.coverage_fixtures import X0, Y0, box_gdf, grid_nodes_edges, lattice_within, points_gdf
 
 N = 11  # 11 x 11 lattice, 100 m, cells of 100 m centred on the nodes

@@ -7,8 +7,9 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from renewal.coverage import network_coverage, radius_coverage, what_if
-from renewal.network import WalkNetwork
+from renewal.analysis.coverage import network_coverage, radius_coverage
+from renewal.analysis.network import WalkNetwork
+from renewal.analysis.whatif import what_if
 from tests.coverage_fixtures import X0, Y0, box_gdf, grid_nodes_edges, points_gdf
 
 SETTINGS = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,22 +7,23 @@ import pytest
 from openpyxl import load_workbook
 from shapely.geometry import Point
 
-from renewal import exchange, fileio, sites
 from renewal.errors import InputError
+from renewal.io import atomic as fileio
+from renewal.sites import exchange, query, schema
 
 
 @pytest.fixture(scope="module")
 def cat():
-    return sites.bundled_sites()
+    return query.bundled_sites()
 
 
 def assert_same_sites(got, want):
     want = exchange.prepare(want)
     assert list(got.columns) == list(want.columns)
     assert len(got) == len(want)
-    for f in sites.TEXT_FIELDS:
+    for f in schema.TEXT_FIELDS:
         assert list(got[f]) == list(want[f]), f
-    for f in (*sites.NUMBER_FIELDS, *exchange.MEASURE_FIELDS):
+    for f in (*schema.NUMBER_FIELDS, *exchange.MEASURE_FIELDS):
         for a, b in zip(got[f], want[f], strict=True):
             assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-6), f
     assert got.geometry.geom_equals_exact(want.geometry, tolerance=1e-9).all()
@@ -37,7 +38,7 @@ def test_export_round_trip_bytes(cat, fmt):
 
 @pytest.mark.parametrize("fmt", sorted(exchange.FORMATS))
 def test_export_round_trip_filtered_subset_via_file(cat, fmt, tmp_path):
-    subset = sites.filter_sites(cat, areas=["金贸产业园片区"])
+    subset = query.filter_sites(cat, areas=["金贸产业园片区"])
     out = exchange.export_file(subset, tmp_path / f"sites{exchange.FORMATS[fmt][0]}")
     assert out.exists() and out.stat().st_mode & 0o044  # readable by others, not mkstemp's 0600
     assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temp file left behind
@@ -54,7 +55,7 @@ def test_geojson_is_wgs84_and_keeps_chinese_text(cat):
 def test_computed_measures_are_in_the_export(cat):
     back = exchange.read_export(exchange.export_bytes(cat, "csv"), "csv").set_index("name")
     assert back.loc["护仓河水质巩固提升项目", "length_m"] == pytest.approx(
-        sites.with_measures(cat).set_index("name").loc["护仓河水质巩固提升项目", "length_m"])
+        query.with_measures(cat).set_index("name").loc["护仓河水质巩固提升项目", "length_m"])
     assert back.loc["金贸产业园片区", "area_m2"] > 1e6
 
 
@@ -99,9 +100,9 @@ def test_bad_format_and_folder(cat, tmp_path):
 
 
 def test_export_of_workspace_edits(tmp_path):
-    from renewal.store import Store
+    from renewal.storage import open_store
 
-    store = Store.open(tmp_path)
+    store = open_store(tmp_path)
     p, g, v = store.site("RS-004")
     store.save_site("RS-004", {**p, "name": "金贸（改）"}, g, expected_version=v)
     store.add_site({"name": "新地块", "status": "planned"}, Point(117.2277, 39.11))

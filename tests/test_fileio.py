@@ -2,7 +2,7 @@
 
 import pytest
 
-from renewal import fileio
+from renewal.io import atomic as fileio
 
 
 def test_write_replaces_and_leaves_no_temp(tmp_path):

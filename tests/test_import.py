@@ -7,12 +7,14 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, box
 
-from renewal import exchange, sites
-from renewal.cli import main
+from cli.main import main
+from renewal import storage
 from renewal.crs import wgs84_to_gcj02
 from renewal.errors import InputError
-from renewal.importing import check_ids, read_sites_file
-from renewal.store import Store, store_path
+from renewal.sites import exchange, query
+from renewal.sites.importing import check_ids, read_sites_file
+from renewal.storage import open_store, store_path
+from renewal.storage.gpkg import GpkgStore as Store
 
 INSIDE = (117.2277, 39.1100)
 
@@ -129,7 +131,7 @@ def test_gcj02_numbers_are_converted(tmp_path):
 
 
 def test_geopackage_and_truncated_geopackage(tmp_path):
-    cat = sites.bundled_sites()
+    cat = query.bundled_sites()
     sub = cat[cat["renewal_area"] == "富民路片区"].assign(site_id="")
     path = tmp_path / "s.gpkg"
     path.write_bytes(exchange.export_bytes(sub, "gpkg"))
@@ -194,7 +196,7 @@ def test_cli_import_prompt_yes_and_no(good, tmp_path, monkeypatch, capsys):
 
 def test_cli_import_bad_file_never_writes_even_with_yes(tmp_path, capsys):
     ws = tmp_path / "ws"
-    Store.open(ws)  # an existing store must stay untouched
+    open_store(ws)  # an existing store must stay untouched
     con = sqlite3.connect(store_path(ws))
     before = con.execute("SELECT COUNT(*) FROM sites").fetchone()[0]
     con.close()
@@ -228,7 +230,7 @@ def test_cli_sites_list_show_export(tmp_path, capsys):
 
 def test_cli_sites_reads_workspace_edits(tmp_path, capsys):
     ws = tmp_path / "ws"
-    s = Store.open(ws)
+    s = open_store(ws)
     p, g, v = s.site("RS-021")
     s.save_site("RS-021", {**p, "name": "管乐器厂（已核实）"}, g, expected_version=v)
     assert main(["--workspace", str(ws), "sites", "list", "--query", "管乐器"]) == 0
@@ -236,7 +238,7 @@ def test_cli_sites_reads_workspace_edits(tmp_path, capsys):
 
 
 def test_upload_bytes_and_chinese_summary(good):
-    from renewal.importing import read_sites_bytes
+    from renewal.sites.importing import read_sites_bytes
 
     r = read_sites_bytes(good.read_bytes(), "上传.geojson")
     assert r.ok and r.file == "上传.geojson" and len(r.records) == 2
@@ -252,7 +254,7 @@ def test_cli_sites_history_and_undo(tmp_path, capsys):
     ws = tmp_path / "ws"
     assert main(["--workspace", str(ws), "sites", "history"]) == 2  # no store yet
     assert "No workspace store" in capsys.readouterr().err
-    s = Store.open(ws, session="web-1")
+    s = open_store(ws, session="web-1")
     p, g, v = s.site("RS-022")
     s.save_site("RS-022", {**p, "name": "第五印刷厂（改）"}, g, expected_version=v)
     assert main(["--workspace", str(ws), "sites", "history", "RS-022"]) == 0
@@ -267,8 +269,8 @@ def test_cli_sites_history_and_undo(tmp_path, capsys):
 
 def test_cli_import_of_existing_ids_is_refused(tmp_path, capsys):
     ws = tmp_path / "ws"
-    Store.open(ws)
-    cat = sites.bundled_sites()
+    open_store(ws)
+    cat = query.bundled_sites()
     path = tmp_path / "again.geojson"
     path.write_bytes(exchange.export_bytes(cat[cat["renewal_area"] == "富民路片区"], "geojson"))
     rc = main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"])
@@ -279,7 +281,7 @@ def test_cli_import_of_existing_ids_is_refused(tmp_path, capsys):
 
 def test_cli_import_colliding_with_bundled_ids_into_fresh_workspace_creates_nothing(tmp_path, capsys):
     ws = tmp_path / "ws"
-    cat = sites.bundled_sites()
+    cat = query.bundled_sites()
     path = tmp_path / "again.geojson"
     path.write_bytes(exchange.export_bytes(cat[cat["site_id"] == "RS-022"], "geojson"))
     rc = main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"])
@@ -293,7 +295,7 @@ def test_cli_import_colliding_with_bundled_ids_into_fresh_workspace_creates_noth
 def test_ids_repeated_within_the_file_are_refused(tmp_path, capsys):
     path = write_json(tmp_path / "dup.geojson", fc([feat("甲", site_id="X-1"), feat("乙", site_id="X-1"),
                                                      feat("丙", site_id="X-2"), feat("丁")]))
-    r = check_ids(read_sites_file(path), sites.current_sites()["site_id"])
+    r = check_ids(read_sites_file(path), storage.current_sites()["site_id"])
     assert not r.ok and len(r.problems) == 1
     en, zh = r.problems[0]
     assert "repeated in the file (X-1)" in en and "already exist" not in en
@@ -305,7 +307,7 @@ def test_ids_repeated_within_the_file_are_refused(tmp_path, capsys):
 
 
 def test_long_problem_lists_say_how_many_more_in_both_languages():
-    from renewal.importing import MAX_LISTED_PROBLEMS, ImportResult
+    from renewal.sites.importing import MAX_LISTED_PROBLEMS, ImportResult
 
     r = ImportResult(file="x.geojson")
     for i in range(MAX_LISTED_PROBLEMS + 3):

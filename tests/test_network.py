@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import shapely
 
+from renewal.analysis.network import NetworkWarning, WalkNetwork, catchment_polygons
+from renewal.analysis.network_files import load_workspace_network, read_network, save_network
 from renewal.crs import transformer
 from renewal.errors import InputError
-from renewal.network import NetworkWarning, WalkNetwork, catchment_polygons
 from tests.coverage_fixtures import X0, Y0, grid_lines_gdf, grid_nodes_edges, write_osm
 
 
@@ -139,15 +140,15 @@ def test_empty_and_missing_files_are_errors(tmp_path):
     empty = tmp_path / "roads.geojson"
     empty.write_text("")
     with pytest.raises(InputError, match="empty"):
-        WalkNetwork.from_file(empty)
+        read_network(empty)
     with pytest.raises(InputError, match="not found"):
-        WalkNetwork.from_file(tmp_path / "nope.gpkg")
+        read_network(tmp_path / "nope.gpkg")
 
 
 def test_line_layer_file_roundtrip(tmp_path):
     p = tmp_path / "roads.gpkg"
     grid_lines_gdf(3, crs=4326).to_file(p)
-    net = WalkNetwork.from_file(p)
+    net = read_network(p)
     assert net.n_nodes == 9 and net.n_edges == 12
 
 
@@ -172,7 +173,7 @@ def test_osm_walking_ways_only_and_noded_at_shared_nodes(tmp_path):
     ]
     path = write_osm(tmp_path / "mini.osm", nodes, ways)
     with pytest.warns(NetworkWarning):  # the bridge is its own component
-        net = WalkNetwork.from_file(path)
+        net = read_network(path)
     assert net.report["walk_ways"] == 3
     # kept: 1-2, 2-3, 4-2; the bridge is not joined to way 10 (no shared node)
     assert net.n_edges == 3
@@ -183,7 +184,7 @@ def test_osm_without_walkable_ways(tmp_path):
     nodes = {1: _lonlat(X0, Y0), 2: _lonlat(X0 + 100, Y0)}
     path = write_osm(tmp_path / "m.osm", nodes, [(1, [1, 2], {"highway": "motorway"})])
     with pytest.raises(InputError, match="No walkable ways"):
-        WalkNetwork.from_file(path)
+        read_network(path)
 
 
 # ---------------------------------------------------------------- oracle
@@ -360,7 +361,7 @@ def test_osm_pbf(tmp_path):
     w.add_way(osmium.osm.mutable.Way(id=2, nodes=[2, 5], tags={"highway": "steps"}, version=1))
     w.add_way(osmium.osm.mutable.Way(id=3, nodes=[3, 5], tags={"highway": "cycleway"}, version=1))
     w.close()
-    net = WalkNetwork.from_file(path)
+    net = read_network(path)
     # way 1 is split at node 2 (shared with the steps) but not at node 3 (shared only with the
     # cycleway, which is not walkable): 1-2, 2-3-4 and the steps 2-5
     assert net.n_edges == 3
@@ -396,8 +397,8 @@ def test_saved_network_reloads_without_new_junctions(tmp_path):
     net = WalkNetwork.from_noded_lines(gpd.GeoDataFrame(geometry=[a, b, link], crs=4548))
     assert net.n_edges == 3
     path = tmp_path / "net.gpkg"
-    net.save(path)
-    again = WalkNetwork.from_file(path)
+    save_network(net, path)
+    again = read_network(path)
     assert again.n_edges == 3 and again.n_nodes == net.n_nodes
     assert again.edge_len.sum() == pytest.approx(net.edge_len.sum(), rel=1e-6)
-    assert WalkNetwork.from_workspace() is None  # nothing imported into this test's workspace
+    assert load_workspace_network() is None  # nothing imported into this test's workspace

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from renewal.store import Store, store_path
+from renewal.storage import open_store, store_path
+from renewal.storage.gpkg import GpkgStore as Store
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")
 
@@ -128,7 +129,7 @@ def test_concurrent_save_is_refused(ws):
 
 
 def test_read_only_workspace_is_reported(ws):
-    Store.open(ws)
+    open_store(ws)
     store_path(ws).chmod(0o444)
     try:
         at = run(site_sel="RS-021")
@@ -140,7 +141,7 @@ def test_read_only_workspace_is_reported(ws):
 
 
 def test_html_like_name_is_shown_as_plain_text(ws):
-    s = Store.open(ws)
+    s = open_store(ws)
     p, g, v = s.site("RS-021")
     s.save_site("RS-021", {**p, "name": "<script>alert(1)</script>"}, g, expected_version=v)
     at = run(site_sel="RS-021")
@@ -154,7 +155,7 @@ def test_html_like_name_is_shown_as_plain_text(ws):
 def test_markdown_characters_in_data_are_shown_literally_and_empty_plan_text_is_explained(ws):
     from shapely.geometry import Point
 
-    s = Store.open(ws)
+    s = open_store(ws)
     sid = s.add_site({"name": "*重点* _项目_ $1$", "status": "planned", "site_type": "微更新"},
                      Point(117.2277, 39.1100))
     at = run(site_sel=sid)

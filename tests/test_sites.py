@@ -9,9 +9,13 @@ import shapely.geometry
 from shapely.geometry import LineString, Point, Polygon, box
 
 import geodata
-from renewal import sites
+from layers import interaction
+from pages.views import site_tables as tables
+from pages.views import text
+from renewal import storage
 from renewal.crs import geometry_to_metric, geometry_to_storage
 from renewal.errors import InputError
+from renewal.sites import query, schema, validate
 
 # A point in the middle of the district (near metro 直沽 station).
 INSIDE = (117.2277, 39.1100)
@@ -19,7 +23,7 @@ INSIDE = (117.2277, 39.1100)
 
 @pytest.fixture(scope="module")
 def cat():
-    return sites.bundled_sites()
+    return query.bundled_sites()
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +52,8 @@ def test_every_site_has_clause_status_precision_and_source(cat):
         assert cat[f].str.strip().ne("").all(), f
     assert set(cat["status"]) <= set(geodata.STATUS_LABELS)
     assert set(cat["precision"]) <= {"approximate", "schematic"}  # nothing here is surveyed
-    assert set(cat["site_type"]) <= set(sites.SITE_TYPES)
-    assert set(cat["renewal_area"]) <= {"", *sites.RENEWAL_AREAS}
+    assert set(cat["site_type"]) <= set(schema.SITE_TYPES)
+    assert set(cat["renewal_area"]) <= {"", *schema.RENEWAL_AREAS}
     assert cat["plan_clause"].str.contains("第.章", regex=True).all()
 
 
@@ -63,7 +67,7 @@ def test_geometries_valid_and_in_or_near_district(cat, district_m):
     assert cat.geometry.is_valid.all()
     assert not cat.geometry.is_empty.any()
     dist = cat.to_crs(4548).geometry.distance(district_m)
-    assert dist.max() <= sites.NEAR_DISTRICT_M
+    assert dist.max() <= validate.NEAR_DISTRICT_M
     points = cat[cat.geom_type.isin(["Point", "MultiPoint"])].to_crs(4548)
     assert points.geometry.within(district_m).all()
 
@@ -80,7 +84,7 @@ def test_named_items_are_all_there(cat):
 
 def test_each_renewal_area_contains_its_named_projects(cat):
     areas = cat[cat["site_type"] == "片区更新"].set_index("name")
-    assert set(areas.index) == set(sites.RENEWAL_AREAS)
+    assert set(areas.index) == set(schema.RENEWAL_AREAS)
     assert areas.geom_type.isin(["Polygon", "MultiPolygon"]).all()
     expected = {
         "天津站片区": ("一冷音乐文化产业片区", "天音艺术街区"),
@@ -125,7 +129,7 @@ def test_hucang_river_length_is_close_to_the_plan_figure(cat):
     row = cat[cat["name"].str.contains("护仓河")].iloc[0]
     assert row["length_plan_m"] == 5430
     assert row.geometry.geom_type == "LineString"
-    measured = sites.with_measures(cat[cat["name"] == row["name"]])["length_m"].iloc[0]
+    measured = query.with_measures(cat[cat["name"] == row["name"]])["length_m"].iloc[0]
     assert abs(measured - 5430) / 5430 < 0.10
 
 
@@ -154,7 +158,7 @@ def props(**kw):
 
 
 def test_valid_site_passes_and_labels_become_keys():
-    clean, geom, notes = sites.validate_site(props(status="在建", precision="位置示意"), Point(INSIDE))
+    clean, geom, notes = validate.validate_site(props(status="在建", precision="位置示意"), Point(INSIDE))
     assert clean["status"] == "under_construction"
     assert clean["precision"] == "approximate"
     assert notes == []
@@ -169,14 +173,14 @@ def test_valid_site_passes_and_labels_become_keys():
 ])
 def test_bad_attributes_are_refused_bilingually(bad, needle_en, needle_zh):
     with pytest.raises(InputError) as ei:
-        sites.validate_site(props(**bad), Point(INSIDE))
+        validate.validate_site(props(**bad), Point(INSIDE))
     assert needle_en in ei.value.message_en
     assert needle_zh in ei.value.message_zh
 
 
 def test_far_outside_geometry_is_refused():
     with pytest.raises(InputError) as ei:
-        sites.validate_site(props(), Point(116.40, 39.90))  # Beijing
+        validate.validate_site(props(), Point(116.40, 39.90))  # Beijing
     assert "outside Hedong" in ei.value.message_en
     assert "区界外" in ei.value.message_zh
 
@@ -194,23 +198,23 @@ def test_just_outside_is_near_enough_but_1km_is_not(district_m):
             pytest.skip("ray re-entered the district")
         gp = geometry_to_storage(p)
         if ok:
-            sites.check_geometry(gp)
+            validate.check_geometry(gp)
         else:
             with pytest.raises(InputError):
-                sites.check_geometry(gp)
+                validate.check_geometry(gp)
 
 
 def test_not_lonlat_is_refused():
     with pytest.raises(InputError) as ei:
-        sites.check_geometry(Point(500000, 4330000))
+        validate.check_geometry(Point(500000, 4330000))
     assert "longitude/latitude" in ei.value.message_en
 
 
 def test_empty_geometry_is_refused():
     with pytest.raises(InputError):
-        sites.check_geometry(Polygon())
+        validate.check_geometry(Polygon())
     with pytest.raises(InputError):
-        sites.check_geometry(None)
+        validate.check_geometry(None)
 
 
 def test_bowtie_is_refused():
@@ -219,7 +223,7 @@ def test_bowtie_is_refused():
     bowtie = Polygon([(x0, y0), (x1, y1), (x1, y0), (x0, y1)])
     assert not bowtie.is_valid
     with pytest.raises(InputError) as ei:
-        sites.check_geometry(bowtie)
+        validate.check_geometry(bowtie)
     assert "自相交" in ei.value.message_zh
 
 
@@ -233,7 +237,7 @@ def test_tiny_self_intersection_is_repaired():
             (x0 + 0.6 * w, y1 + e), (x0 + 0.5 * w, y1), (x0, y1)]
     poly = Polygon(ring)
     assert not poly.is_valid
-    fixed, note = sites.check_geometry(poly)
+    fixed, note = validate.check_geometry(poly)
     assert fixed.is_valid
     assert "repaired" in note
     assert abs(fixed.area - s.area) / s.area < 0.01
@@ -244,43 +248,43 @@ def test_with_measures_known_square_and_line():
     c = geometry_to_metric(Point(INSIDE))
     line = geometry_to_storage(LineString([(c.x, c.y), (c.x + 300, c.y + 400)]))
     gdf = gpd.GeoDataFrame({"name": ["a", "b", "c"]}, geometry=[sq, line, Point(INSIDE)], crs=4326)
-    m = sites.with_measures(gdf)
+    m = query.with_measures(gdf)
     assert m["area_m2"].iloc[0] == pytest.approx(10_000, abs=1)
     assert m["length_m"].iloc[1] == pytest.approx(500, abs=1)
     assert math.isnan(m["area_m2"].iloc[2]) and math.isnan(m["length_m"].iloc[2])
 
 
 def test_filter_sites(cat):
-    z = sites.filter_sites(cat, areas=["大直沽片区"])
+    z = query.filter_sites(cat, areas=["大直沽片区"])
     assert set(z["renewal_area"]) == {"大直沽片区"} and len(z) == 4
-    f = sites.filter_sites(cat, types=["老旧厂房"], statuses=["planned"])
+    f = query.filter_sites(cat, types=["老旧厂房"], statuses=["planned"])
     assert {"管乐器厂", "第五印刷厂", "有色金属厂"} <= set(f["name"])
     assert (f["site_type"] == "老旧厂房").all() and (f["status"] == "planned").all()
-    assert list(sites.filter_sites(cat, query="护仓")["name"]) == ["护仓河水质巩固提升项目"]
-    assert list(sites.filter_sites(cat, query="rs-001")["site_id"]) == ["RS-001"]
-    assert len(sites.filter_sites(cat, query="不存在的名字")) == 0
-    assert len(sites.filter_sites(cat)) == len(cat)
+    assert list(query.filter_sites(cat, query="护仓")["name"]) == ["护仓河水质巩固提升项目"]
+    assert list(query.filter_sites(cat, query="rs-001")["site_id"]) == ["RS-001"]
+    assert len(query.filter_sites(cat, query="不存在的名字")) == 0
+    assert len(query.filter_sites(cat)) == len(cat)
 
 
 def test_site_card_has_plan_words_and_computed_area(cat):
     row = cat[cat["name"] == "金贸产业园片区"].iloc[0]
-    card = sites.site_card(row)
+    card = query.site_card(row)
     assert card["规划原文"] == row["plan_text"]
     assert card["状态"] == "持续推进"
     assert card["定位精度"] == "示意范围"
     assert "㎡" in card["计算面积"] and "EPSG:4548" in card["计算面积"]
-    line = sites.site_card(cat[cat["name"].str.contains("护仓河")].iloc[0])
+    line = query.site_card(cat[cat["name"].str.contains("护仓河")].iloc[0])
     assert "计算长度" in line and line["规划长度（米）"] == "5430"
 
 
 def test_next_site_id():
-    assert sites.next_site_id(["RS-001", "RS-036", "X-9"]) == "RS-037"
-    assert sites.next_site_id([]) == "RS-001"
+    assert schema.next_site_id(["RS-001", "RS-036", "X-9"]) == "RS-037"
+    assert schema.next_site_id([]) == "RS-001"
 
 
 def test_current_sites_without_store_is_the_bundled_catalogue(tmp_path):
-    got = sites.current_sites(tmp_path)
-    assert list(got["site_id"]) == list(sites.bundled_sites()["site_id"])
+    got = storage.current_sites(tmp_path)
+    assert list(got["site_id"]) == list(query.bundled_sites()["site_id"])
     assert not any(tmp_path.iterdir())  # reading never creates a store
 
 
@@ -292,15 +296,15 @@ def test_geometry_from_drawings_prefers_polygons_and_converts_gcj02():
     sq = square_m(side=100)
     feats = [{"type": "Feature", "properties": {}, "geometry": Point(INSIDE).__geo_interface__},
              {"type": "Feature", "properties": {}, "geometry": sq.__geo_interface__}]
-    g, note = sites.geometry_from_drawings(feats)
+    g, note = interaction.geometry_from_drawings(feats)
     assert g.equals(sq) and "使用其中1个面状图形" in note
-    g2, _ = sites.geometry_from_drawings([{"geometry": geometry_to_gcj02(sq).__geo_interface__}], "gcj02")
+    g2, _ = interaction.geometry_from_drawings([{"geometry": geometry_to_gcj02(sq).__geo_interface__}], "gcj02")
     assert g2.symmetric_difference(sq).area / sq.area < 1e-6
-    two, _ = sites.geometry_from_drawings([{"geometry": sq.__geo_interface__},
+    two, _ = interaction.geometry_from_drawings([{"geometry": sq.__geo_interface__},
                                            {"geometry": square_m((117.24, 39.11)).__geo_interface__}])
     assert two.geom_type == "MultiPolygon" and len(two.geoms) == 2
-    assert sites.geometry_from_drawings([]) == (None, "")
-    assert sites.geometry_from_drawings([{"geometry": {"type": "Bogus"}}, None]) == (None, "")
+    assert interaction.geometry_from_drawings([]) == (None, "")
+    assert interaction.geometry_from_drawings([{"geometry": {"type": "Bogus"}}, None]) == (None, "")
 
 
 def test_drawing_for_site_uses_only_one_unambiguous_compatible_shape():
@@ -308,29 +312,29 @@ def test_drawing_for_site_uses_only_one_unambiguous_compatible_shape():
     reshaped = square_m(side=120)
     other = square_m((117.24, 39.11))
     f = lambda g: {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}  # noqa: E731
-    g, warn = sites.drawing_for_site([f(reshaped)], site)
+    g, warn = interaction.drawing_for_site([f(reshaped)], site)
     assert g.equals(reshaped) and warn == ""
-    g, warn = sites.drawing_for_site([f(reshaped), f(Point(INSIDE))], site)  # a stray marker is ignored
+    g, warn = interaction.drawing_for_site([f(reshaped), f(Point(INSIDE))], site)  # a stray marker is ignored
     assert g.equals(reshaped) and warn == ""
-    g, warn = sites.drawing_for_site([f(reshaped), f(other)], site)  # a new shape beside the site's own
+    g, warn = interaction.drawing_for_site([f(reshaped), f(other)], site)  # a new shape beside the site's own
     assert g is None and "2个面状图形" in warn and "图形未修改" in warn
-    g, warn = sites.drawing_for_site([f(Point(INSIDE))], site)  # wrong kind only
+    g, warn = interaction.drawing_for_site([f(Point(INSIDE))], site)  # wrong kind only
     assert g is None and "没有面状图形" in warn
-    g, warn = sites.drawing_for_site([], site)
+    g, warn = interaction.drawing_for_site([], site)
     assert g is None and "图形未修改" in warn
     two_parts = shapely.geometry.MultiPolygon([site, other])
-    g, warn = sites.drawing_for_site([f(reshaped), f(other)], two_parts)  # both parts, one reshaped
+    g, warn = interaction.drawing_for_site([f(reshaped), f(other)], two_parts)  # both parts, one reshaped
     assert g.geom_type == "MultiPolygon" and len(g.geoms) == 2 and warn == ""
-    g, warn = sites.drawing_for_site([f(Point(INSIDE))], Point(117.23, 39.11))
+    g, warn = interaction.drawing_for_site([f(Point(INSIDE))], Point(117.23, 39.11))
     assert g.equals(Point(INSIDE)) and warn == ""
 
 
 def test_clicked_site_id_only_for_site_layers():
     f = {"properties": {"_id": "RS-004", "_layer": "renewal_sites"}}
-    assert sites.clicked_site_id(f) == "RS-004"
-    assert sites.clicked_site_id({"properties": {"_id": "L-001", "_layer": "station_hub"}}) is None
-    assert sites.clicked_site_id({"properties": {}}) is None
-    assert sites.clicked_site_id(None) is None
+    assert interaction.clicked_site_id(f) == "RS-004"
+    assert interaction.clicked_site_id({"properties": {"_id": "L-001", "_layer": "station_hub"}}) is None
+    assert interaction.clicked_site_id({"properties": {}}) is None
+    assert interaction.clicked_site_id(None) is None
 
 
 @pytest.mark.parametrize("kw, expected", [
@@ -340,33 +344,33 @@ def test_clicked_site_id_only_for_site_layers():
     ({"table_pick": None, "last_table_pick": None, "map_pick": "Z", "last_map_pick": None}, "X"),  # not visible
 ])
 def test_resolve_selection(kw, expected):
-    assert sites.resolve_selection("X", visible=["A", "B", "C", "X"], **kw) == expected
+    assert tables.resolve_selection("X", visible=["A", "B", "C", "X"], **kw) == expected
 
 
 def test_resolve_selection_drops_hidden_current():
-    assert sites.resolve_selection("X", table_pick=None, last_table_pick=None, map_pick=None,
+    assert tables.resolve_selection("X", table_pick=None, last_table_pick=None, map_pick=None,
                                    last_map_pick=None, visible=["A"]) is None
 
 
 def test_focus_extent_grows_a_point(cat):
     one = cat[cat["site_id"] == "RS-021"]
-    frame = sites.focus_extent(one, margin_m=300).to_crs(4548).geometry.iloc[0]
+    frame = query.focus_extent(one, margin_m=300).to_crs(4548).geometry.iloc[0]
     assert frame.area == pytest.approx(math.pi * 300**2, rel=0.02)  # a point's envelope buffered by 300 m
 
 
 def test_selected_first(cat):
-    out = sites.selected_first(cat, "RS-020")
+    out = tables.selected_first(cat, "RS-020")
     assert out["site_id"].iloc[0] == "RS-020"
     assert sorted(out["site_id"]) == sorted(cat["site_id"])
     assert list(out["site_id"].iloc[1:]) == [s for s in cat["site_id"] if s != "RS-020"]
-    assert sites.selected_first(cat, None) is cat
+    assert tables.selected_first(cat, None) is cat
 
 
 def test_site_table_headers_and_labels(cat):
-    t = sites.site_table(cat, selected="RS-004")
+    t = tables.site_table(cat, selected="RS-004")
     assert list(t.columns)[:4] == ["选中", "编号", "名称", "类型"]
     assert list(t.loc[t["选中"] != "", "编号"]) == ["RS-004"]
-    assert (sites.site_table(cat)["选中"] == "").all()
+    assert (tables.site_table(cat)["选中"] == "").all()
     assert set(t["状态"]) <= set(geodata.STATUS_LABELS.values())
     assert t.loc[t["名称"] == "金贸产业园片区", "计算面积（㎡）"].iloc[0] > 1e6
 
@@ -376,32 +380,32 @@ def test_a_drawing_used_for_adding_is_not_used_again():
     drawn = {"type": "Feature", "properties": {}, "geometry": sq.__geo_interface__}
     same_again = {"type": "Feature", "properties": {"x": 1}, "geometry": sq.__geo_interface__}
     other = {"type": "Feature", "properties": {}, "geometry": square_m(side=120).__geo_interface__}
-    assert sites.unused_drawing(drawn, []) is drawn
-    used = [sites.drawing_key(drawn)]
-    assert sites.drawing_key(drawn) == sites.drawing_key(same_again) != sites.drawing_key(other)
-    assert sites.unused_drawing(same_again, used) is None
-    assert sites.unused_drawing(other, used) is other
+    assert interaction.unused_drawing(drawn, []) is drawn
+    used = [interaction.drawing_key(drawn)]
+    assert interaction.drawing_key(drawn) == interaction.drawing_key(same_again) != interaction.drawing_key(other)
+    assert interaction.unused_drawing(same_again, used) is None
+    assert interaction.unused_drawing(other, used) is other
     clicked = {"properties": {"_layer": "renewal_sites", "_id": "RS-001"}, "geometry": sq.__geo_interface__}
-    assert sites.unused_drawing(clicked, []) is None  # a click on a site is not a drawing
-    assert sites.unused_drawing(None, []) is None and sites.unused_drawing({"geometry": None}, []) is None
-    assert sites.drawing_key(None) == ""
+    assert interaction.unused_drawing(clicked, []) is None  # a click on a site is not a drawing
+    assert interaction.unused_drawing(None, []) is None and interaction.unused_drawing({"geometry": None}, []) is None
+    assert interaction.drawing_key(None) == ""
 
 
 def test_markdown_literal_escapes_every_markdown_character():
-    assert sites.markdown_literal("**粗体** _斜_ ~~删~~ $x$ `code`") == (
+    assert text.markdown_literal("**粗体** _斜_ ~~删~~ $x$ `code`") == (
         r"\*\*粗体\*\* \_斜\_ \~\~删\~\~ \$x\$ \`code\`")
-    assert sites.markdown_literal("<b>x</b> [链接](http://a) # 标题") == (
+    assert text.markdown_literal("<b>x</b> [链接](http://a) # 标题") == (
         r"\<b\>x\</b\> \[链接\]\(http://a\) \# 标题")
-    assert sites.markdown_literal("a\\b") == r"a\\b"
-    assert sites.markdown_literal("第一行\n第二行") == "第一行  \n第二行"
-    assert sites.markdown_literal("河东区城市更新") == "河东区城市更新"  # plain Chinese text unchanged
-    assert sites.markdown_literal(None) == ""
+    assert text.markdown_literal("a\\b") == r"a\\b"
+    assert text.markdown_literal("第一行\n第二行") == "第一行  \n第二行"
+    assert text.markdown_literal("河东区城市更新") == "河东区城市更新"  # plain Chinese text unchanged
+    assert text.markdown_literal(None) == ""
     # unescaping gives the original back: nothing is lost
-    text = "=1+1 *a* _b_ ~c~ $d$ `e` <f> \\g"
-    assert re.sub(r"\\(.)", r"\1", sites.markdown_literal(text)) == text
+    original = "=1+1 *a* _b_ ~c~ $d$ `e` <f> \\g"
+    assert re.sub(r"\\(.)", r"\1", text.markdown_literal(original)) == original
 
 
 def test_plan_text_or_note_for_a_site_without_plan_words():
-    assert sites.plan_text_or_note({"plan_text": ""}) == "（规划人员新增，无规划原文）"
-    assert sites.plan_text_or_note({"plan_text": None}) == sites.NO_PLAN_TEXT
-    assert sites.plan_text_or_note({"plan_text": " 规划原文 "}) == "规划原文"
+    assert query.plan_text_or_note({"plan_text": ""}) == "（规划人员新增，无规划原文）"
+    assert query.plan_text_or_note({"plan_text": None}) == schema.NO_PLAN_TEXT
+    assert query.plan_text_or_note({"plan_text": " 规划原文 "}) == "规划原文"

@@ -9,9 +9,12 @@ import geopandas as gpd
 import pytest
 from shapely.geometry import Point, Polygon, box
 
-from renewal import sites
+from renewal import storage
 from renewal.errors import ConflictError, InputError, StoreError
-from renewal.store import Store, from_gpb, store_path, to_gpb
+from renewal.sites import query, schema
+from renewal.storage import open_store, store_path
+from renewal.storage.gpkg import GpkgStore as Store
+from renewal.storage.gpkg import from_gpb, to_gpb
 
 INSIDE = Point(117.2277, 39.1100)
 NEW_OUTLINE = box(117.2290, 39.1110, 117.2310, 39.1125)
@@ -19,7 +22,7 @@ NEW_OUTLINE = box(117.2290, 39.1110, 117.2310, 39.1125)
 
 @pytest.fixture
 def store(tmp_path):
-    return Store.open(tmp_path, session="alice")
+    return open_store(tmp_path, session="alice")
 
 
 def snapshot(path):
@@ -38,7 +41,7 @@ def test_gpb_round_trip():
 
 
 def test_seeded_from_bundled_catalogue_and_readable_by_gdal(store):
-    bundled = sites.bundled_sites()
+    bundled = query.bundled_sites()
     got = store.sites()
     assert list(got["site_id"]) == sorted(bundled["site_id"])
     assert (got["version"] == 1).all()
@@ -56,7 +59,7 @@ def test_seeded_from_bundled_catalogue_and_readable_by_gdal(store):
 def test_current_sites_reads_the_store(store):
     props, geom, v = store.site("RS-005")
     store.save_site("RS-005", {**props, "name": "一冷（已核实）"}, geom, expected_version=v)
-    got = sites.current_sites(store.path.parent).set_index("site_id")
+    got = storage.current_sites(store.path.parent).set_index("site_id")
     assert got.loc["RS-005", "name"] == "一冷（已核实）"
 
 
@@ -82,7 +85,7 @@ def test_undo_restores_previous_state(store):
     undone = store.undo(session="alice")
     assert undone.site_id == "RS-010" and undone.action == "update"
     after = store.sites()
-    cols = [c for c in sites.SITE_FIELDS if c not in sites.NUMBER_FIELDS]
+    cols = [c for c in schema.SITE_FIELDS if c not in schema.NUMBER_FIELDS]
     assert after[cols].equals(before[cols])
     assert after.geometry.geom_equals(before.geometry).all()
     # the history keeps both the edit and its undo; the edit is marked undone
@@ -153,7 +156,7 @@ def test_process_crash_in_the_middle_of_a_save_leaves_previous_state(store):
     state = snapshot(store.path)
     code = textwrap.dedent(f"""
         import os
-        from renewal.store import Store
+        from renewal.storage.gpkg import GpkgStore as Store
         s = Store({str(store.path)!r}, session="crasher")
         p, g, v = s.site("RS-009")
         s.before_commit = lambda: os._exit(9)
@@ -221,7 +224,7 @@ def test_add_sites_is_all_or_nothing(store):
 
 def test_workspace_env_var_is_honoured(tmp_path, monkeypatch):
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path / "ws"))
-    s = Store.open()
+    s = open_store()
     assert s.path == tmp_path / "ws" / "sites.gpkg"
     assert s.path.exists()
     assert not list((tmp_path / "ws").glob(".*.tmp"))  # the temp file was renamed, not left behind
@@ -297,7 +300,7 @@ def test_a_store_that_vanished_raises_store_error_when_writing(store, monkeypatc
 def test_sessions_opening_a_fresh_workspace_at_once_all_get_one_store(tmp_path, monkeypatch):
     import threading
 
-    from renewal import store as store_mod
+    from renewal.storage import gpkg as store_mod
 
     n = 4
     barrier = threading.Barrier(n, timeout=20)
@@ -313,7 +316,7 @@ def test_sessions_opening_a_fresh_workspace_at_once_all_get_one_store(tmp_path, 
 
     def session(i):
         try:
-            opened.append(Store.open(tmp_path, session=f"s{i}"))
+            opened.append(open_store(tmp_path, session=f"s{i}"))
         except BaseException as exc:  # noqa: BLE001 - the test reports it
             errors.append(exc)
 
@@ -325,7 +328,7 @@ def test_sessions_opening_a_fresh_workspace_at_once_all_get_one_store(tmp_path, 
     assert errors == [] and len(opened) == n
     assert len(published) == 1  # seeded once; the others used the published store
     assert [p.name for p in tmp_path.iterdir()] == ["sites.gpkg"]  # no temp file left behind
-    assert len(opened[0].sites()) == len(sites.bundled_sites()) and opened[-1].history() == []
+    assert len(opened[0].sites()) == len(query.bundled_sites()) and opened[-1].history() == []
     with pytest.raises(StoreError) as ei:
-        real_seed(store_path(tmp_path), sites.bundled_sites())
+        real_seed(store_path(tmp_path), query.bundled_sites())
     assert "已存在" in ei.value.message_zh

@@ -53,12 +53,12 @@ def _belt(district):
     """The east-bank belt: the district within BELT_WIDTH_M of its Haihe edges."""
     import geopandas as gpd
 
-    from renewal.crs import geometry_to_metric, geometry_to_storage
-
     haihe = gpd.read_file(BASE / "haihe_approx_from_district_boundaries_wgs84.geojson")
     edges = haihe[haihe["segment"].str.startswith("河东区")].geometry
-    band = geometry_to_metric(unary_union(list(edges))).buffer(BELT_WIDTH_M, cap_style="flat")
-    return geometry_to_storage(band).intersection(district)
+    # geodata sits below renewal (no import of renewal.crs): the same EPSG:4548 metric CRS via geopandas
+    metric = gpd.GeoSeries([unary_union(list(edges))], crs=4326).to_crs(4548)
+    band = metric.buffer(BELT_WIDTH_M, cap_style="flat").to_crs(4326).iloc[0]
+    return band.intersection(district)
 
 
 def _jinmao_zones(district):

@@ -1,13 +1,13 @@
-"""Export of renewal sites: GeoJSON, GeoPackage, CSV (geometry as WKT) and XLSX.
+"""Export of renewal sites: GeoJSON, GeoPackage, CSV and XLSX (the writers' one table convention).
 
 :func:`export_bytes` returns the file content (for the UI's download
-buttons); :func:`export_file` writes a file atomically (temporary file in the
-same folder, then rename) for the CLI. :func:`read_export` reads any of the
-four back, so a round trip can be checked.
+buttons); :func:`export_file` writes a file atomically for the CLI.
+:func:`read_export` reads any of the four back, so a round trip can be checked.
 
 Every export carries the site fields, the computed ``area_m2``/``length_m``
-(EPSG:4548) and WGS84 geometry. The spreadsheet uses Chinese column headers
-and a second sheet explaining the fields and the data's precision.
+(EPSG:4548) and WGS84 geometry (tables: ``lon``/``lat`` and ``wkt`` columns,
+see :mod:`renewal.io.write`). The spreadsheet uses Chinese column headers and a
+second sheet explaining the fields and the data's precision.
 """
 
 from __future__ import annotations
@@ -18,13 +18,23 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-import shapely
 
 import geodata
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError
-from renewal.fileio import write_bytes_atomic
-from renewal.sites import FIELD_LABELS, NUMBER_FIELDS, SITE_FIELDS, normalise_columns, with_measures
+from renewal.io.atomic import write_bytes_atomic
+from renewal.io.write import (
+    GEOMETRY_COLUMNS,
+    check_out_folder,
+    csv_bytes,
+    gpkg_bytes,
+    read_table_layer,
+    unguard_formula,
+    with_geometry_columns,
+    xlsx_bytes,
+)
+from renewal.sites.query import with_measures
+from renewal.sites.schema import FIELD_LABELS, NUMBER_FIELDS, SITE_FIELDS, normalise_columns
 
 #: format -> (file suffix, MIME type, Chinese name)
 FORMATS = {
@@ -35,28 +45,9 @@ FORMATS = {
 }
 MEASURE_FIELDS = ("area_m2", "length_m")
 EXPORT_FIELDS = (*SITE_FIELDS, *MEASURE_FIELDS)
-WKT_COLUMN = "wkt"
 XLSX_SHEET = "更新项目"
 XLSX_NOTES_SHEET = "字段说明"
 GPKG_LAYER = "renewal_sites"
-#: A spreadsheet treats a cell starting with one of these as a formula (CSV/formula injection).
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _needs_guard(text: str) -> bool:
-    return text.lstrip("'")[:1] in FORMULA_TRIGGERS and (text[:1] in FORMULA_TRIGGERS or text[:1] == "'")
-
-
-def guard_formula(value):
-    """A CSV cell that a spreadsheet shows as text: ``'`` before a leading ``= + - @`` (also before ``'=``...)."""
-    return "'" + value if isinstance(value, str) and _needs_guard(value) else value
-
-
-def unguard_formula(value):
-    """Undo :func:`guard_formula` (reading a CSV export back)."""
-    return value[1:] if isinstance(value, str) and value[:1] == "'" and _needs_guard(value[1:]) else value
-
-
 def format_for(path: Path | str) -> str:
     """The export format implied by a file name's suffix."""
     suffix = Path(path).suffix.lower()
@@ -85,51 +76,37 @@ def export_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
     if fmt == "geojson":
         return data.to_json(drop_id=True, ensure_ascii=False, indent=1).encode("utf-8")
     if fmt == "csv":
-        table = pd.DataFrame(data.drop(columns=data.geometry.name))
-        table[WKT_COLUMN] = shapely.to_wkt(data.geometry.values, rounding_precision=-1)
-        for c in table.columns:
-            if table[c].dtype == object:
-                table[c] = table[c].map(guard_formula)
-        return table.to_csv(index=False).encode("utf-8-sig")  # BOM: Excel opens Chinese text correctly
+        return csv_bytes(with_geometry_columns(data))
     if fmt == "xlsx":
         return _xlsx(data)
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "export.gpkg"
-        data.to_file(path, layer=GPKG_LAYER, driver="GPKG")
-        return path.read_bytes()
+    return gpkg_bytes({GPKG_LAYER: data})
+
+
+_GEOMETRY_LABELS = {"lon": "经度（WGS84）", "lat": "纬度（WGS84）", "wkt": "WGS84经纬度几何（WKT文本）"}
 
 
 def _xlsx(data: gpd.GeoDataFrame) -> bytes:
-    table = pd.DataFrame(data.drop(columns=data.geometry.name))
+    table = with_geometry_columns(data)
+    geometry = table[list(GEOMETRY_COLUMNS)]
+    table = table.drop(columns=list(GEOMETRY_COLUMNS))
     table["状态说明"] = table["status"].map(geodata.STATUS_LABELS).fillna("")
     table["精度说明"] = table["precision"].map(geodata.PRECISION_LABELS).fillna("")
-    table[WKT_COLUMN] = shapely.to_wkt(data.geometry.values, rounding_precision=-1)
-    headers = {f: f"{FIELD_LABELS.get(f, f)}（{f}）" for f in table.columns if f in FIELD_LABELS}
-    headers[WKT_COLUMN] = f"几何WKT（{WKT_COLUMN}）"
+    table = pd.concat([table, geometry], axis=1)
+    labels = {**FIELD_LABELS, **_GEOMETRY_LABELS}
+    headers = {f: f"{labels[f]}（{f}）" for f in table.columns if f in labels}
     notes = pd.DataFrame({
         "字段": list(headers.values()) + ["说明"],
-        "含义": [FIELD_LABELS.get(f, "WGS84经纬度几何（WKT文本）") for f in headers] + [
+        "含义": [labels[f] for f in headers] + [
             geodata.meta("renewal_sites").caveat_zh
             + " 计算面积、计算长度在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算。"],
     })
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        table.rename(columns=headers).to_excel(xw, sheet_name=XLSX_SHEET, index=False)
-        notes.to_excel(xw, sheet_name=XLSX_NOTES_SHEET, index=False)
-        for ws in xw.book.worksheets:  # text from data is text, never a live formula
-            for row in ws.iter_rows():
-                for cell in row:
-                    if cell.data_type == "f":
-                        cell.data_type = "s"
-    return buf.getvalue()
+    return xlsx_bytes({XLSX_SHEET: table.rename(columns=headers), XLSX_NOTES_SHEET: notes})
 
 
 def export_file(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str | None = None) -> Path:
     """Write the sites to ``path`` atomically (temp file in the same folder, then rename)."""
-    path = Path(path)
+    path = check_out_folder(path)
     fmt = fmt or format_for(path)
-    if not path.parent.exists():
-        raise InputError(f"Output folder does not exist: {path.parent}", f"输出文件夹不存在：{path.parent}")
     return write_bytes_atomic(path, export_bytes(gdf, fmt))
 
 
@@ -151,8 +128,7 @@ def read_export(source: Path | str | bytes, fmt: str) -> gpd.GeoDataFrame:
         else:
             table = pd.read_excel(io.BytesIO(raw), sheet_name=XLSX_SHEET, dtype=str, keep_default_na=False)
             table = table.rename(columns=lambda c: c.rsplit("（", 1)[-1].rstrip("）") if "（" in c else c)
-        geom = shapely.from_wkt(table.pop(WKT_COLUMN).values)
-        gdf = gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)
+        gdf = read_table_layer(table)
     for f in (*NUMBER_FIELDS, *MEASURE_FIELDS):
         if f in gdf.columns:
             gdf[f] = pd.to_numeric(gdf[f].replace("", None), errors="coerce").astype(float)

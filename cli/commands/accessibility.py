@@ -8,7 +8,7 @@ import warnings
 
 
 def register(subparsers):
-    from renewal.coverage_cli import add_common
+    from cli.commands._coverage_common import add_common
 
     p = subparsers.add_parser(
         "accessibility",
@@ -24,15 +24,16 @@ def register(subparsers):
 
 
 def run(args) -> int:
-    from renewal.coverage import accessibility
-    from renewal.coverage_cli import load_network
-    from renewal.coverage_io import read_layer, write_table
+    from cli.commands._coverage_common import load_network
+    from renewal.analysis.accessibility import accessibility
     from renewal.errors import InputError
+    from renewal.io.read import read_features
+    from renewal.io.write import write_table
 
     if not str(args.out).lower().endswith((".csv", ".gpkg")):
         raise InputError("--out must end in .csv or .gpkg", "输出文件须为 .csv 或 .gpkg")
-    fac = read_layer(args.facilities, what="facilities", coords=args.coords)
-    org = read_layer(args.origins, what="origins", coords=args.coords)
+    fac = read_features(args.facilities, what="facilities", coords=args.coords)
+    org = read_features(args.origins, what="origins", coords=args.coords)
     net = load_network(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

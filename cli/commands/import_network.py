@@ -16,17 +16,17 @@ def register(subparsers):
 def run(args) -> int:
     import warnings
 
-    from renewal.coverage_cli import workspace_network_path
-    from renewal.network import NetworkWarning, WalkNetwork
+    from renewal.analysis.network import NetworkWarning
+    from renewal.analysis.network_files import read_network, save_network, workspace_network_path
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        net = WalkNetwork.from_file(args.file)
+        net = read_network(args.file)
     for w in caught:
         print(f"warning: {w.message}")
-    path = workspace_network_path()
+    path = workspace_network_path(args.workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    net.save(path)
+    save_network(net, path)
     r = net.report
     print(f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}")
     return 0

@@ -9,14 +9,20 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
-import os
 import pkgutil
 import sys
+from pathlib import Path
 
-import renewal.commands as commands_pkg
+import cli.commands as commands_pkg
 from renewal.errors import InputError
 
 log = logging.getLogger("renewal")
+
+
+def command_modules() -> list[str]:
+    """The command modules, in name order (helpers starting with ``_`` are not commands)."""
+    names = sorted(m.name for m in pkgutil.iter_modules(commands_pkg.__path__) if not m.name.startswith("_"))
+    return [f"{commands_pkg.__name__}.{n}" for n in names]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -26,18 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--workspace",
+        type=Path,
         default=None,
         help="workspace folder (default: $RENEWAL_WORKSPACE or ./workspace beside the app)",
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    names = [m.name for m in pkgutil.iter_modules(commands_pkg.__path__)]
-    modules = [f"renewal.commands.{n}" for n in sorted(names)]
-    modules += list(commands_pkg.EXTERNAL_COMMAND_MODULES)
-    for modname in modules:
-        module = importlib.import_module(modname)
-        module.register(sub)
+    for modname in command_modules():
+        importlib.import_module(modname).register(sub)
     return parser
 
 
@@ -48,8 +51,6 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(message)s",
     )
-    if args.workspace:
-        os.environ["RENEWAL_WORKSPACE"] = args.workspace
     try:
         return int(args.func(args) or 0)
     except InputError as err:

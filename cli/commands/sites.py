@@ -12,14 +12,16 @@ import logging
 
 import geodata
 from renewal.errors import InputError
-from renewal.exchange import FORMATS, export_file
-from renewal.sites import FIELD_LABELS, current_sites, filter_sites, site_card, with_measures
+from renewal.sites.exchange import FORMATS, export_file
+from renewal.sites.query import filter_sites, site_card, with_measures
+from renewal.sites.schema import FIELD_LABELS
+from renewal.storage import current_sites, open_store, store_exists, store_path
 
 log = logging.getLogger("renewal")
 
 
 def _filtered(args):
-    gdf = current_sites()
+    gdf = current_sites(args.workspace)
     return filter_sites(gdf, areas=args.area or (), types=args.type or (), statuses=args.status or (),
                         query=args.query or "")
 
@@ -39,7 +41,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    gdf = current_sites()
+    gdf = current_sites(args.workspace)
     hit = gdf[gdf["site_id"] == args.site_id]
     if hit.empty:
         raise InputError(f"Unknown site: {args.site_id}", f"没有编号为 {args.site_id} 的项目")
@@ -61,18 +63,16 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _existing_store():
-    from renewal.store import Store, store_path
-
-    path = store_path()
-    if not path.exists():
+def _existing_store(workspace):
+    if not store_exists(workspace):
+        path = store_path(workspace)
         raise InputError(f"No workspace store yet ({path}): nothing has been edited.",
                          f"工作区还没有数据文件（{path}）：尚无修改。")
-    return Store(path, session="cli")
+    return open_store(workspace, session="cli")
 
 
 def cmd_history(args) -> int:
-    changes = _existing_store().history(args.site_id, limit=args.limit)
+    changes = _existing_store(args.workspace).history(args.site_id, limit=args.limit)
     for c in changes:
         name = ((c.after or c.before or {}).get("properties") or {}).get("name", "")
         undone = f" (undone by #{c.undone_by})" if c.undone_by else ""
@@ -82,7 +82,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    done = _existing_store().undo(session=args.session)
+    done = _existing_store(args.workspace).undo(session=args.session)
     if done is None:
         print("nothing to undo")
         return 0

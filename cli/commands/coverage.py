@@ -7,7 +7,7 @@ import warnings
 
 
 def register(subparsers):
-    from renewal.coverage_cli import add_common
+    from cli.commands._coverage_common import add_common
 
     p = subparsers.add_parser(
         "coverage",
@@ -36,10 +36,11 @@ def run(args) -> int:
 
     import pandas as pd
 
-    from renewal.coverage import network_coverage, radius_coverage
-    from renewal.coverage_cli import load_network
-    from renewal.coverage_io import read_layer, write_gpkg, write_xlsx
+    from cli.commands._coverage_common import load_network
+    from renewal.analysis.coverage import network_coverage, radius_coverage
     from renewal.errors import InputError
+    from renewal.io.read import read_features
+    from renewal.io.write import write_gpkg, write_xlsx
     from renewal.standards import load_standards
 
     if not str(args.out).lower().endswith(".gpkg"):
@@ -58,15 +59,15 @@ def run(args) -> int:
             raise InputError(f"--distance needs CATEGORY=METRES, got {item!r}",
                              f"--distance 格式应为 类别=米数，当前为 {item!r}")
         cutoffs[std.resolve(name) or name.strip()] = metres
-    fac = read_layer(args.facilities, what="facilities", coords=args.coords)
-    boundary = read_layer(args.boundary, what="boundary") if args.boundary else None
-    zones = read_layer(args.zones, what="zones") if args.zones else None
+    fac = read_features(args.facilities, what="facilities", coords=args.coords)
+    boundary = read_features(args.boundary, what="boundary") if args.boundary else None
+    zones = read_features(args.zones, what="zones") if args.zones else None
     population = None
     if args.population:
         if Path(args.population).suffix.lower() in (".tif", ".tiff", ".img", ".vrt", ".asc"):
             population = args.population
         else:
-            population = read_layer(args.population, what="population")
+            population = read_features(args.population, what="population")
     net = load_network(args)
     opts = dict(category_col=args.category_field, id_col=args.id_field, cell=args.cell, population=population,
                 pop_field=args.pop_field, zones=zones, zone_field=args.zone_field, cutoffs=cutoffs or None)

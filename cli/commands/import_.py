@@ -11,9 +11,8 @@ import logging
 import sys
 
 from renewal.crs import COORDINATE_SYSTEMS
-from renewal.importing import check_ids, read_sites_file
-from renewal.sites import current_sites
-from renewal.store import Store
+from renewal.sites.importing import check_ids, read_sites_file
+from renewal.storage import current_sites, open_store
 
 log = logging.getLogger("renewal")
 
@@ -22,7 +21,7 @@ LAYERS = ("sites",)
 
 def cmd_import(args) -> int:
     result = read_sites_file(args.file, coords=args.coords)
-    check_ids(result, current_sites()["site_id"])  # the bundled catalogue when there is no store yet
+    check_ids(result, current_sites(args.workspace)["site_id"])  # the bundled catalogue when there is no store yet
     print(result.summary_en())
     if result.problems or not result.records:
         raise result.error()
@@ -34,7 +33,7 @@ def cmd_import(args) -> int:
         if answer not in ("y", "yes"):
             print("Nothing written.")
             return 0
-    store = Store.open(session="cli-import")
+    store = open_store(args.workspace, session="cli-import")
     ids = store.add_sites(result.records, action="import")
     print(f"Imported {len(ids)} site(s) into {store.path}: {', '.join(ids)}")
     return 0

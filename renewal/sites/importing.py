@@ -1,30 +1,30 @@
 """Import of renewal sites from a file: read, summarise, check; write only when clean.
 
-:func:`read_sites_file` reads GeoJSON, GeoPackage or Shapefile (``.shp`` or a
-zipped one), converts GCJ-02/BD-09 numbers to WGS84 when told, validates every
-feature with :func:`renewal.sites.validate_site` and returns an
+:func:`read_sites_file` reads the file with the one reader
+(:func:`renewal.io.read.read_vector`: GeoJSON, GeoPackage, Shapefile, CSV/XLSX
+with lon/lat), validates every feature with
+:func:`renewal.sites.validate.validate_site` and returns an
 :class:`ImportResult`: the summary (count, bounds, CRS, fields, geometry
-types, problems, notes) and the records ready for
-:meth:`renewal.store.Store.add_sites`. A file with any problem is never
-written: empty, malformed, truncated, null geometries, outside the district.
+types, problems, notes) and the records ready for a store's ``add_sites``.
+A file with any problem is never written: empty, malformed, truncated, null
+geometries, outside the district.
 """
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
-import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from renewal.crs import COORDINATE_SYSTEMS, STORAGE_EPSG, geometry_from_web
 from renewal.errors import InputError
-from renewal.sites import SITE_FIELDS, validate_site
+from renewal.io.read import FileContentError, read_vector
+from renewal.sites.schema import SITE_FIELDS
+from renewal.sites.validate import validate_site
 
-SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+#: GeoPackage layers read by preference when a file has several.
+SITE_LAYERS = ("sites", "renewal_sites")
 MAX_LISTED_PROBLEMS = 20
 
 
@@ -98,87 +98,33 @@ class ImportResult:
         )
 
 
-def _read(path: Path, result: ImportResult) -> gpd.GeoDataFrame | None:
-    suffix = path.suffix.lower()
-    if suffix in (".geojson", ".json"):
-        try:
-            doc = json.loads(path.read_text(encoding="utf-8-sig"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            result.problem(f"not valid JSON (malformed or truncated file): {exc}",
-                           "不是有效的JSON（文件格式错误或不完整）")
-            return None
-        if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
-            result.problem("not a GeoJSON FeatureCollection", "不是GeoJSON要素集合（FeatureCollection）")
-            return None
-    read_kw = {}
-    if suffix == ".gpkg":
-        try:
-            import pyogrio
-
-            layers = [str(n) for n, _ in pyogrio.list_layers(path)]
-        except Exception as exc:
-            result.problem(f"cannot read the GeoPackage (malformed or truncated): {exc}",
-                           "无法读取GeoPackage文件（格式错误或不完整）")
-            return None
-        if not layers:
-            result.problem("the GeoPackage has no layers", "GeoPackage文件中没有图层")
-            return None
-        layer = next((n for n in ("sites", "renewal_sites") if n in layers), layers[0])
-        result.layer = layer
-        read_kw["layer"] = layer
-        if len(layers) > 1:
-            result.notes.append((f"reading layer {layer!r} of {layers}", f"读取图层“{layer}”（共{len(layers)}个图层）"))
-    try:
-        return gpd.read_file(path, **read_kw)
-    except Exception as exc:  # pyogrio raises several types for broken files
-        result.problem(f"cannot read the file (malformed or truncated): {exc}", "无法读取文件（格式错误或不完整）")
-        return None
-
-
 def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
     """Read and check a file of sites; never writes anything."""
-    path = Path(path)
-    result = ImportResult(file=str(path))
-    if coords not in COORDINATE_SYSTEMS:
-        raise InputError(f"Unknown coordinate system {coords!r}; use wgs84, gcj02 or bd09",
-                         f"未知坐标系“{coords}”，可选 wgs84、gcj02、bd09")
-    if not path.exists():
-        raise InputError(f"File not found: {path}", f"找不到文件：{path}")
-    if path.suffix.lower() not in SUFFIXES:
-        raise InputError(f"Unsupported file type {path.suffix!r}; use {', '.join(SUFFIXES)}",
-                         f"不支持的文件类型“{path.suffix}”，可选：{'、'.join(SUFFIXES)}")
-    if path.stat().st_size == 0:
-        result.problem("the file is empty (0 bytes)", "文件为空（0字节）")
+    return _check_sites(path, coords=coords)
+
+
+def read_sites_bytes(data: bytes, filename: str, *, coords: str = "wgs84") -> ImportResult:
+    """:func:`read_sites_file` for an upload (the bytes and the uploaded file's name)."""
+    return _check_sites(bytes(data), coords=coords, filename=Path(filename).name or "upload")
+
+
+def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportResult:
+    result = ImportResult(file=filename or str(source))
+    try:
+        read = read_vector(source, what="sites", coords=coords, prefer_layers=SITE_LAYERS, filename=filename)
+    except FileContentError as err:  # the file's content: listed in the summary (other errors are raised)
+        result.problem(err.message_en, err.message_zh)
         return result
-    gdf = _read(path, result)
-    if gdf is None:
-        return result
+    gdf = read.gdf
+    result.layer, result.crs = read.layer, read.crs
+    result.notes.extend(read.notes)
     result.count = len(gdf)
     result.fields = [c for c in gdf.columns if c != gdf.geometry.name]
-    if gdf.empty:
-        result.problem("the file has no features", "文件中没有任何要素")
-        return result
     result.geom_types = {str(k): int(v) for k, v in gdf.geom_type.fillna("null").value_counts().items()}
-    if gdf.crs is None:
-        if path.suffix.lower() in (".geojson", ".json"):
-            gdf = gdf.set_crs(STORAGE_EPSG)
-            result.crs = "none given; GeoJSON default WGS84 (EPSG:4326)"
-        else:
-            result.problem("the file has no coordinate reference system", "文件没有坐标参考系")
-            return result
-    else:
-        result.crs = gdf.crs.to_string()
-        if gdf.crs.to_epsg() != STORAGE_EPSG:
-            gdf = gdf.to_crs(STORAGE_EPSG)
-            result.notes.append((f"converted from {result.crs} to WGS84", f"已由{result.crs}转换为WGS84"))
-    nulls = gdf.geometry.isna() | gdf.geometry.is_empty
+    nulls = read.empty_mask
     if nulls.any():
         result.problem(f"{int(nulls.sum())} feature(s) have no geometry (null or empty)",
                        f"{int(nulls.sum())}个要素没有几何图形（为空）")
-    if coords != "wgs84":
-        gdf = gdf.copy()
-        gdf["geometry"] = [geometry_from_web(g, coords) if g is not None else None for g in gdf.geometry]
-        result.notes.append((f"converted {coords.upper()} numbers to WGS84", f"已将{coords.upper()}坐标转换为WGS84"))
     valid_geoms = gdf.geometry[~nulls]
     if len(valid_geoms):
         result.bounds = tuple(float(v) for v in valid_geoms.total_bounds)
@@ -194,6 +140,7 @@ def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
         result.notes.append((f"missing fields get defaults: {', '.join(defaults)}",
                              f"缺少的字段取默认值：{'，'.join(defaults)}"))
     outside = 0
+    name = Path(result.file).name
     for i, (_, row) in enumerate(gdf.iterrows(), start=1):
         if nulls.iloc[i - 1]:
             continue
@@ -202,9 +149,9 @@ def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
         props.setdefault("status", "planned")
         props.setdefault("precision", "approximate")
         if not props.get("position_source"):
-            props["position_source"] = f"导入自文件 {path.name}，文件未说明定位依据"
+            props["position_source"] = f"导入自文件 {name}，文件未说明定位依据"
         if not props.get("source"):
-            props["source"] = f"导入：{path.name}"
+            props["source"] = f"导入：{name}"
         try:
             clean, geom, notes = validate_site(props, row.geometry)
         except InputError as err:
@@ -226,7 +173,7 @@ def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
 def check_ids(result: ImportResult, existing_ids) -> ImportResult:
     """Add a problem for ids repeated within the file and for ids already in the workspace (imports only add).
 
-    ``existing_ids`` should be the ids of :func:`renewal.sites.current_sites` (the bundled catalogue
+    ``existing_ids`` should be the ids of :func:`renewal.storage.current_sites` (the bundled catalogue
     when there is no store yet: the first write seeds the store from it). Records without a
     ``site_id`` get a new one on import and are never a clash.
     """
@@ -251,21 +198,3 @@ def check_ids(result: ImportResult, existing_ids) -> ImportResult:
             f"{len(clash)}个项目编号在工作区中已存在（{shown}）；导入只能新增项目。如需作为新项目导入，请删除或清空site_id列。",
         )
     return result
-
-
-def read_sites_bytes(data: bytes, filename: str, *, coords: str = "wgs84") -> ImportResult:
-    """:func:`read_sites_file` for an upload: the bytes are written to a temporary file named like the upload."""
-    import tempfile
-
-    name = Path(filename).name or "upload"
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / name
-        path.write_bytes(data)
-        result = read_sites_file(path, coords=coords)
-    result.file = name
-    return result
-
-
-def as_table(result: ImportResult) -> pd.DataFrame:
-    """The records of an import as a plain table (for previews)."""
-    return pd.DataFrame([{**p, "geometry": g.wkt} for p, g in result.records])

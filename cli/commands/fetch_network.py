@@ -24,7 +24,8 @@ def internet_available(host: str = OVERPASS_HOST, timeout: float = 5.0) -> bool:
 
 
 def run(args) -> int:
-    from renewal.coverage_cli import IMPORT_ROUTE_EN, IMPORT_ROUTE_ZH, workspace_network_path
+    from cli.commands._coverage_common import IMPORT_ROUTE_EN, IMPORT_ROUTE_ZH
+    from renewal.analysis.network_files import workspace_network_path
     from renewal.errors import InputError
 
     if not internet_available(timeout=args.timeout):
@@ -41,7 +42,8 @@ def run(args) -> int:
     import shapely
 
     import geodata
-    from renewal.network import WalkNetwork
+    from renewal.analysis.network import WalkNetwork
+    from renewal.analysis.network_files import save_network
 
     district = geodata.load("district")
     poly = shapely.union_all(district.geometry.values)
@@ -51,8 +53,8 @@ def run(args) -> int:
         raise InputError(f"Download failed: {exc}. " + IMPORT_ROUTE_EN, f"下载失败：{exc}。" + IMPORT_ROUTE_ZH) from exc
     edges = ox.graph_to_gdfs(g, nodes=False)[["geometry"]]
     net = WalkNetwork.from_noded_lines(edges)  # OSMnx edges meet at OSM junctions only
-    path = workspace_network_path()
+    path = workspace_network_path(args.workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    net.save(path)
+    save_network(net, path)
     print(f"stored {net.n_nodes} nodes, {net.n_edges} edges from OpenStreetMap (ODbL) in {path}")
     return 0

@@ -6,20 +6,18 @@ load; layers without a CRS are refused.
 
 Public API
 ----------
-``WalkNetwork.from_file(path, *, max_components_dropped_share=None)``
-    Build from OpenStreetMap (``.osm.pbf`` / ``.osm``: walking ways only) or a
-    line layer (GeoJSON, GeoPackage, Shapefile, anything pyogrio reads).
-``WalkNetwork.from_lines(lines, crs=None, *, node_tolerance=0.0)``
+Reading and saving files (OSM extracts, line layers, the workspace copy) is in
+:mod:`renewal.analysis.network_files` (``read_network``, ``save_network``).
+
+``WalkNetwork.from_lines(lines, crs=None, *, node_tolerance=0.01)``
     Build from shapely lines (or a GeoDataFrame of lines). Lines are noded
-    where they meet (a shared vertex or a crossing); OSM input is noded at
-    shared OSM nodes only, so bridges do not become junctions.
+    where they meet (a shared vertex or a crossing); vertices are first snapped
+    to a grid of ``node_tolerance`` metres (1 cm) so near-misses join.
 ``WalkNetwork.from_noded_lines(gdf)``
-    Lines that already meet only at their ends (OSMnx edges, a saved network):
-    no noding.
-``net.save(path)`` / ``WalkNetwork.from_workspace()``
-    Store as GeoPackage (WGS84, layer ``walk_network_edges``; read back without
-    noding) / the network stored by ``import-network`` or ``fetch-network``
-    (None if there is none).
+    Lines that already meet only at their ends (OSMnx edges, a saved network,
+    OSM ways split at shared nodes): no noding, so bridges stay bridges.
+``WalkNetwork.from_arrays(node_xy, edges)``
+    Straight edges between given nodes (tests, benchmarks).
 ``net.snap(xy, max_snap=...) -> Snap``
     Nearest point on an edge (not just the nearest node); points farther than
     ``max_snap`` metres are refused (``Snap.ok`` is False) and counted.
@@ -46,7 +44,6 @@ from __future__ import annotations
 import logging
 import warnings
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -60,16 +57,6 @@ from renewal.errors import InputError
 
 log = logging.getLogger(__name__)
 
-#: OSM ``highway`` values that are never walkable (the OSMnx "walk" filter,
-#: plus motorways, which ``motor`` matches there).
-NON_WALK_HIGHWAYS = frozenset(
-    {
-        "abandoned", "bus_guideway", "construction", "cycleway", "motor", "no", "planned",
-        "platform", "proposed", "raceway", "razed", "motorway", "motorway_link", "bus_stop",
-        "elevator", "services", "rest_area", "escape",
-    }
-)
-
 #: Smallest edge weight given to scipy (explicit zeros are ambiguous there).
 _EPS = 1e-9
 
@@ -80,43 +67,8 @@ TOL = 1e-6
 def _limit(cutoff: float) -> float:
     return float(cutoff) + TOL if np.isfinite(cutoff) else np.inf
 
-#: Layer name of a network written by :meth:`WalkNetwork.save`; such a file is
-#: read back without noding (its edges already meet only at their ends).
-SAVED_LAYER = "walk_network_edges"
-
-OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
-
-
-def workspace_network_path() -> Path:
-    """Where ``import-network`` and ``fetch-network`` store the walking network."""
-    from renewal.settings import workspace_dir
-
-    return workspace_dir() / "network" / "walk_network.gpkg"
-
-
 class NetworkWarning(UserWarning):
     """Something was dropped or refused while building or using a network."""
-
-
-def is_osm_path(path) -> bool:
-    name = str(path).lower()
-    return any(name.endswith(s) for s in OSM_SUFFIXES)
-
-
-def is_walkable(tags) -> bool:
-    """The walking-way filter for OSM tags (a mapping)."""
-    hw = tags.get("highway")
-    if not hw or hw in NON_WALK_HIGHWAYS:
-        return False
-    if tags.get("area") == "yes":
-        return False
-    if tags.get("foot") == "no" or tags.get("access") in ("private", "no") and tags.get("foot") not in (
-        "yes", "designated", "permissive"
-    ):
-        return False
-    if tags.get("service") == "private":
-        return False
-    return True
 
 
 @dataclass
@@ -171,98 +123,6 @@ class WalkNetwork:
         self._graph = None
 
     # ------------------------------------------------------------------ build
-    @classmethod
-    def from_file(cls, path, *, node_tolerance: float = 0.01, layer: str | None = None) -> WalkNetwork:
-        """Build from an OSM file (walking ways) or a line layer."""
-        path = Path(path)
-        if not path.exists():
-            raise InputError(f"Network file not found: {path}", f"找不到路网文件：{path}")
-        if path.stat().st_size == 0:
-            raise InputError(f"Network file is empty: {path}", f"路网文件为空：{path}")
-        if is_osm_path(path):
-            return cls.from_osm(path)
-        import geopandas as gpd
-
-        try:
-            import pyogrio
-
-            saved = layer is None and SAVED_LAYER in set(pyogrio.list_layers(path)[:, 0])
-            if saved:
-                layer = SAVED_LAYER
-            gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
-        except Exception as exc:
-            raise InputError(
-                f"Cannot read network file {path}: {exc}", f"无法读取路网文件 {path}：{exc}"
-            ) from exc
-        if saved:
-            net = cls.from_noded_lines(gdf)
-        else:
-            net = cls.from_lines(gdf, node_tolerance=node_tolerance)
-        net.report["source"] = str(path)
-        return net
-
-    @classmethod
-    def from_osm(cls, path) -> WalkNetwork:
-        """Walking ways of an OSM file, noded at shared OSM nodes."""
-        import osmium
-
-        from renewal.crs import transformer
-
-        ways: list[tuple[list[int], list[tuple[float, float]]]] = []
-        n_ways = 0
-        try:
-            fp = osmium.FileProcessor(str(path)).with_locations()
-            for obj in fp:
-                if not obj.is_way():
-                    continue
-                n_ways += 1
-                if not is_walkable(obj.tags):
-                    continue
-                ids, pts = [], []
-                for nd in obj.nodes:
-                    if not nd.location.valid():
-                        continue
-                    ids.append(nd.ref)
-                    pts.append((nd.location.lon, nd.location.lat))
-                if len(ids) >= 2:
-                    ways.append((ids, pts))
-        except Exception as exc:
-            raise InputError(
-                f"Cannot read OSM file {path}: {exc}", f"无法读取OSM文件 {path}：{exc}"
-            ) from exc
-        if not ways:
-            raise InputError(
-                f"No walkable ways in {path} ({n_ways} ways in the file).",
-                f"{path} 中没有可步行的道路（文件共 {n_ways} 条路径）。",
-            )
-        # Split ways at nodes used more than once (junctions) and at their ends.
-        count: dict[int, int] = {}
-        for ids, _ in ways:
-            for i in ids:
-                count[i] = count.get(i, 0) + 1
-            count[ids[0]] += 1
-            count[ids[-1]] += 1
-        t = transformer(4326, METRIC_EPSG)
-        lines = []
-        for ids, pts in ways:
-            xy = np.array(pts)
-            x, y = t.transform(xy[:, 0], xy[:, 1])
-            start = 0
-            for k in range(1, len(ids)):
-                if count[ids[k]] > 1 or k == len(ids) - 1:
-                    seg = np.column_stack([x[start : k + 1], y[start : k + 1]])
-                    if len(seg) >= 2:
-                        lines.append(seg)
-                    start = k
-        if lines:
-            idx = np.repeat(np.arange(len(lines)), [len(seg) for seg in lines])
-            geoms = shapely.linestrings(np.vstack(lines), indices=idx)
-        else:
-            geoms = np.array([])
-        net = cls._from_noded(np.asarray(geoms, dtype=object))
-        net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
-        return net
-
     @classmethod
     def from_lines(cls, lines, crs=None, *, node_tolerance: float = 0.01) -> WalkNetwork:
         """Build from lines; noded where they meet or cross.
@@ -435,24 +295,6 @@ class WalkNetwork:
             geometry=list(self.edge_geom),
             crs=METRIC_CRS,
         )
-
-    def save(self, path) -> None:
-        """Write the edges as a GeoPackage (WGS84), atomically."""
-
-        import logging
-
-        from renewal.crs import to_storage
-        from renewal.fileio import atomic_output
-
-        logging.getLogger("pyogrio").setLevel(logging.WARNING)
-        with atomic_output(path) as tmp:
-            to_storage(self.to_geodataframe()).to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
-
-    @classmethod
-    def from_workspace(cls) -> WalkNetwork | None:
-        """The network stored by ``import-network`` / ``fetch-network``, or None."""
-        path = workspace_network_path()
-        return cls.from_file(path) if path.exists() else None
 
     # ---------------------------------------------------------------- snapping
     def snap(self, xy, max_snap: float = 200.0) -> Snap:

@@ -1,4 +1,4 @@
-"""Map commands of ``python -m renewal`` (they need folium, so they live in layers/).
+"""``python -m renewal export-map``: the layout or 金贸产业园 map as a standalone HTML file.
 
 ``export-map`` writes the layout map, with every layer and the renewal sites of
 the workspace, as one standalone HTML file: scripts and styles inline, so it
@@ -11,26 +11,17 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from renewal.errors import InputError
-from renewal.fileio import write_text_atomic
-
+from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from layers.maps import jinmao_map, layout_map
+from renewal.errors import InputError
+from renewal.io.atomic import write_text_atomic
+from renewal.storage import current_sites
 
 log = logging.getLogger("renewal")
 
 
-def _current_sites():
-    try:
-        from renewal.sites import current_sites
-    except ImportError:
-        return None
-    return current_sites()
-
-
 def export_map(args) -> int:
-    from layers import assets
-    from layers.maps import jinmao_map, layout_map
-
     out = Path(args.out)
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out must end with .html: {out}", f"输出文件须以 .html 结尾：{out}")
@@ -40,7 +31,7 @@ def export_map(args) -> int:
     if args.map == "jinmao":
         m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
     else:
-        sites = None if args.no_sites else _current_sites()
+        sites = None if args.no_sites else current_sites(args.workspace)
         m = layout_map(basemap=args.basemap, labels=not args.no_labels, sites=sites)
     text = assets.standalone_html(m)
     if not out.parent.exists():

@@ -30,7 +30,6 @@ import struct
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -41,8 +40,9 @@ from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import ConflictError, InputError, StoreError
-from renewal.settings import workspace_dir
-from renewal.sites import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS, bundled_sites, next_site_id, validate_site
+from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS, next_site_id
+from renewal.sites.validate import validate_site
+from renewal.storage.base import Change
 
 STORE_FILE = "sites.gpkg"
 TABLE = "sites"
@@ -55,11 +55,6 @@ _WGS84_WKT = (
     'AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],'
     'UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4326"]]'
 )
-
-
-def store_path(workspace: Path | None = None) -> Path:
-    """Where the store lives: ``<workspace>/sites.gpkg`` (workspace defaults to settings)."""
-    return Path(workspace if workspace is not None else workspace_dir()) / STORE_FILE
 
 
 # --------------------------------------------------------------------------
@@ -87,20 +82,6 @@ def from_gpb(blob: bytes | None) -> BaseGeometry | None:
 # Records
 # --------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Change:
-    """One row of the history."""
-
-    id: int
-    at: str
-    session: str
-    action: str  # create | update | delete | import | undo
-    site_id: str
-    before: dict | None  # GeoJSON feature (properties + geometry) or None
-    after: dict | None
-    undone_by: int | None
-
-
 def _feature(props: Mapping, geom: BaseGeometry | None) -> dict:
     clean = {}
     for k, v in props.items():
@@ -117,7 +98,7 @@ def _now() -> str:
 _COLS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
 
 
-class Store:
+class GpkgStore:
     """The sites store in one GeoPackage file. Cheap to create; opens a connection per operation."""
 
     def __init__(self, path: Path | str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
@@ -132,12 +113,11 @@ class Store:
     # ---- creation ----------------------------------------------------------
 
     @classmethod
-    def open(cls, workspace: Path | None = None, *, session: str | None = None) -> Store:
-        """The workspace store, seeded from the bundled catalogue if it does not exist yet."""
-        path = store_path(workspace)
+    def open(cls, path: Path, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None) -> GpkgStore:
+        """The store at ``path``, seeded from ``initial()`` (the bundled catalogue) if it does not exist yet."""
         if not path.exists():
             try:
-                seed(path, bundled_sites())
+                seed(path, initial())
             except StoreError:
                 if not path.exists():
                     raise
@@ -511,7 +491,7 @@ def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
             con.execute("COMMIT")
         finally:
             con.close()
-        from renewal.fileio import FILE_MODE
+        from renewal.io.atomic import FILE_MODE
 
         os.chmod(tmp, FILE_MODE)
         try:

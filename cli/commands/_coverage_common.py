@@ -1,12 +1,13 @@
 """Shared options and loaders of the coverage commands (accessibility, coverage,
-import-network, fetch-network). Not a command itself (no ``register``)."""
+import-network, fetch-network). Not a command itself (no ``register``; the leading
+underscore keeps it out of command discovery)."""
 
 from __future__ import annotations
 
 import warnings
 
+from renewal.analysis.network_files import workspace_network_path
 from renewal.errors import InputError
-from renewal.network import workspace_network_path  # noqa: F401  (re-exported for the commands)
 
 IMPORT_ROUTE_EN = (
     "Download an OpenStreetMap extract for Tianjin (.osm.pbf, e.g. from download.geofabrik.de or "
@@ -38,7 +39,8 @@ def add_common(p, *, facilities=True):
 
 def load_network(args):
     """The walking network for ``args`` (or None in radius mode)."""
-    from renewal.network import NetworkWarning, WalkNetwork
+    from renewal.analysis.network import NetworkWarning
+    from renewal.analysis.network_files import read_network
 
     mode = args.mode or ("network" if args.roads else "radius")
     args.mode = mode
@@ -46,14 +48,14 @@ def load_network(args):
         return None
     roads = args.roads
     if roads in (None, "workspace"):
-        path = workspace_network_path()
+        path = workspace_network_path(args.workspace)
         if not path.exists():
             raise InputError("No walking network: pass --roads FILE or import one. " + IMPORT_ROUTE_EN,
                              "没有步行路网：请用 --roads 指定文件或先导入。" + IMPORT_ROUTE_ZH)
         roads = path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        net = WalkNetwork.from_file(roads)
+        net = read_network(roads)
     for w in caught:
         print(f"warning: {w.message}")
     r = net.report

@@ -1,0 +1,72 @@
+"""Accessibility: distance from each origin to its nearest facility (per category)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import shapely
+
+from renewal.analysis.inputs import facility_ids, points_xy, to_metric_gdf
+from renewal.analysis.network import NetworkWarning, WalkNetwork
+from renewal.crs import STORAGE_EPSG
+from renewal.errors import InputError
+
+
+def accessibility(facilities, origins, net: WalkNetwork | None = None, *, category_col="category",
+                  id_col=None, max_snap=200.0, count_snap=True, cutoff=np.inf, standards=None):
+    """Distance from each origin to the nearest facility (per category when
+    the facilities have ``category_col``) and that facility's id.
+
+    Network mode when ``net`` is given, else straight-line (radius) mode. The
+    origins keep their own columns; new columns are ``dist_m`` / ``facility_id``
+    or ``dist_m_<cat>`` / ``facility_id_<cat>``, and ``snap_m`` (network: the
+    origin's distance to the network; origins beyond ``max_snap`` get no
+    distance). Returns a WGS84 GeoDataFrame.
+    """
+    fac = to_metric_gdf(facilities, "facilities").reset_index(drop=True)
+    org = to_metric_gdf(origins, "origins").reset_index(drop=True)
+    if len(fac) == 0:
+        raise InputError("The facilities layer has no features.", "设施图层没有要素。")
+    if len(org) == 0:
+        raise InputError("The origins layer has no features.", "起点图层没有要素。")
+    ids, _ = facility_ids(fac, id_col)
+    ids = ids.to_numpy(dtype=object)
+    fxy, oxy = points_xy(fac), points_xy(org)
+    out = org.copy()
+    groups = [(None, np.arange(len(fac)))]
+    if category_col in fac.columns:
+        cats = fac[category_col].astype(str)
+        groups = [(c, np.flatnonzero(cats.to_numpy() == c)) for c in sorted(cats.unique())]
+    osnap = None
+    fsnap_all = None
+    if net is not None:
+        osnap = net.snap(oxy, max_snap=max_snap)
+        fsnap_all = net.snap(fxy, max_snap=max_snap)
+        out["snap_m"] = np.round(osnap.dist, 2)
+        if osnap.n_refused:
+            warnings.warn(f"{osnap.n_refused} origins are farther than {max_snap:.0f} m from the network "
+                          f"and get no distance", NetworkWarning, stacklevel=2)
+        if fsnap_all.n_refused:
+            warnings.warn(f"{fsnap_all.n_refused} facilities are farther than {max_snap:.0f} m from the "
+                          f"network and were ignored: {list(ids[~fsnap_all.ok][:10])}", NetworkWarning,
+                          stacklevel=2)
+    for name, idx in groups:
+        sfx = "" if name is None else f"_{name}"
+        if net is None:
+            tree = shapely.STRtree(shapely.points(fxy[idx]))
+            (oi, fi), d = tree.query_nearest(shapely.points(oxy), return_distance=True, all_matches=False)
+            dist = np.full(len(org), np.nan)
+            who = np.full(len(org), -1, dtype=np.int64)
+            dist[oi], who[oi] = d, idx[fi]
+            dist[dist > cutoff] = np.nan
+        else:
+            fs = fsnap_all.subset(idx)
+            nd = net.node_distances(fs, cutoff, count_snap=count_snap)
+            d, w = net.point_distances(nd, fs, osnap, count_snap=count_snap)
+            dist = np.where(np.isfinite(d), d, np.nan)
+            who = np.where(w >= 0, idx[np.clip(w, 0, None)], -1)
+        out[f"dist_m{sfx}"] = np.round(dist, 2)
+        out[f"facility_id{sfx}"] = np.append(ids, None)[who]
+    cols = [c for c in out.columns if c != out.geometry.name] + [out.geometry.name]
+    return out[cols].to_crs(STORAGE_EPSG)

@@ -1,0 +1,443 @@
+"""Coverage engine: 15-minute life-circle analysis by service radius or walking network.
+
+Inputs are GeoDataFrames with a CRS (any; computed in EPSG:4548), outputs are
+GeoDataFrames in WGS84 plus pandas statistics. Pure: no streamlit, no folium.
+
+Public API
+----------
+``radius_coverage(facilities, standards=None, boundary=None, **opts) -> CoverageResult``
+    服务半径 mode: coverage is the union of radius buffers, clipped to the
+    boundary (default: the district, ``geodata.load("district")``).
+``network_coverage(net, facilities, standards=None, boundary=None, **opts) -> CoverageResult``
+    Walking-network mode (:class:`renewal.analysis.network.WalkNetwork`): one
+    multi-source Dijkstra per category with the category's cut-off.
+``what_if(result, add=None, remove=None, geometry=False) -> CoverageResult`` (:mod:`~renewal.analysis.whatif`)
+    Add facilities (only the new facility's own search, combined with the
+    stored distances) or remove some (their categories are re-run); the new
+    result carries ``delta`` (before/after statistics).
+``greedy_siting(result, candidates, category, k) -> GeoDataFrame`` (:mod:`~renewal.analysis.siting`)
+    Choose ``k`` candidate sites that add the most covered population (or
+    land when no population is given), greedily.
+``accessibility(facilities, origins, net=None, **opts) -> GeoDataFrame`` (:mod:`~renewal.analysis.accessibility`)
+    Per origin: distance to the nearest facility (per category) and its id.
+
+Common options: ``category_col`` (default ``"category"``; values matched to
+the standards by key, Chinese name or alias), ``id_col`` (facility id; default
+the first of id/fid/facility_id/name/名称, else the row number), ``cell``
+(grid cell size, 50 m), ``population`` (a GeoTIFF path read with rasterio, or
+polygons with ``pop_field``), ``zones`` (polygons; ``zone_field``),
+``cutoffs`` (override distances per category), ``max_snap`` (m, network
+mode; farther facilities and grid cells are refused and counted).
+
+Definitions
+-----------
+* Grid: square cells of ``cell`` metres anchored at the boundary's lower-left
+  corner, clipped to the boundary; a cell's distance is that of its clipped
+  centroid (the "home" of the cell). In network mode the distance includes the
+  straight legs from the cell centroid and from the facility to the network.
+* Land share: radius mode - exact area of the clipped buffer union over the
+  boundary area; network mode - area of covered cells over all cells.
+* Population share: population summed over covered cells (raster pixels are
+  assigned to the cell that holds their centre; polygons are spread over cells
+  by area).
+* Zone statistics: cell-based in both modes (a cell belongs to the zone
+  holding its centroid; cells outside every zone are left out).
+* Wrong-CRS guard: facilities all farther than 5 km from the boundary, or a
+  network whose extent misses the boundary, are refused.
+* Gaps: radius mode - the boundary minus the coverage; network mode - the
+  union of uncovered cells. One row per part.
+* Catchments: radius mode - each facility's buffer clipped to the boundary
+  (they overlap). Network mode - the reached edge pieces (partial edges cut at
+  the remaining distance) attributed to the nearest facility and buffered by
+  ``width`` (25 m): a partition, not convex hulls.
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from dataclasses import dataclass, field
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from renewal.analysis.grid import make_grid, population_to_cells
+from renewal.analysis.inputs import (
+    CoverageWarning,
+    boundary_metric,
+    category_cutoff,
+    points_xy,
+    prepare_facilities,
+    to_metric_gdf,
+)
+from renewal.analysis.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
+from renewal.crs import METRIC_CRS, STORAGE_EPSG
+from renewal.errors import InputError
+from renewal.standards import Standards, load_standards
+
+log = logging.getLogger(__name__)
+
+ZONE_CANDIDATES = ("name", "名称", "zone", "id")
+
+
+# ------------------------------------------------------------------ state
+@dataclass
+class CategoryState:
+    key: str
+    name_zh: str
+    cutoff: float
+    fac: object  # GeoDataFrame (metric) of this category's facilities
+    fsnap: Snap | None = None
+    nd: object = None  # NodeDistances
+    dist: np.ndarray | None = None  # per cell
+    near: np.ndarray | None = None  # per cell: row in fac, -1
+
+
+@dataclass
+class EngineContext:
+    mode: str
+    net: WalkNetwork | None
+    standards: Standards
+    boundary: object  # shapely, metric
+    grid: object  # GeoDataFrame metric
+    cell_xy: np.ndarray
+    cell_area: np.ndarray
+    cell_pop: np.ndarray | None
+    cell_zone: np.ndarray | None
+    zone_names: list
+    cell_snap: Snap | None
+    opts: dict
+
+
+@dataclass
+class CoverageResult:
+    """What the coverage page shows. GeoDataFrames are WGS84.
+
+    ``catchments`` (category, name_zh, facility_id, cutoff_m, area_m2),
+    ``gaps`` (category, name_zh, area_m2; one row per part), ``grid`` (one row
+    per cell: cell_id, area_m2, [population], [zone], and per category
+    ``<key>_dist_m``, ``<key>covered_cells``, ``<key>_facility``; built on first
+    access), ``stats`` (one row per category), ``zone_stats`` (zone x
+    category, when zones were given), ``warnings`` (what was dropped or
+    refused), ``delta`` (after :func:`what_if`: before/after statistics).
+    """
+
+    mode: str
+    catchments: object
+    gaps: object
+    stats: pd.DataFrame
+    zone_stats: pd.DataFrame | None = None
+    warnings: list[str] = field(default_factory=list)
+    delta: pd.DataFrame | None = None
+    _ctx: EngineContext | None = field(default=None, repr=False)
+    _cats: dict | None = field(default=None, repr=False)
+    _grid: object = field(default=None, repr=False)
+
+    @property
+    def grid(self):
+        if self._grid is None and self._ctx is not None:
+            self._grid = _grid_output(self._ctx, self._cats)
+        return self._grid
+
+
+# ------------------------------------------------------------ engine
+def _prepare_ctx(mode, net, standards, boundary, *, cell, population, pop_field, zones, zone_field,
+                 max_snap, width, count_snap):
+    b = boundary_metric(boundary)
+    grid = make_grid(b, cell)
+    cents = shapely.centroid(grid.geometry.values)
+    cell_xy = shapely.get_coordinates(cents).reshape(-1, 2)
+    msgs = []
+    cell_pop = None
+    if population is not None:
+        cell_pop, m = population_to_cells(grid, population, pop_field=pop_field, cell=cell)
+        msgs += m
+    cell_zone, zone_names = None, []
+    if zones is not None:
+        z = to_metric_gdf(zones, "zones").reset_index(drop=True)
+        if len(z) == 0:
+            raise InputError("The zones layer has no features.", "分区图层没有要素。")
+        if zone_field is None:
+            zone_field = next((c for c in ZONE_CANDIDATES if c in z.columns), None)
+        if zone_field is not None and zone_field not in z.columns:
+            raise InputError(f"Zone field {zone_field!r} not found", f"找不到分区字段 {zone_field!r}")
+        zone_names = list(z[zone_field].astype(str)) if zone_field else [f"Z{i + 1}" for i in range(len(z))]
+        tree = shapely.STRtree(z.geometry.values)
+        pi, zi = tree.query(cents, predicate="within")
+        cell_zone = np.full(len(grid), -1, dtype=np.int64)
+        first = np.unique(pi, return_index=True)[1]
+        cell_zone[pi[first]] = zi[first]
+    cell_snap = None
+    if mode == "network":
+        cell_snap = net.snap(cell_xy, max_snap=max_snap)
+        if cell_snap.n_refused:
+            msgs.append(f"{cell_snap.n_refused} of {len(grid)} grid cells are farther than {max_snap:.0f} m "
+                        f"from the network and count as not covered")
+    return EngineContext(mode, net, standards, b, grid, cell_xy, grid["area_m2"].to_numpy(), cell_pop, cell_zone,
+                zone_names, cell_snap, dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell)), msgs
+
+
+#: Facilities farther than this outside the boundary suggest a wrong CRS.
+FAR_OUTSIDE_M = 5000.0
+
+
+def _check_overlap(ctx: EngineContext, fac) -> list[str]:
+    """Refuse inputs that cannot belong together (a wrong CRS, swapped lon/lat)."""
+    msgs = []
+    d = shapely.distance(ctx.boundary, shapely.points(points_xy(fac)))
+    far = d > FAR_OUTSIDE_M
+    if far.all():
+        raise InputError(
+            f"None of the {len(fac)} facilities lies within {FAR_OUTSIDE_M / 1000:.0f} km of the boundary "
+            f"(nearest {d.min() / 1000:.1f} km): wrong CRS, swapped lon/lat, or the wrong file?",
+            f"所有设施都在边界 {FAR_OUTSIDE_M / 1000:.0f} 公里以外（最近 {d.min() / 1000:.1f} 公里）："
+            f"坐标系错误、经纬度颠倒或文件不对？",
+        )
+    if far.any():
+        msgs.append(f"{int(far.sum())} facilities lie more than {FAR_OUTSIDE_M / 1000:.0f} km outside the boundary: "
+                    f"{list(fac['facility_id'][far][:10])}")
+        warnings.warn(msgs[-1], CoverageWarning, stacklevel=4)
+    if ctx.net is not None:
+        bx = shapely.box(*ctx.net.bounds())
+        if not bx.intersects(ctx.boundary):
+            raise InputError(
+                "The walking network does not overlap the boundary: wrong CRS or the wrong area?",
+                "步行路网与边界不重叠：坐标系错误或区域不对？",
+            )
+    return msgs
+
+
+def run_category(ctx: EngineContext, cat: CategoryState) -> list[str]:
+    msgs = []
+    xy = points_xy(cat.fac)
+    if ctx.mode == "radius":
+        tree = shapely.STRtree(shapely.points(xy))
+        (ci, fi), d = tree.query_nearest(shapely.points(ctx.cell_xy), return_distance=True, all_matches=False)
+        dist = np.full(len(ctx.cell_xy), np.inf)
+        near = np.full(len(ctx.cell_xy), -1, dtype=np.int64)
+        dist[ci], near[ci] = d, fi
+    else:
+        net = ctx.net
+        cat.fsnap = net.snap(xy, max_snap=ctx.opts["max_snap"])
+        if cat.fsnap.n_refused:
+            bad = list(cat.fac["facility_id"].to_numpy()[~cat.fsnap.ok][:10])
+            msgs.append(f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.opts['max_snap']:.0f} m "
+                        f"from the network were refused: {bad}")
+            warnings.warn(msgs[-1], NetworkWarning, stacklevel=3)
+        cat.nd = net.node_distances(cat.fsnap, cat.cutoff, count_snap=ctx.opts["count_snap"])
+        dist, near = net.point_distances(cat.nd, cat.fsnap, ctx.cell_snap, count_snap=ctx.opts["count_snap"])
+    cat.dist, cat.near = dist, near
+    return msgs
+
+
+def covered_cells(cat):
+    return cat.dist <= cat.cutoff + TOL
+
+
+def _category_stats(ctx: EngineContext, cat: CategoryState, cover_geom=None) -> dict:
+    cov = covered_cells(cat)
+    total = float(ctx.cell_area.sum())
+    if ctx.mode == "radius" and cover_geom is not None:
+        land_total = float(ctx.boundary.area)
+        land_cov = min(float(cover_geom.area), land_total)  # float noise of the overlay
+    else:
+        land_total, land_cov = total, float(ctx.cell_area[cov].sum())
+    c = ctx.standards.categories.get(cat.key)
+    row = {
+        "category": cat.key,
+        "name_zh": cat.name_zh,
+        "life_circle": c.life_circle if c else "",
+        "mode": ctx.mode,
+        "cutoff_m": cat.cutoff,
+        "n_facilities": int(len(cat.fac)),
+        "n_refused": int(cat.fsnap.n_refused) if cat.fsnap is not None else 0,
+        "land_area_m2": round(land_total, 1),
+        "covered_area_m2": round(land_cov, 1),
+        "land_share": land_cov / land_total if land_total > 0 else np.nan,
+    }
+    if ctx.cell_pop is not None:
+        p = float(ctx.cell_pop.sum())
+        pc = float(ctx.cell_pop[cov].sum())
+        row.update(population=p, covered_population=pc, population_share=pc / p if p > 0 else np.nan)
+    if c:
+        row.update(clause=c.clause, verified=c.verified)
+    return row
+
+
+def _zone_stats(ctx: EngineContext, cats: dict) -> pd.DataFrame | None:
+    if ctx.cell_zone is None:
+        return None
+    rows = []
+    nz = len(ctx.zone_names)
+    z = ctx.cell_zone
+    inz = z >= 0
+    area = np.bincount(z[inz], weights=ctx.cell_area[inz], minlength=nz)
+    pop = np.bincount(z[inz], weights=ctx.cell_pop[inz], minlength=nz) if ctx.cell_pop is not None else None
+    for cat in cats.values():
+        cov = covered_cells(cat) & inz
+        acov = np.bincount(z[cov], weights=ctx.cell_area[cov], minlength=nz)
+        pcov = np.bincount(z[cov], weights=ctx.cell_pop[cov], minlength=nz) if pop is not None else None
+        for i, name in enumerate(ctx.zone_names):
+            r = {"zone": name, "category": cat.key, "name_zh": cat.name_zh, "cutoff_m": cat.cutoff,
+                 "land_area_m2": round(area[i], 1), "covered_area_m2": round(acov[i], 1),
+                 "land_share": acov[i] / area[i] if area[i] > 0 else np.nan}
+            if pop is not None:
+                r.update(population=pop[i], covered_population=pcov[i],
+                         population_share=pcov[i] / pop[i] if pop[i] > 0 else np.nan)
+            rows.append(r)
+    return pd.DataFrame(rows)
+
+
+def _category_geometries(ctx: EngineContext, cat: CategoryState):
+    """(catchment rows, coverage geometry, gap geometry) in metric CRS."""
+    fac = cat.fac
+    rows = []
+    if ctx.mode == "radius":
+        xy = points_xy(fac)
+        bufs = shapely.buffer(shapely.points(xy), cat.cutoff, quad_segs=16)
+        clipped = shapely.intersection(bufs, ctx.boundary)
+        cover = shapely.union_all(clipped)
+        gaps = shapely.difference(ctx.boundary, cover)
+        polys = clipped
+    else:
+        geoms, who = ctx.net.catchment_pieces(cat.nd, cat.fsnap, count_snap=ctx.opts["count_snap"])
+        polys = catchment_polygons(geoms, who, len(fac), width=ctx.opts["width"])
+        has = np.array([p is not None for p in polys], dtype=bool)
+        polys = np.where(has, polys, None)
+        polys[has] = shapely.intersection(polys[has], ctx.boundary)
+        cov = covered_cells(cat)
+        cover = shapely.union_all(ctx.grid.geometry.values[cov]) if cov.any() else shapely.Polygon()
+        gaps = shapely.union_all(ctx.grid.geometry.values[~cov]) if (~cov).any() else shapely.Polygon()
+    for i, p in enumerate(polys):
+        if p is None or p.is_empty:
+            continue
+        rows.append({"category": cat.key, "name_zh": cat.name_zh, "facility_id": fac["facility_id"].iat[i],
+                     "cutoff_m": cat.cutoff, "area_m2": round(p.area, 1), "geometry": p})
+    return rows, cover, gaps
+
+
+def assemble(ctx: EngineContext, cats: dict, msgs, *, geometry=True, old: CoverageResult | None = None,
+              changed: set | None = None) -> CoverageResult:
+    stats_rows, catch_rows, gap_rows = [], [], []
+    old_stats = old.stats.set_index("category") if old is not None and changed is not None else None
+    for key, cat in cats.items():
+        if old_stats is not None and key not in changed and key in old_stats.index:
+            stats_rows.append({"category": key, **old_stats.loc[key].to_dict()})
+            continue
+        redo = geometry and (old is None or changed is None or key in changed)
+        cover = None
+        if redo:
+            rows, cover, gaps = _category_geometries(ctx, cat)
+            catch_rows += rows
+            for part in shapely.get_parts(gaps):
+                if part.area > 1e-6:
+                    gap_rows.append({"category": key, "name_zh": cat.name_zh, "area_m2": round(part.area, 1),
+                                     "geometry": part})
+        elif ctx.mode == "radius":
+            # the union of buffers is needed for the exact land share
+            xy = points_xy(cat.fac)
+            cover = shapely.intersection(
+                shapely.union_all(shapely.buffer(shapely.points(xy), cat.cutoff, quad_segs=16)), ctx.boundary)
+        stats_rows.append(_category_stats(ctx, cat, cover))
+    stats = pd.DataFrame(stats_rows)
+
+    def to_gdf(rows, cols):
+        if not rows:
+            return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+        return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+
+    if geometry and old is not None and changed is not None:
+        keep_c = old.catchments[~old.catchments["category"].isin(changed)]
+        keep_g = old.gaps[~old.gaps["category"].isin(changed)]
+        catchments = pd.concat([keep_c, to_gdf(catch_rows, keep_c.columns[:-1])], ignore_index=True)
+        gaps = pd.concat([keep_g, to_gdf(gap_rows, keep_g.columns[:-1])], ignore_index=True)
+    elif geometry:
+        catchments = to_gdf(catch_rows, ["category", "name_zh", "facility_id", "cutoff_m", "area_m2"])
+        gaps = to_gdf(gap_rows, ["category", "name_zh", "area_m2"])
+    else:
+        catchments = old.catchments if old is not None else None
+        gaps = old.gaps if old is not None else None
+    return CoverageResult(ctx.mode, catchments, gaps, stats, _zone_stats(ctx, cats), list(msgs), None, ctx, cats)
+
+
+def _grid_output(ctx: EngineContext, cats: dict):
+    base = ctx.opts.get("_grid_wgs")
+    if base is None:  # projected once per run; what-if only adds columns
+        base = ctx.grid[["cell_id", "area_m2", "geometry"]].to_crs(STORAGE_EPSG)
+        if ctx.cell_pop is not None:
+            base.insert(2, "population", ctx.cell_pop)
+        if ctx.cell_zone is not None:
+            names = np.array(ctx.zone_names + [None], dtype=object)
+            base.insert(2, "zone", names[ctx.cell_zone])
+        ctx.opts["_grid_wgs"] = base
+    cols = {}
+    for key, cat in cats.items():
+        cols[f"{key}_dist_m"] = np.where(np.isfinite(cat.dist), np.round(cat.dist, 1), np.nan)
+        cols[f"{key}_covered"] = covered_cells(cat)
+        ids = np.append(cat.fac["facility_id"].to_numpy(dtype=object), None)
+        cols[f"{key}_facility"] = ids[cat.near]
+    g = base.drop(columns="geometry").assign(**cols)
+    g["geometry"] = base.geometry.values
+    return gpd.GeoDataFrame(g, geometry="geometry", crs=STORAGE_EPSG)
+
+
+def _coverage(mode, net, facilities, standards, boundary, *, category_col="category", id_col=None,
+              categories=None, cutoffs=None, cell=50.0, population=None, pop_field=None, zones=None,
+              zone_field=None, max_snap=200.0, width=25.0, count_snap=True, geometry=True):
+    standards = standards or load_standards()
+    fac, msgs = prepare_facilities(facilities, standards, category_col=category_col, id_col=id_col,
+                                   categories=categories, cutoffs=cutoffs)
+    ctx, m = _prepare_ctx(mode, net, standards, boundary, cell=cell, population=population, pop_field=pop_field,
+                          zones=zones, zone_field=zone_field, max_snap=max_snap, width=width,
+                          count_snap=count_snap)
+    msgs += m
+    msgs += _check_overlap(ctx, fac)
+    if net is not None:
+        rep = net.report
+        if rep.get("dropped_components"):
+            msgs.append(f"Network: kept the largest component, dropped {rep['dropped_components']} pieces "
+                        f"({rep['dropped_edges']} edges, {rep['dropped_length_m']:.0f} m)")
+    cats = {}
+    for key in [k for k in standards.categories if k in set(fac["category"])] + sorted(
+            set(fac["category"]) - set(standards.categories)):
+        c = standards.categories.get(key)
+        cat = CategoryState(key, c.name_zh if c else key, category_cutoff(standards, key, mode, cutoffs),
+                   fac[fac["category"] == key].reset_index(drop=True))
+        msgs += run_category(ctx, cat)
+        cats[key] = cat
+    for msg in msgs:
+        log.warning(msg)
+    return assemble(ctx, cats, msgs, geometry=geometry)
+
+
+def radius_coverage(facilities, standards: Standards | None = None, boundary=None, **opts) -> CoverageResult:
+    """Service-radius coverage; see the module docstring for options."""
+    opts.pop("max_snap", None)
+    return _coverage("radius", None, facilities, standards, boundary, **opts)
+
+
+def network_coverage(net: WalkNetwork, facilities, standards: Standards | None = None, boundary=None,
+                     **opts) -> CoverageResult:
+    """Walking-network coverage; see the module docstring for options."""
+    if net is None:
+        raise InputError(
+            "Network mode needs a walking network (--roads FILE or an imported network).",
+            "步行网络模式需要路网（--roads 文件或已导入的路网）。",
+        )
+    return _coverage("network", net, facilities, standards, boundary, **opts)
+
+
+def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
+    """Cell distances from one new facility at metric ``xy`` (and its node distances)."""
+    if ctx.mode == "radius":
+        d = np.hypot(ctx.cell_xy[:, 0] - xy[0], ctx.cell_xy[:, 1] - xy[1])
+        return d, None, None
+    net = ctx.net
+    s = net.snap(np.array([xy]), max_snap=ctx.opts["max_snap"])
+    if not s.ok[0]:
+        return None, None, s
+    nd = net.single_source(s, cat.cutoff, count_snap=ctx.opts["count_snap"])
+    d, _ = net.point_distances(nd, s, ctx.cell_snap, count_snap=ctx.opts["count_snap"])
+    return d, nd, s

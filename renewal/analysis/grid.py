@@ -1,0 +1,134 @@
+"""The analysis grid: square cells clipped to the boundary, and population per cell (raster or polygons)."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from renewal.analysis.inputs import CoverageWarning, to_metric_gdf
+from renewal.crs import METRIC_CRS, METRIC_EPSG, transformer
+from renewal.errors import InputError
+
+POP_CANDIDATES = ("population", "pop", "人口", "常住人口")
+
+
+def make_grid(boundary_m, cell: float = 50.0):
+    """Cells of ``cell`` metres clipped to a metric boundary (GeoDataFrame, EPSG:4548)."""
+
+    if not cell > 0:
+        raise InputError("Grid cell size must be positive.", "网格尺寸必须为正数。")
+    minx, miny, maxx, maxy = boundary_m.bounds
+    nx = max(1, int(np.ceil((maxx - minx) / cell)))
+    ny = max(1, int(np.ceil((maxy - miny) / cell)))
+    if nx * ny > 4_000_000:
+        raise InputError(f"Grid of {nx * ny} cells is too large; use a larger cell.", "网格过多，请增大网格尺寸。")
+    ii, jj = np.meshgrid(np.arange(nx), np.arange(ny))
+    x0 = minx + ii.ravel() * cell
+    y0 = miny + jj.ravel() * cell
+    boxes = shapely.box(x0, y0, x0 + cell, y0 + cell)
+    shapely.prepare(boundary_m)
+    inside = shapely.intersects(boundary_m, boxes)
+    boxes = boxes[inside]
+    contained = shapely.contains_properly(boundary_m, boxes)
+    clipped = boxes.copy()
+    clipped[~contained] = shapely.intersection(boxes[~contained], boundary_m)
+    area = shapely.area(clipped)
+    keep = area > 1e-6
+    g = gpd.GeoDataFrame(
+        {"col": ii.ravel()[inside][keep], "row": jj.ravel()[inside][keep], "area_m2": area[keep]},
+        geometry=clipped[keep],
+        crs=METRIC_CRS,
+    )
+    g.insert(0, "cell_id", np.arange(len(g)))
+    return g
+
+
+# ------------------------------------------------------------ population
+def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
+    """Population per grid cell from a raster path or polygons with a field.
+
+    Returns (array, messages). A raster in another CRS than EPSG:4548 is
+    reprojected by pixel centres (a warning says so); a raster without a CRS
+    is refused.
+    """
+
+    msgs = []
+    if isinstance(population, gpd.GeoDataFrame):
+        pop = to_metric_gdf(population, "population")
+        if pop_field is None:
+            pop_field = next((c for c in POP_CANDIDATES if c in pop.columns), None)
+        if pop_field is None or pop_field not in pop.columns:
+            numeric = [c for c in pop.columns if c != pop.geometry.name and pd.api.types.is_numeric_dtype(pop[c])]
+            raise InputError(
+                f"Population polygons need a population field (--pop-field); numeric columns: {numeric}",
+                f"人口面数据需要人口字段；数值列：{numeric}",
+            )
+        values = pd.to_numeric(pop[pop_field], errors="coerce")
+        if values.isna().any() or (values < 0).any():
+            raise InputError(
+                f"Population field {pop_field!r} has missing or negative values.",
+                f"人口字段 {pop_field!r} 有缺失或负值。",
+            )
+        pop = pop.assign(_pop=values.values, _parea=pop.geometry.area.values)
+        pop = pop[pop["_parea"] > 0]
+        cells = grid_m[["cell_id", "geometry"]]
+        inter = gpd.overlay(cells, pop[["_pop", "_parea", "geometry"]], how="intersection", keep_geom_type=True)
+        inter["_share"] = inter["_pop"] * inter.geometry.area / inter["_parea"]
+        out = np.zeros(len(grid_m))
+        sums = inter.groupby("cell_id")["_share"].sum()
+        out[sums.index.to_numpy()] = sums.to_numpy()
+        outside = float(values.sum() - out.sum())
+        if values.sum() > 0 and outside / values.sum() > 0.001:
+            msgs.append(f"{outside:.0f} people ({100 * outside / values.sum():.1f}%) lie outside the boundary and were ignored")
+        return out, msgs
+    # raster
+    import rasterio
+
+
+    try:
+        src = rasterio.open(population)
+    except Exception as exc:
+        raise InputError(f"Cannot read population raster {population}: {exc}",
+                         f"无法读取人口栅格 {population}：{exc}") from exc
+    with src:
+        if src.crs is None:
+            raise InputError(
+                f"Population raster {population} has no CRS.", f"人口栅格 {population} 没有坐标参考系。"
+            )
+        data = src.read(1, masked=True).astype(float)
+        arr = np.ma.filled(data, 0.0)
+        arr[~np.isfinite(arr)] = 0.0
+        if (arr < 0).any():
+            raise InputError("Population raster has negative values.", "人口栅格有负值。")
+        rows, cols = np.nonzero(arr > 0)
+        vals = arr[rows, cols]
+        xs, ys = rasterio.transform.xy(src.transform, rows, cols, offset="center")
+        xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+        epsg = src.crs.to_epsg()
+        if epsg != METRIC_EPSG:
+            msg = (f"Population raster CRS is {src.crs.to_string()}, not EPSG:{METRIC_EPSG}: pixel centres were "
+                   f"reprojected and each pixel counted in the cell holding its centre.")
+            msgs.append(msg)
+            warnings.warn(msg, CoverageWarning, stacklevel=3)
+            t = transformer(src.crs.to_string(), METRIC_EPSG)
+            xs, ys = t.transform(xs, ys)
+        px = abs(src.transform.a) if epsg == METRIC_EPSG else None
+    out = np.zeros(len(grid_m))
+    if len(vals):
+        tree = shapely.STRtree(grid_m.geometry.values)
+        pi, ci = tree.query(shapely.points(xs, ys), predicate="intersects")
+        first = np.unique(pi, return_index=True)[1]
+        np.add.at(out, ci[first], vals[pi[first]])
+        total = vals.sum()
+        outside = total - out.sum()
+        if total > 0 and outside / total > 0.001:
+            msgs.append(f"{outside:.0f} people ({100 * outside / total:.1f}%) of the raster lie outside the boundary")
+    if px and cell and px > cell:
+        msgs.append(f"Raster pixels ({px:.0f} m) are coarser than grid cells ({cell:.0f} m): population is lumpy")
+    return out, msgs
+
+

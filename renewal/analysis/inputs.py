@@ -1,0 +1,118 @@
+"""Preparing the coverage engine's inputs: metric layers, boundary, facility ids and categories."""
+
+from __future__ import annotations
+
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+import geodata
+from renewal.crs import METRIC_EPSG, STORAGE_EPSG
+from renewal.errors import InputError
+from renewal.standards import Standards
+
+ID_CANDIDATES = ("id", "fid", "facility_id", "name", "名称")
+
+
+class CoverageWarning(UserWarning):
+    """Data was dropped, refused or reprojected during a coverage run."""
+
+
+# --------------------------------------------------------------- inputs
+def to_metric_gdf(gdf, what):
+
+    if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
+        raise InputError(f"{what}: expected a GeoDataFrame", f"{what}：需要地理数据表")
+    if gdf.crs is None:
+        raise InputError(
+            f"The {what} layer has no coordinate reference system (CRS).",
+            f"{what}图层没有坐标参考系（CRS）。",
+        )
+    if isinstance(gdf, gpd.GeoSeries):
+        gdf = gpd.GeoDataFrame(geometry=gdf)
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    return gdf.to_crs(METRIC_EPSG)
+
+
+def boundary_metric(boundary):
+
+    if boundary is None:
+        boundary = geodata.load("district")
+    if isinstance(boundary, shapely.Geometry):
+        boundary = gpd.GeoSeries([boundary], crs=STORAGE_EPSG)
+    b = to_metric_gdf(boundary, "boundary")
+    if len(b) == 0:
+        raise InputError("The boundary is empty.", "边界为空。")
+    geom = shapely.make_valid(shapely.union_all(b.geometry.values))
+    if geom.area <= 0:
+        raise InputError("The boundary has no area (not a polygon).", "边界没有面积（不是面要素）。")
+    return geom
+
+
+def points_xy(gdf_m) -> np.ndarray:
+    g = gdf_m.geometry.values
+    pts = np.where(shapely.get_type_id(g) == 0, g, shapely.point_on_surface(g))
+    return shapely.get_coordinates(pts).reshape(-1, 2)
+
+
+def facility_ids(gdf, id_col):
+    if id_col is None:
+        for c in ID_CANDIDATES:
+            if c in gdf.columns and gdf[c].notna().all() and gdf[c].is_unique:
+                id_col = c
+                break
+    if id_col is None:
+        return pd.Series([f"F{i + 1}" for i in range(len(gdf))], index=gdf.index), None
+    if id_col not in gdf.columns:
+        raise InputError(f"Facility id column {id_col!r} not found", f"找不到设施编号列 {id_col!r}")
+    return gdf[id_col].astype(str), id_col
+
+
+def prepare_facilities(facilities, standards: Standards, *, category_col="category", id_col=None,
+                       categories=None, cutoffs=None):
+    """Metric facilities with ``facility_id`` and ``category`` (a standards key).
+
+    Rows whose category is not in the standards are dropped with a warning
+    unless a cut-off for that raw value is in ``cutoffs``.
+    """
+    gdf = to_metric_gdf(facilities, "facilities").copy()
+    if len(gdf) == 0:
+        raise InputError("The facilities layer has no features.", "设施图层没有要素。")
+    ids, _ = facility_ids(gdf, id_col)
+    gdf["facility_id"] = ids.values
+    cutoffs = dict(cutoffs or {})
+    msgs = []
+    if category_col not in gdf.columns:
+        if len(cutoffs) == 1:
+            gdf["category"] = next(iter(cutoffs))
+        else:
+            raise InputError(
+                f"The facilities have no {category_col!r} column; give --category-field or one cut-off.",
+                f"设施没有类别列 {category_col!r}；请指定类别字段或给出一个距离阈值。",
+            )
+    else:
+        raw = gdf[category_col]
+        keys = [standards.resolve(v) or (str(v) if str(v) in cutoffs else None) for v in raw]
+        gdf["category"] = keys
+        unknown = sorted({str(v) for v, k in zip(raw, keys, strict=True) if k is None})
+        if unknown:
+            n = sum(k is None for k in keys)
+            msgs.append(f"{n} facilities with categories not in the standards were skipped: {unknown}")
+            warnings.warn(msgs[-1], CoverageWarning, stacklevel=3)
+        gdf = gdf[gdf["category"].notna()]
+    if categories:
+        gdf = gdf[gdf["category"].isin(categories)]
+    if len(gdf) == 0:
+        raise InputError("No facilities of a known category.", "没有属于已定义类别的设施。")
+    return gdf.reset_index(drop=True), msgs
+
+
+def category_cutoff(standards, key, mode, cutoffs):
+    if cutoffs and key in cutoffs:
+        return float(cutoffs[key])
+    return standards.distance(key, mode)
+
+

@@ -1,0 +1,169 @@
+"""Walking networks from and to files: OpenStreetMap extracts, line layers, the workspace copy.
+
+``read_network(path)`` builds a :class:`~renewal.analysis.network.WalkNetwork`
+from an OSM file (``.osm.pbf`` / ``.osm``: walking ways only, noded at shared
+OSM nodes so bridges do not become junctions) or a line layer (GeoJSON,
+GeoPackage, Shapefile: noded where lines meet or cross). ``save_network``
+writes the edges as a GeoPackage (WGS84, layer ``walk_network_edges``) that
+``read_network`` reads back without noding. ``workspace_network_path`` is where
+``import-network`` / ``fetch-network`` keep it.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from renewal.analysis.network import WalkNetwork
+from renewal.crs import METRIC_EPSG, to_storage, transformer
+from renewal.errors import InputError
+from renewal.io.atomic import atomic_output
+from renewal.settings import workspace_dir
+
+#: OSM ``highway`` values that are never walkable (the OSMnx "walk" filter,
+#: plus motorways, which ``motor`` matches there).
+NON_WALK_HIGHWAYS = frozenset(
+    {
+        "abandoned", "bus_guideway", "construction", "cycleway", "motor", "no", "planned",
+        "platform", "proposed", "raceway", "razed", "motorway", "motorway_link", "bus_stop",
+        "elevator", "services", "rest_area", "escape",
+    }
+)
+
+#: Layer name of a network written by :func:`save_network`; such a file is
+#: read back without noding (its edges already meet only at their ends).
+SAVED_LAYER = "walk_network_edges"
+
+OSM_SUFFIXES = (".osm.pbf", ".pbf", ".osm", ".osm.bz2", ".osm.gz", ".osc", ".o5m")
+
+
+def workspace_network_path(workspace: Path | None = None) -> Path:
+    """Where ``import-network`` and ``fetch-network`` store the walking network."""
+    return Path(workspace if workspace is not None else workspace_dir()) / "network" / "walk_network.gpkg"
+
+
+def is_osm_path(path) -> bool:
+    name = str(path).lower()
+    return any(name.endswith(s) for s in OSM_SUFFIXES)
+
+
+def is_walkable(tags) -> bool:
+    """The walking-way filter for OSM tags (a mapping)."""
+    hw = tags.get("highway")
+    if not hw or hw in NON_WALK_HIGHWAYS:
+        return False
+    if tags.get("area") == "yes":
+        return False
+    if tags.get("foot") == "no" or tags.get("access") in ("private", "no") and tags.get("foot") not in (
+        "yes", "designated", "permissive"
+    ):
+        return False
+    if tags.get("service") == "private":
+        return False
+    return True
+
+
+def read_network(path, *, node_tolerance: float = 0.01, layer: str | None = None) -> WalkNetwork:
+    """Build from an OSM file (walking ways) or a line layer."""
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"Network file not found: {path}", f"找不到路网文件：{path}")
+    if path.stat().st_size == 0:
+        raise InputError(f"Network file is empty: {path}", f"路网文件为空：{path}")
+    if is_osm_path(path):
+        return read_osm_network(path)
+    try:
+        import pyogrio
+
+        saved = layer is None and SAVED_LAYER in set(pyogrio.list_layers(path)[:, 0])
+        if saved:
+            layer = SAVED_LAYER
+        gdf = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    except Exception as exc:
+        raise InputError(
+            f"Cannot read network file {path}: {exc}", f"无法读取路网文件 {path}：{exc}"
+        ) from exc
+    if saved:
+        net = WalkNetwork.from_noded_lines(gdf)
+    else:
+        net = WalkNetwork.from_lines(gdf, node_tolerance=node_tolerance)
+    net.report["source"] = str(path)
+    return net
+
+
+def read_osm_network(path) -> WalkNetwork:
+    """Walking ways of an OSM file, noded at shared OSM nodes."""
+    import osmium
+
+    ways: list[tuple[list[int], list[tuple[float, float]]]] = []
+    n_ways = 0
+    try:
+        fp = osmium.FileProcessor(str(path)).with_locations()
+        for obj in fp:
+            if not obj.is_way():
+                continue
+            n_ways += 1
+            if not is_walkable(obj.tags):
+                continue
+            ids, pts = [], []
+            for nd in obj.nodes:
+                if not nd.location.valid():
+                    continue
+                ids.append(nd.ref)
+                pts.append((nd.location.lon, nd.location.lat))
+            if len(ids) >= 2:
+                ways.append((ids, pts))
+    except Exception as exc:
+        raise InputError(
+            f"Cannot read OSM file {path}: {exc}", f"无法读取OSM文件 {path}：{exc}"
+        ) from exc
+    if not ways:
+        raise InputError(
+            f"No walkable ways in {path} ({n_ways} ways in the file).",
+            f"{path} 中没有可步行的道路（文件共 {n_ways} 条路径）。",
+        )
+    # Split ways at nodes used more than once (junctions) and at their ends.
+    count: dict[int, int] = {}
+    for ids, _ in ways:
+        for i in ids:
+            count[i] = count.get(i, 0) + 1
+        count[ids[0]] += 1
+        count[ids[-1]] += 1
+    t = transformer(4326, METRIC_EPSG)
+    lines = []
+    for ids, pts in ways:
+        xy = np.array(pts)
+        x, y = t.transform(xy[:, 0], xy[:, 1])
+        start = 0
+        for k in range(1, len(ids)):
+            if count[ids[k]] > 1 or k == len(ids) - 1:
+                seg = np.column_stack([x[start : k + 1], y[start : k + 1]])
+                if len(seg) >= 2:
+                    lines.append(seg)
+                start = k
+    if lines:
+        idx = np.repeat(np.arange(len(lines)), [len(seg) for seg in lines])
+        geoms = shapely.linestrings(np.vstack(lines), indices=idx)
+    else:
+        geoms = np.array([])
+    net = WalkNetwork._from_noded(np.asarray(geoms, dtype=object))
+    net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
+    return net
+
+
+def save_network(net: WalkNetwork, path) -> None:
+    """Write the edges as a GeoPackage (WGS84), atomically."""
+
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)
+    with atomic_output(path) as tmp:
+        to_storage(net.to_geodataframe()).to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
+
+
+def load_workspace_network(workspace: Path | None = None) -> WalkNetwork | None:
+    """The network stored by ``import-network`` / ``fetch-network``, or None."""
+    path = workspace_network_path(workspace)
+    return read_network(path) if path.exists() else None

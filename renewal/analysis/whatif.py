@@ -1,0 +1,116 @@
+"""What-if: coverage after adding or removing facilities, without a full recompute."""
+
+from __future__ import annotations
+
+import copy
+import warnings
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from renewal.analysis.coverage import (
+    CategoryState,
+    CoverageResult,
+    assemble,
+    distances_from_new,
+    run_category,
+)
+from renewal.analysis.inputs import ID_CANDIDATES, category_cutoff, points_xy, prepare_facilities
+from renewal.analysis.network import NetworkWarning, NodeDistances, Snap
+from renewal.crs import METRIC_CRS
+from renewal.errors import InputError
+
+
+def what_if(result: CoverageResult, add=None, remove=None, *, category_col="category", id_col=None,
+            geometry: bool = False) -> CoverageResult:
+    """Coverage after adding facilities (GeoDataFrame) and/or removing some (ids).
+
+    Additions use only the new facility's own search combined with the stored
+    distances; removals re-run the affected categories. ``geometry=True``
+    also rebuilds the catchment and gap polygons of the changed categories.
+    The returned result's ``delta`` compares the statistics.
+    """
+
+    ctx = result._ctx
+    if ctx is None:
+        raise InputError("This result cannot be edited (no engine state).", "该结果不支持假设分析。")
+    cats = {k: copy.copy(c) for k, c in result._cats.items()}
+    changed: set = set()
+    msgs = []
+    if remove is not None and len(remove):
+        remove = {str(r) for r in remove}
+        found = set()
+        for key, cat in list(cats.items()):
+            mask = cat.fac["facility_id"].astype(str).isin(remove)
+            if mask.any():
+                found |= set(cat.fac["facility_id"][mask].astype(str))
+                cat.fac = cat.fac[~mask].reset_index(drop=True)
+                changed.add(key)
+                if len(cat.fac) == 0:
+                    cat.dist = np.full(len(ctx.cell_xy), np.inf)
+                    cat.near = np.full(len(ctx.cell_xy), -1, dtype=np.int64)
+                    if ctx.mode == "network":
+                        cat.fsnap = ctx.net.snap(np.empty((0, 2)))
+                        cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+                else:
+                    msgs += run_category(ctx, cat)
+        missing = remove - found
+        if missing:
+            raise InputError(f"Facilities to remove not found: {sorted(missing)}",
+                             f"要删除的设施不存在：{sorted(missing)}")
+    if add is not None and len(add):
+        std = ctx.standards
+        cutoffs = {k: c.cutoff for k, c in cats.items()}
+        new, m = prepare_facilities(add, std, category_col=category_col, id_col=id_col, cutoffs=cutoffs)
+        msgs += m
+        if id_col is None and not any(c in getattr(add, "columns", []) for c in ID_CANDIDATES):
+            new["facility_id"] = [f"NEW{i + 1}" for i in range(len(new))]
+        xy = points_xy(new)
+        for i in range(len(new)):
+            key = new["category"].iat[i]
+            if key not in cats:
+                c = std.category(key)
+                empty = new.iloc[0:0]
+                cats[key] = CategoryState(key, c.name_zh, category_cutoff(std, key, ctx.mode, None), empty,
+                                 dist=np.full(len(ctx.cell_xy), np.inf),
+                                 near=np.full(len(ctx.cell_xy), -1, dtype=np.int64))
+                if ctx.mode == "network":
+                    cats[key].fsnap = ctx.net.snap(np.empty((0, 2)))
+                    cats[key].nd = ctx.net.node_distances(cats[key].fsnap, cats[key].cutoff)
+            cat = cats[key]
+            d, nd, s = distances_from_new(ctx, cat, xy[i])
+            if d is None:
+                msgs.append(f"New facility {new['facility_id'].iat[i]} is off the network; not added")
+                warnings.warn(msgs[-1], NetworkWarning, stacklevel=2)
+                continue
+            idx = len(cat.fac)
+            cat.fac = pd.concat([cat.fac, new.iloc[[i]]], ignore_index=True)
+            cat.fac = gpd.GeoDataFrame(cat.fac, geometry="geometry", crs=METRIC_CRS)
+            better = d < cat.dist
+            cat.dist = np.where(better, d, cat.dist)
+            cat.near = np.where(better, idx, cat.near)
+            if ctx.mode == "network":
+                nb = nd.dist < cat.nd.dist
+                cat.nd = NodeDistances(np.where(nb, nd.dist, cat.nd.dist), np.where(nb, idx, cat.nd.source),
+                                       cat.cutoff)
+                fs = cat.fsnap
+                cat.fsnap = Snap(np.append(fs.edge, s.edge), np.append(fs.offset, s.offset),
+                                 np.append(fs.dist, s.dist), np.append(fs.ok, s.ok), fs.max_snap)
+            changed.add(key)
+    out = assemble(ctx, cats, result.warnings + msgs, geometry=geometry, old=result, changed=changed)
+    out.delta = _delta(result.stats, out.stats)
+    return out
+
+
+def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    cols = ["category", "n_facilities", "land_share"] + (["population_share"] if "population_share" in after else [])
+    b = before[[c for c in cols if c in before]].set_index("category")
+    a = after[cols].set_index("category")
+    d = a.join(b, lsuffix="_after", rsuffix="_before", how="outer")
+    for c in cols[1:]:
+        d[f"{c}_before"] = d[f"{c}_before"].fillna(0)
+        d[f"delta_{c}"] = d[f"{c}_after"] - d[f"{c}_before"]
+    return d.reset_index()
+
+

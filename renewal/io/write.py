@@ -1,0 +1,166 @@
+"""The writers: every table and layer file the platform produces goes through here.
+
+One CSV/XLSX convention for geometry: the attribute columns, then ``lon`` and
+``lat`` (WGS84; a point's own coordinates, else a representative point inside
+the feature) and ``wkt`` (the whole WGS84 geometry). :func:`read_table_layer`
+reads such a file back. One guard for text from data: a CSV cell a
+spreadsheet would run as a formula gets a leading ``'`` (:func:`guard_formula`);
+XLSX cells are always written as text, never formulas, and characters XLSX
+cannot hold (control characters) are replaced by U+FFFD instead of failing.
+
+Files are written atomically (:mod:`renewal.io.atomic`): a failure leaves no
+half-written file and the old one untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import shapely
+
+from renewal.crs import STORAGE_EPSG
+from renewal.errors import InputError
+from renewal.io.atomic import atomic_output, write_bytes_atomic
+
+#: A spreadsheet treats a cell starting with one of these as a formula (CSV/formula injection).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+WKT_COLUMN = "wkt"
+LON_COLUMN = "lon"
+LAT_COLUMN = "lat"
+GEOMETRY_COLUMNS = (LON_COLUMN, LAT_COLUMN, WKT_COLUMN)
+#: Characters an XLSX cell cannot hold (XML 1.0 forbids them); openpyxl raises on them.
+_XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def _needs_guard(text: str) -> bool:
+    return text.lstrip("'")[:1] in FORMULA_TRIGGERS and (text[:1] in FORMULA_TRIGGERS or text[:1] == "'")
+
+
+def guard_formula(value):
+    """A CSV cell that a spreadsheet shows as text: ``'`` before a leading ``= + - @`` (also before ``'=``...)."""
+    return "'" + value if isinstance(value, str) and _needs_guard(value) else value
+
+
+def unguard_formula(value):
+    """Undo :func:`guard_formula` (reading a CSV export back)."""
+    return value[1:] if isinstance(value, str) and value[:1] == "'" and _needs_guard(value[1:]) else value
+
+
+def xlsx_text(value):
+    """A value an XLSX cell can hold: control characters become U+FFFD (the rest unchanged)."""
+    return _XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
+
+
+def with_geometry_columns(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
+    """``gdf`` (WGS84) as a plain table: attributes, then ``lon``/``lat`` and ``wkt``."""
+    if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
+        gdf = gdf.to_crs(STORAGE_EPSG)
+    geom = gdf.geometry
+    table = pd.DataFrame(gdf.drop(columns=geom.name))
+    present = geom.notna() & ~geom.is_empty
+    pts = geom.where(geom.geom_type == "Point", geom.representative_point())
+    table[LON_COLUMN] = pts.x.where(present).round(7)
+    table[LAT_COLUMN] = pts.y.where(present).round(7)
+    table[WKT_COLUMN] = [shapely.to_wkt(g, rounding_precision=-1) if ok else "" for g, ok in zip(geom, present,
+                                                                                             strict=True)]
+    return table
+
+
+def csv_bytes(table: pd.DataFrame) -> bytes:
+    """A table as UTF-8 CSV with BOM (Excel opens Chinese text correctly), text cells guarded."""
+    table = table.copy()
+    for c in table.columns:
+        if table[c].dtype == object:
+            table[c] = table[c].map(guard_formula)
+    return table.to_csv(index=False).encode("utf-8-sig")
+
+
+def xlsx_bytes(sheets: Mapping[str, pd.DataFrame | None]) -> bytes:
+    """DataFrames as sheets of one workbook; every text cell is text (never a formula) and XLSX-safe."""
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        for name, df in sheets.items():
+            if df is None:
+                continue
+            df = pd.DataFrame(df).copy()
+            df.columns = [xlsx_text(str(c)) for c in df.columns]
+            for c in df.columns:
+                if df[c].dtype == object:
+                    df[c] = df[c].map(xlsx_text)
+            df.to_excel(xw, sheet_name=name[:31], index=False)
+        for ws in xw.book.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.data_type == "f":
+                        cell.data_type = "s"
+    return buf.getvalue()
+
+
+def _write_gpkg_layers(path: Path, layers: Mapping[str, pd.DataFrame | None]) -> None:
+    logging.getLogger("pyogrio").setLevel(logging.WARNING)  # no "Created N records" chatter
+    for name, df in layers.items():
+        if df is None:
+            continue
+        if not isinstance(df, gpd.GeoDataFrame):
+            df = gpd.GeoDataFrame(df, geometry=[None] * len(df), crs=STORAGE_EPSG)
+        df.to_file(path, driver="GPKG", layer=name)
+
+
+def gpkg_bytes(layers: Mapping[str, pd.DataFrame | None]) -> bytes:
+    """Several (Geo)DataFrames as layers of one GeoPackage, as bytes."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "export.gpkg"
+        _write_gpkg_layers(path, layers)
+        return path.read_bytes()
+
+
+def check_out_folder(path: Path | str) -> Path:
+    """``path`` if its folder exists, else an InputError (nothing is created)."""
+    path = Path(path)
+    if not path.parent.exists() or not path.parent.is_dir():
+        raise InputError(f"Output folder does not exist: {path.parent}", f"输出文件夹不存在：{path.parent}")
+    return path
+
+
+def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None]) -> None:
+    """Several (Geo)DataFrames as layers of one GeoPackage, atomically."""
+    with atomic_output(check_out_folder(path)) as tmp:
+        _write_gpkg_layers(tmp, layers)
+
+
+def write_xlsx(path, sheets: Mapping[str, pd.DataFrame | None]) -> None:
+    """DataFrames as sheets of one workbook, atomically."""
+    write_bytes_atomic(check_out_folder(path), xlsx_bytes(sheets))
+
+
+def write_table(path, gdf: gpd.GeoDataFrame) -> None:
+    """A layer as CSV or XLSX (attributes + lon/lat + wkt) or GeoPackage, by the file's extension."""
+    path = check_out_folder(path)
+    suffix = path.suffix.lower()
+    if suffix == ".gpkg":
+        write_gpkg(path, {path.stem: gdf})
+    elif suffix == ".csv":
+        write_bytes_atomic(path, csv_bytes(with_geometry_columns(gdf)))
+    elif suffix == ".xlsx":
+        write_bytes_atomic(path, xlsx_bytes({path.stem: with_geometry_columns(gdf)}))
+    else:
+        raise InputError(f"Output must end in .csv, .gpkg or .xlsx, got {path.name}",
+                         f"输出文件须为 .csv、.gpkg 或 .xlsx，当前为 {path.name}")
+
+
+def read_table_layer(table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """A table written by this module (``wkt`` column, or ``lon``/``lat``) back as a WGS84 GeoDataFrame."""
+    table = table.copy()
+    if WKT_COLUMN in table.columns:
+        geom = shapely.from_wkt(table.pop(WKT_COLUMN).replace("", None).values)
+        table = table.drop(columns=[c for c in (LON_COLUMN, LAT_COLUMN) if c in table.columns])
+    else:
+        geom = gpd.points_from_xy(pd.to_numeric(table.pop(LON_COLUMN)), pd.to_numeric(table.pop(LAT_COLUMN)))
+    return gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)

@@ -1,0 +1,106 @@
+"""Queries on the site catalogue: the bundled catalogue, measures, filters, the detail card.
+
+Planners' edits live in the workspace store (:mod:`renewal.storage`);
+:func:`renewal.storage.current_sites` returns the workspace catalogue or this
+module's :func:`bundled_sites`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import geopandas as gpd
+import pandas as pd
+
+import geodata
+from renewal.crs import METRIC_EPSG, STORAGE_EPSG, area_m2, length_m
+from renewal.sites.schema import FIELD_LABELS, NO_PLAN_TEXT, NUMBER_FIELDS, clean_text, normalise_columns
+
+
+def bundled_sites() -> gpd.GeoDataFrame:
+    """The bundled catalogue (read-only), with every site field present."""
+    return normalise_columns(geodata.load("renewal_sites"))
+
+
+
+def with_measures(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Add ``area_m2`` (polygons) and ``length_m`` (lines), computed in EPSG:4548; NaN otherwise."""
+    out = gdf.copy()
+    if out.empty:
+        out["area_m2"] = pd.Series(dtype=float)
+        out["length_m"] = pd.Series(dtype=float)
+        return out
+    metric = out.geometry.to_crs(METRIC_EPSG)
+    types = out.geom_type
+    out["area_m2"] = metric.area.where(types.isin(["Polygon", "MultiPolygon"])).round(0)
+    out["length_m"] = metric.length.where(types.isin(["LineString", "MultiLineString"])).round(0)
+    return out
+
+
+def filter_sites(
+    gdf: gpd.GeoDataFrame,
+    *,
+    areas: Iterable[str] = (),
+    types: Iterable[str] = (),
+    statuses: Iterable[str] = (),
+    query: str = "",
+) -> gpd.GeoDataFrame:
+    """Sites matching every given filter (empty filter: no restriction); ``query`` searches name and id."""
+    mask = pd.Series(True, index=gdf.index)
+    areas, types, statuses = list(areas), list(types), list(statuses)
+    if areas:
+        mask &= gdf["renewal_area"].isin(areas)
+    if types:
+        mask &= gdf["site_type"].isin(types)
+    if statuses:
+        mask &= gdf["status"].isin(statuses)
+    q = query.strip().lower()
+    if q:
+        mask &= gdf["name"].str.lower().str.contains(q, regex=False) | gdf["site_id"].str.lower().str.contains(
+            q, regex=False)
+    return gdf[mask]
+
+
+def site_card(row: Mapping) -> dict[str, str]:
+    """The detail card of one site: Chinese label -> display text (plain text, not HTML)."""
+    geom = row.get("geometry")
+    card = {
+        "名称": clean_text(row.get("name")),
+        "编号": clean_text(row.get("site_id")),
+        "类型": clean_text(row.get("site_type")),
+        "所属更新片区": clean_text(row.get("renewal_area")) or "—",
+        "规划条款": clean_text(row.get("plan_clause")),
+        "规划原文": clean_text(row.get("plan_text")),
+        "状态": geodata.STATUS_LABELS.get(clean_text(row.get("status")), clean_text(row.get("status"))),
+        "定位精度": geodata.PRECISION_LABELS.get(clean_text(row.get("precision")),
+                                             clean_text(row.get("precision"))),
+        "定位依据": clean_text(row.get("position_source")),
+    }
+    if geom is not None and not geom.is_empty:
+        if geom.geom_type in ("Polygon", "MultiPolygon"):
+            card["计算面积"] = f"{area_m2(geom):,.0f} ㎡（EPSG:4548）"
+        elif geom.geom_type in ("LineString", "MultiLineString"):
+            card["计算长度"] = f"{length_m(geom):,.0f} 米（EPSG:4548）"
+    for f in NUMBER_FIELDS:
+        v = row.get(f)
+        if v is not None and pd.notna(v):
+            card[FIELD_LABELS[f]] = f"{float(v):g}"
+    if clean_text(row.get("location_confidence")):
+        card["位置可信度"] = clean_text(row.get("location_confidence"))
+    return card
+
+
+
+def plan_text_or_note(row: Mapping) -> str:
+    """The plan's words of a site, or :data:`NO_PLAN_TEXT` when there are none."""
+    return clean_text(row.get("plan_text")) or NO_PLAN_TEXT
+
+
+def focus_extent(gdf: gpd.GeoDataFrame, margin_m: float = 300.0) -> gpd.GeoDataFrame:
+    """A WGS84 frame around ``gdf`` grown by ``margin_m`` (so a single point does not zoom to the maximum)."""
+    if gdf.empty:
+        return gdf
+    hull = gdf.to_crs(METRIC_EPSG).geometry.union_all().envelope.buffer(margin_m)
+    return gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
+
+

@@ -1,0 +1,79 @@
+"""The renewal-site catalogue's schema: fields, labels, id rule, column normalisation.
+
+A *site* is one renewal-related item the plan names (a renewal area, a plot, a
+factory, a park, a pipe, a river), with the plan's words, the clause, status,
+``precision`` and ``position_source``. Pure data rules: no storage, no files.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import geopandas as gpd
+import pandas as pd
+
+#: Site types (Chinese), in display order.
+SITE_TYPES = ("片区更新", "片区地块", "产业载体", "微更新", "老旧厂房", "保障性住房", "市政设施", "生态环境")
+
+#: The four renewal areas of chapter 6 section 2.
+RENEWAL_AREAS = ("天津站片区", "大直沽片区", "富民路片区", "金贸产业园片区")
+
+#: Text attributes of a site, in column order (``site_id`` first).
+TEXT_FIELDS = (
+    "site_id", "name", "site_type", "category", "renewal_area", "plan_clause", "plan_text", "status",
+    "precision", "position_source", "location_confidence", "source", "zone", "works", "tod", "plan_note",
+)
+#: Numeric plan figures a site may carry.
+NUMBER_FIELDS = ("length_plan_m", "depth_plan_m", "road_count_plan")
+SITE_FIELDS = TEXT_FIELDS + NUMBER_FIELDS
+
+#: Chinese labels of the fields (tables, cards, spreadsheets).
+FIELD_LABELS = {
+    "site_id": "编号", "name": "名称", "site_type": "类型", "category": "类别", "renewal_area": "所属更新片区",
+    "plan_clause": "规划条款", "plan_text": "规划原文", "status": "状态", "precision": "定位精度",
+    "position_source": "定位依据", "location_confidence": "位置可信度", "source": "来源", "zone": "金贸园区片区",
+    "works": "工程类别", "tod": "TOD项目", "plan_note": "备注", "length_plan_m": "规划长度（米）",
+    "depth_plan_m": "规划水深（米）", "road_count_plan": "规划道路条数", "area_m2": "计算面积（㎡）",
+    "length_m": "计算长度（米）", "version": "版本",
+}
+
+#: Chinese names of the history actions.
+ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "import": "导入", "undo": "撤销"}
+
+
+#: Shown instead of an empty plan text (a site added by a planner has no words of the plan).
+NO_PLAN_TEXT = "（规划人员新增，无规划原文）"
+
+
+def normalise_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """``gdf`` with every site field (missing text as "", numbers as NaN), site fields first."""
+    gdf = gdf.copy()
+    for f in TEXT_FIELDS:
+        if f not in gdf.columns:
+            gdf[f] = ""
+        gdf[f] = gdf[f].map(clean_text)
+    for f in NUMBER_FIELDS:
+        if f not in gdf.columns:
+            gdf[f] = math.nan
+        gdf[f] = pd.to_numeric(gdf[f], errors="coerce")
+    extra = [c for c in gdf.columns if c not in SITE_FIELDS and c != gdf.geometry.name]
+    return gdf[[*SITE_FIELDS, *extra, gdf.geometry.name]]
+
+
+def clean_text(value) -> str:
+    """A cell as stripped text: None/NaN -> "", 3.0 -> "3"."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+
+def next_site_id(existing: Iterable[str]) -> str:
+    """The next free ``RS-NNN`` id."""
+    nums = [int(s[3:]) for s in existing if isinstance(s, str) and s.startswith("RS-") and s[3:].isdigit()]
+    return f"RS-{max(nums, default=0) + 1:03d}"
+
+

@@ -1,0 +1,146 @@
+"""Validation of a site: the one gate every edit and import passes.
+
+A name, a known status and precision, a geometry that is valid (or safely
+repairable) and lies in or near the district. Bad input raises
+:class:`~renewal.errors.InputError` listing every problem and changes nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from functools import cache
+
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+import geodata
+from renewal.crs import area_m2, geometry_to_metric
+from renewal.errors import InputError
+from renewal.sites.schema import FIELD_LABELS, NUMBER_FIELDS, RENEWAL_AREAS, TEXT_FIELDS, clean_text
+
+#: How far outside the district polygon a site may reach (metres): lines along the Haihe edge.
+NEAR_DISTRICT_M = 200.0
+#: Largest relative area change accepted when repairing an invalid polygon.
+MAX_REPAIR_CHANGE = 0.01
+
+_STATUS_BY_LABEL = {v: k for k, v in geodata.STATUS_LABELS.items()}
+_PRECISION_BY_LABEL = {v: k for k, v in geodata.PRECISION_LABELS.items()}
+
+
+@cache
+def _district_metric() -> BaseGeometry:
+    return geometry_to_metric(geodata.load("district").geometry.union_all())
+
+
+
+def repair_geometry(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
+    """Return a valid geometry and a note ("" if nothing changed).
+
+    An invalid polygon is repaired with :func:`shapely.make_valid` only when
+    the repaired area differs from the drawn one by less than
+    :data:`MAX_REPAIR_CHANGE` (e.g. a duplicated vertex or a tiny loop);
+    otherwise (a bow-tie, a figure eight) it is refused.
+    """
+    if geom.is_valid:
+        return geom, ""
+    reason = shapely.is_valid_reason(geom)
+    if geom.geom_type in ("Polygon", "MultiPolygon"):
+        fixed = shapely.make_valid(geom)
+        polys = [g for g in getattr(fixed, "geoms", [fixed]) if g.geom_type in ("Polygon", "MultiPolygon")]
+        fixed = shapely.union_all(polys) if polys else None
+        before, after = abs(area_m2(geom)), (area_m2(fixed) if fixed is not None else 0.0)
+        change = abs(after - before) / max(before, after) if max(before, after) > 0 else 1.0
+        if fixed is not None and not fixed.is_empty and fixed.is_valid and change < MAX_REPAIR_CHANGE:
+            return fixed, f"repaired ({reason}); area changed {change:.2%}"
+        raise InputError(
+            f"The polygon intersects itself and cannot be repaired safely ({reason}; repair would change "
+            f"its area by {change:.0%}). Redraw it without crossing edges.",
+            f"多边形自相交，无法安全修复（修复会使面积改变约{change:.0%}）。请重新绘制，边线不要交叉。",
+        )
+    raise InputError(f"Invalid geometry: {reason}", f"几何图形无效：{reason}")
+
+
+def check_geometry(geom) -> tuple[BaseGeometry, str]:
+    """Validate one WGS84 geometry: present, finite, valid (or safely repaired), in or near the district."""
+    if geom is None or (not isinstance(geom, BaseGeometry)) or geom.is_empty:
+        raise InputError("The site has no geometry.", "该项目没有几何图形（位置或范围）。")
+    minx, miny, maxx, maxy = geom.bounds
+    if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or not (
+        -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
+    ):
+        raise InputError(
+            f"Coordinates are not longitude/latitude (bounds {geom.bounds}).",
+            "坐标不是经纬度（WGS84），请检查坐标系。",
+        )
+    geom, note = repair_geometry(geom)
+    dist = geometry_to_metric(geom).distance(_district_metric())
+    if dist > NEAR_DISTRICT_M:
+        raise InputError(
+            f"The geometry lies {dist / 1000:.1f} km outside Hedong District (limit {NEAR_DISTRICT_M:.0f} m). "
+            "Check the position and the coordinate system (WGS84, GCJ-02 or BD-09).",
+            f"图形位于河东区界外约{dist / 1000:.1f}公里（允许{NEAR_DISTRICT_M:.0f}米以内）。请检查位置和坐标系。",
+        )
+    return geom, note
+
+
+def _known(value, labels: Mapping[str, str], by_label: Mapping[str, str]) -> str | None:
+    text = clean_text(value)
+    if text in labels:
+        return text
+    return by_label.get(text)
+
+
+def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
+    """Check a site's attributes and geometry; return (clean props, geometry, notes).
+
+    Status and precision may be given as keys or Chinese labels. Raises
+    :class:`InputError` listing every problem.
+    """
+    clean = {f: clean_text(props.get(f)) for f in TEXT_FIELDS}
+    problems_en: list[str] = []
+    problems_zh: list[str] = []
+    for f in NUMBER_FIELDS:
+        text = clean_text(props.get(f))
+        number = pd.to_numeric(text, errors="coerce") if text else math.nan
+        if text and (pd.isna(number) or not math.isfinite(float(number))):
+            problems_en.append(f"{f} is not a number: {text!r}")
+            problems_zh.append(f"{FIELD_LABELS[f]}不是数字：{text}")
+            number = math.nan
+        clean[f] = float(number)
+    if not clean["name"]:
+        problems_en.append("the name is empty")
+        problems_zh.append("名称不能为空")
+    status = _known(props.get("status"), geodata.STATUS_LABELS, _STATUS_BY_LABEL)
+    if status is None:
+        problems_en.append(f"unknown status {clean['status']!r} (use one of {', '.join(geodata.STATUS_LABELS)})")
+        problems_zh.append(f"未知状态“{clean['status']}”（可选：{'、'.join(geodata.STATUS_LABELS.values())}）")
+    else:
+        clean["status"] = status
+    precision = _known(props.get("precision") or "approximate", geodata.PRECISION_LABELS, _PRECISION_BY_LABEL)
+    if precision is None:
+        problems_en.append(f"unknown precision {clean['precision']!r}")
+        problems_zh.append(f"未知定位精度“{clean['precision']}”")
+    else:
+        clean["precision"] = precision
+    if clean["renewal_area"] and clean["renewal_area"] not in RENEWAL_AREAS:
+        problems_en.append(f"unknown renewal area {clean['renewal_area']!r}")
+        problems_zh.append(f"未知更新片区“{clean['renewal_area']}”")
+    notes: list[str] = []
+    try:
+        geom, note = check_geometry(geom)
+        if note:
+            notes.append(note)
+    except InputError as err:
+        problems_en.append(err.message_en)
+        problems_zh.append(err.message_zh)
+    if problems_en:
+        raise InputError(
+            "Invalid site: " + "; ".join(problems_en),
+            "项目数据有误：" + "；".join(problems_zh),
+            details=problems_en,
+        )
+    return clean, geom, notes
+
+

@@ -1,0 +1,64 @@
+"""The storage seam: what pages and the CLI may ask of a site store, whatever its backend.
+
+Backends (the GeoPackage workspace in :mod:`renewal.storage.gpkg`; a database
+backend later) implement :class:`SiteRepository` and pass the one contract test
+suite in ``tests/test_store.py``. Every write is all-or-nothing; a save carries
+the version it started from and a newer stored version raises
+:class:`~renewal.errors.ConflictError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
+
+
+@dataclass(frozen=True)
+class Change:
+    """One row of the history."""
+
+    id: int
+    at: str
+    session: str
+    action: str  # create | update | delete | import | undo
+    site_id: str
+    before: dict | None  # GeoJSON feature (properties + geometry) or None
+    after: dict | None
+    undone_by: int | None
+
+
+@runtime_checkable
+class SiteRepository(Protocol):
+    """A store of renewal sites with per-site versions, history and undo."""
+
+    session: str
+    #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
+    last_notes: list[str]
+
+    def sites(self) -> gpd.GeoDataFrame:
+        """All sites (WGS84) with their ``version``."""
+
+    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+        """(properties, geometry, version) of one site; InputError if unknown."""
+
+    def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
+        """Changes, newest first (optionally of one site)."""
+
+    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
+        """Replace a site's attributes and geometry; return the new version (ConflictError if stale)."""
+
+    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
+        """Add a new site; return its id."""
+
+    def add_sites(self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import") -> list[str]:
+        """Add many sites in one transaction (all or nothing); return their ids."""
+
+    def delete_site(self, site_id: str, *, expected_version: int) -> None:
+        """Delete a site (undoable)."""
+
+    def undo(self, *, session: str | None = None) -> Change | None:
+        """Undo the newest change not yet undone (of ``session`` if given); return it, or None."""
