@@ -12,7 +12,8 @@ from layers import registry
 from layers.basemaps import BASEMAPS
 from layers.maps import jinmao_map, layout_map
 from layers.registry import REGISTRY, LayerSpec, Style
-from layers.render import add_layer, build_map, load_layer, new_map, popup_html, select, tooltip_html
+from layers.render import add_layer, build_map, new_map, popup_html, tooltip_html
+from layers.scene import load_layer, select
 
 XSS = "<img src=x onerror=alert(1)>"
 
