@@ -194,8 +194,8 @@ def make_scene(
     ordered = tuple(sorted(layers, key=lambda layer: layer.spec.z))
 
     def _bounds(value) -> Bounds | None:
-        if value is None or isinstance(value, tuple):
-            return value
+        if value is None or isinstance(value, (tuple, list)):
+            return None if value is None else tuple(float(v) for v in value)
         return bounds_of(value)
 
     marks = {label: b for label, v in (bookmarks or {}).items() if (b := _bounds(v)) is not None}
