@@ -43,7 +43,6 @@ This module imports folium and branca, never streamlit.
 from __future__ import annotations
 
 import base64
-import hashlib
 import mimetypes
 import os
 import re
@@ -257,10 +256,6 @@ def resolve(url: str, base_url: str = DEFAULT_BASE_URL) -> tuple[WebLibrary, str
 # --------------------------------------------------------------------------
 # Static files
 # --------------------------------------------------------------------------
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
 
 def _copy_atomic(src: Path, dst: Path) -> bool:
     """Copy ``src`` to ``dst`` unless identical; atomic (temp file + rename). True if written."""
@@ -550,13 +545,3 @@ def standalone_html(fig) -> str:
         raise OfflineAssetError("standalone HTML would load from the internet: " + ", ".join(leftovers))
     return text
 
-
-def file_report() -> list[dict[str, str]]:
-    """Every registry file with its library, version, licence and sha256 (for VENDORED.md and tests)."""
-    rows = []
-    for lib in LIBRARIES:
-        for rel in lib.files:
-            path = lib.source(rel)
-            rows.append({"library": lib.name, "version": lib.version, "licence": lib.licence,
-                         "origin": lib.origin, "file": rel, "sha256": _sha256(path)})
-    return rows

@@ -1,10 +1,13 @@
 """The layer registry: what each map layer is, declared as data.
 
-A :class:`LayerSpec` says where a layer's features come from (a bundled
-geodata layer, optionally filtered), its Chinese title, its group in the
-layer control, its style, which fields its tooltip and popup show, whether it
-is visible by default and its drawing order. :mod:`layers.render` is the one
-renderer that turns a spec plus a GeoDataFrame into folium objects.
+A :class:`LayerSpec` says how a layer looks and reads: its Chinese title,
+its group in the layer control, its style, which fields its tooltip and popup
+show, whether it is visible by default and its drawing order, and, for a
+layer of bundled data, which geodata layer its features come from
+(optionally filtered). A computed layer (catchments, gaps, a selection) has
+``source=None``: its features come with the scene (:mod:`layers.scene`),
+never from the spec. :mod:`layers.render` is the folium back-end that draws a
+scene.
 """
 
 from __future__ import annotations
@@ -17,7 +20,14 @@ GROUPS = ("一站", "一带", "一园", "多点", "基础")
 
 @dataclass(frozen=True)
 class Style:
-    """Leaflet path options for a layer. Approximate features get dashed/hollow variants."""
+    """How a layer's features look, as plain values (no CSS or Leaflet strings).
+
+    Colours are CSS colour strings (every back-end understands ``#rrggbb``),
+    widths and radii are screen pixels, ``dash_array`` is an on/off pattern in
+    pixels, e.g. ``(6, 5)``. :func:`layers.styles.resolve_style` turns this
+    plus a feature into the values a back-end draws; approximate features get
+    dashed/hollow variants there.
+    """
 
     color: str = "#3366cc"
     weight: float = 2.0
@@ -25,7 +35,7 @@ class Style:
     fill_color: str | None = None  # None: same as ``color``
     fill_opacity: float = 0.2
     radius: float = 6.0  # for points (circle markers), in pixels
-    dash_array: str | None = None
+    dash_array: tuple[float, ...] | None = None  # on/off lengths in pixels; None: solid
     color_field: str | None = None  # take the colour from this property (e.g. metro line colour)
     color_by: str | None = None  # choose the colour from ``color_map`` by this property
     color_map: tuple[tuple[str, str], ...] = ()
@@ -38,7 +48,7 @@ class LayerSpec:
     key: str
     title_zh: str
     group: str
-    source: str  # geodata manifest name
+    source: str | None = None  # geodata manifest name; None for a computed layer (data comes with the scene)
     style: Style = field(default_factory=Style)
     where: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (column, allowed values); "a|b" cells match either
     geom_types: tuple[str, ...] = ()  # e.g. ("Point",); empty: all
@@ -153,6 +163,9 @@ JINMAO_MAP_KEYS: tuple[str, ...] = (
     "jinmao_zones", "jinmao_park", "jinmao_anchors",
 )
 
+#: Orientation layers under the 更新项目 page's sites.
+SITES_BASE_KEYS: tuple[str, ...] = ("district", "haihe", "metro_lines", "metro_stations")
+
 
 def register(spec: LayerSpec) -> LayerSpec:
     """Add a spec to the registry (used by pages that own a layer, e.g. renewal sites)."""
@@ -162,7 +175,6 @@ def register(spec: LayerSpec) -> LayerSpec:
         raise ValueError(f"unknown group {spec.group!r} for layer {spec.key}")
     REGISTRY[spec.key] = spec
     return spec
-
 
 
 # ---- Renewal sites (更新项目): drawn from the workspace catalogue, not from a bundled layer list ----

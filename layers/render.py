@@ -1,5 +1,10 @@
-"""The one renderer: a :class:`~layers.registry.LayerSpec` plus a GeoDataFrame
-becomes folium objects.
+"""The folium back-end: a :class:`~layers.scene.Scene` becomes a folium map
+(:func:`draw_scene`); one :class:`~layers.registry.LayerSpec` plus a
+GeoDataFrame becomes a folium FeatureGroup (:func:`add_layer`).
+
+The scene says what is on the map and the resolved style values
+(:mod:`layers.styles`); this module only converts them to Leaflet options,
+HTML and folium elements, and shifts coordinates for the 高德 basemap.
 
 Rules it enforces for every map:
 
@@ -16,7 +21,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 
 import folium
 import geodata
@@ -24,46 +29,26 @@ import geopandas as gpd
 from branca.element import MacroElement
 from jinja2 import Template
 from renewal.crs import geometry_to_gcj02
+from shapely.geometry import box
 
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
-from layers.registry import GROUPS, REGISTRY, LayerSpec
-
-APPROX_DASH = "6 5"
-APPROX_BADGE = "位置示意"
-
+from layers.registry import GROUPS, LayerSpec
+from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
+from layers.styles import (
+    APPROX_BADGE,
+    APPROX_LEGEND_TEXT,
+    LEGEND_APPROX_DASH,
+    LINE,
+    POINT,
+    cell_text,
+    feature_precision,
+    is_approximate,
+    resolve_style,
+)
 
 # --------------------------------------------------------------------------
-# Data selection
+# Display coordinates
 # --------------------------------------------------------------------------
-
-def _cell_matches(value, allowed: tuple[str, ...]) -> bool:
-    if value is None or (isinstance(value, float) and value != value):
-        return False
-    parts = str(value).split("|")
-    return any(p in allowed for p in parts)
-
-
-def select(gdf: gpd.GeoDataFrame, spec: LayerSpec) -> gpd.GeoDataFrame:
-    """The features of ``gdf`` that ``spec`` shows (its ``where`` and ``geom_types`` filters)."""
-    mask = gdf.geometry.notna()
-    for column, allowed in spec.where:
-        if column not in gdf.columns:
-            return gdf.iloc[0:0]
-        mask &= gdf[column].map(lambda v, a=allowed: _cell_matches(v, a))
-    if spec.geom_types:
-        mask &= gdf.geom_type.isin(spec.geom_types)
-    return gdf[mask]
-
-
-def load_layer(key: str) -> gpd.GeoDataFrame:
-    """Load and select the features of a registered layer from bundled geodata."""
-    spec = REGISTRY[key]
-    return select(geodata.load(spec.source), spec)
-
-
-def load_layers(keys: Iterable[str]) -> dict[str, gpd.GeoDataFrame]:
-    return {k: load_layer(k) for k in keys}
-
 
 def display_geometry(geom, basemap: Basemap):
     """One WGS84 geometry in the basemap's display coordinates (GCJ-02 for Amap)."""
@@ -81,18 +66,19 @@ def to_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
     return out
 
 
+def display_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
+    """WGS84 bounds in the basemap's display coordinates (the shifted box's bounds for GCJ-02)."""
+    if basemap.display_crs != "gcj02":
+        return bounds
+    return tuple(display_geometry(box(*bounds), basemap).bounds)
+
+
 # --------------------------------------------------------------------------
 # Feature text and style
 # --------------------------------------------------------------------------
 
-def _text(value) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    return str(value)
-
-
 def _label_value(field: str, value) -> str:
-    text = _text(value)
+    text = cell_text(value)
     if field == "status":
         return geodata.STATUS_LABELS.get(text, text)
     if field == "precision":
@@ -100,21 +86,6 @@ def _label_value(field: str, value) -> str:
     if field == "confidence":
         return geodata.CONFIDENCE_LABELS.get(text, text)
     return text
-
-
-def feature_precision(row: Mapping, spec: LayerSpec) -> str:
-    """The feature's own ``precision`` if it has one, else its layer's manifest precision."""
-    own = _text(row.get("precision"))
-    if own:
-        return own
-    try:
-        return geodata.meta(spec.source).precision
-    except geodata.GeodataError:
-        return ""
-
-
-def is_approximate(precision: str) -> bool:
-    return precision in geodata.APPROXIMATE_PRECISIONS
 
 
 def tooltip_html(row: Mapping, spec: LayerSpec) -> str:
@@ -127,7 +98,7 @@ def tooltip_html(row: Mapping, spec: LayerSpec) -> str:
 
 def popup_html(row: Mapping, spec: LayerSpec) -> str:
     """Escaped popup HTML for one feature."""
-    name = html.escape(_text(row.get("name")) or _text(row.get(spec.tooltip[0] if spec.tooltip else "")))
+    name = html.escape(cell_text(row.get("name")) or cell_text(row.get(spec.tooltip[0] if spec.tooltip else "")))
     prec = feature_precision(row, spec)
     rows = []
     for field, label in spec.popup:
@@ -136,12 +107,13 @@ def popup_html(row: Mapping, spec: LayerSpec) -> str:
             rows.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>")
     badge = f'<span class="rp-badge">{APPROX_BADGE}</span>' if is_approximate(prec) else ""
     caveat = ""
-    try:
-        meta = geodata.meta(spec.source)
-        caveat = meta.caveat_zh
-        source_line = f"图层：{html.escape(spec.title_zh)}"
-    except geodata.GeodataError:
-        source_line = html.escape(spec.title_zh)
+    source_line = html.escape(spec.title_zh)
+    if spec.source:
+        try:
+            caveat = geodata.meta(spec.source).caveat_zh
+            source_line = f"图层：{html.escape(spec.title_zh)}"
+        except geodata.GeodataError:
+            pass
     note = f'<div class="rp-note">{html.escape(caveat)}</div>' if caveat else ""
     return (
         f'<div class="rp"><div class="rp-title">{name}{badge}</div>'
@@ -150,31 +122,30 @@ def popup_html(row: Mapping, spec: LayerSpec) -> str:
     )
 
 
+def dash_text(dash: Sequence[float] | None) -> str | None:
+    """A dash pattern as an SVG/Leaflet ``dashArray`` string: ``(6, 5)`` -> ``"6 5"``."""
+    return " ".join(f"{v:g}" for v in dash) if dash else None
+
+
+def leaflet_style(style: Mapping) -> dict:
+    """Leaflet path options from resolved style values (:func:`layers.styles.resolve_style`)."""
+    out = {
+        "color": style["stroke"],
+        "weight": style["weight"],
+        "opacity": style["opacity"],
+        "fillColor": style["fill"],
+        "fillOpacity": style["fill_opacity"],
+    }
+    if style["dash"]:
+        out["dashArray"] = dash_text(style["dash"])
+    if style["radius"] is not None:
+        out["radius"] = style["radius"]
+    return out
+
+
 def feature_style(row: Mapping, spec: LayerSpec, geom_type: str) -> dict:
     """Leaflet path options for one feature (approximate: dashed or hollow)."""
-    st = spec.style
-    color = st.color
-    if st.color_field and _text(row.get(st.color_field)):
-        color = _text(row.get(st.color_field))
-    if st.color_by:
-        color = dict(st.color_map).get(_text(row.get(st.color_by)), color)
-    style = {
-        "color": color,
-        "weight": st.weight,
-        "opacity": st.opacity,
-        "fillColor": st.fill_color or color,
-        "fillOpacity": st.fill_opacity,
-    }
-    if st.dash_array:
-        style["dashArray"] = st.dash_array
-    approx = is_approximate(feature_precision(row, spec))
-    if geom_type in ("Point", "MultiPoint"):
-        style["radius"] = st.radius
-        if approx:  # hollow, dashed ring
-            style.update(fillOpacity=0.0, dashArray="3 3", weight=max(st.weight, 2.5))
-    elif approx:
-        style["dashArray"] = APPROX_DASH
-    return style
+    return leaflet_style(resolve_style(row, spec, geom_type))
 
 
 # --------------------------------------------------------------------------
@@ -283,59 +254,49 @@ class ViewBookmarks(MacroElement):
         ]
 
 
-def _symbol_svg(spec: LayerSpec, approximate: bool, geom_type: str, color: str | None = None) -> str:
-    st = spec.style
-    color = html.escape(color or (st.color_map[0][1] if st.color_by and st.color_map else st.color))
-    fill = html.escape(color if st.color_by else (st.fill_color or color))
-    dash = ' stroke-dasharray="4 3"' if approximate else ""
-    if geom_type in ("Point", "MultiPoint"):
-        fo = 0 if approximate else max(st.fill_opacity, 0.3)
+def _symbol_svg(entry: LegendEntry) -> str:
+    """The legend symbol of an entry as inline SVG (escaped)."""
+    color, fill = html.escape(entry.stroke), html.escape(entry.fill)
+    dash = f' stroke-dasharray="{dash_text(entry.dash)}"' if entry.dash else ""
+    if entry.kind == POINT:
+        fo = 0 if entry.approximate else max(entry.fill_opacity, 0.3)
         return (f'<svg width="22" height="14"><circle cx="11" cy="7" r="5" stroke="{color}" '
                 f'stroke-width="2" fill="{fill}" fill-opacity="{fo}"{dash}/></svg>')
-    if geom_type in ("LineString", "MultiLineString"):
+    if entry.kind == LINE:
         return (f'<svg width="22" height="14"><line x1="1" y1="7" x2="21" y2="7" stroke="{color}" '
-                f'stroke-width="{min(st.weight, 5)}"{dash}/></svg>')
+                f'stroke-width="{min(entry.weight, 5)}"{dash}/></svg>')
     return (f'<svg width="22" height="14"><rect x="2" y="2" width="18" height="10" stroke="{color}" '
-            f'stroke-width="1.5" fill="{fill}" fill-opacity="{max(st.fill_opacity, 0.15)}"{dash}/></svg>')
+            f'stroke-width="1.5" fill="{fill}" fill-opacity="{max(entry.fill_opacity, 0.15)}"{dash}/></svg>')
 
 
-def legend_html(entries: list[tuple[LayerSpec, bool, str]], footnote: str = "",
-                categories: Mapping[str, list[str]] | None = None) -> str:
-    """Legend HTML (escaped) from (spec, approximate?, geometry type) entries, grouped.
+def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
+    """Legend HTML (escaped) from legend entries (:func:`layers.scene.legend_entries`), grouped.
 
-    ``categories`` maps a layer key to the values of its ``color_by`` field that are
-    on the map; each gets its own row with its colour.
+    A ``color_by`` layer's categories each get their own indented row with their colour.
     """
     out = ['<details open><summary><b>图例</b></summary>']
     for group in (*GROUPS, ""):
-        items = [e for e in entries if e[0].group == group]
+        items = [e for e in entries if e.group == group]
         if not items:
             continue
         if group:
             out.append(f"<h4>{html.escape(group)}</h4>")
-        for spec, approx, gtype in items:
-            out.append(f'<div><span class="rp-sym">{_symbol_svg(spec, approx, gtype)}</span>'
-                       f"{html.escape(spec.title_zh)}</div>")
-            colors = dict(spec.style.color_map)
-            for value in (categories or {}).get(spec.key, []):
-                sym = _symbol_svg(spec, approx, gtype, colors.get(value, spec.style.color))
-                out.append(f'<div style="margin-left:14px"><span class="rp-sym">{sym}</span>'
-                           f"{html.escape(value)}</div>")
+        for entry in items:
+            out.append(f'<div><span class="rp-sym">{_symbol_svg(entry)}</span>'
+                       f"{html.escape(entry.label)}</div>")
+            for sub in entry.categories:
+                out.append(f'<div style="margin-left:14px"><span class="rp-sym">{_symbol_svg(sub)}</span>'
+                           f"{html.escape(sub.label)}</div>")
     out.append(
         '<h4>符号说明</h4><div><span class="rp-sym"><svg width="22" height="14"><rect x="2" y="2" width="18" '
-        'height="10" stroke="#555" stroke-width="1.5" fill="none" stroke-dasharray="4 3"/></svg></span>'
-        "虚线、空心 = 位置示意（未经测绘）</div>"
+        'height="10" stroke="#555" stroke-width="1.5" fill="none" '
+        f'stroke-dasharray="{dash_text(LEGEND_APPROX_DASH)}"/></svg></span>'
+        f"{html.escape(APPROX_LEGEND_TEXT)}</div>"
     )
     if footnote:
         out.append(f'<div class="rp-foot">{html.escape(footnote)}</div>')
     out.append("</details>")
     return "".join(out)
-
-
-DEFAULT_FOOTNOTE = (
-    "区界、海河由高德行政区划推算（误差约数十米）；地铁为2016年快照；"
-    "规划要素按《河东区“十五五”规划纲要》文字示意，未经测绘。"
-)
 
 
 def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool = True) -> folium.Map:
@@ -372,9 +333,9 @@ def _feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | 
             "_layer": spec.key,
         }
         if id_field and id_field in row:
-            props["_id"] = _text(row[id_field])
+            props["_id"] = cell_text(row[id_field])
         else:
-            props["_id"] = _text(idx)
+            props["_id"] = cell_text(idx)
         feats.append({"type": "Feature", "properties": props, "geometry": geom.__geo_interface__})
     return {"type": "FeatureCollection", "features": feats}
 
@@ -407,7 +368,7 @@ def add_layer(
     if labels and spec.label:
         for _, row in gdf.iterrows():
             geom = row.geometry
-            name = _text(row.get("name"))
+            name = cell_text(row.get("name"))
             if geom is None or geom.is_empty or not name:
                 continue
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
@@ -423,6 +384,40 @@ def add_layer(
     return group
 
 
+def draw_scene(
+    scene: Scene,
+    *,
+    basemap: str = DEFAULT_BASEMAP,
+    labels: bool = False,
+    legend: bool = True,
+    collapse_control: bool = True,
+) -> folium.Map:
+    """Draw a scene with folium: basemap, its layers in order, grouped layer control, legend, bookmarks.
+
+    The scene is WGS84; geometries, extent and bookmarks are shifted to the
+    basemap's display coordinates here (GCJ-02 for 高德).
+    """
+    bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
+    fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
+    m = new_map(bm.key, bounds=fit)
+    groups: dict[str, list] = {}
+    for layer in scene.layers:
+        fg = add_layer(m, layer.spec, to_display(layer.data, bm), labels=labels, id_field=layer.id_field)
+        groups.setdefault(layer.spec.group or "其他", []).append(fg)
+    if groups:
+        from folium.plugins import GroupedLayerControl
+
+        ordered = {g: groups[g] for g in (*GROUPS, "其他") if g in groups}
+        ctl = GroupedLayerControl(ordered, exclusive_groups=False, collapsed=collapse_control, position="topright")
+        ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
+        ctl.add_to(m)
+    if legend and scene.legend:
+        _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", "bottomleft").add_to(m)
+    if scene.bookmarks:
+        ViewBookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
+    return m
+
+
 def build_map(
     keys: Iterable[str],
     data: Mapping[str, gpd.GeoDataFrame],
@@ -436,47 +431,9 @@ def build_map(
     id_fields: Mapping[str, str] | None = None,
     collapse_control: bool = True,
 ) -> folium.Map:
-    """A complete map: basemap, the given layers in z-order, grouped layer control, legend, bookmarks.
-
-    ``data`` maps layer keys to WGS84 GeoDataFrames (already selected, see
-    :func:`load_layer`). ``bookmarks`` maps Chinese labels to GeoDataFrames
-    whose extent each bookmark button fits. ``fit`` is the initial extent.
-    """
-    bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
-    specs = sorted((REGISTRY[k] for k in keys if k in data), key=lambda s: s.z)
-    fit_bounds = None
-    if fit is not None and not fit.empty:
-        fit_bounds = tuple(to_display(fit, bm).total_bounds)
-    m = new_map(bm.key, bounds=fit_bounds)
-    groups: dict[str, list] = {}
-    entries = []
-    categories: dict[str, list[str]] = {}
-    for spec in specs:
-        gdf = to_display(data[spec.key], bm)
-        fg = add_layer(m, spec, gdf, labels=labels, id_field=(id_fields or {}).get(spec.key))
-        groups.setdefault(spec.group or "其他", []).append(fg)
-        if not gdf.empty:
-            approx = any(is_approximate(feature_precision(r, spec)) for _, r in gdf.iterrows())
-            entries.append((spec, approx, gdf.geom_type.iloc[0]))
-            if spec.style.color_by and spec.style.color_by in gdf.columns:
-                present = set(gdf[spec.style.color_by].dropna().astype(str))
-                categories[spec.key] = [v for v, _ in spec.style.color_map if v in present] + sorted(
-                    present - {v for v, _ in spec.style.color_map})
-    if groups:
-        from folium.plugins import GroupedLayerControl
-
-        ordered = {g: groups[g] for g in (*GROUPS, "其他") if g in groups}
-        ctl = GroupedLayerControl(ordered, exclusive_groups=False, collapsed=collapse_control, position="topright")
-        ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
-        ctl.add_to(m)
-    if legend and entries:
-        _MapControl(legend_html(entries, footnote, categories), "rp-legend", "bottomleft").add_to(m)
-    if bookmarks:
-        views = {
-            label: tuple(to_display(g, bm).total_bounds) for label, g in bookmarks.items() if not g.empty
-        }
-        ViewBookmarks(views).add_to(m)
-    return m
+    """Registered layers ``keys`` with ``data`` (WGS84, selected) as a scene, drawn (:func:`draw_scene`)."""
+    scene = scene_from_data(keys, data, bookmarks=bookmarks, extent=fit, footnote=footnote, id_fields=id_fields)
+    return draw_scene(scene, basemap=basemap, labels=labels, legend=legend, collapse_control=collapse_control)
 
 
 def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP) -> None:

@@ -11,7 +11,7 @@ from streamlit_folium import st_folium
 import geodata
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
-from layers.render import load_layers
+from layers.scene import load_layers
 from renewal.errors import InputError
 from renewal.storage import current_sites, open_store
 

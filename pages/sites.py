@@ -5,8 +5,9 @@ import streamlit as st
 import geodata
 from layers import interaction
 from layers.basemaps import BASEMAPS
-from layers.registry import REGISTRY
-from layers.render import add_draw_control, build_map, select
+from layers.maps import sites_scene
+from layers.registry import SITES_BASE_KEYS
+from layers.render import add_draw_control, draw_scene
 from pages import _ui
 from pages.views import site_tables as tables
 from pages.views import text
@@ -16,7 +17,6 @@ from renewal.sites import exchange, schema
 from renewal.sites import query as catalogue
 from renewal.sites.importing import check_ids, read_sites_bytes
 
-BASE_KEYS = ("district", "haihe", "metro_lines", "metro_stations")
 ST = geodata.STATUS_LABELS
 PR = geodata.PRECISION_LABELS
 ss = st.session_state
@@ -71,11 +71,9 @@ st.dataframe(table.style.apply(
 st.caption(f"共 {len(view)} 个项目（全部 {len(all_sites)} 个）。点选表格行或地图上的项目查看详情。")
 
 chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
-data = {**_ui.cached_layers(BASE_KEYS), "renewal_sites": select(view, REGISTRY["renewal_sites"]),
-        "renewal_site_selected": chosen}
-fit = catalogue.focus_extent(chosen if sel else (view if len(view) else data["district"]))
-m = build_map((*BASE_KEYS, "renewal_sites", "renewal_site_selected"), data, basemap=basemap, labels=labels,
-              fit=fit, id_fields={"renewal_sites": "site_id", "renewal_site_selected": "site_id"})
+base = _ui.cached_layers(SITES_BASE_KEYS)
+fit = catalogue.focus_extent(chosen if sel else (view if len(view) else base["district"]))
+m = draw_scene(sites_scene(view, chosen, data=base, extent=fit), basemap=basemap, labels=labels)
 if store:
     add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
 col_map, col_card = st.columns([3, 2])

@@ -12,7 +12,8 @@ from layers import registry
 from layers.basemaps import BASEMAPS
 from layers.maps import jinmao_map, layout_map
 from layers.registry import REGISTRY, LayerSpec, Style
-from layers.render import add_layer, build_map, load_layer, new_map, popup_html, select, tooltip_html
+from layers.render import add_layer, build_map, new_map, popup_html, tooltip_html
+from layers.scene import load_layer, select
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -182,3 +183,122 @@ def test_draw_control_puts_the_site_in_the_editable_group_in_display_coordinates
     assert "L.Control.Draw" in wgs and "[39.11, 117.23]" in wgs
     lat, lon = map(float, re.search(r"L\.marker\(\s*\[([\d.]+), ([\d.]+)\]", gcj).groups())
     assert 0.005 < lon - 117.23 < 0.0075 and 0.0 < lat - 39.11 < 0.002  # shifted to GCJ-02 for 高德
+
+
+# ---- scenes: a map as data, drawn by a back-end ----
+
+def test_scene_and_styles_modules_do_not_import_folium():
+    import ast
+    from pathlib import Path
+
+    for name in ("scene.py", "styles.py"):
+        tree = ast.parse((Path(registry.__file__).parent / name).read_text(encoding="utf-8"))
+        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+        assert not imported & {"folium", "branca", "streamlit", "streamlit_folium", "jinja2"}, (name, imported)
+
+
+def test_layout_scene_has_the_layers_in_order_and_the_legend_as_data():
+    from dataclasses import fields
+
+    from layers.maps import layout_scene
+    from layers.scene import LegendEntry, Scene
+    from renewal.sites.query import bundled_sites
+
+    scene = layout_scene()
+    assert isinstance(scene, Scene)
+    assert scene.keys == registry.LAYOUT_MAP_KEYS
+    assert all(layer.spec is REGISTRY[layer.key] and layer.data.crs.to_epsg() == 4326 for layer in scene.layers)
+    with_sites = layout_scene(sites=bundled_sites())
+    assert with_sites.keys == tuple(sorted((*registry.LAYOUT_MAP_KEYS, "renewal_sites"), key=lambda k: REGISTRY[k].z))
+    assert with_sites.layer("renewal_sites").id_field == "site_id"
+    # bookmarks and extent are WGS84 bounds (plain floats) around Hedong
+    assert list(scene.bookmarks) == ["全区", "一站", "一带", "一园"]
+    for minx, miny, maxx, maxy in scene.bookmarks.values():
+        assert 117.1 < minx < maxx < 117.4 and 39.0 < miny < maxy < 39.2
+    assert scene.extent == scene.bookmarks["全区"]
+    assert "layout" in scene.sources and scene.footnote
+    # the legend: one entry per layer with features, as data (no HTML, no CSS strings)
+    assert [e.key for e in scene.legend] == list(scene.keys)
+    for e in scene.legend:
+        assert isinstance(e, LegendEntry) and e.label == REGISTRY[e.key].title_zh
+        assert e.kind in ("point", "line", "polygon")
+        for f in fields(e):
+            value = getattr(e, f.name)
+            assert not (isinstance(value, str) and ("<" in value or ";" in value)), (e.key, f.name, value)
+        assert (e.dash is not None) == e.approximate
+    by_key = {e.key: e for e in with_sites.legend}
+    assert by_key["station_area"].approximate and by_key["station_area"].kind == "polygon"
+    assert not by_key["district"].approximate and by_key["haihe"].kind == "line"
+    assert by_key["metro_stations"].kind == "point" and by_key["metro_stations"].fill == "#ffffff"
+    zones = by_key["jinmao_zones"].categories
+    assert [c.label for c in zones] == [z for z, _ in registry.ZONE_COLORS]
+    assert [c.stroke for c in zones] == [c for _, c in registry.ZONE_COLORS]
+    sites_colors = dict(registry.SITE_TYPE_COLORS)
+    assert all(c.stroke == c.fill == sites_colors[c.label] for c in by_key["renewal_sites"].categories)
+
+
+def test_computed_layer_without_a_source_draws_with_escaped_text():
+    from layers.render import draw_scene
+    from layers.scene import SceneLayer, make_scene
+
+    spec = LayerSpec("coverage_gaps", "服务盲区（计算）", "", None,
+                     Style(color="#e74c3c", fill_opacity=0.3),
+                     tooltip=("name", "category"), popup=(("category", "类别"), ("note", "说明")))
+    square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
+    gdf = gpd.GeoDataFrame([{"name": XSS, "category": "<b>幼儿园</b>", "note": "&amp; 5分钟"}],
+                           geometry=[square], crs=4326)
+    scene = make_scene([SceneLayer(spec, gdf)], title="覆盖分析", extent=gdf)
+    assert scene.sources == () and scene.legend[0].label == "服务盲区（计算）"
+    raw = draw_scene(scene, basemap="none").get_root().render()
+    html = _decoded(raw)
+    assert XSS not in raw and XSS not in html and "<b>幼儿园</b>" not in html
+    assert not re.search(r"<img[^>]*onerror", html)
+    assert "&lt;img src=x onerror=alert(1)&gt;<br>&lt;b&gt;幼儿园&lt;/b&gt;" in html  # the tooltip, escaped
+    assert "&amp;amp; 5分钟" in html  # the popup, escaped once more
+    assert "服务盲区（计算）" in html and "其他" in html  # layer control: no group -> 其他
+    assert '"fillColor": "#e74c3c"' in html and '"dashArray": "6 5"' not in html  # no precision: solid
+
+
+def test_resolved_styles_are_plain_values_and_leaflet_only_converts_them():
+    from layers.render import feature_style, leaflet_style
+    from layers.styles import resolve_style
+
+    square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
+    row = _one_feature_gdf("甲", "schematic", square).iloc[0].to_dict()
+    poly = resolve_style(row, REGISTRY["station_area"], "Polygon")
+    assert poly["kind"] == "polygon" and poly["dash"] == (6, 5) and poly["approximate"]
+    assert poly["stroke"] == "#c0392b" and poly["radius"] is None
+    point = resolve_style(_one_feature_gdf("乙").iloc[0].to_dict(), REGISTRY["culture_points"], "Point")
+    assert point["fill_opacity"] == 0.0 and point["dash"] == (3, 3) and point["radius"] == 6.0
+    zone = resolve_style({"zone": "西南", "precision": "surveyed"}, REGISTRY["jinmao_zones"], "Polygon")
+    assert zone["stroke"] == zone["fill"] == "#1b9e77" and zone["dash"] is None
+    assert feature_style(row, REGISTRY["station_area"], "Polygon") == leaflet_style(poly)
+    assert leaflet_style(poly)["dashArray"] == "6 5" and leaflet_style(point)["dashArray"] == "3 3"
+
+
+def test_legend_entries_match_the_html_legend_rows():
+    from html import unescape
+
+    from layers.maps import layout_scene
+    from layers.render import draw_scene, legend_html
+    from renewal.sites.query import bundled_sites
+
+    scene = layout_scene(sites=bundled_sites())
+    legend = legend_html(scene.legend, scene.footnote)
+    rows = re.findall(r'<div( style="margin-left:14px")?><span class="rp-sym">(<svg.*?</svg>)</span>([^<]*)</div>',
+                      legend)
+    expected = []
+    for group in (*registry.GROUPS, ""):
+        for e in (e for e in scene.legend if e.group == group):
+            expected += [(False, e), *((True, c) for c in e.categories)]
+    assert len(rows) == len(expected) + 1  # + the 符号说明 row
+    for (indent, svg, label), (sub, entry) in zip(rows, expected, strict=False):
+        assert bool(indent) == sub and unescape(label) == entry.label
+        assert f'stroke="{entry.stroke}"' in svg
+        assert ("stroke-dasharray" in svg) == entry.approximate
+        assert {"point": "<circle", "line": "<line", "polygon": "<rect"}[entry.kind] in svg
+    assert "位置示意" in rows[-1][2]
+    # and it is the legend the folium map shows
+    html = _decoded(draw_scene(scene).get_root().render())
+    assert legend in html.replace('\\"', '"').replace("\\/", "/")
