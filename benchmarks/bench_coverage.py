@@ -50,8 +50,10 @@ def synthetic_network(side: int, seed: int, spacing: float = 80.0) -> WalkNetwor
     xy += rng.normal(0, spacing * 0.12, xy.shape)
     xy += [X0, Y0]
     k = np.arange(side * side).reshape(side, side)
-    edges = [np.column_stack([k[:, :-1].ravel(), k[:, 1:].ravel()]),
-             np.column_stack([k[:-1, :].ravel(), k[1:, :].ravel()])]
+    edges = [
+        np.column_stack([k[:, :-1].ravel(), k[:, 1:].ravel()]),
+        np.column_stack([k[:-1, :].ravel(), k[1:, :].ravel()]),
+    ]
     diag = np.column_stack([k[:-1, :-1].ravel(), k[1:, 1:].ravel()])
     edges.append(diag[rng.random(len(diag)) < 0.05])
     e = np.vstack(edges)
@@ -86,8 +88,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--side", type=int, default=224)
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--nx-facilities", type=int, default=200,
-                    help="facilities timed with networkx (all 200 by default; fewer is extrapolated)")
+    ap.add_argument(
+        "--nx-facilities",
+        type=int,
+        default=200,
+        help="facilities timed with networkx (all 200 by default; fewer is extrapolated)",
+    )
     args = ap.parse_args(argv)
 
     std = load_standards()
@@ -98,10 +104,14 @@ def main(argv=None):
     t_build = time.perf_counter() - t0
     fxy = facilities_on_edges(net, 200, args.seed)
     cat_of = np.repeat(np.arange(8), 25)
-    print(f"# coverage benchmark  {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
-          f"{platform.machine()}  {platform.processor() or ''}")
-    print(f"network: {net.n_nodes} nodes, {net.n_edges} edges, {net.edge_len.sum() / 1000:.0f} km "
-          f"(built in {t_build:.2f} s); 200 facilities in 8 categories; cut-offs {sorted(set(cutoffs.tolist()))} m")
+    print(
+        f"# coverage benchmark  {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
+        f"{platform.machine()}  {platform.processor() or ''}"
+    )
+    print(
+        f"network: {net.n_nodes} nodes, {net.n_edges} edges, {net.edge_len.sum() / 1000:.0f} km "
+        f"(built in {t_build:.2f} s); 200 facilities in 8 categories; cut-offs {sorted(set(cutoffs.tolist()))} m"
+    )
     _ = net.graph, net.tree  # built once per network, like loading it
 
     # ---- engine: 8 multi-source runs
@@ -112,8 +122,10 @@ def main(argv=None):
 
     t_engine, nds = timeit(engine, 7)
     t_snap, _ = timeit(lambda: net.snap(fxy, max_snap=200), 5)
-    print(f"engine     8 categories, node distances        {1000 * t_engine:8.1f} ms   (+ snapping 200 facilities "
-          f"{1000 * t_snap:.1f} ms)")
+    print(
+        f"engine     8 categories, node distances        {1000 * t_engine:8.1f} ms   (+ snapping 200 facilities "
+        f"{1000 * t_snap:.1f} ms)"
+    )
 
     # ---- catchment polygons for all 200 facilities
     def catch():
@@ -136,24 +148,35 @@ def main(argv=None):
 
     minx, miny, maxx, maxy = net.bounds()
     boundary = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=4548)
-    fac = gpd.GeoDataFrame({"category": [keys[c] for c in cat_of], "id": [f"F{i}" for i in range(200)]},
-                           geometry=gpd.points_from_xy(fxy[:, 0], fxy[:, 1]), crs=4548)
+    fac = gpd.GeoDataFrame(
+        {"category": [keys[c] for c in cat_of], "id": [f"F{i}" for i in range(200)]},
+        geometry=gpd.points_from_xy(fxy[:, 0], fxy[:, 1]),
+        crs=4548,
+    )
     t = time.perf_counter()
     res = network_coverage(net, fac, std, boundary, cell=100.0, geometry=False)
     t_cov = time.perf_counter() - t
     new = facilities_on_edges(net, 5, args.seed + 7)
-    adds = [gpd.GeoDataFrame({"category": [keys[0]], "id": [f"N{i}"]},
-                             geometry=gpd.points_from_xy([p[0]], [p[1]]), crs=4548) for i, p in enumerate(new)]
+    adds = [
+        gpd.GeoDataFrame(
+            {"category": [keys[0]], "id": [f"N{i}"]}, geometry=gpd.points_from_xy([p[0]], [p[1]]), crs=4548
+        )
+        for i, p in enumerate(new)
+    ]
     times = []
     for a in adds:
         t = time.perf_counter()
         w = what_if(res, add=a)
         times.append(time.perf_counter() - t)
     t_whatif = float(np.median(times))
-    print(f"engine     coverage run, {len(res.grid)} cells of 100 m, 8 categ. {t_cov:8.2f} s   (grid, snapping, stats)")
-    print(f"engine     what-if add one facility (median of 5) {1000 * t_whatif:8.1f} ms   "
-          f"(statistics; the grid table is built on access) "
-          f"(delta land share {w.delta.set_index('category').loc[keys[0], 'delta_land_share']:+.5f} for {keys[0]})")
+    print(
+        f"engine     coverage run, {len(res.grid)} cells of 100 m, 8 categ. {t_cov:8.2f} s   (grid, snapping, stats)"
+    )
+    print(
+        f"engine     what-if add one facility (median of 5) {1000 * t_whatif:8.1f} ms   "
+        f"(statistics; the grid table is built on access) "
+        f"(delta land share {w.delta.set_index('category').loc[keys[0], 'delta_land_share']:+.5f} for {keys[0]})"
+    )
 
     # facilities at nearest nodes for the node-based competitors
     fnode = []
@@ -166,8 +189,9 @@ def main(argv=None):
     import networkx as nx
 
     G = nx.Graph()
-    G.add_weighted_edges_from(zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_len.tolist(), strict=True),
-                              weight="length")
+    G.add_weighted_edges_from(
+        zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_len.tolist(), strict=True), weight="length"
+    )
     nsel = min(args.nx_facilities, 200)
     order = np.arange(200)[:nsel]
 
@@ -179,8 +203,10 @@ def main(argv=None):
 
     t_nx, _ = timeit(nx_run, 1)
     t_nx_all = t_nx * 200 / nsel
-    print(f"networkx   ego_graph per facility ({nsel} timed)    {1000 * t_nx_all:8.1f} ms"
-          + ("" if nsel == 200 else " (extrapolated to 200)"))
+    print(
+        f"networkx   ego_graph per facility ({nsel} timed)    {1000 * t_nx_all:8.1f} ms"
+        + ("" if nsel == 200 else " (extrapolated to 200)")
+    )
 
     # ---- pandana
     t_pd = t_pre = np.nan
@@ -198,8 +224,13 @@ def main(argv=None):
         def pd_set():
             for c in range(8):
                 nid = fnode[c]
-                pnet.set_pois(category=f"c{c}", maxdist=float(cutoffs[c]), maxitems=1,
-                              x_col=pd.Series(net.node_xy[nid, 0]), y_col=pd.Series(net.node_xy[nid, 1]))
+                pnet.set_pois(
+                    category=f"c{c}",
+                    maxdist=float(cutoffs[c]),
+                    maxitems=1,
+                    x_col=pd.Series(net.node_xy[nid, 0]),
+                    y_col=pd.Series(net.node_xy[nid, 1]),
+                )
 
         def pd_query():
             return [pnet.nearest_pois(float(cutoffs[c]), f"c{c}", num_pois=1) for c in range(8)]
@@ -215,10 +246,14 @@ def main(argv=None):
         agree = np.mean(np.isfinite(nd0.dist) == reach_pd)
         both = np.isfinite(nd0.dist) & reach_pd
         maxdiff = np.max(np.abs(nd0.dist[both] - pd_d[both])) if both.any() else 0.0
-        print(f"pandana    set_pois + nearest_pois, 8 categ.   {1000 * t_pd:8.1f} ms   (set_pois {1000 * t_set:.1f} ms, "
-              f"nearest_pois {1000 * t_query:.1f} ms; precompute {t_pre:.2f} s, once per network)")
-        print(f"           agreement of reached nodes with the engine {agree:.4%}, max distance difference "
-              f"{maxdiff:.3f} m")
+        print(
+            f"pandana    set_pois + nearest_pois, 8 categ.   {1000 * t_pd:8.1f} ms   (set_pois {1000 * t_set:.1f} ms, "
+            f"nearest_pois {1000 * t_query:.1f} ms; precompute {t_pre:.2f} s, once per network)"
+        )
+        print(
+            f"           agreement of reached nodes with the engine {agree:.4%}, max distance difference "
+            f"{maxdiff:.3f} m"
+        )
     except Exception as exc:  # pragma: no cover - benchmark environment
         print(f"pandana    unavailable: {exc}")
 

@@ -104,9 +104,7 @@ def meta(name: str) -> LayerMeta:
     try:
         return manifest()[name]
     except KeyError:
-        raise GeodataError(
-            f"Unknown bundled layer: {name!r}", f"未知的内置图层：{name!r}"
-        ) from None
+        raise GeodataError(f"Unknown bundled layer: {name!r}", f"未知的内置图层：{name!r}") from None
 
 
 def path(name: str) -> Path:
@@ -135,7 +133,9 @@ def validate(gdf, m: LayerMeta):
             wrong = sorted(set(gdf[col].dropna()) - set(allowed))
             if wrong:
                 problems.append(f"unknown {col} values: {wrong}")
-        empty = [f for f in PLAN_FIELDS if gdf[f].isna().any() or (gdf[f].astype(str).str.strip() == "").any()]
+        empty = [
+            f for f in PLAN_FIELDS if gdf[f].isna().any() or (gdf[f].astype(str).str.strip() == "").any()
+        ]
         if empty:
             problems.append(f"empty values in: {', '.join(empty)}")
     if problems:
@@ -153,9 +153,7 @@ def _load_cached(name: str):
 
     m = meta(name)
     if not m.path.exists():
-        raise GeodataError(
-            f"Bundled file missing: {m.file}", f"内置数据文件缺失：{m.file}"
-        )
+        raise GeodataError(f"Bundled file missing: {m.file}", f"内置数据文件缺失：{m.file}")
     try:
         gdf = gpd.read_file(m.path)
     except Exception as exc:  # pyogrio raises several types for broken files

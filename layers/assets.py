@@ -131,8 +131,11 @@ LIBRARIES: tuple[WebLibrary, ...] = (
         js=("leaflet.js",),
         css=("leaflet.css",),
         extra_files=(
-            "images/layers.png", "images/layers-2x.png", "images/marker-icon.png",
-            "images/marker-icon-2x.png", "images/marker-shadow.png",
+            "images/layers.png",
+            "images/layers-2x.png",
+            "images/marker-icon.png",
+            "images/marker-icon-2x.png",
+            "images/marker-shadow.png",
         ),
         cdn={
             "https://cdn.jsdelivr.net/npm/leaflet@1.9.3/dist/leaflet.js": "leaflet.js",
@@ -147,7 +150,12 @@ LIBRARIES: tuple[WebLibrary, ...] = (
         homepage="https://github.com/Leaflet/Leaflet.draw",
         js=("leaflet.draw.js",),
         css=("leaflet.draw.css",),
-        extra_files=("images/spritesheet.png", "images/spritesheet-2x.png", "images/spritesheet.svg", "LICENSE"),
+        extra_files=(
+            "images/spritesheet.png",
+            "images/spritesheet-2x.png",
+            "images/spritesheet.svg",
+            "LICENSE",
+        ),
         cdn={
             "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.js": "leaflet.draw.js",
             "https://cdnjs.cloudflare.com/ajax/libs/leaflet.draw/1.0.2/leaflet.draw.css": "leaflet.draw.css",
@@ -180,10 +188,8 @@ LIBRARIES: tuple[WebLibrary, ...] = (
         extra_files=("icon-fullscreen.svg", "LICENSE"),
         cdn={
             # folium asks for the .min.js; the npm package ships the (small) unminified file.
-            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js":
-                "Control.FullScreen.js",
-            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css":
-                "Control.FullScreen.css",
+            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.min.js": "Control.FullScreen.js",
+            "https://cdn.jsdelivr.net/npm/leaflet.fullscreen@3.0.0/Control.FullScreen.css": "Control.FullScreen.css",
         },
     ),
     WebLibrary(
@@ -194,14 +200,18 @@ LIBRARIES: tuple[WebLibrary, ...] = (
         homepage="https://github.com/ljagis/leaflet-measure",
         js=("leaflet-measure.min.js",),
         css=("leaflet-measure.css",),
-        extra_files=(*(f"images/{n}{sfx}.png" for n in ("cancel", "check", "focus", "rulers", "start", "trash")
-                       for sfx in ("", "_@2X")), "LICENSE"),
+        extra_files=(
+            *(
+                f"images/{n}{sfx}.png"
+                for n in ("cancel", "check", "focus", "rulers", "start", "trash")
+                for sfx in ("", "_@2X")
+            ),
+            "LICENSE",
+        ),
         cdn={
-            "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js":
-                "leaflet-measure.min.js",
+            "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.js": "leaflet-measure.min.js",
             # the npm package ships the stylesheet unminified (3.6 KB)
-            "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css":
-                "leaflet-measure.css",
+            "https://cdn.jsdelivr.net/gh/ljagis/leaflet-measure@2.1.7/dist/leaflet-measure.min.css": "leaflet-measure.css",
         },
     ),
 )
@@ -214,15 +224,12 @@ LIBRARY_BY_NAME: dict[str, WebLibrary] = {lib.name: lib for lib in LIBRARIES}
 DROPPED: dict[str, str] = {
     "https://code.jquery.com/jquery-3.7.1.min.js": "jQuery",
     "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/js/bootstrap.bundle.min.js": "Bootstrap JS",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js":
-        "Leaflet.awesome-markers",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.js": "Leaflet.awesome-markers",
     "https://cdn.jsdelivr.net/npm/bootstrap@5.2.2/dist/css/bootstrap.min.css": "Bootstrap CSS",
     "https://netdna.bootstrapcdn.com/bootstrap/3.0.0/css/bootstrap-glyphicons.css": "Bootstrap 3 glyphicons",
     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@6.2.0/css/all.min.css": "Font Awesome",
-    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css":
-        "Leaflet.awesome-markers CSS",
-    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css":
-        "awesome-markers rotate CSS",
+    "https://cdnjs.cloudflare.com/ajax/libs/Leaflet.awesome-markers/2.0.2/leaflet.awesome-markers.css": "Leaflet.awesome-markers CSS",
+    "https://cdn.jsdelivr.net/gh/python-visualization/folium/folium/templates/leaflet.awesome.rotate.min.css": "awesome-markers rotate CSS",
 }
 
 _EXTERNAL = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:)?//")
@@ -249,13 +256,14 @@ def resolve(url: str, base_url: str = DEFAULT_BASE_URL) -> tuple[WebLibrary, str
         return hit
     for base in {base_url.rstrip("/"), DEFAULT_BASE_URL}:
         if url.startswith(base + "/"):
-            return _local_path_index().get(url[len(base) + 1:].split("?", 1)[0])
+            return _local_path_index().get(url[len(base) + 1 :].split("?", 1)[0])
     return None
 
 
 # --------------------------------------------------------------------------
 # Static files
 # --------------------------------------------------------------------------
+
 
 def _copy_atomic(src: Path, dst: Path) -> bool:
     """Copy ``src`` to ``dst`` unless identical; atomic (temp file + rename). True if written."""
@@ -332,9 +340,14 @@ def _leaflet_icon_js() -> str:
     """Point Leaflet's default marker icon at data: URIs (its CSS-based path detection
     cannot work with inline images)."""
     lib = LIBRARY_BY_NAME["leaflet"]
-    uris = {k: _data_uri(lib.source(f"images/{f}")) for k, f in (
-        ("iconUrl", "marker-icon.png"), ("iconRetinaUrl", "marker-icon-2x.png"),
-        ("shadowUrl", "marker-shadow.png"))}
+    uris = {
+        k: _data_uri(lib.source(f"images/{f}"))
+        for k, f in (
+            ("iconUrl", "marker-icon.png"),
+            ("iconRetinaUrl", "marker-icon-2x.png"),
+            ("shadowUrl", "marker-shadow.png"),
+        )
+    }
     opts = ",".join(f'{k}:"{v}"' for k, v in uris.items())
     return f'L.Icon.Default.imagePath="";L.Icon.Default.mergeOptions({{{opts}}});'
 
@@ -375,6 +388,7 @@ class InlineAsset(Element):
 # --------------------------------------------------------------------------
 # Walking a map
 # --------------------------------------------------------------------------
+
 
 def _walk(el):
     yield el
@@ -460,7 +474,9 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
                     inline.append((kind, name, InlineAsset(kind, lib, rel)))
             updates.append((el, attr, new))
     if problems:  # raised before anything is changed: the map is left as it was
-        raise OfflineAssetError("Map needs assets that are not available offline:\n  " + "\n  ".join(problems))
+        raise OfflineAssetError(
+            "Map needs assets that are not available offline:\n  " + "\n  ".join(problems)
+        )
     for el, attr, new in updates:
         # Always assign a new list on the instance: folium's add_js_link would
         # otherwise mutate the class-level defaults shared by every map.
@@ -475,7 +491,8 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
 def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) -> None:
     """Drop stale links/inline blocks from the header; put new inline blocks after the charset meta."""
     kept = [
-        (k, v) for k, v in root.header._children.items()
+        (k, v)
+        for k, v in root.header._children.items()
         if not isinstance(v, (JavascriptLink, CssLink, InlineAsset))
     ]
     first = [(k, v) for k, v in kept if k == "meta_http"]
@@ -527,7 +544,8 @@ def standalone_html(fig) -> str:
     saved_header = OrderedDict(root.header._children)
     saved = [
         (el, {a: el.__dict__[a] for a in ("default_js", "default_css") if a in el.__dict__})
-        for el in _walk(root) if isinstance(el, folium.elements.JSCSSMixin)
+        for el in _walk(root)
+        if isinstance(el, folium.elements.JSCSSMixin)
     ]
     try:
         localize(root, mode="inline")
@@ -544,4 +562,3 @@ def standalone_html(fig) -> str:
     if leftovers:
         raise OfflineAssetError("standalone HTML would load from the internet: " + ", ".join(leftovers))
     return text
-

@@ -14,11 +14,14 @@ from collections.abc import Iterable, Mapping
 import shapely
 import shapely.errors
 import shapely.geometry
-from renewal.crs import geometry_from_web
 from shapely.geometry.base import BaseGeometry
 
+from renewal.crs import geometry_from_web
 
-def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") -> tuple[BaseGeometry | None, str]:
+
+def geometry_from_drawings(
+    features: list | None, display_crs: str = "wgs84"
+) -> tuple[BaseGeometry | None, str]:
     """One WGS84 geometry from the GeoJSON features drawn or edited on the map, and a note.
 
     Features of the highest dimension win (a polygon drawn over a point
@@ -41,12 +44,19 @@ def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") ->
         return None, ""
     dim = max(shapely.get_dimensions(g) for g in geoms)
     keep = [g for g in geoms if shapely.get_dimensions(g) == dim]
-    note = f"地图上有{len(geoms)}个图形，使用其中{len(keep)}个{('面', '线', '点')[2 - dim]}状图形" if len(
-        keep) != len(geoms) else ""
+    note = (
+        f"地图上有{len(geoms)}个图形，使用其中{len(keep)}个{('面', '线', '点')[2 - dim]}状图形"
+        if len(keep) != len(geoms)
+        else ""
+    )
     parts = []
     for g in keep:
         parts.extend(getattr(g, "geoms", [g]))
-    cls = {0: shapely.geometry.MultiPoint, 1: shapely.geometry.MultiLineString, 2: shapely.geometry.MultiPolygon}
+    cls = {
+        0: shapely.geometry.MultiPoint,
+        1: shapely.geometry.MultiLineString,
+        2: shapely.geometry.MultiPolygon,
+    }
     geom = parts[0] if len(parts) == 1 else cls[dim](parts)
     if display_crs != "wgs84":
         geom = geometry_from_web(geom, display_crs)
@@ -56,8 +66,9 @@ def geometry_from_drawings(features: list | None, display_crs: str = "wgs84") ->
 _DIM_WORDS = ("点", "线", "面")
 
 
-def drawing_for_site(features: list | None, site_geom: BaseGeometry | None,
-                     display_crs: str = "wgs84") -> tuple[BaseGeometry | None, str]:
+def drawing_for_site(
+    features: list | None, site_geom: BaseGeometry | None, display_crs: str = "wgs84"
+) -> tuple[BaseGeometry | None, str]:
     """The drawn geometry to save for a site, or (None, Chinese warning) when it is not clear which.
 
     Only drawn features of the site's kind (point, line or polygon) count. The drawing is used when
@@ -82,8 +93,10 @@ def drawing_for_site(features: list | None, site_geom: BaseGeometry | None,
     if not same:
         return None, f"地图上没有{word}状图形（该项目为{word}状），图形未修改。"
     if len(same) != 1 and len(same) != parts:
-        return None, (f"地图上有{len(same)}个{word}状图形，无法确定使用哪一个，图形未修改。"
-                      "请删除多余的图形，只保留一个后再保存。")
+        return None, (
+            f"地图上有{len(same)}个{word}状图形，无法确定使用哪一个，图形未修改。"
+            "请删除多余的图形，只保留一个后再保存。"
+        )
     return geometry_from_drawings(same, display_crs)[0], ""
 
 
@@ -113,5 +126,3 @@ def clicked_site_id(feature: Mapping | None) -> str | None:
         return None
     sid = props.get("_id")
     return str(sid) if sid else None
-
-

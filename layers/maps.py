@@ -32,8 +32,9 @@ def sites_layer_data(sites: gpd.GeoDataFrame | None) -> dict[str, gpd.GeoDataFra
     return {SITES_LAYER_KEY: select(sites, REGISTRY[SITES_LAYER_KEY])}
 
 
-def layout_scene(*, sites: gpd.GeoDataFrame | None = None,
-                 data: dict[str, gpd.GeoDataFrame] | None = None) -> Scene:
+def layout_scene(
+    *, sites: gpd.GeoDataFrame | None = None, data: dict[str, gpd.GeoDataFrame] | None = None
+) -> Scene:
     """The home page's layout map (一站一带一园多点 over the base layers) as a scene.
 
     ``sites`` (the current renewal-site catalogue, e.g. from the workspace)
@@ -48,40 +49,60 @@ def layout_scene(*, sites: gpd.GeoDataFrame | None = None,
         "一带": data["belt"],
         "一园": data["jinmao_park"],
     }
-    return scene_from_data(keys, data, title="河东区“十五五”总体布局：一站一带一园多点", bookmarks=bookmarks,
-                           extent=data["district"], id_fields={SITES_LAYER_KEY: "site_id"})
+    return scene_from_data(
+        keys,
+        data,
+        title="河东区“十五五”总体布局：一站一带一园多点",
+        bookmarks=bookmarks,
+        extent=data["district"],
+        id_fields={SITES_LAYER_KEY: "site_id"},
+    )
 
 
 def jinmao_scene(*, data: dict[str, gpd.GeoDataFrame] | None = None) -> Scene:
     """The 金贸产业园 page's map as a scene: the four zones, their anchors, and orientation layers."""
     data = dict(data) if data is not None else load_layers(JINMAO_MAP_KEYS)
     bookmarks = {"金贸产业园": data["jinmao_park"], "全区": data["district"]}
-    return scene_from_data(JINMAO_MAP_KEYS, data, title="金贸产业园", bookmarks=bookmarks,
-                           extent=data["jinmao_park"])
+    return scene_from_data(
+        JINMAO_MAP_KEYS, data, title="金贸产业园", bookmarks=bookmarks, extent=data["jinmao_park"]
+    )
 
 
-def sites_scene(sites: gpd.GeoDataFrame, selected: gpd.GeoDataFrame, *,
-                data: dict[str, gpd.GeoDataFrame] | None = None,
-                extent: gpd.GeoDataFrame | None = None) -> Scene:
+def sites_scene(
+    sites: gpd.GeoDataFrame,
+    selected: gpd.GeoDataFrame,
+    *,
+    data: dict[str, gpd.GeoDataFrame] | None = None,
+    extent: gpd.GeoDataFrame | None = None,
+) -> Scene:
     """The 更新项目 page's map as a scene: the (filtered) sites, the selected one highlighted, orientation layers.
 
     ``extent`` is the initial view (the page frames the selection or the filtered sites).
     """
     data = dict(data) if data is not None else load_layers(SITES_BASE_KEYS)
     data.update({SITES_LAYER_KEY: select(sites, REGISTRY[SITES_LAYER_KEY]), SELECTED_SITE_KEY: selected})
-    return scene_from_data((*SITES_BASE_KEYS, SITES_LAYER_KEY, SELECTED_SITE_KEY), data, title="城市更新项目",
-                           extent=extent, id_fields={SITES_LAYER_KEY: "site_id", SELECTED_SITE_KEY: "site_id"})
+    return scene_from_data(
+        (*SITES_BASE_KEYS, SITES_LAYER_KEY, SELECTED_SITE_KEY),
+        data,
+        title="城市更新项目",
+        extent=extent,
+        id_fields={SITES_LAYER_KEY: "site_id", SELECTED_SITE_KEY: "site_id"},
+    )
 
 
 def layout_map(
-    *, basemap: str = "none", labels: bool = True, sites: gpd.GeoDataFrame | None = None,
+    *,
+    basemap: str = "none",
+    labels: bool = True,
+    sites: gpd.GeoDataFrame | None = None,
     data: dict[str, gpd.GeoDataFrame] | None = None,
 ) -> folium.Map:
     """:func:`layout_scene` drawn with folium."""
     return draw_scene(layout_scene(sites=sites, data=data), basemap=basemap, labels=labels)
 
 
-def jinmao_map(*, basemap: str = "none", labels: bool = True,
-               data: dict[str, gpd.GeoDataFrame] | None = None) -> folium.Map:
+def jinmao_map(
+    *, basemap: str = "none", labels: bool = True, data: dict[str, gpd.GeoDataFrame] | None = None
+) -> folium.Map:
     """:func:`jinmao_scene` drawn with folium."""
     return draw_scene(jinmao_scene(data=data), basemap=basemap, labels=labels)

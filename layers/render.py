@@ -24,13 +24,12 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
-import geodata
 import geopandas as gpd
 from branca.element import MacroElement
 from jinja2 import Template
-from renewal.crs import geometry_to_gcj02
 from shapely.geometry import box
 
+import geodata
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
 from layers.registry import GROUPS, LayerSpec
 from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
@@ -45,10 +44,12 @@ from layers.styles import (
     is_approximate,
     resolve_style,
 )
+from renewal.crs import geometry_to_gcj02
 
 # --------------------------------------------------------------------------
 # Display coordinates
 # --------------------------------------------------------------------------
+
 
 def display_geometry(geom, basemap: Basemap):
     """One WGS84 geometry in the basemap's display coordinates (GCJ-02 for Amap)."""
@@ -77,6 +78,7 @@ def display_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
 # Feature text and style
 # --------------------------------------------------------------------------
 
+
 def _label_value(field: str, value) -> str:
     text = cell_text(value)
     if field == "status":
@@ -98,7 +100,9 @@ def tooltip_html(row: Mapping, spec: LayerSpec) -> str:
 
 def popup_html(row: Mapping, spec: LayerSpec) -> str:
     """Escaped popup HTML for one feature."""
-    name = html.escape(cell_text(row.get("name")) or cell_text(row.get(spec.tooltip[0] if spec.tooltip else "")))
+    name = html.escape(
+        cell_text(row.get("name")) or cell_text(row.get(spec.tooltip[0] if spec.tooltip else ""))
+    )
     prec = feature_precision(row, spec)
     rows = []
     for field, label in spec.popup:
@@ -249,9 +253,7 @@ class ViewBookmarks(MacroElement):
         super().__init__()
         self._name = "ViewBookmarks"
         # bounds as [[south, west], [north, east]]
-        self.views = [
-            {"label": label, "bounds": [[b[1], b[0]], [b[3], b[2]]]} for label, b in views.items()
-        ]
+        self.views = [{"label": label, "bounds": [[b[1], b[0]], [b[3], b[2]]]} for label, b in views.items()]
 
 
 def _symbol_svg(entry: LegendEntry) -> str:
@@ -260,13 +262,19 @@ def _symbol_svg(entry: LegendEntry) -> str:
     dash = f' stroke-dasharray="{dash_text(entry.dash)}"' if entry.dash else ""
     if entry.kind == POINT:
         fo = 0 if entry.approximate else max(entry.fill_opacity, 0.3)
-        return (f'<svg width="22" height="14"><circle cx="11" cy="7" r="5" stroke="{color}" '
-                f'stroke-width="2" fill="{fill}" fill-opacity="{fo}"{dash}/></svg>')
+        return (
+            f'<svg width="22" height="14"><circle cx="11" cy="7" r="5" stroke="{color}" '
+            f'stroke-width="2" fill="{fill}" fill-opacity="{fo}"{dash}/></svg>'
+        )
     if entry.kind == LINE:
-        return (f'<svg width="22" height="14"><line x1="1" y1="7" x2="21" y2="7" stroke="{color}" '
-                f'stroke-width="{min(entry.weight, 5)}"{dash}/></svg>')
-    return (f'<svg width="22" height="14"><rect x="2" y="2" width="18" height="10" stroke="{color}" '
-            f'stroke-width="1.5" fill="{fill}" fill-opacity="{max(entry.fill_opacity, 0.15)}"{dash}/></svg>')
+        return (
+            f'<svg width="22" height="14"><line x1="1" y1="7" x2="21" y2="7" stroke="{color}" '
+            f'stroke-width="{min(entry.weight, 5)}"{dash}/></svg>'
+        )
+    return (
+        f'<svg width="22" height="14"><rect x="2" y="2" width="18" height="10" stroke="{color}" '
+        f'stroke-width="1.5" fill="{fill}" fill-opacity="{max(entry.fill_opacity, 0.15)}"{dash}/></svg>'
+    )
 
 
 def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
@@ -274,7 +282,7 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
 
     A ``color_by`` layer's categories each get their own indented row with their colour.
     """
-    out = ['<details open><summary><b>图例</b></summary>']
+    out = ["<details open><summary><b>图例</b></summary>"]
     for group in (*GROUPS, ""):
         items = [e for e in entries if e.group == group]
         if not items:
@@ -282,11 +290,14 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
         if group:
             out.append(f"<h4>{html.escape(group)}</h4>")
         for entry in items:
-            out.append(f'<div><span class="rp-sym">{_symbol_svg(entry)}</span>'
-                       f"{html.escape(entry.label)}</div>")
+            out.append(
+                f'<div><span class="rp-sym">{_symbol_svg(entry)}</span>{html.escape(entry.label)}</div>'
+            )
             for sub in entry.categories:
-                out.append(f'<div style="margin-left:14px"><span class="rp-sym">{_symbol_svg(sub)}</span>'
-                           f"{html.escape(sub.label)}</div>")
+                out.append(
+                    f'<div style="margin-left:14px"><span class="rp-sym">{_symbol_svg(sub)}</span>'
+                    f"{html.escape(sub.label)}</div>"
+                )
     out.append(
         '<h4>符号说明</h4><div><span class="rp-sym"><svg width="22" height="14"><rect x="2" y="2" width="18" '
         'height="10" stroke="#555" stroke-width="1.5" fill="none" '
@@ -302,12 +313,23 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
 def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool = True) -> folium.Map:
     """An empty map with the chosen basemap (no tiles for ``none``), scale bar and CSS."""
     basemap = BASEMAPS.get(basemap_key) or BASEMAPS[DEFAULT_BASEMAP]
-    m = folium.Map(location=[39.118, 117.25], zoom_start=13, tiles=None, control_scale=True,
-                   prefer_canvas=False, max_zoom=basemap.max_zoom)
+    m = folium.Map(
+        location=[39.118, 117.25],
+        zoom_start=13,
+        tiles=None,
+        control_scale=True,
+        prefer_canvas=False,
+        max_zoom=basemap.max_zoom,
+    )
     for i, url in enumerate(basemap.tile_urls()):
         folium.TileLayer(
-            tiles=url, attr=basemap.attribution if i == 0 else "", name=basemap.title_zh,
-            subdomains=basemap.subdomains, max_zoom=basemap.max_zoom, control=False, overlay=False,
+            tiles=url,
+            attr=basemap.attribution if i == 0 else "",
+            name=basemap.title_zh,
+            subdomains=basemap.subdomains,
+            max_zoom=basemap.max_zoom,
+            control=False,
+            overlay=False,
         ).add_to(m)
     _css_element(MAP_CSS).add_to(m)
     if fullscreen:
@@ -376,7 +398,8 @@ def add_layer(
                 [pt.y, pt.x],
                 icon=folium.DivIcon(
                     html=f'<div class="rp-label">{html.escape(name)}</div>',
-                    icon_size=(0, 0), icon_anchor=(-8, 8),
+                    icon_size=(0, 0),
+                    icon_anchor=(-8, 8),
                 ),
                 interactive=False,
             ).add_to(group)
@@ -408,7 +431,9 @@ def draw_scene(
         from folium.plugins import GroupedLayerControl
 
         ordered = {g: groups[g] for g in (*GROUPS, "其他") if g in groups}
-        ctl = GroupedLayerControl(ordered, exclusive_groups=False, collapsed=collapse_control, position="topright")
+        ctl = GroupedLayerControl(
+            ordered, exclusive_groups=False, collapsed=collapse_control, position="topright"
+        )
         ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
         ctl.add_to(m)
     if legend and scene.legend:
@@ -432,7 +457,9 @@ def build_map(
     collapse_control: bool = True,
 ) -> folium.Map:
     """Registered layers ``keys`` with ``data`` (WGS84, selected) as a scene, drawn (:func:`draw_scene`)."""
-    scene = scene_from_data(keys, data, bookmarks=bookmarks, extent=fit, footnote=footnote, id_fields=id_fields)
+    scene = scene_from_data(
+        keys, data, bookmarks=bookmarks, extent=fit, footnote=footnote, id_fields=id_fields
+    )
     return draw_scene(scene, basemap=basemap, labels=labels, legend=legend, collapse_control=collapse_control)
 
 
@@ -452,7 +479,14 @@ def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP
                 folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
             elif part.geom_type == "Point":
                 folium.Marker([part.y, part.x]).add_to(group)
-    Draw(feature_group=group, show_geometry_on_click=False, position="topleft",
-         draw_options={"circle": False, "circlemarker": False,
-                       "polygon": {"allowIntersection": False, "showArea": True}},
-         edit_options={"poly": {"allowIntersection": False}}).add_to(m)
+    Draw(
+        feature_group=group,
+        show_geometry_on_click=False,
+        position="topleft",
+        draw_options={
+            "circle": False,
+            "circlemarker": False,
+            "polygon": {"allowIntersection": False, "showArea": True},
+        },
+        edit_options={"poly": {"allowIntersection": False}},
+    ).add_to(m)

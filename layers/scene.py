@@ -20,9 +20,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-import geodata
 import geopandas as gpd
 
+import geodata
 from layers.registry import REGISTRY, LayerSpec
 from layers.styles import feature_precision, geometry_kind, is_approximate, legend_style
 
@@ -37,6 +37,7 @@ DEFAULT_FOOTNOTE = (
 # --------------------------------------------------------------------------
 # Data selection
 # --------------------------------------------------------------------------
+
 
 def _cell_matches(value, allowed: tuple[str, ...]) -> bool:
     if value is None or (isinstance(value, float) and value != value):
@@ -80,6 +81,7 @@ def bounds_of(gdf: gpd.GeoDataFrame | None) -> Bounds | None:
 # --------------------------------------------------------------------------
 # Scene
 # --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class LegendEntry:
@@ -164,12 +166,25 @@ def legend_entry(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> LegendEntry | None:
     kind = geometry_kind(gdf.geom_type.iloc[0])
     colors = dict(spec.style.color_map)
     subs = tuple(
-        LegendEntry(value, kind, approximate=approx, group=spec.group, key=spec.key,
-                    **legend_style(spec, approx, colors.get(value, spec.style.color)))
+        LegendEntry(
+            value,
+            kind,
+            approximate=approx,
+            group=spec.group,
+            key=spec.key,
+            **legend_style(spec, approx, colors.get(value, spec.style.color)),
+        )
         for value in _categories(spec, gdf)
     )
-    return LegendEntry(spec.title_zh, kind, approximate=approx, group=spec.group, key=spec.key,
-                       categories=subs, **legend_style(spec, approx))
+    return LegendEntry(
+        spec.title_zh,
+        kind,
+        approximate=approx,
+        group=spec.group,
+        key=spec.key,
+        categories=subs,
+        **legend_style(spec, approx),
+    )
 
 
 def legend_entries(layers: Iterable[SceneLayer]) -> tuple[LegendEntry, ...]:
@@ -199,8 +214,14 @@ def make_scene(
         return bounds_of(value)
 
     marks = {label: b for label, v in (bookmarks or {}).items() if (b := _bounds(v)) is not None}
-    return Scene(title=title, layers=ordered, legend=legend_entries(ordered), bookmarks=marks,
-                 extent=_bounds(extent), footnote=footnote)
+    return Scene(
+        title=title,
+        layers=ordered,
+        legend=legend_entries(ordered),
+        bookmarks=marks,
+        extent=_bounds(extent),
+        footnote=footnote,
+    )
 
 
 def scene_from_data(

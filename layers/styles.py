@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import geodata
-
 from layers.registry import LayerSpec
 
 #: Dash pattern (on, off; pixels) of approximate lines and polygon outlines.

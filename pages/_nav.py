@@ -19,8 +19,9 @@ def run_app() -> None:
     """Configure the page and run the page the URL asks for."""
     st.set_page_config(page_title="河东区城市更新GIS平台", page_icon="🗺️", layout="wide")
     pages = [
-        st.Page(path, title=title, url_path=url, default=url is None) if url else
-        st.Page(path, title=title, default=True)
+        st.Page(path, title=title, url_path=url, default=url is None)
+        if url
+        else st.Page(path, title=title, default=True)
         for path, title, url in PAGES
     ]
     st.navigation(pages).run()

@@ -79,8 +79,9 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
     so panning and zooming never do."""
     _static_ready()
     assets.localize(m, mode="served")
-    return st_folium(m, key=key, height=height, use_container_width=True,
-                     returned_objects=list(returned_objects))
+    return st_folium(
+        m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
+    )
 
 
 def show_input_error(err: InputError) -> None:
@@ -94,9 +95,17 @@ def provenance_expander(names: tuple[str, ...]) -> None:
         rows = []
         for n in names:
             m = geodata.meta(n)
-            rows.append({"图层": m.title_zh, "来源": m.source, "许可": m.licence, "坐标系": m.crs,
-                         "时间": str(m.date), "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
-                         "说明": m.caveat_zh})
+            rows.append(
+                {
+                    "图层": m.title_zh,
+                    "来源": m.source,
+                    "许可": m.licence,
+                    "坐标系": m.crs,
+                    "时间": str(m.date),
+                    "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
+                    "说明": m.caveat_zh,
+                }
+            )
         st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
 
 
@@ -111,9 +120,12 @@ def current_sites_or_none() -> gpd.GeoDataFrame | None:
 
 def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> None:
     """Offer the map as one standalone HTML file (scripts inline; opens offline)."""
-    st.download_button("下载地图（独立HTML文件，可离线打开、放入汇报）",
-                       lambda: assets.standalone_html(m).encode("utf-8"),  # built on click, not every rerun
-                       file_name=file_name, mime="text/html")
+    st.download_button(
+        "下载地图（独立HTML文件，可离线打开、放入汇报）",
+        lambda: assets.standalone_html(m).encode("utf-8"),  # built on click, not every rerun
+        file_name=file_name,
+        mime="text/html",
+    )
 
 
 # ---- 更新项目 page helpers (renewal sites: workspace store, drawing) ----

@@ -9,8 +9,10 @@ from renewal.layout import layout_counts, station_area_summary
 
 _ui.require_app_navigation()
 st.title("河东区“十五五”总体布局：一站一带一园多点")
-st.caption("依据《天津市河东区国民经济和社会发展第十五个五年规划纲要》第二章第四节。"
-           "虚线或空心符号表示位置示意（规划未附图，未经测绘）。")
+st.caption(
+    "依据《天津市河东区国民经济和社会发展第十五个五年规划纲要》第二章第四节。"
+    "虚线或空心符号表示位置示意（规划未附图，未经测绘）。"
+)
 
 basemap, labels = _ui.map_options()
 layout = _ui.cached_geodata("layout")
@@ -22,8 +24,11 @@ _ui.show_map(m, key="home_map", height=700)
 summary = station_area_summary(layout)
 if summary["drawn_km2"] is not None:
     c1, c2, c3 = st.columns(3)
-    c1.metric("站产城片区（河东部分）示意面积", f"{summary['drawn_km2']:.2f} km²",
-              help="示意范围在EPSG:4548中计算的面积")
+    c1.metric(
+        "站产城片区（河东部分）示意面积",
+        f"{summary['drawn_km2']:.2f} km²",
+        help="示意范围在EPSG:4548中计算的面积",
+    )
     c2.metric("规划面积", f"{summary['plan_km2']:.2f} km²", help="专栏2：河东区规划面积6.53平方公里")
     c3.metric("示意/规划", f"{summary['ratio']:.0%}")
 
@@ -31,16 +36,38 @@ st.subheader("布局要素")
 st.dataframe(layout_counts(layout), hide_index=True, use_container_width=True)
 
 st.subheader("“十五五”时期主要指标")
-ind = _ui.cached_table("indicators").rename(columns={
-    "no": "序号", "group": "类别", "indicator": "指标", "sub_indicator": "分项",
-    "value_2025": "2025年", "target_2030": "2030年目标值", "attribute": "属性"}).fillna("")
+ind = (
+    _ui.cached_table("indicators")
+    .rename(
+        columns={
+            "no": "序号",
+            "group": "类别",
+            "indicator": "指标",
+            "sub_indicator": "分项",
+            "value_2025": "2025年",
+            "target_2030": "2030年目标值",
+            "attribute": "属性",
+        }
+    )
+    .fillna("")
+)
 st.dataframe(ind, hide_index=True, use_container_width=True, height=420)
 st.caption("注：[]为五年累计数，*为五年平均数，其余为规划末期数。")
 
 with st.expander("规划提及但未上图的条目"):
     st.caption("以下条目的位置无法从规划文字或可靠资料确定，因此不在地图上虚构位置。")
-    st.dataframe(_ui.cached_table("layout_unplaced").rename(columns={
-        "name": "名称", "layout": "布局要素", "plan_clause": "规划条款", "plan_text": "规划原文",
-        "reason": "未定位原因"}), hide_index=True, use_container_width=True)
+    st.dataframe(
+        _ui.cached_table("layout_unplaced").rename(
+            columns={
+                "name": "名称",
+                "layout": "布局要素",
+                "plan_clause": "规划条款",
+                "plan_text": "规划原文",
+                "reason": "未定位原因",
+            }
+        ),
+        hide_index=True,
+        use_container_width=True,
+    )
 _ui.provenance_expander(("district", "neighbours", "haihe", "metro_stations", "metro_lines", "layout"))
 _ui.export_map_button(m)

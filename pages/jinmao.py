@@ -9,8 +9,10 @@ from renewal.layout import jinmao_zone_table
 
 _ui.require_app_navigation()
 st.title("金贸产业园")
-st.caption("专栏1：天津市承接非首都功能“1+16”重点平台之一，位于二号桥街域内，南接海河柳林设计之都核心区，分四个片区建设。"
-           "园区及片区边界为示意范围（规划未给出边界，未经测绘）。")
+st.caption(
+    "专栏1：天津市承接非首都功能“1+16”重点平台之一，位于二号桥街域内，南接海河柳林设计之都核心区，分四个片区建设。"
+    "园区及片区边界为示意范围（规划未给出边界，未经测绘）。"
+)
 
 basemap, labels = _ui.map_options()
 m = jinmao_map(basemap=basemap, labels=labels, data=_ui.cached_layers(JINMAO_MAP_KEYS))
@@ -18,10 +20,16 @@ _ui.show_map(m, key="jinmao_map", height=560)
 
 st.subheader("四个片区")
 table = jinmao_zone_table(_ui.cached_geodata("layout"))
-st.dataframe(table, hide_index=True, use_container_width=True,
-             column_config={"示意面积（㎡）": st.column_config.NumberColumn(format="%d")})
-st.caption(f"示意面积合计 {int(table['示意面积（㎡）'].sum()):,} ㎡，在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算；"
-           "片区为示意范围四等分，面积仅供参考。")
+st.dataframe(
+    table,
+    hide_index=True,
+    use_container_width=True,
+    column_config={"示意面积（㎡）": st.column_config.NumberColumn(format="%d")},
+)
+st.caption(
+    f"示意面积合计 {int(table['示意面积（㎡）'].sum()):,} ㎡，在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算；"
+    "片区为示意范围四等分，面积仅供参考。"
+)
 
 with st.expander("专栏1 原文"):
     for _, row in table.iterrows():  # plan words shown as plain text, never as Markdown

@@ -23,8 +23,10 @@ ss = st.session_state
 
 _ui.require_app_navigation()
 st.title("城市更新项目")
-st.caption("规划纲要点名的更新片区、地块、老旧厂房、园区、保障房、市政与生态工程。规划未附图，位置均为示意（虚线/空心），"
-           "可在地图上绘制或修改图形进行修正；修改保存在工作区，内置数据不变。")
+st.caption(
+    "规划纲要点名的更新片区、地块、老旧厂房、园区、保障房、市政与生态工程。规划未附图，位置均为示意（虚线/空心），"
+    "可在地图上绘制或修改图形进行修正；修改保存在工作区，内置数据不变。"
+)
 basemap, labels = _ui.map_options()
 store = _ui.open_sites_store()
 try:
@@ -32,7 +34,9 @@ try:
 except InputError as err:  # e.g. the store is locked or damaged: browse the bundled catalogue instead
     _ui.show_input_error(err)
     store, all_sites = None, catalogue.bundled_sites()
-BUNDLED_NOTICE = "当前显示内置目录（不含工作区修改）"  # shown above the table and the downloads when no store is read
+BUNDLED_NOTICE = (
+    "当前显示内置目录（不含工作区修改）"  # shown above the table and the downloads when no store is read
+)
 
 with st.sidebar:
     st.subheader("筛选")
@@ -40,7 +44,9 @@ with st.sidebar:
     types = st.multiselect("类型", schema.SITE_TYPES, key="f_type", placeholder="全部")
     statuses = st.multiselect("状态", list(ST), format_func=ST.get, key="f_status", placeholder="全部")
     query = st.text_input("搜索名称或编号", key="f_query")
-view = catalogue.with_measures(catalogue.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query))
+view = catalogue.with_measures(
+    catalogue.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query)
+)
 ids = list(view["site_id"])
 
 # ---- table and map kept in step: the selection is resolved before either is drawn ----
@@ -50,11 +56,21 @@ rows = ((ss.get(f"sites_table_{gen}") or {}).get("selection") or {}).get("rows")
 shown = ss.get("_table_ids", [])
 table_pick = shown[rows[0]] if rows and rows[0] < len(shown) else None
 map_pick = interaction.clicked_site_id(ss.get("_map_feature"))
-sel = tables.resolve_selection(ss.get("site_sel"), table_pick=table_pick, last_table_pick=ss.get("_last_table"),
-                          map_pick=map_pick, last_map_pick=ss.get("_last_map"), visible=ids)
+sel = tables.resolve_selection(
+    ss.get("site_sel"),
+    table_pick=table_pick,
+    last_table_pick=ss.get("_last_table"),
+    map_pick=map_pick,
+    last_map_pick=ss.get("_last_map"),
+    visible=ids,
+)
 if sel != ss.get("site_sel") or (sel and ss.get("edit_base", {}).get("site_id") != sel):
-    ss["edit_base"] = {"site_id": sel, "version": int(view.set_index("site_id").loc[sel, "version"])
-                       if sel and "version" in view.columns else 0}
+    ss["edit_base"] = {
+        "site_id": sel,
+        "version": int(view.set_index("site_id").loc[sel, "version"])
+        if sel and "version" in view.columns
+        else 0,
+    }
     gen, table_pick = gen + 1, None
 ss["site_sel"], ss["_table_gen"], ss["_last_table"], ss["_last_map"] = sel, gen, table_pick, map_pick
 ordered = tables.selected_first(view, sel)
@@ -64,10 +80,15 @@ for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "No
     table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
 if store is None:
     st.warning(BUNDLED_NOTICE + "，不能编辑。")
-st.dataframe(table.style.apply(
-                 lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
-             key=f"sites_table_{gen}", on_select="rerun", selection_mode="single-row", hide_index=True,
-             use_container_width=True, height=260)
+st.dataframe(
+    table.style.apply(lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
+    key=f"sites_table_{gen}",
+    on_select="rerun",
+    selection_mode="single-row",
+    hide_index=True,
+    use_container_width=True,
+    height=260,
+)
 st.caption(f"共 {len(view)} 个项目（全部 {len(all_sites)} 个）。点选表格行或地图上的项目查看详情。")
 
 chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
@@ -78,13 +99,19 @@ if store:
     add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
 col_map, col_card = st.columns([3, 2])
 with col_map:
-    out = _ui.show_map(m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings"))
+    out = _ui.show_map(
+        m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings")
+    )
 out = out or {}
-if interaction.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_drawing") != ss.get("_map_feature"):
+if interaction.clicked_site_id(out.get("last_active_drawing")) and out.get("last_active_drawing") != ss.get(
+    "_map_feature"
+):
     ss["_map_feature"] = out["last_active_drawing"]
     st.rerun()
 crs = BASEMAPS[basemap].display_crs
-new_drawing = interaction.unused_drawing(out.get("last_active_drawing"), ss.get("_used_drawings", ()))  # 新增 uses each once
+new_drawing = interaction.unused_drawing(
+    out.get("last_active_drawing"), ss.get("_used_drawings", ())
+)  # 新增 uses each once
 new_geom, _ = interaction.geometry_from_drawings([new_drawing] if new_drawing else [], crs)
 
 # ---- detail card and editing ------------------------------------------------------
@@ -99,33 +126,58 @@ with col_card:
             st.caption("⚠ 位置示意，未经测绘")
         st.markdown("**规划原文**")
         card.pop("规划原文")
-        st.info(text.markdown_literal(catalogue.plan_text_or_note(row)))  # a planner-added site has no plan words
+        st.info(
+            text.markdown_literal(catalogue.plan_text_or_note(row))
+        )  # a planner-added site has no plan words
         st.table({"项目": list(card), "内容": list(card.values())})
 
 if store and sel:
     with st.expander("修改此项目（属性与图形）", expanded=False), st.form("edit_site"):
         row = chosen.iloc[0]
         name = st.text_input("名称", row["name"])
-        stype = st.selectbox("类型", schema.SITE_TYPES, index=schema.SITE_TYPES.index(row["site_type"])
-                             if row["site_type"] in schema.SITE_TYPES else 0)
-        area = st.selectbox("所属更新片区", ("", *schema.RENEWAL_AREAS), index=("", *schema.RENEWAL_AREAS).index(
-            row["renewal_area"]) if row["renewal_area"] in schema.RENEWAL_AREAS else 0, format_func=lambda a: a or "（无）")
+        stype = st.selectbox(
+            "类型",
+            schema.SITE_TYPES,
+            index=schema.SITE_TYPES.index(row["site_type"]) if row["site_type"] in schema.SITE_TYPES else 0,
+        )
+        area = st.selectbox(
+            "所属更新片区",
+            ("", *schema.RENEWAL_AREAS),
+            index=("", *schema.RENEWAL_AREAS).index(row["renewal_area"])
+            if row["renewal_area"] in schema.RENEWAL_AREAS
+            else 0,
+            format_func=lambda a: a or "（无）",
+        )
         status = st.selectbox("状态", list(ST), index=list(ST).index(row["status"]), format_func=ST.get)
         prec = st.selectbox("定位精度", list(PR), index=list(PR).index(row["precision"]), format_func=PR.get)
         psrc = st.text_area("定位依据", row["position_source"])
-        use_drawn = st.checkbox("使用地图上绘制或编辑的图形", value=False,
-                                help="用地图左上角的绘图工具编辑橙色的现有图形，或删除它后绘制一个新图形。"
-                                     "地图上同类图形多于一个时不会使用。")
+        use_drawn = st.checkbox(
+            "使用地图上绘制或编辑的图形",
+            value=False,
+            help="用地图左上角的绘图工具编辑橙色的现有图形，或删除它后绘制一个新图形。"
+            "地图上同类图形多于一个时不会使用。",
+        )
         if st.form_submit_button("保存修改"):
-            props = {**row.to_dict(), "name": name, "site_type": stype, "renewal_area": area, "status": status,
-                     "precision": prec, "position_source": psrc}
+            props = {
+                **row.to_dict(),
+                "name": name,
+                "site_type": stype,
+                "renewal_area": area,
+                "status": status,
+                "precision": prec,
+                "position_source": psrc,
+            }
             drawn, draw_warning = interaction.drawing_for_site(out.get("all_drawings"), row.geometry, crs)
             if use_drawn and drawn is None:  # missing or ambiguous drawing: change nothing
                 st.warning(draw_warning + "本次未保存任何修改。")
             else:
                 try:
-                    version = store.save_site(sel, props, drawn if use_drawn else row.geometry,
-                                              expected_version=ss["edit_base"]["version"])
+                    version = store.save_site(
+                        sel,
+                        props,
+                        drawn if use_drawn else row.geometry,
+                        expected_version=ss["edit_base"]["version"],
+                    )
                     ss["edit_base"] = {"site_id": sel, "version": version}
                     st.toast("已保存（自相交的图形已自动修复）。" if store.last_notes else "已保存。")
                     st.rerun()
@@ -144,10 +196,21 @@ if store:
         if st.form_submit_button("新增"):
             try:
                 if new_geom is None:
-                    raise InputError("No new drawing on the map.",
-                                     "请先在地图上绘制项目的位置或范围（已用于新增的图形不会再次使用）。")
-                sid = store.add_site({"name": name, "site_type": stype, "status": status, "precision": "approximate",
-                                      "position_source": psrc, "source": "规划人员新增"}, new_geom)
+                    raise InputError(
+                        "No new drawing on the map.",
+                        "请先在地图上绘制项目的位置或范围（已用于新增的图形不会再次使用）。",
+                    )
+                sid = store.add_site(
+                    {
+                        "name": name,
+                        "site_type": stype,
+                        "status": status,
+                        "precision": "approximate",
+                        "position_source": psrc,
+                        "source": "规划人员新增",
+                    },
+                    new_geom,
+                )
                 ss["_used_drawings"] = [*ss.get("_used_drawings", []), interaction.drawing_key(new_drawing)]
                 ss["site_sel"] = sid
                 st.toast(f"已新增 {sid}。")
@@ -156,10 +219,16 @@ if store:
                 _ui.show_input_error(err)
     with st.expander("从文件导入项目（GeoJSON / GeoPackage / 压缩的Shapefile）"):
         # a new key after each import empties the uploader, so the same file cannot be imported twice by a 2nd click
-        up = st.file_uploader("选择文件", type=["geojson", "json", "gpkg", "zip"], key=f"imp_file_{ss.get('_imp_gen', 0)}")
+        up = st.file_uploader(
+            "选择文件", type=["geojson", "json", "gpkg", "zip"], key=f"imp_file_{ss.get('_imp_gen', 0)}"
+        )
         coords = st.selectbox("文件中的坐标系", list(COORDINATE_SYSTEMS), format_func=COORDINATE_SYSTEMS.get)
         try:
-            res = check_ids(read_sites_bytes(up.getvalue(), up.name, coords=coords), all_sites["site_id"]) if up else None
+            res = (
+                check_ids(read_sites_bytes(up.getvalue(), up.name, coords=coords), all_sites["site_id"])
+                if up
+                else None
+            )
         except InputError as err:
             res = _ui.show_input_error(err)
         if res is not None:
@@ -177,8 +246,11 @@ if store:
     if c1.button("撤销我的上一次修改", key="undo"):
         try:
             done = store.undo(session=_ui.session_id())
-            st.toast(f"已撤销对 {done.site_id} 的{schema.ACTION_LABELS.get(done.action, done.action)}。" if done
-                     else "没有可撤销的修改。")
+            st.toast(
+                f"已撤销对 {done.site_id} 的{schema.ACTION_LABELS.get(done.action, done.action)}。"
+                if done
+                else "没有可撤销的修改。"
+            )
             ss.pop("edit_base", None)  # the undo made a new version: edit from it
             st.rerun()
         except InputError as err:
@@ -192,6 +264,12 @@ if store is None:
     st.warning(BUNDLED_NOTICE + "，下载的文件同样不含工作区修改。")
 cols = st.columns(len(exchange.FORMATS))
 for col, (fmt, (suffix, mime, title)) in zip(cols, exchange.FORMATS.items(), strict=True):
-    col.download_button(title, exchange.export_bytes(view, fmt) if len(view) else b"", file_name=f"更新项目{suffix}",
-                        mime=mime, disabled=view.empty, key=f"dl_{fmt}")
+    col.download_button(
+        title,
+        exchange.export_bytes(view, fmt) if len(view) else b"",
+        file_name=f"更新项目{suffix}",
+        mime=mime,
+        disabled=view.empty,
+        key=f"dl_{fmt}",
+    )
 _ui.provenance_expander(("district", "haihe", "metro_stations", "renewal_sites"))

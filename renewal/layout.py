@@ -19,18 +19,22 @@ def polygon_areas_m2(gdf) -> pd.Series:
 
 def jinmao_zone_table(layout) -> pd.DataFrame:
     """The four zones of 金贸产业园: anchors, industries, computed area, plan words, precision."""
-    zones = layout[(layout["category"] == "园区片区") & layout.geom_type.isin(["Polygon", "MultiPolygon"])].copy()
+    zones = layout[
+        (layout["category"] == "园区片区") & layout.geom_type.isin(["Polygon", "MultiPolygon"])
+    ].copy()
     zones["area_m2"] = polygon_areas_m2(zones).round(0)
     zones["_order"] = zones["zone"].map({z: i for i, z in enumerate(ZONE_ORDER)})
     zones = zones.sort_values("_order")
-    return pd.DataFrame({
-        "片区": zones["zone"].values,
-        "核心单位与项目": zones["anchors"].values,
-        "目标产业与业态": zones["industries"].values,
-        "示意面积（㎡）": zones["area_m2"].astype("int64").values,
-        "规划原文": zones["plan_text"].values,
-        "定位精度": zones["precision"].map(lambda p: PRECISION_LABELS.get(p, p)).values,
-    })
+    return pd.DataFrame(
+        {
+            "片区": zones["zone"].values,
+            "核心单位与项目": zones["anchors"].values,
+            "目标产业与业态": zones["industries"].values,
+            "示意面积（㎡）": zones["area_m2"].astype("int64").values,
+            "规划原文": zones["plan_text"].values,
+            "定位精度": zones["precision"].map(lambda p: PRECISION_LABELS.get(p, p)).values,
+        }
+    )
 
 
 def station_area_summary(layout) -> dict:
@@ -49,9 +53,11 @@ def layout_counts(layout) -> pd.DataFrame:
     exploded = layout.assign(_el=layout["layout"].str.split("|")).explode("_el")
     for element in ("一站", "一带", "一园", "多点"):
         part = exploded[exploded["_el"] == element]
-        rows.append({
-            "布局要素": element,
-            "要素数": int(len(part)),
-            "其中位置示意": int(part["precision"].isin(APPROXIMATE_PRECISIONS).sum()),
-        })
+        rows.append(
+            {
+                "布局要素": element,
+                "要素数": int(len(part)),
+                "其中位置示意": int(part["precision"].isin(APPROXIMATE_PRECISIONS).sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -93,7 +93,11 @@ def load_standards(path=None) -> Standards:
             _fail(path, f"category {key!r} is not a mapping", f"类别 {key!r} 格式错误")
         missing = [f for f in ("name_zh", "life_circle", "radius_m", "walk_m") if f not in entry]
         if missing:
-            _fail(path, f"category {key!r} lacks {', '.join(missing)}", f"类别 {key!r} 缺少 {'、'.join(missing)}")
+            _fail(
+                path,
+                f"category {key!r} lacks {', '.join(missing)}",
+                f"类别 {key!r} 缺少 {'、'.join(missing)}",
+            )
         if circles and entry["life_circle"] not in circles:
             _fail(
                 path,
@@ -103,15 +107,26 @@ def load_standards(path=None) -> Standards:
         for f in ("radius_m", "walk_m"):
             v = entry[f]
             if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0:
-                _fail(path, f"category {key!r}: {f} must be a positive number, got {v!r}",
-                      f"类别 {key!r} 的 {f} 必须为正数，当前为 {v!r}")
+                _fail(
+                    path,
+                    f"category {key!r}: {f} must be a positive number, got {v!r}",
+                    f"类别 {key!r} 的 {f} 必须为正数，当前为 {v!r}",
+                )
         if "verified" in entry and not isinstance(entry["verified"], bool):
-            _fail(path, f"category {key!r}: verified must be true or false", f"类别 {key!r} 的 verified 必须为 true 或 false")
+            _fail(
+                path,
+                f"category {key!r}: verified must be true or false",
+                f"类别 {key!r} 的 verified 必须为 true 或 false",
+            )
         aliases = tuple(str(a) for a in entry.get("aliases", ()) or ())
         for name in (str(key), str(entry["name_zh"]), *aliases):
             other = seen.get(name.lower())
             if other and other != key:
-                _fail(path, f"name {name!r} used by both {other!r} and {key!r}", f"名称 {name!r} 同时属于 {other!r} 和 {key!r}")
+                _fail(
+                    path,
+                    f"name {name!r} used by both {other!r} and {key!r}",
+                    f"名称 {name!r} 同时属于 {other!r} 和 {key!r}",
+                )
             seen[name.lower()] = key
         cats[str(key)] = Category(
             key=str(key),

@@ -54,6 +54,7 @@ def static_root(tmp_path_factory) -> Path:
 # served mode
 # --------------------------------------------------------------------------
 
+
 def test_folium_defaults_point_at_cdns_so_localizing_is_needed():
     # The premise of this module: unlocalized, folium loads from CDNs.
     html_text = _plugin_map().get_root().render()
@@ -77,7 +78,7 @@ def test_served_urls_exist_after_ensure_static(static_root):
     names = {u.split("/")[4] for u in loads}
     assert {"leaflet", "leaflet-draw", "leaflet-groupedlayercontrol", "leaflet-fullscreen"} <= names
     for url in loads:
-        rel = url[len("/app/static/"):]
+        rel = url[len("/app/static/") :]
         assert (static_root / rel).is_file(), url
 
 
@@ -164,7 +165,7 @@ def test_measure_control_is_provided_in_both_modes(static_root):
     loads = SRC_HREF.findall(assets.localize(m).get_root().render())
     measure = [u for u in loads if "/leaflet-measure/" in u]
     assert len(measure) == 2
-    assert all((static_root / u[len("/app/static/"):]).is_file() for u in measure)
+    assert all((static_root / u[len("/app/static/") :]).is_file() for u in measure)
 
 
 def test_protocol_relative_asset_raises():
@@ -183,6 +184,7 @@ def test_unknown_mode_raises():
 # --------------------------------------------------------------------------
 # inline mode / standalone HTML
 # --------------------------------------------------------------------------
+
 
 def _strip_inline_libraries(html_text: str) -> str:
     """The document without the inline library blocks (their comments and strings carry URLs)."""
@@ -204,7 +206,7 @@ def test_standalone_html_has_every_asset_inline():
     assert "data:image/svg+xml;base64," in html_text
     assert "L.Icon.Default.mergeOptions" in html_text
     # UTF-8 declared before any library (Chinese text must survive opening from disk)
-    assert html_text.index('charset=UTF-8') < html_text.index("Leaflet 1.9.3")
+    assert html_text.index("charset=UTF-8") < html_text.index("Leaflet 1.9.3")
     assert "甲图层" in html_text or json.dumps("甲图层") in html_text  # folium may \u-escape
 
 
@@ -264,6 +266,7 @@ def test_project_maps_are_offline_and_within_budget(make):
 # registry and vendored files
 # --------------------------------------------------------------------------
 
+
 def test_every_registry_file_exists_and_libraries_have_a_licence():
     for lib in assets.LIBRARIES:
         assert lib.licence and lib.version
@@ -281,7 +284,8 @@ def test_vendored_md_lists_every_vendored_file_with_its_sha256():
     listed = dict(re.findall(r"\| `([^`]+)` \| `([0-9a-f]{64})` \|", text))
     on_disk = {
         p.relative_to(assets.VENDOR_DIR).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in assets.VENDOR_DIR.rglob("*") if p.is_file() and p.name != "VENDORED.md"
+        for p in assets.VENDOR_DIR.rglob("*")
+        if p.is_file() and p.name != "VENDORED.md"
     }
     assert listed == on_disk
     for lib in assets.LIBRARIES:

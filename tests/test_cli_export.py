@@ -47,7 +47,12 @@ def test_export_map_into_missing_folder_is_a_clear_error(tmp_path, capsys):
 @pytest.mark.slow
 def test_module_entry_point_runs(tmp_path):
     out = tmp_path / "jinmao.html"
-    r = subprocess.run([sys.executable, "-m", "renewal", "export-map", "--map", "jinmao", "--out", str(out)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=120)
+    r = subprocess.run(
+        [sys.executable, "-m", "renewal", "export-map", "--map", "jinmao", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert r.returncode == 0, r.stderr
     assert "金贸产业园东南片区" in _decoded(out.read_text(encoding="utf-8"))

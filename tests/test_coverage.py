@@ -156,8 +156,18 @@ def _write_raster(path, values, crs, x0, y1, px):
     import rasterio
     from rasterio.transform import Affine
 
-    with rasterio.open(path, "w", driver="GTiff", height=values.shape[0], width=values.shape[1], count=1,
-                       dtype="float32", crs=crs, transform=Affine(px, 0, x0, 0, -px, y1), nodata=-1) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=values.shape[0],
+        width=values.shape[1],
+        count=1,
+        dtype="float32",
+        crs=crs,
+        transform=Affine(px, 0, x0, 0, -px, y1),
+        nodata=-1,
+    ) as dst:
         dst.write(values.astype("float32"), 1)
 
 
@@ -185,8 +195,9 @@ def test_population_raster_in_another_crs_warns(net, boundary, tmp_path):
     path = tmp_path / "pop4326.tif"
     _write_raster(path, np.ones((ny, 22)), "EPSG:4326", lon0, lat1, px)
     with pytest.warns(CoverageWarning, match="reprojected"):
-        res = network_coverage(net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100,
-                               population=str(path))
+        res = network_coverage(
+            net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100, population=str(path)
+        )
     assert res.stats["population"].iat[0] > 0.9 * 22 * ny
     assert any("reprojected" in w for w in res.warnings)
 
@@ -196,8 +207,16 @@ def test_population_raster_without_crs_is_refused(net, boundary, tmp_path):
     from rasterio.transform import Affine
 
     path = tmp_path / "nocrs.tif"
-    with rasterio.open(path, "w", driver="GTiff", height=2, width=2, count=1, dtype="float32",
-                       transform=Affine(1, 0, 0, 0, -1, 2)) as dst:
+    with rasterio.open(
+        path,
+        "w",
+        driver="GTiff",
+        height=2,
+        width=2,
+        count=1,
+        dtype="float32",
+        transform=Affine(1, 0, 0, 0, -1, 2),
+    ) as dst:
         dst.write(np.ones((2, 2), dtype="float32"), 1)
     with pytest.raises(InputError, match="no CRS"):
         network_coverage(net, kg([[X0, Y0]]), boundary=boundary, cell=100, population=str(path))
@@ -206,8 +225,11 @@ def test_population_raster_without_crs_is_refused(net, boundary, tmp_path):
 def test_population_polygons_and_zones(net, boundary):
     west = (X0 - 50, Y0 - 50, X0 + 450, Y0 + 1050)  # 5 columns of cells
     east = (X0 + 450, Y0 - 50, X0 + 1050, Y0 + 1050)  # 6 columns
-    polys = gpd.GeoDataFrame({"人口": [5500.0, 1320.0], "name": ["W", "E"]},
-                             geometry=[shapely.box(*west), shapely.box(*east)], crs=4548).to_crs(4326)
+    polys = gpd.GeoDataFrame(
+        {"人口": [5500.0, 1320.0], "name": ["W", "E"]},
+        geometry=[shapely.box(*west), shapely.box(*east)],
+        crs=4548,
+    ).to_crs(4326)
     fac = kg([[X0, Y0 + 500]])  # west edge, middle row
     res = network_coverage(net, fac, boundary=boundary, cell=100, population=polys, zones=polys)
     cov = manhattan_covered([(0, 5)], 300).reshape(N, N)
@@ -231,8 +253,11 @@ def test_population_polygons_need_a_field(net, boundary):
 # ------------------------------------------------------------------ what-if
 @pytest.mark.parametrize("mode", ["network", "radius"])
 def test_what_if_add_equals_a_full_run(net, boundary, mode):
-    run = (lambda f: network_coverage(net, f, boundary=boundary, cell=100)) if mode == "network" else (
-        lambda f: radius_coverage(f, boundary=boundary, cell=100))
+    run = (
+        (lambda f: network_coverage(net, f, boundary=boundary, cell=100))
+        if mode == "network"
+        else (lambda f: radius_coverage(f, boundary=boundary, cell=100))
+    )
     base = run(kg([[X0 + 200, Y0 + 200]]))
     new = kg([[X0 + 730, Y0 + 700]], id=["NEW"])
     after = what_if(base, add=new, geometry=True)
@@ -241,17 +266,21 @@ def test_what_if_add_equals_a_full_run(net, boundary, mode):
     np.testing.assert_allclose(after.grid["kindergarten_dist_m"], full.grid["kindergarten_dist_m"], atol=1e-6)
     assert list(after.grid["kindergarten_facility"]) == list(full.grid["kindergarten_facility"])
     d = after.delta.set_index("category").loc["kindergarten"]
-    assert d["delta_land_share"] == pytest.approx(full.stats["land_share"].iat[0] - base.stats["land_share"].iat[0])
+    assert d["delta_land_share"] == pytest.approx(
+        full.stats["land_share"].iat[0] - base.stats["land_share"].iat[0]
+    )
     assert d["delta_n_facilities"] == 1
-    assert after.catchments.to_crs(4548).area.sum() == pytest.approx(full.catchments.to_crs(4548).area.sum(),
-                                                                      rel=1e-6)
+    assert after.catchments.to_crs(4548).area.sum() == pytest.approx(
+        full.catchments.to_crs(4548).area.sum(), rel=1e-6
+    )
     # the original result is unchanged
     assert base.stats["n_facilities"].iat[0] == 1
 
 
 def test_what_if_remove_equals_a_full_run(net, boundary):
-    base = network_coverage(net, kg([[X0, Y0], [X0 + 1000, Y0 + 1000]], id=["A", "B"]), boundary=boundary,
-                            cell=100)
+    base = network_coverage(
+        net, kg([[X0, Y0], [X0 + 1000, Y0 + 1000]], id=["A", "B"]), boundary=boundary, cell=100
+    )
     after = what_if(base, remove=["B"])
     full = network_coverage(net, kg([[X0, Y0]], id=["A"]), boundary=boundary, cell=100)
     assert after.stats["land_share"].iat[0] == pytest.approx(full.stats["land_share"].iat[0])
@@ -269,8 +298,10 @@ def test_what_if_new_category(net, boundary):
 
 def test_greedy_siting_picks_the_best_candidates(net, boundary):
     base = network_coverage(net, kg([[X0, Y0]]), boundary=boundary, cell=100)
-    cand = points_gdf([[X0 + 100, Y0 + 100], [X0 + 500, Y0 + 500], [X0 + 1000, Y0 + 1000], [X0 + 900, Y0 + 900]],
-                      id=["near_existing", "centre", "far_corner", "near_far_corner"])
+    cand = points_gdf(
+        [[X0 + 100, Y0 + 100], [X0 + 500, Y0 + 500], [X0 + 1000, Y0 + 1000], [X0 + 900, Y0 + 900]],
+        id=["near_existing", "centre", "far_corner", "near_far_corner"],
+    )
     chosen = greedy_siting(base, cand, "幼儿园", 2, weight="area")
     assert list(chosen["candidate_id"]) == ["centre", "near_far_corner"]
     # the marginal gains match what-if runs
@@ -283,8 +314,11 @@ def test_greedy_siting_picks_the_best_candidates(net, boundary):
 
 # ------------------------------------------------------------ accessibility
 def test_accessibility_network_and_radius(net):
-    fac = points_gdf([[X0, Y0], [X0 + 1000, Y0 + 1000], [X0 + 1000, Y0]], category=["幼儿园", "幼儿园", "小学"],
-                     id=["K1", "K2", "P1"])
+    fac = points_gdf(
+        [[X0, Y0], [X0 + 1000, Y0 + 1000], [X0 + 1000, Y0]],
+        category=["幼儿园", "幼儿园", "小学"],
+        id=["K1", "K2", "P1"],
+    )
     org = points_gdf([[X0 + 300, Y0 + 200], [X0 + 950, Y0 + 1000]], home=["h1", "h2"])
     out = accessibility(fac, org, net)
     assert list(out["home"]) == ["h1", "h2"]
@@ -325,8 +359,9 @@ def test_disconnected_network_is_reported(boundary):
 def test_facilities_far_away_suggest_a_wrong_crs(net, boundary):
     # metric numbers labelled as WGS84 land far outside the district
     fac = kg([[X0, Y0]])
-    wrong = gpd.GeoDataFrame(fac.drop(columns="geometry"),
-                             geometry=gpd.points_from_xy([117.2], [39.1]), crs=4548)
+    wrong = gpd.GeoDataFrame(
+        fac.drop(columns="geometry"), geometry=gpd.points_from_xy([117.2], [39.1]), crs=4548
+    )
     with pytest.raises(InputError, match="wrong CRS"):
         network_coverage(net, wrong, boundary=boundary, cell=100)
     some = kg([[X0, Y0], [X0 + 50_000, Y0]])

@@ -53,7 +53,9 @@ def test_radius_share_in_unit_interval_and_monotone_in_cutoff(pts, r1, r2):
 @given(points, st.tuples(coord, coord), radius)
 def test_radius_share_never_drops_when_a_facility_is_added(pts, extra, r):
     a = _share(radius_coverage(_fac(pts), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r}))
-    b = _share(radius_coverage(_fac(pts + [extra]), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r}))
+    b = _share(
+        radius_coverage(_fac(pts + [extra]), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r})
+    )
     assert a <= b + 1e-9
 
 
@@ -61,8 +63,9 @@ def test_radius_share_never_drops_when_a_facility_is_added(pts, extra, r):
 @given(points, radius, st.floats(-3000, 3000), st.floats(-3000, 3000))
 def test_radius_share_unchanged_under_translation(pts, r, dx, dy):
     a = _share(radius_coverage(_fac(pts), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r}))
-    b = _share(radius_coverage(_fac(pts, dx, dy), boundary=_boundary(dx, dy), cell=100,
-                               cutoffs={"kindergarten": r}))
+    b = _share(
+        radius_coverage(_fac(pts, dx, dy), boundary=_boundary(dx, dy), cell=100, cutoffs={"kindergarten": r})
+    )
     assert abs(a - b) < 1e-6
 
 
@@ -79,7 +82,9 @@ def test_network_share_in_unit_interval_and_monotone_in_cutoff(pts, r1, r2):
 @given(points, st.tuples(coord, coord), radius)
 def test_network_share_never_drops_when_a_facility_is_added(pts, extra, r):
     base = network_coverage(NET, _fac(pts), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r})
-    full = network_coverage(NET, _fac(pts + [extra]), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r})
+    full = network_coverage(
+        NET, _fac(pts + [extra]), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r}
+    )
     added = what_if(base, add=_fac([extra]))
     assert _share(base) <= _share(full)
     assert abs(_share(added) - _share(full)) < 1e-9
@@ -90,6 +95,9 @@ def test_network_share_never_drops_when_a_facility_is_added(pts, extra, r):
 def test_network_share_unchanged_under_translation(pts, r, i, j):
     dx, dy = i * 137.5, j * 91.25  # binary-exact shifts keep the float arithmetic comparable
     a = _share(network_coverage(NET, _fac(pts), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r}))
-    b = _share(network_coverage(_net(dx, dy), _fac(pts, dx, dy), boundary=_boundary(dx, dy), cell=50,
-                                cutoffs={"kindergarten": r}))
+    b = _share(
+        network_coverage(
+            _net(dx, dy), _fac(pts, dx, dy), boundary=_boundary(dx, dy), cell=50, cutoffs={"kindergarten": r}
+        )
+    )
     assert abs(a - b) < 1e-9

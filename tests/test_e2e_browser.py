@@ -33,8 +33,13 @@ from layers.registry import GROUPS, JINMAO_MAP_KEYS, LAYOUT_MAP_KEYS, REGISTRY
 ROOT = Path(__file__).resolve().parent.parent
 APP_HOSTS = {"127.0.0.1", "localhost"}
 CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-quic", "--no-first-run", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
 ]
 #: Give-up limits (not assertions about speed): a cold start on a slow CI machine.
 SERVER_START_LIMIT_S = 180
@@ -140,11 +145,27 @@ def serve_app(tmp: Path):
     log = tmp / "streamlit.log"
     (tmp / "workspace").mkdir(parents=True)
     env = {**os.environ, "RENEWAL_WORKSPACE": str(tmp / "workspace"), "PYTHONUNBUFFERED": "1"}
-    cmd = [sys.executable, "-m", "streamlit", "run", "app.py",
-           "--server.port", str(port), "--server.headless", "true"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        "app.py",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+    ]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                stdin=subprocess.DEVNULL, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
     try:
         _wait_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health", log)
         yield App(f"http://127.0.0.1:{port}/", log)
@@ -175,10 +196,15 @@ def offline_browser(chromium_path: str, profile: Path, allow):
     bad_status: list[str] = []
     with sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=chromium_path, headless=True, args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000}, service_workers="block",
+            str(profile),
+            executable_path=chromium_path,
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+            service_workers="block",
         )
         try:
+
             def route(r):
                 if allow(r.request.url):
                     r.continue_()
@@ -188,8 +214,9 @@ def offline_browser(chromium_path: str, profile: Path, allow):
 
             context.route("**/*", route)
             context.on("requestfailed", lambda req: failed.append(f"{req.url} ({req.failure})"))
-            context.on("response", lambda resp: resp.status >= 400 and bad_status.append(
-                f"{resp.status} {resp.url}"))
+            context.on(
+                "response", lambda resp: resp.status >= 400 and bad_status.append(f"{resp.status} {resp.url}")
+            )
             yield context, blocked, failed, bad_status
         finally:
             context.close()
@@ -233,8 +260,10 @@ def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
         page.on("pageerror", lambda e: errors.append(str(e)))
 
         def context_note() -> str:
-            return (f"failed requests: {failed}\nerror responses: {bad}\nblocked: {blocked[:20]}\n"
-                    f"served vendor files: {served}\nstreamlit log (tail):\n{_server_log(app.log)}")
+            return (
+                f"failed requests: {failed}\nerror responses: {bad}\nblocked: {blocked[:20]}\n"
+                f"served vendor files: {served}\nstreamlit log (tail):\n{_server_log(app.log)}"
+            )
 
         with screenshot_on_failure(page, tmp_path / f"e2e-{path or 'home'}-failure.png", context_note):
             page.goto(app.url + path, wait_until="domcontentloaded", timeout=PAGE_LIMIT_MS)
@@ -243,7 +272,8 @@ def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
             control = frame.locator(".leaflet-control-layers")
             control.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
             page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
-                timeout=PAGE_LIMIT_MS)
+                timeout=PAGE_LIMIT_MS
+            )
 
             names = layer_control_text(control, frame.locator(".leaflet-control-layers-expanded"))
             missing = [n for n in expected if n not in names]
@@ -252,21 +282,30 @@ def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
             assert all(g in names.split() for g in groups), (groups, names)
             # layers are drawn (SVG paths of the GeoJSON layers) and Leaflet's CSS is applied
             assert frame.locator(".leaflet-overlay-pane path").count() > 0
-            assert frame.locator(".leaflet-pane").first.evaluate(
-                "e => getComputedStyle(e).position") == "absolute"
-            assert page.locator('[data-testid="stException"]').count() == 0, \
-                page.locator('[data-testid="stException"]').first.inner_text()
+            assert (
+                frame.locator(".leaflet-pane").first.evaluate("e => getComputedStyle(e).position")
+                == "absolute"
+            )
+            assert page.locator('[data-testid="stException"]').count() == 0, page.locator(
+                '[data-testid="stException"]'
+            ).first.inner_text()
             assert not errors, f"script errors: {errors}"
 
             app_failures = [f for f in failed if _is_app(f.split(" ", 1)[0])]
             assert not app_failures, f"requests to the app failed: {app_failures}"
             # Opening /<page> directly, Streamlit's frontend first probes /<page>/_stcore/...
             # for a base path and falls back to /_stcore/... on 404: expected, not a failure.
-            probes = {f"404 {app.url}{path}/_stcore/{e}" for e in ("health", "host-config")} if path else set()
+            probes = (
+                {f"404 {app.url}{path}/_stcore/{e}" for e in ("health", "host-config")} if path else set()
+            )
             assert not [b for b in bad if b not in probes], f"error responses: {bad}"
             # Leaflet and the plugins came from the app's own static files
-            for lib in ("leaflet/leaflet.js", "leaflet/leaflet.css", "leaflet-groupedlayercontrol/",
-                        "leaflet-fullscreen/"):
+            for lib in (
+                "leaflet/leaflet.js",
+                "leaflet/leaflet.css",
+                "leaflet-groupedlayercontrol/",
+                "leaflet-fullscreen/",
+            ):
                 assert any(f"/app/static/vendor/{lib}" in u for u in served), (lib, served)
             # the only requests that may leave the app are basemap tiles (default basemap: none)
             assert not [u for u in blocked if urlparse(u).hostname not in tile_hosts()], blocked
@@ -291,20 +330,30 @@ def test_vendored_plugins_work_with_the_bundled_leaflet(chromium_path, tmp_path)
     out = tmp_path / "plugins.html"
     out.write_text(assets.standalone_html(m), encoding="utf-8")
 
-    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (context, blocked, failed, bad):
+    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (
+        context,
+        blocked,
+        failed,
+        bad,
+    ):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         with screenshot_on_failure(page, tmp_path / "e2e-plugins-failure.png"):
             page.goto(out.as_uri(), wait_until="load", timeout=PAGE_LIMIT_MS)
-            for selector in (".leaflet-draw-toolbar", ".leaflet-control-layers",
-                             ".leaflet-control-zoom-fullscreen", ".leaflet-control-measure"):
+            for selector in (
+                ".leaflet-draw-toolbar",
+                ".leaflet-control-layers",
+                ".leaflet-control-zoom-fullscreen",
+                ".leaflet-control-measure",
+            ):
                 page.locator(selector).first.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
             icon = page.locator(".leaflet-marker-icon").first
             icon.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
             assert icon.evaluate("e => e.complete && e.naturalWidth") > 0  # the image decoded
             sprite = page.locator(".leaflet-draw-toolbar a").first.evaluate(
-                "e => getComputedStyle(e).backgroundImage")
+                "e => getComputedStyle(e).backgroundImage"
+            )
             assert 'url("data:image/svg+xml' in sprite, sprite[:200]  # leaflet.draw's spritesheet, inline
             assert not errors, errors
             assert not blocked and not failed and not bad, (blocked, failed, bad)
@@ -312,12 +361,22 @@ def test_vendored_plugins_work_with_the_bundled_leaflet(chromium_path, tmp_path)
 
 def test_standalone_export_opens_from_disk_with_no_network(chromium_path, tmp_path):
     out = tmp_path / "layout.html"
-    proc = subprocess.run([sys.executable, "-m", "renewal", "export-map", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, "-m", "renewal", "export-map", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr
     expected = expected_layer_names()
 
-    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (context, blocked, failed, bad):
+    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (
+        context,
+        blocked,
+        failed,
+        bad,
+    ):
         page = context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
@@ -338,8 +397,10 @@ def test_deep_link_as_first_request_gets_the_app_navigation(chromium_path, tmp_p
     """The first request to a fresh server is a deep link (a planner's bookmark after a
     restart): the page must run inside the app's navigation (Chinese page titles, no
     legacy file-name pages such as "app" or "ui")."""
-    with serve_app(tmp_path / "server") as served, \
-            offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, blocked, failed, bad):
+    with (
+        serve_app(tmp_path / "server") as served,
+        offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, blocked, failed, bad),
+    ):
         page = context.new_page()
         page.goto(served.url + "sites", timeout=PAGE_LIMIT_MS)
         nav = page.locator('[data-testid="stSidebarNav"]')

@@ -55,7 +55,8 @@ def test_geojson_is_wgs84_and_keeps_chinese_text(cat):
 def test_computed_measures_are_in_the_export(cat):
     back = exchange.read_export(exchange.export_bytes(cat, "csv"), "csv").set_index("name")
     assert back.loc["护仓河水质巩固提升项目", "length_m"] == pytest.approx(
-        query.with_measures(cat).set_index("name").loc["护仓河水质巩固提升项目", "length_m"])
+        query.with_measures(cat).set_index("name").loc["护仓河水质巩固提升项目", "length_m"]
+    )
     assert back.loc["金贸产业园片区", "area_m2"] > 1e6
 
 

@@ -77,9 +77,22 @@ def test_layout_has_all_four_elements_and_the_named_items():
     elements = set("|".join(lay["layout"]).split("|"))
     assert {"一站", "一带", "一园", "多点"} <= elements
     names = set(lay["name"])
-    for required in ("天津站", "中海国际中心", "渤海银行大厦", "嘉里中心", "中海城市广场", "北配楼",
-                     "新开路产业廊道", "六纬路产业廊道", "十一经路产业廊道", "海河东岸创新发展带", "金茂汇",
-                     "万达中心", "棉3创意街区", "金贸产业园"):
+    for required in (
+        "天津站",
+        "中海国际中心",
+        "渤海银行大厦",
+        "嘉里中心",
+        "中海城市广场",
+        "北配楼",
+        "新开路产业廊道",
+        "六纬路产业廊道",
+        "十一经路产业廊道",
+        "海河东岸创新发展带",
+        "金茂汇",
+        "万达中心",
+        "棉3创意街区",
+        "金贸产业园",
+    ):
         assert required in names, required
     zones = lay[lay["category"] == "园区片区"]
     assert sorted(zones["zone"]) == sorted(["东南", "东北", "西南", "西北"])
@@ -110,15 +123,32 @@ def test_indicators_table_has_all_18():
 
 
 def _meta(**over):
-    base = dict(name="t", file="x", title_zh="测试", kind="plan", source="s", licence="l",
-                crs="EPSG:4326", date="d", precision="approximate", required_fields=("name",))
+    base = dict(
+        name="t",
+        file="x",
+        title_zh="测试",
+        kind="plan",
+        source="s",
+        licence="l",
+        crs="EPSG:4326",
+        date="d",
+        precision="approximate",
+        required_fields=("name",),
+    )
     base.update(over)
     return geodata.LayerMeta(**base)
 
 
 def _plan_row(**over):
-    row = dict(name="甲", category="c", plan_clause="k", plan_text="t", status="planned",
-               precision="approximate", position_source="p")
+    row = dict(
+        name="甲",
+        category="c",
+        plan_clause="k",
+        plan_text="t",
+        status="planned",
+        precision="approximate",
+        position_source="p",
+    )
     row.update(over)
     return row
 

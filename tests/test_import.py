@@ -35,11 +35,24 @@ def write_json(path, doc):
 
 @pytest.fixture
 def good(tmp_path):
-    return write_json(tmp_path / "good.geojson", fc([
-        feat("甲地块", status="planned"),
-        feat("乙地块", {"type": "Polygon", "coordinates": [list(map(list, box(117.229, 39.111, 117.231, 39.1125)
-                                                                     .exterior.coords))]}, status="已建成"),
-    ]))
+    return write_json(
+        tmp_path / "good.geojson",
+        fc(
+            [
+                feat("甲地块", status="planned"),
+                feat(
+                    "乙地块",
+                    {
+                        "type": "Polygon",
+                        "coordinates": [
+                            list(map(list, box(117.229, 39.111, 117.231, 39.1125).exterior.coords))
+                        ],
+                    },
+                    status="已建成",
+                ),
+            ]
+        ),
+    )
 
 
 def no_store(ws):
@@ -47,6 +60,7 @@ def no_store(ws):
 
 
 # ---- reading and checking ------------------------------------------------------
+
 
 def test_good_file_summary(tmp_path):
     path = write_json(tmp_path / "a.geojson", fc([feat("甲", status="planned"), feat("乙", status="在建")]))
@@ -61,13 +75,16 @@ def test_good_file_summary(tmp_path):
     assert "Features:  2" in text and "Problems:  none" in text
 
 
-@pytest.mark.parametrize("content, needle", [
-    (b"", "empty"),
-    (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "prop', "not valid JSON"),
-    (b"this is not json", "not valid JSON"),
-    (b'{"type": "Topology"}', "not a GeoJSON"),
-    (json.dumps(fc([])).encode(), "no features"),
-])
+@pytest.mark.parametrize(
+    "content, needle",
+    [
+        (b"", "empty"),
+        (b'{"type": "FeatureCollection", "features": [{"type": "Feature", "prop', "not valid JSON"),
+        (b"this is not json", "not valid JSON"),
+        (b'{"type": "Topology"}', "not a GeoJSON"),
+        (json.dumps(fc([])).encode(), "no features"),
+    ],
+)
 def test_bad_geojson_files_are_refused(tmp_path, content, needle):
     path = tmp_path / "bad.geojson"
     path.write_bytes(content)
@@ -78,32 +95,53 @@ def test_bad_geojson_files_are_refused(tmp_path, content, needle):
 
 
 def test_null_geometries_are_refused(tmp_path):
-    path = write_json(tmp_path / "n.geojson", fc([feat("甲"), {"type": "Feature", "properties": {"name": "乙"},
-                                                               "geometry": None}]))
+    path = write_json(
+        tmp_path / "n.geojson",
+        fc([feat("甲"), {"type": "Feature", "properties": {"name": "乙"}, "geometry": None}]),
+    )
     r = read_sites_file(path)
     assert not r.ok
     assert any("no geometry" in en for en, _ in r.problems)
 
 
 def test_out_of_district_file_is_refused(tmp_path):
-    path = write_json(tmp_path / "bj.geojson", fc([feat("北京", {"type": "Point", "coordinates": [116.4, 39.9]})]))
+    path = write_json(
+        tmp_path / "bj.geojson", fc([feat("北京", {"type": "Point", "coordinates": [116.4, 39.9]})])
+    )
     r = read_sites_file(path)
     assert not r.ok
     assert any("outside Hedong" in en for en, _ in r.problems)
 
 
 def test_missing_name_field_and_empty_name(tmp_path):
-    p1 = write_json(tmp_path / "a.geojson", fc([{"type": "Feature", "properties": {"title": "x"},
-                                                 "geometry": {"type": "Point", "coordinates": list(INSIDE)}}]))
+    p1 = write_json(
+        tmp_path / "a.geojson",
+        fc(
+            [
+                {
+                    "type": "Feature",
+                    "properties": {"title": "x"},
+                    "geometry": {"type": "Point", "coordinates": list(INSIDE)},
+                }
+            ]
+        ),
+    )
     assert any("'name'" in en for en, _ in read_sites_file(p1).problems)
     p2 = write_json(tmp_path / "b.geojson", fc([feat("  ")]))
     assert any("name is empty" in en for en, _ in read_sites_file(p2).problems)
 
 
 def test_non_numeric_plan_figure_is_a_problem_not_a_crash(tmp_path):
-    path = write_json(tmp_path / "n.geojson", fc([
-        feat("甲", length_plan_m="约300"), feat("乙", depth_plan_m="N/A"), feat("丙", length_plan_m="300"),
-    ]))
+    path = write_json(
+        tmp_path / "n.geojson",
+        fc(
+            [
+                feat("甲", length_plan_m="约300"),
+                feat("乙", depth_plan_m="N/A"),
+                feat("丙", length_plan_m="300"),
+            ]
+        ),
+    )
     r = read_sites_file(path)
     assert not r.ok and len(r.problems) == 2
     assert any("规划长度（米）不是数字：约300" in zh for _, zh in r.problems)
@@ -122,8 +160,10 @@ def test_cli_import_of_non_numeric_figure_exits_2(tmp_path, capsys):
 
 def test_gcj02_numbers_are_converted(tmp_path):
     glon, glat = wgs84_to_gcj02(*INSIDE)
-    path = write_json(tmp_path / "amap.geojson", fc([feat("高德点", {"type": "Point",
-                                                                  "coordinates": [float(glon), float(glat)]})]))
+    path = write_json(
+        tmp_path / "amap.geojson",
+        fc([feat("高德点", {"type": "Point", "coordinates": [float(glon), float(glat)]})]),
+    )
     r = read_sites_file(path, coords="gcj02")
     assert r.ok
     pt = r.records[0][1]
@@ -163,6 +203,7 @@ def test_unsupported_and_missing_file(tmp_path):
 
 # ---- CLI ------------------------------------------------------------------------
 
+
 def test_cli_import_dry_run_writes_nothing(good, tmp_path, capsys):
     ws = tmp_path / "ws"
     rc = main(["--workspace", str(ws), "import", str(good), "--layer", "sites"])
@@ -200,8 +241,10 @@ def test_cli_import_bad_file_never_writes_even_with_yes(tmp_path, capsys):
     con = sqlite3.connect(store_path(ws))
     before = con.execute("SELECT COUNT(*) FROM sites").fetchone()[0]
     con.close()
-    bad = write_json(tmp_path / "bad.geojson", fc([feat("甲"), feat("北京", {"type": "Point",
-                                                                          "coordinates": [116.4, 39.9]})]))
+    bad = write_json(
+        tmp_path / "bad.geojson",
+        fc([feat("甲"), feat("北京", {"type": "Point", "coordinates": [116.4, 39.9]})]),
+    )
     rc = main(["--workspace", str(ws), "import", str(bad), "--layer", "sites", "--yes"])
     captured = capsys.readouterr()
     assert rc == 2
@@ -222,7 +265,9 @@ def test_cli_sites_list_show_export(tmp_path, capsys):
     assert main(["--workspace", str(ws), "sites", "show", "RS-999"]) == 2
     assert "Unknown site" in capsys.readouterr().err
     out_file = tmp_path / "sites.xlsx"
-    assert main(["--workspace", str(ws), "sites", "export", "--out", str(out_file), "--type", "老旧厂房"]) == 0
+    assert (
+        main(["--workspace", str(ws), "sites", "export", "--out", str(out_file), "--type", "老旧厂房"]) == 0
+    )
     back = exchange.read_export(out_file, "xlsx")
     assert set(back["site_type"]) == {"老旧厂房"} and len(back) == 5
     assert no_store(ws)  # reading and exporting never create a store
@@ -293,8 +338,10 @@ def test_cli_import_colliding_with_bundled_ids_into_fresh_workspace_creates_noth
 
 
 def test_ids_repeated_within_the_file_are_refused(tmp_path, capsys):
-    path = write_json(tmp_path / "dup.geojson", fc([feat("甲", site_id="X-1"), feat("乙", site_id="X-1"),
-                                                     feat("丙", site_id="X-2"), feat("丁")]))
+    path = write_json(
+        tmp_path / "dup.geojson",
+        fc([feat("甲", site_id="X-1"), feat("乙", site_id="X-1"), feat("丙", site_id="X-2"), feat("丁")]),
+    )
     r = check_ids(read_sites_file(path), storage.current_sites()["site_id"])
     assert not r.ok and len(r.problems) == 1
     en, zh = r.problems[0]

@@ -65,9 +65,21 @@ def test_jinmao_map_has_the_four_zones():
 
 def _one_feature_gdf(name, precision="approximate", geom=None):
     return gpd.GeoDataFrame(
-        [{"name": name, "category": "测试", "plan_clause": "条款", "plan_text": "原文", "status": "planned",
-          "precision": precision, "position_source": "来源", "layout": "多点"}],
-        geometry=[geom or Point(117.23, 39.11)], crs=4326)
+        [
+            {
+                "name": name,
+                "category": "测试",
+                "plan_clause": "条款",
+                "plan_text": "原文",
+                "status": "planned",
+                "precision": precision,
+                "position_source": "来源",
+                "layout": "多点",
+            }
+        ],
+        geometry=[geom or Point(117.23, 39.11)],
+        crs=4326,
+    )
 
 
 def test_data_text_is_escaped_not_markup():
@@ -154,10 +166,16 @@ def test_legend_lists_each_site_type_present_with_its_colour():
     colors = dict(spec.style.color_map)
     two = list(colors)[:2]
     gdf = gpd.GeoDataFrame(
-        [{"name": f"项目{i}", "site_type": t, "precision": "approximate", "site_id": f"X-{i}"}
-         for i, t in enumerate(two)],
-        geometry=[Point(117.23, 39.11), Point(117.24, 39.12)], crs=4326)
-    html = _decoded(build_map(["renewal_sites"], {"renewal_sites": gdf}).get_root().render()).replace('\\"', '"')
+        [
+            {"name": f"项目{i}", "site_type": t, "precision": "approximate", "site_id": f"X-{i}"}
+            for i, t in enumerate(two)
+        ],
+        geometry=[Point(117.23, 39.11), Point(117.24, 39.12)],
+        crs=4326,
+    )
+    html = _decoded(build_map(["renewal_sites"], {"renewal_sites": gdf}).get_root().render()).replace(
+        '\\"', '"'
+    )
     for t in two:  # a legend row: the symbol in the type's colour, then the type
         assert re.search(rf'stroke="{re.escape(colors[t])}"[^<]*/></svg></span>{re.escape(t)}</div>', html), t
     absent = [t for t in colors if t not in two]
@@ -187,15 +205,21 @@ def test_draw_control_puts_the_site_in_the_editable_group_in_display_coordinates
 
 # ---- scenes: a map as data, drawn by a back-end ----
 
+
 def test_scene_and_styles_modules_do_not_import_folium():
     import ast
     from pathlib import Path
 
     for name in ("scene.py", "styles.py"):
         tree = ast.parse((Path(registry.__file__).parent / name).read_text(encoding="utf-8"))
-        imported = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+        imported = {
+            a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+        }
         imported |= {(n.module or "").split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
-        assert not imported & {"folium", "branca", "streamlit", "streamlit_folium", "jinja2"}, (name, imported)
+        assert not imported & {"folium", "branca", "streamlit", "streamlit_folium", "jinja2"}, (
+            name,
+            imported,
+        )
 
 
 def test_layout_scene_has_the_layers_in_order_and_the_legend_as_data():
@@ -208,9 +232,13 @@ def test_layout_scene_has_the_layers_in_order_and_the_legend_as_data():
     scene = layout_scene()
     assert isinstance(scene, Scene)
     assert scene.keys == registry.LAYOUT_MAP_KEYS
-    assert all(layer.spec is REGISTRY[layer.key] and layer.data.crs.to_epsg() == 4326 for layer in scene.layers)
+    assert all(
+        layer.spec is REGISTRY[layer.key] and layer.data.crs.to_epsg() == 4326 for layer in scene.layers
+    )
     with_sites = layout_scene(sites=bundled_sites())
-    assert with_sites.keys == tuple(sorted((*registry.LAYOUT_MAP_KEYS, "renewal_sites"), key=lambda k: REGISTRY[k].z))
+    assert with_sites.keys == tuple(
+        sorted((*registry.LAYOUT_MAP_KEYS, "renewal_sites"), key=lambda k: REGISTRY[k].z)
+    )
     assert with_sites.layer("renewal_sites").id_field == "site_id"
     # bookmarks and extent are WGS84 bounds (plain floats) around Hedong
     assert list(scene.bookmarks) == ["全区", "一站", "一带", "一园"]
@@ -242,12 +270,19 @@ def test_computed_layer_without_a_source_draws_with_escaped_text():
     from layers.render import draw_scene
     from layers.scene import SceneLayer, make_scene
 
-    spec = LayerSpec("coverage_gaps", "服务盲区（计算）", "", None,
-                     Style(color="#e74c3c", fill_opacity=0.3),
-                     tooltip=("name", "category"), popup=(("category", "类别"), ("note", "说明")))
+    spec = LayerSpec(
+        "coverage_gaps",
+        "服务盲区（计算）",
+        "",
+        None,
+        Style(color="#e74c3c", fill_opacity=0.3),
+        tooltip=("name", "category"),
+        popup=(("category", "类别"), ("note", "说明")),
+    )
     square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
-    gdf = gpd.GeoDataFrame([{"name": XSS, "category": "<b>幼儿园</b>", "note": "&amp; 5分钟"}],
-                           geometry=[square], crs=4326)
+    gdf = gpd.GeoDataFrame(
+        [{"name": XSS, "category": "<b>幼儿园</b>", "note": "&amp; 5分钟"}], geometry=[square], crs=4326
+    )
     scene = make_scene([SceneLayer(spec, gdf)], title="覆盖分析", extent=gdf)
     assert scene.sources == () and scene.legend[0].label == "服务盲区（计算）"
     raw = draw_scene(scene, basemap="none").get_root().render()
@@ -286,8 +321,9 @@ def test_legend_entries_match_the_html_legend_rows():
 
     scene = layout_scene(sites=bundled_sites())
     legend = legend_html(scene.legend, scene.footnote)
-    rows = re.findall(r'<div( style="margin-left:14px")?><span class="rp-sym">(<svg.*?</svg>)</span>([^<]*)</div>',
-                      legend)
+    rows = re.findall(
+        r'<div( style="margin-left:14px")?><span class="rp-sym">(<svg.*?</svg>)</span>([^<]*)</div>', legend
+    )
     expected = []
     for group in (*registry.GROUPS, ""):
         for e in (e for e in scene.legend if e.group == group):

@@ -1,16 +1,122 @@
-"""Lint is part of the test command: `ruff check .` must pass (style, imports, and the
-layering rules of pyproject.toml / layers/ruff.toml)."""
+"""Lint is part of the test command: ruff (style, imports, complexity, the banned-api rules of
+pyproject.toml / layers/ruff.toml), ruff format, and the import-linter layering contracts."""
 
+import json
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("cli", "pages", "layers", "renewal", "geodata")
+
+
+def _run(*args, cwd=ROOT, timeout=300):
+    return subprocess.run(
+        [sys.executable, "-m", *args], cwd=cwd, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_ruff_check_passes():
-    proc = subprocess.run(
-        [sys.executable, "-m", "ruff", "check", "--no-cache", "."],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
-    )
+    proc = _run("ruff", "check", "--no-cache", ".")
     assert proc.returncode == 0, f"ruff check failed:\n{proc.stdout}\n{proc.stderr}"
+
+
+def test_ruff_format_is_applied():
+    proc = _run("ruff", "format", "--check", "--no-cache", ".")
+    assert proc.returncode == 0, f"run `ruff format .`:\n{proc.stdout}\n{proc.stderr}"
+
+
+def _lint_imports(cwd: Path):
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; sys.exit(lint_imports_command())",
+            "--no-cache",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(cwd), "PATH": ""},
+    )
+
+
+def test_import_contracts_are_kept():
+    proc = _lint_imports(ROOT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "0 broken" in proc.stdout
+
+
+def _copy_tree(dst: Path) -> None:
+    shutil.copy(ROOT / "pyproject.toml", dst / "pyproject.toml")
+    for pkg in PACKAGES:
+        shutil.copytree(
+            ROOT / pkg,
+            dst / pkg,
+            ignore=shutil.ignore_patterns("*.pyc", "__pycache__", "vendor"),
+            dirs_exist_ok=False,
+        )
+
+
+def test_an_upward_import_breaks_the_contracts(tmp_path):
+    """The contracts are real: a copy of the code with renewal importing layers fails the check."""
+    _copy_tree(tmp_path)
+    crs = tmp_path / "renewal" / "crs.py"
+    crs.write_text(crs.read_text(encoding="utf-8") + "\nimport layers.styles  # noqa\n", encoding="utf-8")
+    proc = _lint_imports(tmp_path)
+    assert proc.returncode != 0
+    assert "BROKEN" in proc.stdout and "renewal.crs -> layers.styles" in proc.stdout
+
+
+def test_storage_import_in_sites_breaks_the_contracts(tmp_path):
+    _copy_tree(tmp_path)
+    schema = tmp_path / "renewal" / "sites" / "schema.py"
+    schema.write_text(
+        schema.read_text(encoding="utf-8") + "\nimport renewal.storage  # noqa\n", encoding="utf-8"
+    )
+    proc = _lint_imports(tmp_path)
+    assert proc.returncode != 0 and "renewal.sites.schema -> renewal.storage" in proc.stdout
+
+
+_CYCLES = """
+import json, sys
+import grimp, networkx as nx
+graph = grimp.build_graph(*sys.argv[1:], cache_dir=None)
+g = nx.DiGraph()
+for mod in graph.modules:
+    for imported in graph.find_modules_directly_imported_by(mod):
+        # a package's __init__ importing its own submodules is not a cycle of jobs
+        if not (imported.startswith(mod + ".") or mod.startswith(imported + ".")):
+            g.add_edge(mod, imported)
+print(json.dumps([sorted(c) for c in nx.strongly_connected_components(g) if len(c) > 1]))
+"""
+
+
+def _module_cycles(root: Path) -> list[list[str]]:
+    """Strongly connected groups of modules in the import graph (run apart, so ``root``'s code is read)."""
+    proc = subprocess.run(
+        [sys.executable, "-c", _CYCLES, *PACKAGES],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(root), "PATH": ""},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def test_no_import_cycles():
+    assert _module_cycles(ROOT) == []
+
+
+def test_a_cycle_is_found(tmp_path):
+    _copy_tree(tmp_path)
+    schema = tmp_path / "renewal" / "sites" / "schema.py"
+    schema.write_text(
+        schema.read_text(encoding="utf-8") + "\nimport renewal.sites.validate  # noqa\n", encoding="utf-8"
+    )
+    cycles = _module_cycles(tmp_path)
+    assert ["renewal.sites.schema", "renewal.sites.validate"] in cycles

@@ -159,10 +159,15 @@ def _lonlat(x, y):
 
 def test_osm_walking_ways_only_and_noded_at_shared_nodes(tmp_path):
     nodes = {
-        1: _lonlat(X0, Y0), 2: _lonlat(X0 + 100, Y0), 3: _lonlat(X0 + 200, Y0),
-        4: _lonlat(X0 + 100, Y0 + 100), 5: _lonlat(X0 + 100, Y0 - 100),
-        6: _lonlat(X0 + 50, Y0 - 50), 7: _lonlat(X0 + 150, Y0 + 50),
-        8: _lonlat(X0, Y0 + 300), 9: _lonlat(X0 + 200, Y0 + 300),
+        1: _lonlat(X0, Y0),
+        2: _lonlat(X0 + 100, Y0),
+        3: _lonlat(X0 + 200, Y0),
+        4: _lonlat(X0 + 100, Y0 + 100),
+        5: _lonlat(X0 + 100, Y0 - 100),
+        6: _lonlat(X0 + 50, Y0 - 50),
+        7: _lonlat(X0 + 150, Y0 + 50),
+        8: _lonlat(X0, Y0 + 300),
+        9: _lonlat(X0 + 200, Y0 + 300),
     }
     ways = [
         (10, [1, 2, 3], {"highway": "residential"}),
@@ -234,7 +239,9 @@ def test_oracle_against_networkx(seed):
     # origins on edges too: compare with networkx on the split graph
     o = rng.integers(0, len(edges), 20)
     of = rng.uniform(0.0, 1.0, 20)
-    opts = net.node_xy[net.edge_u[o]] + of[:, None] * (net.node_xy[net.edge_v[o]] - net.node_xy[net.edge_u[o]])
+    opts = net.node_xy[net.edge_u[o]] + of[:, None] * (
+        net.node_xy[net.edge_v[o]] - net.node_xy[net.edge_u[o]]
+    )
     dst = net.snap(opts, max_snap=1e-3)
     d, _ = net.point_distances(nd, src, dst)
     full = nx.multi_source_dijkstra_path_length(G, [f"s{s}" for s in range(m)], weight="weight")
@@ -328,14 +335,18 @@ def test_catchment_pieces_agree_with_point_distances(seed):
     e = rng.integers(0, len(edges), 8)
     e[1] = e[0]  # two facilities on one edge
     frac = rng.uniform(0.05, 0.95, 8)
-    spts = net.node_xy[net.edge_u[e]] + frac[:, None] * (net.node_xy[net.edge_v[e]] - net.node_xy[net.edge_u[e]])
+    spts = net.node_xy[net.edge_u[e]] + frac[:, None] * (
+        net.node_xy[net.edge_v[e]] - net.node_xy[net.edge_u[e]]
+    )
     src = net.snap(spts + rng.normal(0, 3, spts.shape), max_snap=50)
     cutoff = 400.0
     nd = net.node_distances(src, cutoff)
     geoms, who = net.catchment_pieces(nd, src)
     q = rng.integers(0, len(edges), 400)
     qf = rng.uniform(0, 1, 400)
-    qpts = net.node_xy[net.edge_u[q]] + qf[:, None] * (net.node_xy[net.edge_v[q]] - net.node_xy[net.edge_u[q]])
+    qpts = net.node_xy[net.edge_u[q]] + qf[:, None] * (
+        net.node_xy[net.edge_v[q]] - net.node_xy[net.edge_u[q]]
+    )
     dst = net.snap(qpts, max_snap=1e-3)
     d, w = net.point_distances(nd, src, dst)
     tree = shapely.STRtree(geoms)

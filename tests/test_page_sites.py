@@ -34,9 +34,16 @@ def test_page_lists_all_sites_and_seeds_the_workspace(ws):
     at = run()
     t = table(at)
     assert len(t) == 36
-    assert {"名称", "类型", "所属更新片区", "状态", "定位精度", "计算面积（㎡）", "计算长度（米）"} <= set(t.columns)
+    assert {"名称", "类型", "所属更新片区", "状态", "定位精度", "计算面积（㎡）", "计算长度（米）"} <= set(
+        t.columns
+    )
     assert store_path(ws).exists()  # seeded on first run
-    assert [b.label for b in at.get("download_button")] == ["GeoJSON", "GeoPackage", "CSV（几何为WKT）", "Excel表格"]
+    assert [b.label for b in at.get("download_button")] == [
+        "GeoJSON",
+        "GeoPackage",
+        "CSV（几何为WKT）",
+        "Excel表格",
+    ]
 
 
 def test_filter_by_area_type_status_and_search(ws):
@@ -77,8 +84,11 @@ def test_selection_outside_the_filter_is_dropped(ws):
 
 
 def test_map_click_selects_the_site(ws):
-    click = {"type": "Feature", "properties": {"_id": "RS-035", "_layer": "renewal_sites"},
-             "geometry": {"type": "Point", "coordinates": [117.25, 39.11]}}
+    click = {
+        "type": "Feature",
+        "properties": {"_id": "RS-035", "_layer": "renewal_sites"},
+        "geometry": {"type": "Point", "coordinates": [117.25, 39.11]},
+    }
     at = run(_map_feature=click)
     assert at.session_state["site_sel"] == "RS-035"
     assert any(s.value == "护仓河水质巩固提升项目" for s in at.subheader)
@@ -96,7 +106,9 @@ def test_edit_attributes_from_the_form_and_undo(ws):
     at.button(key="undo").click().run()
     assert not at.exception, at.exception
     assert s.site("RS-021")[0]["name"] == "管乐器厂"
-    assert any(t.label == "名称" and t.value == "管乐器厂" for t in at.text_input)  # the form shows the undone state
+    assert any(
+        t.label == "名称" and t.value == "管乐器厂" for t in at.text_input
+    )  # the form shows the undone state
     # editing again after an undo is not mistaken for a conflict
     next(t for t in at.text_input if t.label == "名称").set_value("管乐器厂（再改）")
     next(b for b in at.button if b.label == "保存修改").click().run()
@@ -147,7 +159,9 @@ def test_html_like_name_is_shown_as_plain_text(ws):
     at = run(site_sel="RS-021")
     assert "<script>alert(1)</script>" in set(table(at)["名称"])  # the table shows it as text
     heads = [h.value for h in at.subheader]
-    assert r"\<script\>alert\(1\)\</script\>" in heads  # the card's title: every Markdown/HTML character escaped
+    assert (
+        r"\<script\>alert\(1\)\</script\>" in heads
+    )  # the card's title: every Markdown/HTML character escaped
     assert not any("<script>" in h for h in heads)
     assert not any("<script>" in m.value for m in at.markdown)  # never as raw markdown/HTML
 
@@ -156,8 +170,9 @@ def test_markdown_characters_in_data_are_shown_literally_and_empty_plan_text_is_
     from shapely.geometry import Point
 
     s = open_store(ws)
-    sid = s.add_site({"name": "*重点* _项目_ $1$", "status": "planned", "site_type": "微更新"},
-                     Point(117.2277, 39.1100))
+    sid = s.add_site(
+        {"name": "*重点* _项目_ $1$", "status": "planned", "site_type": "微更新"}, Point(117.2277, 39.1100)
+    )
     at = run(site_sel=sid)
     assert r"\*重点\* \_项目\_ \$1\$" in [h.value for h in at.subheader]
     assert [i.value for i in at.info] == ["（规划人员新增，无规划原文）"]

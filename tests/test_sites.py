@@ -44,6 +44,7 @@ def square_m(center=INSIDE, side=100.0):
 
 # ---- catalogue --------------------------------------------------------------
 
+
 def test_every_site_has_clause_status_precision_and_source(cat):
     assert len(cat) >= 30
     assert cat["site_id"].is_unique
@@ -74,11 +75,43 @@ def test_geometries_valid_and_in_or_near_district(cat, district_m):
 
 def test_named_items_are_all_there(cat):
     names = " ".join(cat["name"])
-    for needle in ("天津站片区", "大直沽片区", "富民路片区", "金贸产业园片区", "一冷音乐文化产业片区", "天音艺术街区",
-                   "18号地", "四号台", "棉一地块", "郑庄子南北地块", "汪庄子2号地块", "一机床", "金二地块", "津龙湾",
-                   "井冈山路", "管乐器厂", "第五印刷厂", "麻纺厂", "煤建五厂", "有色金属厂", "棉3创意街区", "蓝天产业园",
-                   "信华金融科技园", "二次方产业园一期", "二次方产业园二期", "泰达津一产业园", "中山门胜利巷", "昆仑路",
-                   "雪莲南路", "龙潭路", "云丽路", "顺航路", "沙柳南路", "护仓河", "北塘排水河"):
+    for needle in (
+        "天津站片区",
+        "大直沽片区",
+        "富民路片区",
+        "金贸产业园片区",
+        "一冷音乐文化产业片区",
+        "天音艺术街区",
+        "18号地",
+        "四号台",
+        "棉一地块",
+        "郑庄子南北地块",
+        "汪庄子2号地块",
+        "一机床",
+        "金二地块",
+        "津龙湾",
+        "井冈山路",
+        "管乐器厂",
+        "第五印刷厂",
+        "麻纺厂",
+        "煤建五厂",
+        "有色金属厂",
+        "棉3创意街区",
+        "蓝天产业园",
+        "信华金融科技园",
+        "二次方产业园一期",
+        "二次方产业园二期",
+        "泰达津一产业园",
+        "中山门胜利巷",
+        "昆仑路",
+        "雪莲南路",
+        "龙潭路",
+        "云丽路",
+        "顺航路",
+        "沙柳南路",
+        "护仓河",
+        "北塘排水河",
+    ):
         assert needle in names, needle
 
 
@@ -103,7 +136,7 @@ def test_each_renewal_area_contains_its_named_projects(cat):
 def test_renewal_areas_do_not_overlap(cat):
     polys = cat[cat["site_type"] == "片区更新"].to_crs(4548).geometry.tolist()
     for i, a in enumerate(polys):
-        for b in polys[i + 1:]:
+        for b in polys[i + 1 :]:
             assert a.intersection(b).area < 1.0
 
 
@@ -112,8 +145,13 @@ def test_jinmao_is_the_layout_outline_and_factories_sit_in_their_zones(cat):
     jinmao = cat.set_index("name").loc["金贸产业园片区", "geometry"]
     park = layout.loc["金贸产业园", "geometry"]
     assert jinmao.symmetric_difference(park).area < 1e-10
-    for name, zone in (("一机床项目（含产业地块）", "西南"), ("麻纺厂城市更新项目", "东北"),
-                       ("煤建五厂地块", "西北"), ("有色金属厂", "西北"), ("泰达津一产业园", "西南")):
+    for name, zone in (
+        ("一机床项目（含产业地块）", "西南"),
+        ("麻纺厂城市更新项目", "东北"),
+        ("煤建五厂地块", "西北"),
+        ("有色金属厂", "西北"),
+        ("泰达津一产业园", "西南"),
+    ):
         pt = cat.set_index("name").loc[name, "geometry"]
         assert layout.loc[f"金贸产业园{zone}片区", "geometry"].contains(pt), name
         assert cat.set_index("name").loc[name, "zone"] == zone
@@ -122,7 +160,9 @@ def test_jinmao_is_the_layout_outline_and_factories_sit_in_their_zones(cat):
 def test_station_area_is_the_layout_station_area(cat):
     layout = geodata.load("layout").set_index("name")
     mine = cat.set_index("name").loc["天津站片区", "geometry"]
-    assert mine.symmetric_difference(layout.loc["天津站站产城融合发展片区（河东部分）", "geometry"]).area < 1e-10
+    assert (
+        mine.symmetric_difference(layout.loc["天津站站产城融合发展片区（河东部分）", "geometry"]).area < 1e-10
+    )
 
 
 def test_hucang_river_length_is_close_to_the_plan_figure(cat):
@@ -151,6 +191,7 @@ def test_source_file_regenerates_the_geojson_exactly(tmp_path):
 
 # ---- validation of one site ---------------------------------------------------
 
+
 def props(**kw):
     base = {"name": "测试地块", "status": "planned", "precision": "approximate", "site_type": "片区地块"}
     base.update(kw)
@@ -165,12 +206,15 @@ def test_valid_site_passes_and_labels_become_keys():
     assert geom.equals(Point(INSIDE))
 
 
-@pytest.mark.parametrize("bad, needle_en, needle_zh", [
-    ({"name": "  "}, "name is empty", "名称不能为空"),
-    ({"status": "finished"}, "unknown status", "未知状态"),
-    ({"precision": "exact"}, "unknown precision", "未知定位精度"),
-    ({"renewal_area": "火星片区"}, "unknown renewal area", "未知更新片区"),
-])
+@pytest.mark.parametrize(
+    "bad, needle_en, needle_zh",
+    [
+        ({"name": "  "}, "name is empty", "名称不能为空"),
+        ({"status": "finished"}, "unknown status", "未知状态"),
+        ({"precision": "exact"}, "unknown precision", "未知定位精度"),
+        ({"renewal_area": "火星片区"}, "unknown renewal area", "未知更新片区"),
+    ],
+)
 def test_bad_attributes_are_refused_bilingually(bad, needle_en, needle_zh):
     with pytest.raises(InputError) as ei:
         validate.validate_site(props(**bad), Point(INSIDE))
@@ -233,8 +277,16 @@ def test_tiny_self_intersection_is_repaired():
     w = x1 - x0
     # a square whose top edge has a tiny loop crossing itself (area change << 1%)
     e = 0.01 * w
-    ring = [(x0, y0), (x1, y0), (x1, y1), (x0 + 0.6 * w, y1), (x0 + 0.5 * w, y1 + e),
-            (x0 + 0.6 * w, y1 + e), (x0 + 0.5 * w, y1), (x0, y1)]
+    ring = [
+        (x0, y0),
+        (x1, y0),
+        (x1, y1),
+        (x0 + 0.6 * w, y1),
+        (x0 + 0.5 * w, y1 + e),
+        (x0 + 0.6 * w, y1 + e),
+        (x0 + 0.5 * w, y1),
+        (x0, y1),
+    ]
     poly = Polygon(ring)
     assert not poly.is_valid
     fixed, note = validate.check_geometry(poly)
@@ -290,18 +342,24 @@ def test_current_sites_without_store_is_the_bundled_catalogue(tmp_path):
 
 # ---- page helpers (pure) -------------------------------------------------------
 
+
 def test_geometry_from_drawings_prefers_polygons_and_converts_gcj02():
     from renewal.crs import geometry_to_gcj02
 
     sq = square_m(side=100)
-    feats = [{"type": "Feature", "properties": {}, "geometry": Point(INSIDE).__geo_interface__},
-             {"type": "Feature", "properties": {}, "geometry": sq.__geo_interface__}]
+    feats = [
+        {"type": "Feature", "properties": {}, "geometry": Point(INSIDE).__geo_interface__},
+        {"type": "Feature", "properties": {}, "geometry": sq.__geo_interface__},
+    ]
     g, note = interaction.geometry_from_drawings(feats)
     assert g.equals(sq) and "使用其中1个面状图形" in note
-    g2, _ = interaction.geometry_from_drawings([{"geometry": geometry_to_gcj02(sq).__geo_interface__}], "gcj02")
+    g2, _ = interaction.geometry_from_drawings(
+        [{"geometry": geometry_to_gcj02(sq).__geo_interface__}], "gcj02"
+    )
     assert g2.symmetric_difference(sq).area / sq.area < 1e-6
-    two, _ = interaction.geometry_from_drawings([{"geometry": sq.__geo_interface__},
-                                           {"geometry": square_m((117.24, 39.11)).__geo_interface__}])
+    two, _ = interaction.geometry_from_drawings(
+        [{"geometry": sq.__geo_interface__}, {"geometry": square_m((117.24, 39.11)).__geo_interface__}]
+    )
     assert two.geom_type == "MultiPolygon" and len(two.geoms) == 2
     assert interaction.geometry_from_drawings([]) == (None, "")
     assert interaction.geometry_from_drawings([{"geometry": {"type": "Bogus"}}, None]) == (None, "")
@@ -337,19 +395,38 @@ def test_clicked_site_id_only_for_site_layers():
     assert interaction.clicked_site_id(None) is None
 
 
-@pytest.mark.parametrize("kw, expected", [
-    ({"table_pick": "B", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "C"}, "B"),  # table touched
-    ({"table_pick": "A", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "B"}, "C"),  # map touched
-    ({"table_pick": "A", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "C"}, "X"),  # nothing new
-    ({"table_pick": None, "last_table_pick": None, "map_pick": "Z", "last_map_pick": None}, "X"),  # not visible
-])
+@pytest.mark.parametrize(
+    "kw, expected",
+    [
+        (
+            {"table_pick": "B", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "C"},
+            "B",
+        ),  # table touched
+        (
+            {"table_pick": "A", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "B"},
+            "C",
+        ),  # map touched
+        (
+            {"table_pick": "A", "last_table_pick": "A", "map_pick": "C", "last_map_pick": "C"},
+            "X",
+        ),  # nothing new
+        (
+            {"table_pick": None, "last_table_pick": None, "map_pick": "Z", "last_map_pick": None},
+            "X",
+        ),  # not visible
+    ],
+)
 def test_resolve_selection(kw, expected):
     assert tables.resolve_selection("X", visible=["A", "B", "C", "X"], **kw) == expected
 
 
 def test_resolve_selection_drops_hidden_current():
-    assert tables.resolve_selection("X", table_pick=None, last_table_pick=None, map_pick=None,
-                                   last_map_pick=None, visible=["A"]) is None
+    assert (
+        tables.resolve_selection(
+            "X", table_pick=None, last_table_pick=None, map_pick=None, last_map_pick=None, visible=["A"]
+        )
+        is None
+    )
 
 
 def test_focus_extent_grows_a_point(cat):
@@ -382,20 +459,29 @@ def test_a_drawing_used_for_adding_is_not_used_again():
     other = {"type": "Feature", "properties": {}, "geometry": square_m(side=120).__geo_interface__}
     assert interaction.unused_drawing(drawn, []) is drawn
     used = [interaction.drawing_key(drawn)]
-    assert interaction.drawing_key(drawn) == interaction.drawing_key(same_again) != interaction.drawing_key(other)
+    assert (
+        interaction.drawing_key(drawn)
+        == interaction.drawing_key(same_again)
+        != interaction.drawing_key(other)
+    )
     assert interaction.unused_drawing(same_again, used) is None
     assert interaction.unused_drawing(other, used) is other
     clicked = {"properties": {"_layer": "renewal_sites", "_id": "RS-001"}, "geometry": sq.__geo_interface__}
     assert interaction.unused_drawing(clicked, []) is None  # a click on a site is not a drawing
-    assert interaction.unused_drawing(None, []) is None and interaction.unused_drawing({"geometry": None}, []) is None
+    assert (
+        interaction.unused_drawing(None, []) is None
+        and interaction.unused_drawing({"geometry": None}, []) is None
+    )
     assert interaction.drawing_key(None) == ""
 
 
 def test_markdown_literal_escapes_every_markdown_character():
     assert text.markdown_literal("**粗体** _斜_ ~~删~~ $x$ `code`") == (
-        r"\*\*粗体\*\* \_斜\_ \~\~删\~\~ \$x\$ \`code\`")
+        r"\*\*粗体\*\* \_斜\_ \~\~删\~\~ \$x\$ \`code\`"
+    )
     assert text.markdown_literal("<b>x</b> [链接](http://a) # 标题") == (
-        r"\<b\>x\</b\> \[链接\]\(http://a\) \# 标题")
+        r"\<b\>x\</b\> \[链接\]\(http://a\) \# 标题"
+    )
     assert text.markdown_literal("a\\b") == r"a\\b"
     assert text.markdown_literal("第一行\n第二行") == "第一行  \n第二行"
     assert text.markdown_literal("河东区城市更新") == "河东区城市更新"  # plain Chinese text unchanged

@@ -20,8 +20,15 @@ def test_bundled_life_circles_follow_gb50180():
 
 @pytest.mark.parametrize(
     "name_zh, circle",
-    [("幼儿园", "5min"), ("小学", "10min"), ("初中", "15min"), ("社区卫生服务中心", "15min"),
-     ("养老院", "15min"), ("老年养护院", "15min"), ("老年人日间照料中心", "5min")],
+    [
+        ("幼儿园", "5min"),
+        ("小学", "10min"),
+        ("初中", "15min"),
+        ("社区卫生服务中心", "15min"),
+        ("养老院", "15min"),
+        ("老年养护院", "15min"),
+        ("老年人日间照料中心", "5min"),
+    ],
 )
 def test_issue_categories_are_in_their_life_circle(name_zh, circle):
     s = load_standards()

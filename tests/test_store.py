@@ -29,7 +29,9 @@ def snapshot(path):
     """Every row of every table: the whole logical state of the file."""
     con = sqlite3.connect(path)
     try:
-        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")]
+        tables = [
+            r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table' ORDER BY name")
+        ]
         return {t: con.execute(f"SELECT * FROM {t} ORDER BY 1").fetchall() for t in tables}
     finally:
         con.close()
@@ -171,8 +173,11 @@ def test_process_crash_in_the_middle_of_a_save_leaves_previous_state(store):
 def test_bad_input_changes_nothing(store):
     props, geom, v = store.site("RS-005")
     state = snapshot(store.path)
-    for bad_props, bad_geom in (({**props, "name": ""}, geom), ({**props, "status": "done"}, geom),
-                                (props, Point(116.4, 39.9))):
+    for bad_props, bad_geom in (
+        ({**props, "name": ""}, geom),
+        ({**props, "status": "done"}, geom),
+        (props, Point(116.4, 39.9)),
+    ):
         with pytest.raises(InputError):
             store.save_site("RS-005", bad_props, bad_geom, expected_version=v)
     with pytest.raises(InputError):
@@ -255,8 +260,18 @@ def test_reading_a_damaged_or_locked_store_raises_store_error(store, tmp_path):
 def test_repaired_polygon_is_saved_with_a_note(store):
     x0, y0, x1, y1 = NEW_OUTLINE.bounds
     w, e = x1 - x0, (x1 - x0) * 0.01
-    looped = Polygon([(x0, y0), (x1, y0), (x1, y1), (x0 + 0.6 * w, y1), (x0 + 0.5 * w, y1 + e),
-                      (x0 + 0.6 * w, y1 + e), (x0 + 0.5 * w, y1), (x0, y1)])
+    looped = Polygon(
+        [
+            (x0, y0),
+            (x1, y0),
+            (x1, y1),
+            (x0 + 0.6 * w, y1),
+            (x0 + 0.5 * w, y1 + e),
+            (x0 + 0.6 * w, y1 + e),
+            (x0 + 0.5 * w, y1),
+            (x0, y1),
+        ]
+    )
     assert not looped.is_valid
     p, g, v = store.site("RS-010")
     store.save_site("RS-010", p, looped, expected_version=v)

@@ -23,18 +23,37 @@ IMPORT_ROUTE_ZH = (
 
 def add_common(p, *, facilities=True):
     if facilities:
-        p.add_argument("--facilities", required=True, help="facility points (GeoJSON/GPKG/SHP, or CSV/XLSX with lon/lat)")
-    p.add_argument("--roads", default=None,
-                   help="walking network: .osm.pbf/.osm or a line layer; 'workspace' = the imported network")
-    p.add_argument("--mode", choices=("network", "radius"), default=None,
-                   help="network (walking distance) or radius (straight line); default: network if --roads")
-    p.add_argument("--coords", choices=("wgs84", "gcj02", "bd09"), default="wgs84",
-                   help="coordinate system of the numbers in the facility (and origin) files: "
-                   "gcj02 = Amap/Tencent, bd09 = Baidu; converted to WGS84 on reading")
-    p.add_argument("--category-field", default="category", help="facility category column (default: category)")
+        p.add_argument(
+            "--facilities", required=True, help="facility points (GeoJSON/GPKG/SHP, or CSV/XLSX with lon/lat)"
+        )
+    p.add_argument(
+        "--roads",
+        default=None,
+        help="walking network: .osm.pbf/.osm or a line layer; 'workspace' = the imported network",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("network", "radius"),
+        default=None,
+        help="network (walking distance) or radius (straight line); default: network if --roads",
+    )
+    p.add_argument(
+        "--coords",
+        choices=("wgs84", "gcj02", "bd09"),
+        default="wgs84",
+        help="coordinate system of the numbers in the facility (and origin) files: "
+        "gcj02 = Amap/Tencent, bd09 = Baidu; converted to WGS84 on reading",
+    )
+    p.add_argument(
+        "--category-field", default="category", help="facility category column (default: category)"
+    )
     p.add_argument("--id-field", default=None, help="facility id column (default: id/fid/name if present)")
-    p.add_argument("--max-snap", type=float, default=200.0,
-                   help="maximum distance (m) from a point to the network; farther points are refused")
+    p.add_argument(
+        "--max-snap",
+        type=float,
+        default=200.0,
+        help="maximum distance (m) from a point to the network; farther points are refused",
+    )
 
 
 def load_network(args):
@@ -50,8 +69,10 @@ def load_network(args):
     if roads in (None, "workspace"):
         path = workspace_network_path(args.workspace)
         if not path.exists():
-            raise InputError("No walking network: pass --roads FILE or import one. " + IMPORT_ROUTE_EN,
-                             "没有步行路网：请用 --roads 指定文件或先导入。" + IMPORT_ROUTE_ZH)
+            raise InputError(
+                "No walking network: pass --roads FILE or import one. " + IMPORT_ROUTE_EN,
+                "没有步行路网：请用 --roads 指定文件或先导入。" + IMPORT_ROUTE_ZH,
+            )
         roads = path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
@@ -59,7 +80,12 @@ def load_network(args):
     for w in caught:
         print(f"warning: {w.message}")
     r = net.report
-    print(f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km"
-          + (f"; dropped {r['dropped_components']} disconnected pieces ({r['dropped_share']:.1%} of length)"
-             if r.get("dropped_components") else ""))
+    print(
+        f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km"
+        + (
+            f"; dropped {r['dropped_components']} disconnected pieces ({r['dropped_share']:.1%} of length)"
+            if r.get("dropped_components")
+            else ""
+        )
+    )
     return net

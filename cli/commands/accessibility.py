@@ -37,8 +37,15 @@ def run(args) -> int:
     net = load_network(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        out = accessibility(fac, org, net, category_col=args.category_field, id_col=args.id_field,
-                            max_snap=args.max_snap, cutoff=args.cutoff if args.cutoff else math.inf)
+        out = accessibility(
+            fac,
+            org,
+            net,
+            category_col=args.category_field,
+            id_col=args.id_field,
+            max_snap=args.max_snap,
+            cutoff=args.cutoff if args.cutoff else math.inf,
+        )
     for w in caught:
         if issubclass(w.category, UserWarning):
             print(f"warning: {w.message}")

@@ -20,12 +20,21 @@ def register(subparsers):
     p.add_argument("--zones", default=None, help="zone polygons (subdistricts, communities, renewal areas)")
     p.add_argument("--zone-field", default=None, help="zone name field (default: name/名称)")
     p.add_argument("--boundary", default=None, help="boundary polygons (default: the bundled district)")
-    p.add_argument("--standards", default=None, help="standards YAML (default: geodata/standards/life_circle.yaml)")
-    p.add_argument("--distance", action="append", default=[], metavar="CATEGORY=METRES",
-                   help="override a category's distance, e.g. --distance 小学=400 (repeatable; a category "
-                   "not in the standards file is analysed with this distance)")
+    p.add_argument(
+        "--standards", default=None, help="standards YAML (default: geodata/standards/life_circle.yaml)"
+    )
+    p.add_argument(
+        "--distance",
+        action="append",
+        default=[],
+        metavar="CATEGORY=METRES",
+        help="override a category's distance, e.g. --distance 小学=400 (repeatable; a category "
+        "not in the standards file is analysed with this distance)",
+    )
     p.add_argument("--cell", type=float, default=50.0, help="grid cell size in metres (default 50)")
-    p.add_argument("--width", type=float, default=25.0, help="catchment buffer width in metres (network mode)")
+    p.add_argument(
+        "--width", type=float, default=25.0, help="catchment buffer width in metres (network mode)"
+    )
     p.add_argument("--out", required=True, help="output .gpkg")
     p.add_argument("--report", default=None, help="optional Excel report (.xlsx)")
     p.set_defaults(func=run)
@@ -56,8 +65,10 @@ def run(args) -> int:
         except ValueError:
             metres = -1.0
         if not name.strip() or not metres > 0:
-            raise InputError(f"--distance needs CATEGORY=METRES, got {item!r}",
-                             f"--distance 格式应为 类别=米数，当前为 {item!r}")
+            raise InputError(
+                f"--distance needs CATEGORY=METRES, got {item!r}",
+                f"--distance 格式应为 类别=米数，当前为 {item!r}",
+            )
         cutoffs[std.resolve(name) or name.strip()] = metres
     fac = read_features(args.facilities, what="facilities", coords=args.coords)
     boundary = read_features(args.boundary, what="boundary") if args.boundary else None
@@ -69,27 +80,65 @@ def run(args) -> int:
         else:
             population = read_features(args.population, what="population")
     net = load_network(args)
-    opts = dict(category_col=args.category_field, id_col=args.id_field, cell=args.cell, population=population,
-                pop_field=args.pop_field, zones=zones, zone_field=args.zone_field, cutoffs=cutoffs or None)
+    opts = dict(
+        category_col=args.category_field,
+        id_col=args.id_field,
+        cell=args.cell,
+        population=population,
+        pop_field=args.pop_field,
+        zones=zones,
+        zone_field=args.zone_field,
+        cutoffs=cutoffs or None,
+    )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if net is None:
             res = radius_coverage(fac, std, boundary, **opts)
         else:
             res = network_coverage(net, fac, std, boundary, max_snap=args.max_snap, width=args.width, **opts)
-    msgs = list(dict.fromkeys(res.warnings + [str(w.message) for w in caught if issubclass(w.category, UserWarning)]))
+    msgs = list(
+        dict.fromkeys(res.warnings + [str(w.message) for w in caught if issubclass(w.category, UserWarning)])
+    )
     for m in msgs:
         print(f"warning: {m}")
-    write_gpkg(args.out, {"catchments": res.catchments, "grid": res.grid, "gaps": res.gaps,
-                          "stats": res.stats, "zone_stats": res.zone_stats})
+    write_gpkg(
+        args.out,
+        {
+            "catchments": res.catchments,
+            "grid": res.grid,
+            "gaps": res.gaps,
+            "stats": res.stats,
+            "zone_stats": res.zone_stats,
+        },
+    )
     if args.report:
-        cats = pd.DataFrame([{"category": c.key, "name_zh": c.name_zh, "life_circle": c.life_circle,
-                              "radius_m": c.radius_m, "walk_m": c.walk_m, "clause": c.clause,
-                              "verified": c.verified, "note": c.note} for c in std.categories.values()])
-        write_xlsx(args.report, {"统计 stats": res.stats, "分区 zones": res.zone_stats, "标准 standards": cats,
-                                 "提示 warnings": pd.DataFrame({"warning": msgs})})
+        cats = pd.DataFrame(
+            [
+                {
+                    "category": c.key,
+                    "name_zh": c.name_zh,
+                    "life_circle": c.life_circle,
+                    "radius_m": c.radius_m,
+                    "walk_m": c.walk_m,
+                    "clause": c.clause,
+                    "verified": c.verified,
+                    "note": c.note,
+                }
+                for c in std.categories.values()
+            ]
+        )
+        write_xlsx(
+            args.report,
+            {
+                "统计 stats": res.stats,
+                "分区 zones": res.zone_stats,
+                "标准 standards": cats,
+                "提示 warnings": pd.DataFrame({"warning": msgs}),
+            },
+        )
     cols = ["category", "name_zh", "cutoff_m", "n_facilities", "land_share"] + (
-        ["population_share"] if "population_share" in res.stats else [])
+        ["population_share"] if "population_share" in res.stats else []
+    )
     print(res.stats[cols].to_string(index=False))
     print(f"wrote {args.out}" + (f" and {args.report}" if args.report else ""))
     return 0

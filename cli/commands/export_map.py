@@ -26,8 +26,10 @@ def export_map(args) -> int:
     if out.suffix.lower() not in (".html", ".htm"):
         raise InputError(f"--out must end with .html: {out}", f"输出文件须以 .html 结尾：{out}")
     if args.basemap not in BASEMAPS:
-        raise InputError(f"Unknown basemap {args.basemap!r}; choose from {', '.join(BASEMAPS)}",
-                         f"未知底图：{args.basemap}")
+        raise InputError(
+            f"Unknown basemap {args.basemap!r}; choose from {', '.join(BASEMAPS)}",
+            f"未知底图：{args.basemap}",
+        )
     if args.map == "jinmao":
         m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
     else:
@@ -44,9 +46,14 @@ def export_map(args) -> int:
 def register(sub) -> None:
     p = sub.add_parser("export-map", help="write the layout map as a standalone HTML file (works offline)")
     p.add_argument("--out", required=True, help="output .html file")
-    p.add_argument("--map", choices=("layout", "jinmao"), default="layout", help="which map (default: layout)")
-    p.add_argument("--basemap", default=DEFAULT_BASEMAP,
-                   help=f"basemap key: {', '.join(BASEMAPS)} (default: {DEFAULT_BASEMAP}, no tiles)")
+    p.add_argument(
+        "--map", choices=("layout", "jinmao"), default="layout", help="which map (default: layout)"
+    )
+    p.add_argument(
+        "--basemap",
+        default=DEFAULT_BASEMAP,
+        help=f"basemap key: {', '.join(BASEMAPS)} (default: {DEFAULT_BASEMAP}, no tiles)",
+    )
     p.add_argument("--no-labels", action="store_true", help="do not draw name labels")
     p.add_argument("--no-sites", action="store_true", help="leave out the workspace's renewal sites")
     p.set_defaults(func=export_map)

@@ -10,7 +10,9 @@ OVERPASS_HOST = "overpass-api.de"
 
 
 def register(subparsers):
-    p = subparsers.add_parser("fetch-network", help="download the district's OSM walking network (needs internet)")
+    p = subparsers.add_parser(
+        "fetch-network", help="download the district's OSM walking network (needs internet)"
+    )
     p.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for the Overpass server")
     p.set_defaults(func=run)
 
@@ -37,8 +39,10 @@ def run(args) -> int:
     try:
         import osmnx as ox
     except ImportError:
-        raise InputError("fetch-network needs osmnx (pip install -r requirements-bench.txt). " + IMPORT_ROUTE_EN,
-                         "下载路网需要 osmnx。" + IMPORT_ROUTE_ZH) from None
+        raise InputError(
+            "fetch-network needs osmnx (pip install -r requirements-bench.txt). " + IMPORT_ROUTE_EN,
+            "下载路网需要 osmnx。" + IMPORT_ROUTE_ZH,
+        ) from None
     import shapely
 
     import geodata
@@ -50,7 +54,9 @@ def run(args) -> int:
     try:
         g = ox.graph_from_polygon(poly, network_type="walk", retain_all=False)
     except Exception as exc:
-        raise InputError(f"Download failed: {exc}. " + IMPORT_ROUTE_EN, f"下载失败：{exc}。" + IMPORT_ROUTE_ZH) from exc
+        raise InputError(
+            f"Download failed: {exc}. " + IMPORT_ROUTE_EN, f"下载失败：{exc}。" + IMPORT_ROUTE_ZH
+        ) from exc
     edges = ox.graph_to_gdfs(g, nodes=False)[["geometry"]]
     net = WalkNetwork.from_noded_lines(edges)  # OSMnx edges meet at OSM junctions only
     path = workspace_network_path(args.workspace)

@@ -21,7 +21,9 @@ LAYERS = ("sites",)
 
 def cmd_import(args) -> int:
     result = read_sites_file(args.file, coords=args.coords)
-    check_ids(result, current_sites(args.workspace)["site_id"])  # the bundled catalogue when there is no store yet
+    check_ids(
+        result, current_sites(args.workspace)["site_id"]
+    )  # the bundled catalogue when there is no store yet
     print(result.summary_en())
     if result.problems or not result.records:
         raise result.error()
@@ -43,7 +45,13 @@ def register(sub) -> None:
     p = sub.add_parser("import", help="import features from a file into the workspace (summary first)")
     p.add_argument("file", help="GeoJSON, GeoPackage or Shapefile (.shp or .zip)")
     p.add_argument("--layer", required=True, choices=LAYERS, help="which workspace layer to import into")
-    p.add_argument("--yes", action="store_true", help="write without asking (only if the file has no problems)")
-    p.add_argument("--coords", choices=sorted(COORDINATE_SYSTEMS), default="wgs84",
-                   help="coordinate system of the numbers in the file (default wgs84; gcj02 = Amap/Tencent, bd09 = Baidu)")
+    p.add_argument(
+        "--yes", action="store_true", help="write without asking (only if the file has no problems)"
+    )
+    p.add_argument(
+        "--coords",
+        choices=sorted(COORDINATE_SYSTEMS),
+        default="wgs84",
+        help="coordinate system of the numbers in the file (default wgs84; gcj02 = Amap/Tencent, bd09 = Baidu)",
+    )
     p.set_defaults(func=cmd_import)

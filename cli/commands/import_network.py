@@ -28,5 +28,7 @@ def run(args) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     save_network(net, path)
     r = net.report
-    print(f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}")
+    print(
+        f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}"
+    )
     return 0

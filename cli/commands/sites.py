@@ -22,8 +22,9 @@ log = logging.getLogger("renewal")
 
 def _filtered(args):
     gdf = current_sites(args.workspace)
-    return filter_sites(gdf, areas=args.area or (), types=args.type or (), statuses=args.status or (),
-                        query=args.query or "")
+    return filter_sites(
+        gdf, areas=args.area or (), types=args.type or (), statuses=args.status or (), query=args.query or ""
+    )
 
 
 def cmd_list(args) -> int:
@@ -32,10 +33,17 @@ def cmd_list(args) -> int:
         print("no sites match")
         return 0
     for _, r in gdf.iterrows():
-        measure = (f"{r['area_m2']:.0f} m2" if r["area_m2"] == r["area_m2"]
-                   else f"{r['length_m']:.0f} m" if r["length_m"] == r["length_m"] else "point")
-        print(f"{r['site_id']}\t{r['name']}\t{r['site_type']}\t{r['renewal_area'] or '-'}\t{r['status']}\t"
-              f"{r['precision']}\t{measure}")
+        measure = (
+            f"{r['area_m2']:.0f} m2"
+            if r["area_m2"] == r["area_m2"]
+            else f"{r['length_m']:.0f} m"
+            if r["length_m"] == r["length_m"]
+            else "point"
+        )
+        print(
+            f"{r['site_id']}\t{r['name']}\t{r['site_type']}\t{r['renewal_area'] or '-'}\t{r['status']}\t"
+            f"{r['precision']}\t{measure}"
+        )
     print(f"{len(gdf)} site(s)")
     return 0
 
@@ -66,8 +74,10 @@ def cmd_export(args) -> int:
 def _existing_store(workspace):
     if not store_exists(workspace):
         path = store_path(workspace)
-        raise InputError(f"No workspace store yet ({path}): nothing has been edited.",
-                         f"工作区还没有数据文件（{path}）：尚无修改。")
+        raise InputError(
+            f"No workspace store yet ({path}): nothing has been edited.",
+            f"工作区还没有数据文件（{path}）：尚无修改。",
+        )
     return open_store(workspace, session="cli")
 
 

@@ -11,7 +11,9 @@ from pathlib import Path
 from shapely.geometry import mapping
 
 
-def write_feature_collection(path: Path, name: str, features: Iterable, id_field: str, id_prefix: str) -> Path:
+def write_feature_collection(
+    path: Path, name: str, features: Iterable, id_field: str, id_prefix: str
+) -> Path:
     """Write (properties, geometry) pairs as a WGS84 GeoJSON FeatureCollection with stable ids.
 
     Ids are ``<id_prefix>001``, ``002``… in the given order; coordinates are cut to
@@ -21,9 +23,12 @@ def write_feature_collection(path: Path, name: str, features: Iterable, id_field
     for i, (props, geom) in enumerate(features, start=1):
         props = {id_field: f"{id_prefix}{i:03d}", **props}
         feats.append({"type": "Feature", "properties": props, "geometry": mapping(geom)})
-    fc = {"type": "FeatureCollection", "name": name,
-          "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
-          "features": feats}
+    fc = {
+        "type": "FeatureCollection",
+        "name": name,
+        "crs": {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}},
+        "features": feats,
+    }
     text = json.dumps(fc, ensure_ascii=False, indent=1)
     path.write_text(re.sub(r"(-?\d+\.\d{6})\d+", r"\1", text), encoding="utf-8")
     return path

@@ -32,8 +32,15 @@ def selected_first(gdf: gpd.GeoDataFrame, selected: str | None) -> gpd.GeoDataFr
     return pd.concat([gdf[top], gdf[~top]])
 
 
-def resolve_selection(current: str | None, *, table_pick: str | None, last_table_pick: str | None,
-                      map_pick: str | None, last_map_pick: str | None, visible: Iterable[str]) -> str | None:
+def resolve_selection(
+    current: str | None,
+    *,
+    table_pick: str | None,
+    last_table_pick: str | None,
+    map_pick: str | None,
+    last_map_pick: str | None,
+    visible: Iterable[str],
+) -> str | None:
     """Which site is selected after a rerun: a new table pick, else a new map click, else the current one.
 
     A pick is "new" when it differs from the one seen on the previous run, so
@@ -49,11 +56,14 @@ def resolve_selection(current: str | None, *, table_pick: str | None, last_table
 
 def history_table(changes) -> pd.DataFrame:
     """History rows (:class:`renewal.storage.Change`) as a plain-text table with Chinese headers."""
-    return pd.DataFrame({
-        "时间（UTC）": [c.at for c in changes],
-        "会话": [c.session for c in changes],
-        "操作": [ACTION_LABELS.get(c.action, c.action) for c in changes],
-        "编号": [c.site_id for c in changes],
-        "名称": [((c.after or c.before or {}).get("properties") or {}).get("name", "") for c in changes],
-        "已撤销": ["是" if c.undone_by else "" for c in changes],
-    }, dtype=str)
+    return pd.DataFrame(
+        {
+            "时间（UTC）": [c.at for c in changes],
+            "会话": [c.session for c in changes],
+            "操作": [ACTION_LABELS.get(c.action, c.action) for c in changes],
+            "编号": [c.site_id for c in changes],
+            "名称": [((c.after or c.before or {}).get("properties") or {}).get("name", "") for c in changes],
+            "已撤销": ["是" if c.undone_by else "" for c in changes],
+        },
+        dtype=str,
+    )

@@ -15,5 +15,3 @@ def markdown_literal(text) -> str:
     """
     out = "".join("\\" + ch if ch in _MARKDOWN_SPECIAL else ch for ch in clean_text(text))
     return "  \n".join(out.splitlines())
-
-

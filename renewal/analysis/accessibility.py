@@ -13,8 +13,18 @@ from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError
 
 
-def accessibility(facilities, origins, net: WalkNetwork | None = None, *, category_col="category",
-                  id_col=None, max_snap=200.0, count_snap=True, cutoff=np.inf, standards=None):
+def accessibility(
+    facilities,
+    origins,
+    net: WalkNetwork | None = None,
+    *,
+    category_col="category",
+    id_col=None,
+    max_snap=200.0,
+    count_snap=True,
+    cutoff=np.inf,
+    standards=None,
+):
     """Distance from each origin to the nearest facility (per category when
     the facilities have ``category_col``) and that facility's id.
 
@@ -45,12 +55,19 @@ def accessibility(facilities, origins, net: WalkNetwork | None = None, *, catego
         fsnap_all = net.snap(fxy, max_snap=max_snap)
         out["snap_m"] = np.round(osnap.dist, 2)
         if osnap.n_refused:
-            warnings.warn(f"{osnap.n_refused} origins are farther than {max_snap:.0f} m from the network "
-                          f"and get no distance", NetworkWarning, stacklevel=2)
+            warnings.warn(
+                f"{osnap.n_refused} origins are farther than {max_snap:.0f} m from the network "
+                f"and get no distance",
+                NetworkWarning,
+                stacklevel=2,
+            )
         if fsnap_all.n_refused:
-            warnings.warn(f"{fsnap_all.n_refused} facilities are farther than {max_snap:.0f} m from the "
-                          f"network and were ignored: {list(ids[~fsnap_all.ok][:10])}", NetworkWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"{fsnap_all.n_refused} facilities are farther than {max_snap:.0f} m from the "
+                f"network and were ignored: {list(ids[~fsnap_all.ok][:10])}",
+                NetworkWarning,
+                stacklevel=2,
+            )
     for name, idx in groups:
         sfx = "" if name is None else f"_{name}"
         if net is None:

@@ -143,8 +143,21 @@ class CoverageResult:
 
 
 # ------------------------------------------------------------ engine
-def _prepare_ctx(mode, net, standards, boundary, *, cell, population, pop_field, zones, zone_field,
-                 max_snap, width, count_snap):
+def _prepare_ctx(
+    mode,
+    net,
+    standards,
+    boundary,
+    *,
+    cell,
+    population,
+    pop_field,
+    zones,
+    zone_field,
+    max_snap,
+    width,
+    count_snap,
+):
     b = boundary_metric(boundary)
     grid = make_grid(b, cell)
     cents = shapely.centroid(grid.geometry.values)
@@ -173,10 +186,24 @@ def _prepare_ctx(mode, net, standards, boundary, *, cell, population, pop_field,
     if mode == "network":
         cell_snap = net.snap(cell_xy, max_snap=max_snap)
         if cell_snap.n_refused:
-            msgs.append(f"{cell_snap.n_refused} of {len(grid)} grid cells are farther than {max_snap:.0f} m "
-                        f"from the network and count as not covered")
-    return EngineContext(mode, net, standards, b, grid, cell_xy, grid["area_m2"].to_numpy(), cell_pop, cell_zone,
-                zone_names, cell_snap, dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell)), msgs
+            msgs.append(
+                f"{cell_snap.n_refused} of {len(grid)} grid cells are farther than {max_snap:.0f} m "
+                f"from the network and count as not covered"
+            )
+    return EngineContext(
+        mode,
+        net,
+        standards,
+        b,
+        grid,
+        cell_xy,
+        grid["area_m2"].to_numpy(),
+        cell_pop,
+        cell_zone,
+        zone_names,
+        cell_snap,
+        dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell),
+    ), msgs
 
 
 #: Facilities farther than this outside the boundary suggest a wrong CRS.
@@ -196,8 +223,10 @@ def _check_overlap(ctx: EngineContext, fac) -> list[str]:
             f"坐标系错误、经纬度颠倒或文件不对？",
         )
     if far.any():
-        msgs.append(f"{int(far.sum())} facilities lie more than {FAR_OUTSIDE_M / 1000:.0f} km outside the boundary: "
-                    f"{list(fac['facility_id'][far][:10])}")
+        msgs.append(
+            f"{int(far.sum())} facilities lie more than {FAR_OUTSIDE_M / 1000:.0f} km outside the boundary: "
+            f"{list(fac['facility_id'][far][:10])}"
+        )
         warnings.warn(msgs[-1], CoverageWarning, stacklevel=4)
     if ctx.net is not None:
         bx = shapely.box(*ctx.net.bounds())
@@ -223,8 +252,10 @@ def run_category(ctx: EngineContext, cat: CategoryState) -> list[str]:
         cat.fsnap = net.snap(xy, max_snap=ctx.opts["max_snap"])
         if cat.fsnap.n_refused:
             bad = list(cat.fac["facility_id"].to_numpy()[~cat.fsnap.ok][:10])
-            msgs.append(f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.opts['max_snap']:.0f} m "
-                        f"from the network were refused: {bad}")
+            msgs.append(
+                f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.opts['max_snap']:.0f} m "
+                f"from the network were refused: {bad}"
+            )
             warnings.warn(msgs[-1], NetworkWarning, stacklevel=3)
         cat.nd = net.node_distances(cat.fsnap, cat.cutoff, count_snap=ctx.opts["count_snap"])
         dist, near = net.point_distances(cat.nd, cat.fsnap, ctx.cell_snap, count_snap=ctx.opts["count_snap"])
@@ -280,12 +311,21 @@ def _zone_stats(ctx: EngineContext, cats: dict) -> pd.DataFrame | None:
         acov = np.bincount(z[cov], weights=ctx.cell_area[cov], minlength=nz)
         pcov = np.bincount(z[cov], weights=ctx.cell_pop[cov], minlength=nz) if pop is not None else None
         for i, name in enumerate(ctx.zone_names):
-            r = {"zone": name, "category": cat.key, "name_zh": cat.name_zh, "cutoff_m": cat.cutoff,
-                 "land_area_m2": round(area[i], 1), "covered_area_m2": round(acov[i], 1),
-                 "land_share": acov[i] / area[i] if area[i] > 0 else np.nan}
+            r = {
+                "zone": name,
+                "category": cat.key,
+                "name_zh": cat.name_zh,
+                "cutoff_m": cat.cutoff,
+                "land_area_m2": round(area[i], 1),
+                "covered_area_m2": round(acov[i], 1),
+                "land_share": acov[i] / area[i] if area[i] > 0 else np.nan,
+            }
             if pop is not None:
-                r.update(population=pop[i], covered_population=pcov[i],
-                         population_share=pcov[i] / pop[i] if pop[i] > 0 else np.nan)
+                r.update(
+                    population=pop[i],
+                    covered_population=pcov[i],
+                    population_share=pcov[i] / pop[i] if pop[i] > 0 else np.nan,
+                )
             rows.append(r)
     return pd.DataFrame(rows)
 
@@ -313,13 +353,28 @@ def _category_geometries(ctx: EngineContext, cat: CategoryState):
     for i, p in enumerate(polys):
         if p is None or p.is_empty:
             continue
-        rows.append({"category": cat.key, "name_zh": cat.name_zh, "facility_id": fac["facility_id"].iat[i],
-                     "cutoff_m": cat.cutoff, "area_m2": round(p.area, 1), "geometry": p})
+        rows.append(
+            {
+                "category": cat.key,
+                "name_zh": cat.name_zh,
+                "facility_id": fac["facility_id"].iat[i],
+                "cutoff_m": cat.cutoff,
+                "area_m2": round(p.area, 1),
+                "geometry": p,
+            }
+        )
     return rows, cover, gaps
 
 
-def assemble(ctx: EngineContext, cats: dict, msgs, *, geometry=True, old: CoverageResult | None = None,
-              changed: set | None = None) -> CoverageResult:
+def assemble(
+    ctx: EngineContext,
+    cats: dict,
+    msgs,
+    *,
+    geometry=True,
+    old: CoverageResult | None = None,
+    changed: set | None = None,
+) -> CoverageResult:
     stats_rows, catch_rows, gap_rows = [], [], []
     old_stats = old.stats.set_index("category") if old is not None and changed is not None else None
     for key, cat in cats.items():
@@ -333,13 +388,20 @@ def assemble(ctx: EngineContext, cats: dict, msgs, *, geometry=True, old: Covera
             catch_rows += rows
             for part in shapely.get_parts(gaps):
                 if part.area > 1e-6:
-                    gap_rows.append({"category": key, "name_zh": cat.name_zh, "area_m2": round(part.area, 1),
-                                     "geometry": part})
+                    gap_rows.append(
+                        {
+                            "category": key,
+                            "name_zh": cat.name_zh,
+                            "area_m2": round(part.area, 1),
+                            "geometry": part,
+                        }
+                    )
         elif ctx.mode == "radius":
             # the union of buffers is needed for the exact land share
             xy = points_xy(cat.fac)
             cover = shapely.intersection(
-                shapely.union_all(shapely.buffer(shapely.points(xy), cat.cutoff, quad_segs=16)), ctx.boundary)
+                shapely.union_all(shapely.buffer(shapely.points(xy), cat.cutoff, quad_segs=16)), ctx.boundary
+            )
         stats_rows.append(_category_stats(ctx, cat, cover))
     stats = pd.DataFrame(stats_rows)
 
@@ -359,7 +421,9 @@ def assemble(ctx: EngineContext, cats: dict, msgs, *, geometry=True, old: Covera
     else:
         catchments = old.catchments if old is not None else None
         gaps = old.gaps if old is not None else None
-    return CoverageResult(ctx.mode, catchments, gaps, stats, _zone_stats(ctx, cats), list(msgs), None, ctx, cats)
+    return CoverageResult(
+        ctx.mode, catchments, gaps, stats, _zone_stats(ctx, cats), list(msgs), None, ctx, cats
+    )
 
 
 def _grid_output(ctx: EngineContext, cats: dict):
@@ -383,28 +447,70 @@ def _grid_output(ctx: EngineContext, cats: dict):
     return gpd.GeoDataFrame(g, geometry="geometry", crs=STORAGE_EPSG)
 
 
-def _coverage(mode, net, facilities, standards, boundary, *, category_col="category", id_col=None,
-              categories=None, cutoffs=None, cell=50.0, population=None, pop_field=None, zones=None,
-              zone_field=None, max_snap=200.0, width=25.0, count_snap=True, geometry=True):
+def _coverage(
+    mode,
+    net,
+    facilities,
+    standards,
+    boundary,
+    *,
+    category_col="category",
+    id_col=None,
+    categories=None,
+    cutoffs=None,
+    cell=50.0,
+    population=None,
+    pop_field=None,
+    zones=None,
+    zone_field=None,
+    max_snap=200.0,
+    width=25.0,
+    count_snap=True,
+    geometry=True,
+):
     standards = standards or load_standards()
-    fac, msgs = prepare_facilities(facilities, standards, category_col=category_col, id_col=id_col,
-                                   categories=categories, cutoffs=cutoffs)
-    ctx, m = _prepare_ctx(mode, net, standards, boundary, cell=cell, population=population, pop_field=pop_field,
-                          zones=zones, zone_field=zone_field, max_snap=max_snap, width=width,
-                          count_snap=count_snap)
+    fac, msgs = prepare_facilities(
+        facilities,
+        standards,
+        category_col=category_col,
+        id_col=id_col,
+        categories=categories,
+        cutoffs=cutoffs,
+    )
+    ctx, m = _prepare_ctx(
+        mode,
+        net,
+        standards,
+        boundary,
+        cell=cell,
+        population=population,
+        pop_field=pop_field,
+        zones=zones,
+        zone_field=zone_field,
+        max_snap=max_snap,
+        width=width,
+        count_snap=count_snap,
+    )
     msgs += m
     msgs += _check_overlap(ctx, fac)
     if net is not None:
         rep = net.report
         if rep.get("dropped_components"):
-            msgs.append(f"Network: kept the largest component, dropped {rep['dropped_components']} pieces "
-                        f"({rep['dropped_edges']} edges, {rep['dropped_length_m']:.0f} m)")
+            msgs.append(
+                f"Network: kept the largest component, dropped {rep['dropped_components']} pieces "
+                f"({rep['dropped_edges']} edges, {rep['dropped_length_m']:.0f} m)"
+            )
     cats = {}
     for key in [k for k in standards.categories if k in set(fac["category"])] + sorted(
-            set(fac["category"]) - set(standards.categories)):
+        set(fac["category"]) - set(standards.categories)
+    ):
         c = standards.categories.get(key)
-        cat = CategoryState(key, c.name_zh if c else key, category_cutoff(standards, key, mode, cutoffs),
-                   fac[fac["category"] == key].reset_index(drop=True))
+        cat = CategoryState(
+            key,
+            c.name_zh if c else key,
+            category_cutoff(standards, key, mode, cutoffs),
+            fac[fac["category"] == key].reset_index(drop=True),
+        )
         msgs += run_category(ctx, cat)
         cats[key] = cat
     for msg in msgs:
@@ -418,8 +524,9 @@ def radius_coverage(facilities, standards: Standards | None = None, boundary=Non
     return _coverage("radius", None, facilities, standards, boundary, **opts)
 
 
-def network_coverage(net: WalkNetwork, facilities, standards: Standards | None = None, boundary=None,
-                     **opts) -> CoverageResult:
+def network_coverage(
+    net: WalkNetwork, facilities, standards: Standards | None = None, boundary=None, **opts
+) -> CoverageResult:
     """Walking-network coverage; see the module docstring for options."""
     if net is None:
         raise InputError(

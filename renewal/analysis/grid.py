@@ -25,7 +25,9 @@ def make_grid(boundary_m, cell: float = 50.0):
     nx = max(1, int(np.ceil((maxx - minx) / cell)))
     ny = max(1, int(np.ceil((maxy - miny) / cell)))
     if nx * ny > 4_000_000:
-        raise InputError(f"Grid of {nx * ny} cells is too large; use a larger cell.", "网格过多，请增大网格尺寸。")
+        raise InputError(
+            f"Grid of {nx * ny} cells is too large; use a larger cell.", "网格过多，请增大网格尺寸。"
+        )
     ii, jj = np.meshgrid(np.arange(nx), np.arange(ny))
     x0 = minx + ii.ravel() * cell
     y0 = miny + jj.ravel() * cell
@@ -62,7 +64,9 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         if pop_field is None:
             pop_field = next((c for c in POP_CANDIDATES if c in pop.columns), None)
         if pop_field is None or pop_field not in pop.columns:
-            numeric = [c for c in pop.columns if c != pop.geometry.name and pd.api.types.is_numeric_dtype(pop[c])]
+            numeric = [
+                c for c in pop.columns if c != pop.geometry.name and pd.api.types.is_numeric_dtype(pop[c])
+            ]
             raise InputError(
                 f"Population polygons need a population field (--pop-field); numeric columns: {numeric}",
                 f"人口面数据需要人口字段；数值列：{numeric}",
@@ -76,24 +80,28 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         pop = pop.assign(_pop=values.values, _parea=pop.geometry.area.values)
         pop = pop[pop["_parea"] > 0]
         cells = grid_m[["cell_id", "geometry"]]
-        inter = gpd.overlay(cells, pop[["_pop", "_parea", "geometry"]], how="intersection", keep_geom_type=True)
+        inter = gpd.overlay(
+            cells, pop[["_pop", "_parea", "geometry"]], how="intersection", keep_geom_type=True
+        )
         inter["_share"] = inter["_pop"] * inter.geometry.area / inter["_parea"]
         out = np.zeros(len(grid_m))
         sums = inter.groupby("cell_id")["_share"].sum()
         out[sums.index.to_numpy()] = sums.to_numpy()
         outside = float(values.sum() - out.sum())
         if values.sum() > 0 and outside / values.sum() > 0.001:
-            msgs.append(f"{outside:.0f} people ({100 * outside / values.sum():.1f}%) lie outside the boundary and were ignored")
+            msgs.append(
+                f"{outside:.0f} people ({100 * outside / values.sum():.1f}%) lie outside the boundary and were ignored"
+            )
         return out, msgs
     # raster
     import rasterio
 
-
     try:
         src = rasterio.open(population)
     except Exception as exc:
-        raise InputError(f"Cannot read population raster {population}: {exc}",
-                         f"无法读取人口栅格 {population}：{exc}") from exc
+        raise InputError(
+            f"Cannot read population raster {population}: {exc}", f"无法读取人口栅格 {population}：{exc}"
+        ) from exc
     with src:
         if src.crs is None:
             raise InputError(
@@ -110,8 +118,10 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         epsg = src.crs.to_epsg()
         if epsg != METRIC_EPSG:
-            msg = (f"Population raster CRS is {src.crs.to_string()}, not EPSG:{METRIC_EPSG}: pixel centres were "
-                   f"reprojected and each pixel counted in the cell holding its centre.")
+            msg = (
+                f"Population raster CRS is {src.crs.to_string()}, not EPSG:{METRIC_EPSG}: pixel centres were "
+                f"reprojected and each pixel counted in the cell holding its centre."
+            )
             msgs.append(msg)
             warnings.warn(msg, CoverageWarning, stacklevel=3)
             t = transformer(src.crs.to_string(), METRIC_EPSG)
@@ -126,9 +136,11 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         total = vals.sum()
         outside = total - out.sum()
         if total > 0 and outside / total > 0.001:
-            msgs.append(f"{outside:.0f} people ({100 * outside / total:.1f}%) of the raster lie outside the boundary")
+            msgs.append(
+                f"{outside:.0f} people ({100 * outside / total:.1f}%) of the raster lie outside the boundary"
+            )
     if px and cell and px > cell:
-        msgs.append(f"Raster pixels ({px:.0f} m) are coarser than grid cells ({cell:.0f} m): population is lumpy")
+        msgs.append(
+            f"Raster pixels ({px:.0f} m) are coarser than grid cells ({cell:.0f} m): population is lumpy"
+        )
     return out, msgs
-
-

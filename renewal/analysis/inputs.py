@@ -71,8 +71,9 @@ def facility_ids(gdf, id_col):
     return gdf[id_col].astype(str), id_col
 
 
-def prepare_facilities(facilities, standards: Standards, *, category_col="category", id_col=None,
-                       categories=None, cutoffs=None):
+def prepare_facilities(
+    facilities, standards: Standards, *, category_col="category", id_col=None, categories=None, cutoffs=None
+):
     """Metric facilities with ``facility_id`` and ``category`` (a standards key).
 
     Rows whose category is not in the standards are dropped with a warning
@@ -114,5 +115,3 @@ def category_cutoff(standards, key, mode, cutoffs):
     if cutoffs and key in cutoffs:
         return float(cutoffs[key])
     return standards.distance(key, mode)
-
-

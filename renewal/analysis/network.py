@@ -67,6 +67,7 @@ TOL = 1e-6
 def _limit(cutoff: float) -> float:
     return float(cutoff) + TOL if np.isfinite(cutoff) else np.inf
 
+
 class NetworkWarning(UserWarning):
     """Something was dropped or refused while building or using a network."""
 
@@ -141,7 +142,11 @@ class WalkNetwork:
                     "The network layer has no coordinate reference system (CRS).",
                     "路网图层没有坐标参考系（CRS）。",
                 )
-            geoms = lines.to_crs(METRIC_EPSG).geometry.values if lines.crs != METRIC_CRS else lines.geometry.values
+            geoms = (
+                lines.to_crs(METRIC_EPSG).geometry.values
+                if lines.crs != METRIC_CRS
+                else lines.geometry.values
+            )
             geoms = np.asarray(geoms, dtype=object)
         else:
             geoms = np.asarray(list(lines), dtype=object)
@@ -154,7 +159,9 @@ class WalkNetwork:
         types = shapely.get_type_id(parts)
         lines_only = parts[(types == 1) | (types == 2)]
         if (types == 2).any():
-            lines_only = np.array([LineString(g.coords) if g.geom_type == "LinearRing" else g for g in lines_only])
+            lines_only = np.array(
+                [LineString(g.coords) if g.geom_type == "LinearRing" else g for g in lines_only]
+            )
         lines_only = lines_only[~shapely.is_empty(lines_only)]
         lines_only = lines_only[shapely.length(lines_only) > 0]
         if len(lines_only) == 0:
@@ -178,7 +185,8 @@ class WalkNetwork:
         ``lines`` is a GeoDataFrame/GeoSeries with a CRS."""
         if getattr(lines, "crs", None) is None:
             raise InputError(
-                "The network layer has no coordinate reference system (CRS).", "路网图层没有坐标参考系（CRS）。"
+                "The network layer has no coordinate reference system (CRS).",
+                "路网图层没有坐标参考系（CRS）。",
             )
         geoms = np.asarray(lines.to_crs(METRIC_EPSG).geometry.values, dtype=object)
         parts = shapely.get_parts(geoms[~pd.isna(geoms)])
@@ -305,7 +313,9 @@ class WalkNetwork:
         offset = np.full(n, np.nan)
         dist = np.full(n, np.nan)
         if n:
-            idx, dd = self.tree.query_nearest(pts, max_distance=max_snap, return_distance=True, all_matches=False)
+            idx, dd = self.tree.query_nearest(
+                pts, max_distance=max_snap, return_distance=True, all_matches=False
+            )
             pi, ei = idx
             edge[pi] = ei
             dist[pi] = dd
@@ -633,8 +643,9 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
     uniq = np.unique(s)
     grp = np.searchsorted(uniq, s)
     multi = shapely.multilinestrings(g, indices=grp)
-    ends = np.concatenate([shapely.get_coordinates(shapely.get_point(g, 0)),
-                           shapely.get_coordinates(shapely.get_point(g, -1))])
+    ends = np.concatenate(
+        [shapely.get_coordinates(shapely.get_point(g, 0)), shapely.get_coordinates(shapely.get_point(g, -1))]
+    )
     egrp = np.concatenate([grp, grp])
     ekey = np.unique(np.column_stack([egrp, np.round(ends, 2)]), axis=0)
     mpts = shapely.multipoints(ekey[:, 1:], indices=ekey[:, 0].astype(np.int64))

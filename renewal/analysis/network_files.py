@@ -28,9 +28,24 @@ from renewal.settings import workspace_dir
 #: plus motorways, which ``motor`` matches there).
 NON_WALK_HIGHWAYS = frozenset(
     {
-        "abandoned", "bus_guideway", "construction", "cycleway", "motor", "no", "planned",
-        "platform", "proposed", "raceway", "razed", "motorway", "motorway_link", "bus_stop",
-        "elevator", "services", "rest_area", "escape",
+        "abandoned",
+        "bus_guideway",
+        "construction",
+        "cycleway",
+        "motor",
+        "no",
+        "planned",
+        "platform",
+        "proposed",
+        "raceway",
+        "razed",
+        "motorway",
+        "motorway_link",
+        "bus_stop",
+        "elevator",
+        "services",
+        "rest_area",
+        "escape",
     }
 )
 
@@ -58,8 +73,10 @@ def is_walkable(tags) -> bool:
         return False
     if tags.get("area") == "yes":
         return False
-    if tags.get("foot") == "no" or tags.get("access") in ("private", "no") and tags.get("foot") not in (
-        "yes", "designated", "permissive"
+    if (
+        tags.get("foot") == "no"
+        or tags.get("access") in ("private", "no")
+        and tags.get("foot") not in ("yes", "designated", "permissive")
     ):
         return False
     if tags.get("service") == "private":
@@ -118,9 +135,7 @@ def read_osm_network(path) -> WalkNetwork:
             if len(ids) >= 2:
                 ways.append((ids, pts))
     except Exception as exc:
-        raise InputError(
-            f"Cannot read OSM file {path}: {exc}", f"无法读取OSM文件 {path}：{exc}"
-        ) from exc
+        raise InputError(f"Cannot read OSM file {path}: {exc}", f"无法读取OSM文件 {path}：{exc}") from exc
     if not ways:
         raise InputError(
             f"No walkable ways in {path} ({n_ways} ways in the file).",

@@ -11,8 +11,9 @@ from renewal.crs import METRIC_CRS, STORAGE_EPSG
 from renewal.errors import InputError
 
 
-def greedy_siting(result: CoverageResult, candidates, category: str, k: int, *, id_col=None,
-                  weight: str | None = None):
+def greedy_siting(
+    result: CoverageResult, candidates, category: str, k: int, *, id_col=None, weight: str | None = None
+):
     """Choose ``k`` of ``candidates`` (points or polygons, e.g. renewal sites)
     for a new ``category`` facility, greedily maximising the newly covered
     population (``weight="population"``, the default when population was
@@ -27,7 +28,9 @@ def greedy_siting(result: CoverageResult, candidates, category: str, k: int, *, 
     cat = result._cats.get(key)
     if cat is None:
         cutoff = category_cutoff(std, key, ctx.mode, None)
-        cat = CategoryState(key, std.category(key).name_zh, cutoff, None, dist=np.full(len(ctx.cell_xy), np.inf))
+        cat = CategoryState(
+            key, std.category(key).name_zh, cutoff, None, dist=np.full(len(ctx.cell_xy), np.inf)
+        )
     if weight is None:
         weight = "population" if ctx.cell_pop is not None else "area"
     if weight == "population" and ctx.cell_pop is None:
@@ -47,18 +50,26 @@ def greedy_siting(result: CoverageResult, candidates, category: str, k: int, *, 
     chosen, rows = set(), []
     base = float(w[covered].sum())
     for rank in range(1, min(k, len(cand)) + 1):
-        gains = np.array([-1.0 if i in chosen else float(w[r[~covered[r]]].sum()) for i, r in enumerate(reach)])
+        gains = np.array(
+            [-1.0 if i in chosen else float(w[r[~covered[r]]].sum()) for i, r in enumerate(reach)]
+        )
         best = int(np.argmax(gains))
         if gains[best] <= 0:
             break
         chosen.add(best)
         covered[reach[best]] = True
         base += gains[best]
-        rows.append({"rank": rank, "candidate_id": ids.iat[best], "category": key, "gain": gains[best],
-                     "weight": weight, "share_after": base / total_w if total_w else np.nan,
-                     "geometry": cand.geometry.iat[best]})
+        rows.append(
+            {
+                "rank": rank,
+                "candidate_id": ids.iat[best],
+                "category": key,
+                "gain": gains[best],
+                "weight": weight,
+                "share_after": base / total_w if total_w else np.nan,
+                "geometry": cand.geometry.iat[best],
+            }
+        )
     if not rows:
         return gpd.GeoDataFrame({"rank": [], "candidate_id": [], "gain": []}, geometry=[], crs=STORAGE_EPSG)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
-
-

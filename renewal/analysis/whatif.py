@@ -22,8 +22,15 @@ from renewal.crs import METRIC_CRS
 from renewal.errors import InputError
 
 
-def what_if(result: CoverageResult, add=None, remove=None, *, category_col="category", id_col=None,
-            geometry: bool = False) -> CoverageResult:
+def what_if(
+    result: CoverageResult,
+    add=None,
+    remove=None,
+    *,
+    category_col="category",
+    id_col=None,
+    geometry: bool = False,
+) -> CoverageResult:
     """Coverage after adding facilities (GeoDataFrame) and/or removing some (ids).
 
     Additions use only the new facility's own search combined with the stored
@@ -57,8 +64,9 @@ def what_if(result: CoverageResult, add=None, remove=None, *, category_col="cate
                     msgs += run_category(ctx, cat)
         missing = remove - found
         if missing:
-            raise InputError(f"Facilities to remove not found: {sorted(missing)}",
-                             f"要删除的设施不存在：{sorted(missing)}")
+            raise InputError(
+                f"Facilities to remove not found: {sorted(missing)}", f"要删除的设施不存在：{sorted(missing)}"
+            )
     if add is not None and len(add):
         std = ctx.standards
         cutoffs = {k: c.cutoff for k, c in cats.items()}
@@ -72,9 +80,14 @@ def what_if(result: CoverageResult, add=None, remove=None, *, category_col="cate
             if key not in cats:
                 c = std.category(key)
                 empty = new.iloc[0:0]
-                cats[key] = CategoryState(key, c.name_zh, category_cutoff(std, key, ctx.mode, None), empty,
-                                 dist=np.full(len(ctx.cell_xy), np.inf),
-                                 near=np.full(len(ctx.cell_xy), -1, dtype=np.int64))
+                cats[key] = CategoryState(
+                    key,
+                    c.name_zh,
+                    category_cutoff(std, key, ctx.mode, None),
+                    empty,
+                    dist=np.full(len(ctx.cell_xy), np.inf),
+                    near=np.full(len(ctx.cell_xy), -1, dtype=np.int64),
+                )
                 if ctx.mode == "network":
                     cats[key].fsnap = ctx.net.snap(np.empty((0, 2)))
                     cats[key].nd = ctx.net.node_distances(cats[key].fsnap, cats[key].cutoff)
@@ -92,11 +105,17 @@ def what_if(result: CoverageResult, add=None, remove=None, *, category_col="cate
             cat.near = np.where(better, idx, cat.near)
             if ctx.mode == "network":
                 nb = nd.dist < cat.nd.dist
-                cat.nd = NodeDistances(np.where(nb, nd.dist, cat.nd.dist), np.where(nb, idx, cat.nd.source),
-                                       cat.cutoff)
+                cat.nd = NodeDistances(
+                    np.where(nb, nd.dist, cat.nd.dist), np.where(nb, idx, cat.nd.source), cat.cutoff
+                )
                 fs = cat.fsnap
-                cat.fsnap = Snap(np.append(fs.edge, s.edge), np.append(fs.offset, s.offset),
-                                 np.append(fs.dist, s.dist), np.append(fs.ok, s.ok), fs.max_snap)
+                cat.fsnap = Snap(
+                    np.append(fs.edge, s.edge),
+                    np.append(fs.offset, s.offset),
+                    np.append(fs.dist, s.dist),
+                    np.append(fs.ok, s.ok),
+                    fs.max_snap,
+                )
             changed.add(key)
     out = assemble(ctx, cats, result.warnings + msgs, geometry=geometry, old=result, changed=changed)
     out.delta = _delta(result.stats, out.stats)
@@ -104,7 +123,9 @@ def what_if(result: CoverageResult, add=None, remove=None, *, category_col="cate
 
 
 def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    cols = ["category", "n_facilities", "land_share"] + (["population_share"] if "population_share" in after else [])
+    cols = ["category", "n_facilities", "land_share"] + (
+        ["population_share"] if "population_share" in after else []
+    )
     b = before[[c for c in cols if c in before]].set_index("category")
     a = after[cols].set_index("category")
     d = a.join(b, lsuffix="_after", rsuffix="_before", how="outer")
@@ -112,5 +133,3 @@ def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
         d[f"{c}_before"] = d[f"{c}_before"].fillna(0)
         d[f"delta_{c}"] = d[f"{c}_after"] - d[f"{c}_before"]
     return d.reset_index()
-
-

@@ -95,8 +95,10 @@ def _fail(en: str, zh: str) -> InputError:
 
 def _check_coords(coords: str) -> None:
     if coords not in COORDINATE_SYSTEMS:
-        raise InputError(f"Unknown coordinate system {coords!r}; use one of {', '.join(COORDINATE_SYSTEMS)}",
-                    f"未知坐标系“{coords}”，可选：{'、'.join(COORDINATE_SYSTEMS)}")
+        raise InputError(
+            f"Unknown coordinate system {coords!r}; use one of {', '.join(COORDINATE_SYSTEMS)}",
+            f"未知坐标系“{coords}”，可选：{'、'.join(COORDINATE_SYSTEMS)}",
+        )
 
 
 def _read_table(path: Path, what: str) -> gpd.GeoDataFrame:
@@ -104,19 +106,25 @@ def _read_table(path: Path, what: str) -> gpd.GeoDataFrame:
     try:
         df = pd.read_excel(path) if suffix == ".xlsx" else pd.read_csv(path, encoding="utf-8-sig")
     except Exception as exc:  # pandas/openpyxl raise many types for a broken file
-        raise _fail(f"Cannot read the {what} table {path.name} (malformed, or not UTF-8 text): {exc}",
-                    f"无法读取{what_zh(what)}表格文件“{path.name}”（格式错误或不是UTF-8编码）") from exc
+        raise _fail(
+            f"Cannot read the {what} table {path.name} (malformed, or not UTF-8 text): {exc}",
+            f"无法读取{what_zh(what)}表格文件“{path.name}”（格式错误或不是UTF-8编码）",
+        ) from exc
     lon, lat = _find(df.columns, LON_NAMES), _find(df.columns, LAT_NAMES)
     if lon is None or lat is None:
-        raise _fail(f"{path.name}: needs longitude/latitude columns (lon, lat); found {list(df.columns)}",
-                    f"{what_zh(what)}文件“{path.name}”需要经纬度列（经度、纬度 或 lon、lat），现有列：{list(df.columns)}")
+        raise _fail(
+            f"{path.name}: needs longitude/latitude columns (lon, lat); found {list(df.columns)}",
+            f"{what_zh(what)}文件“{path.name}”需要经纬度列（经度、纬度 或 lon、lat），现有列：{list(df.columns)}",
+        )
     x = pd.to_numeric(df[lon], errors="coerce")
     y = pd.to_numeric(df[lat], errors="coerce")
     bad = x.isna() | y.isna()
     if bad.any():
         rows = list(np.flatnonzero(bad)[:5] + 2)
-        raise _fail(f"{path.name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
-                    f"{what_zh(what)}文件“{path.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）")
+        raise _fail(
+            f"{path.name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
+            f"{what_zh(what)}文件“{path.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
+        )
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=STORAGE_EPSG)
 
 
@@ -124,11 +132,15 @@ def _check_json(path: Path) -> None:
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise _fail(f"{path.name}: not valid JSON (malformed or truncated file): {exc}",
-                    f"“{path.name}”不是有效的JSON（文件格式错误或不完整）") from exc
+        raise _fail(
+            f"{path.name}: not valid JSON (malformed or truncated file): {exc}",
+            f"“{path.name}”不是有效的JSON（文件格式错误或不完整）",
+        ) from exc
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
-        raise _fail(f"{path.name}: not a GeoJSON FeatureCollection",
-                    f"“{path.name}”不是GeoJSON要素集合（FeatureCollection）")
+        raise _fail(
+            f"{path.name}: not a GeoJSON FeatureCollection",
+            f"“{path.name}”不是GeoJSON要素集合（FeatureCollection）",
+        )
 
 
 def _choose_layer(path: Path, layer: str | None, prefer: tuple[str, ...], out: VectorFile) -> str | None:
@@ -137,18 +149,23 @@ def _choose_layer(path: Path, layer: str | None, prefer: tuple[str, ...], out: V
 
         layers = [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:
-        raise _fail(f"{path.name}: cannot read the GeoPackage (malformed or truncated): {exc}",
-                    f"无法读取GeoPackage文件“{path.name}”（格式错误或不完整）") from exc
+        raise _fail(
+            f"{path.name}: cannot read the GeoPackage (malformed or truncated): {exc}",
+            f"无法读取GeoPackage文件“{path.name}”（格式错误或不完整）",
+        ) from exc
     if not layers:
         raise _fail(f"{path.name}: the GeoPackage has no layers", f"GeoPackage文件“{path.name}”中没有图层")
     if layer is None:
         layer = next((n for n in prefer if n in layers), layers[0])
         if len(layers) > 1:
-            out.notes.append((f"reading layer {layer!r} of {layers}",
-                              f"读取图层“{layer}”（共{len(layers)}个图层）"))
+            out.notes.append(
+                (f"reading layer {layer!r} of {layers}", f"读取图层“{layer}”（共{len(layers)}个图层）")
+            )
     elif layer not in layers:
-        raise _fail(f"{path.name}: no layer {layer!r}; the layers are {layers}",
-                    f"GeoPackage文件“{path.name}”中没有图层“{layer}”，现有图层：{'、'.join(layers)}")
+        raise _fail(
+            f"{path.name}: no layer {layer!r}; the layers are {layers}",
+            f"GeoPackage文件“{path.name}”中没有图层“{layer}”，现有图层：{'、'.join(layers)}",
+        )
     out.layer = layer
     return layer
 
@@ -168,12 +185,21 @@ def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...]
     try:
         return gpd.read_file(path, **kw)
     except Exception as exc:  # pyogrio raises several types for broken files
-        raise _fail(f"{path.name}: cannot read the file (malformed or truncated): {exc}",
-                    f"无法读取文件“{path.name}”（格式错误或不完整）") from exc
+        raise _fail(
+            f"{path.name}: cannot read the file (malformed or truncated): {exc}",
+            f"无法读取文件“{path.name}”（格式错误或不完整）",
+        ) from exc
 
 
-def read_vector(source, *, what: str = "layer", coords: str = "wgs84", layer: str | None = None,
-                prefer_layers: tuple[str, ...] = (), filename: str | None = None) -> VectorFile:
+def read_vector(
+    source,
+    *,
+    what: str = "layer",
+    coords: str = "wgs84",
+    layer: str | None = None,
+    prefer_layers: tuple[str, ...] = (),
+    filename: str | None = None,
+) -> VectorFile:
     """Read ``source`` (a path, uploaded ``bytes`` with ``filename``, or a GeoDataFrame) as WGS84.
 
     ``what`` names the input in messages (facilities, zones, sites, ...).
@@ -195,10 +221,14 @@ def read_vector(source, *, what: str = "layer", coords: str = "wgs84", layer: st
         path = Path(source)
         out = VectorFile(gdf=gpd.GeoDataFrame(), file=str(path))
         if not path.exists():
-            raise InputError(f"{what.capitalize()} file not found: {path}", f"找不到{what_zh(what)}文件：{path}")
+            raise InputError(
+                f"{what.capitalize()} file not found: {path}", f"找不到{what_zh(what)}文件：{path}"
+            )
         if path.suffix.lower() not in SUFFIXES:
-            raise InputError(f"Unsupported file type {path.suffix!r}; use {', '.join(SUFFIXES)}",
-                        f"不支持的文件类型“{path.suffix}”，可选：{'、'.join(SUFFIXES)}")
+            raise InputError(
+                f"Unsupported file type {path.suffix!r}; use {', '.join(SUFFIXES)}",
+                f"不支持的文件类型“{path.suffix}”，可选：{'、'.join(SUFFIXES)}",
+            )
         if path.stat().st_size == 0:
             raise _fail(f"{path.name}: the file is empty (0 bytes)", f"文件“{path.name}”为空（0字节）")
         out.gdf = _read_file(path, what, layer, prefer_layers, out)
@@ -210,7 +240,8 @@ def read_vector(source, *, what: str = "layer", coords: str = "wgs84", layer: st
             raise _fail(
                 f"{Path(out.file).name}: the file has no coordinate reference system (CRS); "
                 "save it with one (e.g. EPSG:4326).",
-                f"{what_zh(what)}文件没有坐标参考系（CRS），请带坐标系保存（例如 EPSG:4326）。")
+                f"{what_zh(what)}文件没有坐标参考系（CRS），请带坐标系保存（例如 EPSG:4326）。",
+            )
         gdf = gdf.set_crs(STORAGE_EPSG)
         out.crs = "none given; GeoJSON default WGS84 (EPSG:4326)"
     else:
@@ -220,10 +251,13 @@ def read_vector(source, *, what: str = "layer", coords: str = "wgs84", layer: st
             out.notes.append((f"converted from {out.crs} to WGS84", f"已由{out.crs}转换为WGS84"))
     if coords != "wgs84":
         gdf = gdf.copy()
-        gdf[gdf.geometry.name] = [geometry_from_web(g, coords) if g is not None and not g.is_empty else g
-                                  for g in gdf.geometry]
+        gdf[gdf.geometry.name] = [
+            geometry_from_web(g, coords) if g is not None and not g.is_empty else g for g in gdf.geometry
+        ]
         gdf = gdf.set_crs(STORAGE_EPSG, allow_override=True)
-        out.notes.append((f"converted {coords.upper()} numbers to WGS84", f"已将{coords.upper()}坐标转换为WGS84"))
+        out.notes.append(
+            (f"converted {coords.upper()} numbers to WGS84", f"已将{coords.upper()}坐标转换为WGS84")
+        )
     out.gdf = gdf
     return out
 

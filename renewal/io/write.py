@@ -68,8 +68,9 @@ def with_geometry_columns(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
     pts = geom.where(geom.geom_type == "Point", geom.representative_point())
     table[LON_COLUMN] = pts.x.where(present).round(7)
     table[LAT_COLUMN] = pts.y.where(present).round(7)
-    table[WKT_COLUMN] = [shapely.to_wkt(g, rounding_precision=-1) if ok else "" for g, ok in zip(geom, present,
-                                                                                             strict=True)]
+    table[WKT_COLUMN] = [
+        shapely.to_wkt(g, rounding_precision=-1) if ok else "" for g, ok in zip(geom, present, strict=True)
+    ]
     return table
 
 
@@ -151,8 +152,10 @@ def write_table(path, gdf: gpd.GeoDataFrame) -> None:
     elif suffix == ".xlsx":
         write_bytes_atomic(path, xlsx_bytes({path.stem: with_geometry_columns(gdf)}))
     else:
-        raise InputError(f"Output must end in .csv, .gpkg or .xlsx, got {path.name}",
-                         f"输出文件须为 .csv、.gpkg 或 .xlsx，当前为 {path.name}")
+        raise InputError(
+            f"Output must end in .csv, .gpkg or .xlsx, got {path.name}",
+            f"输出文件须为 .csv、.gpkg 或 .xlsx，当前为 {path.name}",
+        )
 
 
 def read_table_layer(table: pd.DataFrame) -> gpd.GeoDataFrame:

@@ -48,6 +48,8 @@ EXPORT_FIELDS = (*SITE_FIELDS, *MEASURE_FIELDS)
 XLSX_SHEET = "更新项目"
 XLSX_NOTES_SHEET = "字段说明"
 GPKG_LAYER = "renewal_sites"
+
+
 def format_for(path: Path | str) -> str:
     """The export format implied by a file name's suffix."""
     suffix = Path(path).suffix.lower()
@@ -94,12 +96,16 @@ def _xlsx(data: gpd.GeoDataFrame) -> bytes:
     table = pd.concat([table, geometry], axis=1)
     labels = {**FIELD_LABELS, **_GEOMETRY_LABELS}
     headers = {f: f"{labels[f]}（{f}）" for f in table.columns if f in labels}
-    notes = pd.DataFrame({
-        "字段": list(headers.values()) + ["说明"],
-        "含义": [labels[f] for f in headers] + [
-            geodata.meta("renewal_sites").caveat_zh
-            + " 计算面积、计算长度在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算。"],
-    })
+    notes = pd.DataFrame(
+        {
+            "字段": list(headers.values()) + ["说明"],
+            "含义": [labels[f] for f in headers]
+            + [
+                geodata.meta("renewal_sites").caveat_zh
+                + " 计算面积、计算长度在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算。"
+            ],
+        }
+    )
     return xlsx_bytes({XLSX_SHEET: table.rename(columns=headers), XLSX_NOTES_SHEET: notes})
 
 
@@ -135,4 +141,3 @@ def read_export(source: Path | str | bytes, fmt: str) -> gpd.GeoDataFrame:
     gdf = normalise_columns(gdf)
     keep = [c for c in (*EXPORT_FIELDS,) if c in gdf.columns]
     return gdf[[*keep, gdf.geometry.name]]
-

@@ -92,8 +92,8 @@ class ImportResult:
         """The refusal to raise when there are problems."""
         return InputError(
             f"{self.file}: {len(self.problems)} problem(s); nothing was imported.",
-            f"文件“{Path(self.file).name}”有{len(self.problems)}处问题，未导入任何数据：" + "；".join(
-                zh for _, zh in self.problems[:5]),
+            f"文件“{Path(self.file).name}”有{len(self.problems)}处问题，未导入任何数据："
+            + "；".join(zh for _, zh in self.problems[:5]),
             details=[en for en, _ in self.problems[:MAX_LISTED_PROBLEMS]],
         )
 
@@ -123,8 +123,10 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
     result.geom_types = {str(k): int(v) for k, v in gdf.geom_type.fillna("null").value_counts().items()}
     nulls = read.empty_mask
     if nulls.any():
-        result.problem(f"{int(nulls.sum())} feature(s) have no geometry (null or empty)",
-                       f"{int(nulls.sum())}个要素没有几何图形（为空）")
+        result.problem(
+            f"{int(nulls.sum())} feature(s) have no geometry (null or empty)",
+            f"{int(nulls.sum())}个要素没有几何图形（为空）",
+        )
     valid_geoms = gdf.geometry[~nulls]
     if len(valid_geoms):
         result.bounds = tuple(float(v) for v in valid_geoms.total_bounds)
@@ -137,8 +139,12 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
     if "precision" not in gdf.columns:
         defaults.append("precision=approximate")
     if defaults:
-        result.notes.append((f"missing fields get defaults: {', '.join(defaults)}",
-                             f"缺少的字段取默认值：{'，'.join(defaults)}"))
+        result.notes.append(
+            (
+                f"missing fields get defaults: {', '.join(defaults)}",
+                f"缺少的字段取默认值：{'，'.join(defaults)}",
+            )
+        )
     outside = 0
     name = Path(result.file).name
     for i, (_, row) in enumerate(gdf.iterrows(), start=1):
@@ -157,16 +163,22 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
         except InputError as err:
             if "outside Hedong" in err.message_en:
                 outside += 1
-            result.problem(f"feature {i} ({row.get('name')!s}): {err.message_en}",
-                           f"第{i}个要素（{row.get('name')!s}）：{err.message_zh}")
+            result.problem(
+                f"feature {i} ({row.get('name')!s}): {err.message_en}",
+                f"第{i}个要素（{row.get('name')!s}）：{err.message_zh}",
+            )
             continue
         for n in notes:
             result.notes.append((f"feature {i}: {n}", f"第{i}个要素：几何已自动修复"))
         result.records.append((clean, geom))
     if outside:
-        result.notes.append((f"{outside} feature(s) lie outside the district: wrong place or wrong coordinate "
-                             "system? Try --coords gcj02 or bd09 for web-map coordinates.",
-                             f"{outside}个要素位于区外：位置或坐标系可能有误"))
+        result.notes.append(
+            (
+                f"{outside} feature(s) lie outside the district: wrong place or wrong coordinate "
+                "system? Try --coords gcj02 or bd09 for web-map coordinates.",
+                f"{outside}个要素位于区外：位置或坐标系可能有误",
+            )
+        )
     return result
 
 

@@ -22,7 +22,6 @@ def bundled_sites() -> gpd.GeoDataFrame:
     return normalise_columns(geodata.load("renewal_sites"))
 
 
-
 def with_measures(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Add ``area_m2`` (polygons) and ``length_m`` (lines), computed in EPSG:4548; NaN otherwise."""
     out = gdf.copy()
@@ -56,8 +55,9 @@ def filter_sites(
         mask &= gdf["status"].isin(statuses)
     q = query.strip().lower()
     if q:
-        mask &= gdf["name"].str.lower().str.contains(q, regex=False) | gdf["site_id"].str.lower().str.contains(
-            q, regex=False)
+        mask &= gdf["name"].str.lower().str.contains(q, regex=False) | gdf[
+            "site_id"
+        ].str.lower().str.contains(q, regex=False)
     return gdf[mask]
 
 
@@ -72,8 +72,9 @@ def site_card(row: Mapping) -> dict[str, str]:
         "规划条款": clean_text(row.get("plan_clause")),
         "规划原文": clean_text(row.get("plan_text")),
         "状态": geodata.STATUS_LABELS.get(clean_text(row.get("status")), clean_text(row.get("status"))),
-        "定位精度": geodata.PRECISION_LABELS.get(clean_text(row.get("precision")),
-                                             clean_text(row.get("precision"))),
+        "定位精度": geodata.PRECISION_LABELS.get(
+            clean_text(row.get("precision")), clean_text(row.get("precision"))
+        ),
         "定位依据": clean_text(row.get("position_source")),
     }
     if geom is not None and not geom.is_empty:
@@ -90,7 +91,6 @@ def site_card(row: Mapping) -> dict[str, str]:
     return card
 
 
-
 def plan_text_or_note(row: Mapping) -> str:
     """The plan's words of a site, or :data:`NO_PLAN_TEXT` when there are none."""
     return clean_text(row.get("plan_text")) or NO_PLAN_TEXT
@@ -102,5 +102,3 @@ def focus_extent(gdf: gpd.GeoDataFrame, margin_m: float = 300.0) -> gpd.GeoDataF
         return gdf
     hull = gdf.to_crs(METRIC_EPSG).geometry.union_all().envelope.buffer(margin_m)
     return gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
-
-

@@ -21,8 +21,22 @@ RENEWAL_AREAS = ("天津站片区", "大直沽片区", "富民路片区", "金�
 
 #: Text attributes of a site, in column order (``site_id`` first).
 TEXT_FIELDS = (
-    "site_id", "name", "site_type", "category", "renewal_area", "plan_clause", "plan_text", "status",
-    "precision", "position_source", "location_confidence", "source", "zone", "works", "tod", "plan_note",
+    "site_id",
+    "name",
+    "site_type",
+    "category",
+    "renewal_area",
+    "plan_clause",
+    "plan_text",
+    "status",
+    "precision",
+    "position_source",
+    "location_confidence",
+    "source",
+    "zone",
+    "works",
+    "tod",
+    "plan_note",
 )
 #: Numeric plan figures a site may carry.
 NUMBER_FIELDS = ("length_plan_m", "depth_plan_m", "road_count_plan")
@@ -30,12 +44,28 @@ SITE_FIELDS = TEXT_FIELDS + NUMBER_FIELDS
 
 #: Chinese labels of the fields (tables, cards, spreadsheets).
 FIELD_LABELS = {
-    "site_id": "编号", "name": "名称", "site_type": "类型", "category": "类别", "renewal_area": "所属更新片区",
-    "plan_clause": "规划条款", "plan_text": "规划原文", "status": "状态", "precision": "定位精度",
-    "position_source": "定位依据", "location_confidence": "位置可信度", "source": "来源", "zone": "金贸园区片区",
-    "works": "工程类别", "tod": "TOD项目", "plan_note": "备注", "length_plan_m": "规划长度（米）",
-    "depth_plan_m": "规划水深（米）", "road_count_plan": "规划道路条数", "area_m2": "计算面积（㎡）",
-    "length_m": "计算长度（米）", "version": "版本",
+    "site_id": "编号",
+    "name": "名称",
+    "site_type": "类型",
+    "category": "类别",
+    "renewal_area": "所属更新片区",
+    "plan_clause": "规划条款",
+    "plan_text": "规划原文",
+    "status": "状态",
+    "precision": "定位精度",
+    "position_source": "定位依据",
+    "location_confidence": "位置可信度",
+    "source": "来源",
+    "zone": "金贸园区片区",
+    "works": "工程类别",
+    "tod": "TOD项目",
+    "plan_note": "备注",
+    "length_plan_m": "规划长度（米）",
+    "depth_plan_m": "规划水深（米）",
+    "road_count_plan": "规划道路条数",
+    "area_m2": "计算面积（㎡）",
+    "length_m": "计算长度（米）",
+    "version": "版本",
 }
 
 #: Chinese names of the history actions.
@@ -70,10 +100,7 @@ def clean_text(value) -> str:
     return str(value).strip()
 
 
-
 def next_site_id(existing: Iterable[str]) -> str:
     """The next free ``RS-NNN`` id."""
     nums = [int(s[3:]) for s in existing if isinstance(s, str) and s.startswith("RS-") and s[3:].isdigit()]
     return f"RS-{max(nums, default=0) + 1:03d}"
-
-

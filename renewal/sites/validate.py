@@ -34,7 +34,6 @@ def _district_metric() -> BaseGeometry:
     return geometry_to_metric(geodata.load("district").geometry.union_all())
 
 
-
 def repair_geometry(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
     """Return a valid geometry and a note ("" if nothing changed).
 
@@ -114,8 +113,12 @@ def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
         problems_zh.append("名称不能为空")
     status = _known(props.get("status"), geodata.STATUS_LABELS, _STATUS_BY_LABEL)
     if status is None:
-        problems_en.append(f"unknown status {clean['status']!r} (use one of {', '.join(geodata.STATUS_LABELS)})")
-        problems_zh.append(f"未知状态“{clean['status']}”（可选：{'、'.join(geodata.STATUS_LABELS.values())}）")
+        problems_en.append(
+            f"unknown status {clean['status']!r} (use one of {', '.join(geodata.STATUS_LABELS)})"
+        )
+        problems_zh.append(
+            f"未知状态“{clean['status']}”（可选：{'、'.join(geodata.STATUS_LABELS.values())}）"
+        )
     else:
         clean["status"] = status
     precision = _known(props.get("precision") or "approximate", geodata.PRECISION_LABELS, _PRECISION_BY_LABEL)
@@ -142,5 +145,3 @@ def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
             details=problems_en,
         )
     return clean, geom, notes
-
-

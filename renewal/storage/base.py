@@ -54,7 +54,9 @@ class SiteRepository(Protocol):
     def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
         """Add a new site; return its id."""
 
-    def add_sites(self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import") -> list[str]:
+    def add_sites(
+        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
+    ) -> list[str]:
         """Add many sites in one transaction (all or nothing); return their ids."""
 
     def delete_site(self, site_id: str, *, expected_version: int) -> None:

@@ -61,6 +61,7 @@ _WGS84_WKT = (
 # GeoPackage geometry blobs (GPB header + WKB)
 # --------------------------------------------------------------------------
 
+
 def to_gpb(geom: BaseGeometry, srs_id: int = SRS_ID) -> bytes:
     """Encode a geometry as a GeoPackage binary blob (little endian, xy envelope)."""
     minx, miny, maxx, maxy = geom.bounds
@@ -75,12 +76,13 @@ def from_gpb(blob: bytes | None) -> BaseGeometry | None:
         raise StoreError("Corrupt geometry in the workspace store.", "工作区数据中的几何图形已损坏。")
     flags = blob[3]
     env = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 0b111]
-    return shapely.from_wkb(blob[8 + env:])
+    return shapely.from_wkb(blob[8 + env :])
 
 
 # --------------------------------------------------------------------------
 # Records
 # --------------------------------------------------------------------------
+
 
 def _feature(props: Mapping, geom: BaseGeometry | None) -> dict:
     clean = {}
@@ -113,7 +115,9 @@ class GpkgStore:
     # ---- creation ----------------------------------------------------------
 
     @classmethod
-    def open(cls, path: Path, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None) -> GpkgStore:
+    def open(
+        cls, path: Path, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None
+    ) -> GpkgStore:
         """The store at ``path``, seeded from ``initial()`` (the bundled catalogue) if it does not exist yet."""
         if not path.exists():
             try:
@@ -139,8 +143,10 @@ class GpkgStore:
     def _open_error(self, exc: BaseException, *, reading: bool = False) -> StoreError:
         """The store file cannot be opened at all (a folder in its place, no permission, vanished)."""
         if reading:
-            return StoreError(f"Cannot open the workspace store {self.path} for reading: {exc}",
-                              f"无法读取工作区数据文件（可能不是有效文件或没有访问权限）：{self.path}")
+            return StoreError(
+                f"Cannot open the workspace store {self.path} for reading: {exc}",
+                f"无法读取工作区数据文件（可能不是有效文件或没有访问权限）：{self.path}",
+            )
         return StoreError(
             f"Cannot open the workspace store {self.path}: {exc}. Nothing was saved.",
             f"无法打开工作区数据文件（可能不是有效文件或没有访问权限），未保存任何修改：{self.path}",
@@ -153,7 +159,11 @@ class GpkgStore:
             raise self._open_error(exc) from exc
         if not self.path.is_file():
             raise self._open_error(IsADirectoryError(str(self.path)))
-        if not (mode & 0o222) or not os.access(self.path, os.W_OK) or not os.access(self.path.parent, os.W_OK):
+        if (
+            not (mode & 0o222)
+            or not os.access(self.path, os.W_OK)
+            or not os.access(self.path.parent, os.W_OK)
+        ):
             raise StoreError(
                 f"The workspace store is read-only: {self.path}. Nothing was saved.",
                 f"工作区数据文件为只读，未保存任何修改：{self.path}",
@@ -193,8 +203,9 @@ class GpkgStore:
                 "工作区数据文件被其他程序或会话锁定，未保存任何修改，请稍后重试。",
             )
         if "readonly" in text or "read-only" in text:
-            return StoreError(f"The workspace store is read-only: {self.path}",
-                              f"工作区数据文件为只读：{self.path}")
+            return StoreError(
+                f"The workspace store is read-only: {self.path}", f"工作区数据文件为只读：{self.path}"
+            )
         return StoreError(f"Cannot write the workspace store: {text}", f"无法写入工作区数据文件：{text}")
 
     # ---- reading -----------------------------------------------------------
@@ -202,7 +213,10 @@ class GpkgStore:
     def sites(self) -> gpd.GeoDataFrame:
         """All sites (WGS84) with their ``version``."""
         rows = self._read(
-            lambda con: con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall())
+            lambda con: con.execute(
+                f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id"
+            ).fetchall()
+        )
         data = {c: [r[c] for r in rows] for c in _COLS}
         df = pd.DataFrame(data, columns=list(_COLS))
         for f in TEXT_FIELDS:
@@ -227,7 +241,9 @@ class GpkgStore:
                     "Try again.",
                     "暂时无法读取工作区数据文件（被其他程序或会话锁定），请稍后重试。",
                 ) from exc
-            raise StoreError(f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}") from exc
+            raise StoreError(
+                f"Cannot read the workspace store: {exc}", f"无法读取工作区数据文件：{exc}"
+            ) from exc
         finally:
             con.close()
 
@@ -243,10 +259,22 @@ class GpkgStore:
         if site_id:
             sql += " WHERE site_id = ?"
             args = (site_id,)
-        rows = self._read(lambda con: con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall())
-        return [Change(r["id"], r["at"], r["session"], r["action"], r["site_id"],
-                       json.loads(r["before"]) if r["before"] else None,
-                       json.loads(r["after"]) if r["after"] else None, r["undone_by"]) for r in rows]
+        rows = self._read(
+            lambda con: con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
+        )
+        return [
+            Change(
+                r["id"],
+                r["at"],
+                r["session"],
+                r["action"],
+                r["site_id"],
+                json.loads(r["before"]) if r["before"] else None,
+                json.loads(r["after"]) if r["after"] else None,
+                r["undone_by"],
+            )
+            for r in rows
+        ]
 
     @staticmethod
     def _row(con, site_id: str) -> sqlite3.Row:
@@ -286,6 +314,7 @@ class GpkgStore:
 
     def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
         """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
+
         def tx(con):
             ids = [r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")]
             sid = (props.get("site_id") or "").strip() or next_site_id(ids)
@@ -298,7 +327,9 @@ class GpkgStore:
 
         return self._write(tx)
 
-    def add_sites(self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import") -> list[str]:
+    def add_sites(
+        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
+    ) -> list[str]:
         """Add many sites in one transaction (all or nothing); return their ids."""
         records = list(records)
 
@@ -320,6 +351,7 @@ class GpkgStore:
 
     def delete_site(self, site_id: str, *, expected_version: int) -> None:
         """Delete a site (undoable)."""
+
         def tx(con):
             row = self._row(con, site_id)
             if int(row["version"]) != expected_version:
@@ -338,6 +370,7 @@ class GpkgStore:
         Refused with :class:`ConflictError` if the site changed again since
         (undo the newer change first).
         """
+
         def tx(con):
             sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action != 'undo'"
             args: tuple = ()
@@ -351,8 +384,11 @@ class GpkgStore:
             before = json.loads(h["before"]) if h["before"] else None
             after = json.loads(h["after"]) if h["after"] else None
             row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (sid,)).fetchone()
-            newer = con.execute(f"SELECT 1 FROM {HISTORY} WHERE site_id = ? AND id > ? AND undone_by IS NULL "
-                                "AND action != 'undo'", (sid, h["id"])).fetchone()
+            newer = con.execute(
+                f"SELECT 1 FROM {HISTORY} WHERE site_id = ? AND id > ? AND undone_by IS NULL "
+                "AND action != 'undo'",
+                (sid, h["id"]),
+            ).fetchone()
             if newer is not None:
                 raise ConflictError(
                     f"Site {sid} was changed again after this edit; undo the newer change first.",
@@ -379,19 +415,29 @@ class GpkgStore:
         cols = list(values)
         if update:
             sets = ", ".join(f"{c} = ?" for c in cols if c != "site_id")
-            con.execute(f"UPDATE {TABLE} SET geom = ?, {sets} WHERE site_id = ?",
-                        (to_gpb(geom), *[values[c] for c in cols if c != "site_id"], values["site_id"]))
+            con.execute(
+                f"UPDATE {TABLE} SET geom = ?, {sets} WHERE site_id = ?",
+                (to_gpb(geom), *[values[c] for c in cols if c != "site_id"], values["site_id"]),
+            )
         else:
-            con.execute(f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
-                        (to_gpb(geom), *[values[c] for c in cols]))
+            con.execute(
+                f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
+                (to_gpb(geom), *[values[c] for c in cols]),
+            )
         _update_extent(con)
 
     def _log(self, con, action, site_id, before, after, note: str = "") -> int:
         cur = con.execute(
             f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (_now(), self.session, action, site_id,
-             json.dumps(before, ensure_ascii=False) if before else None,
-             json.dumps(after, ensure_ascii=False) if after else None, note),
+            (
+                _now(),
+                self.session,
+                action,
+                site_id,
+                json.dumps(before, ensure_ascii=False) if before else None,
+                json.dumps(after, ensure_ascii=False) if after else None,
+                note,
+            ),
         )
         return int(cur.lastrowid)
 
@@ -424,6 +470,7 @@ def _update_extent(con) -> None:
 # Seeding
 # --------------------------------------------------------------------------
 
+
 def _schema(con: sqlite3.Connection) -> None:
     con.execute("PRAGMA application_id = 1196444487")  # 'GPKG'
     con.execute("PRAGMA user_version = 10300")
@@ -444,9 +491,32 @@ def _schema(con: sqlite3.Connection) -> None:
     )
     con.executemany(
         "INSERT INTO gpkg_spatial_ref_sys VALUES (?, ?, ?, ?, ?, ?)",
-        [("Undefined cartesian SRS", -1, "NONE", -1, "undefined", "undefined cartesian coordinate reference system"),
-         ("Undefined geographic SRS", 0, "NONE", 0, "undefined", "undefined geographic coordinate reference system"),
-         ("WGS 84 geodetic", 4326, "EPSG", 4326, _WGS84_WKT, "longitude/latitude coordinates in decimal degrees")],
+        [
+            (
+                "Undefined cartesian SRS",
+                -1,
+                "NONE",
+                -1,
+                "undefined",
+                "undefined cartesian coordinate reference system",
+            ),
+            (
+                "Undefined geographic SRS",
+                0,
+                "NONE",
+                0,
+                "undefined",
+                "undefined geographic coordinate reference system",
+            ),
+            (
+                "WGS 84 geodetic",
+                4326,
+                "EPSG",
+                4326,
+                _WGS84_WKT,
+                "longitude/latitude coordinates in decimal degrees",
+            ),
+        ],
     )
     text_cols = ", ".join(f"{f} TEXT NOT NULL DEFAULT ''" for f in TEXT_FIELDS if f != "site_id")
     num_cols = ", ".join(f"{f} REAL" for f in NUMBER_FIELDS)
@@ -459,12 +529,17 @@ def _schema(con: sqlite3.Connection) -> None:
         "action TEXT NOT NULL, site_id TEXT NOT NULL, before TEXT, after TEXT, note TEXT DEFAULT '', "
         "undone_by INTEGER)"
     )
-    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, "
-                "max_y, srs_id) VALUES (?, 'features', ?, ?, 117.19, 39.07, 117.31, 39.17, 4326)",
-                (TABLE, "renewal_sites", "城市更新项目（工作区）"))
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, "
+        "max_y, srs_id) VALUES (?, 'features', ?, ?, 117.19, 39.07, 117.31, 39.17, 4326)",
+        (TABLE, "renewal_sites", "城市更新项目（工作区）"),
+    )
     con.execute("INSERT INTO gpkg_geometry_columns VALUES (?, 'geom', 'GEOMETRY', 4326, 0, 0)", (TABLE,))
-    con.execute("INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
-                "VALUES (?, 'attributes', ?, ?)", (HISTORY, "site_history", "修改历史"))
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES (?, 'attributes', ?, ?)",
+        (HISTORY, "site_history", "修改历史"),
+    )
 
 
 def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
@@ -486,8 +561,10 @@ def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
                 values = {f: _db_value(row.get(f), f) for f in SITE_FIELDS}
                 values.update(version=1, updated_at=now, updated_by=session)
                 cols = list(values)
-                con.execute(f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
-                            (to_gpb(row.geometry), *[values[c] for c in cols]))
+                con.execute(
+                    f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
+                    (to_gpb(row.geometry), *[values[c] for c in cols]),
+                )
             con.execute("COMMIT")
         finally:
             con.close()
