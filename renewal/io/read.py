@@ -11,7 +11,7 @@ no CRS, no coordinate columns, a missing GeoPackage layer) raises
 :class:`FileContentError` (an InputError) with English and Chinese text; problems of
 single *rows* (null geometries, bad attributes) are left to the importer of
 each layer, which lists them all. Null or empty geometries are kept and counted
-(:attr:`VectorFile.n_empty`); :meth:`VectorFile.non_empty` drops them.
+(:attr:`VectorFile.empty_mask`); :meth:`VectorFile.non_empty` drops them.
 """
 
 from __future__ import annotations
@@ -67,10 +67,6 @@ class VectorFile:
     def empty_mask(self) -> pd.Series:
         g = self.gdf.geometry
         return g.isna() | g.is_empty
-
-    @property
-    def n_empty(self) -> int:
-        return int(self.empty_mask.sum())
 
     def non_empty(self) -> gpd.GeoDataFrame:
         """The features that have a geometry."""
