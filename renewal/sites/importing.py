@@ -20,7 +20,7 @@ from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import InputError
 from renewal.io.read import FileContentError, read_vector
-from renewal.sites.schema import SITE_FIELDS
+from renewal.sites.schema import SITE_FIELDS, TEXT_FIELDS, printable
 from renewal.sites.validate import validate_site
 
 #: GeoPackage layers read by preference when a file has several.
@@ -147,25 +147,20 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
         )
     outside = 0
     name = Path(result.file).name
+    raw = read.raw_properties if read.raw_properties and len(read.raw_properties) == len(gdf) else None
     for i, (_, row) in enumerate(gdf.iterrows(), start=1):
         if nulls.iloc[i - 1]:
             continue
-        props = {f: row.get(f) for f in SITE_FIELDS if f in gdf.columns}
-        props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in props.items()}
-        props.setdefault("status", "planned")
-        props.setdefault("precision", "approximate")
-        if not props.get("position_source"):
-            props["position_source"] = f"导入自文件 {name}，文件未说明定位依据"
-        if not props.get("source"):
-            props["source"] = f"导入：{name}"
+        props = _row_props(row, gdf.columns, raw[i - 1] if raw is not None else None, name)
+        label = _row_label(props.get("name"))
         try:
             clean, geom, notes = validate_site(props, row.geometry)
         except InputError as err:
             if "outside Hedong" in err.message_en:
                 outside += 1
             result.problem(
-                f"feature {i} ({row.get('name')!s}): {err.message_en}",
-                f"第{i}个要素（{row.get('name')!s}）：{err.message_zh}",
+                f"feature {i}{f' ({label})' if label else ''}: {err.message_en}",
+                f"第{i}个要素{f'（{label}）' if label else ''}：{err.message_zh}",
             )
             continue
         for n in notes:
@@ -180,6 +175,31 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
             )
         )
     return result
+
+
+def _row_props(row, columns, raw: dict | None, file_name: str) -> dict:
+    """The site fields of one feature, with the defaults of an import; text as the file has it when known
+    (``raw``: a NUL, a list or an object is seen, not flattened by the reader)."""
+    props = {f: row.get(f) for f in SITE_FIELDS if f in columns}
+    props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in props.items()}
+    if raw is not None:
+        props.update({f: raw[f] for f in TEXT_FIELDS if f in raw})
+    props.setdefault("status", "planned")
+    props.setdefault("precision", "approximate")
+    if not props.get("position_source"):
+        props["position_source"] = f"导入自文件 {file_name}，文件未说明定位依据"
+    if not props.get("source"):
+        props["source"] = f"导入：{file_name}"
+    return props
+
+
+def _row_label(name) -> str:
+    """A row's name for a message: text only, control characters shown as U+FFFD, at most 40
+    characters; empty for a missing or non-text name."""
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    text = printable(name)
+    return text[:40] + ("…" if len(text) > 40 else "")
 
 
 def check_ids(result: ImportResult, existing_ids) -> ImportResult:
