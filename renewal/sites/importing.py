@@ -13,6 +13,7 @@ geometries, outside the district.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,17 +99,30 @@ class ImportResult:
         )
 
 
-def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
+#: ``progress(done, total)``: called while the features are validated (a page's progress bar).
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 500
+
+
+def read_sites_file(
+    path: Path | str, *, coords: str = "wgs84", progress: Progress | None = None
+) -> ImportResult:
     """Read and check a file of sites; never writes anything."""
-    return _check_sites(path, coords=coords)
+    return _check_sites(path, coords=coords, progress=progress)
 
 
-def read_sites_bytes(data: bytes, filename: str, *, coords: str = "wgs84") -> ImportResult:
+def read_sites_bytes(
+    data: bytes, filename: str, *, coords: str = "wgs84", progress: Progress | None = None
+) -> ImportResult:
     """:func:`read_sites_file` for an upload (the bytes and the uploaded file's name)."""
-    return _check_sites(bytes(data), coords=coords, filename=Path(filename).name or "upload")
+    return _check_sites(
+        bytes(data), coords=coords, filename=Path(filename).name or "upload", progress=progress
+    )
 
 
-def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportResult:
+def _check_sites(
+    source, *, coords: str, filename: str | None = None, progress: Progress | None = None
+) -> ImportResult:
     result = ImportResult(file=filename or str(source))
     try:
         read = read_vector(source, what="sites", coords=coords, prefer_layers=SITE_LAYERS, filename=filename)
@@ -149,6 +163,8 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
     name = Path(result.file).name
     raw = read.raw_properties if read.raw_properties and len(read.raw_properties) == len(gdf) else None
     for i, (_, row) in enumerate(gdf.iterrows(), start=1):
+        if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(gdf)):
+            progress(i, len(gdf))
         if nulls.iloc[i - 1]:
             continue
         props = _row_props(row, gdf.columns, raw[i - 1] if raw is not None else None, name)
