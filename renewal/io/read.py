@@ -233,9 +233,16 @@ def read_vector(
     if isinstance(source, bytes | bytearray):
         name = Path(filename or "upload").name or "upload"
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
+            path = Path(tmp) / ("upload" + Path(name).suffix.lower())  # the name is data: never a path
             path.write_bytes(bytes(source))
-            out = read_vector(path, what=what, coords=coords, layer=layer, prefer_layers=prefer_layers)
+            try:
+                out = read_vector(path, what=what, coords=coords, layer=layer, prefer_layers=prefer_layers)
+            except InputError as err:  # messages name the uploaded file, not the temporary one
+                raise type(err)(
+                    err.message_en.replace(str(path), name).replace(path.name, name),
+                    err.message_zh.replace(str(path), name).replace(path.name, name),
+                    details=err.details,
+                ) from err
         out.file = name
         return out
     if isinstance(source, gpd.GeoDataFrame):
