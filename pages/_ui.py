@@ -12,6 +12,7 @@ import geodata
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.scene import load_layers
+from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.storage import current_sites, open_store
 
@@ -85,8 +86,9 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
 
 
 def show_input_error(err: InputError) -> None:
-    """The Chinese message only: ``err.details`` are English (for the CLI and logs)."""
-    st.error(err.message_zh)
+    """The Chinese message only (``err.details`` are English, for the CLI and logs), shown literally:
+    names and file names inside it are data, never Markdown (no links, no images)."""
+    st.error(markdown_literal(err.message_zh))
 
 
 def provenance_expander(names: tuple[str, ...]) -> None:
@@ -147,6 +149,6 @@ def open_sites_store():
     try:
         return open_store(session=session_id())
     except (InputError, OSError) as err:
-        msg = err.message_zh if isinstance(err, InputError) else str(err)
-        st.warning(f"无法打开工作区数据文件，仅可浏览内置目录，不能编辑：{msg}")
+        msg = err.message_zh if isinstance(err, InputError) else (err.strerror or str(err))
+        st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
         return None

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import warnings
 
+#: Largest service distance accepted (metres): far beyond any life-circle standard (15 minutes ~ 1,000 m).
+MAX_DISTANCE_M = 5000.0
+
 
 def register(subparsers):
     from cli.commands._coverage_common import add_common
@@ -49,13 +52,16 @@ def run(args) -> int:
     from renewal.analysis.coverage import network_coverage, radius_coverage
     from renewal.errors import InputError
     from renewal.io.read import read_features
-    from renewal.io.write import write_gpkg, write_xlsx
+    from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
     from renewal.standards import load_standards
 
     if not str(args.out).lower().endswith(".gpkg"):
         raise InputError("--out must end in .gpkg", "输出文件须为 .gpkg")
     if args.report and not str(args.report).lower().endswith(".xlsx"):
         raise InputError("--report must end in .xlsx", "报告文件须为 .xlsx")
+    check_out_folder(args.out)  # before the analysis: a missing folder is said at once
+    if args.report:
+        check_out_folder(args.report)
     std = load_standards(args.standards)
     cutoffs = {}
     for item in args.distance:
@@ -64,10 +70,10 @@ def run(args) -> int:
             metres = float(value)
         except ValueError:
             metres = -1.0
-        if not name.strip() or not metres > 0:
+        if not name.strip() or not 0 < metres <= MAX_DISTANCE_M:
             raise InputError(
-                f"--distance needs CATEGORY=METRES, got {item!r}",
-                f"--distance 格式应为 类别=米数，当前为 {item!r}",
+                f"--distance needs CATEGORY=METRES with 0 < METRES <= {MAX_DISTANCE_M:.0f}, got {item!r}",
+                f"--distance 格式应为 类别=米数（大于0且不超过{MAX_DISTANCE_M:.0f}米），当前为 {item!r}",
             )
         cutoffs[std.resolve(name) or name.strip()] = metres
     fac = read_features(args.facilities, what="facilities", coords=args.coords)
