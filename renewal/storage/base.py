@@ -23,6 +23,7 @@ class Change:
 
     id: int
     at: str
+    #: Who makes the changes: the signed-in person's name (recorded in the history), or a session id.
     session: str
     action: str  # create | update | delete | import | undo
     site_id: str
@@ -35,9 +36,14 @@ class Change:
 class SiteRepository(Protocol):
     """A store of renewal sites with per-site versions, history and undo."""
 
+    #: Who makes the changes: the signed-in person's name (recorded in the history), or a session id.
     session: str
     #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
     last_notes: list[str]
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a file path, or a database URL without its password)."""
 
     def sites(self) -> gpd.GeoDataFrame:
         """All sites (WGS84) with their ``version``."""
