@@ -78,7 +78,7 @@ def from_gpb(blob: bytes | None) -> BaseGeometry | None:
     return shapely.from_wkb(blob[8 + env :])
 
 
-_COLS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
+_COLS = rec.SITE_COLUMNS
 
 
 class GpkgStore:
@@ -380,6 +380,53 @@ class GpkgStore:
             return _change(h, undone_by=uid)
 
         return self._write(tx)
+
+    # ---- copying (workspace push / pull) ----------------------------------
+
+    def dump(self) -> rec.StoreDump:
+        """Every site, change and counter, as stored (``files`` is left empty: they are the workspace's)."""
+
+        def read(con):
+            sites = con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall()
+            hist = con.execute(
+                f"SELECT {', '.join(rec.HISTORY_COLUMNS)} FROM {HISTORY} ORDER BY id"
+            ).fetchall()
+            has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (META,)).fetchone()
+            meta = dict(con.execute(f"SELECT key, value FROM {META}").fetchall()) if has_meta else {}
+            return sites, hist, meta
+
+        sites, hist, meta = self._read(read)
+        if rec.COUNTER_KEY not in meta:  # a store from before the counter: every number used so far
+            used = [r["site_id"] for r in sites] + [r["site_id"] for r in hist]
+            meta = {**meta, rec.COUNTER_KEY: str(rec.highest_number(used))}
+        return rec.StoreDump(
+            [{**{c: r[c] for c in _COLS}, "wkb": shapely.to_wkb(from_gpb(r["geom"]))} for r in sites],
+            [dict(r) for r in hist],
+            meta,
+            {},
+        )
+
+    def restore(self, dump: rec.StoreDump) -> None:
+        """Replace every site, change and counter by ``dump``'s, in one transaction."""
+
+        def tx(con):
+            con.execute(f"DELETE FROM {TABLE}")
+            con.execute(f"DELETE FROM {HISTORY}")
+            con.executemany(
+                f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) VALUES (?{', ?' * len(_COLS)})",
+                [(to_gpb(shapely.from_wkb(r["wkb"])), *[r[c] for c in _COLS]) for r in dump.sites],
+            )
+            con.executemany(
+                f"INSERT INTO {HISTORY} ({', '.join(rec.HISTORY_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(rec.HISTORY_COLUMNS))})",
+                [tuple(r[c] for c in rec.HISTORY_COLUMNS) for r in dump.history],
+            )
+            _ensure_meta(con)
+            con.execute(f"DELETE FROM {META}")
+            con.executemany(f"INSERT INTO {META} VALUES (?, ?)", sorted(dump.meta.items()))
+            _update_extent(con)
+
+        self._write(tx)
 
     # ---- internals ---------------------------------------------------------
 

@@ -51,8 +51,8 @@ LOCK_TIMEOUT_S = 10.0
 CONNECT_TIMEOUT_S = 5
 SCHEMA_VERSION = 1
 
-_COLS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
-_HIST_COLS = ("id", "at", "session", "action", "site_id", "before", "after", "note", "undone_by")
+_COLS = rec.SITE_COLUMNS
+_HIST_COLS = rec.HISTORY_COLUMNS
 
 #: Schema migrations, in order; ``renewal_meta.schema_version`` says how many ran.
 MIGRATIONS: tuple[str, ...] = (
@@ -447,6 +447,54 @@ class PostgisStore:
             return _change(h, undone_by=uid)
 
         return self._write(tx)
+
+    # ---- copying (workspace push / pull) ----------------------------------
+
+    def dump(self) -> rec.StoreDump:
+        """Every site, change, counter and stored workspace file."""
+
+        def read(con):
+            with con.transaction():  # one snapshot for all four reads
+                con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                sites = con.execute(
+                    f'SELECT ST_AsBinary(geom) AS wkb, {", ".join(_COLS)} FROM {TABLE} ORDER BY site_id COLLATE "C"'
+                ).fetchall()
+                hist = con.execute(f"SELECT {', '.join(_HIST_COLS)} FROM {HISTORY} ORDER BY id").fetchall()
+                meta = con.execute(f"SELECT key, value FROM {META} WHERE key <> 'schema_version'").fetchall()
+                files = con.execute(f"SELECT name, content FROM {FILES} ORDER BY name").fetchall()
+            return sites, hist, meta, files
+
+        sites, hist, meta, files = self._read(read)
+        return rec.StoreDump(
+            [{**{c: r[c] for c in _COLS}, "wkb": bytes(r["wkb"])} for r in sites],
+            [{**r, "id": int(r["id"])} for r in hist],
+            {r["key"]: r["value"] for r in meta},
+            {r["name"]: bytes(r["content"]) for r in files},
+        )
+
+    def restore(self, dump: rec.StoreDump) -> None:
+        """Replace every site, change, counter and stored file by ``dump``'s, in one transaction."""
+
+        def tx(con):
+            con.execute(f"DELETE FROM {TABLE}")
+            con.execute(f"DELETE FROM {HISTORY}")
+            con.execute(f"DELETE FROM {FILES}")
+            con.execute(f"DELETE FROM {META} WHERE key <> 'schema_version'")
+            with con.cursor() as cur:
+                cur.executemany(_insert_sites_sql(), [(r["wkb"], *[r[c] for c in _COLS]) for r in dump.sites])
+                cur.executemany(
+                    f"INSERT INTO {HISTORY} ({', '.join(_HIST_COLS)}) VALUES ({', '.join(['%s'] * len(_HIST_COLS))})",
+                    [tuple(r[c] for c in _HIST_COLS) for r in dump.history],
+                )
+                cur.executemany(f"INSERT INTO {META} VALUES (%s, %s)", sorted(dump.meta.items()))
+                cur.executemany(f"INSERT INTO {FILES} VALUES (%s, %s)", sorted(dump.files.items()))
+            # new changes number on after the copied ones
+            con.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {HISTORY}",
+                (HISTORY,),
+            )
+
+        self._write(tx)
 
     # ---- internals ---------------------------------------------------------
 

@@ -135,6 +135,27 @@ def check_new_ids(ids: Iterable[str], existing: set[str]) -> None:
             raise duplicate_id(sid)
 
 
+@dataclass
+class StoreDump:
+    """Everything a store holds, as plain values: what ``workspace push``/``pull`` copy.
+
+    ``sites``: one dict per site with every stored column (site fields, ``version``,
+    ``updated_at``, ``updated_by``) and ``wkb`` (the geometry, little-endian WKB), ordered by
+    id; ``history``: every change row with its id, ordered by id; ``meta``: the store's
+    metadata (the id counter); ``files``: other workspace files (relative POSIX path -> bytes).
+    """
+
+    sites: list[dict]
+    history: list[dict]
+    meta: dict[str, str]
+    files: dict[str, bytes]
+
+
+#: Stored columns of a site besides its geometry, and of a history row.
+SITE_COLUMNS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
+HISTORY_COLUMNS = ("id", "at", "session", "action", "site_id", "before", "after", "note", "undone_by")
+
+
 # ---- messages (the same words from every backend) ---------------------------------------
 
 
