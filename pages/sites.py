@@ -95,7 +95,7 @@ chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
 base = _ui.cached_layers(SITES_BASE_KEYS)
 fit = catalogue.focus_extent(chosen if sel else (view if len(view) else base["district"]))
 m = draw_scene(sites_scene(view, chosen, data=base, extent=fit), basemap=basemap, labels=labels)
-if store:
+if _ui.can_edit(store):
     add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
 col_map, col_card = st.columns([3, 2])
 with col_map:
@@ -130,8 +130,9 @@ with col_card:
             text.markdown_literal(catalogue.plan_text_or_note(row))
         )  # a planner-added site has no plan words
         st.table({"项目": list(card), "内容": list(card.values())})
+        _ui.changed_elsewhere_notice(store, sel, ss.get("edit_base", {}).get("version"), row.get("version"))
 
-if store and sel:
+if _ui.can_edit(store) and sel:
     with st.expander("修改此项目（属性与图形）", expanded=False), st.form("edit_site"):
         row = chosen.iloc[0]
         name = st.text_input("名称", row["name"])
@@ -187,7 +188,7 @@ if store and sel:
                 except InputError as err:
                     _ui.show_input_error(err)
 
-if store:
+if _ui.can_edit(store):
     with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
         name = st.text_input("名称", key="new_name")
         stype = st.selectbox("类型", schema.SITE_TYPES, key="new_type")

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from renewal.auth import USERS_FILE
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.settings import workspace_dir
@@ -44,6 +45,8 @@ def workspace_files(workspace: Path) -> dict[str, bytes]:
         if not path.is_file() or any(part.startswith(".") for part in rel.parts):
             continue
         if rel.parts[0].startswith(STORE_FILE):  # sites.gpkg and its -journal / -wal files
+            continue
+        if rel.as_posix() == USERS_FILE:  # sign-in credentials stay on their machine
             continue
         out[rel.as_posix()] = path.read_bytes()
     return out
