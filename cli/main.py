@@ -36,6 +36,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="workspace folder (default: $RENEWAL_WORKSPACE or ./workspace beside the app)",
     )
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="team database postgresql://user@host:5432/db (default: $RENEWAL_DATABASE_URL; "
+        "without either, the workspace's GeoPackage)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log more")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -18,6 +18,9 @@ PAGES = (
 def run_app() -> None:
     """Configure the page and run the page the URL asks for."""
     st.set_page_config(page_title="河东区城市更新GIS平台", page_icon="🗺️", layout="wide")
+    from pages._signin import require_sign_in
+
+    require_sign_in()  # only when a users file exists
     pages = [
         st.Page(path, title=title, url_path=url, default=url is None)
         if url

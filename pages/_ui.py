@@ -12,9 +12,12 @@ import geodata
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.scene import load_layers
+from pages import _signin as signin
+from pages.views import text
 from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.storage import current_sites, open_store
+from renewal.storage.base import ReadOnlyStore, changed_by_others
 
 BASEMAP_KEY = "basemap"
 LABELS_KEY = "labels"
@@ -136,7 +139,13 @@ SESSION_ID_KEY = "session_id"
 
 
 def session_id() -> str:
-    """A short id for this browser session (recorded in the edit history)."""
+    """Who is editing, as recorded in the history: the signed-in person's name, else a browser-session id.
+
+    A person's name makes "undo my last change" work across reloads and sessions.
+    """
+    user = signin.current_user()
+    if user is not None:
+        return user.name
     if SESSION_ID_KEY not in st.session_state:
         import uuid
 
@@ -145,10 +154,39 @@ def session_id() -> str:
 
 
 def open_sites_store():
-    """The workspace store (seeded on first use) or None with a Chinese notice (read-only catalogue)."""
+    """The site store (seeded on first use; read-only for a viewer) or None with a Chinese notice."""
+    if signin.current_user() is None:
+        signin.require_sign_in()  # stops the page at the sign-in form when a users file exists
     try:
-        return open_store(session=session_id())
+        store = open_store(session=session_id())
     except (InputError, OSError) as err:
         msg = err.message_zh if isinstance(err, InputError) else (err.strerror or str(err))
         st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
         return None
+    user = signin.current_user()
+    if user is not None and not user.can_edit:
+        st.info("您的角色为“查看”：可以浏览和下载，不能修改数据。")
+        return ReadOnlyStore(store)
+    return store
+
+
+def can_edit(store) -> bool:
+    """Whether the page may offer editing: a store that is there and writable for this person."""
+    return store is not None and not getattr(store, "read_only", False)
+
+
+def changed_elsewhere_notice(store, site_id: str | None, opened_version: int | None, current_version) -> None:
+    """Say so when the shown site was changed by someone else since this page opened it."""
+    if store is None or not site_id or opened_version is None or current_version is None:
+        return
+    try:
+        change = changed_by_others(store, site_id, int(opened_version), int(current_version))
+    except InputError:
+        return
+    if change is not None:
+        st.warning(
+            text.markdown_literal(
+                f"此项目在您打开后已被 {change.session} 修改（{change.at}）。"
+                "表单中显示的是最新内容；您此前基于旧版本的保存会被拒绝，以免覆盖他人的修改。"
+            )
+        )

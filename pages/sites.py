@@ -41,11 +41,16 @@ sites_browse.table(state, view, len(all_sites))
 chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
 col_map, col_card = st.columns([3, 2])
 with col_map:
-    out = sites_browse.site_map(state, view, chosen, basemap=basemap, labels=labels, editable=bool(store))
+    out = sites_browse.site_map(
+        state, view, chosen, basemap=basemap, labels=labels, editable=_ui.can_edit(store)
+    )
 with col_card:
     sites_card.card(chosen)
+    if sel:
+        opened = state.edit_version if state.edit_site == sel else None
+        _ui.changed_elsewhere_notice(store, sel, opened, chosen.iloc[0].get("version"))
 crs = BASEMAPS[basemap].display_crs
-if store:
+if _ui.can_edit(store):
     if sel:
         sites_edit.edit_form(state, store, chosen, out.get("all_drawings"), crs)
     new_drawing = interaction.unused_drawing(out.get("last_active_drawing"), state.used_drawings)

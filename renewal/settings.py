@@ -22,3 +22,12 @@ def workspace_dir() -> Path:
     path = Path(raw).expanduser() if raw else PROJECT_ROOT / "workspace"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+#: Environment variable naming the team database (``postgresql://user@host:5432/db``).
+DATABASE_ENV = "RENEWAL_DATABASE_URL"
+
+
+def database_url() -> str | None:
+    """``$RENEWAL_DATABASE_URL`` if set and not empty: the sites then live in that PostGIS database."""
+    return os.environ.get(DATABASE_ENV) or None

@@ -1,4 +1,9 @@
-"""The workspace store: seeding, edit, undo, history, crash safety, concurrency, locks."""
+"""The site store: seeding, edit, undo, history, crash safety, concurrency, locks.
+
+One contract suite, two backends: every test taking ``store`` (or ``backend``) runs once
+against the GeoPackage workspace and once against PostGIS (see tests/store_backends.py);
+the tests taking ``gpkg_store`` are about the GeoPackage file itself.
+"""
 
 import sqlite3
 import subprocess
@@ -15,13 +20,26 @@ from renewal.sites import query, schema
 from renewal.storage import open_store, store_path
 from renewal.storage.gpkg import GpkgStore as Store
 from renewal.storage.gpkg import from_gpb, to_gpb
+from tests.store_backends import BACKENDS, state
+from tests.store_backends import backend as make_backend
 
 INSIDE = Point(117.2277, 39.1100)
 NEW_OUTLINE = box(117.2290, 39.1110, 117.2310, 39.1125)
 
 
+@pytest.fixture(params=BACKENDS)
+def backend(request, tmp_path):
+    with make_backend(request.param, tmp_path) as b:
+        yield b
+
+
 @pytest.fixture
-def store(tmp_path):
+def store(backend):
+    return backend.open("alice")
+
+
+@pytest.fixture
+def gpkg_store(tmp_path):
     return open_store(tmp_path, session="alice")
 
 
@@ -42,11 +60,21 @@ def test_gpb_round_trip():
         assert from_gpb(to_gpb(g)).equals(g)
 
 
-def test_seeded_from_bundled_catalogue_and_readable_by_gdal(store):
-    bundled = query.bundled_sites()
+def test_seeded_from_bundled_catalogue(store):
+    bundled = query.bundled_sites().set_index("site_id").sort_index()
     got = store.sites()
-    assert list(got["site_id"]) == sorted(bundled["site_id"])
-    assert (got["version"] == 1).all()
+    assert list(got["site_id"]) == sorted(bundled.index)
+    assert (got["version"] == 1).all() and store.history() == []
+    assert got.crs.to_epsg() == 4326
+    g = got.set_index("site_id")
+    assert g.geometry.geom_equals_exact(bundled.geometry, tolerance=0).all()
+    for f in schema.SITE_FIELDS[1:]:
+        assert g[f].fillna(-1).tolist() == bundled[f].fillna(-1).tolist(), f
+
+
+def test_seeded_gpkg_is_readable_by_gdal(gpkg_store):
+    store = gpkg_store
+    bundled = query.bundled_sites()
     assert store.path == store_path(store.path.parent)
     # the store is a real GeoPackage: GDAL reads the same features
     via_gdal = gpd.read_file(store.path, layer="sites")
@@ -58,10 +86,11 @@ def test_seeded_from_bundled_catalogue_and_readable_by_gdal(store):
     assert (a["plan_text"] == b["plan_text"]).all()
 
 
-def test_current_sites_reads_the_store(store):
+def test_current_sites_reads_the_store(backend, store):
     props, geom, v = store.site("RS-005")
     store.save_site("RS-005", {**props, "name": "一冷（已核实）"}, geom, expected_version=v)
-    got = storage.current_sites(store.path.parent).set_index("site_id")
+    assert storage.store_exists(**backend.location_kwargs)
+    got = storage.current_sites(**backend.location_kwargs).set_index("site_id")
     assert got.loc["RS-005", "name"] == "一冷（已核实）"
 
 
@@ -114,8 +143,8 @@ def test_delete_then_undo_brings_it_back(store):
     assert p2["name"] == props["name"] and g2.equals(geom)
 
 
-def test_undo_refused_when_site_changed_again_by_someone_else(store):
-    bob = Store(store.path, session="bob")
+def test_undo_refused_when_site_changed_again_by_someone_else(backend, store):
+    bob = backend.open("bob")
     props, geom, v = store.site("RS-012")
     store.save_site("RS-012", {**props, "name": "A"}, geom, expected_version=v)
     bob.save_site("RS-012", {**props, "name": "B"}, geom, expected_version=v + 1)
@@ -124,23 +153,26 @@ def test_undo_refused_when_site_changed_again_by_someone_else(store):
     assert store.site("RS-012")[0]["name"] == "B"
 
 
-def test_concurrent_edit_second_save_refused(store):
-    bob = Store(store.path, session="bob")
+def test_concurrent_edit_second_save_refused(backend, store):
+    bob = backend.open("bob")
     pa, ga, va = store.site("RS-006")
     pb, gb, vb = bob.site("RS-006")
     store.save_site("RS-006", {**pa, "name": "Alice 的名称"}, ga, expected_version=va)
-    state = snapshot(store.path)
+    before = state(store)
     with pytest.raises(ConflictError) as ei:
         bob.save_site("RS-006", {**pb, "name": "Bob 的名称"}, gb, expected_version=vb)
     assert "alice" in ei.value.message_en and "refused" in ei.value.message_en
-    assert "其他会话" in ei.value.message_zh
-    assert snapshot(store.path) == state
+    assert "其他会话" in ei.value.message_zh and "alice" in ei.value.message_zh
+    assert state(store) == before
+    with pytest.raises(ConflictError):
+        bob.delete_site("RS-006", expected_version=vb)
+    assert state(store) == before
     assert store.site("RS-006")[0]["name"] == "Alice 的名称"
 
 
 def test_failure_in_the_middle_of_a_save_leaves_previous_state(store):
     props, geom, v = store.site("RS-009")
-    state = snapshot(store.path)
+    before = state(store)
 
     def boom():
         raise OSError("disk full (simulated)")
@@ -148,31 +180,34 @@ def test_failure_in_the_middle_of_a_save_leaves_previous_state(store):
     store.before_commit = boom
     with pytest.raises(OSError):
         store.save_site("RS-009", {**props, "name": "half"}, NEW_OUTLINE, expected_version=v)
-    assert snapshot(store.path) == state
+    with pytest.raises(OSError):
+        store.add_sites([({"name": "甲", "status": "planned"}, INSIDE)] * 3)
+    assert state(store) == before
     store.before_commit = None
     assert store.site("RS-009")[0]["name"] == props["name"]
 
 
-def test_process_crash_in_the_middle_of_a_save_leaves_previous_state(store):
+def test_process_crash_in_the_middle_of_a_save_leaves_previous_state(backend, store):
     """Kill the process (no cleanup at all) after the row is written, before COMMIT."""
-    state = snapshot(store.path)
-    code = textwrap.dedent(f"""
+    before = state(store)
+    code = backend.open_code("crasher") + textwrap.dedent("""
         import os
-        from renewal.storage.gpkg import GpkgStore as Store
-        s = Store({str(store.path)!r}, session="crasher")
         p, g, v = s.site("RS-009")
         s.before_commit = lambda: os._exit(9)
-        s.save_site("RS-009", {{**p, "name": "half-written"}}, g.buffer(0.001), expected_version=v)
+        s.save_site("RS-009", {**p, "name": "half-written"}, g.buffer(0.001), expected_version=v)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 9, proc.stderr
-    assert snapshot(store.path) == state
+    assert state(store) == before
     assert store.site("RS-009")[0]["name"] == "四号台"
+    # the store is usable at once: the killed writer left no lock behind
+    p, g, v = store.site("RS-009")
+    assert store.save_site("RS-009", {**p, "name": "四号台（复核）"}, g, expected_version=v) == v + 1
 
 
 def test_bad_input_changes_nothing(store):
     props, geom, v = store.site("RS-005")
-    state = snapshot(store.path)
+    before = state(store)
     for bad_props, bad_geom in (
         ({**props, "name": ""}, geom),
         ({**props, "status": "done"}, geom),
@@ -184,10 +219,14 @@ def test_bad_input_changes_nothing(store):
         store.add_site({"name": "x", "status": "planned"}, Point(0, 0))
     with pytest.raises(InputError):
         store.site("RS-999")
-    assert snapshot(store.path) == state
+    with pytest.raises(InputError) as ei:
+        store.add_site({"site_id": "RS-005", "name": "x", "status": "planned"}, INSIDE)
+    assert "已存在" in ei.value.message_zh
+    assert state(store) == before
 
 
-def test_read_only_file_refused(store):
+def test_read_only_file_refused(gpkg_store):
+    store = gpkg_store
     props, geom, v = store.site("RS-005")
     state = snapshot(store.path)
     store.path.chmod(0o444)
@@ -200,19 +239,21 @@ def test_read_only_file_refused(store):
     assert snapshot(store.path) == state
 
 
-def test_locked_file_refused(store):
+def test_locked_store_refused(backend, store):
     props, geom, v = store.site("RS-005")
     store.timeout = 0.2
-    other = sqlite3.connect(store.path, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
+    with backend.hold_write_lock():
         with pytest.raises(StoreError) as ei:
             store.save_site("RS-005", {**props, "name": "x"}, geom, expected_version=v)
-        assert "locked" in ei.value.message_en and "锁定" in ei.value.message_zh
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+        assert "nothing was saved" in ei.value.message_en and "未保存任何修改" in ei.value.message_zh
+        # a bad import is refused by validation at once: it never waits for the write lock
+        with pytest.raises(InputError) as ei:
+            store.add_sites(
+                [({"name": "甲", "status": "planned"}, INSIDE), ({"name": "", "status": "x"}, INSIDE)]
+            )
+        assert not isinstance(ei.value, StoreError) and "名称不能为空" in ei.value.message_zh
     assert store.site("RS-005")[0]["name"] == props["name"]
+    assert store.history() == []
 
 
 def test_add_sites_is_all_or_nothing(store):
@@ -227,6 +268,42 @@ def test_add_sites_is_all_or_nothing(store):
     assert len(store.sites()) == n + 2
 
 
+def test_site_ids_are_never_reused(backend, store):
+    """An undone addition or import keeps its id used: the next new site gets a new one (issue 11, defect 8)."""
+    first = store.add_site({"name": "新增甲", "status": "planned"}, INSIDE)
+    assert first == "RS-037"
+    assert store.undo(session="alice").site_id == first
+    assert first not in set(store.sites()["site_id"])
+    second = store.add_site({"name": "新增乙", "status": "planned"}, INSIDE)
+    assert second == "RS-038"
+    imported = store.add_sites([({"name": f"导入{i}", "status": "planned"}, INSIDE) for i in range(3)])
+    assert imported == ["RS-039", "RS-040", "RS-041"]
+    for _ in range(3):
+        store.undo(session="alice")
+    # a given id moves the counter past it; deleting the highest site does not move it back
+    assert store.add_sites([({"site_id": "RS-120", "name": "指定编号", "status": "planned"}, INSIDE)]) == [
+        "RS-120"
+    ]
+    _, _, v = store.site("RS-120")
+    store.delete_site("RS-120", expected_version=v)
+    other = backend.open("bob")  # another person, another connection: the same counter
+    assert other.add_site({"name": "新增丙", "status": "planned"}, INSIDE) == "RS-121"
+    created = [h.site_id for h in store.history(limit=1000) if h.action in ("create", "import")]
+    assert len(created) == len(set(created))  # no id names two different sites in the history
+
+
+def test_import_is_one_transaction_with_one_history_row_per_site(store):
+    recs = [({"name": f"点{i}", "status": "planned", "plan_note": f"备注{i}"}, INSIDE) for i in range(500)]
+    ids = store.add_sites(recs)
+    assert ids == [f"RS-{n:03d}" for n in range(37, 537)]
+    hist = store.history(limit=10**6)
+    assert len(hist) == 500 and {h.action for h in hist} == {"import"}
+    assert {h.site_id for h in hist} == set(ids) and len({h.at for h in hist}) == 1
+    got = store.sites().set_index("site_id")
+    assert got.loc["RS-536", "plan_note"] == "备注499" and (got.loc[ids, "version"] == 1).all()
+    assert got.loc["RS-100"].geometry.equals(INSIDE)
+
+
 def test_workspace_env_var_is_honoured(tmp_path, monkeypatch):
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path / "ws"))
     s = open_store()
@@ -235,7 +312,8 @@ def test_workspace_env_var_is_honoured(tmp_path, monkeypatch):
     assert not list((tmp_path / "ws").glob(".*.tmp"))  # the temp file was renamed, not left behind
 
 
-def test_reading_a_damaged_or_locked_store_raises_store_error(store, tmp_path):
+def test_reading_a_damaged_or_locked_store_raises_store_error(gpkg_store, tmp_path):
+    store = gpkg_store
     store.timeout = 0.2
     other = sqlite3.connect(store.path, isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")
@@ -298,7 +376,8 @@ def test_a_folder_in_place_of_the_store_raises_store_error(tmp_path):
     assert path.is_dir() and not any(path.iterdir())
 
 
-def test_a_store_that_vanished_raises_store_error_when_writing(store, monkeypatch):
+def test_a_store_that_vanished_raises_store_error_when_writing(gpkg_store, monkeypatch):
+    store = gpkg_store
     real_stat = type(store.path).stat
 
     def gone(self, *a, **k):
@@ -347,3 +426,83 @@ def test_sessions_opening_a_fresh_workspace_at_once_all_get_one_store(tmp_path, 
     with pytest.raises(StoreError) as ei:
         real_seed(store_path(tmp_path), query.bundled_sites())
     assert "已存在" in ei.value.message_zh
+
+
+# ---- PostGIS only: schema, first use, connection errors ------------------------------------
+
+
+@pytest.fixture
+def pg_url():
+    from tests.store_backends import postgis_schema
+
+    with postgis_schema() as url:
+        yield url
+
+
+def test_postgis_schema_has_srid_4326_geometry_and_a_gist_index(pg_url):
+    import psycopg
+
+    open_store(database=pg_url)
+    with psycopg.connect(pg_url) as con:
+        srid, gtype = con.execute(
+            "SELECT srid, type FROM geometry_columns WHERE f_table_schema = current_schema() "
+            "AND f_table_name = 'sites'"
+        ).fetchone()
+        indexes = [r[0] for r in con.execute("SELECT indexdef FROM pg_indexes WHERE tablename = 'sites'")]
+        version = con.execute("SELECT value FROM renewal_meta WHERE key = 'schema_version'").fetchone()[0]
+        bad = con.execute("SELECT count(*) FROM sites WHERE NOT ST_IsValid(geom) OR ST_SRID(geom) <> 4326")
+        assert bad.fetchone()[0] == 0
+    assert (srid, gtype) == (4326, "GEOMETRY")
+    assert any("USING gist (geom)" in d for d in indexes)
+    assert int(version) == len(__import__("renewal.storage.postgis", fromlist=["x"]).MIGRATIONS)
+
+
+def test_postgis_first_use_by_several_sessions_at_once_creates_and_seeds_once(pg_url):
+    import threading
+
+    from renewal.storage.postgis import PostgisStore
+
+    assert not PostgisStore(pg_url).exists()
+    assert len(storage.current_sites(database=pg_url)) == 36  # reading never creates the tables
+    assert not storage.store_exists(database=pg_url)
+    opened, errors = [], []
+
+    def session(i):
+        try:
+            opened.append(open_store(database=pg_url, session=f"s{i}"))
+        except BaseException as exc:  # noqa: BLE001 - the test reports it
+            errors.append(exc)
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert errors == [] and len(opened) == 4
+    assert len(opened[0].sites()) == len(query.bundled_sites()) and opened[-1].history() == []
+    open_store(database=pg_url)  # opening again migrates nothing and seeds nothing
+    assert len(opened[0].sites()) == len(query.bundled_sites())
+
+
+def test_unreachable_database_raises_store_error_without_the_password():
+    from renewal.storage.postgis import PostgisStore, close_pool
+
+    url = "postgresql://planner:s3cret-pw@127.0.0.1:9/renewal?connect_timeout=1"
+    s = PostgisStore(url, session="alice")
+    try:
+        with pytest.raises(StoreError) as ei:
+            s.sites()
+        assert "s3cret" not in ei.value.message_en and "s3cret" not in ei.value.message_zh
+        assert "团队数据库" in ei.value.message_zh
+        with pytest.raises(StoreError) as ei:
+            s.add_site({"name": "x", "status": "planned"}, INSIDE)
+        assert "未保存任何修改" in ei.value.message_zh and "s3cret" not in str(ei.value)
+    finally:
+        close_pool(url)
+
+
+def test_database_must_be_a_postgresql_url(tmp_path):
+    with pytest.raises(InputError) as ei:
+        open_store(tmp_path, database="mysql://x@y/z")
+    assert "postgresql://" in ei.value.message_en
+    assert not store_path(tmp_path).exists()

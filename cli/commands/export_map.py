@@ -33,7 +33,7 @@ def export_map(args) -> int:
     if args.map == "jinmao":
         m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
     else:
-        sites = None if args.no_sites else current_sites(args.workspace)
+        sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
         m = layout_map(basemap=args.basemap, labels=not args.no_labels, sites=sites)
     text = assets.standalone_html(m)
     if not out.parent.exists():

@@ -22,7 +22,7 @@ LAYERS = ("sites",)
 def cmd_import(args) -> int:
     result = read_sites_file(args.file, coords=args.coords)
     check_ids(
-        result, current_sites(args.workspace)["site_id"]
+        result, current_sites(args.workspace, database=args.database)["site_id"]
     )  # the bundled catalogue when there is no store yet
     print(result.summary_en())
     if result.problems or not result.records:
@@ -35,9 +35,9 @@ def cmd_import(args) -> int:
         if answer not in ("y", "yes"):
             print("Nothing written.")
             return 0
-    store = open_store(args.workspace, session="cli-import")
+    store = open_store(args.workspace, session="cli-import", database=args.database)
     ids = store.add_sites(result.records, action="import")
-    print(f"Imported {len(ids)} site(s) into {store.path}: {', '.join(ids)}")
+    print(f"Imported {len(ids)} site(s) into {store.location}: {', '.join(ids)}")
     return 0
 
 

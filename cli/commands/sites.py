@@ -15,13 +15,13 @@ from renewal.errors import InputError
 from renewal.sites.exchange import FORMATS, export_file
 from renewal.sites.query import filter_sites, site_card, with_measures
 from renewal.sites.schema import FIELD_LABELS, printable
-from renewal.storage import current_sites, open_store, store_exists, store_path
+from renewal.storage import current_sites, open_store, resolve_database, store_exists, store_path
 
 log = logging.getLogger("renewal")
 
 
 def _filtered(args):
-    gdf = current_sites(args.workspace)
+    gdf = current_sites(args.workspace, database=args.database)
     return filter_sites(
         gdf, areas=args.area or (), types=args.type or (), statuses=args.status or (), query=args.query or ""
     )
@@ -54,7 +54,7 @@ def cmd_list(args) -> int:
 
 
 def cmd_show(args) -> int:
-    gdf = current_sites(args.workspace)
+    gdf = current_sites(args.workspace, database=args.database)
     hit = gdf[gdf["site_id"] == args.site_id]
     if hit.empty:
         sid = printable(args.site_id)[:60]
@@ -77,18 +77,18 @@ def cmd_export(args) -> int:
     return 0
 
 
-def _existing_store(workspace):
-    if not store_exists(workspace):
-        path = store_path(workspace)
+def _existing_store(workspace, database=None):
+    if not store_exists(workspace, database=database):
+        path = store_path(workspace) if not resolve_database(database) else "team database"
         raise InputError(
             f"No workspace store yet ({path}): nothing has been edited.",
             f"工作区还没有数据文件（{path}）：尚无修改。",
         )
-    return open_store(workspace, session="cli")
+    return open_store(workspace, session="cli", database=database)
 
 
 def cmd_history(args) -> int:
-    changes = _existing_store(args.workspace).history(args.site_id, limit=args.limit)
+    changes = _existing_store(args.workspace, args.database).history(args.site_id, limit=args.limit)
     for c in changes:
         name = ((c.after or c.before or {}).get("properties") or {}).get("name", "")
         undone = f" (undone by #{c.undone_by})" if c.undone_by else ""
@@ -100,7 +100,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    done = _existing_store(args.workspace).undo(session=args.session)
+    done = _existing_store(args.workspace, args.database).undo(session=args.session)
     if done is None:
         print("nothing to undo")
         return 0

@@ -1,8 +1,10 @@
 """Where planners' edits live: the storage seam and its backends.
 
 :func:`open_store` is the one place a store is built (pages and the CLI call
-it); :func:`current_sites` reads the workspace catalogue, or the bundled one
-when no store exists yet (reading never creates a store).
+it): the GeoPackage workspace by default, the team database (PostGIS) when a
+``postgresql://`` URL is given (``database=`` or ``$RENEWAL_DATABASE_URL``).
+:func:`current_sites` reads the store's catalogue, or the bundled one when no
+store exists yet (reading never creates a store).
 """
 
 from __future__ import annotations
@@ -11,12 +13,21 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from renewal.settings import workspace_dir
+from renewal.errors import InputError
+from renewal.settings import database_url, workspace_dir
 from renewal.sites.query import bundled_sites
 from renewal.storage.base import Change, SiteRepository
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
 
-__all__ = ["Change", "SiteRepository", "current_sites", "open_store", "store_exists", "store_path"]
+__all__ = [
+    "Change",
+    "SiteRepository",
+    "current_sites",
+    "open_store",
+    "resolve_database",
+    "store_exists",
+    "store_path",
+]
 
 
 def store_path(workspace: Path | None = None) -> Path:
@@ -24,18 +35,53 @@ def store_path(workspace: Path | None = None) -> Path:
     return Path(workspace if workspace is not None else workspace_dir()) / STORE_FILE
 
 
-def store_exists(workspace: Path | None = None) -> bool:
-    """Whether the workspace has a store already (before that, the bundled catalogue applies)."""
+def resolve_database(database: str | None = None) -> str | None:
+    """The team database URL to use: ``database`` if given, else ``$RENEWAL_DATABASE_URL``, else None."""
+    url = (database if database is not None else database_url()) or None
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        raise InputError(
+            "The database must be a postgresql:// URL (e.g. postgresql://user@host:5432/renewal).",
+            "数据库地址必须是 postgresql:// 开头的连接地址。",
+        )
+    return url
+
+
+def _postgis(url: str, session: str | None = None):
+    from renewal.storage.postgis import PostgisStore  # psycopg is loaded only when a database is used
+
+    return PostgisStore(url, session=session)
+
+
+def store_exists(workspace: Path | None = None, *, database: str | None = None) -> bool:
+    """Whether the workspace (or team database) has a store already (before that, the bundled catalogue applies)."""
+    url = resolve_database(database)
+    if url:
+        return _postgis(url).exists()
     return store_path(workspace).exists()
 
 
-def open_store(workspace: Path | None = None, *, session: str | None = None) -> SiteRepository:
-    """The workspace's site store, seeded from the bundled catalogue on first use."""
+def open_store(
+    workspace: Path | None = None, *, session: str | None = None, database: str | None = None
+) -> SiteRepository:
+    """The site store, created and seeded from the bundled catalogue on first use.
+
+    The team database if ``database`` (or ``$RENEWAL_DATABASE_URL``) is a ``postgresql://``
+    URL, else the GeoPackage in ``workspace``.
+    """
+    url = resolve_database(database)
+    if url:
+        from renewal.storage.postgis import PostgisStore
+
+        return PostgisStore.open(url, bundled_sites, session=session)
     return GpkgStore.open(store_path(workspace), bundled_sites, session=session)
 
 
-def current_sites(workspace: Path | None = None) -> gpd.GeoDataFrame:
-    """Workspace sites if a store exists there, else the bundled catalogue. Never creates a store."""
+def current_sites(workspace: Path | None = None, *, database: str | None = None) -> gpd.GeoDataFrame:
+    """The store's sites if a store exists, else the bundled catalogue. Never creates a store."""
+    url = resolve_database(database)
+    if url:
+        store = _postgis(url)
+        return store.sites() if store.exists() else bundled_sites()
     if store_exists(workspace):
         return GpkgStore(store_path(workspace)).sites()
     return bundled_sites()

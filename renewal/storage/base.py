@@ -16,6 +16,8 @@ from typing import Protocol, runtime_checkable
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
+from renewal.errors import InputError
+
 
 @dataclass(frozen=True)
 class Change:
@@ -23,6 +25,7 @@ class Change:
 
     id: int
     at: str
+    #: Who makes the changes: the signed-in person's name (recorded in the history), or a session id.
     session: str
     action: str  # create | update | delete | import | undo
     site_id: str
@@ -35,9 +38,14 @@ class Change:
 class SiteRepository(Protocol):
     """A store of renewal sites with per-site versions, history and undo."""
 
+    #: Who makes the changes: the signed-in person's name (recorded in the history), or a session id.
     session: str
     #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
     last_notes: list[str]
+
+    @property
+    def location(self) -> str:
+        """Where the store is, for messages (a file path, or a database URL without its password)."""
 
     def sites(self) -> gpd.GeoDataFrame:
         """All sites (WGS84) with their ``version``."""
@@ -64,3 +72,49 @@ class SiteRepository(Protocol):
 
     def undo(self, *, session: str | None = None) -> Change | None:
         """Undo the newest change not yet undone (of ``session`` if given); return it, or None."""
+
+
+def changed_by_others(store: SiteRepository, site_id: str, opened: int, current: int) -> Change | None:
+    """The newest change of ``site_id`` by someone other than ``store.session`` since version ``opened``.
+
+    ``current`` is the site's version now. Every update and undo raises the version by one,
+    so the changes since ``opened`` are the newest ``current - opened`` rows of the site's history.
+    """
+    if current <= opened:
+        return None
+    for change in store.history(site_id, limit=current - opened):
+        if change.session != store.session:
+            return change
+    return None
+
+
+class ReadOnlyStore:
+    """A store seen by someone who may only view (role 查看): reads pass through, every write is refused."""
+
+    read_only = True
+
+    def __init__(self, inner: SiteRepository):
+        self._inner = inner
+        self.session = inner.session
+        self.last_notes: list[str] = []
+
+    @property
+    def location(self) -> str:
+        return self._inner.location
+
+    def sites(self) -> gpd.GeoDataFrame:
+        return self._inner.sites()
+
+    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+        return self._inner.site(site_id)
+
+    def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
+        return self._inner.history(site_id, limit)
+
+    def _refuse(self, *_args, **_kwargs):
+        raise InputError(
+            f"{self.session} may only view (role 查看); nothing was changed.",
+            "您的角色为“查看”，只能浏览，不能修改数据。未作任何修改。",
+        )
+
+    save_site = add_site = add_sites = delete_site = undo = _refuse

@@ -22,31 +22,30 @@ Safety rules:
 
 from __future__ import annotations
 
-import json
-import math
 import os
 import sqlite3
 import struct
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
-from shapely.geometry import mapping, shape
+from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from renewal.errors import ConflictError, InputError, StoreError
-from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS, next_site_id
+from renewal.errors import StoreError
+from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
 from renewal.sites.validate import validate_site
+from renewal.storage import records as rec
 from renewal.storage.base import Change
 
 STORE_FILE = "sites.gpkg"
 TABLE = "sites"
 HISTORY = "site_history"
+META = "renewal_meta"
 SRS_ID = 4326
 LOCK_TIMEOUT_S = 2.0
 
@@ -79,25 +78,7 @@ def from_gpb(blob: bytes | None) -> BaseGeometry | None:
     return shapely.from_wkb(blob[8 + env :])
 
 
-# --------------------------------------------------------------------------
-# Records
-# --------------------------------------------------------------------------
-
-
-def _feature(props: Mapping, geom: BaseGeometry | None) -> dict:
-    clean = {}
-    for k, v in props.items():
-        if isinstance(v, float) and math.isnan(v):
-            v = None
-        clean[k] = v
-    return {"type": "Feature", "properties": clean, "geometry": mapping(geom) if geom is not None else None}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-_COLS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
+_COLS = rec.SITE_COLUMNS
 
 
 class GpkgStore:
@@ -111,6 +92,11 @@ class GpkgStore:
         self.before_commit: Callable[[], None] | None = None
         #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
         self.last_notes: list[str] = []
+
+    @property
+    def location(self) -> str:
+        """Where the store is (for messages)."""
+        return str(self.path)
 
     # ---- creation ----------------------------------------------------------
 
@@ -250,7 +236,7 @@ class GpkgStore:
     def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
         """(properties, geometry, version) of one site; InputError if unknown."""
         row = self._read(lambda con: self._row(con, site_id))
-        return _props(row), from_gpb(row["geom"]), int(row["version"])
+        return rec.row_props(row), from_gpb(row["geom"]), int(row["version"])
 
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
@@ -262,25 +248,13 @@ class GpkgStore:
         rows = self._read(
             lambda con: con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         )
-        return [
-            Change(
-                r["id"],
-                r["at"],
-                r["session"],
-                r["action"],
-                r["site_id"],
-                json.loads(r["before"]) if r["before"] else None,
-                json.loads(r["after"]) if r["after"] else None,
-                r["undone_by"],
-            )
-            for r in rows
-        ]
+        return [_change(r) for r in rows]
 
     @staticmethod
     def _row(con, site_id: str) -> sqlite3.Row:
         row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)).fetchone()
         if row is None:
-            raise InputError(f"Unknown site: {site_id}", f"没有编号为 {site_id} 的项目")
+            raise rec.unknown_site(site_id)
         return row
 
     # ---- writing -----------------------------------------------------------
@@ -297,55 +271,60 @@ class GpkgStore:
             row = self._row(con, site_id)
             current = int(row["version"])
             if current != expected_version:
-                raise ConflictError(
-                    f"Site {site_id} was changed by {row['updated_by'] or 'another session'} at "
-                    f"{row['updated_at']} (version {current}, you edited version {expected_version}). "
-                    "Your save was refused; reload the site and apply your change again.",
-                    f"项目 {site_id} 已被其他会话修改（{row['updated_at']}，当前版本 {current}，您编辑的是版本 "
-                    f"{expected_version}）。为避免覆盖他人的修改，本次保存未执行；请重新载入后再修改。",
-                )
-            before = _feature(_props(row), from_gpb(row["geom"]))
+                raise rec.stale_save(site_id, row["updated_by"], row["updated_at"], current, expected_version)
+            before = rec.feature(rec.row_props(row), from_gpb(row["geom"]))
             version = current + 1
             self._put(con, clean, geom, version, update=True)
-            self._log(con, "update", site_id, before, _feature(clean, geom))
+            self._log(con, "update", site_id, before, rec.feature(clean, geom))
             return version
 
         return self._write(tx)
 
     def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
         """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
-
-        def tx(con):
-            ids = [r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")]
-            sid = (props.get("site_id") or "").strip() or next_site_id(ids)
-            if sid in ids:
-                raise InputError(f"Site id already exists: {sid}", f"项目编号已存在：{sid}")
-            clean, g, self.last_notes = validate_site({**props, "site_id": sid}, geom)
-            self._put(con, clean, g, 1, update=False)
-            self._log(con, "create", sid, None, _feature(clean, g))
-            return sid
-
-        return self._write(tx)
+        (sid,) = self._insert(rec.prepare_batch([(props, geom)]), "create")
+        return sid
 
     def add_sites(
         self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
     ) -> list[str]:
-        """Add many sites in one transaction (all or nothing); return their ids."""
-        records = list(records)
+        """Add many sites in one transaction (all or nothing); return their ids.
+
+        Every record is validated before the write lock is taken; the transaction
+        only checks ids against the store, numbers the new ones and inserts.
+        """
+        return self._insert(rec.prepare_batch(records), action)
+
+    def _insert(self, batch: rec.Batch, action: str) -> list[str]:
+        self.last_notes = list(batch.notes)
+        blobs = [to_gpb(g) for g in batch.geoms]
+        rows = [[rec.db_value(p.get(f), f) for f in SITE_FIELDS] for p in batch.props]
+        i_id = SITE_FIELDS.index("site_id")
 
         def tx(con):
-            ids = [r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")]
-            out = []
-            for props, geom in records:
-                sid = (str(props.get("site_id") or "")).strip() or next_site_id(ids)
-                if sid in ids:
-                    raise InputError(f"Site id already exists: {sid}", f"项目编号已存在：{sid}")
-                clean, g, _ = validate_site({**props, "site_id": sid}, geom)
-                self._put(con, clean, g, 1, update=False)
-                self._log(con, action, sid, None, _feature(clean, g))
-                ids.append(sid)
-                out.append(sid)
-            return out
+            existing = {r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")}
+            rec.check_new_ids(filter(None, batch.wanted_ids), existing)
+            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
+            at = rec.now()
+            site_rows, log_rows = [], []
+            for sid, props, geom, blob, values in zip(
+                ids, batch.props, batch.geoms, blobs, rows, strict=True
+            ):
+                values[i_id] = sid
+                site_rows.append((blob, *values, 1, at, self.session))
+                after = rec.dump(rec.feature({**props, "site_id": sid}, geom))
+                log_rows.append((at, self.session, action, sid, None, after, ""))
+            con.executemany(
+                f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) VALUES (?{', ?' * len(_COLS)})", site_rows
+            )
+            con.executemany(
+                f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                log_rows,
+            )
+            _set_last_number(con, last)
+            _update_extent(con)
+            return ids
 
         return self._write(tx)
 
@@ -355,12 +334,9 @@ class GpkgStore:
         def tx(con):
             row = self._row(con, site_id)
             if int(row["version"]) != expected_version:
-                raise ConflictError(
-                    f"Site {site_id} was changed by another session; delete refused.",
-                    f"项目 {site_id} 已被其他会话修改，删除未执行；请重新载入。",
-                )
+                raise rec.stale_delete(site_id)
             con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (site_id,))
-            self._log(con, "delete", site_id, _feature(_props(row), from_gpb(row["geom"])), None)
+            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), from_gpb(row["geom"])), None)
 
         self._write(tx)
 
@@ -381,8 +357,7 @@ class GpkgStore:
             if h is None:
                 return None
             sid = h["site_id"]
-            before = json.loads(h["before"]) if h["before"] else None
-            after = json.loads(h["after"]) if h["after"] else None
+            before = rec.load(h["before"])
             row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (sid,)).fetchone()
             newer = con.execute(
                 f"SELECT 1 FROM {HISTORY} WHERE site_id = ? AND id > ? AND undone_by IS NULL "
@@ -390,12 +365,11 @@ class GpkgStore:
                 (sid, h["id"]),
             ).fetchone()
             if newer is not None:
-                raise ConflictError(
-                    f"Site {sid} was changed again after this edit; undo the newer change first.",
-                    f"项目 {sid} 在此之后又被修改过，请先撤销较新的修改。",
-                )
-            current = _feature(_props(row), from_gpb(row["geom"])) if row is not None else None
-            if before is None:  # undo a create/import: delete
+                raise rec.undo_blocked(sid)
+            current = rec.feature(rec.row_props(row), from_gpb(row["geom"])) if row is not None else None
+            if (
+                before is None
+            ):  # undo a create/import: delete (its id stays used: the counter never goes back)
                 con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (sid,))
             else:
                 props = before["properties"]
@@ -403,15 +377,62 @@ class GpkgStore:
                 self._put(con, props, shape(before["geometry"]), version, update=row is not None)
             uid = self._log(con, "undo", sid, current, before, note=f"undo #{h['id']}")
             con.execute(f"UPDATE {HISTORY} SET undone_by = ? WHERE id = ?", (uid, h["id"]))
-            return Change(h["id"], h["at"], h["session"], h["action"], sid, before, after, uid)
+            return _change(h, undone_by=uid)
 
         return self._write(tx)
+
+    # ---- copying (workspace push / pull) ----------------------------------
+
+    def dump(self) -> rec.StoreDump:
+        """Every site, change and counter, as stored (``files`` is left empty: they are the workspace's)."""
+
+        def read(con):
+            sites = con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall()
+            hist = con.execute(
+                f"SELECT {', '.join(rec.HISTORY_COLUMNS)} FROM {HISTORY} ORDER BY id"
+            ).fetchall()
+            has_meta = con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (META,)).fetchone()
+            meta = dict(con.execute(f"SELECT key, value FROM {META}").fetchall()) if has_meta else {}
+            return sites, hist, meta
+
+        sites, hist, meta = self._read(read)
+        if rec.COUNTER_KEY not in meta:  # a store from before the counter: every number used so far
+            used = [r["site_id"] for r in sites] + [r["site_id"] for r in hist]
+            meta = {**meta, rec.COUNTER_KEY: str(rec.highest_number(used))}
+        return rec.StoreDump(
+            [{**{c: r[c] for c in _COLS}, "wkb": shapely.to_wkb(from_gpb(r["geom"]))} for r in sites],
+            [dict(r) for r in hist],
+            meta,
+            {},
+        )
+
+    def restore(self, dump: rec.StoreDump) -> None:
+        """Replace every site, change and counter by ``dump``'s, in one transaction."""
+
+        def tx(con):
+            con.execute(f"DELETE FROM {TABLE}")
+            con.execute(f"DELETE FROM {HISTORY}")
+            con.executemany(
+                f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) VALUES (?{', ?' * len(_COLS)})",
+                [(to_gpb(shapely.from_wkb(r["wkb"])), *[r[c] for c in _COLS]) for r in dump.sites],
+            )
+            con.executemany(
+                f"INSERT INTO {HISTORY} ({', '.join(rec.HISTORY_COLUMNS)}) "
+                f"VALUES ({', '.join('?' * len(rec.HISTORY_COLUMNS))})",
+                [tuple(r[c] for c in rec.HISTORY_COLUMNS) for r in dump.history],
+            )
+            _ensure_meta(con)
+            con.execute(f"DELETE FROM {META}")
+            con.executemany(f"INSERT INTO {META} VALUES (?, ?)", sorted(dump.meta.items()))
+            _update_extent(con)
+
+        self._write(tx)
 
     # ---- internals ---------------------------------------------------------
 
     def _put(self, con, props: Mapping, geom: BaseGeometry, version: int, *, update: bool) -> None:
-        values = {f: _db_value(props.get(f), f) for f in SITE_FIELDS}
-        values.update(version=version, updated_at=_now(), updated_by=self.session)
+        values = {f: rec.db_value(props.get(f), f) for f in SITE_FIELDS}
+        values.update(version=version, updated_at=rec.now(), updated_by=self.session)
         cols = list(values)
         if update:
             sets = ", ".join(f"{c} = ?" for c in cols if c != "site_id")
@@ -429,34 +450,39 @@ class GpkgStore:
     def _log(self, con, action, site_id, before, after, note: str = "") -> int:
         cur = con.execute(
             f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (
-                _now(),
-                self.session,
-                action,
-                site_id,
-                json.dumps(before, ensure_ascii=False) if before else None,
-                json.dumps(after, ensure_ascii=False) if after else None,
-                note,
-            ),
+            (rec.now(), self.session, action, site_id, rec.dump(before), rec.dump(after), note),
         )
         return int(cur.lastrowid)
 
 
-def _db_value(v, field: str):
-    if field in NUMBER_FIELDS:
-        return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else float(v)
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+def _change(r, undone_by: int | None = None) -> Change:
+    return Change(
+        r["id"],
+        r["at"],
+        r["session"],
+        r["action"],
+        r["site_id"],
+        rec.load(r["before"]),
+        rec.load(r["after"]),
+        undone_by if undone_by is not None else r["undone_by"],
+    )
 
 
-def _props(row: sqlite3.Row) -> dict:
-    out = {}
-    for f in SITE_FIELDS:
-        v = row[f]
-        if f in NUMBER_FIELDS:
-            out[f] = math.nan if v is None else float(v)
-        else:
-            out[f] = v or ""
-    return out
+def _ensure_meta(con) -> None:
+    """Stores made before the id counter get it now: every number used so far (sites and history)."""
+    con.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    if con.execute(f"SELECT 1 FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone() is None:
+        used = [r[0] for r in con.execute(f"SELECT site_id FROM {TABLE} UNION SELECT site_id FROM {HISTORY}")]
+        con.execute(f"INSERT INTO {META} VALUES (?, ?)", (rec.COUNTER_KEY, str(rec.highest_number(used))))
+
+
+def _last_number(con) -> int:
+    _ensure_meta(con)
+    return int(con.execute(f"SELECT value FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone()[0])
+
+
+def _set_last_number(con, last: int) -> None:
+    con.execute(f"UPDATE {META} SET value = ? WHERE key = ?", (str(last), rec.COUNTER_KEY))
 
 
 def _update_extent(con) -> None:
@@ -540,6 +566,12 @@ def _schema(con: sqlite3.Connection) -> None:
         "VALUES (?, 'attributes', ?, ?)",
         (HISTORY, "site_history", "修改历史"),
     )
+    con.execute(f"CREATE TABLE {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    con.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) "
+        "VALUES (?, 'attributes', ?, ?)",
+        (META, "renewal_meta", "工作区元数据（编号计数器）"),
+    )
 
 
 def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
@@ -556,15 +588,19 @@ def seed(path: Path, gdf: gpd.GeoDataFrame, *, session: str = "seed") -> Path:
         try:
             _schema(con)  # a temp file: atomicity comes from the rename below
             con.execute("BEGIN")
-            now = _now()
+            now = rec.now()
             for _, row in gdf.iterrows():
-                values = {f: _db_value(row.get(f), f) for f in SITE_FIELDS}
+                values = {f: rec.db_value(row.get(f), f) for f in SITE_FIELDS}
                 values.update(version=1, updated_at=now, updated_by=session)
                 cols = list(values)
                 con.execute(
                     f"INSERT INTO {TABLE} (geom, {', '.join(cols)}) VALUES (?{', ?' * len(cols)})",
                     (to_gpb(row.geometry), *[values[c] for c in cols]),
                 )
+            con.execute(
+                f"INSERT INTO {META} VALUES (?, ?)",
+                (rec.COUNTER_KEY, str(rec.highest_number(gdf["site_id"]) if len(gdf) else 0)),
+            )
             con.execute("COMMIT")
         finally:
             con.close()

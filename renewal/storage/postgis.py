@@ -1,0 +1,559 @@
+"""The team store: the same sites store on PostgreSQL/PostGIS (psycopg 3 with a connection pool).
+
+Chosen by a ``postgresql://`` URL (``$RENEWAL_DATABASE_URL`` or the CLI's ``--database``);
+behaves exactly as :class:`~renewal.storage.gpkg.GpkgStore` (the one contract suite in
+``tests/test_store.py`` runs against both):
+
+* tables ``sites`` (geometry column SRID 4326 with a GiST index), ``site_history`` and
+  ``renewal_meta`` (schema version, id counter), plus ``workspace_files`` (other workspace
+  files copied by ``workspace push``), in the connection's current schema (the first
+  one of its ``search_path``). They are created, seeded from the bundled catalogue and
+  migrated by the app on first use, under an advisory lock (two first uses at once
+  create them once).
+* Every write is one transaction that first takes a transaction-scoped advisory lock:
+  writers queue one behind the other exactly like SQLite's ``BEGIN IMMEDIATE``, readers
+  never wait. A writer that cannot get the lock within ``timeout`` seconds gets
+  :class:`~renewal.errors.StoreError` (nothing written); a writer killed mid-transaction
+  leaves nothing behind (the server rolls its transaction back).
+* Passwords never appear in messages: :attr:`PostgisStore.location` is the URL without it.
+"""
+
+from __future__ import annotations
+
+import atexit
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+
+import geopandas as gpd
+import pandas as pd
+import psycopg
+import shapely
+from psycopg import errors as pg_errors
+from psycopg.conninfo import conninfo_to_dict
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool, PoolTimeout
+from shapely.geometry import shape
+from shapely.geometry.base import BaseGeometry
+
+from renewal.errors import StoreError
+from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
+from renewal.sites.validate import validate_site
+from renewal.storage import records as rec
+from renewal.storage.base import Change
+
+TABLE = "sites"
+HISTORY = "site_history"
+META = "renewal_meta"
+FILES = "workspace_files"
+SRID = 4326
+LOCK_TIMEOUT_S = 10.0
+CONNECT_TIMEOUT_S = 5
+SCHEMA_VERSION = 1
+
+_COLS = rec.SITE_COLUMNS
+_HIST_COLS = rec.HISTORY_COLUMNS
+
+#: Schema migrations, in order; ``renewal_meta.schema_version`` says how many ran.
+MIGRATIONS: tuple[str, ...] = (
+    f"""
+    CREATE TABLE {TABLE} (
+        fid bigserial PRIMARY KEY,
+        site_id text NOT NULL UNIQUE,
+        {", ".join(f"{f} text NOT NULL DEFAULT ''" for f in TEXT_FIELDS if f != "site_id")},
+        {", ".join(f"{f} double precision" for f in NUMBER_FIELDS)},
+        version integer NOT NULL DEFAULT 1,
+        updated_at text,
+        updated_by text,
+        geom geometry(Geometry, {SRID}) NOT NULL
+    );
+    CREATE INDEX {TABLE}_geom_gix ON {TABLE} USING gist (geom);
+    CREATE TABLE {HISTORY} (
+        id bigserial PRIMARY KEY,
+        at text NOT NULL,
+        session text NOT NULL,
+        action text NOT NULL,
+        site_id text NOT NULL,
+        before text,
+        after text,
+        note text NOT NULL DEFAULT '',
+        undone_by bigint
+    );
+    CREATE INDEX {HISTORY}_site_idx ON {HISTORY} (site_id, id);
+    CREATE INDEX {HISTORY}_session_idx ON {HISTORY} (session, id);
+    CREATE TABLE {FILES} (name text PRIMARY KEY, content bytea NOT NULL);
+    """,
+)
+
+
+# --------------------------------------------------------------------------
+# Connections
+# --------------------------------------------------------------------------
+
+_POOLS: dict[str, ConnectionPool] = {}
+_POOLS_LOCK = threading.Lock()
+
+
+def redact(url: str) -> str:
+    """The URL without its password (for messages and logs)."""
+    try:
+        d = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "postgresql://…"
+    host = d.get("host") or "localhost"
+    port = f":{d['port']}" if d.get("port") else ""
+    user = f"{d['user']}@" if d.get("user") else ""
+    return f"postgresql://{user}{host}{port}/{d.get('dbname') or ''}"
+
+
+def _pool(url: str) -> ConnectionPool:
+    with _POOLS_LOCK:
+        pool = _POOLS.get(url)
+        if pool is None:
+            try:  # a connect_timeout in the URL also bounds the wait for a pooled connection
+                wait = float(conninfo_to_dict(url).get("connect_timeout") or CONNECT_TIMEOUT_S)
+            except (psycopg.ProgrammingError, ValueError):
+                wait = CONNECT_TIMEOUT_S
+            pool = ConnectionPool(
+                url,
+                min_size=1,
+                max_size=4,
+                kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
+                check=ConnectionPool.check_connection,
+                timeout=wait * 2,
+                open=True,
+                name=f"renewal-{len(_POOLS)}",
+            )
+            _POOLS[url] = pool
+        return pool
+
+
+def close_pool(url: str) -> None:
+    """Close this URL's connection pool (tests; a new one opens on next use)."""
+    with _POOLS_LOCK:
+        pool = _POOLS.pop(url, None)
+    if pool is not None:
+        pool.close()
+
+
+@atexit.register
+def _close_all() -> None:
+    for url in list(_POOLS):
+        close_pool(url)
+
+
+def reachable(url: str) -> bool:
+    """Whether a server answers at ``url`` (a plain connection, no pool)."""
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+        return True
+    except psycopg.Error:
+        return False
+
+
+def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError:
+    where = redact(url)
+    if reading:
+        return StoreError(
+            f"Cannot read the team database {where}: {type(exc).__name__}",
+            f"暂时无法读取团队数据库（{where}），请检查数据库服务后重试。",
+        )
+    return StoreError(
+        f"Cannot reach the team database {where}: {type(exc).__name__}. Nothing was saved.",
+        f"无法连接团队数据库（{where}），未保存任何修改，请稍后重试。",
+    )
+
+
+# --------------------------------------------------------------------------
+# The store
+# --------------------------------------------------------------------------
+
+
+class PostgisStore:
+    """The sites store in a PostGIS database. Cheap to create; connections come from a per-URL pool."""
+
+    def __init__(self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
+        self.url = url
+        self.session = session or f"s-{uuid.uuid4().hex[:8]}"
+        self.timeout = timeout
+        #: Test hook: called inside each write transaction after the writes, before COMMIT.
+        self.before_commit: Callable[[], None] | None = None
+        #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
+        self.last_notes: list[str] = []
+
+    @property
+    def location(self) -> str:
+        return redact(self.url)
+
+    # ---- creation ----------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls, url: str, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None
+    ) -> PostgisStore:
+        """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use."""
+        store = cls(url, session=session)
+        if not store.exists() or store._schema_version() < SCHEMA_VERSION:
+            store._migrate(initial)
+        return store
+
+    def exists(self) -> bool:
+        """Whether the database has the store's tables (reading never creates them)."""
+        return bool(
+            self._read(lambda con: con.execute("SELECT to_regclass(%s) AS t", (META,)).fetchone()["t"])
+        )
+
+    def _schema_version(self) -> int:
+        row = self._read(
+            lambda con: con.execute(f"SELECT value FROM {META} WHERE key = 'schema_version'").fetchone()
+        )
+        return int(row["value"]) if row else 0
+
+    def _migrate(self, initial: Callable[[], gpd.GeoDataFrame]) -> None:
+        seed_gdf = initial()
+
+        def tx(con):
+            con.execute("SELECT pg_advisory_xact_lock(hashtext('renewal-migrate:' || current_schema()))")
+            if con.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone() is None:
+                try:
+                    con.execute("CREATE EXTENSION IF NOT EXISTS postgis")
+                except pg_errors.InsufficientPrivilege as exc:
+                    raise StoreError(
+                        "The PostGIS extension is missing and this user may not create it: "
+                        "ask the database administrator to run CREATE EXTENSION postgis.",
+                        "数据库缺少 PostGIS 扩展，且当前用户无权创建：请数据库管理员执行 CREATE EXTENSION postgis。",
+                    ) from exc
+            con.execute(f"CREATE TABLE IF NOT EXISTS {META} (key text PRIMARY KEY, value text NOT NULL)")
+            row = con.execute(f"SELECT value FROM {META} WHERE key = 'schema_version'").fetchone()
+            done = int(row["value"]) if row else 0
+            for sql in MIGRATIONS[done:]:
+                con.execute(sql)
+            if done == 0:
+                self._seed(con, seed_gdf)
+            con.execute(
+                f"INSERT INTO {META} VALUES ('schema_version', %s) "
+                "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value",
+                (str(len(MIGRATIONS)),),
+            )
+
+        self._write(tx, lock=False)
+
+    def _seed(self, con, gdf: gpd.GeoDataFrame) -> None:
+        at = rec.now()
+        rows = [
+            (shapely.to_wkb(r.geometry), *[rec.db_value(r.get(f), f) for f in SITE_FIELDS], 1, at, "seed")
+            for _, r in gdf.iterrows()
+        ]
+        with con.cursor() as cur:
+            cur.executemany(_insert_sites_sql(), rows)
+        number = rec.highest_number(gdf["site_id"]) if len(gdf) else 0
+        con.execute(f"INSERT INTO {META} VALUES (%s, %s)", (rec.COUNTER_KEY, str(number)))
+
+    # ---- connections -------------------------------------------------------
+
+    def _read(self, fn):
+        try:
+            with _pool(self.url).connection() as con:
+                return fn(con)
+        except StoreError:
+            raise
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            raise _connect_error(self.url, exc, reading=True) from exc
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"Cannot read the team database: {exc}", f"无法读取团队数据库：{type(exc).__name__}"
+            ) from exc
+
+    def _write(self, fn, *, lock: bool = True):
+        """Run ``fn`` in one transaction holding the store's write lock; roll back on any error."""
+        try:
+            with _pool(self.url).connection() as con:
+                with con.transaction():
+                    con.execute(f"SET LOCAL lock_timeout = {int(self.timeout * 1000)}")
+                    if lock:
+                        con.execute(
+                            "SELECT pg_advisory_xact_lock(hashtext('renewal-write:' || current_schema()))"
+                        )
+                    result = fn(con)
+                    if self.before_commit is not None:
+                        self.before_commit()
+                return result
+        except pg_errors.LockNotAvailable as exc:
+            raise StoreError(
+                "The team database is busy (another planner is writing); nothing was saved. Try again.",
+                "团队数据库正忙（其他人正在写入），未保存任何修改，请稍后重试。",
+            ) from exc
+        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+            raise _connect_error(self.url, exc, reading=False) from exc
+        except psycopg.Error as exc:
+            raise StoreError(
+                f"Cannot write the team database: {exc}. Nothing was saved.",
+                f"无法写入团队数据库（{type(exc).__name__}），未保存任何修改。",
+            ) from exc
+
+    # ---- reading -----------------------------------------------------------
+
+    def sites(self) -> gpd.GeoDataFrame:
+        """All sites (WGS84) with their ``version``."""
+        rows = self._read(
+            lambda con: con.execute(
+                f'SELECT ST_AsBinary(geom) AS wkb, {", ".join(_COLS)} FROM {TABLE} ORDER BY site_id COLLATE "C"'
+            ).fetchall()
+        )
+        df = pd.DataFrame({c: [r[c] for r in rows] for c in _COLS}, columns=list(_COLS))
+        for f in TEXT_FIELDS:
+            df[f] = df[f].fillna("").astype(str)
+        for f in NUMBER_FIELDS:
+            df[f] = pd.to_numeric(df[f], errors="coerce").astype(float)
+        df["version"] = df["version"].astype(int)
+        geoms = shapely.from_wkb([bytes(r["wkb"]) for r in rows]) if rows else []
+        return gpd.GeoDataFrame(df, geometry=list(geoms), crs=SRID)
+
+    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+        """(properties, geometry, version) of one site; InputError if unknown."""
+        row = self._read(lambda con: _row(con, site_id))
+        return rec.row_props(row), _geom(row), int(row["version"])
+
+    def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
+        """Changes, newest first (optionally of one site)."""
+        sql = f"SELECT * FROM {HISTORY}"
+        args: tuple = ()
+        if site_id:
+            sql += " WHERE site_id = %s"
+            args = (site_id,)
+        rows = self._read(
+            lambda con: con.execute(sql + " ORDER BY id DESC LIMIT %s", (*args, limit)).fetchall()
+        )
+        return [_change(r) for r in rows]
+
+    # ---- writing -----------------------------------------------------------
+
+    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
+        """Replace a site's attributes and geometry; return the new version (ConflictError if stale)."""
+        clean, geom, self.last_notes = validate_site({**props, "site_id": site_id}, geom)
+
+        def tx(con):
+            row = _row(con, site_id)
+            current = int(row["version"])
+            if current != expected_version:
+                raise rec.stale_save(site_id, row["updated_by"], row["updated_at"], current, expected_version)
+            version = current + 1
+            self._put(con, clean, geom, version, update=True)
+            self._log(
+                con, "update", site_id, rec.feature(rec.row_props(row), _geom(row)), rec.feature(clean, geom)
+            )
+            return version
+
+        return self._write(tx)
+
+    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
+        """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
+        (sid,) = self._insert(rec.prepare_batch([(props, geom)]), "create")
+        return sid
+
+    def add_sites(
+        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
+    ) -> list[str]:
+        """Add many sites in one transaction (all or nothing); return their ids.
+
+        Every record is validated before the transaction; the transaction only checks ids,
+        numbers the new ones and inserts (executemany, pipelined).
+        """
+        return self._insert(rec.prepare_batch(records), action)
+
+    def _insert(self, batch: rec.Batch, action: str) -> list[str]:
+        self.last_notes = list(batch.notes)
+        wkbs = [shapely.to_wkb(g) for g in batch.geoms]
+        rows = [[rec.db_value(p.get(f), f) for f in SITE_FIELDS] for p in batch.props]
+        i_id = SITE_FIELDS.index("site_id")
+
+        def tx(con):
+            given = [s for s in batch.wanted_ids if s]
+            if given:
+                taken = con.execute(
+                    f"SELECT site_id FROM {TABLE} WHERE site_id = ANY(%s)", (given,)
+                ).fetchall()
+                rec.check_new_ids(given, {r["site_id"] for r in taken})
+            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
+            at = rec.now()
+            site_rows, log_rows = [], []
+            for sid, props, geom, wkb, values in zip(ids, batch.props, batch.geoms, wkbs, rows, strict=True):
+                values[i_id] = sid
+                site_rows.append((wkb, *values, 1, at, self.session))
+                after = rec.dump(rec.feature({**props, "site_id": sid}, geom))
+                log_rows.append((at, self.session, action, sid, None, after, ""))
+            with con.cursor() as cur:
+                cur.executemany(_insert_sites_sql(), site_rows)
+                cur.executemany(
+                    f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                    log_rows,
+                )
+            con.execute(f"UPDATE {META} SET value = %s WHERE key = %s", (str(last), rec.COUNTER_KEY))
+            return ids
+
+        return self._write(tx)
+
+    def delete_site(self, site_id: str, *, expected_version: int) -> None:
+        """Delete a site (undoable)."""
+
+        def tx(con):
+            row = _row(con, site_id)
+            if int(row["version"]) != expected_version:
+                raise rec.stale_delete(site_id)
+            con.execute(f"DELETE FROM {TABLE} WHERE site_id = %s", (site_id,))
+            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), _geom(row)), None)
+
+        self._write(tx)
+
+    def undo(self, *, session: str | None = None) -> Change | None:
+        """Undo the newest change not yet undone (of ``session`` if given); return it, or None.
+
+        Refused with :class:`ConflictError` if the site changed again since (undo the newer change first).
+        """
+
+        def tx(con):
+            sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action <> 'undo'"
+            args: tuple = ()
+            if session:
+                sql += " AND session = %s"
+                args = (session,)
+            h = con.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
+            if h is None:
+                return None
+            sid = h["site_id"]
+            before = rec.load(h["before"])
+            row = con.execute(
+                f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (sid,)
+            ).fetchone()
+            newer = con.execute(
+                f"SELECT 1 FROM {HISTORY} WHERE site_id = %s AND id > %s AND undone_by IS NULL AND action <> 'undo'",
+                (sid, h["id"]),
+            ).fetchone()
+            if newer is not None:
+                raise rec.undo_blocked(sid)
+            current = rec.feature(rec.row_props(row), _geom(row)) if row is not None else None
+            if (
+                before is None
+            ):  # undo a create/import: delete (its id stays used: the counter never goes back)
+                con.execute(f"DELETE FROM {TABLE} WHERE site_id = %s", (sid,))
+            else:
+                version = int(row["version"]) + 1 if row is not None else 1
+                self._put(
+                    con, before["properties"], shape(before["geometry"]), version, update=row is not None
+                )
+            uid = self._log(con, "undo", sid, current, before, note=f"undo #{h['id']}")
+            con.execute(f"UPDATE {HISTORY} SET undone_by = %s WHERE id = %s", (uid, h["id"]))
+            return _change(h, undone_by=uid)
+
+        return self._write(tx)
+
+    # ---- copying (workspace push / pull) ----------------------------------
+
+    def dump(self) -> rec.StoreDump:
+        """Every site, change, counter and stored workspace file."""
+
+        def read(con):
+            with con.transaction():  # one snapshot for all four reads
+                con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+                sites = con.execute(
+                    f'SELECT ST_AsBinary(geom) AS wkb, {", ".join(_COLS)} FROM {TABLE} ORDER BY site_id COLLATE "C"'
+                ).fetchall()
+                hist = con.execute(f"SELECT {', '.join(_HIST_COLS)} FROM {HISTORY} ORDER BY id").fetchall()
+                meta = con.execute(f"SELECT key, value FROM {META} WHERE key <> 'schema_version'").fetchall()
+                files = con.execute(f"SELECT name, content FROM {FILES} ORDER BY name").fetchall()
+            return sites, hist, meta, files
+
+        sites, hist, meta, files = self._read(read)
+        return rec.StoreDump(
+            [{**{c: r[c] for c in _COLS}, "wkb": bytes(r["wkb"])} for r in sites],
+            [{**r, "id": int(r["id"])} for r in hist],
+            {r["key"]: r["value"] for r in meta},
+            {r["name"]: bytes(r["content"]) for r in files},
+        )
+
+    def restore(self, dump: rec.StoreDump) -> None:
+        """Replace every site, change, counter and stored file by ``dump``'s, in one transaction."""
+
+        def tx(con):
+            con.execute(f"DELETE FROM {TABLE}")
+            con.execute(f"DELETE FROM {HISTORY}")
+            con.execute(f"DELETE FROM {FILES}")
+            con.execute(f"DELETE FROM {META} WHERE key <> 'schema_version'")
+            with con.cursor() as cur:
+                cur.executemany(_insert_sites_sql(), [(r["wkb"], *[r[c] for c in _COLS]) for r in dump.sites])
+                cur.executemany(
+                    f"INSERT INTO {HISTORY} ({', '.join(_HIST_COLS)}) VALUES ({', '.join(['%s'] * len(_HIST_COLS))})",
+                    [tuple(r[c] for c in _HIST_COLS) for r in dump.history],
+                )
+                cur.executemany(f"INSERT INTO {META} VALUES (%s, %s)", sorted(dump.meta.items()))
+                cur.executemany(f"INSERT INTO {FILES} VALUES (%s, %s)", sorted(dump.files.items()))
+            # new changes number on after the copied ones
+            con.execute(
+                f"SELECT setval(pg_get_serial_sequence(%s, 'id'), COALESCE(MAX(id), 0) + 1, false) FROM {HISTORY}",
+                (HISTORY,),
+            )
+
+        self._write(tx)
+
+    # ---- internals ---------------------------------------------------------
+
+    def _put(self, con, props: Mapping, geom: BaseGeometry, version: int, *, update: bool) -> None:
+        values = [rec.db_value(props.get(f), f) for f in SITE_FIELDS]
+        meta = (version, rec.now(), self.session)
+        wkb = shapely.to_wkb(geom)
+        if update:
+            cols = [*SITE_FIELDS[1:], "version", "updated_at", "updated_by"]
+            sets = ", ".join(f"{c} = %s" for c in cols)
+            con.execute(
+                f"UPDATE {TABLE} SET geom = ST_GeomFromWKB(%s, {SRID}), {sets} WHERE site_id = %s",
+                (wkb, *values[1:], *meta, values[0]),
+            )
+        else:
+            con.execute(_insert_sites_sql(), (wkb, *values, *meta))
+
+    def _log(self, con, action, site_id, before, after, note: str = "") -> int:
+        row = con.execute(
+            f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
+            (rec.now(), self.session, action, site_id, rec.dump(before), rec.dump(after), note),
+        ).fetchone()
+        return int(row["id"])
+
+
+def _insert_sites_sql() -> str:
+    return (
+        f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) "
+        f"VALUES (ST_GeomFromWKB(%s, {SRID}){', %s' * len(_COLS)})"
+    )
+
+
+def _row(con, site_id: str) -> dict:
+    row = con.execute(
+        f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (site_id,)
+    ).fetchone()
+    if row is None:
+        raise rec.unknown_site(site_id)
+    return row
+
+
+def _geom(row: Mapping) -> BaseGeometry:
+    return shapely.from_wkb(bytes(row["wkb"]))
+
+
+def _change(r: Mapping, undone_by: int | None = None) -> Change:
+    return Change(
+        int(r["id"]),
+        r["at"],
+        r["session"],
+        r["action"],
+        r["site_id"],
+        rec.load(r["before"]),
+        rec.load(r["after"]),
+        undone_by if undone_by is not None else r["undone_by"],
+    )
+
+
+def _last_number(con) -> int:
+    row = con.execute(f"SELECT value FROM {META} WHERE key = %s FOR UPDATE", (rec.COUNTER_KEY,)).fetchone()
+    return int(row["value"])

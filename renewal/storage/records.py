@@ -1,0 +1,191 @@
+"""What every store backend shares: record shapes, the id counter rule, validation of a batch, messages.
+
+Backends (:mod:`renewal.storage.gpkg`, :mod:`renewal.storage.postgis`) differ only in
+how they read and write; the rules that make them behave the same live here:
+
+* a history row's before/after is a GeoJSON feature (:func:`feature`);
+* a new ``RS-NNN`` id comes from a counter that only grows (:func:`allocate_ids`), so an
+  id is never given twice, not even after the site it named was undone or deleted;
+* a batch (an import) is validated and its ids checked *before* any write lock is taken
+  (:func:`prepare_batch`); the transaction itself only allocates ids and inserts.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from shapely.geometry import mapping
+from shapely.geometry.base import BaseGeometry
+
+from renewal.errors import ConflictError, InputError
+from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS
+from renewal.sites.validate import validate_site
+
+#: Key of the id counter in a store's metadata: the highest ``RS-NNN`` number ever used.
+COUNTER_KEY = "last_site_number"
+ID_PREFIX = "RS-"
+
+
+def now() -> str:
+    """The time stamp of a change (UTC, seconds)."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def feature(props: Mapping, geom: BaseGeometry | None) -> dict:
+    """A history snapshot: GeoJSON feature with NaN as null."""
+    clean = {}
+    for k, v in props.items():
+        if isinstance(v, float) and math.isnan(v):
+            v = None
+        clean[k] = v
+    return {"type": "Feature", "properties": clean, "geometry": mapping(geom) if geom is not None else None}
+
+
+def dump(feat: dict | None) -> str | None:
+    return json.dumps(feat, ensure_ascii=False) if feat else None
+
+
+def load(text: str | None) -> dict | None:
+    return json.loads(text) if text else None
+
+
+def db_value(v, field: str):
+    """A site field as stored: numbers as float or NULL, text as str ("" for missing)."""
+    if field in NUMBER_FIELDS:
+        return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else float(v)
+    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
+
+
+def row_props(row: Mapping) -> dict:
+    """A stored row's site fields (missing numbers as NaN, missing text as "")."""
+    out = {}
+    for f in SITE_FIELDS:
+        v = row[f]
+        out[f] = (math.nan if v is None else float(v)) if f in NUMBER_FIELDS else (v or "")
+    return out
+
+
+def site_number(site_id: str) -> int | None:
+    """The number of an ``RS-NNN`` id, else None."""
+    if isinstance(site_id, str) and site_id.startswith(ID_PREFIX) and site_id[3:].isdigit():
+        return int(site_id[3:])
+    return None
+
+
+def highest_number(ids: Iterable[str]) -> int:
+    return max((n for n in map(site_number, ids) if n is not None), default=0)
+
+
+def allocate_ids(wanted: list[str], last_number: int) -> tuple[list[str], int]:
+    """Ids for a batch: given ids kept, empty ones numbered after ``last_number``; returns (ids, new last).
+
+    The counter also moves past any given ``RS-NNN`` id, so a later new site never meets it.
+    """
+    last = max(last_number, highest_number(wanted))
+    out = []
+    for sid in wanted:
+        if not sid:
+            last += 1
+            sid = f"{ID_PREFIX}{last:03d}"
+        out.append(sid)
+    return out, last
+
+
+@dataclass
+class Batch:
+    """Validated records ready to insert: clean properties (``site_id`` "" = to be numbered) and geometries."""
+
+    props: list[dict]
+    geoms: list[BaseGeometry]
+    notes: list[str]
+
+    @property
+    def wanted_ids(self) -> list[str]:
+        return [p["site_id"] for p in self.props]
+
+
+def prepare_batch(records: Iterable[tuple[Mapping, BaseGeometry]]) -> Batch:
+    """Validate every record (all problems of the first bad one raised as InputError); nothing is written.
+
+    Ids given in the records must be unique within the batch; a clash with the store is
+    checked inside the transaction with :func:`check_new_ids`.
+    """
+    props, geoms, notes = [], [], []
+    seen: set[str] = set()
+    for p, g in records:
+        sid = str(p.get("site_id") or "").strip()
+        if sid and sid in seen:
+            raise duplicate_id(sid)
+        if sid:
+            seen.add(sid)
+        clean, geom, n = validate_site({**p, "site_id": sid}, g)
+        props.append(clean)
+        geoms.append(geom)
+        notes.extend(n)
+    return Batch(props, geoms, notes)
+
+
+def check_new_ids(ids: Iterable[str], existing: set[str]) -> None:
+    for sid in ids:
+        if sid in existing:
+            raise duplicate_id(sid)
+
+
+@dataclass
+class StoreDump:
+    """Everything a store holds, as plain values: what ``workspace push``/``pull`` copy.
+
+    ``sites``: one dict per site with every stored column (site fields, ``version``,
+    ``updated_at``, ``updated_by``) and ``wkb`` (the geometry, little-endian WKB), ordered by
+    id; ``history``: every change row with its id, ordered by id; ``meta``: the store's
+    metadata (the id counter); ``files``: other workspace files (relative POSIX path -> bytes).
+    """
+
+    sites: list[dict]
+    history: list[dict]
+    meta: dict[str, str]
+    files: dict[str, bytes]
+
+
+#: Stored columns of a site besides its geometry, and of a history row.
+SITE_COLUMNS = (*SITE_FIELDS, "version", "updated_at", "updated_by")
+HISTORY_COLUMNS = ("id", "at", "session", "action", "site_id", "before", "after", "note", "undone_by")
+
+
+# ---- messages (the same words from every backend) ---------------------------------------
+
+
+def unknown_site(site_id: str) -> InputError:
+    return InputError(f"Unknown site: {site_id}", f"没有编号为 {site_id} 的项目")
+
+
+def duplicate_id(site_id: str) -> InputError:
+    return InputError(f"Site id already exists: {site_id}", f"项目编号已存在：{site_id}")
+
+
+def stale_save(site_id: str, by: str | None, at: str | None, current: int, expected: int) -> ConflictError:
+    who = by or "another session"
+    return ConflictError(
+        f"Site {site_id} was changed by {who} at {at} (version {current}, you edited version {expected}). "
+        "Your save was refused; reload the site and apply your change again.",
+        f"项目 {site_id} 已被其他会话（{by or '他人'}）修改（{at}，当前版本 {current}，您编辑的是版本 "
+        f"{expected}）。为避免覆盖他人的修改，本次保存未执行；请重新载入后再修改。",
+    )
+
+
+def stale_delete(site_id: str) -> ConflictError:
+    return ConflictError(
+        f"Site {site_id} was changed by another session; delete refused.",
+        f"项目 {site_id} 已被其他会话修改，删除未执行；请重新载入。",
+    )
+
+
+def undo_blocked(site_id: str) -> ConflictError:
+    return ConflictError(
+        f"Site {site_id} was changed again after this edit; undo the newer change first.",
+        f"项目 {site_id} 在此之后又被修改过，请先撤销较新的修改。",
+    )
