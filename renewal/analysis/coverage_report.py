@@ -74,7 +74,9 @@ def zone_stats_zh(zone_stats: pd.DataFrame | None) -> pd.DataFrame | None:
     return df[cols].rename(columns=ZONE_COLUMNS)
 
 
-def shortfall(zone_stats: pd.DataFrame | None, threshold: float = 0.9, by: str = "land_share") -> pd.DataFrame:
+def shortfall(
+    zone_stats: pd.DataFrame | None, threshold: float = 0.9, by: str = "land_share"
+) -> pd.DataFrame:
     """Zones below ``threshold`` per category (城市体检 style): count and the list of zone names."""
     if zone_stats is None or by not in zone_stats:
         return pd.DataFrame(columns=["设施类别", "分区数", "未达标分区数", "未达标分区"])

@@ -20,11 +20,10 @@ returned in ``unmatched`` (value, count), never dropped silently.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
-
-from pathlib import Path
 
 from renewal.crs import STORAGE_EPSG, geometry_from_web
 from renewal.errors import InputError
@@ -34,7 +33,16 @@ from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
 
 #: The columns of a facility layer as the coverage page and engine use it.
-FACILITY_FIELDS = ("facility_id", "name", "category", "name_zh", "address", "status", "source_zh", "precision")
+FACILITY_FIELDS = (
+    "facility_id",
+    "name",
+    "category",
+    "name_zh",
+    "address",
+    "status",
+    "source_zh",
+    "precision",
+)
 WORKSPACE_LAYER = "facilities"
 
 NAME_COLUMNS = ("名称", "设施名称", "name")
@@ -109,7 +117,9 @@ def _convert_rows(gdf, crs_col) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]
     out = gdf.copy()
     out[out.geometry.name] = geoms
     counts = systems[systems != "wgs84"].value_counts()
-    notes = [(f"{n} rows converted from {s.upper()}", f"{n}行由{s.upper()}转换为WGS84") for s, n in counts.items()]
+    notes = [
+        (f"{n} rows converted from {s.upper()}", f"{n}行由{s.upper()}转换为WGS84") for s, n in counts.items()
+    ]
     return out.set_crs(STORAGE_EPSG, allow_override=True), notes
 
 
@@ -185,7 +195,12 @@ def template_table(standards: Standards | None = None) -> dict[str, pd.DataFrame
     crs = pd.DataFrame(
         {
             "坐标系": ["WGS84", "GCJ-02", "BD-09", "CGCS2000"],
-            "说明": ["GPS、天地图、OpenStreetMap", "高德地图、腾讯地图拾取的坐标", "百度地图拾取的坐标", "国家2000坐标（经纬度）"],
+            "说明": [
+                "GPS、天地图、OpenStreetMap",
+                "高德地图、腾讯地图拾取的坐标",
+                "百度地图拾取的坐标",
+                "国家2000坐标（经纬度）",
+            ],
         }
     )
     return {"设施清单": pd.DataFrame({c: [] for c in TEMPLATE_COLUMNS}), "类别说明": cats, "坐标系说明": crs}
@@ -202,7 +217,9 @@ def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = No
     path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
     cols = [c for c in FACILITY_FIELDS if c in gdf.columns]
-    write_gpkg(path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)})
+    write_gpkg(
+        path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)}
+    )
     return path
 
 
