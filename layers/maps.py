@@ -27,6 +27,7 @@ from layers.registry import (
 )
 from layers.render import draw_scene
 from layers.scene import Scene, load_layers, scene_from_data, select
+from renewal.analysis.coverage_report import gain_text
 
 log = logging.getLogger(__name__)
 
@@ -116,6 +117,31 @@ COVERAGE_FOOTNOTE = (
     "服务范围为服务半径（直线距离）或步行网络可达范围；红色为覆盖缺口。空心虚线点与虚线范围为位置示意"
     "（规划设施位置未经测绘）。区界由高德行政区划推算。"
 )
+
+
+def coverage_layers(
+    result, fac, categories, *, gained=None, added=None, suggested=None, weight="area"
+) -> dict:
+    """The coverage map's computed layers (:data:`COVERAGE_KEYS`) for the chosen categories of ``result``."""
+    cats = set(categories)
+    precision = dict(zip(fac["facility_id"].astype(str), fac["precision"].astype(str), strict=True))
+    catch = result.catchments[result.catchments["category"].isin(cats)].copy()
+    catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
+    out = {
+        COVERAGE_CATCHMENTS_KEY: catch,
+        COVERAGE_GAPS_KEY: result.gaps[result.gaps["category"].isin(cats)],
+        COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
+    }
+    if gained is not None:
+        out[COVERAGE_GAINED_KEY] = gained
+    if added is not None and not added.empty:
+        out[COVERAGE_ADDED_KEY] = added[added["category"].isin(cats)]
+    if suggested is not None and not suggested.empty:
+        s = suggested.copy()
+        s["gain_text"] = [gain_text(g, weight) for g in s["gain"]]
+        s["geometry"] = s.geometry.representative_point()
+        out[COVERAGE_SUGGESTED_KEY] = s
+    return out
 
 
 def coverage_scene(

@@ -16,7 +16,7 @@ from pathlib import Path
 import streamlit as st
 
 from layers.basemaps import BASEMAPS
-from layers.maps import COVERAGE_BASE_KEYS, coverage_map
+from layers.maps import COVERAGE_BASE_KEYS, coverage_layers, coverage_map
 from pages import _ui
 from pages.views import coverage_data as cd
 from renewal.analysis.coverage import network_coverage, radius_coverage
@@ -29,7 +29,13 @@ from renewal.analysis.coverage_report import (
     stats_zh,
     zone_stats_zh,
 )
-from renewal.analysis.facilities import import_facilities, load_workspace_facilities, template_table
+from renewal.analysis.facilities import (
+    combine_facilities,
+    import_facilities,
+    load_workspace_facilities,
+    plan_facilities,
+    template_table,
+)
 from renewal.analysis.network_files import load_workspace_network, workspace_network_path
 from renewal.analysis.siting import greedy_siting
 from renewal.analysis.whatif import what_if
@@ -91,7 +97,7 @@ std = _standards()
 basemap, labels = _ui.map_options()
 ws = workspace_dir()
 
-plan_fac = cd.plan_facilities(std)
+plan_fac = plan_facilities(std)
 ws_path = ws / "facilities" / "facilities.gpkg"
 try:
     ws_fac = _workspace_facilities(str(ws), _mtime(ws_path))
@@ -175,7 +181,7 @@ if not existing:
         "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
         "请导入设施清单或用 import-osm 导入 OpenStreetMap 设施。"
     )
-all_fac = cd.combine_facilities(sources)
+all_fac = combine_facilities(sources)
 st.dataframe(cd.source_counts(all_fac), hide_index=True)
 
 # ---- choices
@@ -247,7 +253,7 @@ gained = cd.gained_area(base, result, chosen) if result is not base else None
 sites = _ui.current_sites_or_none()
 suggested = st.session_state.get(SUGGESTED)
 weight = "population" if base._ctx.cell_pop is not None else "area"
-layers = cd.map_layers(
+layers = coverage_layers(
     result,
     all_fac[~all_fac["facility_id"].isin(removed)],
     chosen,

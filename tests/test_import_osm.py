@@ -170,3 +170,50 @@ def test_bad_inputs_are_clear_errors(tmp_path):
         import_osm(far)
     assert main(["--workspace", str(tmp_path / "w2"), "import-osm", str(far)]) == 2
     assert not workspace_network_path(tmp_path / "w2").exists()  # nothing half-written
+
+
+def test_export_map_coverage_after_import_shows_catchments_and_gaps(extract, tmp_path):
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0
+    out = tmp_path / "cov.html"
+    assert (
+        main(
+            [
+                "--workspace",
+                str(ws),
+                "export-map",
+                "--map",
+                "coverage",
+                "--mode",
+                "network",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    html = out.read_text(encoding="utf-8")
+    import re
+
+    text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
+    for label in ("服务范围", "覆盖缺口", "公共服务设施", "乙中学", "位置示意"):
+        assert label in text, label
+    assert "<script src=" not in html or "cdn" not in html  # standalone
+
+
+def test_export_map_coverage_network_without_network_is_a_clear_error(tmp_path, capsys):
+    out = tmp_path / "cov.html"
+    rc = main(
+        [
+            "--workspace",
+            str(tmp_path / "empty"),
+            "export-map",
+            "--map",
+            "coverage",
+            "--mode",
+            "network",
+            "--out",
+            str(out),
+        ]
+    )
+    assert rc == 2 and not out.exists()

@@ -10,63 +10,12 @@ import pandas as pd
 import shapely
 
 import geodata
-from layers.registry import (
-    COVERAGE_ADDED_KEY,
-    COVERAGE_CATCHMENTS_KEY,
-    COVERAGE_FACILITIES_KEY,
-    COVERAGE_GAINED_KEY,
-    COVERAGE_GAPS_KEY,
-    COVERAGE_SUGGESTED_KEY,
-)
-from renewal.analysis.coverage_report import gain_text
 from renewal.analysis.facilities import FACILITY_FIELDS
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG
 from renewal.standards import Standards
 
-PLAN_SOURCE_ZH = "规划设施（十五五纲要，位置示意）"
-PLAN_EXTRA = ("plan_clause", "plan_text", "position_source")
-
 #: Circle choices: "standard" = each category at its own life circle.
 STANDARD_CIRCLE = "standard"
-
-
-def plan_facilities(standards: Standards) -> gpd.GeoDataFrame:
-    """The bundled plan facilities in the page's facility shape (category = standards key)."""
-    g = geodata.load("plan_facilities")
-    keys = g["category"].map(standards.resolve)
-    out = gpd.GeoDataFrame(
-        {
-            "facility_id": g["facility_id"],
-            "name": g["name"],
-            "category": keys,
-            "name_zh": keys.map(lambda k: standards.categories[k].name_zh if isinstance(k, str) else ""),
-            "address": "",
-            "status": g["status"].map(geodata.STATUS_LABELS),
-            "source_zh": PLAN_SOURCE_ZH,
-            "precision": g["precision"],
-            **{c: g[c] for c in PLAN_EXTRA},
-        },
-        geometry=g.geometry.values,
-        crs=STORAGE_EPSG,
-    )
-    return out[out["category"].notna()].reset_index(drop=True)
-
-
-def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame:
-    """Facilities of several sources in one layer; ids made unique by a source prefix when they clash."""
-    frames = []
-    for prefix, gdf in parts.items():
-        if gdf is None or gdf.empty:
-            continue
-        g = gdf.copy()
-        for c in (*FACILITY_FIELDS, *PLAN_EXTRA):
-            if c not in g.columns:
-                g[c] = ""
-        g["facility_id"] = prefix + ":" + g["facility_id"].astype(str)
-        frames.append(g[[*FACILITY_FIELDS, *PLAN_EXTRA, "geometry"]])
-    if not frames:
-        return gpd.GeoDataFrame({c: [] for c in FACILITY_FIELDS}, geometry=[], crs=STORAGE_EPSG)
-    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
 
 
 def facilities_key(gdf: gpd.GeoDataFrame) -> str:
@@ -207,29 +156,6 @@ def gained_area(before, after, categories) -> gpd.GeoDataFrame:
     if not rows:
         return gpd.GeoDataFrame({"category": [], "name_zh": [], "area_m2": []}, geometry=[], crs=STORAGE_EPSG)
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
-
-
-def map_layers(result, fac, categories, *, gained=None, added=None, suggested=None, weight="area") -> dict:
-    """The coverage map's computed layers for the chosen categories."""
-    cats = set(categories)
-    precision = dict(zip(fac["facility_id"].astype(str), fac["precision"].astype(str), strict=True))
-    catch = result.catchments[result.catchments["category"].isin(cats)].copy()
-    catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
-    out = {
-        COVERAGE_CATCHMENTS_KEY: catch,
-        COVERAGE_GAPS_KEY: result.gaps[result.gaps["category"].isin(cats)],
-        COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
-    }
-    if gained is not None:
-        out[COVERAGE_GAINED_KEY] = gained
-    if added is not None and not added.empty:
-        out[COVERAGE_ADDED_KEY] = added[added["category"].isin(cats)]
-    if suggested is not None and not suggested.empty:
-        s = suggested.copy()
-        s["gain_text"] = [gain_text(g, weight) for g in s["gain"]]
-        s["geometry"] = s.geometry.representative_point()
-        out[COVERAGE_SUGGESTED_KEY] = s
-    return out
 
 
 def added_facilities(items: list[dict], standards: Standards) -> gpd.GeoDataFrame:

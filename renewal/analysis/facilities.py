@@ -25,6 +25,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 
+import geodata
 from renewal.crs import STORAGE_EPSG, geometry_from_web
 from renewal.errors import InputError
 from renewal.io.read import read_vector
@@ -44,6 +45,8 @@ FACILITY_FIELDS = (
     "precision",
 )
 WORKSPACE_LAYER = "facilities"
+PLAN_SOURCE_ZH = "规划设施（十五五纲要，位置示意）"
+PLAN_EXTRA = ("plan_clause", "plan_text", "position_source")
 
 NAME_COLUMNS = ("名称", "设施名称", "name")
 CATEGORY_COLUMNS = ("类别", "设施类型", "设施类别", "类型", "category", "type")
@@ -234,3 +237,43 @@ def load_workspace_facilities(workspace: Path | None = None) -> gpd.GeoDataFrame
             gdf[c] = ""
         gdf[c] = _text(gdf[c])
     return gdf.reset_index(drop=True)
+
+
+# ------------------------------------------------------------------ plan + several sources
+def plan_facilities(standards: Standards) -> gpd.GeoDataFrame:
+    """The bundled plan facilities in the page's facility shape (category = standards key)."""
+    g = geodata.load("plan_facilities")
+    keys = g["category"].map(standards.resolve)
+    out = gpd.GeoDataFrame(
+        {
+            "facility_id": g["facility_id"],
+            "name": g["name"],
+            "category": keys,
+            "name_zh": keys.map(lambda k: standards.categories[k].name_zh if isinstance(k, str) else ""),
+            "address": "",
+            "status": g["status"].map(geodata.STATUS_LABELS),
+            "source_zh": PLAN_SOURCE_ZH,
+            "precision": g["precision"],
+            **{c: g[c] for c in PLAN_EXTRA},
+        },
+        geometry=g.geometry.values,
+        crs=STORAGE_EPSG,
+    )
+    return out[out["category"].notna()].reset_index(drop=True)
+
+
+def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame:
+    """Facilities of several sources in one layer; ids made unique by a source prefix when they clash."""
+    frames = []
+    for prefix, gdf in parts.items():
+        if gdf is None or gdf.empty:
+            continue
+        g = gdf.copy()
+        for c in (*FACILITY_FIELDS, *PLAN_EXTRA):
+            if c not in g.columns:
+                g[c] = ""
+        g["facility_id"] = prefix + ":" + g["facility_id"].astype(str)
+        frames.append(g[[*FACILITY_FIELDS, *PLAN_EXTRA, "geometry"]])
+    if not frames:
+        return gpd.GeoDataFrame({c: [] for c in FACILITY_FIELDS}, geometry=[], crs=STORAGE_EPSG)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
