@@ -34,9 +34,11 @@ from renewal.analysis.facilities import (
     import_facilities,
     load_workspace_facilities,
     plan_facilities,
+    save_workspace_facilities,
     template_table,
 )
-from renewal.analysis.network_files import load_workspace_network, workspace_network_path
+from renewal.analysis.network_files import load_workspace_network, save_network, workspace_network_path
+from renewal.analysis.osm_import import import_osm
 from renewal.analysis.siting import greedy_siting
 from renewal.analysis.whatif import what_if
 from renewal.crs import gcj02_to_wgs84
@@ -139,6 +141,49 @@ with st.expander("导入设施清单（现状学校、幼儿园、养老、卫�
         except InputError as err:
             _ui.show_input_error(err)
 upload_fac = st.session_state.get("cov_upload")
+
+with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
+    st.caption(
+        "上传天津或更大范围的 OpenStreetMap 数据（例如 Geofabrik 的 .osm.pbf），按河东区界外扩缓冲距离裁剪，"
+        "生成步行路网并按标准文件中的标签规则提取设施，保存到工作区。大于200MB的文件请用命令行："
+        "python -m renewal import-osm 文件.osm.pbf"
+    )
+    osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up")
+    buf = st.number_input("缓冲距离（米）", 0, 5000, 1000, step=100, key="cov_osm_buffer")
+    if st.button("导入", key="cov_osm_btn", disabled=osm_up is None):
+        bar = st.progress(0.0, text="正在读取…")
+        with tempfile.TemporaryDirectory() as tmp:
+            src = Path(tmp) / Path(osm_up.name).name
+            src.write_bytes(osm_up.getvalue())
+            try:
+                res = import_osm(
+                    src,
+                    buffer_m=float(buf),
+                    standards=std,
+                    progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
+                )
+                bar.progress(0.8, text="正在保存到工作区…")
+                net_path.parent.mkdir(parents=True, exist_ok=True)
+                save_network(res.network, net_path)
+                save_workspace_facilities(res.facilities, ws)
+                bar.progress(1.0, text="完成")
+                st.success(
+                    f"已导入步行路网（{res.network.report['nodes']}个节点）和 {len(res.facilities)} 处设施。"
+                )
+                st.dataframe(
+                    res.counts.rename(columns={"name_zh": "设施类别", "count": "设施数"})[
+                        ["设施类别", "设施数"]
+                    ],
+                    hide_index=True,
+                )
+                if len(res.unclassified):
+                    st.warning("以下OSM对象无法归类（可编辑标准文件中的 osm_tags 规则）：")
+                    st.dataframe(
+                        res.unclassified.rename(columns={"tag": "标签", "count": "个数"}), hide_index=True
+                    )
+            except InputError as err:
+                bar.empty()
+                _ui.show_input_error(err)
 
 with st.expander("人口与分区（可选）", expanded=False):
     pop_up = st.file_uploader("人口栅格（GeoTIFF，须带坐标系）", type=["tif", "tiff"], key="cov_pop_up")

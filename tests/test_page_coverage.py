@@ -93,3 +93,27 @@ def test_suggested_sites_are_k_with_non_increasing_gains(k):
     assert gains[-1] > 0
     table = _frame(at, "更新项目")
     assert list(table["顺序"]) == list(range(1, k + 1))
+
+
+def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
+    from cli.main import main
+    from tests.test_import_osm import write_extract
+
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(ws))
+    assert main(["--workspace", str(ws), "import-osm", str(write_extract(tmp_path / "t.osm.pbf"))]) == 0
+    at = _run()
+    ready = _frame(at, "如何加载").set_index("输入")
+    assert (
+        ready.loc["现状设施", "状态"] == "已加载：11处"
+    )  # 10 OSM objects, the 九年一贯制 school counted twice
+    assert ready.loc["步行路网", "状态"].startswith("已加载：25个节点")
+    assert not any("现状设施未加载" in w.value for w in at.warning)
+    sources = _frame(at, "数据来源")
+    assert "OpenStreetMap" in set(sources["数据来源"])
+    assert at.radio(key="cov_mode").options == ["服务半径", "步行网络"]
+    at.radio(key="cov_mode").set_value("network").run()
+    assert not at.exception, at.exception
+    stats = _stats(at)
+    assert set(stats["计算方式"]) == {"步行网络"}
+    assert stats.loc["小学", "设施数"] == 5  # 3 from OSM + 2 plan facilities
