@@ -12,6 +12,7 @@ import logging
 
 import folium
 import geopandas as gpd
+import shapely
 
 from layers.registry import (
     COVERAGE_ADDED_KEY,
@@ -119,6 +120,23 @@ COVERAGE_FOOTNOTE = (
 )
 
 
+#: Display simplification of catchment and gap polygons (degrees; about 5 m at Tianjin's latitude)
+#: and the coordinate grid they are snapped to (about 0.1 m): what keeps the map small.
+DISPLAY_TOLERANCE_DEG = 0.00005
+DISPLAY_GRID_DEG = 1e-6
+
+
+def display_polygons(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """``gdf`` with its polygons simplified for display (topology kept, empty results dropped)."""
+    if gdf is None or gdf.empty:
+        return gdf
+    geoms = shapely.simplify(gdf.geometry.values, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, DISPLAY_GRID_DEG)
+    out = gdf.copy()
+    out[out.geometry.name] = geoms
+    return out[~shapely.is_empty(geoms)]
+
+
 def coverage_layers(
     result, fac, categories, *, gained=None, added=None, suggested=None, weight="area"
 ) -> dict:
@@ -128,12 +146,12 @@ def coverage_layers(
     catch = result.catchments[result.catchments["category"].isin(cats)].copy()
     catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
     out = {
-        COVERAGE_CATCHMENTS_KEY: catch,
-        COVERAGE_GAPS_KEY: result.gaps[result.gaps["category"].isin(cats)],
+        COVERAGE_CATCHMENTS_KEY: display_polygons(catch),
+        COVERAGE_GAPS_KEY: display_polygons(result.gaps[result.gaps["category"].isin(cats)]),
         COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
     }
     if gained is not None:
-        out[COVERAGE_GAINED_KEY] = gained
+        out[COVERAGE_GAINED_KEY] = display_polygons(gained)
     if added is not None and not added.empty:
         out[COVERAGE_ADDED_KEY] = added[added["category"].isin(cats)]
     if suggested is not None and not suggested.empty:

@@ -39,6 +39,7 @@ from renewal.analysis.facilities import (
 )
 from renewal.analysis.network_files import load_workspace_network, save_network, workspace_network_path
 from renewal.analysis.osm_import import import_osm
+from renewal.analysis.recut import recut
 from renewal.analysis.siting import greedy_siting
 from renewal.analysis.whatif import what_if
 from renewal.crs import gcj02_to_wgs84
@@ -73,16 +74,22 @@ def _workspace_facilities(workspace: str, mtime: float):
     return load_workspace_facilities(Path(workspace)) if mtime else None
 
 
-@st.cache_resource(show_spinner="正在计算覆盖…", max_entries=24)
-def _coverage(fac_key, mode, circle, net_key, pop_key, zone_key, _fac, _net, _pop, _zones):
-    """One engine run for all categories (cached on the inputs' keys)."""
+@st.cache_resource(show_spinner="正在计算距离…", max_entries=8)
+def _distances(base_key, mode, _fac, _net, _pop, _zones):
+    """One engine run for all categories at the largest distance any circle needs (no polygons)."""
     std = _standards()
-    opts = dict(cutoffs=cd.circle_cutoffs(std, circle, mode), population=_pop, zones=_zones)
+    opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if mode == "network":
             return network_coverage(_net, _fac, std, **opts)
         return radius_coverage(_fac, std, **opts)
+
+
+@st.cache_resource(show_spinner="正在生成服务范围和缺口…", max_entries=48)
+def _view(base_key, mode, circle, categories, _base):
+    """The chosen categories at the chosen circle, re-cut from the stored distances (no new search)."""
+    return recut(_base, cd.circle_cutoffs(_standards(), circle, mode), categories=list(categories))
 
 
 def _bytes_key(data: bytes | None) -> str:
@@ -267,19 +274,12 @@ if not chosen:
     st.info("请至少选择一个设施类别。")
     st.stop()
 
+net_key = str(net.report.get("source")) + str(_mtime(net_path)) if net is not None else ""
+zone_key = _bytes_key(zone_up.getvalue()) if zone_up is not None and zones is not None else ""
+base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, _bytes_key(pop_bytes), zone_key))
 try:
-    base = _coverage(
-        cd.facilities_key(all_fac),
-        mode,
-        circle,
-        str(net.report.get("source")) + str(_mtime(net_path)) if net is not None else "",
-        _bytes_key(pop_bytes),
-        _bytes_key(zone_up.getvalue()) if zone_up is not None and zones is not None else "",
-        all_fac,
-        net,
-        str(pop_path) if pop_path else None,
-        zones,
-    )
+    dist = _distances(base_key, mode, all_fac, net, str(pop_path) if pop_path else None, zones)
+    base = _view(base_key, mode, circle, tuple(k for k in std.categories if k in chosen), dist)
 except InputError as err:
     _ui.show_input_error(err)
     st.stop()

@@ -190,3 +190,41 @@ def test_shortfall_lists_zones_below_the_line():
     zs = pd.DataFrame({"zone": ["甲", "乙", "丙"], "name_zh": ["小学"] * 3, "land_share": [0.95, 0.5, 0.2]})
     s = shortfall(zs, 0.9).iloc[0]
     assert s["未达标分区数"] == 2 and s["未达标分区"] == "丙、乙"
+
+
+@pytest.mark.parametrize("mode", ["radius", "network"])
+def test_recut_equals_a_fresh_run_at_the_smaller_distance(mode):
+    from renewal.analysis.coverage import network_coverage
+    from renewal.analysis.network import WalkNetwork
+    from renewal.analysis.recut import recut
+    from tests.coverage_fixtures import X0, Y0, box_gdf, grid_lines_gdf, points_gdf
+
+    std = load_standards()
+    fac = points_gdf(
+        [[X0 + 300, Y0 + 300], [X0 + 1400, Y0 + 900], [X0 + 700, Y0 + 1500]],
+        category=["小学", "小学", "养老院"],
+        id=["a", "b", "c"],
+    )
+    boundary = box_gdf(X0, Y0, X0 + 2000, Y0 + 2000)
+    net = WalkNetwork.from_lines(grid_lines_gdf(21)) if mode == "network" else None
+
+    def run(cutoffs, geometry=True):
+        if net is None:
+            return radius_coverage(fac, std, boundary, cutoffs=cutoffs, cell=100, geometry=geometry)
+        return network_coverage(net, fac, std, boundary, cutoffs=cutoffs, cell=100, geometry=geometry)
+
+    big = run({"primary_school": 1000, "nursing_home": 1000}, geometry=False)
+    for small in (300, 500, 1000):
+        cut = {"primary_school": small, "nursing_home": small}
+        fresh_res, got_res = run(cut), recut(big, cut)
+        fresh, got = fresh_res.stats.set_index("category"), got_res.stats.set_index("category")
+        assert got_res.catchments["area_m2"].sum() == pytest.approx(fresh_res.catchments["area_m2"].sum())
+        assert got_res.gaps["area_m2"].sum() == pytest.approx(fresh_res.gaps["area_m2"].sum())
+        assert got["land_share"].to_numpy() == pytest.approx(fresh["land_share"].to_numpy())
+        assert list(got["cutoff_m"]) == [small, small]
+    only = recut(big, {"primary_school": 500}, categories=["primary_school"])
+    assert list(only.stats["category"]) == ["primary_school"]
+    assert set(only.gaps["category"]) == {"primary_school"}
+    if mode == "network":
+        with pytest.raises(InputError):
+            recut(big, {"primary_school": 1500})

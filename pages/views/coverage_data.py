@@ -27,12 +27,18 @@ def facilities_key(gdf: gpd.GeoDataFrame) -> str:
     return h.hexdigest()
 
 
-def circle_cutoffs(standards: Standards, circle: str, mode: str) -> dict[str, float] | None:
-    """Distances per category for a life-circle choice (None: each category's standard distance)."""
+def circle_cutoffs(standards: Standards, circle: str, mode: str) -> dict[str, float]:
+    """Distances per category for a life-circle choice (standard: each category's own distance)."""
     if circle == STANDARD_CIRCLE:
-        return None
+        return {k: standards.distance(k, mode) for k in standards.categories}
     walk = float(standards.life_circles[circle]["walk_m"])
     return {k: walk for k in standards.categories}
+
+
+def search_cutoffs(standards: Standards, mode: str) -> dict[str, float]:
+    """The one distance to search with, per category: the largest any circle choice needs."""
+    choices = [STANDARD_CIRCLE, *standards.life_circles]
+    return {k: max(circle_cutoffs(standards, c, mode)[k] for c in choices) for k in standards.categories}
 
 
 def source_counts(fac: gpd.GeoDataFrame) -> pd.DataFrame:
