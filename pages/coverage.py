@@ -287,10 +287,13 @@ except InputError as err:
 # ---- what-if
 added = st.session_state.setdefault(ADDED, [])
 removed = st.session_state.setdefault(REMOVED, [])
+# only what belongs to the chosen categories applies (the others are kept for when they are chosen again)
+add_now = [a for a in added if a["category"] in chosen]
+rm_now = [r for r in removed if r in set(all_fac.loc[all_fac["category"].isin(chosen), "facility_id"])]
 result = base
-if added or removed:
+if add_now or rm_now:
     try:
-        result = what_if(base, add=cd.added_facilities(added, std), remove=removed or None, geometry=True)
+        result = what_if(base, add=cd.added_facilities(add_now, std), remove=rm_now or None, geometry=True)
     except InputError as err:
         _ui.show_input_error(err)
 gained = cd.gained_area(base, result, chosen) if result is not base else None

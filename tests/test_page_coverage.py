@@ -77,6 +77,10 @@ def test_what_if_add_at_a_renewal_site_never_lowers_coverage():
     assert not at.exception, at.exception
     assert at.session_state["cov_removed"] == ["plan:PF-001"]  # 井冈山路 配套小学
     assert _stats(at).loc["小学", "用地覆盖率（%）"] < after["小学"]
+    # the what-ifs stay in the session while their categories are not chosen
+    at.multiselect(key="cov_cats").set_value(["middle_school"]).run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert list(_stats(at).index) == ["初中"]
 
 
 @pytest.mark.parametrize("k", [3])
