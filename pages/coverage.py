@@ -8,11 +8,13 @@ switching category or circle does not recompute distances.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 import warnings
 from pathlib import Path
 
+import pandas as pd
 import streamlit as st
 
 from layers.basemaps import BASEMAPS
@@ -86,10 +88,25 @@ def _distances(base_key, mode, _fac, _net, _pop, _zones):
         return radius_coverage(_fac, std, **opts)
 
 
-@st.cache_resource(show_spinner="正在生成服务范围和缺口…", max_entries=48)
-def _view(base_key, mode, circle, categories, _base):
-    """The chosen categories at the chosen circle, re-cut from the stored distances (no new search)."""
-    return recut(_base, cd.circle_cutoffs(_standards(), circle, mode), categories=list(categories))
+@st.cache_resource(show_spinner="正在生成服务范围和缺口…", max_entries=64)
+def _polygons(base_key, mode, circle, category, _base):
+    """Catchment and gap polygons of one category at one circle (cached per pair)."""
+    res = recut(_base, cd.circle_cutoffs(_standards(), circle, mode), categories=[category])
+    return res.catchments, res.gaps
+
+
+def _view(base_key, mode, circle, categories, base):
+    """The chosen categories at the chosen circle, re-cut from the stored distances (no new search):
+    statistics at once, polygons from the per-category cache."""
+    res = recut(
+        base, cd.circle_cutoffs(_standards(), circle, mode), categories=list(categories), geometry=False
+    )
+    parts = [_polygons(base_key, mode, circle, c, base) for c in categories]
+    return dataclasses.replace(
+        res,
+        catchments=pd.concat([p[0] for p in parts], ignore_index=True),
+        gaps=pd.concat([p[1] for p in parts], ignore_index=True),
+    )
 
 
 def _bytes_key(data: bytes | None) -> str:
