@@ -44,3 +44,16 @@ def test_app_navigation_lists_the_pages():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+
+
+def test_chosen_basemap_and_labels_are_kept_across_pages():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.sidebar.selectbox[0].set_value("carto").run()
+    at.sidebar.toggle[0].set_value(False).run()
+    at.switch_page("pages/jinmao.py").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value == "carto"
+    assert at.sidebar.toggle[0].value is False
+    at.switch_page("pages/home.py").run()
+    assert at.sidebar.selectbox[0].value == "carto"
