@@ -41,7 +41,7 @@ from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_st
 PAPERS: dict[str, tuple[float, float]] = {
     "A4": (11.69, 8.27),
     "A3": (16.54, 11.69),
-    "16:9": (13.333, 7.5),
+    "16:9": (13.334, 7.5),  # 4000 x 2250 px at 300 dpi
 }
 FORMATS = ("png", "pdf", "svg")
 PNG_DPI = 300
