@@ -171,3 +171,22 @@ class LegendSync(MacroElement):
         self._name = "LegendSync"
         self.layers = dict(layers)
         self.small_px = SMALL_MAP_PX
+
+
+class LargeLabels(MacroElement):
+    """Larger name labels and legend text, for a map shown on a projector (汇报模式)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(){
+  if (document.getElementById('rp-large')) { return; }
+  var s = document.createElement('style'); s.id = 'rp-large';
+  s.textContent = '.rp-label { font-size: 16px !important; } .rp-legend { font-size: 14px !important; }';
+  document.head.appendChild(s);
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "LargeLabels"
