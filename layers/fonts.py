@@ -19,6 +19,7 @@ No folium, no streamlit; matplotlib only.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -149,6 +150,120 @@ def _face_index(font: CjkFont) -> int:
         if entry.name == font.family and Path(entry.fname) == font.path:
             return getattr(entry, "index", 0) or 0
     return 0
+
+
+#: Family name of the per-export TrueType subset (see :func:`embeddable_family`).
+SUBSET_FAMILY = "RenewalCJK"
+
+
+def _to_truetype(font) -> None:
+    """Convert a CFF-outline font (fontTools TTFont) to TrueType (glyf) outlines, in place."""
+    from fontTools.pens.cu2quPen import Cu2QuPen
+    from fontTools.pens.ttGlyphPen import TTGlyphPen
+    from fontTools.ttLib import newTable
+
+    order = font.getGlyphOrder()
+    glyph_set = font.getGlyphSet()
+    glyphs = {}
+    for name in order:
+        pen = TTGlyphPen(glyph_set)
+        glyph_set[name].draw(Cu2QuPen(pen, 1.0, reverse_direction=True))
+        glyphs[name] = pen.glyph()
+    font["loca"] = newTable("loca")
+    glyf = font["glyf"] = newTable("glyf")
+    glyf.glyphOrder = order
+    glyf.glyphs = glyphs
+    del font["CFF "]
+    glyf.compile(font)
+    hmtx = font["hmtx"]
+    for name, glyph in glyphs.items():
+        glyph.recalcBounds(glyf)
+        hmtx[name] = (hmtx[name][0], glyph.xMin if glyph.numberOfContours else 0)
+    maxp = font["maxp"] = newTable("maxp")
+    maxp.tableVersion = 0x00010000
+    for attr in (
+        "maxTwilightPoints",
+        "maxStorage",
+        "maxFunctionDefs",
+        "maxInstructionDefs",
+        "maxStackElements",
+        "maxSizeOfInstructions",
+        "maxComponentElements",
+    ):
+        setattr(maxp, attr, 0)
+    maxp.maxZones = 1
+    post = font["post"]
+    post.formatType, post.extraNames, post.mapping, post.glyphOrder = 2.0, [], {}, order
+    font["head"].glyphDataFormat = 0
+    font.sfntVersion = "\x00\x01\x00\x00"
+
+
+def embeddable_family(texts: Iterable[str]) -> str:
+    """A TrueType subset of the CJK font holding the characters of ``texts`` (and ASCII), registered
+    with matplotlib; returns its family name.
+
+    Noto Sans CJK and Noto Sans SC have CFF outlines, which matplotlib writes into a PDF as
+    TrueType (CIDFontType2) data: some readers reject or warn about that. The subset is converted
+    to TrueType outlines, so the embedded font is what the PDF says it is, and small.
+    """
+    import hashlib
+    import string
+    import tempfile
+
+    font = cjk_font()
+    chars = "".join(sorted(set("".join(texts)) | set(string.printable)))
+    digest = hashlib.sha1(f"{font.path}|{chars}".encode()).hexdigest()[:16]
+    family = f"{SUBSET_FAMILY}{digest}"
+    folder = Path(tempfile.gettempdir()) / "renewal-fonts"
+    from matplotlib import font_manager
+
+    known = {(e.name, e.fname) for e in font_manager.fontManager.ttflist}
+    for weight, path, index in _faces(font):
+        out = folder / f"{family}-{weight}.ttf"
+        if not out.is_file():
+            _write_subset(path, index, chars, family, weight, out)
+        if (family, str(out)) not in known:
+            font_manager.fontManager.addfont(str(out))
+    return family
+
+
+def _faces(font: CjkFont) -> list[tuple[str, Path, int]]:
+    """The regular face of the font, and its bold face when the system has one."""
+    from matplotlib import font_manager
+
+    faces = [("Regular", font.path, _face_index(font))]
+    for entry in font_manager.fontManager.ttflist:
+        if entry.name == font.family and entry.weight in (700, "bold") and entry.style == "normal":
+            faces.append(("Bold", Path(entry.fname), getattr(entry, "index", 0) or 0))
+            break
+    return faces
+
+
+def _write_subset(path: Path, index: int, chars: str, family: str, weight: str, out: Path) -> None:
+    import logging
+
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    logging.getLogger("fontTools").setLevel(logging.WARNING)  # its INFO lines would flood the CLI
+    tt = TTFont(str(path), fontNumber=index, lazy=True)
+    opts = subset.Options()
+    opts.name_IDs, opts.notdef_outline, opts.hinting = ["*"], True, False
+    opts.layout_features = []
+    opts.drop_tables += ["VORG", "vhea", "vmtx", "GSUB", "GPOS", "BASE"]
+    sub = subset.Subsetter(opts)
+    sub.populate(text=chars)
+    sub.subset(tt)
+    if "CFF " in tt:
+        _to_truetype(tt)
+    names = {1: family, 2: weight, 4: f"{family} {weight}", 6: f"{family}-{weight}", 16: family, 17: weight}
+    for rec in tt["name"].names:
+        if rec.nameID in names:
+            rec.string = names[rec.nameID]
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_suffix(f".{os.getpid()}.tmp")
+    tt.save(str(tmp))
+    os.replace(tmp, out)
 
 
 def use_cjk_font() -> CjkFont:

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import geopandas as gpd
+import matplotlib
 import matplotlib.patheffects as pe
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
@@ -32,7 +33,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
 
 import geodata
-from layers.fonts import check_glyphs, use_cjk_font
+from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
 from layers.registry import GROUPS
 from layers.scene import LegendEntry, Scene
 from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_style
@@ -397,8 +398,11 @@ def draw_sheet(
     """A map sheet of ``scene`` as a matplotlib Figure (title, map, legend, scale, north arrow, notes)."""
     if paper not in PAPERS:
         raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
-    use_cjk_font()
-    check_glyphs(sheet_texts(scene, subtitle))
+    font = use_cjk_font()
+    texts = sheet_texts(scene, subtitle)
+    check_glyphs(texts)
+    # draw with a TrueType subset (embedded cleanly in PDF), the full font as fallback
+    matplotlib.rcParams["font.sans-serif"] = [embeddable_family(texts), font.family, "DejaVu Sans"]
     date = date or dt.date.today()
     width, height = PAPERS[paper]
     size = 7.5 * (height / 8.27) ** 0.5  # base font size in points

@@ -115,9 +115,11 @@ def test_pdf_sheet_has_one_page_embedded_cjk_font_and_the_title(park_sheet):
     fonts_used = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
     cjk = [f for f in fonts_used if re.search(r"CJK|SC|Han|YaHei|Hei", str(f["/BaseFont"]))]
     assert cjk, [f["/BaseFont"] for f in fonts_used]
-    for f in cjk:  # embedded: a descendant font with a font file
-        desc = f["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
-        assert any(k in desc for k in ("/FontFile", "/FontFile2", "/FontFile3"))
+    for f in cjk:  # embedded as what the PDF says: a TrueType (glyf) font file for a CIDFontType2
+        cid = f["/DescendantFonts"][0].get_object()
+        desc = cid["/FontDescriptor"].get_object()
+        assert cid["/Subtype"] == "/CIDFontType2" and "/FontFile2" in desc
+        assert desc["/FontFile2"].get_object().get_data()[:4] == b"\x00\x01\x00\x00"  # not CFF ("OTTO")
 
 
 def test_svg_sheet_parses(park_sheet):
