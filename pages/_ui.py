@@ -19,8 +19,15 @@ from renewal.errors import InputError
 from renewal.storage import current_sites, open_store
 from renewal.storage.base import ReadOnlyStore, changed_by_others
 
+#: The planner's choices, kept in session state across pages (a widget's own state is
+#: dropped when the page that shows it is left, so the widgets write through to these).
 BASEMAP_KEY = "basemap"
 LABELS_KEY = "labels"
+_WIDGET = "{}_widget"
+
+
+def _keep(key: str) -> None:
+    st.session_state[key] = st.session_state[_WIDGET.format(key)]
 
 
 @st.cache_resource(show_spinner=False)
@@ -66,9 +73,19 @@ def map_options() -> tuple[str, bool]:
     keys = [k for k, b in BASEMAPS.items() if b.available()]
     if st.session_state.get(BASEMAP_KEY) not in keys:
         st.session_state[BASEMAP_KEY] = DEFAULT_BASEMAP
+    st.session_state.setdefault(LABELS_KEY, True)
+    for key in (BASEMAP_KEY, LABELS_KEY):  # the widgets start from the kept choice on every page
+        st.session_state[_WIDGET.format(key)] = st.session_state[key]
     with st.sidebar:
-        st.selectbox("底图", keys, format_func=lambda k: BASEMAPS[k].title_zh, key=BASEMAP_KEY)
-        st.toggle("显示名称标注", value=True, key=LABELS_KEY)
+        st.selectbox(
+            "底图",
+            keys,
+            format_func=lambda k: BASEMAPS[k].title_zh,
+            key=_WIDGET.format(BASEMAP_KEY),
+            on_change=_keep,
+            args=(BASEMAP_KEY,),
+        )
+        st.toggle("显示名称标注", key=_WIDGET.format(LABELS_KEY), on_change=_keep, args=(LABELS_KEY,))
         note = BASEMAPS[st.session_state[BASEMAP_KEY]].note_zh
         if note:
             st.caption(note)
