@@ -143,13 +143,27 @@ def gcj02_to_wgs84(lon, lat, iterations: int = 30, tol: float = 1e-10):
     return wlon, wlat
 
 
-def bd09_to_gcj02(lon, lat):
-    """Baidu BD-09 to GCJ-02."""
+def _bd09_to_gcj02_closed(lon, lat):
     lon = np.asarray(lon, dtype=float) - 0.0065
     lat = np.asarray(lat, dtype=float) - 0.006
     z = np.sqrt(lon * lon + lat * lat) - 0.00002 * np.sin(lat * _X_PI)
     theta = np.arctan2(lat, lon) - 0.000003 * np.cos(lon * _X_PI)
     return z * np.cos(theta), z * np.sin(theta)
+
+
+def bd09_to_gcj02(lon, lat, iterations: int = 10, tol: float = 1e-11):
+    """Baidu BD-09 to GCJ-02: the published closed form (~1e-6 deg off), refined by fixed-point iteration
+    against :func:`gcj02_to_bd09` until the forward formula reproduces the input within ``tol`` degrees."""
+    blon = np.asarray(lon, dtype=float)
+    blat = np.asarray(lat, dtype=float)
+    glon, glat = _bd09_to_gcj02_closed(blon, blat)
+    for _ in range(iterations):
+        flon, flat = gcj02_to_bd09(glon, glat)
+        dlon, dlat = flon - blon, flat - blat
+        glon, glat = glon - dlon, glat - dlat
+        if np.all(np.abs(dlon) < tol) and np.all(np.abs(dlat) < tol):
+            break
+    return glon, glat
 
 
 def bd09_to_wgs84(lon, lat):
@@ -241,6 +255,15 @@ class NamedCRS:
     @property
     def is_geographic(self) -> bool:
         return bool(self.web) or self.crs.is_geographic
+
+    @property
+    def describe(self) -> str:
+        """English one-liner: ``WGS84 (EPSG:4326)``, ``GCJ-02 (Amap/Tencent)``, ``EPSG:4548``."""
+        if self.web:
+            return {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}[self.web]
+        if self.name.startswith("EPSG:") or not self.epsg:
+            return self.name
+        return f"{self.name.upper().replace('CGCS2000', 'CGCS2000')} (EPSG:{self.epsg})"
 
     @property
     def label_zh(self) -> str:

@@ -162,7 +162,9 @@ def kml_bytes(gdf: gpd.GeoDataFrame, *, name_field: str | None = None, title: st
             out.append(f"<name>{escape(_text(row[name_field]))}</name>")
         out.append("<ExtendedData>")
         for f in fields:
-            out.append(f'<Data name="{escape(str(f), {chr(34): "&quot;"})}"><value>{escape(_text(row[f]))}</value></Data>')
+            out.append(
+                f'<Data name="{escape(str(f), {chr(34): "&quot;"})}"><value>{escape(_text(row[f]))}</value></Data>'
+            )
         out.append("</ExtendedData>")
         geom = row[gdf.geometry.name]
         if geom is not None and not geom.is_empty:

@@ -142,8 +142,12 @@ def describe_candidates(geoms, lang: str = "en") -> str:
             else "常用坐标系都不能把它放在河东区内。"
         )
     if lang == "en":
-        return "Likely: " + "; ".join(f"{p.name} ({p.distance_m / 1000:.1f} km from the district)" for p in near)
-    return "可能的坐标系：" + "；".join(f"{p.label_zh}（距河东区{p.distance_m / 1000:.1f}公里）" for p in near)
+        return "Likely: " + "; ".join(
+            f"{p.name} ({p.distance_m / 1000:.1f} km from the district)" for p in near
+        )
+    return "可能的坐标系：" + "；".join(
+        f"{p.label_zh}（距河东区{p.distance_m / 1000:.1f}公里）" for p in near
+    )
 
 
 @dataclass(frozen=True)

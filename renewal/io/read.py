@@ -189,7 +189,9 @@ def _check_json(path: Path) -> None:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _fail(
-            f"{path.name}: not valid JSON (malformed, truncated, not UTF-8 or nested too deeply): {exc}"[:300],
+            f"{path.name}: not valid JSON (malformed, truncated, not UTF-8 or nested too deeply): {exc}"[
+                :300
+            ],
             f"“{path.name}”不是有效的JSON（文件格式错误、不完整、不是UTF-8编码或嵌套过深）",
         ) from exc
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
@@ -239,14 +241,27 @@ def _gpkg_layers(path: Path) -> list[str]:
         ) from exc
 
 
-CPG_CODECS = {"936": "gbk", "cp936": "gbk", "ansi936": "gbk", "gbk": "gbk", "gb2312": "gbk", "gb18030": "gb18030"}
+CPG_CODECS = {
+    "936": "gbk",
+    "cp936": "gbk",
+    "ansi936": "gbk",
+    "gbk": "gbk",
+    "gb2312": "gbk",
+    "gb18030": "gb18030",
+}
 
 
 def shapefile_encoding(shp: Path) -> str | None:
     """The text encoding of a Shapefile's .dbf: its .cpg if present, else UTF-8 if the bytes decode, else GBK."""
     cpg = next((p for p in shp.parent.glob("*") if p.stem == shp.stem and p.suffix.lower() == ".cpg"), None)
     if cpg is not None:
-        code = cpg.read_text(encoding="ascii", errors="replace").strip().lower().replace(" ", "").replace("-", "")
+        code = (
+            cpg.read_text(encoding="ascii", errors="replace")
+            .strip()
+            .lower()
+            .replace(" ", "")
+            .replace("-", "")
+        )
         if code in ("utf8", "65001"):
             return "utf-8"
         return CPG_CODECS.get(code)
@@ -326,9 +341,31 @@ def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...]
             return _read_zip(path, Path(tmp), layer, prefer, out)
     if suffix == ".shp":
         return _read_shapefile(path, path.name, out)
-    chosen = _choose(path.name, _gpkg_layers(path), layer, prefer, "图层")
+    groups = logical_layers(_gpkg_layers(path))
+    chosen = _choose(path.name, list(groups), layer, prefer, "图层")
     out.layer = chosen
-    return _read_ogr(path, layer=chosen)
+    parts = [_read_ogr(path, layer=part) for part in groups[chosen]]
+    if len(parts) == 1:
+        return parts[0]
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+SPLIT_SUFFIXES = ("_points", "_lines", "_polygons")
+
+
+def logical_layers(layers: list[str]) -> dict[str, list[str]]:
+    """GeoPackage layers as the planner sees them: ``x_points``/``x_lines``/``x_polygons`` (one layer split by
+    geometry type, as :mod:`renewal.io.export` writes it) are one layer ``x``; the rest as they are."""
+    out: dict[str, list[str]] = {}
+    for name in layers:
+        base = next(
+            (name[: -len(s)] for s in SPLIT_SUFFIXES if name.endswith(s) and len(name) > len(s)), None
+        )
+        if base is not None and base not in layers:
+            out.setdefault(base, []).append(name)
+        else:
+            out.setdefault(name, []).append(name)
+    return out
 
 
 def _open_path(source, what: str) -> Path:
@@ -376,7 +413,8 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
         raise _fail(
             f"{name}: the file has no coordinate reference system (no .prj); give one with --crs. "
             + describe_candidates(gdf.geometry, "en"),
-            f"{what_zh(what)}文件“{name}”没有坐标系（缺少.prj），请指定坐标系。" + describe_candidates(gdf.geometry, "zh"),
+            f"{what_zh(what)}文件“{name}”没有坐标系（缺少.prj），请指定坐标系。"
+            + describe_candidates(gdf.geometry, "zh"),
         )
     out.assumed = True
     return parse_crs("wgs84")
@@ -435,9 +473,7 @@ def read_vector(
     if crs is not None:
         parse_crs(crs)  # a bad name is the request's fault: fail before reading
     if isinstance(source, bytes | bytearray):
-        return _from_bytes(
-            source, filename, what=what, crs=crs, layer=layer, prefer_layers=prefer_layers
-        )
+        return _from_bytes(source, filename, what=what, crs=crs, layer=layer, prefer_layers=prefer_layers)
     if isinstance(source, gpd.GeoDataFrame):
         out = VectorFile(gdf=source.copy(), file=what)
     else:
@@ -451,10 +487,12 @@ def read_vector(
     raw = gpd.GeoSeries(gdf.geometry.values, index=gdf.index)
     _check_degrees(out, raw, declared, what)
     out.raw, out.declared = raw, declared
-    out.crs = declared.name if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
+    out.crs = declared.describe if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
     if declared.epsg == 0:  # a CRS without EPSG code: let pyproj convert it
         gdf = gdf.to_crs(STORAGE_EPSG)
-    elif declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
+    elif (
+        declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG
+    ):
         gdf = gdf_from_crs(gdf, declared)
     if declared.web or declared.epsg not in (STORAGE_EPSG,):
         out.notes.append((f"converted from {declared.name} to WGS84", f"已由{declared.name}转换为WGS84"))

@@ -44,7 +44,9 @@ def check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
     """The zip's file members, or an InputError if any member is unsafe (nothing extracted yet)."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
-        raise _fail(name, f"too many members ({len(infos)} > {MAX_MEMBERS})", f"包含的文件过多（{len(infos)}个）")
+        raise _fail(
+            name, f"too many members ({len(infos)} > {MAX_MEMBERS})", f"包含的文件过多（{len(infos)}个）"
+        )
     total = 0
     for info in infos:
         if _unsafe_name(info.filename):
@@ -55,7 +57,9 @@ def check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
             )
         if _is_symlink(info):
             raise _fail(
-                name, f"member {info.filename!r} is a symbolic link; refused", f"中的“{info.filename}”是符号链接，已拒绝"
+                name,
+                f"member {info.filename!r} is a symbolic link; refused",
+                f"中的“{info.filename}”是符号链接，已拒绝",
             )
         total += info.file_size
         if info.file_size > _CHUNK and info.file_size > MAX_RATIO * max(info.compress_size, 1):
@@ -92,7 +96,9 @@ def safe_extract(path: Path, dest: Path) -> list[Path]:
                     while chunk := src.read(_CHUNK):
                         written += len(chunk)
                         if written > MAX_UNZIPPED_BYTES:
-                            raise _fail(name, "expands beyond the size limit; refused", "解压后超过大小上限，已拒绝")
+                            raise _fail(
+                                name, "expands beyond the size limit; refused", "解压后超过大小上限，已拒绝"
+                            )
                         fh.write(chunk)
             except (zipfile.BadZipFile, OSError, EOFError, NotImplementedError) as exc:
                 raise _fail(name, f"member {info.filename!r} is damaged: {exc}", "中的文件已损坏") from exc

@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from renewal.crs import STORAGE_EPSG
+from renewal.crs import STORAGE_EPSG, gdf_to_crs, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output, write_bytes_atomic
 
@@ -58,16 +58,27 @@ def xlsx_text(value):
     return _XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def with_geometry_columns(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """``gdf`` (WGS84) as a plain table: attributes, then ``lon``/``lat`` and ``wkt``."""
+def with_geometry_columns(gdf: gpd.GeoDataFrame, crs="wgs84") -> pd.DataFrame:
+    """``gdf`` (WGS84) as a plain table: attributes, then ``lon``/``lat`` and ``wkt``.
+
+    With another ``crs`` (a name for :func:`renewal.crs.parse_crs`) the numbers are in that system;
+    a projected one names the columns ``x``/``y`` (metres).
+    """
     if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
         gdf = gdf.to_crs(STORAGE_EPSG)
+    target = parse_crs(crs)
+    # the representative point is chosen in WGS84, then converted with the rest
+    pts = gdf.geometry.where(gdf.geometry.geom_type == "Point", gdf.geometry.representative_point())
+    present = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    if target.name != "wgs84":
+        gdf = gdf_to_crs(gdf, target)
+        pts = gdf_to_crs(gpd.GeoDataFrame(geometry=pts, crs=STORAGE_EPSG), target).geometry
     geom = gdf.geometry
     table = pd.DataFrame(gdf.drop(columns=geom.name))
-    present = geom.notna() & ~geom.is_empty
-    pts = geom.where(geom.geom_type == "Point", geom.representative_point())
-    table[LON_COLUMN] = pts.x.where(present).round(7)
-    table[LAT_COLUMN] = pts.y.where(present).round(7)
+    xcol, ycol = (LON_COLUMN, LAT_COLUMN) if target.is_geographic else ("x", "y")
+    digits = 7 if target.is_geographic else 3
+    table[xcol] = pts.x.where(present).round(digits)
+    table[ycol] = pts.y.where(present).round(digits)
     table[WKT_COLUMN] = [
         shapely.to_wkt(g, rounding_precision=-1) if ok else "" for g, ok in zip(geom, present, strict=True)
     ]
