@@ -41,7 +41,8 @@ from renewal.io import safezip
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz")
 TABLE_SUFFIXES = (".csv", ".xlsx")
-SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES
+RASTER_SUFFIXES = (".tif", ".tiff")  # population: populated pixel centres as points (renewal.io.raster)
+SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + RASTER_SUFFIXES
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "gcj_lon", "bd_lon", "wgs_lon")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "gcj_lat", "bd_lat", "wgs_lat")
@@ -325,8 +326,12 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, prefer: tuple[str, ...],
     return _read_shapefile(shps[chosen], path.name, out)
 
 
-def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile):
+def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile, crs=None):
     suffix = path.suffix.lower()
+    if suffix in RASTER_SUFFIXES:
+        from renewal.io.raster import read_population_raster
+
+        return read_population_raster(path, crs_given=crs is not None)
     if suffix in TABLE_SUFFIXES:
         return _read_table(path, what, layer, out)
     if suffix in (".geojson", ".json"):
@@ -407,7 +412,7 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
             out.notes.append((f"file CRS {gdf.crs.name}", f"文件坐标系：{gdf.crs.name}"))
             return NamedCRS(gdf.crs.to_string(), 0)
         return parse_crs(epsg)
-    if Path(name).suffix.lower() in (".zip", ".shp", ".gpkg"):
+    if Path(name).suffix.lower() in (".zip", ".shp", ".gpkg", *RASTER_SUFFIXES):
         from renewal.io.plausibility import describe_candidates
 
         raise _fail(
@@ -479,7 +484,7 @@ def read_vector(
     else:
         path = _open_path(source, what)
         out = VectorFile(gdf=gpd.GeoDataFrame(), file=str(path))
-        out.gdf = _read_file(path, what, layer, prefer_layers, out)
+        out.gdf = _read_file(path, what, layer, prefer_layers, out, crs)
     gdf = out.gdf
     if gdf.empty:
         raise _fail(f"{Path(out.file).name}: the file has no features", f"{what_zh(what)}文件中没有任何要素")
