@@ -21,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 from shapely.ops import unary_union
 
 from renewal.crs import STORAGE_EPSG
-from renewal.errors import InputError
+from renewal.errors import FileContentError
 
 
 def _local(tag: str) -> str:
@@ -95,25 +95,27 @@ def _placemark(pm) -> dict:
 
 
 def read_kml_bytes(data: bytes, name: str) -> gpd.GeoDataFrame:
-    """The placemarks of a KML document (bytes) as a WGS84 GeoDataFrame; InputError if unsafe or malformed."""
+    """The placemarks of a KML document (bytes) as a WGS84 GeoDataFrame; FileContentError if unsafe or malformed."""
     try:
         root = DET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
     except DefusedXmlException as exc:
-        raise InputError(
+        raise FileContentError(
             f"{name}: the KML declares a DTD or entities (possible external-entity attack); refused",
             f"KML文件“{name}”含有DTD或实体声明（可能是外部实体攻击），已拒绝",
         ) from exc
     except Exception as exc:  # xml.etree.ElementTree.ParseError and friends
-        raise InputError(
+        raise FileContentError(
             f"{name}: not valid KML/XML (malformed or truncated): {exc}",
             f"“{name}”不是有效的KML（格式错误或不完整）",
         ) from exc
     if _local(root.tag) != "kml":
-        raise InputError(f"{name}: not a KML document (root <{_local(root.tag)}>)", f"“{name}”不是KML文档")
+        raise FileContentError(
+            f"{name}: not a KML document (root <{_local(root.tag)}>)", f"“{name}”不是KML文档"
+        )
     try:
         rows = [_placemark(pm) for pm in root.iter() if _local(pm.tag) == "Placemark"]
     except (ValueError, IndexError, TypeError) as exc:
-        raise InputError(
+        raise FileContentError(
             f"{name}: a placemark has malformed coordinates: {exc}", f"KML文件“{name}”中有坐标格式错误的地标"
         ) from exc
     if not rows:

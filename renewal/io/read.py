@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from renewal.crs import STORAGE_EPSG, NamedCRS, gdf_from_crs, parse_crs
-from renewal.errors import InputError
+from renewal.errors import FileContentError, InputError
 from renewal.io import safezip
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz")
@@ -110,10 +110,6 @@ def coordinate_columns(columns) -> tuple[str | None, str | None]:
     return _find(columns, LON_NAMES), _find(columns, LAT_NAMES)
 
 
-class FileContentError(InputError):
-    """The file exists and is of a known type, but its content cannot be used (empty, malformed, no CRS...)."""
-
-
 def _fail(en: str, zh: str) -> InputError:
     return FileContentError(en, zh)
 
@@ -161,7 +157,7 @@ def _read_table(path: Path, what: str, layer: str | None, out: VectorFile) -> gp
     y = pd.to_numeric(df[lat], errors="coerce")
     bad = x.isna() | y.isna()
     if bad.any():
-        rows = list(np.flatnonzero(bad)[:5] + 2)
+        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
         raise _fail(
             f"{path.name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
             f"{what_zh(what)}文件“{path.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
@@ -439,8 +435,9 @@ def _check_degrees(out: VectorFile, raw: gpd.GeoSeries, declared: NamedCRS, what
     name = Path(out.file).name
     raise _fail(
         f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) cannot be degrees in {declared.name} "
-        "(projected metres read as degrees?). " + describe_candidates(raw, "en"),
-        f"{what_zh(what)}文件“{name}”的坐标（最大 {x1:.0f}, {y1:.0f}）不可能是{declared.name}经纬度（把米制投影坐标当成了度？）。"
+        "(projected metres read as degrees, or latitude and longitude swapped?). "
+        + describe_candidates(raw, "en"),
+        f"{what_zh(what)}文件“{name}”的坐标（最大 {x1:.0f}, {y1:.0f}）不可能是{declared.name}经纬度（把米制投影坐标当成了度，或经纬度互换？）。"
         + describe_candidates(raw, "zh"),
     )
 

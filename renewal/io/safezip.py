@@ -1,7 +1,7 @@
 """Opening zip files from strangers (zipped Shapefiles, KMZ) without being hurt by them.
 
 :func:`safe_extract` checks every member *before* extracting anything and refuses
-(:class:`~renewal.errors.InputError`, bilingual) a zip with path traversal (``..``,
+(:class:`~renewal.errors.FileContentError`, bilingual) a zip with path traversal (``..``,
 absolute paths, drive letters), symbolic links, too many members, more
 uncompressed bytes than :data:`MAX_UNZIPPED_BYTES` or a member compressed more
 than :data:`MAX_RATIO` times (a decompression bomb). While extracting it counts
@@ -14,7 +14,7 @@ import stat
 import zipfile
 from pathlib import Path, PurePosixPath
 
-from renewal.errors import InputError
+from renewal.errors import FileContentError
 
 #: Largest file the reader opens at all (bytes).
 MAX_FILE_BYTES = 200 * 1024 * 1024
@@ -27,8 +27,8 @@ MAX_RATIO = 100
 _CHUNK = 1024 * 1024
 
 
-def _fail(name: str, en: str, zh: str) -> InputError:
-    return InputError(f"{name}: {en}", f"压缩文件“{name}”{zh}")
+def _fail(name: str, en: str, zh: str) -> FileContentError:
+    return FileContentError(f"{name}: {en}", f"压缩文件“{name}”{zh}")
 
 
 def _unsafe_name(member: str) -> bool:
@@ -41,7 +41,7 @@ def _is_symlink(info: zipfile.ZipInfo) -> bool:
 
 
 def check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
-    """The zip's file members, or an InputError if any member is unsafe (nothing extracted yet)."""
+    """The zip's file members, or an FileContentError if any member is unsafe (nothing extracted yet)."""
     infos = zf.infolist()
     if len(infos) > MAX_MEMBERS:
         raise _fail(
@@ -62,6 +62,8 @@ def check_members(zf: zipfile.ZipFile, name: str) -> list[zipfile.ZipInfo]:
                 f"中的“{info.filename}”是符号链接，已拒绝",
             )
         total += info.file_size
+        if total > MAX_UNZIPPED_BYTES:
+            break
         if info.file_size > _CHUNK and info.file_size > MAX_RATIO * max(info.compress_size, 1):
             raise _fail(
                 name,
