@@ -317,9 +317,31 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, prefer: tuple[str, ...],
             f"{path.name}: the zip holds no Shapefile (.shp); found {[p.name for p in files][:10]}",
             f"压缩文件“{path.name}”中没有Shapefile（.shp）文件",
         )
-    chosen = _choose(path.name, sorted(shps), layer, prefer, "Shapefile")
+    groups = logical_layers(sorted(shps), layer)
+    chosen = _choose(path.name, list(groups), layer, prefer, "Shapefile")
     out.layer = chosen
-    return _read_shapefile(shps[chosen], path.name, out)
+    parts = [_read_shapefile(shps[part], path.name, out) for part in groups[chosen]]
+    gdf = (
+        parts[0]
+        if len(parts) == 1
+        else gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    )
+    return _full_field_names(gdf, files)
+
+
+def _full_field_names(gdf: gpd.GeoDataFrame, files: list[Path]) -> gpd.GeoDataFrame:
+    """Field names cut to the Shapefile limit back to full names, if the zip has the writers' fields.csv."""
+    table = next((p for p in files if p.name.lower() == "fields.csv"), None)
+    if table is None:
+        return gdf
+    try:
+        m = pd.read_csv(table, encoding="utf-8-sig", dtype=str)
+        mapping = dict(zip(m["shapefile_field"], m["full_name"], strict=True))
+    except Exception:  # a planner's own fields.csv: not ours, ignore it
+        return gdf
+    return gdf.rename(
+        columns={k: v for k, v in mapping.items() if k in gdf.columns and k != gdf.geometry.name}
+    )
 
 
 def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile, crs=None):
@@ -342,7 +364,7 @@ def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...]
             return _read_zip(path, Path(tmp), layer, prefer, out)
     if suffix == ".shp":
         return _read_shapefile(path, path.name, out)
-    groups = logical_layers(_gpkg_layers(path))
+    groups = logical_layers(_gpkg_layers(path), layer)
     chosen = _choose(path.name, list(groups), layer, prefer, "图层")
     out.layer = chosen
     parts = [_read_ogr(path, layer=part) for part in groups[chosen]]
@@ -354,16 +376,19 @@ def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...]
 SPLIT_SUFFIXES = ("_points", "_lines", "_polygons")
 
 
-def logical_layers(layers: list[str]) -> dict[str, list[str]]:
+def logical_layers(layers: list[str], asked: str | None = None) -> dict[str, list[str]]:
     """GeoPackage layers as the planner sees them: ``x_points``/``x_lines``/``x_polygons`` (one layer split by
-    geometry type, as :mod:`renewal.io.export` writes it) are one layer ``x``; the rest as they are."""
-    out: dict[str, list[str]] = {}
+    geometry type, as :mod:`renewal.io.export` writes it) are one layer ``x``; the rest as they are.
+    A part asked for by its own name (``asked``) stays choosable."""
+    out: dict[str, list[str]] = {asked: [asked]} if asked in layers else {}
     for name in layers:
         base = next(
             (name[: -len(s)] for s in SPLIT_SUFFIXES if name.endswith(s) and len(name) > len(s)), None
         )
-        if base is not None and base not in layers:
+        if base is not None and base not in layers and name != asked:
             out.setdefault(base, []).append(name)
+        elif name == asked:
+            continue
         else:
             out.setdefault(name, []).append(name)
     return out
