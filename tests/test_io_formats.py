@@ -261,3 +261,19 @@ def test_convert_refuses_bad_names_and_overwrite(tmp_path, capsys):
     assert main(["convert", "--from", "wgs84", "--to", "gcj02", str(src), str(src)]) == 2
     assert main(["convert", "--to", "gcj02", str(src), str(tmp_path / "b.csv")]) == 2  # a table needs --from
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv"]
+
+
+def test_sites_export_shapefile_in_cgcs2000_gk(tmp_path):
+    from renewal.sites import exchange, query
+
+    out = tmp_path / "sites.zip"
+    assert main(["sites", "export", "--out", str(out), "--crs", "EPSG:4548"]) == 0
+    with zipfile.ZipFile(out) as zf:
+        prjs = [n for n in zf.namelist() if n.endswith(".prj")]
+        assert prjs and all("CM_117E" in zf.read(n).decode() for n in prjs)
+        assert any(n.endswith("_fulltext.csv") for n in zf.namelist())  # long plan texts kept whole
+    back = exchange.read_export(out, "zip")
+    cat = exchange.prepare(query.bundled_sites())
+    assert list(back["plan_text"]) == list(cat["plan_text"])
+    assert all(a.hausdorff_distance(b) < 1e-7 for a, b in zip(back.geometry, cat.geometry, strict=True))
+    assert main(["sites", "export", "--out", str(tmp_path / "s.kml"), "--crs", "EPSG:4548"]) == 2

@@ -7,7 +7,9 @@
   cleanly; the reader merges such a split layer back (:mod:`renewal.io.read`);
 * zipped Shapefile: one Shapefile per geometry type, each with ``.prj`` and a
   ``.cpg`` saying UTF-8; field names cut to the 10-byte limit (unique), with
-  ``fields.csv`` mapping them to the full names;
+  ``fields.csv`` mapping them to the full names; texts longer than a DBF field
+  (254 bytes) are cut there and kept whole in ``<layer>_fulltext.csv`` (the reader
+  restores both);
 * GeoJSON (``crs`` member when not WGS84), KML (WGS84 or GCJ-02 numbers only),
   CSV and XLSX (the writers' table convention, :mod:`renewal.io.write`, with
   Chinese headers and Chinese labels for coded values when given).
@@ -22,6 +24,7 @@ import io
 import json
 import logging
 import tempfile
+import warnings
 import zipfile
 from collections.abc import Mapping
 from pathlib import Path
@@ -55,6 +58,9 @@ GEOMETRY_FAMILIES = {
 }
 SHP_FIELD_BYTES = 10
 FIELD_MAP_FILE = "fields.csv"
+#: A DBF text field holds 254 bytes; longer texts go whole into ``<layer>_fulltext.csv`` beside the Shapefile.
+DBF_TEXT_BYTES = 254
+FULLTEXT_SUFFIX = "_fulltext.csv"
 
 
 def layer_format(path: Path | str) -> str:
@@ -71,9 +77,11 @@ def layer_format(path: Path | str) -> str:
     )
 
 
-def split_by_geometry(gdf: gpd.GeoDataFrame, name: str) -> dict[str, gpd.GeoDataFrame]:
+def split_by_geometry(gdf: gpd.GeoDataFrame, name: str, promote: bool = True) -> dict[str, gpd.GeoDataFrame]:
     """``gdf`` as one frame per geometry family (``name`` alone when there is one family).
-    Features without geometry go with the first family; other geometry types are refused."""
+    Features without geometry go with the first family; other geometry types are refused.
+    ``promote``: single and multi parts mixed in a family become all multi (a Shapefile needs that;
+    a GeoPackage layer of the family's multi type holds both)."""
     fam = gdf.geom_type.map(GEOMETRY_FAMILIES)
     odd = gdf.geom_type.notna() & fam.isna()
     if odd.any():
@@ -84,9 +92,23 @@ def split_by_geometry(gdf: gpd.GeoDataFrame, name: str) -> dict[str, gpd.GeoData
         )
     families = [f for f in ("points", "lines", "polygons") if (fam == f).any()] or ["points"]
     fam = fam.fillna(families[0])
-    if len(families) == 1:
-        return {name: gdf}
-    return {f"{name}_{f}": gdf[fam == f] for f in families}
+    parts = {name: gdf} if len(families) == 1 else {f"{name}_{f}": gdf[fam == f] for f in families}
+    return {k: _one_type(v) if promote else v for k, v in parts.items()}
+
+
+def _one_type(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Single and multi parts of one family mixed: all promoted to multi (one geometry type per layer)."""
+    types = set(gdf.geom_type.dropna())
+    if len(types) < 2:
+        return gdf
+    from shapely.geometry import MultiLineString, MultiPoint, MultiPolygon
+
+    multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}
+
+    def promote(g):
+        return multi[g.geom_type]([g]) if g is not None and g.geom_type in multi else g
+
+    return gdf.set_geometry([promote(g) for g in gdf.geometry], crs=gdf.crs)
 
 
 def shapefile_field_names(columns) -> dict[str, str]:
@@ -112,13 +134,16 @@ def _cut(text: str, limit: int) -> str:
 
 def _to_file(gdf: gpd.GeoDataFrame, path: Path, **kw) -> None:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
-    gdf.to_file(path, **kw)
+    with warnings.catch_warnings():
+        # long DBF texts are cut by GDAL and kept whole in <layer>_fulltext.csv (see _long_text)
+        warnings.filterwarnings("ignore", message=".*has been truncated to 254", category=RuntimeWarning)
+        gdf.to_file(path, **kw)
 
 
 def _gpkg(gdf: gpd.GeoDataFrame, name: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "out.gpkg"
-        for layer, part in split_by_geometry(gdf, name).items():
+        for layer, part in split_by_geometry(gdf, name, promote=False).items():
             _to_file(part, path, driver="GPKG", layer=layer)
         return path.read_bytes()
 
@@ -131,11 +156,26 @@ def _shapefile_zip(gdf: gpd.GeoDataFrame, name: str) -> bytes:
     with tempfile.TemporaryDirectory() as tmp, zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
         for layer, part in split_by_geometry(renamed, name).items():
             _to_file(part, Path(tmp) / f"{layer}.shp", driver="ESRI Shapefile", encoding="UTF-8")
+            long = _long_text(part.rename(columns={v: k for k, v in mapping.items()}))
+            if long is not None:
+                zf.writestr(f"{layer}{FULLTEXT_SUFFIX}", csv_bytes(long))
         for p in sorted(Path(tmp).iterdir()):
             zf.write(p, p.name)
         table = pd.DataFrame({"shapefile_field": list(mapping.values()), "full_name": list(mapping.keys())})
         zf.writestr(FIELD_MAP_FILE, csv_bytes(table))
     return buf.getvalue()
+
+
+def _long_text(part: gpd.GeoDataFrame) -> pd.DataFrame | None:
+    """The text columns with a value longer than a DBF field holds (254 bytes), full, or None."""
+    cols = [
+        c
+        for c in part.columns
+        if c != part.geometry.name
+        and part[c].dtype == object
+        and part[c].map(lambda v: isinstance(v, str) and len(v.encode("utf-8")) > DBF_TEXT_BYTES).any()
+    ]
+    return pd.DataFrame(part[cols]).reset_index(drop=True) if cols else None
 
 
 def _geojson(gdf: gpd.GeoDataFrame, epsg: int) -> bytes:

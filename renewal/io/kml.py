@@ -16,9 +16,17 @@ import geopandas as gpd
 import pandas as pd
 from defusedxml import ElementTree as DET
 from defusedxml.common import DefusedXmlException
-from shapely.geometry import LineString, Point, Polygon, mapping
+from shapely.geometry import (
+    GeometryCollection,
+    LineString,
+    MultiLineString,
+    MultiPoint,
+    MultiPolygon,
+    Point,
+    Polygon,
+    mapping,
+)
 from shapely.geometry.base import BaseGeometry
-from shapely.ops import unary_union
 
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import FileContentError
@@ -65,10 +73,14 @@ def _geometry(el) -> BaseGeometry | None:
         parts = [g for g in (_geometry(c) for c in el) if g is not None]
         if not parts:
             return None
-        from shapely.geometry import GeometryCollection
-
         types = {p.geom_type for p in parts}
-        return unary_union(parts) if len(types) == 1 and "Point" not in types else GeometryCollection(parts)
+        if types == {"Point"}:
+            return MultiPoint(parts)
+        if types == {"LineString"}:
+            return MultiLineString(parts)
+        if types == {"Polygon"}:
+            return MultiPolygon(parts)
+        return GeometryCollection(parts)
     return None
 
 
@@ -128,7 +140,7 @@ def read_kml_bytes(data: bytes, name: str) -> gpd.GeoDataFrame:
 
 
 def _kml_coords(coords) -> str:
-    return " ".join(f"{x:.8f},{y:.8f}" for x, y, *_ in coords)
+    return " ".join(f"{float(x)!r},{float(y)!r}" for x, y, *_ in coords)
 
 
 def _kml_geometry(geom: BaseGeometry) -> str:

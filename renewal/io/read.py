@@ -38,6 +38,7 @@ import pandas as pd
 from renewal.crs import STORAGE_EPSG, NamedCRS, gdf_from_crs, parse_crs
 from renewal.errors import FileContentError, InputError
 from renewal.io import safezip
+from renewal.io.write import unguard_formula
 
 VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz")
 TABLE_SUFFIXES = (".csv", ".xlsx")
@@ -320,13 +321,36 @@ def _read_zip(path: Path, tmp: Path, layer: str | None, prefer: tuple[str, ...],
     groups = logical_layers(sorted(shps), layer)
     chosen = _choose(path.name, list(groups), layer, prefer, "Shapefile")
     out.layer = chosen
-    parts = [_read_shapefile(shps[part], path.name, out) for part in groups[chosen]]
-    gdf = (
+    parts = [
+        _full_text(_full_field_names(_read_shapefile(shps[p], path.name, out), files), shps[p])
+        for p in groups[chosen]
+    ]
+    return (
         parts[0]
         if len(parts) == 1
         else gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
     )
-    return _full_field_names(gdf, files)
+
+
+def _full_text(gdf: gpd.GeoDataFrame, shp: Path) -> gpd.GeoDataFrame:
+    """Texts cut at the DBF limit, restored from the writers' ``<layer>_fulltext.csv`` when it matches."""
+    side = shp.with_name(f"{shp.stem}_fulltext.csv")
+    if not side.exists():
+        return gdf
+    try:
+        full = pd.read_csv(side, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except Exception:  # not ours or damaged: keep the DBF's text
+        return gdf
+    if len(full) != len(gdf):
+        return gdf
+    gdf = gdf.copy()
+    for col in full.columns:
+        if col in gdf.columns:
+            short = gdf[col].fillna("").astype(str).to_numpy()
+            whole = full[col].map(unguard_formula).to_numpy()
+            if all(w.startswith(s) for s, w in zip(short, whole, strict=True)):
+                gdf[col] = [w if w else v for w, v in zip(whole, gdf[col], strict=True)]
+    return gdf
 
 
 def _full_field_names(gdf: gpd.GeoDataFrame, files: list[Path]) -> gpd.GeoDataFrame:

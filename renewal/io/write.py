@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from renewal.crs import STORAGE_EPSG, gdf_to_crs, parse_crs
+from renewal.crs import STORAGE_EPSG, gdf_from_crs, gdf_to_crs, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output, write_bytes_atomic
 
@@ -169,12 +169,16 @@ def write_table(path, gdf: gpd.GeoDataFrame) -> None:
         )
 
 
-def read_table_layer(table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A table written by this module (``wkt`` column, or ``lon``/``lat``) back as a WGS84 GeoDataFrame."""
+def read_table_layer(table: pd.DataFrame, crs="wgs84") -> gpd.GeoDataFrame:
+    """A table written by this module (``wkt`` column, or ``lon``/``lat`` or ``x``/``y``; numbers in ``crs``)
+    back as a WGS84 GeoDataFrame."""
     table = table.copy()
+    coords = [c for c in (LON_COLUMN, LAT_COLUMN, "x", "y") if c in table.columns]
     if WKT_COLUMN in table.columns:
         geom = shapely.from_wkt(table.pop(WKT_COLUMN).replace("", None).values)
-        table = table.drop(columns=[c for c in (LON_COLUMN, LAT_COLUMN) if c in table.columns])
+        table = table.drop(columns=coords)
     else:
-        geom = gpd.points_from_xy(pd.to_numeric(table.pop(LON_COLUMN)), pd.to_numeric(table.pop(LAT_COLUMN)))
-    return gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)
+        xcol, ycol = (LON_COLUMN, LAT_COLUMN) if LON_COLUMN in table.columns else ("x", "y")
+        geom = gpd.points_from_xy(pd.to_numeric(table.pop(xcol)), pd.to_numeric(table.pop(ycol)))
+    gdf = gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)
+    return gdf if parse_crs(crs).name == "wgs84" else gdf_from_crs(gdf, crs)
