@@ -12,6 +12,7 @@ PAGES = (
     ("pages/home.py", "总体布局", None),
     ("pages/jinmao.py", "金贸产业园", "jinmao"),
     ("pages/sites.py", "更新项目", "sites"),
+    ("pages/data.py", "数据管理", "data"),
 )
 
 

@@ -18,6 +18,7 @@ from functools import cache
 import geopandas as gpd
 import numpy as np
 import shapely
+import shapely.ops
 from shapely.geometry.base import BaseGeometry
 
 from renewal.crs import METRIC_EPSG, NamedCRS, parse_crs, transformer, xy_to_wgs84
@@ -193,3 +194,15 @@ def check(raw: gpd.GeoSeries | list[BaseGeometry], declared: str | NamedCRS) -> 
                 (gcj,),
             )
     return Verdict(True, "", "", mine, ())
+
+
+def place_as(raw, name: str) -> gpd.GeoSeries:
+    """The raw numbers read as ``name`` (a candidate, incl. :data:`SWAPPED`), as WGS84 geometries."""
+    from renewal.crs import convert_geometry
+
+    geoms = list(raw)
+    if name == SWAPPED:
+        out = [shapely.ops.transform(lambda x, y: (y, x), g) if g is not None else g for g in geoms]
+    else:
+        out = [convert_geometry(g, name, "wgs84") if g is not None else g for g in geoms]
+    return gpd.GeoSeries(out, crs=4326)
