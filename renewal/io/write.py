@@ -17,7 +17,6 @@ from __future__ import annotations
 import io
 import logging
 import re
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -125,14 +124,6 @@ def _write_gpkg_layers(path: Path, layers: Mapping[str, pd.DataFrame | None]) ->
         df.to_file(path, driver="GPKG", layer=name)
 
 
-def gpkg_bytes(layers: Mapping[str, pd.DataFrame | None]) -> bytes:
-    """Several (Geo)DataFrames as layers of one GeoPackage, as bytes."""
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "export.gpkg"
-        _write_gpkg_layers(path, layers)
-        return path.read_bytes()
-
-
 def check_out_folder(path: Path | str) -> Path:
     """``path`` if its folder exists, else an InputError (nothing is created)."""
     path = Path(path)
@@ -141,8 +132,10 @@ def check_out_folder(path: Path | str) -> Path:
     return path
 
 
-def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None]) -> None:
-    """Several (Geo)DataFrames as layers of one GeoPackage, atomically."""
+def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None], crs="wgs84") -> None:
+    """Several (Geo)DataFrames as layers of one GeoPackage (geometries in ``crs``), atomically."""
+    if parse_crs(crs).name != "wgs84":
+        layers = {k: gdf_to_crs(v, crs) if isinstance(v, gpd.GeoDataFrame) else v for k, v in layers.items()}
     with atomic_output(check_out_folder(path)) as tmp:
         _write_gpkg_layers(tmp, layers)
 
@@ -152,16 +145,16 @@ def write_xlsx(path, sheets: Mapping[str, pd.DataFrame | None]) -> None:
     write_bytes_atomic(check_out_folder(path), xlsx_bytes(sheets))
 
 
-def write_table(path, gdf: gpd.GeoDataFrame) -> None:
-    """A layer as CSV or XLSX (attributes + lon/lat + wkt) or GeoPackage, by the file's extension."""
+def write_table(path, gdf: gpd.GeoDataFrame, crs="wgs84") -> None:
+    """A layer as CSV or XLSX (attributes + lon/lat + wkt) or GeoPackage, by the file's extension, in ``crs``."""
     path = check_out_folder(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        write_gpkg(path, {path.stem: gdf})
+        write_gpkg(path, {path.stem: gdf}, crs=crs)
     elif suffix == ".csv":
-        write_bytes_atomic(path, csv_bytes(with_geometry_columns(gdf)))
+        write_bytes_atomic(path, csv_bytes(with_geometry_columns(gdf, crs=crs)))
     elif suffix == ".xlsx":
-        write_bytes_atomic(path, xlsx_bytes({path.stem: with_geometry_columns(gdf)}))
+        write_bytes_atomic(path, xlsx_bytes({path.stem: with_geometry_columns(gdf, crs=crs)}))
     else:
         raise InputError(
             f"Output must end in .csv, .gpkg or .xlsx, got {path.name}",
