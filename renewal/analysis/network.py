@@ -372,23 +372,22 @@ class WalkNetwork:
         # Sources on the same edge as a target: the direct way along the edge.
         sok = np.flatnonzero(src.ok)
         if len(sok):
-            sdf = pd.DataFrame(
-                {
-                    "edge": src.edge[sok],
-                    "t": src.offset[sok],
-                    "sx": src.dist[sok] if count_snap else 0.0,
-                    "sid": sok,
-                }
-            )
-            ddf = pd.DataFrame({"edge": e, "s": s, "pos": np.arange(len(ok))})
-            pairs = ddf.merge(sdf, on="edge")
-            if len(pairs):
-                pairs["d"] = (pairs["s"] - pairs["t"]).abs() + pairs["sx"]
-                best = pairs.loc[pairs.groupby("pos")["d"].idxmin()]
-                pos = best["pos"].to_numpy()
-                better = best["d"].to_numpy() < d[pos]
-                d[pos[better]] = best["d"].to_numpy()[better]
-                w[pos[better]] = best["sid"].to_numpy()[better]
+            order = np.argsort(src.edge[sok], kind="stable")
+            sok_e = sok[order]
+            se = src.edge[sok_e]
+            lo = np.searchsorted(se, e, "left")
+            cnt = np.searchsorted(se, e, "right") - lo
+            if cnt.any():
+                pos = np.repeat(np.arange(len(ok)), cnt)
+                first = np.cumsum(cnt) - cnt
+                sid = sok_e[lo[pos] + np.arange(len(pos)) - first[pos]]
+                dd = np.abs(s[pos] - src.offset[sid]) + (src.dist[sid] if count_snap else 0.0)
+                o = np.lexsort((dd, pos))  # stable: among ties the lowest source index
+                o = o[np.r_[True, pos[o][1:] != pos[o][:-1]]]
+                pos, sid, dd = pos[o], sid[o], dd[o]
+                better = dd < d[pos]
+                d[pos[better]] = dd[better]
+                w[pos[better]] = sid[better]
         if count_snap:
             d = d + dst.dist[ok]
         reach = d <= nd.cutoff + TOL
@@ -404,8 +403,10 @@ class WalkNetwork:
         e = int(src.edge[0])
         t = float(src.offset[0]) + (float(src.dist[0]) if count_snap else 0.0)
         tv = float(self.edge_len[e] - src.offset[0]) + (float(src.dist[0]) if count_snap else 0.0)
+        # the graph is symmetric: directed=True gives the same distances
+        # without scipy transposing the matrix on every call
         dmat = csgraph.dijkstra(
-            self.graph, directed=False, indices=[self.edge_u[e], self.edge_v[e]], limit=_limit(cutoff)
+            self.graph, directed=True, indices=[self.edge_u[e], self.edge_v[e]], limit=_limit(cutoff)
         )
         d = np.minimum(dmat[0] + t, dmat[1] + tv)
         d[d > cutoff + TOL] = np.inf
@@ -619,7 +620,18 @@ def edge_substrings(edge_geom, edge_len, eidx, a, b) -> np.ndarray:
     if len(part):
         from shapely.ops import substring
 
-        for i in part:
+        g = edge_geom[eidx[part]]
+        two = shapely.get_num_coordinates(g) == 2
+        if two.any():  # straight edges: interpolate the two ends directly
+            p2 = part[two]
+            xy = shapely.get_coordinates(g[two]).reshape(-1, 2, 2)
+            L = edge_len[eidx[p2]][:, None]
+            d = xy[:, 1] - xy[:, 0]
+            ends = np.stack(
+                [xy[:, 0] + d * (a[p2][:, None] / L), xy[:, 0] + d * (b[p2][:, None] / L)], axis=1
+            )
+            out[p2] = shapely.linestrings(ends)
+        for i in part[~two]:
             out[i] = substring(edge_geom[eidx[i]], float(a[i]), float(b[i]))
     return out
 
@@ -642,7 +654,9 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
     g = shapely.force_2d(geoms[order])
     uniq = np.unique(s)
     grp = np.searchsorted(uniq, s)
-    multi = shapely.multilinestrings(g, indices=grp)
+    # merged into longest runs first: GEOS buffers a few long lines several
+    # times faster than many short pieces (same area up to the join facets)
+    multi = shapely.line_merge(shapely.multilinestrings(g, indices=grp))
     ends = np.concatenate(
         [shapely.get_coordinates(shapely.get_point(g, 0)), shapely.get_coordinates(shapely.get_point(g, -1))]
     )
