@@ -640,11 +640,15 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
     """One polygon per source index (None where nothing was reached): the
     reached pieces buffered by ``width`` metres (not a hull).
 
-    Built as flat-capped buffers of the pieces joined with small octagons
-    (``width`` radius) at every piece end, which equals a round-capped buffer
-    up to the octagon facets and is several times faster for large
-    catchments. Sources are processed in ``threads`` threads (GEOS releases
-    the GIL).
+    The pieces of each source are first joined into long chains that pass
+    through the junctions: at every node the piece ends are paired two by two
+    (an odd one out ends there), the pairs are given their own copy of the
+    node (1 mm apart) and ``line_merge`` joins each pair. One round buffer
+    (``quad_segs=2``: octagonal facets) of the chains then equals the buffer of
+    all pieces up to the facets, because every interior vertex of a chain gets
+    the full disc and every free end a round cap; GEOS does it several times
+    faster than buffering short pieces and joining them. Sources are processed
+    in ``threads`` threads (GEOS releases the GIL).
     """
     out = np.full(n_sources, None, dtype=object)
     if len(geoms) == 0:
@@ -654,20 +658,10 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
     g = shapely.force_2d(geoms[order])
     uniq = np.unique(s)
     grp = np.searchsorted(uniq, s)
-    # merged into longest runs first: GEOS buffers a few long lines several
-    # times faster than many short pieces (same area up to the join facets)
-    multi = shapely.line_merge(shapely.multilinestrings(g, indices=grp))
-    ends = np.concatenate(
-        [shapely.get_coordinates(shapely.get_point(g, 0)), shapely.get_coordinates(shapely.get_point(g, -1))]
-    )
-    egrp = np.concatenate([grp, grp])
-    ekey = np.unique(np.column_stack([egrp, np.round(ends, 2)]), axis=0)
-    mpts = shapely.multipoints(ekey[:, 1:], indices=ekey[:, 0].astype(np.int64))
+    multi = shapely.line_merge(shapely.multilinestrings(_paired_at_nodes(g, grp), indices=grp))
 
     def work(idx):
-        lines = shapely.buffer(multi[idx], width, cap_style="flat")
-        nodes = shapely.buffer(mpts[idx], width, quad_segs=2)
-        return shapely.union(lines, nodes)
+        return shapely.buffer(multi[idx], width, quad_segs=2)
 
     chunks = [c for c in np.array_split(np.arange(len(uniq)), max(1, min(threads, len(uniq)) * 4)) if len(c)]
     if threads > 1 and len(chunks) > 1 and len(geoms) > 2000:
@@ -679,3 +673,28 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
         parts = [work(c) for c in chunks]
     out[uniq] = np.concatenate(parts)
     return out
+
+
+def _paired_at_nodes(g: np.ndarray, grp: np.ndarray) -> np.ndarray:
+    """Pieces whose end points are moved so that, within each group, exactly two
+    piece ends share a point at every node (the k-th pair of a node moved k mm
+    east; node identity at 1 cm): ``line_merge`` then makes chains through the
+    junctions instead of stopping at each one."""
+    n = len(g)
+    coords, cidx = shapely.get_coordinates(g, return_index=True)
+    first = np.searchsorted(cidx, np.arange(n), "left")
+    last = np.searchsorted(cidx, np.arange(n), "right") - 1
+    ends = np.concatenate([first, last])
+    at = np.round(coords[ends], 2)
+    _, node = np.unique(np.column_stack([np.concatenate([grp, grp]), at]), axis=0, return_inverse=True)
+    node = node.ravel()
+    o = np.argsort(node, kind="stable")
+    ns = node[o]
+    start = np.r_[0, np.flatnonzero(ns[1:] != ns[:-1]) + 1]
+    rank = np.arange(len(ns)) - np.repeat(start, np.diff(np.r_[start, len(ns)]))
+    k = np.empty(len(ns), dtype=np.int64)
+    k[o] = rank // 2
+    moved = coords.copy()
+    moved[ends, 0] = at[:, 0] + k * 1e-3
+    moved[ends, 1] = at[:, 1]
+    return shapely.set_coordinates(g.copy(), moved)
