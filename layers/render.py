@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import html
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import box
@@ -529,6 +532,48 @@ def layer_payload(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, 
     }
 
 
+_PAYLOADS: OrderedDict = OrderedDict()
+_PAYLOADS_LOCK = threading.Lock()
+#: Layer payloads kept (most recently used first out last): a page rerun with unchanged data reuses them.
+PAYLOAD_CACHE_SIZE = 24
+
+
+def data_fingerprint(gdf: gpd.GeoDataFrame, columns) -> str:
+    """A digest of the geometries (WKB) and the given columns' values: equal data, equal digest."""
+    import hashlib
+
+    import shapely
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(len(gdf)).encode())
+    wkb = shapely.to_wkb(gdf.geometry.values)
+    h.update(b"".join(b if b is not None else b"-" for b in wkb))
+    cols = [c for c in columns if c in gdf.columns]
+    if cols:
+        h.update(pd.util.hash_pandas_object(gdf[cols].astype(str), index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def cached_layer_payload(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, *, labels: bool
+) -> dict:
+    """:func:`layer_payload`, reused while the layer's data, spec and options are the same
+    (keyed by a digest of the data, not by object identity: Streamlit hands out copies)."""
+    cols = sorted(spec.fields() | {"name", "precision"} | ({id_field} if id_field else set()))
+    key = (repr(spec), id_field, labels, data_fingerprint(gdf, cols))
+    with _PAYLOADS_LOCK:
+        hit = _PAYLOADS.get(key)
+        if hit is not None:
+            _PAYLOADS.move_to_end(key)
+            return hit
+    payload = layer_payload(gdf, spec, id_field, labels=labels)
+    with _PAYLOADS_LOCK:
+        _PAYLOADS[key] = payload
+        while len(_PAYLOADS) > PAYLOAD_CACHE_SIZE:
+            _PAYLOADS.popitem(last=False)
+    return payload
+
+
 class FeatureLayer(MacroElement):
     """One layer's features in one script: GeoJSON drawn by Leaflet, tooltips,
     popups assembled on click from the features' escaped values and the
@@ -587,7 +632,7 @@ def add_layer(
     m = _root_map(parent)
     _ensure_layer_js(m)
     group = folium.FeatureGroup(name=spec.title_zh, show=spec.visible if show is None else show)
-    payload = layer_payload(gdf, spec, id_field, labels=labels)
+    payload = cached_layer_payload(gdf, spec, id_field, labels=labels)
     if payload["n"]:
         FeatureLayer(payload, m.get_name()).add_to(group)
     group.add_to(parent)

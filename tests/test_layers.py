@@ -372,3 +372,18 @@ def test_labels_are_escaped_and_ordered_by_size():
     assert [it[2] for it in labels] == ["大", "&lt;b&gt;小&lt;/b&gt;"]
     assert labels[0][3] > labels[1][3] and labels[1][4] > labels[0][4]  # priority, estimated width
     assert layer_payload(gdf, spec, None, labels=False)["labels"] == []
+
+
+def test_layer_payload_is_reused_only_for_equal_data():
+    from layers.render import cached_layer_payload
+
+    spec = REGISTRY["business_districts"]
+    a = _one_feature_gdf("甲")
+    first = cached_layer_payload(a, spec, None, labels=True)
+    assert cached_layer_payload(a.copy(), spec, None, labels=True) is first  # a copy of equal data
+    renamed = a.assign(name="乙")
+    moved = a.set_geometry([Point(117.3, 39.2)])
+    for other in (renamed, moved):
+        assert cached_layer_payload(other, spec, None, labels=True) is not first
+    assert "乙" in cached_layer_payload(renamed, spec, None, labels=True)["features"]
+    assert cached_layer_payload(a, spec, None, labels=False) is not first
