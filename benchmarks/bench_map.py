@@ -58,6 +58,12 @@ def main(argv=None):
     ap.add_argument("--labels", action="store_true", help="with name labels (the pages' default is on)")
     ap.add_argument("--save", help="write the HTML of the largest run to this file")
     ap.add_argument(
+        "--page",
+        action="store_true",
+        help="also time the whole 更新项目 page (Streamlit AppTest, server side) with the sites in a workspace: "
+        "first run and reruns",
+    )
+    ap.add_argument(
         "--browser",
         action="store_true",
         help="also open each map (and the home map) in headless Chromium at 1920x1080: time until drawn, "
@@ -101,6 +107,8 @@ def main(argv=None):
         )
         if args.save:
             Path(args.save).write_text(html, encoding="utf-8")
+        if args.page:
+            page_check(n, args.repeat)
         if args.browser:
             browser_check(f"{n} sites, exported map", standalone_html(m), args.repeat)  # scripts inline
     if args.browser:
@@ -109,6 +117,38 @@ def main(argv=None):
         browser_check(
             "home map (layout_map, bundled data)", standalone_html(layout_map(labels=True)), args.repeat
         )
+
+
+def page_check(n: int, repeat: int) -> None:
+    """The sites page run by Streamlit's AppTest with ``n`` sites in a fresh workspace."""
+    import tempfile
+
+    from streamlit.testing.v1 import AppTest
+
+    from renewal.storage import store_path
+    from renewal.storage.gpkg import GpkgStore
+
+    page = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")
+    with tempfile.TemporaryDirectory() as td:
+        old = os.environ.get("RENEWAL_WORKSPACE")
+        os.environ["RENEWAL_WORKSPACE"] = td
+        try:
+            GpkgStore.open(store_path(Path(td)), lambda: synthetic_sites(n))
+            at = AppTest.from_file(page, default_timeout=600)
+            t = time.perf_counter()
+            at.run()
+            first = time.perf_counter() - t
+            assert not at.exception, at.exception
+            reruns, _ = timed(at.run, repeat)
+        finally:
+            if old is None:
+                os.environ.pop("RENEWAL_WORKSPACE", None)
+            else:
+                os.environ["RENEWAL_WORKSPACE"] = old
+    print(
+        f"  sites page (AppTest, server side) with {n} sites: first run {first:.2f} s, "
+        f"rerun {reruns[0]:.2f} s ({reruns[1]:.2f}-{reruns[2]:.2f})"
+    )
 
 
 CHROMIUM = "/usr/bin/chromium"

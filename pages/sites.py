@@ -80,8 +80,14 @@ for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "No
     table[col] = table[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
 if store is None:
     st.warning(BUNDLED_NOTICE + "，不能编辑。")
+# only the selected row is styled: a Styler over every row costs seconds with thousands of sites
+picked = table.index[table["选中"].astype(bool)]
 st.dataframe(
-    table.style.apply(lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
+    table.style.apply(
+        lambda r: ["background-color: #fff3c4"] * len(r), axis=1, subset=(picked, table.columns)
+    )
+    if len(picked)
+    else table,
     key=f"sites_table_{gen}",
     on_select="rerun",
     selection_mode="single-row",
@@ -266,7 +272,8 @@ cols = st.columns(len(exchange.FORMATS))
 for col, (fmt, (suffix, mime, title)) in zip(cols, exchange.FORMATS.items(), strict=True):
     col.download_button(
         title,
-        exchange.export_bytes(view, fmt) if len(view) else b"",
+        # built on click (Streamlit runs the callable then), not on every rerun
+        (lambda v=view, f=fmt: exchange.export_bytes(v, f)) if len(view) else b"",
         file_name=f"更新项目{suffix}",
         mime=mime,
         disabled=view.empty,
