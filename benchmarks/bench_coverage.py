@@ -13,7 +13,8 @@ distance from every node to the nearest facility of that category within the
 category's cut-off (facilities at their nearest node, so every tool can take
 them). Every tool is timed ``--repeat`` times; figures are medians with
 min-max. Every tool's distances are checked equal to the engine's for every
-category (reached node sets identical, distances within 0.01 m).
+category (reached node sets identical, distances within 0.05 m; the largest
+difference is printed).
 
 * engine: ``WalkNetwork.node_distances`` (one multi-source Dijkstra per
   category, scipy, 1 thread);
@@ -58,7 +59,9 @@ from renewal.analysis.network import NetworkWarning, WalkNetwork, catchment_poly
 from renewal.standards import load_standards  # noqa: E402
 
 X0, Y0 = 510000.0, 4320000.0
-TOL_M = 0.01
+#: Distances count as equal within this (pandana's results differ from exact
+#: float64 sums by about 1 cm at 1 km; the largest difference is printed).
+TOL_M = 0.05
 
 
 def synthetic_network(side: int, seed: int, spacing: float = 80.0, origin=(X0, Y0)) -> WalkNetwork:
