@@ -299,3 +299,19 @@ def test_import_reports_progress_while_validating():
     )
     assert res.ok and len(res.records) == n
     assert seen == [(PROGRESS_EVERY, n), (2 * PROGRESS_EVERY, n), (n, n)]
+
+
+def test_web_map_coordinates_are_warned_about_when_the_file_does_not_say():
+    import json
+
+    from renewal.sites.importing import read_sites_bytes
+
+    plain = corpus.feature_collection({"name": "地块"})
+    res = read_sites_bytes(plain, "amap.geojson")
+    assert res.ok and any("GCJ-02" in zh and "0.5公里" in zh for _, zh in res.notes)
+    assert "--coords gcj02" in res.summary_en()
+    assert not any("GCJ-02" in zh for _, zh in read_sites_bytes(plain, "amap.geojson", coords="gcj02").notes)
+    declared = json.loads(plain)
+    declared["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    res = read_sites_bytes(json.dumps(declared).encode(), "qgis.geojson")
+    assert res.ok and not any("GCJ-02" in zh for _, zh in res.notes)
