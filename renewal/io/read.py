@@ -194,7 +194,7 @@ def _choose_layer(path: Path, layer: str | None, prefer: tuple[str, ...], out: V
         )
     if layer is None:
         layer = next((n for n in prefer if n in layers), layers[0])
-        if len(layers) > 1:
+        if len(layers) > 1 or (prefer and layer not in prefer):  # say which layer was read
             out.notes.append(
                 (f"reading layer {layer!r} of {layers}", f"读取图层“{layer}”（共{len(layers)}个图层）")
             )
