@@ -315,3 +315,22 @@ def test_web_map_coordinates_are_warned_about_when_the_file_does_not_say():
     declared["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
     res = read_sites_bytes(json.dumps(declared).encode(), "qgis.geojson")
     assert res.ok and not any("GCJ-02" in zh for _, zh in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("code", "zh"),
+    [(errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有读写权限")],
+    ids=["full-disk", "no-permission"],
+)
+def test_page_when_the_workspace_cannot_be_seeded(code, zh, tmp_path, monkeypatch):
+    from pages import _ui
+
+    def refuse(*_a, **_k):
+        raise OSError(code, "refused", str(tmp_path / "ws"))
+
+    monkeypatch.setattr(_ui, "open_store", refuse)
+    at = _page(tmp_path / "ws", monkeypatch)
+    notices = [w.value for w in at.warning]
+    assert any("无法打开工作区数据文件" in w and zh in w for w in notices), notices
+    assert len(next(d.value for d in at.dataframe if "编号" in d.value.columns)) == 36  # still browsable
+    assert not [b for b in at.button if b.label == "保存修改"] and not (tmp_path / "ws").exists()
