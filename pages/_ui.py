@@ -3,6 +3,8 @@ wrapper and error display. Pages stay thin by calling these."""
 
 from __future__ import annotations
 
+import errno
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -170,6 +172,23 @@ def session_id() -> str:
     return st.session_state[SESSION_ID_KEY]
 
 
+#: Chinese words for the operating-system errors a workspace meets (full disk, no permission...).
+OS_ERRORS_ZH = {
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EDQUOT: "磁盘配额已满",
+    errno.EACCES: "没有读写权限",
+    errno.EPERM: "没有读写权限",
+    errno.EROFS: "文件系统只读",
+    errno.ENOTDIR: "工作区路径中有一项不是文件夹",
+    errno.EISDIR: "应为文件的位置是一个文件夹",
+}
+
+
+def os_error_zh(err: OSError) -> str:
+    """An operating-system error in Chinese (the English reason in brackets when not known)."""
+    return OS_ERRORS_ZH.get(err.errno, f"系统错误（{err.strerror or err}）")
+
+
 def open_sites_store():
     """The site store (seeded on first use; read-only for a viewer) or None with a Chinese notice."""
     if signin.current_user() is None:
@@ -177,7 +196,7 @@ def open_sites_store():
     try:
         store = open_store(session=session_id())
     except (InputError, OSError) as err:
-        msg = err.message_zh if isinstance(err, InputError) else (err.strerror or str(err))
+        msg = err.message_zh if isinstance(err, InputError) else os_error_zh(err)
         st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
         return None
     user = signin.current_user()

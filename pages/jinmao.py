@@ -5,6 +5,7 @@ import streamlit as st
 from layers.maps import jinmao_map
 from layers.registry import JINMAO_MAP_KEYS
 from pages import _ui
+from pages.views.text import markdown_literal
 from renewal.layout import jinmao_zone_table
 
 _ui.require_app_navigation()
@@ -33,7 +34,7 @@ st.caption(
 
 with st.expander("专栏1 原文"):
     for _, row in table.iterrows():  # plan words shown as plain text, never as Markdown
-        st.markdown(f"**{row['片区']}片区**")
+        st.markdown(f"**{markdown_literal(row['片区'])}片区**")  # data text: literal
         st.text(row["规划原文"])
 _ui.provenance_expander(("district", "layout"))
 _ui.export_map_button(m, file_name="金贸产业园.html")

@@ -15,13 +15,12 @@ WORKSPACE_ENV = "RENEWAL_WORKSPACE"
 def workspace_dir() -> Path:
     """The workspace folder for planners' edits and imported data.
 
-    ``$RENEWAL_WORKSPACE`` if set (the CLI's ``--workspace`` sets it), else
-    ``workspace/`` beside the app. Created on first use.
+    ``$RENEWAL_WORKSPACE`` if set, else ``workspace/`` beside the app (the CLI passes its
+    ``--workspace`` on as an argument instead). Only the path: reading never creates anything, and
+    each writer creates the folder it writes into.
     """
     raw = os.environ.get(WORKSPACE_ENV)
-    path = Path(raw).expanduser() if raw else PROJECT_ROOT / "workspace"
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+    return Path(raw).expanduser() if raw else PROJECT_ROOT / "workspace"
 
 
 #: Environment variable naming the team database (``postgresql://user@host:5432/db``).

@@ -251,3 +251,93 @@ def test_page_survives_control_characters_in_stored_data(seeded, monkeypatch):
 
     assert [b.label for b in at.get("download_button")] == [label for _, _, label in FORMATS.values()]
     assert not any(b.proto.disabled for b in at.get("download_button"))
+
+
+# ---- the one gate every edit passes ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("props", "zh"),
+    [
+        ({"name": ["甲"]}, "名称须为文字"),
+        ({"name": {"a": 1}}, "名称须为文字"),
+        ({"name": 7}, "名称须为文字"),
+        ({"name": "a\x00b"}, "控制字符（U+0000）"),
+        ({"name": "地块", "site_id": "x" * 41}, "编号须为"),
+        ({"name": "地块", "site_id": "RS 1"}, "编号须为"),
+        ({"name": "地块", "plan_text": "原文\x1b[0m"}, "规划原文含有控制字符"),
+        ({"name": "地" * 201}, "名称超过200个字"),
+    ],
+)
+def test_store_refuses_text_that_is_not_clean_text(props, zh, seeded):
+    from shapely.geometry import Point
+
+    from renewal.errors import InputError
+    from renewal.storage import open_store, store_path
+
+    before = store_path(seeded).read_bytes()
+    with pytest.raises(InputError) as err:
+        open_store(seeded).add_site({"status": "planned", **props}, Point(*corpus.INSIDE))
+    assert zh in err.value.message_zh
+    assert store_path(seeded).read_bytes() == before
+
+
+def test_clean_text_with_tabs_and_line_breaks_in_long_fields_is_accepted(seeded):
+    from shapely.geometry import Point
+
+    from renewal.storage import open_store
+
+    s = open_store(seeded)
+    sid = s.add_site(
+        {"name": "地块", "status": "planned", "plan_text": "第一行\n第二行\t续"}, Point(*corpus.INSIDE)
+    )
+    assert s.site(sid)[0]["plan_text"] == "第一行\n第二行\t续"
+
+
+def test_import_reports_progress_while_validating():
+    from renewal.sites.importing import PROGRESS_EVERY, read_sites_bytes
+
+    n = PROGRESS_EVERY * 2 + 3
+    seen = []
+    res = read_sites_bytes(
+        corpus.feature_collection(*({"name": f"地块{i}"} for i in range(n))),
+        "many.geojson",
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert res.ok and len(res.records) == n
+    assert seen == [(PROGRESS_EVERY, n), (2 * PROGRESS_EVERY, n), (n, n)]
+
+
+def test_web_map_coordinates_are_warned_about_when_the_file_does_not_say():
+    import json
+
+    from renewal.sites.importing import read_sites_bytes
+
+    plain = corpus.feature_collection({"name": "地块"})
+    res = read_sites_bytes(plain, "amap.geojson")
+    assert res.ok and any("GCJ-02" in zh and "0.5公里" in zh for _, zh in res.notes)
+    assert "--coords gcj02" in res.summary_en()
+    assert not any("GCJ-02" in zh for _, zh in read_sites_bytes(plain, "amap.geojson", coords="gcj02").notes)
+    declared = json.loads(plain)
+    declared["crs"] = {"type": "name", "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"}}
+    res = read_sites_bytes(json.dumps(declared).encode(), "qgis.geojson")
+    assert res.ok and not any("GCJ-02" in zh for _, zh in res.notes)
+
+
+@pytest.mark.parametrize(
+    ("code", "zh"),
+    [(errno.ENOSPC, "磁盘空间不足"), (errno.EACCES, "没有读写权限")],
+    ids=["full-disk", "no-permission"],
+)
+def test_page_when_the_workspace_cannot_be_seeded(code, zh, tmp_path, monkeypatch):
+    from pages import _ui
+
+    def refuse(*_a, **_k):
+        raise OSError(code, "refused", str(tmp_path / "ws"))
+
+    monkeypatch.setattr(_ui, "open_store", refuse)
+    at = _page(tmp_path / "ws", monkeypatch)
+    notices = [w.value for w in at.warning]
+    assert any("无法打开工作区数据文件" in w and zh in w for w in notices), notices
+    assert len(next(d.value for d in at.dataframe if "编号" in d.value.columns)) == 36  # still browsable
+    assert not [b for b in at.button if b.label == "保存修改"] and not (tmp_path / "ws").exists()

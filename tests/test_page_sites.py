@@ -262,3 +262,99 @@ def test_drawing_is_not_used_unless_asked_and_a_missing_drawing_changes_nothing(
     assert any("图形未修改" in w.value and "未保存任何修改" in w.value for w in at.warning)
     after = Store(store_path(ws)).site("RS-021")
     assert after[0]["name"] == "管乐器厂" and after[2] == before[2] and after[1].equals(before[1])
+
+
+# ---- issue 11: the page as planners use it ---------------------------------------------------
+
+
+def test_search_finds_plan_words_type_area_and_ids_without_hyphen(ws):
+    at = run()
+    for query, expected in (("保障房", {"RS-028"}), ("RS035", {"RS-035"}), ("rs-035", {"RS-035"})):
+        at.sidebar.text_input(key="f_query").set_value(query).run()
+        assert set(table(at)["编号"]) == expected, query
+    at.sidebar.text_input(key="f_query").set_value(
+        "大直沽"
+    ).run()  # the area finds its sites, not only its name
+    assert set(table(at)["所属更新片区"]) >= {"大直沽片区"} and len(table(at)) == 4
+
+
+def url(at, name) -> list[str]:
+    value = at.query_params.get(name, [])
+    return value if isinstance(value, list) else [value]
+
+
+def test_selection_and_filters_are_kept_in_the_url(ws):
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.query_params.update({"site": "RS-004", "area": ["金贸产业园片区", "不存在的片区"], "q": "金贸"})
+    at.run()
+    assert not at.exception, at.exception
+    assert page_state(at).selected == "RS-004"  # a shared link opens the site
+    assert at.sidebar.multiselect(key="f_area").value == ["金贸产业园片区"]  # unknown values dropped
+    assert at.sidebar.text_input(key="f_query").value == "金贸"
+    tick_row(at, 1)  # another site chosen: the URL follows
+    chosen = page_state(at).selected
+    assert chosen != "RS-004" and url(at, "site") == [chosen]
+    assert url(at, "area") == ["金贸产业园片区"] and url(at, "q") == ["金贸"]
+
+
+def test_a_url_site_id_that_is_not_an_id_is_ignored(ws):
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.query_params["site"] = "<script>x</script>"
+    at.run()
+    assert not at.exception and page_state(at).selected is None
+
+
+def test_the_chosen_row_is_ticked_in_the_new_table(ws):
+    at = run()
+    tick_row(at, 3)
+    gen = page_state(at).table_gen
+    frame = next(d for d in at.dataframe if "编号" in d.value.columns)
+    assert frame.value["编号"].iloc[0] == "RS-004"
+    assert at.session_state[f"sites_table_{gen}"]["selection"]["rows"] == [0]  # its checkbox is ticked
+    # a map click right after is not overridden by that ticked row
+    page_state(at).map_feature = {"properties": {"_id": "RS-015", "_layer": "renewal_sites"}}
+    at.run()
+    assert page_state(at).selected == "RS-015"
+
+
+def test_downloads_are_built_only_when_clicked(ws, monkeypatch):
+    from renewal.sites import exchange
+
+    calls = []
+    monkeypatch.setattr(exchange, "export_bytes", lambda *a, **k: calls.append(a) or b"")
+    at = run(selected="RS-004")
+    at.sidebar.text_input(key="f_query").set_value("片区").run()
+    assert not at.exception and calls == []  # nothing built on any rerun
+
+
+def test_missing_type_is_not_preselected_and_saving_keeps_it(ws):
+    from shapely.geometry import Point
+
+    sid = open_store(ws).add_site({"name": "无类型地块", "status": "planned"}, Point(117.2277, 39.1100))
+    at = run(selected=sid)
+    box = next(s for s in at.selectbox if s.label == "类型" and s.key and s.key.startswith("edit_"))
+    assert box.value is None
+    next(t for t in at.text_input if t.label == "名称").set_value("无类型地块（核实）")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    props = Store(store_path(ws)).site(sid)[0]
+    assert props["name"] == "无类型地块（核实）" and props["site_type"] == ""
+
+
+def test_new_site_form_starts_planned_without_a_type(ws):
+    at = run()
+    assert at.selectbox(key="new_status").value == "planned"
+    assert at.selectbox(key="new_type").value is None
+
+
+def test_a_site_drawn_outside_the_district_is_refused(ws, monkeypatch):
+    from pages import _ui
+
+    far = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [116.40, 39.90]}}
+    monkeypatch.setattr(_ui, "show_map", lambda *a, **k: {"last_active_drawing": far, "all_drawings": [far]})
+    at = run()
+    at.text_input(key="new_name").set_value("北京的点")
+    at.selectbox(key="new_type").set_value("微更新")
+    next(b for b in at.button if b.label == "新增").click().run()
+    assert not at.exception, at.exception
+    assert any("区界外" in e.value for e in at.error)
+    assert len(Store(store_path(ws)).sites()) == 36

@@ -84,7 +84,11 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
             sel, props, drawn if use_drawn else row.geometry, expected_version=state.edit_version
         )
     except ConflictError:
-        newest = store.site(sel)[2]
+        try:
+            newest = store.site(sel)[2]
+        except InputError as err:  # deleted meanwhile, or the store cannot be read now
+            _ui.show_input_error(err)
+            return
         state.conflict = (
             f"保存未执行：此项目已被其他会话修改（现为第 {newest} 版，您编辑的是第 {state.edit_version} 版），"
             "上方的项目卡片显示最新内容。您填写的内容仍保留在表单中；再次点击“保存修改”将以您填写的内容覆盖最新版本。"

@@ -66,6 +66,16 @@ WHAT_ZH = {
 }
 
 
+#: Said when a file's numbers are taken as WGS84 without the file saying so: web-map numbers are not.
+WEB_COORDINATES_NOTE = (
+    "the file does not declare its coordinate system: the numbers were read as WGS84. If they come from "
+    "Amap/Tencent (GCJ-02) or Baidu (BD-09), re-read with --coords gcj02 or bd09: otherwise every position "
+    "is about 0.5 km off.",
+    "文件未声明坐标系，坐标按WGS84读取。如坐标来自高德/腾讯地图（GCJ-02）或百度地图（BD-09），"
+    "请选择对应的坐标系重新读取，否则位置会偏差约0.5公里。",
+)
+
+
 def what_zh(what: str) -> str:
     return WHAT_ZH.get(what, "图层")
 
@@ -86,6 +96,8 @@ class VectorFile:
     #: GeoJSON only: each feature's properties exactly as the file has them (types kept, text unshortened:
     #: the GDAL driver cuts text at a NUL and turns lists and objects into text), in the order of ``gdf``.
     raw_properties: list[dict] | None = None
+    #: False for a table (lon/lat columns) or a GeoJSON without a ``crs`` member: the numbers' datum is a guess.
+    crs_declared: bool = True
 
     @property
     def empty_mask(self) -> pd.Series:
@@ -185,8 +197,9 @@ def _depth(obj, limit: int) -> int:
     return deepest
 
 
-def _check_json(path: Path) -> list[dict]:
-    """Check the JSON text; return each feature's properties as written (see ``raw_properties``)."""
+def _check_json(path: Path) -> tuple[list[dict], bool]:
+    """Check the JSON text; return each feature's properties as written (see ``raw_properties``) and
+    whether the file declares its coordinate system (a ``crs`` member)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
@@ -209,10 +222,11 @@ def _check_json(path: Path) -> list[dict]:
     features = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
     if not isinstance(features, list):
         raise _fail(f"{path.name}: 'features' is not a list", f"“{path.name}”的features不是列表")
-    return [
+    props = [
         f.get("properties") if isinstance(f, dict) and isinstance(f.get("properties"), dict) else {}
         for f in features
     ]
+    return props, "crs" in doc
 
 
 def _choose(name: str, layers: list[str], layer: str | None, prefer: tuple[str, ...], kind_zh: str) -> str:
@@ -395,7 +409,7 @@ def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...]
     if suffix in TABLE_SUFFIXES:
         return _read_table(path, what, layer, out)
     if suffix in (".geojson", ".json"):
-        out.raw_properties = _check_json(path)
+        out.raw_properties, out.crs_declared = _check_json(path)
         return _read_ogr(path)
     if suffix == ".kml":
         from renewal.io.kml import read_kml_bytes
@@ -576,6 +590,8 @@ def read_vector(
         gdf = gdf_from_crs(gdf, declared)
     if declared.web or declared.epsg not in (STORAGE_EPSG,):
         out.notes.append((f"converted from {declared.name} to WGS84", f"已由{declared.name}转换为WGS84"))
+    if crs is None and (out.assumed or not out.crs_declared):
+        out.notes.append(WEB_COORDINATES_NOTE)
     out.gdf = gdf
     return out
 

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import InputError
@@ -162,15 +163,18 @@ def _check_sites(
     outside = 0
     name = Path(result.file).name
     raw = read.raw_properties if read.raw_properties and len(read.raw_properties) == len(gdf) else None
-    for i, (_, row) in enumerate(gdf.iterrows(), start=1):
+    fields = [f for f in SITE_FIELDS if f in gdf.columns]
+    rows = pd.DataFrame(gdf[fields]).to_dict("records")  # plain dicts: far faster than iterrows
+    empty = nulls.to_numpy()
+    for i, (row, geometry) in enumerate(zip(rows, gdf.geometry, strict=True), start=1):
         if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(gdf)):
             progress(i, len(gdf))
-        if nulls.iloc[i - 1]:
+        if empty[i - 1]:
             continue
-        props = _row_props(row, gdf.columns, raw[i - 1] if raw is not None else None, name)
+        props = _row_props(row, raw[i - 1] if raw is not None else None, name)
         label = _row_label(props.get("name"))
         try:
-            clean, geom, notes = validate_site(props, row.geometry)
+            clean, geom, notes = validate_site(props, geometry)
         except InputError as err:
             if "outside Hedong" in err.message_en:
                 outside += 1
@@ -193,11 +197,10 @@ def _check_sites(
     return result
 
 
-def _row_props(row, columns, raw: dict | None, file_name: str) -> dict:
+def _row_props(row: dict, raw: dict | None, file_name: str) -> dict:
     """The site fields of one feature, with the defaults of an import; text as the file has it when known
     (``raw``: a NUL, a list or an object is seen, not flattened by the reader)."""
-    props = {f: row.get(f) for f in SITE_FIELDS if f in columns}
-    props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in props.items()}
+    props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
     if raw is not None:
         props.update({f: raw[f] for f in TEXT_FIELDS if f in raw})
     props.setdefault("status", "planned")
