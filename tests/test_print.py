@@ -153,3 +153,15 @@ def test_cli_html_view_holds_the_map_and_each_layer_once(tmp_path):
     assert text.count("L.map(") == 1
     assert text.count("L.featureGroup(") == len(scene.layers)
     assert len(scene.layers) >= 10
+
+
+def test_sheet_legend_of_a_framed_view_lists_only_what_is_in_the_frame():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    scene = view_scene("station")
+    frame = gpd.GeoSeries([box(*scene.extent)], crs=4326).to_crs(4548).iloc[0]
+    framed = {e.key for e in sheet_legend(scene, frame)}
+    everything = {e.key for e in sheet_legend(scene)}
+    assert "station_area" in framed and "jinmao_park" in everything
+    assert "jinmao_park" not in framed
