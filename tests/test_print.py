@@ -165,3 +165,21 @@ def test_sheet_legend_of_a_framed_view_lists_only_what_is_in_the_frame():
     everything = {e.key for e in sheet_legend(scene)}
     assert "station_area" in framed and "jinmao_park" in everything
     assert "jinmao_park" not in framed
+
+
+def test_a_sheet_drawn_with_the_packaged_font_alone_embeds_it_as_truetype(monkeypatch, tmp_path, caplog):
+    """A fresh machine with no system CJK font: the pip-installed Noto Sans SC draws the sheet."""
+    monkeypatch.setattr(fonts, "_system_font", lambda: None)
+    fonts.cjk_font.cache_clear()
+    try:
+        scene = view_scene("park")
+        path = save_sheet(draw_sheet(scene), tmp_path / "park.pdf")
+        assert fonts.cjk_font().origin == "package"
+    finally:
+        fonts.cjk_font.cache_clear()
+    page = PdfReader(path).pages[0]
+    assert scene.title in page.extract_text()
+    for f in page["/Resources"]["/Font"].values():
+        desc = f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert desc["/FontFile2"].get_object().get_data()[:4] == b"\x00\x01\x00\x00"
+    assert "Failed to find font" not in caplog.text
