@@ -183,3 +183,19 @@ def test_a_sheet_drawn_with_the_packaged_font_alone_embeds_it_as_truetype(monkey
         desc = f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
         assert desc["/FontFile2"].get_object().get_data()[:4] == b"\x00\x01\x00\x00"
     assert "Failed to find font" not in caplog.text
+
+
+def test_print_styles_come_from_the_resolved_styles_approximate_drawn_approximate():
+    from layers.registry import LayerSpec, Style
+    from layers.render_print import PX, mpl_style
+    from layers.styles import resolve_style
+
+    spec = LayerSpec("t", "测试", "基础", style=Style(color="#ff0000", weight=2, fill_opacity=0.5, radius=6))
+    exact = mpl_style(resolve_style({"precision": "surveyed"}, spec, "Point"))
+    approx = mpl_style(resolve_style({"precision": "approximate"}, spec, "Point"))
+    assert exact["facecolor"] == (1.0, 0.0, 0.0, 0.5) and exact["linestyle"] == "solid"
+    assert approx["facecolor"][3] == 0.0  # hollow
+    assert approx["linestyle"] == (0, (3 * PX, 3 * PX))  # dashed ring, pattern from styles
+    assert exact["markersize"] == 2 * 6 * PX
+    line = mpl_style(resolve_style({"precision": "schematic"}, spec, "LineString"))
+    assert line["facecolor"] == "none" and line["linestyle"] == (0, (6 * PX, 5 * PX))
