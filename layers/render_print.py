@@ -149,7 +149,8 @@ def _draw_layer(ax, layer, scale: float) -> list[tuple[float, float, str]]:
 
 
 def _draw_labels(ax, anchors: list[tuple[float, float, str]], size: float) -> int:
-    """Name labels, skipping any that would overlap one already placed (first come, first kept)."""
+    """Name labels, skipping any that would overlap one already placed (first come, first kept);
+    returns how many were placed."""
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     placed = []
@@ -439,9 +440,9 @@ def draw_sheet(
     _set_extent(map_ax, scene, (pos.width * width) / (pos.height * height))
     xlim, ylim = map_ax.get_xlim(), map_ax.get_ylim()
     scale = (height / 8.27) ** 0.5
-    anchors = []
+    anchors = []  # labels of the upper (higher z: plan) layers first, so they win a collision
     for layer in drawn_layers(scene):
-        anchors += _draw_layer(map_ax, layer, scale)
+        anchors = _draw_layer(map_ax, layer, scale) + anchors
     map_ax.set_xlim(xlim)
     map_ax.set_ylim(ylim)
     map_ax.set_aspect("equal", adjustable="box")
