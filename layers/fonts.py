@@ -228,15 +228,14 @@ def embeddable_family(texts: Iterable[str]) -> str:
 
 
 def _faces(font: CjkFont) -> list[tuple[str, Path, int]]:
-    """The regular face of the font, and its bold face when the system has one."""
+    """The regular face of the font and its bold face (the regular one again when there is none)."""
     from matplotlib import font_manager
 
-    faces = [("Regular", font.path, _face_index(font))]
+    regular = ("Regular", font.path, _face_index(font))
     for entry in font_manager.fontManager.ttflist:
         if entry.name == font.family and entry.weight in (700, "bold") and entry.style == "normal":
-            faces.append(("Bold", Path(entry.fname), getattr(entry, "index", 0) or 0))
-            break
-    return faces
+            return [regular, ("Bold", Path(entry.fname), getattr(entry, "index", 0) or 0)]
+    return [regular, ("Bold", font.path, _face_index(font))]  # no bold face: bold text in the regular one
 
 
 def _write_subset(path: Path, index: int, chars: str, family: str, weight: str, out: Path) -> None:
@@ -260,6 +259,7 @@ def _write_subset(path: Path, index: int, chars: str, family: str, weight: str, 
     for rec in tt["name"].names:
         if rec.nameID in names:
             rec.string = names[rec.nameID]
+    tt["OS/2"].usWeightClass = 700 if weight == "Bold" else 400  # how matplotlib tells the faces apart
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_suffix(f".{os.getpid()}.tmp")
     tt.save(str(tmp))

@@ -132,7 +132,8 @@ class ChineseControls(MacroElement):
 
 
 class LegendSync(MacroElement):
-    """Keeps the legend to the layers that are switched on; folds it on small maps.
+    """Keeps the legend to the layers that are switched on; folds it on small maps; ticks a
+    layer group's checkbox when all its layers are on (so one click switches the group off).
 
     ``layers`` maps a layer key (the ``data-layer`` of its legend rows) to its
     folium FeatureGroup. A group heading hides when all its rows are hidden.
@@ -143,7 +144,16 @@ class LegendSync(MacroElement):
 (function(){
   var map = {{ this._parent.get_name() }};
   var groups = { {%- for key, fg in this.layers.items() %}{{ key|tojson }}: {{ fg.get_name() }},{% endfor %} };
+  function syncGroups(){  // a group's checkbox is ticked when all its layers are on
+    map.getContainer().querySelectorAll('.leaflet-control-layers-group').forEach(function(g){
+      var sel = g.querySelector('.leaflet-control-layers-group-selector');
+      var boxes = g.querySelectorAll('.leaflet-control-layers-selector'), on = 0;
+      boxes.forEach(function(b){ if (b.checked) { on++; } });
+      if (sel) { sel.checked = boxes.length > 0 && on === boxes.length; }
+    });
+  }
   function sync(){
+    setTimeout(syncGroups, 0);  // after the layer control has updated its own checkboxes
     var box = map.getContainer().querySelector('.rp-legend');
     if (!box) { return; }
     box.querySelectorAll('[data-layer]').forEach(function(row){

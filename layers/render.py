@@ -684,7 +684,8 @@ def draw_scene(
         ctl.add_to(m)
     if legend and scene.legend:
         _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", "bottomleft").add_to(m)
-        LegendSync(layer_groups).add_to(m)
+    if groups:
+        LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
     if scene.bookmarks:
         ViewBookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
     return m

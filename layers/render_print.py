@@ -31,11 +31,12 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
+from shapely.geometry import box as shapely_box
 
 import geodata
 from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
 from layers.registry import GROUPS
-from layers.scene import LegendEntry, Scene
+from layers.scene import LegendEntry, Scene, SceneLayer, legend_entries
 from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_style
 
 #: Paper sizes (inches), landscape.
@@ -148,7 +149,8 @@ def _draw_layer(ax, layer, scale: float) -> list[tuple[float, float, str]]:
 
 
 def _draw_labels(ax, anchors: list[tuple[float, float, str]], size: float) -> int:
-    """Name labels, skipping any that would overlap one already placed (first come, first kept)."""
+    """Name labels, skipping any that would overlap one already placed (first come, first kept);
+    returns how many were placed."""
     fig = ax.figure
     renderer = fig.canvas.get_renderer()
     placed = []
@@ -323,16 +325,22 @@ def drawn_layers(scene: Scene) -> list:
     return [layer for layer in scene.layers if layer.spec.visible and not layer.data.empty]
 
 
-def sheet_legend(scene: Scene) -> list[LegendEntry]:
-    """The legend entries of the layers the sheet draws."""
-    keys = {layer.key for layer in drawn_layers(scene)}
-    return [e for e in scene.legend if e.key in keys]
+def sheet_legend(scene: Scene, view=None) -> list[LegendEntry]:
+    """The legend entries of the layers the sheet draws; with ``view`` (a shapely box in
+    EPSG:4548), only what lies in the view, categories included (legend rows built by
+    :func:`layers.scene.legend_entries` from the visible features)."""
+    layers = drawn_layers(scene)
+    if view is not None:
+        layers = [
+            SceneLayer(layer.spec, layer.data[_metric(layer.data).intersects(view)]) for layer in layers
+        ]
+    return list(legend_entries(layers))
 
 
-def _draw_legend(ax, scene: Scene, size: float) -> None:
+def _draw_legend(ax, scene: Scene, size: float, view=None) -> None:
     ax.set_axis_off()
     ax.text(0.0, 1.0, "图例", fontsize=size * 1.25, fontweight="bold", va="top", transform=ax.transAxes)
-    rows = legend_rows(sheet_legend(scene))
+    rows = legend_rows(sheet_legend(scene, view))
     approx = LegendEntry(APPROX_LEGEND_TEXT, "polygon", "#555555", "#ffffff", 1.5, 0.0, 5, (4, 3), True)
     rows += [("符号说明", None, 0), (APPROX_LEGEND_TEXT, approx, 0)]
     step = min(0.045, 0.93 / max(len(rows), 1))
@@ -428,13 +436,13 @@ def draw_sheet(
     map_ax.set_yticks([])
     for spine in map_ax.spines.values():
         spine.set_linewidth(0.8)
-    box = map_ax.get_position()
-    _set_extent(map_ax, scene, (box.width * width) / (box.height * height))
+    pos = map_ax.get_position()
+    _set_extent(map_ax, scene, (pos.width * width) / (pos.height * height))
     xlim, ylim = map_ax.get_xlim(), map_ax.get_ylim()
     scale = (height / 8.27) ** 0.5
-    anchors = []
+    anchors = []  # labels of the upper (higher z: plan) layers first, so they win a collision
     for layer in drawn_layers(scene):
-        anchors += _draw_layer(map_ax, layer, scale)
+        anchors = _draw_layer(map_ax, layer, scale) + anchors
     map_ax.set_xlim(xlim)
     map_ax.set_ylim(ylim)
     map_ax.set_aspect("equal", adjustable="box")
@@ -444,7 +452,7 @@ def draw_sheet(
         _draw_labels(map_ax, anchors, size * 0.95)
     _scale_bar(map_ax, size)
     _north_arrow(map_ax, size)
-    _draw_legend(legend_ax, scene, size)
+    _draw_legend(legend_ax, scene, size, shapely_box(xlim[0], ylim[0], xlim[1], ylim[1]))
     return fig
 
 

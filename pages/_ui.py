@@ -152,6 +152,36 @@ def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> No
     )
 
 
+def meeting_downloads(view_key: str, scene, sites, *, sheet_label: str = "下载地图（PDF图纸）") -> None:
+    """Two buttons: the view's map sheet as a 16:9 PDF and the meeting deck (PPTX), built on click."""
+    from layers.deck import deck_bytes
+    from layers.fonts import FontError, cjk_font
+    from layers.render_print import draw_sheet
+    from layers.views import VIEWS
+
+    try:
+        cjk_font()  # the files are built on click; say now if they cannot be
+    except FontError as err:
+        st.error(f"无法生成图纸和幻灯片：找不到可显示中文的字体。{err}")
+        return
+
+    def sheet_pdf() -> bytes:
+        import io
+
+        buf = io.BytesIO()
+        draw_sheet(scene, paper="16:9", subtitle=VIEWS[view_key].caption).savefig(buf, format="pdf")
+        return buf.getvalue()
+
+    c1, c2 = st.columns(2)
+    c1.download_button(sheet_label, sheet_pdf, file_name=f"{scene.title}.pdf", mime="application/pdf")
+    c2.download_button(
+        "下载汇报幻灯片（PPTX）",
+        lambda: deck_bytes(sites=sites),
+        file_name="河东区总体布局汇报.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
+
+
 # ---- 更新项目 page helpers (renewal sites: workspace store, drawing) ----
 
 SESSION_ID_KEY = "session_id"

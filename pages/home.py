@@ -4,6 +4,7 @@ import streamlit as st
 
 from layers.maps import layout_map
 from layers.registry import LAYOUT_MAP_KEYS
+from layers.views import view_scene
 from pages import _ui
 from renewal.layout import layout_counts, station_area_summary
 
@@ -71,3 +72,4 @@ with st.expander("规划提及但未上图的条目"):
     )
 _ui.provenance_expander(("district", "neighbours", "haihe", "metro_stations", "metro_lines", "layout"))
 _ui.export_map_button(m)
+_ui.meeting_downloads("layout", view_scene("layout", sites), sites)

@@ -4,11 +4,8 @@ the keys a presentation clicker sends); downloads of the view's map sheet and th
 
 import streamlit as st
 
-from layers.deck import deck_bytes
-from layers.fonts import FontError, cjk_font
 from layers.map_controls import LargeLabels
 from layers.render import draw_scene
-from layers.render_print import draw_sheet
 from layers.views import VIEWS, ViewUnavailable, view_scene
 from pages import _ui
 from pages.views.text import markdown_literal
@@ -61,26 +58,4 @@ _ui.show_map(m, key=f"present_map_{view.key}", height=680)
 st.caption("虚线、空心符号表示位置示意（规划未附图，未经测绘）。")
 
 
-def _sheet_pdf() -> bytes:
-    import io
-
-    buf = io.BytesIO()
-    draw_sheet(scene, paper="16:9", subtitle=view.caption).savefig(buf, format="pdf")
-    return buf.getvalue()
-
-
-try:
-    cjk_font()  # the downloads are built on click; say now if they cannot be
-except FontError as err:
-    st.error(f"无法生成图纸和幻灯片：找不到可显示中文的字体。{err}")
-else:
-    c1, c2 = st.columns(2)
-    c1.download_button(
-        "下载本页地图（PDF图纸）", _sheet_pdf, file_name=f"{view.title}.pdf", mime="application/pdf"
-    )
-    c2.download_button(
-        "下载汇报幻灯片（PPTX）",
-        lambda: deck_bytes(sites=sites),
-        file_name="河东区总体布局汇报.pptx",
-        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    )
+_ui.meeting_downloads(view.key, scene, sites, sheet_label="下载本页地图（PDF图纸）")

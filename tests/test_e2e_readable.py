@@ -92,3 +92,27 @@ def test_legend_folds_on_small_maps_and_follows_the_layer_switches(chromium, lay
         page.wait_for_timeout(200)
         assert row.is_visible()
         assert not errors, errors
+
+
+def test_a_layer_group_switches_off_and_on_as_a_whole(chromium, layout_file, tmp_path):
+    with offline_browser(chromium, tmp_path / "p", _is_local_file) as (context, *_):
+        page, errors = _open(context, layout_file, 1600)
+        section = page.locator('.rp-legend [data-legend-group="一园"]')
+        assert section.is_visible()
+        page.locator(".leaflet-control-layers").first.hover()
+        group = page.locator(".leaflet-control-layers-group-label").filter(has_text="一园").locator("input")
+        overlays = "label:has(input.leaflet-control-layers-selector)"
+        before = page.locator(overlays).evaluate_all(
+            "ls => ls.filter(l => l.querySelector('input').checked).length"
+        )
+        group.uncheck()
+        page.wait_for_timeout(300)
+        after = page.locator(overlays).evaluate_all(
+            "ls => ls.filter(l => l.querySelector('input').checked).length"
+        )
+        assert after < before - 1  # every layer of the group, not one
+        assert not section.is_visible()  # and its legend section goes with it
+        group.check()
+        page.wait_for_timeout(300)
+        assert section.is_visible()
+        assert not errors, errors

@@ -153,3 +153,49 @@ def test_cli_html_view_holds_the_map_and_each_layer_once(tmp_path):
     assert text.count("L.map(") == 1
     assert text.count("L.featureGroup(") == len(scene.layers)
     assert len(scene.layers) >= 10
+
+
+def test_sheet_legend_of_a_framed_view_lists_only_what_is_in_the_frame():
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    scene = view_scene("station")
+    frame = gpd.GeoSeries([box(*scene.extent)], crs=4326).to_crs(4548).iloc[0]
+    framed = {e.key for e in sheet_legend(scene, frame)}
+    everything = {e.key for e in sheet_legend(scene)}
+    assert "station_area" in framed and "jinmao_park" in everything
+    assert "jinmao_park" not in framed
+
+
+def test_a_sheet_drawn_with_the_packaged_font_alone_embeds_it_as_truetype(monkeypatch, tmp_path, caplog):
+    """A fresh machine with no system CJK font: the pip-installed Noto Sans SC draws the sheet."""
+    monkeypatch.setattr(fonts, "_system_font", lambda: None)
+    fonts.cjk_font.cache_clear()
+    try:
+        scene = view_scene("park")
+        path = save_sheet(draw_sheet(scene), tmp_path / "park.pdf")
+        assert fonts.cjk_font().origin == "package"
+    finally:
+        fonts.cjk_font.cache_clear()
+    page = PdfReader(path).pages[0]
+    assert scene.title in page.extract_text()
+    for f in page["/Resources"]["/Font"].values():
+        desc = f.get_object()["/DescendantFonts"][0].get_object()["/FontDescriptor"].get_object()
+        assert desc["/FontFile2"].get_object().get_data()[:4] == b"\x00\x01\x00\x00"
+    assert "Failed to find font" not in caplog.text
+
+
+def test_print_styles_come_from_the_resolved_styles_approximate_drawn_approximate():
+    from layers.registry import LayerSpec, Style
+    from layers.render_print import PX, mpl_style
+    from layers.styles import resolve_style
+
+    spec = LayerSpec("t", "测试", "基础", style=Style(color="#ff0000", weight=2, fill_opacity=0.5, radius=6))
+    exact = mpl_style(resolve_style({"precision": "surveyed"}, spec, "Point"))
+    approx = mpl_style(resolve_style({"precision": "approximate"}, spec, "Point"))
+    assert exact["facecolor"] == (1.0, 0.0, 0.0, 0.5) and exact["linestyle"] == "solid"
+    assert approx["facecolor"][3] == 0.0  # hollow
+    assert approx["linestyle"] == (0, (3 * PX, 3 * PX))  # dashed ring, pattern from styles
+    assert exact["markersize"] == 2 * 6 * PX
+    line = mpl_style(resolve_style({"precision": "schematic"}, spec, "LineString"))
+    assert line["facecolor"] == "none" and line["linestyle"] == (0, (6 * PX, 5 * PX))
