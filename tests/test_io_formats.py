@@ -277,3 +277,22 @@ def test_sites_export_shapefile_in_cgcs2000_gk(tmp_path):
     assert list(back["plan_text"]) == list(cat["plan_text"])
     assert all(a.hausdorff_distance(b) < 1e-7 for a, b in zip(back.geometry, cat.geometry, strict=True))
     assert main(["sites", "export", "--out", str(tmp_path / "s.kml"), "--crs", "EPSG:4548"]) == 2
+
+
+def test_convert_table_to_shapefile_moves_the_coordinate_columns_too(tmp_path):
+    src = tmp_path / "a.xlsx"
+    glon, glat = (float(v) for v in crsmod.wgs84_to_gcj02(*IN))
+    pd.DataFrame({"名称": ["甲"], "经度": [glon], "纬度": [glat]}).to_excel(src, index=False)
+    out = tmp_path / "a.zip"
+    assert main(["convert", "--from", "gcj02", "--to", "EPSG:4548", str(src), str(out)]) == 0
+    back = read_vector(out).gdf
+    x, y = (float(v) for v in crsmod.convert_xy(*IN, "wgs84", "EPSG:4548"))
+    assert back["经度"].iloc[0] == pytest.approx(x, abs=0.01) and back["纬度"].iloc[0] == pytest.approx(
+        y, abs=0.01
+    )
+    assert back.geometry.iloc[0].distance(Point(IN)) < 1e-8
+
+
+def test_geodataframe_without_crs_is_refused():
+    with pytest.raises(InputError):
+        read_vector(gpd.GeoDataFrame(geometry=[Point(IN)]), what="facilities")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from renewal.crs import convert_xy, parse_crs
+from renewal.crs import convert_xy, parse_crs, xy_from_wgs84
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.io.export import layer_format, write_layer
@@ -75,5 +75,10 @@ def convert_file(src, dst, *, src_crs: str | None, dst_crs: str, layer: str | No
             )
         return _convert_table(src, dst, parse_crs(src_crs), target, layer)
     read = read_vector(src, crs=src_crs, layer=layer)
-    write_layer(read.gdf, dst, crs=target.name)
+    gdf = read.gdf
+    if src.suffix.lower() in TABLE_SUFFIXES:  # the coordinate columns follow the geometry into the new system
+        xcol, ycol = coordinate_columns(gdf.columns)
+        nx, ny = xy_from_wgs84(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy(), target)
+        gdf = gdf.assign(**{str(xcol): nx, str(ycol): ny})
+    write_layer(gdf, dst, crs=target.name)
     return Converted(dst, len(read.gdf), read.declared.name if read.declared else "", target.name)

@@ -47,6 +47,8 @@ SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + RASTER_SUFFIXES
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "gcj_lon", "bd_lon", "wgs_lon")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "gcj_lat", "bd_lat", "wgs_lat")
+#: Formats whose coordinates are WGS84 unless they say otherwise (GeoJSON, KML by definition; tables by custom).
+WGS84_DEFAULT_SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".csv", ".xlsx")
 #: Text encodings tried for CSV files, in order (GB18030 is a superset of GBK/GB2312).
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 #: Deepest JSON nesting accepted (a GeoJSON MultiPolygon needs 5).
@@ -457,7 +459,7 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
             out.notes.append((f"file CRS {gdf.crs.name}", f"文件坐标系：{gdf.crs.name}"))
             return NamedCRS(gdf.crs.to_string(), 0)
         return parse_crs(epsg)
-    if Path(name).suffix.lower() in (".zip", ".shp", ".gpkg", *RASTER_SUFFIXES):
+    if Path(name).suffix.lower() not in WGS84_DEFAULT_SUFFIXES:
         from renewal.io.plausibility import describe_candidates
 
         raise _fail(
