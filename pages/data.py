@@ -69,10 +69,10 @@ with tab_import:
         except InputError as err:
             _ui.show_input_error(err)
     if check is not None:
-        st.dataframe(dv.summary_rows(check), hide_index=True, use_container_width=True)
+        st.dataframe(dv.summary_rows(check), hide_index=True, width="stretch")
         if check.problems:
             st.warning("发现以下问题，修正前不会写入：")
-            st.dataframe(dv.problem_rows(check), hide_index=True, use_container_width=True)
+            st.dataframe(dv.problem_rows(check), hide_index=True, width="stretch")
         alts = dv.alternatives(check)
         if check.verdict is not None and check.verdict.suggestions:
             st.info("红色为当前读取位置，蓝色为建议坐标系下的位置，请对照底图选择正确的一种。")
@@ -121,7 +121,7 @@ with tab_layers:
     if not layers:
         st.info("工作区还没有导入的图层。")
     else:
-        st.dataframe(dv.layer_table(layers), hide_index=True, use_container_width=True)
+        st.dataframe(dv.layer_table(layers), hide_index=True, width="stretch")
         names = [lyr.name for lyr in layers]
         chosen = st.selectbox("选择图层", names, key="data_layer")
         formats, systems = dv.export_choices()
