@@ -196,9 +196,11 @@ def test_csv_xlsx_export_in_other_crs_with_chinese_labels(tmp_path):
 
 
 def test_kml_escapes_and_has_no_markup_from_data():
-    data = sample().assign(name=lambda d: d["name"].str.replace("\x07", ""))
-    text = layer_bytes(data, "kml").decode()
-    assert "<script>" not in text and "&lt;script&gt;" in text
+    raw = layer_bytes(sample(), "kml")
+    text = raw.decode()
+    assert "<script>" not in text and "&lt;script&gt;" in text and "\x07" not in text
+    back = read_vector(raw, filename="x.kml").gdf
+    assert HOSTILE.replace("\x07", "\ufffd") in set(back["name"])  # control character kept visible, XML valid
 
 
 def test_geojson_projected_has_crs_member():
