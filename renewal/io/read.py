@@ -146,25 +146,34 @@ def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame,
         ) from exc
 
 
+def table_coordinates(df: pd.DataFrame, name: str, what: str = "layer", *, allow_blank: bool = False):
+    """The coordinate columns of a table and their numbers: ``(xcol, ycol, x, y)``; a FileContentError when
+    there are none, or a row's coordinates are not numbers (``allow_blank``: rows with both cells empty pass)."""
+    xcol, ycol = coordinate_columns(df.columns)
+    if xcol is None or ycol is None:
+        raise _fail(
+            f"{name}: needs coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
+            f"{what_zh(what)}文件“{name}”需要坐标列（经度、纬度 或 lon、lat、x、y），现有列：{list(df.columns)}",
+        )
+    x = pd.to_numeric(df[xcol], errors="coerce")
+    y = pd.to_numeric(df[ycol], errors="coerce")
+    bad = x.isna() | y.isna()
+    if allow_blank:
+        bad &= df[xcol].notna() | df[ycol].notna()
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
+        raise _fail(
+            f"{name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
+            f"{what_zh(what)}文件“{name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
+        )
+    return xcol, ycol, x, y
+
+
 def _read_table(path: Path, what: str, layer: str | None, out: VectorFile) -> gpd.GeoDataFrame:
     df, enc = read_table_file(path, layer)
     if enc and enc != "utf-8-sig":
         out.notes.append((f"text read as {enc.upper()} (GBK)", "文字按GBK编码读取"))
-    lon, lat = coordinate_columns(df.columns)
-    if lon is None or lat is None:
-        raise _fail(
-            f"{path.name}: needs coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
-            f"{what_zh(what)}文件“{path.name}”需要坐标列（经度、纬度 或 lon、lat、x、y），现有列：{list(df.columns)}",
-        )
-    x = pd.to_numeric(df[lon], errors="coerce")
-    y = pd.to_numeric(df[lat], errors="coerce")
-    bad = x.isna() | y.isna()
-    if bad.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
-        raise _fail(
-            f"{path.name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
-            f"{what_zh(what)}文件“{path.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
-        )
+    lon, lat, x, y = table_coordinates(df, path.name, what)
     out.notes.append((f"coordinates from columns {lon!r}, {lat!r}", f"坐标取自“{lon}”“{lat}”列"))
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=None)
 
