@@ -298,3 +298,24 @@ def test_convert_table_to_shapefile_moves_the_coordinate_columns_too(tmp_path):
 def test_geodataframe_without_crs_is_refused():
     with pytest.raises(InputError):
         read_vector(gpd.GeoDataFrame(geometry=[Point(IN)]), what="facilities")
+
+
+def test_xlsx_sheet_choice_and_title_row(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"说明": ["本表为河东区学校"]}).to_excel(xw, sheet_name="说明", index=False)
+        # a title row above the header, as planners' spreadsheets often have
+        pd.DataFrame(
+            [["河东区学校名单", None, None], ["名称", "经度", "纬度"], ["甲小学", IN[0], IN[1]]]
+        ).to_excel(xw, sheet_name="学校", index=False, header=False)
+    read = read_vector(path)
+    assert read.gdf["名称"].tolist() == ["甲小学"] and read.gdf.geometry.iloc[0].equals(Point(IN))
+    with pd.ExcelWriter(path) as xw:
+        for sheet in ("一", "二"):
+            pd.DataFrame({"名称": ["甲"], "lon": [IN[0]], "lat": [IN[1]]}).to_excel(
+                xw, sheet_name=sheet, index=False
+            )
+    with pytest.raises(InputError) as exc:
+        read_vector(path)
+    assert "一" in exc.value.message_zh and "二" in exc.value.message_zh
+    assert len(read_vector(path, layer="二").gdf) == 1

@@ -132,18 +132,63 @@ def read_csv_any(path: Path, **kw) -> tuple[pd.DataFrame, str]:
 
 
 def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """A CSV/XLSX as a DataFrame (and the CSV's encoding), or a FileContentError."""
+    """A CSV/XLSX as a DataFrame (and the CSV's encoding), or a FileContentError.
+
+    A workbook's sheet: ``sheet`` if given, else the only one, else the only one with coordinate
+    columns; several candidates are refused with their names. A title row or two above the
+    header (common in planners' spreadsheets) is skipped when the header with coordinate
+    columns is within the first :data:`HEADER_SCAN_ROWS` rows.
+    """
     try:
         if path.suffix.lower() == ".xlsx":
-            return pd.read_excel(path, sheet_name=sheet or 0), ""
-        return read_csv_any(path)
+            with pd.ExcelFile(path) as book:
+                frames = {str(n): _with_header(book.parse(n, header=None)) for n in book.sheet_names}
+            return frames[_choose_sheet(path.name, frames, sheet)], ""
+        df, enc = read_csv_any(path, header=None, dtype=object)
+        return _with_header(df), enc
     except FileContentError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for a broken file
         raise _fail(
-            f"Cannot read the table {path.name} (malformed or truncated): {exc}",
+            f"Cannot read the table {path.name} (malformed or truncated): {str(exc)[:200]}",
             f"无法读取表格文件“{path.name}”（格式错误或不完整）",
         ) from exc
+
+
+HEADER_SCAN_ROWS = 5
+
+
+def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` (read without header) with its header row: the first of the top rows naming coordinate columns,
+    else the first row. Numbers are parsed again from text, as a normal read would."""
+    if raw.empty:
+        return raw
+    row = next(
+        (
+            i
+            for i in range(min(HEADER_SCAN_ROWS, len(raw)))
+            if None not in coordinate_columns(raw.iloc[i].tolist())
+        ),
+        0,
+    )
+    header = [
+        str(c) if c == c and c is not None else f"列{j + 1}" for j, c in enumerate(raw.iloc[row].tolist())
+    ]
+    body = raw.iloc[row + 1 :].reset_index(drop=True)
+    body.columns = header
+    return body.apply(_numeric_if_possible)
+
+
+def _numeric_if_possible(col: pd.Series) -> pd.Series:
+    converted = pd.to_numeric(col, errors="coerce")
+    return converted if converted.notna().sum() == col.notna().sum() else col
+
+
+def _choose_sheet(name: str, frames: dict[str, pd.DataFrame], sheet: str | None) -> str:
+    if sheet is not None or len(frames) == 1:
+        return _choose(name, list(frames), sheet, (), "工作表")
+    with_coords = [n for n, df in frames.items() if None not in coordinate_columns(df.columns)]
+    return _choose(name, with_coords or list(frames), None, (), "工作表")
 
 
 def table_coordinates(df: pd.DataFrame, name: str, what: str = "layer", *, allow_blank: bool = False):
