@@ -27,6 +27,11 @@ store = open_layers()
 tab_import, tab_layers = st.tabs(["导入数据", "已导入图层"])
 
 
+def _use_crs(choice: str) -> None:
+    """Button callback (runs before the page, so it may set the selectbox's value)."""
+    ss["data_crs"] = choice
+
+
 def _preview_map(check, alts):
     layers = []
     if "district" in REGISTRY:
@@ -78,9 +83,8 @@ with tab_import:
             st.info("红色为当前读取位置，蓝色为建议坐标系下的位置，请对照底图选择正确的一种。")
             for p in check.verdict.suggestions[:2]:
                 choice = dv.suggestion_choice(p)
-                if choice and st.button(f"改按{p.label_zh}读取", key=f"use_{choice}"):
-                    ss["data_crs"] = choice
-                    st.rerun()
+                if choice:
+                    st.button(f"改按{p.label_zh}读取", key=f"use_{choice}", on_click=_use_crs, args=(choice,))
         if check.gdf is not None and not check.gdf.empty:
             _preview_map(check, alts)
         default = (
@@ -91,9 +95,10 @@ with tab_import:
                 ch for ch in up.name.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
             )
         )
-        n1, n2 = st.columns(2)
+        n1, n2, n3 = st.columns(3)
         name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
         title = n2.text_input("标题（显示名称）", up.name.rsplit(".", 1)[0], key="data_title")
+        who = n3.text_input("导入人", getpass.getuser(), key="data_who")
         exists = store.get(name) is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
         if st.button("确认导入", type="primary", disabled=not check.ok or (exists and not replace)):
@@ -104,7 +109,7 @@ with tab_import:
                     check.gdf,
                     source_file=up.name,
                     crs=check.read.crs,
-                    who=f"数据管理页面 {_ui.session_id()}",
+                    who=who or f"数据管理页面 {_ui.session_id()}",
                     title=title,
                     replace=replace,
                 )
