@@ -174,6 +174,15 @@ def check_layer(
     elif kind == "population":
         gdf = _check_population(c, gdf)
     c.gdf = gdf
+    if len(gdf):
+        far = pd.Series(plausibility.outside_district(gdf))
+        if far.any() and not far.all():
+            c.notes.append(
+                (
+                    f"features {_rows(far)} lie outside Hedong District (more than 1 km)",
+                    f"第{_rows(far)}个要素位于河东区外（超过1公里）",
+                )
+            )
     if read.raw is not None and read.declared is not None and len(gdf):
         c.verdict = plausibility.check(read.raw[~empty], read.declared)
         if not c.verdict.ok:

@@ -120,3 +120,14 @@ def test_two_layers_coexist_and_bad_names_refused(tmp_path):
     for bad in ("Zones", "1a", "a-b", "名称", "x" * 41, "lyr; DROP TABLE"):
         with pytest.raises(InputError):
             store.put(bad, "reference", gdf, source_file="a", crs="wgs84", who="me")
+
+
+def test_features_outside_the_district_are_reported(tmp_path):
+    path = tmp_path / "r.geojson"
+    gpd.GeoDataFrame(
+        {"name": ["区内", "区外", "区内2"]},
+        geometry=[Point(X, Y), Point(117.05, 39.05), Point(X + 0.01, Y)],
+        crs=4326,
+    ).to_file(path)
+    c = check_layer(path, "reference")
+    assert c.ok and any("[2]" in en and "outside" in en for en, _ in c.notes)
