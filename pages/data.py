@@ -2,8 +2,11 @@
 
 import getpass
 
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
+from layers.imported import imported_scene_layers
 from layers.registry import REGISTRY, LayerSpec, Style
 from layers.render import draw_scene
 from layers.scene import SceneLayer, make_scene
@@ -127,6 +130,10 @@ with tab_layers:
         st.info("工作区还没有导入的图层。")
     else:
         st.dataframe(dv.layer_table(layers), hide_index=True, width="stretch")
+        shown = imported_scene_layers(store, visible=True)
+        if shown:
+            scene = make_scene(shown, extent=pd.concat([lyr.data for lyr in shown]).pipe(gpd.GeoDataFrame))
+            _ui.show_map(draw_scene(scene, basemap=basemap, labels=labels), key="data_layers_map", height=420)
         names = [lyr.name for lyr in layers]
         chosen = st.selectbox("选择图层", names, key="data_layer")
         formats, systems = dv.export_choices()
