@@ -319,3 +319,32 @@ def test_xlsx_sheet_choice_and_title_row(tmp_path):
         read_vector(path)
     assert "一" in exc.value.message_zh and "二" in exc.value.message_zh
     assert len(read_vector(path, layer="二").gdf) == 1
+
+
+def test_bureau_shapefile_of_sites_in_gauss_kruger_without_prj(tmp_path, capsys):
+    """The issue's 'done when': a bureau Shapefile of renewal sites in CGCS2000 GK (no .prj) imports in place."""
+    gdf = gpd.GeoDataFrame(
+        {"名称": ["测试地块"], "name": ["测试地块"], "status": ["planned"]},
+        geometry=[Polygon([(IN[0], IN[1]), (IN[0] + 0.004, IN[1]), (IN[0] + 0.004, IN[1] + 0.003)])],
+        crs=4326,
+    )
+    d = tmp_path / "shp"
+    d.mkdir()
+    gdf.to_crs(4548).to_file(d / "sites.shp", encoding="UTF-8")
+    (d / "sites.prj").unlink()
+    path = tmp_path / "bureau.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for p in d.iterdir():
+            zf.write(p, p.name)
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"]) == 2
+    assert "EPSG:4548" in capsys.readouterr().err  # suggested
+    assert (
+        main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--crs", "EPSG:4548", "--yes"])
+        == 0
+    )
+    from renewal.storage import current_sites
+
+    got = current_sites(ws)
+    got = got[got["name"] == "测试地块"]
+    assert len(got) == 1 and got.geometry.iloc[0].hausdorff_distance(gdf.geometry.iloc[0]) < 1e-7

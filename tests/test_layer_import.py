@@ -131,3 +131,13 @@ def test_features_outside_the_district_are_reported(tmp_path):
     ).to_file(path)
     c = check_layer(path, "reference")
     assert c.ok and any("[2]" in en and "outside" in en for en, _ in c.notes)
+
+
+def test_reference_polygons_repaired(tmp_path):
+    path = tmp_path / "r.geojson"
+    gpd.GeoDataFrame(
+        {"name": ["蝴蝶", "线"]}, geometry=[bowtie(X, Y), Point(X, Y).buffer(0.001).exterior], crs=4326
+    ).to_file(path)
+    c = check_layer(path, "reference")
+    assert c.ok and c.gdf.geometry.is_valid.all() and c.gdf.geom_type.iloc[1] == "LineString"
+    assert any("[1]" in en for en, _ in c.notes)
