@@ -116,7 +116,7 @@ with tab_import:
                     title=title,
                     replace=replace,
                 )
-                st.success(f"已导入 {entry.count} 个要素：{entry.title}")
+                st.success(f"已导入 {entry.count} 个要素：{text.markdown_literal(entry.title)}")
             except InputError as err:
                 _ui.show_input_error(err)
 
@@ -142,7 +142,7 @@ with tab_layers:
         out_crs = e2.selectbox("坐标系", list(systems), format_func=systems.get, key="data_out_crs")
         try:
             gdf = store.read(chosen)
-            data = layer_bytes(gdf, fmt, crs=out_crs, name=chosen)
+            data = layer_bytes(gdf, fmt, crs=out_crs, name=chosen, headers=dv.FIELD_HEADERS)
             st.download_button(
                 f"下载 {text.markdown_literal(chosen)}{LAYER_FORMATS[fmt][0]}",
                 data,

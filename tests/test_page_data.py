@@ -113,9 +113,11 @@ def test_upload_each_format_preview_and_confirm(tmp_path, _isolated_workspace):
         summary = next(df.value for df in at.dataframe if "项目" in df.value.columns).set_index("项目")
         assert summary.loc["要素数", "内容"] == "2", name
         at.text_input(key="data_name").set_value(f"layer_{i}").run()
+        at.text_input(key="data_title").set_value("**粗体** <b>x</b>").run()
         at.button[-1].click().run()  # 确认导入
         assert not at.exception, (name, at.exception)
-        assert any("已导入 2 个要素" in s.value for s in at.success), name
+        done = next(s.value for s in at.success if "已导入 2 个要素" in s.value)
+        assert "\\*\\*粗体\\*\\*" in done, done  # the planner's title shown literally, not as Markdown
     names = {lyr.name for lyr in open_layers(_isolated_workspace).list()}
     assert names == {f"layer_{i}" for i in range(len(_files(tmp_path)))}
 
