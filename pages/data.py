@@ -15,6 +15,7 @@ from pages.views import data_views as dv
 from pages.views import text
 from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
+from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
 from renewal.storage.layers import KIND_LABELS, open_layers
 
@@ -61,8 +62,11 @@ with tab_import:
     kind = c1.selectbox("导入为", dv.KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
     crs_choice = c2.selectbox("文件坐标系", dv.CRS_CHOICES, format_func=dv.crs_label, key="data_crs")
     up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file")
-    sub = st.text_input(
-        "图层/工作表（GeoPackage有多个图层、压缩包有多个Shapefile或Excel有多个工作表时填写）", ""
+    choices = layer_names(up.getvalue(), up.name) if up is not None else []
+    sub = (
+        st.selectbox("文件中有多个图层/工作表，请选择", choices, index=None, key="data_sublayer")
+        if len(choices) > 1
+        else None
     )
     check = None
     if up is not None:

@@ -146,3 +146,20 @@ def test_upload_gcj02_suggests_and_switches(_isolated_workspace):
     assert not at.exception, at.exception
     assert at.selectbox(key="data_crs").value == "gcj02"
     assert not next(b for b in at.button if b.label == "确认导入").disabled
+
+
+def test_upload_geopackage_with_several_layers_asks_which(tmp_path, _isolated_workspace):
+    path = tmp_path / "two.gpkg"
+    gdf = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
+    gdf.to_file(path, layer="schools")
+    gdf.assign(name="乙").to_file(path, layer="parks")
+    at = _run()
+    at.file_uploader(key="data_file").set_value(
+        ("two.gpkg", path.read_bytes(), "application/octet-stream")
+    ).run()
+    assert not at.exception, at.exception
+    assert any("schools" in e.value and "parks" in e.value for e in at.error)  # refused until one is chosen
+    assert set(at.selectbox(key="data_sublayer").options) == {"schools", "parks"}
+    at.selectbox(key="data_sublayer").set_value("parks").run()
+    summary = next(df.value for df in at.dataframe if "项目" in df.value.columns).set_index("项目")
+    assert "parks" in summary.loc["文件", "内容"] and summary.loc["要素数", "内容"] == "1"

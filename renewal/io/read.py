@@ -474,6 +474,32 @@ def logical_layers(layers: list[str], asked: str | None = None) -> dict[str, lis
     return out
 
 
+def layer_names(source, filename: str | None = None) -> list[str]:
+    """The layers a file offers to choose from (GeoPackage layers, Shapefiles in a zip, Excel sheets);
+    [] for single-layer formats or a file that cannot be listed (reading it says why)."""
+    if isinstance(source, bytes | bytearray):
+        name = Path(filename or "upload").name or "upload"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(bytes(source))
+            return layer_names(path)
+    path = Path(source)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gpkg":
+            return list(logical_layers(_gpkg_layers(path)))
+        if suffix == ".xlsx":
+            with pd.ExcelFile(path) as book:
+                return [str(n) for n in book.sheet_names]
+        if suffix == ".zip":
+            with tempfile.TemporaryDirectory() as tmp:
+                files = safezip.safe_extract(path, Path(tmp))
+                return list(logical_layers(sorted(p.stem for p in files if p.suffix.lower() == ".shp")))
+    except Exception:  # listing is a help: a broken file is reported when it is read
+        return []
+    return []
+
+
 def _open_path(source, what: str) -> Path:
     path = Path(source)
     if not path.exists() or not path.is_file():
