@@ -117,6 +117,8 @@ def test_two_layers_coexist_and_bad_names_refused(tmp_path):
     store.put("zones", "zones", gdf, source_file="a", crs="wgs84", who="me")
     store.put("ref_a", "reference", gdf.assign(name="乙"), source_file="b", crs="wgs84", who="me")
     assert store.read("zones")["name"].tolist() == ["甲"] and store.read("ref_a")["name"].tolist() == ["乙"]
+    store.put("zones", "zones", gdf.assign(name="丙"), source_file="c", crs="wgs84", who="me", replace=True)
+    assert store.read("zones")["name"].tolist() == ["丙"] and store.read("ref_a")["name"].tolist() == ["乙"]
     for bad in ("Zones", "1a", "a-b", "名称", "x" * 41, "lyr; DROP TABLE"):
         with pytest.raises(InputError):
             store.put(bad, "reference", gdf, source_file="a", crs="wgs84", who="me")
