@@ -2,8 +2,11 @@
 
 import getpass
 
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
+from layers.imported import imported_scene_layers
 from layers.registry import REGISTRY, LayerSpec, Style
 from layers.render import draw_scene
 from layers.scene import SceneLayer, make_scene
@@ -12,6 +15,7 @@ from pages.views import data_views as dv
 from pages.views import text
 from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
+from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
 from renewal.storage.layers import KIND_LABELS, open_layers
 
@@ -25,6 +29,11 @@ st.caption(
 basemap, labels = _ui.map_options()
 store = open_layers()
 tab_import, tab_layers = st.tabs(["导入数据", "已导入图层"])
+
+
+def _use_crs(choice: str) -> None:
+    """Button callback (runs before the page, so it may set the selectbox's value)."""
+    ss["data_crs"] = choice
 
 
 def _preview_map(check, alts):
@@ -53,8 +62,11 @@ with tab_import:
     kind = c1.selectbox("导入为", dv.KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
     crs_choice = c2.selectbox("文件坐标系", dv.CRS_CHOICES, format_func=dv.crs_label, key="data_crs")
     up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file")
-    sub = st.text_input(
-        "图层/工作表（GeoPackage有多个图层、压缩包有多个Shapefile或Excel有多个工作表时填写）", ""
+    choices = layer_names(up.getvalue(), up.name) if up is not None else []
+    sub = (
+        st.selectbox("文件中有多个图层/工作表，请选择", choices, index=None, key="data_sublayer")
+        if len(choices) > 1
+        else None
     )
     check = None
     if up is not None:
@@ -69,18 +81,17 @@ with tab_import:
         except InputError as err:
             _ui.show_input_error(err)
     if check is not None:
-        st.dataframe(dv.summary_rows(check), hide_index=True, use_container_width=True)
+        st.dataframe(dv.summary_rows(check), hide_index=True, width="stretch")
         if check.problems:
             st.warning("发现以下问题，修正前不会写入：")
-            st.dataframe(dv.problem_rows(check), hide_index=True, use_container_width=True)
+            st.dataframe(dv.problem_rows(check), hide_index=True, width="stretch")
         alts = dv.alternatives(check)
         if check.verdict is not None and check.verdict.suggestions:
             st.info("红色为当前读取位置，蓝色为建议坐标系下的位置，请对照底图选择正确的一种。")
             for p in check.verdict.suggestions[:2]:
                 choice = dv.suggestion_choice(p)
-                if choice and st.button(f"改按{p.label_zh}读取", key=f"use_{choice}"):
-                    ss["data_crs"] = choice
-                    st.rerun()
+                if choice:
+                    st.button(f"改按{p.label_zh}读取", key=f"use_{choice}", on_click=_use_crs, args=(choice,))
         if check.gdf is not None and not check.gdf.empty:
             _preview_map(check, alts)
         default = (
@@ -91,9 +102,10 @@ with tab_import:
                 ch for ch in up.name.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
             )
         )
-        n1, n2 = st.columns(2)
+        n1, n2, n3 = st.columns(3)
         name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
         title = n2.text_input("标题（显示名称）", up.name.rsplit(".", 1)[0], key="data_title")
+        who = n3.text_input("导入人", getpass.getuser(), key="data_who")
         exists = store.get(name) is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
         if st.button("确认导入", type="primary", disabled=not check.ok or (exists and not replace)):
@@ -104,11 +116,11 @@ with tab_import:
                     check.gdf,
                     source_file=up.name,
                     crs=check.read.crs,
-                    who=f"数据管理页面 {_ui.session_id()}",
+                    who=who or f"数据管理页面 {_ui.session_id()}",
                     title=title,
                     replace=replace,
                 )
-                st.success(f"已导入 {entry.count} 个要素：{entry.title}")
+                st.success(f"已导入 {entry.count} 个要素：{text.markdown_literal(entry.title)}")
             except InputError as err:
                 _ui.show_input_error(err)
 
@@ -121,7 +133,11 @@ with tab_layers:
     if not layers:
         st.info("工作区还没有导入的图层。")
     else:
-        st.dataframe(dv.layer_table(layers), hide_index=True, use_container_width=True)
+        st.dataframe(dv.layer_table(layers), hide_index=True, width="stretch")
+        shown = imported_scene_layers(store, visible=True)
+        if shown:
+            scene = make_scene(shown, extent=pd.concat([lyr.data for lyr in shown]).pipe(gpd.GeoDataFrame))
+            _ui.show_map(draw_scene(scene, basemap=basemap, labels=labels), key="data_layers_map", height=420)
         names = [lyr.name for lyr in layers]
         chosen = st.selectbox("选择图层", names, key="data_layer")
         formats, systems = dv.export_choices()
@@ -130,7 +146,7 @@ with tab_layers:
         out_crs = e2.selectbox("坐标系", list(systems), format_func=systems.get, key="data_out_crs")
         try:
             gdf = store.read(chosen)
-            data = layer_bytes(gdf, fmt, crs=out_crs, name=chosen)
+            data = layer_bytes(gdf, fmt, crs=out_crs, name=chosen, headers=dv.FIELD_HEADERS)
             st.download_button(
                 f"下载 {text.markdown_literal(chosen)}{LAYER_FORMATS[fmt][0]}",
                 data,

@@ -103,28 +103,32 @@ def _check_zones(c: LayerCheck, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
             f"分区必须是面；第{_rows(~polygonal)}个要素不是面",
         )
         return gdf
-    invalid = ~gdf.geometry.is_valid
-    if invalid.any():
-        fixed = gpd.GeoSeries(shapely.make_valid(gdf.geometry.values), index=gdf.index, crs=gdf.crs)
-        fixed = fixed.where(~fixed.geom_type.eq("GeometryCollection"), fixed.map(_polygonal_part))
-        still = invalid & ~fixed.geom_type.isin(["Polygon", "MultiPolygon"])
-        if still.any():
-            c.problem(
-                f"features {_rows(still)} have invalid polygons that cannot be repaired safely",
-                f"第{_rows(still)}个要素的面无效且无法安全修复",
-            )
-        else:
-            c.notes.append(
-                (
-                    f"repaired invalid polygons of features {_rows(invalid)}",
-                    f"已修复第{_rows(invalid)}个要素的无效面",
-                )
-            )
-            gdf = gdf.set_geometry(fixed)
+    gdf = _repair_polygons(c, gdf)
     name = _find(gdf.columns, NAME_NAMES)
     if name is not None and name != "name":
         gdf = gdf.rename(columns={name: "name"})
     return gdf
+
+
+def _repair_polygons(c: LayerCheck, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Invalid polygons repaired (shapely.make_valid) where the repair is still a polygon; else a problem by row."""
+    polygonal = gdf.geom_type.isin(["Polygon", "MultiPolygon"])
+    invalid = polygonal & ~gdf.geometry.is_valid
+    if not invalid.any():
+        return gdf
+    fixed = gpd.GeoSeries(shapely.make_valid(gdf.geometry.values), index=gdf.index, crs=gdf.crs)
+    fixed = fixed.where(~fixed.geom_type.eq("GeometryCollection"), fixed.map(_polygonal_part))
+    still = invalid & ~fixed.geom_type.isin(["Polygon", "MultiPolygon"])
+    if still.any():
+        c.problem(
+            f"features {_rows(still)} have invalid polygons that cannot be repaired safely",
+            f"第{_rows(still)}个要素的面无效且无法安全修复",
+        )
+        return gdf
+    c.notes.append(
+        (f"repaired invalid polygons of features {_rows(invalid)}", f"已修复第{_rows(invalid)}个要素的无效面")
+    )
+    return gdf.set_geometry(fixed.where(invalid, gdf.geometry))
 
 
 def _polygonal_part(geom):
@@ -173,7 +177,18 @@ def check_layer(
         gdf = _check_zones(c, gdf)
     elif kind == "population":
         gdf = _check_population(c, gdf)
+    else:
+        gdf = _repair_polygons(c, gdf)
     c.gdf = gdf
+    if len(gdf):
+        far = pd.Series(plausibility.outside_district(gdf))
+        if far.any() and not far.all():
+            c.notes.append(
+                (
+                    f"features {_rows(far)} lie outside Hedong District (more than 1 km)",
+                    f"第{_rows(far)}个要素位于河东区外（超过1公里）",
+                )
+            )
     if read.raw is not None and read.declared is not None and len(gdf):
         c.verdict = plausibility.check(read.raw[~empty], read.declared)
         if not c.verdict.ok:

@@ -196,9 +196,11 @@ def test_csv_xlsx_export_in_other_crs_with_chinese_labels(tmp_path):
 
 
 def test_kml_escapes_and_has_no_markup_from_data():
-    data = sample().assign(name=lambda d: d["name"].str.replace("\x07", ""))
-    text = layer_bytes(data, "kml").decode()
-    assert "<script>" not in text and "&lt;script&gt;" in text
+    raw = layer_bytes(sample(), "kml")
+    text = raw.decode()
+    assert "<script>" not in text and "&lt;script&gt;" in text and "\x07" not in text
+    back = read_vector(raw, filename="x.kml").gdf
+    assert HOSTILE.replace("\x07", "\ufffd") in set(back["name"])  # control character kept visible, XML valid
 
 
 def test_geojson_projected_has_crs_member():
@@ -277,3 +279,72 @@ def test_sites_export_shapefile_in_cgcs2000_gk(tmp_path):
     assert list(back["plan_text"]) == list(cat["plan_text"])
     assert all(a.hausdorff_distance(b) < 1e-7 for a, b in zip(back.geometry, cat.geometry, strict=True))
     assert main(["sites", "export", "--out", str(tmp_path / "s.kml"), "--crs", "EPSG:4548"]) == 2
+
+
+def test_convert_table_to_shapefile_moves_the_coordinate_columns_too(tmp_path):
+    src = tmp_path / "a.xlsx"
+    glon, glat = (float(v) for v in crsmod.wgs84_to_gcj02(*IN))
+    pd.DataFrame({"名称": ["甲"], "经度": [glon], "纬度": [glat]}).to_excel(src, index=False)
+    out = tmp_path / "a.zip"
+    assert main(["convert", "--from", "gcj02", "--to", "EPSG:4548", str(src), str(out)]) == 0
+    back = read_vector(out).gdf
+    x, y = (float(v) for v in crsmod.convert_xy(*IN, "wgs84", "EPSG:4548"))
+    assert back["经度"].iloc[0] == pytest.approx(x, abs=0.01) and back["纬度"].iloc[0] == pytest.approx(
+        y, abs=0.01
+    )
+    assert back.geometry.iloc[0].distance(Point(IN)) < 1e-8
+
+
+def test_geodataframe_without_crs_is_refused():
+    with pytest.raises(InputError):
+        read_vector(gpd.GeoDataFrame(geometry=[Point(IN)]), what="facilities")
+
+
+def test_xlsx_sheet_choice_and_title_row(tmp_path):
+    path = tmp_path / "book.xlsx"
+    with pd.ExcelWriter(path) as xw:
+        pd.DataFrame({"说明": ["本表为河东区学校"]}).to_excel(xw, sheet_name="说明", index=False)
+        # a title row above the header, as planners' spreadsheets often have
+        pd.DataFrame(
+            [["河东区学校名单", None, None], ["名称", "经度", "纬度"], ["甲小学", IN[0], IN[1]]]
+        ).to_excel(xw, sheet_name="学校", index=False, header=False)
+    read = read_vector(path)
+    assert read.gdf["名称"].tolist() == ["甲小学"] and read.gdf.geometry.iloc[0].equals(Point(IN))
+    with pd.ExcelWriter(path) as xw:
+        for sheet in ("一", "二"):
+            pd.DataFrame({"名称": ["甲"], "lon": [IN[0]], "lat": [IN[1]]}).to_excel(
+                xw, sheet_name=sheet, index=False
+            )
+    with pytest.raises(InputError) as exc:
+        read_vector(path)
+    assert "一" in exc.value.message_zh and "二" in exc.value.message_zh
+    assert len(read_vector(path, layer="二").gdf) == 1
+
+
+def test_bureau_shapefile_of_sites_in_gauss_kruger_without_prj(tmp_path, capsys):
+    """The issue's 'done when': a bureau Shapefile of renewal sites in CGCS2000 GK (no .prj) imports in place."""
+    gdf = gpd.GeoDataFrame(
+        {"名称": ["测试地块"], "name": ["测试地块"], "status": ["planned"]},
+        geometry=[Polygon([(IN[0], IN[1]), (IN[0] + 0.004, IN[1]), (IN[0] + 0.004, IN[1] + 0.003)])],
+        crs=4326,
+    )
+    d = tmp_path / "shp"
+    d.mkdir()
+    gdf.to_crs(4548).to_file(d / "sites.shp", encoding="UTF-8")
+    (d / "sites.prj").unlink()
+    path = tmp_path / "bureau.zip"
+    with zipfile.ZipFile(path, "w") as zf:
+        for p in d.iterdir():
+            zf.write(p, p.name)
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--yes"]) == 2
+    assert "EPSG:4548" in capsys.readouterr().err  # suggested
+    assert (
+        main(["--workspace", str(ws), "import", str(path), "--layer", "sites", "--crs", "EPSG:4548", "--yes"])
+        == 0
+    )
+    from renewal.storage import current_sites
+
+    got = current_sites(ws)
+    got = got[got["name"] == "测试地块"]
+    assert len(got) == 1 and got.geometry.iloc[0].hausdorff_distance(gdf.geometry.iloc[0]) < 1e-7

@@ -117,6 +117,29 @@ def test_two_layers_coexist_and_bad_names_refused(tmp_path):
     store.put("zones", "zones", gdf, source_file="a", crs="wgs84", who="me")
     store.put("ref_a", "reference", gdf.assign(name="乙"), source_file="b", crs="wgs84", who="me")
     assert store.read("zones")["name"].tolist() == ["甲"] and store.read("ref_a")["name"].tolist() == ["乙"]
+    store.put("zones", "zones", gdf.assign(name="丙"), source_file="c", crs="wgs84", who="me", replace=True)
+    assert store.read("zones")["name"].tolist() == ["丙"] and store.read("ref_a")["name"].tolist() == ["乙"]
     for bad in ("Zones", "1a", "a-b", "名称", "x" * 41, "lyr; DROP TABLE"):
         with pytest.raises(InputError):
             store.put(bad, "reference", gdf, source_file="a", crs="wgs84", who="me")
+
+
+def test_features_outside_the_district_are_reported(tmp_path):
+    path = tmp_path / "r.geojson"
+    gpd.GeoDataFrame(
+        {"name": ["区内", "区外", "区内2"]},
+        geometry=[Point(X, Y), Point(117.05, 39.05), Point(X + 0.01, Y)],
+        crs=4326,
+    ).to_file(path)
+    c = check_layer(path, "reference")
+    assert c.ok and any("[2]" in en and "outside" in en for en, _ in c.notes)
+
+
+def test_reference_polygons_repaired(tmp_path):
+    path = tmp_path / "r.geojson"
+    gpd.GeoDataFrame(
+        {"name": ["蝴蝶", "线"]}, geometry=[bowtie(X, Y), Point(X, Y).buffer(0.001).exterior], crs=4326
+    ).to_file(path)
+    c = check_layer(path, "reference")
+    assert c.ok and c.gdf.geometry.is_valid.all() and c.gdf.geom_type.iloc[1] == "LineString"
+    assert any("[1]" in en for en, _ in c.notes)

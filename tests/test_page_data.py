@@ -66,3 +66,100 @@ def test_gcj02_upload_shows_both_placements():
     assert fixed.ok and fixed.count == len(metro)
     rows = dv.summary_rows(fixed)
     assert "GCJ-02" in rows.set_index("项目").loc["坐标系", "内容"]
+
+
+def _files(tmp_path) -> dict[str, bytes]:
+    """A small file of each format, two schools inside Hedong."""
+    import io
+    import zipfile
+
+    import numpy as np
+    import rasterio
+
+    from renewal.io.export import layer_bytes
+
+    gdf = gpd.GeoDataFrame(
+        {"name": ["甲小学", "乙小学"]}, geometry=[Point(117.2277, 39.11), Point(117.2377, 39.12)], crs=4326
+    )
+    out = {f"s.{fmt}": layer_bytes(gdf, fmt) for fmt in ("geojson", "gpkg", "zip", "kml", "csv", "xlsx")}
+    kmz = io.BytesIO()
+    with zipfile.ZipFile(kmz, "w") as zf:
+        zf.writestr("doc.kml", out["s.kml"])
+    out["s.kmz"] = kmz.getvalue()
+    tif = tmp_path / "pop.tif"
+    with rasterio.open(
+        tif,
+        "w",
+        driver="GTiff",
+        width=2,
+        height=1,
+        count=1,
+        dtype="float32",
+        crs="EPSG:4548",
+        transform=rasterio.Affine(100, 0, 520_000, 0, -100, 4_330_000),
+    ) as dst:
+        dst.write(np.array([[[5, 7]]], dtype="float32"))
+    out["pop.tif"] = tif.read_bytes()
+    return out
+
+
+def test_upload_each_format_preview_and_confirm(tmp_path, _isolated_workspace):
+    for i, (name, data) in enumerate(_files(tmp_path).items()):
+        at = _run()
+        if name.endswith(".tif"):
+            at.selectbox(key="data_kind").set_value("population").run()
+        at.file_uploader(key="data_file").set_value((name, data, "application/octet-stream")).run()
+        assert not at.exception, (name, at.exception)
+        summary = next(df.value for df in at.dataframe if "项目" in df.value.columns).set_index("项目")
+        assert summary.loc["要素数", "内容"] == "2", name
+        at.text_input(key="data_name").set_value(f"layer_{i}").run()
+        at.text_input(key="data_title").set_value("**粗体** <b>x</b>").run()
+        at.button[-1].click().run()  # 确认导入
+        assert not at.exception, (name, at.exception)
+        done = next(s.value for s in at.success if "已导入 2 个要素" in s.value)
+        assert "\\*\\*粗体\\*\\*" in done, done  # the planner's title shown literally, not as Markdown
+    names = {lyr.name for lyr in open_layers(_isolated_workspace).list()}
+    assert names == {f"layer_{i}" for i in range(len(_files(tmp_path)))}
+
+
+def test_upload_hostile_file_shows_chinese_error_and_writes_nothing(_isolated_workspace):
+    bad = (ROOT / "tests" / "data" / "bad" / "io_zip_traversal.zip").read_bytes()
+    at = _run()
+    at.file_uploader(key="data_file").set_value(("evil.zip", bad, "application/zip")).run()
+    assert not at.exception, at.exception
+    assert any("路径穿越" in e.value for e in at.error)
+    assert not (_isolated_workspace / "layers.gpkg").exists()
+
+
+def test_upload_gcj02_suggests_and_switches(_isolated_workspace):
+    metro = geodata.load("metro_stations")
+    gcj = [crsmod.convert_geometry(g, "wgs84", "gcj02") for g in metro.geometry]
+    table = pd.DataFrame({"站名": metro["name"], "经度": [g.x for g in gcj], "纬度": [g.y for g in gcj]})
+    at = _run()
+    at.file_uploader(key="data_file").set_value(
+        ("stations.csv", table.to_csv(index=False).encode(), "text/csv")
+    ).run()
+    assert not at.exception, at.exception
+    confirm = next(b for b in at.button if b.label == "确认导入")
+    assert confirm.disabled
+    at.button(key="use_gcj02").click().run()
+    assert not at.exception, at.exception
+    assert at.selectbox(key="data_crs").value == "gcj02"
+    assert not next(b for b in at.button if b.label == "确认导入").disabled
+
+
+def test_upload_geopackage_with_several_layers_asks_which(tmp_path, _isolated_workspace):
+    path = tmp_path / "two.gpkg"
+    gdf = gpd.GeoDataFrame({"name": ["甲"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
+    gdf.to_file(path, layer="schools")
+    gdf.assign(name="乙").to_file(path, layer="parks")
+    at = _run()
+    at.file_uploader(key="data_file").set_value(
+        ("two.gpkg", path.read_bytes(), "application/octet-stream")
+    ).run()
+    assert not at.exception, at.exception
+    assert any("schools" in e.value and "parks" in e.value for e in at.error)  # refused until one is chosen
+    assert set(at.selectbox(key="data_sublayer").options) == {"schools", "parks"}
+    at.selectbox(key="data_sublayer").set_value("parks").run()
+    summary = next(df.value for df in at.dataframe if "项目" in df.value.columns).set_index("项目")
+    assert "parks" in summary.loc["文件", "内容"] and summary.loc["要素数", "内容"] == "1"

@@ -15,6 +15,8 @@ AUTO = "auto"
 #: the coordinate-system choices of the upload form (auto = the file's own, else WGS84)
 CRS_CHOICES = (AUTO, *CRS_ALIASES)
 KINDS = ("reference", "zones", "population")
+#: Chinese headers of the fields the importers set (CSV/XLSX exports); a planner's own fields keep their names
+FIELD_HEADERS = {"name": "名称", "population": "人口"}
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]
 
 

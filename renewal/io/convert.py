@@ -13,11 +13,17 @@ from pathlib import Path
 
 import pandas as pd
 
-from renewal.crs import convert_xy, parse_crs
+from renewal.crs import convert_xy, parse_crs, xy_from_wgs84
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.io.export import layer_format, write_layer
-from renewal.io.read import TABLE_SUFFIXES, coordinate_columns, read_table_file, read_vector
+from renewal.io.read import (
+    TABLE_SUFFIXES,
+    coordinate_columns,
+    read_table_file,
+    read_vector,
+    table_coordinates,
+)
 from renewal.io.write import check_out_folder, csv_bytes, xlsx_bytes
 
 
@@ -32,21 +38,7 @@ class Converted:
 
 def _convert_table(src: Path, dst: Path, src_crs, dst_crs, sheet: str | None) -> Converted:
     df, _ = read_table_file(src, sheet)
-    xcol, ycol = coordinate_columns(df.columns)
-    if xcol is None or ycol is None:
-        raise InputError(
-            f"{src.name}: no coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
-            f"“{src.name}”中没有坐标列（经度/纬度、lon/lat、x/y），现有列：{list(df.columns)}",
-        )
-    x = pd.to_numeric(df[xcol], errors="coerce")
-    y = pd.to_numeric(df[ycol], errors="coerce")
-    bad = (x.isna() | y.isna()) & (df[xcol].notna() | df[ycol].notna())
-    if bad.any():
-        rows = [int(i) + 2 for i in bad[bad].index[:5]]
-        raise InputError(
-            f"{src.name}: {int(bad.sum())} rows have coordinates that are not numbers (first rows {rows})",
-            f"“{src.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
-        )
+    xcol, ycol, x, y = table_coordinates(df, src.name, allow_blank=True)
     ok = x.notna() & y.notna()
     nx, ny = convert_xy(x[ok].to_numpy(), y[ok].to_numpy(), src_crs, dst_crs)
     digits = 8 if parse_crs(dst_crs).is_geographic else 3
@@ -75,5 +67,10 @@ def convert_file(src, dst, *, src_crs: str | None, dst_crs: str, layer: str | No
             )
         return _convert_table(src, dst, parse_crs(src_crs), target, layer)
     read = read_vector(src, crs=src_crs, layer=layer)
-    write_layer(read.gdf, dst, crs=target.name)
+    gdf = read.gdf
+    if src.suffix.lower() in TABLE_SUFFIXES:  # the coordinate columns follow the geometry into the new system
+        xcol, ycol = coordinate_columns(gdf.columns)
+        nx, ny = xy_from_wgs84(gdf.geometry.x.to_numpy(), gdf.geometry.y.to_numpy(), target)
+        gdf = gdf.assign(**{str(xcol): nx, str(ycol): ny})
+    write_layer(gdf, dst, crs=target.name)
     return Converted(dst, len(read.gdf), read.declared.name if read.declared else "", target.name)

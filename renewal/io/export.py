@@ -39,9 +39,9 @@ from renewal.io.write import check_out_folder, csv_bytes, with_geometry_columns,
 
 #: format -> (file suffix, MIME type, Chinese name)
 LAYER_FORMATS = {
+    "geojson": (".geojson", "application/geo+json", "GeoJSON"),
     "gpkg": (".gpkg", "application/geopackage+sqlite3", "GeoPackage"),
     "zip": (".zip", "application/zip", "Shapefile（zip压缩）"),
-    "geojson": (".geojson", "application/geo+json", "GeoJSON"),
     "kml": (".kml", "application/vnd.google-earth.kml+xml", "KML"),
     "csv": (".csv", "text/csv", "CSV表格"),
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel表格"),

@@ -30,6 +30,7 @@ from shapely.geometry.base import BaseGeometry
 
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import FileContentError
+from renewal.io.write import xlsx_text
 
 
 def _local(tag: str) -> str:
@@ -169,7 +170,7 @@ def kml_bytes(gdf: gpd.GeoDataFrame, *, name_field: str | None = None, title: st
     fields = [c for c in gdf.columns if c != gdf.geometry.name]
     name_field = name_field or next((c for c in ("name", "名称") if c in fields), None)
     out = ['<?xml version="1.0" encoding="UTF-8"?>', '<kml xmlns="http://www.opengis.net/kml/2.2"><Document>']
-    out.append(f"<name>{escape(title)}</name>")
+    out.append(f"<name>{escape(_text(title))}</name>")
     for _, row in gdf.iterrows():
         out.append("<Placemark>")
         if name_field:
@@ -189,6 +190,7 @@ def kml_bytes(gdf: gpd.GeoDataFrame, *, name_field: str | None = None, title: st
 
 
 def _text(value) -> str:
+    """A value as KML text: empty for missing; characters XML cannot hold (control characters) as U+FFFD."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
-    return str(value)
+    return xlsx_text(str(value))

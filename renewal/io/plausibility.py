@@ -206,3 +206,13 @@ def place_as(raw, name: str) -> gpd.GeoSeries:
     else:
         out = [convert_geometry(g, name, "wgs84") if g is not None else g for g in geoms]
     return gpd.GeoSeries(out, crs=4326)
+
+
+def outside_district(gdf: gpd.GeoDataFrame, margin_m: float = 1000) -> np.ndarray:
+    """Which features of a WGS84 layer lie wholly outside Hedong District plus ``margin_m`` (a boolean array)."""
+    area = _references()[0].buffer(margin_m)
+    geoms = gdf.to_crs(METRIC_EPSG).geometry.values
+    present = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    out = np.zeros(len(geoms), dtype=bool)
+    out[present] = ~shapely.intersects(geoms[present], area)
+    return out

@@ -47,6 +47,8 @@ SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + RASTER_SUFFIXES
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "gcj_lon", "bd_lon", "wgs_lon")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "gcj_lat", "bd_lat", "wgs_lat")
+#: Formats whose coordinates are WGS84 unless they say otherwise (GeoJSON, KML by definition; tables by custom).
+WGS84_DEFAULT_SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".csv", ".xlsx")
 #: Text encodings tried for CSV files, in order (GB18030 is a superset of GBK/GB2312).
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 #: Deepest JSON nesting accepted (a GeoJSON MultiPolygon needs 5).
@@ -145,39 +147,93 @@ def read_csv_any(path: Path, **kw) -> tuple[pd.DataFrame, str]:
 
 
 def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
-    """A CSV/XLSX as a DataFrame (and the CSV's encoding), or a FileContentError."""
+    """A CSV/XLSX as a DataFrame (and the CSV's encoding), or a FileContentError.
+
+    A workbook's sheet: ``sheet`` if given, else the only one, else the only one with coordinate
+    columns; several candidates are refused with their names. A title row or two above the
+    header (common in planners' spreadsheets) is skipped when the header with coordinate
+    columns is within the first :data:`HEADER_SCAN_ROWS` rows.
+    """
     try:
         if path.suffix.lower() == ".xlsx":
-            return pd.read_excel(path, sheet_name=sheet or 0), ""
-        return read_csv_any(path)
+            with pd.ExcelFile(path) as book:
+                frames = {str(n): _with_header(book.parse(n, header=None)) for n in book.sheet_names}
+            return frames[_choose_sheet(path.name, frames, sheet)], ""
+        df, enc = read_csv_any(path, header=None, dtype=object)
+        return _with_header(df), enc
     except FileContentError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for a broken file
         raise _fail(
-            f"Cannot read the table {path.name} (malformed or truncated): {exc}",
+            f"Cannot read the table {path.name} (malformed or truncated): {str(exc)[:200]}",
             f"无法读取表格文件“{path.name}”（格式错误或不完整）",
         ) from exc
+
+
+HEADER_SCAN_ROWS = 5
+
+
+def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` (read without header) with its header row: the first of the top rows naming coordinate columns,
+    else the first row. Numbers are parsed again from text, as a normal read would."""
+    if raw.empty:
+        return raw
+    row = next(
+        (
+            i
+            for i in range(min(HEADER_SCAN_ROWS, len(raw)))
+            if None not in coordinate_columns(raw.iloc[i].tolist())
+        ),
+        0,
+    )
+    header = [
+        str(c) if c == c and c is not None else f"列{j + 1}" for j, c in enumerate(raw.iloc[row].tolist())
+    ]
+    body = raw.iloc[row + 1 :].reset_index(drop=True)
+    body.columns = header
+    return body.apply(_numeric_if_possible)
+
+
+def _numeric_if_possible(col: pd.Series) -> pd.Series:
+    converted = pd.to_numeric(col, errors="coerce")
+    return converted if converted.notna().sum() == col.notna().sum() else col
+
+
+def _choose_sheet(name: str, frames: dict[str, pd.DataFrame], sheet: str | None) -> str:
+    if sheet is not None or len(frames) == 1:
+        return _choose(name, list(frames), sheet, (), "工作表")
+    with_coords = [n for n, df in frames.items() if None not in coordinate_columns(df.columns)]
+    return _choose(name, with_coords or list(frames), None, (), "工作表")
+
+
+def table_coordinates(df: pd.DataFrame, name: str, what: str = "layer", *, allow_blank: bool = False):
+    """The coordinate columns of a table and their numbers: ``(xcol, ycol, x, y)``; a FileContentError when
+    there are none, or a row's coordinates are not numbers (``allow_blank``: rows with both cells empty pass)."""
+    xcol, ycol = coordinate_columns(df.columns)
+    if xcol is None or ycol is None:
+        raise _fail(
+            f"{name}: needs coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
+            f"{what_zh(what)}文件“{name}”需要坐标列（经度、纬度 或 lon、lat、x、y），现有列：{list(df.columns)}",
+        )
+    x = pd.to_numeric(df[xcol], errors="coerce")
+    y = pd.to_numeric(df[ycol], errors="coerce")
+    bad = x.isna() | y.isna()
+    if allow_blank:
+        bad &= df[xcol].notna() | df[ycol].notna()
+    if bad.any():
+        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
+        raise _fail(
+            f"{name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
+            f"{what_zh(what)}文件“{name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
+        )
+    return xcol, ycol, x, y
 
 
 def _read_table(path: Path, what: str, layer: str | None, out: VectorFile) -> gpd.GeoDataFrame:
     df, enc = read_table_file(path, layer)
     if enc and enc != "utf-8-sig":
         out.notes.append((f"text read as {enc.upper()} (GBK)", "文字按GBK编码读取"))
-    lon, lat = coordinate_columns(df.columns)
-    if lon is None or lat is None:
-        raise _fail(
-            f"{path.name}: needs coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
-            f"{what_zh(what)}文件“{path.name}”需要坐标列（经度、纬度 或 lon、lat、x、y），现有列：{list(df.columns)}",
-        )
-    x = pd.to_numeric(df[lon], errors="coerce")
-    y = pd.to_numeric(df[lat], errors="coerce")
-    bad = x.isna() | y.isna()
-    if bad.any():
-        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
-        raise _fail(
-            f"{path.name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
-            f"{what_zh(what)}文件“{path.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
-        )
+    lon, lat, x, y = table_coordinates(df, path.name, what)
     out.notes.append((f"coordinates from columns {lon!r}, {lat!r}", f"坐标取自“{lon}”“{lat}”列"))
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=None)
 
@@ -450,6 +506,32 @@ def logical_layers(layers: list[str], asked: str | None = None) -> dict[str, lis
     return out
 
 
+def layer_names(source, filename: str | None = None) -> list[str]:
+    """The layers a file offers to choose from (GeoPackage layers, Shapefiles in a zip, Excel sheets);
+    [] for single-layer formats or a file that cannot be listed (reading it says why)."""
+    if isinstance(source, bytes | bytearray):
+        name = Path(filename or "upload").name or "upload"
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / name
+            path.write_bytes(bytes(source))
+            return layer_names(path)
+    path = Path(source)
+    suffix = path.suffix.lower()
+    try:
+        if suffix == ".gpkg":
+            return list(logical_layers(_gpkg_layers(path)))
+        if suffix == ".xlsx":
+            with pd.ExcelFile(path) as book:
+                return [str(n) for n in book.sheet_names]
+        if suffix == ".zip":
+            with tempfile.TemporaryDirectory() as tmp:
+                files = safezip.safe_extract(path, Path(tmp))
+                return list(logical_layers(sorted(p.stem for p in files if p.suffix.lower() == ".shp")))
+    except Exception:  # listing is a help: a broken file is reported when it is read
+        return []
+    return []
+
+
 def _open_path(source, what: str) -> Path:
     path = Path(source)
     if path.is_dir():
@@ -493,7 +575,7 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
             out.notes.append((f"file CRS {gdf.crs.name}", f"文件坐标系：{gdf.crs.name}"))
             return NamedCRS(gdf.crs.to_string(), 0)
         return parse_crs(epsg)
-    if Path(name).suffix.lower() in (".zip", ".shp", ".gpkg", *RASTER_SUFFIXES):
+    if Path(name).suffix.lower() not in WGS84_DEFAULT_SUFFIXES:
         from renewal.io.plausibility import describe_candidates
 
         raise _fail(

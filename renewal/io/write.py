@@ -54,7 +54,7 @@ def unguard_formula(value):
 
 
 def xlsx_text(value):
-    """A value an XLSX cell can hold: control characters become U+FFFD (the rest unchanged)."""
+    """A value an XLSX cell (or any XML text, e.g. KML) can hold: control characters become U+FFFD."""
     return _XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
 
 

@@ -23,7 +23,7 @@ import geodata
 from renewal.crs import STORAGE_EPSG, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
-from renewal.io.export import layer_bytes
+from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import read_vector
 from renewal.io.write import (
     GEOMETRY_COLUMNS,
@@ -38,14 +38,7 @@ from renewal.sites.query import with_measures
 from renewal.sites.schema import FIELD_LABELS, NUMBER_FIELDS, SITE_FIELDS, normalise_columns
 
 #: format -> (file suffix, MIME type, Chinese name)
-FORMATS = {
-    "geojson": (".geojson", "application/geo+json", "GeoJSON"),
-    "gpkg": (".gpkg", "application/geopackage+sqlite3", "GeoPackage"),
-    "zip": (".zip", "application/zip", "Shapefile（zip压缩）"),
-    "kml": (".kml", "application/vnd.google-earth.kml+xml", "KML"),
-    "csv": (".csv", "text/csv", "CSV（几何为WKT）"),
-    "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel表格"),
-}
+FORMATS = {**LAYER_FORMATS, "csv": (".csv", "text/csv", "CSV（几何为WKT）")}
 MEASURE_FIELDS = ("area_m2", "length_m")
 EXPORT_FIELDS = (*SITE_FIELDS, *MEASURE_FIELDS)
 XLSX_SHEET = "更新项目"
