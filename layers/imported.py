@@ -33,7 +33,7 @@ def imported_scene_layers(store: LayerStore, *, visible: bool = False, z: int = 
         spec = LayerSpec(
             key=f"imported:{lyr.name}",
             title_zh=f"{lyr.title}（{KIND_LABELS.get(lyr.kind, lyr.kind)}，来源：{lyr.source_file}）",
-            group="其他",
+            group="参考",
             style=KIND_STYLES.get(lyr.kind, KIND_STYLES["reference"]),
             tooltip=tuple(text_fields[:1]) or (SOURCE_FIELD,),
             popup=tuple((f, str(f)) for f in text_fields[:6]) + ((SOURCE_FIELD, "来源"),),

@@ -9,6 +9,7 @@ draws it (:func:`layers.render.draw_scene` for folium). ``layout_map`` and
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import folium
 import geopandas as gpd
@@ -27,7 +28,7 @@ from layers.registry import (
     SITES_BASE_KEYS,
 )
 from layers.render import draw_scene
-from layers.scene import Scene, load_layers, scene_from_data, select
+from layers.scene import Scene, SceneLayer, load_layers, scene_from_data, select, with_layers
 from renewal.analysis.coverage_report import gain_text
 
 log = logging.getLogger(__name__)
@@ -209,13 +210,20 @@ def layout_map(
     labels: bool = True,
     sites: gpd.GeoDataFrame | None = None,
     data: dict[str, gpd.GeoDataFrame] | None = None,
+    extra: Iterable[SceneLayer] = (),
 ) -> folium.Map:
-    """:func:`layout_scene` drawn with folium."""
-    return draw_scene(layout_scene(sites=sites, data=data), basemap=basemap, labels=labels)
+    """:func:`layout_scene` (plus ``extra`` layers, e.g. imported reference layers) drawn with folium."""
+    return draw_scene(
+        with_layers(layout_scene(sites=sites, data=data), extra), basemap=basemap, labels=labels
+    )
 
 
 def jinmao_map(
-    *, basemap: str = "none", labels: bool = True, data: dict[str, gpd.GeoDataFrame] | None = None
+    *,
+    basemap: str = "none",
+    labels: bool = True,
+    data: dict[str, gpd.GeoDataFrame] | None = None,
+    extra: Iterable[SceneLayer] = (),
 ) -> folium.Map:
-    """:func:`jinmao_scene` drawn with folium."""
-    return draw_scene(jinmao_scene(data=data), basemap=basemap, labels=labels)
+    """:func:`jinmao_scene` (plus ``extra`` layers) drawn with folium."""
+    return draw_scene(with_layers(jinmao_scene(data=data), extra), basemap=basemap, labels=labels)

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Layer-control groups, in display order.
-GROUPS = ("一站", "一带", "一园", "多点", "生活圈", "基础")
+GROUPS = ("一站", "一带", "一园", "多点", "生活圈", "基础", "参考")
 
 
 @dataclass(frozen=True)

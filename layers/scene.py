@@ -224,6 +224,21 @@ def make_scene(
     )
 
 
+def with_layers(scene: Scene, extra: Iterable[SceneLayer]) -> Scene:
+    """``scene`` with ``extra`` layers added (e.g. the workspace's imported reference layers); drawing
+    order and legend are rebuilt, title, bookmarks, extent and notes kept."""
+    extra = tuple(extra)
+    if not extra:
+        return scene
+    return make_scene(
+        [*scene.layers, *extra],
+        title=scene.title,
+        bookmarks=scene.bookmarks,
+        extent=scene.extent,
+        footnote=scene.footnote,
+    )
+
+
 def scene_from_data(
     keys: Iterable[str],
     data: Mapping[str, gpd.GeoDataFrame],

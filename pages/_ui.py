@@ -13,6 +13,7 @@ from streamlit_folium import st_folium
 import geodata
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from layers.imported import imported_scene_layers
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
@@ -20,6 +21,7 @@ from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.storage import current_sites, open_store
 from renewal.storage.base import ReadOnlyStore, changed_by_others
+from renewal.storage.layers import LayerStore, layers_path
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
 #: dropped when the page that shows it is left, so the widgets write through to these).
@@ -41,6 +43,23 @@ def _static_ready() -> str:
 @st.cache_data(show_spinner=False)
 def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
     return load_layers(keys)
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _imported_layers(path: str, mtime: float) -> list:
+    return imported_scene_layers(LayerStore(path))
+
+
+def imported_layers() -> list:
+    """The workspace's imported layers (数据管理) as scene layers for every map's layer control, or []."""
+    path = layers_path()
+    if not path.exists():
+        return []
+    try:
+        return _imported_layers(str(path), path.stat().st_mtime)
+    except InputError as err:
+        show_input_error(err)
+        return []
 
 
 @st.cache_data(show_spinner=False)

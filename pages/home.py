@@ -19,7 +19,7 @@ basemap, labels = _ui.map_options()
 layout = _ui.cached_geodata("layout")
 data = _ui.cached_layers(LAYOUT_MAP_KEYS)
 sites = _ui.current_sites_or_none()
-m = layout_map(basemap=basemap, labels=labels, data=data, sites=sites)
+m = layout_map(basemap=basemap, labels=labels, data=data, sites=sites, extra=_ui.imported_layers())
 _ui.show_map(m, key="home_map", height=700)
 
 summary = station_area_summary(layout)

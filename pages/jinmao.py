@@ -16,7 +16,9 @@ st.caption(
 )
 
 basemap, labels = _ui.map_options()
-m = jinmao_map(basemap=basemap, labels=labels, data=_ui.cached_layers(JINMAO_MAP_KEYS))
+m = jinmao_map(
+    basemap=basemap, labels=labels, data=_ui.cached_layers(JINMAO_MAP_KEYS), extra=_ui.imported_layers()
+)
 _ui.show_map(m, key="jinmao_map", height=560)
 
 st.subheader("四个片区")

@@ -1,6 +1,7 @@
 """Imported workspace layers as scene layers: titled with their source, popups say where they came from, escaped."""
 
 import json
+from pathlib import Path
 
 import geopandas as gpd
 from shapely.geometry import Point
@@ -29,3 +30,34 @@ def test_imported_layers_in_the_layer_control(tmp_path):
     title = layers[0].spec.title_zh
     assert title in html or json.dumps(title)[1:-1] in html  # the layer control names it (maybe JSON-escaped)
     assert "<script>x</script>" not in html
+
+
+def test_every_map_page_offers_the_imported_reference_layer(tmp_path, monkeypatch):
+    """A layer imported on 数据管理 appears in the layer control of 总体布局, 金贸产业园 and 更新项目."""
+    from streamlit.testing.v1 import AppTest
+
+    from renewal.storage.layers import layers_path
+
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    gdf = gpd.GeoDataFrame({"名称": ["规划绿地"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
+    LayerStore(layers_path()).put(
+        "ref_green",
+        "reference",
+        gdf,
+        source_file="绿地系统.gpkg",
+        crs="EPSG:4490",
+        who="李工",
+        title="绿地系统",
+    )
+    from pages import _ui
+
+    shown = []
+    monkeypatch.setattr(_ui, "show_map", lambda m, **kw: shown.append(m.get_root().render()) or {})
+    root = Path(__file__).resolve().parent.parent
+    title = "绿地系统（参考图层，来源：绿地系统.gpkg）"
+    for page in ("home.py", "jinmao.py", "sites.py"):
+        shown.clear()
+        at = AppTest.from_file(str(root / "pages" / page), default_timeout=90)
+        at.run()
+        assert not at.exception, (page, at.exception)
+        assert len(shown) == 1 and (title in shown[0] or json.dumps(title)[1:-1] in shown[0]), page

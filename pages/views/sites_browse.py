@@ -10,6 +10,7 @@ from layers import interaction
 from layers.maps import sites_scene
 from layers.registry import SITES_BASE_KEYS
 from layers.render import add_draw_control, draw_scene
+from layers.scene import with_layers
 from pages import _ui
 from pages.views import site_tables as tables
 from pages.views.sites_state import FILTER_KEYS, QUERY_KEY, SitesPageState
@@ -98,7 +99,8 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
     base = _ui.cached_layers(SITES_BASE_KEYS)
     sel = state.selected
     fit = catalogue.focus_extent(chosen if sel else (view if len(view) else base["district"]))
-    m = draw_scene(sites_scene(view, chosen, data=base, extent=fit), basemap=basemap, labels=labels)
+    scene = with_layers(sites_scene(view, chosen, data=base, extent=fit), _ui.imported_layers())
+    m = draw_scene(scene, basemap=basemap, labels=labels)
     if editable:
         add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
     out = _ui.show_map(
