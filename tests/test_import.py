@@ -361,3 +361,47 @@ def test_long_problem_lists_say_how_many_more_in_both_languages():
         r.problem(f"problem {i}", f"问题{i}")
     assert "and 3 more" in r.summary_en()
     assert "另有3处" in r.summary_zh()
+
+
+def test_chinese_column_names_are_read_as_site_fields(tmp_path):
+    """A planner's file with 名称/类型/状态/备注 columns (no English names) imports, values intact."""
+    path = tmp_path / "中文字段.geojson"
+    feature = feat("东局子小学改扩建")
+    feature["properties"] = {"名称": "东局子小学改扩建", "类型": "市政设施", "状态": "规划", "备注": "待核实"}
+    write_json(path, fc([feature]))
+    r = read_sites_file(path)
+    assert r.ok, r.problems
+    props = r.records[0][0]
+    assert (props["name"], props["site_type"], props["status"], props["plan_note"]) == (
+        "东局子小学改扩建",
+        "市政设施",
+        "planned",
+        "待核实",
+    )
+    assert any("名称→name" in zh for _, zh in r.notes)
+
+
+def test_an_english_field_wins_over_its_chinese_label(tmp_path):
+    path = tmp_path / "both.geojson"
+    feature = feat("英文名")
+    feature["properties"]["名称"] = "中文名"
+    write_json(path, fc([feature]))
+    r = read_sites_file(path)
+    assert r.ok and r.records[0][0]["name"] == "英文名"
+
+
+def test_our_own_xlsx_export_imports_back(tmp_path):
+    """The XLSX the sites page downloads (headers 名称（name）…) is itself importable (as new sites)."""
+    cat = query.bundled_sites().head(3).copy()
+    data = exchange.export_bytes(cat, "xlsx")
+    path = tmp_path / "更新项目.xlsx"
+    path.write_bytes(data)
+    import pandas as pd
+
+    sheet = pd.read_excel(path, sheet_name=exchange.XLSX_SHEET)
+    sheet = sheet.drop(columns=[c for c in sheet.columns if c.endswith("（site_id）")])
+    plain = tmp_path / "plain.xlsx"
+    sheet.to_excel(plain, index=False)
+    r = read_sites_file(plain)
+    assert r.ok, r.problems
+    assert [p["name"] for p, _ in r.records] == list(cat["name"])

@@ -34,6 +34,7 @@ from pathlib import Path
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
 from renewal.crs import STORAGE_EPSG, NamedCRS, gdf_from_crs, parse_crs
 from renewal.errors import FileContentError, InputError
@@ -115,8 +116,21 @@ class VectorFile:
         return self.gdf[~self.empty_mask].copy()
 
 
+def _column_key(column) -> str:
+    """A column name as matched: lower case without spaces; a header like ``经度（WGS84）（lon）`` (our own
+    exports) by the key in its last brackets."""
+    text = str(column).strip().lower().replace(" ", "")
+    for left, right in (("（", "）"), ("(", ")")):
+        if text.endswith(right) and left in text:
+            return text.rsplit(left, 1)[-1][: -len(right)]
+    return text
+
+
 def _find(cols, names):
-    low = {str(c).strip().lower().replace(" ", ""): c for c in cols}
+    low: dict[str, object] = {}
+    for c in cols:
+        low.setdefault(str(c).strip().lower().replace(" ", ""), c)
+        low.setdefault(_column_key(c), c)
     for n in names:
         if n in low:
             return low[n]
@@ -233,6 +247,12 @@ def _read_table(path: Path, what: str, layer: str | None, out: VectorFile) -> gp
     df, enc = read_table_file(path, layer)
     if enc and enc != "utf-8-sig":
         out.notes.append((f"text read as {enc.upper()} (GBK)", "文字按GBK编码读取"))
+    wkt = _find(df.columns, ("wkt",))
+    if wkt is not None:  # a whole geometry per row (our own CSV/XLSX convention): lines and polygons too
+        geom = shapely.from_wkt(df[wkt].where(df[wkt].notna(), None).astype(object), on_invalid="ignore")
+        if not shapely.is_missing(geom).all():
+            out.notes.append((f"geometry from column {wkt!r} (WKT)", f"几何取自“{wkt}”列（WKT）"))
+            return gpd.GeoDataFrame(df.drop(columns=[wkt]), geometry=geom, crs=None)
     lon, lat, x, y = table_coordinates(df, path.name, what)
     out.notes.append((f"coordinates from columns {lon!r}, {lat!r}", f"坐标取自“{lon}”“{lat}”列"))
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=None)

@@ -22,7 +22,7 @@ from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import InputError
 from renewal.io.read import FileContentError, read_vector
-from renewal.sites.schema import SITE_FIELDS, TEXT_FIELDS, printable
+from renewal.sites.schema import SITE_FIELDS, TEXT_FIELDS, printable, site_column_names
 from renewal.sites.validate import validate_site
 
 #: GeoPackage layers read by preference when a file has several.
@@ -130,7 +130,7 @@ def _check_sites(
     except FileContentError as err:  # the file's content: listed in the summary (other errors are raised)
         result.problem(err.message_en, err.message_zh)
         return result
-    gdf = read.gdf
+    gdf, raw_props = _site_columns(read, result)
     result.layer, result.crs = read.layer, read.crs
     result.notes.extend(read.notes)
     result.count = len(gdf)
@@ -146,7 +146,7 @@ def _check_sites(
     if len(valid_geoms):
         result.bounds = tuple(float(v) for v in valid_geoms.total_bounds)
     if "name" not in gdf.columns:
-        result.problem("the file has no 'name' field", "文件缺少名称字段（name）")
+        result.problem("the file has no 'name' field (名称 or name)", "文件缺少名称字段（名称 或 name）")
         return result
     defaults = []
     if "status" not in gdf.columns:
@@ -162,7 +162,7 @@ def _check_sites(
         )
     outside = 0
     name = Path(result.file).name
-    raw = read.raw_properties if read.raw_properties and len(read.raw_properties) == len(gdf) else None
+    raw = raw_props if raw_props and len(raw_props) == len(gdf) else None
     fields = [f for f in SITE_FIELDS if f in gdf.columns]
     rows = pd.DataFrame(gdf[fields]).to_dict("records")  # plain dicts: far faster than iterrows
     empty = nulls.to_numpy()
@@ -195,6 +195,24 @@ def _check_sites(
             )
         )
     return result
+
+
+def _site_columns(read, result: ImportResult):
+    """The file's features with 名称, 状态 … (or our own export headers) read as the site fields they name,
+    and the raw GeoJSON properties renamed alike; a note says what was mapped."""
+    gdf, raw_props = read.gdf, read.raw_properties
+    renamed = site_column_names([c for c in gdf.columns if c != gdf.geometry.name])
+    if not renamed:
+        return gdf, raw_props
+    if raw_props:
+        raw_props = [{renamed.get(k, k): v for k, v in p.items()} for p in raw_props]
+    result.notes.append(
+        (
+            "columns read as site fields: " + ", ".join(f"{c} -> {f}" for c, f in renamed.items()),
+            "字段对应：" + "，".join(f"{c}→{f}" for c, f in renamed.items()),
+        )
+    )
+    return gdf.rename(columns=renamed), raw_props
 
 
 def _row_props(row: dict, raw: dict | None, file_name: str) -> dict:

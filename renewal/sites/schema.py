@@ -69,6 +69,36 @@ FIELD_LABELS = {
     "version": "版本",
 }
 
+#: Other column names planners' files use for site fields (besides the field names and FIELD_LABELS).
+COLUMN_ALIASES = {
+    "项目名称": "name",
+    "项目编号": "site_id",
+    "项目类型": "site_type",
+    "更新片区": "renewal_area",
+    "片区": "renewal_area",
+    "项目状态": "status",
+    "精度": "precision",
+    "备注": "plan_note",
+    "说明": "plan_note",
+}
+
+
+def site_column_names(columns) -> dict[str, str]:
+    """How a file's columns map to site fields: the field name itself, its Chinese label (名称, 状态 …),
+    an alias (项目名称 …) or our own export header ``名称（name）``. Only columns that map, and only
+    when the field is not also present under its own name; the first column for a field wins."""
+    by_label = {label: f for f, label in FIELD_LABELS.items() if f in SITE_FIELDS}
+    present = {str(c).strip() for c in columns}
+    out: dict[str, str] = {}
+    for col in columns:
+        text = str(col).strip()
+        key = text.rsplit("（", 1)[-1].rstrip("）") if text.endswith("）") and "（" in text else None
+        field = key if key in SITE_FIELDS else by_label.get(text) or COLUMN_ALIASES.get(text)
+        if field and field != text and field not in present and field not in out.values():
+            out[col] = field
+    return out
+
+
 #: Chinese names of the history actions.
 ACTION_LABELS = {"create": "新增", "update": "修改", "delete": "删除", "import": "导入", "undo": "撤销"}
 
