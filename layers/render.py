@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import html
 import json
+import pickle
 import re
 import threading
 from collections import OrderedDict
@@ -28,7 +29,6 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import folium
 import geopandas as gpd
-import pandas as pd
 from branca.element import Element, MacroElement
 from jinja2 import Template
 from shapely.geometry import box
@@ -553,8 +553,7 @@ def data_fingerprint(gdf: gpd.GeoDataFrame, columns) -> str:
     wkb = shapely.to_wkb(gdf.geometry.values)
     h.update(b"".join(b if b is not None else b"-" for b in wkb))
     cols = [c for c in columns if c in gdf.columns]
-    if cols:
-        h.update(pd.util.hash_pandas_object(gdf[cols].astype(str), index=True).to_numpy().tobytes())
+    h.update(pickle.dumps((cols, list(gdf.index), gdf[cols].to_numpy(dtype=object).tolist()), protocol=5))
     return h.hexdigest()
 
 
