@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import html
 import json
+import pickle
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
 import geopandas as gpd
-import pandas as pd
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 from shapely.geometry import box
 
@@ -456,6 +457,9 @@ def safe_json(value, **kw) -> str:
     \\u escapes (data can never close the script or open markup), other
     characters as UTF-8."""
     text = json.dumps(value, ensure_ascii=False, **kw)
+    # "{{", "{%" and "{#" occur only inside strings in JSON: escaped, no template
+    # engine on the way (Jinja, st_folium's reference rewriting) can read them
+    text = re.sub(r"\{(?=[{%#])", r"\\u007b", text)
     for ch, esc in (
         ("<", "\\u003c"),
         (">", "\\u003e"),
@@ -558,8 +562,7 @@ def data_fingerprint(gdf: gpd.GeoDataFrame, columns) -> str:
     wkb = shapely.to_wkb(gdf.geometry.values)
     h.update(b"".join(b if b is not None else b"-" for b in wkb))
     cols = [c for c in columns if c in gdf.columns]
-    if cols:
-        h.update(pd.util.hash_pandas_object(gdf[cols].astype(str), index=True).to_numpy().tobytes())
+    h.update(pickle.dumps((cols, list(gdf.index), gdf[cols].to_numpy(dtype=object).tolist()), protocol=5))
     return h.hexdigest()
 
 
@@ -609,6 +612,23 @@ rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
             + payload["features"]
             + "}}"
         )
+
+    def render(self, **kwargs):
+        script = self._template.module.script(self, kwargs)
+        self.get_root().script.add_child(_RawScript(script), name=self.get_name())
+
+
+class _RawScript(Element):
+    """Script text added to the page as it is (branca would otherwise compile
+    every rendered script again as a Jinja template: slow for megabytes of
+    features)."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self._text = text
+
+    def render(self, **kwargs) -> str:
+        return self._text
 
 
 def _root_map(el):

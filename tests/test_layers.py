@@ -388,3 +388,13 @@ def test_layer_payload_is_reused_only_for_equal_data():
         assert cached_layer_payload(other, spec, None, labels=True) is not first
     assert "乙" in cached_layer_payload(renamed, spec, None, labels=True)["features"]
     assert cached_layer_payload(a, spec, None, labels=False) is not first
+
+
+def test_template_markers_in_data_stay_text():
+    """A name with Jinja/st_folium template markers is neither evaluated nor rewritten."""
+    spec = REGISTRY["business_districts"]
+    m = new_map()
+    add_layer(m, spec, _one_feature_gdf("{{ 7*7 }}{% if 1 %}x{% endif %}{{'map_div'}}"), labels=True)
+    raw = m.get_root().render()
+    assert "{{ 7*7 }}" not in raw and "{%" not in raw.split("rpLayer(", 1)[1]
+    assert "{{ 7*7 }}{% if 1 %}x{% endif %}{{&#x27;map_div&#x27;}}" in _decoded(raw)

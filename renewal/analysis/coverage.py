@@ -551,5 +551,12 @@ def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
     if not s.ok[0]:
         return None, None, s
     nd = net.single_source(s, cat.cutoff, count_snap=ctx.opts["count_snap"])
-    d, _ = net.point_distances(nd, s, ctx.cell_snap, count_snap=ctx.opts["count_snap"])
+    # only cells on edges the new facility reaches (an end node within the cut-off, or its own edge)
+    cs = ctx.cell_snap
+    e = np.where(cs.ok, cs.edge, 0)
+    near = cs.ok & (
+        np.isfinite(nd.dist[net.edge_u[e]]) | np.isfinite(nd.dist[net.edge_v[e]]) | (cs.edge == s.edge[0])
+    )
+    d = np.full(len(cs), np.inf)
+    d[near], _ = net.point_distances(nd, s, cs.subset(near), count_snap=ctx.opts["count_snap"])
     return d, nd, s

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
+import shapely
 
 import geodata
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG, area_m2, length_m
@@ -128,5 +129,5 @@ def focus_extent(gdf: gpd.GeoDataFrame, margin_m: float = 300.0) -> gpd.GeoDataF
     """A WGS84 frame around ``gdf`` grown by ``margin_m`` (so a single point does not zoom to the maximum)."""
     if gdf.empty:
         return gdf
-    hull = gdf.to_crs(METRIC_EPSG).geometry.union_all().envelope.buffer(margin_m)
+    hull = shapely.box(*gdf.to_crs(METRIC_EPSG).total_bounds).buffer(margin_m)  # the envelope of all
     return gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
