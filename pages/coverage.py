@@ -124,18 +124,9 @@ basemap, labels = _ui.map_options()
 ws = workspace_dir()
 
 plan_fac = plan_facilities(std)
-ws_path = ws / "facilities" / "facilities.gpkg"
-try:
-    ws_fac = _workspace_facilities(str(ws), _mtime(ws_path))
-except InputError as err:
-    _ui.show_input_error(err)
-    ws_fac = None
 net_path = workspace_network_path(ws)
-try:
-    net = _network(str(net_path), _mtime(net_path))
-except InputError as err:
-    _ui.show_input_error(err)
-    net = None
+ws_path = ws / "facilities" / "facilities.gpkg"
+ready_box = st.container()  # the readiness panel comes first; filled once the inputs below are read
 
 # ---- inputs: the planner's inventory, population, zones (uploads live in the session)
 with st.expander("导入设施清单（现状学校、幼儿园、养老、卫生设施）", expanded=False):
@@ -230,28 +221,41 @@ if zone_up is not None:
         _ui.show_input_error(err)
         zones = None
 
-# ---- readiness
+# ---- workspace inputs (read after a possible import above)
+try:
+    ws_fac = _workspace_facilities(str(ws), _mtime(ws_path))
+except InputError as err:
+    _ui.show_input_error(err)
+    ws_fac = None
+try:
+    net = _network(str(net_path), _mtime(net_path))
+except InputError as err:
+    _ui.show_input_error(err)
+    net = None
+
+# ---- readiness (drawn at the top of the page)
 sources = {"plan": plan_fac, "ws": ws_fac, "up": upload_fac}
 existing = sum(len(g) for k, g in sources.items() if k != "plan" and g is not None)
-st.subheader("数据准备情况")
-st.dataframe(
-    cd.readiness_rows(
-        existing=existing,
-        plan=len(plan_fac),
-        network=net.report if net is not None else None,
-        population="已上传人口栅格" if pop_path else "",
-        zones=f"已上传{len(zones)}个分区" if zones is not None else "",
-    ),
-    hide_index=True,
-    width="stretch",
-)
-if not existing:
-    st.warning(
-        "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
-        "请导入设施清单或用 import-osm 导入 OpenStreetMap 设施。"
-    )
 all_fac = combine_facilities(sources)
-st.dataframe(cd.source_counts(all_fac), hide_index=True)
+with ready_box:
+    st.subheader("数据准备情况")
+    st.dataframe(
+        cd.readiness_rows(
+            existing=existing,
+            plan=len(plan_fac),
+            network=net.report if net is not None else None,
+            population="已上传人口栅格" if pop_path else "",
+            zones=f"已上传{len(zones)}个分区" if zones is not None else "",
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if not existing:
+        st.warning(
+            "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
+            "请在下方导入设施清单或 OpenStreetMap 数据（或命令行 import-osm）。"
+        )
+    st.dataframe(cd.source_counts(all_fac), hide_index=True)
 
 # ---- choices
 c1, c2, c3 = st.columns([3, 2, 2])
