@@ -20,6 +20,7 @@ from layers.registry import (
     COVERAGE_FACILITIES_KEY,
     COVERAGE_GAINED_KEY,
     COVERAGE_GAPS_KEY,
+    COVERAGE_SITES_KEY,
     COVERAGE_SUGGESTED_KEY,
     JINMAO_MAP_KEYS,
     LAYOUT_MAP_KEYS,
@@ -177,9 +178,10 @@ def coverage_scene(
     out. ``sites`` adds the renewal sites (candidates for a new facility).
     """
     data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
-    data.update(sites_layer_data(sites))
+    if sites is not None:
+        data[COVERAGE_SITES_KEY] = select(sites, REGISTRY[COVERAGE_SITES_KEY])
     data.update({k: v for k, v in layers.items() if k in COVERAGE_KEYS and v is not None and not v.empty})
-    keys = (*COVERAGE_BASE_KEYS, SITES_LAYER_KEY, *COVERAGE_KEYS)
+    keys = (*COVERAGE_BASE_KEYS, COVERAGE_SITES_KEY, *COVERAGE_KEYS)
     return scene_from_data(
         keys,
         data,
@@ -187,7 +189,7 @@ def coverage_scene(
         bookmarks={"全区": data["district"]},
         extent=data["district"],
         footnote=COVERAGE_FOOTNOTE,
-        id_fields={SITES_LAYER_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
+        id_fields={COVERAGE_SITES_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
     )
 
 
