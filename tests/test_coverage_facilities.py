@@ -228,3 +228,19 @@ def test_recut_equals_a_fresh_run_at_the_smaller_distance(mode):
     if mode == "network":
         with pytest.raises(InputError):
             recut(big, {"primary_school": 1500})
+
+
+def test_display_polygons_fill_small_holes_of_catchments_only():
+    import shapely
+
+    from layers.maps import display_polygons
+
+    outer = shapely.box(117.20, 39.10, 117.23, 39.13)
+    small = shapely.box(117.201, 39.101, 117.2015, 39.1015).exterior  # ~0.2 ha
+    big = shapely.box(117.21, 39.11, 117.22, 39.12).exterior  # ~ 95 ha
+    g = gpd.GeoDataFrame(
+        {"category": ["x"]}, geometry=[shapely.Polygon(outer.exterior, [small, big])], crs=4326
+    )
+    filled = display_polygons(g, fill_holes=True).geometry.iloc[0]
+    assert len(filled.interiors) == 1  # the block is filled, the big hole stays
+    assert len(display_polygons(g).geometry.iloc[0].interiors) == 2  # gaps keep every hole
