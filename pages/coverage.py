@@ -81,6 +81,8 @@ def _distances(base_key, mode, _fac, _net, _pop, _zones):
     """One engine run for all categories at the largest distance any circle needs (no polygons)."""
     std = _standards()
     opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
+    if _pop is not None and not isinstance(_pop, str):
+        opts["pop_field"] = "population"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if mode == "network":
@@ -201,25 +203,51 @@ with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expand
                 _ui.show_input_error(err)
 
 with st.expander("人口与分区（可选）", expanded=False):
-    pop_up = st.file_uploader("人口栅格（GeoTIFF，须带坐标系）", type=["tif", "tiff"], key="cov_pop_up")
+    pop_up = st.file_uploader(
+        "人口：栅格（GeoTIFF，须带坐标系）或带人口字段的面（GeoJSON/GeoPackage/Shapefile .zip）",
+        type=["tif", "tiff", "geojson", "json", "gpkg", "zip"],
+        key="cov_pop_up",
+    )
     zone_up = st.file_uploader(
         "分区面（街道/社区，GeoJSON/GeoPackage/Shapefile .zip）",
         type=["geojson", "json", "gpkg", "zip"],
         key="cov_zone_up",
     )
-pop_bytes = pop_up.getvalue() if pop_up is not None else None
-pop_path = None
-if pop_bytes:
-    pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{_bytes_key(pop_bytes)[:16]}.tif"
-    if not pop_path.exists():
-        pop_path.write_bytes(pop_bytes)
-zones = None
-if zone_up is not None:
-    try:
-        zones = read_vector(zone_up.getvalue(), what="zones", filename=zone_up.name).non_empty()
-    except InputError as err:
-        _ui.show_input_error(err)
-        zones = None
+    pop_bytes = pop_up.getvalue() if pop_up is not None else None
+    population, pop_label = None, ""
+    if pop_bytes and Path(pop_up.name).suffix.lower() in (".tif", ".tiff"):
+        pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{_bytes_key(pop_bytes)[:16]}.tif"
+        if not pop_path.exists():
+            pop_path.write_bytes(pop_bytes)
+        population, pop_label = str(pop_path), "已上传人口栅格"
+    elif pop_bytes:
+        try:
+            polys = read_vector(pop_bytes, what="population", filename=pop_up.name).non_empty()
+            numeric = [
+                c for c in polys.columns if c != "geometry" and pd.api.types.is_numeric_dtype(polys[c])
+            ]
+            if not numeric:
+                raise InputError("The population layer has no numeric field.", "人口图层没有数值字段。")
+            field = st.selectbox("人口字段", numeric, key="cov_pop_field")
+            population = polys[[field, "geometry"]].rename(columns={field: "population"})
+            pop_label = f"已上传人口面（{len(polys)}个，字段 {field}）"
+        except InputError as err:
+            _ui.show_input_error(err)
+    zones, zone_field = None, ""
+    if zone_up is not None:
+        try:
+            zones = read_vector(zone_up.getvalue(), what="zones", filename=zone_up.name).non_empty()
+            cols = [c for c in zones.columns if c != "geometry"]
+            default = next((i for i, c in enumerate(cols) if c in ("name", "名称", "zone")), 0)
+            zone_field = (
+                st.selectbox("分区名称字段", cols, index=default, key="cov_zone_field") if cols else ""
+            )
+            zones = (
+                zones[[zone_field, "geometry"]].rename(columns={zone_field: "name"}) if zone_field else zones
+            )
+        except InputError as err:
+            _ui.show_input_error(err)
+            zones = None
 
 # ---- workspace inputs (read after a possible import above)
 try:
@@ -244,7 +272,7 @@ with ready_box:
             existing=existing,
             plan=len(plan_fac),
             network=net.report if net is not None else None,
-            population="已上传人口栅格" if pop_path else "",
+            population=pop_label,
             zones=f"已上传{len(zones)}个分区" if zones is not None else "",
         ),
         hide_index=True,
@@ -296,10 +324,13 @@ if not chosen:
     st.stop()
 
 net_key = str(net.report.get("source")) + str(_mtime(net_path)) if net is not None else ""
-zone_key = _bytes_key(zone_up.getvalue()) if zone_up is not None and zones is not None else ""
-base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, _bytes_key(pop_bytes), zone_key))
+zone_key = _bytes_key(zone_up.getvalue()) + zone_field if zone_up is not None and zones is not None else ""
+pop_key = (
+    _bytes_key(pop_bytes) + str(st.session_state.get("cov_pop_field", "")) if population is not None else ""
+)
+base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, pop_key, zone_key))
 try:
-    dist = _distances(base_key, mode, all_fac, net, str(pop_path) if pop_path else None, zones)
+    dist = _distances(base_key, mode, all_fac, net, population, zones)
     base = _view(base_key, mode, circle, tuple(k for k in std.categories if k in chosen), dist)
 except InputError as err:
     _ui.show_input_error(err)
