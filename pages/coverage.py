@@ -54,6 +54,7 @@ from renewal.standards import load_standards
 ADDED = "cov_added"  # what-if additions: list of dicts (name, category, lon, lat)
 REMOVED = "cov_removed"  # what-if removals: facility ids
 SUGGESTED = "cov_suggested"
+CANDIDATES = "cov_candidates"  # siting candidates clicked on the map: list of dicts (name, lon, lat)
 
 
 # ------------------------------------------------------------------ cached inputs
@@ -338,6 +339,7 @@ except InputError as err:
 
 # ---- what-if
 added = st.session_state.setdefault(ADDED, [])
+cands = st.session_state.setdefault(CANDIDATES, [])
 removed = st.session_state.setdefault(REMOVED, [])
 # only what belongs to the chosen categories applies (the others are kept for when they are chosen again)
 add_now = [a for a in added if a["category"] in chosen]
@@ -427,6 +429,9 @@ with w1:
                 }
             )
             st.rerun()
+        if st.button("把点击处加入选址候选", key="cov_cand_click"):
+            cands.append({"name": f"点击位置{len(cands) + 1}", "lon": lon, "lat": lat})
+            st.rerun()
     if sites is not None and not sites.empty:
         pts = cd.site_points(sites)
         pick = st.selectbox(
@@ -466,7 +471,16 @@ if added:
     st.caption("假设新增：" + "、".join(a["name"] for a in added))
 
 # ---- siting
-st.subheader("建议选址（在城市更新项目中贪心选择）")
+st.subheader("建议选址（贪心选择：每一步选新增覆盖最多的候选）")
+pools = (["sites"] if sites is not None and not sites.empty else []) + (["clicked"] if cands else [])
+pool = st.radio(
+    "候选位置",
+    pools or ["sites"],
+    format_func={"sites": "城市更新项目", "clicked": f"地图点击的位置（{len(cands)}处）"}.get,
+    key="cov_pool",
+    horizontal=True,
+)
+candidates = cd.site_points(sites) if pool == "sites" and pools else cd.clicked_points(cands)
 s1, s2, s3 = st.columns([2, 1, 1])
 with s1:
     site_cat = st.selectbox(
@@ -475,16 +489,15 @@ with s1:
 with s2:
     k = st.number_input("新增设施数 K", 1, 20, 3, key="cov_k")
 with s3:
-    go = st.button("计算建议选址", key="cov_site_btn", disabled=sites is None or sites.empty)
+    go = st.button("计算建议选址", key="cov_site_btn", disabled=candidates.empty)
 if go:
     with st.spinner("正在选址…"):
         try:
-            st.session_state[SUGGESTED] = greedy_siting(
-                result, cd.site_points(sites), site_cat, int(k), id_col="site_id"
+            sug = greedy_siting(result, candidates, site_cat, int(k), id_col="site_id")
+            sug["name"] = sug["candidate_id"].map(
+                dict(zip(candidates["site_id"], candidates["name"], strict=True))
             )
-            st.session_state[SUGGESTED]["name"] = st.session_state[SUGGESTED]["candidate_id"].map(
-                dict(zip(sites["site_id"], sites["name"], strict=True))
-            )
+            st.session_state[SUGGESTED] = sug
         except InputError as err:
             _ui.show_input_error(err)
     st.rerun()
@@ -492,7 +505,7 @@ if suggested is not None and not suggested.empty:
     sug = suggested.assign(新增覆盖=[gain_text(g, weight) for g in suggested["gain"]])
     st.dataframe(
         sug[["rank", "name", "新增覆盖", "share_after"]].rename(
-            columns={"rank": "顺序", "name": "更新项目", "share_after": "累计覆盖率"}
+            columns={"rank": "顺序", "name": "候选位置", "share_after": "累计覆盖率"}
         ),
         hide_index=True,
         width="stretch",
