@@ -244,3 +244,20 @@ def test_display_polygons_fill_small_holes_of_catchments_only():
     filled = display_polygons(g, fill_holes=True).geometry.iloc[0]
     assert len(filled.interiors) == 1  # the block is filled, the big hole stays
     assert len(display_polygons(g).geometry.iloc[0].interiors) == 2  # gaps keep every hole
+
+
+def test_cli_coverage_reads_a_chinese_inventory_without_category_field(tmp_path):
+    from cli.main import main
+
+    rows = [
+        {"名称": "甲小学", "类别": "小学", "经度": 117.25, "纬度": 39.12},
+        {"名称": "乙幼儿园", "类别": "幼儿园", "经度": 117.24, "纬度": 39.13},
+    ]
+    inv = _inventory(tmp_path, rows, ".xlsx")
+    out = tmp_path / "c.gpkg"
+    assert (
+        main(["--workspace", str(tmp_path / "ws"), "coverage", "--facilities", str(inv), "--out", str(out)])
+        == 0
+    )
+    stats = gpd.read_file(out, layer="stats")
+    assert set(stats["category"]) == {"primary_school", "kindergarten"}
