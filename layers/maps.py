@@ -13,6 +13,7 @@ from collections.abc import Iterable
 
 import folium
 import geopandas as gpd
+import numpy as np
 import shapely
 
 from layers.registry import (
@@ -21,6 +22,7 @@ from layers.registry import (
     COVERAGE_FACILITIES_KEY,
     COVERAGE_GAINED_KEY,
     COVERAGE_GAPS_KEY,
+    COVERAGE_SITES_KEY,
     COVERAGE_SUGGESTED_KEY,
     JINMAO_MAP_KEYS,
     LAYOUT_MAP_KEYS,
@@ -117,7 +119,7 @@ COVERAGE_KEYS: tuple[str, ...] = (
 )
 COVERAGE_FOOTNOTE = (
     "服务范围为服务半径（直线距离）或步行网络可达范围；红色为覆盖缺口。空心虚线点与虚线范围为位置示意"
-    "（规划设施位置未经测绘）。区界由高德行政区划推算。"
+    "（规划设施位置未经测绘）。步行网络服务范围中小于约1公顷的街坊空洞填充显示。区界由高德行政区划推算。"
 )
 
 
@@ -125,13 +127,31 @@ COVERAGE_FOOTNOTE = (
 #: and the coordinate grid they are snapped to (about 0.1 m): what keeps the map small.
 DISPLAY_TOLERANCE_DEG = 0.00005
 DISPLAY_GRID_DEG = 1e-6
+#: Holes smaller than this (square degrees; about 1 ha) are filled in displayed catchments: the
+#: blocks between reached streets, which the buffered street pieces leave as thousands of holes.
+DISPLAY_MIN_HOLE_DEG2 = 1e-6
 
 
-def display_polygons(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
-    """``gdf`` with its polygons simplified for display (topology kept, empty results dropped)."""
+def _fill_small_holes(geom, min_area: float):
+    if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
+        return geom
+    parts = []
+    for p in getattr(geom, "geoms", [geom]):
+        holes = [r for r in p.interiors if shapely.Polygon(r).area >= min_area]
+        parts.append(shapely.Polygon(p.exterior, holes))
+    return parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
+
+
+def display_polygons(gdf: gpd.GeoDataFrame | None, *, fill_holes: bool = False) -> gpd.GeoDataFrame | None:
+    """``gdf`` with its polygons simplified for display (topology kept, empty results dropped);
+    ``fill_holes`` also fills holes under :data:`DISPLAY_MIN_HOLE_DEG2` (catchments only: filling
+    a hole of a gap would show covered land as a gap)."""
     if gdf is None or gdf.empty:
         return gdf
-    geoms = shapely.simplify(gdf.geometry.values, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    geoms = gdf.geometry.values
+    if fill_holes:
+        geoms = np.array([_fill_small_holes(g, DISPLAY_MIN_HOLE_DEG2) for g in geoms], dtype=object)
+    geoms = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
     geoms = shapely.set_precision(geoms, DISPLAY_GRID_DEG)
     out = gdf.copy()
     out[out.geometry.name] = geoms
@@ -147,7 +167,7 @@ def coverage_layers(
     catch = result.catchments[result.catchments["category"].isin(cats)].copy()
     catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
     out = {
-        COVERAGE_CATCHMENTS_KEY: display_polygons(catch),
+        COVERAGE_CATCHMENTS_KEY: display_polygons(catch, fill_holes=True),
         COVERAGE_GAPS_KEY: display_polygons(result.gaps[result.gaps["category"].isin(cats)]),
         COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
     }
@@ -178,9 +198,10 @@ def coverage_scene(
     out. ``sites`` adds the renewal sites (candidates for a new facility).
     """
     data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
-    data.update(sites_layer_data(sites))
+    if sites is not None:
+        data[COVERAGE_SITES_KEY] = select(sites, REGISTRY[COVERAGE_SITES_KEY])
     data.update({k: v for k, v in layers.items() if k in COVERAGE_KEYS and v is not None and not v.empty})
-    keys = (*COVERAGE_BASE_KEYS, SITES_LAYER_KEY, *COVERAGE_KEYS)
+    keys = (*COVERAGE_BASE_KEYS, COVERAGE_SITES_KEY, *COVERAGE_KEYS)
     return scene_from_data(
         keys,
         data,
@@ -188,7 +209,7 @@ def coverage_scene(
         bookmarks={"全区": data["district"]},
         extent=data["district"],
         footnote=COVERAGE_FOOTNOTE,
-        id_fields={SITES_LAYER_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
+        id_fields={COVERAGE_SITES_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
     )
 
 

@@ -385,6 +385,20 @@ COVERAGE_GAPS_KEY = "coverage_gaps"
 COVERAGE_GAINED_KEY = "coverage_gained"
 COVERAGE_ADDED_KEY = "coverage_added"
 COVERAGE_SUGGESTED_KEY = "coverage_suggested"
+COVERAGE_SITES_KEY = "coverage_sites"
+register(
+    LayerSpec(
+        COVERAGE_SITES_KEY,
+        "城市更新项目（候选位置）",
+        "生活圈",
+        "renewal_sites",
+        Style(color="#7f7f7f", weight=1.5, opacity=0.8, fill_opacity=0.05, radius=5),
+        tooltip=("name", "site_type"),
+        popup=SITE_POPUP,
+        z=30,
+        label=False,
+    )
+)
 register(
     LayerSpec(
         COVERAGE_FACILITIES_KEY,
@@ -416,7 +430,7 @@ register(
         "覆盖缺口",
         "生活圈",
         None,
-        Style(color="#d7191c", weight=1, opacity=0.9, fill_color="#d7191c", fill_opacity=0.45),
+        Style(color="#d7191c", weight=1, opacity=0.8, fill_color="#d7191c", fill_opacity=0.3),
         tooltip=("name_zh",),
         popup=(("name_zh", "设施类别"), ("area_m2", "缺口面积（㎡）")),
         z=44,

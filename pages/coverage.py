@@ -54,6 +54,7 @@ from renewal.standards import load_standards
 ADDED = "cov_added"  # what-if additions: list of dicts (name, category, lon, lat)
 REMOVED = "cov_removed"  # what-if removals: facility ids
 SUGGESTED = "cov_suggested"
+CANDIDATES = "cov_candidates"  # siting candidates clicked on the map: list of dicts (name, lon, lat)
 
 
 # ------------------------------------------------------------------ cached inputs
@@ -81,6 +82,8 @@ def _distances(base_key, mode, _fac, _net, _pop, _zones):
     """One engine run for all categories at the largest distance any circle needs (no polygons)."""
     std = _standards()
     opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
+    if _pop is not None and not isinstance(_pop, str):
+        opts["pop_field"] = "population"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if mode == "network":
@@ -124,18 +127,9 @@ basemap, labels = _ui.map_options()
 ws = workspace_dir()
 
 plan_fac = plan_facilities(std)
-ws_path = ws / "facilities" / "facilities.gpkg"
-try:
-    ws_fac = _workspace_facilities(str(ws), _mtime(ws_path))
-except InputError as err:
-    _ui.show_input_error(err)
-    ws_fac = None
 net_path = workspace_network_path(ws)
-try:
-    net = _network(str(net_path), _mtime(net_path))
-except InputError as err:
-    _ui.show_input_error(err)
-    net = None
+ws_path = ws / "facilities" / "facilities.gpkg"
+ready_box = st.container()  # the readiness panel comes first; filled once the inputs below are read
 
 # ---- inputs: the planner's inventory, population, zones (uploads live in the session)
 with st.expander("导入设施清单（现状学校、幼儿园、养老、卫生设施）", expanded=False):
@@ -210,48 +204,87 @@ with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expand
                 _ui.show_input_error(err)
 
 with st.expander("人口与分区（可选）", expanded=False):
-    pop_up = st.file_uploader("人口栅格（GeoTIFF，须带坐标系）", type=["tif", "tiff"], key="cov_pop_up")
+    pop_up = st.file_uploader(
+        "人口：栅格（GeoTIFF，须带坐标系）或带人口字段的面（GeoJSON/GeoPackage/Shapefile .zip）",
+        type=["tif", "tiff", "geojson", "json", "gpkg", "zip"],
+        key="cov_pop_up",
+    )
     zone_up = st.file_uploader(
         "分区面（街道/社区，GeoJSON/GeoPackage/Shapefile .zip）",
         type=["geojson", "json", "gpkg", "zip"],
         key="cov_zone_up",
     )
-pop_bytes = pop_up.getvalue() if pop_up is not None else None
-pop_path = None
-if pop_bytes:
-    pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{_bytes_key(pop_bytes)[:16]}.tif"
-    if not pop_path.exists():
-        pop_path.write_bytes(pop_bytes)
-zones = None
-if zone_up is not None:
-    try:
-        zones = read_vector(zone_up.getvalue(), what="zones", filename=zone_up.name).non_empty()
-    except InputError as err:
-        _ui.show_input_error(err)
-        zones = None
+    pop_bytes = pop_up.getvalue() if pop_up is not None else None
+    population, pop_label = None, ""
+    if pop_bytes and Path(pop_up.name).suffix.lower() in (".tif", ".tiff"):
+        pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{_bytes_key(pop_bytes)[:16]}.tif"
+        if not pop_path.exists():
+            pop_path.write_bytes(pop_bytes)
+        population, pop_label = str(pop_path), "已上传人口栅格"
+    elif pop_bytes:
+        try:
+            polys = read_vector(pop_bytes, what="population", filename=pop_up.name).non_empty()
+            numeric = [
+                c for c in polys.columns if c != "geometry" and pd.api.types.is_numeric_dtype(polys[c])
+            ]
+            if not numeric:
+                raise InputError("The population layer has no numeric field.", "人口图层没有数值字段。")
+            field = st.selectbox("人口字段", numeric, key="cov_pop_field")
+            population = polys[[field, "geometry"]].rename(columns={field: "population"})
+            pop_label = f"已上传人口面（{len(polys)}个，字段 {field}）"
+        except InputError as err:
+            _ui.show_input_error(err)
+    zones, zone_field = None, ""
+    if zone_up is not None:
+        try:
+            zones = read_vector(zone_up.getvalue(), what="zones", filename=zone_up.name).non_empty()
+            cols = [c for c in zones.columns if c != "geometry"]
+            default = next((i for i, c in enumerate(cols) if c in ("name", "名称", "zone")), 0)
+            zone_field = (
+                st.selectbox("分区名称字段", cols, index=default, key="cov_zone_field") if cols else ""
+            )
+            zones = (
+                zones[[zone_field, "geometry"]].rename(columns={zone_field: "name"}) if zone_field else zones
+            )
+        except InputError as err:
+            _ui.show_input_error(err)
+            zones = None
 
-# ---- readiness
+# ---- workspace inputs (read after a possible import above)
+try:
+    ws_fac = _workspace_facilities(str(ws), _mtime(ws_path))
+except InputError as err:
+    _ui.show_input_error(err)
+    ws_fac = None
+try:
+    net = _network(str(net_path), _mtime(net_path))
+except InputError as err:
+    _ui.show_input_error(err)
+    net = None
+
+# ---- readiness (drawn at the top of the page)
 sources = {"plan": plan_fac, "ws": ws_fac, "up": upload_fac}
 existing = sum(len(g) for k, g in sources.items() if k != "plan" and g is not None)
-st.subheader("数据准备情况")
-st.dataframe(
-    cd.readiness_rows(
-        existing=existing,
-        plan=len(plan_fac),
-        network=net.report if net is not None else None,
-        population="已上传人口栅格" if pop_path else "",
-        zones=f"已上传{len(zones)}个分区" if zones is not None else "",
-    ),
-    hide_index=True,
-    width="stretch",
-)
-if not existing:
-    st.warning(
-        "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
-        "请导入设施清单或用 import-osm 导入 OpenStreetMap 设施。"
-    )
 all_fac = combine_facilities(sources)
-st.dataframe(cd.source_counts(all_fac), hide_index=True)
+with ready_box:
+    st.subheader("数据准备情况")
+    st.dataframe(
+        cd.readiness_rows(
+            existing=existing,
+            plan=len(plan_fac),
+            network=net.report if net is not None else None,
+            population=pop_label,
+            zones=f"已上传{len(zones)}个分区" if zones is not None else "",
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if not existing:
+        st.warning(
+            "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
+            "请在下方导入设施清单或 OpenStreetMap 数据（或命令行 import-osm）。"
+        )
+    st.dataframe(cd.source_counts(all_fac), hide_index=True)
 
 # ---- choices
 c1, c2, c3 = st.columns([3, 2, 2])
@@ -292,10 +325,13 @@ if not chosen:
     st.stop()
 
 net_key = str(net.report.get("source")) + str(_mtime(net_path)) if net is not None else ""
-zone_key = _bytes_key(zone_up.getvalue()) if zone_up is not None and zones is not None else ""
-base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, _bytes_key(pop_bytes), zone_key))
+zone_key = _bytes_key(zone_up.getvalue()) + zone_field if zone_up is not None and zones is not None else ""
+pop_key = (
+    _bytes_key(pop_bytes) + str(st.session_state.get("cov_pop_field", "")) if population is not None else ""
+)
+base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, pop_key, zone_key))
 try:
-    dist = _distances(base_key, mode, all_fac, net, str(pop_path) if pop_path else None, zones)
+    dist = _distances(base_key, mode, all_fac, net, population, zones)
     base = _view(base_key, mode, circle, tuple(k for k in std.categories if k in chosen), dist)
 except InputError as err:
     _ui.show_input_error(err)
@@ -303,6 +339,7 @@ except InputError as err:
 
 # ---- what-if
 added = st.session_state.setdefault(ADDED, [])
+cands = st.session_state.setdefault(CANDIDATES, [])
 removed = st.session_state.setdefault(REMOVED, [])
 # only what belongs to the chosen categories applies (the others are kept for when they are chosen again)
 add_now = [a for a in added if a["category"] in chosen]
@@ -392,6 +429,9 @@ with w1:
                 }
             )
             st.rerun()
+        if st.button("把点击处加入选址候选", key="cov_cand_click"):
+            cands.append({"name": f"点击位置{len(cands) + 1}", "lon": lon, "lat": lat})
+            st.rerun()
     if sites is not None and not sites.empty:
         pts = cd.site_points(sites)
         pick = st.selectbox(
@@ -431,7 +471,16 @@ if added:
     st.caption("假设新增：" + "、".join(a["name"] for a in added))
 
 # ---- siting
-st.subheader("建议选址（在城市更新项目中贪心选择）")
+st.subheader("建议选址（贪心选择：每一步选新增覆盖最多的候选）")
+pools = (["sites"] if sites is not None and not sites.empty else []) + (["clicked"] if cands else [])
+pool = st.radio(
+    "候选位置",
+    pools or ["sites"],
+    format_func={"sites": "城市更新项目", "clicked": f"地图点击的位置（{len(cands)}处）"}.get,
+    key="cov_pool",
+    horizontal=True,
+)
+candidates = cd.site_points(sites) if pool == "sites" and pools else cd.clicked_points(cands)
 s1, s2, s3 = st.columns([2, 1, 1])
 with s1:
     site_cat = st.selectbox(
@@ -440,16 +489,15 @@ with s1:
 with s2:
     k = st.number_input("新增设施数 K", 1, 20, 3, key="cov_k")
 with s3:
-    go = st.button("计算建议选址", key="cov_site_btn", disabled=sites is None or sites.empty)
+    go = st.button("计算建议选址", key="cov_site_btn", disabled=candidates.empty)
 if go:
     with st.spinner("正在选址…"):
         try:
-            st.session_state[SUGGESTED] = greedy_siting(
-                result, cd.site_points(sites), site_cat, int(k), id_col="site_id"
+            sug = greedy_siting(result, candidates, site_cat, int(k), id_col="site_id")
+            sug["name"] = sug["candidate_id"].map(
+                dict(zip(candidates["site_id"], candidates["name"], strict=True))
             )
-            st.session_state[SUGGESTED]["name"] = st.session_state[SUGGESTED]["candidate_id"].map(
-                dict(zip(sites["site_id"], sites["name"], strict=True))
-            )
+            st.session_state[SUGGESTED] = sug
         except InputError as err:
             _ui.show_input_error(err)
     st.rerun()
@@ -457,7 +505,7 @@ if suggested is not None and not suggested.empty:
     sug = suggested.assign(新增覆盖=[gain_text(g, weight) for g in suggested["gain"]])
     st.dataframe(
         sug[["rank", "name", "新增覆盖", "share_after"]].rename(
-            columns={"rank": "顺序", "name": "更新项目", "share_after": "累计覆盖率"}
+            columns={"rank": "顺序", "name": "候选位置", "share_after": "累计覆盖率"}
         ),
         hide_index=True,
         width="stretch",

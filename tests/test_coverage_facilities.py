@@ -228,3 +228,36 @@ def test_recut_equals_a_fresh_run_at_the_smaller_distance(mode):
     if mode == "network":
         with pytest.raises(InputError):
             recut(big, {"primary_school": 1500})
+
+
+def test_display_polygons_fill_small_holes_of_catchments_only():
+    import shapely
+
+    from layers.maps import display_polygons
+
+    outer = shapely.box(117.20, 39.10, 117.23, 39.13)
+    small = shapely.box(117.201, 39.101, 117.2015, 39.1015).exterior  # ~0.2 ha
+    big = shapely.box(117.21, 39.11, 117.22, 39.12).exterior  # ~ 95 ha
+    g = gpd.GeoDataFrame(
+        {"category": ["x"]}, geometry=[shapely.Polygon(outer.exterior, [small, big])], crs=4326
+    )
+    filled = display_polygons(g, fill_holes=True).geometry.iloc[0]
+    assert len(filled.interiors) == 1  # the block is filled, the big hole stays
+    assert len(display_polygons(g).geometry.iloc[0].interiors) == 2  # gaps keep every hole
+
+
+def test_cli_coverage_reads_a_chinese_inventory_without_category_field(tmp_path):
+    from cli.main import main
+
+    rows = [
+        {"名称": "甲小学", "类别": "小学", "经度": 117.25, "纬度": 39.12},
+        {"名称": "乙幼儿园", "类别": "幼儿园", "经度": 117.24, "纬度": 39.13},
+    ]
+    inv = _inventory(tmp_path, rows, ".xlsx")
+    out = tmp_path / "c.gpkg"
+    assert (
+        main(["--workspace", str(tmp_path / "ws"), "coverage", "--facilities", str(inv), "--out", str(out)])
+        == 0
+    )
+    stats = gpd.read_file(out, layer="stats")
+    assert set(stats["category"]) == {"primary_school", "kindergarten"}

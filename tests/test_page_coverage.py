@@ -95,7 +95,7 @@ def test_suggested_sites_are_k_with_non_increasing_gains(k):
     gains = list(sug["gain"])
     assert all(a >= b for a, b in zip(gains, gains[1:], strict=False))
     assert gains[-1] > 0
-    table = _frame(at, "更新项目")
+    table = _frame(at, "候选位置")
     assert list(table["顺序"]) == list(range(1, k + 1))
 
 
@@ -121,3 +121,22 @@ def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
     stats = _stats(at)
     assert set(stats["计算方式"]) == {"步行网络"}
     assert stats.loc["小学", "设施数"] == 5  # 3 from OSM + 2 plan facilities
+
+
+def test_siting_over_clicked_candidates():
+    at = AppTest.from_file(str(ROOT / "pages" / "coverage.py"), default_timeout=120)
+    # two clicked points: one in the middle of the district, one far out in the Haihe corner
+    at.session_state["cov_candidates"] = [
+        {"name": "点击位置1", "lon": 117.245, "lat": 39.125},
+        {"name": "点击位置2", "lon": 117.262, "lat": 39.108},
+    ]
+    at.run()
+    assert not at.exception, at.exception
+    at.radio(key="cov_pool").set_value("clicked").run()
+    at.selectbox(key="cov_site_cat").set_value("primary_school").run()
+    at.number_input(key="cov_k").set_value(5).run()
+    at.button(key="cov_site_btn").click().run()
+    assert not at.exception, at.exception
+    sug = at.session_state["cov_suggested"]
+    assert len(sug) == 2 and set(sug["candidate_id"]) == {"C1", "C2"}  # K=5 is capped by the 2 candidates
+    assert list(sug["gain"]) == sorted(sug["gain"], reverse=True) and (sug["gain"] > 0).all()

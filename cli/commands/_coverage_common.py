@@ -24,7 +24,10 @@ IMPORT_ROUTE_ZH = (
 def add_common(p, *, facilities=True):
     if facilities:
         p.add_argument(
-            "--facilities", required=True, help="facility points (GeoJSON/GPKG/SHP, or CSV/XLSX with lon/lat)"
+            "--facilities",
+            required=True,
+            help="facility points (GeoJSON/GPKG/SHP, or CSV/XLSX with lon/lat or 经度/纬度); "
+            "coverage also takes 'workspace' = the facilities stored by import-osm",
         )
     p.add_argument(
         "--roads",

@@ -190,3 +190,12 @@ def site_points(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     g = sites[["site_id", "name", "geometry"]].copy()
     g["geometry"] = g.to_crs(METRIC_EPSG).geometry.representative_point().to_crs(STORAGE_EPSG).values
     return gpd.GeoDataFrame(g, geometry="geometry", crs=STORAGE_EPSG).reset_index(drop=True)
+
+
+def clicked_points(items: list[dict]) -> gpd.GeoDataFrame:
+    """Siting candidates clicked on the map (dicts with name, lon, lat) with ``site_id`` C1, C2…"""
+    return gpd.GeoDataFrame(
+        {"site_id": [f"C{i + 1}" for i in range(len(items))], "name": [it["name"] for it in items]},
+        geometry=[shapely.Point(it["lon"], it["lat"]) for it in items],
+        crs=STORAGE_EPSG,
+    )
