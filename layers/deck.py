@@ -8,7 +8,8 @@ every other map); tables are native PowerPoint tables. Every run of text sets
 its East Asian font (``<a:ea>``) and ``lang="zh-CN"``, so PowerPoint and WPS
 show the Chinese in :data:`EA_FONT` instead of a fallback.
 
-The life-circle coverage slide is left out until the coverage data exists.
+The life-circle coverage map and its statistics per category come from the facilities the platform
+knows (the plan's and the workspace's imported ones), by service radius.
 """
 
 from __future__ import annotations
@@ -26,10 +27,13 @@ from pptx.util import Emu, Inches, Pt
 import geodata
 from layers.render_print import draw_sheet
 from layers.styles import cell_text
-from layers.views import VIEWS, view_scene
+from layers.views import VIEWS, coverage_view_scene, view_scene
+from renewal.analysis.coverage_report import stats_zh
+from renewal.analysis.facilities import known_coverage
 from renewal.layout import jinmao_zone_table
 from renewal.sites.query import with_measures
 from renewal.sites.schema import FIELD_LABELS
+from renewal.standards import load_standards
 
 #: The East Asian (and Latin) typeface of every run: present on Windows and with WPS.
 EA_FONT = "微软雅黑"
@@ -78,22 +82,22 @@ def _note(slide, text: str, top: Emu, height: Emu = Inches(0.5), size: float = 1
     _text(box.text_frame, text, size)
 
 
-def _sheet_png(key: str, sites: gpd.GeoDataFrame | None) -> bytes:
+def _sheet_png(key: str, sites: gpd.GeoDataFrame | None, scene=None) -> bytes:
     view = VIEWS[key]
-    fig = draw_sheet(view_scene(key, sites), paper="16:9", subtitle=view.caption)
+    fig = draw_sheet(scene or view_scene(key, sites), paper="16:9", subtitle=view.caption)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=PICTURE_DPI)
     return buf.getvalue()
 
 
-def _map_slide(prs, key: str, sites: gpd.GeoDataFrame | None) -> None:
+def _map_slide(prs, key: str, sites: gpd.GeoDataFrame | None, scene=None) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
     view = VIEWS[key]
     _title(slide, view.title)
     height = SLIDE_H - Inches(1.1)
     width = int(height * 16 / 9)
     slide.shapes.add_picture(
-        io.BytesIO(_sheet_png(key, sites)), int((SLIDE_W - width) / 2), Inches(0.95), width, height
+        io.BytesIO(_sheet_png(key, sites, scene)), int((SLIDE_W - width) / 2), Inches(0.95), width, height
     )
 
 
@@ -145,6 +149,26 @@ def indicators_frame() -> pd.DataFrame:
     )
 
 
+COVERAGE_TABLE = ("设施类别", "生活圈", "距离（米）", "设施数", "用地覆盖率（%）", "距离核对状态")
+
+
+def _coverage_slides(prs) -> None:
+    """The coverage map and the statistics per category (one computation for both)."""
+    std = load_standards()
+    result, facilities = known_coverage(standards=std)
+    if facilities.empty:
+        return
+    _map_slide(prs, "coverage", None, coverage_view_scene(result, facilities))
+    stats = stats_zh(result.stats, std)
+    _table_slide(
+        prs,
+        "生活圈覆盖：各类设施用地覆盖率（服务半径）",
+        stats[[c for c in COVERAGE_TABLE if c in stats.columns]],
+        (2, 1.5, 1.2, 1, 1.6, 1.6),
+        "仅含规划纲要可定位的设施和工作区已导入的设施；现状设施未导入时不代表实际覆盖。距离标准见 GB 50180-2018。",
+    )
+
+
 def build_deck(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = None) -> Presentation:
     """The deck as a python-pptx Presentation (``sites``: the renewal-site catalogue to show)."""
     date = date or dt.date.today()
@@ -177,6 +201,7 @@ def build_deck(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = 
         for i, part in enumerate(parts, start=1):
             suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""
             _table_slide(prs, f"城市更新项目{suffix}", part, (1.1, 3, 1.3, 1.6, 1, 1, 1.2))
+    _coverage_slides(prs)
     parts = _chunks(indicators_frame())
     for i, part in enumerate(parts, start=1):
         suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""

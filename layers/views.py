@@ -4,7 +4,7 @@ the slide deck and ``export-map --view``.
 A :class:`MapView` is a title, a caption quoted verbatim from the plan (with the
 clause it comes from) and a recipe that builds its :class:`~layers.scene.Scene`
 (:mod:`layers.maps`) framed on the view's extent. Views whose data is not
-there (the coverage view before the coverage page's data exists) raise
+there (no renewal sites, no facilities) raise
 :class:`ViewUnavailable` with a Chinese and an English message.
 """
 
@@ -16,8 +16,9 @@ from dataclasses import dataclass
 
 import geopandas as gpd
 
-from layers.maps import jinmao_scene, layout_scene, sites_scene
+from layers.maps import coverage_layers, coverage_scene, jinmao_scene, layout_scene, sites_scene
 from layers.scene import Scene
+from renewal.analysis.facilities import known_coverage
 from renewal.errors import InputError
 
 
@@ -55,11 +56,21 @@ def _sites(sites: gpd.GeoDataFrame | None) -> Scene:
     return dataclasses.replace(scene, title="城市更新项目", extent=district)
 
 
+COVERAGE_TITLE = "生活圈覆盖：规划设施与已导入设施的服务半径"
+
+
+def coverage_view_scene(result, facilities: gpd.GeoDataFrame) -> Scene:
+    """The coverage view's scene for a computed result (every category it holds)."""
+    if facilities.empty:
+        raise ViewUnavailable("No facilities to show coverage for", "没有可用于生活圈覆盖分析的设施")
+    layers = coverage_layers(result, facilities, list(result.stats["category"]))
+    return coverage_scene(layers, title=COVERAGE_TITLE)
+
+
 def _coverage(sites: gpd.GeoDataFrame | None) -> Scene:
-    raise ViewUnavailable(
-        "The coverage view needs the life-circle coverage results, which are not available yet",
-        "生活圈覆盖视图需要覆盖分析结果，目前尚无数据",
-    )
+    """Every category's radius coverage by the facilities the platform knows (the plan's placed ones and the
+    workspace's imported ones)."""
+    return coverage_view_scene(*known_coverage())
 
 
 PLAN = "《河东区“十五五”规划纲要》"
@@ -108,13 +119,19 @@ VIEWS: dict[str, MapView] = {
         ),
         MapView(
             "coverage",
-            "生活圈覆盖",
-            "",
-            "",
+            COVERAGE_TITLE,
+            "开展完整社区、创新型产业社区、商务社区建设，高质量打造一刻钟便民生活圈",
+            "第六章 第三节",
             _coverage,
         ),
     )
 }
+
+
+def available_views(sites: gpd.GeoDataFrame | None) -> list[str]:
+    """The views that can be drawn with ``sites`` (the sites view needs some), in story order; cheap: no
+    scene is built."""
+    return [k for k in VIEWS if k != "sites" or (sites is not None and not sites.empty)]
 
 
 def view_scene(key: str, sites: gpd.GeoDataFrame | None = None) -> Scene:

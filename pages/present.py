@@ -6,7 +6,7 @@ import streamlit as st
 
 from layers.map_controls import LargeLabels
 from layers.render import draw_scene
-from layers.views import VIEWS, ViewUnavailable, view_scene
+from layers.views import VIEWS, ViewUnavailable, available_views, view_scene
 from pages import _ui
 from pages.views.text import markdown_literal
 
@@ -16,13 +16,7 @@ _ui.require_app_navigation()
 basemap, _labels = _ui.map_options()
 sites = _ui.current_sites_or_none()
 
-scenes = {}
-for key in VIEWS:  # a view whose data is missing (e.g. coverage before its page exists) is left out
-    try:
-        scenes[key] = view_scene(key, sites)
-    except ViewUnavailable:
-        continue
-keys = list(scenes)
+keys = available_views(sites)  # only the current step's scene is built (coverage is computed then)
 step = min(max(st.session_state.get(STEP_KEY, 0), 0), len(keys) - 1)
 
 
@@ -31,7 +25,11 @@ def _go(delta: int) -> None:
 
 
 view = VIEWS[keys[step]]
-scene = scenes[view.key]
+try:
+    scene = view_scene(view.key, sites)
+except ViewUnavailable as err:
+    scene = None
+    st.info(markdown_literal(err.message_zh))
 st.title(view.title)
 if view.caption:
     st.markdown(f"> {markdown_literal(view.caption)}")
@@ -52,10 +50,12 @@ right.button(
     key="present_next",
 )
 
-m = draw_scene(scene, basemap=basemap, labels=True, legend=True)
-LargeLabels().add_to(m)
-_ui.show_map(m, key=f"present_map_{view.key}", height=680)
+if scene is not None:
+    m = draw_scene(scene, basemap=basemap, labels=True, legend=True)
+    LargeLabels().add_to(m)
+    _ui.show_map(m, key=f"present_map_{view.key}", height=680)
 st.caption("虚线、空心符号表示位置示意（规划未附图，未经测绘）。")
 
 
-_ui.meeting_downloads(view.key, scene, sites, sheet_label="下载本页地图（PDF图纸）")
+if scene is not None:
+    _ui.meeting_downloads(view.key, scene, sites, sheet_label="下载本页地图（PDF图纸）")

@@ -43,16 +43,21 @@ def _texts(slide) -> str:
 
 def test_deck_has_the_expected_slides_with_pictures_and_tables(deck):
     slides = list(deck.slides)
-    # title, layout map, park map, zones table, sites map, 2 sites tables, 2 indicator tables (19 rows)
-    assert len(slides) == 9
+    # title, layout map, park map, zones table, sites map, 2 sites tables, coverage map, coverage table,
+    # 2 indicator tables (19 rows)
+    assert len(slides) == 11
     assert "河东区" in _texts(slides[0])
     assert [_kinds(s) for s in slides[1:3]] == [{"picture"}, {"picture"}]
     assert _kinds(slides[3]) == {"table"} and "东南" in _texts(slides[3])
     assert _kinds(slides[4]) == {"picture"}
-    assert all(_kinds(s) == {"table"} for s in slides[5:])
-    indicators = "\n".join(_texts(s) for s in slides[7:9])
+    assert _kinds(slides[5]) == _kinds(slides[6]) == {"table"}
+    assert _kinds(slides[7]) == {"picture"} and "生活圈覆盖" in _texts(slides[7])
+    coverage = _texts(slides[8])
+    assert _kinds(slides[8]) == {"table"} and "小学" in coverage and "用地覆盖率（%）" in coverage
+    assert all(_kinds(s) == {"table"} for s in slides[9:])
+    indicators = "\n".join(_texts(s) for s in slides[9:11])
     assert "地区生产总值增速" in indicators and "约束性" in indicators
-    table = next(s for s in slides[7].shapes if s.has_table).table
+    table = next(s for s in slides[9].shapes if s.has_table).table
     assert len(table.rows) == ROWS_PER_TABLE + 1
 
 
@@ -76,4 +81,4 @@ def test_deck_command_writes_a_pptx_and_refuses_other_suffixes(tmp_path, capsys)
     out = tmp_path / "deck.pptx"
     assert main(["deck", "--out", str(out), "--no-sites"]) == 0
     prs = Presentation(str(out))
-    assert len(prs.slides) == 6  # no sites slides
+    assert len(prs.slides) == 8  # no sites slides

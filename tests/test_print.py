@@ -79,11 +79,15 @@ def test_view_captions_are_quoted_verbatim_from_the_plan():
             assert piece.rstrip("。：") in PLAN, (view.key, piece)
 
 
-def test_coverage_view_without_data_is_a_clear_error(capsys, tmp_path):
+def test_coverage_view_is_a_sheet_of_the_known_facilities(tmp_path):
+    """The coverage view draws every category's catchments and gaps of the plan's placed facilities."""
+    from layers.views import view_scene
+
+    scene = view_scene("coverage")
+    assert {"coverage_catchments", "coverage_gaps", "coverage_facilities"} <= set(scene.keys)
     out = tmp_path / "c.png"
-    assert main(["export-map", "--view", "coverage", "--out", str(out)]) == 2
-    assert not out.exists()
-    assert "coverage" in capsys.readouterr().err
+    assert main(["export-map", "--view", "coverage", "--out", str(out)]) == 0
+    assert out.stat().st_size > 10_000
 
 
 @pytest.fixture(scope="module")

@@ -89,28 +89,10 @@ def export_map(args) -> int:
 
 def _coverage_map(args):
     """The 生活圈覆盖 map: plan facilities plus the workspace's imported ones, all categories."""
-    import warnings
-
     from layers.maps import coverage_layers, coverage_map
-    from renewal.analysis.coverage import network_coverage, radius_coverage
-    from renewal.analysis.facilities import combine_facilities, load_workspace_facilities, plan_facilities
-    from renewal.analysis.network_files import load_workspace_network
-    from renewal.standards import load_standards
+    from renewal.analysis.facilities import known_coverage
 
-    std = load_standards()
-    fac = combine_facilities({"plan": plan_facilities(std), "ws": load_workspace_facilities(args.workspace)})
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if args.mode == "network":
-            net = load_workspace_network(args.workspace)
-            if net is None:
-                raise InputError(
-                    "No walking network in the workspace: run import-osm first, or use --mode radius.",
-                    "工作区中没有步行路网：请先运行 import-osm，或使用服务半径模式。",
-                )
-            res = network_coverage(net, fac, std)
-        else:
-            res = radius_coverage(fac, std)
+    res, fac = known_coverage(args.workspace, mode=args.mode)
     sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
     layers = coverage_layers(res, fac, list(res.stats["category"]))
     return coverage_map(layers, basemap=args.basemap, labels=not args.no_labels, sites=sites)

@@ -277,3 +277,29 @@ def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoData
     if not frames:
         return gpd.GeoDataFrame({c: [] for c in FACILITY_FIELDS}, geometry=[], crs=STORAGE_EPSG)
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
+
+
+def known_coverage(
+    workspace: Path | None = None, *, mode: str = "radius", standards: Standards | None = None
+):
+    """Coverage of every category by the facilities the platform knows: the plan's (placed ones) and those
+    imported into the workspace. Returns ``(result, facilities)``. ``mode="network"`` needs the workspace's
+    walking network (``import-osm`` / ``import-network``)."""
+    import warnings
+
+    from renewal.analysis.coverage import network_coverage, radius_coverage
+    from renewal.analysis.network_files import load_workspace_network
+
+    std = standards or load_standards()
+    fac = combine_facilities({"plan": plan_facilities(std), "ws": load_workspace_facilities(workspace)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # what was dropped or refused is in result.warnings
+        if mode == "network":
+            net = load_workspace_network(workspace)
+            if net is None:
+                raise InputError(
+                    "No walking network in the workspace: run import-osm first, or use --mode radius.",
+                    "工作区中没有步行路网：请先运行 import-osm，或使用服务半径模式。",
+                )
+            return network_coverage(net, fac, std), fac
+        return radius_coverage(fac, std), fac
