@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
+from renewal.settings import local_setting
+
 
 @dataclass(frozen=True)
 class Basemap:
@@ -22,12 +24,34 @@ class Basemap:
     needs_key_env: str | None = None
     note_zh: str = ""
 
-    def available(self) -> bool:
-        return self.needs_key_env is None or bool(os.environ.get(self.needs_key_env))
+    def key_value(self, key: str | None = None) -> str:
+        """The tile key: ``key`` if given, else the environment variable, else the one the planner saved on
+        this machine (数据管理/sidebar; in the workspace, never in the repository)."""
+        if self.needs_key_env is None:
+            return ""
+        return (
+            (key or "").strip()
+            or os.environ.get(self.needs_key_env, "").strip()
+            or local_setting(self.needs_key_env)
+        )
 
-    def tile_urls(self) -> tuple[str, ...]:
-        key = os.environ.get(self.needs_key_env, "") if self.needs_key_env else ""
-        return tuple(t.replace("{tk}", key) for t in self.tiles)
+    def available(self, key: str | None = None) -> bool:
+        return self.needs_key_env is None or bool(self.key_value(key))
+
+    def tile_urls(self, key: str | None = None) -> tuple[str, ...]:
+        value = self.key_value(key)
+        return tuple(t.replace("{tk}", value) for t in self.tiles)
+
+
+TIANDITU_KEY_ENV = "TIANDITU_KEY"
+
+
+def _tianditu(layer: str) -> str:
+    """A 天地图 WMTS tile URL (Web Mercator tile matrix ``w``) for one of its layers (vec/cva, img/cia)."""
+    return (
+        f"https://t{{s}}.tianditu.gov.cn/{layer}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={layer}"
+        "&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}"
+    )
 
 
 BASEMAPS: dict[str, Basemap] = {
@@ -69,16 +93,24 @@ BASEMAPS: dict[str, Basemap] = {
         ),
         Basemap(
             "tianditu",
-            "天地图（需密钥）",
-            (
-                "https://t{s}.tianditu.gov.cn/vec_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=vec&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
-                "https://t{s}.tianditu.gov.cn/cva_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER=cva&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk={tk}",
-            ),
-            "&copy; 天地图",
+            "天地图矢量（CGCS2000，需密钥）",
+            (_tianditu("vec"), _tianditu("cva")),
+            "&copy; 天地图（国家地理信息公共服务平台）",
             subdomains="01234567",
             max_zoom=18,
-            needs_key_env="TIANDITU_KEY",
-            note_zh="需要互联网和天地图密钥（环境变量 TIANDITU_KEY）。",
+            needs_key_env=TIANDITU_KEY_ENV,
+            note_zh="需要互联网和天地图密钥（环境变量 TIANDITU_KEY，或在左侧“天地图密钥”中保存在本机）。"
+            "天地图为CGCS2000坐标，与WGS84相差不到1米，图层无需转换。",
+        ),
+        Basemap(
+            "tianditu_img",
+            "天地图影像（CGCS2000，需密钥）",
+            (_tianditu("img"), _tianditu("cia")),
+            "&copy; 天地图（国家地理信息公共服务平台）",
+            subdomains="01234567",
+            max_zoom=18,
+            needs_key_env=TIANDITU_KEY_ENV,
+            note_zh="卫星影像加注记。需要互联网和天地图密钥（环境变量 TIANDITU_KEY，或在左侧“天地图密钥”中保存在本机）。",
         ),
     )
 }

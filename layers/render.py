@@ -178,6 +178,7 @@ def feature_style(row: Mapping, spec: LayerSpec, geom_type: str) -> dict:
 MAP_CSS = """
 .leaflet-container { background: #eef2f5; font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", sans-serif; }
 .rp { font-size: 13px; line-height: 1.45; }
+.rp-offline { background: #fff3cd; border: 1px solid #d4a017; color: #6b4e00; padding: 4px 8px; border-radius: 4px; font-size: 13px; }
 .rp-title { font-weight: 700; font-size: 14px; margin-bottom: 4px; }
 .rp-badge { display: inline-block; margin-left: 6px; padding: 0 5px; border: 1px dashed #b03a2e; color: #b03a2e; border-radius: 3px; font-size: 11px; font-weight: 400; }
 .rp-table th { text-align: left; vertical-align: top; padding-right: 8px; white-space: nowrap; color: #555; font-weight: 600; }
@@ -325,6 +326,19 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
     return "".join(out)
 
 
+#: Text shown on a tile basemap that cannot load (no internet): the layers still draw.
+OFFLINE_NOTE_ZH = "离线，底图不可用（图层照常显示）"
+
+_OFFLINE_NOTE_JS = (
+    "(function(){var map=MAP,errors=0,loads=0,shown=false;"
+    "map.eachLayer(function(l){if(!(l instanceof L.TileLayer))return;"
+    "l.on('tileload',function(){loads++;});"
+    "l.on('tileerror',function(){errors++;if(shown||loads>0||errors<2)return;shown=true;"
+    "var c=L.control({position:'bottomright'});c.onAdd=function(){var d=L.DomUtil.create('div','rp-offline');"
+    "d.textContent=" + json.dumps(OFFLINE_NOTE_ZH) + ";return d;};c.addTo(map);});});})();"
+)
+
+
 def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool = True) -> folium.Map:
     """An empty map with the chosen basemap (no tiles for ``none``), scale bar and CSS."""
     basemap = BASEMAPS.get(basemap_key) or BASEMAPS[DEFAULT_BASEMAP]
@@ -347,6 +361,8 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
             control=False,
             overlay=False,
         ).add_to(m)
+    if basemap.tiles:
+        _ScriptElement(_OFFLINE_NOTE_JS.replace("MAP", m.get_name()), "OfflineTilesNote").add_to(m)
     _css_element(MAP_CSS).add_to(m)
     if fullscreen:
         from folium.plugins import Fullscreen

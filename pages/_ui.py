@@ -12,13 +12,14 @@ from streamlit_folium import st_folium
 
 import geodata
 from layers import assets
-from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, TIANDITU_KEY_ENV
 from layers.imported import imported_scene_layers
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
 from pages.views.text import markdown_literal
 from renewal.errors import InputError
+from renewal.settings import save_local_setting
 from renewal.storage import current_sites, open_store
 from renewal.storage.base import ReadOnlyStore, changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
@@ -113,7 +114,27 @@ def map_options() -> tuple[str, bool]:
         missing = [b.title_zh for b in BASEMAPS.values() if not b.available()]
         if missing:
             st.caption("未启用：" + "、".join(missing) + "（缺少密钥）")
+        _tile_key_form()
     return st.session_state[BASEMAP_KEY], st.session_state[LABELS_KEY]
+
+
+def _tile_key_form() -> None:
+    """The 天地图 key, saved in the workspace on this machine (never in the repository)."""
+    with st.expander("天地图密钥"), st.form("tianditu_key", clear_on_submit=True):
+        value = st.text_input(
+            "密钥（tk）", type="password", help="在天地图官网申请；保存在本机工作区，不上传、不提交。"
+        )
+        if st.form_submit_button("保存在本机"):
+            if not value.strip().isalnum():
+                st.error("密钥应为字母和数字。")
+                return
+            try:
+                save_local_setting(TIANDITU_KEY_ENV, value)
+            except OSError as err:
+                st.error("无法保存密钥：" + markdown_literal(err.strerror or str(err)))
+                return
+            st.toast("已保存天地图密钥。可在“底图”中选择天地图。")
+            st.rerun()
 
 
 def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = ()):

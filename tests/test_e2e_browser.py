@@ -476,3 +476,30 @@ def test_layer_script_labels_and_popups_escape_data_and_do_not_overlap(chromium_
             assert page.locator(".rp-label img").count() == 0
         assert page.locator("img[src='x']").count() == 0 and not dialogs and not errors
         assert not blocked and not failed and not bad
+
+
+def test_tile_basemap_offline_shows_a_chinese_note_and_the_layers(chromium_path, tmp_path):
+    """With no internet, a map on the OpenStreetMap basemap says 离线，底图不可用 instead of staying grey,
+    and the plan layers still draw."""
+    from layers.render import OFFLINE_NOTE_ZH
+
+    out = tmp_path / "osm.html"
+    proc = subprocess.run(
+        [sys.executable, "-m", "renewal", "export-map", "--basemap", "osm", "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr
+    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (context, blocked, _f, _b):
+        page = context.new_page()
+        with screenshot_on_failure(page, tmp_path / "e2e-offline-note-failure.png"):
+            page.goto(out.as_uri(), wait_until="load", timeout=PAGE_LIMIT_MS)
+            note = page.locator(".rp-offline")
+            note.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+            assert note.inner_text() == OFFLINE_NOTE_ZH
+            assert page.locator(".leaflet-overlay-pane path").count() > 0
+            assert any(
+                "tile.openstreetmap.org" in u for u in blocked
+            )  # the tiles were asked for, and refused

@@ -1,6 +1,7 @@
 """Layer registry and renderer: specs are consistent with the data; rendered
 HTML contains every layer, escapes data text, and marks approximate features."""
 
+import json
 import re
 
 import geopandas as gpd
@@ -145,12 +146,33 @@ def test_no_tiles_basemap_loads_no_tiles():
     assert BASEMAPS["none"].tiles == ()
 
 
-def test_tianditu_needs_a_key(monkeypatch):
+@pytest.mark.parametrize(
+    ("key", "layers"), [("tianditu", ("vec_w", "cva_w")), ("tianditu_img", ("img_w", "cia_w"))]
+)
+def test_tianditu_needs_a_key_from_the_environment_or_saved_on_this_machine(
+    key, layers, monkeypatch, tmp_path
+):
+    from renewal.settings import local_settings_path, save_local_setting
+
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("TIANDITU_KEY", raising=False)
-    assert not BASEMAPS["tianditu"].available()
-    monkeypatch.setenv("TIANDITU_KEY", "abc")
-    assert BASEMAPS["tianditu"].available()
-    assert all("tk=abc" in u for u in BASEMAPS["tianditu"].tile_urls())
+    assert not BASEMAPS[key].available()
+    save_local_setting("TIANDITU_KEY", " saved1 ")
+    assert BASEMAPS[key].available() and all("tk=saved1" in u for u in BASEMAPS[key].tile_urls())
+    assert local_settings_path().parent == tmp_path / "ws"  # in the workspace, not the repository
+    monkeypatch.setenv("TIANDITU_KEY", "abc")  # the deployment's key wins over a saved one
+    urls = BASEMAPS[key].tile_urls()
+    assert all("tk=abc" in u for u in urls)
+    assert all(layer in u for u, layer in zip(urls, layers, strict=True))
+    assert "天地图" in BASEMAPS[key].attribution
+
+
+def test_a_tile_basemap_says_when_it_is_offline():
+    from layers.render import OFFLINE_NOTE_ZH
+
+    with_tiles = layout_map(basemap="osm").get_root().render()
+    assert "tileerror" in with_tiles and json.dumps(OFFLINE_NOTE_ZH) in with_tiles
+    assert "tileerror" not in layout_map(basemap="none").get_root().render()
 
 
 def test_spec_color_from_field_and_category_map():
