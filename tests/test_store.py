@@ -506,3 +506,15 @@ def test_database_must_be_a_postgresql_url(tmp_path):
         open_store(tmp_path, database="mysql://x@y/z")
     assert "postgresql://" in ei.value.message_en
     assert not store_path(tmp_path).exists()
+
+
+def test_postgis_runs_fail_instead_of_skipping_when_required(monkeypatch):
+    from tests.store_backends import require_postgis
+
+    monkeypatch.setenv("RENEWAL_TEST_DATABASE_URL", "postgresql://x@127.0.0.1:9/none?connect_timeout=1")
+    monkeypatch.setenv("RENEWAL_REQUIRE_POSTGIS", "1")
+    with pytest.raises(pytest.fail.Exception):
+        require_postgis()
+    monkeypatch.delenv("RENEWAL_REQUIRE_POSTGIS")
+    with pytest.raises(pytest.skip.Exception):
+        require_postgis()
