@@ -531,6 +531,24 @@ def external_loads(html_text: str) -> list[str]:
     return out
 
 
+def _clear_rendered(root: Figure) -> None:
+    """Drop what an earlier render put in the figure, so this render adds each element once.
+
+    Rendering keys each element's script and div by the element's name. When
+    the map was shown with st_folium first, that call renamed every element
+    (``_id``), so a second render would add the whole map again under the new
+    names: two ``L.map(`` calls and a second copy in the downloaded file.
+    Kept: the charset meta and the asset links/blocks (handled by :func:`localize`).
+    """
+    root.html._children = OrderedDict()
+    root.script._children = OrderedDict()
+    root.header._children = OrderedDict(
+        (k, v)
+        for k, v in root.header._children.items()
+        if k == "meta_http" or isinstance(v, (JavascriptLink, CssLink, InlineAsset))
+    )
+
+
 def standalone_html(fig) -> str:
     """One complete HTML document of ``fig`` with every script and stylesheet inline.
 
@@ -542,16 +560,20 @@ def standalone_html(fig) -> str:
     if not isinstance(root, Figure):
         raise OfflineAssetError("standalone_html needs a folium Map (or an element of a Figure)")
     saved_header = OrderedDict(root.header._children)
+    saved_parts = {part: OrderedDict(getattr(root, part)._children) for part in ("html", "script")}
     saved = [
         (el, {a: el.__dict__[a] for a in ("default_js", "default_css") if a in el.__dict__})
         for el in _walk(root)
         if isinstance(el, folium.elements.JSCSSMixin)
     ]
     try:
+        _clear_rendered(root)
         localize(root, mode="inline")
         text = root.render()
     finally:
         root.header._children = saved_header
+        for part, children in saved_parts.items():
+            getattr(root, part)._children = children
         for el, attrs in saved:
             for a in ("default_js", "default_css"):
                 if a in attrs:

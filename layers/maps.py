@@ -12,10 +12,23 @@ import logging
 
 import folium
 import geopandas as gpd
+import shapely
 
-from layers.registry import JINMAO_MAP_KEYS, LAYOUT_MAP_KEYS, REGISTRY, SITES_BASE_KEYS
+from layers.registry import (
+    COVERAGE_ADDED_KEY,
+    COVERAGE_CATCHMENTS_KEY,
+    COVERAGE_FACILITIES_KEY,
+    COVERAGE_GAINED_KEY,
+    COVERAGE_GAPS_KEY,
+    COVERAGE_SUGGESTED_KEY,
+    JINMAO_MAP_KEYS,
+    LAYOUT_MAP_KEYS,
+    REGISTRY,
+    SITES_BASE_KEYS,
+)
 from layers.render import draw_scene
 from layers.scene import Scene, load_layers, scene_from_data, select
+from renewal.analysis.coverage_report import gain_text
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +101,106 @@ def sites_scene(
         extent=extent,
         id_fields={SITES_LAYER_KEY: "site_id", SELECTED_SITE_KEY: "site_id"},
     )
+
+
+#: Orientation layers under the 生活圈覆盖 map.
+COVERAGE_BASE_KEYS: tuple[str, ...] = ("district", "haihe", "metro_stations")
+#: The computed layers of the 生活圈覆盖 map, in the order the page passes them.
+COVERAGE_KEYS: tuple[str, ...] = (
+    COVERAGE_CATCHMENTS_KEY,
+    COVERAGE_GAPS_KEY,
+    COVERAGE_GAINED_KEY,
+    COVERAGE_FACILITIES_KEY,
+    COVERAGE_ADDED_KEY,
+    COVERAGE_SUGGESTED_KEY,
+)
+COVERAGE_FOOTNOTE = (
+    "服务范围为服务半径（直线距离）或步行网络可达范围；红色为覆盖缺口。空心虚线点与虚线范围为位置示意"
+    "（规划设施位置未经测绘）。区界由高德行政区划推算。"
+)
+
+
+#: Display simplification of catchment and gap polygons (degrees; about 5 m at Tianjin's latitude)
+#: and the coordinate grid they are snapped to (about 0.1 m): what keeps the map small.
+DISPLAY_TOLERANCE_DEG = 0.00005
+DISPLAY_GRID_DEG = 1e-6
+
+
+def display_polygons(gdf: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """``gdf`` with its polygons simplified for display (topology kept, empty results dropped)."""
+    if gdf is None or gdf.empty:
+        return gdf
+    geoms = shapely.simplify(gdf.geometry.values, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    geoms = shapely.set_precision(geoms, DISPLAY_GRID_DEG)
+    out = gdf.copy()
+    out[out.geometry.name] = geoms
+    return out[~shapely.is_empty(geoms)]
+
+
+def coverage_layers(
+    result, fac, categories, *, gained=None, added=None, suggested=None, weight="area"
+) -> dict:
+    """The coverage map's computed layers (:data:`COVERAGE_KEYS`) for the chosen categories of ``result``."""
+    cats = set(categories)
+    precision = dict(zip(fac["facility_id"].astype(str), fac["precision"].astype(str), strict=True))
+    catch = result.catchments[result.catchments["category"].isin(cats)].copy()
+    catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
+    out = {
+        COVERAGE_CATCHMENTS_KEY: display_polygons(catch),
+        COVERAGE_GAPS_KEY: display_polygons(result.gaps[result.gaps["category"].isin(cats)]),
+        COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
+    }
+    if gained is not None:
+        out[COVERAGE_GAINED_KEY] = display_polygons(gained)
+    if added is not None and not added.empty:
+        out[COVERAGE_ADDED_KEY] = added[added["category"].isin(cats)]
+    if suggested is not None and not suggested.empty:
+        s = suggested.copy()
+        s["gain_text"] = [gain_text(g, weight) for g in s["gain"]]
+        s["geometry"] = s.geometry.representative_point()
+        out[COVERAGE_SUGGESTED_KEY] = s
+    return out
+
+
+def coverage_scene(
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    sites: gpd.GeoDataFrame | None = None,
+    data: dict[str, gpd.GeoDataFrame] | None = None,
+    title: str = "生活圈覆盖",
+) -> Scene:
+    """The 生活圈覆盖 map as a scene.
+
+    ``layers`` maps the computed coverage layer keys (:data:`COVERAGE_KEYS`:
+    catchments, gaps, newly covered area, facilities, what-if additions,
+    suggested sites) to WGS84 GeoDataFrames; missing or empty ones are left
+    out. ``sites`` adds the renewal sites (candidates for a new facility).
+    """
+    data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
+    data.update(sites_layer_data(sites))
+    data.update({k: v for k, v in layers.items() if k in COVERAGE_KEYS and v is not None and not v.empty})
+    keys = (*COVERAGE_BASE_KEYS, SITES_LAYER_KEY, *COVERAGE_KEYS)
+    return scene_from_data(
+        keys,
+        data,
+        title=title,
+        bookmarks={"全区": data["district"]},
+        extent=data["district"],
+        footnote=COVERAGE_FOOTNOTE,
+        id_fields={SITES_LAYER_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
+    )
+
+
+def coverage_map(
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    basemap: str = "none",
+    labels: bool = True,
+    sites: gpd.GeoDataFrame | None = None,
+    data: dict[str, gpd.GeoDataFrame] | None = None,
+) -> folium.Map:
+    """:func:`coverage_scene` drawn with folium."""
+    return draw_scene(coverage_scene(layers, sites=sites, data=data), basemap=basemap, labels=labels)
 
 
 def layout_map(

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 #: Layer-control groups, in display order.
-GROUPS = ("一站", "一带", "一园", "多点", "基础")
+GROUPS = ("一站", "一带", "一园", "多点", "生活圈", "基础")
 
 
 @dataclass(frozen=True)
@@ -353,5 +353,110 @@ register(
         popup=SITE_POPUP,
         z=40,
         label=False,
+    )
+)
+
+
+# ---- 生活圈覆盖 (coverage page): facilities, catchments, gaps; all computed (data comes with the scene) ----
+#: Colours of the life-circle facility categories (by their Chinese names in the standards file).
+FACILITY_COLORS = (
+    ("幼儿园", "#e377c2"),
+    ("小学", "#1f77b4"),
+    ("初中", "#17becf"),
+    ("社区卫生服务中心", "#2ca02c"),
+    ("社区卫生服务站", "#98df8a"),
+    ("老年人日间照料中心", "#ff7f0e"),
+    ("养老院", "#8c564b"),
+    ("老年养护院", "#9467bd"),
+)
+FACILITY_POPUP: tuple[tuple[str, str], ...] = (
+    ("name_zh", "设施类别"),
+    ("source_zh", "数据来源"),
+    ("address", "地址"),
+    ("status", "状态"),
+    ("plan_clause", "规划条款"),
+    ("plan_text", "规划原文"),
+    ("precision", "定位精度"),
+    ("position_source", "定位依据"),
+)
+COVERAGE_FACILITIES_KEY = "coverage_facilities"
+COVERAGE_CATCHMENTS_KEY = "coverage_catchments"
+COVERAGE_GAPS_KEY = "coverage_gaps"
+COVERAGE_GAINED_KEY = "coverage_gained"
+COVERAGE_ADDED_KEY = "coverage_added"
+COVERAGE_SUGGESTED_KEY = "coverage_suggested"
+register(
+    LayerSpec(
+        COVERAGE_FACILITIES_KEY,
+        "公共服务设施",
+        "生活圈",
+        None,
+        Style(weight=2, fill_opacity=0.9, radius=6, color_by="name_zh", color_map=FACILITY_COLORS),
+        tooltip=("name", "name_zh"),
+        popup=FACILITY_POPUP,
+        z=50,
+        label=True,
+    )
+)
+register(
+    LayerSpec(
+        COVERAGE_CATCHMENTS_KEY,
+        "服务范围",
+        "生活圈",
+        None,
+        Style(weight=1, opacity=0.7, fill_opacity=0.12, color_by="name_zh", color_map=FACILITY_COLORS),
+        tooltip=("facility_id", "name_zh"),
+        popup=(("name_zh", "设施类别"), ("cutoff_m", "距离（米）"), ("area_m2", "面积（㎡）")),
+        z=42,
+    )
+)
+register(
+    LayerSpec(
+        COVERAGE_GAPS_KEY,
+        "覆盖缺口",
+        "生活圈",
+        None,
+        Style(color="#d7191c", weight=1, opacity=0.9, fill_color="#d7191c", fill_opacity=0.45),
+        tooltip=("name_zh",),
+        popup=(("name_zh", "设施类别"), ("area_m2", "缺口面积（㎡）")),
+        z=44,
+    )
+)
+register(
+    LayerSpec(
+        COVERAGE_GAINED_KEY,
+        "假设新增覆盖",
+        "生活圈",
+        None,
+        Style(color="#1a9641", weight=2, opacity=1.0, fill_color="#1a9641", fill_opacity=0.5),
+        tooltip=("name_zh",),
+        popup=(("name_zh", "设施类别"), ("area_m2", "新增覆盖面积（㎡）")),
+        z=46,
+    )
+)
+register(
+    LayerSpec(
+        COVERAGE_ADDED_KEY,
+        "假设新增设施",
+        "生活圈",
+        None,
+        Style(color="#000000", weight=3, fill_color="#ffff33", fill_opacity=1.0, radius=9),
+        tooltip=("name", "name_zh"),
+        popup=(("name_zh", "设施类别"), ("source_zh", "数据来源")),
+        z=55,
+        label=True,
+    )
+)
+register(
+    LayerSpec(
+        COVERAGE_SUGGESTED_KEY,
+        "建议选址",
+        "生活圈",
+        None,
+        Style(color="#4d004b", weight=3, fill_color="#f7fcb9", fill_opacity=0.9, radius=9),
+        tooltip=("name", "rank"),
+        popup=(("rank", "顺序"), ("gain_text", "新增覆盖")),
+        z=56,
+        label=True,
     )
 )

@@ -31,6 +31,7 @@ from shapely.geometry import box
 
 import geodata
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
+from layers.map_controls import POINT_PANE, ChineseControls, LegendSync
 from layers.registry import GROUPS, LayerSpec
 from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
 from layers.styles import (
@@ -282,15 +283,17 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
 
     A ``color_by`` layer's categories each get their own indented row with their colour.
     """
-    out = ["<details open><summary><b>图例</b></summary>"]
+    out = ["<details><summary><b>图例</b></summary>"]
     for group in (*GROUPS, ""):
         items = [e for e in entries if e.group == group]
         if not items:
             continue
+        out.append(f'<div data-legend-group="{html.escape(group)}">')
         if group:
             out.append(f"<h4>{html.escape(group)}</h4>")
         for entry in items:
             out.append(
+                f'<div data-layer="{html.escape(entry.key)}">'
                 f'<div><span class="rp-sym">{_symbol_svg(entry)}</span>{html.escape(entry.label)}</div>'
             )
             for sub in entry.categories:
@@ -298,6 +301,8 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
                     f'<div style="margin-left:14px"><span class="rp-sym">{_symbol_svg(sub)}</span>'
                     f"{html.escape(sub.label)}</div>"
                 )
+            out.append("</div>")
+        out.append("</div>")
     out.append(
         '<h4>符号说明</h4><div><span class="rp-sym"><svg width="22" height="14"><rect x="2" y="2" width="18" '
         'height="10" stroke="#555" stroke-width="1.5" fill="none" '
@@ -317,10 +322,11 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
         location=[39.118, 117.25],
         zoom_start=13,
         tiles=None,
-        control_scale=True,
+        control_scale=False,  # ChineseControls adds a metric-only scale bar
         prefer_canvas=False,
         max_zoom=basemap.max_zoom,
     )
+    ChineseControls().add_to(m)  # before any layer: it creates the point pane
     for i, url in enumerate(basemap.tile_urls()):
         folium.TileLayer(
             tiles=url,
@@ -362,6 +368,14 @@ def _feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | 
     return {"type": "FeatureCollection", "features": feats}
 
 
+def _point_marker(radius: float) -> folium.CircleMarker:
+    """The template of a point symbol: filled (so its whole disc takes a click, even when its
+    fill is transparent) and drawn in the point pane above the polygons."""
+    marker = folium.CircleMarker(radius=radius, fill=True)
+    marker.options["pane"] = POINT_PANE
+    return marker
+
+
 def add_layer(
     parent,
     spec: LayerSpec,
@@ -383,7 +397,7 @@ def add_layer(
             fc,
             name=spec.title_zh,
             style_function=lambda f: f["properties"]["_style"],
-            marker=folium.CircleMarker(radius=spec.style.radius),
+            marker=_point_marker(spec.style.radius),
             on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
             control=False,
         ).add_to(group)
@@ -424,9 +438,11 @@ def draw_scene(
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
     m = new_map(bm.key, bounds=fit)
     groups: dict[str, list] = {}
+    layer_groups: dict[str, folium.FeatureGroup] = {}
     for layer in scene.layers:
         fg = add_layer(m, layer.spec, to_display(layer.data, bm), labels=labels, id_field=layer.id_field)
         groups.setdefault(layer.spec.group or "其他", []).append(fg)
+        layer_groups[layer.key] = fg
     if groups:
         from folium.plugins import GroupedLayerControl
 
@@ -435,9 +451,11 @@ def draw_scene(
             ordered, exclusive_groups=False, collapsed=collapse_control, position="topright"
         )
         ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
+        ctl.options["groupCheckboxes"] = True  # a group (一站, 一带, ...) switches on/off as a whole
         ctl.add_to(m)
     if legend and scene.legend:
         _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", "bottomleft").add_to(m)
+        LegendSync(layer_groups).add_to(m)
     if scene.bookmarks:
         ViewBookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
     return m
@@ -486,7 +504,8 @@ def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP
         draw_options={
             "circle": False,
             "circlemarker": False,
-            "polygon": {"allowIntersection": False, "showArea": True},
+            "polyline": {"metric": True, "feet": False},
+            "polygon": {"allowIntersection": False, "showArea": True, "metric": True, "feet": False},
         },
         edit_options={"poly": {"allowIntersection": False}},
     ).add_to(m)

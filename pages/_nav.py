@@ -12,6 +12,8 @@ PAGES = (
     ("pages/home.py", "总体布局", None),
     ("pages/jinmao.py", "金贸产业园", "jinmao"),
     ("pages/sites.py", "更新项目", "sites"),
+    ("pages/coverage.py", "生活圈覆盖", "coverage"),
+    ("pages/present.py", "汇报模式", "present"),
 )
 
 

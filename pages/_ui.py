@@ -14,12 +14,20 @@ from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
+from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.storage import current_sites, open_store
 from renewal.storage.base import ReadOnlyStore, changed_by_others
 
+#: The planner's choices, kept in session state across pages (a widget's own state is
+#: dropped when the page that shows it is left, so the widgets write through to these).
 BASEMAP_KEY = "basemap"
 LABELS_KEY = "labels"
+_WIDGET = "{}_widget"
+
+
+def _keep(key: str) -> None:
+    st.session_state[key] = st.session_state[_WIDGET.format(key)]
 
 
 @st.cache_resource(show_spinner=False)
@@ -65,9 +73,19 @@ def map_options() -> tuple[str, bool]:
     keys = [k for k, b in BASEMAPS.items() if b.available()]
     if st.session_state.get(BASEMAP_KEY) not in keys:
         st.session_state[BASEMAP_KEY] = DEFAULT_BASEMAP
+    st.session_state.setdefault(LABELS_KEY, True)
+    for key in (BASEMAP_KEY, LABELS_KEY):  # the widgets start from the kept choice on every page
+        st.session_state[_WIDGET.format(key)] = st.session_state[key]
     with st.sidebar:
-        st.selectbox("底图", keys, format_func=lambda k: BASEMAPS[k].title_zh, key=BASEMAP_KEY)
-        st.toggle("显示名称标注", value=True, key=LABELS_KEY)
+        st.selectbox(
+            "底图",
+            keys,
+            format_func=lambda k: BASEMAPS[k].title_zh,
+            key=_WIDGET.format(BASEMAP_KEY),
+            on_change=_keep,
+            args=(BASEMAP_KEY,),
+        )
+        st.toggle("显示名称标注", key=_WIDGET.format(LABELS_KEY), on_change=_keep, args=(LABELS_KEY,))
         note = BASEMAPS[st.session_state[BASEMAP_KEY]].note_zh
         if note:
             st.caption(note)
@@ -88,8 +106,9 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
 
 
 def show_input_error(err: InputError) -> None:
-    """The Chinese message only: ``err.details`` are English (for the CLI and logs)."""
-    st.error(err.message_zh)
+    """The Chinese message only (``err.details`` are English, for the CLI and logs), shown literally:
+    names and file names inside it are data, never Markdown (no links, no images)."""
+    st.error(markdown_literal(err.message_zh))
 
 
 def provenance_expander(names: tuple[str, ...]) -> None:
@@ -158,8 +177,8 @@ def open_sites_store():
     try:
         store = open_store(session=session_id())
     except (InputError, OSError) as err:
-        msg = err.message_zh if isinstance(err, InputError) else str(err)
-        st.warning(f"无法打开工作区数据文件，仅可浏览内置目录，不能编辑：{msg}")
+        msg = err.message_zh if isinstance(err, InputError) else (err.strerror or str(err))
+        st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
         return None
     user = signin.current_user()
     if user is not None and not user.can_edit:

@@ -20,7 +20,6 @@ from shapely.geometry.base import BaseGeometry
 
 STORAGE_EPSG = 4326
 METRIC_EPSG = 4548
-STORAGE_CRS = CRS.from_epsg(STORAGE_EPSG)
 METRIC_CRS = CRS.from_epsg(METRIC_EPSG)
 
 # Krasovsky 1940 ellipsoid parameters used by the published GCJ-02 formula.

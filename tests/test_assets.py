@@ -246,6 +246,20 @@ def test_standalone_html_leaves_the_map_usable_for_the_app():
     assert blocks.findall(first) and blocks.findall(assets.standalone_html(m)) == blocks.findall(first)
 
 
+def test_standalone_html_after_st_folium_holds_the_map_once():
+    """st_folium renames every element; the downloaded HTML must still hold one map (issue 9)."""
+    from streamlit_folium import _get_map_string  # what st_folium runs on the map it shows
+
+    m = layout_map()
+    assets.localize(m, mode="served")
+    m.get_root().render()
+    _get_map_string(m)  # renames the map to map_div and its children
+    text = assets.standalone_html(m)
+    assert text.count("L.map(") == 1
+    assert text.count('class="folium-map"') == 1
+    assert len(text) < 1.1 * len(assets.standalone_html(layout_map()))
+
+
 def test_script_end_tags_inside_code_are_escaped():
     assert assets._safe_in_tag('a="</script>"', "script") == 'a="<\\/script>"'
 

@@ -9,6 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cli.main import main
+from pages.views.sites_state import STATE_KEY, SitesPageState
 from renewal import auth
 from renewal.errors import InputError
 from renewal.storage import open_store
@@ -112,8 +113,8 @@ def test_changed_by_others_names_the_other_person(tmp_path):
 
 def signed_in(name: str, **state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=90)
-    for k, v in state.items():
-        at.session_state[k] = v
+    if state:
+        at.session_state[STATE_KEY] = SitesPageState(**state)
     at.run()
     assert [b.label for b in at.button if b.label == "登录"] and not [d for d in at.dataframe]
     at.text_input(key="signin_name").set_value(name)
@@ -143,7 +144,7 @@ def test_wrong_password_shows_no_data(users):
 
 
 def test_viewer_sees_the_catalogue_but_no_editing(users):
-    at = signed_in("王五", site_sel="RS-021")
+    at = signed_in("王五", selected="RS-021")
     assert any("查看" in i.value for i in at.info)
     assert next(d.value for d in at.dataframe if "编号" in d.value.columns).shape[0] == 36
     assert not any(b.label in ("保存修改", "新增") for b in at.button)
@@ -160,8 +161,8 @@ def test_two_planners_names_in_history_stale_save_refused_notice_and_undo_across
     with ctx as url:
         if url:
             monkeypatch.setenv("RENEWAL_DATABASE_URL", url)
-        zhang = signed_in("张三", site_sel="RS-021")
-        li = signed_in("李四", site_sel="RS-021")  # a second browser, same site open
+        zhang = signed_in("张三", selected="RS-021")
+        li = signed_in("李四", selected="RS-021")  # a second browser, same site open
         form_name(zhang).set_value("管乐器厂（张三）")
         save(zhang)
         li.run()  # 李四's page reruns (any click): the site changed under them

@@ -191,8 +191,12 @@ def test_coverage_command_writes_layers_and_report(files, capsys):
     assert s.loc["kindergarten", "land_share"] == pytest.approx(20 / 121)
     assert s.loc["kindergarten", "population"] == pytest.approx(4000)
     sheets = pd.read_excel(rep, sheet_name=None)
-    assert len(sheets) == 4
-    assert "kindergarten" in set(next(iter(sheets.values()))["category"])
+    assert {"覆盖统计", "分区统计", "设施类别与距离标准", "生活圈", "提示"} <= set(sheets)
+    first = next(iter(sheets.values()))
+    assert list(sheets)[0] == "覆盖统计"
+    assert "幼儿园" in set(first["设施类别"])  # Chinese headers and labels, no codes
+    assert {"用地覆盖率（%）", "生活圈", "计算方式"} <= set(first.columns)
+    assert not {"category", "land_share"} & set(first.columns)
     grid = gpd.read_file(out, layer="grid")
     assert grid["kindergarten_covered"].sum() == 20
 

@@ -31,7 +31,7 @@ def test_export_map_writes_standalone_html_with_every_layer(tmp_path):
 
 
 def test_export_map_refuses_bad_extension_and_changes_nothing(tmp_path, capsys):
-    out = tmp_path / "layout.pdf"
+    out = tmp_path / "layout.txt"
     assert main(["export-map", "--out", str(out)]) == 2
     assert not out.exists()
     assert ".html" in capsys.readouterr().err

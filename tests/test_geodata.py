@@ -177,3 +177,26 @@ def test_validate_rejects_unknown_status():
 def test_unknown_layer_name_is_a_clear_error():
     with pytest.raises(geodata.GeodataError, match="Unknown bundled layer"):
         geodata.load("no_such_layer")
+
+
+def test_every_science_unit_of_box3_and_shuaichao_is_placed_or_listed():
+    """专栏3's institutes and central-enterprise units and 帅超 are on the map or listed with a reason."""
+    names = {
+        "帅超科创园区",
+        "国家海洋信息中心",
+        "中国地震局一测中心",
+        "天津地质调查中心",
+        "天津地热院",
+        "天津华北地勘院",
+        "国机集团天津电气院",
+        "天津电力设计院",
+        "核理化院",
+        "中核科技",
+        "天津大学中心医院",
+    }
+    lay = set(geodata.load("layout")["name"])
+    unplaced = geodata.load_table("layout_unplaced").set_index("name")
+    missing = {n for n in names if n not in lay and n not in unplaced.index}
+    assert not missing
+    assert unplaced.loc["帅超科创园区", "plan_text"].find("帅超") >= 0
+    assert unplaced.loc["帅超科创园区", "plan_clause"].startswith("第四章")

@@ -60,23 +60,23 @@ def _copy_tree(dst: Path) -> None:
         )
 
 
+def _copy_with_import(tmp_path: Path, module: str, imported: str) -> Path:
+    """A copy of the code in which ``module`` (a path under the root) also imports ``imported``."""
+    _copy_tree(tmp_path)
+    path = tmp_path / module
+    path.write_text(path.read_text(encoding="utf-8") + f"\nimport {imported}  # noqa\n", encoding="utf-8")
+    return tmp_path
+
+
 def test_an_upward_import_breaks_the_contracts(tmp_path):
     """The contracts are real: a copy of the code with renewal importing layers fails the check."""
-    _copy_tree(tmp_path)
-    crs = tmp_path / "renewal" / "crs.py"
-    crs.write_text(crs.read_text(encoding="utf-8") + "\nimport layers.styles  # noqa\n", encoding="utf-8")
-    proc = _lint_imports(tmp_path)
+    proc = _lint_imports(_copy_with_import(tmp_path, "renewal/crs.py", "layers.styles"))
     assert proc.returncode != 0
     assert "BROKEN" in proc.stdout and "renewal.crs -> layers.styles" in proc.stdout
 
 
 def test_storage_import_in_sites_breaks_the_contracts(tmp_path):
-    _copy_tree(tmp_path)
-    schema = tmp_path / "renewal" / "sites" / "schema.py"
-    schema.write_text(
-        schema.read_text(encoding="utf-8") + "\nimport renewal.storage  # noqa\n", encoding="utf-8"
-    )
-    proc = _lint_imports(tmp_path)
+    proc = _lint_imports(_copy_with_import(tmp_path, "renewal/sites/schema.py", "renewal.storage"))
     assert proc.returncode != 0 and "renewal.sites.schema -> renewal.storage" in proc.stdout
 
 
@@ -113,10 +113,5 @@ def test_no_import_cycles():
 
 
 def test_a_cycle_is_found(tmp_path):
-    _copy_tree(tmp_path)
-    schema = tmp_path / "renewal" / "sites" / "schema.py"
-    schema.write_text(
-        schema.read_text(encoding="utf-8") + "\nimport renewal.sites.validate  # noqa\n", encoding="utf-8"
-    )
-    cycles = _module_cycles(tmp_path)
+    cycles = _module_cycles(_copy_with_import(tmp_path, "renewal/sites/schema.py", "renewal.sites.validate"))
     assert ["renewal.sites.schema", "renewal.sites.validate"] in cycles

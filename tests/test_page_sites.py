@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages.views.sites_state import STATE_KEY, SitesPageState
 from renewal.storage import open_store, store_path
 from renewal.storage.gpkg import GpkgStore as Store
 
@@ -18,12 +19,17 @@ def ws(tmp_path, monkeypatch):
 
 
 def run(**state) -> AppTest:
+    """Run the page with its state object starting from ``state`` (fields of SitesPageState)."""
     at = AppTest.from_file(PAGE, default_timeout=90)
-    for k, v in state.items():
-        at.session_state[k] = v
+    if state:
+        at.session_state[STATE_KEY] = SitesPageState(**state)
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def page_state(at) -> SitesPageState:
+    return at.session_state[STATE_KEY]
 
 
 def table(at):
@@ -66,7 +72,7 @@ def test_filter_by_area_type_status_and_search(ws):
 
 
 def test_selected_site_opens_its_card(ws):
-    at = run(site_sel="RS-004")
+    at = run(selected="RS-004")
     assert any(s.value == "金贸产业园片区" for s in at.subheader)
     assert any("金贸产业园片区重点加快一机床项目产业地块及金二地块建设" in i.value for i in at.info)
     card = at.table[0].value
@@ -77,9 +83,9 @@ def test_selected_site_opens_its_card(ws):
 
 
 def test_selection_outside_the_filter_is_dropped(ws):
-    at = run(site_sel="RS-004")
+    at = run(selected="RS-004")
     at.sidebar.multiselect(key="f_area").set_value(["富民路片区"]).run()
-    assert at.session_state["site_sel"] is None
+    assert page_state(at).selected is None
     assert any("请在表格或地图上选择" in i.value for i in at.info)
 
 
@@ -89,13 +95,13 @@ def test_map_click_selects_the_site(ws):
         "properties": {"_id": "RS-035", "_layer": "renewal_sites"},
         "geometry": {"type": "Point", "coordinates": [117.25, 39.11]},
     }
-    at = run(_map_feature=click)
-    assert at.session_state["site_sel"] == "RS-035"
+    at = run(map_feature=click)
+    assert page_state(at).selected == "RS-035"
     assert any(s.value == "护仓河水质巩固提升项目" for s in at.subheader)
 
 
 def test_edit_attributes_from_the_form_and_undo(ws):
-    at = run(site_sel="RS-021")
+    at = run(selected="RS-021")
     form_name = next(t for t in at.text_input if t.label == "名称" and t.value == "管乐器厂")
     form_name.set_value("管乐器厂（已核实）")
     next(b for b in at.button if b.label == "保存修改").click().run()
@@ -117,34 +123,42 @@ def test_edit_attributes_from_the_form_and_undo(ws):
 
 
 def test_empty_name_is_refused_in_chinese(ws):
-    at = run(site_sel="RS-021")
+    at = run(selected="RS-021")
     next(t for t in at.text_input if t.label == "名称" and t.value == "管乐器厂").set_value("  ")
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert any("名称不能为空" in e.value for e in at.error)
     assert Store(store_path(ws)).site("RS-021")[0]["name"] == "管乐器厂"
 
 
-def test_concurrent_save_is_refused(ws):
-    at = run(site_sel="RS-021")
+def test_concurrent_save_is_refused_and_what_was_typed_is_kept(ws):
+    at = run(selected="RS-021")
     other = Store(store_path(ws), session="other")
     p, g, v = other.site("RS-021")
     other.save_site("RS-021", {**p, "name": "别人改的"}, g, expected_version=v)
     next(t for t in at.text_input if t.label == "名称").set_value("我改的")
+    next(t for t in at.text_area if t.label == "定位依据").set_value("我核实的依据")
     next(b for b in at.button if b.label == "保存修改").click().run()
-    assert any("其他会话" in e.value for e in at.error)
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert any("其他会话" in e for e in errors)
+    assert not any("重新载入" in e for e in errors)  # the page did not ask for a reload it needs not
     assert Store(store_path(ws)).site("RS-021")[0]["name"] == "别人改的"
-    # after the refusal the form shows the newest version; applying the change again is deliberate
-    assert any(t.label == "名称" and t.value == "别人改的" for t in at.text_input)
-    next(t for t in at.text_input if t.label == "名称").set_value("我改的")
+    # what the planner typed is still in the form; the card shows the other session's version
+    assert any(t.label == "名称" and t.value == "我改的" for t in at.text_input)
+    assert any(t.label == "定位依据" and t.value == "我核实的依据" for t in at.text_area)
+    assert any(s.value == "别人改的" for s in at.subheader)
+    # saving again is deliberate: it applies the kept values over the newest version
     next(b for b in at.button if b.label == "保存修改").click().run()
-    assert Store(store_path(ws)).site("RS-021")[0]["name"] == "我改的"
+    assert not at.error
+    saved = Store(store_path(ws)).site("RS-021")[0]
+    assert saved["name"] == "我改的" and saved["position_source"] == "我核实的依据"
 
 
 def test_read_only_workspace_is_reported(ws):
     open_store(ws)
     store_path(ws).chmod(0o444)
     try:
-        at = run(site_sel="RS-021")
+        at = run(selected="RS-021")
         next(t for t in at.text_input if t.label == "名称").set_value("x")
         next(b for b in at.button if b.label == "保存修改").click().run()
         assert any("只读" in e.value for e in at.error)
@@ -156,7 +170,7 @@ def test_html_like_name_is_shown_as_plain_text(ws):
     s = open_store(ws)
     p, g, v = s.site("RS-021")
     s.save_site("RS-021", {**p, "name": "<script>alert(1)</script>"}, g, expected_version=v)
-    at = run(site_sel="RS-021")
+    at = run(selected="RS-021")
     assert "<script>alert(1)</script>" in set(table(at)["名称"])  # the table shows it as text
     heads = [h.value for h in at.subheader]
     assert (
@@ -173,13 +187,13 @@ def test_markdown_characters_in_data_are_shown_literally_and_empty_plan_text_is_
     sid = s.add_site(
         {"name": "*重点* _项目_ $1$", "status": "planned", "site_type": "微更新"}, Point(117.2277, 39.1100)
     )
-    at = run(site_sel=sid)
+    at = run(selected=sid)
     assert r"\*重点\* \_项目\_ \$1\$" in [h.value for h in at.subheader]
     assert [i.value for i in at.info] == ["（规划人员新增，无规划原文）"]
 
 
 def test_selected_row_is_marked_and_on_top(ws):
-    at = run(site_sel="RS-004")
+    at = run(selected="RS-004")
     t = table(at)
     assert list(t.loc[t["选中"] != "", "编号"]) == ["RS-004"]
     assert t["编号"].iloc[0] == "RS-004" and len(t) == 36
@@ -187,7 +201,7 @@ def test_selected_row_is_marked_and_on_top(ws):
 
 def tick_row(at, row):
     """What the browser sends when a row's checkbox is ticked."""
-    key = f"sites_table_{at.session_state['_table_gen']}"
+    key = f"sites_table_{page_state(at).table_gen}"
     at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     at.run()
     assert not at.exception, at.exception
@@ -196,19 +210,19 @@ def tick_row(at, row):
 def test_choosing_a_row_selects_the_site_and_a_map_click_moves_the_row(ws):
     at = run()
     tick_row(at, 3)
-    assert at.session_state["site_sel"] == "RS-004"
+    assert page_state(at).selected == "RS-004"
     assert any(s.value == "金贸产业园片区" for s in at.subheader)
     assert table(at)["编号"].iloc[0] == "RS-004"
     # then a click on the map selects another site; the table follows
-    at.session_state["_map_feature"] = {"properties": {"_id": "RS-015", "_layer": "renewal_sites"}}
+    page_state(at).map_feature = {"properties": {"_id": "RS-015", "_layer": "renewal_sites"}}
     at.run()
-    assert at.session_state["site_sel"] == "RS-015"
+    assert page_state(at).selected == "RS-015"
     t = table(at)
     assert t["编号"].iloc[0] == "RS-015" and list(t.loc[t["选中"] != "", "编号"]) == ["RS-015"]
     # and choosing a row again (the 3rd row of the re-ordered table) wins over the old map click
     third = t["编号"].iloc[2]
     tick_row(at, 2)
-    assert at.session_state["site_sel"] == third
+    assert page_state(at).selected == third
 
 
 def test_adding_without_a_drawing_is_refused_in_chinese(ws):
@@ -235,7 +249,7 @@ def test_workspace_store_shows_no_bundled_notice(ws):
 
 
 def test_drawing_is_not_used_unless_asked_and_a_missing_drawing_changes_nothing(ws):
-    at = run(site_sel="RS-021")
+    at = run(selected="RS-021")
     box_ = next(c for c in at.checkbox if c.label == "使用地图上绘制或编辑的图形")
     assert box_.value is False
     before = Store(store_path(ws)).site("RS-021")

@@ -44,3 +44,40 @@ def test_app_navigation_lists_the_pages():
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+
+
+def test_chosen_basemap_and_labels_are_kept_across_pages():
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    at.run()
+    at.sidebar.selectbox[0].set_value("carto").run()
+    at.sidebar.toggle[0].set_value(False).run()
+    at.switch_page("pages/jinmao.py").run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox[0].value == "carto"
+    assert at.sidebar.toggle[0].value is False
+    at.switch_page("pages/home.py").run()
+    assert at.sidebar.selectbox[0].value == "carto"
+
+
+def test_present_page_steps_through_every_view_and_back():
+    from layers.views import VIEWS
+
+    at = _run("present.py")
+    assert not at.exception, at.exception
+    titles = [at.title[0].value]
+    quotes = [at.markdown[0].value]
+    nxt = next(b for b in at.button if b.label.startswith("下一页"))
+    while not nxt.disabled:
+        nxt.click().run()
+        assert not at.exception, at.exception
+        titles.append(at.title[0].value)
+        quotes.append(at.markdown[0].value)
+        nxt = next(b for b in at.button if b.label.startswith("下一页"))
+    # every view with data, in order (coverage has no data yet), each with its plan quote
+    shown = [v for v in VIEWS.values() if v.key != "coverage"]
+    assert titles == [v.title for v in shown]
+    assert all(q.startswith(">") for q in quotes)
+    prev = next(b for b in at.button if b.label.endswith("上一页"))
+    prev.click().run()
+    assert at.title[0].value == shown[-2].title
+    assert any(b.label.startswith("下载汇报幻灯片") for b in at.get("download_button"))

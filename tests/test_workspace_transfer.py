@@ -26,7 +26,10 @@ def edited_workspace(ws):
     a = open_store(ws, session="张三")
     p, g, v = a.site("RS-008")
     a.save_site(
-        "RS-008", {**p, "name": "改名‘引号’\n第二行", "length_plan_m": 12.5}, OUTLINE, expected_version=v
+        "RS-008",
+        {**p, "name": "改名‘引号’", "plan_note": "第一行\n第二行", "length_plan_m": 12.5},
+        OUTLINE,
+        expected_version=v,
     )
     a.add_site({"name": "新增", "status": "planned", "plan_note": "=1+1"}, INSIDE)
     a.add_sites([({"name": f"导入{i}", "status": "planned"}, INSIDE) for i in range(3)])

@@ -28,10 +28,11 @@ def run(args) -> int:
     from renewal.analysis.accessibility import accessibility
     from renewal.errors import InputError
     from renewal.io.read import read_features
-    from renewal.io.write import write_table
+    from renewal.io.write import check_out_folder, write_table
 
     if not str(args.out).lower().endswith((".csv", ".gpkg")):
         raise InputError("--out must end in .csv or .gpkg", "输出文件须为 .csv 或 .gpkg")
+    check_out_folder(args.out)
     fac = read_features(args.facilities, what="facilities", coords=args.coords)
     org = read_features(args.origins, what="origins", coords=args.coords)
     net = load_network(args)

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import warnings
 
+#: Largest service distance accepted (metres): far beyond any life-circle standard (15 minutes ~ 1,000 m).
+MAX_DISTANCE_M = 5000.0
+
 
 def register(subparsers):
     from cli.commands._coverage_common import add_common
@@ -43,19 +46,22 @@ def register(subparsers):
 def run(args) -> int:
     from pathlib import Path
 
-    import pandas as pd
-
     from cli.commands._coverage_common import load_network
     from renewal.analysis.coverage import network_coverage, radius_coverage
+    from renewal.analysis.coverage_report import report_sheets
+    from renewal.analysis.facilities import load_workspace_facilities
     from renewal.errors import InputError
     from renewal.io.read import read_features
-    from renewal.io.write import write_gpkg, write_xlsx
+    from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
     from renewal.standards import load_standards
 
     if not str(args.out).lower().endswith(".gpkg"):
         raise InputError("--out must end in .gpkg", "输出文件须为 .gpkg")
     if args.report and not str(args.report).lower().endswith(".xlsx"):
         raise InputError("--report must end in .xlsx", "报告文件须为 .xlsx")
+    check_out_folder(args.out)  # before the analysis: a missing folder is said at once
+    if args.report:
+        check_out_folder(args.report)
     std = load_standards(args.standards)
     cutoffs = {}
     for item in args.distance:
@@ -64,13 +70,25 @@ def run(args) -> int:
             metres = float(value)
         except ValueError:
             metres = -1.0
-        if not name.strip() or not metres > 0:
+        if not name.strip() or not 0 < metres <= MAX_DISTANCE_M:
             raise InputError(
-                f"--distance needs CATEGORY=METRES, got {item!r}",
-                f"--distance 格式应为 类别=米数，当前为 {item!r}",
+                f"--distance needs CATEGORY=METRES with 0 < METRES <= {MAX_DISTANCE_M:.0f}, got {item!r}",
+                f"--distance 格式应为 类别=米数（大于0且不超过{MAX_DISTANCE_M:.0f}米），当前为 {item!r}",
             )
         cutoffs[std.resolve(name) or name.strip()] = metres
-    fac = read_features(args.facilities, what="facilities", coords=args.coords)
+    if args.facilities == "workspace":
+        fac = load_workspace_facilities(args.workspace)
+        if fac is None or fac.empty:
+            raise InputError(
+                "No facilities in the workspace: run `python -m renewal import-osm FILE.osm.pbf` first.",
+                "工作区中没有设施：请先运行 import-osm 导入。",
+            )
+    else:
+        fac = read_features(args.facilities, what="facilities", coords=args.coords)
+    if args.category_field == "category" and "category" not in fac.columns:
+        from renewal.analysis.facilities import CATEGORY_COLUMNS
+
+        args.category_field = next((c for c in CATEGORY_COLUMNS if c in fac.columns), "category")
     boundary = read_features(args.boundary, what="boundary") if args.boundary else None
     zones = read_features(args.zones, what="zones") if args.zones else None
     population = None
@@ -112,30 +130,7 @@ def run(args) -> int:
         },
     )
     if args.report:
-        cats = pd.DataFrame(
-            [
-                {
-                    "category": c.key,
-                    "name_zh": c.name_zh,
-                    "life_circle": c.life_circle,
-                    "radius_m": c.radius_m,
-                    "walk_m": c.walk_m,
-                    "clause": c.clause,
-                    "verified": c.verified,
-                    "note": c.note,
-                }
-                for c in std.categories.values()
-            ]
-        )
-        write_xlsx(
-            args.report,
-            {
-                "统计 stats": res.stats,
-                "分区 zones": res.zone_stats,
-                "标准 standards": cats,
-                "提示 warnings": pd.DataFrame({"warning": msgs}),
-            },
-        )
+        write_xlsx(args.report, report_sheets(res.stats, res.zone_stats, std, msgs))
     cols = ["category", "name_zh", "cutoff_m", "n_facilities", "land_share"] + (
         ["population_share"] if "population_share" in res.stats else []
     )

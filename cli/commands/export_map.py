@@ -1,9 +1,14 @@
-"""``python -m renewal export-map``: the layout or 金贸产业园 map as a standalone HTML file.
+"""``python -m renewal export-map``: a map as a standalone HTML file or a print map sheet.
 
-``export-map`` writes the layout map, with every layer and the renewal sites of
-the workspace, as one standalone HTML file: scripts and styles inline, so it
-opens with no app and no internet (tiles excepted, and the default basemap has
-none).
+``--out FILE.html`` writes an interactive map with every script and style
+inline (opens with no app and no internet; tiles excepted, and the default
+basemap has none). ``--out FILE.png|.pdf|.svg`` writes a map sheet (title,
+legend, scale bar, north arrow, notes) drawn offline by the print back-end
+(:mod:`layers.render_print`): PNG at 300 dpi, PDF with the CJK font embedded.
+
+``--view`` picks one view of the layout story (:data:`layers.views.VIEWS`:
+layout, station, belt, park, sites, coverage); ``--map jinmao`` is the
+金贸产业园 page's map (HTML only, kept for existing scripts).
 """
 
 from __future__ import annotations
@@ -13,46 +18,134 @@ from pathlib import Path
 
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
-from layers.maps import jinmao_map, layout_map
+from layers.fonts import FontError
+from layers.maps import jinmao_map
+from layers.render import draw_scene
+from layers.render_print import FORMATS, PAPERS, draw_sheet, save_sheet
+from layers.views import VIEWS, view_scene
 from renewal.errors import InputError
-from renewal.io.atomic import write_text_atomic
+from renewal.io.atomic import atomic_output, write_text_atomic
 from renewal.storage import current_sites
 
 log = logging.getLogger("renewal")
 
+HTML_SUFFIXES = (".html", ".htm")
+SHEET_SUFFIXES = tuple(f".{f}" for f in FORMATS)
 
-def export_map(args) -> int:
-    out = Path(args.out)
-    if out.suffix.lower() not in (".html", ".htm"):
-        raise InputError(f"--out must end with .html: {out}", f"输出文件须以 .html 结尾：{out}")
+
+def _check(args, out: Path) -> str:
+    suffix = out.suffix.lower()
+    if suffix not in HTML_SUFFIXES + SHEET_SUFFIXES:
+        raise InputError(
+            f"--out must end with .html, .png, .pdf or .svg: {out}",
+            f"输出文件须以 .html、.png、.pdf 或 .svg 结尾：{out}",
+        )
     if args.basemap not in BASEMAPS:
         raise InputError(
             f"Unknown basemap {args.basemap!r}; choose from {', '.join(BASEMAPS)}",
             f"未知底图：{args.basemap}",
         )
-    if args.map == "jinmao":
-        m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
-    else:
-        sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
-        m = layout_map(basemap=args.basemap, labels=not args.no_labels, sites=sites)
-    text = assets.standalone_html(m)
+    if args.map in ("jinmao", "coverage") and suffix not in HTML_SUFFIXES:
+        raise InputError(
+            f"--map {args.map} writes HTML only; use --view for a sheet",
+            "金贸产业园地图和生活圈覆盖地图仅支持HTML",
+        )
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
-    write_text_atomic(out, text)
-    log.info("wrote %s (%.0f KB)", out, len(text.encode("utf-8")) / 1024)
+    return suffix
+
+
+def export_map(args) -> int:
+    out = Path(args.out)
+    suffix = _check(args, out)
+    if args.map in ("jinmao", "coverage"):
+        if args.map == "coverage":
+            m = _coverage_map(args)
+        else:
+            m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
+        text = assets.standalone_html(m)
+        write_text_atomic(out, text)
+        log.info("wrote %s (%.0f KB)", out, len(text.encode("utf-8")) / 1024)
+        return 0
+    sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
+    scene = view_scene(args.view, sites)
+    if suffix in HTML_SUFFIXES:
+        text = assets.standalone_html(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
+        write_text_atomic(out, text)
+    else:
+        try:
+            fig = draw_sheet(
+                scene, paper=args.paper, subtitle=VIEWS[args.view].caption, labels=not args.no_labels
+            )
+        except FontError as err:
+            raise InputError(
+                str(err), "找不到可显示中文的字体，请安装依赖（pip install -r requirements.txt）"
+            ) from err
+        with atomic_output(out) as tmp:
+            save_sheet(fig, tmp)
+    log.info("wrote %s (%.0f KB)", out, out.stat().st_size / 1024)
     return 0
 
 
+def _coverage_map(args):
+    """The 生活圈覆盖 map: plan facilities plus the workspace's imported ones, all categories."""
+    import warnings
+
+    from layers.maps import coverage_layers, coverage_map
+    from renewal.analysis.coverage import network_coverage, radius_coverage
+    from renewal.analysis.facilities import combine_facilities, load_workspace_facilities, plan_facilities
+    from renewal.analysis.network_files import load_workspace_network
+    from renewal.standards import load_standards
+
+    std = load_standards()
+    fac = combine_facilities({"plan": plan_facilities(std), "ws": load_workspace_facilities(args.workspace)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if args.mode == "network":
+            net = load_workspace_network(args.workspace)
+            if net is None:
+                raise InputError(
+                    "No walking network in the workspace: run import-osm first, or use --mode radius.",
+                    "工作区中没有步行路网：请先运行 import-osm，或使用服务半径模式。",
+                )
+            res = network_coverage(net, fac, std)
+        else:
+            res = radius_coverage(fac, std)
+    sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
+    layers = coverage_layers(res, fac, list(res.stats["category"]))
+    return coverage_map(layers, basemap=args.basemap, labels=not args.no_labels, sites=sites)
+
+
 def register(sub) -> None:
-    p = sub.add_parser("export-map", help="write the layout map as a standalone HTML file (works offline)")
-    p.add_argument("--out", required=True, help="output .html file")
-    p.add_argument(
-        "--map", choices=("layout", "jinmao"), default="layout", help="which map (default: layout)"
+    p = sub.add_parser(
+        "export-map",
+        help="write a map as a standalone HTML file (works offline) or a PNG/PDF/SVG map sheet",
     )
+    p.add_argument("--out", required=True, help="output file: .html, .png (300 dpi), .pdf or .svg")
+    p.add_argument(
+        "--view",
+        choices=tuple(VIEWS),
+        default="layout",
+        help="which view of the layout story (default: layout, the whole district)",
+    )
+    p.add_argument(
+        "--map",
+        choices=("layout", "jinmao", "coverage"),
+        default="layout",
+        help="jinmao: the 金贸产业园 page's map; coverage: 生活圈覆盖 of the plan and workspace facilities "
+        "(both HTML only); default: the --view",
+    )
+    p.add_argument("--paper", choices=tuple(PAPERS), default="A4", help="sheet size, landscape (default: A4)")
     p.add_argument(
         "--basemap",
         default=DEFAULT_BASEMAP,
-        help=f"basemap key: {', '.join(BASEMAPS)} (default: {DEFAULT_BASEMAP}, no tiles)",
+        help=f"HTML basemap key: {', '.join(BASEMAPS)} (default: {DEFAULT_BASEMAP}, no tiles)",
+    )
+    p.add_argument(
+        "--mode",
+        choices=("radius", "network"),
+        default="radius",
+        help="coverage map only: service radius or the workspace walking network (default radius)",
     )
     p.add_argument("--no-labels", action="store_true", help="do not draw name labels")
     p.add_argument("--no-sites", action="store_true", help="leave out the workspace's renewal sites")

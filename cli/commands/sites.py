@@ -14,7 +14,7 @@ import geodata
 from renewal.errors import InputError
 from renewal.sites.exchange import FORMATS, export_file
 from renewal.sites.query import filter_sites, site_card, with_measures
-from renewal.sites.schema import FIELD_LABELS
+from renewal.sites.schema import FIELD_LABELS, printable
 from renewal.storage import current_sites, open_store, resolve_database, store_exists, store_path
 
 log = logging.getLogger("renewal")
@@ -40,10 +40,15 @@ def cmd_list(args) -> int:
             if r["length_m"] == r["length_m"]
             else "point"
         )
-        print(
-            f"{r['site_id']}\t{r['name']}\t{r['site_type']}\t{r['renewal_area'] or '-'}\t{r['status']}\t"
-            f"{r['precision']}\t{measure}"
+        fields = (
+            r["site_id"],
+            r["name"],
+            r["site_type"],
+            r["renewal_area"] or "-",
+            r["status"],
+            r["precision"],
         )
+        print("\t".join(printable(v) for v in fields) + f"\t{measure}")
     print(f"{len(gdf)} site(s)")
     return 0
 
@@ -52,10 +57,11 @@ def cmd_show(args) -> int:
     gdf = current_sites(args.workspace, database=args.database)
     hit = gdf[gdf["site_id"] == args.site_id]
     if hit.empty:
-        raise InputError(f"Unknown site: {args.site_id}", f"没有编号为 {args.site_id} 的项目")
+        sid = printable(args.site_id)[:60]
+        raise InputError(f"Unknown site: {sid}", f"没有编号为 {sid} 的项目")
     row = hit.iloc[0]
     for label, value in site_card(row).items():
-        print(f"{label}: {value}")
+        print(f"{label}: {printable(value)}")
     print(f"geometry: {row.geometry.geom_type} {row.geometry.wkt[:200]}")
     if "version" in row:
         print(f"{FIELD_LABELS['version']}: {int(row['version'])}")
@@ -86,7 +92,9 @@ def cmd_history(args) -> int:
     for c in changes:
         name = ((c.after or c.before or {}).get("properties") or {}).get("name", "")
         undone = f" (undone by #{c.undone_by})" if c.undone_by else ""
-        print(f"#{c.id}\t{c.at}\t{c.session}\t{c.action}\t{c.site_id}\t{name}{undone}")
+        print(
+            f"#{c.id}\t{c.at}\t{printable(c.session)}\t{c.action}\t{printable(c.site_id)}\t{printable(name)}{undone}"
+        )
     print(f"{len(changes)} change(s)")
     return 0
 
@@ -96,7 +104,9 @@ def cmd_undo(args) -> int:
     if done is None:
         print("nothing to undo")
         return 0
-    print(f"undid #{done.id}: {done.action} of {done.site_id} (by {done.session} at {done.at})")
+    print(
+        f"undid #{done.id}: {done.action} of {printable(done.site_id)} (by {printable(done.session)} at {done.at})"
+    )
     return 0
 
 

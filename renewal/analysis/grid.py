@@ -14,6 +14,47 @@ from renewal.crs import METRIC_CRS, METRIC_EPSG, transformer
 from renewal.errors import InputError
 
 POP_CANDIDATES = ("population", "pop", "人口", "常住人口")
+#: Most raster pixels read for the population (the part over the boundary): 25 million (200 MB as float64).
+MAX_RASTER_PIXELS = 25_000_000
+
+
+def _nothing_inside(total: float, inside: float) -> None:
+    """Refuse a population of which nothing lies inside the boundary (wrong file or wrong CRS)."""
+    if total > 0 and inside <= 0:
+        raise InputError(
+            f"None of the population ({total:.0f} people) lies inside the boundary: wrong file or wrong "
+            "coordinate system?",
+            f"人口数据（{total:.0f}人）全部位于分析范围之外：文件或坐标系可能有误。",
+        )
+
+
+def _boundary_window(src, grid_m):
+    """The raster window over the grid's bounds, checked for size before anything is read."""
+    from rasterio.errors import WindowError
+    from rasterio.warp import transform_bounds
+    from rasterio.windows import Window, from_bounds
+
+    bounds = tuple(grid_m.total_bounds)
+    if src.crs.to_epsg() != METRIC_EPSG:
+        bounds = transform_bounds(METRIC_CRS, src.crs, *bounds, densify_pts=21)
+    try:
+        w = from_bounds(*bounds, transform=src.transform)
+        c0, r0 = np.floor(w.col_off), np.floor(w.row_off)
+        c1, r1 = np.ceil(w.col_off + w.width), np.ceil(w.row_off + w.height)
+        win = Window(c0, r0, c1 - c0, r1 - r0).intersection(Window(0, 0, src.width, src.height))
+    except WindowError as exc:
+        raise InputError(
+            "The population raster does not overlap the boundary: wrong file or wrong coordinate system?",
+            "人口栅格与分析范围不重叠：文件或坐标系可能有误。",
+        ) from exc
+    pixels = int(win.width) * int(win.height)
+    if pixels > MAX_RASTER_PIXELS:
+        raise InputError(
+            f"The population raster has {pixels:,} pixels over the boundary (at most {MAX_RASTER_PIXELS:,}): "
+            "resample it to coarser pixels (e.g. 10-100 m) first.",
+            f"人口栅格在分析范围内有{pixels:,}个像元（最多{MAX_RASTER_PIXELS:,}个），请先重采样为较粗的像元（例如10至100米）。",
+        )
+    return win
 
 
 def make_grid(boundary_m, cell: float = 50.0):
@@ -87,6 +128,7 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         out = np.zeros(len(grid_m))
         sums = inter.groupby("cell_id")["_share"].sum()
         out[sums.index.to_numpy()] = sums.to_numpy()
+        _nothing_inside(float(values.sum()), float(out.sum()))
         outside = float(values.sum() - out.sum())
         if values.sum() > 0 and outside / values.sum() > 0.001:
             msgs.append(
@@ -107,14 +149,15 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
             raise InputError(
                 f"Population raster {population} has no CRS.", f"人口栅格 {population} 没有坐标参考系。"
             )
-        data = src.read(1, masked=True).astype(float)
+        win = _boundary_window(src, grid_m)  # only the part over the boundary, and never gigabytes
+        data = src.read(1, window=win, masked=True).astype(float)
         arr = np.ma.filled(data, 0.0)
         arr[~np.isfinite(arr)] = 0.0
         if (arr < 0).any():
             raise InputError("Population raster has negative values.", "人口栅格有负值。")
         rows, cols = np.nonzero(arr > 0)
         vals = arr[rows, cols]
-        xs, ys = rasterio.transform.xy(src.transform, rows, cols, offset="center")
+        xs, ys = rasterio.transform.xy(src.window_transform(win), rows, cols, offset="center")
         xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         epsg = src.crs.to_epsg()
         if epsg != METRIC_EPSG:
@@ -134,6 +177,7 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         first = np.unique(pi, return_index=True)[1]
         np.add.at(out, ci[first], vals[pi[first]])
         total = vals.sum()
+        _nothing_inside(float(total), float(out.sum()))
         outside = total - out.sum()
         if total > 0 and outside / total > 0.001:
             msgs.append(

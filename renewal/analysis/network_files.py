@@ -141,6 +141,13 @@ def read_osm_network(path) -> WalkNetwork:
             f"No walkable ways in {path} ({n_ways} ways in the file).",
             f"{path} 中没有可步行的道路（文件共 {n_ways} 条路径）。",
         )
+    net = network_from_osm_ways(ways)
+    net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
+    return net
+
+
+def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]]) -> WalkNetwork:
+    """A network from OSM ways given as (node ids, WGS84 lon/lat points), noded at shared OSM nodes."""
     # Split ways at nodes used more than once (junctions) and at their ends.
     count: dict[int, int] = {}
     for ids, _ in ways:
@@ -165,9 +172,7 @@ def read_osm_network(path) -> WalkNetwork:
         geoms = shapely.linestrings(np.vstack(lines), indices=idx)
     else:
         geoms = np.array([])
-    net = WalkNetwork._from_noded(np.asarray(geoms, dtype=object))
-    net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
-    return net
+    return WalkNetwork._from_noded(np.asarray(geoms, dtype=object))
 
 
 def save_network(net: WalkNetwork, path) -> None:

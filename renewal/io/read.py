@@ -11,7 +11,7 @@ no CRS, no coordinate columns, a missing GeoPackage layer) raises
 :class:`FileContentError` (an InputError) with English and Chinese text; problems of
 single *rows* (null geometries, bad attributes) are left to the importer of
 each layer, which lists them all. Null or empty geometries are kept and counted
-(:attr:`VectorFile.n_empty`); :meth:`VectorFile.non_empty` drops them.
+(:attr:`VectorFile.empty_mask`); :meth:`VectorFile.non_empty` drops them.
 """
 
 from __future__ import annotations
@@ -62,15 +62,14 @@ class VectorFile:
     layer: str = ""
     crs: str = ""  # the coordinate system the file declared (or the default assumed)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese)
+    #: GeoJSON only: each feature's properties exactly as the file has them (types kept, text unshortened:
+    #: the GDAL driver cuts text at a NUL and turns lists and objects into text), in the order of ``gdf``.
+    raw_properties: list[dict] | None = None
 
     @property
     def empty_mask(self) -> pd.Series:
         g = self.gdf.geometry
         return g.isna() | g.is_empty
-
-    @property
-    def n_empty(self) -> int:
-        return int(self.empty_mask.sum())
 
     def non_empty(self) -> gpd.GeoDataFrame:
         """The features that have a geometry."""
@@ -128,7 +127,8 @@ def _read_table(path: Path, what: str) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=STORAGE_EPSG)
 
 
-def _check_json(path: Path) -> None:
+def _check_json(path: Path) -> list[dict]:
+    """Check the JSON text; return each feature's properties as written (see ``raw_properties``)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -136,11 +136,23 @@ def _check_json(path: Path) -> None:
             f"{path.name}: not valid JSON (malformed or truncated file): {exc}",
             f"“{path.name}”不是有效的JSON（文件格式错误或不完整）",
         ) from exc
+    except RecursionError as exc:  # thousands of nested brackets
+        raise _fail(
+            f"{path.name}: the JSON is nested too deeply to be GeoJSON",
+            f"“{path.name}”的JSON嵌套层数过多，不是有效的GeoJSON",
+        ) from exc
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
         raise _fail(
             f"{path.name}: not a GeoJSON FeatureCollection",
             f"“{path.name}”不是GeoJSON要素集合（FeatureCollection）",
         )
+    features = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
+    if not isinstance(features, list):
+        raise _fail(f"{path.name}: 'features' is not a list", f"“{path.name}”的features不是列表")
+    return [
+        f.get("properties") if isinstance(f, dict) and isinstance(f.get("properties"), dict) else {}
+        for f in features
+    ]
 
 
 def _choose_layer(path: Path, layer: str | None, prefer: tuple[str, ...], out: VectorFile) -> str | None:
@@ -155,6 +167,13 @@ def _choose_layer(path: Path, layer: str | None, prefer: tuple[str, ...], out: V
         ) from exc
     if not layers:
         raise _fail(f"{path.name}: the GeoPackage has no layers", f"GeoPackage文件“{path.name}”中没有图层")
+    if layer is None and prefer and len(layers) > 1 and not any(n in layers for n in prefer):
+        raise _fail(
+            f"{path.name}: no layer named {' or '.join(prefer)}; the layers are {layers}. "
+            "Rename the layer to import, or save it alone in a GeoPackage.",
+            f"GeoPackage文件“{path.name}”中没有名为{'或'.join(prefer)}的图层（现有图层：{'、'.join(layers)}）。"
+            "请将要导入的图层改名，或单独保存为一个GeoPackage。",
+        )
     if layer is None:
         layer = next((n for n in prefer if n in layers), layers[0])
         if len(layers) > 1:
@@ -175,7 +194,7 @@ def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...]
     if suffix in TABLE_SUFFIXES:
         return _read_table(path, what)
     if suffix in (".geojson", ".json"):
-        _check_json(path)
+        out.raw_properties = _check_json(path)
     kw = {}
     if suffix == ".gpkg":
         kw["layer"] = _choose_layer(path, layer, prefer, out)
@@ -210,9 +229,16 @@ def read_vector(
     if isinstance(source, bytes | bytearray):
         name = Path(filename or "upload").name or "upload"
         with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / name
+            path = Path(tmp) / ("upload" + Path(name).suffix.lower())  # the name is data: never a path
             path.write_bytes(bytes(source))
-            out = read_vector(path, what=what, coords=coords, layer=layer, prefer_layers=prefer_layers)
+            try:
+                out = read_vector(path, what=what, coords=coords, layer=layer, prefer_layers=prefer_layers)
+            except InputError as err:  # messages name the uploaded file, not the temporary one
+                raise type(err)(
+                    err.message_en.replace(str(path), name).replace(path.name, name),
+                    err.message_zh.replace(str(path), name).replace(path.name, name),
+                    details=err.details,
+                ) from err
         out.file = name
         return out
     if isinstance(source, gpd.GeoDataFrame):
@@ -223,6 +249,10 @@ def read_vector(
         if not path.exists():
             raise InputError(
                 f"{what.capitalize()} file not found: {path}", f"找不到{what_zh(what)}文件：{path}"
+            )
+        if path.is_dir():
+            raise InputError(
+                f"{path} is a folder, not a {what} file", f"“{path.name}”是文件夹，不是{what_zh(what)}文件"
             )
         if path.suffix.lower() not in SUFFIXES:
             raise InputError(

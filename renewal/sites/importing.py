@@ -13,6 +13,7 @@ geometries, outside the district.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import InputError
 from renewal.io.read import FileContentError, read_vector
-from renewal.sites.schema import SITE_FIELDS
+from renewal.sites.schema import SITE_FIELDS, TEXT_FIELDS, printable
 from renewal.sites.validate import validate_site
 
 #: GeoPackage layers read by preference when a file has several.
@@ -98,17 +99,30 @@ class ImportResult:
         )
 
 
-def read_sites_file(path: Path | str, *, coords: str = "wgs84") -> ImportResult:
+#: ``progress(done, total)``: called while the features are validated (a page's progress bar).
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 500
+
+
+def read_sites_file(
+    path: Path | str, *, coords: str = "wgs84", progress: Progress | None = None
+) -> ImportResult:
     """Read and check a file of sites; never writes anything."""
-    return _check_sites(path, coords=coords)
+    return _check_sites(path, coords=coords, progress=progress)
 
 
-def read_sites_bytes(data: bytes, filename: str, *, coords: str = "wgs84") -> ImportResult:
+def read_sites_bytes(
+    data: bytes, filename: str, *, coords: str = "wgs84", progress: Progress | None = None
+) -> ImportResult:
     """:func:`read_sites_file` for an upload (the bytes and the uploaded file's name)."""
-    return _check_sites(bytes(data), coords=coords, filename=Path(filename).name or "upload")
+    return _check_sites(
+        bytes(data), coords=coords, filename=Path(filename).name or "upload", progress=progress
+    )
 
 
-def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportResult:
+def _check_sites(
+    source, *, coords: str, filename: str | None = None, progress: Progress | None = None
+) -> ImportResult:
     result = ImportResult(file=filename or str(source))
     try:
         read = read_vector(source, what="sites", coords=coords, prefer_layers=SITE_LAYERS, filename=filename)
@@ -147,25 +161,22 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
         )
     outside = 0
     name = Path(result.file).name
+    raw = read.raw_properties if read.raw_properties and len(read.raw_properties) == len(gdf) else None
     for i, (_, row) in enumerate(gdf.iterrows(), start=1):
+        if progress is not None and (i % PROGRESS_EVERY == 0 or i == len(gdf)):
+            progress(i, len(gdf))
         if nulls.iloc[i - 1]:
             continue
-        props = {f: row.get(f) for f in SITE_FIELDS if f in gdf.columns}
-        props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in props.items()}
-        props.setdefault("status", "planned")
-        props.setdefault("precision", "approximate")
-        if not props.get("position_source"):
-            props["position_source"] = f"导入自文件 {name}，文件未说明定位依据"
-        if not props.get("source"):
-            props["source"] = f"导入：{name}"
+        props = _row_props(row, gdf.columns, raw[i - 1] if raw is not None else None, name)
+        label = _row_label(props.get("name"))
         try:
             clean, geom, notes = validate_site(props, row.geometry)
         except InputError as err:
             if "outside Hedong" in err.message_en:
                 outside += 1
             result.problem(
-                f"feature {i} ({row.get('name')!s}): {err.message_en}",
-                f"第{i}个要素（{row.get('name')!s}）：{err.message_zh}",
+                f"feature {i}{f' ({label})' if label else ''}: {err.message_en}",
+                f"第{i}个要素{f'（{label}）' if label else ''}：{err.message_zh}",
             )
             continue
         for n in notes:
@@ -180,6 +191,31 @@ def _check_sites(source, *, coords: str, filename: str | None = None) -> ImportR
             )
         )
     return result
+
+
+def _row_props(row, columns, raw: dict | None, file_name: str) -> dict:
+    """The site fields of one feature, with the defaults of an import; text as the file has it when known
+    (``raw``: a NUL, a list or an object is seen, not flattened by the reader)."""
+    props = {f: row.get(f) for f in SITE_FIELDS if f in columns}
+    props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in props.items()}
+    if raw is not None:
+        props.update({f: raw[f] for f in TEXT_FIELDS if f in raw})
+    props.setdefault("status", "planned")
+    props.setdefault("precision", "approximate")
+    if not props.get("position_source"):
+        props["position_source"] = f"导入自文件 {file_name}，文件未说明定位依据"
+    if not props.get("source"):
+        props["source"] = f"导入：{file_name}"
+    return props
+
+
+def _row_label(name) -> str:
+    """A row's name for a message: text only, control characters shown as U+FFFD, at most 40
+    characters; empty for a missing or non-text name."""
+    if not isinstance(name, str) or not name.strip():
+        return ""
+    text = printable(name)
+    return text[:40] + ("…" if len(text) > 40 else "")
 
 
 def check_ids(result: ImportResult, existing_ids) -> ImportResult:

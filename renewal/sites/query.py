@@ -44,7 +44,7 @@ def filter_sites(
     statuses: Iterable[str] = (),
     query: str = "",
 ) -> gpd.GeoDataFrame:
-    """Sites matching every given filter (empty filter: no restriction); ``query`` searches name and id."""
+    """Sites matching every given filter (empty filter: no restriction); ``query`` see :func:`matches`."""
     mask = pd.Series(True, index=gdf.index)
     areas, types, statuses = list(areas), list(types), list(statuses)
     if areas:
@@ -53,12 +53,40 @@ def filter_sites(
         mask &= gdf["site_type"].isin(types)
     if statuses:
         mask &= gdf["status"].isin(statuses)
-    q = query.strip().lower()
+    q = search_key(query)
     if q:
-        mask &= gdf["name"].str.lower().str.contains(q, regex=False) | gdf[
-            "site_id"
-        ].str.lower().str.contains(q, regex=False)
+        mask &= gdf.apply(lambda row: matches(row, q), axis=1).astype(bool) if len(gdf) else mask
     return gdf[mask]
+
+
+#: Fields the search reads: short ones match by abbreviation too (保障房 finds 保障性住房), long ones by substring.
+SEARCH_SHORT_FIELDS = ("site_id", "name", "site_type", "renewal_area", "category")
+SEARCH_LONG_FIELDS = ("plan_text", "plan_clause", "plan_note")
+_SEARCH_IGNORED = str.maketrans("", "", " -_－—·、\t")
+
+
+def search_key(text) -> str:
+    """Search text folded for matching: lower case, without spaces, hyphens and underscores (RS035 = RS-035)."""
+    return clean_text(text).lower().translate(_SEARCH_IGNORED)
+
+
+def _in_order(query: str, text: str) -> bool:
+    chars = iter(text)
+    return all(c in chars for c in query)
+
+
+def matches(row: Mapping, query: str) -> bool:
+    """Whether a site matches a folded search ``query`` (:func:`search_key`).
+
+    Id, name, type, renewal area and category match when they contain the query, or (for a query
+    of two or more characters) its characters in order, as an abbreviation; the plan's words,
+    clause and note when they contain it.
+    """
+    for f in SEARCH_SHORT_FIELDS:
+        text = search_key(row.get(f))
+        if query in text or (len(query) > 1 and _in_order(query, text)):
+            return True
+    return any(query in search_key(row.get(f)) for f in SEARCH_LONG_FIELDS)
 
 
 def site_card(row: Mapping) -> dict[str, str]:

@@ -8,6 +8,7 @@ factory, a park, a pipe, a river), with the plan's words, the clause, status,
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable
 
 import geopandas as gpd
@@ -98,6 +99,27 @@ def clean_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value).strip()
+
+
+#: A site id: letters, digits and ``-_.``, starting with a letter or digit, at most 40 characters.
+SITE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+#: Longest accepted name (characters).
+MAX_NAME_LENGTH = 200
+#: Characters never accepted in text: C0/C1 controls (NUL, BEL, ESC...), DEL and the bidi overrides
+#: that reorder what a reader sees. Tab and line breaks are allowed in long texts, not in names or ids.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_CONTROL = re.compile(r"[\t\n\r\u2028\u2029]")
+
+
+def control_characters(text: str, *, single_line: bool = False) -> list[str]:
+    """The forbidden characters in ``text`` as ``U+XXXX`` codes (empty when the text is clean)."""
+    found = _CONTROL.findall(text) + (_LINE_CONTROL.findall(text) if single_line else [])
+    return sorted({f"U+{ord(c):04X}" for c in found})
+
+
+def printable(text) -> str:
+    """``text`` for a terminal or a log: forbidden characters shown as U+FFFD, never sent raw."""
+    return _LINE_CONTROL.sub(" ", _CONTROL.sub("\ufffd", clean_text(text)))
 
 
 def next_site_id(existing: Iterable[str]) -> str:

@@ -8,6 +8,7 @@ repairable) and lies in or near the district. Bad input raises
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Mapping
 from functools import cache
 
@@ -18,7 +19,19 @@ from shapely.geometry.base import BaseGeometry
 import geodata
 from renewal.crs import area_m2, geometry_to_metric
 from renewal.errors import InputError
-from renewal.sites.schema import FIELD_LABELS, NUMBER_FIELDS, RENEWAL_AREAS, TEXT_FIELDS, clean_text
+from renewal.sites.schema import (
+    FIELD_LABELS,
+    MAX_NAME_LENGTH,
+    NUMBER_FIELDS,
+    RENEWAL_AREAS,
+    SITE_ID_PATTERN,
+    TEXT_FIELDS,
+    clean_text,
+    control_characters,
+)
+
+#: Fields that must be one line of text (no tabs or line breaks).
+SINGLE_LINE_FIELDS = ("site_id", "name", "site_type", "renewal_area", "status", "precision")
 
 #: How far outside the district polygon a site may reach (metres): lines along the Haihe edge.
 NEAR_DISTRICT_M = 200.0
@@ -91,15 +104,67 @@ def _known(value, labels: Mapping[str, str], by_label: Mapping[str, str]) -> str
     return by_label.get(text)
 
 
+def _is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def text_problems(props: Mapping) -> tuple[list[str], list[str]]:
+    """Problems of the text fields: not text (a number, list or object as a name or id; a list or object
+    anywhere), forbidden characters (NUL, BEL, ESC...), a malformed or overlong id, an overlong name."""
+    en: list[str] = []
+    zh: list[str] = []
+    for f in TEXT_FIELDS:
+        value = props.get(f)
+        if _is_missing(value):
+            continue
+        strict = f in ("site_id", "name")
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, str | numbers.Number)
+            or (strict and not isinstance(value, str))
+        ):
+            kind = type(value).__name__
+            en.append(f"{f} must be text, not a {kind}")
+            zh.append(f"{FIELD_LABELS[f]}须为文字，不能是{_KIND_ZH.get(kind, '其他类型的值')}")
+            continue
+        text = clean_text(value)
+        bad = control_characters(text, single_line=f in SINGLE_LINE_FIELDS)
+        if bad:
+            en.append(f"{f} contains control characters ({', '.join(bad)})")
+            zh.append(f"{FIELD_LABELS[f]}含有控制字符（{'、'.join(bad)}），请删除")
+    sid = props.get("site_id")
+    if isinstance(sid, str) and sid.strip() and not control_characters(sid.strip(), single_line=True):
+        if not SITE_ID_PATTERN.fullmatch(sid.strip()):
+            en.append(
+                "site_id must be 1-40 letters, digits or - _ . (starting with a letter or digit), "
+                f"got {len(sid.strip())} character(s)"
+            )
+            zh.append("编号须为1至40个英文字母、数字或 - _ .（以字母或数字开头）")
+    name = props.get("name")
+    if isinstance(name, str) and len(name.strip()) > MAX_NAME_LENGTH:
+        en.append(f"the name is longer than {MAX_NAME_LENGTH} characters ({len(name.strip())})")
+        zh.append(f"名称超过{MAX_NAME_LENGTH}个字（{len(name.strip())}个）")
+    return en, zh
+
+
+_KIND_ZH = {
+    "int": "数字",
+    "float": "数字",
+    "list": "列表",
+    "dict": "对象",
+    "bool": "是/否值",
+    "tuple": "列表",
+}
+
+
 def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
     """Check a site's attributes and geometry; return (clean props, geometry, notes).
 
     Status and precision may be given as keys or Chinese labels. Raises
     :class:`InputError` listing every problem.
     """
+    problems_en, problems_zh = text_problems(props)
     clean = {f: clean_text(props.get(f)) for f in TEXT_FIELDS}
-    problems_en: list[str] = []
-    problems_zh: list[str] = []
     for f in NUMBER_FIELDS:
         text = clean_text(props.get(f))
         number = pd.to_numeric(text, errors="coerce") if text else math.nan
@@ -108,7 +173,8 @@ def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
             problems_zh.append(f"{FIELD_LABELS[f]}不是数字：{text}")
             number = math.nan
         clean[f] = float(number)
-    if not clean["name"]:
+    name = props.get("name")
+    if _is_missing(name) or (isinstance(name, str) and not name.strip()):
         problems_en.append("the name is empty")
         problems_zh.append("名称不能为空")
     status = _known(props.get("status"), geodata.STATUS_LABELS, _STATUS_BY_LABEL)

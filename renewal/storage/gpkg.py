@@ -11,7 +11,7 @@ Safety rules:
   that writes the site row *and* its history row; a failure or a crash in the
   middle rolls back to the previous state. The first seeding writes a
   temporary file and hard-links it into place (which fails if another session
-  published first; :meth:`Store.open` then uses that one), so there is never a
+  published first; :meth:`GpkgStore.open` then uses that one), so there is never a
   half-written store and never two seedings replacing each other.
 * Optimistic concurrency: each site has a ``version``. A save carries the
   version it started from; if the stored one differs, someone else saved in

@@ -1,0 +1,197 @@
+"""The meeting deck: one PPTX (python-pptx) of the layout story, ready to edit.
+
+Slides: a title slide; the layout map; the 金贸产业园 zones map and a table of
+the zones with their anchors and industries; the renewal-sites map and the
+sites as tables; the 18 main indicators as native tables. Maps are pictures
+of the print back-end's sheets (:mod:`layers.render_print`, the same scenes as
+every other map); tables are native PowerPoint tables. Every run of text sets
+its East Asian font (``<a:ea>``) and ``lang="zh-CN"``, so PowerPoint and WPS
+show the Chinese in :data:`EA_FONT` instead of a fallback.
+
+The life-circle coverage slide is left out until the coverage data exists.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from collections.abc import Sequence
+
+import geopandas as gpd
+import pandas as pd
+from pptx import Presentation
+from pptx.oxml.ns import qn
+from pptx.util import Emu, Inches, Pt
+
+import geodata
+from layers.render_print import draw_sheet
+from layers.styles import cell_text
+from layers.views import VIEWS, view_scene
+from renewal.layout import jinmao_zone_table
+from renewal.sites.query import with_measures
+from renewal.sites.schema import FIELD_LABELS
+
+#: The East Asian (and Latin) typeface of every run: present on Windows and with WPS.
+EA_FONT = "微软雅黑"
+SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)  # 16:9
+PICTURE_DPI = 150
+ROWS_PER_TABLE = 12
+SITE_COLUMNS = ("site_id", "name", "site_type", "renewal_area", "status", "precision")
+
+
+def set_east_asian(run, typeface: str = EA_FONT) -> None:
+    """Set a run's Latin and East Asian typefaces and its language to zh-CN."""
+    run.font.name = typeface
+    rpr = run._r.get_or_add_rPr()
+    rpr.set("lang", "zh-CN")
+    rpr.set("altLang", "en-US")
+    ea = rpr.find(qn("a:ea"))
+    if ea is None:
+        ea = rpr.makeelement(qn("a:ea"), {})
+        latin = rpr.find(qn("a:latin"))
+        if latin is not None:
+            latin.addnext(ea)
+        else:
+            rpr.append(ea)
+    ea.set("typeface", typeface)
+
+
+def _text(frame, text: str, size: float, *, bold: bool = False) -> None:
+    frame.clear()
+    para = frame.paragraphs[0]
+    run = para.add_run()
+    run.text = text
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    set_east_asian(run)
+
+
+def _title(slide, text: str) -> None:
+    box = slide.shapes.add_textbox(Inches(0.4), Inches(0.2), SLIDE_W - Inches(0.8), Inches(0.7))
+    box.text_frame.word_wrap = True
+    _text(box.text_frame, text, 26, bold=True)
+
+
+def _note(slide, text: str, top: Emu, height: Emu = Inches(0.5), size: float = 11) -> None:
+    box = slide.shapes.add_textbox(Inches(0.4), top, SLIDE_W - Inches(0.8), height)
+    box.text_frame.word_wrap = True
+    _text(box.text_frame, text, size)
+
+
+def _sheet_png(key: str, sites: gpd.GeoDataFrame | None) -> bytes:
+    view = VIEWS[key]
+    fig = draw_sheet(view_scene(key, sites), paper="16:9", subtitle=view.caption)
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=PICTURE_DPI)
+    return buf.getvalue()
+
+
+def _map_slide(prs, key: str, sites: gpd.GeoDataFrame | None) -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
+    view = VIEWS[key]
+    _title(slide, view.title)
+    height = SLIDE_H - Inches(1.1)
+    width = int(height * 16 / 9)
+    slide.shapes.add_picture(
+        io.BytesIO(_sheet_png(key, sites)), int((SLIDE_W - width) / 2), Inches(0.95), width, height
+    )
+
+
+def _table_slide(prs, title: str, frame: pd.DataFrame, widths: Sequence[float], note: str = "") -> None:
+    slide = prs.slides.add_slide(prs.slide_layouts[6])
+    _title(slide, title)
+    rows, cols = len(frame) + 1, len(frame.columns)
+    total = SLIDE_W - Inches(0.8)
+    height = Inches(0.4) * rows
+    shape = slide.shapes.add_table(rows, cols, Inches(0.4), Inches(1.0), total, height)
+    table = shape.table
+    scale = sum(widths)
+    for j, w in enumerate(widths):
+        table.columns[j].width = int(total * w / scale)
+    for j, name in enumerate(frame.columns):
+        _text(table.cell(0, j).text_frame, str(name), 11, bold=True)
+    for i, row in enumerate(frame.itertuples(index=False), start=1):
+        for j, value in enumerate(row):
+            _text(table.cell(i, j).text_frame, cell_text(value), 10)
+    if note:
+        _note(slide, note, SLIDE_H - Inches(0.6), size=10)
+
+
+def _chunks(frame: pd.DataFrame, size: int = ROWS_PER_TABLE) -> list[pd.DataFrame]:
+    return [frame.iloc[i : i + size] for i in range(0, len(frame), size)] or [frame]
+
+
+def sites_frame(sites: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The sites table of the deck: id, name, type, area, status, precision, computed area (㎡)."""
+    m = with_measures(sites)
+    out = pd.DataFrame(m[list(SITE_COLUMNS)]).reset_index(drop=True)
+    out["status"] = out["status"].map(lambda v: geodata.STATUS_LABELS.get(v, v))
+    out["precision"] = out["precision"].map(lambda v: geodata.PRECISION_LABELS.get(v, v))
+    out["area_m2"] = m["area_m2"].map(lambda v: "" if pd.isna(v) or not v else f"{v:,.0f}").values
+    return out.rename(columns=FIELD_LABELS)
+
+
+def indicators_frame() -> pd.DataFrame:
+    ind = geodata.load_table("indicators").fillna("")
+    return pd.DataFrame(
+        {
+            "序号": ind["no"],
+            "类别": ind["group"],
+            "指标": ind["indicator"] + ind["sub_indicator"].map(lambda s: f"：{s}" if s else ""),
+            "2025年": ind["value_2025"],
+            "2030年目标值": ind["target_2030"],
+            "属性": ind["attribute"],
+        }
+    )
+
+
+def build_deck(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = None) -> Presentation:
+    """The deck as a python-pptx Presentation (``sites``: the renewal-site catalogue to show)."""
+    date = date or dt.date.today()
+    prs = Presentation()
+    prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
+    first = prs.slides.add_slide(prs.slide_layouts[6])
+    box = first.shapes.add_textbox(Inches(0.8), Inches(2.4), SLIDE_W - Inches(1.6), Inches(1.4))
+    box.text_frame.word_wrap = True
+    _text(box.text_frame, "河东区“十五五”总体布局与城市更新", 40, bold=True)
+    _note(first, f"一站一带一园多点 · 金贸产业园 · 城市更新项目　　{date.isoformat()}", Inches(4.0), size=18)
+    _note(
+        first,
+        "依据《天津市河东区国民经济和社会发展第十五个五年规划纲要》。规划要素按规划文字示意，未经测绘；"
+        "虚线、空心符号表示位置示意。",
+        Inches(6.4),
+        size=12,
+    )
+    _map_slide(prs, "layout", sites)
+    _map_slide(prs, "park", sites)
+    zones = jinmao_zone_table(geodata.load("layout"))[
+        ["片区", "核心单位与项目", "目标产业与业态", "示意面积（㎡）"]
+    ]
+    zones["示意面积（㎡）"] = zones["示意面积（㎡）"].map(lambda v: f"{v:,}")
+    _table_slide(
+        prs, "金贸产业园四个片区：核心单位与产业", zones, (1, 4, 5, 1.5), "片区为示意范围，面积仅供参考。"
+    )
+    if sites is not None and not sites.empty:
+        _map_slide(prs, "sites", sites)
+        parts = _chunks(sites_frame(sites))
+        for i, part in enumerate(parts, start=1):
+            suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""
+            _table_slide(prs, f"城市更新项目{suffix}", part, (1.1, 3, 1.3, 1.6, 1, 1, 1.2))
+    parts = _chunks(indicators_frame())
+    for i, part in enumerate(parts, start=1):
+        suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""
+        _table_slide(
+            prs,
+            f"“十五五”时期主要指标{suffix}",
+            part,
+            (0.6, 1.3, 5, 1.2, 1.4, 0.9),
+            "注：[]为五年累计数，*为五年平均数，其余为规划末期数。",
+        )
+    return prs
+
+
+def deck_bytes(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = None) -> bytes:
+    """The deck as PPTX bytes (for a download button)."""
+    buf = io.BytesIO()
+    build_deck(sites=sites, date=date).save(buf)
+    return buf.getvalue()

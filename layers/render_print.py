@@ -1,0 +1,459 @@
+"""The print back-end: a :class:`~layers.scene.Scene` becomes a map sheet (matplotlib, no tiles).
+
+The same scene and the same resolved style values as the folium back-end
+(:func:`layers.styles.resolve_style` per feature, :class:`~layers.scene.LegendEntry`
+for the legend), converted here to matplotlib options: colours and opacities
+to RGBA, pixel widths to points (x0.75), dash patterns to on/off points,
+approximate points hollow with a dashed ring, approximate lines and outlines
+dashed. Drawn in EPSG:4548 (CGCS2000 3-degree Gauss-Kruger, CM 117E), so the
+scale bar is in metres and grid north is true north within a fraction of a
+degree.
+
+A sheet has a title, the map, a legend, a scale bar, a north arrow and notes
+(coordinate system, date, data sources, precision). Papers: A4 and A3
+landscape, 16:9. Formats: PNG (300 dpi), PDF (fonts embedded, TrueType/CID),
+SVG. Chinese is drawn with :mod:`layers.fonts`; text the font cannot draw
+fails the export (:class:`layers.fonts.FontError`) instead of showing boxes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+from collections.abc import Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib
+import matplotlib.patheffects as pe
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import FancyArrow, Rectangle
+
+import geodata
+from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
+from layers.registry import GROUPS
+from layers.scene import LegendEntry, Scene
+from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_style
+
+#: Paper sizes (inches), landscape.
+PAPERS: dict[str, tuple[float, float]] = {
+    "A4": (11.69, 8.27),
+    "A3": (16.54, 11.69),
+    "16:9": (13.334, 7.5),  # 4000 x 2250 px at 300 dpi
+}
+FORMATS = ("png", "pdf", "svg")
+PNG_DPI = 300
+METRIC_EPSG = 4548  # same metric CRS as renewal.crs.METRIC_EPSG
+CRS_NOTE = "坐标系：CGCS2000 / 3度带高斯-克吕格投影（中央经线117°E，EPSG:4548）"
+PX = 0.75  # one screen pixel (the style unit) in points
+
+
+# --------------------------------------------------------------------------
+# Style conversion
+# --------------------------------------------------------------------------
+
+
+def _dashes(dash: Sequence[float] | None):
+    """A matplotlib linestyle from an on/off pattern in pixels (None: solid)."""
+    if not dash:
+        return "solid"
+    return (0, tuple(v * PX for v in dash))
+
+
+def mpl_style(style: dict) -> dict:
+    """Matplotlib options (edge/face RGBA, linewidth, linestyle, marker size) from resolved style values."""
+    edge = to_rgba(style["stroke"], style["opacity"])
+    face = to_rgba(style["fill"], style["fill_opacity"]) if style["kind"] != LINE else "none"
+    out = {
+        "edgecolor": edge,
+        "facecolor": face,
+        "linewidth": style["weight"] * PX,
+        "linestyle": _dashes(style["dash"]),
+    }
+    if style["kind"] == POINT:
+        out["markersize"] = 2 * (style["radius"] or 5) * PX
+    return out
+
+
+def _style_key(style: dict) -> tuple:
+    return tuple(
+        (k, tuple(v) if isinstance(v, (list, tuple)) else v)
+        for k, v in sorted(mpl_style(style).items())
+        if k != "markersize"
+    ) + (("markersize", mpl_style(style).get("markersize")),)
+
+
+# --------------------------------------------------------------------------
+# Drawing the map
+# --------------------------------------------------------------------------
+
+
+def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    if gdf.crs is None:
+        gdf = gdf.set_crs(4326)
+    return gdf.to_crs(METRIC_EPSG)
+
+
+def _draw_layer(ax, layer, scale: float) -> list[tuple[float, float, str]]:
+    """Draw one scene layer (features grouped by resolved style); return its label anchors."""
+    spec = layer.spec
+    data = _metric(layer.data)
+    groups: dict[tuple, tuple[dict, list]] = {}
+    labels = []
+    for _, row in data.iterrows():
+        geom = row.geometry
+        if geom is None or geom.is_empty:
+            continue
+        style = resolve_style(row, spec, geom.geom_type)
+        groups.setdefault(_style_key(style), (style, []))[1].append(geom)
+        name = cell_text(row.get("name"))
+        if spec.label and name:
+            pt = geom if geom.geom_type == "Point" else geom.representative_point()
+            labels.append((pt.x, pt.y, name))
+    for style, geoms in groups.values():
+        opts = mpl_style(style)
+        series = gpd.GeoSeries(geoms, crs=METRIC_EPSG)
+        if style["kind"] == POINT:
+            ax.scatter(
+                [g.x for g in series.representative_point()],
+                [g.y for g in series.representative_point()],
+                s=(opts["markersize"] * scale) ** 2,
+                facecolors=[opts["facecolor"]],
+                edgecolors=[opts["edgecolor"]],
+                linewidths=opts["linewidth"] * scale,
+                linestyles=[opts["linestyle"]],
+                zorder=3 + spec.z / 1000,
+            )
+        elif style["kind"] == LINE:
+            series.plot(
+                ax=ax,
+                color=opts["edgecolor"],
+                linewidth=opts["linewidth"] * scale,
+                linestyle=opts["linestyle"],
+                zorder=2 + spec.z / 1000,
+            )
+        else:
+            series.plot(
+                ax=ax,
+                facecolor=opts["facecolor"],
+                edgecolor=opts["edgecolor"],
+                linewidth=opts["linewidth"] * scale,
+                linestyle=opts["linestyle"],
+                zorder=1 + spec.z / 1000,
+            )
+    return labels
+
+
+def _draw_labels(ax, anchors: list[tuple[float, float, str]], size: float) -> int:
+    """Name labels, skipping any that would overlap one already placed (first come, first kept)."""
+    fig = ax.figure
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    kept = 0
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    for x, y, name in anchors:
+        if not (x0 <= x <= x1 and y0 <= y <= y1):
+            continue
+        text = ax.annotate(
+            name,
+            (x, y),
+            xytext=(4, 3),
+            textcoords="offset points",
+            fontsize=size,
+            color="#222222",
+            zorder=10,
+            path_effects=[pe.withStroke(linewidth=2.2, foreground="white")],
+        )
+        box = text.get_window_extent(renderer).expanded(1.05, 1.1)
+        if any(box.overlaps(other) for other in placed):
+            text.remove()
+            continue
+        placed.append(box)
+        kept += 1
+    return kept
+
+
+def _set_extent(ax, scene: Scene, aspect: float) -> None:
+    """Frame the scene's extent (or all its data) with a margin, filling the map box's aspect (w/h)."""
+    if scene.extent is not None:
+        frame = gpd.GeoSeries.from_xy(
+            [scene.extent[0], scene.extent[2]], [scene.extent[1], scene.extent[3]], crs=4326
+        )
+        minx, miny, maxx, maxy = frame.to_crs(METRIC_EPSG).total_bounds
+    else:
+        boxes = [_metric(layer.data).total_bounds for layer in scene.layers if not layer.data.empty]
+        minx, miny = min(b[0] for b in boxes), min(b[1] for b in boxes)
+        maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
+    w, h = (maxx - minx) * 1.08, (maxy - miny) * 1.08
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    if w / h < aspect:
+        w = h * aspect
+    else:
+        h = w / aspect
+    ax.set_xlim(cx - w / 2, cx + w / 2)
+    ax.set_ylim(cy - h / 2, cy + h / 2)
+
+
+def _nice_length(span_m: float) -> float:
+    target = span_m / 5
+    for v in (50, 100, 200, 250, 500, 1000, 2000, 2500, 5000, 10000, 20000):
+        if v >= target:
+            return v
+    return 50000
+
+
+def _scale_bar(ax, size: float) -> float:
+    """A metric scale bar at the map's lower left; returns its length in metres."""
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    length = _nice_length(x1 - x0)
+    bx, by = x0 + (x1 - x0) * 0.03, y0 + (y1 - y0) * 0.04
+    hgt = (y1 - y0) * 0.008
+    for i in range(4):
+        ax.add_patch(
+            Rectangle(
+                (bx + i * length / 4, by),
+                length / 4,
+                hgt,
+                facecolor="black" if i % 2 == 0 else "white",
+                edgecolor="black",
+                linewidth=0.6,
+                zorder=20,
+            )
+        )
+    label = f"{length / 1000:g} 千米" if length >= 1000 else f"{length:g} 米"
+    for x, text in ((bx, "0"), (bx + length, label)):
+        ax.text(x, by + hgt * 1.8, text, ha="center", va="bottom", fontsize=size, zorder=20)
+    return length
+
+
+def _north_arrow(ax, size: float) -> None:
+    x0, x1 = ax.get_xlim()
+    y0, y1 = ax.get_ylim()
+    x, y = x1 - (x1 - x0) * 0.05, y1 - (y1 - y0) * 0.14
+    dy = (y1 - y0) * 0.07
+    ax.add_patch(
+        FancyArrow(
+            x,
+            y,
+            0,
+            dy,
+            width=(x1 - x0) * 0.006,
+            head_width=(x1 - x0) * 0.022,
+            head_length=dy * 0.45,
+            length_includes_head=True,
+            color="black",
+            zorder=20,
+        )
+    )
+    ax.text(
+        x, y + dy * 1.08, "北", ha="center", va="bottom", fontsize=size * 1.3, fontweight="bold", zorder=20
+    )
+
+
+# --------------------------------------------------------------------------
+# Legend and notes
+# --------------------------------------------------------------------------
+
+
+def _legend_symbol(ax, entry: LegendEntry, x: float, y: float, w: float, h: float) -> None:
+    dash = _dashes(entry.dash)
+    if entry.kind == POINT:
+        face = "none" if entry.approximate else to_rgba(entry.fill, max(entry.fill_opacity, 0.3))
+        ax.add_line(
+            Line2D(
+                [x + w / 2],
+                [y],
+                marker="o",
+                markersize=7,
+                markerfacecolor=face,
+                markeredgecolor=entry.stroke,
+                markeredgewidth=1.4,
+                linestyle="none",
+                transform=ax.transAxes,
+            )
+        )
+    elif entry.kind == LINE:
+        ax.add_line(
+            Line2D(
+                [x, x + w],
+                [y, y],
+                color=entry.stroke,
+                linewidth=min(entry.weight, 5) * PX,
+                linestyle=dash,
+                transform=ax.transAxes,
+            )
+        )
+    else:
+        ax.add_patch(
+            Rectangle(
+                (x, y - h / 2),
+                w,
+                h,
+                facecolor=to_rgba(entry.fill, max(entry.fill_opacity, 0.15)),
+                edgecolor=entry.stroke,
+                linewidth=1.1,
+                linestyle=dash,
+                transform=ax.transAxes,
+            )
+        )
+
+
+def legend_rows(entries: Sequence[LegendEntry]) -> list[tuple[str, LegendEntry | None, int]]:
+    """The legend as rows ``(text, entry or None for a heading, indent)``, grouped like the HTML legend."""
+    rows: list[tuple[str, LegendEntry | None, int]] = []
+    for group in (*GROUPS, ""):
+        items = [e for e in entries if e.group == group]
+        if not items:
+            continue
+        if group:
+            rows.append((group, None, 0))
+        for entry in items:
+            rows.append((entry.label, entry, 0))
+            rows.extend((sub.label, sub, 1) for sub in entry.categories)
+    return rows
+
+
+def drawn_layers(scene: Scene) -> list:
+    """The layers a sheet draws: those shown by default that have features."""
+    return [layer for layer in scene.layers if layer.spec.visible and not layer.data.empty]
+
+
+def sheet_legend(scene: Scene) -> list[LegendEntry]:
+    """The legend entries of the layers the sheet draws."""
+    keys = {layer.key for layer in drawn_layers(scene)}
+    return [e for e in scene.legend if e.key in keys]
+
+
+def _draw_legend(ax, scene: Scene, size: float) -> None:
+    ax.set_axis_off()
+    ax.text(0.0, 1.0, "图例", fontsize=size * 1.25, fontweight="bold", va="top", transform=ax.transAxes)
+    rows = legend_rows(sheet_legend(scene))
+    approx = LegendEntry(APPROX_LEGEND_TEXT, "polygon", "#555555", "#ffffff", 1.5, 0.0, 5, (4, 3), True)
+    rows += [("符号说明", None, 0), (APPROX_LEGEND_TEXT, approx, 0)]
+    step = min(0.045, 0.93 / max(len(rows), 1))
+    y = 0.94
+    for text, entry, indent in rows:
+        x = 0.02 + indent * 0.07
+        if entry is None:
+            ax.text(x, y, text, fontsize=size, fontweight="bold", va="center", transform=ax.transAxes)
+        else:
+            _legend_symbol(ax, entry, x, y, 0.11, step * 0.45)
+            ax.text(x + 0.14, y, text, fontsize=size * 0.95, va="center", transform=ax.transAxes)
+        y -= step
+
+
+def source_note(scene: Scene) -> str:
+    """数据来源 line: each bundled layer's title and date; the full sources are in the manifest."""
+    parts = []
+    for name in scene.sources:
+        try:
+            meta = geodata.meta(name)
+        except geodata.GeodataError:
+            continue
+        parts.append(f"{meta.title_zh}（{meta.date}）")
+    if not parts:
+        return ""
+    return "数据来源：" + "、".join(parts) + "；各图层的来源、许可与精度见 geodata/manifest.yaml"
+
+
+def sheet_notes(scene: Scene, date: dt.date) -> list[str]:
+    """The notes printed under the map: CRS, date, sources, precision."""
+    notes = [f"{CRS_NOTE}　制图日期：{date.isoformat()}"]
+    src = source_note(scene)
+    if src:
+        notes.append(src)
+    notes.append(f"精度说明：{scene.footnote}{APPROX_LEGEND_TEXT}。")
+    return notes
+
+
+def sheet_texts(scene: Scene, subtitle: str = "") -> list[str]:
+    """Every text a sheet of ``scene`` prints (checked against the font before drawing)."""
+    texts = [scene.title, subtitle, "图例", "符号说明", APPROX_LEGEND_TEXT, "北", "千米", "米"]
+    texts += [text for text, _, _ in legend_rows(sheet_legend(scene))]
+    texts += sheet_notes(scene, dt.date.today())
+    for layer in drawn_layers(scene):
+        if layer.spec.label and "name" in layer.data.columns:
+            texts += [cell_text(v) for v in layer.data["name"]]
+    return texts
+
+
+# --------------------------------------------------------------------------
+# The sheet
+# --------------------------------------------------------------------------
+
+
+def draw_sheet(
+    scene: Scene,
+    *,
+    paper: str = "A4",
+    subtitle: str = "",
+    date: dt.date | None = None,
+    labels: bool = True,
+) -> Figure:
+    """A map sheet of ``scene`` as a matplotlib Figure (title, map, legend, scale, north arrow, notes)."""
+    if paper not in PAPERS:
+        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    font = use_cjk_font()
+    texts = sheet_texts(scene, subtitle)
+    check_glyphs(texts)
+    # draw with a TrueType subset (embedded cleanly in PDF), the full font as fallback
+    matplotlib.rcParams["font.sans-serif"] = [embeddable_family(texts), font.family, "DejaVu Sans"]
+    date = date or dt.date.today()
+    width, height = PAPERS[paper]
+    size = 7.5 * (height / 8.27) ** 0.5  # base font size in points
+    fig = Figure(figsize=(width, height))
+    FigureCanvasAgg(fig)  # pyplot-free; gives the renderer the label placement measures with
+    fig.text(0.02, 0.965, scene.title, fontsize=size * 2.3, fontweight="bold", va="top")
+    if subtitle:
+        wrapped = "\n".join(textwrap.wrap(subtitle, int(width * 9.5)))
+        fig.text(0.02, 0.905, wrapped, fontsize=size * 1.05, va="top", color="#333333")
+    notes = sheet_notes(scene, date)
+    wrapped_notes = "\n".join(line for note in notes for line in textwrap.wrap(note, int(width * 12)))
+    n_lines = wrapped_notes.count("\n") + 1
+    notes_h = 0.022 * n_lines * (8.27 / height) ** 0.3
+    map_bottom = 0.02 + notes_h + 0.015
+    map_top = 0.86 if subtitle else 0.9
+    map_ax = fig.add_axes((0.02, map_bottom, 0.72, map_top - map_bottom))
+    legend_ax = fig.add_axes((0.755, map_bottom, 0.235, map_top - map_bottom))
+    fig.text(0.02, 0.02, wrapped_notes, fontsize=size * 0.85, va="bottom", color="#444444", linespacing=1.35)
+    map_ax.set_facecolor("#f4f6f8")
+    map_ax.set_xlabel("")
+    map_ax.set_ylabel("")
+    map_ax.set_xticks([])
+    map_ax.set_yticks([])
+    for spine in map_ax.spines.values():
+        spine.set_linewidth(0.8)
+    box = map_ax.get_position()
+    _set_extent(map_ax, scene, (box.width * width) / (box.height * height))
+    xlim, ylim = map_ax.get_xlim(), map_ax.get_ylim()
+    scale = (height / 8.27) ** 0.5
+    anchors = []
+    for layer in drawn_layers(scene):
+        anchors += _draw_layer(map_ax, layer, scale)
+    map_ax.set_xlim(xlim)
+    map_ax.set_ylim(ylim)
+    map_ax.set_aspect("equal", adjustable="box")
+    map_ax.set_xlabel("")
+    map_ax.set_ylabel("")
+    if labels:
+        _draw_labels(map_ax, anchors, size * 0.95)
+    _scale_bar(map_ax, size)
+    _north_arrow(map_ax, size)
+    _draw_legend(legend_ax, scene, size)
+    return fig
+
+
+def save_sheet(fig: Figure, path: Path) -> Path:
+    """Write a sheet as PNG (300 dpi), PDF or SVG, chosen by the file's suffix."""
+    path = Path(path)
+    fmt = path.suffix.lower().lstrip(".")
+    if fmt not in FORMATS:
+        raise ValueError(f"sheet format must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    meta = {"Title": fig.texts[0].get_text()} if fig.texts and fmt in ("pdf", "svg") else None
+    fig.savefig(path, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=meta)
+    return path

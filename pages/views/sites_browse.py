@@ -1,0 +1,106 @@
+"""更新项目 page: the sidebar filters, the table and the map, kept in step through the page state."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import streamlit as st
+
+import geodata
+from layers import interaction
+from layers.maps import sites_scene
+from layers.registry import SITES_BASE_KEYS
+from layers.render import add_draw_control, draw_scene
+from pages import _ui
+from pages.views import site_tables as tables
+from pages.views.sites_state import FILTER_KEYS, QUERY_KEY, SitesPageState
+from renewal.sites import query as catalogue
+from renewal.sites import schema
+
+ST = geodata.STATUS_LABELS
+
+
+def filtered(all_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The sidebar filters, and the sites they keep (with measures)."""
+    with st.sidebar:
+        st.subheader("筛选")
+        areas = st.multiselect("更新片区", schema.RENEWAL_AREAS, key=FILTER_KEYS["area"], placeholder="全部")
+        types = st.multiselect("类型", schema.SITE_TYPES, key=FILTER_KEYS["type"], placeholder="全部")
+        statuses = st.multiselect(
+            "状态", list(ST), format_func=ST.get, key=FILTER_KEYS["status"], placeholder="全部"
+        )
+        query = st.text_input(
+            "搜索（名称、编号、类型、片区、规划原文）", key=QUERY_KEY, help="例如 保障房、RS035、老旧厂房"
+        )
+    view = catalogue.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query)
+    return catalogue.with_measures(view)
+
+
+def _table_key(gen: int) -> str:
+    return f"sites_table_{gen}"
+
+
+def select(state: SitesPageState, view: gpd.GeoDataFrame) -> str | None:
+    """Resolve the selection from the table and the map (before either is drawn); start editing it."""
+    ss = st.session_state
+    rows = ((ss.get(_table_key(state.table_gen)) or {}).get("selection") or {}).get("rows") or []
+    shown = state.table_ids
+    table_pick = shown[rows[0]] if rows and rows[0] < len(shown) else None
+    map_pick = interaction.clicked_site_id(state.map_feature)
+    ids = list(view["site_id"])
+    sel = tables.resolve_selection(
+        state.selected,
+        table_pick=table_pick,
+        last_table_pick=state.last_table_pick,
+        map_pick=map_pick,
+        last_map_pick=state.last_map_pick,
+        visible=ids,
+    )
+    if sel != state.selected or (sel and state.edit_site != sel):
+        version = (
+            int(view.set_index("site_id").loc[sel, "version"]) if sel and "version" in view.columns else 0
+        )
+        state.start_edit(sel, version)
+        # the new table shows the selected row on top with its checkbox ticked: that pick is not new
+        state.table_gen, table_pick = state.table_gen + 1, sel
+    state.selected, state.last_table_pick, state.last_map_pick = sel, table_pick, map_pick
+    return sel
+
+
+def table(state: SitesPageState, view: gpd.GeoDataFrame, n_all: int) -> None:
+    """The table: the selected site first, highlighted and ticked."""
+    sel = state.selected
+    ordered = tables.selected_first(view, sel)
+    state.table_ids = list(ordered["site_id"])
+    shown = tables.site_table(ordered, selected=sel)
+    for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "None", where a measure does not apply
+        shown[col] = shown[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
+    st.dataframe(
+        shown.style.apply(lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
+        key=_table_key(state.table_gen),
+        on_select="rerun",
+        selection_mode="single-row",
+        selection_default={"selection": {"rows": [0], "columns": []}} if sel in state.table_ids else None,
+        hide_index=True,
+        use_container_width=True,
+        height=260,
+    )
+    st.caption(f"共 {len(view)} 个项目（全部 {n_all} 个）。点选表格行或地图上的项目查看详情。")
+
+
+def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool, editable: bool):
+    """The map (with the drawing tools when editable); returns what the widget returned (a dict)."""
+    base = _ui.cached_layers(SITES_BASE_KEYS)
+    sel = state.selected
+    fit = catalogue.focus_extent(chosen if sel else (view if len(view) else base["district"]))
+    m = draw_scene(sites_scene(view, chosen, data=base, extent=fit), basemap=basemap, labels=labels)
+    if editable:
+        add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
+    out = _ui.show_map(
+        m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings")
+    )
+    out = out or {}
+    clicked = out.get("last_active_drawing")
+    if interaction.clicked_site_id(clicked) and clicked != state.map_feature:
+        state.map_feature = clicked
+        st.rerun()
+    return out

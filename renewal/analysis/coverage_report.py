@@ -1,0 +1,160 @@
+"""Coverage statistics as the tables a planner reads: Chinese headers and labels.
+
+Used by the coverage page (tables on screen, XLSX download) and by
+``python -m renewal coverage --report`` so both give the same workbook.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from renewal.standards import Standards
+
+MODE_ZH = {"radius": "服务半径", "network": "步行网络"}
+VERIFIED_ZH = {True: "已核对", False: "未核对（请核实）"}
+
+STATS_COLUMNS = {
+    "name_zh": "设施类别",
+    "circle_zh": "生活圈",
+    "mode_zh": "计算方式",
+    "cutoff_m": "距离（米）",
+    "n_facilities": "设施数",
+    "n_refused": "未接入路网设施数",
+    "land_area_m2": "用地面积（㎡）",
+    "covered_area_m2": "覆盖面积（㎡）",
+    "land_pct": "用地覆盖率（%）",
+    "population": "人口",
+    "covered_population": "覆盖人口",
+    "population_pct": "人口覆盖率（%）",
+    "clause": "标准条款",
+    "verified_zh": "距离核对状态",
+}
+ZONE_COLUMNS = {
+    "zone": "分区",
+    "name_zh": "设施类别",
+    "cutoff_m": "距离（米）",
+    "land_area_m2": "用地面积（㎡）",
+    "covered_area_m2": "覆盖面积（㎡）",
+    "land_pct": "用地覆盖率（%）",
+    "population": "人口",
+    "covered_population": "覆盖人口",
+    "population_pct": "人口覆盖率（%）",
+}
+
+
+def _pct(series) -> pd.Series:
+    return (pd.to_numeric(series, errors="coerce") * 100).round(1)
+
+
+def stats_zh(stats: pd.DataFrame, standards: Standards) -> pd.DataFrame:
+    """One row per category with Chinese headers and labels (shares as percentages)."""
+    df = stats.copy()
+    circles = standards.life_circles
+    df["circle_zh"] = df["life_circle"].map(lambda c: (circles.get(c) or {}).get("name_zh", c))
+    df["mode_zh"] = df["mode"].map(MODE_ZH)
+    df["land_pct"] = _pct(df["land_share"])
+    if "population_share" in df:
+        df["population_pct"] = _pct(df["population_share"])
+    if "verified" in df:
+        df["verified_zh"] = df["verified"].map(lambda v: VERIFIED_ZH.get(bool(v)) if v == v else "")
+    cols = [c for c in STATS_COLUMNS if c in df.columns]
+    return df[cols].rename(columns=STATS_COLUMNS)
+
+
+def zone_stats_zh(zone_stats: pd.DataFrame | None) -> pd.DataFrame | None:
+    """Zone x category statistics with Chinese headers (shares as percentages)."""
+    if zone_stats is None:
+        return None
+    df = zone_stats.copy()
+    df["land_pct"] = _pct(df["land_share"])
+    if "population_share" in df:
+        df["population_pct"] = _pct(df["population_share"])
+    cols = [c for c in ZONE_COLUMNS if c in df.columns]
+    return df[cols].rename(columns=ZONE_COLUMNS)
+
+
+def shortfall(
+    zone_stats: pd.DataFrame | None, threshold: float = 0.9, by: str = "land_share"
+) -> pd.DataFrame:
+    """Zones below ``threshold`` per category (城市体检 style): count and the list of zone names."""
+    if zone_stats is None or by not in zone_stats:
+        return pd.DataFrame(columns=["设施类别", "分区数", "未达标分区数", "未达标分区"])
+    rows = []
+    for name, g in zone_stats.groupby("name_zh", sort=False):
+        low = g[pd.to_numeric(g[by], errors="coerce").fillna(0) < threshold]
+        rows.append(
+            {
+                "设施类别": name,
+                "分区数": len(g),
+                "未达标分区数": len(low),
+                "未达标分区": "、".join(low.sort_values(by)["zone"].astype(str)),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def standards_zh(standards: Standards) -> pd.DataFrame:
+    """The categories of the standards file with their distances, source and verification status."""
+    return pd.DataFrame(
+        [
+            {
+                "类别代码": c.key,
+                "设施类别": c.name_zh,
+                "生活圈": (standards.life_circles.get(c.life_circle) or {}).get("name_zh", c.life_circle),
+                "服务半径（米）": c.radius_m,
+                "步行距离（米）": c.walk_m,
+                "标准条款": c.clause,
+                "核对状态": VERIFIED_ZH[bool(c.verified)],
+                "说明": c.note,
+            }
+            for c in standards.categories.values()
+        ]
+    )
+
+
+def circles_zh(standards: Standards) -> pd.DataFrame:
+    """The life circles (5/10/15 min) with distance, source and verification status."""
+    rows = []
+    for key, c in standards.life_circles.items():
+        c = c or {}
+        rng = c.get("range_m") or [c.get("walk_m"), c.get("walk_m")]
+        rows.append(
+            {
+                "生活圈": c.get("name_zh", key),
+                "代码": key,
+                "步行距离（米）": c.get("walk_m"),
+                "标准范围（米）": f"{rng[0]}–{rng[1]}" if rng[0] != rng[1] else str(rng[0]),
+                "来源": c.get("clause", ""),
+                "核对状态": VERIFIED_ZH[bool(c.get("verified", False))],
+                "说明": c.get("note", ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def report_sheets(
+    stats: pd.DataFrame,
+    zone_stats: pd.DataFrame | None,
+    standards: Standards,
+    warnings: list[str] | None = None,
+    *,
+    extra: dict[str, pd.DataFrame] | None = None,
+) -> dict[str, pd.DataFrame | None]:
+    """The XLSX report's sheets: 覆盖统计, 分区统计, 未达标分区, 标准, 生活圈, 提示."""
+    sheets: dict[str, pd.DataFrame | None] = {"覆盖统计": stats_zh(stats, standards)}
+    if zone_stats is not None:
+        sheets["分区统计"] = zone_stats_zh(zone_stats)
+        sheets["未达标分区（<90%）"] = shortfall(zone_stats, 0.9)
+    sheets["设施类别与距离标准"] = standards_zh(standards)
+    sheets["生活圈"] = circles_zh(standards)
+    sheets.update(extra or {})
+    sheets["提示"] = pd.DataFrame({"提示（英文原文）": list(warnings or [])}, dtype=object)
+    return sheets
+
+
+def gain_text(gain: float, weight: str) -> str:
+    """A siting step's gain in Chinese: people or square metres."""
+    if not np.isfinite(gain):
+        return ""
+    return f"{gain:,.0f} 人" if weight == "population" else f"{gain / 10_000:,.1f} 公顷"

@@ -1,0 +1,50 @@
+"""Headless Chromium: /coverage after an import-osm shows the catchment and gap layers
+(offline: every request to another host is blocked). Uses the helpers of test_e2e_browser."""
+
+from __future__ import annotations
+
+import pytest
+
+from cli.main import main
+from layers.registry import COVERAGE_CATCHMENTS_KEY, COVERAGE_FACILITIES_KEY, COVERAGE_GAPS_KEY, REGISTRY
+from tests.test_e2e_browser import (
+    PAGE_LIMIT_MS,
+    _is_app,
+    _server_log,
+    chromium_path,  # noqa: F401 - fixture
+    layer_control_text,
+    offline_browser,
+    screenshot_on_failure,
+    serve_app,
+)
+from tests.test_import_osm import write_extract
+
+pytestmark = pytest.mark.browser
+
+
+def test_coverage_page_after_import_shows_catchments_and_gaps(chromium_path, tmp_path):  # noqa: F811
+    with serve_app(tmp_path / "app") as app:
+        ws = tmp_path / "app" / "workspace"
+        assert main(["--workspace", str(ws), "import-osm", str(write_extract(tmp_path / "t.osm.pbf"))]) == 0
+        with offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, blocked, failed, bad):
+            page = context.new_page()
+            errors: list[str] = []
+            page.on("pageerror", lambda e: errors.append(str(e)))
+            note = lambda: f"failed: {failed}\nbad: {bad}\nlog:\n{_server_log(app.log)}"  # noqa: E731
+            with screenshot_on_failure(page, tmp_path / "e2e-coverage-failure.png", note):
+                page.goto(app.url + "coverage", wait_until="domcontentloaded", timeout=PAGE_LIMIT_MS)
+                page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                    timeout=PAGE_LIMIT_MS
+                )
+                frame = page.frame_locator('iframe[src*="streamlit_folium"]').first
+                frame.locator(".leaflet-container").wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+                control = frame.locator(".leaflet-control-layers")
+                control.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
+                names = layer_control_text(control, frame.locator(".leaflet-control-layers-expanded"))
+                for key in (COVERAGE_CATCHMENTS_KEY, COVERAGE_GAPS_KEY, COVERAGE_FACILITIES_KEY):
+                    assert REGISTRY[key].title_zh in names, (key, names)
+                assert frame.locator(".leaflet-overlay-pane path").count() > 10
+                body = page.locator('[data-testid="stMain"]').inner_text()
+                assert "OpenStreetMap" in body and "现状设施未加载" not in body
+                assert page.locator('[data-testid="stException"]').count() == 0
+                assert not errors, errors

@@ -1,0 +1,123 @@
+"""The 生活圈覆盖 page (AppTest) on the bundled data alone: readiness, choices, what-if, siting."""
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _run() -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "coverage.py"), default_timeout=120)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _frame(at, column):
+    return next(df.value for df in at.dataframe if column in df.value.columns)
+
+
+def _stats(at):
+    return _frame(at, "用地覆盖率（%）").set_index("设施类别")
+
+
+def test_page_runs_on_bundled_data_and_shows_readiness_first():
+    at = _run()
+    assert at.title[0].value == "生活圈覆盖"
+    ready = _frame(at, "如何加载").set_index("输入")
+    assert ready.loc["现状设施", "状态"] == "未加载"
+    assert ready.loc["步行路网", "状态"] == "未加载"
+    assert ready.loc["规划设施（内置）", "状态"].startswith("已加载")
+    assert "import-osm" in ready.loc["现状设施", "如何加载"]
+    assert any("现状设施未加载" in w.value and "不是全区的实际覆盖" in w.value for w in at.warning)
+    # radius mode only (no network), on the plan's schools and elderly care
+    assert at.radio(key="cov_mode").options == ["服务半径"]
+    stats = _stats(at)
+    assert {"小学", "初中", "老年人日间照料中心"} <= set(stats.index)
+    assert (stats["用地覆盖率（%）"] > 0).all() and (stats["用地覆盖率（%）"] < 100).all()
+    census = _frame(at, "服务人群（2020普查）").set_index("设施类别")
+    assert census.loc["老年人日间照料中心", "全区人数"] == 247760
+
+
+def test_choosing_category_and_circle_changes_the_statistics():
+    at = _run()
+    at.multiselect(key="cov_cats").set_value(["primary_school"]).run()
+    stats = _stats(at)
+    assert list(stats.index) == ["小学"]
+    at.selectbox(key="cov_circle").set_value("5min").run()
+    five = _stats(at).loc["小学", "用地覆盖率（%）"]
+    assert _stats(at).loc["小学", "距离（米）"] == 300
+    at.selectbox(key="cov_circle").set_value("15min").run()
+    fifteen = _stats(at).loc["小学", "用地覆盖率（%）"]
+    assert _stats(at).loc["小学", "距离（米）"] == 1000
+    assert fifteen > five * 3  # two points: (1000/300)^2 ~ 11 times the area before clipping
+
+
+def test_what_if_add_at_a_renewal_site_never_lowers_coverage():
+    at = _run()
+    before = _stats(at)["用地覆盖率（%）"]
+    at.selectbox(key="cov_add_cat").set_value("elderly_day_care").run()
+    sites = at.selectbox(key="cov_add_site")
+    for i in (0, 5):
+        sites.set_value(i)
+        at.button(key="cov_add_site_btn").click().run()
+        assert not at.exception, at.exception
+    after = _stats(at)["用地覆盖率（%）"]
+    assert (after >= before - 1e-9).all()
+    assert after["老年人日间照料中心"] > before["老年人日间照料中心"]
+    assert after["小学"] == before["小学"]  # other categories untouched
+    assert len(at.session_state["cov_added"]) == 2
+    delta = [m for m in at.metric if m.label.startswith("老年人日间照料中心")]
+    assert delta and delta[0].delta.startswith("+")
+    # removing a plan facility lowers (or keeps) its category, never raises it
+    at.selectbox(key="cov_rm").set_value(at.selectbox(key="cov_rm").options[1]).run()
+    at.button(key="cov_rm_btn").click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["cov_removed"] == ["plan:PF-001"]  # 井冈山路 配套小学
+    assert _stats(at).loc["小学", "用地覆盖率（%）"] < after["小学"]
+    # the what-ifs stay in the session while their categories are not chosen
+    at.multiselect(key="cov_cats").set_value(["middle_school"]).run()
+    assert not at.exception and not at.error, (at.exception, at.error)
+    assert list(_stats(at).index) == ["初中"]
+
+
+@pytest.mark.parametrize("k", [3])
+def test_suggested_sites_are_k_with_non_increasing_gains(k):
+    at = _run()
+    at.selectbox(key="cov_site_cat").set_value("elderly_day_care").run()
+    at.number_input(key="cov_k").set_value(k).run()
+    at.button(key="cov_site_btn").click().run()
+    assert not at.exception, at.exception
+    sug = at.session_state["cov_suggested"]
+    assert len(sug) == k
+    gains = list(sug["gain"])
+    assert all(a >= b for a, b in zip(gains, gains[1:], strict=False))
+    assert gains[-1] > 0
+    table = _frame(at, "更新项目")
+    assert list(table["顺序"]) == list(range(1, k + 1))
+
+
+def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
+    from cli.main import main
+    from tests.test_import_osm import write_extract
+
+    ws = tmp_path / "ws"
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(ws))
+    assert main(["--workspace", str(ws), "import-osm", str(write_extract(tmp_path / "t.osm.pbf"))]) == 0
+    at = _run()
+    ready = _frame(at, "如何加载").set_index("输入")
+    assert (
+        ready.loc["现状设施", "状态"] == "已加载：11处"
+    )  # 10 OSM objects, the 九年一贯制 school counted twice
+    assert ready.loc["步行路网", "状态"].startswith("已加载：25个节点")
+    assert not any("现状设施未加载" in w.value for w in at.warning)
+    sources = _frame(at, "数据来源")
+    assert "OpenStreetMap" in set(sources["数据来源"])
+    assert at.radio(key="cov_mode").options == ["服务半径", "步行网络"]
+    at.radio(key="cov_mode").set_value("network").run()
+    assert not at.exception, at.exception
+    stats = _stats(at)
+    assert set(stats["计算方式"]) == {"步行网络"}
+    assert stats.loc["小学", "设施数"] == 5  # 3 from OSM + 2 plan facilities

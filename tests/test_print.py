@@ -1,0 +1,155 @@
+"""Print map sheets (layers/render_print.py), the CJK font (layers/fonts.py) and the views
+(layers/views.py): every format produced and read back; Chinese glyphs really drawn."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+from PIL import Image
+from pypdf import PdfReader
+
+from cli.main import main
+from layers import fonts
+from layers.render_print import PAPERS, PNG_DPI, draw_sheet, save_sheet, sheet_legend
+from layers.views import VIEWS, view_scene
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = (ROOT / "geodata" / "plan" / "hedong-15th-five-year-plan.txt").read_text(encoding="utf-8")
+
+
+def _render_text(text: str, family: str) -> np.ndarray:
+    fig = Figure(figsize=(3, 1), dpi=100)
+    FigureCanvasAgg(fig)
+    fig.text(0.05, 0.3, text, fontsize=28, family=family)
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., 0].astype(int)
+
+
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
+def test_chinese_glyphs_are_drawn_not_missing_glyph_boxes():
+    font = fonts.use_cjk_font()
+    chinese = _render_text("河东区", font.family)
+    # the same text in a font without CJK glyphs: three missing-glyph boxes
+    boxes = _render_text("河东区", "DejaVu Sans")
+    # three characters the CJK font lacks (private use area): its own missing-glyph boxes
+    missing = _render_text("\ue000\ue001\ue002", font.family)
+    assert (chinese < 128).sum() > 200  # ink on the page
+    assert np.abs(chinese - boxes).sum() > 0.2 * np.abs(boxes - 255).sum()
+    assert np.abs(chinese - missing).sum() > 0.2 * np.abs(missing - 255).sum()
+    # and two different Chinese strings draw differently (glyphs, not one repeated box)
+    assert np.abs(chinese - _render_text("一站一", font.family)).sum() > 0
+
+
+def test_font_check_fails_clearly_on_text_the_font_cannot_draw():
+    assert fonts.missing_glyphs(["河东区 ABC"]) == []
+    with pytest.raises(fonts.FontError, match="cannot draw"):
+        fonts.check_glyphs(["河东\ue000"])
+
+
+def test_no_font_at_all_is_a_clear_error(monkeypatch):
+    monkeypatch.setattr(fonts, "_system_font", lambda: None)
+    monkeypatch.setattr(fonts, "_package_font", lambda: None)
+    fonts.cjk_font.cache_clear()
+    try:
+        with pytest.raises(fonts.FontError, match="pip install -r requirements.txt"):
+            fonts.cjk_font()
+    finally:
+        fonts.cjk_font.cache_clear()
+
+
+def test_packaged_font_is_found_without_a_system_font():
+    fonts.cjk_font.cache_clear()
+    try:
+        font = fonts.cjk_font(prefer_system=False)
+        assert font.origin == "package" and font.family == "Noto Sans SC"
+        assert fonts.missing_glyphs([fonts.PROBE_TEXT], font) == []
+    finally:
+        fonts.cjk_font.cache_clear()
+
+
+def test_view_captions_are_quoted_verbatim_from_the_plan():
+    for view in VIEWS.values():
+        for piece in filter(None, view.caption.split("……")):
+            assert piece.rstrip("。：") in PLAN, (view.key, piece)
+
+
+def test_coverage_view_without_data_is_a_clear_error(capsys, tmp_path):
+    out = tmp_path / "c.png"
+    assert main(["export-map", "--view", "coverage", "--out", str(out)]) == 2
+    assert not out.exists()
+    assert "coverage" in capsys.readouterr().err
+
+
+@pytest.fixture(scope="module")
+def park_sheet(tmp_path_factory):
+    scene = view_scene("park")
+    fig = draw_sheet(scene, paper="A4", subtitle=VIEWS["park"].caption)
+    folder = tmp_path_factory.mktemp("sheet")
+    return scene, {fmt: save_sheet(fig, folder / f"park.{fmt}") for fmt in ("png", "pdf", "svg")}
+
+
+def test_png_sheet_has_a4_size_at_300_dpi_and_is_not_blank(park_sheet):
+    _, paths = park_sheet
+    img = Image.open(paths["png"])
+    w, h = PAPERS["A4"]
+    assert img.size == (round(w * PNG_DPI), round(h * PNG_DPI))
+    px = np.asarray(img.convert("L"), dtype=float)
+    assert px.std() > 20
+    assert (px < 245).mean() > 0.2  # map, legend and text cover a good part of the sheet
+    assert len(np.unique(np.asarray(img.convert("RGB")).reshape(-1, 3)[::97], axis=0)) > 50
+
+
+def test_pdf_sheet_has_one_page_embedded_cjk_font_and_the_title(park_sheet):
+    scene, paths = park_sheet
+    reader = PdfReader(paths["pdf"])
+    assert len(reader.pages) == 1
+    text = reader.pages[0].extract_text()
+    assert scene.title in text
+    assert "坐标系" in text and "制图日期" in text
+    fonts_used = [f.get_object() for f in reader.pages[0]["/Resources"]["/Font"].values()]
+    cjk = [f for f in fonts_used if re.search(r"CJK|SC|Han|YaHei|Hei", str(f["/BaseFont"]))]
+    assert cjk, [f["/BaseFont"] for f in fonts_used]
+    for f in cjk:  # embedded as what the PDF says: a TrueType (glyf) font file for a CIDFontType2
+        cid = f["/DescendantFonts"][0].get_object()
+        desc = cid["/FontDescriptor"].get_object()
+        assert cid["/Subtype"] == "/CIDFontType2" and "/FontFile2" in desc
+        assert desc["/FontFile2"].get_object().get_data()[:4] == b"\x00\x01\x00\x00"  # not CFF ("OTTO")
+
+
+def test_svg_sheet_parses(park_sheet):
+    _, paths = park_sheet
+    root = ET.parse(paths["svg"]).getroot()
+    assert root.tag.endswith("svg")
+    assert len(list(root.iter())) > 500
+
+
+def test_sheet_legend_lists_exactly_the_drawn_layers(park_sheet):
+    scene, _ = park_sheet
+    keys = [e.key for e in sheet_legend(scene)]
+    assert "jinmao_zones" in keys or any("jinmao" in k for k in keys)
+    hidden = {layer.key for layer in scene.layers if not layer.spec.visible}
+    assert not hidden & set(keys)
+
+
+@pytest.mark.parametrize("paper", ["A3", "16:9"])
+def test_cli_writes_sheets_in_each_paper(tmp_path, paper):
+    out = tmp_path / "belt.png"
+    assert main(["export-map", "--view", "belt", "--paper", paper, "--out", str(out), "--no-sites"]) == 0
+    w, h = PAPERS[paper]
+    assert Image.open(out).size == (round(w * PNG_DPI), round(h * PNG_DPI))
+
+
+def test_cli_html_view_holds_the_map_and_each_layer_once(tmp_path):
+    out = tmp_path / "station.html"
+    assert main(["export-map", "--view", "station", "--out", str(out), "--no-sites"]) == 0
+    text = out.read_text(encoding="utf-8")
+    scene = view_scene("station", None)
+    assert text.count("L.map(") == 1
+    assert text.count("L.featureGroup(") == len(scene.layers)
+    assert len(scene.layers) >= 10
