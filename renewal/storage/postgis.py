@@ -200,7 +200,11 @@ class PostgisStore:
     def exists(self) -> bool:
         """Whether the database has the store's tables (reading never creates them)."""
         return bool(
-            self._read(lambda con: con.execute("SELECT to_regclass(%s) AS t", (META,)).fetchone()["t"])
+            self._read(  # in the current schema only: tables of another schema on the search_path do not count
+                lambda con: con.execute(
+                    "SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) AS t", (META,)
+                ).fetchone()["t"]
+            )
         )
 
     def _schema_version(self) -> int:
