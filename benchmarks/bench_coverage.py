@@ -1,32 +1,50 @@
-"""Benchmark of the coverage engine against the OSMnx-style networkx approach
-and pandana, on one synthetic walking network (not a test: it prints figures).
+"""Coverage engine against networkx, OSMnx and pandana doing the same work
+(not a test: it prints figures).
 
-    python benchmarks/bench_coverage.py [--side 224] [--seed 0] [--nx-facilities 200]
+    python benchmarks/bench_coverage.py [--side 224] [--seed 0] [--repeat 5] [--skip-pandana]
 
 Synthetic network: a jittered lattice of side x side nodes (80 m spacing),
 about 8% of the edges removed at random, plus diagonal short-cuts; the largest
 component is kept (about 50,000 nodes for side 224). 200 facilities in 8
-categories (25 each) at random points on edges; cut-offs from the standards
-file (300 / 500 / 1000 m).
+categories (25 each); cut-offs from the standards file (300 / 500 / 1000 m).
 
-Timed, on the same data:
-* engine: distances from every node to the nearest facility of each category
-  (multi-source Dijkstra with cut-off, facilities on edges), all 8 categories;
-* networkx (the OSMnx isochrone recipe): ``nx.ego_graph(G, node, radius=cutoff,
-  distance="length")`` per facility, facilities at their nearest node;
-* pandana: ``set_pois`` + ``nearest_pois`` per category (contraction-hierarchy
-  precompute timed separately), facilities at their nearest node;
-* engine what-if: one facility added to a category, coverage statistics of a
-  100 m grid over the network updated;
-* engine catchment polygons: reached edge pieces buffered, all 200 facilities.
+The compared work, the same for every tool: for each of the 8 categories, the
+distance from every node to the nearest facility of that category within the
+category's cut-off (facilities at their nearest node, so every tool can take
+them). Every tool is timed ``--repeat`` times; figures are medians with
+min-max. Every tool's distances are checked equal to the engine's for every
+category (reached node sets identical, distances within 0.05 m; the largest
+difference is printed).
+
+* engine: ``WalkNetwork.node_distances`` (one multi-source Dijkstra per
+  category, scipy, 1 thread);
+* floor: bare ``scipy.sparse.csgraph.dijkstra(min_only=True)`` on the same
+  CSR matrix, per category (what the engine adds over it is the virtual source
+  nodes and bookkeeping);
+* networkx: ``nx.multi_source_dijkstra_path_length`` per category (1 thread);
+* OSMnx users: ``nx.ego_graph(G, node, radius=cutoff, distance="length")`` per
+  facility on the MultiDiGraph ``osmnx.convert.graph_from_gdfs`` builds (what
+  the OSMnx isochrone recipe does; it yields node sets, not distances, so only
+  the reached sets are compared);
+* pandana 0.8: ``Network(...)`` (builds the contraction hierarchy),
+  ``precompute(1000)`` (range-query cache), then ``set_pois`` +
+  ``nearest_pois`` per category; each labelled as what it is, run in a child
+  process with ``OMP_NUM_THREADS=1`` and with pandana's default threads.
+
+Also timed (engine only): facilities on edges (the engine's real input, with
+snap legs), catchment polygons for all 200 facilities, a full coverage run with
+polygons on the CLI's default 50 m grid, and a what-if add.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -41,14 +59,17 @@ from renewal.analysis.network import NetworkWarning, WalkNetwork, catchment_poly
 from renewal.standards import load_standards  # noqa: E402
 
 X0, Y0 = 510000.0, 4320000.0
+#: Distances count as equal within this (pandana's results differ from exact
+#: float64 sums by about 1 cm at 1 km; the largest difference is printed).
+TOL_M = 0.05
 
 
-def synthetic_network(side: int, seed: int, spacing: float = 80.0) -> WalkNetwork:
+def synthetic_network(side: int, seed: int, spacing: float = 80.0, origin=(X0, Y0)) -> WalkNetwork:
     rng = np.random.default_rng(seed)
     i, j = np.meshgrid(np.arange(side), np.arange(side))
     xy = np.column_stack([i.ravel(), j.ravel()]).astype(float) * spacing
     xy += rng.normal(0, spacing * 0.12, xy.shape)
-    xy += [X0, Y0]
+    xy += list(origin)
     k = np.arange(side * side).reshape(side, side)
     edges = [
         np.column_stack([k[:, :-1].ravel(), k[:, 1:].ravel()]),
@@ -74,77 +95,138 @@ def facilities_on_edges(net: WalkNetwork, n: int, seed: int) -> np.ndarray:
     return a + f[:, None] * (b - a) + rng.normal(0, 5, (n, 2))
 
 
-def timeit(fn, repeat=5):
-    best = np.inf
-    out = None
+def timed(fn, repeat):
+    """(median, min, max, median process CPU) seconds over ``repeat`` runs, and
+    the last result. CPU time is printed too: the machine is shared, and for
+    one-thread work it is what the tool itself spent."""
+    times, cpu, out = [], [], None
     for _ in range(repeat):
-        t = time.perf_counter()
+        c, t = time.process_time(), time.perf_counter()
         out = fn()
-        best = min(best, time.perf_counter() - t)
-    return best, out
+        times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
+    return (float(np.median(times)), float(min(times)), float(max(times)), float(np.median(cpu))), out
 
 
-def main(argv=None):
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--side", type=int, default=224)
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument(
-        "--nx-facilities",
-        type=int,
-        default=200,
-        help="facilities timed with networkx (all 200 by default; fewer is extrapolated)",
-    )
-    args = ap.parse_args(argv)
+def fmt(t, unit="ms"):
+    k = 1000.0 if unit == "ms" else 1.0
+    return f"{k * t[0]:9.1f} {unit} ({k * t[1]:.1f}-{k * t[2]:.1f}; cpu {k * t[3]:.1f})"
 
+
+def setup(args):
     std = load_standards()
     keys = list(std.categories)[:8]
-    cutoffs = np.array([std.category(k).walk_m for k in keys])
-    t0 = time.perf_counter()
+    cutoffs = np.array([float(std.category(k).walk_m) for k in keys])
     net = synthetic_network(args.side, args.seed)
-    t_build = time.perf_counter() - t0
     fxy = facilities_on_edges(net, 200, args.seed)
     cat_of = np.repeat(np.arange(8), 25)
-    print(
-        f"# coverage benchmark  {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
-        f"{platform.machine()}  {platform.processor() or ''}"
-    )
-    print(
-        f"network: {net.n_nodes} nodes, {net.n_edges} edges, {net.edge_len.sum() / 1000:.0f} km "
-        f"(built in {t_build:.2f} s); 200 facilities in 8 categories; cut-offs {sorted(set(cutoffs.tolist()))} m"
-    )
-    _ = net.graph, net.tree  # built once per network, like loading it
+    _ = net.graph, net.tree
+    # facilities at their nearest node: the input every tool can take
+    s = net.snap(fxy, max_snap=200)
+    u, v = net.edge_u[s.edge], net.edge_v[s.edge]
+    fnode = np.where(s.offset <= net.edge_len[s.edge] / 2, u, v)
+    return std, keys, cutoffs, net, fxy, cat_of, fnode
 
-    # ---- engine: 8 multi-source runs
-    snaps = [net.snap(fxy[cat_of == c], max_snap=200) for c in range(8)]
 
-    def engine():
-        return [net.node_distances(snaps[c], cutoffs[c]) for c in range(8)]
+def check_equal(name, ref, other, *, sets_only=False):
+    """Compare per-category node distances (inf = not reached) with the engine's."""
+    worst, bad_sets = 0.0, 0
+    for c, (r, o) in enumerate(zip(ref, other, strict=True)):
+        rr, oo = np.isfinite(r), np.isfinite(o)
+        if not np.array_equal(rr, oo):
+            bad_sets += 1
+            print(f"  ! {name} category {c}: reached sets differ ({int((rr != oo).sum())} nodes)")
+        if not sets_only and (rr & oo).any():
+            worst = max(worst, float(np.max(np.abs(r[rr & oo] - o[rr & oo]))))
+    ok = bad_sets == 0 and worst <= TOL_M
+    what = "reached node sets" if sets_only else f"reached sets and distances (max diff {worst:.4f} m)"
+    print(f"  check {name}: {what} over all 8 categories: {'EQUAL' if ok else 'DIFFERENT'}")
+    return ok
 
-    t_engine, nds = timeit(engine, 7)
-    t_snap, _ = timeit(lambda: net.snap(fxy, max_snap=200), 5)
-    print(
-        f"engine     8 categories, node distances        {1000 * t_engine:8.1f} ms   (+ snapping 200 facilities "
-        f"{1000 * t_snap:.1f} ms)"
-    )
 
-    # ---- catchment polygons for all 200 facilities
-    def catch():
-        polys = []
+# ------------------------------------------------------------------ pandana child
+def pandana_child(args):
+    """Run in a child process (OMP_NUM_THREADS fixed before pandana loads)."""
+    import pandana
+    import pandas as pd
+
+    _, _, cutoffs, net, _, cat_of, fnode = setup(args)
+    nodes = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
+    edf = pd.DataFrame({"from": net.edge_u, "to": net.edge_v, "length": net.edge_len})
+    out = {"threads": os.environ.get("OMP_NUM_THREADS", "default")}
+    pnet = None
+
+    def build():
+        nonlocal pnet
+        pnet = pandana.Network(nodes["x"], nodes["y"], edf["from"], edf["to"], edf[["length"]], twoway=True)
+
+    out["build"], _ = timed(build, args.repeat)
+    out["precompute"], _ = timed(lambda: pnet.precompute(float(cutoffs.max())), args.repeat)
+
+    def set_pois():
         for c in range(8):
-            geoms, who = net.catchment_pieces(nds[c], snaps[c])
-            polys.append(catchment_polygons(geoms, who, 25, width=25.0))
-        return polys
+            nid = fnode[cat_of == c]
+            pnet.set_pois(
+                category=f"c{c}",
+                maxdist=float(cutoffs[c]),
+                maxitems=1,
+                x_col=pd.Series(net.node_xy[nid, 0]),
+                y_col=pd.Series(net.node_xy[nid, 1]),
+            )
 
-    t_catch, polys = timeit(catch, 3)
-    n_poly = sum(int(np.sum([p is not None for p in ps])) for ps in polys)
-    print(f"engine     catchment polygons, {n_poly} facilities    {1000 * t_catch:8.1f} ms")
+    def query():
+        return [pnet.nearest_pois(float(cutoffs[c]), f"c{c}", num_pois=1) for c in range(8)]
 
-    # ---- what-if: one facility added, grid statistics updated
+    out["set_pois"], _ = timed(set_pois, args.repeat)
+    out["nearest_pois"], res = timed(query, args.repeat)
+    dist = []
+    for c in range(8):
+        d = res[c].iloc[:, 0].reindex(np.arange(net.n_nodes)).to_numpy(dtype=float)
+        dist.append(np.where(d < cutoffs[c], d, np.inf))  # pandana fills unreached with maxdist
+    np.save(args.pandana_out, np.array(dist))
+    print(json.dumps(out))
+
+
+def run_pandana(args, threads):
+    env = dict(os.environ)
+    if threads is None:
+        env.pop("OMP_NUM_THREADS", None)
+    else:
+        env["OMP_NUM_THREADS"] = str(threads)
+    with tempfile.TemporaryDirectory() as td:
+        path = os.path.join(td, "d.npy")
+        cmd = [sys.executable, __file__, "--side", str(args.side), "--seed", str(args.seed)]
+        cmd += ["--repeat", str(args.repeat), "--pandana-child", "--pandana-out", path]
+        p = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=3600)
+        if p.returncode != 0:
+            print(f"pandana    failed: {p.stderr.strip().splitlines()[-1:]}")
+            return None, None
+        return json.loads(p.stdout.strip().splitlines()[-1]), np.load(path)
+
+
+# ------------------------------------------------------------------ main
+def engine_extras(args, std, keys, cutoffs, net, fxy, cat_of):
+    """The engine's own jobs: facilities on edges, polygons, a full run, what-if."""
     import geopandas as gpd
     import shapely
 
     from renewal.analysis.coverage import network_coverage
     from renewal.analysis.whatif import what_if
+
+    snaps = [net.snap(fxy[cat_of == c], max_snap=200) for c in range(8)]
+    t_edges, nds = timed(lambda: [net.node_distances(snaps[c], cutoffs[c]) for c in range(8)], args.repeat)
+    print(f"engine     8 categories, facilities on edges (snap legs, partial edges) {fmt(t_edges)}")
+
+    def catch():
+        out = []
+        for c in range(8):
+            geoms, who = net.catchment_pieces(nds[c], snaps[c])
+            out.append(catchment_polygons(geoms, who, 25, width=25.0))
+        return out
+
+    t_catch, polys = timed(catch, args.repeat)
+    n_poly = sum(int(np.sum([p is not None for p in ps])) for ps in polys)
+    print(f"engine     catchment polygons, {n_poly} facilities (2 threads)          {fmt(t_catch, 's')}")
 
     minx, miny, maxx, maxy = net.bounds()
     boundary = gpd.GeoSeries([shapely.box(minx, miny, maxx, maxy)], crs=4548)
@@ -153,120 +235,192 @@ def main(argv=None):
         geometry=gpd.points_from_xy(fxy[:, 0], fxy[:, 1]),
         crs=4548,
     )
-    t = time.perf_counter()
+    t_full, res = timed(lambda: network_coverage(net, fac, std, boundary, cell=50.0), args.repeat)
+    print(
+        f"engine     coverage with polygons, {len(res.grid)} cells of 50 m (CLI default), "
+        f"{len(res.gaps)} gap parts {fmt(t_full, 's')}"
+    )
     res = network_coverage(net, fac, std, boundary, cell=100.0, geometry=False)
-    t_cov = time.perf_counter() - t
-    new = facilities_on_edges(net, 5, args.seed + 7)
-    adds = [
-        gpd.GeoDataFrame(
-            {"category": [keys[0]], "id": [f"N{i}"]}, geometry=gpd.points_from_xy([p[0]], [p[1]]), crs=4548
-        )
-        for i, p in enumerate(new)
-    ]
-    times = []
-    for a in adds:
-        t = time.perf_counter()
-        w = what_if(res, add=a)
-        times.append(time.perf_counter() - t)
-    t_whatif = float(np.median(times))
+    new = facilities_on_edges(net, args.repeat, args.seed + 7)
+    adds = iter(
+        [
+            gpd.GeoDataFrame(
+                {"category": [keys[0]], "id": [f"N{i}"]},
+                geometry=gpd.points_from_xy([p[0]], [p[1]]),
+                crs=4548,
+            )
+            for i, p in enumerate(new)
+        ]
+    )  # built before the clock starts
+    t_whatif, w = timed(lambda: what_if(res, add=next(adds)), args.repeat)
     print(
-        f"engine     coverage run, {len(res.grid)} cells of 100 m, 8 categ. {t_cov:8.2f} s   (grid, snapping, stats)"
+        f"engine     what-if add one facility, {len(res.grid)} cells of 100 m, statistics   {fmt(t_whatif)}"
     )
-    print(
-        f"engine     what-if add one facility (median of 5) {1000 * t_whatif:8.1f} ms   "
-        f"(statistics; the grid table is built on access) "
-        f"(delta land share {w.delta.set_index('category').loc[keys[0], 'delta_land_share']:+.5f} for {keys[0]})"
-    )
+    return dict(edges=t_edges, catch=t_catch, full=t_full, whatif=t_whatif)
 
-    # facilities at nearest nodes for the node-based competitors
-    fnode = []
-    for c in range(8):
-        s = snaps[c]
-        u, v = net.edge_u[s.edge], net.edge_v[s.edge]
-        fnode.append(np.where(s.offset <= net.edge_len[s.edge] / 2, u, v))
 
-    # ---- networkx ego_graph per facility (OSMnx isochrone recipe)
+def main(argv=None):
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--side", type=int, default=224)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--repeat", type=int, default=5, help="runs per tool (the same for every tool)")
+    ap.add_argument("--skip-pandana", action="store_true")
+    ap.add_argument("--skip-osmnx", action="store_true")
+    ap.add_argument("--pandana-child", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--pandana-out", help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.pandana_child:
+        return pandana_child(args)
+
     import networkx as nx
+    import scipy
+    import shapely
+    from scipy.sparse import csgraph
+
+    std, keys, cutoffs, net, fxy, cat_of, fnode = setup(args)
+    print(
+        f"# coverage benchmark  {time.strftime('%Y-%m-%d %H:%M')}  python {platform.python_version()}  "
+        f"{platform.machine()}  cores {os.cpu_count()}  scipy {scipy.__version__}  shapely {shapely.__version__}  "
+        f"networkx {nx.__version__}"
+    )
+    print(f"load average at start: {os.getloadavg()[0]:.2f} (1 min)")
+    print(
+        f"network: {net.n_nodes} nodes, {net.n_edges} edges, {net.edge_len.sum() / 1000:.0f} km; "
+        f"200 facilities in 8 categories; cut-offs {sorted(set(cutoffs.tolist()))} m; {args.repeat} runs each, "
+        f"median (min-max)"
+    )
+    # first, before networkx fills the heap (its millions of objects slow every
+    # later garbage collection, which would be charged to the engine)
+    print("\nengine's own jobs")
+    extra = engine_extras(args, std, keys, cutoffs, net, fxy, cat_of)
+
+    print("\nsame work: nearest-facility distance per node, 8 categories, facilities at nodes")
+    node_snaps = [net.snap(net.node_xy[fnode[cat_of == c]], max_snap=1.0) for c in range(8)]
+
+    def engine():
+        return [net.node_distances(node_snaps[c], cutoffs[c], count_snap=False).dist for c in range(8)]
+
+    t_engine, ref = timed(engine, args.repeat)
+    print(f"engine     WalkNetwork.node_distances, 1 thread                {fmt(t_engine)}")
+
+    g = net.graph
+
+    def floor():
+        out = []
+        for c in range(8):
+            d = csgraph.dijkstra(
+                g, directed=True, indices=fnode[cat_of == c], limit=cutoffs[c] + 1e-6, min_only=True
+            )
+            out.append(d)
+        return out
+
+    t_floor, fl = timed(floor, args.repeat)
+    print(f"floor      bare scipy dijkstra(min_only=True), 1 thread        {fmt(t_floor)}")
+    check_equal("scipy floor", ref, fl)
 
     G = nx.Graph()
     G.add_weighted_edges_from(
         zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_len.tolist(), strict=True), weight="length"
     )
-    nsel = min(args.nx_facilities, 200)
-    order = np.arange(200)[:nsel]
 
     def nx_run():
-        for f in order:
-            c = cat_of[f]
-            node = int(fnode[c][f - 25 * c])
-            nx.ego_graph(G, node, radius=float(cutoffs[c]), distance="length")
+        out = []
+        for c in range(8):
+            src = set(fnode[cat_of == c].tolist())
+            dd = nx.multi_source_dijkstra_path_length(
+                G, src, cutoff=float(cutoffs[c]) + 1e-6, weight="length"
+            )
+            a = np.full(net.n_nodes, np.inf)
+            a[list(dd)] = list(dd.values())
+            out.append(a)
+        return out
 
-    t_nx, _ = timeit(nx_run, 1)
-    t_nx_all = t_nx * 200 / nsel
+    t_nx, nxd = timed(nx_run, args.repeat)
+    print(f"networkx   multi_source_dijkstra_path_length, 1 thread         {fmt(t_nx)}")
+    check_equal("networkx", ref, nxd)
+
+    G = nxd = None  # free the graph before the next tool
+    t_ego = None
+    if not args.skip_osmnx:
+        t_ego = run_osmnx(args, net, cutoffs, cat_of, fnode, ref)
+
+    pandana = {}
+    if not args.skip_pandana:
+        for threads in (1, None):
+            out, dist = run_pandana(args, threads)
+            if out is None:
+                continue
+            label = f"{threads} thread" if threads else f"default threads ({os.cpu_count()} cores)"
+            print(f"pandana    {label}")
+            print(f"  Network() build (contraction hierarchy, once per network) {fmt(out['build'], 's')}")
+            print(f"  precompute(1000) (range-query cache, once per network)   {fmt(out['precompute'], 's')}")
+            print(f"  set_pois, 8 categories                                   {fmt(out['set_pois'])}")
+            print(f"  nearest_pois, 8 categories                               {fmt(out['nearest_pois'])}")
+            check_equal(f"pandana ({label})", ref, list(dist))
+            pandana[label] = out
+
+    print(f"\nload average at end: {os.getloadavg()[0]:.2f} (1 min)")
+    print("ratios (medians)")
+    print(f"  engine / bare scipy floor           {t_engine[0] / t_floor[0]:6.2f} x")
+    print(f"  networkx / engine (same work)       {t_nx[0] / t_engine[0]:6.1f} x   (target >= 15)")
+    if t_ego:
+        print(f"  OSMnx ego_graph recipe / engine     {t_ego[0] / t_engine[0]:6.1f} x")
+    for label, out in pandana.items():
+        q = out["set_pois"][0] + out["nearest_pois"][0]
+        print(f"  pandana {label}: (set_pois + nearest_pois) / engine {q / t_engine[0]:6.1f} x")
+    print("targets")
+    print(f"  networkx >= 15 x engine: {'yes' if t_nx[0] >= 15 * t_engine[0] else 'NO'}")
     print(
-        f"networkx   ego_graph per facility ({nsel} timed)    {1000 * t_nx_all:8.1f} ms"
-        + ("" if nsel == 200 else " (extrapolated to 200)")
+        f"  200 catchment polygons < 1 s: {'yes' if extra['catch'][0] < 1 else 'NO'} ({extra['catch'][0]:.2f} s)"
+    )
+    print(
+        f"  coverage with polygons < 3 s: {'yes' if extra['full'][0] < 3 else 'NO'} ({extra['full'][0]:.2f} s)"
+    )
+    print(
+        f"  what-if add < 3 ms:          {'yes' if extra['whatif'][0] < 0.003 else 'NO'} "
+        f"({1000 * extra['whatif'][0]:.1f} ms)"
     )
 
-    # ---- pandana
-    t_pd = t_pre = np.nan
-    try:
-        import pandana
-        import pandas as pd
 
-        nodes = pd.DataFrame({"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]})
-        edf = pd.DataFrame({"from": net.edge_u, "to": net.edge_v, "length": net.edge_len})
-        t = time.perf_counter()
-        pnet = pandana.Network(nodes["x"], nodes["y"], edf["from"], edf["to"], edf[["length"]], twoway=True)
-        pnet.precompute(float(cutoffs.max()))
-        t_pre = time.perf_counter() - t
+def run_osmnx(args, net, cutoffs, cat_of, fnode, ref):
+    import geopandas as gpd
+    import networkx as nx
+    import osmnx
+    import pandas as pd
 
-        def pd_set():
-            for c in range(8):
-                nid = fnode[c]
-                pnet.set_pois(
-                    category=f"c{c}",
-                    maxdist=float(cutoffs[c]),
-                    maxitems=1,
-                    x_col=pd.Series(net.node_xy[nid, 0]),
-                    y_col=pd.Series(net.node_xy[nid, 1]),
-                )
+    nodes = gpd.GeoDataFrame(
+        {"x": net.node_xy[:, 0], "y": net.node_xy[:, 1]},
+        geometry=gpd.points_from_xy(net.node_xy[:, 0], net.node_xy[:, 1]),
+        index=pd.Index(np.arange(net.n_nodes), name="osmid"),
+        crs=4548,
+    )
+    u = np.concatenate([net.edge_u, net.edge_v])
+    v = np.concatenate([net.edge_v, net.edge_u])
+    idx = pd.MultiIndex.from_arrays([u, v, np.zeros(len(u), dtype=int)], names=["u", "v", "key"])
+    edges = gpd.GeoDataFrame(
+        {"length": np.concatenate([net.edge_len, net.edge_len])},
+        geometry=np.concatenate([net.edge_geom, net.edge_geom]),
+        index=idx,
+        crs=4548,
+    )
+    MG = osmnx.convert.graph_from_gdfs(nodes, edges)
 
-        def pd_query():
-            return [pnet.nearest_pois(float(cutoffs[c]), f"c{c}", num_pois=1) for c in range(8)]
+    def ego():
+        out = []
+        for c in range(8):
+            reached = set()
+            for node in fnode[cat_of == c].tolist():
+                sub = nx.ego_graph(MG, node, radius=float(cutoffs[c]) + 1e-6, distance="length")
+                reached.update(sub.nodes)
+            a = np.full(net.n_nodes, np.inf)
+            a[list(reached)] = 0.0
+            out.append(a)
+        return out
 
-        t_set, _ = timeit(pd_set, 3)
-        t_query, pd_out = timeit(pd_query, 3)
-        t_pd = t_set + t_query
-        # sanity: same reached set as the engine with node-based facilities
-        s0 = net.snap(net.node_xy[fnode[0]], max_snap=1)
-        nd0 = net.node_distances(s0, cutoffs[0], count_snap=False)
-        pd_d = pd_out[0].iloc[:, 0].to_numpy()
-        reach_pd = pd_d < cutoffs[0]
-        agree = np.mean(np.isfinite(nd0.dist) == reach_pd)
-        both = np.isfinite(nd0.dist) & reach_pd
-        maxdiff = np.max(np.abs(nd0.dist[both] - pd_d[both])) if both.any() else 0.0
-        print(
-            f"pandana    set_pois + nearest_pois, 8 categ.   {1000 * t_pd:8.1f} ms   (set_pois {1000 * t_set:.1f} ms, "
-            f"nearest_pois {1000 * t_query:.1f} ms; precompute {t_pre:.2f} s, once per network)"
-        )
-        print(
-            f"           agreement of reached nodes with the engine {agree:.4%}, max distance difference "
-            f"{maxdiff:.3f} m"
-        )
-    except Exception as exc:  # pragma: no cover - benchmark environment
-        print(f"pandana    unavailable: {exc}")
-
-    print()
-    print("ratios")
-    print(f"  networkx / engine  {t_nx_all / t_engine:8.1f} x   (target >= 20)")
-    if np.isfinite(t_pd):
-        print(f"  pandana / engine   {t_pd / t_engine:8.2f} x   (target >= 1, pandana precompute excluded)")
-        print(f"  pandana nearest_pois alone / engine {t_query / t_engine:8.2f} x")
-    print("targets")
-    print(f"  8 categories < 100 ms: {'yes' if t_engine < 0.1 else 'NO'} ({1000 * t_engine:.1f} ms)")
-    print(f"  what-if add < 20 ms:   {'yes' if t_whatif < 0.02 else 'NO'} ({1000 * t_whatif:.1f} ms)")
-    print(f"  200 catchments < 2 s:  {'yes' if t_catch < 2 else 'NO'} ({t_catch:.2f} s)")
+    t_ego, eg = timed(ego, args.repeat)
+    print(f"OSMnx      ego_graph per facility on the MultiDiGraph (200)    {fmt(t_ego)}")
+    check_equal("OSMnx ego_graph", ref, eg, sets_only=True)
+    return t_ego
 
 
 if __name__ == "__main__":

@@ -21,10 +21,13 @@ from __future__ import annotations
 
 import html
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
 import geopandas as gpd
+import pandas as pd
 from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import box
@@ -99,18 +102,19 @@ def tooltip_html(row: Mapping, spec: LayerSpec) -> str:
     return "<br>".join(parts)
 
 
-def popup_html(row: Mapping, spec: LayerSpec) -> str:
-    """Escaped popup HTML for one feature."""
+def popup_parts(row: Mapping, spec: LayerSpec) -> tuple[str, bool, list[str]]:
+    """One feature's popup pieces, each HTML-escaped: (title, approximate,
+    values aligned with ``spec.popup``; "" where empty). The layer's caveat and
+    source line are per layer (:func:`popup_layer_parts`)."""
     name = html.escape(
         cell_text(row.get("name")) or cell_text(row.get(spec.tooltip[0] if spec.tooltip else ""))
     )
-    prec = feature_precision(row, spec)
-    rows = []
-    for field, label in spec.popup:
-        value = _label_value(field, row.get(field))
-        if value:
-            rows.append(f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>")
-    badge = f'<span class="rp-badge">{APPROX_BADGE}</span>' if is_approximate(prec) else ""
+    values = [html.escape(_label_value(field, row.get(field))) for field, _ in spec.popup]
+    return name, is_approximate(feature_precision(row, spec)), values
+
+
+def popup_layer_parts(spec: LayerSpec) -> tuple[list[str], str, str]:
+    """A layer's popup pieces, escaped: (row labels, caveat, source line)."""
     caveat = ""
     source_line = html.escape(spec.title_zh)
     if spec.source:
@@ -119,10 +123,23 @@ def popup_html(row: Mapping, spec: LayerSpec) -> str:
             source_line = f"图层：{html.escape(spec.title_zh)}"
         except geodata.GeodataError:
             pass
-    note = f'<div class="rp-note">{html.escape(caveat)}</div>' if caveat else ""
+    return [html.escape(label) for _, label in spec.popup], html.escape(caveat), source_line
+
+
+def popup_html(row: Mapping, spec: LayerSpec) -> str:
+    """Escaped popup HTML for one feature (what the map's script assembles on click)."""
+    name, approx, values = popup_parts(row, spec)
+    labels, caveat, source_line = popup_layer_parts(spec)
+    rows = "".join(
+        f"<tr><th>{label}</th><td>{value}</td></tr>"
+        for label, value in zip(labels, values, strict=True)
+        if value
+    )
+    badge = f'<span class="rp-badge">{APPROX_BADGE}</span>' if approx else ""
+    note = f'<div class="rp-note">{caveat}</div>' if caveat else ""
     return (
         f'<div class="rp"><div class="rp-title">{name}{badge}</div>'
-        f'<table class="rp-table">{"".join(rows)}</table>{note}'
+        f'<table class="rp-table">{rows}</table>{note}'
         f'<div class="rp-src">{source_line}</div></div>'
     )
 
@@ -156,14 +173,6 @@ def feature_style(row: Mapping, spec: LayerSpec, geom_type: str) -> dict:
 # --------------------------------------------------------------------------
 # Map elements
 # --------------------------------------------------------------------------
-
-_ON_EACH_FEATURE = """
-function(feature, layer) {
-    var p = feature.properties || {};
-    if (p._tip) { layer.bindTooltip(p._tip, {sticky: true}); }
-    if (p._pop) { layer.bindPopup(p._pop, {maxWidth: 380, minWidth: 240}); }
-}
-"""
 
 MAP_CSS = """
 .leaflet-container { background: #eef2f5; font-family: "Microsoft YaHei", "PingFang SC", "Noto Sans CJK SC", sans-serif; }
@@ -348,32 +357,270 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
     return m
 
 
-def _feature_collection(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None) -> dict:
-    feats = []
-    for idx, row in gdf.iterrows():
-        geom = row.geometry
+# --------------------------------------------------------------------------
+# Feature layers: one script per layer, popups built on click, labels placed by the browser
+# --------------------------------------------------------------------------
+
+#: More features than this on one map: Leaflet draws vectors on a canvas, not as SVG elements.
+CANVAS_FROM = 1000
+
+#: Geometries are simplified for display by this much (degrees; about 0.5 m).
+DISPLAY_TOLERANCE_DEG = 5e-6
+
+#: Label placement (browser side): at most this many labels at once, collisions hidden.
+MAX_LABELS = 600
+
+_LAYER_JS = """
+(function(){
+if (window.rpLayer) return;
+function rpPopup(P, p) {
+  var rows = '', v = p._pv || [];
+  for (var i = 0; i < P.labels.length; i++) {
+    var t = P.strs[v[i]];
+    if (t) rows += '<tr><th>' + P.labels[i] + '</th><td>' + t + '</td></tr>';
+  }
+  return '<div class="rp"><div class="rp-title">' + (p._pt || '') +
+    (p._pa ? '<span class="rp-badge">' + P.badge + '</span>' : '') + '</div>' +
+    '<table class="rp-table">' + rows + '</table>' +
+    (P.note ? '<div class="rp-note">' + P.note + '</div>' : '') +
+    '<div class="rp-src">' + P.src + '</div></div>';
+}
+function rpLabels(map) {
+  if (map._rpLabels) return map._rpLabels;
+  var pane = map.createPane('rpLabelPane');
+  pane.style.zIndex = 640; pane.style.pointerEvents = 'none';
+  var sets = [], timer = null;
+  function place() {
+    timer = null;
+    while (pane.firstChild) pane.removeChild(pane.firstChild);
+    var items = [];
+    sets.forEach(function(s) { if (map.hasLayer(s.group)) items = items.concat(s.items); });
+    items.sort(function(a, b) { return b[3] - a[3]; });
+    var size = map.getSize(), grid = {}, cell = 48, n = 0, frag = document.createDocumentFragment();
+    for (var i = 0; i < items.length && n < %(max)d; i++) {
+      var it = items[i], cp = map.latLngToContainerPoint([it[0], it[1]]);
+      var x0 = cp.x + 8, y0 = cp.y - 9, x1 = x0 + it[4], y1 = y0 + 18;
+      if (x1 < 0 || y1 < 0 || x0 > size.x || y0 > size.y) continue;
+      var gx0 = Math.floor(x0 / cell), gx1 = Math.floor(x1 / cell);
+      var gy0 = Math.floor(y0 / cell), gy1 = Math.floor(y1 / cell), hit = false;
+      for (var gx = gx0; gx <= gx1 && !hit; gx++) for (var gy = gy0; gy <= gy1 && !hit; gy++) {
+        var bs = grid[gx + ',' + gy] || [];
+        for (var k = 0; k < bs.length; k++) {
+          var b = bs[k];
+          if (x0 < b[2] && b[0] < x1 && y0 < b[3] && b[1] < y1) { hit = true; break; }
+        }
+      }
+      if (hit) continue;
+      var box = [x0, y0, x1, y1];
+      for (gx = gx0; gx <= gx1; gx++) for (gy = gy0; gy <= gy1; gy++) {
+        (grid[gx + ',' + gy] = grid[gx + ',' + gy] || []).push(box);
+      }
+      var d = document.createElement('div');
+      d.className = 'rp-label'; d.style.position = 'absolute';
+      d.innerHTML = it[2];  // escaped on the server
+      L.DomUtil.setPosition(d, map.containerPointToLayerPoint([x0, y0]));
+      frag.appendChild(d); n++;
+    }
+    pane.appendChild(frag);
+  }
+  function later() { if (!timer) timer = setTimeout(place, 30); }
+  map.on('zoomend moveend resize overlayadd overlayremove layeradd layerremove', later);
+  map.on('zoomstart', function() { pane.style.display = 'none'; });
+  map.on('zoomend', function() { pane.style.display = ''; });
+  map._rpLabels = {add: function(group, items) { sets.push({group: group, items: items}); later(); }};
+  return map._rpLabels;
+}
+window.rpLayer = function(map, group, D) {
+  var lay = L.geoJSON(D.fc, {
+    style: function(f) { return D.styles[f.properties._s]; },
+    // points: a filled disc (the whole symbol takes a click) in the point pane above the polygons
+    pointToLayer: function(f, ll) {
+      return L.circleMarker(ll, L.extend({pane: '%(pane)s', fill: true}, D.styles[f.properties._s]));
+    },
+    onEachFeature: function(f, layer) {
+      var p = f.properties;
+      p._layer = D.key;
+      if (p._tip) layer.bindTooltip(p._tip, {sticky: true});
+      if (D.pop) layer.bindPopup(function() { return rpPopup(D.pop, p); }, {maxWidth: 380, minWidth: 240});
+    }
+  });
+  lay.addTo(group);
+  if (D.labels && D.labels.length) rpLabels(map).add(group, D.labels);
+};
+})();
+""".replace("%(max)d", str(MAX_LABELS)).replace("%(pane)s", POINT_PANE)
+
+
+def safe_json(value, **kw) -> str:
+    """JSON that is safe inside an inline <script>: ``<``, ``>`` and ``&`` as
+    \\u escapes (data can never close the script or open markup), other
+    characters as UTF-8."""
+    text = json.dumps(value, ensure_ascii=False, **kw)
+    for ch, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
+        text = text.replace(ch, esc)
+    return text
+
+
+def _label_width(text: str) -> float:
+    """Estimated label width in pixels (12 px bold; CJK about 13 px, others 7.5)."""
+    return 6.0 + sum(13.0 if ord(c) > 0x2E7F else 7.5 for c in text)
+
+
+def _label_priority(geom) -> float:
+    """Bigger features first: log of the area (polygons), length x 20 m (lines), a small site for points."""
+    import math
+
+    kind = geom.geom_type
+    size = geom.area if "Polygon" in kind else geom.length * 2e-4 if "Line" in kind else 1e-7
+    return round(math.log10(size * 1e10 + 1.0), 3)
+
+
+def layer_payload(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, *, labels: bool) -> dict:
+    """What one layer's script needs: features (``features``: a JSON array,
+    script-safe) with compact properties (id, escaped tooltip, escaped title,
+    popup values as indexes into the layer's table of escaped strings, style
+    index), the layer's style table, its popup labels/caveat once, and its
+    labels (escaped text, place, priority, width) sorted by priority."""
+    import shapely
+
+    feats, styles, style_index, label_items = [], [], {}, []
+    used = [c for c in gdf.columns if c in spec.fields() | {"name", "precision"}]
+    records = gdf[used].to_dict("records") if used else [{} for _ in range(len(gdf))]
+    geoms = gdf.geometry.values
+    ids = gdf[id_field].tolist() if id_field and id_field in gdf.columns else list(gdf.index)
+    # display generalisation well below a pixel at street zoom, 6 decimals (about 0.1 m)
+    shown = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
+    coords = shapely.to_geojson(shapely.set_precision(shown, 1e-6, mode="pointwise")) if len(geoms) else []
+    strings: dict[str, int] = {}  # popup values, each stored once per layer
+    any_approx = False
+    for row, geom, fid, gj in zip(records, geoms, ids, coords, strict=True):
         if geom is None or geom.is_empty:
             continue
-        props = {
-            "_tip": tooltip_html(row, spec),
-            "_pop": popup_html(row, spec),
-            "_style": feature_style(row, spec, geom.geom_type),
-            "_layer": spec.key,
-        }
-        if id_field and id_field in row:
-            props["_id"] = cell_text(row[id_field])
-        else:
-            props["_id"] = cell_text(idx)
-        feats.append({"type": "Feature", "properties": props, "geometry": geom.__geo_interface__})
-    return {"type": "FeatureCollection", "features": feats}
+        st = feature_style(row, spec, geom.geom_type)
+        key = tuple(sorted(st.items()))
+        if key not in style_index:
+            style_index[key] = len(styles)
+            styles.append(st)
+        title, approx, values = popup_parts(row, spec)
+        props = {"_id": cell_text(fid), "_s": style_index[key], "_tip": tooltip_html(row, spec), "_pt": title}
+        if approx:
+            props["_pa"] = any_approx = 1
+        if spec.popup:
+            props["_pv"] = [strings.setdefault(v, len(strings)) for v in values]
+        # shapely's GeoJSON holds only numbers and type names: spliced in as it is
+        feats.append(
+            f'{{"type":"Feature","properties":{safe_json(props, separators=(",", ":"))},"geometry":{gj}}}'
+        )
+        name = cell_text(row.get("name"))
+        if labels and spec.label and name:
+            pt = geom if geom.geom_type == "Point" else geom.representative_point()
+            label_items.append(
+                [round(pt.y, 6), round(pt.x, 6), html.escape(name), _label_priority(geom), _label_width(name)]
+            )
+    label_items.sort(key=lambda it: -it[3])
+    pop_labels, caveat, source_line = popup_layer_parts(spec)
+    return {
+        "key": spec.key,
+        "features": "[" + ",".join(feats) + "]",
+        "n": len(feats),
+        "styles": styles,
+        "pop": {
+            "labels": pop_labels,
+            "strs": list(strings),
+            "note": caveat,
+            "src": source_line,
+            "badge": APPROX_BADGE if any_approx else "",
+        },
+        "labels": label_items,
+    }
 
 
-def _point_marker(radius: float) -> folium.CircleMarker:
-    """The template of a point symbol: filled (so its whole disc takes a click, even when its
-    fill is transparent) and drawn in the point pane above the polygons."""
-    marker = folium.CircleMarker(radius=radius, fill=True)
-    marker.options["pane"] = POINT_PANE
-    return marker
+_PAYLOADS: OrderedDict = OrderedDict()
+_PAYLOADS_LOCK = threading.Lock()
+#: Layer payloads kept (most recently used first out last): a page rerun with unchanged data reuses them.
+PAYLOAD_CACHE_SIZE = 24
+
+
+def data_fingerprint(gdf: gpd.GeoDataFrame, columns) -> str:
+    """A digest of the geometries (WKB) and the given columns' values: equal data, equal digest."""
+    import hashlib
+
+    import shapely
+
+    h = hashlib.blake2b(digest_size=16)
+    h.update(str(len(gdf)).encode())
+    wkb = shapely.to_wkb(gdf.geometry.values)
+    h.update(b"".join(b if b is not None else b"-" for b in wkb))
+    cols = [c for c in columns if c in gdf.columns]
+    if cols:
+        h.update(pd.util.hash_pandas_object(gdf[cols].astype(str), index=True).to_numpy().tobytes())
+    return h.hexdigest()
+
+
+def cached_layer_payload(
+    gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, *, labels: bool
+) -> dict:
+    """:func:`layer_payload`, reused while the layer's data, spec and options are the same
+    (keyed by a digest of the data, not by object identity: Streamlit hands out copies)."""
+    cols = sorted(spec.fields() | {"name", "precision"} | ({id_field} if id_field else set()))
+    key = (repr(spec), id_field, labels, data_fingerprint(gdf, cols))
+    with _PAYLOADS_LOCK:
+        hit = _PAYLOADS.get(key)
+        if hit is not None:
+            _PAYLOADS.move_to_end(key)
+            return hit
+    payload = layer_payload(gdf, spec, id_field, labels=labels)
+    with _PAYLOADS_LOCK:
+        _PAYLOADS[key] = payload
+        while len(_PAYLOADS) > PAYLOAD_CACHE_SIZE:
+            _PAYLOADS.popitem(last=False)
+    return payload
+
+
+class FeatureLayer(MacroElement):
+    """One layer's features in one script: GeoJSON drawn by Leaflet, tooltips,
+    popups assembled on click from the features' escaped values and the
+    layer's caveat (once per layer), labels placed by the browser without
+    overlaps (bigger features first; more appear when zoomed in)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
+{% endmacro %}"""
+    )
+
+    def __init__(self, payload: dict, map_name: str):
+        super().__init__()
+        self._name = "FeatureLayer"
+        self.map_name = map_name
+        # style table with readable separators, the rest compact; features already JSON
+        parts = {k: v for k, v in payload.items() if k not in ("styles", "features", "n")}
+        self.payload = (
+            safe_json(parts, separators=(",", ":"))[:-1]
+            + ',"styles":'
+            + safe_json(payload["styles"])
+            + ',"fc":{"type":"FeatureCollection","features":'
+            + payload["features"]
+            + "}}"
+        )
+
+
+def _root_map(el):
+    while el is not None and not isinstance(el, folium.Map):
+        el = getattr(el, "_parent", None)
+    return el
+
+
+def _ensure_layer_js(m: folium.Map) -> None:
+    if not getattr(m, "_rp_layer_js", False):
+        _ScriptElement(_LAYER_JS, "RenewalLayerJs").add_to(m)
+        m._rp_layer_js = True
 
 
 def add_layer(
@@ -388,35 +635,15 @@ def add_layer(
     """Draw ``gdf`` as the layer ``spec`` into ``parent`` (a map); return its FeatureGroup.
 
     ``id_field`` names a column copied to each feature's ``_id`` property so a
-    click can be traced back to a row (st_folium returns the clicked feature).
+    click can be traced back to a row (st_folium returns the clicked feature,
+    with ``_layer`` set to the layer key).
     """
+    m = _root_map(parent)
+    _ensure_layer_js(m)
     group = folium.FeatureGroup(name=spec.title_zh, show=spec.visible if show is None else show)
-    fc = _feature_collection(gdf, spec, id_field)
-    if fc["features"]:
-        folium.GeoJson(
-            fc,
-            name=spec.title_zh,
-            style_function=lambda f: f["properties"]["_style"],
-            marker=_point_marker(spec.style.radius),
-            on_each_feature=folium.JsCode(_ON_EACH_FEATURE),
-            control=False,
-        ).add_to(group)
-    if labels and spec.label:
-        for _, row in gdf.iterrows():
-            geom = row.geometry
-            name = cell_text(row.get("name"))
-            if geom is None or geom.is_empty or not name:
-                continue
-            pt = geom if geom.geom_type == "Point" else geom.representative_point()
-            folium.Marker(
-                [pt.y, pt.x],
-                icon=folium.DivIcon(
-                    html=f'<div class="rp-label">{html.escape(name)}</div>',
-                    icon_size=(0, 0),
-                    icon_anchor=(-8, 8),
-                ),
-                interactive=False,
-            ).add_to(group)
+    payload = cached_layer_payload(gdf, spec, id_field, labels=labels)
+    if payload["n"]:
+        FeatureLayer(payload, m.get_name()).add_to(group)
     group.add_to(parent)
     return group
 
@@ -437,6 +664,8 @@ def draw_scene(
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
     m = new_map(bm.key, bounds=fit)
+    if sum(len(layer.data) for layer in scene.layers) > CANVAS_FROM:
+        m.options["prefer_canvas"] = True  # thousands of SVG elements are slow to draw
     groups: dict[str, list] = {}
     layer_groups: dict[str, folium.FeatureGroup] = {}
     for layer in scene.layers:

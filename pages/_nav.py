@@ -14,6 +14,7 @@ PAGES = (
     ("pages/sites.py", "更新项目", "sites"),
     ("pages/coverage.py", "生活圈覆盖", "coverage"),
     ("pages/present.py", "汇报模式", "present"),
+    ("pages/data.py", "数据管理", "data"),
 )
 
 

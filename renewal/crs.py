@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cache
 
 import numpy as np
@@ -125,20 +126,23 @@ def wgs84_to_gcj02(lon, lat):
     return np.where(out, lon, lon + dlon), np.where(out, lat, lat + dlat)
 
 
-def gcj02_to_wgs84(lon, lat, iterations: int = 10):
-    """Inverse of :func:`wgs84_to_gcj02` by fixed-point iteration (error < 1e-9 deg)."""
+def gcj02_to_wgs84(lon, lat, iterations: int = 30, tol: float = 1e-10):
+    """Inverse of :func:`wgs84_to_gcj02` by fixed-point iteration until the forward
+    formula reproduces the input within ``tol`` degrees (~1e-5 m; typically 3-5 steps)."""
     glon = np.asarray(lon, dtype=float)
     glat = np.asarray(lat, dtype=float)
     wlon, wlat = glon.copy(), glat.copy()
     for _ in range(iterations):
         flon, flat = wgs84_to_gcj02(wlon, wlat)
-        wlon = wlon - (flon - glon)
-        wlat = wlat - (flat - glat)
+        dlon, dlat = flon - glon, flat - glat
+        wlon = wlon - dlon
+        wlat = wlat - dlat
+        if np.all(np.abs(dlon) < tol) and np.all(np.abs(dlat) < tol):
+            break
     return wlon, wlat
 
 
-def bd09_to_gcj02(lon, lat):
-    """Baidu BD-09 to GCJ-02."""
+def _bd09_to_gcj02_closed(lon, lat):
     lon = np.asarray(lon, dtype=float) - 0.0065
     lat = np.asarray(lat, dtype=float) - 0.006
     z = np.sqrt(lon * lon + lat * lat) - 0.00002 * np.sin(lat * _X_PI)
@@ -146,9 +150,38 @@ def bd09_to_gcj02(lon, lat):
     return z * np.cos(theta), z * np.sin(theta)
 
 
+def bd09_to_gcj02(lon, lat, iterations: int = 10, tol: float = 1e-11):
+    """Baidu BD-09 to GCJ-02: the published closed form (~1e-6 deg off), refined by fixed-point iteration
+    against :func:`gcj02_to_bd09` until the forward formula reproduces the input within ``tol`` degrees."""
+    blon = np.asarray(lon, dtype=float)
+    blat = np.asarray(lat, dtype=float)
+    glon, glat = _bd09_to_gcj02_closed(blon, blat)
+    for _ in range(iterations):
+        flon, flat = gcj02_to_bd09(glon, glat)
+        dlon, dlat = flon - blon, flat - blat
+        glon, glat = glon - dlon, glat - dlat
+        if np.all(np.abs(dlon) < tol) and np.all(np.abs(dlat) < tol):
+            break
+    return glon, glat
+
+
 def bd09_to_wgs84(lon, lat):
     """Baidu BD-09 to WGS84."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
+
+
+def gcj02_to_bd09(lon, lat):
+    """GCJ-02 to Baidu BD-09 (published forward formula)."""
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    z = np.sqrt(lon * lon + lat * lat) + 0.00002 * np.sin(lat * _X_PI)
+    theta = np.arctan2(lat, lon) + 0.000003 * np.cos(lon * _X_PI)
+    return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
+
+
+def wgs84_to_bd09(lon, lat):
+    """WGS84 to Baidu BD-09."""
+    return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
 
 COORDINATE_SYSTEMS = {
@@ -177,3 +210,163 @@ def geometry_from_web(geom: BaseGeometry, system: str) -> BaseGeometry:
 def geometry_to_gcj02(geom: BaseGeometry) -> BaseGeometry:
     """WGS84 geometry to GCJ-02 numbers, for display over a GCJ-02 basemap only."""
     return shp_transform(geom, _xy_converter(wgs84_to_gcj02))
+
+
+# --- Named coordinate systems -------------------------------------------------
+
+#: Names a planner may type (CLI ``--crs``/``--from``/``--to``; the page's choice) -> EPSG code or web system.
+CRS_ALIASES: dict[str, int | str] = {
+    "wgs84": 4326,
+    "cgcs2000": 4490,
+    "cgcs2000_gk": METRIC_EPSG,  # CGCS2000 3-degree Gauss-Kruger CM 117E, no zone prefix
+    "cgcs2000_gk39": 4527,  # the same with zone prefix 39 (false easting 39 500 000)
+    "utm50n": 32650,
+    "webmercator": 3857,
+    "gcj02": "gcj02",
+    "bd09": "bd09",
+}
+
+#: Chinese names of the systems offered for export and suggestion.
+CRS_LABELS_ZH = {
+    "wgs84": "WGS84（GPS、OpenStreetMap）",
+    "cgcs2000": "CGCS2000 经纬度（天地图）",
+    "cgcs2000_gk": "CGCS2000 3度带高斯-克吕格 CM 117E（EPSG:4548）",
+    "cgcs2000_gk39": "CGCS2000 3度带高斯-克吕格 39带，带号（EPSG:4527）",
+    "utm50n": "WGS84 UTM 50N（EPSG:32650）",
+    "webmercator": "Web墨卡托（EPSG:3857）",
+    "gcj02": "GCJ-02（高德/腾讯）",
+    "bd09": "BD-09（百度）",
+}
+
+
+@dataclass(frozen=True)
+class NamedCRS:
+    """A coordinate system by name: an EPSG code, or a Chinese web system (numbers look like WGS84 degrees)."""
+
+    name: str  # canonical: wgs84, gcj02, bd09, cgcs2000, or EPSG:NNNN
+    epsg: int  # the CRS a GIS should be told (4326 for gcj02/bd09: they have no EPSG code)
+    web: str = ""  # "gcj02" / "bd09" / ""
+
+    @property
+    def crs(self) -> CRS:
+        return CRS.from_epsg(self.epsg)
+
+    @property
+    def is_geographic(self) -> bool:
+        return bool(self.web) or self.crs.is_geographic
+
+    @property
+    def describe(self) -> str:
+        """English one-liner: ``WGS84 (EPSG:4326)``, ``GCJ-02 (Amap/Tencent)``, ``EPSG:4548``."""
+        if self.web:
+            return {"gcj02": "GCJ-02 (Amap/Tencent)", "bd09": "BD-09 (Baidu)"}[self.web]
+        if self.name.startswith("EPSG:") or not self.epsg:
+            return self.name
+        return f"{self.name.upper().replace('CGCS2000', 'CGCS2000')} (EPSG:{self.epsg})"
+
+    @property
+    def label_zh(self) -> str:
+        alias = self.web or next(
+            (k for k, v in CRS_ALIASES.items() if v == self.epsg and k in CRS_LABELS_ZH), self.name
+        )
+        return CRS_LABELS_ZH.get(alias, f"{self.name}（{self.crs.name}）")
+
+
+def parse_crs(name: str | int | NamedCRS | None) -> NamedCRS:
+    """``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``, ``utm50n``, ``cgcs2000_gk``, ``EPSG:4548``, ``4548`` ... ->
+    :class:`NamedCRS`; an InputError for anything else."""
+    from renewal.errors import InputError
+
+    if isinstance(name, NamedCRS):
+        return name
+    key = str(name if name is not None else "").strip().lower().replace("-", "").replace(" ", "")
+    known = {k.replace("_", ""): k for k in CRS_ALIASES}
+    if key.replace("_", "") in known:
+        canon = known[key.replace("_", "")]
+        target = CRS_ALIASES[canon]
+        if isinstance(target, str):
+            return NamedCRS(canon, STORAGE_EPSG, web=target)
+        return NamedCRS(canon if canon in ("wgs84", "cgcs2000") else f"EPSG:{target}", int(target))
+    code = key.removeprefix("epsg:").removeprefix("epsg")
+    if code.isdigit():
+        try:
+            CRS.from_epsg(int(code))
+        except Exception as exc:  # pyproj.exceptions.CRSError
+            raise InputError(f"Unknown EPSG code {name!r}", f"未知的EPSG代码“{name}”") from exc
+        epsg = int(code)
+        alias = {4326: "wgs84", 4490: "cgcs2000"}.get(epsg, f"EPSG:{epsg}")
+        return NamedCRS(alias, epsg)
+    raise InputError(
+        f"Unknown coordinate system {name!r}; use one of {', '.join(CRS_ALIASES)} or EPSG:NNNN",
+        f"未知坐标系“{name}”，可选：{'、'.join(CRS_ALIASES)} 或 EPSG代码（如 EPSG:4548）",
+    )
+
+
+def xy_to_wgs84(x, y, src: str | int | NamedCRS):
+    """Arrays of coordinates in ``src`` to WGS84 lon/lat arrays."""
+    src = parse_crs(src)
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    if src.web == "gcj02":
+        return gcj02_to_wgs84(x, y)
+    if src.web == "bd09":
+        return bd09_to_wgs84(x, y)
+    if src.epsg == STORAGE_EPSG:
+        return x, y
+    lon, lat = transformer(src.epsg, STORAGE_EPSG).transform(x, y)
+    return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+
+
+def xy_from_wgs84(lon, lat, dst: str | int | NamedCRS):
+    """WGS84 lon/lat arrays to coordinates in ``dst``."""
+    dst = parse_crs(dst)
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    if dst.web == "gcj02":
+        return wgs84_to_gcj02(lon, lat)
+    if dst.web == "bd09":
+        return wgs84_to_bd09(lon, lat)
+    if dst.epsg == STORAGE_EPSG:
+        return lon, lat
+    x, y = transformer(STORAGE_EPSG, dst.epsg).transform(lon, lat)
+    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+
+
+def convert_xy(x, y, src, dst):
+    """Coordinates from ``src`` to ``dst`` (any two named systems, through WGS84)."""
+    src, dst = parse_crs(src), parse_crs(dst)
+    if src == dst:
+        return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    return xy_from_wgs84(*xy_to_wgs84(x, y, src), dst)
+
+
+def convert_geometry(geom: BaseGeometry, src, dst) -> BaseGeometry:
+    """One shapely geometry from ``src`` to ``dst``."""
+    if geom is None or geom.is_empty:
+        return geom
+    src, dst = parse_crs(src), parse_crs(dst)
+    return shp_transform(geom, lambda xy: np.column_stack(convert_xy(xy[:, 0], xy[:, 1], src, dst)))
+
+
+def gdf_to_crs(gdf, dst):
+    """A WGS84 GeoDataFrame with coordinates in ``dst`` (gcj02/bd09: numbers changed, CRS left as EPSG:4326,
+    since they have no EPSG code)."""
+    dst = parse_crs(dst)
+    if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
+        gdf = gdf.to_crs(STORAGE_EPSG)
+    if not dst.web:
+        return gdf.to_crs(dst.epsg) if dst.epsg != STORAGE_EPSG else gdf.copy()
+    out = gdf.copy()
+    out[out.geometry.name] = [convert_geometry(g, "wgs84", dst) for g in gdf.geometry]
+    return out.set_crs(STORAGE_EPSG, allow_override=True)
+
+
+def gdf_from_crs(gdf, src):
+    """A GeoDataFrame whose numbers are in ``src`` (its own CRS ignored for gcj02/bd09) as WGS84."""
+    src = parse_crs(src)
+    if not src.web:
+        gdf = gdf.set_crs(src.epsg, allow_override=True)
+        return gdf.to_crs(STORAGE_EPSG) if src.epsg != STORAGE_EPSG else gdf
+    out = gdf.copy()
+    out[out.geometry.name] = [convert_geometry(g, src, "wgs84") for g in gdf.geometry]
+    return out.set_crs(STORAGE_EPSG, allow_override=True)

@@ -29,3 +29,7 @@ class ConflictError(InputError):
 
 class StoreError(InputError):
     """The workspace store cannot be written (read-only, locked, corrupt)."""
+
+
+class FileContentError(InputError):
+    """The file exists and is of a known type, but its content cannot be used (empty, malformed, unsafe, no CRS...)."""

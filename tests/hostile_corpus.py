@@ -159,7 +159,6 @@ def cli_cases(folder: Path, workspace: Path) -> dict[str, list[str]]:
     ws = ["--workspace", str(workspace)]
     out = str(folder / "out.gpkg")
     cases = {
-        "coverage_gbk_csv": [*ws, "coverage", "--facilities", str(gbk), "--out", out],
         "coverage_garbage_xlsx": [*ws, "coverage", "--facilities", str(xlsx), "--out", out],
         "coverage_folder_as_file": [*ws, "coverage", "--facilities", str(folder), "--out", out],
         "coverage_out_folder_missing": [

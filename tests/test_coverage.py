@@ -389,3 +389,31 @@ def test_greedy_siting_by_population_prefers_people_over_land(net, boundary, tmp
     assert chosen["share_after"].iat[0] == pytest.approx(1.0)
     by_area = greedy_siting(base, cand, "kindergarten", 1, weight="area")
     assert list(by_area["candidate_id"]) == ["centre"]
+
+
+def test_raster_gaps_equal_the_union_of_uncovered_cells():
+    """Gaps traced from the cell raster equal the old union of clipped cells:
+    an irregular boundary (clipped edge cells), a hole in the uncovered area,
+    and two cells touching only at a corner (separate parts, as in a union)."""
+    import shapely.affinity
+
+    from renewal.analysis.grid import cells_to_polygons, make_grid
+
+    b = shapely.Polygon([(0, 0), (1000, 0), (1000, 730), (430, 1000), (0, 1000)]).buffer(0)
+    b = shapely.affinity.translate(b, X0 + 13, Y0 + 7)
+    grid = make_grid(b, 100.0)
+    rng = np.random.default_rng(3)
+    mask = rng.random(len(grid)) < 0.45
+    col, row = grid["col"].to_numpy(), grid["row"].to_numpy()
+    mask[(col == 5) & (row == 5)] = False  # a covered cell inside an uncovered ring: a hole
+    ring = (np.abs(col - 5) <= 1) & (np.abs(row - 5) <= 1) & ~((col == 5) & (row == 5))
+    mask[ring] = True
+    mask[(col == 0) & (row == 0)] = mask[(col == 1) & (row == 1)] = True  # corner contact
+    mask[(col == 1) & (row == 0)] = mask[(col == 0) & (row == 1)] = False
+    polys = cells_to_polygons(grid, mask, b)
+    union = shapely.union_all(grid.geometry.values[mask])
+    assert shapely.area(polys).sum() == pytest.approx(union.area, rel=1e-9)
+    assert shapely.union_all(polys).symmetric_difference(union).area < 1e-6
+    assert len(polys) == len(shapely.get_parts(union))
+    assert any(len(p.interiors) for p in polys)  # the hole survives
+    assert not cells_to_polygons(grid, np.zeros(len(grid), bool), b).size

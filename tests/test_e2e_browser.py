@@ -412,3 +412,67 @@ def test_deep_link_as_first_request_gets_the_app_navigation(chromium_path, tmp_p
         for legacy in ("app", "ui", "sites"):
             assert legacy not in links.split(), links
         assert page.locator('[data-testid="stException"]').count() == 0
+
+
+def test_layer_script_labels_and_popups_escape_data_and_do_not_overlap(chromium_path, tmp_path):
+    """The per-layer script: hostile names stay text (label, tooltip, popup built on
+    click), the clicked feature carries its layer key and id for st_folium, the
+    caveat is in the popup, and crowded labels are placed without overlaps."""
+    import geopandas as gpd
+    from shapely.geometry import Point
+
+    import geodata
+    from layers.assets import standalone_html
+    from layers.render import add_layer, new_map
+
+    hostile = "<img src=x onerror=alert(1)>"
+    spec = REGISTRY["business_districts"]
+    base = {"category": "测试", "plan_clause": "条款", "plan_text": "原文", "status": "planned"}
+    rows = [{**base, "name": hostile if i == 0 else f"标注{i}", "fid": f"F{i}"} for i in range(400)]
+    pts = [Point(117.20 + (i % 20) * 0.003, 39.10 + (i // 20) * 0.002) for i in range(400)]
+    m = new_map("none", bounds=(117.19, 39.09, 117.27, 39.15))
+    add_layer(m, spec, gpd.GeoDataFrame(rows, geometry=pts, crs=4326), labels=True, id_field="fid")
+    out = tmp_path / "labels.html"
+    out.write_text(standalone_html(m), encoding="utf-8")
+    with offline_browser(chromium_path, tmp_path / "profile", _is_local_file) as (
+        context,
+        blocked,
+        failed,
+        bad,
+    ):
+        page = context.new_page()
+        page.set_viewport_size({"width": 1920, "height": 1080})
+        dialogs: list[str] = []
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        errors: list[str] = []
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.goto(out.as_uri(), wait_until="load", timeout=PAGE_LIMIT_MS)
+        page.locator(".rp-label").first.wait_for(timeout=PAGE_LIMIT_MS)
+        page.wait_for_timeout(200)
+        labels, overlaps = page.evaluate(
+            """() => { const r = [...document.querySelectorAll('.rp-label')].map(e => e.getBoundingClientRect());
+            let n = 0; for (let i = 0; i < r.length; i++) for (let j = i + 1; j < r.length; j++) {
+              const a = r[i], b = r[j];
+              if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) n++; }
+            return [[...document.querySelectorAll('.rp-label')].map(e => e.textContent), n]; }"""
+        )
+        assert 0 < len(labels) < 400 and overlaps == 0  # crowded: some hidden, none overlapping
+        clicked = page.evaluate(
+            """() => { const m = Object.values(window).find(v => v instanceof L.Map); let out = null;
+            m.eachLayer(l => { if (!out && l.feature && l.feature.properties._id === 'F0') {
+              l.openPopup(); const g = l.toGeoJSON();
+              out = [g.properties._layer, g.properties._id,
+                     document.querySelector('.leaflet-popup-content .rp-title').textContent,
+                     document.querySelector('.leaflet-popup-content').textContent]; } });
+            return out; }"""
+        )
+        assert clicked[:3] == [spec.key, "F0", hostile + "位置示意"] or clicked[:3] == [
+            spec.key,
+            "F0",
+            hostile,
+        ]
+        assert geodata.meta(spec.source).caveat_zh in clicked[3]
+        if hostile in labels:  # shown, as text
+            assert page.locator(".rp-label img").count() == 0
+        assert page.locator("img[src='x']").count() == 0 and not dialogs and not errors
+        assert not blocked and not failed and not bad

@@ -93,7 +93,7 @@ def test_bad_format_and_folder(cat, tmp_path):
     with pytest.raises(InputError):
         exchange.format_for("a.docx")
     with pytest.raises(InputError):
-        exchange.export_bytes(cat, "kml")
+        exchange.export_bytes(cat, "docx")
     with pytest.raises(InputError):
         exchange.export_file(cat, tmp_path / "missing" / "a.csv")
     with pytest.raises(InputError):

@@ -74,6 +74,16 @@ def test_cli_corpus_of_other_commands(tmp_path, seeded, capsys):
         assert snapshot(tmp_path / "in") == inputs, name  # no output, no partial file
 
 
+def test_gbk_csv_is_read_with_its_chinese_text_intact(tmp_path):
+    """A GBK-encoded CSV (Excel's default on Chinese Windows) is decoded, not refused or garbled."""
+    from renewal.io.read import read_features
+
+    path = tmp_path / "fac_gbk.csv"
+    path.write_bytes("名称,category,lon,lat\n学校,小学,117.2277,39.11\n".encode("gbk"))
+    gdf = read_features(path, what="facilities")
+    assert gdf["名称"].tolist() == ["学校"] and gdf.geometry.iloc[0].x == 117.2277
+
+
 def _full_disk(*_a, **_k):
     raise OSError(errno.ENOSPC, "No space left on device", "/full/disk")
 
@@ -237,10 +247,7 @@ def test_page_survives_control_characters_in_stored_data(seeded, monkeypatch):
     at.session_state[STATE_KEY] = SitesPageState(selected="RS-021")
     at.run()
     assert not at.exception, at.exception
-    assert [b.label for b in at.get("download_button")] == [
-        "GeoJSON",
-        "GeoPackage",
-        "CSV（几何为WKT）",
-        "Excel表格",
-    ]
+    from renewal.sites.exchange import FORMATS
+
+    assert [b.label for b in at.get("download_button")] == [label for _, _, label in FORMATS.values()]
     assert not any(b.proto.disabled for b in at.get("download_button"))

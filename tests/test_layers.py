@@ -4,6 +4,7 @@ HTML contains every layer, escapes data text, and marks approximate features."""
 import re
 
 import geopandas as gpd
+import pandas as pd
 import pytest
 from shapely.geometry import Point, Polygon
 
@@ -131,8 +132,8 @@ def test_amap_basemap_shifts_display_coordinates_by_gcj02():
     data = {"station_hub": load_layer("station_hub")}
     wgs = build_map(["station_hub"], data, basemap="none", legend=False).get_root().render()
     gcj = build_map(["station_hub"], data, basemap="amap", legend=False).get_root().render()
-    x_wgs = float(re.search(r'"coordinates": \[(117\.\d+)', wgs).group(1))
-    x_gcj = float(re.search(r'"coordinates": \[(117\.\d+)', gcj).group(1))
+    x_wgs = float(re.search(r'"coordinates": ?\[\[*(117\.\d+)', wgs).group(1))
+    x_gcj = float(re.search(r'"coordinates": ?\[\[*(117\.\d+)', gcj).group(1))
     # about +0.0063 deg of longitude near Hedong (PROVENANCE.md)
     assert 0.005 < x_gcj - x_wgs < 0.0075
     assert "autonavi" in gcj and "autonavi" not in wgs
@@ -340,3 +341,51 @@ def test_legend_entries_match_the_html_legend_rows():
     # and it is the legend the folium map shows
     html = _decoded(draw_scene(scene).get_root().render())
     assert legend in html.replace('\\"', '"').replace("\\/", "/")
+
+
+def test_layer_script_data_cannot_close_the_script_and_caveat_is_once_per_layer():
+    spec = REGISTRY["business_districts"]
+    gdf = gpd.GeoDataFrame(
+        [
+            {**_one_feature_gdf("x").iloc[0].drop("geometry").to_dict(), "name": f"</script>{XSS}{i}"}
+            for i in range(5)
+        ],
+        geometry=[Point(117.23 + i / 100, 39.11) for i in range(5)],
+        crs=4326,
+    )
+    m = new_map()
+    add_layer(m, spec, gdf, labels=True)
+    raw = m.get_root().render()
+    assert "</script><img" not in raw and "</script>" + XSS not in raw
+    caveat = geodata.meta(spec.source).caveat_zh
+    assert caveat and _decoded(raw).count(caveat) == 1  # not repeated in every popup
+
+
+def test_labels_are_escaped_and_ordered_by_size():
+    from layers.render import layer_payload
+
+    spec = REGISTRY["station_area"]
+    small = Polygon([(117.2, 39.1), (117.201, 39.1), (117.201, 39.101), (117.2, 39.101)])
+    big = Polygon([(117.3, 39.1), (117.32, 39.1), (117.32, 39.12), (117.3, 39.12)])
+    gdf = pd.concat(
+        [_one_feature_gdf("<b>小</b>", geom=small), _one_feature_gdf("大", geom=big)], ignore_index=True
+    )
+    labels = layer_payload(gdf, spec, None, labels=True)["labels"]
+    assert [it[2] for it in labels] == ["大", "&lt;b&gt;小&lt;/b&gt;"]
+    assert labels[0][3] > labels[1][3] and labels[1][4] > labels[0][4]  # priority, estimated width
+    assert layer_payload(gdf, spec, None, labels=False)["labels"] == []
+
+
+def test_layer_payload_is_reused_only_for_equal_data():
+    from layers.render import cached_layer_payload
+
+    spec = REGISTRY["business_districts"]
+    a = _one_feature_gdf("甲")
+    first = cached_layer_payload(a, spec, None, labels=True)
+    assert cached_layer_payload(a.copy(), spec, None, labels=True) is first  # a copy of equal data
+    renamed = a.assign(name="乙")
+    moved = a.set_geometry([Point(117.3, 39.2)])
+    for other in (renamed, moved):
+        assert cached_layer_payload(other, spec, None, labels=True) is not first
+    assert "乙" in cached_layer_payload(renamed, spec, None, labels=True)["features"]
+    assert cached_layer_payload(a, spec, None, labels=False) is not first

@@ -413,3 +413,25 @@ def test_saved_network_reloads_without_new_junctions(tmp_path):
     assert again.n_edges == 3 and again.n_nodes == net.n_nodes
     assert again.edge_len.sum() == pytest.approx(net.edge_len.sum(), rel=1e-6)
     assert load_workspace_network() is None  # nothing imported into this test's workspace
+
+
+@pytest.mark.parametrize("seed", [20])
+def test_catchment_polygons_equal_the_buffer_of_their_pieces(seed):
+    """Chained through the junctions and buffered once, each source's polygon
+    equals the plain round buffer of its pieces up to the octagonal facets."""
+    rng = np.random.default_rng(seed)
+    pts, edges = _random_net(rng, n=60)
+    net = WalkNetwork.from_arrays(pts, edges)
+    e = rng.integers(0, len(edges), 5)
+    spts = net.node_xy[net.edge_u[e]] + 0.5 * (net.node_xy[net.edge_v[e]] - net.node_xy[net.edge_u[e]])
+    src = net.snap(spts, max_snap=50)
+    nd = net.node_distances(src, 600.0)
+    geoms, who = net.catchment_pieces(nd, src)
+    polys = catchment_polygons(geoms, who, 5, width=20.0, threads=1)
+    for i in np.unique(who):
+        exact = shapely.buffer(shapely.union_all(geoms[who == i]), 20.0, quad_segs=16)
+        p = polys[i]
+        assert p.is_valid and p.area == pytest.approx(exact.area, rel=0.01)
+        assert shapely.difference(p, exact).area < 1e-3 * exact.area  # never wider than the buffer
+        assert shapely.difference(exact, p).area < 0.01 * exact.area  # only the facets are missing
+        assert p.contains(shapely.buffer(shapely.union_all(geoms[who == i]), 15.0))

@@ -47,6 +47,8 @@ def test_page_lists_all_sites_and_seeds_the_workspace(ws):
     assert [b.label for b in at.get("download_button")] == [
         "GeoJSON",
         "GeoPackage",
+        "Shapefile（zip压缩）",
+        "KML",
         "CSV（几何为WKT）",
         "Excel表格",
     ]

@@ -19,6 +19,11 @@ def register(subparsers):
     add_common(p)
     p.add_argument("--origins", required=True, help="origin points or polygons (homes, buildings, cells)")
     p.add_argument("--out", required=True, help="output .csv or .gpkg")
+    p.add_argument(
+        "--crs",
+        default="wgs84",
+        help="CRS of --out's coordinates: wgs84 (default), cgcs2000, EPSG:4548, gcj02 ...",
+    )
     p.add_argument("--cutoff", type=float, default=None, help="ignore facilities farther than this (m)")
     p.set_defaults(func=run)
 
@@ -50,6 +55,6 @@ def run(args) -> int:
     for w in caught:
         if issubclass(w.category, UserWarning):
             print(f"warning: {w.message}")
-    write_table(args.out, out)
+    write_table(args.out, out, crs=args.crs)
     print(f"wrote {len(out)} origins ({args.mode} mode) to {args.out}")
     return 0

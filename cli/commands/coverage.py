@@ -39,6 +39,11 @@ def register(subparsers):
         "--width", type=float, default=25.0, help="catchment buffer width in metres (network mode)"
     )
     p.add_argument("--out", required=True, help="output .gpkg")
+    p.add_argument(
+        "--crs",
+        default="wgs84",
+        help="CRS of --out's layers: wgs84 (default), cgcs2000, EPSG:4548, gcj02 ...",
+    )
     p.add_argument("--report", default=None, help="optional Excel report (.xlsx)")
     p.set_defaults(func=run)
 
@@ -128,6 +133,7 @@ def run(args) -> int:
             "stats": res.stats,
             "zone_stats": res.zone_stats,
         },
+        crs=args.crs,
     )
     if args.report:
         write_xlsx(args.report, report_sheets(res.stats, res.zone_stats, std, msgs))

@@ -1,50 +1,135 @@
-"""``python -m renewal import FILE --layer sites [--yes] [--coords wgs84|gcj02|bd09]``.
+"""``python -m renewal import FILE --layer sites|zones|population|reference [--crs CRS] [--yes]``.
 
-Prints a summary first (count, bounds, CRS, fields, problems). Writes to the
-workspace store only when the file has no problems *and* the user agreed:
-``--yes``, or ``y`` at the prompt (asked only when stdin is a terminal).
+Prints a summary first (count, bounds, CRS, fields, problems by row). Writes only when
+the file has no problems *and* the user agreed: ``--yes``, or ``y`` at the prompt
+(asked only when stdin is a terminal); then in one transaction (sites: the site store;
+other layers: one atomic write of the workspace's ``layers.gpkg``, listed by
+``python -m renewal layers list``). Data that lands far from Hedong under the declared
+or guessed CRS is refused with the likely CRS.
 """
 
 from __future__ import annotations
 
+import getpass
 import logging
 import sys
+from pathlib import Path
 
 from renewal.crs import COORDINATE_SYSTEMS
-from renewal.sites.importing import check_ids, read_sites_file
-from renewal.storage import current_sites, open_store
+from renewal.errors import InputError
 
 log = logging.getLogger("renewal")
 
-LAYERS = ("sites",)
+LAYERS = ("sites", "zones", "population", "reference")
 
 
-def cmd_import(args) -> int:
-    result = read_sites_file(args.file, coords=args.coords)
+def _confirm(args, question: str) -> bool:
+    if args.yes:
+        return True
+    if not sys.stdin.isatty():
+        print("Dry run: nothing written. Re-run with --yes to import.")
+        return False
+    answer = input(f"{question} [y/N] ").strip().lower()
+    if answer not in ("y", "yes"):
+        print("Nothing written.")
+        return False
+    return True
+
+
+def _import_sites(args) -> int:
+    from renewal.io import plausibility
+    from renewal.sites.importing import check_ids, read_sites_file
+    from renewal.storage import current_sites, open_store
+
+    result = read_sites_file(args.file, coords=args.crs or args.coords)
     check_ids(
         result, current_sites(args.workspace, database=args.database)["site_id"]
     )  # the bundled catalogue when there is no store yet
+    if result.records:
+        verdict = plausibility.check([g for _, g in result.records if g is not None], "wgs84")
+        if not verdict.ok:
+            result.problem(verdict.message_en, verdict.message_zh)
     print(result.summary_en())
     if result.problems or not result.records:
         raise result.error()
-    if not args.yes:
-        if not sys.stdin.isatty():
-            print("Dry run: nothing written. Re-run with --yes to import.")
-            return 0
-        answer = input(f"Import {len(result.records)} site(s) into the workspace? [y/N] ").strip().lower()
-        if answer not in ("y", "yes"):
-            print("Nothing written.")
-            return 0
+    if not _confirm(args, f"Import {len(result.records)} site(s) into the workspace?"):
+        return 0
     store = open_store(args.workspace, session="cli-import", database=args.database)
     ids = store.add_sites(result.records, action="import")
     print(f"Imported {len(ids)} site(s) into {store.location}: {', '.join(ids)}")
     return 0
 
 
+def _layer_name(args) -> str:
+    if args.name:
+        return args.name
+    if args.layer in ("zones", "population"):
+        return args.layer
+    stem = Path(args.file).stem.lower().replace("-", "_").replace(" ", "_")
+    if stem[:1].isascii() and stem[:1].isalpha() and all(ch.isascii() for ch in stem):
+        return f"ref_{stem}"[:40]
+    raise InputError(
+        "Give the reference layer a name with --name (lower-case letters, digits, _)",
+        "请为参考图层指定名称（--name，小写字母、数字、下划线）",
+    )
+
+
+def cmd_import(args) -> int:
+    if args.layer == "sites":
+        return _import_sites(args)
+    from renewal.layer_import import check_layer
+    from renewal.storage.layers import check_name, open_layers
+
+    name = check_name(_layer_name(args))
+    store = open_layers(args.workspace)
+    old = store.get(name)
+    if old is not None and not args.replace:
+        raise InputError(
+            f"A layer {name!r} exists already (imported {old.imported_at} by {old.who}); use --replace",
+            f"图层“{name}”已存在，如需替换请使用 --replace",
+        )
+    crs = args.crs or (args.coords if args.coords != "wgs84" else None)
+    check = check_layer(args.file, args.layer, crs=crs, layer=args.layer_name)
+    print(check.summary_en())
+    if not check.ok:
+        raise check.error()
+    if not _confirm(args, f"Import {check.count} feature(s) as layer {name!r}?"):
+        return 0
+    entry = store.put(
+        name,
+        args.layer,
+        check.gdf,
+        source_file=args.file,
+        crs=check.read.crs if check.read else "",
+        who=args.who or getpass.getuser(),
+        title=args.title or name,
+        replace=args.replace,
+    )
+    print(f"Imported {entry.count} feature(s) as {entry.kind} layer {entry.name!r} into {store.path}")
+    return 0
+
+
 def register(sub) -> None:
     p = sub.add_parser("import", help="import features from a file into the workspace (summary first)")
-    p.add_argument("file", help="GeoJSON, GeoPackage or Shapefile (.shp or .zip)")
+    p.add_argument(
+        "file",
+        help="GeoJSON, GeoPackage, zipped Shapefile, KML/KMZ, CSV/XLSX with coordinates, GeoTIFF (population)",
+    )
     p.add_argument("--layer", required=True, choices=LAYERS, help="which workspace layer to import into")
+    p.add_argument(
+        "--crs",
+        default=None,
+        help="CRS of the numbers in the file: wgs84, gcj02, bd09, cgcs2000, EPSG:4548...",
+    )
+    p.add_argument("--name", default=None, help="layer name (reference layers; default ref_<file name>)")
+    p.add_argument("--title", default=None, help="title shown in the layer list, e.g. 控规用地")
+    p.add_argument(
+        "--layer-name", default=None, help="GeoPackage layer, Shapefile in a zip, or Excel sheet to read"
+    )
+    p.add_argument(
+        "--replace", action="store_true", help="replace an existing layer of that name (kept in history)"
+    )
+    p.add_argument("--who", default=None, help="who imports (default: the login name)")
     p.add_argument(
         "--yes", action="store_true", help="write without asking (only if the file has no problems)"
     )
@@ -52,6 +137,6 @@ def register(sub) -> None:
         "--coords",
         choices=sorted(COORDINATE_SYSTEMS),
         default="wgs84",
-        help="coordinate system of the numbers in the file (default wgs84; gcj02 = Amap/Tencent, bd09 = Baidu)",
+        help="older spelling of --crs for web coordinates (gcj02 = Amap/Tencent, bd09 = Baidu)",
     )
     p.set_defaults(func=cmd_import)

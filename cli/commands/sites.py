@@ -72,8 +72,8 @@ def cmd_export(args) -> int:
     gdf = _filtered(args)
     if gdf.empty:
         raise InputError("No sites match the filters; nothing exported.", "没有符合条件的项目，未导出。")
-    path = export_file(gdf, args.out, args.format)
-    log.info("wrote %d site(s) to %s", len(gdf), path)
+    path = export_file(gdf, args.out, args.format, crs=args.crs)
+    log.info("wrote %d site(s) to %s (%s)", len(gdf), path, args.crs)
     return 0
 
 
@@ -128,8 +128,15 @@ def register(sub) -> None:
     q.add_argument("site_id", help="site id, e.g. RS-001")
     q.set_defaults(func=cmd_show)
     q = ss.add_parser("export", help="export the sites to a file (written atomically)")
-    q.add_argument("--out", required=True, help="output file: .geojson, .gpkg, .csv or .xlsx")
+    q.add_argument(
+        "--out", required=True, help="output file: .gpkg .zip (Shapefile) .geojson .kml .csv .xlsx"
+    )
     q.add_argument("--format", choices=sorted(FORMATS), help="format (default: from the file suffix)")
+    q.add_argument(
+        "--crs",
+        default="wgs84",
+        help="coordinates: wgs84 (default), cgcs2000, EPSG:4548 (CGCS2000 GK), gcj02 ...",
+    )
     filters(q)
     q.set_defaults(func=cmd_export)
     q = ss.add_parser("history", help="list the workspace's changes, newest first")

@@ -74,8 +74,14 @@ def table(state: SitesPageState, view: gpd.GeoDataFrame, n_all: int) -> None:
     shown = tables.site_table(ordered, selected=sel)
     for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "None", where a measure does not apply
         shown[col] = shown[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
+    # only the selected row is styled: a Styler over every row costs seconds with thousands of sites
+    picked = shown.index[shown["选中"].astype(bool)]
     st.dataframe(
-        shown.style.apply(lambda r: ["background-color: #fff3c4" if r["选中"] else "" for _ in r], axis=1),
+        shown.style.apply(
+            lambda r: ["background-color: #fff3c4"] * len(r), axis=1, subset=(picked, shown.columns)
+        )
+        if len(picked)
+        else shown,
         key=_table_key(state.table_gen),
         on_select="rerun",
         selection_mode="single-row",

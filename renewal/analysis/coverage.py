@@ -45,7 +45,8 @@ Definitions
 * Wrong-CRS guard: facilities all farther than 5 km from the boundary, or a
   network whose extent misses the boundary, are refused.
 * Gaps: radius mode - the boundary minus the coverage; network mode - the
-  union of uncovered cells. One row per part.
+  uncovered cells traced as a raster (``rasterio.features.shapes``; equal to
+  the union of the uncovered cells). One row per part.
 * Catchments: radius mode - each facility's buffer clipped to the boundary
   (they overlap). Network mode - the reached edge pieces (partial edges cut at
   the remaining distance) attributed to the nearest facility and buffered by
@@ -63,7 +64,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from renewal.analysis.grid import make_grid, population_to_cells
+from renewal.analysis.grid import cells_to_polygons, make_grid, population_to_cells
 from renewal.analysis.inputs import (
     CoverageWarning,
     boundary_metric,
@@ -202,7 +203,7 @@ def _prepare_ctx(
         cell_zone,
         zone_names,
         cell_snap,
-        dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell),
+        dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell, raster=grid.attrs["raster"]),
     ), msgs
 
 
@@ -347,9 +348,9 @@ def _category_geometries(ctx: EngineContext, cat: CategoryState):
         has = np.array([p is not None for p in polys], dtype=bool)
         polys = np.where(has, polys, None)
         polys[has] = shapely.intersection(polys[has], ctx.boundary)
-        cov = covered_cells(cat)
-        cover = shapely.union_all(ctx.grid.geometry.values[cov]) if cov.any() else shapely.Polygon()
-        gaps = shapely.union_all(ctx.grid.geometry.values[~cov]) if (~cov).any() else shapely.Polygon()
+        # the land share comes from the cells; gaps are traced from the cell raster
+        cover = None
+        gaps = cells_to_polygons(ctx.grid, ~covered_cells(cat), ctx.boundary, ctx.opts["raster"])
     for i, p in enumerate(polys):
         if p is None or p.is_empty:
             continue
@@ -376,17 +377,21 @@ def assemble(
     changed: set | None = None,
 ) -> CoverageResult:
     stats_rows, catch_rows, gap_rows = [], [], []
-    old_stats = old.stats.set_index("category") if old is not None and changed is not None else None
+    old_stats = None
+    if old is not None and changed is not None:
+        names = list(old.stats.columns)
+        values = zip(*(old.stats[c].tolist() for c in names), strict=True)
+        old_stats = {r["category"]: r for r in (dict(zip(names, v, strict=True)) for v in values)}
     for key, cat in cats.items():
-        if old_stats is not None and key not in changed and key in old_stats.index:
-            stats_rows.append({"category": key, **old_stats.loc[key].to_dict()})
+        if old_stats is not None and key not in changed and key in old_stats:
+            stats_rows.append(old_stats[key])
             continue
         redo = geometry and (old is None or changed is None or key in changed)
         cover = None
         if redo:
             rows, cover, gaps = _category_geometries(ctx, cat)
             catch_rows += rows
-            for part in shapely.get_parts(gaps):
+            for part in shapely.get_parts(np.atleast_1d(gaps)):
                 if part.area > 1e-6:
                     gap_rows.append(
                         {

@@ -8,6 +8,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+import shapely.geometry
 
 from renewal.analysis.inputs import CoverageWarning, to_metric_gdf
 from renewal.crs import METRIC_CRS, METRIC_EPSG, transformer
@@ -87,7 +88,42 @@ def make_grid(boundary_m, cell: float = 50.0):
         crs=METRIC_CRS,
     )
     g.insert(0, "cell_id", np.arange(len(g)))
+    g.attrs["raster"] = (float(minx), float(miny), float(cell), int(nx), int(ny))
     return g
+
+
+def cells_to_polygons(grid_m, mask, boundary_m, raster=None) -> np.ndarray:
+    """Polygons covering the cells selected by ``mask``, as a raster.
+
+    The selected cells are burnt into a (rows x cols) array and traced with
+    ``rasterio.features.shapes`` (4-connected, like a union of squares: cells
+    touching only at a corner are separate parts), then clipped to the
+    boundary where a part is not wholly inside it. Equal in area to the union
+    of the clipped cells, in a fraction of the time. Returns single polygons.
+    ``raster`` is ``(minx, miny, cell, ncols, nrows)`` of the grid (default:
+    what :func:`make_grid` stored in ``grid_m.attrs``).
+    """
+    from rasterio.features import shapes
+    from rasterio.transform import Affine
+
+    mask = np.asarray(mask, dtype=bool)
+    if not mask.any():
+        return np.empty(0, dtype=object)
+    minx, miny, cell, nx, ny = raster if raster is not None else grid_m.attrs["raster"]
+    arr = np.zeros((ny, nx), dtype=np.uint8)
+    rows = grid_m["row"].to_numpy()[mask]
+    cols = grid_m["col"].to_numpy()[mask]
+    arr[ny - 1 - rows, cols] = 1  # raster row 0 is the top
+    tr = Affine(cell, 0.0, minx, 0.0, -cell, miny + ny * cell)
+    polys = [shapely.geometry.shape(g) for g, v in shapes(arr, mask=arr == 1, connectivity=4, transform=tr)]
+    polys = np.asarray(polys, dtype=object)
+    shapely.prepare(boundary_m)
+    inside = shapely.contains_properly(boundary_m, polys)
+    if not inside.all():
+        clipped = shapely.intersection(polys[~inside], boundary_m)
+        polys = np.concatenate([polys[inside], shapely.get_parts(clipped)])
+    polys = polys[shapely.get_type_id(polys) == 3]
+    return polys[shapely.area(polys) > 1e-6]
 
 
 # ------------------------------------------------------------ population

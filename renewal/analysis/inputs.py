@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 import geodata
-from renewal.crs import METRIC_EPSG, STORAGE_EPSG
+from renewal.crs import METRIC_CRS, METRIC_EPSG, STORAGE_EPSG
 from renewal.errors import InputError
 from renewal.standards import Standards
 
@@ -33,8 +33,11 @@ def to_metric_gdf(gdf, what):
         )
     if isinstance(gdf, gpd.GeoSeries):
         gdf = gpd.GeoDataFrame(geometry=gdf)
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
-    return gdf.to_crs(METRIC_EPSG)
+    g = gdf.geometry.values
+    ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
+    if not ok.all():
+        gdf = gdf[ok]
+    return gdf if gdf.crs == METRIC_CRS else gdf.to_crs(METRIC_EPSG)
 
 
 def boundary_metric(boundary):

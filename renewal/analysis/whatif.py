@@ -75,31 +75,22 @@ def what_if(
         if id_col is None and not any(c in getattr(add, "columns", []) for c in ID_CANDIDATES):
             new["facility_id"] = [f"NEW{i + 1}" for i in range(len(new))]
         xy = points_xy(new)
+        new_keys = new["category"].to_numpy()
+        new_ids = new["facility_id"].to_numpy()
+        added: dict = {}  # category -> rows of ``new`` appended to its facilities
         for i in range(len(new)):
-            key = new["category"].iat[i]
+            key = new_keys[i]
             if key not in cats:
-                c = std.category(key)
-                empty = new.iloc[0:0]
-                cats[key] = CategoryState(
-                    key,
-                    c.name_zh,
-                    category_cutoff(std, key, ctx.mode, None),
-                    empty,
-                    dist=np.full(len(ctx.cell_xy), np.inf),
-                    near=np.full(len(ctx.cell_xy), -1, dtype=np.int64),
-                )
-                if ctx.mode == "network":
-                    cats[key].fsnap = ctx.net.snap(np.empty((0, 2)))
-                    cats[key].nd = ctx.net.node_distances(cats[key].fsnap, cats[key].cutoff)
+                cats[key] = _empty_category(ctx, std, key, new.iloc[0:0])
             cat = cats[key]
             d, nd, s = distances_from_new(ctx, cat, xy[i])
             if d is None:
-                msgs.append(f"New facility {new['facility_id'].iat[i]} is off the network; not added")
+                msgs.append(f"New facility {new_ids[i]} is off the network; not added")
                 warnings.warn(msgs[-1], NetworkWarning, stacklevel=2)
                 continue
-            idx = len(cat.fac)
-            cat.fac = pd.concat([cat.fac, new.iloc[[i]]], ignore_index=True)
-            cat.fac = gpd.GeoDataFrame(cat.fac, geometry="geometry", crs=METRIC_CRS)
+            rows = added.setdefault(key, [])
+            idx = len(cat.fac) + len(rows)
+            rows.append(i)
             better = d < cat.dist
             cat.dist = np.where(better, d, cat.dist)
             cat.near = np.where(better, idx, cat.near)
@@ -117,19 +108,49 @@ def what_if(
                     fs.max_snap,
                 )
             changed.add(key)
+        for key, rows in added.items():
+            cat = cats[key]
+            fac = pd.concat([cat.fac, new.iloc[rows]], ignore_index=True)
+            cat.fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=METRIC_CRS)
     out = assemble(ctx, cats, result.warnings + msgs, geometry=geometry, old=result, changed=changed)
     out.delta = _delta(result.stats, out.stats)
     return out
 
 
-def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
-    cols = ["category", "n_facilities", "land_share"] + (
-        ["population_share"] if "population_share" in after else []
+def _empty_category(ctx, std, key, empty) -> CategoryState:
+    """A category that had no facilities before a what-if adds one."""
+    c = std.category(key)
+    cat = CategoryState(
+        key,
+        c.name_zh,
+        category_cutoff(std, key, ctx.mode, None),
+        empty,
+        dist=np.full(len(ctx.cell_xy), np.inf),
+        near=np.full(len(ctx.cell_xy), -1, dtype=np.int64),
     )
-    b = before[[c for c in cols if c in before]].set_index("category")
-    a = after[cols].set_index("category")
-    d = a.join(b, lsuffix="_after", rsuffix="_before", how="outer")
-    for c in cols[1:]:
-        d[f"{c}_before"] = d[f"{c}_before"].fillna(0)
-        d[f"delta_{c}"] = d[f"{c}_after"] - d[f"{c}_before"]
-    return d.reset_index()
+    if ctx.mode == "network":
+        cat.fsnap = ctx.net.snap(np.empty((0, 2)))
+        cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+    return cat
+
+
+def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
+    """Before/after statistics per category (outer join on the category,
+    sorted; a category new in ``after`` counts 0 before)."""
+    cols = ["n_facilities", "land_share"] + (["population_share"] if "population_share" in after else [])
+    keys = sorted(set(before["category"]) | set(after["category"]))
+    ai = {k: i for i, k in enumerate(after["category"])}
+    bi = {k: i for i, k in enumerate(before["category"])}
+    out = {"category": keys}
+    delta = {}
+    for side, idx, frame in (("after", ai, after), ("before", bi, before)):
+        for c in cols:
+            v = frame[c].to_numpy() if c in frame else np.zeros(len(frame))
+            have = np.array([k in idx for k in keys])
+            col = v[[idx.get(k, 0) for k in keys]] if len(v) else np.zeros(len(keys))
+            if not have.all():
+                col = np.where(have, col, np.nan if side == "after" else 0.0)
+            out[f"{c}_{side}"] = col
+    for c in cols:
+        delta[f"delta_{c}"] = out[f"{c}_after"] - out[f"{c}_before"]
+    return pd.DataFrame({**out, **delta})

@@ -1,17 +1,26 @@
 """The one reader: any vector file a planner has, to a WGS84 GeoDataFrame.
 
-:func:`read_vector` reads GeoJSON, GeoPackage, Shapefile (``.shp`` or zipped),
-and tables with longitude/latitude columns (CSV, Excel ``.xlsx``), from a path,
-from uploaded bytes, or passes a GeoDataFrame through. It converts the file's
-CRS to WGS84 and Amap GCJ-02 / Baidu BD-09 numbers (``coords``) at the edge.
+:func:`read_vector` reads GeoJSON, GeoPackage (one layer, chosen: never silently
+the first of several), Shapefile (``.shp`` or zipped, with or without ``.prj``;
+``.cpg`` and GBK text honoured), KML/KMZ (parsed safely, :mod:`renewal.io.kml`),
+and tables with coordinate columns (CSV in UTF-8 or GBK, Excel ``.xlsx``; column
+names such as 经度/纬度, lon/lat, lng, x/y), from a path, from uploaded bytes, or
+passes a GeoDataFrame through. Zips are opened by :mod:`renewal.io.safezip`.
+
+``crs`` says what the numbers in the file are (``wgs84``, ``gcj02``, ``bd09``,
+``cgcs2000``, ``EPSG:4548``...; :func:`renewal.crs.parse_crs`); it overrides the
+file's own CRS. Without it the file's CRS is used; GeoJSON, KML and tables
+default to WGS84; a Shapefile without ``.prj`` is refused with the likely
+systems (:mod:`renewal.io.plausibility`). Numbers that cannot be degrees in a
+geographic CRS (projected metres read as degrees) are refused the same way.
 
 One policy for problems: a problem with the request (no such file, unknown type or
 coordinate system) raises :class:`~renewal.errors.InputError`; a problem with the *file* (missing, empty, malformed,
-no CRS, no coordinate columns, a missing GeoPackage layer) raises
+no CRS, no coordinate columns, an unchosen GeoPackage layer) raises
 :class:`FileContentError` (an InputError) with English and Chinese text; problems of
 single *rows* (null geometries, bad attributes) are left to the importer of
 each layer, which lists them all. Null or empty geometries are kept and counted
-(:attr:`VectorFile.empty_mask`); :meth:`VectorFile.non_empty` drops them.
+(:attr:`VectorFile.n_empty`); :meth:`VectorFile.non_empty` drops them.
 """
 
 from __future__ import annotations
@@ -26,15 +35,22 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from renewal.crs import COORDINATE_SYSTEMS, STORAGE_EPSG, geometry_from_web
-from renewal.errors import InputError
+from renewal.crs import STORAGE_EPSG, NamedCRS, gdf_from_crs, parse_crs
+from renewal.errors import FileContentError, InputError
+from renewal.io import safezip
+from renewal.io.write import unguard_formula
 
-VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip")
+VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz")
 TABLE_SUFFIXES = (".csv", ".xlsx")
-SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES
+RASTER_SUFFIXES = (".tif", ".tiff")  # population: populated pixel centres as points (renewal.io.raster)
+SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + RASTER_SUFFIXES
 
-LON_NAMES = ("lon", "lng", "longitude", "x", "经度")
-LAT_NAMES = ("lat", "latitude", "y", "纬度")
+LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "gcj_lon", "bd_lon", "wgs_lon")
+LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "gcj_lat", "bd_lat", "wgs_lat")
+#: Text encodings tried for CSV files, in order (GB18030 is a superset of GBK/GB2312).
+CSV_ENCODINGS = ("utf-8-sig", "gb18030")
+#: Deepest JSON nesting accepted (a GeoJSON MultiPolygon needs 5).
+MAX_JSON_DEPTH = 64
 
 #: Chinese words for what is being read (messages).
 WHAT_ZH = {
@@ -46,6 +62,7 @@ WHAT_ZH = {
     "boundary": "边界",
     "roads": "路网",
     "sites": "项目",
+    "reference": "参考图层",
 }
 
 
@@ -62,6 +79,10 @@ class VectorFile:
     layer: str = ""
     crs: str = ""  # the coordinate system the file declared (or the default assumed)
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese)
+    #: the numbers as they were in the file (no CRS attached) and the system they were read as
+    raw: gpd.GeoSeries | None = None
+    declared: NamedCRS | None = None
+    assumed: bool = False  # True when no CRS was given or found and WGS84 was assumed
     #: GeoJSON only: each feature's properties exactly as the file has them (types kept, text unshortened:
     #: the GDAL driver cuts text at a NUL and turns lists and objects into text), in the order of ``gdf``.
     raw_properties: list[dict] | None = None
@@ -71,80 +92,119 @@ class VectorFile:
         g = self.gdf.geometry
         return g.isna() | g.is_empty
 
+    @property
+    def n_empty(self) -> int:
+        return int(self.empty_mask.sum())
+
     def non_empty(self) -> gpd.GeoDataFrame:
         """The features that have a geometry."""
         return self.gdf[~self.empty_mask].copy()
 
 
 def _find(cols, names):
-    low = {str(c).strip().lower(): c for c in cols}
+    low = {str(c).strip().lower().replace(" ", ""): c for c in cols}
     for n in names:
         if n in low:
             return low[n]
     return None
 
 
-class FileContentError(InputError):
-    """The file exists and is of a known type, but its content cannot be used (empty, malformed, no CRS...)."""
+def coordinate_columns(columns) -> tuple[str | None, str | None]:
+    """The longitude and latitude (x, y) columns of a table, by their common Chinese and English names."""
+    return _find(columns, LON_NAMES), _find(columns, LAT_NAMES)
 
 
 def _fail(en: str, zh: str) -> InputError:
     return FileContentError(en, zh)
 
 
-def _check_coords(coords: str) -> None:
-    if coords not in COORDINATE_SYSTEMS:
-        raise InputError(
-            f"Unknown coordinate system {coords!r}; use one of {', '.join(COORDINATE_SYSTEMS)}",
-            f"未知坐标系“{coords}”，可选：{'、'.join(COORDINATE_SYSTEMS)}",
-        )
+def read_csv_any(path: Path, **kw) -> tuple[pd.DataFrame, str]:
+    """A CSV as a DataFrame and the encoding it was in (UTF-8, else GBK/GB18030)."""
+    last: Exception | None = None
+    for enc in CSV_ENCODINGS:
+        try:
+            return pd.read_csv(path, encoding=enc, **kw), enc
+        except UnicodeDecodeError as exc:
+            last = exc
+    raise _fail(
+        f"{path.name}: the text is neither UTF-8 nor GBK: {last}",
+        f"文件“{path.name}”的文字编码既不是UTF-8也不是GBK",
+    )
 
 
-def _read_table(path: Path, what: str) -> gpd.GeoDataFrame:
-    suffix = path.suffix.lower()
+def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame, str]:
+    """A CSV/XLSX as a DataFrame (and the CSV's encoding), or a FileContentError."""
     try:
-        df = pd.read_excel(path) if suffix == ".xlsx" else pd.read_csv(path, encoding="utf-8-sig")
+        if path.suffix.lower() == ".xlsx":
+            return pd.read_excel(path, sheet_name=sheet or 0), ""
+        return read_csv_any(path)
+    except FileContentError:
+        raise
     except Exception as exc:  # pandas/openpyxl raise many types for a broken file
         raise _fail(
-            f"Cannot read the {what} table {path.name} (malformed, or not UTF-8 text): {exc}",
-            f"无法读取{what_zh(what)}表格文件“{path.name}”（格式错误或不是UTF-8编码）",
+            f"Cannot read the table {path.name} (malformed or truncated): {exc}",
+            f"无法读取表格文件“{path.name}”（格式错误或不完整）",
         ) from exc
-    lon, lat = _find(df.columns, LON_NAMES), _find(df.columns, LAT_NAMES)
+
+
+def _read_table(path: Path, what: str, layer: str | None, out: VectorFile) -> gpd.GeoDataFrame:
+    df, enc = read_table_file(path, layer)
+    if enc and enc != "utf-8-sig":
+        out.notes.append((f"text read as {enc.upper()} (GBK)", "文字按GBK编码读取"))
+    lon, lat = coordinate_columns(df.columns)
     if lon is None or lat is None:
         raise _fail(
-            f"{path.name}: needs longitude/latitude columns (lon, lat); found {list(df.columns)}",
-            f"{what_zh(what)}文件“{path.name}”需要经纬度列（经度、纬度 或 lon、lat），现有列：{list(df.columns)}",
+            f"{path.name}: needs coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
+            f"{what_zh(what)}文件“{path.name}”需要坐标列（经度、纬度 或 lon、lat、x、y），现有列：{list(df.columns)}",
         )
     x = pd.to_numeric(df[lon], errors="coerce")
     y = pd.to_numeric(df[lat], errors="coerce")
     bad = x.isna() | y.isna()
     if bad.any():
-        rows = list(np.flatnonzero(bad)[:5] + 2)
+        rows = [int(i) + 2 for i in np.flatnonzero(bad)[:5]]
         raise _fail(
             f"{path.name}: {int(bad.sum())} rows without numeric coordinates (first rows {rows})",
             f"{what_zh(what)}文件“{path.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
         )
-    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=STORAGE_EPSG)
+    out.notes.append((f"coordinates from columns {lon!r}, {lat!r}", f"坐标取自“{lon}”“{lat}”列"))
+    return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=None)
+
+
+def _depth(obj, limit: int) -> int:
+    stack = [(obj, 1)]
+    deepest = 0
+    while stack:
+        item, d = stack.pop()
+        deepest = max(deepest, d)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, d + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, d + 1) for v in item)
+    return deepest
 
 
 def _check_json(path: Path) -> list[dict]:
     """Check the JSON text; return each feature's properties as written (see ``raw_properties``)."""
     try:
         doc = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise _fail(
-            f"{path.name}: not valid JSON (malformed or truncated file): {exc}",
-            f"“{path.name}”不是有效的JSON（文件格式错误或不完整）",
-        ) from exc
-    except RecursionError as exc:  # thousands of nested brackets
-        raise _fail(
-            f"{path.name}: the JSON is nested too deeply to be GeoJSON",
-            f"“{path.name}”的JSON嵌套层数过多，不是有效的GeoJSON",
+            f"{path.name}: not valid JSON (malformed, truncated, not UTF-8 or nested too deeply): {exc}"[
+                :300
+            ],
+            f"“{path.name}”不是有效的JSON（文件格式错误、不完整、不是UTF-8编码或嵌套过深）",
         ) from exc
     if not isinstance(doc, dict) or doc.get("type") not in ("FeatureCollection", "Feature"):
         raise _fail(
             f"{path.name}: not a GeoJSON FeatureCollection",
             f"“{path.name}”不是GeoJSON要素集合（FeatureCollection）",
+        )
+    if _depth(doc, MAX_JSON_DEPTH) > MAX_JSON_DEPTH:
+        raise _fail(
+            f"{path.name}: JSON nested deeper than {MAX_JSON_DEPTH} levels; refused",
+            f"“{path.name}”的JSON嵌套超过{MAX_JSON_DEPTH}层，已拒绝",
         )
     features = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
     if not isinstance(features, list):
@@ -155,59 +215,319 @@ def _check_json(path: Path) -> list[dict]:
     ]
 
 
-def _choose_layer(path: Path, layer: str | None, prefer: tuple[str, ...], out: VectorFile) -> str | None:
+def _choose(name: str, layers: list[str], layer: str | None, prefer: tuple[str, ...], kind_zh: str) -> str:
+    """The layer to read: ``layer`` if given, else the only one, else the first preferred name present;
+    several and none chosen -> refused with the list."""
+    if not layers:
+        raise _fail(f"{name}: the file has no layers", f"文件“{name}”中没有{kind_zh}")
+    if layer is not None:
+        if layer not in layers:
+            raise _fail(
+                f"{name}: no layer {layer!r}; the layers are {layers}",
+                f"文件“{name}”中没有{kind_zh}“{layer}”，现有{kind_zh}：{'、'.join(layers)}",
+            )
+        return layer
+    if len(layers) == 1:
+        return layers[0]
+    preferred = next((n for n in prefer if n in layers), None)
+    if preferred:
+        return preferred
+    if prefer:
+        raise _fail(
+            f"{name}: no layer named {' or '.join(prefer)}; the layers are {layers}. "
+            "Rename the layer to import, or save it alone in a file.",
+            f"文件“{name}”中没有名为{'或'.join(prefer)}的{kind_zh}（现有{kind_zh}：{'、'.join(layers)}）。"
+            f"请将要导入的{kind_zh}改名，或单独保存为一个文件。",
+        )
+    raise _fail(
+        f"{name}: the file has {len(layers)} layers {layers}; choose one (--layer-name / 图层)",
+        f"文件“{name}”有{len(layers)}个{kind_zh}：{'、'.join(layers)}，请选择其中一个",
+    )
+
+
+def _gpkg_layers(path: Path) -> list[str]:
     try:
         import pyogrio
 
-        layers = [str(n) for n, _ in pyogrio.list_layers(path)]
+        return [str(n) for n, _ in pyogrio.list_layers(path)]
     except Exception as exc:
         raise _fail(
             f"{path.name}: cannot read the GeoPackage (malformed or truncated): {exc}",
             f"无法读取GeoPackage文件“{path.name}”（格式错误或不完整）",
         ) from exc
-    if not layers:
-        raise _fail(f"{path.name}: the GeoPackage has no layers", f"GeoPackage文件“{path.name}”中没有图层")
-    if layer is None and prefer and len(layers) > 1 and not any(n in layers for n in prefer):
-        raise _fail(
-            f"{path.name}: no layer named {' or '.join(prefer)}; the layers are {layers}. "
-            "Rename the layer to import, or save it alone in a GeoPackage.",
-            f"GeoPackage文件“{path.name}”中没有名为{'或'.join(prefer)}的图层（现有图层：{'、'.join(layers)}）。"
-            "请将要导入的图层改名，或单独保存为一个GeoPackage。",
-        )
-    if layer is None:
-        layer = next((n for n in prefer if n in layers), layers[0])
-        if len(layers) > 1:
-            out.notes.append(
-                (f"reading layer {layer!r} of {layers}", f"读取图层“{layer}”（共{len(layers)}个图层）")
-            )
-    elif layer not in layers:
-        raise _fail(
-            f"{path.name}: no layer {layer!r}; the layers are {layers}",
-            f"GeoPackage文件“{path.name}”中没有图层“{layer}”，现有图层：{'、'.join(layers)}",
-        )
-    out.layer = layer
-    return layer
 
 
-def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile):
-    suffix = path.suffix.lower()
-    if suffix in TABLE_SUFFIXES:
-        return _read_table(path, what)
-    if suffix in (".geojson", ".json"):
-        out.raw_properties = _check_json(path)
-    kw = {}
-    if suffix == ".gpkg":
-        kw["layer"] = _choose_layer(path, layer, prefer, out)
-    elif layer:
-        kw["layer"] = layer
+CPG_CODECS = {
+    "936": "gbk",
+    "cp936": "gbk",
+    "ansi936": "gbk",
+    "gbk": "gbk",
+    "gb2312": "gbk",
+    "gb18030": "gb18030",
+}
+
+
+def shapefile_encoding(shp: Path) -> str | None:
+    """The text encoding of a Shapefile's .dbf: its .cpg if present, else UTF-8 if the bytes decode, else GBK."""
+    cpg = next((p for p in shp.parent.glob("*") if p.stem == shp.stem and p.suffix.lower() == ".cpg"), None)
+    if cpg is not None:
+        code = (
+            cpg.read_text(encoding="ascii", errors="replace")
+            .strip()
+            .lower()
+            .replace(" ", "")
+            .replace("-", "")
+        )
+        if code in ("utf8", "65001"):
+            return "utf-8"
+        return CPG_CODECS.get(code)
+    dbf = next((p for p in shp.parent.glob("*") if p.stem == shp.stem and p.suffix.lower() == ".dbf"), None)
+    if dbf is None:
+        return None
+    data = dbf.read_bytes()
+    try:
+        data.decode("utf-8")
+        return "utf-8"
+    except UnicodeDecodeError:
+        return "gbk"
+
+
+def _read_ogr(path: Path, **kw) -> gpd.GeoDataFrame:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
         return gpd.read_file(path, **kw)
     except Exception as exc:  # pyogrio raises several types for broken files
         raise _fail(
-            f"{path.name}: cannot read the file (malformed or truncated): {exc}",
+            f"{path.name}: cannot read the file (malformed or truncated): {str(exc)[:200]}",
             f"无法读取文件“{path.name}”（格式错误或不完整）",
         ) from exc
+
+
+def _read_shapefile(shp: Path, label: str, out: VectorFile) -> gpd.GeoDataFrame:
+    siblings = {p.suffix.lower() for p in shp.parent.glob("*") if p.stem == shp.stem}
+    if ".dbf" not in siblings or ".shx" not in siblings:
+        missing = [s for s in (".dbf", ".shx") if s not in siblings]
+        raise _fail(
+            f"{label}: the Shapefile {shp.name} lacks {', '.join(missing)} (a Shapefile needs .shp, .shx and .dbf)",
+            f"“{label}”中的Shapefile缺少{'、'.join(missing)}文件（需要 .shp、.shx、.dbf）",
+        )
+    enc = shapefile_encoding(shp)
+    if enc and enc != "utf-8":
+        out.notes.append((f"attribute text read as {enc.upper()}", f"属性文字按{enc.upper()}编码读取"))
+    gdf = _read_ogr(shp, encoding=enc) if enc else _read_ogr(shp)
+    if ".prj" not in siblings:
+        gdf = gdf.set_crs(None, allow_override=True)
+    return gdf
+
+
+def _read_zip(path: Path, tmp: Path, layer: str | None, prefer: tuple[str, ...], out: VectorFile):
+    files = safezip.safe_extract(path, tmp)
+    if path.suffix.lower() == ".kmz":
+        kmls = [p for p in files if p.suffix.lower() == ".kml"]
+        if not kmls:
+            raise _fail(f"{path.name}: the KMZ holds no .kml document", f"KMZ文件“{path.name}”中没有KML文档")
+        from renewal.io.kml import read_kml_bytes
+
+        doc = next((p for p in kmls if p.name.lower() == "doc.kml"), kmls[0])
+        return read_kml_bytes(doc.read_bytes(), path.name)
+    shps = {p.stem: p for p in files if p.suffix.lower() == ".shp"}
+    if not shps:
+        raise _fail(
+            f"{path.name}: the zip holds no Shapefile (.shp); found {[p.name for p in files][:10]}",
+            f"压缩文件“{path.name}”中没有Shapefile（.shp）文件",
+        )
+    groups = logical_layers(sorted(shps), layer)
+    chosen = _choose(path.name, list(groups), layer, prefer, "Shapefile")
+    out.layer = chosen
+    parts = [
+        _full_text(_full_field_names(_read_shapefile(shps[p], path.name, out), files), shps[p])
+        for p in groups[chosen]
+    ]
+    return (
+        parts[0]
+        if len(parts) == 1
+        else gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+    )
+
+
+def _full_text(gdf: gpd.GeoDataFrame, shp: Path) -> gpd.GeoDataFrame:
+    """Texts cut at the DBF limit, restored from the writers' ``<layer>_fulltext.csv`` when it matches."""
+    side = shp.with_name(f"{shp.stem}_fulltext.csv")
+    if not side.exists():
+        return gdf
+    try:
+        full = pd.read_csv(side, encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    except Exception:  # not ours or damaged: keep the DBF's text
+        return gdf
+    if len(full) != len(gdf):
+        return gdf
+    gdf = gdf.copy()
+    for col in full.columns:
+        if col in gdf.columns:
+            short = gdf[col].fillna("").astype(str).to_numpy()
+            whole = full[col].map(unguard_formula).to_numpy()
+            if all(w.startswith(s) for s, w in zip(short, whole, strict=True)):
+                gdf[col] = [w if w else v for w, v in zip(whole, gdf[col], strict=True)]
+    return gdf
+
+
+def _full_field_names(gdf: gpd.GeoDataFrame, files: list[Path]) -> gpd.GeoDataFrame:
+    """Field names cut to the Shapefile limit back to full names, if the zip has the writers' fields.csv."""
+    table = next((p for p in files if p.name.lower() == "fields.csv"), None)
+    if table is None:
+        return gdf
+    try:
+        m = pd.read_csv(table, encoding="utf-8-sig", dtype=str)
+        mapping = dict(zip(m["shapefile_field"], m["full_name"], strict=True))
+    except Exception:  # a planner's own fields.csv: not ours, ignore it
+        return gdf
+    return gdf.rename(
+        columns={k: v for k, v in mapping.items() if k in gdf.columns and k != gdf.geometry.name}
+    )
+
+
+def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile, crs=None):
+    suffix = path.suffix.lower()
+    if suffix in RASTER_SUFFIXES:
+        from renewal.io.raster import read_population_raster
+
+        return read_population_raster(path, crs_given=crs is not None)
+    if suffix in TABLE_SUFFIXES:
+        return _read_table(path, what, layer, out)
+    if suffix in (".geojson", ".json"):
+        out.raw_properties = _check_json(path)
+        return _read_ogr(path)
+    if suffix == ".kml":
+        from renewal.io.kml import read_kml_bytes
+
+        return read_kml_bytes(path.read_bytes(), path.name)
+    if suffix in (".zip", ".kmz"):
+        with tempfile.TemporaryDirectory() as tmp:
+            return _read_zip(path, Path(tmp), layer, prefer, out)
+    if suffix == ".shp":
+        return _read_shapefile(path, path.name, out)
+    groups = logical_layers(_gpkg_layers(path), layer)
+    chosen = _choose(path.name, list(groups), layer, prefer, "图层")
+    out.layer = chosen
+    parts = [_read_ogr(path, layer=part) for part in groups[chosen]]
+    if len(parts) == 1:
+        return parts[0]
+    return gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=parts[0].crs)
+
+
+SPLIT_SUFFIXES = ("_points", "_lines", "_polygons")
+
+
+def logical_layers(layers: list[str], asked: str | None = None) -> dict[str, list[str]]:
+    """GeoPackage layers as the planner sees them: ``x_points``/``x_lines``/``x_polygons`` (one layer split by
+    geometry type, as :mod:`renewal.io.export` writes it) are one layer ``x``; the rest as they are.
+    A part asked for by its own name (``asked``) stays choosable."""
+    out: dict[str, list[str]] = {asked: [asked]} if asked in layers else {}
+    for name in layers:
+        base = next(
+            (name[: -len(s)] for s in SPLIT_SUFFIXES if name.endswith(s) and len(name) > len(s)), None
+        )
+        if base is not None and base not in layers and name != asked:
+            out.setdefault(base, []).append(name)
+        elif name == asked:
+            continue
+        else:
+            out.setdefault(name, []).append(name)
+    return out
+
+
+def _open_path(source, what: str) -> Path:
+    path = Path(source)
+    if path.is_dir():
+        raise InputError(
+            f"{path} is a folder, not a {what} file", f"“{path.name}”是文件夹，不是{what_zh(what)}文件"
+        )
+    if not path.exists() or not path.is_file():
+        raise InputError(f"{what.capitalize()} file not found: {path}", f"找不到{what_zh(what)}文件：{path}")
+    if path.suffix.lower() not in SUFFIXES:
+        raise InputError(
+            f"Unsupported file type {path.suffix!r}; use {', '.join(SUFFIXES)}",
+            f"不支持的文件类型“{path.suffix}”，可选：{'、'.join(SUFFIXES)}",
+        )
+    size = path.stat().st_size
+    if size == 0:
+        raise _fail(f"{path.name}: the file is empty (0 bytes)", f"文件“{path.name}”为空（0字节）")
+    if size > safezip.MAX_FILE_BYTES:
+        raise _fail(
+            f"{path.name}: {size / 1e6:.0f} MB is over the limit of {safezip.MAX_FILE_BYTES / 1e6:.0f} MB",
+            f"文件“{path.name}”大小{size / 1e6:.0f} MB，超过上限{safezip.MAX_FILE_BYTES / 1e6:.0f} MB",
+        )
+    return path
+
+
+def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str) -> NamedCRS:
+    """The system the numbers are in: ``crs`` if given, else the file's, else WGS84 where formats default to it."""
+    name = Path(out.file).name
+    if crs is not None:
+        declared = parse_crs(crs)
+        if gdf.crs is not None and not declared.web and gdf.crs.to_epsg() not in (None, declared.epsg):
+            out.notes.append(
+                (
+                    f"the file says {gdf.crs.to_string()}; read as {declared.name} as asked",
+                    f"文件声明的坐标系为{gdf.crs.to_string()}，按指定的{declared.name}读取",
+                )
+            )
+        return declared
+    if gdf.crs is not None:
+        epsg = gdf.crs.to_epsg()
+        if epsg is None:
+            out.notes.append((f"file CRS {gdf.crs.name}", f"文件坐标系：{gdf.crs.name}"))
+            return NamedCRS(gdf.crs.to_string(), 0)
+        return parse_crs(epsg)
+    if Path(name).suffix.lower() in (".zip", ".shp", ".gpkg", *RASTER_SUFFIXES):
+        from renewal.io.plausibility import describe_candidates
+
+        raise _fail(
+            f"{name}: the file has no coordinate reference system (no .prj); give one with --crs. "
+            + describe_candidates(gdf.geometry, "en"),
+            f"{what_zh(what)}文件“{name}”没有坐标系（缺少.prj），请指定坐标系。"
+            + describe_candidates(gdf.geometry, "zh"),
+        )
+    out.assumed = True
+    return parse_crs("wgs84")
+
+
+def _check_degrees(out: VectorFile, raw: gpd.GeoSeries, declared: NamedCRS, what: str) -> None:
+    if not declared.is_geographic:
+        return
+    valid = raw[raw.notna() & ~raw.is_empty]
+    if valid.empty:
+        return
+    x0, y0, x1, y1 = valid.total_bounds
+    if x0 >= -180 and x1 <= 180 and y0 >= -90 and y1 <= 90:
+        return
+    from renewal.io.plausibility import describe_candidates
+
+    name = Path(out.file).name
+    raise _fail(
+        f"{name}: coordinates up to ({x1:.0f}, {y1:.0f}) cannot be degrees in {declared.name} "
+        "(projected metres read as degrees, or latitude and longitude swapped?). "
+        + describe_candidates(raw, "en"),
+        f"{what_zh(what)}文件“{name}”的坐标（最大 {x1:.0f}, {y1:.0f}）不可能是{declared.name}经纬度（把米制投影坐标当成了度，或经纬度互换？）。"
+        + describe_candidates(raw, "zh"),
+    )
+
+
+def _from_bytes(source, filename, **kw) -> VectorFile:
+    name = Path(filename or "upload").name or "upload"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("upload" + Path(name).suffix.lower())  # the name is data: never a path
+        path.write_bytes(bytes(source))
+        try:
+            out = read_vector(path, **kw)
+        except InputError as err:  # messages name the uploaded file, not the temporary one
+            raise type(err)(
+                err.message_en.replace(str(path), name).replace(path.name, name),
+                err.message_zh.replace(str(path), name).replace(path.name, name),
+                details=err.details,
+            ) from err
+    out.file = name
+    return out
 
 
 def read_vector(
@@ -215,90 +535,60 @@ def read_vector(
     *,
     what: str = "layer",
     coords: str = "wgs84",
+    crs: str | None = None,
     layer: str | None = None,
     prefer_layers: tuple[str, ...] = (),
     filename: str | None = None,
 ) -> VectorFile:
     """Read ``source`` (a path, uploaded ``bytes`` with ``filename``, or a GeoDataFrame) as WGS84.
 
-    ``what`` names the input in messages (facilities, zones, sites, ...).
-    ``layer`` picks a GeoPackage layer; without it the first of ``prefer_layers``
-    present is read, else the first layer (with a note when there are several).
+    ``what`` names the input in messages (facilities, zones, sites, ...). ``crs`` is the
+    system of the numbers (overrides the file's); ``coords`` (wgs84/gcj02/bd09) is the older
+    spelling of the same for web coordinates. ``layer`` picks a GeoPackage layer, a Shapefile in
+    a zip or an Excel sheet; without it the only one, else the first of ``prefer_layers``
+    present, is read; several and none chosen is refused with the list.
     """
-    _check_coords(coords)
+    if crs is None and coords != "wgs84":
+        crs = coords
+    if crs is not None:
+        parse_crs(crs)  # a bad name is the request's fault: fail before reading
     if isinstance(source, bytes | bytearray):
-        name = Path(filename or "upload").name or "upload"
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / ("upload" + Path(name).suffix.lower())  # the name is data: never a path
-            path.write_bytes(bytes(source))
-            try:
-                out = read_vector(path, what=what, coords=coords, layer=layer, prefer_layers=prefer_layers)
-            except InputError as err:  # messages name the uploaded file, not the temporary one
-                raise type(err)(
-                    err.message_en.replace(str(path), name).replace(path.name, name),
-                    err.message_zh.replace(str(path), name).replace(path.name, name),
-                    details=err.details,
-                ) from err
-        out.file = name
-        return out
+        return _from_bytes(source, filename, what=what, crs=crs, layer=layer, prefer_layers=prefer_layers)
     if isinstance(source, gpd.GeoDataFrame):
         out = VectorFile(gdf=source.copy(), file=what)
     else:
-        path = Path(source)
+        path = _open_path(source, what)
         out = VectorFile(gdf=gpd.GeoDataFrame(), file=str(path))
-        if not path.exists():
-            raise InputError(
-                f"{what.capitalize()} file not found: {path}", f"找不到{what_zh(what)}文件：{path}"
-            )
-        if path.is_dir():
-            raise InputError(
-                f"{path} is a folder, not a {what} file", f"“{path.name}”是文件夹，不是{what_zh(what)}文件"
-            )
-        if path.suffix.lower() not in SUFFIXES:
-            raise InputError(
-                f"Unsupported file type {path.suffix!r}; use {', '.join(SUFFIXES)}",
-                f"不支持的文件类型“{path.suffix}”，可选：{'、'.join(SUFFIXES)}",
-            )
-        if path.stat().st_size == 0:
-            raise _fail(f"{path.name}: the file is empty (0 bytes)", f"文件“{path.name}”为空（0字节）")
-        out.gdf = _read_file(path, what, layer, prefer_layers, out)
+        out.gdf = _read_file(path, what, layer, prefer_layers, out, crs)
     gdf = out.gdf
     if gdf.empty:
         raise _fail(f"{Path(out.file).name}: the file has no features", f"{what_zh(what)}文件中没有任何要素")
-    if gdf.crs is None:
-        if Path(out.file).suffix.lower() not in (".geojson", ".json"):
-            raise _fail(
-                f"{Path(out.file).name}: the file has no coordinate reference system (CRS); "
-                "save it with one (e.g. EPSG:4326).",
-                f"{what_zh(what)}文件没有坐标参考系（CRS），请带坐标系保存（例如 EPSG:4326）。",
-            )
-        gdf = gdf.set_crs(STORAGE_EPSG)
-        out.crs = "none given; GeoJSON default WGS84 (EPSG:4326)"
-    else:
-        out.crs = gdf.crs.to_string()
-        if gdf.crs.to_epsg() != STORAGE_EPSG:
-            gdf = gdf.to_crs(STORAGE_EPSG)
-            out.notes.append((f"converted from {out.crs} to WGS84", f"已由{out.crs}转换为WGS84"))
-    if coords != "wgs84":
-        gdf = gdf.copy()
-        gdf[gdf.geometry.name] = [
-            geometry_from_web(g, coords) if g is not None and not g.is_empty else g for g in gdf.geometry
-        ]
-        gdf = gdf.set_crs(STORAGE_EPSG, allow_override=True)
-        out.notes.append(
-            (f"converted {coords.upper()} numbers to WGS84", f"已将{coords.upper()}坐标转换为WGS84")
-        )
+    declared = _declare(out, gdf, crs, what)
+    raw = gpd.GeoSeries(gdf.geometry.values, index=gdf.index)
+    _check_degrees(out, raw, declared, what)
+    out.raw, out.declared = raw, declared
+    out.crs = declared.describe if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
+    if declared.epsg == 0:  # a CRS without EPSG code: let pyproj convert it
+        gdf = gdf.to_crs(STORAGE_EPSG)
+    elif (
+        declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG
+    ):
+        gdf = gdf_from_crs(gdf, declared)
+    if declared.web or declared.epsg not in (STORAGE_EPSG,):
+        out.notes.append((f"converted from {declared.name} to WGS84", f"已由{declared.name}转换为WGS84"))
     out.gdf = gdf
     return out
 
 
-def read_features(source, *, what: str = "layer", coords: str = "wgs84", layer: str | None = None):
+def read_features(
+    source, *, what: str = "layer", coords: str = "wgs84", layer: str | None = None, crs: str | None = None
+):
     """The features of ``source`` that have a geometry (WGS84); InputError if none has one.
 
     For analysis inputs (facilities, zones, boundaries), where a row without a
     geometry carries nothing to analyse.
     """
-    read = read_vector(source, what=what, coords=coords, layer=layer)
+    read = read_vector(source, what=what, coords=coords, layer=layer, crs=crs)
     gdf = read.non_empty()
     if gdf.empty:
         raise _fail(f"The {what} file has only empty geometries.", f"{what_zh(what)}只有空几何。")

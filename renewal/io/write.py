@@ -25,7 +25,7 @@ import geopandas as gpd
 import pandas as pd
 import shapely
 
-from renewal.crs import STORAGE_EPSG
+from renewal.crs import STORAGE_EPSG, gdf_from_crs, gdf_to_crs, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output, write_bytes_atomic
 
@@ -58,16 +58,27 @@ def xlsx_text(value):
     return _XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def with_geometry_columns(gdf: gpd.GeoDataFrame) -> pd.DataFrame:
-    """``gdf`` (WGS84) as a plain table: attributes, then ``lon``/``lat`` and ``wkt``."""
+def with_geometry_columns(gdf: gpd.GeoDataFrame, crs="wgs84") -> pd.DataFrame:
+    """``gdf`` (WGS84) as a plain table: attributes, then ``lon``/``lat`` and ``wkt``.
+
+    With another ``crs`` (a name for :func:`renewal.crs.parse_crs`) the numbers are in that system;
+    a projected one names the columns ``x``/``y`` (metres).
+    """
     if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
         gdf = gdf.to_crs(STORAGE_EPSG)
+    target = parse_crs(crs)
+    # the representative point is chosen in WGS84, then converted with the rest
+    pts = gdf.geometry.where(gdf.geometry.geom_type == "Point", gdf.geometry.representative_point())
+    present = gdf.geometry.notna() & ~gdf.geometry.is_empty
+    if target.name != "wgs84":
+        gdf = gdf_to_crs(gdf, target)
+        pts = gdf_to_crs(gpd.GeoDataFrame(geometry=pts, crs=STORAGE_EPSG), target).geometry
     geom = gdf.geometry
     table = pd.DataFrame(gdf.drop(columns=geom.name))
-    present = geom.notna() & ~geom.is_empty
-    pts = geom.where(geom.geom_type == "Point", geom.representative_point())
-    table[LON_COLUMN] = pts.x.where(present).round(7)
-    table[LAT_COLUMN] = pts.y.where(present).round(7)
+    xcol, ycol = (LON_COLUMN, LAT_COLUMN) if target.is_geographic else ("x", "y")
+    digits = 7 if target.is_geographic else 3
+    table[xcol] = pts.x.where(present).round(digits)
+    table[ycol] = pts.y.where(present).round(digits)
     table[WKT_COLUMN] = [
         shapely.to_wkt(g, rounding_precision=-1) if ok else "" for g, ok in zip(geom, present, strict=True)
     ]
@@ -115,7 +126,7 @@ def _write_gpkg_layers(path: Path, layers: Mapping[str, pd.DataFrame | None]) ->
 
 
 def gpkg_bytes(layers: Mapping[str, pd.DataFrame | None]) -> bytes:
-    """Several (Geo)DataFrames as layers of one GeoPackage, as bytes."""
+    """Several (Geo)DataFrames as layers of one GeoPackage (WGS84), as bytes (page downloads)."""
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "export.gpkg"
         _write_gpkg_layers(path, layers)
@@ -130,8 +141,10 @@ def check_out_folder(path: Path | str) -> Path:
     return path
 
 
-def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None]) -> None:
-    """Several (Geo)DataFrames as layers of one GeoPackage, atomically."""
+def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None], crs="wgs84") -> None:
+    """Several (Geo)DataFrames as layers of one GeoPackage (geometries in ``crs``), atomically."""
+    if parse_crs(crs).name != "wgs84":
+        layers = {k: gdf_to_crs(v, crs) if isinstance(v, gpd.GeoDataFrame) else v for k, v in layers.items()}
     with atomic_output(check_out_folder(path)) as tmp:
         _write_gpkg_layers(tmp, layers)
 
@@ -141,16 +154,16 @@ def write_xlsx(path, sheets: Mapping[str, pd.DataFrame | None]) -> None:
     write_bytes_atomic(check_out_folder(path), xlsx_bytes(sheets))
 
 
-def write_table(path, gdf: gpd.GeoDataFrame) -> None:
-    """A layer as CSV or XLSX (attributes + lon/lat + wkt) or GeoPackage, by the file's extension."""
+def write_table(path, gdf: gpd.GeoDataFrame, crs="wgs84") -> None:
+    """A layer as CSV or XLSX (attributes + lon/lat + wkt) or GeoPackage, by the file's extension, in ``crs``."""
     path = check_out_folder(path)
     suffix = path.suffix.lower()
     if suffix == ".gpkg":
-        write_gpkg(path, {path.stem: gdf})
+        write_gpkg(path, {path.stem: gdf}, crs=crs)
     elif suffix == ".csv":
-        write_bytes_atomic(path, csv_bytes(with_geometry_columns(gdf)))
+        write_bytes_atomic(path, csv_bytes(with_geometry_columns(gdf, crs=crs)))
     elif suffix == ".xlsx":
-        write_bytes_atomic(path, xlsx_bytes({path.stem: with_geometry_columns(gdf)}))
+        write_bytes_atomic(path, xlsx_bytes({path.stem: with_geometry_columns(gdf, crs=crs)}))
     else:
         raise InputError(
             f"Output must end in .csv, .gpkg or .xlsx, got {path.name}",
@@ -158,12 +171,16 @@ def write_table(path, gdf: gpd.GeoDataFrame) -> None:
         )
 
 
-def read_table_layer(table: pd.DataFrame) -> gpd.GeoDataFrame:
-    """A table written by this module (``wkt`` column, or ``lon``/``lat``) back as a WGS84 GeoDataFrame."""
+def read_table_layer(table: pd.DataFrame, crs="wgs84") -> gpd.GeoDataFrame:
+    """A table written by this module (``wkt`` column, or ``lon``/``lat`` or ``x``/``y``; numbers in ``crs``)
+    back as a WGS84 GeoDataFrame."""
     table = table.copy()
+    coords = [c for c in (LON_COLUMN, LAT_COLUMN, "x", "y") if c in table.columns]
     if WKT_COLUMN in table.columns:
         geom = shapely.from_wkt(table.pop(WKT_COLUMN).replace("", None).values)
-        table = table.drop(columns=[c for c in (LON_COLUMN, LAT_COLUMN) if c in table.columns])
+        table = table.drop(columns=coords)
     else:
-        geom = gpd.points_from_xy(pd.to_numeric(table.pop(LON_COLUMN)), pd.to_numeric(table.pop(LAT_COLUMN)))
-    return gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)
+        xcol, ycol = (LON_COLUMN, LAT_COLUMN) if LON_COLUMN in table.columns else ("x", "y")
+        geom = gpd.points_from_xy(pd.to_numeric(table.pop(xcol)), pd.to_numeric(table.pop(ycol)))
+    gdf = gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)
+    return gdf if parse_crs(crs).name == "wgs84" else gdf_from_crs(gdf, crs)

@@ -1,4 +1,5 @@
-"""Export of renewal sites: GeoJSON, GeoPackage, CSV and XLSX (the writers' one table convention).
+"""Export of renewal sites: GeoJSON, GeoPackage, zipped Shapefile, KML, CSV and XLSX, in any export CRS
+(the layer writers of :mod:`renewal.io.export`; the writers' one table convention for CSV/XLSX).
 
 :func:`export_bytes` returns the file content (for the UI's download
 buttons); :func:`export_file` writes a file atomically for the CLI.
@@ -13,21 +14,21 @@ second sheet explaining the fields and the data's precision.
 from __future__ import annotations
 
 import io
-import tempfile
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 
 import geodata
-from renewal.crs import STORAGE_EPSG
+from renewal.crs import STORAGE_EPSG, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
+from renewal.io.export import layer_bytes
+from renewal.io.read import read_vector
 from renewal.io.write import (
     GEOMETRY_COLUMNS,
     check_out_folder,
     csv_bytes,
-    gpkg_bytes,
     read_table_layer,
     unguard_formula,
     with_geometry_columns,
@@ -40,6 +41,8 @@ from renewal.sites.schema import FIELD_LABELS, NUMBER_FIELDS, SITE_FIELDS, norma
 FORMATS = {
     "geojson": (".geojson", "application/geo+json", "GeoJSON"),
     "gpkg": (".gpkg", "application/geopackage+sqlite3", "GeoPackage"),
+    "zip": (".zip", "application/zip", "Shapefile（zip压缩）"),
+    "kml": (".kml", "application/vnd.google-earth.kml+xml", "KML"),
     "csv": (".csv", "text/csv", "CSV（几何为WKT）"),
     "xlsx": (".xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "Excel表格"),
 }
@@ -70,31 +73,38 @@ def prepare(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return out[[*EXPORT_FIELDS, out.geometry.name]].reset_index(drop=True)
 
 
-def export_bytes(gdf: gpd.GeoDataFrame, fmt: str) -> bytes:
-    """The sites as a file in ``fmt`` (geojson, gpkg, csv, xlsx), as bytes."""
+def export_bytes(gdf: gpd.GeoDataFrame, fmt: str, crs: str = "wgs84") -> bytes:
+    """The sites as a file in ``fmt`` (geojson, gpkg, zip, kml, csv, xlsx) with coordinates in ``crs``, as bytes."""
     if fmt not in FORMATS:
         raise InputError(f"Unknown export format: {fmt}", f"不支持的导出格式：{fmt}")
     data = prepare(gdf)
-    if fmt == "geojson":
-        return data.to_json(drop_id=True, ensure_ascii=False, indent=1).encode("utf-8")
     if fmt == "csv":
-        return csv_bytes(with_geometry_columns(data))
+        return csv_bytes(with_geometry_columns(data, crs=crs))
     if fmt == "xlsx":
-        return _xlsx(data)
-    return gpkg_bytes({GPKG_LAYER: data})
+        return _xlsx(data, crs)
+    return layer_bytes(data, fmt, crs=crs, name=GPKG_LAYER)
 
 
-_GEOMETRY_LABELS = {"lon": "经度（WGS84）", "lat": "纬度（WGS84）", "wkt": "WGS84经纬度几何（WKT文本）"}
+def _geometry_labels(crs: str) -> dict[str, str]:
+    label = parse_crs(crs).label_zh
+    return {
+        "lon": f"经度（{label}）",
+        "lat": f"纬度（{label}）",
+        "x": f"X坐标/东（{label}，米）",
+        "y": f"Y坐标/北（{label}，米）",
+        "wkt": f"几何（WKT文本，{label}）",
+    }
 
 
-def _xlsx(data: gpd.GeoDataFrame) -> bytes:
-    table = with_geometry_columns(data)
-    geometry = table[list(GEOMETRY_COLUMNS)]
-    table = table.drop(columns=list(GEOMETRY_COLUMNS))
+def _xlsx(data: gpd.GeoDataFrame, crs: str = "wgs84") -> bytes:
+    table = with_geometry_columns(data, crs=crs)
+    geo_cols = [c for c in (*GEOMETRY_COLUMNS, "x", "y") if c in table.columns]
+    geometry = table[geo_cols]
+    table = table.drop(columns=geo_cols)
     table["状态说明"] = table["status"].map(geodata.STATUS_LABELS).fillna("")
     table["精度说明"] = table["precision"].map(geodata.PRECISION_LABELS).fillna("")
     table = pd.concat([table, geometry], axis=1)
-    labels = {**FIELD_LABELS, **_GEOMETRY_LABELS}
+    labels = {**FIELD_LABELS, **_geometry_labels(crs)}
     headers = {f: f"{labels[f]}（{f}）" for f in table.columns if f in labels}
     notes = pd.DataFrame(
         {
@@ -109,24 +119,27 @@ def _xlsx(data: gpd.GeoDataFrame) -> bytes:
     return xlsx_bytes({XLSX_SHEET: table.rename(columns=headers), XLSX_NOTES_SHEET: notes})
 
 
-def export_file(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str | None = None) -> Path:
+def export_file(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str | None = None, crs: str = "wgs84") -> Path:
     """Write the sites to ``path`` atomically (temp file in the same folder, then rename)."""
     path = check_out_folder(path)
     fmt = fmt or format_for(path)
-    return write_bytes_atomic(path, export_bytes(gdf, fmt))
+    return write_bytes_atomic(path, export_bytes(gdf, fmt, crs))
 
 
-def read_export(source: Path | str | bytes, fmt: str) -> gpd.GeoDataFrame:
-    """Read an export back (a path or the bytes) as a WGS84 GeoDataFrame with the site fields."""
+def _single(geom):
+    parts = getattr(geom, "geoms", None)
+    return parts[0] if geom is not None and geom.geom_type.startswith("Multi") and len(parts) == 1 else geom
+
+
+def read_export(source: Path | str | bytes, fmt: str, crs: str = "wgs84") -> gpd.GeoDataFrame:
+    """Read an export back (a path or the bytes; numbers in ``crs``) as a WGS84 GeoDataFrame with the site fields."""
     if isinstance(source, bytes | bytearray):
         raw = bytes(source)
     else:
         raw = Path(source).read_bytes()
-    if fmt in ("geojson", "gpkg"):
-        with tempfile.TemporaryDirectory() as tmp:
-            path = Path(tmp) / f"in{FORMATS[fmt][0]}"
-            path.write_bytes(raw)
-            gdf = gpd.read_file(path)
+    target = parse_crs(crs)
+    if fmt not in ("csv", "xlsx"):
+        gdf = read_vector(raw, filename=f"in{FORMATS[fmt][0]}", crs=crs if target.web else None).gdf
     else:
         if fmt == "csv":
             table = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig")
@@ -134,10 +147,15 @@ def read_export(source: Path | str | bytes, fmt: str) -> gpd.GeoDataFrame:
         else:
             table = pd.read_excel(io.BytesIO(raw), sheet_name=XLSX_SHEET, dtype=str, keep_default_na=False)
             table = table.rename(columns=lambda c: c.rsplit("（", 1)[-1].rstrip("）") if "（" in c else c)
-        gdf = read_table_layer(table)
+        gdf = read_table_layer(table, crs=crs)
     for f in (*NUMBER_FIELDS, *MEASURE_FIELDS):
         if f in gdf.columns:
             gdf[f] = pd.to_numeric(gdf[f].replace("", None), errors="coerce").astype(float)
     gdf = normalise_columns(gdf)
+    if fmt in ("gpkg", "zip"):  # a layer holds one type: single parts were written as one-part multis
+        gdf = gdf.set_geometry([_single(g) for g in gdf.geometry], crs=gdf.crs)
+    if fmt in ("gpkg", "zip") and "site_id" in gdf.columns:
+        # these formats hold one layer per geometry type: read back grouped by type, so put them in id order
+        gdf = gdf.sort_values("site_id", kind="stable").reset_index(drop=True)
     keep = [c for c in (*EXPORT_FIELDS,) if c in gdf.columns]
     return gdf[[*keep, gdf.geometry.name]]

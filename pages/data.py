@@ -1,0 +1,149 @@
+"""数据管理: import a planner's file as a workspace layer (preview, summary, CRS check, confirm), list, export."""
+
+import getpass
+
+import streamlit as st
+
+from layers.registry import REGISTRY, LayerSpec, Style
+from layers.render import draw_scene
+from layers.scene import SceneLayer, make_scene
+from pages import _ui
+from pages.views import data_views as dv
+from pages.views import text
+from renewal.errors import InputError
+from renewal.io.export import LAYER_FORMATS, layer_bytes
+from renewal.layer_import import check_layer
+from renewal.storage.layers import KIND_LABELS, open_layers
+
+ss = st.session_state
+_ui.require_app_navigation()
+st.title("数据管理")
+st.caption(
+    "导入规划局、高德/百度、OpenStreetMap或同事提供的数据（GeoJSON、GeoPackage、Shapefile压缩包、KML/KMZ、"
+    "带坐标列的CSV/Excel、人口GeoTIFF），先预览和检查，确认后才写入工作区；已导入的图层可替换、删除和导出。"
+)
+basemap, labels = _ui.map_options()
+store = open_layers()
+tab_import, tab_layers = st.tabs(["导入数据", "已导入图层"])
+
+
+def _preview_map(check, alts):
+    layers = []
+    if "district" in REGISTRY:
+        layers.append(SceneLayer(REGISTRY["district"], _ui.cached_layers(("district",))["district"]))
+    tip = tuple(str(f) for f in check.fields[:1])
+    spec = LayerSpec(
+        "preview", "导入预览（按所选坐标系）", "其他", style=Style(color="#d62728"), tooltip=tip, z=90
+    )
+    layers.append(SceneLayer(spec, check.gdf))
+    for i, (label, geoms) in enumerate(alts):
+        alt = check.gdf.set_geometry(geoms.values).set_crs(4326, allow_override=True)
+        layers.append(
+            SceneLayer(
+                LayerSpec(f"alt{i}", label, "其他", style=Style(color="#1f77b4"), tooltip=tip, z=80), alt
+            )
+        )
+    extent = check.gdf if not check.gdf.empty else None
+    m = draw_scene(make_scene(layers, extent=extent), basemap=basemap, labels=labels)
+    _ui.show_map(m, key="data_map", height=480)
+
+
+with tab_import:
+    c1, c2 = st.columns(2)
+    kind = c1.selectbox("导入为", dv.KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
+    crs_choice = c2.selectbox("文件坐标系", dv.CRS_CHOICES, format_func=dv.crs_label, key="data_crs")
+    up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file")
+    sub = st.text_input(
+        "图层/工作表（GeoPackage有多个图层、压缩包有多个Shapefile或Excel有多个工作表时填写）", ""
+    )
+    check = None
+    if up is not None:
+        try:
+            check = check_layer(
+                up.getvalue(),
+                kind,
+                crs=None if crs_choice == dv.AUTO else crs_choice,
+                layer=sub or None,
+                filename=up.name,
+            )
+        except InputError as err:
+            _ui.show_input_error(err)
+    if check is not None:
+        st.dataframe(dv.summary_rows(check), hide_index=True, use_container_width=True)
+        if check.problems:
+            st.warning("发现以下问题，修正前不会写入：")
+            st.dataframe(dv.problem_rows(check), hide_index=True, use_container_width=True)
+        alts = dv.alternatives(check)
+        if check.verdict is not None and check.verdict.suggestions:
+            st.info("红色为当前读取位置，蓝色为建议坐标系下的位置，请对照底图选择正确的一种。")
+            for p in check.verdict.suggestions[:2]:
+                choice = dv.suggestion_choice(p)
+                if choice and st.button(f"改按{p.label_zh}读取", key=f"use_{choice}"):
+                    ss["data_crs"] = choice
+                    st.rerun()
+        if check.gdf is not None and not check.gdf.empty:
+            _preview_map(check, alts)
+        default = (
+            kind
+            if kind != "reference"
+            else "ref_"
+            + "".join(
+                ch for ch in up.name.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
+            )
+        )
+        n1, n2 = st.columns(2)
+        name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
+        title = n2.text_input("标题（显示名称）", up.name.rsplit(".", 1)[0], key="data_title")
+        exists = store.get(name) is not None
+        replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
+        if st.button("确认导入", type="primary", disabled=not check.ok or (exists and not replace)):
+            try:
+                entry = store.put(
+                    name,
+                    kind,
+                    check.gdf,
+                    source_file=up.name,
+                    crs=check.read.crs,
+                    who=f"数据管理页面 {_ui.session_id()}",
+                    title=title,
+                    replace=replace,
+                )
+                st.success(f"已导入 {entry.count} 个要素：{entry.title}")
+            except InputError as err:
+                _ui.show_input_error(err)
+
+with tab_layers:
+    try:
+        layers = store.list()
+    except InputError as err:
+        _ui.show_input_error(err)
+        layers = []
+    if not layers:
+        st.info("工作区还没有导入的图层。")
+    else:
+        st.dataframe(dv.layer_table(layers), hide_index=True, use_container_width=True)
+        names = [lyr.name for lyr in layers]
+        chosen = st.selectbox("选择图层", names, key="data_layer")
+        formats, systems = dv.export_choices()
+        e1, e2 = st.columns(2)
+        fmt = e1.selectbox("导出格式", list(formats), format_func=formats.get, key="data_fmt")
+        out_crs = e2.selectbox("坐标系", list(systems), format_func=systems.get, key="data_out_crs")
+        try:
+            gdf = store.read(chosen)
+            data = layer_bytes(gdf, fmt, crs=out_crs, name=chosen)
+            st.download_button(
+                f"下载 {text.markdown_literal(chosen)}{LAYER_FORMATS[fmt][0]}",
+                data,
+                file_name=f"{chosen}{LAYER_FORMATS[fmt][0]}",
+                mime=LAYER_FORMATS[fmt][1],
+            )
+        except InputError as err:
+            _ui.show_input_error(err)
+        if st.checkbox("删除此图层（数据保存在历史中）", key="data_remove_ok") and st.button(
+            "删除", key="data_remove"
+        ):
+            try:
+                store.remove(chosen, who=getpass.getuser())
+                st.rerun()
+            except InputError as err:
+                _ui.show_input_error(err)

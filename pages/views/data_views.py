@@ -1,0 +1,91 @@
+"""Pure helpers of the 数据管理 page: summary rows, problem table, placements, the layer list (no streamlit)."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pandas as pd
+
+from renewal.crs import CRS_ALIASES, CRS_LABELS_ZH, parse_crs
+from renewal.io import plausibility
+from renewal.io.export import EXPORT_CRS, LAYER_FORMATS
+from renewal.layer_import import LayerCheck
+from renewal.storage.layers import KIND_LABELS, ImportedLayer
+
+AUTO = "auto"
+#: the coordinate-system choices of the upload form (auto = the file's own, else WGS84)
+CRS_CHOICES = (AUTO, *CRS_ALIASES)
+KINDS = ("reference", "zones", "population")
+UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]
+
+
+def crs_label(name: str) -> str:
+    if name == AUTO:
+        return "自动（按文件自带坐标系；无则按WGS84）"
+    return CRS_LABELS_ZH.get(name, name)
+
+
+def placement_label(p: plausibility.Placement) -> str:
+    where = "区内" if p.distance_m == 0 else f"距河东区{p.distance_m / 1000:.1f}公里"
+    match = "" if p.match_m != p.match_m else f"，与区界/地铁站参考数据相差约{p.match_m:.0f}米"
+    return f"按{p.label_zh}：{where}{match}"
+
+
+def summary_rows(check: LayerCheck) -> pd.DataFrame:
+    r = check.read
+    b = check.bounds
+    rows = [
+        ("文件", check.file + (f"（图层 {r.layer}）" if r and r.layer else "")),
+        ("导入为", KIND_LABELS.get(check.kind, check.kind)),
+        ("要素数", str(check.count)),
+        ("坐标系", r.declared.label_zh if r and r.declared and not r.assumed else "未声明，按WGS84读取"),
+        ("范围（WGS84）", "" if b is None else f"{b[0]:.5f}, {b[1]:.5f} — {b[2]:.5f}, {b[3]:.5f}"),
+        ("字段", "、".join(map(str, check.fields))),
+    ]
+    rows += [("说明", zh) for _, zh in check.notes]
+    return pd.DataFrame(rows, columns=["项目", "内容"])
+
+
+def problem_rows(check: LayerCheck) -> pd.DataFrame:
+    return pd.DataFrame({"问题": [zh for _, zh in check.problems]})
+
+
+def alternatives(check: LayerCheck) -> list[tuple[str, gpd.GeoSeries]]:
+    """Other placements worth showing (the suggestion of the plausibility check), as (label, WGS84 geometries)."""
+    if check.read is None or check.read.raw is None or check.verdict is None:
+        return []
+    raw = check.read.raw[~check.read.empty_mask]
+    return [(placement_label(p), plausibility.place_as(raw, p.name)) for p in check.verdict.suggestions[:2]]
+
+
+def suggestion_choice(p: plausibility.Placement) -> str | None:
+    """The upload form's CRS choice that reads the data as ``p`` (None: no such choice, e.g. swapped)."""
+    if p.name == plausibility.SWAPPED:
+        return None
+    target = parse_crs(p.name)
+    if target.web:
+        return target.web
+    return next((k for k, v in CRS_ALIASES.items() if v == target.epsg), None)
+
+
+def layer_table(layers: list[ImportedLayer]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {
+                "图层名": lyr.name,
+                "标题": lyr.title,
+                "类别": KIND_LABELS.get(lyr.kind, lyr.kind),
+                "要素数": lyr.count,
+                "原坐标系": lyr.crs,
+                "来源文件": lyr.source_file,
+                "导入时间": lyr.imported_at,
+                "导入人": lyr.who,
+            }
+            for lyr in layers
+        ],
+        columns=["图层名", "标题", "类别", "要素数", "原坐标系", "来源文件", "导入时间", "导入人"],
+    )
+
+
+def export_choices() -> tuple[dict[str, str], dict[str, str]]:
+    """(format -> Chinese name, crs -> Chinese name) for the export form."""
+    return {f: v[2] for f, v in LAYER_FORMATS.items()}, {c: CRS_LABELS_ZH[c] for c in EXPORT_CRS}

@@ -1,0 +1,79 @@
+"""Converting a file from one coordinate system to another (``python -m renewal convert``).
+
+A table (CSV/XLSX) with coordinate columns to a table keeps every column, its
+name and order, and the rows; only the two coordinate columns get new numbers.
+Anything else goes through the one reader and the layer writers
+(:mod:`renewal.io.export`), so the output format follows the output's suffix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from renewal.crs import convert_xy, parse_crs
+from renewal.errors import InputError
+from renewal.io.atomic import write_bytes_atomic
+from renewal.io.export import layer_format, write_layer
+from renewal.io.read import TABLE_SUFFIXES, coordinate_columns, read_table_file, read_vector
+from renewal.io.write import check_out_folder, csv_bytes, xlsx_bytes
+
+
+@dataclass
+class Converted:
+    path: Path
+    count: int
+    src: str
+    dst: str
+    columns: tuple[str, str] | None = None  # the coordinate columns of a table
+
+
+def _convert_table(src: Path, dst: Path, src_crs, dst_crs, sheet: str | None) -> Converted:
+    df, _ = read_table_file(src, sheet)
+    xcol, ycol = coordinate_columns(df.columns)
+    if xcol is None or ycol is None:
+        raise InputError(
+            f"{src.name}: no coordinate columns (经度/纬度, lon/lat, lng, x/y); found {list(df.columns)}",
+            f"“{src.name}”中没有坐标列（经度/纬度、lon/lat、x/y），现有列：{list(df.columns)}",
+        )
+    x = pd.to_numeric(df[xcol], errors="coerce")
+    y = pd.to_numeric(df[ycol], errors="coerce")
+    bad = (x.isna() | y.isna()) & (df[xcol].notna() | df[ycol].notna())
+    if bad.any():
+        rows = [int(i) + 2 for i in bad[bad].index[:5]]
+        raise InputError(
+            f"{src.name}: {int(bad.sum())} rows have coordinates that are not numbers (first rows {rows})",
+            f"“{src.name}”有{int(bad.sum())}行坐标不是数字（首先是第{rows}行）",
+        )
+    ok = x.notna() & y.notna()
+    nx, ny = convert_xy(x[ok].to_numpy(), y[ok].to_numpy(), src_crs, dst_crs)
+    digits = 8 if parse_crs(dst_crs).is_geographic else 3
+    out = df.copy()
+    out[xcol] = out[xcol].astype(object)
+    out[ycol] = out[ycol].astype(object)
+    out.loc[ok, xcol] = pd.Series(nx, index=x[ok].index).round(digits)
+    out.loc[ok, ycol] = pd.Series(ny, index=y[ok].index).round(digits)
+    data = csv_bytes(out) if dst.suffix.lower() == ".csv" else xlsx_bytes({sheet or "Sheet1": out})
+    write_bytes_atomic(dst, data)
+    return Converted(dst, len(df), parse_crs(src_crs).name, parse_crs(dst_crs).name, (str(xcol), str(ycol)))
+
+
+def convert_file(src, dst, *, src_crs: str | None, dst_crs: str, layer: str | None = None) -> Converted:
+    """Convert ``src`` to ``dst`` (numbers from ``src_crs``, or the file's own CRS, to ``dst_crs``)."""
+    src, dst = Path(src), check_out_folder(dst)
+    target = parse_crs(dst_crs)
+    layer_format(dst)  # refuse an unknown output type before reading
+    if src.resolve() == dst.resolve():
+        raise InputError("The output must not overwrite the input file", "输出文件不能覆盖输入文件")
+    if src.suffix.lower() in TABLE_SUFFIXES and dst.suffix.lower() in TABLE_SUFFIXES and src.exists():
+        if src_crs is None:
+            raise InputError(
+                "Give --from for a table (a CSV/XLSX does not say its coordinate system)",
+                "表格没有坐标系信息，请指定原坐标系（--from）",
+            )
+        return _convert_table(src, dst, parse_crs(src_crs), target, layer)
+    read = read_vector(src, crs=src_crs, layer=layer)
+    write_layer(read.gdf, dst, crs=target.name)
+    return Converted(dst, len(read.gdf), read.declared.name if read.declared else "", target.name)
