@@ -193,7 +193,14 @@ class PostgisStore:
     ) -> PostgisStore:
         """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use."""
         store = cls(url, session=session)
-        if not store.exists() or store._schema_version() < SCHEMA_VERSION:
+        found = store._schema_version() if store.exists() else 0
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"The team database {store.location} was set up by a newer version of the app "
+                f"(schema {found}, this app knows {SCHEMA_VERSION}); update the app. Nothing was changed.",
+                f"团队数据库由更新版本的程序建立（结构版本 {found}，本程序为 {SCHEMA_VERSION}），请先升级程序。未作任何修改。",
+            )
+        if found < SCHEMA_VERSION:
             store._migrate(initial)
         return store
 
