@@ -37,6 +37,10 @@ def current_user() -> User | None:
     return User(entry["name"], entry["role"])
 
 
+def sign_out() -> None:
+    st.session_state.pop(USER_KEY, None)
+
+
 def require_sign_in() -> None:
     """Show the sign-in form and stop the page until someone signs in (only when a users file exists)."""
     if _users() is None:
@@ -45,9 +49,7 @@ def require_sign_in() -> None:
     if user is not None:
         with st.sidebar:
             st.caption(f"当前用户：{user.name}（{user.role}）")
-            if st.button("退出登录", key="sign_out"):
-                st.session_state.pop(USER_KEY, None)
-                st.rerun()
+            st.button("退出登录", key="sign_out", on_click=sign_out)  # runs before the next script run
         return
     st.subheader("请登录")
     with st.form("sign_in"):

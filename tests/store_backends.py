@@ -24,18 +24,16 @@ DEFAULT_TEST_URL = "postgresql://postgres@127.0.0.1:55432/renewal_test"
 BACKENDS = ("gpkg", "postgis")
 
 
-def test_database_url() -> str:
+def server_url() -> str:
+    """The test server: ``$RENEWAL_TEST_DATABASE_URL``, else the local throw-away cluster's port."""
     return os.environ.get("RENEWAL_TEST_DATABASE_URL") or DEFAULT_TEST_URL
-
-
-test_database_url.__test__ = False  # a helper, not a test
 
 
 def require_postgis() -> str:
     """The test server's URL; skip (or fail when RENEWAL_REQUIRE_POSTGIS=1) if it does not answer."""
     from renewal.storage.postgis import reachable
 
-    url = test_database_url()
+    url = server_url()
     if not reachable(url):
         msg = f"no PostGIS server reachable at {url} (start one with .ci/start-postgis.sh)"
         if os.environ.get("RENEWAL_REQUIRE_POSTGIS") == "1":

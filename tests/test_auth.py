@@ -182,3 +182,18 @@ def test_two_planners_names_in_history_stale_save_refused_notice_and_undo_across
             ("张三", "undo"),
             ("张三", "update"),
         ]
+
+
+def test_the_app_asks_for_sign_in_before_any_page(users):
+    at = AppTest.from_file(str(Path(PAGE).parent.parent / "app.py"), default_timeout=90)
+    at.run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.subheader] == ["请登录"] and not at.title and not at.dataframe
+    at.text_input(key="signin_name").set_value("张三")
+    at.text_input(key="signin_password").set_value(PASSWORDS["张三"])
+    next(b for b in at.button if b.label == "登录").click().run()
+    assert not at.exception, at.exception
+    assert "当前用户：张三（编辑）" in [c.value for c in at.sidebar.caption]
+    assert at.title and "请登录" not in [s.value for s in at.subheader]
+    at.button(key="sign_out").click().run()
+    assert [s.value for s in at.subheader] == ["请登录"]

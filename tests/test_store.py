@@ -506,3 +506,37 @@ def test_database_must_be_a_postgresql_url(tmp_path):
         open_store(tmp_path, database="mysql://x@y/z")
     assert "postgresql://" in ei.value.message_en
     assert not store_path(tmp_path).exists()
+
+
+def test_postgis_runs_fail_instead_of_skipping_when_required(monkeypatch):
+    from tests.store_backends import require_postgis
+
+    monkeypatch.setenv("RENEWAL_TEST_DATABASE_URL", "postgresql://x@127.0.0.1:9/none?connect_timeout=1")
+    monkeypatch.setenv("RENEWAL_REQUIRE_POSTGIS", "1")
+    with pytest.raises(pytest.fail.Exception):
+        require_postgis()
+    monkeypatch.delenv("RENEWAL_REQUIRE_POSTGIS")
+    with pytest.raises(pytest.skip.Exception):
+        require_postgis()
+
+
+def test_postgis_store_lives_in_the_first_schema_of_the_search_path(pg_url):
+    """A store in a later schema of the search_path is not mistaken for this one's."""
+    from urllib.parse import unquote
+
+    from tests.store_backends import postgis_schema, server_url, with_schema
+
+    later = open_store(database=pg_url, session="alice")
+    p, g, v = later.site("RS-005")
+    later.save_site("RS-005", {**p, "name": "另一个模式"}, g, expected_version=v)
+    later_schema = unquote(pg_url).split("search_path=")[1].split(",")[0]
+    with postgis_schema() as first_url:
+        first_schema = unquote(first_url).split("search_path=")[1].split(",")[0]
+        both = with_schema(server_url(), f"{first_schema},{later_schema}")
+        assert not storage.store_exists(database=both)
+        s = open_store(database=both, session="bob")
+        assert s.site("RS-005")[0]["name"] != "另一个模式" and s.history() == []
+        from renewal.storage.postgis import close_pool
+
+        close_pool(both)
+    assert later.site("RS-005")[0]["name"] == "另一个模式"

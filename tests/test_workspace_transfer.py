@@ -6,6 +6,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from cli.main import main
+from renewal.errors import StoreError
 from renewal.storage import open_store, store_path
 from renewal.storage.gpkg import GpkgStore
 from renewal.storage.postgis import PostgisStore
@@ -84,3 +85,48 @@ def test_pull_from_an_empty_database_or_a_bad_url_changes_nothing(tmp_path, pg_u
     assert "no workspace" in capsys.readouterr().err
     assert main(["--workspace", str(ws), "workspace", "pull", "--from", "sqlite:///x"]) == 2
     assert not store_path(ws).exists()
+
+
+def test_cli_commands_use_the_database_given_with_database(tmp_path, pg_url, capsys):
+    geojson = tmp_path / "new.geojson"
+    geojson.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {"name": "命令行导入"},'
+        ' "geometry": {"type": "Point", "coordinates": [117.2277, 39.11]}}]}',
+        encoding="utf-8",
+    )
+    ws = tmp_path / "ws"
+    assert (
+        main(
+            [
+                "--workspace",
+                str(ws),
+                "--database",
+                pg_url,
+                "import",
+                str(geojson),
+                "--layer",
+                "sites",
+                "--yes",
+            ]
+        )
+        == 0
+    )
+    assert "RS-037" in capsys.readouterr().out
+    assert not store_path(ws).exists()  # the workspace folder's GeoPackage was not used
+    assert main(["--database", pg_url, "sites", "list", "--query", "命令行"]) == 0
+    assert "RS-037\t命令行导入" in capsys.readouterr().out
+    assert main(["--database", pg_url, "sites", "history"]) == 0
+    assert "cli-import\timport\tRS-037" in capsys.readouterr().out
+    assert main(["--database", pg_url, "sites", "undo"]) == 0
+    assert "RS-037" not in set(PostgisStore(pg_url).sites()["site_id"])
+
+
+def test_a_database_from_a_newer_app_is_refused(pg_url):
+    import psycopg
+
+    open_store(database=pg_url)
+    with psycopg.connect(pg_url) as con:
+        con.execute("UPDATE renewal_meta SET value = '99' WHERE key = 'schema_version'")
+    with pytest.raises(StoreError) as ei:
+        open_store(database=pg_url)
+    assert "newer version" in ei.value.message_en and "升级" in ei.value.message_zh

@@ -47,7 +47,7 @@ TABLE = "sites"
 HISTORY = "site_history"
 META = "renewal_meta"
 SRS_ID = 4326
-LOCK_TIMEOUT_S = 2.0
+LOCK_TIMEOUT_S = 10.0  # a save waits out a large import (its insert takes seconds), then gives up
 
 _WGS84_WKT = (
     'GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],'
@@ -307,12 +307,9 @@ class GpkgStore:
             ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
             at = rec.now()
             site_rows, log_rows = [], []
-            for sid, props, geom, blob, values in zip(
-                ids, batch.props, batch.geoms, blobs, rows, strict=True
-            ):
+            for sid, blob, values, after in zip(ids, blobs, rows, batch.afters(ids), strict=True):
                 values[i_id] = sid
                 site_rows.append((blob, *values, 1, at, self.session))
-                after = rec.dump(rec.feature({**props, "site_id": sid}, geom))
                 log_rows.append((at, self.session, action, sid, None, after, ""))
             con.executemany(
                 f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) VALUES (?{', ?' * len(_COLS)})", site_rows

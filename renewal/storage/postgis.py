@@ -193,14 +193,25 @@ class PostgisStore:
     ) -> PostgisStore:
         """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use."""
         store = cls(url, session=session)
-        if not store.exists() or store._schema_version() < SCHEMA_VERSION:
+        found = store._schema_version() if store.exists() else 0
+        if found > SCHEMA_VERSION:
+            raise StoreError(
+                f"The team database {store.location} was set up by a newer version of the app "
+                f"(schema {found}, this app knows {SCHEMA_VERSION}); update the app. Nothing was changed.",
+                f"团队数据库由更新版本的程序建立（结构版本 {found}，本程序为 {SCHEMA_VERSION}），请先升级程序。未作任何修改。",
+            )
+        if found < SCHEMA_VERSION:
             store._migrate(initial)
         return store
 
     def exists(self) -> bool:
         """Whether the database has the store's tables (reading never creates them)."""
         return bool(
-            self._read(lambda con: con.execute("SELECT to_regclass(%s) AS t", (META,)).fetchone()["t"])
+            self._read(  # in the current schema only: tables of another schema on the search_path do not count
+                lambda con: con.execute(
+                    "SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) AS t", (META,)
+                ).fetchone()["t"]
+            )
         )
 
     def _schema_version(self) -> int:
@@ -357,13 +368,14 @@ class PostgisStore:
         """Add many sites in one transaction (all or nothing); return their ids.
 
         Every record is validated before the transaction; the transaction only checks ids,
-        numbers the new ones and inserts (executemany, pipelined).
+        numbers the new ones and inserts (COPY).
         """
         return self._insert(rec.prepare_batch(records), action)
 
     def _insert(self, batch: rec.Batch, action: str) -> list[str]:
         self.last_notes = list(batch.notes)
-        wkbs = [shapely.to_wkb(g) for g in batch.geoms]
+        # everything but the ids is made before the transaction: geometries as hex EWKB for COPY
+        ewkbs = shapely.to_wkb(shapely.set_srid(list(batch.geoms), SRID), hex=True, include_srid=True)
         rows = [[rec.db_value(p.get(f), f) for f in SITE_FIELDS] for p in batch.props]
         i_id = SITE_FIELDS.index("site_id")
 
@@ -376,19 +388,16 @@ class PostgisStore:
                 rec.check_new_ids(given, {r["site_id"] for r in taken})
             ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
             at = rec.now()
-            site_rows, log_rows = [], []
-            for sid, props, geom, wkb, values in zip(ids, batch.props, batch.geoms, wkbs, rows, strict=True):
-                values[i_id] = sid
-                site_rows.append((wkb, *values, 1, at, self.session))
-                after = rec.dump(rec.feature({**props, "site_id": sid}, geom))
-                log_rows.append((at, self.session, action, sid, None, after, ""))
             with con.cursor() as cur:
-                cur.executemany(_insert_sites_sql(), site_rows)
-                cur.executemany(
-                    f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) "
-                    "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                    log_rows,
-                )
+                with cur.copy(f"COPY {TABLE} (geom, {', '.join(_COLS)}) FROM STDIN") as copy:
+                    for sid, ewkb, values in zip(ids, ewkbs, rows, strict=True):
+                        values[i_id] = sid
+                        copy.write_row((ewkb, *values, 1, at, self.session))
+                with cur.copy(
+                    f"COPY {HISTORY} (at, session, action, site_id, before, after, note) FROM STDIN"
+                ) as copy:
+                    for sid, after in zip(ids, batch.afters(ids), strict=True):
+                        copy.write_row((at, self.session, action, sid, None, after, ""))
             con.execute(f"UPDATE {META} SET value = %s WHERE key = %s", (str(last), rec.COUNTER_KEY))
             return ids
 

@@ -102,10 +102,25 @@ class Batch:
     props: list[dict]
     geoms: list[BaseGeometry]
     notes: list[str]
+    #: The history rows' ``after`` as JSON, made before the lock; a new site's id is filled in by :meth:`afters`.
+    after_json: list[str]
 
     @property
     def wanted_ids(self) -> list[str]:
         return [p["site_id"] for p in self.props]
+
+    def afters(self, ids: list[str]) -> list[str]:
+        """The ``after`` JSON of each record with its final id (a cheap text substitution inside the lock)."""
+        return [
+            text
+            if wanted
+            else text.replace(_EMPTY_ID, f'"site_id": {json.dumps(sid, ensure_ascii=False)}', 1)
+            for text, wanted, sid in zip(self.after_json, self.wanted_ids, ids, strict=True)
+        ]
+
+
+#: How an empty id appears in a dumped feature (``site_id`` is the first property of a clean record).
+_EMPTY_ID = '"site_id": ""'
 
 
 def prepare_batch(records: Iterable[tuple[Mapping, BaseGeometry]]) -> Batch:
@@ -126,7 +141,8 @@ def prepare_batch(records: Iterable[tuple[Mapping, BaseGeometry]]) -> Batch:
         props.append(clean)
         geoms.append(geom)
         notes.extend(n)
-    return Batch(props, geoms, notes)
+    afters = [dump(feature(p, g)) for p, g in zip(props, geoms, strict=True)]
+    return Batch(props, geoms, notes, afters)
 
 
 def check_new_ids(ids: Iterable[str], existing: set[str]) -> None:
