@@ -1,4 +1,4 @@
-"""``python -m renewal import FILE --layer sites|zones|population|reference [--crs CRS] [--yes]``.
+"""``python -m renewal import FILE --layer sites|facilities|network|zones|population|reference [--crs CRS] [--yes]``.
 
 Prints a summary first (count, bounds, CRS, fields, problems by row). Writes only when
 the file has no problems *and* the user agreed: ``--yes``, or ``y`` at the prompt
@@ -20,7 +20,7 @@ from renewal.errors import InputError
 
 log = logging.getLogger("renewal")
 
-LAYERS = ("sites", "zones", "population", "reference")
+LAYERS = ("sites", "facilities", "network", "zones", "population", "reference")
 
 
 def _confirm(args, question: str) -> bool:
@@ -74,9 +74,58 @@ def _layer_name(args) -> str:
     )
 
 
+def _import_facilities(args) -> int:
+    """A facility inventory (schools, elderly care, clinics …) into the workspace, for 生活圈覆盖 and coverage."""
+    from renewal.analysis.facilities import (
+        import_facilities,
+        load_workspace_facilities,
+        save_workspace_facilities,
+        workspace_facilities_path,
+    )
+    from renewal.io import plausibility
+
+    crs = args.crs or (args.coords if args.coords != "wgs84" else "wgs84")
+    result = import_facilities(args.file, coords=crs)
+    fac = result.facilities
+    print(f"File:       {args.file}")
+    print(f"Facilities: {len(fac)} with a known category")
+    for name_zh, n in fac["name_zh"].value_counts().items():
+        print(f"  {name_zh}: {n}")
+    for en, _zh in result.notes:
+        print(f"Note:       {en}")
+    if result.n_unmatched:
+        print(f"Not matched to a category of the standards ({result.n_unmatched} rows, not imported):")
+        for _, row in result.unmatched.iterrows():
+            print(f"  {row['value']!s}: {int(row['count'])}")
+    if fac.empty:
+        raise InputError(
+            "No facility of a known category in the file; nothing imported.",
+            "文件中没有属于已定义类别的设施，未导入任何数据。",
+        )
+    verdict = plausibility.check(list(fac.geometry), "wgs84")
+    if not verdict.ok:
+        raise InputError(verdict.message_en, verdict.message_zh)
+    if load_workspace_facilities(args.workspace) is not None and not args.replace:
+        raise InputError(
+            f"The workspace has facilities already ({workspace_facilities_path(args.workspace)}); use --replace",
+            "工作区已有设施清单，如需替换请使用 --replace",
+        )
+    if not _confirm(args, f"Import {len(fac)} facilities into the workspace?"):
+        return 0
+    path = save_workspace_facilities(fac, args.workspace)
+    print(f"Imported {len(fac)} facilities into {path}")
+    return 0
+
+
 def cmd_import(args) -> int:
     if args.layer == "sites":
         return _import_sites(args)
+    if args.layer == "facilities":
+        return _import_facilities(args)
+    if args.layer == "network":
+        from cli.commands import import_network
+
+        return import_network.run(args)
     from renewal.layer_import import check_layer
     from renewal.storage.layers import check_name, open_layers
 
