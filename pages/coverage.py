@@ -21,6 +21,7 @@ from layers.basemaps import BASEMAPS
 from layers.maps import COVERAGE_BASE_KEYS, coverage_layers, coverage_map
 from pages import _ui
 from pages.views import coverage_data as cd
+from pages.views.text import markdown_literal
 from renewal.analysis.coverage import network_coverage, radius_coverage
 from renewal.analysis.coverage_report import (
     MODE_ZH,
@@ -150,14 +151,25 @@ with st.expander("导入设施清单（现状学校、幼儿园、养老、卫�
         try:
             imp = import_facilities(up.getvalue(), filename=up.name, standards=std)
             st.session_state["cov_upload"] = imp.facilities
-            st.success(f"已读取 {len(imp.facilities)} 处设施。" + "；".join(zh for _, zh in imp.notes))
+            st.success(
+                markdown_literal(
+                    f"已读取 {len(imp.facilities)} 处设施。" + "；".join(zh for _, zh in imp.notes)
+                )
+            )
             if imp.n_unmatched:
                 st.warning(f"{imp.n_unmatched} 行的类别无法与标准对应，未参与计算：")
                 st.dataframe(
                     imp.unmatched.rename(columns={"value": "类别值", "count": "行数"}), hide_index=True
                 )
+            if st.button("保存到工作区（替换工作区现有的设施清单）", key="cov_fac_save"):
+                save_workspace_facilities(imp.facilities, ws)
+                st.session_state.pop("cov_upload", None)  # from now on read from the workspace
+                st.toast(f"已保存 {len(imp.facilities)} 处设施到工作区。")
+                st.rerun()
         except InputError as err:
             _ui.show_input_error(err)
+        except OSError as err:
+            st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
 upload_fac = st.session_state.get("cov_upload")
 
 with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
@@ -468,7 +480,7 @@ with w2:
         st.session_state[ADDED], st.session_state[REMOVED] = [], []
         st.rerun()
 if added:
-    st.caption("假设新增：" + "、".join(a["name"] for a in added))
+    st.caption(markdown_literal("假设新增：" + "、".join(a["name"] for a in added)))
 
 # ---- siting
 st.subheader("建议选址（贪心选择：每一步选新增覆盖最多的候选）")

@@ -140,3 +140,33 @@ def test_siting_over_clicked_candidates():
     sug = at.session_state["cov_suggested"]
     assert len(sug) == 2 and set(sug["candidate_id"]) == {"C1", "C2"}  # K=5 is capped by the 2 candidates
     assert list(sug["gain"]) == sorted(sug["gain"], reverse=True) and (sug["gain"] > 0).all()
+
+
+def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, monkeypatch):
+    """An Excel inventory uploaded on the page counts at once; 保存到工作区 keeps it for the next visit."""
+    import io
+
+    import pandas as pd
+
+    from renewal.analysis.facilities import load_workspace_facilities
+
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    rows = [
+        {"名称": "河东某小学", "类别": "小学", "经度": 117.2277, "纬度": 39.11, "名称备注": "[x](http://e.x)"}
+    ]
+    buf = io.BytesIO()
+    pd.DataFrame(rows).to_excel(buf, index=False)
+    at = _run()
+    before = _stats(at).loc["小学", "设施数"]
+    at.file_uploader(key="cov_fac_up").set_value(
+        ("学校.xlsx", buf.getvalue(), "application/octet-stream")
+    ).run()
+    assert not at.exception, at.exception
+    assert _stats(at).loc["小学", "设施数"] == before + 1
+    assert load_workspace_facilities(tmp_path) is None  # not saved until asked
+    at.button(key="cov_fac_save").click().run()
+    assert not at.exception, at.exception
+    saved = load_workspace_facilities(tmp_path)
+    assert list(saved["name"]) == ["河东某小学"]
+    again = _run()  # a new visit: the workspace inventory is loaded
+    assert _stats(again).loc["小学", "设施数"] == before + 1
