@@ -2,11 +2,19 @@
 
 import streamlit as st
 
-from layers.maps import layout_map
-from layers.registry import LAYOUT_MAP_KEYS
+from layers.render import draw_scene
+from layers.scene import with_layers
 from layers.views import view_scene
 from pages import _ui
 from renewal.layout import layout_counts, station_area_summary
+
+
+@st.cache_data(show_spinner=False)
+def _layout_figures() -> tuple[dict, object]:
+    """The station-area figures and the layout counts: they depend on the bundled layout only."""
+    layout = _ui.cached_geodata("layout")
+    return station_area_summary(layout), layout_counts(layout)
+
 
 _ui.require_app_navigation()
 st.title("河东区“十五五”总体布局：一站一带一园多点")
@@ -16,13 +24,12 @@ st.caption(
 )
 
 basemap, labels = _ui.map_options()
-layout = _ui.cached_geodata("layout")
-data = _ui.cached_layers(LAYOUT_MAP_KEYS)
 sites = _ui.current_sites_or_none()
-m = layout_map(basemap=basemap, labels=labels, data=data, sites=sites, extra=_ui.imported_layers())
+scene = view_scene("layout", sites)  # one scene: the map here, and the sheet and deck downloads below
+m = draw_scene(with_layers(scene, _ui.imported_layers()), basemap=basemap, labels=labels)
 _ui.show_map(m, key="home_map", height=700)
 
-summary = station_area_summary(layout)
+summary, counts = _layout_figures()
 if summary["drawn_km2"] is not None:
     c1, c2, c3 = st.columns(3)
     c1.metric(
@@ -34,7 +41,7 @@ if summary["drawn_km2"] is not None:
     c3.metric("示意/规划", f"{summary['ratio']:.0%}")
 
 st.subheader("布局要素")
-st.dataframe(layout_counts(layout), hide_index=True, use_container_width=True)
+st.dataframe(counts, hide_index=True, use_container_width=True)
 
 st.subheader("“十五五”时期主要指标")
 ind = (
@@ -72,4 +79,4 @@ with st.expander("规划提及但未上图的条目"):
     )
 _ui.provenance_expander(("district", "neighbours", "haihe", "metro_stations", "metro_lines", "layout"))
 _ui.export_map_button(m)
-_ui.meeting_downloads("layout", view_scene("layout", sites), sites)
+_ui.meeting_downloads("layout", scene, sites)
