@@ -5,6 +5,8 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages.views.coverage_state import STATE_KEY, CoveragePageState
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -13,6 +15,10 @@ def _run() -> AppTest:
     at.run()
     assert not at.exception, at.exception
     return at
+
+
+def page_state(at) -> CoveragePageState:
+    return at.session_state[STATE_KEY]
 
 
 def _frame(at, column):
@@ -68,14 +74,14 @@ def test_what_if_add_at_a_renewal_site_never_lowers_coverage():
     assert (after >= before - 1e-9).all()
     assert after["老年人日间照料中心"] > before["老年人日间照料中心"]
     assert after["小学"] == before["小学"]  # other categories untouched
-    assert len(at.session_state["cov_added"]) == 2
+    assert len(page_state(at).added) == 2
     delta = [m for m in at.metric if m.label.startswith("老年人日间照料中心")]
     assert delta and delta[0].delta.startswith("+")
     # removing a plan facility lowers (or keeps) its category, never raises it
     at.selectbox(key="cov_rm").set_value(at.selectbox(key="cov_rm").options[1]).run()
     at.button(key="cov_rm_btn").click().run()
     assert not at.exception, at.exception
-    assert at.session_state["cov_removed"] == ["plan:PF-001"]  # 井冈山路 配套小学
+    assert page_state(at).removed == ["plan:PF-001"]  # 井冈山路 配套小学
     assert _stats(at).loc["小学", "用地覆盖率（%）"] < after["小学"]
     # the what-ifs stay in the session while their categories are not chosen
     at.multiselect(key="cov_cats").set_value(["middle_school"]).run()
@@ -90,7 +96,7 @@ def test_suggested_sites_are_k_with_non_increasing_gains(k):
     at.number_input(key="cov_k").set_value(k).run()
     at.button(key="cov_site_btn").click().run()
     assert not at.exception, at.exception
-    sug = at.session_state["cov_suggested"]
+    sug = page_state(at).suggested
     assert len(sug) == k
     gains = list(sug["gain"])
     assert all(a >= b for a, b in zip(gains, gains[1:], strict=False))
@@ -126,10 +132,12 @@ def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
 def test_siting_over_clicked_candidates():
     at = AppTest.from_file(str(ROOT / "pages" / "coverage.py"), default_timeout=120)
     # two clicked points: one in the middle of the district, one far out in the Haihe corner
-    at.session_state["cov_candidates"] = [
-        {"name": "点击位置1", "lon": 117.245, "lat": 39.125},
-        {"name": "点击位置2", "lon": 117.262, "lat": 39.108},
-    ]
+    at.session_state[STATE_KEY] = CoveragePageState(
+        candidates=[
+            {"name": "点击位置1", "lon": 117.245, "lat": 39.125},
+            {"name": "点击位置2", "lon": 117.262, "lat": 39.108},
+        ]
+    )
     at.run()
     assert not at.exception, at.exception
     at.radio(key="cov_pool").set_value("clicked").run()
@@ -137,7 +145,7 @@ def test_siting_over_clicked_candidates():
     at.number_input(key="cov_k").set_value(5).run()
     at.button(key="cov_site_btn").click().run()
     assert not at.exception, at.exception
-    sug = at.session_state["cov_suggested"]
+    sug = page_state(at).suggested
     assert len(sug) == 2 and set(sug["candidate_id"]) == {"C1", "C2"}  # K=5 is capped by the 2 candidates
     assert list(sug["gain"]) == sorted(sug["gain"], reverse=True) and (sug["gain"] > 0).all()
 

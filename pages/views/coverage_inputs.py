@@ -1,0 +1,187 @@
+"""The 生活圈覆盖 page's inputs: the planner's inventory (upload, save to the workspace), an
+OpenStreetMap import, population and zones (uploads live in the session)."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from pages import _ui
+from pages.views.coverage_engine import bytes_key
+from pages.views.coverage_state import CoveragePageState
+from pages.views.text import markdown_literal
+from renewal.analysis.facilities import import_facilities, save_workspace_facilities, template_table
+from renewal.analysis.network_files import save_network
+from renewal.analysis.osm_import import import_osm
+from renewal.errors import InputError
+from renewal.io.read import read_vector
+from renewal.io.write import xlsx_bytes
+
+
+def inventory(state: CoveragePageState, std, ws: Path) -> None:
+    """The inventory expander: template, upload (kept in ``state.upload``), save to the workspace."""
+    with st.expander("导入设施清单（现状学校、幼儿园、养老、卫生设施）", expanded=False):
+        st.caption(
+            "支持 Excel/CSV（列：名称、类别、经度、纬度、坐标系、地址、状态）、GeoJSON、GeoPackage、Shapefile（.zip）。"
+            "类别按标准文件中的名称或别名识别；坐标系列可填 WGS84、GCJ-02（高德/腾讯）、BD-09（百度）、CGCS2000。"
+        )
+        st.download_button(
+            "下载设施清单Excel模板",
+            xlsx_bytes(template_table(std)),
+            file_name="设施清单模板.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        up = st.file_uploader(
+            "设施清单文件", type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"], key="cov_fac_up"
+        )
+        if up is not None:
+            try:
+                imp = import_facilities(up.getvalue(), filename=up.name, standards=std)
+                state.upload = imp.facilities
+                st.success(
+                    markdown_literal(
+                        f"已读取 {len(imp.facilities)} 处设施。" + "；".join(zh for _, zh in imp.notes)
+                    )
+                )
+                if imp.n_unmatched:
+                    st.warning(f"{imp.n_unmatched} 行的类别无法与标准对应，未参与计算：")
+                    st.dataframe(
+                        imp.unmatched.rename(columns={"value": "类别值", "count": "行数"}), hide_index=True
+                    )
+                if st.button("保存到工作区（替换工作区现有的设施清单）", key="cov_fac_save"):
+                    save_workspace_facilities(imp.facilities, ws)
+                    state.upload = None  # from now on read from the workspace
+                    st.toast(f"已保存 {len(imp.facilities)} 处设施到工作区。")
+                    st.rerun()
+            except InputError as err:
+                _ui.show_input_error(err)
+            except OSError as err:
+                st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+
+
+def osm(std, ws: Path, net_path: Path) -> None:
+    """The OpenStreetMap expander: a .osm.pbf into the workspace's network and facilities."""
+    with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
+        st.caption(
+            "上传天津或更大范围的 OpenStreetMap 数据（例如 Geofabrik 的 .osm.pbf），按河东区界外扩缓冲距离裁剪，"
+            "生成步行路网并按标准文件中的标签规则提取设施，保存到工作区。大于200MB的文件请用命令行："
+            "python -m renewal import-osm 文件.osm.pbf"
+        )
+        osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up")
+        buf = st.number_input("缓冲距离（米）", 0, 5000, 1000, step=100, key="cov_osm_buffer")
+        if st.button("导入", key="cov_osm_btn", disabled=osm_up is None):
+            bar = st.progress(0.0, text="正在读取…")
+            with tempfile.TemporaryDirectory() as tmp:
+                src = Path(tmp) / Path(osm_up.name).name
+                src.write_bytes(osm_up.getvalue())
+                try:
+                    res = import_osm(
+                        src,
+                        buffer_m=float(buf),
+                        standards=std,
+                        progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
+                    )
+                    bar.progress(0.8, text="正在保存到工作区…")
+                    net_path.parent.mkdir(parents=True, exist_ok=True)
+                    save_network(res.network, net_path)
+                    save_workspace_facilities(res.facilities, ws)
+                    bar.progress(1.0, text="完成")
+                    st.success(
+                        f"已导入步行路网（{res.network.report['nodes']}个节点）和 {len(res.facilities)} 处设施。"
+                    )
+                    st.dataframe(
+                        res.counts.rename(columns={"name_zh": "设施类别", "count": "设施数"})[
+                            ["设施类别", "设施数"]
+                        ],
+                        hide_index=True,
+                    )
+                    if len(res.unclassified):
+                        st.warning("以下OSM对象无法归类（可编辑标准文件中的 osm_tags 规则）：")
+                        st.dataframe(
+                            res.unclassified.rename(columns={"tag": "标签", "count": "个数"}), hide_index=True
+                        )
+                except InputError as err:
+                    bar.empty()
+                    _ui.show_input_error(err)
+
+
+@dataclass
+class Areas:
+    """The optional population and zones, with their labels and cache-key parts."""
+
+    population: object = None  # a raster path or polygons with a "population" column
+    pop_label: str = ""
+    pop_key: str = ""
+    zones: object = None  # polygons with a "name" column (when a name field exists)
+    zone_key: str = ""
+
+
+def _population(pop_up):
+    pop_bytes = pop_up.getvalue() if pop_up is not None else None
+    population, pop_label = None, ""
+    if pop_bytes and Path(pop_up.name).suffix.lower() in (".tif", ".tiff"):
+        pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{bytes_key(pop_bytes)[:16]}.tif"
+        if not pop_path.exists():
+            pop_path.write_bytes(pop_bytes)
+        population, pop_label = str(pop_path), "已上传人口栅格"
+    elif pop_bytes:
+        try:
+            polys = read_vector(pop_bytes, what="population", filename=pop_up.name).non_empty()
+            numeric = [
+                c for c in polys.columns if c != "geometry" and pd.api.types.is_numeric_dtype(polys[c])
+            ]
+            if not numeric:
+                raise InputError("The population layer has no numeric field.", "人口图层没有数值字段。")
+            field = st.selectbox("人口字段", numeric, key="cov_pop_field")
+            population = polys[[field, "geometry"]].rename(columns={field: "population"})
+            pop_label = f"已上传人口面（{len(polys)}个，字段 {field}）"
+        except InputError as err:
+            _ui.show_input_error(err)
+    pop_key = (
+        bytes_key(pop_bytes) + str(st.session_state.get("cov_pop_field", ""))
+        if population is not None
+        else ""
+    )
+    return population, pop_label, pop_key
+
+
+def _zones(zone_up):
+    zones, zone_field = None, ""
+    if zone_up is not None:
+        try:
+            zones = read_vector(zone_up.getvalue(), what="zones", filename=zone_up.name).non_empty()
+            cols = [c for c in zones.columns if c != "geometry"]
+            default = next((i for i, c in enumerate(cols) if c in ("name", "名称", "zone")), 0)
+            zone_field = (
+                st.selectbox("分区名称字段", cols, index=default, key="cov_zone_field") if cols else ""
+            )
+            zones = (
+                zones[[zone_field, "geometry"]].rename(columns={zone_field: "name"}) if zone_field else zones
+            )
+        except InputError as err:
+            _ui.show_input_error(err)
+            zones = None
+    zone_key = bytes_key(zone_up.getvalue()) + zone_field if zone_up is not None and zones is not None else ""
+    return zones, zone_key
+
+
+def areas() -> Areas:
+    """The population and zones expander (both optional)."""
+    with st.expander("人口与分区（可选）", expanded=False):
+        pop_up = st.file_uploader(
+            "人口：栅格（GeoTIFF，须带坐标系）或带人口字段的面（GeoJSON/GeoPackage/Shapefile .zip）",
+            type=["tif", "tiff", "geojson", "json", "gpkg", "zip"],
+            key="cov_pop_up",
+        )
+        zone_up = st.file_uploader(
+            "分区面（街道/社区，GeoJSON/GeoPackage/Shapefile .zip）",
+            type=["geojson", "json", "gpkg", "zip"],
+            key="cov_zone_up",
+        )
+        population, pop_label, pop_key = _population(pop_up)
+        zones, zone_key = _zones(zone_up)
+    return Areas(population, pop_label, pop_key, zones, zone_key)

@@ -1,0 +1,32 @@
+"""The 生活圈覆盖 page's map: catchments, gaps, facilities, what-ifs and suggested sites."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from layers.maps import COVERAGE_BASE_KEYS, coverage_layers, coverage_map
+from pages import _ui
+from pages.views import coverage_data as cd
+from pages.views.coverage_state import CoveragePageState
+
+
+def show(state: CoveragePageState, result, all_fac, chosen, gained, std, *, weight, sites, basemap, labels):
+    """Draw the map; returns the folium map (for the HTML export) and what the map returned."""
+    layers = coverage_layers(
+        result,
+        all_fac[~all_fac["facility_id"].isin(state.removed)],
+        chosen,
+        gained=gained,
+        added=cd.added_facilities(state.added, std),
+        suggested=state.suggested,
+        weight=weight,
+    )
+    m = coverage_map(
+        layers, basemap=basemap, labels=labels, sites=sites, data=_ui.cached_layers(COVERAGE_BASE_KEYS)
+    )
+    out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
+    if result.warnings:
+        with st.expander(f"计算提示（{len(result.warnings)}条，英文原文）"):
+            for w in result.warnings:
+                st.text(w)
+    return m, out

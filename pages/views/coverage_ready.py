@@ -1,0 +1,67 @@
+"""The 生活圈覆盖 page's readiness panel and its choices (categories, life circle, mode)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.views import coverage_data as cd
+from renewal.analysis.coverage_report import MODE_ZH, circles_zh
+
+
+def readiness(all_fac, *, existing: int, plan: int, net, pop_label: str, zones) -> None:
+    """What is loaded and what is missing, then the facilities per source."""
+    st.subheader("数据准备情况")
+    st.dataframe(
+        cd.readiness_rows(
+            existing=existing,
+            plan=plan,
+            network=net.report if net is not None else None,
+            population=pop_label,
+            zones=f"已上传{len(zones)}个分区" if zones is not None else "",
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+    if not existing:
+        st.warning(
+            "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
+            "请在下方导入设施清单或 OpenStreetMap 数据（或命令行 import-osm）。"
+        )
+    st.dataframe(cd.source_counts(all_fac), hide_index=True)
+
+
+def choices(std, all_fac, net) -> tuple[list[str], str, str]:
+    """The chosen categories, life circle and mode."""
+    c1, c2, c3 = st.columns([3, 2, 2])
+    present = [k for k in std.categories if k in set(all_fac["category"])]
+    with c1:
+        chosen = st.multiselect(
+            "设施类别",
+            present,
+            default=present,
+            format_func=lambda k: std.categories[k].name_zh,
+            key="cov_cats",
+        )
+    circle_opts = [cd.STANDARD_CIRCLE, *std.life_circles]
+    with c2:
+        circle = st.selectbox(
+            "生活圈",
+            circle_opts,
+            format_func=lambda c: (
+                "按标准（各类别各自的生活圈）"
+                if c == cd.STANDARD_CIRCLE
+                else f"{std.life_circles[c]['name_zh']}（{std.life_circles[c]['walk_m']}米）"
+            ),
+            key="cov_circle",
+        )
+    modes = ["radius"] + (["network"] if net is not None else [])
+    with c3:
+        mode = st.radio("计算方式", modes, format_func=MODE_ZH.get, key="cov_mode", horizontal=True)
+        if net is None:
+            st.caption("步行网络模式需先导入路网（import-osm）。")
+    with st.expander("生活圈距离的来源与核对状态"):
+        st.dataframe(circles_zh(std), hide_index=True, width="stretch")
+        st.caption(
+            "标准原文未能逐条核对，标为“未核对”的距离请在正式使用前核实（可编辑 geodata/standards/life_circle.yaml）。"
+        )
+    return chosen, circle, mode

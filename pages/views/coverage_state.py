@@ -1,0 +1,34 @@
+"""The 生活圈覆盖 page's state: one dataclass kept under one session key.
+
+Everything the page remembers between reruns (besides its widgets' values, kept by
+Streamlit under their ``cov_*`` keys) lives in :class:`CoveragePageState`
+(``st.session_state[STATE_KEY]``), not in loose string keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import streamlit as st
+
+STATE_KEY = "coverage_page"
+
+
+@dataclass
+class CoveragePageState:
+    """What the 生活圈覆盖 page remembers between reruns."""
+
+    upload: object = None  # the uploaded (not yet saved) facility inventory: a GeoDataFrame
+    added: list[dict] = field(default_factory=list)  # what-if additions (name, category, lon, lat)
+    removed: list[str] = field(default_factory=list)  # what-if removals: facility ids
+    candidates: list[dict] = field(default_factory=list)  # siting candidates clicked on the map
+    suggested: object = None  # the last suggested sites (a DataFrame), None before any run
+
+
+def get() -> CoveragePageState:
+    """The page's state (created on the first run)."""
+    state = st.session_state.get(STATE_KEY)
+    if not isinstance(state, CoveragePageState):
+        state = CoveragePageState()
+        st.session_state[STATE_KEY] = state
+    return state

@@ -1,0 +1,37 @@
+"""The 生活圈覆盖 page's statistics: coverage per category, beside the 2020 census, per zone."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.views import coverage_data as cd
+from renewal.analysis.coverage_report import shortfall, stats_zh, zone_stats_zh
+
+
+def statistics(base, result, chosen, std):
+    """The statistics of the chosen categories (returned for the exports)."""
+    st.subheader("覆盖统计")
+    stats = result.stats[result.stats["category"].isin(chosen)]
+    table = stats_zh(stats, std)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.bar_chart(table.set_index("设施类别")[["用地覆盖率（%）"]], horizontal=True)
+    census = cd.census_summary()
+    st.caption(
+        f"2020年第七次人口普查：河东区常住人口 {census['pop_2020']:,.0f} 人，60岁及以上约 {census['n_60p']:,.0f} 人"
+        f"（{census['share_60p']:.1%}），0–14岁占 {census['share_0_14']:.1%}（区级总数，无街道分项；来源：国家统计局分县资料）。"
+    )
+    st.dataframe(cd.census_beside(stats, census), hide_index=True, width="stretch")
+    if base._ctx.cell_pop is not None:
+        msg = cd.population_check(float(base._ctx.cell_pop.sum()), census["pop_2020"])
+        if msg:
+            st.warning(msg)
+    if result.zone_stats is not None:
+        st.markdown("**分区覆盖**")
+        zs = result.zone_stats[result.zone_stats["category"].isin(chosen)]
+        st.dataframe(zone_stats_zh(zs), hide_index=True, width="stretch")
+        pivot = zs.pivot_table(index="zone", columns="name_zh", values="land_share") * 100
+        st.bar_chart(pivot)
+        thr = st.slider("达标线（用地覆盖率 %）", 50, 100, 90, key="cov_threshold")
+        st.markdown("**未达标分区（城市体检口径，可直接转交）**")
+        st.dataframe(shortfall(zs, thr / 100), hide_index=True, width="stretch")
+    return stats
