@@ -114,7 +114,7 @@ def test_upload_each_format_preview_and_confirm(tmp_path, _isolated_workspace):
         assert summary.loc["要素数", "内容"] == "2", name
         at.text_input(key="data_name").set_value(f"layer_{i}").run()
         at.text_input(key="data_title").set_value("**粗体** <b>x</b>").run()
-        at.button[-1].click().run()  # 确认导入
+        next(b for b in at.button if b.label == "确认导入").click().run()
         assert not at.exception, (name, at.exception)
         done = next(s.value for s in at.success if "已导入 2 个要素" in s.value)
         assert "\\*\\*粗体\\*\\*" in done, done  # the planner's title shown literally, not as Markdown
