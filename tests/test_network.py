@@ -259,6 +259,45 @@ def test_oracle_against_networkx(seed):
             assert not np.isfinite(d[q])
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("count_snap", [False, True])
+def test_sources_on_nodes_mid_edge_and_off_network_mixed(seed, count_snap):
+    """Sources exactly on nodes start there (no virtual node), the others through a virtual node:
+    distances and nearest sources equal networkx's on the same graph with every source as its own node."""
+    rng = np.random.default_rng(seed)
+    pts, edges = _random_net(rng)
+    net = WalkNetwork.from_arrays(pts, edges)
+    on_nodes = rng.choice(len(pts), 4, replace=False)
+    e = rng.integers(0, len(edges), 3)
+    mid = pts[edges[e, 0]] + 0.4 * (pts[edges[e, 1]] - pts[edges[e, 0]])
+    off = pts[rng.choice(len(pts), 2, replace=False)] + [30.0, 0.0]  # 30 m off the network (a snap leg)
+    spts = np.vstack([pts[on_nodes], pts[on_nodes[:1]], mid, off])  # one node carries two sources
+    src = net.snap(spts, max_snap=200.0)
+    assert src.ok.all()
+    cutoff = 700.0
+    nd = net.node_distances(src, cutoff, count_snap=count_snap)
+    G = nx.Graph()
+    for (a, b), w in zip(edges, net.edge_len, strict=True):
+        G.add_edge(int(a), int(b), weight=float(w))
+    for s in range(len(spts)):
+        ei = int(src.edge[s])
+        a, b = int(net.edge_u[ei]), int(net.edge_v[ei])
+        leg = float(src.dist[s]) if count_snap else 0.0
+        G.add_edge(f"s{s}", a, weight=float(src.offset[s]) + leg)
+        G.add_edge(f"s{s}", b, weight=float(net.edge_len[ei] - src.offset[s]) + leg)
+    ref = {
+        f"s{s}": nx.single_source_dijkstra_path_length(G, f"s{s}", cutoff=cutoff) for s in range(len(spts))
+    }
+    for node in range(len(pts)):
+        best = min((r.get(node, np.inf) for r in ref.values()), default=np.inf)
+        if np.isfinite(best):
+            assert nd.dist[node] == pytest.approx(best, rel=1e-9, abs=1e-6)
+            s = int(nd.source[node])
+            assert ref[f"s{s}"].get(node, np.inf) == pytest.approx(best, rel=1e-9, abs=1e-6)  # a nearest one
+        else:
+            assert not np.isfinite(nd.dist[node]) and nd.source[node] == -1
+
+
 # ------------------------------------------------------- partial-edge catchments
 def _total_len(geoms):
     return float(sum(g.length for g in geoms))

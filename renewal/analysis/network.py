@@ -63,6 +63,10 @@ _EPS = 1e-9
 #: Distances this close to the cut-off count as within it (floating point).
 TOL = 1e-6
 
+#: Nodes are identified to the millimetre (``_from_noded`` rounds end points to 1 mm): a point this close
+#: to a node is at that node.
+NODE_TOL = 1e-3
+
 
 def _limit(cutoff: float) -> float:
     return float(cutoff) + TOL if np.isfinite(cutoff) else np.inf
@@ -338,19 +342,42 @@ class WalkNetwork:
             return NodeDistances(np.full(n, np.inf), np.full(n, -1, dtype=np.int64), float(cutoff))
         e = src.edge[ok]
         extra = src.dist[ok] if count_snap else np.zeros(len(ok))
-        k = len(ok)
-        vn = n + np.arange(k)
-        rows = np.concatenate([vn, vn])
-        cols = np.concatenate([self.edge_u[e], self.edge_v[e]])
-        w = np.concatenate([src.offset[ok] + extra, self.edge_len[e] - src.offset[ok] + extra])
-        g = _append_rows(self.graph, rows - n, cols, np.maximum(w, _EPS), k)
+        offset, length = src.offset[ok], self.edge_len[e]
+        # A source on a node (within the 1 mm that identifies nodes) with no off-network leg starts at that
+        # node itself (no virtual node, no graph copy); every other source becomes a virtual node joined to
+        # both ends of its edge.
+        at_u = (offset <= NODE_TOL) & (extra <= 0)
+        at_v = (length - offset <= NODE_TOL) & (extra <= 0) & ~at_u
+        direct = at_u | at_v
+        nodes = np.where(at_u, self.edge_u[e], self.edge_v[e])[direct]
+        nodes, first = np.unique(nodes, return_index=True)  # two sources on one node: either is nearest
+        virtual = np.flatnonzero(~direct)
+        k = len(virtual)
+        owner = np.full(n + k, -1, dtype=np.int64)
+        owner[nodes] = ok[np.flatnonzero(direct)[first]]
+        graph, indices = self.graph, nodes
+        if k:
+            vn = n + np.arange(k)
+            ev, ov, xv = e[virtual], offset[virtual], extra[virtual]
+            rows = np.concatenate([vn, vn])
+            cols = np.concatenate([self.edge_u[ev], self.edge_v[ev]])
+            w = np.concatenate([ov + xv, length[virtual] - ov + xv])
+            graph = _append_rows(self.graph, rows - n, cols, np.maximum(w, _EPS), k)
+            indices = np.concatenate([nodes, vn])
+            owner[vn] = ok[virtual]
         dist, _pred, sources = csgraph.dijkstra(
-            g, directed=True, indices=vn, limit=_limit(cutoff), min_only=True, return_predecessors=True
+            graph,
+            directed=True,
+            indices=indices,
+            limit=_limit(cutoff),
+            min_only=True,
+            return_predecessors=True,
         )
-        dist = dist[:n]
         s = sources[:n]
-        out = np.where(s >= 0, ok[np.clip(s - n, 0, k - 1)], -1)
-        return NodeDistances(dist, out.astype(np.int64), float(cutoff))
+        reached = np.flatnonzero(s >= 0)  # scipy marks unreached nodes with a negative source
+        out = np.full(n, -1, dtype=np.int64)
+        out[reached] = owner[s[reached]]
+        return NodeDistances(dist[:n], out, float(cutoff))
 
     def point_distances(
         self, nd: NodeDistances, src: Snap, dst: Snap, *, count_snap: bool = True
