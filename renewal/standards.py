@@ -42,6 +42,8 @@ class Standards:
     categories: dict[str, Category]
     indicators: list[dict] = field(default_factory=list)
     path: Path | None = None
+    #: The ``osm_tags`` section (OpenStreetMap tag rules per category), read by ``renewal.analysis.osm_import``.
+    osm_tags: dict = field(default_factory=dict)
 
     def category(self, key: str) -> Category:
         try:
@@ -145,4 +147,5 @@ def load_standards(path=None) -> Standards:
         categories=cats,
         indicators=list(raw.get("city_check_indicators") or []),
         path=path,
+        osm_tags=raw.get("osm_tags") if isinstance(raw.get("osm_tags"), dict) else {},
     )

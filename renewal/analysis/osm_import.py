@@ -29,9 +29,9 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
-import yaml
 
 import geodata
+from renewal.analysis.facilities import FACILITY_FIELDS
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import is_walkable, network_from_osm_ways
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG
@@ -101,8 +101,8 @@ def _value_matches(value, allowed) -> bool:
 
 def load_tag_mapping(standards: Standards) -> TagMapping:
     """The ``osm_tags`` section of the standards file, validated against its categories."""
-    raw = yaml.safe_load(Path(standards.path).read_text(encoding="utf-8")).get("osm_tags")
-    if not isinstance(raw, dict) or not raw.get("rules"):
+    raw = standards.osm_tags
+    if not raw.get("rules"):
         raise InputError(
             f"The standards file {standards.path} has no osm_tags rules.",
             f"标准文件 {standards.path} 中没有 osm_tags 规则。",
@@ -281,17 +281,7 @@ def import_osm(
 
 
 def _facility_frame(rows: list[dict], std: Standards) -> gpd.GeoDataFrame:
-    cols = [
-        "facility_id",
-        "name",
-        "category",
-        "name_zh",
-        "address",
-        "status",
-        "source_zh",
-        "precision",
-        "osm_tag",
-    ]
+    cols = [*FACILITY_FIELDS, "osm_tag"]
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=STORAGE_EPSG)
     df = pd.DataFrame(rows)
