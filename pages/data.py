@@ -61,6 +61,10 @@ with tab_import:
     c1, c2 = st.columns(2)
     kind = c1.selectbox("导入为", dv.KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
     crs_choice = c2.selectbox("文件坐标系", dv.CRS_CHOICES, format_func=dv.crs_label, key="data_crs")
+    st.caption(
+        "更新项目请在“更新项目”页面导入，设施清单（学校、养老、卫生）请在“生活圈覆盖”页面导入；"
+        "命令行：python -m renewal import 文件 --layer sites / facilities / network。"
+    )
     up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file")
     choices = layer_names(up.getvalue(), up.name) if up is not None else []
     sub = (
