@@ -8,6 +8,13 @@ from pages import _ui
 from pages.views.text import markdown_literal
 from renewal.layout import jinmao_zone_table
 
+
+@st.cache_data(show_spinner=False)
+def _zone_table():
+    """The zones with their areas (EPSG:4548): they depend on the bundled layout only."""
+    return jinmao_zone_table(_ui.cached_geodata("layout"))
+
+
 _ui.require_app_navigation()
 st.title("金贸产业园")
 st.caption(
@@ -22,7 +29,7 @@ m = jinmao_map(
 _ui.show_map(m, key="jinmao_map", height=560)
 
 st.subheader("四个片区")
-table = jinmao_zone_table(_ui.cached_geodata("layout"))
+table = _zone_table()
 st.dataframe(
     table,
     hide_index=True,
