@@ -12,7 +12,6 @@ Skipped only where no Chromium is installed; with RENEWAL_REQUIRE_BROWSER=1 (set
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -46,22 +45,6 @@ SERVER_START_LIMIT_S = 180
 PAGE_LIMIT_MS = 120_000
 
 pytestmark = pytest.mark.browser
-
-
-def _chromium() -> str | None:
-    if Path("/usr/bin/chromium").is_file():
-        return "/usr/bin/chromium"
-    return shutil.which("chromium")
-
-
-@pytest.fixture(scope="module")
-def chromium_path() -> str:
-    path = _chromium()
-    if path is None:
-        if os.environ.get("RENEWAL_REQUIRE_BROWSER"):
-            pytest.fail("RENEWAL_REQUIRE_BROWSER is set but no Chromium is installed (/usr/bin/chromium)")
-        pytest.skip("no Chromium installed (/usr/bin/chromium or chromium on PATH); .ci/run installs it")
-    return path
 
 
 def expected_layer_names(keys: tuple[str, ...] = LAYOUT_MAP_KEYS) -> list[str]:

@@ -11,7 +11,6 @@ from tests.test_e2e_browser import (
     PAGE_LIMIT_MS,
     _is_app,
     _server_log,
-    chromium_path,  # noqa: F401 - fixture
     layer_control_text,
     offline_browser,
     screenshot_on_failure,

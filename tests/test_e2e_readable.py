@@ -12,10 +12,7 @@ import pytest
 from layers import assets
 from layers.maps import layout_map
 from layers.registry import REGISTRY
-from tests import test_e2e_browser as e2e
 from tests.test_e2e_browser import PAGE_LIMIT_MS, _is_local_file, offline_browser
-
-chromium = e2e.chromium_path  # the same fixture (skips, or fails under RENEWAL_REQUIRE_BROWSER)
 
 pytestmark = pytest.mark.browser
 
@@ -38,8 +35,8 @@ def _open(context, path, width: int, height: int = 900):
     return page, errors
 
 
-def test_controls_are_chinese_and_scale_is_metric(chromium, layout_file, tmp_path):
-    with offline_browser(chromium, tmp_path / "p", _is_local_file) as (context, *_):
+def test_controls_are_chinese_and_scale_is_metric(chromium_path, layout_file, tmp_path):
+    with offline_browser(chromium_path, tmp_path / "p", _is_local_file) as (context, *_):
         page, errors = _open(context, layout_file, 1600)
         assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "放大"
         assert page.locator(".leaflet-control-zoom-out").get_attribute("title") == "缩小"
@@ -50,8 +47,8 @@ def test_controls_are_chinese_and_scale_is_metric(chromium, layout_file, tmp_pat
         assert not errors, errors
 
 
-def test_every_point_takes_a_click_at_its_centre(chromium, layout_file, tmp_path):
-    with offline_browser(chromium, tmp_path / "p", _is_local_file) as (context, *_):
+def test_every_point_takes_a_click_at_its_centre(chromium_path, layout_file, tmp_path):
+    with offline_browser(chromium_path, tmp_path / "p", _is_local_file) as (context, *_):
         page, errors = _open(context, layout_file, 1600)
         hits = page.evaluate(
             """() => {
@@ -72,8 +69,8 @@ def test_every_point_takes_a_click_at_its_centre(chromium, layout_file, tmp_path
         assert not errors, errors
 
 
-def test_legend_folds_on_small_maps_and_follows_the_layer_switches(chromium, layout_file, tmp_path):
-    with offline_browser(chromium, tmp_path / "p", _is_local_file) as (context, *_):
+def test_legend_folds_on_small_maps_and_follows_the_layer_switches(chromium_path, layout_file, tmp_path):
+    with offline_browser(chromium_path, tmp_path / "p", _is_local_file) as (context, *_):
         small, _ = _open(context, layout_file, 600)
         assert small.evaluate("document.querySelector('.rp-legend details').open") is False
         page, errors = _open(context, layout_file, 1600)
@@ -94,8 +91,8 @@ def test_legend_folds_on_small_maps_and_follows_the_layer_switches(chromium, lay
         assert not errors, errors
 
 
-def test_a_layer_group_switches_off_and_on_as_a_whole(chromium, layout_file, tmp_path):
-    with offline_browser(chromium, tmp_path / "p", _is_local_file) as (context, *_):
+def test_a_layer_group_switches_off_and_on_as_a_whole(chromium_path, layout_file, tmp_path):
+    with offline_browser(chromium_path, tmp_path / "p", _is_local_file) as (context, *_):
         page, errors = _open(context, layout_file, 1600)
         section = page.locator('.rp-legend [data-legend-group="一园"]')
         assert section.is_visible()
