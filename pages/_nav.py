@@ -23,11 +23,12 @@ def run_app() -> None:
     st.set_page_config(page_title="河东区城市更新GIS平台", page_icon="🗺️", layout="wide")
     from pages._signin import require_sign_in
 
-    require_sign_in()  # only when a users file exists
     pages = [
         st.Page(path, title=title, url_path=url, default=url is None)
         if url
         else st.Page(path, title=title, default=True)
         for path, title, url in PAGES
     ]
-    st.navigation(pages).run()
+    page = st.navigation(pages)  # first, so the page the URL asks for (a deep link) survives signing in
+    require_sign_in()  # only when a users file exists
+    page.run()
