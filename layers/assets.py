@@ -336,9 +336,9 @@ def inline_css(lib_name: str, rel: str) -> str:
     return _CSS_URL.sub(repl, text)
 
 
-def _leaflet_icon_js() -> str:
-    """Point Leaflet's default marker icon at data: URIs (its CSS-based path detection
-    cannot work with inline images)."""
+def leaflet_icon_js() -> str:
+    """Point Leaflet's default marker icon at data: URIs (its CSS-based path detection cannot work with
+    inline images, nor inside the map widget's frame, where the marker images would otherwise be broken)."""
     lib = LIBRARY_BY_NAME["leaflet"]
     uris = {
         k: _data_uri(lib.source(f"images/{f}"))
@@ -357,7 +357,7 @@ def inline_js(lib_name: str, rel: str) -> str:
     lib = LIBRARY_BY_NAME[lib_name]
     text = lib.source(rel).read_text(encoding="utf-8")
     if lib.name == "leaflet" and rel == "leaflet.js":
-        text += "\n" + _leaflet_icon_js()
+        text += "\n" + leaflet_icon_js()
     return text
 
 

@@ -34,6 +34,7 @@ from jinja2 import Template
 from shapely.geometry import box
 
 import geodata
+from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
 from layers.map_controls import POINT_PANE, ChineseControls, LegendSync
 from layers.registry import GROUPS, LayerSpec
@@ -751,6 +752,8 @@ def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP
     """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped."""
     from folium.plugins import Draw
 
+    # markers (a point site being edited, a new point drawn) need the marker images: before any marker
+    _ScriptElement(leaflet_icon_js(), "LeafletMarkerIcons").add_to(m)
     group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
     geom = display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP])
     if geom is not None and not geom.is_empty:

@@ -486,3 +486,34 @@ def test_tile_basemap_offline_shows_a_chinese_note_and_the_layers(chromium_path,
             assert any(
                 "tile.openstreetmap.org" in u for u in blocked
             )  # the tiles were asked for, and refused
+
+
+def test_point_site_being_edited_shows_its_marker_image(chromium_path, app, tmp_path):
+    """With a point site selected on 更新项目 (editing allowed), the draw control's marker is a real image,
+    not a broken one (the widget's frame cannot find Leaflet's default marker images by itself)."""
+    with offline_browser(chromium_path, tmp_path / "profile", _is_app) as (context, *_):
+        page = context.new_page()
+        with screenshot_on_failure(page, tmp_path / "e2e-marker-failure.png"):
+            page.goto(app.url + "sites?site=RS-021", wait_until="domcontentloaded", timeout=PAGE_LIMIT_MS)
+            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                timeout=PAGE_LIMIT_MS
+            )
+            frame = next(f for f in _wait_for_map_frames(page) if f.locator(".leaflet-draw").count())
+            marker = frame.locator("img.leaflet-marker-icon").first
+            marker.wait_for(timeout=PAGE_LIMIT_MS)
+            frame.wait_for_function(
+                "() => [...document.querySelectorAll('img.leaflet-marker-icon')].every(i => i.complete)",
+                timeout=PAGE_LIMIT_MS,
+            )
+            assert marker.evaluate("img => img.naturalWidth") > 0
+            assert marker.get_attribute("src").startswith("data:image/png")
+
+
+def _wait_for_map_frames(page):
+    deadline = time.monotonic() + PAGE_LIMIT_MS / 1000
+    while time.monotonic() < deadline:
+        frames = [f for f in page.frames if f.locator(".leaflet-container").count()]
+        if frames:
+            return frames
+        time.sleep(0.5)
+    raise AssertionError("no map frame")
