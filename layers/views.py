@@ -73,8 +73,6 @@ def _coverage(sites: gpd.GeoDataFrame | None) -> Scene:
     return coverage_view_scene(*known_coverage())
 
 
-PLAN = "《河东区“十五五”规划纲要》"
-
 VIEWS: dict[str, MapView] = {
     v.key: v
     for v in (

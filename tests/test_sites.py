@@ -329,11 +329,6 @@ def test_site_card_has_plan_words_and_computed_area(cat):
     assert "计算长度" in line and line["规划长度（米）"] == "5430"
 
 
-def test_next_site_id():
-    assert schema.next_site_id(["RS-001", "RS-036", "X-9"]) == "RS-037"
-    assert schema.next_site_id([]) == "RS-001"
-
-
 def test_current_sites_without_store_is_the_bundled_catalogue(tmp_path):
     got = storage.current_sites(tmp_path)
     assert list(got["site_id"]) == list(query.bundled_sites()["site_id"])

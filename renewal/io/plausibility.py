@@ -151,10 +151,6 @@ def describe_candidates(geoms, lang: str = "en") -> str:
     )
 
 
-def _name_en(p: Placement) -> str:
-    return "WGS84 with latitude and longitude swapped" if p.name == SWAPPED else p.name
-
-
 @dataclass(frozen=True)
 class Verdict:
     ok: bool

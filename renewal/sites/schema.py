@@ -1,4 +1,4 @@
-"""The renewal-site catalogue's schema: fields, labels, id rule, column normalisation.
+"""The renewal-site catalogue's schema: fields, labels, id pattern, column normalisation.
 
 A *site* is one renewal-related item the plan names (a renewal area, a plot, a
 factory, a park, a pipe, a river), with the plan's words, the clause, status,
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterable
 
 import geopandas as gpd
 import pandas as pd
@@ -150,9 +149,3 @@ def control_characters(text: str, *, single_line: bool = False) -> list[str]:
 def printable(text) -> str:
     """``text`` for a terminal or a log: forbidden characters shown as U+FFFD, never sent raw."""
     return _LINE_CONTROL.sub(" ", _CONTROL.sub("\ufffd", clean_text(text)))
-
-
-def next_site_id(existing: Iterable[str]) -> str:
-    """The next free ``RS-NNN`` id."""
-    nums = [int(s[3:]) for s in existing if isinstance(s, str) and s.startswith("RS-") and s[3:].isdigit()]
-    return f"RS-{max(nums, default=0) + 1:03d}"
