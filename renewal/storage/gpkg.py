@@ -26,8 +26,7 @@ import os
 import sqlite3
 import struct
 import tempfile
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import geopandas as gpd
@@ -38,7 +37,6 @@ from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import StoreError
 from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
-from renewal.sites.validate import validate_site
 from renewal.storage import records as rec
 from renewal.storage.base import Change
 
@@ -81,17 +79,12 @@ def from_gpb(blob: bytes | None) -> BaseGeometry | None:
 _COLS = rec.SITE_COLUMNS
 
 
-class GpkgStore:
+class GpkgStore(rec.StoreCore):
     """The sites store in one GeoPackage file. Cheap to create; opens a connection per operation."""
 
     def __init__(self, path: Path | str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
+        super().__init__(session=session, timeout=timeout)
         self.path = Path(path)
-        self.session = session or f"s-{uuid.uuid4().hex[:8]}"
-        self.timeout = timeout
-        #: Test hook: called inside each write transaction after the writes, before COMMIT.
-        self.before_commit: Callable[[], None] | None = None
-        #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
-        self.last_notes: list[str] = []
 
     @property
     def location(self) -> str:
@@ -236,7 +229,7 @@ class GpkgStore:
     def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
         """(properties, geometry, version) of one site; InputError if unknown."""
         row = self._read(lambda con: self._row(con, site_id))
-        return rec.row_props(row), from_gpb(row["geom"]), int(row["version"])
+        return rec.row_props(row), self._row_geometry(row), int(row["version"])
 
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
@@ -251,6 +244,10 @@ class GpkgStore:
         return [_change(r) for r in rows]
 
     @staticmethod
+    def _row_geometry(row) -> BaseGeometry | None:
+        return from_gpb(row["geom"])
+
+    @staticmethod
     def _row(con, site_id: str) -> sqlite3.Row:
         row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)).fetchone()
         if row is None:
@@ -258,42 +255,6 @@ class GpkgStore:
         return row
 
     # ---- writing -----------------------------------------------------------
-
-    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
-        """Replace a site's attributes and geometry; return the new version.
-
-        ``expected_version`` is the version the editor started from; a newer
-        stored version raises :class:`ConflictError` and nothing is written.
-        """
-        clean, geom, self.last_notes = validate_site({**props, "site_id": site_id}, geom)
-
-        def tx(con):
-            row = self._row(con, site_id)
-            current = int(row["version"])
-            if current != expected_version:
-                raise rec.stale_save(site_id, row["updated_by"], row["updated_at"], current, expected_version)
-            before = rec.feature(rec.row_props(row), from_gpb(row["geom"]))
-            version = current + 1
-            self._put(con, clean, geom, version, update=True)
-            self._log(con, "update", site_id, before, rec.feature(clean, geom))
-            return version
-
-        return self._write(tx)
-
-    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
-        """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
-        (sid,) = self._insert(rec.prepare_batch([(props, geom)]), "create")
-        return sid
-
-    def add_sites(
-        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
-    ) -> list[str]:
-        """Add many sites in one transaction (all or nothing); return their ids.
-
-        Every record is validated before the write lock is taken; the transaction
-        only checks ids against the store, numbers the new ones and inserts.
-        """
-        return self._insert(rec.prepare_batch(records), action)
 
     def _insert(self, batch: rec.Batch, action: str) -> list[str]:
         self.last_notes = list(batch.notes)
@@ -333,7 +294,7 @@ class GpkgStore:
             if int(row["version"]) != expected_version:
                 raise rec.stale_delete(site_id)
             con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (site_id,))
-            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), from_gpb(row["geom"])), None)
+            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), self._row_geometry(row)), None)
 
         self._write(tx)
 
@@ -363,7 +324,7 @@ class GpkgStore:
             ).fetchone()
             if newer is not None:
                 raise rec.undo_blocked(sid)
-            current = rec.feature(rec.row_props(row), from_gpb(row["geom"])) if row is not None else None
+            current = rec.feature(rec.row_props(row), self._row_geometry(row)) if row is not None else None
             if (
                 before is None
             ):  # undo a create/import: delete (its id stays used: the counter never goes back)

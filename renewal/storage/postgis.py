@@ -22,8 +22,7 @@ from __future__ import annotations
 
 import atexit
 import threading
-import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -38,7 +37,6 @@ from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import StoreError
 from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
-from renewal.sites.validate import validate_site
 from renewal.storage import records as rec
 from renewal.storage.base import Change
 
@@ -169,21 +167,29 @@ def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError
 # --------------------------------------------------------------------------
 
 
-class PostgisStore:
+class PostgisStore(rec.StoreCore):
     """The sites store in a PostGIS database. Cheap to create; connections come from a per-URL pool."""
 
     def __init__(self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
+        super().__init__(session=session, timeout=timeout)
         self.url = url
-        self.session = session or f"s-{uuid.uuid4().hex[:8]}"
-        self.timeout = timeout
-        #: Test hook: called inside each write transaction after the writes, before COMMIT.
-        self.before_commit: Callable[[], None] | None = None
-        #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
-        self.last_notes: list[str] = []
 
     @property
     def location(self) -> str:
         return redact(self.url)
+
+    @staticmethod
+    def _row(con, site_id: str) -> dict:
+        row = con.execute(
+            f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (site_id,)
+        ).fetchone()
+        if row is None:
+            raise rec.unknown_site(site_id)
+        return row
+
+    @staticmethod
+    def _row_geometry(row: Mapping) -> BaseGeometry:
+        return shapely.from_wkb(bytes(row["wkb"]))
 
     # ---- creation ----------------------------------------------------------
 
@@ -322,8 +328,8 @@ class PostgisStore:
 
     def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
         """(properties, geometry, version) of one site; InputError if unknown."""
-        row = self._read(lambda con: _row(con, site_id))
-        return rec.row_props(row), _geom(row), int(row["version"])
+        row = self._read(lambda con: self._row(con, site_id))
+        return rec.row_props(row), self._row_geometry(row), int(row["version"])
 
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
@@ -338,39 +344,6 @@ class PostgisStore:
         return [_change(r) for r in rows]
 
     # ---- writing -----------------------------------------------------------
-
-    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
-        """Replace a site's attributes and geometry; return the new version (ConflictError if stale)."""
-        clean, geom, self.last_notes = validate_site({**props, "site_id": site_id}, geom)
-
-        def tx(con):
-            row = _row(con, site_id)
-            current = int(row["version"])
-            if current != expected_version:
-                raise rec.stale_save(site_id, row["updated_by"], row["updated_at"], current, expected_version)
-            version = current + 1
-            self._put(con, clean, geom, version, update=True)
-            self._log(
-                con, "update", site_id, rec.feature(rec.row_props(row), _geom(row)), rec.feature(clean, geom)
-            )
-            return version
-
-        return self._write(tx)
-
-    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
-        """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
-        (sid,) = self._insert(rec.prepare_batch([(props, geom)]), "create")
-        return sid
-
-    def add_sites(
-        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
-    ) -> list[str]:
-        """Add many sites in one transaction (all or nothing); return their ids.
-
-        Every record is validated before the transaction; the transaction only checks ids,
-        numbers the new ones and inserts (COPY).
-        """
-        return self._insert(rec.prepare_batch(records), action)
 
     def _insert(self, batch: rec.Batch, action: str) -> list[str]:
         self.last_notes = list(batch.notes)
@@ -407,11 +380,11 @@ class PostgisStore:
         """Delete a site (undoable)."""
 
         def tx(con):
-            row = _row(con, site_id)
+            row = self._row(con, site_id)
             if int(row["version"]) != expected_version:
                 raise rec.stale_delete(site_id)
             con.execute(f"DELETE FROM {TABLE} WHERE site_id = %s", (site_id,))
-            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), _geom(row)), None)
+            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), self._row_geometry(row)), None)
 
         self._write(tx)
 
@@ -441,7 +414,7 @@ class PostgisStore:
             ).fetchone()
             if newer is not None:
                 raise rec.undo_blocked(sid)
-            current = rec.feature(rec.row_props(row), _geom(row)) if row is not None else None
+            current = rec.feature(rec.row_props(row), self._row_geometry(row)) if row is not None else None
             if (
                 before is None
             ):  # undo a create/import: delete (its id stays used: the counter never goes back)
@@ -535,19 +508,6 @@ def _insert_sites_sql() -> str:
         f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) "
         f"VALUES (ST_GeomFromWKB(%s, {SRID}){', %s' * len(_COLS)})"
     )
-
-
-def _row(con, site_id: str) -> dict:
-    row = con.execute(
-        f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (site_id,)
-    ).fetchone()
-    if row is None:
-        raise rec.unknown_site(site_id)
-    return row
-
-
-def _geom(row: Mapping) -> BaseGeometry:
-    return shapely.from_wkb(bytes(row["wkb"]))
 
 
 def _change(r: Mapping, undone_by: int | None = None) -> Change:

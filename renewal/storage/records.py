@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -205,3 +206,55 @@ def undo_blocked(site_id: str) -> ConflictError:
         f"Site {site_id} was changed again after this edit; undo the newer change first.",
         f"项目 {site_id} 在此之后又被修改过，请先撤销较新的修改。",
     )
+
+
+class StoreCore:
+    """What every backend does the same way: who is editing, the test hook, the notes of the last
+    write, and the writes whose logic does not depend on the database (a save with its version check,
+    adding sites). A backend supplies ``_write(fn)`` (one transaction), ``_row(con, site_id)`` (a site's
+    row or :func:`unknown_site`), ``_row_geometry(row)``, ``_put``, ``_log`` and ``_insert(batch, action)``.
+    """
+
+    def __init__(self, *, session: str | None, timeout: float):
+        self.session = session or f"s-{uuid.uuid4().hex[:8]}"
+        self.timeout = timeout
+        #: Test hook: called inside each write transaction after the writes, before COMMIT.
+        self.before_commit = None
+        #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
+        self.last_notes: list[str] = []
+
+    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
+        """Replace a site's attributes and geometry; return the new version.
+
+        ``expected_version`` is the version the editor started from; a newer stored version raises
+        :class:`ConflictError` and nothing is written.
+        """
+        clean, geom, self.last_notes = validate_site({**props, "site_id": site_id}, geom)
+
+        def tx(con):
+            row = self._row(con, site_id)
+            current = int(row["version"])
+            if current != expected_version:
+                raise stale_save(site_id, row["updated_by"], row["updated_at"], current, expected_version)
+            before = feature(row_props(row), self._row_geometry(row))
+            version = current + 1
+            self._put(con, clean, geom, version, update=True)
+            self._log(con, "update", site_id, before, feature(clean, geom))
+            return version
+
+        return self._write(tx)
+
+    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
+        """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
+        (sid,) = self._insert(prepare_batch([(props, geom)]), "create")
+        return sid
+
+    def add_sites(
+        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
+    ) -> list[str]:
+        """Add many sites in one transaction (all or nothing); return their ids.
+
+        Every record is validated before the write lock is taken; the transaction only checks ids
+        against the store, numbers the new ones and inserts.
+        """
+        return self._insert(prepare_batch(records), action)
