@@ -22,7 +22,9 @@ from renewal.errors import InputError
 from renewal.sites.schema import (
     FIELD_LABELS,
     MAX_NAME_LENGTH,
+    MAX_SITE_NUMBER,
     NUMBER_FIELDS,
+    NUMBERED_ID,
     RENEWAL_AREAS,
     SITE_ID_PATTERN,
     TEXT_FIELDS,
@@ -148,6 +150,11 @@ def text_problems(props: Mapping) -> tuple[list[str], list[str]]:
                 f"got {len(sid.strip())} character(s)"
             )
             zh.append("编号须为1至40个英文字母、数字或 - _ .（以字母或数字开头）")
+        elif (m := NUMBERED_ID.fullmatch(sid.strip())) and int(m.group(1)) > MAX_SITE_NUMBER:
+            en.append(
+                f"site_id RS-NNN numbers go up to {MAX_SITE_NUMBER}; leave site_id empty to get a new one"
+            )
+            zh.append(f"RS-编号的数字最大为{MAX_SITE_NUMBER}；如需新编号，请留空编号")
     name = props.get("name")
     if isinstance(name, str) and len(name.strip()) > MAX_NAME_LENGTH:
         en.append(f"the name is longer than {MAX_NAME_LENGTH} characters ({len(name.strip())})")

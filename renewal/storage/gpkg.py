@@ -265,7 +265,7 @@ class GpkgStore(rec.StoreCore):
         def tx(con):
             existing = {r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")}
             rec.check_new_ids(filter(None, batch.wanted_ids), existing)
-            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
+            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con), _used_ids(con))
             at = rec.now()
             site_rows, log_rows = [], []
             for sid, blob, values, after in zip(ids, blobs, rows, batch.afters(ids), strict=True):
@@ -434,9 +434,16 @@ def _ensure_meta(con) -> None:
         con.execute(f"INSERT INTO {META} VALUES (?, ?)", (rec.COUNTER_KEY, str(rec.highest_number(used))))
 
 
+def _used_ids(con) -> list[str]:
+    """Every ``RS-…`` id a site or a history row uses (the numbers a new site must skip)."""
+    sql = f"SELECT site_id FROM {TABLE} WHERE site_id LIKE 'RS-%' UNION SELECT site_id FROM {HISTORY} WHERE site_id LIKE 'RS-%'"
+    return [r[0] for r in con.execute(sql)]
+
+
 def _last_number(con) -> int:
     _ensure_meta(con)
-    return int(con.execute(f"SELECT value FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone()[0])
+    value = int(con.execute(f"SELECT value FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone()[0])
+    return rec.counter_value(value, lambda: _used_ids(con))
 
 
 def _set_last_number(con, last: int) -> None:

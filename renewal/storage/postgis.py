@@ -359,7 +359,7 @@ class PostgisStore(rec.StoreCore):
                     f"SELECT site_id FROM {TABLE} WHERE site_id = ANY(%s)", (given,)
                 ).fetchall()
                 rec.check_new_ids(given, {r["site_id"] for r in taken})
-            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
+            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con), _used_ids(con))
             at = rec.now()
             with con.cursor() as cur:
                 with cur.copy(f"COPY {TABLE} (geom, {', '.join(_COLS)}) FROM STDIN") as copy:
@@ -523,6 +523,15 @@ def _change(r: Mapping, undone_by: int | None = None) -> Change:
     )
 
 
+def _used_ids(con) -> list[str]:
+    """Every ``RS-…`` id a site or a history row uses (the numbers a new site must skip)."""
+    rows = con.execute(
+        f"SELECT site_id FROM {TABLE} WHERE site_id LIKE 'RS-%%' "
+        f"UNION SELECT site_id FROM {HISTORY} WHERE site_id LIKE 'RS-%%'"
+    ).fetchall()
+    return [r["site_id"] for r in rows]
+
+
 def _last_number(con) -> int:
     row = con.execute(f"SELECT value FROM {META} WHERE key = %s FOR UPDATE", (rec.COUNTER_KEY,)).fetchone()
-    return int(row["value"])
+    return rec.counter_value(int(row["value"]), lambda: _used_ids(con))
