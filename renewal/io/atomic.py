@@ -9,9 +9,11 @@ file is removed.
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 #: Mode of written files: rw-r--r-- (a temp file from mkstemp would stay 0o600).
@@ -51,3 +53,25 @@ def write_bytes_atomic(path: Path | str, data: bytes) -> Path:
 def write_text_atomic(path: Path | str, text: str) -> Path:
     """Write UTF-8 ``text`` to ``path`` atomically."""
     return write_bytes_atomic(path, text.encode("utf-8"))
+
+
+#: Folder (inside a workspace; hidden, so never pushed to the team database) keeping the files a
+#: ``--replace`` overwrote.
+BACKUP_DIR = ".backups"
+
+
+def backup_folder(workspace: Path | str, what: str) -> Path:
+    """A new folder ``<workspace>/.backups/<what>-<UTC time>`` for copies of files about to be replaced."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    folder = Path(workspace) / BACKUP_DIR / f"{what}-{stamp}-{uuid.uuid4().hex[:4]}"
+    folder.mkdir(parents=True)
+    return folder
+
+
+def keep_backup(path: Path | str, folder: Path, name: str | None = None) -> Path:
+    """Copy ``path`` into ``folder`` (as ``name``, a relative path, else its file name) before it is replaced."""
+    path = Path(path)
+    dest = folder / (name or path.name)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(path, dest)
+    return dest
