@@ -54,6 +54,11 @@ WGS84_DEFAULT_SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".csv", ".xlsx")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 #: Deepest JSON nesting accepted (a GeoJSON MultiPolygon needs 5).
 MAX_JSON_DEPTH = 64
+#: Most rows of a table or features of a layer read (a district's inventories hold thousands; a
+#: 1,048,576-row workbook would take minutes and gigabytes): refused before or while reading.
+MAX_ROWS = 200_000
+#: Most coordinates (vertices) of all geometries of a file (analysis and drawing work grow with them).
+MAX_VERTICES = 5_000_000
 
 #: Chinese words for what is being read (messages).
 WHAT_ZH = {
@@ -168,13 +173,19 @@ def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame,
     header (common in planners' spreadsheets) is skipped when the header with coordinate
     columns is within the first :data:`HEADER_SCAN_ROWS` rows.
     """
+    nrows = MAX_ROWS + HEADER_SCAN_ROWS + 1  # one more than accepted: reading stops there
     try:
         if path.suffix.lower() == ".xlsx":
+            _check_sheet_dimensions(path)
             with pd.ExcelFile(path) as book:
-                frames = {str(n): _with_header(book.parse(n, header=None)) for n in book.sheet_names}
+                raws = {
+                    str(n): _within_rows(book.parse(n, header=None, nrows=nrows), path.name)
+                    for n in book.sheet_names
+                }
+            frames = {n: _with_header(raw) for n, raw in raws.items()}
             return frames[_choose_sheet(path.name, frames, sheet)], ""
-        df, enc = read_csv_any(path, header=None, dtype=object)
-        return _with_header(df), enc
+        df, enc = read_csv_any(path, header=None, dtype=object, nrows=nrows)
+        return _with_header(_within_rows(df, path.name)), enc
     except FileContentError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for a broken file
@@ -185,6 +196,35 @@ def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame,
 
 
 HEADER_SCAN_ROWS = 5
+
+
+def _too_many_rows(name: str, rows: int | str) -> FileContentError:
+    return FileContentError(
+        f"{name}: {rows} rows is over the limit of {MAX_ROWS:,} rows; split the file or keep the rows you need",
+        f"“{name}”有{rows}行，超过上限{MAX_ROWS:,}行，请拆分文件或只保留需要的行",
+    )
+
+
+def _within_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``raw`` (read with ``nrows`` one past the limit) if it has no more rows than accepted."""
+    if len(raw) > MAX_ROWS + HEADER_SCAN_ROWS:
+        raise _too_many_rows(name, f"more than {MAX_ROWS:,}")
+    return raw
+
+
+def _check_sheet_dimensions(path: Path) -> None:
+    """Refuse a workbook whose sheet declares more rows than accepted, before any cell is read (openpyxl's
+    read-only mode reads each sheet's ``<dimension>`` only). A sheet that under-declares is still stopped
+    by ``nrows`` while reading."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for ws in book.worksheets:
+            if (ws.max_row or 0) > MAX_ROWS + HEADER_SCAN_ROWS:
+                raise _too_many_rows(path.name, f"{ws.max_row:,}")
+    finally:
+        book.close()
 
 
 def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
@@ -298,6 +338,8 @@ def _check_json(path: Path) -> tuple[list[dict], bool]:
     features = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
     if not isinstance(features, list):
         raise _fail(f"{path.name}: 'features' is not a list", f"“{path.name}”的features不是列表")
+    if len(features) > MAX_ROWS:
+        raise _too_many_features(path.name, len(features))
     props = [
         f.get("properties") if isinstance(f, dict) and isinstance(f.get("properties"), dict) else {}
         for f in features
@@ -385,12 +427,45 @@ def shapefile_encoding(shp: Path) -> str | None:
 def _read_ogr(path: Path, **kw) -> gpd.GeoDataFrame:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
+        count = _feature_count(path, kw.get("layer"))
+        if count > MAX_ROWS:
+            raise _too_many_features(path.name, count)
         return gpd.read_file(path, **kw)
+    except FileContentError:
+        raise
     except Exception as exc:  # pyogrio raises several types for broken files
         raise _fail(
             f"{path.name}: cannot read the file (malformed or truncated): {str(exc)[:200]}",
             f"无法读取文件“{path.name}”（格式错误或不完整）",
         ) from exc
+
+
+def _feature_count(path: Path, layer) -> int:
+    """The layer's feature count from its header (GeoPackage, Shapefile), -1 where only a full scan knows."""
+    import pyogrio
+
+    if path.suffix.lower() not in (".gpkg", ".shp"):
+        return -1
+    return int(pyogrio.read_info(path, layer=layer, force_feature_count=False).get("features", -1))
+
+
+def _too_many_features(name: str, count: int) -> FileContentError:
+    return FileContentError(
+        f"{name}: {count:,} features is over the limit of {MAX_ROWS:,}; split the file or keep the features you need",
+        f"“{name}”有{count:,}个要素，超过上限{MAX_ROWS:,}个，请拆分文件或只保留需要的要素",
+    )
+
+
+def _check_size(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse what was read if it has more features or vertices than accepted (KML and others counted here)."""
+    if len(gdf) > MAX_ROWS:
+        raise _too_many_features(name, len(gdf))
+    vertices = int(shapely.get_num_coordinates(gdf.geometry.values).sum()) if len(gdf) else 0
+    if vertices > MAX_VERTICES:
+        raise FileContentError(
+            f"{name}: {vertices:,} vertices is over the limit of {MAX_VERTICES:,}; simplify the geometries first",
+            f"“{name}”的几何共有{vertices:,}个节点，超过上限{MAX_VERTICES:,}个，请先简化几何",
+        )
 
 
 def _read_shapefile(shp: Path, label: str, out: VectorFile) -> gpd.GeoDataFrame:
@@ -679,6 +754,8 @@ def read_vector(
     gdf = out.gdf
     if gdf.empty:
         raise _fail(f"{Path(out.file).name}: the file has no features", f"{what_zh(what)}文件中没有任何要素")
+    if Path(out.file).suffix.lower() not in RASTER_SUFFIXES:  # a raster has its own limits (io.raster)
+        _check_size(gdf, Path(out.file).name)
     declared = _declare(out, gdf, crs, what)
     raw = gpd.GeoSeries(gdf.geometry.values, index=gdf.index)
     _check_degrees(out, raw, declared, what)
