@@ -13,6 +13,7 @@ from layers.scene import SceneLayer, make_scene
 from pages import _ui
 from pages.views import data_views as dv
 from pages.views import text
+from pages.views.uploads import upload_limit_zh
 from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import layer_names
@@ -65,7 +66,7 @@ with tab_import:
         "更新项目请在“更新项目”页面导入，设施清单（学校、养老、卫生）请在“生活圈覆盖”页面导入；"
         "命令行：python -m renewal import 文件 --layer sites / facilities / network。"
     )
-    up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file")
+    up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file", help=upload_limit_zh())
     choices = layer_names(up.getvalue(), up.name) if up is not None else []
     sub = (
         st.selectbox("文件中有多个图层/工作表，请选择", choices, index=None, key="data_sublayer")

@@ -14,6 +14,7 @@ from pages import _ui
 from pages.views.coverage_engine import bytes_key
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
+from pages.views.uploads import upload_limit_zh
 from renewal.analysis.facilities import import_facilities, save_workspace_facilities, template_table
 from renewal.analysis.network_files import save_network
 from renewal.analysis.osm_import import import_osm
@@ -36,7 +37,10 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
         up = st.file_uploader(
-            "设施清单文件", type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"], key="cov_fac_up"
+            "设施清单文件",
+            type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"],
+            key="cov_fac_up",
+            help=upload_limit_zh(),
         )
         if up is not None:
             try:
@@ -71,7 +75,7 @@ def osm(std, ws: Path, net_path: Path) -> None:
             "生成步行路网并按标准文件中的标签规则提取设施，保存到工作区。大于200MB的文件请用命令行："
             "python -m renewal import-osm 文件.osm.pbf"
         )
-        osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up")
+        osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up", help=upload_limit_zh())
         buf = st.number_input("缓冲距离（米）", 0, 5000, 1000, step=100, key="cov_osm_buffer")
         if st.button("导入", key="cov_osm_btn", disabled=osm_up is None):
             bar = st.progress(0.0, text="正在读取…")
@@ -176,11 +180,13 @@ def areas() -> Areas:
             "人口：栅格（GeoTIFF，须带坐标系）或带人口字段的面（GeoJSON/GeoPackage/Shapefile .zip）",
             type=["tif", "tiff", "geojson", "json", "gpkg", "zip"],
             key="cov_pop_up",
+            help=upload_limit_zh(),
         )
         zone_up = st.file_uploader(
             "分区面（街道/社区，GeoJSON/GeoPackage/Shapefile .zip）",
             type=["geojson", "json", "gpkg", "zip"],
             key="cov_zone_up",
+            help=upload_limit_zh(),
         )
         population, pop_label, pop_key = _population(pop_up)
         zones, zone_key = _zones(zone_up)
