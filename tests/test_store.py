@@ -320,6 +320,21 @@ def test_a_poisoned_counter_starts_again_from_the_ids_in_use(backend, store):
     assert backend.open("bob").add_site({"name": "新增乙", "status": "planned"}, INSIDE) == "RS-038"
 
 
+def test_a_3d_site_is_stored_in_2d(backend, store):
+    """Issue 23 (medium): a site with heights was accepted by the GeoPackage store and could then not be
+    pushed (raw hex error from PostGIS); heights are dropped on every backend."""
+    sid = store.add_site({"name": "三维", "status": "planned"}, Point(117.2277, 39.1100, 5.0))
+    _, geom, v = store.site(sid)
+    assert not geom.has_z and geom.equals(INSIDE)
+    store.save_site(
+        sid,
+        {"name": "三维（改）", "status": "planned"},
+        box(117.229, 39.111, 117.23, 39.112),
+        expected_version=v,
+    )
+    assert not store.site(sid)[1].has_z
+
+
 def set_counter(backend, value: str) -> None:
     if backend.kind == "gpkg":
         con = sqlite3.connect(store_path(backend.workspace))

@@ -31,13 +31,21 @@ def _nothing_inside(total: float, inside: float) -> None:
 
 def _boundary_window(src, grid_m):
     """The raster window over the grid's bounds, checked for size before anything is read."""
-    from rasterio.errors import WindowError
+    from rasterio._err import CPLE_BaseError  # GDAL's "cannot find coordinate operations"
+    from rasterio.errors import CRSError, WindowError
     from rasterio.warp import transform_bounds
     from rasterio.windows import Window, from_bounds
 
     bounds = tuple(grid_m.total_bounds)
     if src.crs.to_epsg() != METRIC_EPSG:
-        bounds = transform_bounds(METRIC_CRS, src.crs, *bounds, densify_pts=21)
+        try:
+            bounds = transform_bounds(METRIC_CRS, src.crs, *bounds, densify_pts=21)
+        except (CRSError, CPLE_BaseError) as exc:  # a LOCAL_CS / engineering system: no way to the earth
+            raise InputError(
+                f"The population raster's coordinate system ({src.crs.to_string()[:80]}) is a local system with "
+                "no link to longitude and latitude: save it in the system its numbers are really in.",
+                "人口栅格的坐标系是与经纬度没有关联的本地坐标系，无法换算：请按数据实际所用的坐标系另存后再导入。",
+            ) from exc
     try:
         w = from_bounds(*bounds, transform=src.transform)
         c0, r0 = np.floor(w.col_off), np.floor(w.row_off)

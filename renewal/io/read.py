@@ -667,6 +667,7 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
     if gdf.crs is not None:
         epsg = gdf.crs.to_epsg()
         if epsg is None:
+            _check_convertible(gdf.crs, name, what)
             out.notes.append((f"file CRS {gdf.crs.name}", f"文件坐标系：{gdf.crs.name}"))
             return NamedCRS(gdf.crs.to_string(), 0)
         return parse_crs(epsg)
@@ -681,6 +682,50 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
         )
     out.assumed = True
     return parse_crs("wgs84")
+
+
+def _finite_2d(gdf: gpd.GeoDataFrame, out: VectorFile) -> gpd.GeoDataFrame:
+    """Geometries with a coordinate that is not a number (NaN, infinity) become missing (the importers
+    report them as rows without geometry); heights (Z) are dropped. Each with a note."""
+    geoms = gdf.geometry.values
+    coords, index = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad_xy = ~np.isfinite(coords[:, :2]).all(axis=1)
+    has_z = bool(shapely.has_z(geoms).any())
+    if not bad_xy.any() and not has_z:
+        return gdf
+    gdf = gdf.copy()
+    if bad_xy.any():
+        rows = np.unique(index[bad_xy])
+        fixed = np.array(geoms, dtype=object)
+        fixed[rows] = None
+        gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
+        out.notes.append(
+            (
+                f"{len(rows)} feature(s) have coordinates that are not numbers (NaN or infinity): read as no geometry",
+                f"{len(rows)}个要素的坐标不是有效数字（NaN或无穷大），按无几何处理",
+            )
+        )
+    if has_z:
+        gdf[gdf.geometry.name] = shapely.force_2d(gdf.geometry.values)
+        out.notes.append(("heights (Z) were dropped: stored in 2D", "已忽略高程（Z），按平面坐标保存"))
+    return gdf
+
+
+def _check_convertible(file_crs, name: str, what: str) -> None:
+    """Refuse a file CRS with no link to longitude/latitude (a LOCAL_CS / engineering system)."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    try:
+        Transformer.from_crs(file_crs, STORAGE_EPSG, always_xy=True)
+    except ProjError as exc:
+        raise _fail(
+            f"{name}: the file's coordinate system ({file_crs.name}) is a local system with no link to "
+            "longitude and latitude; give the system the numbers are really in with --crs "
+            "(e.g. cgcs2000_gk or EPSG:4548)",
+            f"{what_zh(what)}文件“{name}”的坐标系（{file_crs.name}）是与经纬度没有关联的本地坐标系，无法换算；"
+            "请指定数据实际所用的坐标系（如 CGCS2000 3度带 / EPSG:4548）",
+        ) from exc
 
 
 def _check_degrees(out: VectorFile, raw: gpd.GeoSeries, declared: NamedCRS, what: str) -> None:
@@ -756,16 +801,21 @@ def read_vector(
         raise _fail(f"{Path(out.file).name}: the file has no features", f"{what_zh(what)}文件中没有任何要素")
     if Path(out.file).suffix.lower() not in RASTER_SUFFIXES:  # a raster has its own limits (io.raster)
         _check_size(gdf, Path(out.file).name)
+    gdf = _finite_2d(gdf, out)
     declared = _declare(out, gdf, crs, what)
+    if declared.epsg == 0:  # a CRS without EPSG code (orthographic …): pyproj converts it from the file's
+        out.crs = f"{gdf.crs.name} (no EPSG code), converted to WGS84"
+        out.notes.append(
+            (f"converted from {gdf.crs.name} to WGS84", f"已由文件坐标系（{gdf.crs.name}）转换为WGS84")
+        )
+        gdf = gdf.to_crs(STORAGE_EPSG)
+        declared = parse_crs(STORAGE_EPSG)  # the checks below see WGS84 numbers
     raw = gpd.GeoSeries(gdf.geometry.values, index=gdf.index)
     _check_degrees(out, raw, declared, what)
     out.raw, out.declared = raw, declared
-    out.crs = declared.describe if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
-    if declared.epsg == 0:  # a CRS without EPSG code: let pyproj convert it
-        gdf = gdf.to_crs(STORAGE_EPSG)
-    elif (
-        declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG
-    ):
+    if not out.crs:
+        out.crs = declared.describe if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
+    if declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
         gdf = gdf_from_crs(gdf, declared)
     if declared.web or declared.epsg not in (STORAGE_EPSG,):
         out.notes.append((f"converted from {declared.name} to WGS84", f"已由{declared.name}转换为WGS84"))

@@ -25,6 +25,7 @@ import geopandas as gpd
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError, StoreError
 from renewal.io.atomic import atomic_output
+from renewal.io.write import gpkg_columns
 from renewal.settings import workspace_dir
 
 LAYERS_FILE = "layers.gpkg"
@@ -154,6 +155,7 @@ class LayerStore:
             name, kind, title or name, Path(source_file).name, _now(), crs, int(len(gdf)), who or "unknown"
         )
         data = gdf.to_crs(STORAGE_EPSG) if gdf.crs is not None else gdf.set_crs(STORAGE_EPSG)
+        data = gpkg_columns(data)  # Name + name, a text fid, a field geom: renamed, not a write error
 
         def write(tmp: Path) -> None:
             logging.getLogger("pyogrio").setLevel(logging.WARNING)
