@@ -21,6 +21,11 @@ def register(subparsers):
         help="keep ways and facilities up to this many metres outside the district (default 1000)",
     )
     p.add_argument("--standards", default=None, help="standards YAML with osm_tags (default: bundled)")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the workspace's network and facility inventory (a backup is kept in .backups/)",
+    )
     p.set_defaults(func=run)
 
 
@@ -28,12 +33,16 @@ def run(args) -> int:
     import time
     import warnings
 
-    from renewal.analysis.facilities import save_workspace_facilities
     from renewal.analysis.network import NetworkWarning
-    from renewal.analysis.network_files import save_network, workspace_network_path
-    from renewal.analysis.osm_import import import_osm
+    from renewal.analysis.osm_import import (
+        import_osm,
+        refuse_to_overwrite,
+        save_osm_import,
+        workspace_outputs,
+    )
     from renewal.standards import load_standards
 
+    refuse_to_overwrite(args.workspace, args.replace)  # before the (long) read
     std = load_standards(args.standards)
     t0 = time.perf_counter()
 
@@ -50,11 +59,11 @@ def run(args) -> int:
         res = import_osm(args.file, buffer_m=args.buffer, standards=std, progress=progress)
     for w in caught:
         print(f"warning: {w.message}")
-    # both files are written atomically; the network first, so facilities never point at no network
-    net_path = workspace_network_path(args.workspace)
-    net_path.parent.mkdir(parents=True, exist_ok=True)
-    save_network(res.network, net_path)
-    fac_path = save_workspace_facilities(res.facilities, args.workspace)
+    # both files staged, then renamed together; what they replace is kept in .backups/
+    backup = save_osm_import(res, args.workspace, replace=args.replace)
+    net_path, fac_path = workspace_outputs(args.workspace)
+    if backup is not None:
+        print(f"the previous network and inventory were kept in {backup}")
     r = res.network.report
     print(
         f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km -> {net_path}"

@@ -16,8 +16,7 @@ from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
 from pages.views.uploads import upload_limit_zh
 from renewal.analysis.facilities import import_facilities, save_workspace_facilities, template_table
-from renewal.analysis.network_files import save_network
-from renewal.analysis.osm_import import import_osm
+from renewal.analysis.osm_import import import_osm, save_osm_import
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -91,8 +90,7 @@ def osm(std, ws: Path, net_path: Path) -> None:
                     )
                     bar.progress(0.8, text="正在保存到工作区…")
                     net_path.parent.mkdir(parents=True, exist_ok=True)
-                    save_network(res.network, net_path)
-                    save_workspace_facilities(res.facilities, ws)
+                    save_osm_import(res, ws, replace=True)  # both together; the old pair kept in .backups/
                     bar.progress(1.0, text="完成")
                     st.success(
                         f"已导入步行路网（{res.network.report['nodes']}个节点）和 {len(res.facilities)} 处设施。"

@@ -31,11 +31,18 @@ import pandas as pd
 import shapely
 
 import geodata
-from renewal.analysis.facilities import FACILITY_FIELDS
+from renewal.analysis.facilities import FACILITY_FIELDS, save_workspace_facilities, workspace_facilities_path
 from renewal.analysis.network import WalkNetwork
-from renewal.analysis.network_files import is_walkable, network_from_osm_ways
+from renewal.analysis.network_files import (
+    is_walkable,
+    network_from_osm_ways,
+    save_network,
+    workspace_network_path,
+)
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG
 from renewal.errors import InputError
+from renewal.io.atomic import atomic_output, backup_folder, keep_backup, remove_stale
+from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
 
 #: Files larger than this keep the node-location cache on disk (memory stays small).
@@ -218,6 +225,54 @@ class _Collector:
             self.n["relations_skipped"] += 1
 
 
+#: Prefix of an import's temporary folder (node-location cache): ``renewal-osm-<pid>-…``.
+TEMP_PREFIX = "renewal-osm-"
+
+
+def _cache_pid(name: str) -> int | None:
+    pid = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
+def workspace_outputs(workspace: Path | None) -> tuple[Path, Path]:
+    """The files an import writes: the walking network and the facility inventory."""
+    return workspace_network_path(workspace), workspace_facilities_path(workspace)
+
+
+def refuse_to_overwrite(workspace: Path | None, replace: bool) -> None:
+    """Refuse (before the extract is read) when the workspace already has a network or an inventory,
+    unless ``replace``."""
+    found = [p for p in workspace_outputs(workspace) if p.exists()]
+    if found and not replace:
+        names = ", ".join(f"{p.parent.name}/{p.name}" for p in found)
+        raise InputError(
+            f"The workspace already has {names}; nothing was imported. "
+            "Use --replace to replace them (a backup is kept in .backups/).",
+            f"工作区已有设施清单或步行路网（{names}），未导入；确需替换请使用 --replace（原文件会备份到 .backups/）。",
+        )
+
+
+def save_osm_import(res: OsmImport, workspace: Path | None, *, replace: bool = False) -> Path | None:
+    """Store the network and the facilities together; return the backup folder of what they replaced.
+
+    Both files are written to temporary files first and only then renamed over the old ones, one right
+    after the other, so a kill while writing leaves the old pair (never new network with old facilities).
+    """
+    refuse_to_overwrite(workspace, replace)
+    net_path, fac_path = workspace_outputs(workspace)
+    ws = Path(workspace if workspace is not None else workspace_dir())
+    found = [p for p in (net_path, fac_path) if p.exists()]
+    backup = backup_folder(ws, "import-osm") if found else None
+    for p in found:
+        keep_backup(p, backup, p.relative_to(ws).as_posix())
+    for p in (net_path, fac_path):
+        p.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_output(fac_path) as fac_tmp, atomic_output(net_path) as net_tmp:
+        save_network(res.network, net_tmp)
+        save_workspace_facilities(res.facilities, path=fac_tmp)
+    return backup
+
+
 def import_osm(
     path,
     *,
@@ -242,7 +297,9 @@ def import_osm(
     area = clip_area(buffer_m, boundary)
     col = _Collector(area, mapping)
     keys = ("highway", *mapping.candidates)
-    with tempfile.TemporaryDirectory(prefix="renewal-osm-") as tmp:
+    tmpdir = tempfile.gettempdir()  # an earlier import killed mid-way left its node cache (tens of MB)
+    remove_stale(Path(tmpdir), f"{TEMP_PREFIX}*", _cache_pid)
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         try:
             fp = (
                 osmium.FileProcessor(str(path))
