@@ -219,3 +219,25 @@ def test_too_many_features_or_vertices_are_refused(tmp_path, monkeypatch):
     with pytest.raises(InputError) as err:
         read.read_vector(poly)
     assert "2,001 vertices" in err.value.message_en and "简化" in err.value.message_zh
+
+
+def test_an_uploaded_population_raster_is_read_in_memory_not_left_in_the_temp_folder(tmp_path):
+    """The coverage page wrote each uploaded GeoTIFF to the temp folder and never removed it; the grid now
+    reads the upload's bytes in memory, with the same result as from a file."""
+    import geodata
+    from renewal.analysis.grid import make_grid, population_to_cells
+    from renewal.crs import METRIC_EPSG
+
+    path = tmp_path / "pop.tif"
+    import rasterio
+    from rasterio.transform import from_origin
+
+    with rasterio.open(
+        path, "w", driver="GTiff", width=60, height=60, count=1, dtype="float32", crs="EPSG:4548",
+        transform=from_origin(523_000, 4_334_000, 100, 100),
+    ) as dst:  # fmt: skip
+        dst.write(np.arange(3600, dtype="float32").reshape(60, 60), 1)
+    grid = make_grid(geodata.load("district").to_crs(METRIC_EPSG).geometry.union_all(), 200.0)
+    from_file, _ = population_to_cells(grid, str(path), cell=200.0)
+    from_upload, _ = population_to_cells(grid, path.read_bytes(), cell=200.0)
+    assert from_file.sum() > 0 and np.array_equal(from_file, from_upload)

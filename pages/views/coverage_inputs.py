@@ -126,10 +126,7 @@ def _population(pop_up):
     pop_bytes = pop_up.getvalue() if pop_up is not None else None
     population, pop_label = None, ""
     if pop_bytes and Path(pop_up.name).suffix.lower() in (".tif", ".tiff"):
-        pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{bytes_key(pop_bytes)[:16]}.tif"
-        if not pop_path.exists():
-            pop_path.write_bytes(pop_bytes)
-        population, pop_label = str(pop_path), "已上传人口栅格"
+        population, pop_label = pop_bytes, "已上传人口栅格"  # read in memory: no copy left in the temp folder
     elif pop_bytes:
         try:
             polys = read_vector(pop_bytes, what="population", filename=pop_up.name).non_empty()

@@ -179,20 +179,21 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
                 f"{outside:.0f} people ({100 * outside / values.sum():.1f}%) lie outside the boundary and were ignored"
             )
         return out, msgs
-    # raster
+    # raster: a path, or the bytes of an uploaded GeoTIFF
     import rasterio
+    import rasterio.io
 
+    in_memory = isinstance(population, bytes | bytearray)  # an upload: read in memory, never a temp file
+    label = "(uploaded)" if in_memory else population
     try:
-        src = rasterio.open(population)
+        src = rasterio.io.MemoryFile(bytes(population)).open() if in_memory else rasterio.open(population)
     except Exception as exc:
         raise InputError(
-            f"Cannot read population raster {population}: {exc}", f"无法读取人口栅格 {population}：{exc}"
+            f"Cannot read population raster {label}: {exc}", f"无法读取人口栅格 {label}：{exc}"
         ) from exc
     with src:
         if src.crs is None:
-            raise InputError(
-                f"Population raster {population} has no CRS.", f"人口栅格 {population} 没有坐标参考系。"
-            )
+            raise InputError(f"Population raster {label} has no CRS.", f"人口栅格 {label} 没有坐标参考系。")
         win = _boundary_window(src, grid_m)  # only the part over the boundary, and never gigabytes
         data = src.read(1, window=win, masked=True).astype(float)
         arr = np.ma.filled(data, 0.0)
