@@ -24,7 +24,7 @@ POIS = [
     ({"amenity": "school", "isced:level": "1"}, ["primary_school"]),
     ({"amenity": "school", "name": "乙中学"}, ["middle_school"]),
     ({"amenity": "school", "isced:level": "1;2", "name": "丙学校"}, ["primary_school", "middle_school"]),
-    ({"amenity": "clinic", "name": "丁医院门诊"}, ["health_centre"]),
+    ({"amenity": "clinic", "name": "丁社区卫生服务中心"}, ["health_centre"]),
     ({"amenity": "clinic", "name": "戊社区卫生服务站"}, ["health_station"]),
     ({"amenity": "social_facility", "social_facility": "nursing_home"}, ["nursing_home"]),
     (
@@ -94,7 +94,8 @@ def expected_counts(with_buffer=True):
     for _, cats in POIS:
         for c in cats or []:
             out[c] = out.get(c, 0) + 1
-    out["primary_school"] += 1  # the building way
+    out["primary_school"] += 1  # the building way (the isced:level=1 node inside it is the same school)
+    out["primary_school"] -= 1
     out["kindergarten"] += 1 if with_buffer else 0
     return out
 
@@ -125,7 +126,9 @@ def test_cli_import_osm_stores_workspace_and_coverage_uses_it(extract, tmp_path,
     ws = tmp_path / "ws"
     assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0
     text = capsys.readouterr().out
-    assert "could not classify 2 objects" in text and "amenity=school" in text
+    assert "2 objects could not classify" in text
+    assert "n1008    amenity=school\n" in text  # each listed with its tags, not only counted
+    assert "n1009    amenity=social_facility; social_facility=shelter" in text
     assert "primary_school" in text
     assert read_network(workspace_network_path(ws)).report["nodes"] == 25
     fac = load_workspace_facilities(ws)
@@ -149,7 +152,7 @@ def test_cli_import_osm_stores_workspace_and_coverage_uses_it(extract, tmp_path,
     assert rc == 0
     stats = gpd.read_file(out, layer="stats").set_index("category")
     assert (stats["mode"] == "network").all()
-    assert stats.loc["primary_school", "n_facilities"] == 3
+    assert stats.loc["primary_school", "n_facilities"] == 2  # a node and the area it lies in: one school
     assert 0 < stats.loc["primary_school", "land_share"] < 1
 
 

@@ -146,8 +146,11 @@ def read_osm_network(path) -> WalkNetwork:
     return net
 
 
-def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]]) -> WalkNetwork:
-    """A network from OSM ways given as (node ids, WGS84 lon/lat points), noded at shared OSM nodes."""
+def network_from_osm_ways(
+    ways: list[tuple[list[int], list[tuple[float, float]]]], epsg: int = METRIC_EPSG
+) -> WalkNetwork:
+    """A network from OSM ways given as (node ids, WGS84 lon/lat points), noded at shared OSM nodes,
+    in the metric CRS ``epsg`` (the study area's; EPSG:4548 for Tianjin)."""
     # Split ways at nodes used more than once (junctions) and at their ends.
     count: dict[int, int] = {}
     for ids, _ in ways:
@@ -155,7 +158,7 @@ def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]
             count[i] = count.get(i, 0) + 1
         count[ids[0]] += 1
         count[ids[-1]] += 1
-    t = transformer(4326, METRIC_EPSG)
+    t = transformer(4326, epsg)
     lines = []
     for ids, pts in ways:
         xy = np.array(pts)
@@ -172,7 +175,7 @@ def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]
         geoms = shapely.linestrings(np.vstack(lines), indices=idx)
     else:
         geoms = np.array([])
-    return WalkNetwork._from_noded(np.asarray(geoms, dtype=object))
+    return WalkNetwork._from_noded(np.asarray(geoms, dtype=object), epsg)
 
 
 def save_network(net: WalkNetwork, path) -> None:
