@@ -220,3 +220,28 @@ def test_export_map_coverage_network_without_network_is_a_clear_error(tmp_path, 
         ]
     )
     assert rc == 2 and not out.exists()
+
+
+def test_import_network_on_an_extract_streams_and_clips_to_the_study_area(extract, tmp_path, capsys):
+    from renewal.analysis.network_files import read_osm_network
+
+    net = read_osm_network(extract)
+    assert net.report["walk_ways"] == 10  # the grid; the Beijing footway is outside the clip area
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-network", str(extract)]) == 0
+    assert read_network(workspace_network_path(ws)).report["nodes"] == 25
+
+
+def test_import_network_and_import_osm_take_any_area_file(extract, tmp_path, capsys):
+    # a study area around the Beijing footway: the Hedong grid is now the part left out
+    area = tmp_path / "beijing.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(116.39, 39.89, 116.42, 39.91)], crs=4326).to_file(area)
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-network", str(extract), "--area", str(area)]) == 0
+    net = read_network(workspace_network_path(ws))
+    assert net.report["nodes"] == 2 and abs(net.report["length_m"] - 855) < 15
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--area", str(area), "--buffer", "0"]) == 0
+    out = capsys.readouterr().out
+    assert "metric CRS: EPSG:4548" in out  # Beijing, 116.4E: the CGCS2000 3-degree zone of CM 117E
+    fac = load_workspace_facilities(ws)
+    assert list(fac["facility_id"]) == ["osm:n2001"]  # the Beijing kindergarten only
