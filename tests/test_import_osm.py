@@ -240,7 +240,9 @@ def test_import_network_and_import_osm_take_any_area_file(extract, tmp_path, cap
     assert main(["--workspace", str(ws), "import-network", str(extract), "--area", str(area)]) == 0
     net = read_network(workspace_network_path(ws))
     assert net.report["nodes"] == 2 and abs(net.report["length_m"] - 855) < 15
-    assert main(["--workspace", str(ws), "import-osm", str(extract), "--area", str(area), "--buffer", "0"]) == 0
+    assert (
+        main(["--workspace", str(ws), "import-osm", str(extract), "--area", str(area), "--buffer", "0"]) == 0
+    )
     out = capsys.readouterr().out
     assert "metric CRS: EPSG:4548" in out  # Beijing, 116.4E: the CGCS2000 3-degree zone of CM 117E
     fac = load_workspace_facilities(ws)
