@@ -199,7 +199,15 @@ def test_export_map_coverage_after_import_shows_catchments_and_gaps(extract, tmp
     import re
 
     text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
-    for label in ("服务范围", "覆盖缺口", "公共服务设施", "乙中学", "位置示意"):
+    for label in (
+        "服务范围",
+        "覆盖缺口",
+        "公共服务设施",
+        "乙中学",
+        "位置示意",
+        "归类依据",
+        "名称含“初中/中学”（无年级标签）",
+    ):
         assert label in text, label
     assert "<script src=" not in html or "cdn" not in html  # standalone
 
@@ -247,3 +255,28 @@ def test_import_network_and_import_osm_take_any_area_file(extract, tmp_path, cap
     assert "metric CRS: EPSG:4548" in out  # Beijing, 116.4E: the CGCS2000 3-degree zone of CM 117E
     fac = load_workspace_facilities(ws)
     assert list(fac["facility_id"]) == ["osm:n2001"]  # the Beijing kindergarten only
+
+
+def test_import_report_lists_every_object_with_its_reason(extract, tmp_path):
+    import pandas as pd
+
+    ws, rep = tmp_path / "ws", tmp_path / "osm.xlsx"
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--report", str(rep)]) == 0
+    sheets = pd.read_excel(rep, sheet_name=None)
+    fac = sheets["设施及归类依据"].set_index("名称")
+    assert fac.loc["乙中学", "归类依据"] == "名称含“初中/中学”（无年级标签）"
+    assert fac.loc["甲幼儿园", "定位依据"] == "OSM节点位置"
+    school = fac.loc["osm:w1"]  # the school drawn as an area: placed on its outline, nearest the streets
+    assert school["归类依据"] == "标签 school:level=primary（小学）"
+    assert school["定位依据"] == "OSM面要素轮廓上离步行路网最近的点"
+    uncl = sheets["无法归类的对象"]
+    assert set(uncl["OSM编号"]) == {"n1008", "n1009"}
+    assert "social_facility=shelter" in " ".join(uncl["相关标签"])
+    merged = sheets["合并的重复设施"]
+    assert list(merged["OSM编号"]) == ["n1001"] and list(merged["并入的面要素"]) == ["w1"]
+    assert "EPSG:4548" in sheets["说明"].set_index("项目").loc["计算坐标系", "内容"]
+    # a report path in a missing folder is refused before anything is written
+    ws2 = tmp_path / "ws2"
+    bad = tmp_path / "missing" / "osm.xlsx"
+    assert main(["--workspace", str(ws2), "import-osm", str(extract), "--report", str(bad)]) == 2
+    assert not workspace_network_path(ws2).exists()

@@ -132,6 +132,7 @@ def run(args) -> int:
             "gaps": res.gaps,
             "stats": res.stats,
             "zone_stats": res.zone_stats,
+            "facilities": fac,  # with class_rule: why each has its category
         },
         crs=args.crs,
     )

@@ -26,6 +26,12 @@ def register(subparsers):
         help="study area: any polygon file (GeoJSON, GeoPackage, zipped Shapefile, KML); default: the district",
     )
     p.add_argument("--standards", default=None, help="standards YAML with osm_tags (default: bundled)")
+    p.add_argument(
+        "--report",
+        default=None,
+        help="write the import report (.xlsx): facilities with the rule that placed each, objects not "
+        "classified or not counted, merged duplicates, the metric CRS",
+    )
     p.set_defaults(func=run)
 
 
@@ -36,12 +42,16 @@ def run(args) -> int:
     from renewal.analysis.facilities import save_workspace_facilities
     from renewal.analysis.network import NetworkWarning
     from renewal.analysis.network_files import save_network, workspace_network_path
-    from renewal.analysis.osm_import import import_osm
+    from renewal.analysis.osm_import import import_osm, report_tables
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
 
     std = load_standards(args.standards)
     area = read_area(args.area) if args.area else None
+    if args.report:
+        from renewal.io.write import check_out_folder
+
+        check_out_folder(args.report)  # a bad report path fails before anything is written
     t0 = time.perf_counter()
 
     def progress(p):
@@ -82,6 +92,11 @@ def run(args) -> int:
         "could not classify (edit osm_tags in the standards file)",
         ("osm_id", "name", "tags"),
     )
+    if args.report:
+        from renewal.io.write import write_xlsx
+
+        write_xlsx(args.report, report_tables(res, std))
+        print(f"report -> {args.report}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
 

@@ -16,7 +16,7 @@ from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
 from renewal.analysis.facilities import import_facilities, save_workspace_facilities, template_table
 from renewal.analysis.network_files import save_network
-from renewal.analysis.osm_import import import_osm
+from renewal.analysis.osm_import import import_osm, report_tables
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -99,14 +99,30 @@ def osm(std, ws: Path, net_path: Path) -> None:
                         ],
                         hide_index=True,
                     )
-                    if len(res.unclassified):
-                        st.warning("以下OSM对象无法归类（可编辑标准文件中的 osm_tags 规则）：")
-                        st.dataframe(
-                            res.unclassified.rename(columns={"tag": "标签", "count": "个数"}), hide_index=True
-                        )
+                    _osm_lists(res, std)
                 except InputError as err:
                     bar.empty()
                     _ui.show_input_error(err)
+
+
+def _osm_lists(res, std) -> None:
+    """What the import did not count, by name and tags, and the report to download."""
+    tables = report_tables(res, std)
+    st.caption(f"计算坐标系：{res.report.get('metric_crs', '')}；每处设施的归类依据见下载的导入报告。")
+    for title, note in (
+        ("无法归类的对象", "以下OSM对象无法归类（可编辑标准文件中的 osm_tags 规则）："),
+        ("不计入的对象", "以下OSM对象按规则不计入生活圈设施（医院、牙科、私营诊所、高中等）："),
+    ):
+        if len(tables[title]):
+            st.warning(note)
+            st.dataframe(tables[title], hide_index=True)
+    st.download_button(
+        "下载导入报告（Excel）",
+        xlsx_bytes(tables),
+        file_name="OSM导入报告.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="cov_osm_report",
+    )
 
 
 @dataclass

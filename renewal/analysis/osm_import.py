@@ -182,3 +182,59 @@ def _facility_frame(rows: list[dict], std: Standards, net: WalkNetwork, entrance
     df["position_source"] = df["osm_id"].map(lambda i: placed[i][1])
     geom = [placed[i][0] for i in df["osm_id"]]
     return gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_EPSG)
+
+
+#: Chinese headers of the import report's tables.
+REPORT_COLUMNS = {
+    "facility_id": "设施编号",
+    "osm_id": "OSM编号",
+    "name": "名称",
+    "name_zh": "设施类别",
+    "class_rule": "归类依据",
+    "position_source": "定位依据",
+    "tag": "标签",
+    "tags": "相关标签",
+    "reason_zh": "不计入原因",
+    "category": "设施类别",
+    "into": "并入的面要素",
+    "lon": "经度",
+    "lat": "纬度",
+}
+
+
+def report_tables(res: OsmImport, standards: Standards) -> dict[str, pd.DataFrame]:
+    """The import's report as a planner reads it (Chinese headers): the facilities with the rule
+    that placed each one, the objects not classified (by name and tags), those not counted, the
+    merged ones, and the metric CRS."""
+    fac = pd.DataFrame(res.facilities.drop(columns="geometry"))
+    fac["lon"], fac["lat"] = res.facilities.geometry.x.round(6), res.facilities.geometry.y.round(6)
+    fac = fac[["facility_id", "osm_id", "name", "name_zh", "class_rule", "position_source", "lon", "lat"]]
+    merged = res.merged.copy()
+    merged["category"] = merged["category"].map(lambda k: standards.categories[k].name_zh)
+
+    def zh(df: pd.DataFrame, cols) -> pd.DataFrame:
+        return df[list(cols)].rename(columns=REPORT_COLUMNS)
+
+    about = pd.DataFrame(
+        {
+            "项目": ["计算坐标系", "研究范围（经纬度）", "数据文件范围（经纬度）"],
+            "内容": [
+                res.report.get("metric_crs", ""),
+                _bounds_zh(res.report.get("area_bounds")),
+                _bounds_zh(res.report.get("extract_bounds")),
+            ],
+        }
+    )
+    return {
+        "设施及归类依据": zh(fac, fac.columns),
+        "无法归类的对象": zh(res.unclassified_objects, ("osm_id", "name", "tags")),
+        "不计入的对象": zh(res.not_counted, ("osm_id", "name", "tags", "reason_zh")),
+        "合并的重复设施": zh(merged, ("osm_id", "name", "category", "into")),
+        "说明": about,
+    }
+
+
+def _bounds_zh(b) -> str:
+    if not b:
+        return "（文件头未给出）"
+    return f"经度 {b[0]:.4f}–{b[2]:.4f}，纬度 {b[1]:.4f}–{b[3]:.4f}"
