@@ -209,7 +209,9 @@ def test_export_map_coverage_after_import_shows_catchments_and_gaps(extract, tmp
         "名称含“初中/中学”（无年级标签）",
     ):
         assert label in text, label
-    assert "<script src=" not in html or "cdn" not in html  # standalone
+    from layers.assets import external_loads
+
+    assert external_loads(html) == []  # standalone: nothing loaded from another host
 
 
 def test_export_map_coverage_network_without_network_is_a_clear_error(tmp_path, capsys):
