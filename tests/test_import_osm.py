@@ -282,3 +282,41 @@ def test_import_report_lists_every_object_with_its_reason(extract, tmp_path):
     bad = tmp_path / "missing" / "osm.xlsx"
     assert main(["--workspace", str(ws2), "import-osm", str(extract), "--report", str(bad)]) == 2
     assert not workspace_network_path(ws2).exists()
+
+
+def test_accessibility_and_coverage_clip_an_osm_roads_file_to_the_area(extract, tmp_path, capsys):
+    area = tmp_path / "beijing.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(116.39, 39.89, 116.42, 39.91)], crs=4326).to_file(area)
+    fac = tmp_path / "fac.geojson"
+    gpd.GeoDataFrame(
+        {"category": ["kindergarten"], "id": ["k1"]}, geometry=[shapely.Point(116.40, 39.9001)], crs=4326
+    ).to_file(fac)
+    org = tmp_path / "org.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(116.405, 39.9001)], crs=4326).to_file(org)
+    out = tmp_path / "dist.csv"
+    args = ["accessibility", "--roads", str(extract), "--facilities", str(fac), "--origins", str(org)]
+    assert main([*args, "--out", str(out), "--area", str(area)]) == 0
+    text = capsys.readouterr().out
+    assert "network: 2 nodes, 1 edges" in text  # the Beijing footway only: clipped to the area
+    assert "metric CRS: EPSG:4548" in text
+    import pandas as pd
+
+    d = pd.read_csv(out)["dist_m_kindergarten"].iloc[0]
+    assert 420 < d < 450  # along the footway, 0.005 degrees of longitude at 39.9N
+    # the default study area (Hedong) keeps the Hedong grid instead
+    assert main([*args, "--out", str(out)]) == 0
+    assert "network: 25 nodes" in capsys.readouterr().out
+
+
+def test_coverage_states_its_crs_and_warns_for_an_area_in_another_zone(tmp_path, capsys):
+    area = tmp_path / "helsinki.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(24.93, 60.16, 24.96, 60.18)], crs=4326).to_file(area)
+    fac = tmp_path / "fac.geojson"
+    gpd.GeoDataFrame(
+        {"category": ["kindergarten"]}, geometry=[shapely.Point(24.94, 60.17)], crs=4326
+    ).to_file(fac)
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", "--facilities", str(fac), "--area", str(area), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "metric CRS: EPSG:4548" in text
+    assert "study area's own metric CRS is EPSG:32635" in text
