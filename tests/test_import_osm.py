@@ -320,3 +320,50 @@ def test_coverage_states_its_crs_and_warns_for_an_area_in_another_zone(tmp_path,
     text = capsys.readouterr().out
     assert "metric CRS: EPSG:4548" in text
     assert "study area's own metric CRS is EPSG:32635" in text
+
+
+def test_review_decisions_are_kept_by_osm_id_and_applied_again(extract, tmp_path, capsys):
+    import pandas as pd
+
+    from renewal.analysis.osm_review import decisions_path
+
+    ws, rep = tmp_path / "ws", tmp_path / "osm.xlsx"
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--report", str(rep)]) == 0
+    sheets = pd.read_excel(rep, sheet_name=None, dtype=str)
+    fac = sheets["设施及归类依据"]
+    fac.loc[fac["名称"] == "乙中学", "审核意见"] = "小学、初中"  # a 九年制 school the name did not say
+    fac.loc[fac["名称"] == "甲幼儿园", "审核意见"] = "不计入"  # closed
+    uncl = sheets["无法归类的对象"]
+    uncl.loc[uncl["OSM编号"] == "n1008", "审核意见"] = "小学"
+    reviewed = tmp_path / "reviewed.xlsx"
+    with pd.ExcelWriter(reviewed) as w:
+        for name, df in sheets.items():
+            df.to_excel(w, sheet_name=name, index=False)
+
+    def categories(ws):
+        f = load_workspace_facilities(ws)
+        return {
+            oid: sorted(f.loc[f["facility_id"].str.startswith(f"osm:{oid}"), "category"])
+            for oid in ("n1000", "n1002", "n1008")
+        }
+
+    want = {"n1000": [], "n1002": ["middle_school", "primary_school"], "n1008": ["primary_school"]}
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--review", str(reviewed)]) == 0
+    assert "3 decisions kept in the workspace, 3 applied" in capsys.readouterr().out
+    assert categories(ws) == want
+    f = load_workspace_facilities(ws)
+    assert set(f.loc[f["facility_id"].str.startswith("osm:n1008"), "class_rule"]) == {"规划人员审核"}
+    assert decisions_path(ws).exists()
+    # the next import (a newer extract) applies them again without the file
+    assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0
+    assert categories(ws) == want
+    # a value that is no category is refused and changes nothing
+    bad = tmp_path / "bad.xlsx"
+    uncl.loc[uncl["OSM编号"] == "n1009", "审核意见"] = "游泳馆"
+    with pd.ExcelWriter(bad) as w:
+        for name, df in sheets.items():
+            df.to_excel(w, sheet_name=name, index=False)
+    before = decisions_path(ws).read_bytes()
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--review", str(bad)]) == 2
+    assert "n1009: 游泳馆" in capsys.readouterr().err
+    assert decisions_path(ws).read_bytes() == before

@@ -27,6 +27,12 @@ def register(subparsers):
     )
     p.add_argument("--standards", default=None, help="standards YAML with osm_tags (default: bundled)")
     p.add_argument(
+        "--review",
+        default=None,
+        help="a reviewed import report (.xlsx, its 审核意见 column: a category or 不计入); the decisions are "
+        "kept in the workspace by OSM id and applied again on every later import",
+    )
+    p.add_argument(
         "--report",
         default=None,
         help="write the import report (.xlsx): facilities with the rule that placed each, objects not "
@@ -43,11 +49,15 @@ def run(args) -> int:
     from renewal.analysis.network import NetworkWarning
     from renewal.analysis.network_files import save_network, workspace_network_path
     from renewal.analysis.osm_import import import_osm, report_tables
+    from renewal.analysis.osm_review import decisions_from_report, load_decisions, save_decisions
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
 
     std = load_standards(args.standards)
     area = read_area(args.area) if args.area else None
+    decisions = load_decisions(args.workspace)
+    if args.review:  # read (and refused) before anything is written
+        decisions = {**decisions, **decisions_from_report(args.review, std)}
     if args.report:
         from renewal.io.write import check_out_folder
 
@@ -65,7 +75,14 @@ def run(args) -> int:
     print(f"reading {args.file} ({where} + {args.buffer:.0f} m)", flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        res = import_osm(args.file, buffer_m=args.buffer, standards=std, boundary=area, progress=progress)
+        res = import_osm(
+            args.file,
+            buffer_m=args.buffer,
+            standards=std,
+            boundary=area,
+            decisions=decisions,
+            progress=progress,
+        )
     for w in caught:
         print(f"warning: {w.message}")
     # both files are written atomically; the network first, so facilities never point at no network
@@ -73,6 +90,12 @@ def run(args) -> int:
     net_path.parent.mkdir(parents=True, exist_ok=True)
     save_network(res.network, net_path)
     fac_path = save_workspace_facilities(res.facilities, args.workspace)
+    if args.review:
+        save_decisions(decisions, args.workspace)
+    if decisions:
+        print(
+            f"review: {len(decisions)} decisions kept in the workspace, {res.report['reviewed']} applied to this extract"
+        )
     r = res.network.report
     print(f"metric CRS: {res.report['metric_crs']}")
     print(

@@ -42,6 +42,7 @@ from renewal.analysis.facilities import FACILITY_FIELDS
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import network_from_osm_ways
 from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
+from renewal.analysis.osm_review import REVIEW_COLUMN
 from renewal.analysis.osm_tags import load_tag_mapping
 from renewal.analysis.study_area import clip_area
 from renewal.crs import STORAGE_EPSG, crs_label, metric_epsg_for_geometry, transformer
@@ -76,19 +77,22 @@ def import_osm(
     buffer_m: float = DEFAULT_BUFFER_M,
     standards: Standards | None = None,
     boundary=None,
+    decisions: dict | None = None,
     progress: Callable[[dict], None] | None = None,
     every: int = 200_000,
 ) -> OsmImport:
     """Stream ``path`` once; return the clipped walking network and the classified facilities.
 
-    ``boundary`` is the study area (WGS84 geometry or GeoDataFrame; default: the district)."""
+    ``boundary`` is the study area (WGS84 geometry or GeoDataFrame; default: the district);
+    ``decisions`` the planner's review (OSM id -> categories, empty = not counted,
+    :mod:`renewal.analysis.osm_review`), which replaces the rules for those objects."""
     path = check_osm_path(path)
     std = standards or load_standards()
     mapping = load_tag_mapping(std)
     area = clip_area(buffer_m, boundary)
     header = check_extract_covers(path, area)
     epsg = metric_epsg_for_geometry(area)
-    col = read_extract(path, area, mapping, progress=progress, every=every)
+    col = read_extract(path, area, mapping, decisions=decisions, progress=progress, every=every)
     if not col.ways:
         raise no_ways_error(path, buffer_m, area)
     net = network_from_osm_ways(col.ways, epsg)
@@ -111,6 +115,7 @@ def import_osm(
         "walk_ways": len(col.ways),
         "facilities": len(fac),
         "merged": len(merged),
+        "reviewed": col.reviewed,
         "metric_crs": crs_label(epsg),
         "area_bounds": area.bounds,
     }
@@ -212,16 +217,22 @@ def report_tables(res: OsmImport, standards: Standards) -> dict[str, pd.DataFram
     merged = res.merged.copy()
     merged["category"] = merged["category"].map(lambda k: standards.categories[k].name_zh)
 
-    def zh(df: pd.DataFrame, cols) -> pd.DataFrame:
-        return df[list(cols)].rename(columns=REPORT_COLUMNS)
+    def zh(df: pd.DataFrame, cols, review: bool = True) -> pd.DataFrame:
+        out = df[list(cols)].rename(columns=REPORT_COLUMNS)
+        if review:
+            out[REVIEW_COLUMN] = ""  # the planner's decision: a category, or 不计入
+        return out
 
     about = pd.DataFrame(
         {
-            "项目": ["计算坐标系", "研究范围（经纬度）", "数据文件范围（经纬度）"],
+            "项目": ["计算坐标系", "研究范围（经纬度）", "数据文件范围（经纬度）", "如何审核"],
             "内容": [
                 res.report.get("metric_crs", ""),
                 _bounds_zh(res.report.get("area_bounds")),
                 _bounds_zh(res.report.get("extract_bounds")),
+                f"在“{REVIEW_COLUMN}”列填写设施类别（如 小学，多个用、分隔）或“不计入”，保存后运行 "
+                "python -m renewal import-osm 数据文件 --review 本文件；审核意见按OSM编号保存在工作区，"
+                "以后导入新数据时自动沿用",
             ],
         }
     )
@@ -229,7 +240,7 @@ def report_tables(res: OsmImport, standards: Standards) -> dict[str, pd.DataFram
         "设施及归类依据": zh(fac, fac.columns),
         "无法归类的对象": zh(res.unclassified_objects, ("osm_id", "name", "tags")),
         "不计入的对象": zh(res.not_counted, ("osm_id", "name", "tags", "reason_zh")),
-        "合并的重复设施": zh(merged, ("osm_id", "name", "category", "into")),
+        "合并的重复设施": zh(merged, ("osm_id", "name", "category", "into"), review=False),
         "说明": about,
     }
 

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from renewal.analysis.osm_review import REVIEW_REASON
 from renewal.analysis.osm_tags import TagMapping, object_name, report_tags
 from renewal.analysis.study_area import describe_bounds
 from renewal.errors import InputError
@@ -136,7 +137,9 @@ def _way_points(obj):
 class _Collector:
     """The one-pass state: walking ways, entrances and facility candidates inside the clip area."""
 
-    def __init__(self, area, mapping: TagMapping | None):
+    def __init__(self, area, mapping: TagMapping | None, decisions: dict | None = None):
+        self.decisions = decisions or {}
+        self.reviewed = 0
         self.area = area
         self.bbox = area.bounds
         shapely.prepare(area)
@@ -163,18 +166,23 @@ class _Collector:
         if not tag or not self.area.intersects(geom):
             return
         name = tags.get("name:zh") or tags.get("name") or ""
-        rule = self.mapping.classify(tags)
         row = {"osm_id": osm_id, "name": name, "tag": tag, "tags": report_tags(tags)}
-        if rule is None:
-            self.unclassified.append(row)
-            return
-        if not rule.categories:
-            self.not_counted.append({**row, "rule": rule.id, "reason_zh": rule.reason_zh})
+        if osm_id in self.decisions:  # the planner's review replaces the rules
+            self.reviewed += 1
+            rule_id, reason, cats = "review", REVIEW_REASON, self.decisions[osm_id]
+        else:
+            rule = self.mapping.classify(tags)
+            if rule is None:
+                self.unclassified.append(row)
+                return
+            rule_id, reason, cats = rule.id, rule.reason_zh, rule.categories
+        if not cats:
+            self.not_counted.append({**row, "rule": rule_id, "reason_zh": reason})
             return
         addr = "".join(
             tags.get(k, "") for k in ("addr:city", "addr:district", "addr:street", "addr:housenumber")
         )
-        for c in rule.categories:
+        for c in cats:
             self.fac.append(
                 {
                     "osm_id": osm_id,
@@ -183,8 +191,8 @@ class _Collector:
                     "category": c,
                     "address": addr,
                     "osm_tag": tag,
-                    "osm_rule": rule.id,
-                    "class_rule": rule.reason_zh,
+                    "osm_rule": rule_id,
+                    "class_rule": reason,
                     "geom": geom,
                     "ring_ids": ring_ids,
                 }
@@ -238,13 +246,14 @@ def read_extract(
     area,
     mapping: TagMapping | None,
     *,
+    decisions: dict | None = None,
     progress: Callable[[dict], None] | None = None,
     every: int = 200_000,
 ) -> _Collector:
     """Stream ``path`` once (areas only when ``mapping`` is given); what lies in ``area``."""
     import osmium
 
-    col = _Collector(area, mapping)
+    col = _Collector(area, mapping, decisions)
     keys = ("highway", "entrance", *(mapping.keys if mapping is not None else ()))
     with tempfile.TemporaryDirectory(prefix="renewal-osm-") as tmp:
         try:
