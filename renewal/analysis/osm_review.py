@@ -113,3 +113,33 @@ def decisions_from_report(source, standards: Standards) -> dict[str, tuple[str, 
             f"文件中没有“{REVIEW_COLUMN}”列：是否为 OSM 导入报告？",
         )
     return found
+
+
+def osm_id_of(facility_id: str) -> str:
+    """``osm:n12:primary_school`` -> ``n12``; "" for a facility not from OpenStreetMap."""
+    parts = str(facility_id).split(":")
+    return parts[1] if len(parts) >= 2 and parts[0] == "osm" and _OSM_ID.match(parts[1]) else ""
+
+
+def apply_to_facilities(fac, decisions: dict[str, tuple[str, ...]], standards: Standards):
+    """The workspace facilities with the decisions applied at once (a category changed, or the
+    facility removed); returns (facilities, OSM ids applied). Objects not among them (not
+    classified, not counted) take effect at the next import, which has their positions."""
+    import geopandas as gpd
+
+    ids = fac["facility_id"].map(osm_id_of)
+    hit = ids.isin(decisions.keys()) & (ids != "")
+    keep = fac[~hit]
+    rows = []
+    for oid, group in fac[hit].groupby(ids[hit], sort=False):
+        first = group.iloc[0]
+        cats = decisions[oid]
+        for c in cats:
+            r = first.copy()
+            r["facility_id"] = f"osm:{oid}" if len(cats) == 1 else f"osm:{oid}:{c}"
+            r["category"] = c
+            r["name_zh"] = standards.categories[c].name_zh
+            r["class_rule"] = REVIEW_REASON
+            rows.append(r)
+    out = pd.concat([keep, pd.DataFrame(rows)], ignore_index=True) if rows else keep.reset_index(drop=True)
+    return gpd.GeoDataFrame(out, geometry=fac.geometry.name, crs=fac.crs), set(ids[hit])
