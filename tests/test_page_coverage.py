@@ -125,7 +125,7 @@ def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     stats = _stats(at)
     assert set(stats["计算方式"]) == {"步行网络"}
-    assert stats.loc["小学", "设施数"] == 5  # 3 from OSM + 2 plan facilities
+    assert stats.loc["小学", "设施数"] == 4  # 2 from OSM (the school node lies in the school area) + 2 plan
 
 
 def test_siting_over_clicked_candidates():
