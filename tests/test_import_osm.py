@@ -367,3 +367,12 @@ def test_review_decisions_are_kept_by_osm_id_and_applied_again(extract, tmp_path
     assert main(["--workspace", str(ws), "import-osm", str(extract), "--review", str(bad)]) == 2
     assert "n1009: 游泳馆" in capsys.readouterr().err
     assert decisions_path(ws).read_bytes() == before
+
+
+def test_an_area_file_without_polygons_is_refused_and_nothing_is_written(extract, tmp_path, capsys):
+    pts = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(117.24, 39.11)], crs=4326).to_file(pts)
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--area", str(pts)]) == 2
+    assert "no polygons" in capsys.readouterr().err
+    assert not workspace_network_path(ws).exists()
