@@ -74,9 +74,16 @@ def _render_once(self, **kwargs):
     for part in ("header", "html", "script"):
         macro = macros.get(part)
         if macro is not None:
-            getattr(figure, part).add_child(RawText(macro(self, kwargs)), name=self.get_name())
+            text = macro(self, kwargs)
+            # as a template, the text would have lost one trailing newline (Jinja's default)
+            text = text[:-1] if text.endswith("\n") else text
+            getattr(figure, part).add_child(RawText(text), name=self.get_name())
     for element in self._children.values():
         element.render(**kwargs)
+
+
+#: branca's own render (kept for the test that compares the two).
+BRANCA_RENDER = MacroElement.render if MacroElement.render is not _render_once else None
 
 
 def install() -> None:

@@ -220,3 +220,37 @@ def put_bad_text(store_file: Path, site_id: str, name: str) -> None:
     with con:
         con.execute("UPDATE sites SET name = ? WHERE site_id = ?", (name, site_id))
     con.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Text that must never become code (issue 23): template markers, markup, script links, Markdown.
+# --------------------------------------------------------------------------------------------------
+
+#: Set by a payload's script if it ever runs in a browser.
+PWNED = "window.__pwned"
+#: name -> text. Each is plain text wherever it is shown; what it would turn into if evaluated is in
+#: :data:`EVALUATED` (a Jinja2 expression, statement or comment; ``{{ 1/0 }}`` raises when compiled).
+TEXT_PAYLOADS: dict[str, str] = {
+    "jinja_expression": "模板{{7*7}}乙",
+    "jinja_statement": "语句{% if 1 %}真{% endif %}乙",
+    "jinja_comment": "注释{# 藏 #}乙",
+    "jinja_raises": "出错{{ 1/0 }}乙",
+    "st_folium_reference": "引用{{'map_div'}}乙",
+    "script_close": f"</script><script>{PWNED}=1</script>",
+    "img_onerror": f"<img src=x onerror={PWNED}=1>",
+    "javascript_link": f"javascript:{PWNED}=1",
+    "markdown_link": f"[点我](javascript:{PWNED}=1)",
+    "markdown_image": "![图](http://127.0.0.1:9/x.png)",
+}
+#: What a payload would show if it had been compiled as a template (none may ever appear).
+EVALUATED = ("模板49乙", "语句真乙", "注释乙", "引用map_div乙")
+
+
+def command_payload(marker: Path) -> str:
+    """A Jinja2 payload that creates ``marker`` on the server if it is ever compiled."""
+    return f"{{{{ lipsum.__globals__.os.popen('touch {marker}').read() }}}}"
+
+
+def file_name_safe(text: str) -> str:
+    """``text`` usable as a file name (no ``/``, not too long)."""
+    return text.replace("/", "／")[:80]
