@@ -246,9 +246,11 @@ TEXT_PAYLOADS: dict[str, str] = {
 EVALUATED = ("模板49乙", "语句真乙", "注释乙", "引用map_div乙")
 
 
-def command_payload(marker: Path) -> str:
-    """A Jinja2 payload that creates ``marker`` on the server if it is ever compiled."""
-    return f"{{{{ lipsum.__globals__.os.popen('touch {marker}').read() }}}}"
+#: The environment variable naming the folder :data:`COMMAND_PAYLOAD` creates.
+PWNED_ENV = "RENEWAL_TEST_PWNED"
+#: A Jinja2 payload that runs code on the server if it is ever compiled: it creates the folder named by
+#: ``$RENEWAL_TEST_PWNED`` (no quotes, so no JSON escaping on the way can stop it).
+COMMAND_PAYLOAD = f"{{{{ lipsum.__globals__.os.mkdir(lipsum.__globals__.os.environ.{PWNED_ENV}) }}}}"
 
 
 def file_name_safe(text: str) -> str:

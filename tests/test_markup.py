@@ -101,9 +101,10 @@ def test_payload_is_literal_text_on_every_map(case, payload, tmp_path):
     assert f"</span>{shown}</div>" in layout  # the site type's legend row, literally
 
 
-def test_command_payload_never_runs_on_the_server(tmp_path):
+def test_command_payload_never_runs_on_the_server(tmp_path, monkeypatch):
     marker = tmp_path / "pwned"
-    payload = corpus.command_payload(marker)
+    monkeypatch.setenv(corpus.PWNED_ENV, str(marker))
+    payload = corpus.COMMAND_PAYLOAD
     store = _imported(tmp_path, payload)
     m = layout_map(sites=_sites(payload), extra=imported_scene_layers(store, visible=True))
     raw = m.get_root().render()
@@ -113,7 +114,7 @@ def test_command_payload_never_runs_on_the_server(tmp_path):
     assert markup.html_text(payload) in _decoded(raw)
 
 
-def test_export_map_of_stored_sites_with_payload_types(tmp_path, capsys):
+def test_export_map_of_stored_sites_with_payload_types(tmp_path, monkeypatch, capsys):
     """``export-map --view sites`` on a workspace whose store holds a payload as a site's type and name
     (written before types were checked): the file shows them literally, nothing ran."""
     from cli.main import main
@@ -122,7 +123,8 @@ def test_export_map_of_stored_sites_with_payload_types(tmp_path, capsys):
     ws = tmp_path / "ws"
     store = open_store(ws)
     marker = tmp_path / "pwned"
-    site_type = "类型" + corpus.TEXT_PAYLOADS["jinja_expression"] + corpus.command_payload(marker)
+    monkeypatch.setenv(corpus.PWNED_ENV, str(marker))
+    site_type = "类型" + corpus.TEXT_PAYLOADS["jinja_expression"] + corpus.COMMAND_PAYLOAD
     with sqlite3.connect(store.path) as con:
         con.execute(
             "UPDATE sites SET site_type = ?, name = ? WHERE site_id = 'RS-001'", (site_type, site_type)
