@@ -188,6 +188,7 @@ MAP_CSS = """
 .rp-label { font-size: 12px; font-weight: 600; color: #222; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
 .rp-legend { background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 11.5px; max-height: 42vh; overflow-y: auto; line-height: 1.4; }
 .leaflet-control-layers-expanded { font-size: 12.5px; max-height: 70vh; overflow-y: auto; }
+.leaflet-top.leaflet-right { z-index: 1001; }  /* the opened layer control over the legend */
 .rp-legend summary { cursor: pointer; }
 .rp-legend h4 { margin: 4px 0 2px; font-size: 12px; color: #333; }
 .rp-legend .rp-sym { display: inline-block; width: 26px; vertical-align: middle; }

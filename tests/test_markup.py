@@ -192,3 +192,18 @@ def test_render_once_is_brancas_render_without_the_second_template_pass():
     finally:
         MacroElement.render = markup._render_once
     assert _ids_in_order(ours) == _ids_in_order(theirs)
+
+
+def test_print_sheet_text_is_never_mathtext():
+    """The print back-end (PDF/PNG/SVG sheets, the PPTX deck's pictures): ``$…$`` in a site name or type
+    is drawn as typed, not as a formula."""
+    from matplotlib.text import Text
+
+    from layers.render_print import draw_sheet
+    from layers.views import view_scene
+
+    sites = geodata.load("renewal_sites")
+    sites.loc[sites.index[0], ["name", "site_type"]] = ["名称$x^2$", "类型$\\frac{1}{2}$"]
+    fig = draw_sheet(view_scene("sites", sites))
+    texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
+    assert texts and not any(t.get_parse_math() for t in texts)
