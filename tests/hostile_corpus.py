@@ -56,6 +56,11 @@ SITE_FILES: dict[str, tuple[str, bytes, str]] = {
         "控制字符",
     ),
     "number_as_name": ("num.geojson", feature_collection({"name": 12345}), "须为文字"),
+    "unknown_site_type": (
+        "type.geojson",
+        feature_collection({"name": "地块", "site_type": "{{ 7*7 }}类型"}),
+        "未知项目类型“{{ 7*7 }}类型”",
+    ),
     "list_as_name": ("list.geojson", feature_collection({"name": ["甲", "乙"]}), "须为文字"),
     "object_as_name": ("obj.geojson", feature_collection({"name": {"zh": "甲"}}), "须为文字"),
     "html_id": ("htmlid.geojson", feature_collection({"name": "地块", "site_id": "<b>RS</b>"}), "编号须为"),
