@@ -270,7 +270,7 @@ def test_refused_save_shows_the_diff_and_the_next_save_keeps_the_colleagues_fiel
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert not at.exception, at.exception
     assert any("张三" in e.value and "保存未执行" in e.value for e in at.error)
-    diff = next(d.value for d in at.dataframe if "对方的修改" in d.value.columns).set_index("字段")
+    diff = next(d.value for d in at.table if "对方的修改" in d.value.columns)
     assert diff.loc["状态", "对方的修改"] == "已建成" and diff.loc["状态", "您的修改"] == "（未改）"
     assert diff.loc["状态", "修改人"] == "张三" and "年" in diff.loc["状态", "修改时间（北京时间）"]
     assert diff.loc["名称", "您的修改"] == "管乐器厂（李四）" and diff.loc["名称", "对方的修改"] == "（未改）"

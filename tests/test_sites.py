@@ -424,10 +424,18 @@ def test_resolve_selection_drops_hidden_current():
     )
 
 
-def test_focus_extent_grows_a_point(cat):
+def test_focus_extent_shows_a_points_neighbourhood_and_frames_a_large_area_with_a_margin(cat):
     one = cat[cat["site_id"] == "RS-021"]
-    frame = query.focus_extent(one, margin_m=300).to_crs(4548).geometry.iloc[0]
-    assert frame.area == pytest.approx(math.pi * 300**2, rel=0.02)  # a point's envelope buffered by 300 m
+    frame = query.focus_extent(one).to_crs(4548).geometry.iloc[0]
+    minx, miny, maxx, maxy = frame.bounds
+    assert maxx - minx == pytest.approx(1500) and maxy - miny == pytest.approx(1500)  # at least 1.5 km
+    assert frame.centroid.distance(one.to_crs(4548).geometry.iloc[0]) < 1  # centred on the point
+    big = cat[cat["site_id"] == "RS-001"]
+    bx = big.to_crs(4548).total_bounds
+    fx = query.focus_extent(big, margin_m=300).to_crs(4548).total_bounds
+    assert fx[2] - fx[0] == pytest.approx(
+        bx[2] - bx[0] + 600, rel=1e-3
+    )  # larger: its envelope + 300 m each side
 
 
 def test_selected_first(cat):

@@ -140,7 +140,8 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
         choice = merge.KEEP_THEIRS
         if state.conflict:
             st.error(state.conflict)
-            st.dataframe(diff_table(state.conflict_diffs), hide_index=True, use_container_width=True)
+            diff = diff_table(state.conflict_diffs)  # a static table, every cell literal (never Markdown)
+            st.table(diff.map(markdown_literal).set_index("字段"))
             choice = st.radio("再次保存时", list(CHOICES), format_func=CHOICES.get, key=f"edit_{gen}_choice")
         values = _form_values(row, gen)
         use_drawn = _shape_choice(gen, drawn, draw_warning, touched, shape_changed)
