@@ -265,7 +265,9 @@ def test_refused_save_shows_the_diff_and_the_next_save_keeps_the_colleagues_fiel
     at = run(selected="RS-021")
     other = Store(store_path(ws), session="张三")
     p, g, v = other.site("RS-021")
-    other.save_site("RS-021", {**p, "status": "existing", "position_source": "现场核实"}, g, expected_version=v)
+    other.save_site(
+        "RS-021", {**p, "status": "existing", "position_source": "现场核实"}, g, expected_version=v
+    )
     next(t for t in at.text_input if t.label == "名称").set_value("管乐器厂（李四）")
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert not at.exception, at.exception

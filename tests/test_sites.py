@@ -327,6 +327,8 @@ def test_site_card_has_plan_words_and_computed_area(cat):
     assert "㎡" in card["计算面积"] and "EPSG:4548" in card["计算面积"]
     line = query.site_card(cat[cat["name"].str.contains("护仓河")].iloc[0])
     assert "计算长度" in line and line["规划长度（米）"] == "5430"
+    coded = query.site_card({**row.to_dict(), "location_confidence": "low"})  # e.g. an imported site's code
+    assert coded["位置可信度"] == "低"
 
 
 def test_current_sites_without_store_is_the_bundled_catalogue(tmp_path):

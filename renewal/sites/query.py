@@ -116,7 +116,8 @@ def site_card(row: Mapping) -> dict[str, str]:
         if v is not None and pd.notna(v):
             card[FIELD_LABELS[f]] = f"{float(v):g}"
     if clean_text(row.get("location_confidence")):
-        card["位置可信度"] = clean_text(row.get("location_confidence"))
+        conf = clean_text(row.get("location_confidence"))
+        card["位置可信度"] = geodata.CONFIDENCE_LABELS.get(conf, conf)  # a code (low …) by its label
     return card
 
 

@@ -81,6 +81,10 @@ def test_second_planners_save_after_a_refusal_keeps_the_first_planners_fields(ch
             assert shown in text, (shown, text)
         assert "年" in text and "月" in text  # the time in a Chinese format
         assert not harness.english_words_in(text) and "existing" not in text, text
+        notice = li.page.locator(
+            '[data-testid="stAlert"]', has_text="此项目在您打开后已被 张三 修改"
+        ).inner_text()
+        assert "北京时间" in notice and "+00:00" not in li.main_text(), notice  # times in 北京时间, not UTC
         keep = li.page.get_by_role("radio", name="保留对方的修改，只保存我改动的字段")
         assert keep.is_checked()
         assert l_form.get_by_label("名称", exact=True).input_value() == original + "（李四核对）"
