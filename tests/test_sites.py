@@ -384,6 +384,19 @@ def test_drawing_for_site_uses_only_one_unambiguous_compatible_shape():
     assert g.equals(Point(INSIDE)) and warn == ""
 
 
+def test_edited_shape_is_the_drawing_only_when_it_changed_the_site():
+    site = square_m(side=100)
+    f = lambda g: {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}  # noqa: E731
+    g, warn = interaction.edited_shape([f(square_m(side=120))], site)  # reshaped: saved with the form
+    assert g.equals(square_m(side=120)) and warn == ""
+    assert interaction.edited_shape([f(site)], site) == (None, "")  # the site's own shape: nothing to save
+    g, warn = interaction.edited_shape([], site)  # deleted and nothing drawn: the planner is told
+    assert g is None and "没有面状图形" in warn
+    moved = Point(117.2302, 39.1122)
+    g, warn = interaction.edited_shape([f(moved)], Point(117.23, 39.112))  # a point placed elsewhere
+    assert g.equals(moved) and warn == ""
+
+
 def test_clicked_site_id_only_for_site_layers():
     f = {"properties": {"_id": "RS-004", "_layer": "renewal_sites"}}
     assert interaction.clicked_site_id(f) == "RS-004"

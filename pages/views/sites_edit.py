@@ -101,9 +101,9 @@ def diff_table(diffs) -> pd.DataFrame:
     )
 
 
-def _shape_choice(gen: int, drawn, warning: str, touched: bool, changed: bool) -> bool:
+def _shape_choice(gen: int, drawn, warning: str) -> bool:
     """Inside the form: say what happens to a shape edited on the map; whether to save it."""
-    if changed:
+    if drawn is not None:
         st.info("地图上的图形已修改：点击“保存修改”时将一并保存新图形（取消下方勾选则只保存属性）。")
         return st.checkbox(
             "使用地图上绘制或编辑的图形",
@@ -111,7 +111,7 @@ def _shape_choice(gen: int, drawn, warning: str, touched: bool, changed: bool) -
             key=f"edit_{gen}_drawn_{_drawings_key(drawn.__geo_interface__)[:12]}",
             help="用地图左上角的绘图工具编辑橙色的现有图形，或删除它后绘制一个新图形。",
         )
-    if touched and drawn is None:  # edited on the map, but not usable: said before saving
+    if warning:  # edited on the map, but not usable: said before saving
         st.warning(warning + "保存时只保存属性，图形保持不变。")
     return False
 
@@ -130,8 +130,7 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
         state.edit_base = (base, row.geometry, state.edit_version, _drawings_key(drawings))
     base, base_geom, base_version, seen = state.edit_base
     touched = _drawings_key(drawings) != seen
-    drawn, draw_warning = interaction.drawing_for_site(drawings, row.geometry, crs) if touched else (None, "")
-    shape_changed = drawn is not None and not merge.same_shape(drawn, row.geometry)
+    drawn, draw_warning = interaction.edited_shape(drawings, row.geometry, crs) if touched else (None, "")
     gen = state.form_gen
     with (
         st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict) or touched),
@@ -144,7 +143,7 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
             st.table(diff.map(markdown_literal).set_index("字段"))
             choice = st.radio("再次保存时", list(CHOICES), format_func=CHOICES.get, key=f"edit_{gen}_choice")
         values = _form_values(row, gen)
-        use_drawn = _shape_choice(gen, drawn, draw_warning, touched, shape_changed)
+        use_drawn = _shape_choice(gen, drawn, draw_warning)
         if not st.form_submit_button("保存修改"):
             return
     if values["site_type"] is None:  # not chosen: keep what the site has
