@@ -133,6 +133,7 @@ def test_sites_map_first_click_neighbourhood_delete_button_and_moved_point(chrom
         p.idle()
         editor = p.page.locator('[data-testid="stExpander"]', has_text="修改此项目")
         editor.get_by_text("地图上的图形已修改").wait_for(timeout=30_000)
+        editor.get_by_text("地图上的图形已修改").scroll_into_view_if_needed()
         p.screenshot(f"sites-map-moved-{size}")
         editor.get_by_role("button", name="保存修改").click()
         p.idle()
