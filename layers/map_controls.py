@@ -6,6 +6,8 @@
   clickable over its whole symbol even where an area lies on top of it.
 * :class:`LegendSync`: the legend shows only the layers that are switched on,
   starts collapsed on small screens (narrow map), and can be folded by the planner.
+* :class:`FocusWithoutScroll`: the first click on a map partly below the fold is not lost
+  (Leaflet focuses the map on mouse-down, which scrolled the page under the mouse).
 
 These are folium MacroElements with plain JavaScript (they work in st_folium
 and in standalone HTML); their values go in as JSON made by :func:`layers.markup.safe_json`.
@@ -131,6 +133,30 @@ class ChineseControls(MacroElement):
         self.pane = safe_json(POINT_PANE)
         self.draw_local = safe_json(DRAW_LOCAL_ZH)
         self.titles = safe_json(CONTROL_TITLES_ZH)
+
+
+class FocusWithoutScroll(MacroElement):
+    """Leaflet focuses the map (for its keyboard handler) on every first mouse-down; inside the map
+    widget's frame that focus scrolled the page to bring the frame into view, so the mouse-up landed
+    elsewhere and the planner's first click on a map partly below the fold was lost. The map is
+    focused without scrolling instead (keyboard panning and zooming still work)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(){
+  var map = {{ this._parent.get_name() }}, kb = map.keyboard;
+  if (!kb) { return; }
+  var on = kb.enabled();
+  if (on) { kb.disable(); }
+  kb._onMouseDown = function(){ if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); } };
+  if (on) { kb.enable(); }
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FocusWithoutScroll"
 
 
 class LegendSync(MacroElement):

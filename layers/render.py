@@ -35,7 +35,7 @@ from shapely.geometry import box
 import geodata
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
-from layers.map_controls import POINT_PANE, ChineseControls, LegendSync
+from layers.map_controls import POINT_PANE, ChineseControls, FocusWithoutScroll, LegendSync
 from layers.markup import RawText, html_text, safe_json
 from layers.registry import GROUPS, LayerSpec
 from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
@@ -356,6 +356,7 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
         max_zoom=basemap.max_zoom,
     )
     ChineseControls().add_to(m)  # before any layer: it creates the point pane
+    FocusWithoutScroll().add_to(m)  # a first click on a map partly below the fold is not lost
     for i, url in enumerate(basemap.tile_urls()):
         folium.TileLayer(
             tiles=url,
@@ -665,11 +666,13 @@ def draw_scene(
     labels: bool = False,
     legend: bool = True,
     collapse_control: bool = True,
+    legend_corner: str = "bottomleft",
 ) -> folium.Map:
     """Draw a scene with folium: basemap, its layers in order, grouped layer control, legend, bookmarks.
 
     The scene is WGS84; geometries, extent and bookmarks are shifted to the
-    basemap's display coordinates here (GCJ-02 for 高德).
+    basemap's display coordinates here (GCJ-02 for 高德). ``legend_corner``: where the legend sits
+    (``bottomright`` on a map with the drawing tools, whose toolbar runs down the left side).
     """
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
@@ -693,7 +696,7 @@ def draw_scene(
         ctl.options["groupCheckboxes"] = True  # a group (一站, 一带, ...) switches on/off as a whole
         ctl.add_to(m)
     if legend and scene.legend:
-        _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", "bottomleft").add_to(m)
+        _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", legend_corner).add_to(m)
     if groups:
         LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
     if scene.bookmarks:
