@@ -48,9 +48,13 @@ def home_during_heavy(chromium, app, heavy: int, name: str) -> tuple[float, list
         home = home_ready_seconds(chromium, app, name)
         done = []
         for page in pages:
-            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=600_000)
+            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                timeout=600_000
+            )
             page.wait_for_timeout(300)
-            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(timeout=600_000)
+            page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]').wait_for(
+                timeout=600_000
+            )
             done.append(time.perf_counter() - t0)
         return home, done
     finally:
@@ -73,9 +77,15 @@ def main() -> int:
                 loaded.append(h)
                 heavy.extend(d)
     med = statistics.median
-    print(f"home page alone:                    median {med(alone):5.1f} s  (runs {[round(x, 1) for x in alone]})")
-    print(f"home page during {args.heavy} coverage runs:   median {med(loaded):5.1f} s  (runs {[round(x, 1) for x in loaded]})")
-    print(f"coverage pages (all {args.heavy} at once):      median {med(heavy):5.1f} s, slowest {max(heavy):.1f} s")
+    print(
+        f"home page alone:                    median {med(alone):5.1f} s  (runs {[round(x, 1) for x in alone]})"
+    )
+    print(
+        f"home page during {args.heavy} coverage runs:   median {med(loaded):5.1f} s  (runs {[round(x, 1) for x in loaded]})"
+    )
+    print(
+        f"coverage pages (all {args.heavy} at once):      median {med(heavy):5.1f} s, slowest {max(heavy):.1f} s"
+    )
     return 0
 
 

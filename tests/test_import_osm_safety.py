@@ -12,7 +12,7 @@ import tempfile
 import pytest
 
 from cli.main import main
-from renewal.analysis import osm_import
+from renewal.analysis import osm_import, osm_read
 from renewal.analysis.facilities import load_workspace_facilities, workspace_facilities_path
 from renewal.analysis.network_files import workspace_network_path
 from tests.test_import_osm import extract  # noqa: F401  (fixture: a small synthetic Hedong extract)
@@ -66,7 +66,7 @@ def test_a_failure_between_the_two_writes_leaves_the_old_pair(extract, tmp_path,
 
 def test_what_a_killed_import_left_is_removed_by_the_next(extract, tmp_path):  # noqa: F811
     pid = dead_pid()
-    cache = os.path.join(tempfile.gettempdir(), f"{osm_import.TEMP_PREFIX}{pid}-abc")
+    cache = os.path.join(tempfile.gettempdir(), f"{osm_read.TEMP_PREFIX}{pid}-abc")
     os.makedirs(cache, exist_ok=True)
     with open(os.path.join(cache, "locations.bin"), "wb") as fh:
         fh.write(b"\0" * 1024)
