@@ -81,15 +81,16 @@ def workspace_outputs(workspace: Path | None) -> tuple[Path, Path]:
 
 
 def refuse_to_overwrite(workspace: Path | None, replace: bool) -> None:
-    """Refuse (before the extract is read) when the workspace already has a network or an inventory,
-    unless ``replace``."""
-    found = [p for p in workspace_outputs(workspace) if p.exists()]
-    if found and not replace:
-        names = ", ".join(f"{p.parent.name}/{p.name}" for p in found)
+    """Refuse (before the extract is read) when the workspace already has a facility inventory (a
+    planner's, or an earlier import's that a planner may have edited), unless ``replace``. A network is
+    replaced (it is derived data), with a backup like the inventory."""
+    inventory = workspace_facilities_path(workspace)
+    if inventory.exists() and not replace:
         raise InputError(
-            f"The workspace already has {names}; nothing was imported. "
-            "Use --replace to replace them (a backup is kept in .backups/).",
-            f"工作区已有设施清单或步行路网（{names}），未导入；确需替换请使用 --replace（原文件会备份到 .backups/）。",
+            f"The workspace already has a facility inventory ({inventory.parent.name}/{inventory.name}); "
+            "nothing was imported. Use --replace to replace it (a backup is kept in .backups/).",
+            f"工作区已有设施清单（{inventory.parent.name}/{inventory.name}），未导入；确需替换请使用 --replace"
+            "（原文件会备份到 .backups/）。",
         )
 
 
