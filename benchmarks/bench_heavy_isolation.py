@@ -9,6 +9,18 @@ stopped) and Debian's Chromium. Measures, each ``--rounds`` times: the home page
 fresh session alone; then the same while ``--heavy`` other sessions open 生活圈覆盖 at the same moment
 (each a cold coverage run in its own session); and how long those coverage pages took. A page is
 ready when its script has finished and the map is drawn.
+
+Figures (2026-12-03, the shared 2-core build machine, load average 4-20 from other jobs, Chromium on the
+same cores as the server; one round each, so noisy):
+
+    --heavy 4, old code (a5d7849):  home alone 5.2 s, during 4 coverage runs 39.1 s, coverage pages 53 s
+    --heavy 4, slot pool (1 slot):  home alone 10.7 s, during 4 coverage runs 50.4 s, coverage pages 65 s
+    journey (2 runs), old / pool:   home alone 4.1 / 4.4 s, during 10.3 / 10.5 s
+
+The pool bounds how many coverage scripts compute at once, but on this machine it does not measurably
+shorten the other session's home page: the browsers drawing the coverage maps share the two cores, and
+Streamlit sends every session's messages from one event loop. Worth measuring again with the browsers
+on other machines (as planners use it) before drawing conclusions.
 """
 
 from __future__ import annotations

@@ -7,8 +7,10 @@ page stays usable.
 
 The bound is stated loosely on purpose (the machine is shared, a browser draws every page on the same
 cores): the home page during the coverage runs is ready within three times its time alone plus 20 s.
-On the old code four such runs made the home page ten times slower (58 s against 5.5 s); what fails
-deterministically there is the queue: no run ever waited.
+That bound held on the old code too (4.1 s alone, 10.3 s during two runs; with the pool 4.4 s and
+10.5 s): on a 2-core machine that also runs the browsers the pool does not measurably speed the home page
+(see benchmarks/bench_heavy_isolation.py). What fails deterministically on the old code is the queue:
+no run ever waited.
 """
 
 from __future__ import annotations
@@ -45,7 +47,10 @@ def test_home_page_stays_usable_while_other_planners_run_coverage(chromium, app)
         queued = False
         deadline = time.monotonic() + 120  # the first coverage run of the server is a cold one (distances)
         while not queued and time.monotonic() < deadline:
-            queued = any(p.page.get_by_text(QUEUE_NOTE).count() for p in planners)
+            waiting = [p for p in planners if p.page.get_by_text(QUEUE_NOTE).count()]
+            if waiting:
+                queued = True
+                waiting[0].screenshot("heavy-coverage-queued")  # what the waiting planner sees
             if all(
                 p.page.locator(READY).count() and p.page.locator(harness.MAP_IFRAME).count() for p in planners
             ):
