@@ -28,11 +28,13 @@ def run(args) -> int:
     import time
     import warnings
 
-    from renewal.analysis.facilities import save_workspace_facilities
+    from renewal.analysis.facilities import workspace_facilities_path
     from renewal.analysis.network import NetworkWarning
-    from renewal.analysis.network_files import save_network, workspace_network_path
+    from renewal.analysis.network_files import workspace_network_path
     from renewal.analysis.osm_import import import_osm
     from renewal.standards import load_standards
+    from renewal.storage.access import local_actor
+    from renewal.storage.shared_files import save_osm_import
 
     std = load_standards(args.standards)
     t0 = time.perf_counter()
@@ -50,11 +52,11 @@ def run(args) -> int:
         res = import_osm(args.file, buffer_m=args.buffer, standards=std, progress=progress)
     for w in caught:
         print(f"warning: {w.message}")
-    # both files are written atomically; the network first, so facilities never point at no network
-    net_path = workspace_network_path(args.workspace)
-    net_path.parent.mkdir(parents=True, exist_ok=True)
-    save_network(res.network, net_path)
-    fac_path = save_workspace_facilities(res.facilities, args.workspace)
+    # both files written atomically and recorded in one transaction; the network first
+    save_osm_import(
+        res.network, res.facilities, actor=local_actor(), workspace=args.workspace, source_file=str(args.file)
+    )
+    net_path, fac_path = workspace_network_path(args.workspace), workspace_facilities_path(args.workspace)
     r = res.network.report
     print(
         f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km -> {net_path}"

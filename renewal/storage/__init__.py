@@ -13,9 +13,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from renewal.auth import EDITOR
 from renewal.errors import InputError
 from renewal.settings import database_url, workspace_dir
 from renewal.sites.query import bundled_sites
+from renewal.storage.access import Actor
 from renewal.storage.base import Change, SiteRepository
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
 
@@ -61,19 +63,27 @@ def store_exists(workspace: Path | None = None, *, database: str | None = None) 
 
 
 def open_store(
-    workspace: Path | None = None, *, session: str | None = None, database: str | None = None
+    workspace: Path | None = None,
+    *,
+    session: str | None = None,
+    database: str | None = None,
+    actor: Actor | None = None,
 ) -> SiteRepository:
     """The site store, created and seeded from the bundled catalogue on first use.
 
     The team database if ``database`` (or ``$RENEWAL_DATABASE_URL``) is a ``postgresql://``
-    URL, else the GeoPackage in ``workspace``.
+    URL, else the GeoPackage in ``workspace``. With ``actor`` the changes are recorded under
+    their label and a viewer's store refuses every write; without it, under ``session``.
     """
     url = resolve_database(database)
+    if actor is not None:
+        session = actor.label
+    role = actor.role if actor is not None else EDITOR
     if url:
         from renewal.storage.postgis import PostgisStore
 
-        return PostgisStore.open(url, bundled_sites, session=session)
-    return GpkgStore.open(store_path(workspace), bundled_sites, session=session)
+        return PostgisStore.open(url, bundled_sites, session=session, role=role)
+    return GpkgStore.open(store_path(workspace), bundled_sites, session=session, role=role)
 
 
 def current_sites(workspace: Path | None = None, *, database: str | None = None) -> gpd.GeoDataFrame:

@@ -170,8 +170,10 @@ def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError
 class PostgisStore(rec.StoreCore):
     """The sites store in a PostGIS database. Cheap to create; connections come from a per-URL pool."""
 
-    def __init__(self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
-        super().__init__(session=session, timeout=timeout)
+    def __init__(
+        self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S, role: str = rec.EDITOR
+    ):
+        super().__init__(session=session, timeout=timeout, role=role)
         self.url = url
 
     @property
@@ -195,9 +197,15 @@ class PostgisStore(rec.StoreCore):
 
     @classmethod
     def open(
-        cls, url: str, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None
+        cls,
+        url: str,
+        initial: Callable[[], gpd.GeoDataFrame],
+        *,
+        session: str | None = None,
+        role: str = rec.EDITOR,
     ) -> PostgisStore:
-        """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use."""
+        """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use
+        (setting the store up is not a planner's change, so it happens for a viewer too)."""
         store = cls(url, session=session)
         found = store._schema_version() if store.exists() else 0
         if found > SCHEMA_VERSION:
@@ -208,6 +216,7 @@ class PostgisStore(rec.StoreCore):
             )
         if found < SCHEMA_VERSION:
             store._migrate(initial)
+        store.role = role
         return store
 
     def exists(self) -> bool:
@@ -282,7 +291,12 @@ class PostgisStore(rec.StoreCore):
             ) from exc
 
     def _write(self, fn, *, lock: bool = True):
-        """Run ``fn`` in one transaction holding the store's write lock; roll back on any error."""
+        """Run ``fn`` in one transaction holding the store's write lock; roll back on any error.
+
+        Every planner's change takes the lock, so a viewer's is refused here; only setting up the
+        schema (``lock=False``) runs for anyone."""
+        if lock:
+            self._may_write()
         try:
             with _pool(self.url).connection() as con:
                 with con.transaction():
