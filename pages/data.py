@@ -149,6 +149,13 @@ with tab_layers:
             _ui.show_map(draw_scene(scene, basemap=basemap, labels=labels), key="data_layers_map", height=420)
         names = [lyr.name for lyr in layers]
         chosen = st.selectbox("选择图层", names, key="data_layer")
+        picked = next(lyr for lyr in layers if lyr.name == chosen)
+        st.caption(
+            text.markdown_literal(
+                f"{picked.title}：{picked.who} 于 {picked.imported_at} 导入，来源 {picked.source_file}，"
+                f"{picked.count} 个要素，版本 {picked.version}"
+            )
+        )
         formats, systems = dv.export_choices()
         e1, e2 = st.columns(2)
         fmt = e1.selectbox("导出格式", list(formats), format_func=formats.get, key="data_fmt")
@@ -170,8 +177,7 @@ with tab_layers:
             and st.button("删除", key="data_remove")
         ):
             try:
-                shown_version = next(lyr.version for lyr in layers if lyr.name == chosen)
-                store.remove(chosen, actor=_ui.actor(), expected_version=shown_version)
+                store.remove(chosen, actor=_ui.actor(), expected_version=picked.version)
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
