@@ -18,8 +18,8 @@ from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
 from pages.views.text import markdown_literal
-from renewal.errors import InputError
-from renewal.storage import current_sites, open_store
+from renewal.errors import InputError, StoreUnavailable
+from renewal.storage import current_sites, open_store, store_handle
 from renewal.storage.access import Actor, local_actor, save_setting
 from renewal.storage.base import changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
@@ -280,6 +280,9 @@ def open_sites_store():
         signin.require_sign_in()  # stops the page at the sign-in form when a users file exists
     try:
         store = open_store(actor=actor())
+    except StoreUnavailable as err:  # the team database does not answer: keep the page (and its forms)
+        st.warning(markdown_literal(err.message_zh))
+        return store_handle(actor=actor())
     except (InputError, OSError) as err:
         msg = err.message_zh if isinstance(err, InputError) else os_error_zh(err)
         st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
@@ -287,6 +290,31 @@ def open_sites_store():
     if store.read_only:
         st.info("您的角色为“查看”：可以浏览和下载，不能修改数据。")
     return store
+
+
+LAST_SITES_KEY = "last_sites_read"
+
+
+def read_sites(store):
+    """The store's sites, remembered for this browser session. While the team database does not answer,
+    the last catalogue this session read, with a notice, so the page and what the planner typed stay
+    (a save then says the database is down and keeps the form). Raises when nothing was read before."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        sites = store.sites()
+    except StoreUnavailable:
+        last = st.session_state.get(LAST_SITES_KEY)
+        if last is None:
+            raise
+        st.warning(
+            f"团队数据库暂时无法连接：下面显示的是本页 {last[1]}（北京时间）读取的内容。"
+            "您填写的内容会保留在表单中，数据库恢复后再次点击保存即可。"
+        )
+        return last[0]
+    st.session_state[LAST_SITES_KEY] = (sites, datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S"))
+    return sites
 
 
 def can_edit(store) -> bool:

@@ -28,6 +28,7 @@ __all__ = [
     "open_store",
     "resolve_database",
     "store_exists",
+    "store_handle",
     "store_path",
 ]
 
@@ -48,10 +49,10 @@ def resolve_database(database: str | None = None) -> str | None:
     return url
 
 
-def _postgis(url: str, session: str | None = None):
+def _postgis(url: str, session: str | None = None, role: str = EDITOR):
     from renewal.storage.postgis import PostgisStore  # psycopg is loaded only when a database is used
 
-    return PostgisStore(url, session=session)
+    return PostgisStore(url, session=session, role=role)
 
 
 def store_exists(workspace: Path | None = None, *, database: str | None = None) -> bool:
@@ -84,6 +85,18 @@ def open_store(
 
         return PostgisStore.open(url, bundled_sites, session=session, role=role)
     return GpkgStore.open(store_path(workspace), bundled_sites, session=session, role=role)
+
+
+def store_handle(
+    workspace: Path | None = None, *, database: str | None = None, actor: Actor
+) -> SiteRepository:
+    """The store as :func:`open_store` gives it, but without touching it now (no creation, no migration
+    check): for a page that keeps its form while the team database does not answer; every call on it
+    tries the database again."""
+    url = resolve_database(database)
+    if url:
+        return _postgis(url, session=actor.label, role=actor.role)
+    return GpkgStore(store_path(workspace), session=actor.label, role=actor.role)
 
 
 def current_sites(workspace: Path | None = None, *, database: str | None = None) -> gpd.GeoDataFrame:

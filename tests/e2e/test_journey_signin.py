@@ -49,7 +49,9 @@ def test_sign_in_once_reload_and_typed_urls_keep_it_sign_out_ends_it(chromium, s
         assert p.page.get_by_role("heading", name="数据管理").is_visible()
         cookie = next(c for c in p.context.cookies() if c["name"] == "renewal_session")
         assert cookie["sameSite"] == "Strict" and cookie["expires"] > 0
-        p.check_page(allowed_english=("Upload", "per file"))  # Streamlit's uploader words: the journeys branch
+        p.check_page(
+            allowed_english=("Upload", "per file")
+        )  # Streamlit's uploader words: the journeys branch
         p.screenshot("signin-signed-in-data")
         p.page.get_by_role("button", name="退出登录").click()
         p.idle()
