@@ -67,7 +67,10 @@ def sign_out() -> None:
     st.session_state.pop(TOKEN_KEY, None)
     st.session_state[CLEAR_KEY] = True
     if user is not None:
-        signin.sign_out_everywhere(workspace_dir(), user.name)
+        try:
+            signin.sign_out_everywhere(workspace_dir(), user.name)
+        except OSError:  # cannot record it: this browser's cookie is cleared all the same
+            pass
 
 
 def _cookie_script(value: str, max_age: int) -> None:
@@ -92,7 +95,10 @@ def _try_sign_in(name: str, password: str) -> None:
         return
     _throttle().succeeded(name)
     st.session_state[USER_KEY] = found
-    st.session_state[TOKEN_KEY] = signin.issue_token(workspace_dir(), found.name)
+    try:
+        st.session_state[TOKEN_KEY] = signin.issue_token(workspace_dir(), found.name)
+    except OSError:  # the workspace cannot hold the signing secret: signed in for this tab only
+        st.session_state.pop(TOKEN_KEY, None)
     st.session_state.pop(CLEAR_KEY, None)
     st.rerun()
 

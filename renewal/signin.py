@@ -6,9 +6,9 @@ last, and guessing made slow.
   file refuses everything with a Chinese message (:func:`users_for_app`); it never falls back to the open,
   no-sign-in mode. Deleting the marker is how an administrator turns sign-in off on purpose.
 * **Session tokens.** A signed-in browser gets a token ``name.issued.expires.signature`` (HMAC-SHA256 with
-  a secret: ``$RENEWAL_SESSION_SECRET``, else ``<workspace>/session_secret``, made on first use, mode 0600)
+  a secret: ``$RENEWAL_SESSION_SECRET``, else ``<workspace>/.session_secret``, made on first use, mode 0600)
   kept in a cookie, so a reload or a typed URL does not ask again for :data:`TOKEN_HOURS` hours. Signing
-  out ends every token of that person issued before (``<workspace>/signouts.json``), on every browser.
+  out ends every token of that person issued before (``<workspace>/.signouts.json``), on every browser.
 * **Throttling.** After :data:`FREE_TRIES` wrong passwords for a name or from an address, each further try
   waits longer (:meth:`Throttle.failed`), and after :data:`LOCK_AFTER` the name or address is locked for
   :data:`LOCK_SECONDS`. An unknown name is counted like a known one, so the answers do not tell them apart.
@@ -32,8 +32,8 @@ from renewal.errors import InputError
 from renewal.io.atomic import write_text_atomic
 
 MARKER_FILE = "signin.json"
-SECRET_FILE = "session_secret"
-SIGNOUTS_FILE = "signouts.json"
+SECRET_FILE = ".session_secret"  # hidden: never copied by workspace push
+SIGNOUTS_FILE = ".signouts.json"
 SECRET_ENV = "RENEWAL_SESSION_SECRET"
 COOKIE = "renewal_session"
 TOKEN_HOURS = 12
@@ -95,7 +95,10 @@ def users_for_app(path: Path, workspace: Path) -> dict[str, dict] | None:
         check_users_file_mode(path)
     except OSError as exc:
         raise _refuse(path, "the users file cannot be read", "用户文件无法读取") from exc
-    mark_signin_configured(workspace, path)
+    try:
+        mark_signin_configured(workspace, path)
+    except OSError:  # a read-only workspace: sign-in still works, the marker waits for `users add`
+        pass
     return users
 
 
