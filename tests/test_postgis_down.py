@@ -5,10 +5,6 @@ throw-away PostGIS cluster on another port (``.ci/start-postgis.sh PORT``), stop
 
 from __future__ import annotations
 
-import os
-import re
-import shutil
-import subprocess
 import time
 from pathlib import Path
 
@@ -19,70 +15,23 @@ from renewal.auth import EDITOR
 from renewal.errors import StoreUnavailable
 from renewal.storage import open_store
 from renewal.storage.access import Actor
-from renewal.storage.postgis import close_pool
+from tests.pg_cluster import fresh_schema, own_cluster
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "sites.py")
 PORT = 55497
 
 
-class Cluster:
-    def __init__(self, url: str, data: str):
-        self.url, self.data = url, data
-        self.bin = sorted(Path("/usr/lib/postgresql").glob("*/bin"))[-1]
-
-    def _pg_ctl(self, *args: str) -> None:
-        cmd = [str(self.bin / "pg_ctl"), "-D", self.data, *args]
-        if os.geteuid() == 0:
-            cmd = ["su", "postgres", "-s", "/bin/bash", "-c", " ".join(f"'{c}'" for c in cmd)]
-        subprocess.run(cmd, check=True, capture_output=True, timeout=120)
-
-    def stop(self) -> None:
-        self._pg_ctl("-m", "fast", "-w", "stop")
-
-    def start(self) -> None:
-        folder = str(Path(self.data).parent)
-        opts = f"-c listen_addresses=127.0.0.1 -p {PORT} -k {folder} -c fsync=off -c max_connections=60"
-        self._pg_ctl("-l", f"{folder}/server.log", "-w", "-t", "60", "-o", opts, "start")
-
-
 @pytest.fixture(scope="module")
 def cluster():
-    if not sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb")):
-        pytest.skip("no PostgreSQL server binaries to start a throw-away cluster")
-    run = subprocess.run(
-        ["bash", str(ROOT / ".ci" / "start-postgis.sh"), str(PORT)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    if run.returncode != 0:
-        pytest.skip(f"cannot start a throw-away PostGIS: {run.stderr[-500:]}")
-    found = re.search(r"cluster in (\S+/data)", run.stderr)
-    assert found, f"a server already listened on {PORT}: {run.stderr}"  # never stop someone else's server
-    c = Cluster(run.stdout.strip().splitlines()[-1], found.group(1))
-    try:
+    with own_cluster(PORT) as c:
         yield c
-    finally:
-        close_pool(c.url)
-        try:
-            c.stop()
-        except subprocess.CalledProcessError:
-            pass
-        shutil.rmtree(Path(c.data).parent, ignore_errors=True)
 
 
 @pytest.fixture
 def database(cluster):
-    """A fresh schema on the throw-away cluster, the cluster running at the end again."""
-    import psycopg
-
-    schema = f"down_{int(time.time() * 1000)}"
-    with psycopg.connect(cluster.url, autocommit=True) as con:
-        con.execute(f"CREATE SCHEMA {schema}")
-    url = f"{cluster.url}?options=-csearch_path%3D{schema},public"
-    yield url
-    close_pool(url)
+    with fresh_schema(cluster) as url:
+        yield url
 
 
 def test_a_save_while_the_database_is_down_fails_fast_writes_nothing_and_works_when_back(cluster, database):

@@ -14,7 +14,7 @@ from layers import interaction
 from pages import _ui
 from pages.views.sites_state import SitesPageState
 from pages.views.text import markdown_literal
-from renewal.errors import ConflictError, InputError
+from renewal.errors import ConflictError, InputError, StoreUnavailable
 from renewal.sites import schema
 
 ST = geodata.STATUS_LABELS
@@ -94,6 +94,9 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
             "上方的项目卡片显示最新内容。您填写的内容仍保留在表单中；再次点击“保存修改”将以您填写的内容覆盖最新版本。"
         )
         state.edit_version = newest
+        st.rerun()
+    except StoreUnavailable as err:  # the team database does not answer: say so inside the open form
+        state.conflict = markdown_literal(err.message_zh)
         st.rerun()
     except InputError as err:
         _ui.show_input_error(err)
