@@ -41,7 +41,9 @@ def test_a_save_while_the_database_is_down_keeps_the_typed_name_and_works_when_b
             p.page.get_by_text("无法连接团队数据库").first.wait_for()
             assert p.page.get_by_text("您填写的内容仍保留").first.is_visible()
             assert field.input_value() == TYPED  # the form and what was typed are still there
-            assert p.page.get_by_role("heading", name="管乐器厂", exact=True).is_visible()  # the site is still shown
+            assert p.page.get_by_role(
+                "heading", name="管乐器厂", exact=True
+            ).is_visible()  # the site is still shown
             assert not p.exceptions()
             p.screenshot("database-down-save")
         finally:
