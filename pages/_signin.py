@@ -16,6 +16,7 @@ import time
 import streamlit as st
 import streamlit.components.v1 as components
 
+from pages.views.text import markdown_literal
 from renewal import signin
 from renewal.auth import User, authenticate, users_path
 from renewal.errors import InputError
@@ -110,7 +111,7 @@ def require_sign_in() -> None:
     user = current_user()
     if user is not None:
         with st.sidebar:
-            st.caption(f"当前用户：{user.name}（{user.role}）")
+            st.caption(f"当前用户：{markdown_literal(user.name)}（{user.role}）")  # a name is never Markdown
             st.button("退出登录", key="sign_out", on_click=sign_out)  # runs before the next script run
             token = st.session_state.get(TOKEN_KEY)
             if token:

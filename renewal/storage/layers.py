@@ -33,6 +33,7 @@ import geopandas as gpd
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import ConflictError, InputError, StoreError
 from renewal.settings import workspace_dir
+from renewal.sites.schema import clean_text, control_characters
 from renewal.storage.access import Actor, require_editor
 
 LAYERS_FILE = "layers.gpkg"
@@ -50,6 +51,8 @@ KIND_LABELS = {
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: How long a writer waits for another planner's change to finish (seconds).
 LOCK_TIMEOUT_S = 30.0
+#: Longest accepted layer title (characters): it names the layer in every map's layer control.
+MAX_TITLE_LENGTH = 100
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS layer_catalog (name TEXT PRIMARY KEY, kind TEXT, title TEXT, source_file TEXT, "
     "imported_at TEXT, crs TEXT, count INTEGER, who TEXT)",
@@ -113,6 +116,23 @@ def to_blob(gdf: gpd.GeoDataFrame) -> bytes:
 
 def from_blob(blob: bytes) -> gpd.GeoDataFrame:
     return gpd.read_parquet(io.BytesIO(blob))
+
+
+def check_title(title: str) -> str:
+    """A layer title: one line of at most :data:`MAX_TITLE_LENGTH` characters without control characters."""
+    text = clean_text(title)
+    bad = control_characters(text, single_line=True)
+    if bad:
+        raise InputError(
+            f"The layer title contains control characters ({', '.join(bad)})",
+            f"图层标题含有控制字符（{'、'.join(bad)}），请删除",
+        )
+    if len(text) > MAX_TITLE_LENGTH:
+        raise InputError(
+            f"The layer title is longer than {MAX_TITLE_LENGTH} characters ({len(text)})",
+            f"图层标题超过{MAX_TITLE_LENGTH}个字（{len(text)}个），请缩短",
+        )
+    return text
 
 
 class LayerStore:
@@ -244,6 +264,7 @@ class LayerStore:
         ``expected_version`` is the version the planner saw (0: none); a newer one refuses the replace.
         """
         check_name(name)
+        title = check_title(title)
         if kind not in KINDS:
             raise InputError(f"Unknown layer kind {kind!r}", f"未知的图层类别“{kind}”")
         require_editor(actor)
