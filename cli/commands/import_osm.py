@@ -29,7 +29,7 @@ def register(subparsers):
     p.add_argument(
         "--replace",
         action="store_true",
-        help="replace the workspace's network and facility inventory (a backup is kept in .backups/)",
+        help="replace the workspace's facility inventory (the old one stays in the layer history)",
     )
     p.add_argument(
         "--review",
@@ -50,17 +50,15 @@ def run(args) -> int:
     import time
     import warnings
 
+    from renewal.analysis.facilities import workspace_facilities_path
     from renewal.analysis.network import NetworkWarning
-    from renewal.analysis.osm_import import (
-        import_osm,
-        refuse_to_overwrite,
-        report_tables,
-        save_osm_import,
-        workspace_outputs,
-    )
+    from renewal.analysis.network_files import workspace_network_path
+    from renewal.analysis.osm_import import import_osm, refuse_to_overwrite, report_tables
     from renewal.analysis.osm_review import decisions_from_report, load_decisions, save_decisions
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
+    from renewal.storage.access import local_actor
+    from renewal.storage.shared_files import save_osm_import
 
     refuse_to_overwrite(args.workspace, args.replace)  # before the (long) read
     std = load_standards(args.standards)
@@ -95,11 +93,11 @@ def run(args) -> int:
         )
     for w in caught:
         print(f"warning: {w.message}")
-    # both files staged, then renamed together; what they replace is kept in .backups/
-    backup = save_osm_import(res, args.workspace, replace=args.replace)
-    net_path, fac_path = workspace_outputs(args.workspace)
-    if backup is not None:
-        print(f"the previous network and inventory were kept in {backup}")
+    # both files written atomically and recorded in one transaction; the network first
+    save_osm_import(
+        res.network, res.facilities, actor=local_actor(), workspace=args.workspace, source_file=str(args.file)
+    )
+    net_path, fac_path = workspace_network_path(args.workspace), workspace_facilities_path(args.workspace)
     if args.review:
         save_decisions(decisions, args.workspace)
     if decisions:

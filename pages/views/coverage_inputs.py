@@ -16,13 +16,8 @@ from pages.views.coverage_engine import bytes_key
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
 from pages.views.uploads import upload_limit_zh
-from renewal.analysis.facilities import (
-    import_facilities,
-    load_workspace_facilities,
-    save_workspace_facilities,
-    template_table,
-)
-from renewal.analysis.osm_import import import_osm, report_tables, save_osm_import
+from renewal.analysis.facilities import import_facilities, load_workspace_facilities, template_table
+from renewal.analysis.osm_import import import_osm, report_tables
 from renewal.analysis.osm_review import (
     apply_to_facilities,
     decisions_from_report,
@@ -32,6 +27,8 @@ from renewal.analysis.osm_review import (
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
+from renewal.storage.layers import open_layers
+from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import
 
 
 def inventory(state: CoveragePageState, std, ws: Path) -> None:
@@ -47,6 +44,14 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+        saved = open_layers(ws).get("facilities")
+        if saved is not None:
+            st.caption(
+                markdown_literal(
+                    f"工作区设施清单：{saved.count} 处，{saved.who} 于 {saved.imported_at} 保存"
+                    f"（来源 {saved.source_file or '未记录'}，版本 {saved.version}）。"
+                )
+            )
         up = st.file_uploader(
             "设施清单文件",
             type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"],
@@ -67,8 +72,17 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                     st.dataframe(
                         imp.unmatched.rename(columns={"value": "类别值", "count": "行数"}), hide_index=True
                     )
+                if not _ui.viewer_notice("把设施清单保存到工作区（本次计算仍可使用上传的清单）"):
+                    return
+                seen = facilities_version(ws)
                 if st.button("保存到工作区（替换工作区现有的设施清单）", key="cov_fac_save"):
-                    save_workspace_facilities(imp.facilities, ws)
+                    save_facilities(
+                        imp.facilities,
+                        actor=_ui.actor(),
+                        workspace=ws,
+                        source_file=up.name,
+                        expected_version=seen,
+                    )
                     state.upload = None  # from now on read from the workspace
                     st.toast(f"已保存 {len(imp.facilities)} 处设施到工作区。")
                     st.rerun()
@@ -81,6 +95,8 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
 def osm(std, ws: Path, net_path: Path) -> None:
     """The OpenStreetMap expander: a .osm.pbf into the workspace's network and facilities."""
     with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
+        if not _ui.viewer_notice("导入路网和设施"):
+            return
         st.caption(
             "上传天津或更大范围的 OpenStreetMap 数据（例如 Geofabrik 的 .osm.pbf），按河东区界外扩缓冲距离裁剪，"
             "生成步行路网并按标准文件中的标签规则提取设施，保存到工作区。大于200MB的文件请用命令行："
@@ -102,8 +118,9 @@ def osm(std, ws: Path, net_path: Path) -> None:
                         progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
                     )
                     bar.progress(0.8, text="正在保存到工作区…")
-                    net_path.parent.mkdir(parents=True, exist_ok=True)
-                    save_osm_import(res, ws, replace=True)  # both together; the old pair kept in .backups/
+                    save_osm_import(
+                        res.network, res.facilities, actor=_ui.actor(), workspace=ws, source_file=osm_up.name
+                    )
                     bar.progress(1.0, text="完成")
                     st.success(
                         f"已导入步行路网（{res.network.report['nodes']}个节点）和 {len(res.facilities)} 处设施。"
@@ -138,7 +155,7 @@ def _osm_review(std, ws: Path) -> None:
             applied: set = set()
             if fac is not None:
                 fac, applied = apply_to_facilities(fac, decisions, std)
-                save_workspace_facilities(fac, ws)
+                save_facilities(fac, actor=_ui.actor(), workspace=ws, source_file=up.name)
             save_decisions(decisions, ws)
             st.success(
                 f"已保存 {len(new)} 条审核意见（工作区共 {len(decisions)} 条），其中 {len(applied)} 处设施已按审核更新；"

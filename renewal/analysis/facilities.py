@@ -217,12 +217,9 @@ def workspace_facilities_path(workspace: Path | None = None) -> Path:
     return Path(workspace if workspace is not None else workspace_dir()) / "facilities" / "facilities.gpkg"
 
 
-def save_workspace_facilities(
-    gdf: gpd.GeoDataFrame, workspace: Path | None = None, *, path: Path | None = None
-) -> Path:
-    """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`), atomically
-    (``path``: write there instead, e.g. a staged temporary file)."""
-    path = path or workspace_facilities_path(workspace)
+def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = None) -> Path:
+    """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`), atomically."""
+    path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
     cols = [c for c in (*FACILITY_FIELDS, "position_source") if c in gdf.columns]
     write_gpkg(

@@ -39,17 +39,15 @@ import pandas as pd
 import shapely
 from shapely.ops import nearest_points
 
-from renewal.analysis.facilities import FACILITY_FIELDS, save_workspace_facilities, workspace_facilities_path
+from renewal.analysis.facilities import FACILITY_FIELDS, workspace_facilities_path
 from renewal.analysis.network import WalkNetwork
-from renewal.analysis.network_files import network_from_osm_ways, save_network, workspace_network_path
+from renewal.analysis.network_files import network_from_osm_ways
 from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
 from renewal.analysis.osm_review import REVIEW_COLUMN
 from renewal.analysis.osm_tags import load_tag_mapping
 from renewal.analysis.study_area import clip_area
 from renewal.crs import STORAGE_EPSG, crs_label, metric_epsg_for_geometry, transformer
 from renewal.errors import InputError
-from renewal.io.atomic import atomic_output, backup_folder, keep_backup
-from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
 
 DEFAULT_BUFFER_M = 1000.0
@@ -75,44 +73,18 @@ class OsmImport:
     merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, category, into
 
 
-def workspace_outputs(workspace: Path | None) -> tuple[Path, Path]:
-    """The files an import writes: the walking network and the facility inventory."""
-    return workspace_network_path(workspace), workspace_facilities_path(workspace)
-
-
 def refuse_to_overwrite(workspace: Path | None, replace: bool) -> None:
     """Refuse (before the extract is read) when the workspace already has a facility inventory (a
-    planner's, or an earlier import's that a planner may have edited), unless ``replace``. A network is
-    replaced (it is derived data), with a backup like the inventory."""
+    planner's, or an earlier import's that a planner may have edited), unless ``replace`` (the replaced
+    inventory stays in the layer history). A network is derived data: replaced."""
     inventory = workspace_facilities_path(workspace)
     if inventory.exists() and not replace:
         raise InputError(
             f"The workspace already has a facility inventory ({inventory.parent.name}/{inventory.name}); "
-            "nothing was imported. Use --replace to replace it (a backup is kept in .backups/).",
+            "nothing was imported. Use --replace to replace it (the old one stays in the layer history).",
             f"工作区已有设施清单（{inventory.parent.name}/{inventory.name}），未导入；确需替换请使用 --replace"
-            "（原文件会备份到 .backups/）。",
+            "（原清单保留在图层历史中）。",
         )
-
-
-def save_osm_import(res: OsmImport, workspace: Path | None, *, replace: bool = False) -> Path | None:
-    """Store the network and the facilities together; return the backup folder of what they replaced.
-
-    Both files are written to temporary files first and only then renamed over the old ones, one right
-    after the other, so a kill while writing leaves the old pair (never new network with old facilities).
-    """
-    refuse_to_overwrite(workspace, replace)
-    net_path, fac_path = workspace_outputs(workspace)
-    ws = Path(workspace if workspace is not None else workspace_dir())
-    found = [p for p in (net_path, fac_path) if p.exists()]
-    backup = backup_folder(ws, "import-osm") if found else None
-    for p in found:
-        keep_backup(p, backup, p.relative_to(ws).as_posix())
-    for p in (net_path, fac_path):
-        p.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_output(fac_path) as fac_tmp, atomic_output(net_path) as net_tmp:
-        save_network(res.network, net_tmp)
-        save_workspace_facilities(res.facilities, path=fac_tmp)
-    return backup
 
 
 def import_osm(

@@ -184,25 +184,3 @@ def read_table_layer(table: pd.DataFrame, crs="wgs84") -> gpd.GeoDataFrame:
         geom = gpd.points_from_xy(pd.to_numeric(table.pop(xcol)), pd.to_numeric(table.pop(ycol)))
     gdf = gpd.GeoDataFrame(table, geometry=geom, crs=STORAGE_EPSG)
     return gdf if parse_crs(crs).name == "wgs84" else gdf_from_crs(gdf, crs)
-
-
-#: Column names a GeoPackage table keeps for itself (compared without case): its id and geometry columns.
-GPKG_RESERVED = ("fid", "geom", "geometry")
-
-
-def gpkg_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """``gdf`` with attribute names a GeoPackage accepts: a name equal, without case, to an earlier one
-    (``Name`` and ``name``) or to a reserved column (a text ``fid``, a field ``geom``) gets ``_2``, ``_3`` …"""
-    used = {gdf.geometry.name.casefold(), *GPKG_RESERVED}
-    renames = {}
-    for col in gdf.columns:
-        if col == gdf.geometry.name:
-            continue
-        new, n = str(col), 1
-        while new.casefold() in used:
-            n += 1
-            new = f"{col}_{n}"
-        used.add(new.casefold())
-        if new != col:
-            renames[col] = new
-    return gdf.rename(columns=renames) if renames else gdf
