@@ -12,10 +12,11 @@ from cli.main import main
 from renewal.analysis import osm_read
 from renewal.analysis.facilities import (
     load_workspace_facilities,
-    save_workspace_facilities,
     workspace_facilities_path,
 )
 from renewal.analysis.network_files import workspace_network_path
+from renewal.storage.access import local_actor
+from renewal.storage.shared_files import save_facilities
 from tests.test_import_osm import extract  # noqa: F401  (fixture: a small synthetic Hedong extract)
 
 
@@ -33,8 +34,9 @@ def test_import_osm_never_replaces_an_inventory_without_replace(extract, tmp_pat
     ws = tmp_path / "ws"
     assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0
     count = len(load_workspace_facilities(ws))
-    edited = load_workspace_facilities(ws).iloc[:2]  # a planner kept two facilities
-    save_workspace_facilities(edited, ws)
+    assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0  # OSM over OSM: replaced
+    edited = load_workspace_facilities(ws).iloc[:2]  # a planner saves an inventory of their own
+    save_facilities(edited, actor=local_actor(), workspace=ws, source_file="我的设施清单.xlsx")
     before = workspace_facilities_path(ws).read_bytes()
     capsys.readouterr()
     assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 2

@@ -58,9 +58,13 @@ def run(args) -> int:
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
     from renewal.storage.access import local_actor
+    from renewal.storage.layers import open_layers
     from renewal.storage.shared_files import save_osm_import
 
-    refuse_to_overwrite(args.workspace, args.replace)  # before the (long) read
+    recorded = open_layers(args.workspace).get("facilities")
+    refuse_to_overwrite(
+        args.workspace, args.replace, recorded.source_file if recorded else None
+    )  # before reading
     std = load_standards(args.standards)
     area = read_area(args.area) if args.area else None
     decisions = load_decisions(args.workspace)

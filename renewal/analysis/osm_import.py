@@ -73,17 +73,22 @@ class OsmImport:
     merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, category, into
 
 
-def refuse_to_overwrite(workspace: Path | None, replace: bool) -> None:
-    """Refuse (before the extract is read) when the workspace already has a facility inventory (a
-    planner's, or an earlier import's that a planner may have edited), unless ``replace`` (the replaced
-    inventory stays in the layer history). A network is derived data: replaced."""
+def refuse_to_overwrite(workspace: Path | None, replace: bool, recorded_source: str | None) -> None:
+    """Refuse (before the extract is read) to replace a planner's facility inventory unless ``replace``.
+
+    ``recorded_source`` is the file the workspace's inventory was last saved from (the layer catalogue's
+    record, None if none): an inventory from an earlier OSM import is replaced by a new one (that is what
+    the review step does); one from a planner's own file (or not recorded) needs ``replace`` (the old one
+    then stays in the layer history)."""
     inventory = workspace_facilities_path(workspace)
-    if inventory.exists() and not replace:
+    from_osm = (recorded_source or "").lower().endswith((".pbf", ".osm"))
+    if inventory.exists() and not from_osm and not replace:
         raise InputError(
-            f"The workspace already has a facility inventory ({inventory.parent.name}/{inventory.name}); "
-            "nothing was imported. Use --replace to replace it (the old one stays in the layer history).",
-            f"工作区已有设施清单（{inventory.parent.name}/{inventory.name}），未导入；确需替换请使用 --replace"
-            "（原清单保留在图层历史中）。",
+            f"The workspace already has a facility inventory ({inventory.parent.name}/{inventory.name}, "
+            f"from {recorded_source or 'an unrecorded file'}); nothing was imported. "
+            "Use --replace to replace it (the old one stays in the layer history).",
+            f"工作区已有设施清单（{inventory.parent.name}/{inventory.name}，来源 {recorded_source or '未记录'}），"
+            "未导入；确需替换请使用 --replace（原清单保留在图层历史中）。",
         )
 
 
