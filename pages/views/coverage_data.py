@@ -140,15 +140,34 @@ def population_check(total: float, census_total: float) -> str:
     return ""
 
 
+#: The fixed precision grid (metres) of the what-if's polygon overlay: snapping both sides to one grid
+#: keeps GEOS from failing on nearly coincident edges ("TopologyException: side location conflict").
+OVERLAY_GRID_M = 0.01
+
+
+def _polygon_parts(geoms) -> np.ndarray:
+    """The polygons among the parts of ``geoms`` (made-valid inputs and overlays may leave lines)."""
+    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
+    return parts[shapely.get_type_id(parts) == 3]
+
+
+def _metric_union(gdf: gpd.GeoDataFrame):
+    """The union of ``gdf``'s polygons in the metric CRS: made valid, snapped to :data:`OVERLAY_GRID_M`."""
+    geoms = _polygon_parts(shapely.make_valid(gdf.to_crs(METRIC_EPSG).geometry.values))
+    geoms = _polygon_parts(shapely.set_precision(geoms, OVERLAY_GRID_M))
+    return shapely.union_all(geoms, grid_size=OVERLAY_GRID_M)
+
+
 def gained_area(before, after, categories) -> gpd.GeoDataFrame:
     """Area newly covered after a what-if (gaps before minus gaps after), per category, WGS84."""
     rows = []
     for key in categories:
-        b = before.gaps[before.gaps["category"] == key].to_crs(METRIC_EPSG)
-        a = after.gaps[after.gaps["category"] == key].to_crs(METRIC_EPSG)
+        b = before.gaps[before.gaps["category"] == key]
+        a = after.gaps[after.gaps["category"] == key]
         if b.empty:
             continue
-        diff = shapely.difference(shapely.union_all(b.geometry.values), shapely.union_all(a.geometry.values))
+        diff = shapely.difference(_metric_union(b), _metric_union(a), grid_size=OVERLAY_GRID_M)
+        diff = shapely.union_all(_polygon_parts([diff]), grid_size=OVERLAY_GRID_M)
         if diff.is_empty or diff.area < 1:
             continue
         rows.append(

@@ -1,0 +1,55 @@
+"""The what-if's newly covered area on the bundled data: the overlay that failed with GEOS's
+"TopologyException: side location conflict" (issue #16 item 2) gives the right area instead."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+import shapely
+from geopandas import GeoSeries
+
+import geodata
+from pages.views import coverage_data as cd
+from renewal.analysis.coverage import radius_coverage
+from renewal.analysis.facilities import combine_facilities, plan_facilities
+from renewal.analysis.recut import recut
+from renewal.analysis.whatif import what_if
+from renewal.crs import METRIC_EPSG
+from renewal.standards import load_standards
+
+
+@pytest.fixture(scope="module")
+def fifteen_minute_schools():
+    """The plan's facilities, primary schools at the 15-minute circle (1000 m), with polygons."""
+    std = load_standards()
+    fac = combine_facilities({"plan": plan_facilities(std)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        dist = radius_coverage(fac, std, cutoffs=cd.search_cutoffs(std, "radius"), geometry=False)
+        base = recut(dist, cd.circle_cutoffs(std, "15min", "radius"), categories=["primary_school"])
+    return std, base, cd.site_points(geodata.load("renewal_sites"))
+
+
+@pytest.mark.parametrize("site", ["有色金属厂", "麻纺厂城市更新项目"])
+def test_gained_area_of_a_school_added_at_a_renewal_site(fifteen_minute_schools, site):
+    std, base, points = fifteen_minute_schools
+    p = points.loc[points["name"] == site].geometry.iat[0]
+    add = cd.added_facilities(
+        [{"name": "假设小学", "category": "primary_school", "lon": p.x, "lat": p.y}], std
+    )
+    after = what_if(base, add=add, geometry=True)
+    # the engine's gaps are what made GEOS fail: nearly coincident edges, invalid after the reprojection
+    assert not shapely.is_valid(after.gaps.geometry.values).all()
+    gained = cd.gained_area(base, after, ["primary_school"])
+    assert list(gained["category"]) == ["primary_school"]
+    area = float(gained["area_m2"].iat[0])
+    # the gain is the what-if's own change of covered land (both from the same polygons), within 0.1 %
+    before = base.stats.set_index("category").at["primary_school", "covered_area_m2"]
+    now = after.stats.set_index("category").at["primary_school", "covered_area_m2"]
+    assert area == pytest.approx(now - before, rel=1e-3)
+    # and it lies within 1000 m of the new school (plus the overlay grid)
+    school = shapely.Point(p.x, p.y)
+    metric = gained.to_crs(METRIC_EPSG).geometry.iat[0]
+    centre = GeoSeries([school], crs=4326).to_crs(METRIC_EPSG).iat[0]
+    assert metric.difference(centre.buffer(1000.5)).area < 1.0
