@@ -220,9 +220,17 @@ def coverage_map(
     labels: bool = True,
     sites: gpd.GeoDataFrame | None = None,
     data: dict[str, gpd.GeoDataFrame] | None = None,
+    extra: Iterable[SceneLayer] = (),
+    click_through: bool = False,
 ) -> folium.Map:
-    """:func:`coverage_scene` drawn with folium."""
-    return draw_scene(coverage_scene(layers, sites=sites, data=data), basemap=basemap, labels=labels)
+    """:func:`coverage_scene` (plus ``extra`` layers, e.g. imported reference layers) drawn with folium;
+    ``click_through``: clicks on its layers also give the map's clicked position (the what-if)."""
+    return draw_scene(
+        with_layers(coverage_scene(layers, sites=sites, data=data), extra),
+        basemap=basemap,
+        labels=labels,
+        click_through=click_through,
+    )
 
 
 def layout_map(

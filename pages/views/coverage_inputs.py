@@ -17,6 +17,8 @@ from pages.views.text import markdown_literal
 from renewal.analysis.facilities import import_facilities, save_workspace_facilities, template_table
 from renewal.analysis.network_files import save_network
 from renewal.analysis.osm_import import import_osm
+from renewal.crs import COORDINATE_SYSTEMS as WEB_SYSTEMS
+from renewal.crs import CRS_LABELS_ZH
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -35,12 +37,24 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+        # a new key after a save empties the uploader: the saved file is then read from the workspace only
         up = st.file_uploader(
-            "设施清单文件", type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"], key="cov_fac_up"
+            "设施清单文件",
+            type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"],
+            key=f"cov_fac_up_{state.upload_gen}",
         )
-        if up is not None:
+        coords = st.selectbox(
+            "文件中的坐标系（文件未注明坐标系时）",
+            list(WEB_SYSTEMS),
+            format_func=CRS_LABELS_ZH.get,
+            key="cov_fac_coords",
+            help="坐标来自高德/腾讯地图选 GCJ-02，来自百度地图选 BD-09；带“坐标系”列的清单按各行所填转换。",
+        )
+        if up is None:
+            state.upload = None  # the planner removed the file: it no longer counts
+        else:
             try:
-                imp = import_facilities(up.getvalue(), filename=up.name, standards=std)
+                imp = import_facilities(up.getvalue(), filename=up.name, standards=std, coords=coords)
                 state.upload = imp.facilities
                 st.success(
                     markdown_literal(
@@ -54,10 +68,12 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                     )
                 if st.button("保存到工作区（替换工作区现有的设施清单）", key="cov_fac_save"):
                     save_workspace_facilities(imp.facilities, ws)
-                    state.upload = None  # from now on read from the workspace
+                    state.upload = None  # from now on read from the workspace (and counted once)
+                    state.upload_gen += 1
                     st.toast(f"已保存 {len(imp.facilities)} 处设施到工作区。")
                     st.rerun()
             except InputError as err:
+                state.upload = None  # a file that cannot be read counts nothing (not the previous one)
                 _ui.show_input_error(err)
             except OSError as err:
                 st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))

@@ -22,7 +22,13 @@ def show(state: CoveragePageState, result, all_fac, chosen, gained, std, *, weig
         weight=weight,
     )
     m = coverage_map(
-        layers, basemap=basemap, labels=labels, sites=sites, data=_ui.cached_layers(COVERAGE_BASE_KEYS)
+        layers,
+        basemap=basemap,
+        labels=labels,
+        sites=sites,
+        data=_ui.cached_layers(COVERAGE_BASE_KEYS),
+        extra=_ui.imported_layers(),
+        click_through=True,  # a click anywhere in the district gives the what-if its position
     )
     out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
     if result.warnings:

@@ -33,6 +33,13 @@ def apply(state: CoveragePageState, base, all_fac, chosen, std):
     return result, gained
 
 
+def changed_rows(delta, chosen):
+    """The rows of a what-if's ``delta`` whose category is chosen and whose coverage or count changed."""
+    d = delta[delta["category"].isin(chosen)]
+    moved = (d["delta_land_share"].abs() >= 5e-4) | (d["delta_n_facilities"] != 0)
+    return d[moved]
+
+
 def _add_controls(state: CoveragePageState, chosen, std, out, basemap, sites) -> None:
     added, cands = state.added, state.candidates
     add_cat = st.selectbox(
@@ -99,7 +106,9 @@ def controls(state: CoveragePageState, result, all_fac, chosen, std, *, out, bas
     """The deltas of the what-ifs, and the buttons adding and removing facilities."""
     st.subheader("假设分析：新增或撤除设施")
     if result.delta is not None:
-        d = result.delta[result.delta["category"].isin(chosen)]
+        d = changed_rows(result.delta, chosen)
+        if d.empty:
+            st.caption("当前假设没有改变所选类别的覆盖。")
         for _, r in d.iterrows():
             st.metric(
                 f"{std.categories[r['category']].name_zh} 用地覆盖率",
