@@ -32,6 +32,7 @@ from layers.registry import (
 from layers.render import draw_scene
 from layers.scene import Scene, SceneLayer, load_layers, scene_from_data, select, with_layers
 from renewal.analysis.coverage_report import gain_text
+from renewal.analysis.polygons import valid_polygons
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +149,7 @@ def display_polygons(gdf: gpd.GeoDataFrame | None, *, fill_holes: bool = False) 
     a hole of a gap would show covered land as a gap)."""
     if gdf is None or gdf.empty:
         return gdf
-    geoms = gdf.geometry.values
+    geoms = valid_polygons(gdf.geometry.values)  # simplify and snap need valid input
     if fill_holes:
         geoms = np.array([_fill_small_holes(g, DISPLAY_MIN_HOLE_DEG2) for g in geoms], dtype=object)
     geoms = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)

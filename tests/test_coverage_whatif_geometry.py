@@ -39,8 +39,9 @@ def test_gained_area_of_a_school_added_at_a_renewal_site(fifteen_minute_schools,
         [{"name": "假设小学", "category": "primary_school", "lon": p.x, "lat": p.y}], std
     )
     after = what_if(base, add=add, geometry=True)
-    # the engine's gaps are what made GEOS fail: nearly coincident edges, invalid after the reprojection
-    assert not shapely.is_valid(after.gaps.geometry.values).all()
+    # the engine's gaps made GEOS fail (nearly coincident edges, invalid after the reprojection): now valid
+    assert shapely.is_valid(after.gaps.geometry.values).all()
+    assert set(after.gaps.geom_type) <= {"Polygon", "MultiPolygon"}
     gained = cd.gained_area(base, after, ["primary_school"])
     assert list(gained["category"]) == ["primary_school"]
     area = float(gained["area_m2"].iat[0])
@@ -53,3 +54,16 @@ def test_gained_area_of_a_school_added_at_a_renewal_site(fifteen_minute_schools,
     metric = gained.to_crs(METRIC_EPSG).geometry.iat[0]
     centre = GeoSeries([school], crs=4326).to_crs(METRIC_EPSG).iat[0]
     assert metric.difference(centre.buffer(1000.5)).area < 1.0
+
+
+def test_valid_polygons_repairs_self_touching_rings_and_keeps_only_polygons():
+    from renewal.analysis.polygons import union_on_grid, valid_polygons
+
+    bowtie = shapely.Polygon([(0, 0), (2, 2), (2, 0), (0, 2)])  # invalid: the ring crosses itself
+    square = shapely.box(5, 5, 6, 6)
+    out = valid_polygons([bowtie, square, shapely.LineString([(0, 0), (1, 1)])])
+    assert shapely.is_valid(out).all()
+    assert out[0].area == pytest.approx(2.0) and out[1] is square and out[2].is_empty
+    with pytest.raises(shapely.errors.GEOSException):
+        shapely.union_all([bowtie, square])  # what the page did before
+    assert union_on_grid([bowtie, square], 0.01).area == pytest.approx(3.0)

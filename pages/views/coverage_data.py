@@ -11,6 +11,7 @@ import shapely
 
 import geodata
 from renewal.analysis.facilities import FACILITY_FIELDS
+from renewal.analysis.polygons import polygon_parts, union_on_grid
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG
 from renewal.standards import Standards
 
@@ -145,19 +146,6 @@ def population_check(total: float, census_total: float) -> str:
 OVERLAY_GRID_M = 0.01
 
 
-def _polygon_parts(geoms) -> np.ndarray:
-    """The polygons among the parts of ``geoms`` (made-valid inputs and overlays may leave lines)."""
-    parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    return parts[shapely.get_type_id(parts) == 3]
-
-
-def _metric_union(gdf: gpd.GeoDataFrame):
-    """The union of ``gdf``'s polygons in the metric CRS: made valid, snapped to :data:`OVERLAY_GRID_M`."""
-    geoms = _polygon_parts(shapely.make_valid(gdf.to_crs(METRIC_EPSG).geometry.values))
-    geoms = _polygon_parts(shapely.set_precision(geoms, OVERLAY_GRID_M))
-    return shapely.union_all(geoms, grid_size=OVERLAY_GRID_M)
-
-
 def gained_area(before, after, categories) -> gpd.GeoDataFrame:
     """Area newly covered after a what-if (gaps before minus gaps after), per category, WGS84."""
     rows = []
@@ -166,8 +154,11 @@ def gained_area(before, after, categories) -> gpd.GeoDataFrame:
         a = after.gaps[after.gaps["category"] == key]
         if b.empty:
             continue
-        diff = shapely.difference(_metric_union(b), _metric_union(a), grid_size=OVERLAY_GRID_M)
-        diff = shapely.union_all(_polygon_parts([diff]), grid_size=OVERLAY_GRID_M)
+        before_m, after_m = (
+            union_on_grid(g.to_crs(METRIC_EPSG).geometry.values, OVERLAY_GRID_M) for g in (b, a)
+        )
+        diff = shapely.difference(before_m, after_m, grid_size=OVERLAY_GRID_M)
+        diff = shapely.union_all(polygon_parts([diff]), grid_size=OVERLAY_GRID_M)
         if diff.is_empty or diff.area < 1:
             continue
         rows.append(

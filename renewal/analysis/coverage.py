@@ -74,6 +74,7 @@ from renewal.analysis.inputs import (
     to_metric_gdf,
 )
 from renewal.analysis.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
+from renewal.analysis.polygons import valid_polygons
 from renewal.crs import METRIC_CRS, STORAGE_EPSG
 from renewal.errors import InputError
 from renewal.standards import Standards, load_standards
@@ -413,7 +414,9 @@ def assemble(
     def to_gdf(rows, cols):
         if not rows:
             return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=METRIC_CRS).to_crs(STORAGE_EPSG)
-        return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+        out = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+        out["geometry"] = valid_polygons(out.geometry.values)  # the reprojection may leave invalid rings
+        return out
 
     if geometry and old is not None and changed is not None:
         keep_c = old.catchments[~old.catchments["category"].isin(changed)]
