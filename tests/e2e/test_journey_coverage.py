@@ -21,6 +21,8 @@ from renewal.crs import gcj02_to_wgs84
 from tests.e2e import harness
 
 REFERENCE_TITLE = "控规用地测试图层"
+#: Streamlit's own uploader texts (issue #16 item 8, translated page-wide by the journeys work)
+UPLOADER_WORDS = ("Upload", "per file", "Browse files", "Drag and drop")
 #: The inventory: 4 primary schools, 3 kindergartens, 3 elderly homes written "养老" (an alias)
 INVENTORY = [("小学", 4), ("幼儿园", 3), ("养老", 3)]
 
@@ -78,14 +80,20 @@ def app(chromium_path, tmp_path_factory):
 
 
 # ---- what a planner reads and does on the page ------------------------------------------------------
-def table(p: harness.Planner, header: str) -> pd.DataFrame:
-    """The first table on the page with a column ``header``, as its cells read (text)."""
-    for frame in p.page.locator('[data-testid="stDataFrame"]').all():
-        heads = [h.inner_text() for h in frame.locator('[role="columnheader"]').all()]
-        if header in heads:
-            cells = [c.inner_text() for c in frame.locator('[role="gridcell"]').all()]
-            rows = [cells[i : i + len(heads)] for i in range(0, len(cells), len(heads))]
-            return pd.DataFrame(rows, columns=heads)
+_TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]')).map(f => [
+    Array.from(f.querySelectorAll('[role="columnheader"]')).map(e => e.innerText),
+    Array.from(f.querySelectorAll('[role="gridcell"]')).map(e => e.innerText)])"""
+
+
+def table(p: harness.Planner, header: str, wait_s: float = 30) -> pd.DataFrame:
+    """The first table on the page with a column ``header``, as its cells read (text; the grid draws
+    its cells a moment after the script has run, so this waits for them)."""
+    for _ in range(int(wait_s * 2)):
+        for heads, cells in p.page.evaluate(_TABLES_JS):
+            if header in heads and cells:
+                rows = [cells[i : i + len(heads)] for i in range(0, len(cells), len(heads))]
+                return pd.DataFrame(rows, columns=heads)
+        p.page.wait_for_timeout(500)
     text = p.main_text()
     raise AssertionError(f"no table with {header!r}: {text[text.find('导入设施清单') :][:1500]}")
 
@@ -194,7 +202,7 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         press(p, "保存到工作区（替换工作区现有的设施清单）")
         assert readiness(p) == "已加载：10处"
         assert int(school_stats(p)["设施数"]) == 2 + 4
-        p.check_page()
+        p.check_page(allowed_english=UPLOADER_WORDS)
         saved = gpd.read_file(app.workspace / "facilities" / "facilities.gpkg")
         assert len(saved) == 10 and saved["category"].value_counts()["nursing_home"] == 3
         src = pd.read_csv(inventory_csv, encoding="utf-8-sig")
