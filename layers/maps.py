@@ -190,13 +190,15 @@ def coverage_scene(
     sites: gpd.GeoDataFrame | None = None,
     data: dict[str, gpd.GeoDataFrame] | None = None,
     title: str = "生活圈覆盖",
+    scenario: str = "",
 ) -> Scene:
     """The 生活圈覆盖 map as a scene.
 
     ``layers`` maps the computed coverage layer keys (:data:`COVERAGE_KEYS`:
     catchments, gaps, newly covered area, facilities, what-if additions,
     suggested sites) to WGS84 GeoDataFrames; missing or empty ones are left
-    out. ``sites`` adds the renewal sites (candidates for a new facility).
+    out. ``sites`` adds the renewal sites (candidates for a new facility). ``scenario`` (a what-if's
+    Chinese label) goes into the title and leads the legend's note: the map is then not the current state.
     """
     data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
     if sites is not None:
@@ -206,10 +208,12 @@ def coverage_scene(
     return scene_from_data(
         keys,
         data,
-        title=title,
+        title=f"{title} · {scenario}" if scenario else title,
         bookmarks={"全区": data["district"]},
         extent=data["district"],
-        footnote=COVERAGE_FOOTNOTE,
+        footnote=f"{scenario}：图中含假设新增或撤除的设施。{COVERAGE_FOOTNOTE}"
+        if scenario
+        else COVERAGE_FOOTNOTE,
         id_fields={COVERAGE_SITES_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
     )
 
@@ -223,11 +227,12 @@ def coverage_map(
     data: dict[str, gpd.GeoDataFrame] | None = None,
     extra: Iterable[SceneLayer] = (),
     click_through: bool = False,
+    scenario: str = "",
 ) -> folium.Map:
     """:func:`coverage_scene` (plus ``extra`` layers, e.g. imported reference layers) drawn with folium;
     ``click_through``: clicks on its layers also give the map's clicked position (the what-if)."""
     return draw_scene(
-        with_layers(coverage_scene(layers, sites=sites, data=data), extra),
+        with_layers(coverage_scene(layers, sites=sites, data=data, scenario=scenario), extra),
         basemap=basemap,
         labels=labels,
         click_through=click_through,

@@ -181,3 +181,26 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     assert _stats(at).loc["小学", "设施数"] == before + 1  # counted once: the upload is now the workspace's
     again = _run()  # a new visit: the workspace inventory is loaded
     assert _stats(again).loc["小学", "设施数"] == before + 1
+
+
+def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_result_is_unreliable():
+    """Issue #16 item 7: renewal sites whose point is a placeholder (定位可信度 低) are no candidates by
+    default; included on request, a result that uses one carries a Chinese warning."""
+    import geodata
+
+    sites = geodata.load("renewal_sites")
+    placeholders = set(sites.loc[sites["location_confidence"] == "低", "site_id"])
+    assert placeholders
+    at = _run()
+    at.selectbox(key="cov_site_cat").set_value("elderly_day_care").run()
+    at.number_input(key="cov_k").set_value(5).run()
+    at.button(key="cov_site_btn").click().run()
+    chosen = set(page_state(at).suggested["candidate_id"])
+    assert chosen and not chosen & placeholders
+    assert not any("结果不可靠" in w.value for w in at.warning)
+    at.checkbox(key="cov_site_placeholders").check().run()
+    at.number_input(key="cov_k").set_value(20).run()
+    at.button(key="cov_site_btn").click().run()
+    chosen = set(page_state(at).suggested["candidate_id"])
+    assert chosen & placeholders
+    assert any("结果不可靠" in w.value for w in at.warning)

@@ -14,13 +14,17 @@ from renewal.crs import gcj02_to_wgs84
 from renewal.errors import InputError
 
 
+def applied(state: CoveragePageState, all_fac, chosen) -> tuple[list[dict], list[str]]:
+    """The what-ifs that apply now: those of the chosen categories (the others are kept for when
+    their category is chosen again). (additions, removed facility ids)"""
+    add_now = [a for a in state.added if a["category"] in chosen]
+    ids = set(all_fac.loc[all_fac["category"].isin(chosen), "facility_id"])
+    return add_now, [r for r in state.removed if r in ids]
+
+
 def apply(state: CoveragePageState, base, all_fac, chosen, std):
     """The result with the what-ifs of the chosen categories applied, and the area they gained."""
-    # only what belongs to the chosen categories applies (the others are kept for when they are chosen again)
-    add_now = [a for a in state.added if a["category"] in chosen]
-    rm_now = [
-        r for r in state.removed if r in set(all_fac.loc[all_fac["category"].isin(chosen), "facility_id"])
-    ]
+    add_now, rm_now = applied(state, all_fac, chosen)
     result = base
     if add_now or rm_now:
         try:
