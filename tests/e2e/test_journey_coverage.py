@@ -186,6 +186,19 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         assert int(stats["设施数"]) == 4  # the plan's two schools and the two what-ifs
         assert float(stats["用地覆盖率（%）"]) > after_site
         p.screenshot("coverage-whatif-1920x1080")
+        # item 7: the downloads of a scenario say so (file name, a 情景 column, the scenario's facilities)
+        xlsx = p.download("覆盖统计（Excel）", tmp_path)
+        assert "假设情景" in xlsx.name
+        book = pd.read_excel(xlsx, sheet_name=None)
+        assert list(book)[0] == "假设情景说明"
+        assert list(book["假设情景说明"]["设施名称"]) == ["有色金属厂（假设小学）", "假设小学2"]
+        stats_sheet = book["覆盖统计"]
+        assert stats_sheet.columns[0] == "情景" and stats_sheet["情景"].str.startswith("假设情景").all()
+        gpkg = p.download("服务范围、缺口、网格（GeoPackage）", tmp_path)
+        assert "假设情景" in gpkg.name
+        added = gpd.read_file(gpkg, layer="scenario_facilities")
+        assert list(added["name"]) == ["有色金属厂（假设小学）", "假设小学2"]
+        assert gpd.read_file(gpkg, layer="gaps")["情景"].str.startswith("假设情景").all()
         press(p, "清除全部假设")
         p.page.locator('[data-testid="stMetric"]').first.wait_for(state="detached", timeout=30_000)
 
@@ -213,8 +226,15 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         assert readiness(p) == "已加载：10处"
 
 
-def test_reference_layer_in_the_meeting_view(chromium, app):
+def test_reference_layer_in_the_meeting_view_and_a_click_on_the_laptop(chromium, app):
     with harness.planner(chromium, app, "present-reference", harness.LAPTOP) as p:
         p.open("present")
         assert REFERENCE_TITLE in layer_names(p)
         p.check_page()
+        p.open("coverage")
+        p.map().locator(".leaflet-control-layers").wait_for(state="visible")  # the map's script has run
+        c = district().representative_point()
+        p.click_map(c.y, c.x)
+        settle(p)
+        p.page.get_by_role("button", name="在地图点击处").wait_for(timeout=30_000)
+        p.screenshot("coverage-click-1366x768")
