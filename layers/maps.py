@@ -22,6 +22,7 @@ from layers.registry import (
     COVERAGE_FACILITIES_KEY,
     COVERAGE_GAINED_KEY,
     COVERAGE_GAPS_KEY,
+    COVERAGE_MISSING_KEY,
     COVERAGE_SITES_KEY,
     COVERAGE_SUGGESTED_KEY,
     JINMAO_MAP_KEYS,
@@ -31,6 +32,7 @@ from layers.registry import (
 )
 from layers.render import draw_scene
 from layers.scene import Scene, SceneLayer, load_layers, scene_from_data, select, with_layers
+from renewal.analysis.coverage import missing_counts
 from renewal.analysis.coverage_report import gain_text
 from renewal.analysis.polygons import valid_polygons
 
@@ -113,13 +115,14 @@ COVERAGE_BASE_KEYS: tuple[str, ...] = ("district", "haihe", "metro_stations")
 COVERAGE_KEYS: tuple[str, ...] = (
     COVERAGE_CATCHMENTS_KEY,
     COVERAGE_GAPS_KEY,
+    COVERAGE_MISSING_KEY,
     COVERAGE_GAINED_KEY,
     COVERAGE_FACILITIES_KEY,
     COVERAGE_ADDED_KEY,
     COVERAGE_SUGGESTED_KEY,
 )
 COVERAGE_FOOTNOTE = (
-    "服务范围为服务半径（直线距离）或步行网络可达范围；红色为覆盖缺口。空心虚线点与虚线范围为位置示意"
+    "服务范围（线框）为服务半径（直线距离）或步行网络可达范围；只选一类时红色为覆盖缺口，选多类时按所选类别中不可达的类别数着色（颜色越深缺得越多）。空心虚线点与虚线范围为位置示意"
     "（规划设施位置未经测绘）。步行网络服务范围中小于约1公顷的街坊空洞填充显示。区界由高德行政区划推算。"
 )
 
@@ -169,9 +172,13 @@ def coverage_layers(
     catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
     out = {
         COVERAGE_CATCHMENTS_KEY: display_polygons(catch, fill_holes=True),
-        COVERAGE_GAPS_KEY: display_polygons(result.gaps[result.gaps["category"].isin(cats)]),
         COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
     }
+    shown = [k for k in categories if k in set(result.stats["category"])]
+    if len(shown) > 1 and result._ctx is not None:  # several: per cell, how many are out of reach
+        out[COVERAGE_MISSING_KEY] = display_polygons(missing_counts(result, shown))
+    else:  # one: covered vs gap
+        out[COVERAGE_GAPS_KEY] = display_polygons(result.gaps[result.gaps["category"].isin(cats)])
     if gained is not None:
         out[COVERAGE_GAINED_KEY] = display_polygons(gained)
     if added is not None and not added.empty:

@@ -67,3 +67,29 @@ def test_valid_polygons_repairs_self_touching_rings_and_keeps_only_polygons():
     with pytest.raises(shapely.errors.GEOSException):
         shapely.union_all([bowtie, square])  # what the page did before
     assert union_on_grid([bowtie, square], 0.01).area == pytest.approx(3.0)
+
+
+def test_several_categories_show_per_cell_how_many_are_out_of_reach_one_shows_covered_vs_gap():
+    """Issue #16 item 7: gaps of several categories no longer stack into one opaque red district."""
+    from layers.maps import coverage_layers
+    from layers.registry import COVERAGE_GAPS_KEY, COVERAGE_MISSING_KEY
+    from renewal.analysis.coverage import missing_counts
+
+    std = load_standards()
+    fac = combine_facilities({"plan": plan_facilities(std)})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = radius_coverage(fac, std)
+    cats = list(res.stats["category"])
+    assert len(cats) == 3
+    m = missing_counts(res, cats).set_index("missing")
+    assert list(m.index) == [1, 2, 3] and list(m["missing_zh"]) == ["1类不可达", "2类不可达", "3类不可达"]
+    gap_area = res.gaps.groupby("category")["area_m2"].sum()
+    # everything out of reach of all three lies in each category's gap; the parts add up to the union
+    assert m.at[3, "area_m2"] <= gap_area.min() * 1.01
+    union = shapely.union_all(res.gaps.to_crs(METRIC_EPSG).geometry.values).area
+    assert m["area_m2"].sum() == pytest.approx(union, rel=0.03)  # cells of 50 m against exact circles
+    several = coverage_layers(res, fac, cats)
+    assert COVERAGE_MISSING_KEY in several and COVERAGE_GAPS_KEY not in several
+    one = coverage_layers(res, fac, ["primary_school"])
+    assert COVERAGE_GAPS_KEY in one and COVERAGE_MISSING_KEY not in one
