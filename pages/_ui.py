@@ -292,7 +292,7 @@ def changed_elsewhere_notice(store, site_id: str | None, opened_version: int | N
     if change is not None:
         st.warning(
             text.markdown_literal(
-                f"此项目在您打开后已被 {change.session} 修改（{change.at}）。"
+                f"此项目在您打开后已被 {change.session} 修改（北京时间 {text.beijing_time(change.at)}）。"
                 "表单中显示的是最新内容；您此前基于旧版本的保存会被拒绝，以免覆盖他人的修改。"
             )
         )
