@@ -24,6 +24,8 @@ from renewal.analysis.osm_review import (
     load_decisions,
     save_decisions,
 )
+from renewal.crs import COORDINATE_SYSTEMS as WEB_SYSTEMS
+from renewal.crs import CRS_LABELS_ZH
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -52,15 +54,25 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                     f"（来源 {saved.source_file or '未记录'}，版本 {saved.version}）。"
                 )
             )
+        # a new key after a save empties the uploader: the saved file is then read from the workspace only
         up = st.file_uploader(
             "设施清单文件",
             type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"],
-            key="cov_fac_up",
+            key=f"cov_fac_up_{state.upload_gen}",
             help=upload_limit_zh(),
         )
-        if up is not None:
+        coords = st.selectbox(
+            "文件中的坐标系（文件未注明坐标系时）",
+            list(WEB_SYSTEMS),
+            format_func=CRS_LABELS_ZH.get,
+            key="cov_fac_coords",
+            help="坐标来自高德/腾讯地图选 GCJ-02，来自百度地图选 BD-09；带“坐标系”列的清单按各行所填转换。",
+        )
+        if up is None:
+            state.upload = None  # the planner removed the file: it no longer counts
+        else:
             try:
-                imp = import_facilities(up.getvalue(), filename=up.name, standards=std)
+                imp = import_facilities(up.getvalue(), filename=up.name, standards=std, coords=coords)
                 state.upload = imp.facilities
                 st.success(
                     markdown_literal(
@@ -83,10 +95,12 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                         source_file=up.name,
                         expected_version=seen,
                     )
-                    state.upload = None  # from now on read from the workspace
+                    state.upload = None  # from now on read from the workspace (and counted once)
+                    state.upload_gen += 1  # a new uploader key empties the uploader
                     st.toast(f"已保存 {len(imp.facilities)} 处设施到工作区。")
                     st.rerun()
             except InputError as err:
+                state.upload = None  # a file that cannot be read counts nothing (not the previous one)
                 _ui.show_input_error(err)
             except OSError as err:
                 st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
