@@ -33,10 +33,12 @@ def run(args) -> int:
     from renewal.storage.access import local_actor
     from renewal.storage.shared_files import save_network_for
 
-    area = read_area(args.area) if args.area else None
+    # `import FILE --layer network` hands over here without the study-area options: the defaults
+    area_file, buffer_m = getattr(args, "area", None), getattr(args, "buffer", 1000.0)
+    area = read_area(area_file) if area_file else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        net = read_network(args.file, area=area, buffer_m=args.buffer)
+        net = read_network(args.file, area=area, buffer_m=buffer_m)
     for w in caught:
         print(f"warning: {w.message}")
     path = workspace_network_path(args.workspace)
