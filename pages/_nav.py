@@ -31,4 +31,8 @@ def run_app() -> None:
     ]
     page = st.navigation(pages)  # first, so the page the URL asks for (a deep link) survives signing in
     require_sign_in()  # only when a users file exists
-    page.run()
+    from pages._ui import guarded, localize_widgets
+
+    localize_widgets()  # Streamlit's own widget texts in Chinese, on every page
+    with guarded(page.title):  # an unexpected error: a Chinese message, details in the server log
+        page.run()

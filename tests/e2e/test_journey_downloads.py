@@ -1,0 +1,145 @@
+"""Journeys: what a planner takes away from 总体布局, 金贸产业园 and 生活圈覆盖, and what a planner sees when a
+page fails unexpectedly.
+
+- Each page's HTML map download is opened from disk in Chromium with no network: it draws its layers
+  (layer control entries, drawn paths), throws no script error, and is the file ``python -m renewal
+  export-map`` writes for the same workspace (element ids aside).
+- 总体布局's PDF sheet (text, embedded CJK font) and PPTX deck (slides with Chinese titles) are opened.
+- An unforeseen error inside a page (injected into the server by ``tests/e2e/faults``) shows a Chinese
+  message, keeps the sidebar and the map, logs the traceback on the server, never shows one on screen;
+  the page works again once the fault is gone.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from tests.e2e import harness
+
+FAULTS = Path(__file__).resolve().parent / "faults"
+FAULT = "renewal.layout:station_area_summary"  # 总体布局's figures below the map
+HTML_LABEL = "下载地图（独立HTML文件"
+#: page path, the file's CLI arguments, the fewest layers its control lists
+HTML_PAGES = [
+    ("", [], 6),
+    ("jinmao", ["--map", "jinmao"], 3),
+    ("coverage", ["--map", "coverage"], 3),
+]
+
+
+@pytest.fixture(scope="module")
+def app(chromium_path, tmp_path_factory):
+    """One server for this module; a fault can be switched on (a flag file) in 总体布局's figures."""
+    tmp = tmp_path_factory.mktemp("app")
+    env = {
+        "PYTHONPATH": os.pathsep.join(
+            p for p in (str(FAULTS), str(harness.ROOT), os.environ.get("PYTHONPATH")) if p
+        ),
+        "RENEWAL_E2E_FAULT": FAULT,
+        "RENEWAL_E2E_FAULT_FILE": str(tmp / "fault-on"),
+    }
+    with harness.serve_app(tmp, env=env) as served:
+        yield served
+
+
+def _ids_out(text: str) -> str:
+    return re.sub(r"[0-9a-f]{32}", "ID", text)
+
+
+def _open_offline(chromium, html: Path, name: str) -> tuple[int, int, list[str]]:
+    """Open a downloaded map from disk, no network: (layer-control entries, drawn paths, script errors)."""
+    with harness.planner(chromium, None, name, allow=harness.is_local_file_url) as viewer:
+        viewer.page.goto(html.as_uri(), wait_until="load")
+        viewer.page.locator(".leaflet-container").wait_for(state="visible")
+        viewer.page.wait_for_timeout(500)
+        entries = viewer.page.locator(".leaflet-control-layers label").count()
+        paths = viewer.page.locator(".leaflet-overlay-pane path").count()
+        return entries, paths, list(viewer.errors)
+
+
+def test_html_map_downloads_draw_their_layers_and_are_the_command_s_file(chromium, app, tmp_path):
+    with harness.planner(chromium, app, "html-downloads") as p:
+        for path, cli_args, fewest in HTML_PAGES:
+            p.open(path)
+            p.map()
+            got = p.download(HTML_LABEL, tmp_path)
+            entries, paths, errors = _open_offline(chromium, got, f"html-{path or 'home'}")
+            assert not errors, (path, errors)  # the old file: "map_… is not defined"
+            assert entries >= fewest, (path, entries)
+            assert paths > 3, (path, paths)
+            cli_file = tmp_path / f"cli-{path or 'home'}.html"
+            assert (
+                main(["--workspace", str(app.workspace), "export-map", "--out", str(cli_file), *cli_args])
+                == 0
+            )
+            assert _ids_out(got.read_text(encoding="utf-8")) == _ids_out(
+                cli_file.read_text(encoding="utf-8")
+            ), path
+            p.check_page()
+
+
+def test_layout_sheet_and_deck_downloads_open_with_chinese_content(chromium, app, tmp_path):
+    from pptx import Presentation
+    from pypdf import PdfReader
+
+    with harness.planner(chromium, app, "layout-meeting-files") as p:
+        p.open("")
+        pdf = p.download("下载地图（PDF图纸）", tmp_path)
+        reader = PdfReader(pdf)
+        text = "".join(page.extract_text() for page in reader.pages)
+        assert "一站一带一园多点" in text and "河东区" in text, text[:500]
+        fonts = set()
+        for page in reader.pages:
+            for font in page["/Resources"]["/Font"].values():
+                font = font.get_object()
+                descendants = font.get("/DescendantFonts") or [font]
+                for d in descendants:
+                    desc = d.get_object().get("/FontDescriptor")
+                    if desc is not None and any(
+                        k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                    ):
+                        fonts.add(str(font["/BaseFont"]))
+        assert fonts, "the PDF embeds its fonts (Chinese shows on any machine)"
+        deck = Presentation(io.BytesIO(p.download("下载汇报幻灯片（PPTX）", tmp_path).read_bytes()))
+        titles = [
+            shape.text_frame.text
+            for slide in deck.slides
+            for shape in slide.shapes
+            if shape.has_text_frame and shape.text_frame.text.strip()
+        ]
+        assert len(deck.slides) >= 4, len(deck.slides)
+        assert any("金贸产业园" in t for t in titles) and any("更新项目" in t for t in titles), titles[:20]
+        assert not harness.english_words_in("\n".join(titles)), harness.english_words_in("\n".join(titles))
+        p.check_page()
+
+
+def test_an_unexpected_error_shows_a_chinese_message_and_the_page_recovers(chromium, app):
+    flag = Path(app.env["RENEWAL_E2E_FAULT_FILE"])
+    flag.touch()
+    try:
+        with harness.planner(chromium, app, "unexpected-error", harness.LAPTOP) as p:
+            p.open("")
+            assert "Error in sitecustomize" not in harness.log_tail(app.log), "the fault was not installed"
+            p.page.get_by_test_id("stAlertContentError").get_by_text("出现意外错误").wait_for(timeout=30_000)
+            p.map()  # what was drawn before the failure stays: the map …
+            sidebar = p.page.locator('[data-testid="stSidebar"]')
+            assert sidebar.get_by_text("底图", exact=True).is_visible()  # … and the sidebar's controls
+            assert p.page.locator('[data-testid="stToast"]').get_by_text("出现意外错误").is_visible()
+            p.screenshot("unexpected-error-1366x768")
+            p.check_page()  # no exception element, no traceback, no English
+            log = harness.log_tail(app.log, 200_000)
+            assert "injected fault" in log and "Traceback" in log, log[-3000:]
+            flag.unlink()
+            p.page.reload()
+            p.idle()
+            p.page.get_by_role("heading", name="布局要素").wait_for()
+            assert "出现意外错误" not in p.visible_text()
+            p.check_page()
+    finally:
+        flag.unlink(missing_ok=True)
