@@ -22,6 +22,7 @@ from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
 from pages.views.text import markdown_literal
+from renewal.crs import to_metric, to_storage
 from renewal.errors import InputError
 from renewal.settings import save_local_setting
 from renewal.storage import current_sites, open_store
@@ -107,6 +108,7 @@ WIDGET_PATTERNS_ZH = (
     (r"^This type of files are not allowed\.$", "不支持此类文件，请选择说明中列出的格式。"),
     (r"^File must be (.+) or smaller\.$", "文件不能大于 $1。"),
     (r"^Select (\d+) matches$", "选择 $1 个匹配项"),
+    (r"^Help for (.+)$", "$1：说明"),
     (
         r"^You can only select up to (\d+) options?\. Remove an option first\.$",
         "最多可选 $1 项，请先移除一项。",
@@ -286,6 +288,35 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
         return st_folium(
             m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
         )
+
+
+def preview_map(
+    gdf: gpd.GeoDataFrame, *, key: str, title: str, tooltip: tuple[str, ...] = (), alts=()
+) -> None:
+    """An upload's features in red over the district (``alts``: (label, WGS84 geometries) in blue, other
+    readings of the same numbers), zoomed to the features: where the file lands before it is imported."""
+    from layers.registry import REGISTRY, LayerSpec, Style
+    from layers.render import draw_scene
+    from layers.scene import SceneLayer, make_scene
+
+    basemap, labels = (
+        st.session_state.get(BASEMAP_KEY, DEFAULT_BASEMAP),
+        st.session_state.get(LABELS_KEY, True),
+    )
+    layers = [SceneLayer(REGISTRY["district"], cached_layers(("district",))["district"])]
+    spec = LayerSpec("preview", title, "其他", style=Style(color="#d62728"), tooltip=tooltip, z=90)
+    layers.append(SceneLayer(spec, gdf))
+    for i, (label, geoms) in enumerate(alts):
+        alt = gdf.set_geometry(geoms.values).set_crs(4326, allow_override=True)
+        layers.append(
+            SceneLayer(
+                LayerSpec(f"alt{i}", label, "其他", style=Style(color="#1f77b4"), tooltip=tooltip, z=80), alt
+            )
+        )
+    # the features and 300 m around them (one point alone has no extent to zoom to)
+    extent = None if gdf.empty else gpd.GeoDataFrame(geometry=to_metric(gdf).buffer(300)).pipe(to_storage)
+    m = draw_scene(make_scene(layers, extent=extent), basemap=basemap, labels=labels)
+    show_map(m, key=key, height=480)
 
 
 def show_input_error(err: InputError) -> None:

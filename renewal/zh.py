@@ -1,0 +1,80 @@
+"""How codes and times read in Chinese: the one place for what a planner sees instead of a code.
+
+- :func:`beijing_time`: a stored time (ISO 8601 in UTC, ``…Z``, ``YYYY-mm-dd HH:MM:SS UTC`` or a
+  ``datetime``) as 北京时间 in a Chinese format, ``2026年12月3日 16:20``.
+- :func:`value_label`: a site field's code (``status=planned``, ``precision=approximate`` …) as its
+  Chinese label; :data:`GEOMETRY_LABELS` for geometry types; :func:`field_label` for a field name.
+
+Codes stay in the data (and in a second column of an export where machines need them); only what is
+shown goes through here.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+from geodata import CONFIDENCE_LABELS, PRECISION_LABELS, STATUS_LABELS
+from renewal.sites.schema import ACTION_LABELS, FIELD_LABELS
+
+BEIJING = timezone(timedelta(hours=8), "北京时间")
+
+#: Geometry types in Chinese.
+GEOMETRY_LABELS = {
+    "Point": "点",
+    "MultiPoint": "多点",
+    "LineString": "线",
+    "MultiLineString": "多线",
+    "Polygon": "面",
+    "MultiPolygon": "多面",
+    "GeometryCollection": "几何集合",
+    "null": "空",
+}
+
+#: The Chinese labels of each coded field's values.
+VALUE_LABELS = {
+    "status": STATUS_LABELS,
+    "precision": PRECISION_LABELS,
+    "location_confidence": CONFIDENCE_LABELS,
+    "action": ACTION_LABELS,
+    "geom_type": GEOMETRY_LABELS,
+}
+
+
+def _parse(value) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    text = str(value or "").strip()
+    if not text:
+        return None
+    if text.endswith(" UTC"):
+        text = text[:-4] + "+00:00"
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # stored times are UTC
+
+
+def beijing_time(value, *, seconds: bool = False) -> str:
+    """``value`` as 北京时间, e.g. ``2026年12月3日 16:20``; text that is no time is returned as it is."""
+    parsed = _parse(value)
+    if parsed is None:
+        return "" if value is None else str(value)
+    t = parsed.astimezone(BEIJING)
+    clock = f"{t:%H:%M:%S}" if seconds else f"{t:%H:%M}"
+    return f"{t.year}年{t.month}月{t.day}日 {clock}"
+
+
+def value_label(field: str, value) -> str:
+    """The Chinese label of a coded value (``value_label("status", "planned") == "规划"``); other values as
+    they are (a value already in Chinese, a free text)."""
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    return VALUE_LABELS.get(field, {}).get(str(value), str(value))
+
+
+def field_label(field: str) -> str:
+    """A site field's Chinese name (``site_type`` → 类型); other names as they are."""
+    return FIELD_LABELS.get(field, field)
