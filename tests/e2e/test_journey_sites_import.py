@@ -50,14 +50,21 @@ def test_sites_imported_from_csv_in_gcj02_and_from_excel(chromium, app, tmp_path
     ).to_csv(csv, index=False, encoding="utf-8-sig")
     xlsx = tmp_path / "项目清单.xlsx"
     pd.DataFrame(
-        {"名称": ["口袋公园乙（导入测试）"], "类型": ["微更新"], "经度": [PLACES[1][0]], "纬度": [PLACES[1][1]]}
+        {
+            "名称": ["口袋公园乙（导入测试）"],
+            "类型": ["微更新"],
+            "经度": [PLACES[1][0]],
+            "纬度": [PLACES[1][1]],
+        }
     ).to_excel(xlsx, index=False)
     with harness.planner(chromium, app, "sites-import", harness.LAPTOP) as p:
         p.open("sites")
         _import(p, csv, "GCJ-02（高德/腾讯）", ["口袋公园甲（导入测试）"])
         p.screenshot("sites-import-csv-1366x768")
         _import(p, xlsx, "自动（按文件自带坐标系；无则按WGS84）", ["口袋公园乙（导入测试）"])
-        search = p.page.get_by_test_id("stSidebar").get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）")
+        search = p.page.get_by_test_id("stSidebar").get_by_role(
+            "textbox", name="搜索（名称、编号、类型、片区、规划原文）"
+        )
         search.fill("导入测试")
         search.press("Enter")
         p.idle()
