@@ -28,6 +28,7 @@ from renewal.settings import save_local_setting
 from renewal.storage import current_sites, open_store
 from renewal.storage.base import ReadOnlyStore, changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
+from renewal.zh import beijing_time, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
 #: dropped when the page that shows it is left, so the widgets write through to these).
@@ -464,7 +465,7 @@ def changed_elsewhere_notice(store, site_id: str | None, opened_version: int | N
     if change is not None:
         st.warning(
             text.markdown_literal(
-                f"此项目在您打开后已被 {change.session} 修改（{change.at}）。"
+                f"此项目在您打开后已被 {person_label(change.session)} 修改（北京时间 {beijing_time(change.at)}）。"
                 "表单中显示的是最新内容；您此前基于旧版本的保存会被拒绝，以免覆盖他人的修改。"
             )
         )

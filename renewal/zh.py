@@ -75,6 +75,21 @@ def value_label(field: str, value) -> str:
     return VALUE_LABELS.get(field, {}).get(str(value), str(value))
 
 
+#: History sessions that are not a person's name: how they read.
+SESSION_LABELS = {"cli": "命令行", "cli-import": "命令行导入", "import": "导入", "seed": "初始目录"}
+
+
+def person_label(session: str | None) -> str:
+    """Who made a change, as a planner reads it: a signed-in person's name as it is; a browser session
+    with no sign-in (``web-…``) as 未登录用户; the command line as 命令行."""
+    text = str(session or "").strip()
+    if not text:
+        return "未知"
+    if text.startswith("web-"):
+        return "未登录用户（浏览器会话）"
+    return SESSION_LABELS.get(text, text)
+
+
 def field_label(field: str) -> str:
     """A site field's Chinese name (``site_type`` → 类型); other names as they are."""
     return FIELD_LABELS.get(field, field)
