@@ -28,7 +28,7 @@ from renewal.settings import save_local_setting
 from renewal.storage import current_sites, open_store
 from renewal.storage.base import ReadOnlyStore, changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
-from renewal.zh import beijing_time, person_label
+from renewal.zh import beijing_time, date_label, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
 #: dropped when the page that shows it is left, so the widgets write through to these).
@@ -338,7 +338,7 @@ def provenance_expander(names: tuple[str, ...]) -> None:
                     "来源": m.source,
                     "许可": m.licence,
                     "坐标系": m.crs,
-                    "时间": str(m.date),
+                    "时间": date_label(m.date),
                     "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
                     "说明": m.caveat_zh,
                 }
@@ -413,6 +413,12 @@ def session_id() -> str:
 
         st.session_state[SESSION_ID_KEY] = f"web-{uuid.uuid4().hex[:8]}"
     return st.session_state[SESSION_ID_KEY]
+
+
+def person_name() -> str:
+    """Who is working, as recorded and shown: the signed-in person's name, else 未登录用户 (never the
+    operating-system account or a session code)."""
+    return person_label(session_id())
 
 
 #: Chinese words for the operating-system errors a workspace meets (full disk, no permission...).

@@ -1,7 +1,5 @@
 """数据管理: import a planner's file as a workspace layer (preview, summary, CRS check, confirm), list, export."""
 
-import getpass
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -93,7 +91,7 @@ with tab_import:
         n1, n2, n3 = st.columns(3)
         name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
         title = n2.text_input("标题（显示名称）", up.name.rsplit(".", 1)[0], key="data_title")
-        who = n3.text_input("导入人", getpass.getuser(), key="data_who")
+        who = n3.text_input("导入人", _ui.person_name(), key="data_who")
         exists = store.get(name) is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
         if st.button("确认导入", type="primary", disabled=not check.ok or (exists and not replace)):
@@ -104,7 +102,7 @@ with tab_import:
                     check.gdf,
                     source_file=up.name,
                     crs=check.read.crs,
-                    who=who or f"数据管理页面 {_ui.session_id()}",
+                    who=who or _ui.person_name(),
                     title=title,
                     replace=replace,
                 )
@@ -147,7 +145,7 @@ with tab_layers:
             "删除", key="data_remove"
         ):
             try:
-                store.remove(chosen, who=getpass.getuser())
+                store.remove(chosen, who=_ui.person_name())
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)

@@ -2,6 +2,7 @@
 
 - :func:`beijing_time`: a stored time (ISO 8601 in UTC, ``…Z``, ``YYYY-mm-dd HH:MM:SS UTC`` or a
   ``datetime``) as 北京时间 in a Chinese format, ``2026年12月3日 16:20``.
+- :func:`date_label`: a date (or a data layer's date note) as ``2026年11月25日``.
 - :func:`value_label`: a site field's code (``status=planned``, ``precision=approximate`` …) as its
   Chinese label; :data:`GEOMETRY_LABELS` for geometry types; :func:`field_label` for a field name.
 
@@ -11,7 +12,8 @@ shown goes through here.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+import re
+from datetime import UTC, date, datetime, timedelta, timezone
 
 from geodata import CONFIDENCE_LABELS, PRECISION_LABELS, STATUS_LABELS
 from renewal.sites.schema import ACTION_LABELS, FIELD_LABELS
@@ -65,6 +67,23 @@ def beijing_time(value, *, seconds: bool = False) -> str:
     t = parsed.astimezone(BEIJING)
     clock = f"{t:%H:%M:%S}" if seconds else f"{t:%H:%M}"
     return f"{t.year}年{t.month}月{t.day}日 {clock}"
+
+
+_DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
+
+
+def date_label(value) -> str:
+    """A date as a planner reads it: ``2026-11-25`` → ``2026年11月25日``, ``2021-12`` → ``2021年12月``. From a
+    longer text (a data layer's date note such as ``2021-12 (Amap fetch), converted 2026-11-25``) only the
+    first date is kept; a text with no date is returned as it is."""
+    if isinstance(value, datetime | date):
+        return f"{value.year}年{value.month}月{value.day}日"
+    text = "" if value is None else str(value)
+    m = _DATE.search(text)
+    if m is None:
+        return text
+    y, mo, d = m.groups()
+    return f"{y}年" + (f"{int(mo)}月" if mo else "") + (f"{int(d)}日" if d else "")
 
 
 def value_label(field: str, value) -> str:

@@ -1,8 +1,8 @@
 """renewal.zh: times in 北京时间, codes as Chinese labels."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
-from renewal.zh import beijing_time, field_label, value_label
+from renewal.zh import beijing_time, date_label, field_label, value_label
 
 
 def test_stored_utc_times_read_as_beijing_time_in_a_chinese_format():
@@ -23,3 +23,9 @@ def test_codes_read_as_their_chinese_labels():
     assert value_label("status", "规划") == "规划" and value_label("name", "x") == "x"
     assert value_label("status", float("nan")) == "" and value_label("status", None) == ""
     assert field_label("site_type") == "类型" and field_label("其他") == "其他"
+
+
+def test_dates_read_in_chinese_and_english_date_notes_keep_only_the_date():
+    assert date_label("2021-12 (Amap fetch), converted 2026-11-25") == "2021年12月"
+    assert date_label("2026-11-25") == "2026年11月25日" and date_label(date(2026, 1, 5)) == "2026年1月5日"
+    assert date_label("2016") == "2016年" and date_label("未知") == "未知"

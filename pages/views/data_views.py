@@ -10,6 +10,7 @@ from renewal.io import plausibility
 from renewal.io.export import EXPORT_CRS, LAYER_FORMATS
 from renewal.layer_import import LayerCheck
 from renewal.storage.layers import KIND_LABELS, ImportedLayer
+from renewal.zh import beijing_time
 
 AUTO = "auto"
 #: the coordinate-system choices of the upload form (auto = the file's own, else WGS84)
@@ -79,12 +80,12 @@ def layer_table(layers: list[ImportedLayer]) -> pd.DataFrame:
                 "要素数": lyr.count,
                 "原坐标系": lyr.crs,
                 "来源文件": lyr.source_file,
-                "导入时间": lyr.imported_at,
+                "导入时间（北京时间）": beijing_time(lyr.imported_at),
                 "导入人": lyr.who,
             }
             for lyr in layers
         ],
-        columns=["图层名", "标题", "类别", "要素数", "原坐标系", "来源文件", "导入时间", "导入人"],
+        columns=["图层名", "标题", "类别", "要素数", "原坐标系", "来源文件", "导入时间（北京时间）", "导入人"],
     )
 
 

@@ -94,6 +94,9 @@ def test_layout_sheet_and_deck_downloads_open_with_chinese_content(chromium, app
         reader = PdfReader(pdf)
         text = "".join(page.extract_text() for page in reader.pages)
         assert "一站一带一园多点" in text and "河东区" in text, text[:500]
+        for english in ("fetch", "converted", "Amap"):  # the footer's data dates were English notes
+            assert english not in text, text[-800:]
+        assert re.search(r"制图日期：\d{4}年\d{1,2}月\d{1,2}日", text), text[-800:]
         fonts = set()
         for page in reader.pages:
             for font in page["/Resources"]["/Font"].values():
