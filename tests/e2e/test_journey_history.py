@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import re
 
+import geodata
 from renewal.storage import open_store
-from renewal.zh import value_label
 from tests.e2e import harness
 
 SITE = "RS-021"
@@ -35,7 +35,7 @@ def test_history_shows_who_when_and_what_changed(chromium, app):
         assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", text), text
         assert "UTC" not in text and "+00:00" not in text
         assert text.count("状态：") == 1 and text.count("定位依据：") == 1, text  # each changed field once
-        assert f"状态：{value_label('status', before_status)} → 在建" in text, text
+        assert f"状态：{geodata.STATUS_LABELS[before_status]} → 在建" in text, text
         assert "→ 在建" in text and "定位依据：" in text and "→ 现场踏勘核实" in text, text
         p.check_page()
         panel.scroll_into_view_if_needed()
