@@ -4,7 +4,8 @@ page fails unexpectedly.
 - Each page's HTML map download is opened from disk in Chromium with no network: it draws its layers
   (layer control entries, drawn paths), throws no script error, and is the file ``python -m renewal
   export-map`` writes for the same workspace (element ids aside).
-- 总体布局's PDF sheet (text, embedded CJK font) and PPTX deck (slides with Chinese titles) are opened.
+- The PDF sheet (text, Chinese footer, embedded font) and the PPTX deck (slides with Chinese titles) of 总体布局
+  and 汇报模式 are opened.
 - An unforeseen error inside a page (injected into the server by ``tests/e2e/faults``) shows a Chinese
   message, keeps the sidebar and the map, logs the traceback on the server, never shows one on screen;
   the page works again once the fault is gone.
@@ -84,30 +85,39 @@ def test_html_map_downloads_draw_their_layers_and_are_the_command_s_file(chromiu
             p.check_page()
 
 
-def test_layout_sheet_and_deck_downloads_open_with_chinese_content(chromium, app, tmp_path):
-    from pptx import Presentation
+def _pdf_text_and_embedded_fonts(pdf: Path) -> tuple[str, set[str]]:
     from pypdf import PdfReader
 
-    with harness.planner(chromium, app, "layout-meeting-files") as p:
-        p.open("")
-        pdf = p.download("下载地图（PDF图纸）", tmp_path)
-        reader = PdfReader(pdf)
-        text = "".join(page.extract_text() for page in reader.pages)
-        assert "一站一带一园多点" in text and "河东区" in text, text[:500]
+    reader = PdfReader(pdf)
+    text = "".join(page.extract_text() for page in reader.pages)
+    fonts = set()
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            font = font.get_object()
+            for d in font.get("/DescendantFonts") or [font]:
+                desc = d.get_object().get("/FontDescriptor")
+                if desc is not None and any(
+                    k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
+                ):
+                    fonts.add(str(font["/BaseFont"]))
+    return text, fonts
+
+
+@pytest.mark.parametrize(
+    "path, sheet_label",
+    [("", "下载地图（PDF图纸）"), ("present", "下载本页地图（PDF图纸）")],
+    ids=["layout", "present"],
+)
+def test_map_sheet_and_deck_downloads_open_with_chinese_content(chromium, app, tmp_path, path, sheet_label):
+    from pptx import Presentation
+
+    with harness.planner(chromium, app, f"meeting-files-{path or 'home'}") as p:
+        p.open(path)
+        text, fonts = _pdf_text_and_embedded_fonts(p.download(sheet_label, tmp_path))
+        assert "河东区" in text and ("一站一带一园多点" in text or path), text[:500]
         for english in ("fetch", "converted", "Amap"):  # the footer's data dates were English notes
             assert english not in text, text[-800:]
         assert re.search(r"制图日期：\d{4}年\d{1,2}月\d{1,2}日", text), text[-800:]
-        fonts = set()
-        for page in reader.pages:
-            for font in page["/Resources"]["/Font"].values():
-                font = font.get_object()
-                descendants = font.get("/DescendantFonts") or [font]
-                for d in descendants:
-                    desc = d.get_object().get("/FontDescriptor")
-                    if desc is not None and any(
-                        k in desc.get_object() for k in ("/FontFile", "/FontFile2", "/FontFile3")
-                    ):
-                        fonts.add(str(font["/BaseFont"]))
         assert fonts, "the PDF embeds its fonts (Chinese shows on any machine)"
         deck = Presentation(io.BytesIO(p.download("下载汇报幻灯片（PPTX）", tmp_path).read_bytes()))
         titles = [
