@@ -18,12 +18,17 @@ WORKSPACE_ENV = "RENEWAL_WORKSPACE"
 def workspace_dir() -> Path:
     """The workspace folder for planners' edits and imported data.
 
-    ``$RENEWAL_WORKSPACE`` if set, else ``workspace/`` beside the app (the CLI passes its
+    ``$RENEWAL_WORKSPACE`` if set, else ``workspace/`` beside the app (or, installed as a package, in
+    the current folder; the CLI passes its
     ``--workspace`` on as an argument instead). Only the path: reading never creates anything, and
     each writer creates the folder it writes into.
     """
     raw = os.environ.get(WORKSPACE_ENV)
-    return Path(raw).expanduser() if raw else PROJECT_ROOT / "workspace"
+    if raw:
+        return Path(raw).expanduser()
+    # run from the project folder: beside the app; installed as a package (no app.py beside it): in the
+    # folder the command is run from, never inside site-packages
+    return (PROJECT_ROOT if (PROJECT_ROOT / "app.py").is_file() else Path.cwd()) / "workspace"
 
 
 #: Environment variable naming the team database (``postgresql://user@host:5432/db``).

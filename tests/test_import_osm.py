@@ -198,7 +198,9 @@ def test_export_map_coverage_after_import_shows_catchments_and_gaps(extract, tmp
     text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
     for label in ("服务范围", "覆盖缺口", "公共服务设施", "乙中学", "位置示意"):
         assert label in text, label
-    assert "<script src=" not in html or "cdn" not in html  # standalone
+    from layers.assets import external_loads
+
+    assert external_loads(html) == []  # standalone: nothing loaded from another host
 
 
 def test_export_map_coverage_network_without_network_is_a_clear_error(tmp_path, capsys):

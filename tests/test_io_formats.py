@@ -189,9 +189,11 @@ def test_csv_xlsx_export_in_other_crs_with_chinese_labels(tmp_path):
     assert {"x", "y"} <= set(table.columns) and table["x"].iloc[0] == pytest.approx(
         float(crsmod.convert_xy(*IN, "wgs84", "EPSG:4548")[0]), abs=0.01
     )
-    csv = layer_bytes(data, "csv", crs="gcj02").decode("utf-8-sig")
-    assert "'=" not in csv or True
+    formula = '=HYPERLINK("http://x","点我")'
+    csv = layer_bytes(data.assign(count=[formula, "+1", "@SUM(A1)"]), "csv", crs="gcj02").decode("utf-8-sig")
     first = pd.read_csv(io.StringIO(csv))
+    # text a spreadsheet would run as a formula is guarded with a leading quote, never a live cell
+    assert list(first["count"]) == ["'" + formula, "'+1", "'@SUM(A1)"]
     assert first["lon"].iloc[0] == pytest.approx(float(crsmod.wgs84_to_gcj02(*IN)[0]), abs=1e-6)
 
 

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("cli", "pages", "layers", "renewal", "geodata")
 
@@ -115,3 +117,47 @@ def test_no_import_cycles():
 def test_a_cycle_is_found(tmp_path):
     cycles = _module_cycles(_copy_with_import(tmp_path, "renewal/sites/schema.py", "renewal.sites.validate"))
     assert ["renewal.sites.schema", "renewal.sites.validate"] in cycles
+
+
+def test_the_error_types_importing_renewal_breaks_the_leaf_contract(tmp_path):
+    proc = _lint_imports(_copy_with_import(tmp_path, "renewal/errors.py", "renewal.crs"))
+    assert proc.returncode != 0
+    assert (
+        "the bilingual error types are a leaf" in proc.stdout
+        and "renewal.errors -> renewal.crs" in proc.stdout
+    )
+
+
+def test_computing_importing_streamlit_breaks_the_contracts(tmp_path):
+    proc = _lint_imports(_copy_with_import(tmp_path, "renewal/crs.py", "streamlit"))
+    assert proc.returncode != 0
+    assert "renewal.crs -> streamlit" in proc.stdout
+
+
+def test_maps_importing_streamlit_breaks_the_contracts(tmp_path):
+    proc = _lint_imports(_copy_with_import(tmp_path, "layers/styles.py", "streamlit"))
+    assert proc.returncode != 0
+    assert "maps never import streamlit" in proc.stdout and "layers.styles -> streamlit" in proc.stdout
+
+
+def _ruff_on_copy(tmp_path: Path, module: str, extra: str) -> subprocess.CompletedProcess:
+    """ruff check over a copy of the code in which ``module`` ends with ``extra``."""
+    _copy_tree(tmp_path)
+    path = tmp_path / module
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    return _run("ruff", "check", "--no-cache", "--output-format", "concise", module, cwd=tmp_path)
+
+
+@pytest.mark.parametrize(
+    "module, imported",
+    [("renewal/crs.py", "folium"), ("renewal/crs.py", "streamlit"), ("layers/styles.py", "streamlit")],
+)
+def test_a_banned_import_is_caught_by_ruff(tmp_path, module, imported):
+    proc = _ruff_on_copy(tmp_path, module, f"\nimport {imported}  # noqa: F401, E402\n")
+    assert proc.returncode != 0 and "TID251" in proc.stdout, proc.stdout + proc.stderr
+
+
+def test_the_complexity_ceiling_is_caught_by_ruff(tmp_path):
+    branches = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(20))
+    proc = _ruff_on_copy(tmp_path, "renewal/crs.py", f"\n\ndef _too_complex(x):\n{branches}    return -1\n")
+    assert proc.returncode != 0 and "C901" in proc.stdout and "_too_complex" in proc.stdout, proc.stdout

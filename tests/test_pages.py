@@ -33,17 +33,46 @@ def test_jinmao_page_runs_and_lists_four_zones():
     assert (zones["示意面积（㎡）"] > 0).all()
 
 
-@pytest.mark.parametrize("basemap", ["none", "amap", "carto"])
-def test_home_page_switches_basemap_without_error(basemap):
+def _map_script(at: AppTest) -> str:
+    """The Leaflet script the page sends to the map component (st_folium's arguments)."""
+    maps = [el for el in at.main if el.type == "component_instance"]
+    assert len(maps) == 1, [el.type for el in at.main]
+    return maps[0].proto.json_args
+
+
+@pytest.mark.parametrize(
+    "basemap, host", [("none", None), ("amap", "autonavi.com"), ("carto", "basemaps.cartocdn.com")]
+)
+def test_home_page_switches_basemap(basemap, host):
+    from layers.basemaps import BASEMAPS
+
     at = _run("home.py")
     at.sidebar.selectbox[0].set_value(basemap).run()
     assert not at.exception, at.exception
+    script = _map_script(at)
+    tile_hosts = {"autonavi.com", "basemaps.cartocdn.com", "tile.openstreetmap.org", "tianditu.gov.cn"}
+    assert {h for h in tile_hosts if h in script} == ({host} if host else set())
+    assert BASEMAPS[basemap].tiles or "L.tileLayer" not in script
 
 
-def test_app_navigation_lists_the_pages():
+def test_app_runs_the_layout_page_first_inside_the_navigation():
+    """app.py is navigation only: opened at its root it runs 总体布局 (the default page) with the
+    sidebar's shared controls; the page list itself is walked in Chromium (tests/e2e)."""
+    from pages._nav import PAGES
+
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
+    assert "一站一带一园多点" in at.title[0].value
+    assert [title for _, title, _ in PAGES] == [
+        "总体布局",
+        "金贸产业园",
+        "更新项目",
+        "生活圈覆盖",
+        "汇报模式",
+        "数据管理",
+    ]
+    assert at.sidebar.selectbox[0].label and _map_script(at)
 
 
 def test_chosen_basemap_and_labels_are_kept_across_pages():

@@ -134,11 +134,20 @@ def test_svg_sheet_parses(park_sheet):
 
 
 def test_sheet_legend_lists_exactly_the_drawn_layers(park_sheet):
+    """One legend row per layer drawn, in drawing order; a layer switched off has none."""
+    from dataclasses import replace
+
+    from layers.scene import SceneLayer
+
     scene, _ = park_sheet
-    keys = [e.key for e in sheet_legend(scene)]
-    assert "jinmao_zones" in keys or any("jinmao" in k for k in keys)
-    hidden = {layer.key for layer in scene.layers if not layer.spec.visible}
-    assert not hidden & set(keys)
+    keys = [layer.spec.key for layer in scene.layers]
+    assert [e.key for e in sheet_legend(scene)] == keys
+    off = "metro_lines"
+    layers = [
+        SceneLayer(replace(layer.spec, visible=False), layer.data) if layer.spec.key == off else layer
+        for layer in scene.layers
+    ]
+    assert [e.key for e in sheet_legend(replace(scene, layers=layers))] == [k for k in keys if k != off]
 
 
 @pytest.mark.parametrize("paper", ["A3", "16:9"])
