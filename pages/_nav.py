@@ -31,7 +31,7 @@ def run_app() -> None:
     ]
     page = st.navigation(pages)  # first, so the page the URL asks for (a deep link) survives signing in
     require_sign_in()  # only when a users file exists
-    from pages._ui import guarded, localize_widgets
+    from pages._chrome import guarded, localize_widgets
 
     localize_widgets()  # Streamlit's own widget texts in Chinese, on every page
     with guarded(page.title):  # an unexpected error: a Chinese message, details in the server log

@@ -85,7 +85,16 @@ def layer_table(layers: list[ImportedLayer]) -> pd.DataFrame:
             }
             for lyr in layers
         ],
-        columns=["图层名", "标题", "类别", "要素数", "原坐标系", "来源文件", "导入时间（北京时间）", "导入人"],
+        columns=[
+            "图层名",
+            "标题",
+            "类别",
+            "要素数",
+            "原坐标系",
+            "来源文件",
+            "导入时间（北京时间）",
+            "导入人",
+        ],
     )
 
 
