@@ -80,17 +80,12 @@ with tab_import:
                 tooltip=tuple(str(f) for f in check.fields[:1]),
                 alts=alts,
             )
-        default = (
-            kind
-            if kind != "reference"
-            else "ref_"
-            + "".join(
-                ch for ch in up.name.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
-            )
-        )
+        default = dv.default_layer_code(kind, up.name, store)
         n1, n2, n3 = st.columns(3)
-        name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
-        title = n2.text_input("标题（显示名称）", up.name.rsplit(".", 1)[0], key="data_title")
+        title = n1.text_input(
+            "图层名称（可用中文，显示在地图的图层控制和图例中）", up.name.rsplit(".", 1)[0], key="data_title"
+        )
+        name = n2.text_input("图层代码（小写英文、数字、下划线，供命令行使用）", default, key="data_name")
         who = n3.text_input("导入人", _ui.person_name(), key="data_who")
         exists = store.get(name) is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False

@@ -21,6 +21,22 @@ FIELD_HEADERS = {"name": "名称", "population": "人口"}
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]
 
 
+def default_layer_code(kind: str, filename: str, store) -> str:
+    """The code a new layer is offered: its kind (zones, population), or ``ref_`` + the file name's
+    ASCII letters and digits; a file named in Chinese gets the first free ``ref_1``, ``ref_2`` …"""
+    if kind != "reference":
+        return kind
+    stem = "".join(
+        ch for ch in filename.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
+    )
+    if stem.strip("_"):
+        return ("ref_" + stem)[:40]
+    n = 1
+    while store.get(f"ref_{n}") is not None:
+        n += 1
+    return f"ref_{n}"
+
+
 def crs_label(name: str) -> str:
     if name == AUTO:
         return "自动（按文件自带坐标系；无则按WGS84）"
