@@ -76,6 +76,7 @@ class LayerMeta:
     precision: str
     caveat_zh: str = ""
     required_fields: tuple[str, ...] = field(default_factory=tuple)
+    redistribute: bool = True  # False: proprietary source or no licence, may not be passed on
 
     @property
     def path(self) -> Path:
@@ -98,6 +99,11 @@ def manifest() -> dict[str, LayerMeta]:
             )
         out[meta.name] = meta
     return out
+
+
+def not_redistributable() -> list[LayerMeta]:
+    """The bundled files that may not be redistributed (``redistribute: false`` in the manifest)."""
+    return [m for m in manifest().values() if not m.redistribute]
 
 
 def meta(name: str) -> LayerMeta:

@@ -189,9 +189,8 @@ def build_deck(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = 
     _map_slide(prs, "layout", sites)
     _map_slide(prs, "park", sites)
     zones = jinmao_zone_table(geodata.load("layout"))[
-        ["片区", "核心单位与项目", "目标产业与业态", "示意面积（㎡）"]
+        ["片区", "核心单位与项目", "目标产业与业态", "示意面积"]
     ]
-    zones["示意面积（㎡）"] = zones["示意面积（㎡）"].map(lambda v: f"{v:,}")
     _table_slide(
         prs, "金贸产业园四个片区：核心单位与产业", zones, (1, 4, 5, 1.5), "片区为示意范围，面积仅供参考。"
     )

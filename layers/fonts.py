@@ -277,4 +277,5 @@ def use_cjk_font() -> CjkFont:
     matplotlib.rcParams["ps.fonttype"] = 42
     matplotlib.rcParams["svg.fonttype"] = "path"  # an SVG shows the same glyphs with no font installed
     matplotlib.rcParams["axes.unicode_minus"] = False
+    matplotlib.rcParams["text.parse_math"] = False  # text from data ($…$ in a name) is never mathtext
     return font

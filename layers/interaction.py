@@ -17,6 +17,7 @@ import shapely.geometry
 from shapely.geometry.base import BaseGeometry
 
 from renewal.crs import geometry_from_web
+from renewal.sites.merge import same_shape
 
 
 def geometry_from_drawings(
@@ -98,6 +99,20 @@ def drawing_for_site(
             "请删除多余的图形，只保留一个后再保存。"
         )
     return geometry_from_drawings(same, display_crs)[0], ""
+
+
+def edited_shape(
+    features: list | None, site_geom: BaseGeometry | None, display_crs: str = "wgs84"
+) -> tuple[BaseGeometry | None, str]:
+    """The shape a planner edited or drew on the map for a site, to be saved with the edit form.
+
+    (geometry, "") when the map's drawing is usable (:func:`drawing_for_site`) and differs from
+    ``site_geom``; (None, Chinese warning) when the planner changed the drawings but they cannot be used
+    (none left, or ambiguous); (None, "") when the drawing is the site's own shape."""
+    drawn, warning = drawing_for_site(features, site_geom, display_crs)
+    if drawn is None:
+        return None, warning
+    return (None, "") if same_shape(drawn, site_geom) else (drawn, "")
 
 
 def drawing_key(feature: Mapping | None) -> str:

@@ -6,9 +6,11 @@
   clickable over its whole symbol even where an area lies on top of it.
 * :class:`LegendSync`: the legend shows only the layers that are switched on,
   starts collapsed on small screens (narrow map), and can be folded by the planner.
+* :class:`FocusWithoutScroll`: the first click on a map partly below the fold is not lost
+  (Leaflet focuses the map on mouse-down, which scrolled the page under the mouse).
 
 These are folium MacroElements with plain JavaScript (they work in st_folium
-and in standalone HTML); no text from data goes into them.
+and in standalone HTML); their values go in as JSON made by :func:`layers.markup.safe_json`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Mapping
 
 from branca.element import MacroElement
 from jinja2 import Template
+
+from layers.markup import safe_json
 
 #: The Leaflet pane point symbols are drawn in (z-index between polygons (400) and labels (600)).
 POINT_PANE = "rp-points"
@@ -104,14 +108,14 @@ class ChineseControls(MacroElement):
         """{% macro script(this, kwargs) %}
 (function(){
   var map = {{ this._parent.get_name() }};
-  if (!map.getPane({{ this.pane|tojson }})) {
-    map.createPane({{ this.pane|tojson }}); map.getPane({{ this.pane|tojson }}).style.zIndex = 450;
+  if (!map.getPane({{ this.pane }})) {
+    map.createPane({{ this.pane }}); map.getPane({{ this.pane }}).style.zIndex = 450;
   }
   if (window.L && L.drawLocal) {
-    (function merge(dst, src){ for (var k in src) { if (typeof src[k] === 'object') { dst[k] = dst[k] || {}; merge(dst[k], src[k]); } else { dst[k] = src[k]; } } })(L.drawLocal, {{ this.draw_local|tojson }});
+    (function merge(dst, src){ for (var k in src) { if (typeof src[k] === 'object') { dst[k] = dst[k] || {}; merge(dst[k], src[k]); } else { dst[k] = src[k]; } } })(L.drawLocal, {{ this.draw_local }});
   }
   L.control.scale({metric: true, imperial: false, position: 'bottomright'}).addTo(map);
-  var titles = {{ this.titles|tojson }};
+  var titles = {{ this.titles }};
   function retitle(){
     var box = map.getContainer();
     for (var sel in titles) {
@@ -126,9 +130,33 @@ class ChineseControls(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "ChineseControls"
-        self.pane = POINT_PANE
-        self.draw_local = DRAW_LOCAL_ZH
-        self.titles = CONTROL_TITLES_ZH
+        self.pane = safe_json(POINT_PANE)
+        self.draw_local = safe_json(DRAW_LOCAL_ZH)
+        self.titles = safe_json(CONTROL_TITLES_ZH)
+
+
+class FocusWithoutScroll(MacroElement):
+    """Leaflet focuses the map (for its keyboard handler) on every first mouse-down; inside the map
+    widget's frame that focus scrolled the page to bring the frame into view, so the mouse-up landed
+    elsewhere and the planner's first click on a map partly below the fold was lost. The map is
+    focused without scrolling instead (keyboard panning and zooming still work)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(){
+  var map = {{ this._parent.get_name() }}, kb = map.keyboard;
+  if (!kb) { return; }
+  var on = kb.enabled();
+  if (on) { kb.disable(); }
+  kb._onMouseDown = function(){ if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); } };
+  if (on) { kb.enable(); }
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FocusWithoutScroll"
 
 
 class LegendSync(MacroElement):
@@ -143,7 +171,7 @@ class LegendSync(MacroElement):
         """{% macro script(this, kwargs) %}
 (function(){
   var map = {{ this._parent.get_name() }};
-  var groups = { {%- for key, fg in this.layers.items() %}{{ key|tojson }}: {{ fg.get_name() }},{% endfor %} };
+  var groups = { {%- for key, fg in this.layers.items() %}{{ this.json(key) }}: {{ fg.get_name() }},{% endfor %} };
   function syncGroups(){  // a group's checkbox is ticked when all its layers are on
     map.getContainer().querySelectorAll('.leaflet-control-layers-group').forEach(function(g){
       var sel = g.querySelector('.leaflet-control-layers-group-selector');
@@ -179,6 +207,7 @@ class LegendSync(MacroElement):
     def __init__(self, layers: Mapping[str, object]):
         super().__init__()
         self._name = "LegendSync"
+        self.json = safe_json
         self.layers = dict(layers)
         self.small_px = SMALL_MAP_PX
 

@@ -371,6 +371,7 @@ FACILITY_COLORS = (
 )
 FACILITY_POPUP: tuple[tuple[str, str], ...] = (
     ("name_zh", "设施类别"),
+    ("class_rule", "归类依据"),
     ("source_zh", "数据来源"),
     ("address", "地址"),
     ("status", "状态"),

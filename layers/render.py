@@ -8,7 +8,8 @@ HTML and folium elements, and shifts coordinates for the 高德 basemap.
 
 Rules it enforces for every map:
 
-* Text from data is escaped (``html.escape``) before it becomes HTML; the
+* Text from data goes through :mod:`layers.markup` (``html_text`` into HTML, ``safe_json``
+  into scripts) and is never compiled as a template; the
   tooltip and popup HTML is built here, never by folium's GeoJsonTooltip
   (which inserts raw property values as HTML).
 * Features whose ``precision`` is approximate are drawn dashed (lines,
@@ -19,24 +20,23 @@ Rules it enforces for every map:
 
 from __future__ import annotations
 
-import html
 import json
 import pickle
-import re
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
 
 import folium
 import geopandas as gpd
-from branca.element import Element, MacroElement
+from branca.element import MacroElement
 from jinja2 import Template
 from shapely.geometry import box
 
 import geodata
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
-from layers.map_controls import POINT_PANE, ChineseControls, LegendSync
+from layers.map_controls import POINT_PANE, ChineseControls, FocusWithoutScroll, LegendSync
+from layers.markup import RawText, html_text, safe_json
 from layers.registry import GROUPS, LayerSpec
 from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
 from layers.styles import (
@@ -97,7 +97,7 @@ def _label_value(field: str, value) -> str:
 
 
 def tooltip_html(row: Mapping, spec: LayerSpec) -> str:
-    parts = [html.escape(_label_value(f, row.get(f))) for f in spec.tooltip]
+    parts = [html_text(_label_value(f, row.get(f))) for f in spec.tooltip]
     parts = [p for p in parts if p]
     if is_approximate(feature_precision(row, spec)):
         parts.append(f"<i>（{APPROX_BADGE}）</i>")
@@ -108,24 +108,24 @@ def popup_parts(row: Mapping, spec: LayerSpec) -> tuple[str, bool, list[str]]:
     """One feature's popup pieces, each HTML-escaped: (title, approximate,
     values aligned with ``spec.popup``; "" where empty). The layer's caveat and
     source line are per layer (:func:`popup_layer_parts`)."""
-    name = html.escape(
+    name = html_text(
         cell_text(row.get("name")) or cell_text(row.get(spec.tooltip[0] if spec.tooltip else ""))
     )
-    values = [html.escape(_label_value(field, row.get(field))) for field, _ in spec.popup]
+    values = [html_text(_label_value(field, row.get(field))) for field, _ in spec.popup]
     return name, is_approximate(feature_precision(row, spec)), values
 
 
 def popup_layer_parts(spec: LayerSpec) -> tuple[list[str], str, str]:
     """A layer's popup pieces, escaped: (row labels, caveat, source line)."""
     caveat = ""
-    source_line = html.escape(spec.title_zh)
+    source_line = html_text(spec.title_zh)
     if spec.source:
         try:
             caveat = geodata.meta(spec.source).caveat_zh
-            source_line = f"图层：{html.escape(spec.title_zh)}"
+            source_line = f"图层：{html_text(spec.title_zh)}"
         except geodata.GeodataError:
             pass
-    return [html.escape(label) for _, label in spec.popup], html.escape(caveat), source_line
+    return [html_text(label) for _, label in spec.popup], html_text(caveat), source_line
 
 
 def popup_html(row: Mapping, spec: LayerSpec) -> str:
@@ -188,6 +188,7 @@ MAP_CSS = """
 .rp-label { font-size: 12px; font-weight: 600; color: #222; white-space: nowrap; text-shadow: 0 0 3px #fff, 0 0 3px #fff, 0 0 3px #fff; }
 .rp-legend { background: rgba(255,255,255,0.93); padding: 6px 10px; border-radius: 4px; box-shadow: 0 1px 4px rgba(0,0,0,.3); font-size: 11.5px; max-height: 42vh; overflow-y: auto; line-height: 1.4; }
 .leaflet-control-layers-expanded { font-size: 12.5px; max-height: 70vh; overflow-y: auto; }
+.leaflet-top.leaflet-right { z-index: 1001; }  /* the opened layer control over the legend */
 .rp-legend summary { cursor: pointer; }
 .rp-legend h4 { margin: 4px 0 2px; font-size: 12px; color: #333; }
 .rp-legend .rp-sym { display: inline-block; width: 26px; vertical-align: middle; }
@@ -223,9 +224,9 @@ class _MapControl(MacroElement):
         """{% macro script(this, kwargs) %}
 (function(){
   var map = {{ this._parent.get_name() }};
-  var Ctl = L.Control.extend({options: {position: {{ this.position|tojson }}},
-    onAdd: function() { var d = L.DomUtil.create('div', {{ this.css_class|tojson }});
-      d.innerHTML = {{ this.inner_html|tojson }};
+  var Ctl = L.Control.extend({options: {position: {{ this.position }}},
+    onAdd: function() { var d = L.DomUtil.create('div', {{ this.css_class }});
+      d.innerHTML = {{ this.inner_html }};
       L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d); return d; }});
   new Ctl().addTo(map);
 })();
@@ -235,9 +236,10 @@ class _MapControl(MacroElement):
     def __init__(self, inner_html: str, css_class: str, position: str = "bottomleft"):
         super().__init__()
         self._name = "RenewalControl"
-        self.inner_html = inner_html
-        self.css_class = css_class
-        self.position = position
+        # JSON made here (layers.markup), not by the template
+        self.inner_html = safe_json(inner_html)
+        self.css_class = safe_json(css_class)
+        self.position = safe_json(position)
 
 
 class ViewBookmarks(MacroElement):
@@ -247,7 +249,7 @@ class ViewBookmarks(MacroElement):
         """{% macro script(this, kwargs) %}
 (function(){
   var map = {{ this._parent.get_name() }};
-  var views = {{ this.views|tojson }};
+  var views = {{ this.views }};
   var Ctl = L.Control.extend({options: {position: 'topleft'},
     onAdd: function() {
       var div = L.DomUtil.create('div', 'leaflet-bar rp-bookmarks');
@@ -266,12 +268,14 @@ class ViewBookmarks(MacroElement):
         super().__init__()
         self._name = "ViewBookmarks"
         # bounds as [[south, west], [north, east]]
-        self.views = [{"label": label, "bounds": [[b[1], b[0]], [b[3], b[2]]]} for label, b in views.items()]
+        self.views = safe_json(
+            [{"label": label, "bounds": [[b[1], b[0]], [b[3], b[2]]]} for label, b in views.items()]
+        )
 
 
 def _symbol_svg(entry: LegendEntry) -> str:
     """The legend symbol of an entry as inline SVG (escaped)."""
-    color, fill = html.escape(entry.stroke), html.escape(entry.fill)
+    color, fill = html_text(entry.stroke), html_text(entry.fill)
     dash = f' stroke-dasharray="{dash_text(entry.dash)}"' if entry.dash else ""
     if entry.kind == POINT:
         fo = 0 if entry.approximate else max(entry.fill_opacity, 0.3)
@@ -300,18 +304,18 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
         items = [e for e in entries if e.group == group]
         if not items:
             continue
-        out.append(f'<div data-legend-group="{html.escape(group)}">')
+        out.append(f'<div data-legend-group="{html_text(group)}">')
         if group:
-            out.append(f"<h4>{html.escape(group)}</h4>")
+            out.append(f"<h4>{html_text(group)}</h4>")
         for entry in items:
             out.append(
-                f'<div data-layer="{html.escape(entry.key)}">'
-                f'<div><span class="rp-sym">{_symbol_svg(entry)}</span>{html.escape(entry.label)}</div>'
+                f'<div data-layer="{html_text(entry.key)}">'
+                f'<div><span class="rp-sym">{_symbol_svg(entry)}</span>{html_text(entry.label)}</div>'
             )
             for sub in entry.categories:
                 out.append(
                     f'<div style="margin-left:14px"><span class="rp-sym">{_symbol_svg(sub)}</span>'
-                    f"{html.escape(sub.label)}</div>"
+                    f"{html_text(sub.label)}</div>"
                 )
             out.append("</div>")
         out.append("</div>")
@@ -319,10 +323,10 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
         '<h4>符号说明</h4><div><span class="rp-sym"><svg width="22" height="14"><rect x="2" y="2" width="18" '
         'height="10" stroke="#555" stroke-width="1.5" fill="none" '
         f'stroke-dasharray="{dash_text(LEGEND_APPROX_DASH)}"/></svg></span>'
-        f"{html.escape(APPROX_LEGEND_TEXT)}</div>"
+        f"{html_text(APPROX_LEGEND_TEXT)}</div>"
     )
     if footnote:
-        out.append(f'<div class="rp-foot">{html.escape(footnote)}</div>')
+        out.append(f'<div class="rp-foot">{html_text(footnote)}</div>')
     out.append("</details>")
     return "".join(out)
 
@@ -352,6 +356,7 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
         max_zoom=basemap.max_zoom,
     )
     ChineseControls().add_to(m)  # before any layer: it creates the point pane
+    FocusWithoutScroll().add_to(m)  # a first click on a map partly below the fold is not lost
     for i, url in enumerate(basemap.tile_urls()):
         folium.TileLayer(
             tiles=url,
@@ -469,25 +474,6 @@ window.rpLayer = function(map, group, D) {
 """.replace("%(max)d", str(MAX_LABELS)).replace("%(pane)s", POINT_PANE)
 
 
-def safe_json(value, **kw) -> str:
-    """JSON that is safe inside an inline <script>: ``<``, ``>`` and ``&`` as
-    \\u escapes (data can never close the script or open markup), other
-    characters as UTF-8."""
-    text = json.dumps(value, ensure_ascii=False, **kw)
-    # "{{", "{%" and "{#" occur only inside strings in JSON: escaped, no template
-    # engine on the way (Jinja, st_folium's reference rewriting) can read them
-    text = re.sub(r"\{(?=[{%#])", r"\\u007b", text)
-    for ch, esc in (
-        ("<", "\\u003c"),
-        (">", "\\u003e"),
-        ("&", "\\u0026"),
-        ("\u2028", "\\u2028"),
-        ("\u2029", "\\u2029"),
-    ):
-        text = text.replace(ch, esc)
-    return text
-
-
 def _label_width(text: str) -> float:
     """Estimated label width in pixels (12 px bold; CJK about 13 px, others 7.5)."""
     return 6.0 + sum(13.0 if ord(c) > 0x2E7F else 7.5 for c in text)
@@ -542,7 +528,7 @@ def layer_payload(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, 
         if labels and spec.label and name:
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
             label_items.append(
-                [round(pt.y, 6), round(pt.x, 6), html.escape(name), _label_priority(geom), _label_width(name)]
+                [round(pt.y, 6), round(pt.x, 6), html_text(name), _label_priority(geom), _label_width(name)]
             )
     label_items.sort(key=lambda it: -it[3])
     pop_labels, caveat, source_line = popup_layer_parts(spec)
@@ -632,20 +618,7 @@ rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
 
     def render(self, **kwargs):
         script = self._template.module.script(self, kwargs)
-        self.get_root().script.add_child(_RawScript(script), name=self.get_name())
-
-
-class _RawScript(Element):
-    """Script text added to the page as it is (branca would otherwise compile
-    every rendered script again as a Jinja template: slow for megabytes of
-    features)."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self._text = text
-
-    def render(self, **kwargs) -> str:
-        return self._text
+        self.get_root().script.add_child(RawText(script), name=self.get_name())
 
 
 def _root_map(el):
@@ -677,7 +650,8 @@ def add_layer(
     """
     m = _root_map(parent)
     _ensure_layer_js(m)
-    group = folium.FeatureGroup(name=spec.title_zh, show=spec.visible if show is None else show)
+    # the layer control shows the name as HTML
+    group = folium.FeatureGroup(name=html_text(spec.title_zh), show=spec.visible if show is None else show)
     payload = cached_layer_payload(gdf, spec, id_field, labels=labels)
     if payload["n"]:
         FeatureLayer(payload, m.get_name()).add_to(group)
@@ -692,11 +666,13 @@ def draw_scene(
     labels: bool = False,
     legend: bool = True,
     collapse_control: bool = True,
+    legend_corner: str = "bottomleft",
 ) -> folium.Map:
     """Draw a scene with folium: basemap, its layers in order, grouped layer control, legend, bookmarks.
 
     The scene is WGS84; geometries, extent and bookmarks are shifted to the
-    basemap's display coordinates here (GCJ-02 for 高德).
+    basemap's display coordinates here (GCJ-02 for 高德). ``legend_corner``: where the legend sits
+    (``bottomright`` on a map with the drawing tools, whose toolbar runs down the left side).
     """
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
@@ -712,7 +688,7 @@ def draw_scene(
     if groups:
         from folium.plugins import GroupedLayerControl
 
-        ordered = {g: groups[g] for g in (*GROUPS, "其他") if g in groups}
+        ordered = {html_text(g): groups[g] for g in (*GROUPS, "其他") if g in groups}
         ctl = GroupedLayerControl(
             ordered, exclusive_groups=False, collapsed=collapse_control, position="topright"
         )
@@ -720,7 +696,7 @@ def draw_scene(
         ctl.options["groupCheckboxes"] = True  # a group (一站, 一带, ...) switches on/off as a whole
         ctl.add_to(m)
     if legend and scene.legend:
-        _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", "bottomleft").add_to(m)
+        _MapControl(legend_html(scene.legend, scene.footnote), "rp-legend", legend_corner).add_to(m)
     if groups:
         LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
     if scene.bookmarks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.views.text import markdown_literal
 from renewal.auth import User, authenticate, load_users, users_path
 from renewal.errors import InputError
 
@@ -48,7 +49,7 @@ def require_sign_in() -> None:
     user = current_user()
     if user is not None:
         with st.sidebar:
-            st.caption(f"当前用户：{user.name}（{user.role}）")
+            st.caption(f"当前用户：{markdown_literal(user.name)}（{user.role}）")  # a name is never Markdown
             st.button("退出登录", key="sign_out", on_click=sign_out)  # runs before the next script run
         return
     st.subheader("请登录")

@@ -14,7 +14,7 @@ from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
-from renewal.storage.layers import KIND_LABELS, open_layers
+from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title, open_layers
 
 ss = st.session_state
 _ui.require_app_navigation()
@@ -83,13 +83,23 @@ with tab_import:
         default = dv.default_layer_code(kind, up.name, store)
         n1, n2, n3 = st.columns(3)
         title = n1.text_input(
-            "图层名称（可用中文，显示在地图的图层控制和图例中）", up.name.rsplit(".", 1)[0], key="data_title"
+            "图层名称（可用中文，显示在地图的图层控制和图例中）",
+            up.name.rsplit(".", 1)[0][:MAX_TITLE_LENGTH],
+            key="data_title",
         )
         name = n2.text_input("图层代码（小写英文、数字、下划线，供命令行使用）", default, key="data_name")
         who = n3.text_input("导入人", _ui.person_name(), key="data_who")
+        try:
+            check_title(title)
+            title_ok = True
+        except InputError as err:
+            _ui.show_input_error(err)
+            title_ok = False
         exists = store.get(name) is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
-        if st.button("确认导入", type="primary", disabled=not check.ok or (exists and not replace)):
+        if st.button(
+            "确认导入", type="primary", disabled=not check.ok or not title_ok or (exists and not replace)
+        ):
             try:
                 entry = store.put(
                     name,

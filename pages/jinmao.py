@@ -6,7 +6,7 @@ from layers.maps import jinmao_map
 from layers.registry import JINMAO_MAP_KEYS
 from pages import _ui
 from pages.views.text import markdown_literal
-from renewal.layout import jinmao_zone_table
+from renewal.layout import approx_area_zh, jinmao_zone_areas_m2, jinmao_zone_table
 
 
 @st.cache_data(show_spinner=False)
@@ -30,14 +30,10 @@ _ui.show_map(m, key="jinmao_map", height=560)
 
 st.subheader("四个片区")
 table = _zone_table()
-st.dataframe(
-    table,
-    hide_index=True,
-    use_container_width=True,
-    column_config={"示意面积（㎡）": st.column_config.NumberColumn(format="%d")},
-)
+st.dataframe(table, hide_index=True, use_container_width=True)
 st.caption(
-    f"示意面积合计 {int(table['示意面积（㎡）'].sum()):,} ㎡，在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算；"
+    f"示意面积合计{approx_area_zh(jinmao_zone_areas_m2(_ui.cached_geodata('layout')).sum())}，"
+    "在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算；"
     "片区为示意范围四等分，面积仅供参考。"
 )
 

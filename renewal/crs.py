@@ -35,6 +35,38 @@ def transformer(src: int | str, dst: int | str) -> Transformer:
     return Transformer.from_crs(src, dst, always_xy=True)
 
 
+#: Rough extent of China (lon/lat) inside which the CGCS2000 3-degree Gauss-Kruger zones apply.
+CHINA_BOX = (73.0, 17.0, 136.0, 54.0)
+
+
+def metric_epsg_for(lon: float, lat: float) -> int:
+    """The local metric CRS for a study area centred at ``lon``/``lat`` (WGS84 degrees).
+
+    Inside China: the CGCS2000 3-degree Gauss-Kruger zone whose central meridian is nearest
+    (EPSG:4534 = CM 75E ... EPSG:4554 = CM 135E; Tianjin -> EPSG:4548). Elsewhere: the UTM zone
+    (EPSG:326xx north, 327xx south). Within a zone the scale error stays below about 0.1 %.
+    """
+    if not (-180.0 <= lon <= 180.0 and -90.0 <= lat <= 90.0):
+        raise ValueError(f"not a WGS84 position: {lon}, {lat}")
+    x0, y0, x1, y1 = CHINA_BOX
+    if x0 <= lon <= x1 and y0 <= lat <= y1:
+        cm = min(max(round(lon / 3.0) * 3, 75), 135)
+        return 4534 + (cm - 75) // 3
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return (32600 if lat >= 0 else 32700) + zone
+
+
+def metric_epsg_for_geometry(geom: BaseGeometry) -> int:
+    """:func:`metric_epsg_for` the centre of a WGS84 geometry's bounding box."""
+    x0, y0, x1, y1 = geom.bounds
+    return metric_epsg_for((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+
+
+def crs_label(epsg: int) -> str:
+    """``EPSG:4548 (CGCS2000 / 3-degree Gauss-Kruger CM 117E)``: how outputs state their metric CRS."""
+    return f"EPSG:{epsg} ({CRS.from_epsg(epsg).name})"
+
+
 def to_metric(gdf):
     """Return ``gdf`` projected to the metric CRS (EPSG:4548).
 

@@ -17,20 +17,37 @@ def polygon_areas_m2(gdf) -> pd.Series:
     return to_metric(gdf).geometry.area
 
 
-def jinmao_zone_table(layout) -> pd.DataFrame:
-    """The four zones of 金贸产业园: anchors, industries, computed area, plan words, precision."""
+def approx_area_zh(m2: float) -> str:
+    """``约 0.9 平方公里``: an area of a schematic outline, never to the square metre."""
+    km2 = float(m2) / 1e6
+    return f"约 {km2:.1f} 平方公里" if km2 >= 0.1 else f"约 {km2:.2f} 平方公里"
+
+
+def _jinmao_zones(layout):
     zones = layout[
         (layout["category"] == "园区片区") & layout.geom_type.isin(["Polygon", "MultiPolygon"])
     ].copy()
-    zones["area_m2"] = polygon_areas_m2(zones).round(0)
+    zones["area_m2"] = polygon_areas_m2(zones)
     zones["_order"] = zones["zone"].map({z: i for i, z in enumerate(ZONE_ORDER)})
-    zones = zones.sort_values("_order")
+    return zones.sort_values("_order")
+
+
+def jinmao_zone_areas_m2(layout) -> pd.Series:
+    """The four zones' computed areas (m², EPSG:4548) by zone, in the table's order."""
+    zones = _jinmao_zones(layout)
+    return pd.Series(zones["area_m2"].values, index=zones["zone"].values)
+
+
+def jinmao_zone_table(layout) -> pd.DataFrame:
+    """The four zones of 金贸产业园: anchors, industries, area (rounded: 约 … 平方公里, the outlines are
+    schematic), plan words, precision."""
+    zones = _jinmao_zones(layout)
     return pd.DataFrame(
         {
             "片区": zones["zone"].values,
             "核心单位与项目": zones["anchors"].values,
             "目标产业与业态": zones["industries"].values,
-            "示意面积（㎡）": zones["area_m2"].astype("int64").values,
+            "示意面积": zones["area_m2"].map(approx_area_zh).values,
             "规划原文": zones["plan_text"].values,
             "定位精度": zones["precision"].map(lambda p: PRECISION_LABELS.get(p, p)).values,
         }

@@ -56,6 +56,11 @@ SITE_FILES: dict[str, tuple[str, bytes, str]] = {
         "控制字符",
     ),
     "number_as_name": ("num.geojson", feature_collection({"name": 12345}), "须为文字"),
+    "unknown_site_type": (
+        "type.geojson",
+        feature_collection({"name": "地块", "site_type": "{{ 7*7 }}类型"}),
+        "未知项目类型“{{ 7*7 }}类型”",
+    ),
     "list_as_name": ("list.geojson", feature_collection({"name": ["甲", "乙"]}), "须为文字"),
     "object_as_name": ("obj.geojson", feature_collection({"name": {"zh": "甲"}}), "须为文字"),
     "html_id": ("htmlid.geojson", feature_collection({"name": "地块", "site_id": "<b>RS</b>"}), "编号须为"),
@@ -220,3 +225,39 @@ def put_bad_text(store_file: Path, site_id: str, name: str) -> None:
     with con:
         con.execute("UPDATE sites SET name = ? WHERE site_id = ?", (name, site_id))
     con.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# Text that must never become code (issue 23): template markers, markup, script links, Markdown.
+# --------------------------------------------------------------------------------------------------
+
+#: Set by a payload's script if it ever runs in a browser.
+PWNED = "window.__pwned"
+#: name -> text. Each is plain text wherever it is shown; what it would turn into if evaluated is in
+#: :data:`EVALUATED` (a Jinja2 expression, statement or comment; ``{{ 1/0 }}`` raises when compiled).
+TEXT_PAYLOADS: dict[str, str] = {
+    "jinja_expression": "模板{{7*7}}乙",
+    "jinja_statement": "语句{% if 1 %}真{% endif %}乙",
+    "jinja_comment": "注释{# 藏 #}乙",
+    "jinja_raises": "出错{{ 1/0 }}乙",
+    "st_folium_reference": "引用{{'map_div'}}乙",
+    "script_close": f"</script><script>{PWNED}=1</script>",
+    "img_onerror": f"<img src=x onerror={PWNED}=1>",
+    "javascript_link": f"javascript:{PWNED}=1",
+    "markdown_link": f"[点我](javascript:{PWNED}=1)",
+    "markdown_image": "![图](http://127.0.0.1:9/x.png)",
+}
+#: What a payload would show if it had been compiled as a template (none may ever appear).
+EVALUATED = ("模板49乙", "语句真乙", "注释乙", "引用map_div乙")
+
+
+#: The environment variable naming the folder :data:`COMMAND_PAYLOAD` creates.
+PWNED_ENV = "RENEWAL_TEST_PWNED"
+#: A Jinja2 payload that runs code on the server if it is ever compiled: it creates the folder named by
+#: ``$RENEWAL_TEST_PWNED`` (no quotes, so no JSON escaping on the way can stop it).
+COMMAND_PAYLOAD = f"{{{{ lipsum.__globals__.os.mkdir(lipsum.__globals__.os.environ.{PWNED_ENV}) }}}}"
+
+
+def file_name_safe(text: str) -> str:
+    """``text`` usable as a file name (no ``/``, not too long)."""
+    return text.replace("/", "／")[:80]

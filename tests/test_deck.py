@@ -49,6 +49,7 @@ def test_deck_has_the_expected_slides_with_pictures_and_tables(deck):
     assert "河东区" in _texts(slides[0])
     assert [_kinds(s) for s in slides[1:3]] == [{"picture"}, {"picture"}]
     assert _kinds(slides[3]) == {"table"} and "东南" in _texts(slides[3])
+    assert "约 0.5 平方公里" in _texts(slides[3]) and "㎡" not in _texts(slides[3])  # zone areas rounded
     assert _kinds(slides[4]) == {"picture"}
     assert _kinds(slides[5]) == _kinds(slides[6]) == {"table"}
     assert _kinds(slides[7]) == {"picture"} and "生活圈覆盖" in _texts(slides[7])

@@ -24,7 +24,7 @@ POIS = [
     ({"amenity": "school", "isced:level": "1"}, ["primary_school"]),
     ({"amenity": "school", "name": "乙中学"}, ["middle_school"]),
     ({"amenity": "school", "isced:level": "1;2", "name": "丙学校"}, ["primary_school", "middle_school"]),
-    ({"amenity": "clinic", "name": "丁医院门诊"}, ["health_centre"]),
+    ({"amenity": "clinic", "name": "丁社区卫生服务中心"}, ["health_centre"]),
     ({"amenity": "clinic", "name": "戊社区卫生服务站"}, ["health_station"]),
     ({"amenity": "social_facility", "social_facility": "nursing_home"}, ["nursing_home"]),
     (
@@ -94,7 +94,8 @@ def expected_counts(with_buffer=True):
     for _, cats in POIS:
         for c in cats or []:
             out[c] = out.get(c, 0) + 1
-    out["primary_school"] += 1  # the building way
+    out["primary_school"] += 1  # the building way (the isced:level=1 node inside it is the same school)
+    out["primary_school"] -= 1
     out["kindergarten"] += 1 if with_buffer else 0
     return out
 
@@ -125,7 +126,9 @@ def test_cli_import_osm_stores_workspace_and_coverage_uses_it(extract, tmp_path,
     ws = tmp_path / "ws"
     assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0
     text = capsys.readouterr().out
-    assert "could not classify 2 objects" in text and "amenity=school" in text
+    assert "2 objects could not classify" in text
+    assert "n1008    amenity=school\n" in text  # each listed with its tags, not only counted
+    assert "n1009    amenity=social_facility; social_facility=shelter" in text
     assert "primary_school" in text
     assert read_network(workspace_network_path(ws)).report["nodes"] == 25
     fac = load_workspace_facilities(ws)
@@ -149,7 +152,7 @@ def test_cli_import_osm_stores_workspace_and_coverage_uses_it(extract, tmp_path,
     assert rc == 0
     stats = gpd.read_file(out, layer="stats").set_index("category")
     assert (stats["mode"] == "network").all()
-    assert stats.loc["primary_school", "n_facilities"] == 3
+    assert stats.loc["primary_school", "n_facilities"] == 2  # a node and the area it lies in: one school
     assert 0 < stats.loc["primary_school", "land_share"] < 1
 
 
@@ -196,7 +199,15 @@ def test_export_map_coverage_after_import_shows_catchments_and_gaps(extract, tmp
     import re
 
     text = re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), html)
-    for label in ("服务范围", "覆盖缺口", "公共服务设施", "乙中学", "位置示意"):
+    for label in (
+        "服务范围",
+        "覆盖缺口",
+        "公共服务设施",
+        "乙中学",
+        "位置示意",
+        "归类依据",
+        "名称含“初中/中学”（无年级标签）",
+    ):
         assert label in text, label
     from layers.assets import external_loads
 
@@ -219,3 +230,149 @@ def test_export_map_coverage_network_without_network_is_a_clear_error(tmp_path, 
         ]
     )
     assert rc == 2 and not out.exists()
+
+
+def test_import_network_on_an_extract_streams_and_clips_to_the_study_area(extract, tmp_path, capsys):
+    from renewal.analysis.network_files import read_osm_network
+
+    net = read_osm_network(extract)
+    assert net.report["walk_ways"] == 10  # the grid; the Beijing footway is outside the clip area
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-network", str(extract)]) == 0
+    assert read_network(workspace_network_path(ws)).report["nodes"] == 25
+
+
+def test_import_network_and_import_osm_take_any_area_file(extract, tmp_path, capsys):
+    # a study area around the Beijing footway: the Hedong grid is now the part left out
+    area = tmp_path / "beijing.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(116.39, 39.89, 116.42, 39.91)], crs=4326).to_file(area)
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-network", str(extract), "--area", str(area)]) == 0
+    net = read_network(workspace_network_path(ws))
+    assert net.report["nodes"] == 2 and abs(net.report["length_m"] - 855) < 15
+    assert (
+        main(["--workspace", str(ws), "import-osm", str(extract), "--area", str(area), "--buffer", "0"]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "metric CRS: EPSG:4548" in out  # Beijing, 116.4E: the CGCS2000 3-degree zone of CM 117E
+    fac = load_workspace_facilities(ws)
+    assert list(fac["facility_id"]) == ["osm:n2001"]  # the Beijing kindergarten only
+
+
+def test_import_report_lists_every_object_with_its_reason(extract, tmp_path):
+    import pandas as pd
+
+    ws, rep = tmp_path / "ws", tmp_path / "osm.xlsx"
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--report", str(rep)]) == 0
+    sheets = pd.read_excel(rep, sheet_name=None)
+    fac = sheets["设施及归类依据"].set_index("名称")
+    assert fac.loc["乙中学", "归类依据"] == "名称含“初中/中学”（无年级标签）"
+    assert fac.loc["甲幼儿园", "定位依据"] == "OSM节点位置"
+    school = fac.loc["osm:w1"]  # the school drawn as an area: placed on its outline, nearest the streets
+    assert school["归类依据"] == "标签 school:level=primary（小学）"
+    assert school["定位依据"] == "OSM面要素轮廓上离步行路网最近的点"
+    uncl = sheets["无法归类的对象"]
+    assert set(uncl["OSM编号"]) == {"n1008", "n1009"}
+    assert "social_facility=shelter" in " ".join(uncl["相关标签"])
+    merged = sheets["合并的重复设施"]
+    assert list(merged["OSM编号"]) == ["n1001"] and list(merged["并入的面要素"]) == ["w1"]
+    assert "EPSG:4548" in sheets["说明"].set_index("项目").loc["计算坐标系", "内容"]
+    # a report path in a missing folder is refused before anything is written
+    ws2 = tmp_path / "ws2"
+    bad = tmp_path / "missing" / "osm.xlsx"
+    assert main(["--workspace", str(ws2), "import-osm", str(extract), "--report", str(bad)]) == 2
+    assert not workspace_network_path(ws2).exists()
+
+
+def test_accessibility_and_coverage_clip_an_osm_roads_file_to_the_area(extract, tmp_path, capsys):
+    area = tmp_path / "beijing.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(116.39, 39.89, 116.42, 39.91)], crs=4326).to_file(area)
+    fac = tmp_path / "fac.geojson"
+    gpd.GeoDataFrame(
+        {"category": ["kindergarten"], "id": ["k1"]}, geometry=[shapely.Point(116.40, 39.9001)], crs=4326
+    ).to_file(fac)
+    org = tmp_path / "org.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(116.405, 39.9001)], crs=4326).to_file(org)
+    out = tmp_path / "dist.csv"
+    args = ["accessibility", "--roads", str(extract), "--facilities", str(fac), "--origins", str(org)]
+    assert main([*args, "--out", str(out), "--area", str(area)]) == 0
+    text = capsys.readouterr().out
+    assert "network: 2 nodes, 1 edges" in text  # the Beijing footway only: clipped to the area
+    assert "metric CRS: EPSG:4548" in text
+    import pandas as pd
+
+    d = pd.read_csv(out)["dist_m_kindergarten"].iloc[0]
+    assert 420 < d < 450  # along the footway, 0.005 degrees of longitude at 39.9N
+    # the default study area (Hedong) keeps the Hedong grid instead
+    assert main([*args, "--out", str(out)]) == 0
+    assert "network: 25 nodes" in capsys.readouterr().out
+
+
+def test_coverage_states_its_crs_and_warns_for_an_area_in_another_zone(tmp_path, capsys):
+    area = tmp_path / "helsinki.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.box(24.93, 60.16, 24.96, 60.18)], crs=4326).to_file(area)
+    fac = tmp_path / "fac.geojson"
+    gpd.GeoDataFrame(
+        {"category": ["kindergarten"]}, geometry=[shapely.Point(24.94, 60.17)], crs=4326
+    ).to_file(fac)
+    out = tmp_path / "cov.gpkg"
+    assert main(["coverage", "--facilities", str(fac), "--area", str(area), "--out", str(out)]) == 0
+    text = capsys.readouterr().out
+    assert "metric CRS: EPSG:4548" in text
+    assert "study area's own metric CRS is EPSG:32635" in text
+
+
+def test_review_decisions_are_kept_by_osm_id_and_applied_again(extract, tmp_path, capsys):
+    import pandas as pd
+
+    from renewal.analysis.osm_review import decisions_path
+
+    ws, rep = tmp_path / "ws", tmp_path / "osm.xlsx"
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--report", str(rep)]) == 0
+    sheets = pd.read_excel(rep, sheet_name=None, dtype=str)
+    fac = sheets["设施及归类依据"]
+    fac.loc[fac["名称"] == "乙中学", "审核意见"] = "小学、初中"  # a 九年制 school the name did not say
+    fac.loc[fac["名称"] == "甲幼儿园", "审核意见"] = "不计入"  # closed
+    uncl = sheets["无法归类的对象"]
+    uncl.loc[uncl["OSM编号"] == "n1008", "审核意见"] = "小学"
+    reviewed = tmp_path / "reviewed.xlsx"
+    with pd.ExcelWriter(reviewed) as w:
+        for name, df in sheets.items():
+            df.to_excel(w, sheet_name=name, index=False)
+
+    def categories(ws):
+        f = load_workspace_facilities(ws)
+        return {
+            oid: sorted(f.loc[f["facility_id"].str.startswith(f"osm:{oid}"), "category"])
+            for oid in ("n1000", "n1002", "n1008")
+        }
+
+    want = {"n1000": [], "n1002": ["middle_school", "primary_school"], "n1008": ["primary_school"]}
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--review", str(reviewed)]) == 0
+    assert "3 decisions kept in the workspace, 3 applied" in capsys.readouterr().out
+    assert categories(ws) == want
+    f = load_workspace_facilities(ws)
+    assert set(f.loc[f["facility_id"].str.startswith("osm:n1008"), "class_rule"]) == {"规划人员审核"}
+    assert decisions_path(ws).exists()
+    # the next import (a newer extract) applies them again without the file
+    assert main(["--workspace", str(ws), "import-osm", str(extract)]) == 0
+    assert categories(ws) == want
+    # a value that is no category is refused and changes nothing
+    bad = tmp_path / "bad.xlsx"
+    uncl.loc[uncl["OSM编号"] == "n1009", "审核意见"] = "游泳馆"
+    with pd.ExcelWriter(bad) as w:
+        for name, df in sheets.items():
+            df.to_excel(w, sheet_name=name, index=False)
+    before = decisions_path(ws).read_bytes()
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--review", str(bad)]) == 2
+    assert "n1009: 游泳馆" in capsys.readouterr().err
+    assert decisions_path(ws).read_bytes() == before
+
+
+def test_an_area_file_without_polygons_is_refused_and_nothing_is_written(extract, tmp_path, capsys):
+    pts = tmp_path / "points.geojson"
+    gpd.GeoDataFrame(geometry=[shapely.Point(117.24, 39.11)], crs=4326).to_file(pts)
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import-osm", str(extract), "--area", str(pts)]) == 2
+    assert "no polygons" in capsys.readouterr().err
+    assert not workspace_network_path(ws).exists()

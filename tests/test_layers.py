@@ -3,6 +3,7 @@ HTML contains every layer, escapes data text, and marks approximate features."""
 
 import json
 import re
+from html import unescape
 
 import geopandas as gpd
 import pandas as pd
@@ -419,4 +420,6 @@ def test_template_markers_in_data_stay_text():
     add_layer(m, spec, _one_feature_gdf("{{ 7*7 }}{% if 1 %}x{% endif %}{{'map_div'}}"), labels=True)
     raw = m.get_root().render()
     assert "{{ 7*7 }}" not in raw and "{%" not in raw.split("rpLayer(", 1)[1]
-    assert "{{ 7*7 }}{% if 1 %}x{% endif %}{{&#x27;map_div&#x27;}}" in _decoded(raw)
+    # as HTML text (labels, tooltips) the braces are character references: shown literally
+    assert "{{ 7*7 }}{% if 1 %}x{% endif %}{{'map_div'}}" in unescape(_decoded(raw))
+    assert "&#123;&#123; 7*7 &#125;&#125;" in _decoded(raw)

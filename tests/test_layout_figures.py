@@ -1,12 +1,20 @@
 """Areas and summaries of the layout, computed in EPSG:4548, against known answers."""
 
+import re
+
 import geopandas as gpd
 import pytest
 from shapely.geometry import box
 
 import geodata
 from renewal.crs import area_m2, geometry_to_storage
-from renewal.layout import jinmao_zone_table, layout_counts, polygon_areas_m2, station_area_summary
+from renewal.layout import (
+    jinmao_zone_areas_m2,
+    jinmao_zone_table,
+    layout_counts,
+    polygon_areas_m2,
+    station_area_summary,
+)
 
 
 def test_square_of_known_size_has_known_area():
@@ -23,8 +31,12 @@ def test_jinmao_zones_partition_the_park():
     assert list(table["片区"]) == ["东南", "东北", "西南", "西北"]
     park = lay[lay["name"] == "金贸产业园"]
     park_area = float(polygon_areas_m2(park).iloc[0])
-    assert table["示意面积（㎡）"].sum() == pytest.approx(park_area, abs=5)
-    assert (table["示意面积（㎡）"] > 100_000).all()
+    areas = jinmao_zone_areas_m2(lay)
+    assert areas.sum() == pytest.approx(park_area, abs=5)
+    assert (areas > 100_000).all()
+    # shown rounded, as the schematic outlines allow: 约 … 平方公里, never to the square metre
+    assert list(table["示意面积"]) == [f"约 {a / 1e6:.1f} 平方公里" for a in areas]
+    assert all(re.fullmatch(r"约 \d+\.\d 平方公里", t) for t in table["示意面积"])
 
 
 def test_station_area_summary_reports_drawn_vs_plan():

@@ -20,7 +20,7 @@ def _html(m) -> str:
 def test_layout_map_html_has_chinese_controls_metric_scale_and_point_pane():
     text = _html(layout_map())
     assert "imperial: false" in text and "imperial: true" not in text
-    assert all(json.dumps(t) in text for t in ("放大", "缩小", "图层"))  # tojson escapes to \\uXXXX
+    assert all(json.dumps(t, ensure_ascii=False) in text for t in ("放大", "缩小", "图层"))  # safe_json
     # the layer script draws points as filled discs (the whole symbol takes a click) in the point pane
     assert f"L.circleMarker(ll, L.extend({{pane: '{POINT_PANE}', fill: true}}" in text
     assert '"groupCheckboxes": true' in text
@@ -49,7 +49,7 @@ def test_draw_texts_are_chinese_everywhere_the_plugin_has_english():
     m = new_map()
     add_draw_control(m)
     text = _html(m)
-    assert json.dumps("绘制多边形") in text and '"feet": false' in text
+    assert json.dumps("绘制多边形", ensure_ascii=False) in text and '"feet": false' in text
 
 
 def test_standalone_layout_html_holds_the_map_once():

@@ -114,9 +114,8 @@ def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
     assert main(["--workspace", str(ws), "import-osm", str(write_extract(tmp_path / "t.osm.pbf"))]) == 0
     at = _run()
     ready = _frame(at, "如何加载").set_index("输入")
-    assert (
-        ready.loc["现状设施", "状态"] == "已加载：11处"
-    )  # 10 OSM objects, the 九年一贯制 school counted twice
+    # 10 OSM objects, the 九年一贯制 school counted twice, the school node inside the school area merged into it
+    assert ready.loc["现状设施", "状态"] == "已加载：10处"
     assert ready.loc["步行路网", "状态"].startswith("已加载：25个节点")
     assert not any("现状设施未加载" in w.value for w in at.warning)
     sources = _frame(at, "数据来源")
@@ -126,7 +125,7 @@ def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     stats = _stats(at)
     assert set(stats["计算方式"]) == {"步行网络"}
-    assert stats.loc["小学", "设施数"] == 5  # 3 from OSM + 2 plan facilities
+    assert stats.loc["小学", "设施数"] == 4  # 2 from OSM (the school node lies in the school area) + 2 plan
 
 
 def test_siting_over_clicked_candidates():

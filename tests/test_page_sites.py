@@ -250,18 +250,53 @@ def test_workspace_store_shows_no_bundled_notice(ws):
     assert not [w for w in at.warning if "内置目录" in w.value]
 
 
-def test_drawing_is_not_used_unless_asked_and_a_missing_drawing_changes_nothing(ws):
+def test_without_a_map_edit_no_shape_choice_is_shown_and_the_shape_is_kept(ws):
     at = run(selected="RS-021")
-    box_ = next(c for c in at.checkbox if c.label == "使用地图上绘制或编辑的图形")
-    assert box_.value is False
+    assert not [c for c in at.checkbox if c.label == "使用地图上绘制或编辑的图形"]
     before = Store(store_path(ws)).site("RS-021")
-    box_.check()
     next(t for t in at.text_input if t.label == "名称" and t.value == "管乐器厂").set_value("管乐器厂（改）")
     next(b for b in at.button if b.label == "保存修改").click().run()
     assert not at.exception, at.exception
-    assert any("图形未修改" in w.value and "未保存任何修改" in w.value for w in at.warning)
     after = Store(store_path(ws)).site("RS-021")
-    assert after[0]["name"] == "管乐器厂" and after[2] == before[2] and after[1].equals(before[1])
+    assert after[0]["name"] == "管乐器厂（改）" and after[1].equals(before[1])
+
+
+def test_refused_save_shows_the_diff_and_the_next_save_keeps_the_colleagues_fields(ws):
+    at = run(selected="RS-021")
+    other = Store(store_path(ws), session="张三")
+    p, g, v = other.site("RS-021")
+    other.save_site(
+        "RS-021", {**p, "status": "existing", "position_source": "现场核实"}, g, expected_version=v
+    )
+    next(t for t in at.text_input if t.label == "名称").set_value("管乐器厂（李四）")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.exception, at.exception
+    assert any("张三" in e.value and "保存未执行" in e.value for e in at.error)
+    diff = next(d.value for d in at.table if "对方的修改" in d.value.columns)
+    assert diff.loc["状态", "对方的修改"] == "已建成" and diff.loc["状态", "您的修改"] == "（未改）"
+    assert diff.loc["状态", "修改人"] == "张三" and "年" in diff.loc["状态", "修改时间（北京时间）"]
+    assert diff.loc["名称", "您的修改"] == "管乐器厂（李四）" and diff.loc["名称", "对方的修改"] == "（未改）"
+    choice = next(r for r in at.radio if r.label == "再次保存时")
+    assert choice.value == "keep_theirs"
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.error
+    saved = Store(store_path(ws)).site("RS-021")[0]
+    assert saved["name"] == "管乐器厂（李四）"
+    assert saved["status"] == "existing" and saved["position_source"] == "现场核实"
+
+
+def test_after_a_refused_save_the_planner_may_overwrite_with_their_version(ws):
+    at = run(selected="RS-021")
+    other = Store(store_path(ws), session="张三")
+    p, g, v = other.site("RS-021")
+    other.save_site("RS-021", {**p, "status": "existing"}, g, expected_version=v)
+    next(t for t in at.text_input if t.label == "名称").set_value("管乐器厂（李四）")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    next(r for r in at.radio if r.label == "再次保存时").set_value("mine_over")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.error
+    saved = Store(store_path(ws)).site("RS-021")[0]
+    assert saved["name"] == "管乐器厂（李四）" and saved["status"] == p["status"]
 
 
 # ---- issue 11: the page as planners use it ---------------------------------------------------

@@ -30,7 +30,9 @@ def test_jinmao_page_runs_and_lists_four_zones():
     assert not at.exception, at.exception
     zones = next(df.value for df in at.dataframe if "片区" in df.value.columns)
     assert list(zones["片区"]) == ["东南", "东北", "西南", "西北"]
-    assert (zones["示意面积（㎡）"] > 0).all()
+    assert all(str(v).startswith("约 ") and str(v).endswith(" 平方公里") for v in zones["示意面积"])
+    caption = " ".join(c.value for c in at.caption)
+    assert "示意面积合计约 2.7 平方公里" in caption and "㎡" not in caption
 
 
 def _map_script(at: AppTest) -> str:

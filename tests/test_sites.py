@@ -327,6 +327,8 @@ def test_site_card_has_plan_words_and_computed_area(cat):
     assert "㎡" in card["计算面积"] and "EPSG:4548" in card["计算面积"]
     line = query.site_card(cat[cat["name"].str.contains("护仓河")].iloc[0])
     assert "计算长度" in line and line["规划长度（米）"] == "5430"
+    coded = query.site_card({**row.to_dict(), "location_confidence": "low"})  # e.g. an imported site's code
+    assert coded["位置可信度"] == "低"
 
 
 def test_current_sites_without_store_is_the_bundled_catalogue(tmp_path):
@@ -382,6 +384,19 @@ def test_drawing_for_site_uses_only_one_unambiguous_compatible_shape():
     assert g.equals(Point(INSIDE)) and warn == ""
 
 
+def test_edited_shape_is_the_drawing_only_when_it_changed_the_site():
+    site = square_m(side=100)
+    f = lambda g: {"type": "Feature", "properties": {}, "geometry": g.__geo_interface__}  # noqa: E731
+    g, warn = interaction.edited_shape([f(square_m(side=120))], site)  # reshaped: saved with the form
+    assert g.equals(square_m(side=120)) and warn == ""
+    assert interaction.edited_shape([f(site)], site) == (None, "")  # the site's own shape: nothing to save
+    g, warn = interaction.edited_shape([], site)  # deleted and nothing drawn: the planner is told
+    assert g is None and "没有面状图形" in warn
+    moved = Point(117.2302, 39.1122)
+    g, warn = interaction.edited_shape([f(moved)], Point(117.23, 39.112))  # a point placed elsewhere
+    assert g.equals(moved) and warn == ""
+
+
 def test_clicked_site_id_only_for_site_layers():
     f = {"properties": {"_id": "RS-004", "_layer": "renewal_sites"}}
     assert interaction.clicked_site_id(f) == "RS-004"
@@ -424,10 +439,18 @@ def test_resolve_selection_drops_hidden_current():
     )
 
 
-def test_focus_extent_grows_a_point(cat):
+def test_focus_extent_shows_a_points_neighbourhood_and_frames_a_large_area_with_a_margin(cat):
     one = cat[cat["site_id"] == "RS-021"]
-    frame = query.focus_extent(one, margin_m=300).to_crs(4548).geometry.iloc[0]
-    assert frame.area == pytest.approx(math.pi * 300**2, rel=0.02)  # a point's envelope buffered by 300 m
+    frame = query.focus_extent(one).to_crs(4548).geometry.iloc[0]
+    minx, miny, maxx, maxy = frame.bounds
+    assert maxx - minx == pytest.approx(1500) and maxy - miny == pytest.approx(1500)  # at least 1.5 km
+    assert frame.centroid.distance(one.to_crs(4548).geometry.iloc[0]) < 1  # centred on the point
+    big = cat[cat["site_id"] == "RS-001"]
+    bx = big.to_crs(4548).total_bounds
+    fx = query.focus_extent(big, margin_m=300).to_crs(4548).total_bounds
+    assert fx[2] - fx[0] == pytest.approx(
+        bx[2] - bx[0] + 600, rel=1e-3
+    )  # larger: its envelope + 300 m each side
 
 
 def test_selected_first(cat):

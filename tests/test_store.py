@@ -540,3 +540,48 @@ def test_postgis_store_lives_in_the_first_schema_of_the_search_path(pg_url):
 
         close_pool(both)
     assert later.site("RS-005")[0]["name"] == "另一个模式"
+
+
+def test_field_level_save_keeps_a_colleagues_other_fields(backend, store):
+    """After bob's stale save is refused, saving only the field he changed keeps alice's status and
+    position source; the stored shape stays unless the geometry is among the fields."""
+    bob = backend.open("bob")
+    pb, gb, vb = bob.site("RS-021")  # both open version 1
+    pa, ga, va = store.site("RS-021")
+    store.save_site(
+        "RS-021", {**pa, "status": "existing", "position_source": "现场核实"}, ga, expected_version=va
+    )
+    mine = {**pb, "name": "管乐器厂（李四核对）"}  # bob's form still holds the old status and source
+    with pytest.raises(ConflictError):
+        bob.save_site("RS-021", mine, gb, expected_version=vb)
+    with pytest.raises(ConflictError):  # a field-level save is still checked against the version
+        bob.save_site("RS-021", mine, gb, expected_version=vb, fields={"name"})
+    v2 = bob.site("RS-021")[2]
+    v3 = bob.save_site("RS-021", mine, NEW_OUTLINE, expected_version=v2, fields={"name"})
+    props, geom, version = store.site("RS-021")
+    assert version == v3 == v2 + 1
+    assert props["name"] == "管乐器厂（李四核对）"
+    assert props["status"] == "existing" and props["position_source"] == "现场核实"  # alice's stay
+    assert geom.equals(ga)  # geometry not among the fields: the stored one is kept
+    newest = bob.history("RS-021")[0]
+    assert newest.session == "bob" and newest.before["properties"]["status"] == "existing"
+    assert newest.after["properties"]["name"] == "管乐器厂（李四核对）"
+    bob.save_site("RS-021", {"name": "ignored"}, NEW_OUTLINE, expected_version=v3, fields={"geometry"})
+    props, geom, _ = store.site("RS-021")
+    assert geom.equals(NEW_OUTLINE) and props["name"] == "管乐器厂（李四核对）"
+
+
+def test_field_level_save_refuses_unknown_fields_and_bad_values(store):
+    props, geom, v = store.site("RS-008")
+    before = state(store)
+    with pytest.raises(InputError, match="site_id"):
+        store.save_site(
+            "RS-008", {**props, "site_id": "RS-999"}, geom, expected_version=v, fields={"site_id"}
+        )
+    with pytest.raises(InputError, match="colour"):
+        store.save_site("RS-008", props, geom, expected_version=v, fields={"colour"})
+    with pytest.raises(InputError):
+        store.save_site(
+            "RS-008", {**props, "status": "demolished"}, geom, expected_version=v, fields={"status"}
+        )
+    assert state(store) == before

@@ -59,6 +59,21 @@ def add_common(p, *, facilities=True):
     )
 
 
+def metric_crs_line(area=None) -> str:
+    """What the distances are measured in, and a warning when the study area lies in another zone."""
+    from renewal.analysis.study_area import default_area
+    from renewal.crs import METRIC_EPSG, crs_label, metric_epsg_for_geometry
+
+    local = metric_epsg_for_geometry(area if area is not None else default_area())
+    line = f"metric CRS: {crs_label(METRIC_EPSG)}"
+    if local != METRIC_EPSG:
+        line += (
+            f"\nwarning: the study area's own metric CRS is {crs_label(local)}; the coverage engine "
+            "measures in EPSG:4548, so distances there are longer than on the ground"
+        )
+    return line
+
+
 def load_network(args):
     """The walking network for ``args`` (or None in radius mode)."""
     from renewal.analysis.network import NetworkWarning
@@ -66,6 +81,12 @@ def load_network(args):
 
     mode = args.mode or ("network" if args.roads else "radius")
     args.mode = mode
+    area = None
+    if getattr(args, "boundary", None):
+        from renewal.analysis.study_area import read_area
+
+        area = read_area(args.boundary)
+    print(metric_crs_line(area))
     if mode == "radius":
         return None
     roads = args.roads
@@ -79,7 +100,7 @@ def load_network(args):
         roads = path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        net = read_network(roads)
+        net = read_network(roads, area=area)
     for w in caught:
         print(f"warning: {w.message}")
     r = net.report

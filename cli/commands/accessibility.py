@@ -25,6 +25,12 @@ def register(subparsers):
         help="CRS of --out's coordinates: wgs84 (default), cgcs2000, EPSG:4548, gcj02 ...",
     )
     p.add_argument("--cutoff", type=float, default=None, help="ignore facilities farther than this (m)")
+    p.add_argument(
+        "--area",
+        dest="boundary",
+        default=None,
+        help="study area (any polygon file) an .osm.pbf --roads is clipped to (default: the district)",
+    )
     p.set_defaults(func=run)
 
 

@@ -22,7 +22,13 @@ def register(subparsers):
     p.add_argument("--pop-field", default=None, help="population field of population polygons")
     p.add_argument("--zones", default=None, help="zone polygons (subdistricts, communities, renewal areas)")
     p.add_argument("--zone-field", default=None, help="zone name field (default: name/名称)")
-    p.add_argument("--boundary", default=None, help="boundary polygons (default: the bundled district)")
+    p.add_argument(
+        "--area",
+        "--boundary",
+        dest="boundary",
+        default=None,
+        help="study area: any polygon file (default: the bundled district); an .osm.pbf --roads is clipped to it",
+    )
     p.add_argument(
         "--standards", default=None, help="standards YAML (default: geodata/standards/life_circle.yaml)"
     )
@@ -132,6 +138,7 @@ def run(args) -> int:
             "gaps": res.gaps,
             "stats": res.stats,
             "zone_stats": res.zone_stats,
+            "facilities": fac,  # with class_rule: why each has its category
         },
         crs=args.crs,
     )

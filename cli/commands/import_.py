@@ -127,9 +127,10 @@ def cmd_import(args) -> int:
 
         return import_network.run(args)
     from renewal.layer_import import check_layer
-    from renewal.storage.layers import check_name, open_layers
+    from renewal.storage.layers import check_name, check_title, open_layers
 
     name = check_name(_layer_name(args))
+    check_title(args.title or name)
     store = open_layers(args.workspace)
     old = store.get(name)
     if old is not None and not args.replace:

@@ -10,6 +10,17 @@ def register(subparsers):
         help="store a walking network (.osm.pbf/.osm or a line layer) in the workspace",
     )
     p.add_argument("file", help=".osm.pbf / .osm (walking ways are kept) or GeoJSON/GPKG/SHP lines")
+    p.add_argument(
+        "--area",
+        default=None,
+        help="study area for an OSM extract: any polygon file; default: the district",
+    )
+    p.add_argument(
+        "--buffer",
+        type=float,
+        default=1000.0,
+        help="for an OSM extract: keep ways up to this many metres outside the study area (default 1000)",
+    )
     p.set_defaults(func=run)
 
 
@@ -18,10 +29,12 @@ def run(args) -> int:
 
     from renewal.analysis.network import NetworkWarning
     from renewal.analysis.network_files import read_network, save_network, workspace_network_path
+    from renewal.analysis.study_area import read_area
 
+    area = read_area(args.area) if args.area else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        net = read_network(args.file)
+        net = read_network(args.file, area=area, buffer_m=args.buffer)
     for w in caught:
         print(f"warning: {w.message}")
     path = workspace_network_path(args.workspace)

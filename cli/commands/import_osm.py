@@ -20,7 +20,24 @@ def register(subparsers):
         default=1000.0,
         help="keep ways and facilities up to this many metres outside the district (default 1000)",
     )
+    p.add_argument(
+        "--area",
+        default=None,
+        help="study area: any polygon file (GeoJSON, GeoPackage, zipped Shapefile, KML); default: the district",
+    )
     p.add_argument("--standards", default=None, help="standards YAML with osm_tags (default: bundled)")
+    p.add_argument(
+        "--review",
+        default=None,
+        help="a reviewed import report (.xlsx, its 审核意见 column: a category or 不计入); the decisions are "
+        "kept in the workspace by OSM id and applied again on every later import",
+    )
+    p.add_argument(
+        "--report",
+        default=None,
+        help="write the import report (.xlsx): facilities with the rule that placed each, objects not "
+        "classified or not counted, merged duplicates, the metric CRS",
+    )
     p.set_defaults(func=run)
 
 
@@ -31,10 +48,20 @@ def run(args) -> int:
     from renewal.analysis.facilities import save_workspace_facilities
     from renewal.analysis.network import NetworkWarning
     from renewal.analysis.network_files import save_network, workspace_network_path
-    from renewal.analysis.osm_import import import_osm
+    from renewal.analysis.osm_import import import_osm, report_tables
+    from renewal.analysis.osm_review import decisions_from_report, load_decisions, save_decisions
+    from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
 
     std = load_standards(args.standards)
+    area = read_area(args.area) if args.area else None
+    decisions = load_decisions(args.workspace)
+    if args.review:  # read (and refused) before anything is written
+        decisions = {**decisions, **decisions_from_report(args.review, std)}
+    if args.report:
+        from renewal.io.write import check_out_folder
+
+        check_out_folder(args.report)  # a bad report path fails before anything is written
     t0 = time.perf_counter()
 
     def progress(p):
@@ -44,10 +71,18 @@ def run(args) -> int:
             flush=True,
         )
 
-    print(f"reading {args.file} (district + {args.buffer:.0f} m)", flush=True)
+    where = args.area or "the district"
+    print(f"reading {args.file} ({where} + {args.buffer:.0f} m)", flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        res = import_osm(args.file, buffer_m=args.buffer, standards=std, progress=progress)
+        res = import_osm(
+            args.file,
+            buffer_m=args.buffer,
+            standards=std,
+            boundary=area,
+            decisions=decisions,
+            progress=progress,
+        )
     for w in caught:
         print(f"warning: {w.message}")
     # both files are written atomically; the network first, so facilities never point at no network
@@ -55,20 +90,48 @@ def run(args) -> int:
     net_path.parent.mkdir(parents=True, exist_ok=True)
     save_network(res.network, net_path)
     fac_path = save_workspace_facilities(res.facilities, args.workspace)
+    if args.review:
+        save_decisions(decisions, args.workspace)
+    if decisions:
+        print(
+            f"review: {len(decisions)} decisions kept in the workspace, {res.report['reviewed']} applied to this extract"
+        )
     r = res.network.report
+    print(f"metric CRS: {res.report['metric_crs']}")
     print(
         f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km -> {net_path}"
     )
     print(f"facilities: {len(res.facilities)} -> {fac_path}")
     for _, row in res.counts.iterrows():
         print(f"  {row['category']:<18} {row['name_zh']:<12} {row['count']}")
-    if len(res.unclassified):
-        print(
-            f"could not classify {int(res.unclassified['count'].sum())} objects (edit osm_tags in the standards file):"
-        )
-        for _, row in res.unclassified.iterrows():
-            print(f"  {row['tag']:<32} {row['count']}")
-    if res.report.get("relations_skipped"):
-        print(f"skipped {res.report['relations_skipped']} facility relations (multipolygons are not read)")
+    _list(res.merged, "merged into the area they lie in (one facility per place)", ("osm_id", "name", "into"))
+    _list(
+        res.not_counted,
+        "not counted (a rule says they are no life-circle facility)",
+        ("osm_id", "name", "reason_zh"),
+    )
+    _list(
+        res.unclassified_objects,
+        "could not classify (edit osm_tags in the standards file)",
+        ("osm_id", "name", "tags"),
+    )
+    if args.report:
+        from renewal.io.write import write_xlsx
+
+        write_xlsx(args.report, report_tables(res, std))
+        print(f"report -> {args.report}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
+
+
+def _plain(text: str) -> str:
+    """Names from the extract on the terminal: no control characters (escape sequences)."""
+    return "".join(ch if ch.isprintable() else "\ufffd" for ch in text)
+
+
+def _list(df, what: str, cols) -> None:
+    if df is None or not len(df):
+        return
+    print(f"{len(df)} objects {what}:")
+    for _, row in df.iterrows():
+        print("  " + "  ".join(_plain(str(row[c])) for c in cols))

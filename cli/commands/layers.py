@@ -5,6 +5,13 @@ from __future__ import annotations
 
 import getpass
 
+from renewal.sites.schema import printable
+
+
+def _row(*values) -> str:
+    """One tab-separated line; text from the store shown without control characters (no terminal escapes)."""
+    return "\t".join(printable(v) for v in values)
+
 
 def cmd_list(args) -> int:
     from renewal.storage.layers import open_layers
@@ -12,7 +19,7 @@ def cmd_list(args) -> int:
     layers = open_layers(args.workspace).list()
     for lyr in layers:
         print(
-            f"{lyr.name}\t{lyr.kind}\t{lyr.title}\t{lyr.count}\t{lyr.crs}\t{lyr.source_file}\t{lyr.imported_at}\t{lyr.who}"
+            _row(lyr.name, lyr.kind, lyr.title, lyr.count, lyr.crs, lyr.source_file, lyr.imported_at, lyr.who)
         )
     print(f"{len(layers)} layer(s)")
     return 0
@@ -23,9 +30,7 @@ def cmd_history(args) -> int:
 
     rows = open_layers(args.workspace).history(args.name)
     for r in rows:
-        print(
-            f"#{r['id']}\t{r['at']}\t{r['who']}\t{r['action']}\t{r['name']}\t{r['source_file']}\t{r['count']}"
-        )
+        print("#" + _row(r["id"], r["at"], r["who"], r["action"], r["name"], r["source_file"], r["count"]))
     print(f"{len(rows)} change(s)")
     return 0
 

@@ -3,6 +3,7 @@ OpenStreetMap import, population and zones (uploads live in the session)."""
 
 from __future__ import annotations
 
+import io
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,9 +15,20 @@ from pages import _ui
 from pages.views.coverage_engine import bytes_key
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
-from renewal.analysis.facilities import import_facilities, save_workspace_facilities, template_table
+from renewal.analysis.facilities import (
+    import_facilities,
+    load_workspace_facilities,
+    save_workspace_facilities,
+    template_table,
+)
 from renewal.analysis.network_files import save_network
-from renewal.analysis.osm_import import import_osm
+from renewal.analysis.osm_import import import_osm, report_tables
+from renewal.analysis.osm_review import (
+    apply_to_facilities,
+    decisions_from_report,
+    load_decisions,
+    save_decisions,
+)
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -83,6 +95,7 @@ def osm(std, ws: Path, net_path: Path) -> None:
                         src,
                         buffer_m=float(buf),
                         standards=std,
+                        decisions=load_decisions(ws),
                         progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
                     )
                     bar.progress(0.8, text="正在保存到工作区…")
@@ -99,14 +112,60 @@ def osm(std, ws: Path, net_path: Path) -> None:
                         ],
                         hide_index=True,
                     )
-                    if len(res.unclassified):
-                        st.warning("以下OSM对象无法归类（可编辑标准文件中的 osm_tags 规则）：")
-                        st.dataframe(
-                            res.unclassified.rename(columns={"tag": "标签", "count": "个数"}), hide_index=True
-                        )
+                    _osm_lists(res, std)
                 except InputError as err:
                     bar.empty()
                     _ui.show_input_error(err)
+        _osm_review(std, ws)
+
+
+def _osm_review(std, ws: Path) -> None:
+    """The planner's review: the import report with its 审核意见 column filled in, read back; the
+    decisions are kept in the workspace by OSM id and applied now and on every later import."""
+    st.markdown("**审核设施归类**")
+    st.caption(
+        "在下载的导入报告中填写“审核意见”列（设施类别，如 小学；或“不计入”），上传后保存。"
+        "审核意见按OSM编号保存在工作区，以后导入新数据时自动沿用。"
+    )
+    up = st.file_uploader("审核后的导入报告（Excel）", type=["xlsx"], key="cov_osm_review_up")
+    if st.button("保存审核意见", key="cov_osm_review_btn", disabled=up is None):
+        try:
+            new = decisions_from_report(io.BytesIO(up.getvalue()), std)
+            decisions = {**load_decisions(ws), **new}
+            fac = load_workspace_facilities(ws)
+            applied: set = set()
+            if fac is not None:
+                fac, applied = apply_to_facilities(fac, decisions, std)
+                save_workspace_facilities(fac, ws)
+            save_decisions(decisions, ws)
+            st.success(
+                f"已保存 {len(new)} 条审核意见（工作区共 {len(decisions)} 条），其中 {len(applied)} 处设施已按审核更新；"
+                "其余对象在下次导入OSM数据时生效。"
+            )
+        except InputError as err:
+            _ui.show_input_error(err)
+        except OSError as err:
+            st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+
+
+def _osm_lists(res, std) -> None:
+    """What the import did not count, by name and tags, and the report to download."""
+    tables = report_tables(res, std)
+    st.caption(f"计算坐标系：{res.report.get('metric_crs', '')}；每处设施的归类依据见下载的导入报告。")
+    for title, note in (
+        ("无法归类的对象", "以下OSM对象无法归类（可编辑标准文件中的 osm_tags 规则）："),
+        ("不计入的对象", "以下OSM对象按规则不计入生活圈设施（医院、牙科、私营诊所、高中等）："),
+    ):
+        if len(tables[title]):
+            st.warning(note)
+            st.dataframe(tables[title], hide_index=True)
+    st.download_button(
+        "下载导入报告（Excel）",
+        xlsx_bytes(tables),
+        file_name="OSM导入报告.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key="cov_osm_report",
+    )
 
 
 @dataclass

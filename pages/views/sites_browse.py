@@ -100,7 +100,10 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
     sel = state.selected
     fit = catalogue.focus_extent(chosen if sel else (view if len(view) else base["district"]))
     scene = with_layers(sites_scene(view, chosen, data=base, extent=fit), _ui.imported_layers())
-    m = draw_scene(scene, basemap=basemap, labels=labels)
+    # the drawing tools run down the left side: the legend goes to the right, never over 删除图形
+    m = draw_scene(
+        scene, basemap=basemap, labels=labels, legend_corner="bottomright" if editable else "bottomleft"
+    )
     if editable:
         add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
     out = _ui.show_map(

@@ -2,11 +2,13 @@
 
 The edit form's widgets are keyed by the page state's ``form_gen``: a save, an undo or a new
 selection starts a fresh form from the stored values, while a refused stale save keeps
-what the planner typed (the next click saves it over the newest version).
+what the planner typed, shows what changed field by field (:mod:`renewal.sites.merge`), and the
+next click saves only the planner's changed fields unless they choose to overwrite.
 """
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 import geodata
@@ -14,8 +16,10 @@ from layers import interaction
 from pages import _ui
 from pages.views.sites_state import SitesPageState
 from pages.views.text import markdown_literal
+from renewal.crs import area_m2, length_m
 from renewal.errors import ConflictError, InputError
-from renewal.sites import schema
+from renewal.sites import merge, schema
+from renewal.zh import beijing_time
 
 ST = geodata.STATUS_LABELS
 PR = geodata.PRECISION_LABELS
@@ -55,51 +59,141 @@ def _form_values(row, gen: int) -> dict:
     }
 
 
+CHOICES = {
+    merge.KEEP_THEIRS: "保留对方的修改，只保存我改动的字段",
+    merge.MINE_OVER: "用我的版本覆盖（表单中的全部内容）",
+}
+SHAPE_WORDS = {"Point": "点", "MultiPoint": "多点", "LineString": "线", "MultiLineString": "多段线"}
+
+
+def _drawings_key(drawings) -> str:
+    """A fingerprint of what the map's drawing tools returned (None before the planner touched them)."""
+    return "" if drawings is None else interaction.drawing_key({"geometry": {"drawings": drawings}})
+
+
+def _shown(field: str, value) -> str:
+    """A value of the diff as a planner reads it: labels for codes, the shape's kind and size."""
+    if field == merge.GEOMETRY:
+        if value is None or value.is_empty:
+            return "（无图形）"
+        if value.geom_type in ("Polygon", "MultiPolygon"):
+            return f"面，约 {area_m2(value):,.0f} ㎡"
+        if value.geom_type == "Point":
+            return f"点（{value.x:.5f}, {value.y:.5f}）"
+        extra = f"，约 {length_m(value):,.0f} 米" if "Line" in value.geom_type else ""
+        return SHAPE_WORDS.get(value.geom_type, "图形") + extra
+    text = schema.clean_text(value)
+    text = {"status": ST, "precision": PR}.get(field, {}).get(text, text)
+    return text or "（空）"
+
+
+def diff_table(diffs) -> pd.DataFrame:
+    """The field-by-field diff after a refused save (plain text, Chinese labels, 北京时间)."""
+    return pd.DataFrame(
+        {
+            "字段": [schema.FIELD_LABELS.get(d.field, "图形") for d in diffs],
+            "您打开时": [_shown(d.field, d.base) for d in diffs],
+            "对方的修改": [_shown(d.field, d.theirs) if d.theirs_changed else "（未改）" for d in diffs],
+            "修改人": [(d.by or "其他会话") if d.theirs_changed else "" for d in diffs],
+            "修改时间（北京时间）": [beijing_time(d.at) if d.theirs_changed and d.at else "" for d in diffs],
+            "您的修改": [_shown(d.field, d.mine) if d.mine_changed else "（未改）" for d in diffs],
+        },
+        dtype=str,
+    )
+
+
+def _shape_choice(gen: int, drawn, warning: str) -> bool:
+    """Inside the form: say what happens to a shape edited on the map; whether to save it."""
+    if drawn is not None:
+        st.info("地图上的图形已修改：点击“保存修改”时将一并保存新图形（取消下方勾选则只保存属性）。")
+        return st.checkbox(
+            "使用地图上绘制或编辑的图形",
+            value=True,
+            key=f"edit_{gen}_drawn_{_drawings_key(drawn.__geo_interface__)[:12]}",
+            help="用地图左上角的绘图工具编辑橙色的现有图形，或删除它后绘制一个新图形。",
+        )
+    if warning:  # edited on the map, but not usable: said before saving
+        st.warning(warning + "保存时只保存属性，图形保持不变。")
+    return False
+
+
 def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
-    """Edit the selected site's attributes (and, if asked, its geometry from the map)."""
+    """Edit the selected site's attributes and its shape on the map.
+
+    A shape edited or drawn on the map is saved with the form (the planner is told, and may untick it).
+    Only the fields the planner changed are saved; after a refused stale save the form shows, field
+    by field, what the other editor changed (who, when) and what this planner changed, and the next
+    save keeps the other editor's changes unless the planner chooses to overwrite them."""
     row = chosen.iloc[0]
     sel = row["site_id"]
-    with st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict)), st.form("edit_site"):
+    if state.edit_base is None:  # the values the form starts from (the drawings seen so far are old)
+        base = {f: row.get(f) for f in merge.FORM_FIELDS}
+        state.edit_base = (base, row.geometry, state.edit_version, _drawings_key(drawings))
+    base, base_geom, base_version, seen = state.edit_base
+    touched = _drawings_key(drawings) != seen
+    drawn, draw_warning = interaction.edited_shape(drawings, row.geometry, crs) if touched else (None, "")
+    gen = state.form_gen
+    with (
+        st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict) or touched),
+        st.form("edit_site"),
+    ):
+        choice = merge.KEEP_THEIRS
         if state.conflict:
             st.error(state.conflict)
-        values = _form_values(row, state.form_gen)
-        use_drawn = st.checkbox(
-            "使用地图上绘制或编辑的图形",
-            value=False,
-            key=f"edit_{state.form_gen}_drawn",
-            help="用地图左上角的绘图工具编辑橙色的现有图形，或删除它后绘制一个新图形。"
-            "地图上同类图形多于一个时不会使用。",
-        )
+            diff = diff_table(state.conflict_diffs)  # a static table, every cell literal (never Markdown)
+            st.table(diff.map(markdown_literal).set_index("字段"))
+            choice = st.radio("再次保存时", list(CHOICES), format_func=CHOICES.get, key=f"edit_{gen}_choice")
+        values = _form_values(row, gen)
+        use_drawn = _shape_choice(gen, drawn, draw_warning)
         if not st.form_submit_button("保存修改"):
             return
     if values["site_type"] is None:  # not chosen: keep what the site has
         values["site_type"] = row["site_type"]
-    props = {**row.to_dict(), **values}
-    drawn, draw_warning = interaction.drawing_for_site(drawings, row.geometry, crs)
-    if use_drawn and drawn is None:  # missing or ambiguous drawing: change nothing
-        st.warning(draw_warning + "本次未保存任何修改。")
+    mine_geom = drawn if use_drawn else None
+    mine_changed = merge.changed_fields(base, values, base_geom, mine_geom)
+    fields = merge.fields_to_save(state.conflict_diffs, mine_changed, choice)
+    if not fields:
+        st.info("表单与打开时相同，没有需要保存的修改。")
         return
     try:
         version = store.save_site(
-            sel, props, drawn if use_drawn else row.geometry, expected_version=state.edit_version
+            sel,
+            {**row.to_dict(), **values},
+            mine_geom if mine_geom is not None else row.geometry,
+            expected_version=state.edit_version,
+            fields=fields,
         )
     except ConflictError:
-        try:
-            newest = store.site(sel)[2]
-        except InputError as err:  # deleted meanwhile, or the store cannot be read now
-            _ui.show_input_error(err)
-            return
-        state.conflict = (
-            f"保存未执行：此项目已被其他会话修改（现为第 {newest} 版，您编辑的是第 {state.edit_version} 版），"
-            "上方的项目卡片显示最新内容。您填写的内容仍保留在表单中；再次点击“保存修改”将以您填写的内容覆盖最新版本。"
-        )
-        state.edit_version = newest
-        st.rerun()
+        _refused(state, store, sel, values, mine_geom)
+        return
     except InputError as err:
         _ui.show_input_error(err)
         return
     state.start_edit(sel, version)
     st.toast("已保存（自相交的图形已自动修复）。" if store.last_notes else "已保存。")
+    st.rerun()
+
+
+def _refused(state: SitesPageState, store, sel: str, values: dict, mine_geom) -> None:
+    """A stale save was refused: the diff against the newest version; the form keeps what was typed."""
+    base, base_geom, base_version, _seen = state.edit_base
+    try:
+        theirs, theirs_geom, newest = store.site(sel)
+        changes = store.history(sel, limit=max(newest - base_version, 1))
+    except InputError as err:  # deleted meanwhile, or the store cannot be read now
+        _ui.show_input_error(err)
+        return
+    diffs = merge.field_diffs(
+        base, theirs, values, changes, base_geom=base_geom, theirs_geom=theirs_geom, mine_geom=mine_geom
+    )
+    people = "、".join(dict.fromkeys(d.by for d in diffs if d.theirs_changed and d.by)) or "他人"
+    state.conflict = (
+        f"保存未执行：此项目在您打开后已被其他会话（{people}）修改（现为第 {newest} 版，您打开的是第 "
+        f"{base_version} 版）。下表逐项列出对方和您的修改；您填写的内容仍在表单中。"
+        "请选择再次保存的方式，然后再次点击“保存修改”。"
+    )
+    state.conflict_diffs = diffs
+    state.edit_version = newest
     st.rerun()
 
 

@@ -38,6 +38,9 @@ class SitesPageState:
     edit_version: int = 0
     form_gen: int = 0  # a new edit form (fresh values) after a save, an undo or a new selection
     conflict: str = ""  # the notice after a refused stale save (what the planner typed is kept)
+    conflict_diffs: list = field(default_factory=list)  # its field-by-field diff (renewal.sites.merge)
+    #: What the edit form started from: (form fields, geometry, version, fingerprint of the map's drawings)
+    edit_base: tuple | None = None
     used_drawings: list[str] = field(default_factory=list)  # drawings already used by 新增
     import_gen: int = 0  # a new uploader after an import (the same file is not imported twice)
     import_key: tuple | None = None  # (file id, coordinate system) of the checked upload
@@ -48,7 +51,7 @@ class SitesPageState:
         """Edit ``site_id`` from ``version`` with a fresh form."""
         self.edit_site, self.edit_version = site_id, version
         self.form_gen += 1
-        self.conflict = ""
+        self.conflict, self.conflict_diffs, self.edit_base = "", [], None
 
 
 def get() -> SitesPageState:

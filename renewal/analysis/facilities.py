@@ -43,6 +43,7 @@ FACILITY_FIELDS = (
     "status",
     "source_zh",
     "precision",
+    "class_rule",  # why the facility has its category (归类依据): the OSM rule's reason; "" otherwise
 )
 WORKSPACE_LAYER = "facilities"
 PLAN_SOURCE_ZH = "规划设施（十五五纲要，位置示意）"
@@ -176,6 +177,7 @@ def import_facilities(
             "status": _text(gdf[c]) if (c := _column(gdf, STATUS_COLUMNS)) else "",
             "source_zh": source_zh,
             "precision": "",  # the planner's own coordinates: no precision claimed
+            "class_rule": "类别列：" + raw,
         },
         geometry=gdf.geometry.values,
         crs=STORAGE_EPSG,
@@ -219,7 +221,7 @@ def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = No
     """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`), atomically."""
     path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = [c for c in FACILITY_FIELDS if c in gdf.columns]
+    cols = [c for c in (*FACILITY_FIELDS, "position_source") if c in gdf.columns]
     write_gpkg(
         path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)}
     )
@@ -254,6 +256,7 @@ def plan_facilities(standards: Standards) -> gpd.GeoDataFrame:
             "status": g["status"].map(geodata.STATUS_LABELS),
             "source_zh": PLAN_SOURCE_ZH,
             "precision": g["precision"],
+            "class_rule": "规划纲要原文",
             **{c: g[c] for c in PLAN_EXTRA},
         },
         geometry=g.geometry.values,

@@ -122,6 +122,8 @@ class WalkNetwork:
     edge_len: np.ndarray
     edge_geom: np.ndarray  # shapely LineStrings, oriented u -> v
     report: dict = field(default_factory=dict)
+    #: EPSG code of the metric CRS the coordinates are in (EPSG:4548 unless built for another study area).
+    crs: int = METRIC_EPSG
 
     def __post_init__(self):
         self._tree = None
@@ -197,7 +199,7 @@ class WalkNetwork:
         return cls._from_noded(np.asarray(parts[shapely.get_type_id(parts) == 1], dtype=object))
 
     @classmethod
-    def _from_noded(cls, pieces: np.ndarray) -> WalkNetwork:
+    def _from_noded(cls, pieces: np.ndarray, crs: int = METRIC_EPSG) -> WalkNetwork:
         if len(pieces) == 0:
             raise InputError("No usable lines in the network.", "路网中没有可用的线。")
         lengths = shapely.length(pieces)
@@ -251,6 +253,7 @@ class WalkNetwork:
             edge_len=lengths.astype(float),
             edge_geom=pieces,
             report=report,
+            crs=crs,
         )
 
     @classmethod
@@ -305,7 +308,7 @@ class WalkNetwork:
         return gpd.GeoDataFrame(
             {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_len},
             geometry=list(self.edge_geom),
-            crs=METRIC_CRS,
+            crs=METRIC_CRS if self.crs == METRIC_EPSG else self.crs,
         )
 
     # ---------------------------------------------------------------- snapping

@@ -19,35 +19,12 @@ import numpy as np
 import shapely
 
 from renewal.analysis.network import WalkNetwork
+from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
+from renewal.analysis.study_area import clip_area
 from renewal.crs import METRIC_EPSG, to_storage, transformer
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output
 from renewal.settings import workspace_dir
-
-#: OSM ``highway`` values that are never walkable (the OSMnx "walk" filter,
-#: plus motorways, which ``motor`` matches there).
-NON_WALK_HIGHWAYS = frozenset(
-    {
-        "abandoned",
-        "bus_guideway",
-        "construction",
-        "cycleway",
-        "motor",
-        "no",
-        "planned",
-        "platform",
-        "proposed",
-        "raceway",
-        "razed",
-        "motorway",
-        "motorway_link",
-        "bus_stop",
-        "elevator",
-        "services",
-        "rest_area",
-        "escape",
-    }
-)
 
 #: Layer name of a network written by :func:`save_network`; such a file is
 #: read back without noding (its edges already meet only at their ends).
@@ -66,33 +43,18 @@ def is_osm_path(path) -> bool:
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
-def is_walkable(tags) -> bool:
-    """The walking-way filter for OSM tags (a mapping)."""
-    hw = tags.get("highway")
-    if not hw or hw in NON_WALK_HIGHWAYS:
-        return False
-    if tags.get("area") == "yes":
-        return False
-    if (
-        tags.get("foot") == "no"
-        or tags.get("access") in ("private", "no")
-        and tags.get("foot") not in ("yes", "designated", "permissive")
-    ):
-        return False
-    if tags.get("service") == "private":
-        return False
-    return True
-
-
-def read_network(path, *, node_tolerance: float = 0.01, layer: str | None = None) -> WalkNetwork:
-    """Build from an OSM file (walking ways) or a line layer."""
+def read_network(
+    path, *, node_tolerance: float = 0.01, layer: str | None = None, area=None, buffer_m: float = 1000.0
+) -> WalkNetwork:
+    """Build from an OSM file (walking ways near ``area`` + ``buffer_m``, see :func:`read_osm_network`)
+    or a line layer."""
     path = Path(path)
     if not path.exists():
         raise InputError(f"Network file not found: {path}", f"找不到路网文件：{path}")
     if path.stat().st_size == 0:
         raise InputError(f"Network file is empty: {path}", f"路网文件为空：{path}")
     if is_osm_path(path):
-        return read_osm_network(path)
+        return read_osm_network(path, area=area, buffer_m=buffer_m)
     try:
         import pyogrio
 
@@ -112,42 +74,28 @@ def read_network(path, *, node_tolerance: float = 0.01, layer: str | None = None
     return net
 
 
-def read_osm_network(path) -> WalkNetwork:
-    """Walking ways of an OSM file, noded at shared OSM nodes."""
-    import osmium
-
-    ways: list[tuple[list[int], list[tuple[float, float]]]] = []
-    n_ways = 0
-    try:
-        fp = osmium.FileProcessor(str(path)).with_locations()
-        for obj in fp:
-            if not obj.is_way():
-                continue
-            n_ways += 1
-            if not is_walkable(obj.tags):
-                continue
-            ids, pts = [], []
-            for nd in obj.nodes:
-                if not nd.location.valid():
-                    continue
-                ids.append(nd.ref)
-                pts.append((nd.location.lon, nd.location.lat))
-            if len(ids) >= 2:
-                ways.append((ids, pts))
-    except Exception as exc:
-        raise InputError(f"Cannot read OSM file {path}: {exc}", f"无法读取OSM文件 {path}：{exc}") from exc
-    if not ways:
-        raise InputError(
-            f"No walkable ways in {path} ({n_ways} ways in the file).",
-            f"{path} 中没有可步行的道路（文件共 {n_ways} 条路径）。",
-        )
-    net = network_from_osm_ways(ways)
-    net.report.update({"source": str(path), "osm_ways": n_ways, "walk_ways": len(ways)})
+def read_osm_network(path, *, area=None, buffer_m: float = 1000.0) -> WalkNetwork:
+    """Walking ways of an OSM file near the study area (``area``, WGS84; default: the district)
+    plus ``buffer_m``, streamed and clipped like ``import-osm`` (an extract missing the area is
+    refused from its header), noded at shared OSM nodes, in EPSG:4548 (the coverage engine's CRS)."""
+    path = check_osm_path(path)
+    clip = clip_area(buffer_m, area)
+    check_extract_covers(path, clip)
+    col = read_extract(path, clip, None)
+    if not col.ways:
+        raise no_ways_error(path, buffer_m, clip)
+    net = network_from_osm_ways(col.ways)
+    net.report.update(
+        {"source": str(path), "osm_ways": col.n["ways"], "walk_ways": len(col.ways), "buffer_m": buffer_m}
+    )
     return net
 
 
-def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]]) -> WalkNetwork:
-    """A network from OSM ways given as (node ids, WGS84 lon/lat points), noded at shared OSM nodes."""
+def network_from_osm_ways(
+    ways: list[tuple[list[int], list[tuple[float, float]]]], epsg: int = METRIC_EPSG
+) -> WalkNetwork:
+    """A network from OSM ways given as (node ids, WGS84 lon/lat points), noded at shared OSM nodes,
+    in the metric CRS ``epsg`` (the study area's; EPSG:4548 for Tianjin)."""
     # Split ways at nodes used more than once (junctions) and at their ends.
     count: dict[int, int] = {}
     for ids, _ in ways:
@@ -155,7 +103,7 @@ def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]
             count[i] = count.get(i, 0) + 1
         count[ids[0]] += 1
         count[ids[-1]] += 1
-    t = transformer(4326, METRIC_EPSG)
+    t = transformer(4326, epsg)
     lines = []
     for ids, pts in ways:
         xy = np.array(pts)
@@ -172,7 +120,7 @@ def network_from_osm_ways(ways: list[tuple[list[int], list[tuple[float, float]]]
         geoms = shapely.linestrings(np.vstack(lines), indices=idx)
     else:
         geoms = np.array([])
-    return WalkNetwork._from_noded(np.asarray(geoms, dtype=object))
+    return WalkNetwork._from_noded(np.asarray(geoms, dtype=object), epsg)
 
 
 def save_network(net: WalkNetwork, path) -> None:

@@ -1,46 +1,60 @@
 """Facilities and the walking network from an OpenStreetMap extract, in one pass.
 
 :func:`import_osm` streams a ``.osm.pbf`` (a regional extract such as China
-or Tianjin from Geofabrik) with osmium: node locations are cached in C++
-(in memory for small files, in a temporary file on disk for large ones) and
-only objects carrying a ``highway`` or a facility key reach Python. It keeps
+or Tianjin from Geofabrik) with osmium. It first reads the file's header: an
+extract whose bounding box misses the study area is refused at once, with both
+extents. Node locations are cached in C++ (in memory for small files, in a
+temporary file on disk for large ones), osmium's area handler builds areas from
+closed ways and multipolygon relations (outer rings), and only objects carrying
+a ``highway``, ``entrance`` or facility key reach Python. It keeps
 
 * walking ways (:func:`renewal.analysis.network_files.is_walkable`) with at
-  least one node inside the clip area (the district plus ``buffer_m``), noded
-  at shared OSM nodes (:func:`~renewal.analysis.network_files.network_from_osm_ways`);
-* facilities (nodes, and closed ways at the centroid of their nodes) inside
-  the clip area, classified by the ``osm_tags`` rules of the standards file.
+  least one node inside the clip area (the study area plus ``buffer_m``), noded
+  at shared OSM nodes, in the study area's metric CRS
+  (:func:`renewal.crs.metric_epsg_for_geometry`);
+* facilities (nodes and areas) inside the clip area, classified by the
+  ``osm_tags`` rules of the standards file (:mod:`renewal.analysis.osm_tags`):
+  each carries the reason of the rule that placed it (``class_rule``).
 
-Objects with a facility key that no rule matches are counted in
-``unclassified`` (by their tag), never dropped silently. Multipolygon
-relations (a few large school campuses) are not read; that is reported too.
+One facility per place: a node inside an area of the same category (or with
+the same name) is merged into the area. An area facility stands on its mapped
+entrance (``entrance=*`` on its outline) when there is one, else at the point of
+its outline nearest to the walking network (on the path itself when the area
+touches one, so no straight leg is counted); ``position_source`` says which.
+
+Objects looked at but matched by no rule are listed (id, name, tags) in
+``unclassified_objects``; objects a rule recognises as not a life-circle
+facility (hospitals, dentists, senior high schools ...) in ``not_counted``.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
-from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from shapely.ops import nearest_points
 
-import geodata
 from renewal.analysis.facilities import FACILITY_FIELDS
 from renewal.analysis.network import WalkNetwork
-from renewal.analysis.network_files import is_walkable, network_from_osm_ways
-from renewal.crs import METRIC_EPSG, STORAGE_EPSG
-from renewal.errors import InputError
+from renewal.analysis.network_files import network_from_osm_ways
+from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
+from renewal.analysis.osm_review import REVIEW_COLUMN
+from renewal.analysis.osm_tags import load_tag_mapping
+from renewal.analysis.study_area import clip_area
+from renewal.crs import STORAGE_EPSG, crs_label, metric_epsg_for_geometry, transformer
 from renewal.standards import Standards, load_standards
 
-#: Files larger than this keep the node-location cache on disk (memory stays small).
-DISK_CACHE_BYTES = 200 * 1024 * 1024
 DEFAULT_BUFFER_M = 1000.0
+#: Columns of the facility frame: the coverage fields, where it stands and why, the OSM object.
+OSM_FIELDS = (*FACILITY_FIELDS, "position_source", "osm_id", "osm_rule", "osm_tag")
+POSITION_NODE = "OSM节点位置"
+POSITION_ENTRANCE = "OSM面要素的入口（entrance={}）"
+POSITION_NEAREST = "OSM面要素轮廓上离步行路网最近的点"
+POSITION_NO_NETWORK = "OSM面要素轮廓上的点（附近无步行路网）"
 
 
 @dataclass
@@ -48,174 +62,13 @@ class OsmImport:
     """What :func:`import_osm` found."""
 
     network: WalkNetwork
-    facilities: gpd.GeoDataFrame  # FACILITY_FIELDS + osm_id, osm_tags; WGS84
+    facilities: gpd.GeoDataFrame  # OSM_FIELDS; WGS84
     unclassified: pd.DataFrame  # tag, count
     counts: pd.DataFrame  # category, name_zh, count
     report: dict = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Rule:
-    categories: tuple[str, ...]
-    tags: tuple[tuple[str, tuple[str, ...]], ...]
-    name_contains: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class TagMapping:
-    candidates: tuple[str, ...]
-    candidate_values: dict
-    rules: tuple[Rule, ...]
-
-    def is_candidate(self, tags) -> str:
-        """The facility tag (``key=value``) of an object, or "" when it has none."""
-        for key in self.candidates:
-            value = tags.get(key)
-            if value is None:
-                continue
-            allowed = self.candidate_values.get(key)
-            if allowed is None or value in allowed:
-                return f"{key}={value}"
-        return ""
-
-    def classify(self, tags) -> tuple[str, ...]:
-        """The categories of the first matching rule (empty when none matches)."""
-        name = (tags.get("name:zh") or "") + (tags.get("name") or "")
-        for rule in self.rules:
-            if all(_value_matches(tags.get(k), allowed) for k, allowed in rule.tags) and (
-                not rule.name_contains or any(w in name for w in rule.name_contains)
-            ):
-                return rule.categories
-        return ()
-
-
-def _value_matches(value, allowed) -> bool:
-    if value is None:
-        return False
-    parts = {p.strip() for p in str(value).split(";")}
-    for a in allowed:
-        if a == "*" or (";" in a and set(a.split(";")) <= parts) or a in parts:
-            return True
-    return False
-
-
-def load_tag_mapping(standards: Standards) -> TagMapping:
-    """The ``osm_tags`` section of the standards file, validated against its categories."""
-    raw = standards.osm_tags
-    if not raw.get("rules"):
-        raise InputError(
-            f"The standards file {standards.path} has no osm_tags rules.",
-            f"标准文件 {standards.path} 中没有 osm_tags 规则。",
-        )
-    rules = []
-    for r in raw["rules"]:
-        cats = tuple(r.get("categories") or ())
-        unknown = [c for c in cats if c not in standards.categories]
-        if not cats or unknown or not isinstance(r.get("tags"), dict):
-            raise InputError(
-                f"osm_tags rule {r!r}: needs categories of the standards file and tags (unknown: {unknown})",
-                f"osm_tags 规则 {r!r} 有误：类别须为标准文件中的类别，并须给出标签（未知：{unknown}）",
-            )
-        tags = tuple((str(k), tuple(str(v) for v in vs)) for k, vs in r["tags"].items())
-        rules.append(Rule(cats, tags, tuple(str(w) for w in r.get("name_contains") or ())))
-    values = {k: frozenset(str(v) for v in vs) for k, vs in (raw.get("candidate_values") or {}).items()}
-    return TagMapping(tuple(raw.get("candidates") or ()), values, tuple(rules))
-
-
-def clip_area(buffer_m: float, boundary=None):
-    """The district (or ``boundary``, WGS84 GeoDataFrame) plus ``buffer_m``, as a WGS84 polygon."""
-    if not buffer_m >= 0:
-        raise InputError(f"--buffer must be >= 0, got {buffer_m}", f"缓冲距离须不小于0，当前为 {buffer_m}")
-    b = boundary if boundary is not None else geodata.load("district")
-    m = b.to_crs(METRIC_EPSG).geometry.union_all().buffer(buffer_m)
-    return gpd.GeoSeries([m], crs=METRIC_EPSG).to_crs(STORAGE_EPSG).iloc[0]
-
-
-def _storage_for(path: Path, tmpdir: str) -> str:
-    if path.stat().st_size > DISK_CACHE_BYTES:
-        return f"sparse_file_array,{os.path.join(tmpdir, 'locations.bin')}"
-    return "flex_mem"
-
-
-def _way_points(obj):
-    ids, pts = [], []
-    for nd in obj.nodes:
-        if nd.location.valid():
-            ids.append(nd.ref)
-            pts.append((nd.location.lon, nd.location.lat))
-    return ids, pts
-
-
-class _Collector:
-    """The one-pass state: walking ways and facilities inside the clip area."""
-
-    def __init__(self, area, mapping: TagMapping):
-        self.area = area
-        self.bbox = area.bounds
-        shapely.prepare(area)
-        self.mapping = mapping
-        self.ways: list = []
-        self.fac: list[dict] = []
-        self.unclassified: Counter = Counter()
-        self.n = Counter()
-
-    def inside(self, pts) -> np.ndarray:
-        xy = np.asarray(pts, dtype=float).reshape(-1, 2)
-        x0, y0, x1, y1 = self.bbox
-        box = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
-        if not box.any():
-            return box
-        box[box] = shapely.contains_xy(self.area, xy[box, 0], xy[box, 1])
-        return box
-
-    def facility(self, obj, kind: str, lon: float, lat: float) -> None:
-        tag = self.mapping.is_candidate(obj.tags)
-        if not tag or not self.inside([(lon, lat)])[0]:
-            return
-        cats = self.mapping.classify(obj.tags)
-        if not cats:
-            self.unclassified[tag] += 1
-            return
-        tags = obj.tags
-        name = tags.get("name:zh") or tags.get("name") or ""
-        addr = "".join(
-            tags.get(k, "") for k in ("addr:city", "addr:district", "addr:street", "addr:housenumber")
-        )
-        for c in cats:
-            self.fac.append(
-                {
-                    "osm_id": f"{kind}{obj.id}",
-                    "name": name,
-                    "category": c,
-                    "address": addr,
-                    "osm_tag": tag,
-                    "lon": lon,
-                    "lat": lat,
-                }
-            )
-
-    def way(self, obj) -> None:
-        self.n["ways"] += 1
-        tags = obj.tags
-        ids, pts = _way_points(obj)
-        if len(ids) < 2:
-            return
-        if "highway" in tags and is_walkable(tags):
-            if self.inside(pts).any():
-                self.ways.append((ids, pts))
-        elif ids[0] == ids[-1] and self.mapping.is_candidate(tags):
-            c = np.asarray(pts[:-1]).mean(axis=0)
-            self.facility(obj, "w", float(c[0]), float(c[1]))
-
-    def __call__(self, obj) -> None:
-        if obj.is_node():
-            self.n["nodes"] += 1
-            if obj.location.valid():
-                self.facility(obj, "n", obj.location.lon, obj.location.lat)
-        elif obj.is_way():
-            self.way(obj)
-        elif obj.is_relation() and self.mapping.is_candidate(obj.tags):
-            self.n["relations_skipped"] += 1
+    unclassified_objects: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, tag, tags
+    not_counted: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, tags, rule, reason_zh
+    merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, category, into
 
 
 def import_osm(
@@ -224,66 +77,105 @@ def import_osm(
     buffer_m: float = DEFAULT_BUFFER_M,
     standards: Standards | None = None,
     boundary=None,
+    decisions: dict | None = None,
     progress: Callable[[dict], None] | None = None,
     every: int = 200_000,
 ) -> OsmImport:
-    """Stream ``path`` once; return the clipped walking network and the classified facilities."""
-    import osmium
+    """Stream ``path`` once; return the clipped walking network and the classified facilities.
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"OSM file not found: {path}", f"找不到OSM文件：{path}")
-    if not path.name.lower().endswith((".osm.pbf", ".pbf", ".osm")):
-        raise InputError(
-            f"Not an OSM extract (.osm.pbf): {path.name}", f"不是OSM数据文件（.osm.pbf）：{path.name}"
-        )
+    ``boundary`` is the study area (WGS84 geometry or GeoDataFrame; default: the district);
+    ``decisions`` the planner's review (OSM id -> categories, empty = not counted,
+    :mod:`renewal.analysis.osm_review`), which replaces the rules for those objects."""
+    path = check_osm_path(path)
     std = standards or load_standards()
     mapping = load_tag_mapping(std)
     area = clip_area(buffer_m, boundary)
-    col = _Collector(area, mapping)
-    keys = ("highway", *mapping.candidates)
-    with tempfile.TemporaryDirectory(prefix="renewal-osm-") as tmp:
-        try:
-            fp = (
-                osmium.FileProcessor(str(path))
-                .with_locations(_storage_for(path, tmp))
-                .with_filter(osmium.filter.KeyFilter(*keys))
-            )
-            seen = 0
-            for obj in fp:
-                col(obj)
-                seen += 1
-                if progress is not None and seen % every == 0:
-                    progress({"objects": seen, "walk_ways": len(col.ways), "facilities": len(col.fac)})
-        except InputError:
-            raise
-        except Exception as exc:  # osmium raises RuntimeError and others for broken files
-            raise InputError(
-                f"Cannot read OSM file {path.name}: {exc}", f"无法读取OSM文件 {path.name}：{exc}"
-            ) from exc
+    header = check_extract_covers(path, area)
+    epsg = metric_epsg_for_geometry(area)
+    col = read_extract(path, area, mapping, decisions=decisions, progress=progress, every=every)
     if not col.ways:
-        raise InputError(
-            f"No walkable ways within {buffer_m:.0f} m of the district in {path.name}: "
-            "is it an extract that covers Tianjin?",
-            f"{path.name} 中在河东区及周边 {buffer_m:.0f} 米内没有可步行道路：文件是否覆盖天津？",
-        )
-    net = network_from_osm_ways(col.ways)
+        raise no_ways_error(path, buffer_m, area)
+    net = network_from_osm_ways(col.ways, epsg)
     net.report.update({"source": str(path), "walk_ways": len(col.ways), "buffer_m": buffer_m})
-    fac = _facility_frame(col.fac, std)
+    rows, merged = _one_per_place(col.fac)
+    fac = _facility_frame(rows, std, net, col.entrances)
     counts = (
         fac.groupby(["category", "name_zh"]).size().reset_index(name="count")
         if len(fac)
         else pd.DataFrame(columns=["category", "name_zh", "count"])
     )
-    uncl = pd.DataFrame(sorted(col.unclassified.items(), key=lambda kv: -kv[1]), columns=["tag", "count"])
-    report = {**dict(col.n), "walk_ways": len(col.ways), "facilities": len(fac)}
-    return OsmImport(net, fac, uncl, counts, report)
+    uncl_obj = pd.DataFrame(col.unclassified, columns=["osm_id", "name", "tag", "tags"])
+    uncl = uncl_obj.groupby("tag").size().sort_values(ascending=False).reset_index(name="count")
+    not_counted = pd.DataFrame(
+        col.not_counted, columns=["osm_id", "name", "tag", "tags", "rule", "reason_zh"]
+    )
+    report = {
+        **dict(col.n),
+        **header,
+        "walk_ways": len(col.ways),
+        "facilities": len(fac),
+        "merged": len(merged),
+        "reviewed": col.reviewed,
+        "metric_crs": crs_label(epsg),
+        "area_bounds": area.bounds,
+    }
+    return OsmImport(net, fac, uncl, counts, report, uncl_obj, not_counted, merged)
 
 
-def _facility_frame(rows: list[dict], std: Standards) -> gpd.GeoDataFrame:
-    cols = [*FACILITY_FIELDS, "osm_tag"]
+def _one_per_place(rows: list[dict]) -> tuple[list[dict], pd.DataFrame]:
+    """Drop node facilities that lie inside an area facility of the same category or the same name."""
+    areas = [r for r in rows if r["osm_id"][0] != "n"]
+    cols = ["osm_id", "name", "category", "into"]
+    if not areas:
+        return rows, pd.DataFrame(columns=cols)
+    tree = shapely.STRtree([a["geom"] for a in areas])
+    keep, merged = [], []
+    for r in rows:
+        into = None
+        if r["osm_id"][0] == "n":
+            for i in tree.query(r["geom"], predicate="intersects"):
+                a = areas[int(i)]
+                if a["category"] == r["category"] or (r["match_name"] and a["match_name"] == r["match_name"]):
+                    into = a["osm_id"]
+                    break
+        if into is None:
+            keep.append(r)
+        else:
+            merged.append({"osm_id": r["osm_id"], "name": r["name"], "category": r["category"], "into": into})
+    return keep, pd.DataFrame(merged, columns=cols)
+
+
+def _area_position(geom, ring_ids, entrances, net: WalkNetwork, to_m, to_wgs) -> tuple[shapely.Point, str]:
+    """The mapped entrance on the outline (main first), else the outline point nearest to the network."""
+    found = [entrances[i] for i in dict.fromkeys(ring_ids) if i in entrances]
+    if found:
+        lon, lat, kind = sorted(found, key=lambda e: e[2] != "main")[0]
+        return shapely.Point(lon, lat), POSITION_ENTRANCE.format(kind)
+    outline = shapely.transform(geom.boundary, lambda xy: np.column_stack(to_m.transform(xy[:, 0], xy[:, 1])))
+    e = net.tree.query_nearest(outline, max_distance=2000.0, all_matches=False)
+    if len(e) == 0:
+        lon, lat = shapely.get_coordinates(geom.boundary)[0]
+        return shapely.Point(lon, lat), POSITION_NO_NETWORK
+    edge = net.edge_geom[int(e[0])]
+    # on the outline; when the area touches or is crossed by the path, on the path (no straight leg)
+    p = nearest_points(edge, outline)[0] if outline.intersects(edge) else nearest_points(outline, edge)[0]
+    x, y = to_wgs.transform(p.x, p.y)
+    return shapely.Point(x, y), POSITION_NEAREST
+
+
+def _facility_frame(rows: list[dict], std: Standards, net: WalkNetwork, entrances) -> gpd.GeoDataFrame:
+    cols = list(OSM_FIELDS)
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=STORAGE_EPSG)
+    to_m, to_wgs = transformer(STORAGE_EPSG, net.crs), transformer(net.crs, STORAGE_EPSG)
+    placed: dict[str, tuple[shapely.Point, str]] = {}
+    for r in rows:
+        if r["osm_id"] in placed:
+            continue
+        if r["osm_id"][0] == "n":
+            placed[r["osm_id"]] = (r["geom"], POSITION_NODE)
+        else:
+            placed[r["osm_id"]] = _area_position(r["geom"], r["ring_ids"], entrances, net, to_m, to_wgs)
     df = pd.DataFrame(rows)
     n = df.groupby("osm_id")["category"].transform("count")
     df["facility_id"] = np.where(n > 1, "osm:" + df["osm_id"] + ":" + df["category"], "osm:" + df["osm_id"])
@@ -292,4 +184,68 @@ def _facility_frame(rows: list[dict], std: Standards) -> gpd.GeoDataFrame:
     df["status"] = "现状"
     df["source_zh"] = "OpenStreetMap"
     df["precision"] = "osm"
-    return gpd.GeoDataFrame(df[cols], geometry=gpd.points_from_xy(df["lon"], df["lat"]), crs=STORAGE_EPSG)
+    df["position_source"] = df["osm_id"].map(lambda i: placed[i][1])
+    geom = [placed[i][0] for i in df["osm_id"]]
+    return gpd.GeoDataFrame(df[cols], geometry=geom, crs=STORAGE_EPSG)
+
+
+#: Chinese headers of the import report's tables.
+REPORT_COLUMNS = {
+    "facility_id": "设施编号",
+    "osm_id": "OSM编号",
+    "name": "名称",
+    "name_zh": "设施类别",
+    "class_rule": "归类依据",
+    "position_source": "定位依据",
+    "tag": "标签",
+    "tags": "相关标签",
+    "reason_zh": "不计入原因",
+    "category": "设施类别",
+    "into": "并入的面要素",
+    "lon": "经度",
+    "lat": "纬度",
+}
+
+
+def report_tables(res: OsmImport, standards: Standards) -> dict[str, pd.DataFrame]:
+    """The import's report as a planner reads it (Chinese headers): the facilities with the rule
+    that placed each one, the objects not classified (by name and tags), those not counted, the
+    merged ones, and the metric CRS."""
+    fac = pd.DataFrame(res.facilities.drop(columns="geometry"))
+    fac["lon"], fac["lat"] = res.facilities.geometry.x.round(6), res.facilities.geometry.y.round(6)
+    fac = fac[["facility_id", "osm_id", "name", "name_zh", "class_rule", "position_source", "lon", "lat"]]
+    merged = res.merged.copy()
+    merged["category"] = merged["category"].map(lambda k: standards.categories[k].name_zh)
+
+    def zh(df: pd.DataFrame, cols, review: bool = True) -> pd.DataFrame:
+        out = df[list(cols)].rename(columns=REPORT_COLUMNS)
+        if review:
+            out[REVIEW_COLUMN] = ""  # the planner's decision: a category, or 不计入
+        return out
+
+    about = pd.DataFrame(
+        {
+            "项目": ["计算坐标系", "研究范围（经纬度）", "数据文件范围（经纬度）", "如何审核"],
+            "内容": [
+                res.report.get("metric_crs", ""),
+                _bounds_zh(res.report.get("area_bounds")),
+                _bounds_zh(res.report.get("extract_bounds")),
+                f"在“{REVIEW_COLUMN}”列填写设施类别（如 小学，多个用、分隔）或“不计入”，保存后运行 "
+                "python -m renewal import-osm 数据文件 --review 本文件；审核意见按OSM编号保存在工作区，"
+                "以后导入新数据时自动沿用",
+            ],
+        }
+    )
+    return {
+        "设施及归类依据": zh(fac, fac.columns),
+        "无法归类的对象": zh(res.unclassified_objects, ("osm_id", "name", "tags")),
+        "不计入的对象": zh(res.not_counted, ("osm_id", "name", "tags", "reason_zh")),
+        "合并的重复设施": zh(merged, ("osm_id", "name", "category", "into"), review=False),
+        "说明": about,
+    }
+
+
+def _bounds_zh(b) -> str:
+    if not b:
+        return "（文件头未给出）"
+    return f"经度 {b[0]:.4f}–{b[2]:.4f}，纬度 {b[1]:.4f}–{b[3]:.4f}"

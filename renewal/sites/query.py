@@ -116,7 +116,8 @@ def site_card(row: Mapping) -> dict[str, str]:
         if v is not None and pd.notna(v):
             card[FIELD_LABELS[f]] = f"{float(v):g}"
     if clean_text(row.get("location_confidence")):
-        card["位置可信度"] = clean_text(row.get("location_confidence"))
+        conf = clean_text(row.get("location_confidence"))
+        card["位置可信度"] = geodata.CONFIDENCE_LABELS.get(conf, conf)  # a code (low …) by its label
     return card
 
 
@@ -125,9 +126,16 @@ def plan_text_or_note(row: Mapping) -> str:
     return clean_text(row.get("plan_text")) or NO_PLAN_TEXT
 
 
-def focus_extent(gdf: gpd.GeoDataFrame, margin_m: float = 300.0) -> gpd.GeoDataFrame:
-    """A WGS84 frame around ``gdf`` grown by ``margin_m`` (so a single point does not zoom to the maximum)."""
+def focus_extent(
+    gdf: gpd.GeoDataFrame, margin_m: float = 300.0, min_span_m: float = 1500.0
+) -> gpd.GeoDataFrame:
+    """A WGS84 frame around ``gdf`` grown by ``margin_m`` and to at least ``min_span_m`` each way, so a
+    single point or a small plot is shown with its neighbourhood (streets, stations, other sites)."""
     if gdf.empty:
         return gdf
-    hull = shapely.box(*gdf.to_crs(METRIC_EPSG).total_bounds).buffer(margin_m)  # the envelope of all
+    minx, miny, maxx, maxy = gdf.to_crs(METRIC_EPSG).total_bounds  # the envelope of all
+    cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
+    half_w = max((maxx - minx) / 2 + margin_m, min_span_m / 2)
+    half_h = max((maxy - miny) / 2 + margin_m, min_span_m / 2)
+    hull = shapely.box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
     return gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG).to_crs(STORAGE_EPSG)

@@ -1,6 +1,6 @@
 """Validation of a site: the one gate every edit and import passes.
 
-A name, a known status and precision, a geometry that is valid (or safely
+A name, a known status and precision, a type from the schema's list (or none), a geometry that is valid (or safely
 repairable) and lies in or near the district. Bad input raises
 :class:`~renewal.errors.InputError` listing every problem and changes nothing.
 """
@@ -25,6 +25,7 @@ from renewal.sites.schema import (
     NUMBER_FIELDS,
     RENEWAL_AREAS,
     SITE_ID_PATTERN,
+    SITE_TYPES,
     TEXT_FIELDS,
     clean_text,
     control_characters,
@@ -201,6 +202,9 @@ def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
         problems_zh.append(f"未知定位精度“{clean['precision']}”")
     else:
         clean["precision"] = precision
+    if clean["site_type"] and clean["site_type"] not in SITE_TYPES:
+        problems_en.append(f"unknown site type {clean['site_type']!r} (use one of {', '.join(SITE_TYPES)})")
+        problems_zh.append(f"未知项目类型“{clean['site_type']}”（可选：{'、'.join(SITE_TYPES)}）")
     if clean["renewal_area"] and clean["renewal_area"] not in RENEWAL_AREAS:
         problems_en.append(f"unknown renewal area {clean['renewal_area']!r}")
         problems_zh.append(f"未知更新片区“{clean['renewal_area']}”")

@@ -56,8 +56,19 @@ class SiteRepository(Protocol):
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
 
-    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
-        """Replace a site's attributes and geometry; return the new version (ConflictError if stale)."""
+    def save_site(
+        self,
+        site_id: str,
+        props: Mapping,
+        geom: BaseGeometry,
+        *,
+        expected_version: int,
+        fields: Iterable[str] | None = None,
+    ) -> int:
+        """Replace a site's attributes and geometry; return the new version (ConflictError if stale).
+
+        With ``fields`` only those (site fields, ``"geometry"`` for the shape) are saved onto the stored
+        site; the others keep their stored values (a field-level merge after a refused save)."""
 
     def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
         """Add a new site; return its id."""

@@ -26,11 +26,14 @@ from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError, StoreError
 from renewal.io.atomic import atomic_output
 from renewal.settings import workspace_dir
+from renewal.sites.schema import clean_text, control_characters
 
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
 KIND_LABELS = {"zones": "分区", "population": "人口", "reference": "参考图层", "sites": "更新项目"}
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+#: Longest accepted layer title (characters): it names the layer in every map's layer control.
+MAX_TITLE_LENGTH = 100
 _CATALOG = (
     "CREATE TABLE IF NOT EXISTS layer_catalog (name TEXT PRIMARY KEY, kind TEXT, title TEXT, source_file TEXT, "
     "imported_at TEXT, crs TEXT, count INTEGER, who TEXT)"
@@ -64,6 +67,23 @@ def check_name(name: str) -> str:
             f"图层名“{name}”只能包含小写字母、数字和下划线（以字母开头，最多40个字符）",
         )
     return name
+
+
+def check_title(title: str) -> str:
+    """A layer title: one line of at most :data:`MAX_TITLE_LENGTH` characters without control characters."""
+    text = clean_text(title)
+    bad = control_characters(text, single_line=True)
+    if bad:
+        raise InputError(
+            f"The layer title contains control characters ({', '.join(bad)})",
+            f"图层标题含有控制字符（{'、'.join(bad)}），请删除",
+        )
+    if len(text) > MAX_TITLE_LENGTH:
+        raise InputError(
+            f"The layer title is longer than {MAX_TITLE_LENGTH} characters ({len(text)})",
+            f"图层标题超过{MAX_TITLE_LENGTH}个字（{len(text)}个），请缩短",
+        )
+    return text
 
 
 class LayerStore:
@@ -141,6 +161,7 @@ class LayerStore:
     ) -> ImportedLayer:
         """Write (or with ``replace`` overwrite) the layer ``name`` and its catalog entry, atomically."""
         check_name(name)
+        title = check_title(title)
         if kind not in KINDS:
             raise InputError(f"Unknown layer kind {kind!r}", f"未知的图层类别“{kind}”")
         old = self.get(name)

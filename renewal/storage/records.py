@@ -176,6 +176,21 @@ HISTORY_COLUMNS = ("id", "at", "session", "action", "site_id", "before", "after"
 # ---- messages (the same words from every backend) ---------------------------------------
 
 
+#: The name that stands for a site's shape among the fields of a field-level save.
+GEOMETRY_FIELD = "geometry"
+
+
+def merge_fields(fields: Iterable[str]) -> frozenset[str]:
+    """The fields of a field-level save, checked: site fields (not the id) and :data:`GEOMETRY_FIELD`."""
+    only = frozenset(fields)
+    unknown = sorted(only - (set(SITE_FIELDS) - {"site_id"}) - {GEOMETRY_FIELD})
+    if unknown:
+        raise InputError(
+            f"Unknown fields to save: {', '.join(unknown)}", f"无法保存未知的字段：{'、'.join(unknown)}"
+        )
+    return only
+
+
 def unknown_site(site_id: str) -> InputError:
     return InputError(f"Unknown site: {site_id}", f"没有编号为 {site_id} 的项目")
 
@@ -223,26 +238,45 @@ class StoreCore:
         #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
         self.last_notes: list[str] = []
 
-    def save_site(self, site_id: str, props: Mapping, geom: BaseGeometry, *, expected_version: int) -> int:
+    def save_site(
+        self,
+        site_id: str,
+        props: Mapping,
+        geom: BaseGeometry,
+        *,
+        expected_version: int,
+        fields: Iterable[str] | None = None,
+    ) -> int:
         """Replace a site's attributes and geometry; return the new version.
 
         ``expected_version`` is the version the editor started from; a newer stored version raises
-        :class:`ConflictError` and nothing is written.
+        :class:`ConflictError` and nothing is written. ``fields`` (site field names, and
+        :data:`GEOMETRY_FIELD` for the shape) saves only those onto the stored site, inside the
+        transaction: every other field keeps its stored value (a field-level merge, e.g. after a
+        refused save, so a colleague's change to another field is never overwritten).
         """
-        clean, geom, self.last_notes = validate_site({**props, "site_id": site_id}, geom)
+        only = None if fields is None else merge_fields(fields)
+        checked = None if only is not None else validate_site({**props, "site_id": site_id}, geom)
 
         def tx(con):
             row = self._row(con, site_id)
             current = int(row["version"])
             if current != expected_version:
                 raise stale_save(site_id, row["updated_by"], row["updated_at"], current, expected_version)
-            before = feature(row_props(row), self._row_geometry(row))
+            stored, stored_geom = row_props(row), self._row_geometry(row)
+            if checked is not None:
+                clean, shape, notes = checked
+            else:  # the stored site with only the chosen fields replaced
+                merged = {**stored, **{f: props.get(f) for f in only if f != GEOMETRY_FIELD}}
+                new_geom = geom if GEOMETRY_FIELD in only else stored_geom
+                clean, shape, notes = validate_site({**merged, "site_id": site_id}, new_geom)
             version = current + 1
-            self._put(con, clean, geom, version, update=True)
-            self._log(con, "update", site_id, before, feature(clean, geom))
-            return version
+            self._put(con, clean, shape, version, update=True)
+            self._log(con, "update", site_id, feature(stored, stored_geom), feature(clean, shape))
+            return version, notes
 
-        return self._write(tx)
+        version, self.last_notes = self._write(tx)
+        return version
 
     def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
         """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
