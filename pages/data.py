@@ -33,7 +33,7 @@ def _use_crs(choice: str) -> None:
     ss["data_crs"] = choice
 
 
-with tab_import:
+def _import_tab() -> None:
     c1, c2 = st.columns(2)
     kind = c1.selectbox("导入为", dv.KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
     crs_choice = c2.selectbox("文件坐标系", dv.CRS_CHOICES, format_func=dv.crs_label, key="data_crs")
@@ -81,21 +81,22 @@ with tab_import:
                 alts=alts,
             )
         default = dv.default_layer_code(kind, up.name, store)
-        n1, n2, n3 = st.columns(3)
+        n1, n2 = st.columns(2)
         title = n1.text_input(
             "图层名称（可用中文，显示在地图的图层控制和图例中）",
             up.name.rsplit(".", 1)[0][:MAX_TITLE_LENGTH],
             key="data_title",
         )
         name = n2.text_input("图层代码（小写英文、数字、下划线，供命令行使用）", default, key="data_name")
-        who = n3.text_input("导入人", _ui.person_name(), key="data_who")
+        st.caption(f"导入人：{text.markdown_literal(_ui.person_name())}（记录在图层列表和修改记录中）")
         try:
             check_title(title)
             title_ok = True
         except InputError as err:
             _ui.show_input_error(err)
             title_ok = False
-        exists = store.get(name) is not None
+        old = store.get(name)
+        exists = old is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
         if st.button(
             "确认导入", type="primary", disabled=not check.ok or not title_ok or (exists and not replace)
@@ -107,13 +108,19 @@ with tab_import:
                     check.gdf,
                     source_file=up.name,
                     crs=check.read.crs,
-                    who=who or _ui.person_name(),
+                    actor=_ui.actor(),
                     title=title,
                     replace=replace,
+                    expected_version=old.version if old is not None else 0,
                 )
                 st.success(f"已导入 {entry.count} 个要素：{text.markdown_literal(entry.title)}")
             except InputError as err:
                 _ui.show_input_error(err)
+
+
+with tab_import:
+    if _ui.viewer_notice("导入或替换图层"):
+        _import_tab()
 
 with tab_layers:
     try:
@@ -131,6 +138,13 @@ with tab_layers:
             _ui.show_map(draw_scene(scene, basemap=basemap, labels=labels), key="data_layers_map", height=420)
         names = [lyr.name for lyr in layers]
         chosen = st.selectbox("选择图层", names, key="data_layer")
+        picked = next(lyr for lyr in layers if lyr.name == chosen)
+        st.caption(
+            text.markdown_literal(
+                f"{picked.title}：{picked.who} 于 {picked.imported_at} 导入，来源 {picked.source_file}，"
+                f"{picked.count} 个要素，版本 {picked.version}"
+            )
+        )
         formats, systems = dv.export_choices()
         e1, e2 = st.columns(2)
         fmt = e1.selectbox("导出格式", list(formats), format_func=formats.get, key="data_fmt")
@@ -146,11 +160,24 @@ with tab_layers:
             )
         except InputError as err:
             _ui.show_input_error(err)
-        if st.checkbox("删除此图层（数据保存在历史中）", key="data_remove_ok") and st.button(
-            "删除", key="data_remove"
+        if (
+            _ui.viewer_notice("删除图层")
+            and st.checkbox("删除此图层（数据保存在历史中）", key="data_remove_ok")
+            and st.button("删除", key="data_remove")
         ):
             try:
-                store.remove(chosen, who=_ui.person_name())
+                store.remove(chosen, actor=_ui.actor(), expected_version=picked.version)
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
+    try:
+        files, changes = store.files(), store.history()
+    except InputError as err:
+        _ui.show_input_error(err)
+        files, changes = [], []
+    if files:
+        st.caption("工作区共享数据（生活圈覆盖页面或命令行导入）")
+        st.dataframe(dv.file_table(files), hide_index=True, width="stretch")
+    if changes:
+        with st.expander("修改记录（导入、替换、删除）"):
+            st.dataframe(dv.history_table(changes), hide_index=True, width="stretch")

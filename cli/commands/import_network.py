@@ -28,8 +28,10 @@ def run(args) -> int:
     import warnings
 
     from renewal.analysis.network import NetworkWarning
-    from renewal.analysis.network_files import read_network, save_network, workspace_network_path
+    from renewal.analysis.network_files import read_network, workspace_network_path
     from renewal.analysis.study_area import read_area
+    from renewal.storage.access import local_actor
+    from renewal.storage.shared_files import save_network_for
 
     area = read_area(args.area) if args.area else None
     with warnings.catch_warnings(record=True) as caught:
@@ -38,8 +40,7 @@ def run(args) -> int:
     for w in caught:
         print(f"warning: {w.message}")
     path = workspace_network_path(args.workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_network(net, path)
+    save_network_for(net, actor=local_actor(), workspace=args.workspace, source_file=str(args.file))
     r = net.report
     print(
         f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}"

@@ -29,7 +29,11 @@ def undo_and_history(state: SitesPageState, store) -> None:
             st.rerun()
     scope = f"（{state.selected}）" if state.selected else "（全部项目，最近50条）"
     with st.expander("修改历史" + scope):
-        hist = store.history(state.selected or None, limit=50)
+        try:
+            hist = store.history(state.selected or None, limit=50)
+        except InputError as err:  # e.g. the team database does not answer just now
+            _ui.show_input_error(err)
+            return
         if not hist:
             st.info("还没有修改记录。")
         else:

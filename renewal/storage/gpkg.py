@@ -82,8 +82,15 @@ _COLS = rec.SITE_COLUMNS
 class GpkgStore(rec.StoreCore):
     """The sites store in one GeoPackage file. Cheap to create; opens a connection per operation."""
 
-    def __init__(self, path: Path | str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
-        super().__init__(session=session, timeout=timeout)
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        session: str | None = None,
+        timeout: float = LOCK_TIMEOUT_S,
+        role: str = rec.EDITOR,
+    ):
+        super().__init__(session=session, timeout=timeout, role=role)
         self.path = Path(path)
 
     @property
@@ -95,7 +102,12 @@ class GpkgStore(rec.StoreCore):
 
     @classmethod
     def open(
-        cls, path: Path, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None
+        cls,
+        path: Path,
+        initial: Callable[[], gpd.GeoDataFrame],
+        *,
+        session: str | None = None,
+        role: str = rec.EDITOR,
     ) -> GpkgStore:
         """The store at ``path``, seeded from ``initial()`` (the bundled catalogue) if it does not exist yet."""
         if not path.exists():
@@ -105,7 +117,7 @@ class GpkgStore(rec.StoreCore):
                 if not path.exists():
                     raise
                 # another session seeded it at the same moment: use theirs
-        return cls(path, session=session)
+        return cls(path, session=session, role=role)
 
     # ---- connections -------------------------------------------------------
 
@@ -149,7 +161,8 @@ class GpkgStore(rec.StoreCore):
             )
 
     def _write(self, fn: Callable[[sqlite3.Connection], object]):
-        """Run ``fn`` in one IMMEDIATE transaction; roll back on any error."""
+        """Run ``fn`` in one IMMEDIATE transaction; roll back on any error (a viewer's write is refused)."""
+        self._may_write()
         self._check_writable()
         con = self._connect()
         try:

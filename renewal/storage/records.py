@@ -22,9 +22,11 @@ from datetime import UTC, datetime
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from renewal.auth import EDITOR
 from renewal.errors import ConflictError, InputError
 from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS
 from renewal.sites.validate import validate_site
+from renewal.storage.access import viewer_refused
 
 #: Key of the id counter in a store's metadata: the highest ``RS-NNN`` number ever used.
 COUNTER_KEY = "last_site_number"
@@ -230,13 +232,25 @@ class StoreCore:
     row or :func:`unknown_site`), ``_row_geometry(row)``, ``_put``, ``_log`` and ``_insert(batch, action)``.
     """
 
-    def __init__(self, *, session: str | None, timeout: float):
+    def __init__(self, *, session: str | None, timeout: float, role: str = EDITOR):
         self.session = session or f"s-{uuid.uuid4().hex[:8]}"
+        #: The person's role: a 查看 store refuses every write (:meth:`_may_write`, called by each backend's
+        #: ``_write`` before it touches the database).
+        self.role = role
         self.timeout = timeout
         #: Test hook: called inside each write transaction after the writes, before COMMIT.
         self.before_commit = None
         #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
         self.last_notes: list[str] = []
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this store refuses writes (the person may only view)."""
+        return self.role != EDITOR
+
+    def _may_write(self) -> None:
+        if self.read_only:
+            raise viewer_refused(self.session)
 
     def save_site(
         self,
