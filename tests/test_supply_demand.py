@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import math
 
+import access  # pysal access, pinned in requirements-dev.txt: the 2SFCA oracle
+import networkx as nx
 import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from access import weights
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -173,9 +176,6 @@ def _random_case(seed, n_fac=12, n_cell=60, cutoff=500.0):
 
 @pytest.mark.parametrize("decay", [None, "gaussian"])
 def test_2sfca_equals_pysal_access(decay):
-    access = pytest.importorskip("access")  # pinned in requirements-dev.txt
-    from access import weights
-
     r, cap, dem = _random_case(3)
     fac, cell = sd.two_step_fca(r, cap, dem, decay=decay, sigma=200.0 if decay else None)
     cost = pd.DataFrame({"origin": r.cell, "dest": r.fac, "cost": r.dist})
@@ -262,3 +262,36 @@ def test_demand_sources():
         demand_for(pd.DataFrame({"x": [1]}), "kindergarten")
     with pytest.raises(InputError):
         demand_for(t, "health_centre")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.integers(1, 5).flatmap(
+        lambda nf: st.integers(1, 6).flatmap(
+            lambda nc: st.tuples(
+                st.lists(st.one_of(st.just(INF), st.integers(0, 500)), min_size=nf * nc, max_size=nf * nc),
+                st.lists(st.integers(0, 30), min_size=nf, max_size=nf),
+                st.lists(st.integers(0, 30), min_size=nc, max_size=nc),
+                st.just((nf, nc)),
+            )
+        )
+    )
+)
+def test_flow_equals_networkx_max_flow_min_cost(case):
+    dist, cap, dem, (nf, nc) = case
+    d = np.array(dist, dtype=float).reshape(nf, nc)
+    r = sd.Reach.from_matrix(d, 500.0)
+    _, cell = sd.assign(r, cap, dem, method="flow")
+    g = nx.DiGraph()
+    for j in range(nf):
+        g.add_edge("s", f"f{j}", capacity=cap[j], weight=0)
+    for i in range(nc):
+        g.add_edge(f"c{i}", "t", capacity=dem[i], weight=0)
+    for j, i, dd in zip(r.fac, r.cell, r.dist, strict=True):
+        g.add_edge(f"f{j}", f"c{i}", capacity=10**6, weight=int(dd))
+    flow = nx.max_flow_min_cost(g, "s", "t")
+    placed = sum(flow["s"].values())
+    walked = nx.cost_of_flow(g, flow)
+    assert cell["assigned"].sum() == pytest.approx(placed, abs=1e-5)
+    mine = float((cell["assigned"] * cell["mean_dist_m"].fillna(0)).sum())
+    assert mine == pytest.approx(walked, abs=1e-4 * max(1, walked))

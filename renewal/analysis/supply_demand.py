@@ -17,7 +17,7 @@ Methods
     (Gaussian, the form pysal ``access`` uses), both within the cut-off.
 ``assign(reach, capacity, demand, method="greedy"|"flow")``
     Capacitated assignment: ``greedy`` gives the closest pairs first (each child to the nearest
-    facility with free places); ``flow`` is a min-cost maximum flow (scipy HiGHS linear programme:
+    facility with free places); ``flow`` is a min-cost maximum flow (one scipy HiGHS linear programme:
     the most children placed, then the least total distance). Unplaced = demand without a place
     within the standard distance.
 ``zone_table(...)``
@@ -85,26 +85,29 @@ def network_reach(
 
     Cells are first narrowed to those within the straight-line bound (the walk is never shorter than
     the straight line between the snapped points; off-network legs widen the bound when they are not
-    counted). Returns the pairs and counts of facilities / cells refused by the snap distance.
+    counted); only those are snapped. Returns the pairs and the counts of facilities, and of cells
+    within that bound of a facility, refused by the snap distance (farther cells reach nothing anyway).
     """
     fac_xy, cell_xy = np.asarray(fac_xy, float).reshape(-1, 2), np.asarray(cell_xy, float).reshape(-1, 2)
-    fsnap, csnap = net.snap(fac_xy, max_snap=max_snap), net.snap(cell_xy, max_snap=max_snap)
     bound = cutoff if count_snap else cutoff + 2 * max_snap
     tree = shapely.STRtree(shapely.points(cell_xy))
     near_f, near_c = tree.query(shapely.points(fac_xy), predicate="dwithin", distance=bound)
+    # only cells near some facility are snapped (snapping is most of the time on a fine grid)
+    cand_all, near_pos = np.unique(near_c, return_inverse=True)
+    fsnap, csnap = net.snap(fac_xy, max_snap=max_snap), net.snap(cell_xy[cand_all], max_snap=max_snap)
     starts = np.searchsorted(near_f, np.arange(len(fac_xy) + 1))
     parts_f, parts_c, parts_d = [], [], []
     for j in np.flatnonzero(fsnap.ok):
-        cand = near_c[starts[j] : starts[j + 1]]
-        cand = cand[csnap.ok[cand]]
-        if len(cand) == 0:
+        pos = near_pos[starts[j] : starts[j + 1]]
+        pos = pos[csnap.ok[pos]]
+        if len(pos) == 0:
             continue
         one = fsnap.subset(np.array([j]))
         nd = net.single_source(one, cutoff, count_snap=count_snap)
-        d, _ = net.point_distances(nd, one, csnap.subset(cand), count_snap=count_snap)
+        d, _ = net.point_distances(nd, one, csnap.subset(pos), count_snap=count_snap)
         ok = np.isfinite(d)
         parts_f.append(np.full(int(ok.sum()), j))
-        parts_c.append(cand[ok])
+        parts_c.append(cand_all[pos[ok]])
         parts_d.append(d[ok])
     cat = lambda p, t: np.concatenate(p) if p else np.zeros(0, t)  # noqa: E731
     reach = Reach(
@@ -232,30 +235,31 @@ def _greedy(reach: Reach, cap, dem):
 
 
 def _flow(reach: Reach, cap, dem):
+    """Min-cost maximum flow as one linear programme (scipy HiGHS) over the pairs.
+
+    Each placed child earns ``M`` and costs its distance: ``min sum (d - M) x``. With ``M`` above
+    ``n_fac * max(d)`` every augmenting path (at most ``n_fac`` forward pairs) gains, so the optimum
+    places the most children and, among those placements, walks the least.
+    """
     from scipy.optimize import linprog
 
     n = len(reach.dist)
     if n == 0:
         return np.zeros(0)
-    # constraints: per cell sum x <= demand, per facility sum x <= capacity
+    cells, ci = np.unique(reach.cell, return_inverse=True)  # only rows that constrain something
+    facs, fi = np.unique(reach.fac, return_inverse=True)
     a_ub = sparse.vstack(
         [
-            sparse.csr_matrix((np.ones(n), (reach.cell, np.arange(n))), shape=(reach.n_cell, n)),
-            sparse.csr_matrix((np.ones(n), (reach.fac, np.arange(n))), shape=(reach.n_fac, n)),
+            sparse.csr_matrix((np.ones(n), (ci, np.arange(n))), shape=(len(cells), n)),
+            sparse.csr_matrix((np.ones(n), (fi, np.arange(n))), shape=(len(facs), n)),
         ]
     ).tocsr()
-    b_ub = np.concatenate([dem, cap])
-    first = linprog(-np.ones(n), A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
-    if first.status != 0:  # pragma: no cover - a bounded feasible LP
-        raise RuntimeError(f"linprog (most placed) failed: {first.message}")
-    most = -first.fun
-    # second stage: keep (almost all of) the most placed, minimise the distance walked
-    a2 = sparse.vstack([a_ub, sparse.csr_matrix(-np.ones((1, n)))]).tocsr()
-    b2 = np.concatenate([b_ub, [-(most - 1e-7 * max(1.0, most))]])
-    second = linprog(reach.dist, A_ub=a2, b_ub=b2, bounds=(0, None), method="highs")
-    if second.status != 0:  # pragma: no cover
-        raise RuntimeError(f"linprog (shortest walk) failed: {second.message}")
-    return np.clip(second.x, 0, None)
+    b_ub = np.concatenate([dem[cells], cap[facs]])
+    big = (len(facs) + 1) * (float(reach.dist.max()) + 1.0)
+    res = linprog(reach.dist - big, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
+    if res.status != 0:  # pragma: no cover - a bounded, feasible programme (x = 0 is feasible)
+        raise RuntimeError(f"linprog failed: {res.message}")
+    return np.clip(res.x, 0, None)
 
 
 def assign(reach: Reach, capacity, demand, *, method: str = "greedy") -> tuple[pd.DataFrame, pd.DataFrame]:
