@@ -168,3 +168,21 @@ def test_missing_inputs_exit_2_and_write_nothing(files, capsys, change, message)
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not any(p.suffix in (".xlsx", ".gpkg") for p in files["dir"].iterdir())
+
+
+def test_workspace_inventory_keeps_capacity_for_supply_demand(files, capsys, tmp_path):
+    ws = tmp_path / "ws"
+    assert main(["--workspace", str(ws), "import", str(files["fac"]), "--layer", "facilities", "--yes"]) == 0
+    assert "Capacity:   2 with places (学位), 0 with beds (床位)" in capsys.readouterr().out
+    out = files["dir"] / "ws.xlsx"
+    argv = ["--workspace", str(ws), "supply-demand", "--category", "小学", "--population", str(files["pop"])]
+    assert main([*argv, "--roads", str(files["roads"]), "--out", str(out)]) == 0
+    fac, _ = _sheet(pd.read_excel(out, sheet_name=None), "设施")
+    assert fac["capacity"].astype(float).tolist()[0] == 100 and pd.isna(fac["capacity"][1])
+    assert float(fac["ratio"][0]) == pytest.approx(100 / 150)
+
+
+def test_empty_workspace_exits_2(files, capsys, tmp_path):
+    argv = ["--workspace", str(tmp_path / "empty"), "supply-demand", "--category", "小学"]
+    assert main([*argv, "--population", str(files["pop"]), "--out", str(files["dir"] / "x.xlsx")]) == 2
+    assert "No facilities in the workspace" in capsys.readouterr().err

@@ -277,10 +277,11 @@ def workspace_facilities_path(workspace: Path | None = None) -> Path:
 
 
 def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = None) -> Path:
-    """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`), atomically."""
+    """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`, and the
+    :data:`CAPACITY_FIELDS` it has), atomically."""
     path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = [c for c in (*FACILITY_FIELDS, "position_source") if c in gdf.columns]
+    cols = [c for c in (*FACILITY_FIELDS, "position_source", *CAPACITY_FIELDS) if c in gdf.columns]
     write_gpkg(
         path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)}
     )
