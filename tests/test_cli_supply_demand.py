@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
@@ -186,3 +188,41 @@ def test_empty_workspace_exits_2(files, capsys, tmp_path):
     argv = ["--workspace", str(tmp_path / "empty"), "supply-demand", "--category", "小学"]
     assert main([*argv, "--population", str(files["pop"]), "--out", str(files["dir"] / "x.xlsx")]) == 2
     assert "No facilities in the workspace" in capsys.readouterr().err
+
+
+def test_population_geotiff_elderly_beds_by_census_share(tmp_path):
+    import rasterio
+    from rasterio.transform import from_origin
+
+    tif = tmp_path / "pop.tif"
+    with rasterio.open(
+        tif, "w", driver="GTiff", width=2, height=2, count=1, dtype="float32", crs="EPSG:4548",
+        transform=from_origin(X0 - 50, Y0 + 50, 50, 50),
+    ) as dst:  # fmt: skip
+        dst.write(np.full((1, 2, 2), 1000, dtype="float32"))
+    fac = points_gdf([[X0, Y0]], crs=4326)
+    inv = tmp_path / "homes.csv"
+    pd.DataFrame(
+        {
+            "名称": ['=HYPERLINK("http://x")'],
+            "类别": ["养老院"],
+            "经度": fac.geometry.x,
+            "纬度": fac.geometry.y,
+            "床位": [100],
+        }
+    ).to_csv(inv, index=False, encoding="utf-8-sig")
+    out = tmp_path / "beds.xlsx"
+    argv = ["supply-demand", "--category", "养老院", "--facilities", str(inv), "--population", str(tif)]
+    assert main([*argv, "--out", str(out)]) == 0
+    book = pd.read_excel(out, sheet_name=None)
+    fac_t, zh = _sheet(book, "设施")
+    # 4 pixels x 1,000 people x the 2020 census share of 60+ in Hedong (28.85 %), all within reach
+    assert float(fac_t["weighted_demand"][0]) == pytest.approx(4000 * 0.2885)
+    assert float(fac_t["ratio"][0]) == pytest.approx(100 / 1154)
+    about, _ = _sheet(book, "说明")
+    text = dict(zip(about["item"], about["value"], strict=True))
+    assert "第七次人口普查河东区60岁及以上占比" in text["demand"] and "床位" == text["capacity"]
+    # a name from the data is text in the workbook, never a formula
+    ws = openpyxl.load_workbook(out)["设施"]
+    cell = ws.cell(row=3, column=2)
+    assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
