@@ -465,6 +465,11 @@ window.rpLayer = function(map, group, D) {
       p._layer = D.key;
       if (p._tip) layer.bindTooltip(p._tip, {sticky: true});
       if (D.pop) layer.bindPopup(function() { return rpPopup(D.pop, p); }, {maxWidth: 380, minWidth: 240});
+      // a map that wants locations (click_through): a click on a feature is also a click on the map there
+      layer.on('click', function(e) {
+        if (map.options.rpClickThrough) map.fire('click', {latlng: e.latlng, layerPoint: e.layerPoint,
+          containerPoint: e.containerPoint, originalEvent: e.originalEvent});
+      });
     }
   });
   lay.addTo(group);
@@ -666,6 +671,7 @@ def draw_scene(
     labels: bool = False,
     legend: bool = True,
     collapse_control: bool = True,
+    click_through: bool = False,
     legend_corner: str = "bottomleft",
 ) -> folium.Map:
     """Draw a scene with folium: basemap, its layers in order, grouped layer control, legend, bookmarks.
@@ -673,10 +679,15 @@ def draw_scene(
     The scene is WGS84; geometries, extent and bookmarks are shifted to the
     basemap's display coordinates here (GCJ-02 for 高德). ``legend_corner``: where the legend sits
     (``bottomright`` on a map with the drawing tools, whose toolbar runs down the left side).
+    ``click_through``: a click on a feature is also a click on the map at that position (its popup still
+    opens), for a page that takes a location from a click (the coverage what-if): layers drawn over the
+    whole district would otherwise take every click.
     """
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
     m = new_map(bm.key, bounds=fit)
+    if click_through:
+        m.options["rp_click_through"] = True  # read by the layers' click handlers (rpClickThrough)
     if sum(len(layer.data) for layer in scene.layers) > CANVAS_FROM:
         m.options["prefer_canvas"] = True  # thousands of SVG elements are slow to draw
     groups: dict[str, list] = {}

@@ -18,10 +18,10 @@ from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
 from pages.views.text import markdown_literal
-from renewal.errors import InputError
-from renewal.settings import save_local_setting
-from renewal.storage import current_sites, open_store
-from renewal.storage.base import ReadOnlyStore, changed_by_others
+from renewal.errors import InputError, StoreUnavailable
+from renewal.storage import current_sites, open_store, store_handle
+from renewal.storage.access import Actor, local_actor, save_setting
+from renewal.storage.base import changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
@@ -119,7 +119,9 @@ def map_options() -> tuple[str, bool]:
 
 
 def _tile_key_form() -> None:
-    """The 天地图 key, saved in the workspace on this machine (never in the repository)."""
+    """The 天地图 key, saved in the workspace on this machine (never in the repository); not for a viewer."""
+    if not actor().can_edit:
+        return
     with st.expander("天地图密钥"), st.form("tianditu_key", clear_on_submit=True):
         value = st.text_input(
             "密钥（tk）", type="password", help="在天地图官网申请；保存在本机工作区，不上传、不提交。"
@@ -129,7 +131,10 @@ def _tile_key_form() -> None:
                 st.error("密钥应为字母和数字。")
                 return
             try:
-                save_local_setting(TIANDITU_KEY_ENV, value)
+                save_setting(actor(), TIANDITU_KEY_ENV, value)
+            except InputError as err:
+                show_input_error(err)
+                return
             except OSError as err:
                 st.error("无法保存密钥：" + markdown_literal(err.strerror or str(err)))
                 return
@@ -224,22 +229,32 @@ def meeting_downloads(view_key: str, scene, sites, *, sheet_label: str = "下载
 
 # ---- 更新项目 page helpers (renewal sites: workspace store, drawing) ----
 
-SESSION_ID_KEY = "session_id"
 
+def actor() -> Actor:
+    """Who writes from this browser: the signed-in person, else (no users file) this machine's user.
 
-def session_id() -> str:
-    """Who is editing, as recorded in the history: the signed-in person's name, else a browser-session id.
-
-    A person's name makes "undo my last change" work across reloads and sessions.
+    Every store write takes it; the store refuses a viewer's write whatever the page offers.
     """
     user = signin.current_user()
     if user is not None:
-        return user.name
-    if SESSION_ID_KEY not in st.session_state:
-        import uuid
+        return Actor(user.name, user.role)
+    return local_actor()
 
-        st.session_state[SESSION_ID_KEY] = f"web-{uuid.uuid4().hex[:8]}"
-    return st.session_state[SESSION_ID_KEY]
+
+def session_id() -> str:
+    """Who is editing, as recorded in the history: the signed-in person's name, else ``本机用户 <login>``.
+
+    A person's name makes "undo my last change" work across reloads and sessions.
+    """
+    return actor().label
+
+
+def viewer_notice(what: str) -> bool:
+    """True when the person may change data; else say in Chinese why ``what`` is not offered."""
+    if actor().can_edit:
+        return True
+    st.info(f"您的角色为“查看”：可以浏览和下载，不能{what}。如需修改，请联系管理员授予“编辑”角色。")
+    return False
 
 
 #: Chinese words for the operating-system errors a workspace meets (full disk, no permission...).
@@ -264,16 +279,42 @@ def open_sites_store():
     if signin.current_user() is None:
         signin.require_sign_in()  # stops the page at the sign-in form when a users file exists
     try:
-        store = open_store(session=session_id())
+        store = open_store(actor=actor())
+    except StoreUnavailable as err:  # the team database does not answer: keep the page (and its forms)
+        st.warning(markdown_literal(err.message_zh))
+        return store_handle(actor=actor())
     except (InputError, OSError) as err:
         msg = err.message_zh if isinstance(err, InputError) else os_error_zh(err)
         st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
         return None
-    user = signin.current_user()
-    if user is not None and not user.can_edit:
+    if store.read_only:
         st.info("您的角色为“查看”：可以浏览和下载，不能修改数据。")
-        return ReadOnlyStore(store)
     return store
+
+
+LAST_SITES_KEY = "last_sites_read"
+
+
+def read_sites(store):
+    """The store's sites, remembered for this browser session. While the team database does not answer,
+    the last catalogue this session read, with a notice, so the page and what the planner typed stay
+    (a save then says the database is down and keeps the form). Raises when nothing was read before."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        sites = store.sites()
+    except StoreUnavailable:
+        last = st.session_state.get(LAST_SITES_KEY)
+        if last is None:
+            raise
+        st.warning(
+            f"团队数据库暂时无法连接：下面显示的是本页 {last[1]}（北京时间）读取的内容。"
+            "您填写的内容会保留在表单中，数据库恢复后再次点击保存即可。"
+        )
+        return last[0]
+    st.session_state[LAST_SITES_KEY] = (sites, datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S"))
+    return sites
 
 
 def can_edit(store) -> bool:

@@ -88,6 +88,47 @@ def layer_table(layers: list[ImportedLayer]) -> pd.DataFrame:
     )
 
 
+def file_table(files: list[ImportedLayer]) -> pd.DataFrame:
+    """The shared workspace files (facility inventory, walking network): who saved them, when, which version."""
+    return pd.DataFrame(
+        [
+            {
+                "数据": KIND_LABELS.get(f.kind, f.kind),
+                "数量": f.count,
+                "来源文件": f.source_file,
+                "保存时间": f.imported_at,
+                "保存人": f.who,
+                "版本": f.version,
+            }
+            for f in files
+        ],
+        columns=["数据", "数量", "来源文件", "保存时间", "保存人", "版本"],
+    )
+
+
+ACTIONS_ZH = {"import": "导入", "replace": "替换", "remove": "删除"}
+
+
+def history_table(rows: list[dict]) -> pd.DataFrame:
+    """The layer history, newest first: when, who, what."""
+    return pd.DataFrame(
+        [
+            {
+                "时间": r["at"],
+                "操作人": r["who"],
+                "操作": ACTIONS_ZH.get(r["action"], r["action"]),
+                "名称": r["name"],
+                "类别": KIND_LABELS.get(r["kind"], r["kind"]),
+                "来源文件": r["source_file"],
+                "要素数": r["count"],
+                "版本": r["version"],
+            }
+            for r in rows
+        ],
+        columns=["时间", "操作人", "操作", "名称", "类别", "来源文件", "要素数", "版本"],
+    )
+
+
 def export_choices() -> tuple[dict[str, str], dict[str, str]]:
     """(format -> Chinese name, crs -> Chinese name) for the export form."""
     return {f: v[2] for f, v in LAYER_FORMATS.items()}, {c: CRS_LABELS_ZH[c] for c in EXPORT_CRS}

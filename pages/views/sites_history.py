@@ -29,5 +29,9 @@ def undo_and_history(state: SitesPageState, store) -> None:
             state.edit_site = None  # the undo made a new version: edit from it
             st.rerun()
     with c2.popover("修改历史"):
-        hist = store.history(state.selected or None, limit=50)
+        try:
+            hist = store.history(state.selected or None, limit=50)
+        except InputError as err:  # e.g. the team database does not answer just now
+            _ui.show_input_error(err)
+            return
         st.dataframe(tables.history_table(hist), hide_index=True)

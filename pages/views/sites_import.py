@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages import _ui
 from pages.views.sites_state import SitesPageState
+from pages.views.uploads import upload_limit_zh
 from renewal.crs import COORDINATE_SYSTEMS
 from renewal.errors import InputError
 from renewal.sites.importing import check_ids, read_sites_bytes
@@ -36,7 +37,9 @@ def import_panel(state: SitesPageState, store, existing_ids) -> None:
     """Upload, summary, problems in Chinese, and the confirm button."""
     with st.expander("从文件导入项目（GeoJSON / GeoPackage / 压缩的Shapefile）"):
         # a new key after each import empties the uploader, so the same file cannot be imported twice
-        up = st.file_uploader("选择文件", type=UPLOAD_TYPES, key=f"imp_file_{state.import_gen}")
+        up = st.file_uploader(
+            "选择文件", type=UPLOAD_TYPES, key=f"imp_file_{state.import_gen}", help=upload_limit_zh()
+        )
         coords = st.selectbox("文件中的坐标系", list(COORDINATE_SYSTEMS), format_func=COORDINATE_SYSTEMS.get)
         if up is None:
             return

@@ -22,6 +22,7 @@ from shapely.geometry import Point
 
 from renewal import auth
 from renewal.storage import open_store
+from renewal.storage.access import Actor
 from renewal.storage.layers import LayerStore, layers_path
 from tests import hostile_corpus as corpus
 from tests.e2e import harness
@@ -71,7 +72,9 @@ def _seed(ws) -> None:
         gdf = gpd.GeoDataFrame(
             {field: [value]}, geometry=[Point(corpus.INSIDE[0] + 0.004 * i, corpus.INSIDE[1])], crs=4326
         )
-        store.put(name, "reference", gdf, source_file=file_name, crs="EPSG:4326", who=USER, title=title)
+        store.put(
+            name, "reference", gdf, source_file=file_name, crs="EPSG:4326", actor=Actor(USER), title=title
+        )
     sites = open_store(ws)
     with sqlite3.connect(sites.path) as con:  # a store written before site types were checked
         con.execute(
