@@ -241,6 +241,7 @@ def report_sheets(res: SupplyResult, standards: Standards | None = None) -> dict
         ("distance_source", f"{cat.clause}；核对状态：{'已核对' if cat.verified else '未核对'}"),
         ("decay", "无" if res.decay is None else f"高斯 exp(-d²/(2σ²))，σ = {res.sigma:.0f}米"),
         ("demand", res.demand.source_zh),
+        ("demand_points", "每个人口要素（点、面或人口栅格像元）以其位置（面取内部代表点）计算距离"),
         ("gap_definition", gap_zh),
         ("gap_definition_en", gap_en),
     ] + [(f"note_{i + 1}", zh) for i, (_, zh) in enumerate(res.notes)]
