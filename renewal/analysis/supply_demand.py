@@ -196,8 +196,8 @@ def two_step_fca(
     """Two-step floating catchment. Facility table: ``capacity``, ``weighted_demand``
     (``sum_i W P_i``), ``ratio`` (``R_j``; NaN when the capacity is unknown or nobody is in reach).
     Cell table: ``demand``, ``access`` (``A_i``, places per child), ``places`` (``A_i * P_i``),
-    ``n_fac_in_reach``, ``n_unknown_in_reach``. Facilities with unknown capacity supply nothing and
-    are not given demand."""
+    ``n_fac_in_reach``, ``n_unknown_in_reach``. Facilities with unknown capacity supply nothing (ratio
+    NaN; the demand within their reach is still shown)."""
     cap, known, dem = _arrays(reach, capacity, demand)
     w = decay_weights(reach.dist, decay, sigma)
     wd = np.bincount(reach.fac, weights=w * dem[reach.cell], minlength=reach.n_fac)
