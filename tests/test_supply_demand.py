@@ -207,8 +207,15 @@ def cases(draw):
     dist = draw(
         st.lists(st.one_of(st.just(INF), st.floats(0, 600)), min_size=n_fac * n_cell, max_size=n_fac * n_cell)
     )
-    cap = draw(st.lists(st.one_of(st.just(math.nan), st.floats(0, 50)), min_size=n_fac, max_size=n_fac))
-    dem = draw(st.lists(st.floats(0, 50), min_size=n_cell, max_size=n_cell))
+    cap = draw(
+        st.lists(
+            st.one_of(st.just(math.nan), st.one_of(st.just(0.0), st.floats(1e-3, 50))),
+            min_size=n_fac,
+            max_size=n_fac,
+        )
+    )
+    dem = draw(st.lists(st.one_of(st.just(0.0), st.floats(1e-3, 50)), min_size=n_cell, max_size=n_cell))
+    # people and places: zero or at least a thousandth (subnormal counts overflow any ratio)
     return np.array(dist).reshape(n_fac, n_cell), np.array(cap), np.array(dem)
 
 
