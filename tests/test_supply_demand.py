@@ -302,3 +302,29 @@ def test_flow_equals_networkx_max_flow_min_cost(case):
     assert cell["assigned"].sum() == pytest.approx(placed, abs=1e-5)
     mine = float((cell["assigned"] * cell["mean_dist_m"].fillna(0)).sum())
     assert mine == pytest.approx(walked, abs=1e-4 * max(1, walked))
+
+
+def test_network_reach_nearest_equals_the_coverage_engine():
+    # on a jittered lattice, each cell's nearest pair is the engine's multi-source nearest distance
+    rng = np.random.default_rng(5)
+    n = 15
+    i, j = np.meshgrid(np.arange(n), np.arange(n))
+    xy = np.column_stack([i.ravel(), j.ravel()]) * 80.0 + rng.normal(0, 8, (n * n, 2))
+    k = np.arange(n * n).reshape(n, n)
+    edges = np.vstack(
+        [
+            np.column_stack([k[:, :-1].ravel(), k[:, 1:].ravel()]),
+            np.column_stack([k[:-1].ravel(), k[1:].ravel()]),
+        ]
+    )
+    net = WalkNetwork.from_arrays(xy, edges[rng.random(len(edges)) > 0.1])
+    fxy = rng.uniform(0, 80 * (n - 1), (12, 2))
+    cxy = rng.uniform(0, 80 * (n - 1), (400, 2))
+    r, _ = sd.network_reach(net, fxy, cxy, 400.0)
+    mine = np.full(len(cxy), np.inf)
+    np.minimum.at(mine, r.cell, r.dist)
+    fs, cs = net.snap(fxy), net.snap(cxy)
+    engine, _ = net.point_distances(net.node_distances(fs, 400.0), fs, cs)
+    assert np.isfinite(mine).sum() > 100
+    np.testing.assert_array_equal(np.isfinite(mine), np.isfinite(engine))
+    np.testing.assert_allclose(mine[np.isfinite(mine)], engine[np.isfinite(engine)], atol=1e-6)
