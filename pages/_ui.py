@@ -18,11 +18,13 @@ from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
 from pages.views.text import markdown_literal
+from renewal.crs import to_metric, to_storage
 from renewal.errors import InputError, StoreUnavailable
 from renewal.storage import current_sites, open_store, store_handle
 from renewal.storage.access import Actor, local_actor, save_setting
 from renewal.storage.base import changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
+from renewal.zh import beijing_time, date_label, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
 #: dropped when the page that shows it is left, so the widgets write through to these).
@@ -147,9 +149,39 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
     so panning and zooming never do."""
     _static_ready()
     assets.localize(m, mode="served")
-    return st_folium(
-        m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
+    with assets.ids_kept(m):  # st_folium renames the elements; the HTML download needs the real names
+        return st_folium(
+            m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
+        )
+
+
+def preview_map(
+    gdf: gpd.GeoDataFrame, *, key: str, title: str, tooltip: tuple[str, ...] = (), alts=()
+) -> None:
+    """An upload's features in red over the district (``alts``: (label, WGS84 geometries) in blue, other
+    readings of the same numbers), zoomed to the features: where the file lands before it is imported."""
+    from layers.registry import REGISTRY, LayerSpec, Style
+    from layers.render import draw_scene
+    from layers.scene import SceneLayer, make_scene
+
+    basemap, labels = (
+        st.session_state.get(BASEMAP_KEY, DEFAULT_BASEMAP),
+        st.session_state.get(LABELS_KEY, True),
     )
+    layers = [SceneLayer(REGISTRY["district"], cached_layers(("district",))["district"])]
+    spec = LayerSpec("preview", title, "其他", style=Style(color="#d62728"), tooltip=tooltip, z=90)
+    layers.append(SceneLayer(spec, gdf))
+    for i, (label, geoms) in enumerate(alts):
+        alt = gdf.set_geometry(geoms.values).set_crs(4326, allow_override=True)
+        layers.append(
+            SceneLayer(
+                LayerSpec(f"alt{i}", label, "其他", style=Style(color="#1f77b4"), tooltip=tooltip, z=80), alt
+            )
+        )
+    # the features and 300 m around them (one point alone has no extent to zoom to)
+    extent = None if gdf.empty else gpd.GeoDataFrame(geometry=to_metric(gdf).buffer(300)).pipe(to_storage)
+    m = draw_scene(make_scene(layers, extent=extent), basemap=basemap, labels=labels)
+    show_map(m, key=key, height=480)
 
 
 def show_input_error(err: InputError) -> None:
@@ -170,7 +202,7 @@ def provenance_expander(names: tuple[str, ...]) -> None:
                     "来源": m.source,
                     "许可": m.licence,
                     "坐标系": m.crs,
-                    "时间": str(m.date),
+                    "时间": date_label(m.date),
                     "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
                     "说明": m.caveat_zh,
                 }
@@ -257,6 +289,12 @@ def viewer_notice(what: str) -> bool:
     return False
 
 
+def person_name() -> str:
+    """Who is working, as shown: :func:`session_id` read through ``renewal.zh.person_label`` (a name as it
+    is; a bare browser-session code as 未登录用户, the command line as 命令行)."""
+    return person_label(session_id())
+
+
 #: Chinese words for the operating-system errors a workspace meets (full disk, no permission...).
 OS_ERRORS_ZH = {
     errno.ENOSPC: "磁盘空间不足",
@@ -333,7 +371,7 @@ def changed_elsewhere_notice(store, site_id: str | None, opened_version: int | N
     if change is not None:
         st.warning(
             text.markdown_literal(
-                f"此项目在您打开后已被 {change.session} 修改（北京时间 {text.beijing_time(change.at)}）。"
+                f"此项目在您打开后已被 {person_label(change.session)} 修改（北京时间 {beijing_time(change.at)}）。"
                 "表单中显示的是最新内容；您此前基于旧版本的保存会被拒绝，以免覆盖他人的修改。"
             )
         )

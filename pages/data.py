@@ -5,9 +5,8 @@ import pandas as pd
 import streamlit as st
 
 from layers.imported import imported_scene_layers
-from layers.registry import REGISTRY, LayerSpec, Style
 from layers.render import draw_scene
-from layers.scene import SceneLayer, make_scene
+from layers.scene import make_scene
 from pages import _ui
 from pages.views import data_views as dv
 from pages.views import text
@@ -33,27 +32,6 @@ tab_import, tab_layers = st.tabs(["导入数据", "已导入图层"])
 def _use_crs(choice: str) -> None:
     """Button callback (runs before the page, so it may set the selectbox's value)."""
     ss["data_crs"] = choice
-
-
-def _preview_map(check, alts):
-    layers = []
-    if "district" in REGISTRY:
-        layers.append(SceneLayer(REGISTRY["district"], _ui.cached_layers(("district",))["district"]))
-    tip = tuple(str(f) for f in check.fields[:1])
-    spec = LayerSpec(
-        "preview", "导入预览（按所选坐标系）", "其他", style=Style(color="#d62728"), tooltip=tip, z=90
-    )
-    layers.append(SceneLayer(spec, check.gdf))
-    for i, (label, geoms) in enumerate(alts):
-        alt = check.gdf.set_geometry(geoms.values).set_crs(4326, allow_override=True)
-        layers.append(
-            SceneLayer(
-                LayerSpec(f"alt{i}", label, "其他", style=Style(color="#1f77b4"), tooltip=tip, z=80), alt
-            )
-        )
-    extent = check.gdf if not check.gdf.empty else None
-    m = draw_scene(make_scene(layers, extent=extent), basemap=basemap, labels=labels)
-    _ui.show_map(m, key="data_map", height=480)
 
 
 def _import_tab() -> None:
@@ -96,21 +74,22 @@ def _import_tab() -> None:
                 if choice:
                     st.button(f"改按{p.label_zh}读取", key=f"use_{choice}", on_click=_use_crs, args=(choice,))
         if check.gdf is not None and not check.gdf.empty:
-            _preview_map(check, alts)
-        default = (
-            kind
-            if kind != "reference"
-            else "ref_"
-            + "".join(
-                ch for ch in up.name.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
+            _ui.preview_map(
+                check.gdf,
+                key="data_map",
+                title="导入预览（按所选坐标系）",
+                tooltip=tuple(str(f) for f in check.fields[:1]),
+                alts=alts,
             )
-        )
+        default = dv.default_layer_code(kind, up.name, store)
         n1, n2 = st.columns(2)
-        name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
-        title = n2.text_input(
-            "标题（显示名称）", up.name.rsplit(".", 1)[0][:MAX_TITLE_LENGTH], key="data_title"
+        title = n1.text_input(
+            "图层名称（可用中文，显示在地图的图层控制和图例中）",
+            up.name.rsplit(".", 1)[0][:MAX_TITLE_LENGTH],
+            key="data_title",
         )
-        st.caption(f"导入人：{text.markdown_literal(_ui.session_id())}（记录在图层列表和修改记录中）")
+        name = n2.text_input("图层代码（小写英文、数字、下划线，供命令行使用）", default, key="data_name")
+        st.caption(f"导入人：{text.markdown_literal(_ui.person_name())}（记录在图层列表和修改记录中）")
         try:
             check_title(title)
             title_ok = True

@@ -10,6 +10,7 @@ from renewal.io import plausibility
 from renewal.io.export import EXPORT_CRS, LAYER_FORMATS
 from renewal.layer_import import LayerCheck
 from renewal.storage.layers import KIND_LABELS, ImportedLayer
+from renewal.zh import beijing_time
 
 AUTO = "auto"
 #: the coordinate-system choices of the upload form (auto = the file's own, else WGS84)
@@ -18,6 +19,22 @@ KINDS = ("reference", "zones", "population")
 #: Chinese headers of the fields the importers set (CSV/XLSX exports); a planner's own fields keep their names
 FIELD_HEADERS = {"name": "名称", "population": "人口"}
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]
+
+
+def default_layer_code(kind: str, filename: str, store) -> str:
+    """The code a new layer is offered: its kind (zones, population), or ``ref_`` + the file name's
+    ASCII letters and digits; a file named in Chinese gets the first free ``ref_1``, ``ref_2`` …"""
+    if kind != "reference":
+        return kind
+    stem = "".join(
+        ch for ch in filename.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
+    )
+    if stem.strip("_"):
+        return ("ref_" + stem)[:40]
+    n = 1
+    while store.get(f"ref_{n}") is not None:
+        n += 1
+    return f"ref_{n}"
 
 
 def crs_label(name: str) -> str:
@@ -79,12 +96,21 @@ def layer_table(layers: list[ImportedLayer]) -> pd.DataFrame:
                 "要素数": lyr.count,
                 "原坐标系": lyr.crs,
                 "来源文件": lyr.source_file,
-                "导入时间": lyr.imported_at,
+                "导入时间（北京时间）": beijing_time(lyr.imported_at),
                 "导入人": lyr.who,
             }
             for lyr in layers
         ],
-        columns=["图层名", "标题", "类别", "要素数", "原坐标系", "来源文件", "导入时间", "导入人"],
+        columns=[
+            "图层名",
+            "标题",
+            "类别",
+            "要素数",
+            "原坐标系",
+            "来源文件",
+            "导入时间（北京时间）",
+            "导入人",
+        ],
     )
 
 

@@ -194,7 +194,7 @@ def test_hostile_text_never_runs_and_shows_literally(chromium, hostile_app, tmp_
         p.upload(upload)
         p.page.get_by_role("button", name="确认导入").wait_for()  # the file is checked, the form shown
         p.idle()
-        title = p.page.get_by_label("标题（显示名称）")
+        title = p.page.get_by_label("图层名称（可用中文，显示在地图的图层控制和图例中）")
         assert title.input_value() == UPLOAD_NAME.rsplit(".", 1)[0]
         title.fill("长" * 101)
         title.press("Tab")
