@@ -23,6 +23,26 @@ class InputError(ValueError):
         return self.message_en
 
 
+class Notice(str):
+    """A warning a result carries, in English (the string itself: the command line, the log) and in
+    Chinese (``.zh``: what the pages show)."""
+
+    zh: str
+
+    def __new__(cls, message_en: str, message_zh: str) -> Notice:
+        obj = super().__new__(cls, message_en)
+        obj.zh = message_zh
+        return obj
+
+    def __reduce__(self):  # pickled (Streamlit's caches) with both texts
+        return (Notice, (str(self), self.zh))
+
+
+def notice_zh(message: str) -> str:
+    """The Chinese text of a result's warning (a :class:`Notice`); a plain string as it is."""
+    return getattr(message, "zh", message)
+
+
 class ConflictError(InputError):
     """A save that would overwrite someone else's newer edit."""
 

@@ -32,6 +32,7 @@ class Category:
     clause: str
     verified: bool
     note: str = ""
+    note_zh: str = ""  # the note in Chinese: what planners see (pages, exports)
     aliases: tuple[str, ...] = ()
 
 
@@ -139,6 +140,7 @@ def load_standards(path=None) -> Standards:
             clause=str(entry.get("clause", "")),
             verified=bool(entry.get("verified", False)),
             note=str(entry.get("note", "")),
+            note_zh=str(entry.get("note_zh", "")),
             aliases=aliases,
         )
     return Standards(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 import warnings
 
 import geopandas as gpd
@@ -417,3 +418,24 @@ def test_raster_gaps_equal_the_union_of_uncovered_cells():
     assert len(polys) == len(shapely.get_parts(union))
     assert any(len(p.interiors) for p in polys)  # the hole survives
     assert not cells_to_polygons(grid, np.zeros(len(grid), bool), b).size
+
+
+def test_warnings_carry_chinese_for_the_pages_and_the_report(net, boundary):
+    """A result's warnings are English for the command line and Chinese (notice_zh) for what planners
+    read: the page's 计算提示 and the XLSX report's 提示 sheet; the Chinese survives Streamlit's pickling."""
+    import pickle
+
+    from renewal.analysis.coverage_report import report_sheets
+    from renewal.errors import notice_zh
+    from renewal.standards import load_standards
+
+    fac = points_gdf([[X0, Y0], [X0 + 100, Y0], [X0 + 60_000, Y0]], category=["幼儿园", "网吧", "幼儿园"])
+    with pytest.warns(UserWarning):
+        res = network_coverage(net, fac, boundary=boundary, cell=100)
+    zh = [notice_zh(w) for w in pickle.loads(pickle.dumps(res.warnings))]
+    assert any("网吧" in w and "不在标准中" in w for w in zh), zh
+    assert any("边界以外" in w for w in zh), zh
+    assert all(not re.search(r"[A-Za-z]{4,}", w) for w in zh), zh  # no English sentence left
+    assert any("not in the standards" in w for w in res.warnings)  # the command line keeps English
+    sheet = report_sheets(res.stats, res.zone_stats, load_standards(), res.warnings)["提示"]
+    assert list(sheet.columns) == ["提示"] and list(sheet["提示"]) == zh

@@ -101,3 +101,20 @@ def test_missing_and_broken_files(tmp_path):
     p.write_text("categories: [unclosed", encoding="utf-8")
     with pytest.raises(InputError, match="YAML"):
         load_standards(p)
+
+
+def test_every_note_has_chinese_for_planners_and_the_tables_show_it():
+    """The standards' notes are English for maintainers; planners read note_zh (XLSX 说明 columns)."""
+    import re
+
+    from renewal.analysis.coverage_report import circles_zh, standards_zh
+
+    std = load_standards()
+    raw = yaml.safe_load(DEFAULT_PATH.read_text(encoding="utf-8"))
+    entries = [*raw["life_circles"].values(), *raw["categories"].values(), *raw["city_check_indicators"]]
+    for entry in entries:
+        assert re.search(r"[\u4e00-\u9fff]", entry.get("note_zh", "")), entry
+    for table in (standards_zh(std), circles_zh(std)):
+        notes = list(table["说明"])
+        assert notes and all(re.search(r"[\u4e00-\u9fff]", n) for n in notes), notes
+        assert not any(re.search(r"\b(the|not|from|checked)\b", n) for n in notes), notes

@@ -8,6 +8,7 @@ from layers.maps import COVERAGE_BASE_KEYS, coverage_layers, coverage_map
 from pages import _ui
 from pages.views import coverage_data as cd
 from pages.views.coverage_state import CoveragePageState
+from renewal.errors import notice_zh
 
 
 def show(
@@ -46,7 +47,7 @@ def show(
     )
     out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
     if result.warnings:
-        with st.expander(f"计算提示（{len(result.warnings)}条，英文原文）"):
+        with st.expander(f"计算提示（{len(result.warnings)}条）"):
             for w in result.warnings:
-                st.text(w)
+                st.text(notice_zh(w))
     return m, out

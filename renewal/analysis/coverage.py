@@ -76,7 +76,7 @@ from renewal.analysis.inputs import (
 from renewal.analysis.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
 from renewal.analysis.polygons import valid_polygons
 from renewal.crs import METRIC_CRS, STORAGE_EPSG
-from renewal.errors import InputError
+from renewal.errors import InputError, Notice
 from renewal.standards import Standards, load_standards
 
 log = logging.getLogger(__name__)
@@ -225,9 +225,13 @@ def _check_overlap(ctx: EngineContext, fac) -> list[str]:
             f"坐标系错误、经纬度颠倒或文件不对？",
         )
     if far.any():
+        ids = list(fac["facility_id"][far][:10])
         msgs.append(
-            f"{int(far.sum())} facilities lie more than {FAR_OUTSIDE_M / 1000:.0f} km outside the boundary: "
-            f"{list(fac['facility_id'][far][:10])}"
+            Notice(
+                f"{int(far.sum())} facilities lie more than {FAR_OUTSIDE_M / 1000:.0f} km outside the boundary: "
+                f"{ids}",
+                f"{int(far.sum())} 处设施在边界以外 {FAR_OUTSIDE_M / 1000:.0f} 公里以上：{'、'.join(map(str, ids))}",
+            )
         )
         warnings.warn(msgs[-1], CoverageWarning, stacklevel=4)
     if ctx.net is not None:
@@ -255,8 +259,12 @@ def run_category(ctx: EngineContext, cat: CategoryState) -> list[str]:
         if cat.fsnap.n_refused:
             bad = list(cat.fac["facility_id"].to_numpy()[~cat.fsnap.ok][:10])
             msgs.append(
-                f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.opts['max_snap']:.0f} m "
-                f"from the network were refused: {bad}"
+                Notice(
+                    f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.opts['max_snap']:.0f} m "
+                    f"from the network were refused: {bad}",
+                    f"{cat.name_zh}：{cat.fsnap.n_refused} 处设施距步行路网超过 {ctx.opts['max_snap']:.0f} 米，"
+                    f"未参与计算：{'、'.join(map(str, bad))}",
+                )
             )
             warnings.warn(msgs[-1], NetworkWarning, stacklevel=3)
         cat.nd = net.node_distances(cat.fsnap, cat.cutoff, count_snap=ctx.opts["count_snap"])

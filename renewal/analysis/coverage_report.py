@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from renewal.errors import notice_zh
 from renewal.standards import Standards
 
 MODE_ZH = {"radius": "服务半径", "network": "步行网络"}
@@ -121,7 +122,7 @@ def standards_zh(standards: Standards) -> pd.DataFrame:
                 "步行距离（米）": c.walk_m,
                 "标准条款": c.clause,
                 "核对状态": VERIFIED_ZH[bool(c.verified)],
-                "说明": c.note,
+                "说明": c.note_zh,
             }
             for c in standards.categories.values()
         ]
@@ -142,7 +143,7 @@ def circles_zh(standards: Standards) -> pd.DataFrame:
                 "标准范围（米）": f"{rng[0]}–{rng[1]}" if rng[0] != rng[1] else str(rng[0]),
                 "来源": c.get("clause", ""),
                 "核对状态": VERIFIED_ZH[bool(c.get("verified", False))],
-                "说明": c.get("note", ""),
+                "说明": c.get("note_zh", ""),
             }
         )
     return pd.DataFrame(rows)
@@ -164,7 +165,7 @@ def report_sheets(
     sheets["设施类别与距离标准"] = standards_zh(standards)
     sheets["生活圈"] = circles_zh(standards)
     sheets.update(extra or {})
-    sheets["提示"] = pd.DataFrame({"提示（英文原文）": list(warnings or [])}, dtype=object)
+    sheets["提示"] = pd.DataFrame({"提示": [notice_zh(w) for w in warnings or []]}, dtype=object)
     return sheets
 
 

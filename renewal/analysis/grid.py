@@ -12,7 +12,7 @@ import shapely.geometry
 
 from renewal.analysis.inputs import CoverageWarning, to_metric_gdf
 from renewal.crs import METRIC_CRS, METRIC_EPSG, transformer
-from renewal.errors import InputError
+from renewal.errors import InputError, Notice
 
 POP_CANDIDATES = ("population", "pop", "人口", "常住人口")
 #: Most raster pixels read for the population (the part over the boundary): 25 million (200 MB as float64).
@@ -206,9 +206,11 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
         epsg = src.crs.to_epsg()
         if epsg != METRIC_EPSG:
-            msg = (
+            msg = Notice(
                 f"Population raster CRS is {src.crs.to_string()}, not EPSG:{METRIC_EPSG}: pixel centres were "
-                f"reprojected and each pixel counted in the cell holding its centre."
+                f"reprojected and each pixel counted in the cell holding its centre.",
+                f"人口栅格的坐标系不是 EPSG:{METRIC_EPSG}：已把像元中心转换到该坐标系，"
+                "每个像元的人口计入其中心所在的分析格网。",
             )
             msgs.append(msg)
             warnings.warn(msg, CoverageWarning, stacklevel=3)

@@ -11,7 +11,7 @@ import shapely
 
 import geodata
 from renewal.crs import METRIC_CRS, METRIC_EPSG, STORAGE_EPSG
-from renewal.errors import InputError
+from renewal.errors import InputError, Notice
 from renewal.standards import Standards
 
 ID_CANDIDATES = ("id", "fid", "facility_id", "name", "名称")
@@ -104,7 +104,12 @@ def prepare_facilities(
         unknown = sorted({str(v) for v, k in zip(raw, keys, strict=True) if k is None})
         if unknown:
             n = sum(k is None for k in keys)
-            msgs.append(f"{n} facilities with categories not in the standards were skipped: {unknown}")
+            msgs.append(
+                Notice(
+                    f"{n} facilities with categories not in the standards were skipped: {unknown}",
+                    f"{n} 处设施的类别不在标准中，未参与计算：{'、'.join(unknown)}",
+                )
+            )
             warnings.warn(msgs[-1], CoverageWarning, stacklevel=3)
         gdf = gdf[gdf["category"].notna()]
     if categories:

@@ -19,7 +19,7 @@ from renewal.analysis.coverage import (
 from renewal.analysis.inputs import ID_CANDIDATES, category_cutoff, points_xy, prepare_facilities
 from renewal.analysis.network import NetworkWarning, NodeDistances, Snap
 from renewal.crs import METRIC_CRS
-from renewal.errors import InputError
+from renewal.errors import InputError, Notice
 
 
 def what_if(
@@ -85,7 +85,12 @@ def what_if(
             cat = cats[key]
             d, nd, s = distances_from_new(ctx, cat, xy[i])
             if d is None:
-                msgs.append(f"New facility {new_ids[i]} is off the network; not added")
+                msgs.append(
+                    Notice(
+                        f"New facility {new_ids[i]} is off the network; not added",
+                        f"假设新增的设施 {new_ids[i]} 离步行路网太远，未加入计算",
+                    )
+                )
                 warnings.warn(msgs[-1], NetworkWarning, stacklevel=2)
                 continue
             rows = added.setdefault(key, [])
