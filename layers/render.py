@@ -33,7 +33,7 @@ from jinja2 import Template
 from shapely.geometry import box
 
 import geodata
-from layers.assets import leaflet_icon_js
+from layers.assets import leaflet_icon_js, standalone_html
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
 from layers.map_controls import POINT_PANE, ChineseControls, FocusWithoutScroll, LegendSync
 from layers.markup import RawText, html_text, safe_json
@@ -664,6 +664,21 @@ def add_layer(
     return group
 
 
+#: A map option for the page only: a click on a feature also gives the page the clicked position.
+CLICK_THROUGH_OPTION = "rp_click_through"
+
+
+def standalone_map_html(m: folium.Map) -> str:
+    """The map as one standalone HTML file, as ``export-map`` writes it: without the options that only
+    serve the page (a downloaded map has no page to give a clicked position to)."""
+    saved = m.options.pop(CLICK_THROUGH_OPTION, None)
+    try:
+        return standalone_html(m)
+    finally:
+        if saved is not None:
+            m.options[CLICK_THROUGH_OPTION] = saved
+
+
 def draw_scene(
     scene: Scene,
     *,
@@ -687,7 +702,7 @@ def draw_scene(
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
     m = new_map(bm.key, bounds=fit)
     if click_through:
-        m.options["rp_click_through"] = True  # read by the layers' click handlers (rpClickThrough)
+        m.options[CLICK_THROUGH_OPTION] = True  # read by the layers' click handlers (rpClickThrough)
     if sum(len(layer.data) for layer in scene.layers) > CANVAS_FROM:
         m.options["prefer_canvas"] = True  # thousands of SVG elements are slow to draw
     groups: dict[str, list] = {}
