@@ -286,10 +286,20 @@ class Planner:
     # --- files ------------------------------------------------------------------------------
     def download(self, button_label: str, folder: Path, exact: bool = False) -> Path:
         """Click a download button by its label; the file it gives, saved in ``folder``."""
+        from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+        self.idle()
         button = self.page.get_by_role("button", name=button_label, exact=exact).first
         button.scroll_into_view_if_needed()
-        with self.page.expect_download(timeout=PAGE_LIMIT_MS) as info:
-            button.click()
+        try:
+            with self.page.expect_download(timeout=30_000) as info:
+                button.click()
+        except PlaywrightTimeout:
+            # A rerun started between drawing the button and the click (e.g. the map component sending
+            # its view after a redraw) drops the run's deferred file: the planner clicks again.
+            self.idle()
+            with self.page.expect_download(timeout=PAGE_LIMIT_MS) as info:
+                button.click()
         dl = info.value
         target = folder / dl.suggested_filename
         dl.save_as(target)
