@@ -25,6 +25,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -35,7 +36,14 @@ from shapely.geometry import box
 import geodata
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
-from layers.map_controls import POINT_PANE, ChineseControls, FocusWithoutScroll, LegendSync
+from layers.map_controls import (
+    POINT_PANE,
+    ChineseControls,
+    FocusWithoutScroll,
+    GotoMarker,
+    LegendSync,
+    add_measure,
+)
 from layers.markup import RawText, html_text, safe_json
 from layers.registry import GROUPS, LayerSpec
 from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
@@ -374,6 +382,7 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
         from folium.plugins import Fullscreen
 
         Fullscreen(title="全屏", title_cancel="退出全屏", position="topleft").add_to(m)
+    add_measure(m)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -408,6 +417,7 @@ function rpPopup(P, p) {
     (P.note ? '<div class="rp-note">' + P.note + '</div>' : '') +
     '<div class="rp-src">' + P.src + '</div></div>';
 }
+window.rpPopupHtml = rpPopup;
 function rpLabels(map) {
   if (map._rpLabels) return map._rpLabels;
   var pane = map.createPane('rpLabelPane');
@@ -464,14 +474,20 @@ window.rpLayer = function(map, group, D) {
       var p = f.properties;
       p._layer = D.key;
       if (p._tip) layer.bindTooltip(p._tip, {sticky: true});
-      if (D.pop) layer.bindPopup(function() { return rpPopup(D.pop, p); }, {maxWidth: 380, minWidth: 240});
+      // identify: the popup lists every feature under the click, this one first (layers/static/identify.js)
+      if (D.pop) layer.bindPopup(function(l) { return rpIdentify(map, l, D, p); }, {maxWidth: 380, minWidth: 240, maxHeight: 420});
     }
   });
   lay.addTo(group);
+  (map._rpSets = map._rpSets || []).push({group: group, lay: lay, D: D});
   if (D.labels && D.labels.length) rpLabels(map).add(group, D.labels);
 };
 })();
 """.replace("%(max)d", str(MAX_LABELS)).replace("%(pane)s", POINT_PANE)
+
+
+#: Identify (every feature under a click, from every visible layer): our own script file.
+IDENTIFY_JS = (Path(__file__).parent / "static" / "identify.js").read_text(encoding="utf-8")
 
 
 def _label_width(text: str) -> float:
@@ -629,6 +645,7 @@ def _root_map(el):
 
 def _ensure_layer_js(m: folium.Map) -> None:
     if not getattr(m, "_rp_layer_js", False):
+        _ScriptElement(IDENTIFY_JS, "RenewalIdentifyJs").add_to(m)
         _ScriptElement(_LAYER_JS, "RenewalLayerJs").add_to(m)
         m._rp_layer_js = True
 
@@ -701,7 +718,24 @@ def draw_scene(
         LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
     if scene.bookmarks:
         ViewBookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
+    m._rp_scene, m._rp_basemap = scene, bm.key  # for the 定位 box (name search, marker shift)
     return m
+
+
+def named_layers(m: folium.Map) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """The (title, WGS84 data) of every layer drawn on ``m`` by :func:`draw_scene` (for a name search)."""
+    scene = getattr(m, "_rp_scene", None)
+    return [(layer.spec.title_zh, layer.data) for layer in scene.layers] if scene is not None else []
+
+
+def add_goto_marker(m: folium.Map, lon: float, lat: float, label: str) -> None:
+    """Mark a WGS84 position on ``m`` (shifted like the layers on a GCJ-02 basemap) and centre the map on it."""
+    from shapely.geometry import Point
+
+    bm = BASEMAPS.get(getattr(m, "_rp_basemap", DEFAULT_BASEMAP)) or BASEMAPS[DEFAULT_BASEMAP]
+    pt = display_geometry(Point(lon, lat), bm)
+    _ScriptElement(leaflet_icon_js(), "LeafletMarkerIcons").add_to(m)
+    GotoMarker(pt.y, pt.x, label).add_to(m)
 
 
 def build_map(

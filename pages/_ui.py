@@ -17,6 +17,7 @@ from layers.imported import imported_scene_layers
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
+from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.settings import save_local_setting
@@ -139,7 +140,8 @@ def _tile_key_form() -> None:
 
 def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = ()):
     """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
-    so panning and zooming never do."""
+    so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name."""
+    goto_box(m, key)
     _static_ready()
     assets.localize(m, mode="served")
     return st_folium(
