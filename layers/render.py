@@ -343,13 +343,23 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
 OFFLINE_NOTE_ZH = "离线，底图不可用（图层照常显示）"
 
 _OFFLINE_NOTE_JS = (
-    "(function(){var map=MAP,errors=0,loads=0,shown=false;"
+    "(function(){var map={{ this._parent.get_name() }},errors=0,loads=0,shown=false;"
     "map.eachLayer(function(l){if(!(l instanceof L.TileLayer))return;"
     "l.on('tileload',function(){loads++;});"
     "l.on('tileerror',function(){errors++;if(shown||loads>0||errors<2)return;shown=true;"
     "var c=L.control({position:'bottomright'});c.onAdd=function(){var d=L.DomUtil.create('div','rp-offline');"
     "d.textContent=" + json.dumps(OFFLINE_NOTE_ZH) + ";return d;};c.addTo(map);});});})();"
 )
+
+
+class _OfflineNote(MacroElement):
+    """The offline note; the map's name is taken when rendered (st_folium renames the map)."""
+
+    _template = Template("{% macro script(this, kwargs) %}" + _OFFLINE_NOTE_JS + "{% endmacro %}")
+
+    def __init__(self):
+        super().__init__()
+        self._name = "OfflineTilesNote"
 
 
 def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool = True) -> folium.Map:
@@ -376,7 +386,7 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
             overlay=False,
         ).add_to(m)
     if basemap.tiles:
-        _ScriptElement(_OFFLINE_NOTE_JS.replace("MAP", m.get_name()), "OfflineTilesNote").add_to(m)
+        _OfflineNote().add_to(m)
     _css_element(MAP_CSS).add_to(m)
     if fullscreen:
         from folium.plugins import Fullscreen
@@ -633,6 +643,11 @@ rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
         )
 
     def render(self, **kwargs):
+        # the map's name now: st_folium renames every element when it shows the map, and the page's
+        # HTML download renders the same map afterwards
+        root = _root_map(self)
+        if root is not None:
+            self.map_name = root.get_name()
         script = self._template.module.script(self, kwargs)
         self.get_root().script.add_child(RawText(script), name=self.get_name())
 

@@ -3,6 +3,7 @@ wrapper and error display. Pages stay thin by calling these."""
 
 from __future__ import annotations
 
+import copy
 import errno
 
 import geopandas as gpd
@@ -144,8 +145,14 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
     goto_box(m, key)
     _static_ready()
     assets.localize(m, mode="served")
+    # st_folium renames every element of the map it is given: a copy, so the map stays whole for the
+    # page's HTML download (a renamed map referred to layers by their old names: "… is not defined")
     return st_folium(
-        m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
+        copy.deepcopy(m),
+        key=key,
+        height=height,
+        use_container_width=True,
+        returned_objects=list(returned_objects),
     )
 
 

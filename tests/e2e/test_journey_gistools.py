@@ -28,12 +28,18 @@ from tests.e2e import harness
 MEASURE_TOLERANCE = 0.005
 #: The marker must land on the converted point within this many metres.
 GOTO_TOLERANCE_M = 0.5
-MAP_JS = "const el = document.querySelector('.leaflet-container');" \
+MAP_JS = (
+    "const el = document.querySelector('.leaflet-container');"
     "const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);"
-HOOK_JS = "() => {" + MAP_JS + "window._rpMeasured = null;" \
+)
+HOOK_JS = (
+    "() => {" + MAP_JS + "window._rpMeasured = null;"
     "map.on('measurefinish', e => { window._rpMeasured = e.points.map(p => [p.lng, p.lat]); }); }"
-MARKER_JS = "() => {" + MAP_JS + "const m = map._rpGoto; if (!m) return null;" \
+)
+MARKER_JS = (
+    "() => {" + MAP_JS + "const m = map._rpGoto; if (!m) return null;"
     "const c = map.getCenter(); return [m.getLatLng().lng, m.getLatLng().lat, c.lng, c.lat]; }"
+)
 
 
 def _layout(name: str):
@@ -181,13 +187,21 @@ def test_exported_html_measures_and_identifies_offline(chromium, app, tmp_path):
         p.open("jinmao")
         html = p.download("下载地图（独立HTML文件", tmp_path)
     zone = _layout("金贸产业园东南片区")
-    with harness.planner(chromium, None, "gistools-export-file", harness.LAPTOP, allow=harness.is_local_file_url) as f:
+    with harness.planner(
+        chromium, None, "gistools-export-file", harness.LAPTOP, allow=harness.is_local_file_url
+    ) as f:
         f.page.goto(html.as_uri())
         f.page.locator(".leaflet-control-measure").wait_for()
         at = zone.representative_point()
-        xy = f.page.evaluate("([lat, lon]) => {" + MAP_JS + "const q = map.latLngToContainerPoint([lat, lon]);"
-                             "const r = el.getBoundingClientRect(); return [r.x + q.x, r.y + q.y]; }", [at.y, at.x])
+        xy = f.page.evaluate(
+            "([lat, lon]) => {" + MAP_JS + "const q = map.latLngToContainerPoint([lat, lon]);"
+            "const r = el.getBoundingClientRect(); return [r.x + q.x, r.y + q.y]; }",
+            [at.y, at.x],
+        )
         f.page.mouse.click(*xy)
-        titles = [t.replace("位置示意", "") for t in f.page.locator(".leaflet-popup-content .rp-title").all_inner_texts()]
+        titles = [
+            t.replace("位置示意", "")
+            for t in f.page.locator(".leaflet-popup-content .rp-title").all_inner_texts()
+        ]
         assert "金贸产业园东南片区" in titles and "金贸产业园" in titles, titles
         assert not f.errors, f.errors
