@@ -93,10 +93,13 @@ def parse_position(text: str) -> Position | None:
     """The position ``text`` gives as coordinates, or None when it holds no coordinate pair.
 
     Raises :class:`InputError` for two numbers that are no position in China."""
-    raw = (text or "").strip()
-    numbers = _NUMBER.findall(raw.replace("，", ",").replace("；", ";"))
-    words = _NUMBER.sub(" ", raw).lower()
-    if len(numbers) != 2 or re.search(r"[^\s,;，；：:()（）/a-z\-\u4e00-\u9fff°]", words):
+    rest = (text or "").strip().lower().replace("，", ",").replace("；", ";")
+    system = next((s for word, s in SYSTEM_WORDS if word in rest), "wgs84")
+    for word, _ in sorted(SYSTEM_WORDS, key=lambda w: -len(w[0])):  # "gcj-02" holds no number
+        rest = rest.replace(word, " ")
+    numbers = _NUMBER.findall(rest)
+    words = _NUMBER.sub(" ", rest)
+    if len(numbers) != 2 or re.search(r"[^\s,;：:=()（）/xyen\u4e00-\u9fff°]", words):
         return None
     a, b = float(numbers[0]), float(numbers[1])
     if abs(a) > 1000 or abs(b) > 1000:
@@ -107,7 +110,6 @@ def parse_position(text: str) -> Position | None:
                 f"坐标 {numbers[0]}, {numbers[1]} 不是中国范围内的CGCS2000高斯-克吕格坐标（X为北坐标7位，Y为东坐标6位或带带号8位）。",
             )
         return pos
-    system = next((s for word, s in SYSTEM_WORDS if word in words), "wgs84")
     lon, lat, swapped = a, b, False
     if not _in_china(lon, lat) and _in_china(b, a):
         lon, lat, swapped = b, a, True
@@ -147,7 +149,14 @@ def find_by_name(layers: Iterable[tuple[str, gpd.GeoDataFrame]], text: str) -> l
 def locate(text: str, layers: Iterable[tuple[str, gpd.GeoDataFrame]]) -> tuple[Position, int]:
     """Coordinates, else a name: the position to go to and how many features matched the name
     (1 for coordinates). Raises :class:`InputError` (Chinese message) when neither."""
-    pos = parse_position(text)
+    layers = list(layers)
+    try:
+        pos = parse_position(text)
+    except InputError:  # two numbers that are no place: a name with numbers in it ("3号楼 2期")?
+        found = find_by_name(layers, text)
+        if found:
+            return found[0], len(found)
+        raise
     if pos is not None:
         return pos, 1
     found = find_by_name(layers, text)
