@@ -251,8 +251,24 @@ MEASURE_OPTIONS: dict = {
 def add_measure(m) -> None:
     """The measure control (distance and area) on ``m``."""
     from folium.plugins import MeasureControl
+    from folium.template import Template as FoliumTemplate  # has folium's tojavascript filter
 
-    MeasureControl(**MEASURE_OPTIONS).add_to(m)
+    class Measure(MeasureControl):
+        # folium's script, without its comment's URL (a standalone file names no web address)
+        _template = FoliumTemplate(
+            """{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = new L.Control.Measure({{ this.options|tojavascript }});
+{{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+L.Control.Measure.include({  // leaflet-measure 2.1.7 with Leaflet >= 1.8: no autopan on the capture marker
+  _setCaptureMarkerIcon: function () {
+    this._captureMarker.options.autoPanOnFocus = false;
+    this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+  },
+});
+{% endmacro %}"""
+        )
+
+    Measure(**MEASURE_OPTIONS).add_to(m)
 
 
 class GotoMarker(MacroElement):
