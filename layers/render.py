@@ -201,6 +201,10 @@ MAP_CSS = """
 .rp-legend h4 { margin: 4px 0 2px; font-size: 12px; color: #333; }
 .rp-legend .rp-sym { display: inline-block; width: 26px; vertical-align: middle; }
 .rp-legend .rp-foot { margin-top: 6px; color: #666; font-size: 11px; max-width: 230px; }
+.rp-find { background: #fff; padding: 3px; }
+.rp-find input { width: 150px; font-size: 12.5px; border: 1px solid #bbb; padding: 3px 5px; }
+.rp-find-list a { display: block; width: auto !important; height: auto !important; line-height: 1.5 !important; text-align: left !important; padding: 1px 6px; font-size: 12px; white-space: nowrap; }
+.rp-find-none { font-size: 12px; color: #777; padding: 1px 6px; }
 .rp-bookmarks a { width: auto !important; padding: 0 7px; font-size: 12px; white-space: nowrap; }
 """
 
@@ -735,6 +739,31 @@ def draw_scene(
         ViewBookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
     m._rp_scene, m._rp_basemap = scene, bm.key  # for the 定位 box (name search, marker shift)
     return m
+
+
+#: The name search of exported maps: our own script file.
+FIND_JS = (Path(__file__).parent / "static" / "find.js").read_text(encoding="utf-8")
+
+
+class _FindControl(MacroElement):
+    _template = Template(
+        "{% macro script(this, kwargs) %}rpFindControl({{ this._parent.get_name() }});{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FindControl"
+
+
+def for_export(m: folium.Map) -> folium.Map:
+    """A copy of ``m`` for a standalone file: with a 查找名称 box over the features it carries (the pages
+    have the 定位 box above the map instead). ``m`` itself is left as it is."""
+    import copy
+
+    out = copy.deepcopy(m)
+    _ScriptElement(FIND_JS, "RenewalFindJs").add_to(out)
+    _FindControl().add_to(out)
+    return out
 
 
 def named_layers(m: folium.Map) -> list[tuple[str, gpd.GeoDataFrame]]:

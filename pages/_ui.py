@@ -15,6 +15,7 @@ import geodata
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, TIANDITU_KEY_ENV
 from layers.imported import imported_scene_layers
+from layers.render import for_export
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
@@ -195,7 +196,7 @@ def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> No
     """Offer the map as one standalone HTML file (scripts inline; opens offline)."""
     st.download_button(
         "下载地图（独立HTML文件，可离线打开、放入汇报）",
-        lambda: assets.standalone_html(m).encode("utf-8"),  # built on click, not every rerun
+        lambda: assets.standalone_html(for_export(m)).encode("utf-8"),  # built on click, not every rerun
         file_name=file_name,
         mime="text/html",
     )

@@ -20,7 +20,7 @@ from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.fonts import FontError
 from layers.maps import jinmao_map
-from layers.render import draw_scene
+from layers.render import draw_scene, for_export
 from layers.render_print import FORMATS, PAPERS, draw_sheet, save_sheet
 from layers.views import VIEWS, view_scene
 from renewal.errors import InputError
@@ -70,7 +70,9 @@ def export_map(args) -> int:
     sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
     scene = view_scene(args.view, sites)
     if suffix in HTML_SUFFIXES:
-        text = assets.standalone_html(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
+        text = assets.standalone_html(
+            for_export(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
+        )
         write_text_atomic(out, text)
     else:
         try:

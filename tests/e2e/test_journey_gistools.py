@@ -204,4 +204,17 @@ def test_exported_html_measures_and_identifies_offline(chromium, app, tmp_path):
             for t in f.page.locator(".leaflet-popup-content .rp-title").all_inner_texts()
         ]
         assert "金贸产业园东南片区" in titles and "金贸产业园" in titles, titles
+        # 查找名称: the exported map goes to a feature by its name and opens its popup
+        find = f.page.get_by_role("searchbox", name="查找名称")
+        find.fill("西北片区")
+        find.press("Enter")
+        popup = f.page.locator(".leaflet-popup-content .rp-title").first
+        popup.wait_for()
+        assert popup.inner_text().startswith("金贸产业园西北片区"), popup.inner_text()
+        centre = f.page.evaluate("() => {" + MAP_JS + "const c = map.getCenter(); return [c.lng, c.lat]; }")
+        assert _layout("金贸产业园西北片区").buffer(0.001).contains(Point(centre)), centre
+        find.fill("不存在的名称")
+        find.press("Enter")
+        f.page.get_by_text("未找到该名称").wait_for()
+        f.screenshot("gistools-export-find-1366x768")
         assert not f.errors, f.errors
