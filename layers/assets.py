@@ -48,6 +48,8 @@ import os
 import re
 import tempfile
 from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -394,6 +396,22 @@ def _walk(el):
     yield el
     for child in getattr(el, "_children", {}).values():
         yield from _walk(child)
+
+
+@contextmanager
+def ids_kept(fig) -> Iterator[None]:
+    """Give back every element's ``_id`` after the block (e.g. around ``st_folium``).
+
+    streamlit-folium renames the elements of the map it shows (``map_div``, ``feature_group_div_0``…),
+    but scripts built with the map's name (``FeatureLayer``, the offline-tiles note) keep the old one;
+    a file rendered from the renamed map then throws ``map_… is not defined`` and draws nothing. With
+    the ids given back, :func:`standalone_html` of a shown map is the file ``export-map`` writes."""
+    ids = [(el, el.__dict__["_id"]) for el in _walk(_root_of(fig)) if "_id" in el.__dict__]
+    try:
+        yield
+    finally:
+        for el, old in ids:
+            el._id = old
 
 
 def _root_of(fig):

@@ -22,6 +22,7 @@ from layers.registry import (
     COVERAGE_FACILITIES_KEY,
     COVERAGE_GAINED_KEY,
     COVERAGE_GAPS_KEY,
+    COVERAGE_MISSING_KEY,
     COVERAGE_SITES_KEY,
     COVERAGE_SUGGESTED_KEY,
     JINMAO_MAP_KEYS,
@@ -31,7 +32,9 @@ from layers.registry import (
 )
 from layers.render import draw_scene
 from layers.scene import Scene, SceneLayer, load_layers, scene_from_data, select, with_layers
+from renewal.analysis.coverage import missing_counts
 from renewal.analysis.coverage_report import gain_text
+from renewal.analysis.polygons import valid_polygons
 
 log = logging.getLogger(__name__)
 
@@ -112,13 +115,15 @@ COVERAGE_BASE_KEYS: tuple[str, ...] = ("district", "haihe", "metro_stations")
 COVERAGE_KEYS: tuple[str, ...] = (
     COVERAGE_CATCHMENTS_KEY,
     COVERAGE_GAPS_KEY,
+    COVERAGE_MISSING_KEY,
     COVERAGE_GAINED_KEY,
     COVERAGE_FACILITIES_KEY,
     COVERAGE_ADDED_KEY,
     COVERAGE_SUGGESTED_KEY,
 )
 COVERAGE_FOOTNOTE = (
-    "服务范围为服务半径（直线距离）或步行网络可达范围；红色为覆盖缺口。空心虚线点与虚线范围为位置示意"
+    "服务范围（线框）为服务半径或步行网络可达范围；一类时红色为覆盖缺口，多类时颜色越深不可达的类别越多。"
+    "空心虚线点与虚线范围为位置示意"
     "（规划设施位置未经测绘）。步行网络服务范围中小于约1公顷的街坊空洞填充显示。区界由高德行政区划推算。"
 )
 
@@ -148,7 +153,7 @@ def display_polygons(gdf: gpd.GeoDataFrame | None, *, fill_holes: bool = False) 
     a hole of a gap would show covered land as a gap)."""
     if gdf is None or gdf.empty:
         return gdf
-    geoms = gdf.geometry.values
+    geoms = valid_polygons(gdf.geometry.values)  # simplify and snap need valid input
     if fill_holes:
         geoms = np.array([_fill_small_holes(g, DISPLAY_MIN_HOLE_DEG2) for g in geoms], dtype=object)
     geoms = shapely.simplify(geoms, DISPLAY_TOLERANCE_DEG, preserve_topology=True)
@@ -168,9 +173,13 @@ def coverage_layers(
     catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
     out = {
         COVERAGE_CATCHMENTS_KEY: display_polygons(catch, fill_holes=True),
-        COVERAGE_GAPS_KEY: display_polygons(result.gaps[result.gaps["category"].isin(cats)]),
         COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
     }
+    shown = [k for k in categories if k in set(result.stats["category"])]
+    if len(shown) > 1 and result._ctx is not None:  # several: per cell, how many are out of reach
+        out[COVERAGE_MISSING_KEY] = display_polygons(missing_counts(result, shown))
+    else:  # one: covered vs gap
+        out[COVERAGE_GAPS_KEY] = display_polygons(result.gaps[result.gaps["category"].isin(cats)])
     if gained is not None:
         out[COVERAGE_GAINED_KEY] = display_polygons(gained)
     if added is not None and not added.empty:
@@ -189,13 +198,15 @@ def coverage_scene(
     sites: gpd.GeoDataFrame | None = None,
     data: dict[str, gpd.GeoDataFrame] | None = None,
     title: str = "生活圈覆盖",
+    scenario: str = "",
 ) -> Scene:
     """The 生活圈覆盖 map as a scene.
 
     ``layers`` maps the computed coverage layer keys (:data:`COVERAGE_KEYS`:
     catchments, gaps, newly covered area, facilities, what-if additions,
     suggested sites) to WGS84 GeoDataFrames; missing or empty ones are left
-    out. ``sites`` adds the renewal sites (candidates for a new facility).
+    out. ``sites`` adds the renewal sites (candidates for a new facility). ``scenario`` (a what-if's
+    Chinese label) goes into the title and leads the legend's note: the map is then not the current state.
     """
     data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
     if sites is not None:
@@ -205,10 +216,12 @@ def coverage_scene(
     return scene_from_data(
         keys,
         data,
-        title=title,
+        title=f"{title} · {scenario}" if scenario else title,
         bookmarks={"全区": data["district"]},
         extent=data["district"],
-        footnote=COVERAGE_FOOTNOTE,
+        footnote=f"{scenario}：图中含假设新增或撤除的设施。{COVERAGE_FOOTNOTE}"
+        if scenario
+        else COVERAGE_FOOTNOTE,
         id_fields={COVERAGE_SITES_KEY: "site_id", COVERAGE_FACILITIES_KEY: "facility_id"},
     )
 
@@ -220,9 +233,18 @@ def coverage_map(
     labels: bool = True,
     sites: gpd.GeoDataFrame | None = None,
     data: dict[str, gpd.GeoDataFrame] | None = None,
+    extra: Iterable[SceneLayer] = (),
+    click_through: bool = False,
+    scenario: str = "",
 ) -> folium.Map:
-    """:func:`coverage_scene` drawn with folium."""
-    return draw_scene(coverage_scene(layers, sites=sites, data=data), basemap=basemap, labels=labels)
+    """:func:`coverage_scene` (plus ``extra`` layers, e.g. imported reference layers) drawn with folium;
+    ``click_through``: clicks on its layers also give the map's clicked position (the what-if)."""
+    return draw_scene(
+        with_layers(coverage_scene(layers, sites=sites, data=data, scenario=scenario), extra),
+        basemap=basemap,
+        labels=labels,
+        click_through=click_through,
+    )
 
 
 def layout_map(

@@ -383,6 +383,9 @@ FACILITY_POPUP: tuple[tuple[str, str], ...] = (
 COVERAGE_FACILITIES_KEY = "coverage_facilities"
 COVERAGE_CATCHMENTS_KEY = "coverage_catchments"
 COVERAGE_GAPS_KEY = "coverage_gaps"
+COVERAGE_MISSING_KEY = "coverage_missing"
+#: The sequential ramp of the several-category gap view: 1, 2, … categories out of reach (ColorBrewer YlOrRd).
+MISSING_RAMP = ("#fed976", "#feb24c", "#fd8d3c", "#fc4e2a", "#e31a1c", "#bd0026", "#800026", "#4d0013")
 COVERAGE_GAINED_KEY = "coverage_gained"
 COVERAGE_ADDED_KEY = "coverage_added"
 COVERAGE_SUGGESTED_KEY = "coverage_suggested"
@@ -419,7 +422,8 @@ register(
         "服务范围",
         "生活圈",
         None,
-        Style(weight=1, opacity=0.7, fill_opacity=0.12, color_by="name_zh", color_map=FACILITY_COLORS),
+        # outlines only: the gaps (or the count of categories out of reach) carry the fill
+        Style(weight=1.5, opacity=0.8, fill_opacity=0.0, color_by="name_zh", color_map=FACILITY_COLORS),
         tooltip=("facility_id", "name_zh"),
         popup=(("name_zh", "设施类别"), ("cutoff_m", "距离（米）"), ("area_m2", "面积（㎡）")),
         z=42,
@@ -435,6 +439,24 @@ register(
         tooltip=("name_zh",),
         popup=(("name_zh", "设施类别"), ("area_m2", "缺口面积（㎡）")),
         z=44,
+    )
+)
+register(
+    LayerSpec(
+        COVERAGE_MISSING_KEY,
+        "缺口：不可达的类别数",
+        "生活圈",
+        None,
+        Style(
+            weight=0.5,
+            opacity=0.9,
+            fill_opacity=0.65,
+            color_by="missing_zh",
+            color_map=tuple((f"{k}类不可达", c) for k, c in enumerate(MISSING_RAMP, start=1)),
+        ),
+        tooltip=("missing_zh",),
+        popup=(("missing_zh", "所选类别中不可达"), ("area_m2", "面积（㎡）")),
+        z=43,
     )
 )
 register(

@@ -347,23 +347,13 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
 OFFLINE_NOTE_ZH = "离线，底图不可用（图层照常显示）"
 
 _OFFLINE_NOTE_JS = (
-    "(function(){var map={{ this._parent.get_name() }},errors=0,loads=0,shown=false;"
+    "(function(){var map=MAP,errors=0,loads=0,shown=false;"
     "map.eachLayer(function(l){if(!(l instanceof L.TileLayer))return;"
     "l.on('tileload',function(){loads++;});"
     "l.on('tileerror',function(){errors++;if(shown||loads>0||errors<2)return;shown=true;"
     "var c=L.control({position:'bottomright'});c.onAdd=function(){var d=L.DomUtil.create('div','rp-offline');"
     "d.textContent=" + json.dumps(OFFLINE_NOTE_ZH) + ";return d;};c.addTo(map);});});})();"
 )
-
-
-class _OfflineNote(MacroElement):
-    """The offline note; the map's name is taken when rendered (st_folium renames the map)."""
-
-    _template = Template("{% macro script(this, kwargs) %}" + _OFFLINE_NOTE_JS + "{% endmacro %}")
-
-    def __init__(self):
-        super().__init__()
-        self._name = "OfflineTilesNote"
 
 
 def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool = True) -> folium.Map:
@@ -390,7 +380,7 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
             overlay=False,
         ).add_to(m)
     if basemap.tiles:
-        _OfflineNote().add_to(m)
+        _ScriptElement(_OFFLINE_NOTE_JS.replace("MAP", m.get_name()), "OfflineTilesNote").add_to(m)
     _css_element(MAP_CSS).add_to(m)
     if fullscreen:
         from folium.plugins import Fullscreen
@@ -490,6 +480,11 @@ window.rpLayer = function(map, group, D) {
       if (p._tip) layer.bindTooltip(p._tip, {sticky: true});
       // identify: the popup lists every feature under the click, this one first (layers/static/identify.js)
       if (D.pop) layer.bindPopup(function(l) { return rpIdentify(map, l, D, p); }, {maxWidth: 380, minWidth: 240, maxHeight: 420});
+      // a map that wants locations (click_through): a click on a feature is also a click on the map there
+      layer.on('click', function(e) {
+        if (map.options.rpClickThrough) map.fire('click', {latlng: e.latlng, layerPoint: e.layerPoint,
+          containerPoint: e.containerPoint, originalEvent: e.originalEvent});
+      });
     }
   });
   lay.addTo(group);
@@ -647,11 +642,6 @@ rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
         )
 
     def render(self, **kwargs):
-        # the map's name now: st_folium renames every element when it shows the map, and the page's
-        # HTML download renders the same map afterwards
-        root = _root_map(self)
-        if root is not None:
-            self.map_name = root.get_name()
         script = self._template.module.script(self, kwargs)
         self.get_root().script.add_child(RawText(script), name=self.get_name())
 
@@ -702,6 +692,7 @@ def draw_scene(
     labels: bool = False,
     legend: bool = True,
     collapse_control: bool = True,
+    click_through: bool = False,
     legend_corner: str = "bottomleft",
 ) -> folium.Map:
     """Draw a scene with folium: basemap, its layers in order, grouped layer control, legend, bookmarks.
@@ -709,10 +700,15 @@ def draw_scene(
     The scene is WGS84; geometries, extent and bookmarks are shifted to the
     basemap's display coordinates here (GCJ-02 for 高德). ``legend_corner``: where the legend sits
     (``bottomright`` on a map with the drawing tools, whose toolbar runs down the left side).
+    ``click_through``: a click on a feature is also a click on the map at that position (its popup still
+    opens), for a page that takes a location from a click (the coverage what-if): layers drawn over the
+    whole district would otherwise take every click.
     """
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
     m = new_map(bm.key, bounds=fit)
+    if click_through:
+        m.options["rp_click_through"] = True  # read by the layers' click handlers (rpClickThrough)
     if sum(len(layer.data) for layer in scene.layers) > CANVAS_FROM:
         m.options["prefer_canvas"] = True  # thousands of SVG elements are slow to draw
     groups: dict[str, list] = {}

@@ -38,6 +38,7 @@ from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
 from layers.registry import GROUPS
 from layers.scene import LegendEntry, Scene, SceneLayer, legend_entries
 from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_style
+from renewal.zh import date_label
 
 #: Paper sizes (inches), landscape.
 PAPERS: dict[str, tuple[float, float]] = {
@@ -363,7 +364,7 @@ def source_note(scene: Scene) -> str:
             meta = geodata.meta(name)
         except geodata.GeodataError:
             continue
-        parts.append(f"{meta.title_zh}（{meta.date}）")
+        parts.append(f"{meta.title_zh}（{date_label(meta.date)}）")
     if not parts:
         return ""
     return "数据来源：" + "、".join(parts) + "；各图层的来源、许可与精度见 geodata/manifest.yaml"
@@ -371,7 +372,7 @@ def source_note(scene: Scene) -> str:
 
 def sheet_notes(scene: Scene, date: dt.date) -> list[str]:
     """The notes printed under the map: CRS, date, sources, precision."""
-    notes = [f"{CRS_NOTE}　制图日期：{date.isoformat()}"]
+    notes = [f"{CRS_NOTE}　制图日期：{date_label(date)}"]
     src = source_note(scene)
     if src:
         notes.append(src)

@@ -22,6 +22,7 @@ def run_app() -> None:
     """Configure the page and run the page the URL asks for."""
     st.set_page_config(page_title="河东区城市更新GIS平台", page_icon="🗺️", layout="wide")
     from pages._signin import require_sign_in
+    from pages.views.heavy import HEAVY_PAGES, heavy_slot
 
     pages = [
         st.Page(path, title=title, url_path=url, default=url is None)
@@ -31,4 +32,9 @@ def run_app() -> None:
     ]
     page = st.navigation(pages)  # first, so the page the URL asks for (a deep link) survives signing in
     require_sign_in()  # only when a users file exists
-    page.run()
+    from pages._chrome import guarded, localize_widgets
+
+    localize_widgets()  # Streamlit's own widget texts in Chinese, on every page
+    # an unexpected error: a Chinese message, details in the server log; heavy pages run a few at a time
+    with guarded(page.title), heavy_slot(page.url_path in HEAVY_PAGES):
+        page.run()

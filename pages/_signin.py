@@ -1,36 +1,61 @@
-"""Sign-in for the app (Streamlit glue over :mod:`renewal.auth`).
+"""Sign-in for the app (Streamlit glue over :mod:`renewal.auth` and :mod:`renewal.signin`).
 
-With a users file (``<workspace>/users.json`` or ``$RENEWAL_USERS_FILE``) every page asks
-for a name and password first; the signed-in person is kept in the browser session and
-shown in the sidebar with a sign-out button. Without a users file nothing is asked (one
-planner on one machine, as before).
+With a users file (``<workspace>/users.json`` or ``$RENEWAL_USERS_FILE``) every page asks for a name and
+password first; the signed-in person is kept in the browser session and in a signed, expiring cookie (a
+reload or a typed URL does not ask again), and shown in the sidebar with a sign-out button that ends the
+person's sessions everywhere. Once sign-in is configured, a missing or unreadable users file stops every
+page with a Chinese message (never the open mode). Wrong passwords are slowed down and then locked per
+name and per address, with one message for an unknown name and a wrong password. Without a users file
+(and no marker) nothing is asked (one planner on one machine, as before).
 """
 
 from __future__ import annotations
 
+import time
+
 import streamlit as st
+import streamlit.components.v1 as components
 
 from pages.views.text import markdown_literal
-from renewal.auth import User, authenticate, load_users, users_path
+from renewal import signin
+from renewal.auth import User, authenticate, users_path
 from renewal.errors import InputError
+from renewal.settings import workspace_dir
 
 USER_KEY = "signed_in_user"
+TOKEN_KEY = "signin_token"
+CLEAR_KEY = "signin_clear_cookie"
+
+
+@st.cache_resource(show_spinner=False)
+def _throttle() -> signin.Throttle:
+    """One wrong-password counter per server process (shared by every browser session)."""
+    return signin.Throttle()
 
 
 def _users():
     try:
-        return load_users(users_path())
+        return signin.users_for_app(users_path(), workspace_dir())
     except InputError as err:
         st.error(err.message_zh)
         st.stop()
 
 
+def _from_cookie(users) -> User | None:
+    user = signin.user_from_token(workspace_dir(), st.context.cookies.get(signin.COOKIE), users)
+    if user is not None:
+        st.session_state[USER_KEY] = user
+    return user
+
+
 def current_user() -> User | None:
     """The signed-in person (their role as the users file says now), or None when sign-in is off or pending."""
     users = _users()
-    user = st.session_state.get(USER_KEY)
-    if users is None or user is None:
+    if users is None:
         return None
+    user = st.session_state.get(USER_KEY)
+    if user is None:
+        return _from_cookie(users)
     entry = users.get(user.name)
     if entry is None:  # removed from the file meanwhile
         st.session_state.pop(USER_KEY, None)
@@ -39,7 +64,44 @@ def current_user() -> User | None:
 
 
 def sign_out() -> None:
-    st.session_state.pop(USER_KEY, None)
+    user = st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(TOKEN_KEY, None)
+    st.session_state[CLEAR_KEY] = True
+    if user is not None:
+        try:
+            signin.sign_out_everywhere(workspace_dir(), user.name)
+        except OSError:  # cannot record it: this browser's cookie is cleared all the same
+            pass
+
+
+def _cookie_script(value: str, max_age: int) -> None:
+    """Set (or with max_age 0, clear) the session cookie in the app's page (the component frame is same-origin)."""
+    components.html(
+        f"<script>parent.document.cookie = '{signin.COOKIE}={value}; path=/; max-age={max_age}; "
+        "SameSite=Strict';</script>",
+        height=0,
+    )
+
+
+def _try_sign_in(name: str, password: str) -> None:
+    address = st.context.ip_address or "unknown"
+    wait = _throttle().locked_for(name, address)
+    if wait:
+        st.error(signin.locked_message(wait))
+        return
+    found = authenticate(users_path(), name, password)
+    if found is None:
+        time.sleep(_throttle().failed(name, address))
+        st.error(signin.WRONG_ZH)
+        return
+    _throttle().succeeded(name)
+    st.session_state[USER_KEY] = found
+    try:
+        st.session_state[TOKEN_KEY] = signin.issue_token(workspace_dir(), found.name)
+    except OSError:  # the workspace cannot hold the signing secret: signed in for this tab only
+        st.session_state.pop(TOKEN_KEY, None)
+    st.session_state.pop(CLEAR_KEY, None)
+    st.rerun()
 
 
 def require_sign_in() -> None:
@@ -51,16 +113,17 @@ def require_sign_in() -> None:
         with st.sidebar:
             st.caption(f"当前用户：{markdown_literal(user.name)}（{user.role}）")  # a name is never Markdown
             st.button("退出登录", key="sign_out", on_click=sign_out)  # runs before the next script run
+            token = st.session_state.get(TOKEN_KEY)
+            if token:
+                _cookie_script(token, signin.TOKEN_HOURS * 3600)
         return
+    if st.session_state.get(CLEAR_KEY):
+        with st.sidebar:
+            _cookie_script("", 0)
     st.subheader("请登录")
     with st.form("sign_in"):
         name = st.text_input("用户名", key="signin_name")
         password = st.text_input("密码", type="password", key="signin_password")
         if st.form_submit_button("登录"):
-            found = authenticate(users_path(), name, password)
-            if found is None:
-                st.error("用户名或密码不正确。")
-            else:
-                st.session_state[USER_KEY] = found
-                st.rerun()
+            _try_sign_in(name, password)
     st.stop()

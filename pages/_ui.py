@@ -3,7 +3,6 @@ wrapper and error display. Pages stay thin by calling these."""
 
 from __future__ import annotations
 
-import copy
 import errno
 
 import geopandas as gpd
@@ -21,11 +20,13 @@ from pages import _signin as signin
 from pages.views import text
 from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
-from renewal.errors import InputError
-from renewal.settings import save_local_setting
-from renewal.storage import current_sites, open_store
-from renewal.storage.base import ReadOnlyStore, changed_by_others
+from renewal.crs import to_metric, to_storage
+from renewal.errors import InputError, StoreUnavailable
+from renewal.storage import current_sites, open_store, store_handle
+from renewal.storage.access import Actor, local_actor, save_setting
+from renewal.storage.base import changed_by_others
 from renewal.storage.layers import LayerStore, layers_path
+from renewal.zh import beijing_time, date_label, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
 #: dropped when the page that shows it is left, so the widgets write through to these).
@@ -122,7 +123,9 @@ def map_options() -> tuple[str, bool]:
 
 
 def _tile_key_form() -> None:
-    """The 天地图 key, saved in the workspace on this machine (never in the repository)."""
+    """The 天地图 key, saved in the workspace on this machine (never in the repository); not for a viewer."""
+    if not actor().can_edit:
+        return
     with st.expander("天地图密钥"), st.form("tianditu_key", clear_on_submit=True):
         value = st.text_input(
             "密钥（tk）", type="password", help="在天地图官网申请；保存在本机工作区，不上传、不提交。"
@@ -132,7 +135,10 @@ def _tile_key_form() -> None:
                 st.error("密钥应为字母和数字。")
                 return
             try:
-                save_local_setting(TIANDITU_KEY_ENV, value)
+                save_setting(actor(), TIANDITU_KEY_ENV, value)
+            except InputError as err:
+                show_input_error(err)
+                return
             except OSError as err:
                 st.error("无法保存密钥：" + markdown_literal(err.strerror or str(err)))
                 return
@@ -146,15 +152,39 @@ def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...
     goto_box(m, key)
     _static_ready()
     assets.localize(m, mode="served")
-    # st_folium renames every element of the map it is given: a copy, so the map stays whole for the
-    # page's HTML download (a renamed map referred to layers by their old names: "… is not defined")
-    return st_folium(
-        copy.deepcopy(m),
-        key=key,
-        height=height,
-        use_container_width=True,
-        returned_objects=list(returned_objects),
+    with assets.ids_kept(m):  # st_folium renames the elements; the HTML download needs the real names
+        return st_folium(
+            m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
+        )
+
+
+def preview_map(
+    gdf: gpd.GeoDataFrame, *, key: str, title: str, tooltip: tuple[str, ...] = (), alts=()
+) -> None:
+    """An upload's features in red over the district (``alts``: (label, WGS84 geometries) in blue, other
+    readings of the same numbers), zoomed to the features: where the file lands before it is imported."""
+    from layers.registry import REGISTRY, LayerSpec, Style
+    from layers.render import draw_scene
+    from layers.scene import SceneLayer, make_scene
+
+    basemap, labels = (
+        st.session_state.get(BASEMAP_KEY, DEFAULT_BASEMAP),
+        st.session_state.get(LABELS_KEY, True),
     )
+    layers = [SceneLayer(REGISTRY["district"], cached_layers(("district",))["district"])]
+    spec = LayerSpec("preview", title, "其他", style=Style(color="#d62728"), tooltip=tooltip, z=90)
+    layers.append(SceneLayer(spec, gdf))
+    for i, (label, geoms) in enumerate(alts):
+        alt = gdf.set_geometry(geoms.values).set_crs(4326, allow_override=True)
+        layers.append(
+            SceneLayer(
+                LayerSpec(f"alt{i}", label, "其他", style=Style(color="#1f77b4"), tooltip=tooltip, z=80), alt
+            )
+        )
+    # the features and 300 m around them (one point alone has no extent to zoom to)
+    extent = None if gdf.empty else gpd.GeoDataFrame(geometry=to_metric(gdf).buffer(300)).pipe(to_storage)
+    m = draw_scene(make_scene(layers, extent=extent), basemap=basemap, labels=labels)
+    show_map(m, key=key, height=480)
 
 
 def show_input_error(err: InputError) -> None:
@@ -175,7 +205,7 @@ def provenance_expander(names: tuple[str, ...]) -> None:
                     "来源": m.source,
                     "许可": m.licence,
                     "坐标系": m.crs,
-                    "时间": str(m.date),
+                    "时间": date_label(m.date),
                     "精度": geodata.PRECISION_LABELS.get(m.precision, m.precision),
                     "说明": m.caveat_zh,
                 }
@@ -234,22 +264,38 @@ def meeting_downloads(view_key: str, scene, sites, *, sheet_label: str = "下载
 
 # ---- 更新项目 page helpers (renewal sites: workspace store, drawing) ----
 
-SESSION_ID_KEY = "session_id"
 
+def actor() -> Actor:
+    """Who writes from this browser: the signed-in person, else (no users file) this machine's user.
 
-def session_id() -> str:
-    """Who is editing, as recorded in the history: the signed-in person's name, else a browser-session id.
-
-    A person's name makes "undo my last change" work across reloads and sessions.
+    Every store write takes it; the store refuses a viewer's write whatever the page offers.
     """
     user = signin.current_user()
     if user is not None:
-        return user.name
-    if SESSION_ID_KEY not in st.session_state:
-        import uuid
+        return Actor(user.name, user.role)
+    return local_actor()
 
-        st.session_state[SESSION_ID_KEY] = f"web-{uuid.uuid4().hex[:8]}"
-    return st.session_state[SESSION_ID_KEY]
+
+def session_id() -> str:
+    """Who is editing, as recorded in the history: the signed-in person's name, else ``本机用户 <login>``.
+
+    A person's name makes "undo my last change" work across reloads and sessions.
+    """
+    return actor().label
+
+
+def viewer_notice(what: str) -> bool:
+    """True when the person may change data; else say in Chinese why ``what`` is not offered."""
+    if actor().can_edit:
+        return True
+    st.info(f"您的角色为“查看”：可以浏览和下载，不能{what}。如需修改，请联系管理员授予“编辑”角色。")
+    return False
+
+
+def person_name() -> str:
+    """Who is working, as shown: :func:`session_id` read through ``renewal.zh.person_label`` (a name as it
+    is; a bare browser-session code as 未登录用户, the command line as 命令行)."""
+    return person_label(session_id())
 
 
 #: Chinese words for the operating-system errors a workspace meets (full disk, no permission...).
@@ -274,16 +320,42 @@ def open_sites_store():
     if signin.current_user() is None:
         signin.require_sign_in()  # stops the page at the sign-in form when a users file exists
     try:
-        store = open_store(session=session_id())
+        store = open_store(actor=actor())
+    except StoreUnavailable as err:  # the team database does not answer: keep the page (and its forms)
+        st.warning(markdown_literal(err.message_zh))
+        return store_handle(actor=actor())
     except (InputError, OSError) as err:
         msg = err.message_zh if isinstance(err, InputError) else os_error_zh(err)
         st.warning("无法打开工作区数据文件，仅可浏览内置目录，不能编辑：" + markdown_literal(msg))
         return None
-    user = signin.current_user()
-    if user is not None and not user.can_edit:
+    if store.read_only:
         st.info("您的角色为“查看”：可以浏览和下载，不能修改数据。")
-        return ReadOnlyStore(store)
     return store
+
+
+LAST_SITES_KEY = "last_sites_read"
+
+
+def read_sites(store):
+    """The store's sites, remembered for this browser session. While the team database does not answer,
+    the last catalogue this session read, with a notice, so the page and what the planner typed stay
+    (a save then says the database is down and keeps the form). Raises when nothing was read before."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        sites = store.sites()
+    except StoreUnavailable:
+        last = st.session_state.get(LAST_SITES_KEY)
+        if last is None:
+            raise
+        st.warning(
+            f"团队数据库暂时无法连接：下面显示的是本页 {last[1]}（北京时间）读取的内容。"
+            "您填写的内容会保留在表单中，数据库恢复后再次点击保存即可。"
+        )
+        return last[0]
+    st.session_state[LAST_SITES_KEY] = (sites, datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S"))
+    return sites
 
 
 def can_edit(store) -> bool:
@@ -302,7 +374,7 @@ def changed_elsewhere_notice(store, site_id: str | None, opened_version: int | N
     if change is not None:
         st.warning(
             text.markdown_literal(
-                f"此项目在您打开后已被 {change.session} 修改（北京时间 {text.beijing_time(change.at)}）。"
+                f"此项目在您打开后已被 {person_label(change.session)} 修改（北京时间 {beijing_time(change.at)}）。"
                 "表单中显示的是最新内容；您此前基于旧版本的保存会被拒绝，以免覆盖他人的修改。"
             )
         )

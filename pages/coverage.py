@@ -87,15 +87,36 @@ except InputError as err:
 
 # ---- what-if, map, statistics, what-if controls, siting, exports
 result, gained = coverage_whatif.apply(state, base, all_fac, chosen, std)
+applied = coverage_whatif.applied(state, all_fac, chosen)
+scenario = cd.scenario_label(*applied) if result is not base else ""
 sites = _ui.current_sites_or_none()
 weight = "population" if base._ctx.cell_pop is not None else "area"
 m, out = coverage_map.show(
-    state, result, all_fac, chosen, gained, std, weight=weight, sites=sites, basemap=basemap, labels=labels
+    state,
+    result,
+    all_fac,
+    chosen,
+    gained,
+    std,
+    weight=weight,
+    sites=sites,
+    basemap=basemap,
+    labels=labels,
+    scenario=scenario,
 )
 stats = coverage_stats.statistics(base, result, chosen, std)
 coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
 coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
-coverage_exports.exports(result, stats, chosen, std, m)
+coverage_exports.exports(
+    result,
+    stats,
+    chosen,
+    std,
+    m,
+    scenario=scenario,
+    table=cd.scenario_table(*applied, all_fac, std),
+    added=cd.added_facilities(applied[0], std),
+)
 _ui.provenance_expander(("district", "plan_facilities", "renewal_sites", "census2020_hedong"))
 with st.expander("规划提及但未定位的公共服务设施"):
     st.dataframe(_ui.cached_table("plan_facilities_unplaced"), hide_index=True, width="stretch")

@@ -1,18 +1,16 @@
 """数据管理: import a planner's file as a workspace layer (preview, summary, CRS check, confirm), list, export."""
 
-import getpass
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
 from layers.imported import imported_scene_layers
-from layers.registry import REGISTRY, LayerSpec, Style
 from layers.render import draw_scene
-from layers.scene import SceneLayer, make_scene
+from layers.scene import make_scene
 from pages import _ui
 from pages.views import data_views as dv
 from pages.views import text
+from pages.views.uploads import upload_limit_zh
 from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import layer_names
@@ -36,28 +34,7 @@ def _use_crs(choice: str) -> None:
     ss["data_crs"] = choice
 
 
-def _preview_map(check, alts):
-    layers = []
-    if "district" in REGISTRY:
-        layers.append(SceneLayer(REGISTRY["district"], _ui.cached_layers(("district",))["district"]))
-    tip = tuple(str(f) for f in check.fields[:1])
-    spec = LayerSpec(
-        "preview", "导入预览（按所选坐标系）", "其他", style=Style(color="#d62728"), tooltip=tip, z=90
-    )
-    layers.append(SceneLayer(spec, check.gdf))
-    for i, (label, geoms) in enumerate(alts):
-        alt = check.gdf.set_geometry(geoms.values).set_crs(4326, allow_override=True)
-        layers.append(
-            SceneLayer(
-                LayerSpec(f"alt{i}", label, "其他", style=Style(color="#1f77b4"), tooltip=tip, z=80), alt
-            )
-        )
-    extent = check.gdf if not check.gdf.empty else None
-    m = draw_scene(make_scene(layers, extent=extent), basemap=basemap, labels=labels)
-    _ui.show_map(m, key="data_map", height=480)
-
-
-with tab_import:
+def _import_tab() -> None:
     c1, c2 = st.columns(2)
     kind = c1.selectbox("导入为", dv.KINDS, format_func=lambda k: KIND_LABELS[k], key="data_kind")
     crs_choice = c2.selectbox("文件坐标系", dv.CRS_CHOICES, format_func=dv.crs_label, key="data_crs")
@@ -65,7 +42,7 @@ with tab_import:
         "更新项目请在“更新项目”页面导入，设施清单（学校、养老、卫生）请在“生活圈覆盖”页面导入；"
         "命令行：python -m renewal import 文件 --layer sites / facilities / network。"
     )
-    up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file")
+    up = st.file_uploader("选择文件", type=dv.UPLOAD_TYPES, key="data_file", help=upload_limit_zh())
     choices = layer_names(up.getvalue(), up.name) if up is not None else []
     sub = (
         st.selectbox("文件中有多个图层/工作表，请选择", choices, index=None, key="data_sublayer")
@@ -97,28 +74,30 @@ with tab_import:
                 if choice:
                     st.button(f"改按{p.label_zh}读取", key=f"use_{choice}", on_click=_use_crs, args=(choice,))
         if check.gdf is not None and not check.gdf.empty:
-            _preview_map(check, alts)
-        default = (
-            kind
-            if kind != "reference"
-            else "ref_"
-            + "".join(
-                ch for ch in up.name.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
+            _ui.preview_map(
+                check.gdf,
+                key="data_map",
+                title="导入预览（按所选坐标系）",
+                tooltip=tuple(str(f) for f in check.fields[:1]),
+                alts=alts,
             )
+        default = dv.default_layer_code(kind, up.name, store)
+        n1, n2 = st.columns(2)
+        title = n1.text_input(
+            "图层名称（可用中文，显示在地图的图层控制和图例中）",
+            up.name.rsplit(".", 1)[0][:MAX_TITLE_LENGTH],
+            key="data_title",
         )
-        n1, n2, n3 = st.columns(3)
-        name = n1.text_input("图层名（小写英文、数字、下划线）", default[:40], key="data_name")
-        title = n2.text_input(
-            "标题（显示名称）", up.name.rsplit(".", 1)[0][:MAX_TITLE_LENGTH], key="data_title"
-        )
-        who = n3.text_input("导入人", getpass.getuser(), key="data_who")
+        name = n2.text_input("图层代码（小写英文、数字、下划线，供命令行使用）", default, key="data_name")
+        st.caption(f"导入人：{text.markdown_literal(_ui.person_name())}（记录在图层列表和修改记录中）")
         try:
             check_title(title)
             title_ok = True
         except InputError as err:
             _ui.show_input_error(err)
             title_ok = False
-        exists = store.get(name) is not None
+        old = store.get(name)
+        exists = old is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
         if st.button(
             "确认导入", type="primary", disabled=not check.ok or not title_ok or (exists and not replace)
@@ -130,13 +109,19 @@ with tab_import:
                     check.gdf,
                     source_file=up.name,
                     crs=check.read.crs,
-                    who=who or f"数据管理页面 {_ui.session_id()}",
+                    actor=_ui.actor(),
                     title=title,
                     replace=replace,
+                    expected_version=old.version if old is not None else 0,
                 )
                 st.success(f"已导入 {entry.count} 个要素：{text.markdown_literal(entry.title)}")
             except InputError as err:
                 _ui.show_input_error(err)
+
+
+with tab_import:
+    if _ui.viewer_notice("导入或替换图层"):
+        _import_tab()
 
 with tab_layers:
     try:
@@ -154,6 +139,13 @@ with tab_layers:
             _ui.show_map(draw_scene(scene, basemap=basemap, labels=labels), key="data_layers_map", height=420)
         names = [lyr.name for lyr in layers]
         chosen = st.selectbox("选择图层", names, key="data_layer")
+        picked = next(lyr for lyr in layers if lyr.name == chosen)
+        st.caption(
+            text.markdown_literal(
+                f"{picked.title}：{picked.who} 于 {picked.imported_at} 导入，来源 {picked.source_file}，"
+                f"{picked.count} 个要素，版本 {picked.version}"
+            )
+        )
         formats, systems = dv.export_choices()
         e1, e2 = st.columns(2)
         fmt = e1.selectbox("导出格式", list(formats), format_func=formats.get, key="data_fmt")
@@ -169,11 +161,24 @@ with tab_layers:
             )
         except InputError as err:
             _ui.show_input_error(err)
-        if st.checkbox("删除此图层（数据保存在历史中）", key="data_remove_ok") and st.button(
-            "删除", key="data_remove"
+        if (
+            _ui.viewer_notice("删除图层")
+            and st.checkbox("删除此图层（数据保存在历史中）", key="data_remove_ok")
+            and st.button("删除", key="data_remove")
         ):
             try:
-                store.remove(chosen, who=getpass.getuser())
+                store.remove(chosen, actor=_ui.actor(), expected_version=picked.version)
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
+    try:
+        files, changes = store.files(), store.history()
+    except InputError as err:
+        _ui.show_input_error(err)
+        files, changes = [], []
+    if files:
+        st.caption("工作区共享数据（生活圈覆盖页面或命令行导入）")
+        st.dataframe(dv.file_table(files), hide_index=True, width="stretch")
+    if changes:
+        with st.expander("修改记录（导入、替换、删除）"):
+            st.dataframe(dv.history_table(changes), hide_index=True, width="stretch")

@@ -6,6 +6,7 @@ import streamlit as st
 
 from layers.map_controls import LargeLabels
 from layers.render import draw_scene
+from layers.scene import with_layers
 from layers.views import VIEWS, ViewUnavailable, available_views, view_scene
 from pages import _ui
 from pages.views.text import markdown_literal
@@ -51,7 +52,7 @@ right.button(
 )
 
 if scene is not None:
-    m = draw_scene(scene, basemap=basemap, labels=True, legend=True)
+    m = draw_scene(with_layers(scene, _ui.imported_layers()), basemap=basemap, labels=True, legend=True)
     LargeLabels().add_to(m)
     _ui.show_map(m, key=f"present_map_{view.key}", height=680)
 st.caption("虚线、空心符号表示位置示意（规划未附图，未经测绘）。")

@@ -24,7 +24,7 @@ state = page_state.get()
 basemap, labels = _ui.map_options()
 store = _ui.open_sites_store()
 try:
-    all_sites = store.sites() if store else catalogue.bundled_sites()
+    all_sites = _ui.read_sites(store) if store else catalogue.bundled_sites()
 except InputError as err:  # e.g. the store is locked or damaged: browse the bundled catalogue instead
     _ui.show_input_error(err)
     store, all_sites = None, catalogue.bundled_sites()

@@ -31,5 +31,9 @@ class StoreError(InputError):
     """The workspace store cannot be written (read-only, locked, corrupt)."""
 
 
+class StoreUnavailable(StoreError):
+    """The team database does not answer (down, unreachable): nothing was written; it may work again later."""
+
+
 class FileContentError(InputError):
     """The file exists and is of a known type, but its content cannot be used (empty, malformed, unsafe, no CRS...)."""

@@ -13,7 +13,8 @@ from pages.views.sites_state import STATE_KEY, SitesPageState
 from renewal import auth
 from renewal.errors import InputError
 from renewal.storage import open_store
-from renewal.storage.base import ReadOnlyStore, changed_by_others
+from renewal.storage.access import Actor
+from renewal.storage.base import changed_by_others
 from tests.store_backends import postgis_schema
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")
@@ -82,7 +83,8 @@ def test_users_cli(tmp_path, monkeypatch, capsys):
 
 def test_a_viewer_store_refuses_every_write(tmp_path):
     inner = open_store(tmp_path, session="王五")
-    ro = ReadOnlyStore(inner)
+    ro = open_store(tmp_path, actor=Actor("王五", auth.VIEWER))
+    assert ro.read_only and not inner.read_only and ro.session == "王五"
     p, g, v = ro.site("RS-005")
     for write in (
         lambda: ro.save_site("RS-005", {**p, "name": "x"}, g, expected_version=v),

@@ -261,3 +261,12 @@ def test_cli_coverage_reads_a_chinese_inventory_without_category_field(tmp_path)
     )
     stats = gpd.read_file(out, layer="stats")
     assert set(stats["category"]) == {"primary_school", "kindergarten"}
+
+
+def test_inventory_category_aliases_of_elderly_care_are_read():
+    """养老 / 养老机构 / 敬老院 in a planner's 类别 column mean 养老院 (issue #16 item 10: 养老 was refused)."""
+    rows = "名称,类别,经度,纬度\n甲,养老,117.24,39.11\n乙,养老机构,117.25,39.12\n丙,敬老院,117.26,39.10\n"
+    imp = import_facilities(rows.encode("utf-8"), filename="清单.csv", standards=load_standards())
+    assert imp.n_unmatched == 0
+    assert list(imp.facilities["category"]) == ["nursing_home"] * 3
+    assert set(imp.facilities["name_zh"]) == {"养老院"}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from cli.main import main
-from layers.registry import COVERAGE_CATCHMENTS_KEY, COVERAGE_FACILITIES_KEY, COVERAGE_GAPS_KEY, REGISTRY
+from layers.registry import COVERAGE_CATCHMENTS_KEY, COVERAGE_FACILITIES_KEY, COVERAGE_MISSING_KEY, REGISTRY
 from tests.test_e2e_browser import (
     PAGE_LIMIT_MS,
     _is_app,
@@ -40,7 +40,7 @@ def test_coverage_page_after_import_shows_catchments_and_gaps(chromium_path, tmp
                 control = frame.locator(".leaflet-control-layers")
                 control.wait_for(state="visible", timeout=PAGE_LIMIT_MS)
                 names = layer_control_text(control, frame.locator(".leaflet-control-layers-expanded"))
-                for key in (COVERAGE_CATCHMENTS_KEY, COVERAGE_GAPS_KEY, COVERAGE_FACILITIES_KEY):
+                for key in (COVERAGE_CATCHMENTS_KEY, COVERAGE_MISSING_KEY, COVERAGE_FACILITIES_KEY):
                     assert REGISTRY[key].title_zh in names, (key, names)
                 assert frame.locator(".leaflet-overlay-pane path").count() > 10
                 body = page.locator('[data-testid="stMain"]').inner_text()

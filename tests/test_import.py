@@ -378,7 +378,7 @@ def test_chinese_column_names_are_read_as_site_fields(tmp_path):
         "planned",
         "待核实",
     )
-    assert any("名称→name" in zh for _, zh in r.notes)
+    assert any(zh.startswith("已识别的字段：名称") for _, zh in r.notes)
 
 
 def test_an_english_field_wins_over_its_chinese_label(tmp_path):

@@ -9,6 +9,7 @@ from shapely.geometry import Point
 from layers.imported import SOURCE_FIELD, imported_scene_layers
 from layers.render import draw_scene
 from layers.scene import make_scene
+from renewal.storage.access import Actor
 from renewal.storage.layers import LayerStore
 
 
@@ -17,7 +18,13 @@ def test_imported_layers_in_the_layer_control(tmp_path):
     assert imported_scene_layers(store) == []
     gdf = gpd.GeoDataFrame({"名称": ["<script>x</script>"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
     store.put(
-        "ref_kg", "reference", gdf, source_file="控规.zip", crs="EPSG:4548", who="张工", title="控规用地"
+        "ref_kg",
+        "reference",
+        gdf,
+        source_file="控规.zip",
+        crs="EPSG:4548",
+        actor=Actor("张工"),
+        title="控规用地",
     )
     layers = imported_scene_layers(store)
     assert (
@@ -46,7 +53,7 @@ def test_every_map_page_offers_the_imported_reference_layer(tmp_path, monkeypatc
         gdf,
         source_file="绿地系统.gpkg",
         crs="EPSG:4490",
-        who="李工",
+        actor=Actor("李工"),
         title="绿地系统",
     )
     from pages import _ui

@@ -33,6 +33,7 @@ from layers.render import (
     tooltip_html,
 )
 from layers.scene import LegendEntry
+from renewal.storage.access import Actor
 from renewal.storage.layers import LayerStore
 from tests import hostile_corpus as corpus
 
@@ -67,7 +68,7 @@ def _imported(tmp_path, payload: str) -> LayerStore:
         gdf,
         source_file=corpus.file_name_safe(payload) + ".geojson",
         crs="EPSG:4326",
-        who=payload,
+        actor=Actor(payload),
         title=payload,
     )
     return store

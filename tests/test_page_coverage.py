@@ -58,6 +58,8 @@ def test_choosing_category_and_circle_changes_the_statistics():
     at.selectbox(key="cov_circle").set_value("15min").run()
     fifteen = _stats(at).loc["小学", "用地覆盖率（%）"]
     assert _stats(at).loc["小学", "距离（米）"] == 1000
+    # the 生活圈 column names the circle chosen, not the category's own level (十分钟 for 小学)
+    assert _stats(at).loc["小学", "生活圈"] == "十五分钟生活圈居住区（1000米）"
     assert fifteen > five * 3  # two points: (1000/300)^2 ~ 11 times the area before clipping
 
 
@@ -165,7 +167,7 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     pd.DataFrame(rows).to_excel(buf, index=False)
     at = _run()
     before = _stats(at).loc["小学", "设施数"]
-    at.file_uploader(key="cov_fac_up").set_value(
+    at.file_uploader(key="cov_fac_up_0").set_value(
         ("学校.xlsx", buf.getvalue(), "application/octet-stream")
     ).run()
     assert not at.exception, at.exception
@@ -175,5 +177,29 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     assert not at.exception, at.exception
     saved = load_workspace_facilities(tmp_path)
     assert list(saved["name"]) == ["河东某小学"]
+    assert _stats(at).loc["小学", "设施数"] == before + 1  # counted once: the upload is now the workspace's
     again = _run()  # a new visit: the workspace inventory is loaded
     assert _stats(again).loc["小学", "设施数"] == before + 1
+
+
+def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_result_is_unreliable():
+    """Issue #16 item 7: renewal sites whose point is a placeholder (定位可信度 低) are no candidates by
+    default; included on request, a result that uses one carries a Chinese warning."""
+    import geodata
+
+    sites = geodata.load("renewal_sites")
+    placeholders = set(sites.loc[sites["location_confidence"] == "低", "site_id"])
+    assert placeholders
+    at = _run()
+    at.selectbox(key="cov_site_cat").set_value("elderly_day_care").run()
+    at.number_input(key="cov_k").set_value(5).run()
+    at.button(key="cov_site_btn").click().run()
+    chosen = set(page_state(at).suggested["candidate_id"])
+    assert chosen and not chosen & placeholders
+    assert not any("结果不可靠" in w.value for w in at.warning)
+    at.checkbox(key="cov_site_placeholders").check().run()
+    at.number_input(key="cov_k").set_value(20).run()
+    at.button(key="cov_site_btn").click().run()
+    chosen = set(page_state(at).suggested["candidate_id"])
+    assert chosen & placeholders
+    assert any("结果不可靠" in w.value for w in at.warning)

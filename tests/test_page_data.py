@@ -11,6 +11,7 @@ import geodata
 from pages.views import data_views as dv
 from renewal import crs as crsmod
 from renewal.layer_import import check_layer
+from renewal.storage.access import Actor
 from renewal.storage.layers import open_layers
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -32,7 +33,13 @@ def test_page_runs_with_an_empty_workspace():
 def test_page_lists_and_exports_an_imported_layer(_isolated_workspace):
     gdf = gpd.GeoDataFrame({"名称": ["<b>学校</b>"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
     open_layers(_isolated_workspace).put(
-        "ref_schools", "reference", gdf, source_file="schools.xlsx", crs="GCJ-02", who="规划师", title="学校"
+        "ref_schools",
+        "reference",
+        gdf,
+        source_file="schools.xlsx",
+        crs="GCJ-02",
+        actor=Actor("规划师"),
+        title="学校",
     )
     at = _run()
     assert not at.exception, at.exception

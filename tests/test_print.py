@@ -80,11 +80,15 @@ def test_view_captions_are_quoted_verbatim_from_the_plan():
 
 
 def test_coverage_view_is_a_sheet_of_the_known_facilities(tmp_path):
-    """The coverage view draws every category's catchments and gaps of the plan's placed facilities."""
+    """The coverage view draws every category's catchments (outlines) of the plan's placed facilities and,
+    for several categories, per cell the number of categories out of reach on a ramp (not stacked gaps)."""
     from layers.views import view_scene
 
     scene = view_scene("coverage")
-    assert {"coverage_catchments", "coverage_gaps", "coverage_facilities"} <= set(scene.keys)
+    assert {"coverage_catchments", "coverage_missing", "coverage_facilities"} <= set(scene.keys)
+    assert "coverage_gaps" not in scene.keys
+    missing = next(e for e in scene.legend if e.label == "缺口：不可达的类别数")
+    assert [c.label for c in missing.categories] == ["1类不可达", "2类不可达", "3类不可达"]
     out = tmp_path / "c.png"
     assert main(["export-map", "--view", "coverage", "--out", str(out)]) == 0
     assert out.stat().st_size > 10_000

@@ -280,16 +280,72 @@ def test_site_ids_are_never_reused(backend, store):
     assert imported == ["RS-039", "RS-040", "RS-041"]
     for _ in range(3):
         store.undo(session="alice")
-    # a given id moves the counter past it; deleting the highest site does not move it back
-    assert store.add_sites([({"site_id": "RS-120", "name": "指定编号", "status": "planned"}, INSIDE)]) == [
-        "RS-120"
+    # a given id does not move the counter (issue 23, item 7) but is skipped when the counter meets it,
+    # even after the site was deleted; deleting the highest site does not move the counter back
+    given = [
+        ({"site_id": sid, "name": "指定编号", "status": "planned"}, INSIDE) for sid in ("RS-043", "RS-120")
     ]
-    _, _, v = store.site("RS-120")
-    store.delete_site("RS-120", expected_version=v)
+    assert store.add_sites(given) == ["RS-043", "RS-120"]
+    _, _, v = store.site("RS-043")
+    store.delete_site("RS-043", expected_version=v)
     other = backend.open("bob")  # another person, another connection: the same counter
-    assert other.add_site({"name": "新增丙", "status": "planned"}, INSIDE) == "RS-121"
+    assert other.add_site({"name": "新增丙", "status": "planned"}, INSIDE) == "RS-042"
+    assert other.add_site({"name": "新增丁", "status": "planned"}, INSIDE) == "RS-044"
     created = [h.site_id for h in store.history(limit=1000) if h.action in ("create", "import")]
     assert len(created) == len(set(created))  # no id names two different sites in the history
+
+
+def test_a_files_huge_id_cannot_poison_the_id_counter(store):
+    """Issue 23, item 7: importing ``RS-`` + 37 nines and undoing it made every later id 41 characters long
+    (unsavable). Such an id is refused with a clear message; an id in range does not move the counter."""
+    poison = "RS-" + "9" * 37
+    with pytest.raises(InputError) as err:
+        store.add_sites([({"site_id": poison, "name": "超长编号", "status": "planned"}, INSIDE)])
+    assert "999999" in err.value.message_en and "留空编号" in err.value.message_zh
+    assert poison not in set(store.sites()["site_id"])
+    assert store.add_sites([({"site_id": "RS-999999", "name": "最大编号", "status": "planned"}, INSIDE)]) == [
+        "RS-999999"
+    ]
+    store.undo(session="alice")
+    new = store.add_site({"name": "新增", "status": "planned"}, INSIDE)
+    assert new == "RS-037"
+    _, _, v = store.site(new)
+    store.save_site(new, {"name": "新增（改）", "status": "planned"}, INSIDE, expected_version=v)
+
+
+def test_a_poisoned_counter_starts_again_from_the_ids_in_use(backend, store):
+    """A store whose counter an older version pushed out of range numbers new sites after the ids in use."""
+    store.add_site({"name": "新增", "status": "planned"}, INSIDE)  # RS-037
+    set_counter(backend, str(10**37 - 1))
+    assert backend.open("bob").add_site({"name": "新增乙", "status": "planned"}, INSIDE) == "RS-038"
+
+
+def test_a_3d_site_is_stored_in_2d(backend, store):
+    """Issue 23 (medium): a site with heights was accepted by the GeoPackage store and could then not be
+    pushed (raw hex error from PostGIS); heights are dropped on every backend."""
+    sid = store.add_site({"name": "三维", "status": "planned"}, Point(117.2277, 39.1100, 5.0))
+    _, geom, v = store.site(sid)
+    assert not geom.has_z and geom.equals(INSIDE)
+    store.save_site(
+        sid,
+        {"name": "三维（改）", "status": "planned"},
+        box(117.229, 39.111, 117.23, 39.112),
+        expected_version=v,
+    )
+    assert not store.site(sid)[1].has_z
+
+
+def set_counter(backend, value: str) -> None:
+    if backend.kind == "gpkg":
+        con = sqlite3.connect(store_path(backend.workspace))
+        with con:
+            con.execute("UPDATE renewal_meta SET value = ? WHERE key = 'last_site_number'", (value,))
+        con.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(backend.url) as con:
+            con.execute("UPDATE renewal_meta SET value = %s WHERE key = 'last_site_number'", (value,))
 
 
 def test_import_is_one_transaction_with_one_history_row_per_site(store):

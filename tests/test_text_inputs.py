@@ -18,6 +18,7 @@ from renewal.errors import InputError
 from renewal.sites.schema import SITE_TYPES
 from renewal.sites.validate import validate_site
 from renewal.storage import open_store
+from renewal.storage.access import Actor
 from renewal.storage.layers import LayerStore, layers_path
 from tests import hostile_corpus as corpus
 
@@ -90,12 +91,18 @@ def test_layer_title_length_is_bounded_with_a_clear_message(tmp_path, capsys):
     gdf = gpd.GeoDataFrame({"名称": ["绿地"]}, geometry=[INSIDE], crs=4326)
     with pytest.raises(InputError) as err:  # the store refuses it too (the page goes through it)
         LayerStore(layers_path(ws)).put(
-            "ref_b", "reference", gdf, source_file="x.geojson", crs="", who="甲", title=long
+            "ref_b", "reference", gdf, source_file="x.geojson", crs="", actor=Actor("甲"), title=long
         )
     assert f"图层标题超过{MAX_TITLE_LENGTH}个字" in err.value.message_zh
     with pytest.raises(InputError, match="control characters"):
         LayerStore(layers_path(ws)).put(
-            "ref_b", "reference", gdf, source_file="x.geojson", crs="", who="甲", title="红\x1b[31m色"
+            "ref_b",
+            "reference",
+            gdf,
+            source_file="x.geojson",
+            crs="",
+            actor=Actor("甲"),
+            title="红\x1b[31m色",
         )
 
 
@@ -111,7 +118,7 @@ def test_layers_list_and_history_never_print_terminal_escapes(tmp_path, capsys):
         gdf,
         source_file="\x1b]0;pwn\x07文件.geojson",
         crs="",
-        who="乙\x1b[2J",
+        actor=Actor("乙\x1b[2J"),
         title="绿地",
     )
     with sqlite3.connect(store.path) as con:

@@ -130,3 +130,48 @@ def test_a_database_from_a_newer_app_is_refused(pg_url):
     with pytest.raises(StoreError) as ei:
         open_store(database=pg_url)
     assert "newer version" in ei.value.message_en and "升级" in ei.value.message_zh
+
+
+def test_pull_never_overwrites_local_files_without_replace_and_never_pulls_credentials(
+    tmp_path, pg_url, capsys
+):
+    """Issue 23, item 6: a pull replaced the workspace's own layers and facility inventory without
+    --replace, and a users.json row planted in the database replaced the local users file."""
+    src = tmp_path / "src"
+    edited_workspace(src)
+    (src / "layers.gpkg").write_bytes(b"team layers")
+    (src / "facilities.xlsx").write_bytes(b"team inventory")
+    assert main(["--workspace", str(src), "workspace", "push", "--to", pg_url]) == 0
+    import psycopg
+
+    with psycopg.connect(pg_url) as con:  # an attacker with database access plants an account
+        con.execute(
+            "INSERT INTO workspace_files VALUES (%s, %s), (%s, %s)",
+            ("users.json", b'{"attacker": {"role": "edit"}}', ".streamlit/secrets.toml", b"x = 1"),
+        )
+
+    ws = tmp_path / "ws"
+    ws.mkdir()
+    (ws / "layers.gpkg").write_bytes(b"my own layers")
+    (ws / "facilities.xlsx").write_bytes(b"team inventory")  # identical: not a conflict
+    (ws / "users.json").write_bytes(b'{"me": {}}')
+    capsys.readouterr()
+    assert main(["--workspace", str(ws), "workspace", "pull", "--from", pg_url]) == 2
+    err = capsys.readouterr().err
+    assert "layers.gpkg" in err and "--replace" in err and "facilities.xlsx" not in err
+    assert (ws / "layers.gpkg").read_bytes() == b"my own layers"
+    assert not GpkgStore(store_path(ws)).dump().history  # nothing copied
+
+    assert main(["--workspace", str(ws), "workspace", "pull", "--from", pg_url, "--replace"]) == 0
+    out = capsys.readouterr().out
+    assert "'users.json'" in out and ".backups" in out
+    assert (ws / "layers.gpkg").read_bytes() == b"team layers"
+    assert (ws / "users.json").read_bytes() == b'{"me": {}}'  # credentials never pulled
+    assert not (ws / ".streamlit").exists()
+    (backup,) = (ws / ".backups").iterdir()
+    assert (backup / "layers.gpkg").read_bytes() == b"my own layers"
+    assert (backup / "sites.gpkg").exists()
+    # and a pull into a fresh workspace never creates a users file either
+    fresh = tmp_path / "fresh"
+    assert main(["--workspace", str(fresh), "workspace", "pull", "--from", pg_url]) == 0
+    assert not (fresh / "users.json").exists() and (fresh / "layers.gpkg").read_bytes() == b"team layers"

@@ -47,7 +47,8 @@ def run(args) -> int:
 
     import geodata
     from renewal.analysis.network import WalkNetwork
-    from renewal.analysis.network_files import save_network
+    from renewal.storage.access import local_actor
+    from renewal.storage.shared_files import save_network_for
 
     district = geodata.load("district")
     poly = shapely.union_all(district.geometry.values)
@@ -60,7 +61,6 @@ def run(args) -> int:
     edges = ox.graph_to_gdfs(g, nodes=False)[["geometry"]]
     net = WalkNetwork.from_noded_lines(edges)  # OSMnx edges meet at OSM junctions only
     path = workspace_network_path(args.workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_network(net, path)
+    save_network_for(net, actor=local_actor(), workspace=args.workspace, source_file="OpenStreetMap (osmnx)")
     print(f"stored {net.n_nodes} nodes, {net.n_edges} edges from OpenStreetMap (ODbL) in {path}")
     return 0

@@ -10,7 +10,6 @@ or guessed CRS is refused with the likely CRS.
 
 from __future__ import annotations
 
-import getpass
 import logging
 import sys
 from pathlib import Path
@@ -79,10 +78,11 @@ def _import_facilities(args) -> int:
     from renewal.analysis.facilities import (
         import_facilities,
         load_workspace_facilities,
-        save_workspace_facilities,
         workspace_facilities_path,
     )
     from renewal.io import plausibility
+    from renewal.storage.access import local_actor
+    from renewal.storage.shared_files import save_facilities
 
     crs = args.crs or (args.coords if args.coords != "wgs84" else "wgs84")
     result = import_facilities(args.file, coords=crs)
@@ -112,8 +112,10 @@ def _import_facilities(args) -> int:
         )
     if not _confirm(args, f"Import {len(fac)} facilities into the workspace?"):
         return 0
-    path = save_workspace_facilities(fac, args.workspace)
-    print(f"Imported {len(fac)} facilities into {path}")
+    entry = save_facilities(fac, actor=local_actor(), workspace=args.workspace, source_file=args.file)
+    print(
+        f"Imported {len(fac)} facilities into {workspace_facilities_path(args.workspace)} (version {entry.version})"
+    )
     return 0
 
 
@@ -127,6 +129,7 @@ def cmd_import(args) -> int:
 
         return import_network.run(args)
     from renewal.layer_import import check_layer
+    from renewal.storage.access import local_actor
     from renewal.storage.layers import check_name, check_title, open_layers
 
     name = check_name(_layer_name(args))
@@ -151,7 +154,7 @@ def cmd_import(args) -> int:
         check.gdf,
         source_file=args.file,
         crs=check.read.crs if check.read else "",
-        who=args.who or getpass.getuser(),
+        actor=local_actor(),
         title=args.title or name,
         replace=args.replace,
     )
@@ -179,7 +182,6 @@ def register(sub) -> None:
     p.add_argument(
         "--replace", action="store_true", help="replace an existing layer of that name (kept in history)"
     )
-    p.add_argument("--who", default=None, help="who imports (default: the login name)")
     p.add_argument(
         "--yes", action="store_true", help="write without asking (only if the file has no problems)"
     )

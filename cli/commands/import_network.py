@@ -28,18 +28,21 @@ def run(args) -> int:
     import warnings
 
     from renewal.analysis.network import NetworkWarning
-    from renewal.analysis.network_files import read_network, save_network, workspace_network_path
+    from renewal.analysis.network_files import read_network, workspace_network_path
     from renewal.analysis.study_area import read_area
+    from renewal.storage.access import local_actor
+    from renewal.storage.shared_files import save_network_for
 
-    area = read_area(args.area) if args.area else None
+    # `import FILE --layer network` hands over here without the study-area options: the defaults
+    area_file, buffer_m = getattr(args, "area", None), getattr(args, "buffer", 1000.0)
+    area = read_area(area_file) if area_file else None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
-        net = read_network(args.file, area=area, buffer_m=args.buffer)
+        net = read_network(args.file, area=area, buffer_m=buffer_m)
     for w in caught:
         print(f"warning: {w.message}")
     path = workspace_network_path(args.workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    save_network(net, path)
+    save_network_for(net, actor=local_actor(), workspace=args.workspace, source_file=str(args.file))
     r = net.report
     print(
         f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}"

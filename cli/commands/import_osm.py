@@ -27,6 +27,11 @@ def register(subparsers):
     )
     p.add_argument("--standards", default=None, help="standards YAML with osm_tags (default: bundled)")
     p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace the workspace's facility inventory (the old one stays in the layer history)",
+    )
+    p.add_argument(
         "--review",
         default=None,
         help="a reviewed import report (.xlsx, its 审核意见 column: a category or 不计入); the decisions are "
@@ -45,14 +50,21 @@ def run(args) -> int:
     import time
     import warnings
 
-    from renewal.analysis.facilities import save_workspace_facilities
+    from renewal.analysis.facilities import workspace_facilities_path
     from renewal.analysis.network import NetworkWarning
-    from renewal.analysis.network_files import save_network, workspace_network_path
-    from renewal.analysis.osm_import import import_osm, report_tables
+    from renewal.analysis.network_files import workspace_network_path
+    from renewal.analysis.osm_import import import_osm, refuse_to_overwrite, report_tables
     from renewal.analysis.osm_review import decisions_from_report, load_decisions, save_decisions
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
+    from renewal.storage.access import local_actor
+    from renewal.storage.layers import open_layers
+    from renewal.storage.shared_files import save_osm_import
 
+    recorded = open_layers(args.workspace).get("facilities")
+    refuse_to_overwrite(
+        args.workspace, args.replace, recorded.source_file if recorded else None
+    )  # before reading
     std = load_standards(args.standards)
     area = read_area(args.area) if args.area else None
     decisions = load_decisions(args.workspace)
@@ -85,11 +97,11 @@ def run(args) -> int:
         )
     for w in caught:
         print(f"warning: {w.message}")
-    # both files are written atomically; the network first, so facilities never point at no network
-    net_path = workspace_network_path(args.workspace)
-    net_path.parent.mkdir(parents=True, exist_ok=True)
-    save_network(res.network, net_path)
-    fac_path = save_workspace_facilities(res.facilities, args.workspace)
+    # both files written atomically and recorded in one transaction; the network first
+    save_osm_import(
+        res.network, res.facilities, actor=local_actor(), workspace=args.workspace, source_file=str(args.file)
+    )
+    net_path, fac_path = workspace_network_path(args.workspace), workspace_facilities_path(args.workspace)
     if args.review:
         save_decisions(decisions, args.workspace)
     if decisions:

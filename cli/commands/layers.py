@@ -3,8 +3,6 @@ the workspace's imported layers (zones, population, reference layers)."""
 
 from __future__ import annotations
 
-import getpass
-
 from renewal.sites.schema import printable
 
 
@@ -36,9 +34,10 @@ def cmd_history(args) -> int:
 
 
 def cmd_remove(args) -> int:
+    from renewal.storage.access import local_actor
     from renewal.storage.layers import open_layers
 
-    open_layers(args.workspace).remove(args.name, who=args.who or getpass.getuser())
+    open_layers(args.workspace).remove(args.name, actor=local_actor())
     print(f"Removed layer {args.name!r} (its features stay in the history)")
     return 0
 
@@ -64,7 +63,6 @@ def register(sub) -> None:
     q.set_defaults(func=cmd_history)
     q = ss.add_parser("remove", help="remove a layer (kept in the history)")
     q.add_argument("name")
-    q.add_argument("--who", default=None)
     q.set_defaults(func=cmd_remove)
     q = ss.add_parser("export", help="export a layer; the format follows --out's suffix")
     q.add_argument("name")

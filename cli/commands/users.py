@@ -28,8 +28,13 @@ def _password(args) -> str:
 
 
 def cmd_add(args) -> int:
+    from renewal.settings import workspace_dir
+    from renewal.signin import mark_signin_configured
+
     path = users_path(args.workspace)
     set_user(path, args.name, args.role, _password(args))
+    # from now on a missing users file refuses the app instead of opening it
+    mark_signin_configured(args.workspace if args.workspace is not None else workspace_dir(), path)
     print(f"user {args.name.strip()} ({args.role}) saved in {path}")
     return 0
 

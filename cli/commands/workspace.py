@@ -22,6 +22,10 @@ def _url(text: str) -> str:
 
 def _report(verb: str, done) -> int:
     print(f"{verb} {done.sites} site(s), {done.changes} change(s), {done.files} file(s) to {done.target}")
+    if done.skipped:
+        print(f"not written (credentials or hidden files stay local): {', '.join(map(repr, done.skipped))}")
+    if done.backup:
+        print(f"the workspace's previous store and files were kept in {done.backup}")
     return 0
 
 
@@ -45,5 +49,9 @@ def register(sub) -> None:
     q.add_argument(
         "--from", dest="source", required=True, metavar="URL", help="postgresql://user@host:5432/db"
     )
-    q.add_argument("--replace", action="store_true", help="overwrite a workspace that already holds changes")
+    q.add_argument(
+        "--replace",
+        action="store_true",
+        help="overwrite a workspace that holds changes or files of its own (a backup is kept in .backups/)",
+    )
     q.set_defaults(func=cmd_pull)

@@ -11,6 +11,7 @@ import shapely
 
 import geodata
 from renewal.analysis.facilities import FACILITY_FIELDS
+from renewal.analysis.polygons import polygon_parts, union_on_grid
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG
 from renewal.standards import Standards
 
@@ -140,15 +141,24 @@ def population_check(total: float, census_total: float) -> str:
     return ""
 
 
+#: The fixed precision grid (metres) of the what-if's polygon overlay: snapping both sides to one grid
+#: keeps GEOS from failing on nearly coincident edges ("TopologyException: side location conflict").
+OVERLAY_GRID_M = 0.01
+
+
 def gained_area(before, after, categories) -> gpd.GeoDataFrame:
     """Area newly covered after a what-if (gaps before minus gaps after), per category, WGS84."""
     rows = []
     for key in categories:
-        b = before.gaps[before.gaps["category"] == key].to_crs(METRIC_EPSG)
-        a = after.gaps[after.gaps["category"] == key].to_crs(METRIC_EPSG)
+        b = before.gaps[before.gaps["category"] == key]
+        a = after.gaps[after.gaps["category"] == key]
         if b.empty:
             continue
-        diff = shapely.difference(shapely.union_all(b.geometry.values), shapely.union_all(a.geometry.values))
+        before_m, after_m = (
+            union_on_grid(g.to_crs(METRIC_EPSG).geometry.values, OVERLAY_GRID_M) for g in (b, a)
+        )
+        diff = shapely.difference(before_m, after_m, grid_size=OVERLAY_GRID_M)
+        diff = shapely.union_all(polygon_parts([diff]), grid_size=OVERLAY_GRID_M)
         if diff.is_empty or diff.area < 1:
             continue
         rows.append(
@@ -185,6 +195,22 @@ def added_facilities(items: list[dict], standards: Standards) -> gpd.GeoDataFram
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_EPSG)
 
 
+#: Renewal sites whose position is a stand-in, not a located site: a low location confidence or a
+#: placeholder precision. Siting leaves them out unless the planner asks (then the result says so).
+PLACEHOLDER_CONFIDENCE = "低"
+PLACEHOLDER_PRECISION = "placeholder"
+
+
+def placeholder_sites(sites: gpd.GeoDataFrame) -> pd.Series:
+    """True for the sites whose point is a placeholder (see :data:`PLACEHOLDER_CONFIDENCE`)."""
+    mask = pd.Series(False, index=sites.index)
+    if "location_confidence" in sites:
+        mask |= sites["location_confidence"].astype(str) == PLACEHOLDER_CONFIDENCE
+    if "precision" in sites:
+        mask |= sites["precision"].astype(str) == PLACEHOLDER_PRECISION
+    return mask
+
+
 def site_points(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Renewal sites as candidate points (a point inside each polygon or on each line), WGS84."""
     g = sites[["site_id", "name", "geometry"]].copy()
@@ -199,3 +225,47 @@ def clicked_points(items: list[dict]) -> gpd.GeoDataFrame:
         geometry=[shapely.Point(it["lon"], it["lat"]) for it in items],
         crs=STORAGE_EPSG,
     )
+
+
+def scenario_label(added: list[dict], removed: list[str]) -> str:
+    """The what-if scenario in Chinese ("" when the result is the current state): what every export says."""
+    if not added and not removed:
+        return ""
+    parts = ([f"假设新增{len(added)}处"] if added else []) + (
+        [f"假设撤除{len(removed)}处"] if removed else []
+    )
+    return "假设情景（" + "、".join(parts) + "，非现状）"
+
+
+def scenario_table(
+    added: list[dict], removed: list[str], fac: gpd.GeoDataFrame, standards: Standards
+) -> pd.DataFrame:
+    """The scenario's facilities, one row each: what was added (with its position) or removed."""
+    names = dict(zip(fac["facility_id"].astype(str), fac["name"].astype(str), strict=True))
+    cats = dict(zip(fac["facility_id"].astype(str), fac["name_zh"].astype(str), strict=True))
+    rows = [
+        {
+            "假设": "新增",
+            "设施名称": a["name"],
+            "设施类别": standards.categories[a["category"]].name_zh,
+            "经度": round(float(a["lon"]), 6),
+            "纬度": round(float(a["lat"]), 6),
+        }
+        for a in added
+    ]
+    rows += [
+        {"假设": "撤除", "设施名称": names.get(r, r), "设施类别": cats.get(r, ""), "经度": None, "纬度": None}
+        for r in removed
+    ]
+    return pd.DataFrame(rows, columns=["假设", "设施名称", "设施类别", "经度", "纬度"])
+
+
+def mark_scenario(sheets: dict, scenario: str, table: pd.DataFrame) -> dict:
+    """The report's sheets marked as a scenario: the scenario's facilities on a first sheet, and a 情景
+    column first in every table (a sheet copied on its own still says it is not the current state)."""
+    if not scenario:
+        return sheets
+    out = {"假设情景说明": table.assign(说明=scenario)}
+    for name, df in sheets.items():
+        out[name] = None if df is None else pd.DataFrame(df).assign(情景=scenario)[["情景", *df.columns]]
+    return out

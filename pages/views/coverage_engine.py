@@ -43,7 +43,7 @@ def distances(base_key, mode, _fac, _net, _pop, _zones):
     """One engine run for all categories at the largest distance any circle needs (no polygons)."""
     std = standards()
     opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
-    if _pop is not None and not isinstance(_pop, str):
+    if _pop is not None and not isinstance(_pop, str | bytes):  # polygons, not a raster (path or upload)
         opts["pop_field"] = "population"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -15,13 +15,8 @@ from pages import _ui
 from pages.views.coverage_engine import bytes_key
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
-from renewal.analysis.facilities import (
-    import_facilities,
-    load_workspace_facilities,
-    save_workspace_facilities,
-    template_table,
-)
-from renewal.analysis.network_files import save_network
+from pages.views.uploads import upload_limit_zh
+from renewal.analysis.facilities import import_facilities, load_workspace_facilities, template_table
 from renewal.analysis.osm_import import import_osm, report_tables
 from renewal.analysis.osm_review import (
     apply_to_facilities,
@@ -29,9 +24,13 @@ from renewal.analysis.osm_review import (
     load_decisions,
     save_decisions,
 )
+from renewal.crs import COORDINATE_SYSTEMS as WEB_SYSTEMS
+from renewal.crs import CRS_LABELS_ZH
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
+from renewal.storage.layers import open_layers
+from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import
 
 
 def inventory(state: CoveragePageState, std, ws: Path) -> None:
@@ -47,12 +46,33 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
+        saved = open_layers(ws).get("facilities")
+        if saved is not None:
+            st.caption(
+                markdown_literal(
+                    f"工作区设施清单：{saved.count} 处，{saved.who} 于 {saved.imported_at} 保存"
+                    f"（来源 {saved.source_file or '未记录'}，版本 {saved.version}）。"
+                )
+            )
+        # a new key after a save empties the uploader: the saved file is then read from the workspace only
         up = st.file_uploader(
-            "设施清单文件", type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"], key="cov_fac_up"
+            "设施清单文件",
+            type=["xlsx", "csv", "geojson", "json", "gpkg", "zip"],
+            key=f"cov_fac_up_{state.upload_gen}",
+            help=upload_limit_zh(),
         )
-        if up is not None:
+        coords = st.selectbox(
+            "文件中的坐标系（文件未注明坐标系时）",
+            list(WEB_SYSTEMS),
+            format_func=CRS_LABELS_ZH.get,
+            key="cov_fac_coords",
+            help="坐标来自高德/腾讯地图选 GCJ-02，来自百度地图选 BD-09；带“坐标系”列的清单按各行所填转换。",
+        )
+        if up is None:
+            state.upload = None  # the planner removed the file: it no longer counts
+        else:
             try:
-                imp = import_facilities(up.getvalue(), filename=up.name, standards=std)
+                imp = import_facilities(up.getvalue(), filename=up.name, standards=std, coords=coords)
                 state.upload = imp.facilities
                 st.success(
                     markdown_literal(
@@ -64,12 +84,23 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                     st.dataframe(
                         imp.unmatched.rename(columns={"value": "类别值", "count": "行数"}), hide_index=True
                     )
+                if not _ui.viewer_notice("把设施清单保存到工作区（本次计算仍可使用上传的清单）"):
+                    return
+                seen = facilities_version(ws)
                 if st.button("保存到工作区（替换工作区现有的设施清单）", key="cov_fac_save"):
-                    save_workspace_facilities(imp.facilities, ws)
-                    state.upload = None  # from now on read from the workspace
+                    save_facilities(
+                        imp.facilities,
+                        actor=_ui.actor(),
+                        workspace=ws,
+                        source_file=up.name,
+                        expected_version=seen,
+                    )
+                    state.upload = None  # from now on read from the workspace (and counted once)
+                    state.upload_gen += 1  # a new uploader key empties the uploader
                     st.toast(f"已保存 {len(imp.facilities)} 处设施到工作区。")
                     st.rerun()
             except InputError as err:
+                state.upload = None  # a file that cannot be read counts nothing (not the previous one)
                 _ui.show_input_error(err)
             except OSError as err:
                 st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
@@ -78,12 +109,14 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
 def osm(std, ws: Path, net_path: Path) -> None:
     """The OpenStreetMap expander: a .osm.pbf into the workspace's network and facilities."""
     with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
+        if not _ui.viewer_notice("导入路网和设施"):
+            return
         st.caption(
             "上传天津或更大范围的 OpenStreetMap 数据（例如 Geofabrik 的 .osm.pbf），按河东区界外扩缓冲距离裁剪，"
             "生成步行路网并按标准文件中的标签规则提取设施，保存到工作区。大于200MB的文件请用命令行："
             "python -m renewal import-osm 文件.osm.pbf"
         )
-        osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up")
+        osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up", help=upload_limit_zh())
         buf = st.number_input("缓冲距离（米）", 0, 5000, 1000, step=100, key="cov_osm_buffer")
         if st.button("导入", key="cov_osm_btn", disabled=osm_up is None):
             bar = st.progress(0.0, text="正在读取…")
@@ -99,9 +132,9 @@ def osm(std, ws: Path, net_path: Path) -> None:
                         progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
                     )
                     bar.progress(0.8, text="正在保存到工作区…")
-                    net_path.parent.mkdir(parents=True, exist_ok=True)
-                    save_network(res.network, net_path)
-                    save_workspace_facilities(res.facilities, ws)
+                    save_osm_import(
+                        res.network, res.facilities, actor=_ui.actor(), workspace=ws, source_file=osm_up.name
+                    )
                     bar.progress(1.0, text="完成")
                     st.success(
                         f"已导入步行路网（{res.network.report['nodes']}个节点）和 {len(res.facilities)} 处设施。"
@@ -136,7 +169,7 @@ def _osm_review(std, ws: Path) -> None:
             applied: set = set()
             if fac is not None:
                 fac, applied = apply_to_facilities(fac, decisions, std)
-                save_workspace_facilities(fac, ws)
+                save_facilities(fac, actor=_ui.actor(), workspace=ws, source_file=up.name)
             save_decisions(decisions, ws)
             st.success(
                 f"已保存 {len(new)} 条审核意见（工作区共 {len(decisions)} 条），其中 {len(applied)} 处设施已按审核更新；"
@@ -183,10 +216,7 @@ def _population(pop_up):
     pop_bytes = pop_up.getvalue() if pop_up is not None else None
     population, pop_label = None, ""
     if pop_bytes and Path(pop_up.name).suffix.lower() in (".tif", ".tiff"):
-        pop_path = Path(tempfile.gettempdir()) / f"renewal-pop-{bytes_key(pop_bytes)[:16]}.tif"
-        if not pop_path.exists():
-            pop_path.write_bytes(pop_bytes)
-        population, pop_label = str(pop_path), "已上传人口栅格"
+        population, pop_label = pop_bytes, "已上传人口栅格"  # read in memory: no copy left in the temp folder
     elif pop_bytes:
         try:
             polys = read_vector(pop_bytes, what="population", filename=pop_up.name).non_empty()
@@ -235,11 +265,13 @@ def areas() -> Areas:
             "人口：栅格（GeoTIFF，须带坐标系）或带人口字段的面（GeoJSON/GeoPackage/Shapefile .zip）",
             type=["tif", "tiff", "geojson", "json", "gpkg", "zip"],
             key="cov_pop_up",
+            help=upload_limit_zh(),
         )
         zone_up = st.file_uploader(
             "分区面（街道/社区，GeoJSON/GeoPackage/Shapefile .zip）",
             type=["geojson", "json", "gpkg", "zip"],
             key="cov_zone_up",
+            help=upload_limit_zh(),
         )
         population, pop_label, pop_key = _population(pop_up)
         zones, zone_key = _zones(zone_up)

@@ -10,7 +10,20 @@ from pages.views import coverage_data as cd
 from pages.views.coverage_state import CoveragePageState
 
 
-def show(state: CoveragePageState, result, all_fac, chosen, gained, std, *, weight, sites, basemap, labels):
+def show(
+    state: CoveragePageState,
+    result,
+    all_fac,
+    chosen,
+    gained,
+    std,
+    *,
+    weight,
+    sites,
+    basemap,
+    labels,
+    scenario="",
+):
     """Draw the map; returns the folium map (for the HTML export) and what the map returned."""
     layers = coverage_layers(
         result,
@@ -22,7 +35,14 @@ def show(state: CoveragePageState, result, all_fac, chosen, gained, std, *, weig
         weight=weight,
     )
     m = coverage_map(
-        layers, basemap=basemap, labels=labels, sites=sites, data=_ui.cached_layers(COVERAGE_BASE_KEYS)
+        layers,
+        basemap=basemap,
+        labels=labels,
+        sites=sites,
+        data=_ui.cached_layers(COVERAGE_BASE_KEYS),
+        extra=_ui.imported_layers(),
+        click_through=True,  # a click anywhere in the district gives the what-if its position
+        scenario=scenario,
     )
     out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
     if result.warnings:

@@ -23,7 +23,18 @@ def siting(state: CoveragePageState, result, chosen, std, *, sites, weight) -> N
         key="cov_pool",
         horizontal=True,
     )
-    candidates = cd.site_points(sites) if pool == "sites" and pools else cd.clicked_points(cands)
+    mask = cd.placeholder_sites(sites) if sites is not None else None
+    shaky = set(sites.loc[mask, "site_id"]) if mask is not None else set()
+    if pool == "sites" and pools:
+        keep = st.checkbox(
+            f"包含位置待定的更新项目（{len(shaky)}处，定位可信度低，点位仅为示意）",
+            value=False,
+            key="cov_site_placeholders",
+            help="这些项目的点位不是实际位置，按它们计算的建议选址不可靠。",
+        )
+        candidates = cd.site_points(sites if keep else sites[~mask])
+    else:
+        candidates = cd.clicked_points(cands)
     s1, s2, s3 = st.columns([2, 1, 1])
     with s1:
         site_cat = st.selectbox(
@@ -46,6 +57,10 @@ def siting(state: CoveragePageState, result, chosen, std, *, sites, weight) -> N
         st.rerun()
     suggested = state.suggested
     if suggested is not None and not suggested.empty:
+        if set(suggested["candidate_id"]) & shaky:
+            st.warning(
+                "建议选址中含位置待定的更新项目（点位仅为示意），结果不可靠，仅供讨论，不能作为选址依据。"
+            )
         sug = suggested.assign(新增覆盖=[gain_text(g, weight) for g in suggested["gain"]])
         st.dataframe(
             sug[["rank", "name", "新增覆盖", "share_after"]].rename(

@@ -19,6 +19,7 @@ class CoveragePageState:
     """What the 生活圈覆盖 page remembers between reruns."""
 
     upload: object = None  # the uploaded (not yet saved) facility inventory: a GeoDataFrame
+    upload_gen: int = 0  # part of the uploader's key: a new one after a save empties the uploader
     added: list[dict] = field(default_factory=list)  # what-if additions (name, category, lon, lat)
     removed: list[str] = field(default_factory=list)  # what-if removals: facility ids
     candidates: list[dict] = field(default_factory=list)  # siting candidates clicked on the map

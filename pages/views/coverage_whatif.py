@@ -14,13 +14,17 @@ from renewal.crs import gcj02_to_wgs84
 from renewal.errors import InputError
 
 
+def applied(state: CoveragePageState, all_fac, chosen) -> tuple[list[dict], list[str]]:
+    """The what-ifs that apply now: those of the chosen categories (the others are kept for when
+    their category is chosen again). (additions, removed facility ids)"""
+    add_now = [a for a in state.added if a["category"] in chosen]
+    ids = set(all_fac.loc[all_fac["category"].isin(chosen), "facility_id"])
+    return add_now, [r for r in state.removed if r in ids]
+
+
 def apply(state: CoveragePageState, base, all_fac, chosen, std):
     """The result with the what-ifs of the chosen categories applied, and the area they gained."""
-    # only what belongs to the chosen categories applies (the others are kept for when they are chosen again)
-    add_now = [a for a in state.added if a["category"] in chosen]
-    rm_now = [
-        r for r in state.removed if r in set(all_fac.loc[all_fac["category"].isin(chosen), "facility_id"])
-    ]
+    add_now, rm_now = applied(state, all_fac, chosen)
     result = base
     if add_now or rm_now:
         try:
@@ -31,6 +35,13 @@ def apply(state: CoveragePageState, base, all_fac, chosen, std):
             _ui.show_input_error(err)
     gained = cd.gained_area(base, result, chosen) if result is not base else None
     return result, gained
+
+
+def changed_rows(delta, chosen):
+    """The rows of a what-if's ``delta`` whose category is chosen and whose coverage or count changed."""
+    d = delta[delta["category"].isin(chosen)]
+    moved = (d["delta_land_share"].abs() >= 5e-4) | (d["delta_n_facilities"] != 0)
+    return d[moved]
 
 
 def _add_controls(state: CoveragePageState, chosen, std, out, basemap, sites) -> None:
@@ -99,7 +110,9 @@ def controls(state: CoveragePageState, result, all_fac, chosen, std, *, out, bas
     """The deltas of the what-ifs, and the buttons adding and removing facilities."""
     st.subheader("假设分析：新增或撤除设施")
     if result.delta is not None:
-        d = result.delta[result.delta["category"].isin(chosen)]
+        d = changed_rows(result.delta, chosen)
+        if d.empty:
+            st.caption("当前假设没有改变所选类别的覆盖。")
         for _, r in d.iterrows():
             st.metric(
                 f"{std.categories[r['category']].name_zh} 用地覆盖率",

@@ -10,6 +10,7 @@ from renewal.io import plausibility
 from renewal.io.export import EXPORT_CRS, LAYER_FORMATS
 from renewal.layer_import import LayerCheck
 from renewal.storage.layers import KIND_LABELS, ImportedLayer
+from renewal.zh import beijing_time
 
 AUTO = "auto"
 #: the coordinate-system choices of the upload form (auto = the file's own, else WGS84)
@@ -18,6 +19,22 @@ KINDS = ("reference", "zones", "population")
 #: Chinese headers of the fields the importers set (CSV/XLSX exports); a planner's own fields keep their names
 FIELD_HEADERS = {"name": "名称", "population": "人口"}
 UPLOAD_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz", "csv", "xlsx", "tif", "tiff"]
+
+
+def default_layer_code(kind: str, filename: str, store) -> str:
+    """The code a new layer is offered: its kind (zones, population), or ``ref_`` + the file name's
+    ASCII letters and digits; a file named in Chinese gets the first free ``ref_1``, ``ref_2`` …"""
+    if kind != "reference":
+        return kind
+    stem = "".join(
+        ch for ch in filename.rsplit(".", 1)[0].lower() if ch.isascii() and (ch.isalnum() or ch == "_")
+    )
+    if stem.strip("_"):
+        return ("ref_" + stem)[:40]
+    n = 1
+    while store.get(f"ref_{n}") is not None:
+        n += 1
+    return f"ref_{n}"
 
 
 def crs_label(name: str) -> str:
@@ -79,12 +96,62 @@ def layer_table(layers: list[ImportedLayer]) -> pd.DataFrame:
                 "要素数": lyr.count,
                 "原坐标系": lyr.crs,
                 "来源文件": lyr.source_file,
-                "导入时间": lyr.imported_at,
+                "导入时间（北京时间）": beijing_time(lyr.imported_at),
                 "导入人": lyr.who,
             }
             for lyr in layers
         ],
-        columns=["图层名", "标题", "类别", "要素数", "原坐标系", "来源文件", "导入时间", "导入人"],
+        columns=[
+            "图层名",
+            "标题",
+            "类别",
+            "要素数",
+            "原坐标系",
+            "来源文件",
+            "导入时间（北京时间）",
+            "导入人",
+        ],
+    )
+
+
+def file_table(files: list[ImportedLayer]) -> pd.DataFrame:
+    """The shared workspace files (facility inventory, walking network): who saved them, when, which version."""
+    return pd.DataFrame(
+        [
+            {
+                "数据": KIND_LABELS.get(f.kind, f.kind),
+                "数量": f.count,
+                "来源文件": f.source_file,
+                "保存时间": f.imported_at,
+                "保存人": f.who,
+                "版本": f.version,
+            }
+            for f in files
+        ],
+        columns=["数据", "数量", "来源文件", "保存时间", "保存人", "版本"],
+    )
+
+
+ACTIONS_ZH = {"import": "导入", "replace": "替换", "remove": "删除"}
+
+
+def history_table(rows: list[dict]) -> pd.DataFrame:
+    """The layer history, newest first: when, who, what."""
+    return pd.DataFrame(
+        [
+            {
+                "时间": r["at"],
+                "操作人": r["who"],
+                "操作": ACTIONS_ZH.get(r["action"], r["action"]),
+                "名称": r["name"],
+                "类别": KIND_LABELS.get(r["kind"], r["kind"]),
+                "来源文件": r["source_file"],
+                "要素数": r["count"],
+                "版本": r["version"],
+            }
+            for r in rows
+        ],
+        columns=["时间", "操作人", "操作", "名称", "类别", "来源文件", "要素数", "版本"],
     )
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 
 import geodata
 from renewal.sites.query import with_measures
-from renewal.sites.schema import ACTION_LABELS, FIELD_LABELS
+from renewal.sites.schema import FIELD_LABELS, SITE_FIELDS
+from renewal.zh import beijing_time, field_label, person_label, value_label
 
 TABLE_COLUMNS = ("site_id", "name", "site_type", "renewal_area", "status", "precision", "area_m2", "length_m")
 
@@ -54,15 +55,40 @@ def resolve_selection(
     return current if current in visible else None
 
 
+def _props(feature: dict | None) -> dict:
+    return (feature or {}).get("properties") or {}
+
+
+def change_summary(change) -> str:
+    """What one change did, field by field: ``状态：规划 → 在建；图形：已修改`` (plain text)."""
+    before, after = _props(change.before), _props(change.after)
+    if change.before is None and change.after is not None:
+        return "新增项目：" + (str(after.get("name") or "") or "（无名称）")
+    if change.after is None and change.before is not None:
+        return "删除项目：" + (str(before.get("name") or "") or "（无名称）")
+    parts = []
+    for f in (*SITE_FIELDS, *sorted((set(before) | set(after)) - set(SITE_FIELDS))):
+        if f in ("version",):
+            continue
+        old, new = value_label(f, before.get(f)), value_label(f, after.get(f))
+        if old != new:
+            parts.append(f"{field_label(f)}：{old or '（空）'} → {new or '（空）'}")
+    if (change.before or {}).get("geometry") != (change.after or {}).get("geometry"):
+        parts.append("图形：已修改")
+    return "；".join(parts) or "无字段变化"
+
+
 def history_table(changes) -> pd.DataFrame:
-    """History rows (:class:`renewal.storage.Change`) as a plain-text table with Chinese headers."""
+    """History rows (:class:`renewal.storage.Change`) as a plain-text table: who, when (北京时间), what was
+    done and what changed (before → after per field)."""
     return pd.DataFrame(
         {
-            "时间（UTC）": [c.at for c in changes],
-            "会话": [c.session for c in changes],
-            "操作": [ACTION_LABELS.get(c.action, c.action) for c in changes],
+            "时间（北京时间）": [beijing_time(c.at) for c in changes],
+            "修改人": [person_label(c.session) for c in changes],
+            "操作": [value_label("action", c.action) for c in changes],
             "编号": [c.site_id for c in changes],
-            "名称": [((c.after or c.before or {}).get("properties") or {}).get("name", "") for c in changes],
+            "名称": [_props(c.after).get("name") or _props(c.before).get("name") or "" for c in changes],
+            "修改内容（修改前 → 修改后）": [change_summary(c) for c in changes],
             "已撤销": ["是" if c.undone_by else "" for c in changes],
         },
         dtype=str,

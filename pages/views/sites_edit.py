@@ -15,10 +15,11 @@ import geodata
 from layers import interaction
 from pages import _ui
 from pages.views.sites_state import SitesPageState
-from pages.views.text import beijing_time, markdown_literal
+from pages.views.text import markdown_literal
 from renewal.crs import area_m2, length_m
-from renewal.errors import ConflictError, InputError
+from renewal.errors import ConflictError, InputError, StoreUnavailable
 from renewal.sites import merge, schema
+from renewal.zh import beijing_time
 
 ST = geodata.STATUS_LABELS
 PR = geodata.PRECISION_LABELS
@@ -165,6 +166,9 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
     except ConflictError:
         _refused(state, store, sel, values, mine_geom)
         return
+    except StoreUnavailable as err:  # the team database does not answer: say so inside the open form
+        state.conflict = markdown_literal(err.message_zh)
+        st.rerun()
     except InputError as err:
         _ui.show_input_error(err)
         return

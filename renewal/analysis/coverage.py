@@ -74,6 +74,7 @@ from renewal.analysis.inputs import (
     to_metric_gdf,
 )
 from renewal.analysis.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
+from renewal.analysis.polygons import valid_polygons
 from renewal.crs import METRIC_CRS, STORAGE_EPSG
 from renewal.errors import InputError
 from renewal.standards import Standards, load_standards
@@ -413,7 +414,9 @@ def assemble(
     def to_gdf(rows, cols):
         if not rows:
             return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=METRIC_CRS).to_crs(STORAGE_EPSG)
-        return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+        out = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+        out["geometry"] = valid_polygons(out.geometry.values)  # the reprojection may leave invalid rings
+        return out
 
     if geometry and old is not None and changed is not None:
         keep_c = old.catchments[~old.catchments["category"].isin(changed)]
@@ -560,3 +563,27 @@ def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
     d = np.full(len(cs), np.inf)
     d[near], _ = net.point_distances(nd, s, cs.subset(near), count_snap=ctx.opts["count_snap"])
     return d, nd, s
+
+
+def missing_counts(result: CoverageResult, categories) -> gpd.GeoDataFrame:
+    """Per grid cell, how many of ``categories`` are out of reach, as polygons (one row per count >= 1;
+    ``missing``, ``missing_zh`` e.g. "2类不可达", ``area_m2``), WGS84: the several-category gap view."""
+    ctx = result._ctx
+    cats = [result._cats[k] for k in categories if k in result._cats]
+    cols = {"missing": [], "missing_zh": [], "area_m2": []}
+    if ctx is None or not cats:
+        return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
+    missing = np.sum([~covered_cells(c) for c in cats], axis=0)
+    rows = []
+    for k in range(1, len(cats) + 1):
+        polys = cells_to_polygons(ctx.grid, missing == k, ctx.boundary, ctx.opts["raster"])
+        if len(polys):
+            geom = shapely.union_all(polys)
+            rows.append(
+                {"missing": k, "missing_zh": f"{k}类不可达", "area_m2": round(geom.area, 1), "geometry": geom}
+            )
+    if not rows:
+        return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
+    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+    out["geometry"] = valid_polygons(out.geometry.values)
+    return out

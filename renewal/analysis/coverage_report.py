@@ -47,11 +47,26 @@ def _pct(series) -> pd.Series:
     return (pd.to_numeric(series, errors="coerce") * 100).round(1)
 
 
+def circle_label(standards: Standards, category: str, level: str, mode: str, cutoff: float) -> str:
+    """The life circle a row was computed at, in Chinese: the category's own level at its own distance,
+    else the circle whose walking distance is ``cutoff``, else the distance itself."""
+    circles = standards.life_circles
+    own = standards.categories.get(category)
+    if own is not None and mode in MODE_ZH and float(standards.distance(category, mode)) == float(cutoff):
+        return (circles.get(level) or {}).get("name_zh", level)
+    for c in circles.values():
+        if c and float(c.get("walk_m", -1)) == float(cutoff):
+            return f"{c.get('name_zh', '')}（{float(cutoff):.0f}米）"
+    return f"自定义距离（{float(cutoff):.0f}米）"
+
+
 def stats_zh(stats: pd.DataFrame, standards: Standards) -> pd.DataFrame:
     """One row per category with Chinese headers and labels (shares as percentages)."""
     df = stats.copy()
-    circles = standards.life_circles
-    df["circle_zh"] = df["life_circle"].map(lambda c: (circles.get(c) or {}).get("name_zh", c))
+    df["circle_zh"] = [
+        circle_label(standards, k, lc, m, d)
+        for k, lc, m, d in zip(df["category"], df["life_circle"], df["mode"], df["cutoff_m"], strict=True)
+    ]
     df["mode_zh"] = df["mode"].map(MODE_ZH)
     df["land_pct"] = _pct(df["land_share"])
     if "population_share" in df:

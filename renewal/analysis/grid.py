@@ -31,13 +31,21 @@ def _nothing_inside(total: float, inside: float) -> None:
 
 def _boundary_window(src, grid_m):
     """The raster window over the grid's bounds, checked for size before anything is read."""
-    from rasterio.errors import WindowError
+    from rasterio._err import CPLE_BaseError  # GDAL's "cannot find coordinate operations"
+    from rasterio.errors import CRSError, WindowError
     from rasterio.warp import transform_bounds
     from rasterio.windows import Window, from_bounds
 
     bounds = tuple(grid_m.total_bounds)
     if src.crs.to_epsg() != METRIC_EPSG:
-        bounds = transform_bounds(METRIC_CRS, src.crs, *bounds, densify_pts=21)
+        try:
+            bounds = transform_bounds(METRIC_CRS, src.crs, *bounds, densify_pts=21)
+        except (CRSError, CPLE_BaseError) as exc:  # a LOCAL_CS / engineering system: no way to the earth
+            raise InputError(
+                f"The population raster's coordinate system ({src.crs.to_string()[:80]}) is a local system with "
+                "no link to longitude and latitude: save it in the system its numbers are really in.",
+                "人口栅格的坐标系是与经纬度没有关联的本地坐标系，无法换算：请按数据实际所用的坐标系另存后再导入。",
+            ) from exc
     try:
         w = from_bounds(*bounds, transform=src.transform)
         c0, r0 = np.floor(w.col_off), np.floor(w.row_off)
@@ -171,20 +179,21 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
                 f"{outside:.0f} people ({100 * outside / values.sum():.1f}%) lie outside the boundary and were ignored"
             )
         return out, msgs
-    # raster
+    # raster: a path, or the bytes of an uploaded GeoTIFF
     import rasterio
+    import rasterio.io
 
+    in_memory = isinstance(population, bytes | bytearray)  # an upload: read in memory, never a temp file
+    label = "(uploaded)" if in_memory else population
     try:
-        src = rasterio.open(population)
+        src = rasterio.io.MemoryFile(bytes(population)).open() if in_memory else rasterio.open(population)
     except Exception as exc:
         raise InputError(
-            f"Cannot read population raster {population}: {exc}", f"无法读取人口栅格 {population}：{exc}"
+            f"Cannot read population raster {label}: {exc}", f"无法读取人口栅格 {label}：{exc}"
         ) from exc
     with src:
         if src.crs is None:
-            raise InputError(
-                f"Population raster {population} has no CRS.", f"人口栅格 {population} 没有坐标参考系。"
-            )
+            raise InputError(f"Population raster {label} has no CRS.", f"人口栅格 {label} 没有坐标参考系。")
         win = _boundary_window(src, grid_m)  # only the part over the boundary, and never gigabytes
         data = src.read(1, window=win, masked=True).astype(float)
         arr = np.ma.filled(data, 0.0)

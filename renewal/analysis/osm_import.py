@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
@@ -38,7 +39,7 @@ import pandas as pd
 import shapely
 from shapely.ops import nearest_points
 
-from renewal.analysis.facilities import FACILITY_FIELDS
+from renewal.analysis.facilities import FACILITY_FIELDS, workspace_facilities_path
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import network_from_osm_ways
 from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
@@ -46,6 +47,7 @@ from renewal.analysis.osm_review import REVIEW_COLUMN
 from renewal.analysis.osm_tags import load_tag_mapping
 from renewal.analysis.study_area import clip_area
 from renewal.crs import STORAGE_EPSG, crs_label, metric_epsg_for_geometry, transformer
+from renewal.errors import InputError
 from renewal.standards import Standards, load_standards
 
 DEFAULT_BUFFER_M = 1000.0
@@ -69,6 +71,25 @@ class OsmImport:
     unclassified_objects: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, tag, tags
     not_counted: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, tags, rule, reason_zh
     merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, category, into
+
+
+def refuse_to_overwrite(workspace: Path | None, replace: bool, recorded_source: str | None) -> None:
+    """Refuse (before the extract is read) to replace a planner's facility inventory unless ``replace``.
+
+    ``recorded_source`` is the file the workspace's inventory was last saved from (the layer catalogue's
+    record, None if none): an inventory from an earlier OSM import is replaced by a new one (that is what
+    the review step does); one from a planner's own file (or not recorded) needs ``replace`` (the old one
+    then stays in the layer history)."""
+    inventory = workspace_facilities_path(workspace)
+    from_osm = (recorded_source or "").lower().endswith((".pbf", ".osm"))
+    if inventory.exists() and not from_osm and not replace:
+        raise InputError(
+            f"The workspace already has a facility inventory ({inventory.parent.name}/{inventory.name}, "
+            f"from {recorded_source or 'an unrecorded file'}); nothing was imported. "
+            "Use --replace to replace it (the old one stays in the layer history).",
+            f"工作区已有设施清单（{inventory.parent.name}/{inventory.name}，来源 {recorded_source or '未记录'}），"
+            "未导入；确需替换请使用 --replace（原清单保留在图层历史中）。",
+        )
 
 
 def import_osm(

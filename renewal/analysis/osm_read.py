@@ -27,6 +27,7 @@ from renewal.analysis.osm_review import REVIEW_REASON
 from renewal.analysis.osm_tags import TagMapping, object_name, report_tags
 from renewal.analysis.study_area import describe_bounds
 from renewal.errors import InputError
+from renewal.io.atomic import remove_stale
 
 #: Files larger than this keep the node-location cache on disk (memory stays small).
 DISK_CACHE_BYTES = 200 * 1024 * 1024
@@ -241,6 +242,15 @@ class _Collector:
             self.area_(obj)
 
 
+#: Prefix of an import's temporary folder (node-location cache): ``renewal-osm-<pid>-…``.
+TEMP_PREFIX = "renewal-osm-"
+
+
+def _cache_pid(name: str) -> int | None:
+    pid = name[len(TEMP_PREFIX) :].split("-", 1)[0]
+    return int(pid) if pid.isdigit() else None
+
+
 def read_extract(
     path: Path,
     area,
@@ -255,7 +265,9 @@ def read_extract(
 
     col = _Collector(area, mapping, decisions)
     keys = ("highway", "entrance", *(mapping.keys if mapping is not None else ()))
-    with tempfile.TemporaryDirectory(prefix="renewal-osm-") as tmp:
+    # an earlier import killed mid-way left its node cache (tens of MB): removed first
+    remove_stale(Path(tempfile.gettempdir()), f"{TEMP_PREFIX}*", _cache_pid)
+    with tempfile.TemporaryDirectory(prefix=f"{TEMP_PREFIX}{os.getpid()}-") as tmp:
         try:
             fp = osmium.FileProcessor(str(path)).with_locations(_storage_for(path, tmp))
             if mapping is not None:

@@ -54,6 +54,11 @@ WGS84_DEFAULT_SUFFIXES = (".geojson", ".json", ".kml", ".kmz", ".csv", ".xlsx")
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")
 #: Deepest JSON nesting accepted (a GeoJSON MultiPolygon needs 5).
 MAX_JSON_DEPTH = 64
+#: Most rows of a table or features of a layer read (a district's inventories hold thousands; a
+#: 1,048,576-row workbook would take minutes and gigabytes): refused before or while reading.
+MAX_ROWS = 200_000
+#: Most coordinates (vertices) of all geometries of a file (analysis and drawing work grow with them).
+MAX_VERTICES = 5_000_000
 
 #: Chinese words for what is being read (messages).
 WHAT_ZH = {
@@ -168,13 +173,19 @@ def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame,
     header (common in planners' spreadsheets) is skipped when the header with coordinate
     columns is within the first :data:`HEADER_SCAN_ROWS` rows.
     """
+    nrows = MAX_ROWS + HEADER_SCAN_ROWS + 1  # one more than accepted: reading stops there
     try:
         if path.suffix.lower() == ".xlsx":
+            _check_sheet_dimensions(path)
             with pd.ExcelFile(path) as book:
-                frames = {str(n): _with_header(book.parse(n, header=None)) for n in book.sheet_names}
+                raws = {
+                    str(n): _within_rows(book.parse(n, header=None, nrows=nrows), path.name)
+                    for n in book.sheet_names
+                }
+            frames = {n: _with_header(raw) for n, raw in raws.items()}
             return frames[_choose_sheet(path.name, frames, sheet)], ""
-        df, enc = read_csv_any(path, header=None, dtype=object)
-        return _with_header(df), enc
+        df, enc = read_csv_any(path, header=None, dtype=object, nrows=nrows)
+        return _with_header(_within_rows(df, path.name)), enc
     except FileContentError:
         raise
     except Exception as exc:  # pandas/openpyxl raise many types for a broken file
@@ -185,6 +196,35 @@ def read_table_file(path: Path, sheet: str | None = None) -> tuple[pd.DataFrame,
 
 
 HEADER_SCAN_ROWS = 5
+
+
+def _too_many_rows(name: str, rows: int | str) -> FileContentError:
+    return FileContentError(
+        f"{name}: {rows} rows is over the limit of {MAX_ROWS:,} rows; split the file or keep the rows you need",
+        f"“{name}”有{rows}行，超过上限{MAX_ROWS:,}行，请拆分文件或只保留需要的行",
+    )
+
+
+def _within_rows(raw: pd.DataFrame, name: str) -> pd.DataFrame:
+    """``raw`` (read with ``nrows`` one past the limit) if it has no more rows than accepted."""
+    if len(raw) > MAX_ROWS + HEADER_SCAN_ROWS:
+        raise _too_many_rows(name, f"more than {MAX_ROWS:,}")
+    return raw
+
+
+def _check_sheet_dimensions(path: Path) -> None:
+    """Refuse a workbook whose sheet declares more rows than accepted, before any cell is read (openpyxl's
+    read-only mode reads each sheet's ``<dimension>`` only). A sheet that under-declares is still stopped
+    by ``nrows`` while reading."""
+    import openpyxl
+
+    book = openpyxl.load_workbook(path, read_only=True)
+    try:
+        for ws in book.worksheets:
+            if (ws.max_row or 0) > MAX_ROWS + HEADER_SCAN_ROWS:
+                raise _too_many_rows(path.name, f"{ws.max_row:,}")
+    finally:
+        book.close()
 
 
 def _with_header(raw: pd.DataFrame) -> pd.DataFrame:
@@ -298,6 +338,8 @@ def _check_json(path: Path) -> tuple[list[dict], bool]:
     features = doc.get("features") if doc["type"] == "FeatureCollection" else [doc]
     if not isinstance(features, list):
         raise _fail(f"{path.name}: 'features' is not a list", f"“{path.name}”的features不是列表")
+    if len(features) > MAX_ROWS:
+        raise _too_many_features(path.name, len(features))
     props = [
         f.get("properties") if isinstance(f, dict) and isinstance(f.get("properties"), dict) else {}
         for f in features
@@ -385,12 +427,45 @@ def shapefile_encoding(shp: Path) -> str | None:
 def _read_ogr(path: Path, **kw) -> gpd.GeoDataFrame:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
+        count = _feature_count(path, kw.get("layer"))
+        if count > MAX_ROWS:
+            raise _too_many_features(path.name, count)
         return gpd.read_file(path, **kw)
+    except FileContentError:
+        raise
     except Exception as exc:  # pyogrio raises several types for broken files
         raise _fail(
             f"{path.name}: cannot read the file (malformed or truncated): {str(exc)[:200]}",
             f"无法读取文件“{path.name}”（格式错误或不完整）",
         ) from exc
+
+
+def _feature_count(path: Path, layer) -> int:
+    """The layer's feature count from its header (GeoPackage, Shapefile), -1 where only a full scan knows."""
+    import pyogrio
+
+    if path.suffix.lower() not in (".gpkg", ".shp"):
+        return -1
+    return int(pyogrio.read_info(path, layer=layer, force_feature_count=False).get("features", -1))
+
+
+def _too_many_features(name: str, count: int) -> FileContentError:
+    return FileContentError(
+        f"{name}: {count:,} features is over the limit of {MAX_ROWS:,}; split the file or keep the features you need",
+        f"“{name}”有{count:,}个要素，超过上限{MAX_ROWS:,}个，请拆分文件或只保留需要的要素",
+    )
+
+
+def _check_size(gdf: gpd.GeoDataFrame, name: str) -> None:
+    """Refuse what was read if it has more features or vertices than accepted (KML and others counted here)."""
+    if len(gdf) > MAX_ROWS:
+        raise _too_many_features(name, len(gdf))
+    vertices = int(shapely.get_num_coordinates(gdf.geometry.values).sum()) if len(gdf) else 0
+    if vertices > MAX_VERTICES:
+        raise FileContentError(
+            f"{name}: {vertices:,} vertices is over the limit of {MAX_VERTICES:,}; simplify the geometries first",
+            f"“{name}”的几何共有{vertices:,}个节点，超过上限{MAX_VERTICES:,}个，请先简化几何",
+        )
 
 
 def _read_shapefile(shp: Path, label: str, out: VectorFile) -> gpd.GeoDataFrame:
@@ -592,6 +667,7 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
     if gdf.crs is not None:
         epsg = gdf.crs.to_epsg()
         if epsg is None:
+            _check_convertible(gdf.crs, name, what)
             out.notes.append((f"file CRS {gdf.crs.name}", f"文件坐标系：{gdf.crs.name}"))
             return NamedCRS(gdf.crs.to_string(), 0)
         return parse_crs(epsg)
@@ -606,6 +682,50 @@ def _declare(out: VectorFile, gdf: gpd.GeoDataFrame, crs: str | None, what: str)
         )
     out.assumed = True
     return parse_crs("wgs84")
+
+
+def _finite_2d(gdf: gpd.GeoDataFrame, out: VectorFile) -> gpd.GeoDataFrame:
+    """Geometries with a coordinate that is not a number (NaN, infinity) become missing (the importers
+    report them as rows without geometry); heights (Z) are dropped. Each with a note."""
+    geoms = gdf.geometry.values
+    coords, index = shapely.get_coordinates(geoms, include_z=True, return_index=True)
+    bad_xy = ~np.isfinite(coords[:, :2]).all(axis=1)
+    has_z = bool(shapely.has_z(geoms).any())
+    if not bad_xy.any() and not has_z:
+        return gdf
+    gdf = gdf.copy()
+    if bad_xy.any():
+        rows = np.unique(index[bad_xy])
+        fixed = np.array(geoms, dtype=object)
+        fixed[rows] = None
+        gdf[gdf.geometry.name] = gpd.GeoSeries(fixed, index=gdf.index, crs=gdf.crs)
+        out.notes.append(
+            (
+                f"{len(rows)} feature(s) have coordinates that are not numbers (NaN or infinity): read as no geometry",
+                f"{len(rows)}个要素的坐标不是有效数字（NaN或无穷大），按无几何处理",
+            )
+        )
+    if has_z:
+        gdf[gdf.geometry.name] = shapely.force_2d(gdf.geometry.values)
+        out.notes.append(("heights (Z) were dropped: stored in 2D", "已忽略高程（Z），按平面坐标保存"))
+    return gdf
+
+
+def _check_convertible(file_crs, name: str, what: str) -> None:
+    """Refuse a file CRS with no link to longitude/latitude (a LOCAL_CS / engineering system)."""
+    from pyproj import Transformer
+    from pyproj.exceptions import ProjError
+
+    try:
+        Transformer.from_crs(file_crs, STORAGE_EPSG, always_xy=True)
+    except ProjError as exc:
+        raise _fail(
+            f"{name}: the file's coordinate system ({file_crs.name}) is a local system with no link to "
+            "longitude and latitude; give the system the numbers are really in with --crs "
+            "(e.g. cgcs2000_gk or EPSG:4548)",
+            f"{what_zh(what)}文件“{name}”的坐标系（{file_crs.name}）是与经纬度没有关联的本地坐标系，无法换算；"
+            "请指定数据实际所用的坐标系（如 CGCS2000 3度带 / EPSG:4548）",
+        ) from exc
 
 
 def _check_degrees(out: VectorFile, raw: gpd.GeoSeries, declared: NamedCRS, what: str) -> None:
@@ -679,16 +799,23 @@ def read_vector(
     gdf = out.gdf
     if gdf.empty:
         raise _fail(f"{Path(out.file).name}: the file has no features", f"{what_zh(what)}文件中没有任何要素")
+    if Path(out.file).suffix.lower() not in RASTER_SUFFIXES:  # a raster has its own limits (io.raster)
+        _check_size(gdf, Path(out.file).name)
+    gdf = _finite_2d(gdf, out)
     declared = _declare(out, gdf, crs, what)
+    if declared.epsg == 0:  # a CRS without EPSG code (orthographic …): pyproj converts it from the file's
+        out.crs = f"{gdf.crs.name} (no EPSG code), converted to WGS84"
+        out.notes.append(
+            (f"converted from {gdf.crs.name} to WGS84", f"已由文件坐标系（{gdf.crs.name}）转换为WGS84")
+        )
+        gdf = gdf.to_crs(STORAGE_EPSG)
+        declared = parse_crs(STORAGE_EPSG)  # the checks below see WGS84 numbers
     raw = gpd.GeoSeries(gdf.geometry.values, index=gdf.index)
     _check_degrees(out, raw, declared, what)
     out.raw, out.declared = raw, declared
-    out.crs = declared.describe if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
-    if declared.epsg == 0:  # a CRS without EPSG code: let pyproj convert it
-        gdf = gdf.to_crs(STORAGE_EPSG)
-    elif (
-        declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG
-    ):
+    if not out.crs:
+        out.crs = declared.describe if not out.assumed else "none given; WGS84 (EPSG:4326) assumed"
+    if declared.web or declared.epsg != STORAGE_EPSG or gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
         gdf = gdf_from_crs(gdf, declared)
     if declared.web or declared.epsg not in (STORAGE_EPSG,):
         out.notes.append((f"converted from {declared.name} to WGS84", f"已由{declared.name}转换为WGS84"))

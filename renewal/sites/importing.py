@@ -24,7 +24,10 @@ from renewal.errors import InputError
 from renewal.io.read import FileContentError, read_vector
 from renewal.sites.schema import SITE_FIELDS, TEXT_FIELDS, printable, site_column_names
 from renewal.sites.validate import validate_site
+from renewal.zh import field_label, value_label
 
+#: What a site gets when the file has no such column.
+IMPORT_DEFAULTS = {"status": "planned", "precision": "approximate"}
 #: GeoPackage layers read by preference when a file has several.
 SITE_LAYERS = ("sites", "renewal_sites")
 MAX_LISTED_PROBLEMS = 20
@@ -38,6 +41,7 @@ class ImportResult:
     count: int = 0
     bounds: tuple[float, float, float, float] | None = None
     crs: str = ""
+    crs_zh: str = ""
     fields: list[str] = field(default_factory=list)
     geom_types: dict[str, int] = field(default_factory=dict)
     layer: str = ""
@@ -75,13 +79,14 @@ class ImportResult:
     def summary_zh(self) -> str:
         """The summary in Chinese (plain text)."""
         b = ", ".join(f"{v:.5f}" for v in self.bounds) if self.bounds else "—"
+        geoms = "，".join(f"{value_label('geom_type', k)} {v}个" for k, v in self.geom_types.items())
         lines = [
             f"文件：{Path(self.file).name}" + (f"（图层 {self.layer}）" if self.layer else ""),
             f"要素数：{self.count}",
-            f"几何类型：{'，'.join(f'{k} {v}个' for k, v in self.geom_types.items()) or '—'}",
-            f"坐标系：{self.crs or '—'}",
+            f"几何类型：{geoms or '—'}",
+            f"坐标系：{self.crs_zh or self.crs or '—'}",
             f"范围（WGS84经纬度）：{b}",
-            f"字段：{'，'.join(self.fields) or '—'}",
+            f"字段：{'，'.join(field_label(f) for f in self.fields) or '—'}",
         ]
         lines += [f"说明：{zh}" for _, zh in self.notes]
         lines.append(f"问题：{len(self.problems)}处" if self.problems else "问题：无")
@@ -132,6 +137,9 @@ def _check_sites(
         return result
     gdf, raw_props = _site_columns(read, result)
     result.layer, result.crs = read.layer, read.crs
+    result.crs_zh = (
+        read.declared.label_zh if read.declared is not None and not read.assumed else "未声明，按WGS84读取"
+    )
     result.notes.extend(read.notes)
     result.count = len(gdf)
     result.fields = [c for c in gdf.columns if c != gdf.geometry.name]
@@ -148,16 +156,13 @@ def _check_sites(
     if "name" not in gdf.columns:
         result.problem("the file has no 'name' field (名称 or name)", "文件缺少名称字段（名称 或 name）")
         return result
-    defaults = []
-    if "status" not in gdf.columns:
-        defaults.append("status=planned")
-    if "precision" not in gdf.columns:
-        defaults.append("precision=approximate")
+    defaults = [(f, v) for f, v in IMPORT_DEFAULTS.items() if f not in gdf.columns]
     if defaults:
         result.notes.append(
             (
-                f"missing fields get defaults: {', '.join(defaults)}",
-                f"缺少的字段取默认值：{'，'.join(defaults)}",
+                f"missing fields get defaults: {', '.join(f'{f}={v}' for f, v in defaults)}",
+                "缺少的字段取默认值："
+                + "，".join(f"{field_label(f)}为“{value_label(f, v)}”" for f, v in defaults),
             )
         )
     outside = 0
@@ -209,7 +214,8 @@ def _site_columns(read, result: ImportResult):
     result.notes.append(
         (
             "columns read as site fields: " + ", ".join(f"{c} -> {f}" for c, f in renamed.items()),
-            "字段对应：" + "，".join(f"{c}→{f}" for c, f in renamed.items()),
+            "已识别的字段："
+            + "、".join(c if c == field_label(f) else f"{c}→{field_label(f)}" for c, f in renamed.items()),
         )
     )
     return gdf.rename(columns=renamed), raw_props
@@ -221,8 +227,8 @@ def _row_props(row: dict, raw: dict | None, file_name: str) -> dict:
     props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
     if raw is not None:
         props.update({f: raw[f] for f in TEXT_FIELDS if f in raw})
-    props.setdefault("status", "planned")
-    props.setdefault("precision", "approximate")
+    for f, v in IMPORT_DEFAULTS.items():
+        props.setdefault(f, v)
     if not props.get("position_source"):
         props["position_source"] = f"导入自文件 {file_name}，文件未说明定位依据"
     if not props.get("source"):
@@ -256,7 +262,7 @@ def check_ids(result: ImportResult, existing_ids) -> ImportResult:
         result.problem(
             f"{len(repeated)} site id(s) are repeated in the file ({shown}); each site needs its own id. "
             "Fix the ids or empty the site_id column to get new ones.",
-            f"{len(repeated)}个项目编号在文件中重复出现（{shown}）；每个项目的编号须唯一。请修改编号，或清空site_id列以自动编号。",
+            f"{len(repeated)}个项目编号在文件中重复出现（{shown}）；每个项目的编号须唯一。请修改编号，或清空编号列以自动编号。",
         )
     clash = sorted({i for i in ids if i in existing})
     if clash:

@@ -132,6 +132,10 @@ def clean_text(value) -> str:
 
 #: A site id: letters, digits and ``-_.``, starting with a letter or digit, at most 40 characters.
 SITE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]{0,39}")
+#: The ids the store numbers itself: ``RS-`` and digits. A given id of this form may not go past
+#: ``MAX_SITE_NUMBER`` (a file's ``RS-999…`` is refused), and the store's counter never counts it.
+NUMBERED_ID = re.compile(r"RS-(\d+)")
+MAX_SITE_NUMBER = 999_999
 #: Longest accepted name (characters).
 MAX_NAME_LENGTH = 200
 #: Characters never accepted in text: C0/C1 controls (NUL, BEL, ESC...), DEL and the bidi overrides

@@ -12,6 +12,7 @@ import numbers
 from collections.abc import Mapping
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
@@ -22,7 +23,9 @@ from renewal.errors import InputError
 from renewal.sites.schema import (
     FIELD_LABELS,
     MAX_NAME_LENGTH,
+    MAX_SITE_NUMBER,
     NUMBER_FIELDS,
+    NUMBERED_ID,
     RENEWAL_AREAS,
     SITE_ID_PATTERN,
     SITE_TYPES,
@@ -86,6 +89,17 @@ def check_geometry(geom) -> tuple[BaseGeometry, str]:
     """Validate one WGS84 geometry: present, finite, valid (or safely repaired), in or near the district."""
     if geom is None or (not isinstance(geom, BaseGeometry)) or geom.is_empty:
         raise InputError("The site has no geometry.", "该项目没有几何图形（位置或范围）。")
+    if geom.geom_type == "GeometryCollection":  # no GeoPackage/Shapefile layer of sites could hold it
+        raise InputError(
+            "A GeometryCollection cannot be a site: split it into points, lines or polygons.",
+            "几何集合（GeometryCollection）不能作为项目图形，请拆分为点、线或面。",
+        )
+    if not np.isfinite(shapely.get_coordinates(geom)).all():
+        raise InputError(
+            "The geometry has coordinates that are not numbers (NaN or infinity).",
+            "图形中有无效坐标（NaN 或无穷大），请检查文件。",
+        )
+    geom = shapely.force_2d(geom)  # a height (Z) is not kept: the store and its exports are 2D
     minx, miny, maxx, maxy = geom.bounds
     if not all(math.isfinite(v) for v in (minx, miny, maxx, maxy)) or not (
         -180 <= minx <= maxx <= 180 and -90 <= miny <= maxy <= 90
@@ -149,6 +163,11 @@ def text_problems(props: Mapping) -> tuple[list[str], list[str]]:
                 f"got {len(sid.strip())} character(s)"
             )
             zh.append("编号须为1至40个英文字母、数字或 - _ .（以字母或数字开头）")
+        elif (m := NUMBERED_ID.fullmatch(sid.strip())) and int(m.group(1)) > MAX_SITE_NUMBER:
+            en.append(
+                f"site_id RS-NNN numbers go up to {MAX_SITE_NUMBER}; leave site_id empty to get a new one"
+            )
+            zh.append(f"RS-编号的数字最大为{MAX_SITE_NUMBER}；如需新编号，请留空编号")
     name = props.get("name")
     if isinstance(name, str) and len(name.strip()) > MAX_NAME_LENGTH:
         en.append(f"the name is longer than {MAX_NAME_LENGTH} characters ({len(name.strip())})")

@@ -13,9 +13,11 @@ from pathlib import Path
 
 import geopandas as gpd
 
+from renewal.auth import EDITOR
 from renewal.errors import InputError
 from renewal.settings import database_url, workspace_dir
 from renewal.sites.query import bundled_sites
+from renewal.storage.access import Actor
 from renewal.storage.base import Change, SiteRepository
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
 
@@ -26,6 +28,7 @@ __all__ = [
     "open_store",
     "resolve_database",
     "store_exists",
+    "store_handle",
     "store_path",
 ]
 
@@ -46,10 +49,10 @@ def resolve_database(database: str | None = None) -> str | None:
     return url
 
 
-def _postgis(url: str, session: str | None = None):
+def _postgis(url: str, session: str | None = None, role: str = EDITOR):
     from renewal.storage.postgis import PostgisStore  # psycopg is loaded only when a database is used
 
-    return PostgisStore(url, session=session)
+    return PostgisStore(url, session=session, role=role)
 
 
 def store_exists(workspace: Path | None = None, *, database: str | None = None) -> bool:
@@ -61,19 +64,39 @@ def store_exists(workspace: Path | None = None, *, database: str | None = None) 
 
 
 def open_store(
-    workspace: Path | None = None, *, session: str | None = None, database: str | None = None
+    workspace: Path | None = None,
+    *,
+    session: str | None = None,
+    database: str | None = None,
+    actor: Actor | None = None,
 ) -> SiteRepository:
     """The site store, created and seeded from the bundled catalogue on first use.
 
     The team database if ``database`` (or ``$RENEWAL_DATABASE_URL``) is a ``postgresql://``
-    URL, else the GeoPackage in ``workspace``.
+    URL, else the GeoPackage in ``workspace``. With ``actor`` the changes are recorded under
+    their label and a viewer's store refuses every write; without it, under ``session``.
     """
     url = resolve_database(database)
+    if actor is not None:
+        session = actor.label
+    role = actor.role if actor is not None else EDITOR
     if url:
         from renewal.storage.postgis import PostgisStore
 
-        return PostgisStore.open(url, bundled_sites, session=session)
-    return GpkgStore.open(store_path(workspace), bundled_sites, session=session)
+        return PostgisStore.open(url, bundled_sites, session=session, role=role)
+    return GpkgStore.open(store_path(workspace), bundled_sites, session=session, role=role)
+
+
+def store_handle(
+    workspace: Path | None = None, *, database: str | None = None, actor: Actor
+) -> SiteRepository:
+    """The store as :func:`open_store` gives it, but without touching it now (no creation, no migration
+    check): for a page that keeps its form while the team database does not answer; every call on it
+    tries the database again."""
+    url = resolve_database(database)
+    if url:
+        return _postgis(url, session=actor.label, role=actor.role)
+    return GpkgStore(store_path(workspace), session=actor.label, role=actor.role)
 
 
 def current_sites(workspace: Path | None = None, *, database: str | None = None) -> gpd.GeoDataFrame:

@@ -16,8 +16,6 @@ from typing import Protocol, runtime_checkable
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
 
-from renewal.errors import InputError
-
 
 @dataclass(frozen=True)
 class Change:
@@ -97,35 +95,3 @@ def changed_by_others(store: SiteRepository, site_id: str, opened: int, current:
         if change.session != store.session:
             return change
     return None
-
-
-class ReadOnlyStore:
-    """A store seen by someone who may only view (role 查看): reads pass through, every write is refused."""
-
-    read_only = True
-
-    def __init__(self, inner: SiteRepository):
-        self._inner = inner
-        self.session = inner.session
-        self.last_notes: list[str] = []
-
-    @property
-    def location(self) -> str:
-        return self._inner.location
-
-    def sites(self) -> gpd.GeoDataFrame:
-        return self._inner.sites()
-
-    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
-        return self._inner.site(site_id)
-
-    def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
-        return self._inner.history(site_id, limit)
-
-    def _refuse(self, *_args, **_kwargs):
-        raise InputError(
-            f"{self.session} may only view (role 查看); nothing was changed.",
-            "您的角色为“查看”，只能浏览，不能修改数据。未作任何修改。",
-        )
-
-    save_site = add_site = add_sites = delete_site = undo = _refuse

@@ -82,8 +82,15 @@ _COLS = rec.SITE_COLUMNS
 class GpkgStore(rec.StoreCore):
     """The sites store in one GeoPackage file. Cheap to create; opens a connection per operation."""
 
-    def __init__(self, path: Path | str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
-        super().__init__(session=session, timeout=timeout)
+    def __init__(
+        self,
+        path: Path | str,
+        *,
+        session: str | None = None,
+        timeout: float = LOCK_TIMEOUT_S,
+        role: str = rec.EDITOR,
+    ):
+        super().__init__(session=session, timeout=timeout, role=role)
         self.path = Path(path)
 
     @property
@@ -95,7 +102,12 @@ class GpkgStore(rec.StoreCore):
 
     @classmethod
     def open(
-        cls, path: Path, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None
+        cls,
+        path: Path,
+        initial: Callable[[], gpd.GeoDataFrame],
+        *,
+        session: str | None = None,
+        role: str = rec.EDITOR,
     ) -> GpkgStore:
         """The store at ``path``, seeded from ``initial()`` (the bundled catalogue) if it does not exist yet."""
         if not path.exists():
@@ -105,7 +117,7 @@ class GpkgStore(rec.StoreCore):
                 if not path.exists():
                     raise
                 # another session seeded it at the same moment: use theirs
-        return cls(path, session=session)
+        return cls(path, session=session, role=role)
 
     # ---- connections -------------------------------------------------------
 
@@ -149,7 +161,8 @@ class GpkgStore(rec.StoreCore):
             )
 
     def _write(self, fn: Callable[[sqlite3.Connection], object]):
-        """Run ``fn`` in one IMMEDIATE transaction; roll back on any error."""
+        """Run ``fn`` in one IMMEDIATE transaction; roll back on any error (a viewer's write is refused)."""
+        self._may_write()
         self._check_writable()
         con = self._connect()
         try:
@@ -265,7 +278,7 @@ class GpkgStore(rec.StoreCore):
         def tx(con):
             existing = {r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")}
             rec.check_new_ids(filter(None, batch.wanted_ids), existing)
-            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
+            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con), _used_ids(con))
             at = rec.now()
             site_rows, log_rows = [], []
             for sid, blob, values, after in zip(ids, blobs, rows, batch.afters(ids), strict=True):
@@ -434,9 +447,16 @@ def _ensure_meta(con) -> None:
         con.execute(f"INSERT INTO {META} VALUES (?, ?)", (rec.COUNTER_KEY, str(rec.highest_number(used))))
 
 
+def _used_ids(con) -> list[str]:
+    """Every ``RS-…`` id a site or a history row uses (the numbers a new site must skip)."""
+    sql = f"SELECT site_id FROM {TABLE} WHERE site_id LIKE 'RS-%' UNION SELECT site_id FROM {HISTORY} WHERE site_id LIKE 'RS-%'"
+    return [r[0] for r in con.execute(sql)]
+
+
 def _last_number(con) -> int:
     _ensure_meta(con)
-    return int(con.execute(f"SELECT value FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone()[0])
+    value = int(con.execute(f"SELECT value FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone()[0])
+    return rec.counter_value(value, lambda: _used_ids(con))
 
 
 def _set_last_number(con, last: int) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import atexit
 import threading
+import time
 from collections.abc import Callable, Mapping
 
 import geopandas as gpd
@@ -35,7 +36,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
-from renewal.errors import StoreError
+from renewal.errors import StoreError, StoreUnavailable
 from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
 from renewal.storage import records as rec
 from renewal.storage.base import Change
@@ -118,7 +119,7 @@ def _pool(url: str) -> ConnectionPool:
                 max_size=4,
                 kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
                 check=ConnectionPool.check_connection,
-                timeout=wait * 2,
+                timeout=wait,
                 open=True,
                 name=f"renewal-{len(_POOLS)}",
             )
@@ -140,25 +141,53 @@ def _close_all() -> None:
         close_pool(url)
 
 
-def reachable(url: str) -> bool:
+def reachable(url: str, timeout: int = 3) -> bool:
     """Whether a server answers at ``url`` (a plain connection, no pool)."""
     try:
-        psycopg.connect(url, connect_timeout=3).close()
+        psycopg.connect(url, connect_timeout=timeout).close()
         return True
     except psycopg.Error:
         return False
 
 
+#: How long one answer of :func:`_check_up` is reused (seconds): at most one probe per second and URL.
+PROBE_EVERY_S = 1.0
+_PROBES: dict[str, tuple[float, bool]] = {}
+
+
+def _check_up(url: str, *, fresh: bool = False) -> None:
+    """Fail fast when the server is down: a direct connection (refused at once when nothing listens),
+    at most once per :data:`PROBE_EVERY_S` for reads while it answers, on every call while it does not
+    (so it works again as soon as it is back), and before every write (``fresh``: a planner's
+    click, rare); otherwise a pooled call would wait for the pool's timeout. When the server is back
+    after being down, the pool (holding dead connections) is replaced."""
+    now = time.monotonic()
+    with _POOLS_LOCK:
+        last = _PROBES.get(url)
+    if last is not None and last[1] and now - last[0] < PROBE_EVERY_S and not fresh:
+        up = last[1]
+    else:
+        up = reachable(url, timeout=CONNECT_TIMEOUT_S)
+        with _POOLS_LOCK:
+            _PROBES[url] = (now, up)
+        if up and last is not None and not last[1]:
+            close_pool(url)
+    if not up:
+        raise psycopg.OperationalError("the database server does not answer")
+
+
 def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError:
+    with _POOLS_LOCK:  # the next call probes first instead of waiting for the pool again
+        _PROBES[url] = (time.monotonic(), False)
     where = redact(url)
     if reading:
-        return StoreError(
+        return StoreUnavailable(
             f"Cannot read the team database {where}: {type(exc).__name__}",
             f"暂时无法读取团队数据库（{where}），请检查数据库服务后重试。",
         )
-    return StoreError(
+    return StoreUnavailable(
         f"Cannot reach the team database {where}: {type(exc).__name__}. Nothing was saved.",
-        f"无法连接团队数据库（{where}），未保存任何修改，请稍后重试。",
+        f"无法连接团队数据库（{where}），未保存任何修改；您填写的内容仍保留，数据库恢复后可再次保存。",
     )
 
 
@@ -170,8 +199,10 @@ def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError
 class PostgisStore(rec.StoreCore):
     """The sites store in a PostGIS database. Cheap to create; connections come from a per-URL pool."""
 
-    def __init__(self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S):
-        super().__init__(session=session, timeout=timeout)
+    def __init__(
+        self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S, role: str = rec.EDITOR
+    ):
+        super().__init__(session=session, timeout=timeout, role=role)
         self.url = url
 
     @property
@@ -195,9 +226,15 @@ class PostgisStore(rec.StoreCore):
 
     @classmethod
     def open(
-        cls, url: str, initial: Callable[[], gpd.GeoDataFrame], *, session: str | None = None
+        cls,
+        url: str,
+        initial: Callable[[], gpd.GeoDataFrame],
+        *,
+        session: str | None = None,
+        role: str = rec.EDITOR,
     ) -> PostgisStore:
-        """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use."""
+        """The store at ``url``: tables created, migrated and seeded from ``initial()`` on first use
+        (setting the store up is not a planner's change, so it happens for a viewer too)."""
         store = cls(url, session=session)
         found = store._schema_version() if store.exists() else 0
         if found > SCHEMA_VERSION:
@@ -208,6 +245,7 @@ class PostgisStore(rec.StoreCore):
             )
         if found < SCHEMA_VERSION:
             store._migrate(initial)
+        store.role = role
         return store
 
     def exists(self) -> bool:
@@ -270,6 +308,7 @@ class PostgisStore(rec.StoreCore):
 
     def _read(self, fn):
         try:
+            _check_up(self.url)
             with _pool(self.url).connection() as con:
                 return fn(con)
         except StoreError:
@@ -282,8 +321,14 @@ class PostgisStore(rec.StoreCore):
             ) from exc
 
     def _write(self, fn, *, lock: bool = True):
-        """Run ``fn`` in one transaction holding the store's write lock; roll back on any error."""
+        """Run ``fn`` in one transaction holding the store's write lock; roll back on any error.
+
+        Every planner's change takes the lock, so a viewer's is refused here; only setting up the
+        schema (``lock=False``) runs for anyone."""
+        if lock:
+            self._may_write()
         try:
+            _check_up(self.url, fresh=lock)
             with _pool(self.url).connection() as con:
                 with con.transaction():
                     con.execute(f"SET LOCAL lock_timeout = {int(self.timeout * 1000)}")
@@ -359,7 +404,7 @@ class PostgisStore(rec.StoreCore):
                     f"SELECT site_id FROM {TABLE} WHERE site_id = ANY(%s)", (given,)
                 ).fetchall()
                 rec.check_new_ids(given, {r["site_id"] for r in taken})
-            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con))
+            ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con), _used_ids(con))
             at = rec.now()
             with con.cursor() as cur:
                 with cur.copy(f"COPY {TABLE} (geom, {', '.join(_COLS)}) FROM STDIN") as copy:
@@ -523,6 +568,15 @@ def _change(r: Mapping, undone_by: int | None = None) -> Change:
     )
 
 
+def _used_ids(con) -> list[str]:
+    """Every ``RS-…`` id a site or a history row uses (the numbers a new site must skip)."""
+    rows = con.execute(
+        f"SELECT site_id FROM {TABLE} WHERE site_id LIKE 'RS-%%' "
+        f"UNION SELECT site_id FROM {HISTORY} WHERE site_id LIKE 'RS-%%'"
+    ).fetchall()
+    return [r["site_id"] for r in rows]
+
+
 def _last_number(con) -> int:
     row = con.execute(f"SELECT value FROM {META} WHERE key = %s FOR UPDATE", (rec.COUNTER_KEY,)).fetchone()
-    return int(row["value"])
+    return rec.counter_value(int(row["value"]), lambda: _used_ids(con))

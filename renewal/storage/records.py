@@ -5,7 +5,8 @@ how they read and write; the rules that make them behave the same live here:
 
 * a history row's before/after is a GeoJSON feature (:func:`feature`);
 * a new ``RS-NNN`` id comes from a counter that only grows (:func:`allocate_ids`), so an
-  id is never given twice, not even after the site it named was undone or deleted;
+  id is never given twice, not even after the site it named was undone or deleted; the counter
+  ignores ids it did not issue (it skips them instead), so a file's ``RS-999…`` cannot poison it;
 * a batch (an import) is validated and its ids checked *before* any write lock is taken
   (:func:`prepare_batch`); the transaction itself only allocates ids and inserts.
 """
@@ -15,16 +16,18 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from shapely.geometry import mapping
 from shapely.geometry.base import BaseGeometry
 
+from renewal.auth import EDITOR
 from renewal.errors import ConflictError, InputError
-from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS
+from renewal.sites.schema import MAX_SITE_NUMBER, NUMBER_FIELDS, NUMBERED_ID, SITE_FIELDS
 from renewal.sites.validate import validate_site
+from renewal.storage.access import viewer_refused
 
 #: Key of the id counter in a store's metadata: the highest ``RS-NNN`` number ever used.
 COUNTER_KEY = "last_site_number"
@@ -71,26 +74,38 @@ def row_props(row: Mapping) -> dict:
 
 
 def site_number(site_id: str) -> int | None:
-    """The number of an ``RS-NNN`` id, else None."""
-    if isinstance(site_id, str) and site_id.startswith(ID_PREFIX) and site_id[3:].isdigit():
-        return int(site_id[3:])
-    return None
+    """The number of an ``RS-NNN`` id within the numbered range (at most ``MAX_SITE_NUMBER``), else None."""
+    m = NUMBERED_ID.fullmatch(site_id) if isinstance(site_id, str) else None
+    n = int(m.group(1)) if m else None
+    return n if n is not None and n <= MAX_SITE_NUMBER else None
 
 
 def highest_number(ids: Iterable[str]) -> int:
+    """The highest number among ``RS-NNN`` ids (used once, to start the counter of a store made without one)."""
     return max((n for n in map(site_number, ids) if n is not None), default=0)
 
 
-def allocate_ids(wanted: list[str], last_number: int) -> tuple[list[str], int]:
+def counter_value(stored: int, used: Callable[[], Iterable[str]]) -> int:
+    """The counter as read from a store: one pushed past the numbered range (by a file's ``RS-999…``
+    before ids were bounded) starts again from the highest number in range that is ``used``."""
+    return stored if stored <= MAX_SITE_NUMBER else highest_number(used())
+
+
+def allocate_ids(wanted: list[str], last_number: int, used: Iterable[str] = ()) -> tuple[list[str], int]:
     """Ids for a batch: given ids kept, empty ones numbered after ``last_number``; returns (ids, new last).
 
-    The counter also moves past any given ``RS-NNN`` id, so a later new site never meets it.
+    The counter only counts the ids it issued: a given ``RS-NNN`` id (from a file) never moves it, so a
+    file cannot push every later id out of range. A number some site or history row already uses
+    (``used``, or a given id of the batch) is skipped, so an id still never names two sites.
     """
-    last = max(last_number, highest_number(wanted))
+    taken = {n for n in map(site_number, [*used, *wanted]) if n is not None}
+    last = last_number
     out = []
     for sid in wanted:
         if not sid:
             last += 1
+            while last in taken:
+                last += 1
             sid = f"{ID_PREFIX}{last:03d}"
         out.append(sid)
     return out, last
@@ -230,13 +245,25 @@ class StoreCore:
     row or :func:`unknown_site`), ``_row_geometry(row)``, ``_put``, ``_log`` and ``_insert(batch, action)``.
     """
 
-    def __init__(self, *, session: str | None, timeout: float):
+    def __init__(self, *, session: str | None, timeout: float, role: str = EDITOR):
         self.session = session or f"s-{uuid.uuid4().hex[:8]}"
+        #: The person's role: a 查看 store refuses every write (:meth:`_may_write`, called by each backend's
+        #: ``_write`` before it touches the database).
+        self.role = role
         self.timeout = timeout
         #: Test hook: called inside each write transaction after the writes, before COMMIT.
         self.before_commit = None
         #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
         self.last_notes: list[str] = []
+
+    @property
+    def read_only(self) -> bool:
+        """Whether this store refuses writes (the person may only view)."""
+        return self.role != EDITOR
+
+    def _may_write(self) -> None:
+        if self.read_only:
+            raise viewer_refused(self.session)
 
     def save_site(
         self,

@@ -4,18 +4,20 @@
 last, the whole history with its ids and undo links, the id counter, and the workspace's
 other files such as an imported walking network) into a PostGIS database; :func:`pull`
 copies it back. The target's content is replaced in one transaction; a target that
-already holds changes is refused unless ``replace=True``, so nobody's edits are
-overwritten by accident.
+already holds changes (or, on pull, a local file that differs) is refused unless
+``replace=True``, so nobody's edits are overwritten by accident; a pull with ``replace``
+keeps a backup, and never writes credentials.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
 from renewal.auth import USERS_FILE
 from renewal.errors import InputError
-from renewal.io.atomic import write_bytes_atomic
+from renewal.io.atomic import backup_folder, keep_backup, write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.sites.query import bundled_sites
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
@@ -31,6 +33,10 @@ class Copied:
     changes: int
     files: int
     target: str
+    #: Stored files a pull did not write (credentials, hidden files).
+    skipped: tuple[str, ...] = ()
+    #: Where a ``--replace`` pull kept the workspace's previous store and files.
+    backup: Path | None = None
 
 
 def _folder(workspace: Path | None) -> Path:
@@ -77,7 +83,14 @@ def push(workspace: Path | None, url: str, *, replace: bool = False) -> Copied:
 
 
 def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
-    """Copy the database at ``url`` into the GeoPackage workspace (created if needed)."""
+    """Copy the database at ``url`` into the GeoPackage workspace (created if needed).
+
+    Without ``replace`` nothing local is overwritten: a workspace with its own changes, or a local
+    file (layers, facility inventory, network …) that differs from the stored one, is refused before
+    anything is written. With ``replace`` the store and every file about to change are first copied
+    to ``<workspace>/.backups/pull-<time>/``. Credentials (``users.json``) and hidden files stored in
+    the database are never written.
+    """
     source = PostgisStore(url)
     if not source.exists():
         raise InputError(
@@ -86,14 +99,65 @@ def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
         )
     dump = source.dump()
     folder = _folder(workspace)
+    files, skipped = _files_to_write(dump.files, folder)
     target = GpkgStore.open(folder / STORE_FILE, bundled_sites, session="workspace-pull")
+    local = target.dump()
+    changed = [dest for dest, data in files.items() if dest.exists() and dest.read_bytes() != data]
+    backup = None
     if not replace:
-        _refuse_if_edited(target.dump(), str(target.path))
-    for name, data in dump.files.items():
-        dest = (folder / name).resolve()
-        if folder.resolve() not in dest.parents:  # a stored name never writes outside the workspace
-            raise InputError(f"Unsafe file name in the database: {name!r}", f"数据库中的文件名不安全：{name}")
+        _refuse_if_edited(local, str(target.path))
+        _refuse_if_files_differ(changed, folder)
+    elif local.history or changed:
+        backup = backup_folder(folder, "pull")
+        _copy_store(target.path, backup / STORE_FILE)
+        for dest in changed:
+            keep_backup(dest, backup, dest.relative_to(folder.resolve()).as_posix())
+    for dest, data in files.items():
         dest.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(dest, data)
     target.restore(dump)
-    return Copied(len(dump.sites), len(dump.history), len(dump.files), str(target.path))
+    return Copied(len(dump.sites), len(dump.history), len(files), str(target.path), tuple(skipped), backup)
+
+
+def _files_to_write(stored: dict[str, bytes], folder: Path) -> tuple[dict[Path, bytes], list[str]]:
+    """Where each stored file goes, and the names skipped: credentials, hidden files and the store itself
+    (a row planted in the database never replaces the local users file)."""
+    root = folder.resolve()
+    out: dict[Path, bytes] = {}
+    skipped: list[str] = []
+    for name, data in stored.items():
+        dest = (folder / name).resolve()
+        if root not in dest.parents:  # a stored name never writes outside the workspace
+            raise InputError(f"Unsafe file name in the database: {name!r}", f"数据库中的文件名不安全：{name}")
+        rel = dest.relative_to(root)
+        if (
+            rel.as_posix().casefold() == USERS_FILE.casefold()
+            or any(part.startswith(".") for part in rel.parts)
+            or rel.parts[0].startswith(STORE_FILE)
+        ):
+            skipped.append(name)
+            continue
+        out[dest] = data
+    return out, skipped
+
+
+def _refuse_if_files_differ(changed: list[Path], folder: Path) -> None:
+    if not changed:
+        return
+    names = "、".join(p.relative_to(folder.resolve()).as_posix() for p in changed[:5])
+    more = "…" if len(changed) > 5 else ""
+    raise InputError(
+        f"The workspace's own file(s) differ from the database's: {names.replace('、', ', ')}{more}; "
+        "nothing was copied. Use --replace to overwrite them (a backup is kept in .backups/).",
+        f"工作区中的文件与数据库中的不同（{names}{more}），未复制任何数据；确需覆盖请使用 --replace（原文件会备份到 .backups/）。",
+    )
+
+
+def _copy_store(path: Path, dest: Path) -> None:
+    """A consistent copy of a GeoPackage store (SQLite's online backup, journal included)."""
+    src, out = sqlite3.connect(path), sqlite3.connect(dest)
+    try:
+        src.backup(out)
+    finally:
+        src.close()
+        out.close()

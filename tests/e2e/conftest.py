@@ -1,4 +1,7 @@
-"""Fixtures of the journeys: one Chromium per session, one app server per module (shared workspace)."""
+"""Fixtures of the journeys: one Chromium and one app server per module (shared workspace).
+
+Chromium is per module, not per session: Playwright's sync API allows one running instance per thread,
+and the older browser tests (tests/test_e2e_*.py) start their own after the journeys."""
 
 from __future__ import annotations
 
@@ -7,7 +10,7 @@ import pytest
 from tests.e2e import harness
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def chromium(chromium_path):
     with harness.browser(chromium_path) as b:
         yield b

@@ -315,6 +315,15 @@ class Planner:
         assert not self.errors, f"script errors: {self.errors}"
         words = english_words_in(text, allowed_english)
         assert not words, f"English on the page: {words}\n{text[:3000]}"
+        values = "\n".join(
+            self.page.locator("input[type=text]:visible, textarea:visible").evaluate_all(
+                "els => els.map(e => e.value)"
+            )
+        )  # what the page prefills (e.g. 导入人) is read too
+        words = english_words_in(values, allowed_english) + [
+            w for w in ("root", "web-", "ws:") if w in values
+        ]
+        assert not words, f"English in the page's fields: {words}\n{values[:2000]}"
 
     def screenshot(self, name: str) -> Path:
         ARTIFACTS.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ from shapely.geometry import Point
 
 from renewal import auth
 from renewal.storage import open_store
+from renewal.storage.access import Actor
 from renewal.storage.layers import LayerStore, layers_path
 from tests import hostile_corpus as corpus
 from tests.e2e import harness
@@ -71,7 +72,9 @@ def _seed(ws) -> None:
         gdf = gpd.GeoDataFrame(
             {field: [value]}, geometry=[Point(corpus.INSIDE[0] + 0.004 * i, corpus.INSIDE[1])], crs=4326
         )
-        store.put(name, "reference", gdf, source_file=file_name, crs="EPSG:4326", who=USER, title=title)
+        store.put(
+            name, "reference", gdf, source_file=file_name, crs="EPSG:4326", actor=Actor(USER), title=title
+        )
     sites = open_store(ws)
     with sqlite3.connect(sites.path) as con:  # a store written before site types were checked
         con.execute(
@@ -191,7 +194,7 @@ def test_hostile_text_never_runs_and_shows_literally(chromium, hostile_app, tmp_
         p.upload(upload)
         p.page.get_by_role("button", name="确认导入").wait_for()  # the file is checked, the form shown
         p.idle()
-        title = p.page.get_by_label("标题（显示名称）")
+        title = p.page.get_by_label("图层名称（可用中文，显示在地图的图层控制和图例中）")
         assert title.input_value() == UPLOAD_NAME.rsplit(".", 1)[0]
         title.fill("长" * 101)
         title.press("Tab")
