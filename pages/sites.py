@@ -47,8 +47,7 @@ with col_map:
 with col_card:
     sites_card.card(chosen)
     if sel:
-        opened = state.edit_version if state.edit_site == sel else None
-        _ui.changed_elsewhere_notice(store, sel, opened, chosen.iloc[0].get("version"))
+        _ui.changed_elsewhere_notice(store, sel, state.opened_version(sel), chosen.iloc[0].get("version"))
 crs = BASEMAPS[basemap].display_crs
 if _ui.can_edit(store):
     if sel:

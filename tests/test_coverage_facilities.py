@@ -148,14 +148,48 @@ def test_inventory_bad_crs_value_and_missing_category_are_clear_errors(tmp_path)
 
 def test_template_reads_back_through_the_importer(tmp_path):
     sheets = template_table()
-    assert list(sheets["设施清单"].columns) == ["名称", "类别", "经度", "纬度", "坐标系", "地址", "状态"]
+    assert list(sheets["设施清单"].columns) == [
+        *("名称", "类别", "经度", "纬度", "坐标系", "地址", "状态"),
+        *("学位", "班数", "每班人数", "床位", "建筑面积"),
+    ]
     book = pd.read_excel(io.BytesIO(xlsx_bytes(sheets)), sheet_name=None)
     assert set(book) == {"设施清单", "类别说明", "坐标系说明"}
     filled = book["设施清单"]
-    filled.loc[0] = ["甲", book["类别说明"].iloc[0, 0], 117.25, 39.12, "WGS84", "", ""]
+    filled.loc[0] = [
+        "甲",
+        book["类别说明"].iloc[0, 0],
+        117.25,
+        39.12,
+        "WGS84",
+        "",
+        "",
+        None,
+        24,
+        45,
+        None,
+        9000,
+    ]
     path = tmp_path / "filled.xlsx"
     filled.to_excel(path, index=False)
-    assert len(import_facilities(path).facilities) == 1
+    fac = import_facilities(path).facilities
+    assert len(fac) == 1
+    # 学位 blank: 班数 × 每班人数; 床位 blank stays missing
+    assert fac["places"][0] == 24 * 45 and fac["floor_area_m2"][0] == 9000 and pd.isna(fac["beds"][0])
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_inventory_capacity_columns(tmp_path, suffix):
+    rows = [
+        {"名称": "甲小学", "类别": "小学", "经度": 117.25, "纬度": 39.12, "学位": 1080},
+        {"名称": "乙小学", "类别": "小学", "经度": 117.26, "纬度": 39.12, "学位": None},
+        {"名称": "丙养老院", "类别": "养老院", "经度": 117.27, "纬度": 39.12, "床位": 120},
+    ]
+    fac = import_facilities(_inventory(tmp_path, rows, suffix)).facilities
+    assert fac["places"].tolist()[0] == 1080 and fac["places"].isna().tolist() == [False, True, True]
+    assert fac["beds"].tolist()[2] == 120
+    rows[1]["学位"] = "约900"
+    with pytest.raises(InputError, match=r"学位 must hold non-negative numbers.*rows \[3\]"):
+        import_facilities(_inventory(tmp_path, rows, suffix))
 
 
 def test_exports_read_back_with_chinese_headers():

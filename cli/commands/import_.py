@@ -93,6 +93,12 @@ def _import_facilities(args) -> int:
         print(f"  {name_zh}: {n}")
     for en, _zh in result.notes:
         print(f"Note:       {en}")
+    known = {c: int(fac[c].notna().sum()) for c in ("places", "beds") if c in fac.columns}
+    if any(known.values()):
+        print(
+            f"Capacity:   {known.get('places', 0)} with places (学位), {known.get('beds', 0)} with beds (床位); "
+            f"the others count for coverage, not for capacity"
+        )
     if result.n_unmatched:
         print(f"Not matched to a category of the standards ({result.n_unmatched} rows, not imported):")
         for _, row in result.unmatched.iterrows():

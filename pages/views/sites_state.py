@@ -47,6 +47,15 @@ class SitesPageState:
     import_result: object = None  # its ImportResult (checked once, not on every rerun)
     url_read: bool = False
 
+    def opened_version(self, site_id: str | None) -> int | None:
+        """The version of ``site_id`` the planner opened (the form's base while a refused save is pending:
+        the colleague's change stays announced until the planner saves again), or None."""
+        if site_id is None or self.edit_site != site_id:
+            return None
+        if self.conflict_diffs and self.edit_base is not None:
+            return self.edit_base[2]
+        return self.edit_version
+
     def start_edit(self, site_id: str | None, version: int) -> None:
         """Edit ``site_id`` from ``version`` with a fresh form."""
         self.edit_site, self.edit_version = site_id, version

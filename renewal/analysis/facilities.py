@@ -7,7 +7,11 @@ engine and the map use: ``facility_id``, ``name``, ``category`` (a standards
 key), ``name_zh``, ``address``, ``status``, ``source_zh``, ``precision``.
 
 Chinese column names are recognised (名称, 类别 / 设施类型, 经度 / 纬度,
-坐标系, 地址, 状态, and the English name/category/type/address/status). A
+坐标系, 地址, 状态, and the English name/category/type/address/status).
+Capacity columns (for supply and demand, :mod:`renewal.analysis.supply_demand`)
+become ``places`` (学位, or 班数 × 每班人数 where 学位 is blank), ``beds`` (床位)
+and ``floor_area_m2`` (建筑面积); a blank is a missing capacity (NaN, allowed
+and counted by the supply tables), text that is not a number is refused. A
 坐标系 column may say per row which coordinate system the numbers are in
 (WGS84; GCJ-02 from Amap/Tencent; BD-09 from Baidu; CGCS2000, treated as
 WGS84: the two differ by centimetres). Category values are matched to the
@@ -23,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
 
 import geodata
@@ -55,6 +60,13 @@ ADDRESS_COLUMNS = ("地址", "address")
 STATUS_COLUMNS = ("状态", "status")
 CRS_COLUMNS = ("坐标系", "crs", "coords")
 ID_COLUMNS = ("编号", "id", "facility_id")
+PLACES_COLUMNS = ("学位", "学位数", "places")
+CLASSES_COLUMNS = ("班数", "classes")
+CLASS_SIZE_COLUMNS = ("每班人数", "班额", "class_size")
+BEDS_COLUMNS = ("床位", "床位数", "beds")
+AREA_COLUMNS = ("建筑面积", "floor_area_m2")
+#: Capacity fields of an imported inventory (NaN where the file has no value).
+CAPACITY_FIELDS = ("places", "beds", "floor_area_m2")
 
 #: Values of the 坐标系 column, lower-cased, to the reader's coordinate systems.
 CRS_VALUES = {
@@ -76,7 +88,20 @@ CRS_VALUES = {
 }
 
 #: The Excel template's columns and an example row (clearly marked as an example).
-TEMPLATE_COLUMNS = ("名称", "类别", "经度", "纬度", "坐标系", "地址", "状态")
+TEMPLATE_COLUMNS = (
+    "名称",
+    "类别",
+    "经度",
+    "纬度",
+    "坐标系",
+    "地址",
+    "状态",
+    "学位",
+    "班数",
+    "每班人数",
+    "床位",
+    "建筑面积",
+)
 
 
 @dataclass
@@ -103,6 +128,38 @@ def _column(gdf, names):
 
 def _text(series) -> pd.Series:
     return series.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
+
+
+def _number(gdf, names) -> pd.Series:
+    """A capacity column as numbers: NaN where blank (or no such column); text or a negative refused."""
+    col = _column(gdf, names)
+    if col is None:
+        return pd.Series(np.nan, index=gdf.index)
+    raw = gdf[col]
+    text = _text(raw)
+    num = pd.to_numeric(raw.where(text != ""), errors="coerce")
+    bad = (text != "") & (num.isna() | (num < 0))
+    if bad.any():
+        rows = [int(i) + 2 for i in gdf.index[bad.to_numpy()][:10]]  # spreadsheet rows (header = 1)
+        raise InputError(
+            f"Column {col} must hold non-negative numbers or be blank; rows {rows}: {list(text[bad][:5])}",
+            f"{col}列须为非负数字或留空；第{rows}行：{list(text[bad][:5])}",
+        )
+    return num.astype(float)
+
+
+def capacity_columns(gdf) -> pd.DataFrame:
+    """``places`` (学位, else 班数 × 每班人数), ``beds`` (床位), ``floor_area_m2`` (建筑面积); NaN = not given."""
+    places = _number(gdf, PLACES_COLUMNS)
+    by_class = _number(gdf, CLASSES_COLUMNS) * _number(gdf, CLASS_SIZE_COLUMNS)
+    return pd.DataFrame(
+        {
+            "places": places.where(places.notna(), by_class),
+            "beds": _number(gdf, BEDS_COLUMNS),
+            "floor_area_m2": _number(gdf, AREA_COLUMNS),
+        },
+        index=gdf.index,
+    )
 
 
 def _convert_rows(gdf, crs_col) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
@@ -166,6 +223,7 @@ def import_facilities(
     names = _text(gdf[name_col]) if name_col else pd.Series([""] * len(gdf), index=gdf.index)
     id_col = _column(gdf, ID_COLUMNS)
     ids = _text(gdf[id_col]) if id_col else pd.Series([f"U{i + 1}" for i in range(len(gdf))], index=gdf.index)
+    capacity = capacity_columns(gdf)
     out = gpd.GeoDataFrame(
         {
             "facility_id": ids,
@@ -178,6 +236,7 @@ def import_facilities(
             "source_zh": source_zh,
             "precision": "",  # the planner's own coordinates: no precision claimed
             "class_rule": "类别列：" + raw,
+            **{c: capacity[c] for c in CAPACITY_FIELDS},
         },
         geometry=gdf.geometry.values,
         crs=STORAGE_EPSG,
@@ -218,10 +277,11 @@ def workspace_facilities_path(workspace: Path | None = None) -> Path:
 
 
 def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = None) -> Path:
-    """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`), atomically."""
+    """Replace the workspace facilities with ``gdf`` (WGS84, :data:`FACILITY_FIELDS`, and the
+    :data:`CAPACITY_FIELDS` it has), atomically."""
     path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
-    cols = [c for c in (*FACILITY_FIELDS, "position_source") if c in gdf.columns]
+    cols = [c for c in (*FACILITY_FIELDS, "position_source", *CAPACITY_FIELDS) if c in gdf.columns]
     write_gpkg(
         path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)}
     )

@@ -97,7 +97,8 @@ def test_second_planners_save_after_a_refusal_keeps_the_first_planners_fields(ch
         newest = store.history(SITE)[0]
         assert newest.session == "李四" and newest.before["properties"]["status"] == "existing"
         assert li.page.get_by_text("保存未执行").count() == 0
-        card = li.page.locator('[data-testid="stTable"]', has_text="定位依据")
+        # the site's card (the history panel below has a table with 定位依据 too)
+        card = li.page.locator('[data-testid="stTable"]', has_text="位置可信度").first
         assert "已建成" in card.inner_text() and "六纬路以东" in card.inner_text()
         li.screenshot("merge-saved-1366x768")
         zhang.screenshot("merge-zhang-1920x1080")

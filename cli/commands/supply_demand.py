@@ -1,0 +1,115 @@
+"""``python -m renewal supply-demand``: school places (学位) or care beds (床位) against the demand within
+reach, per facility, per demand point or cell, and per zone (街道 / 社区), as XLSX (and GeoPackage)."""
+
+from __future__ import annotations
+
+
+def register(subparsers):
+    from cli.commands._coverage_common import add_common
+
+    p = subparsers.add_parser(
+        "supply-demand",
+        help="places or beds against the demand within reach (2SFCA, balance, assignment)",
+        description="Writes sheets 设施 (per facility), 需求点 (per population feature), 分区 (per zone, with "
+        "--zones) and 说明 (method, distance, demand source, gap definition); Chinese headers, the English "
+        "column codes in the first row. Facilities need a capacity column (学位, or 班数 and 每班人数, for "
+        "schools and kindergartens; 床位 for elderly care); blanks count as missing capacity.",
+    )
+    p.add_argument("--category", required=True, help="standards category, e.g. 小学, 初中, 幼儿园, 养老院")
+    p.add_argument("--method", choices=("2sfca", "balance", "assign"), default="2sfca")
+    p.add_argument(
+        "--facilities",
+        default="workspace",
+        help="facility inventory (Excel/CSV with 经度/纬度, GeoJSON, GPKG ...); default: the workspace's",
+    )
+    add_common(p, facilities=False)
+    p.add_argument(
+        "--population", default=None, help="population points or polygons with an age or population column"
+    )
+    p.add_argument("--age-field", default=None, help="column with the category's age group (e.g. 6-11岁)")
+    p.add_argument(
+        "--pop-field", default=None, help="total population column (with --share, or the census for 60+/80+)"
+    )
+    p.add_argument("--share", type=float, default=None, help="the age group's share of --pop-field (0-1)")
+    p.add_argument("--zones", default=None, help="zone polygons (街道 / 社区) for the per-zone table")
+    p.add_argument(
+        "--cutoff", type=float, default=None, help="standard distance (m); default: the standards file"
+    )
+    p.add_argument("--decay", choices=("none", "gaussian"), default="none", help="2SFCA distance decay")
+    p.add_argument(
+        "--sigma", type=float, default=None, help="Gaussian decay width (m); default: half the distance"
+    )
+    p.add_argument("--assign", dest="assign_method", choices=("greedy", "flow"), default="greedy")
+    p.add_argument("--out", required=True, help="output .xlsx")
+    p.add_argument("--gpkg", default=None, help="also write the three layers to this GeoPackage")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from cli.commands._coverage_common import load_network
+    from renewal.analysis.facilities import import_facilities, load_workspace_facilities
+    from renewal.analysis.supply_report import report_sheets, supply_demand_run
+    from renewal.errors import InputError
+    from renewal.io.read import read_features
+    from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
+
+    if not str(args.out).lower().endswith(".xlsx"):
+        raise InputError("--out must end in .xlsx", "输出文件须为 .xlsx")
+    check_out_folder(args.out)
+    if args.gpkg:
+        if not str(args.gpkg).lower().endswith(".gpkg"):
+            raise InputError("--gpkg must end in .gpkg", "GeoPackage 输出须为 .gpkg")
+        check_out_folder(args.gpkg)
+    if not args.population:
+        raise InputError(
+            "No population: pass --population FILE (points or polygons with an age column such as 6-11岁, "
+            "or a population column with --share).",
+            "没有人口数据：请用 --population 指定文件。",
+        )
+    if args.facilities == "workspace":
+        fac = load_workspace_facilities(args.workspace)
+        if fac is None:
+            raise InputError(
+                "No facilities in the workspace: pass --facilities FILE (an inventory with 学位 or 床位).",
+                "工作区没有设施：请用 --facilities 指定设施清单。",
+            )
+    else:
+        cat_col = args.category_field if args.category_field != "category" else None
+        fac = import_facilities(Path(args.facilities), coords=args.coords, category_col=cat_col).facilities
+    pop = read_features(args.population, what="population", coords=args.coords)
+    zones = read_features(args.zones, what="zones") if args.zones else None
+    net = load_network(args)
+    decay = None if args.decay == "none" else args.decay
+    sigma = args.sigma
+    res = supply_demand_run(
+        fac,
+        pop,
+        args.category,
+        method=args.method,
+        net=net,
+        zones=zones,
+        cutoff=args.cutoff,
+        decay=decay,
+        sigma=sigma,
+        assign_method=args.assign_method,
+        age_field=args.age_field,
+        pop_field=args.pop_field,
+        share=args.share,
+        max_snap=args.max_snap,
+    )
+    for en, _zh in res.notes:
+        print(f"note: {en}")
+    print(f"demand: {res.demand.source_en}")
+    sheets = report_sheets(res)
+    write_xlsx(args.out, sheets)
+    if args.gpkg:
+        write_gpkg(args.gpkg, {"facilities": res.facilities, "cells": res.cells, "zones": res.zones})
+    print(
+        f"wrote {len(res.facilities)} facilities, {len(res.cells)} demand features"
+        + (f", {len(res.zones)} zones" if res.zones is not None else " (no --zones: no per-zone table)")
+        + f" ({res.method}, {res.cutoff:.0f} m, {res.mode}) to {args.out}"
+        + (f" and {args.gpkg}" if args.gpkg else "")
+    )
+    return 0
