@@ -13,7 +13,7 @@ from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.goto import locate
 
-PLACEHOLDER = "坐标或名称，如 117.2312,39.1205 ｜ 高德 117.2375,39.1215 ｜ 百度 … ｜ 4331907,519994"
+PLACEHOLDER = "坐标或名称，如：高德 117.2375,39.1215"
 HELP = (
     "经纬度（默认WGS84；前面写“高德”“腾讯”或“GCJ”按GCJ-02，写“百度”或“BD”按BD-09）；"
     "CGCS2000高斯-克吕格坐标 X（北）,Y（东），Y可带带号39；或地图上任一图层（更新项目、规划项目、设施、导入图层）中的名称。"
