@@ -209,6 +209,8 @@ def test_exported_html_measures_and_identifies_offline(chromium, app, tmp_path):
         ]
         assert "金贸产业园东南片区" in titles and "金贸产业园" in titles, titles
         # 查找名称: the exported map goes to a feature by its name and opens its popup
+        f.page.locator(".leaflet-popup-close-button").click()  # the identify popup closed
+        f.page.locator(".leaflet-popup").wait_for(state="detached")
         find = f.page.get_by_role("searchbox", name="查找名称")
         find.fill("西北片区")
         find.press("Enter")
