@@ -6,6 +6,8 @@
   clickable over its whole symbol even where an area lies on top of it.
 * :class:`LegendSync`: the legend shows only the layers that are switched on,
   starts collapsed on small screens (narrow map), and can be folded by the planner.
+* :func:`add_measure`: the measure control (distance in 米/公里, area in 平方米/公顷, Chinese texts).
+* :class:`GotoMarker`: the marker of the 定位 box (the map centred on a typed coordinate or name).
 * :class:`FocusWithoutScroll`: the first click on a map partly below the fold is not lost
   (Leaflet focuses the map on mouse-down, which scrolled the page under the mouse).
 
@@ -20,7 +22,7 @@ from collections.abc import Mapping
 from branca.element import MacroElement
 from jinja2 import Template
 
-from layers.markup import safe_json
+from layers.markup import html_text, safe_json
 
 #: The Leaflet pane point symbols are drawn in (z-index between polygons (400) and labels (600)).
 POINT_PANE = "rp-points"
@@ -229,3 +231,67 @@ class LargeLabels(MacroElement):
     def __init__(self):
         super().__init__()
         self._name = "LargeLabels"
+
+
+#: leaflet-measure options: Chinese texts (its own ``cn`` table), 米/公里 and 平方米/公顷. Lengths and
+#: areas are geodesic on the sphere (the plugin's own calculation); in Hedong they differ from the
+#: EPSG:4548 values by well under 0.5 % (``tests/e2e/test_journey_gistools.py`` measures it).
+MEASURE_OPTIONS: dict = {
+    "position": "topright",  # under the layer control; its corner is drawn over the legend
+    "primary_length_unit": "meters",
+    "secondary_length_unit": "kilometers",
+    "primary_area_unit": "sqmeters",
+    "secondary_area_unit": "hectares",
+    "localization": "cn",
+    "active_color": "#d35400",
+    "completed_color": "#c0392b",
+}
+
+
+def add_measure(m) -> None:
+    """The measure control (distance and area) on ``m``."""
+    from folium.plugins import MeasureControl
+    from folium.template import Template as FoliumTemplate  # has folium's tojavascript filter
+
+    class Measure(MeasureControl):
+        # folium's script, without its comment's URL (a standalone file names no web address)
+        _template = FoliumTemplate(
+            """{% macro script(this, kwargs) %}
+var {{ this.get_name() }} = new L.Control.Measure({{ this.options|tojavascript }});
+{{ this._parent.get_name() }}.addControl({{ this.get_name() }});
+L.Control.Measure.include({  // leaflet-measure 2.1.7 with Leaflet >= 1.8: no autopan on the capture marker
+  _setCaptureMarkerIcon: function () {
+    this._captureMarker.options.autoPanOnFocus = false;
+    this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+  },
+});
+{% endmacro %}"""
+        )
+
+    Measure(**MEASURE_OPTIONS).add_to(m)
+
+
+class GotoMarker(MacroElement):
+    """A marker where the planner asked to go (定位), the map centred on it; ``map._rpGoto`` is the marker.
+
+    ``lat``/``lon`` are in the map's display coordinates; ``label`` is plain text (escaped here)."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+(function(){
+  var map = {{ this._parent.get_name() }};
+  var mk = L.marker([{{ this.lat }}, {{ this.lon }}], {title: {{ this.title }}, zIndexOffset: 1000});
+  mk.bindTooltip({{ this.tip }}, {permanent: true, direction: 'top', className: 'rp-goto'});
+  mk.addTo(map);
+  map._rpGoto = mk;
+  map.whenReady(function(){ map.setView(mk.getLatLng(), Math.max(map.getZoom(), {{ this.zoom }})); });
+})();
+{% endmacro %}"""
+    )
+
+    def __init__(self, lat: float, lon: float, label: str, zoom: int = 16):
+        super().__init__()
+        self._name = "GotoMarker"
+        self.lat, self.lon, self.zoom = float(lat), float(lon), int(zoom)
+        self.title = safe_json(label)
+        self.tip = safe_json(html_text(label))

@@ -25,6 +25,7 @@ import pickle
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import folium
 import geopandas as gpd
@@ -35,7 +36,14 @@ from shapely.geometry import box
 import geodata
 from layers.assets import leaflet_icon_js, standalone_html
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, Basemap
-from layers.map_controls import POINT_PANE, ChineseControls, FocusWithoutScroll, LegendSync
+from layers.map_controls import (
+    POINT_PANE,
+    ChineseControls,
+    FocusWithoutScroll,
+    GotoMarker,
+    LegendSync,
+    add_measure,
+)
 from layers.markup import RawText, html_text, safe_json
 from layers.registry import GROUPS, LayerSpec
 from layers.scene import DEFAULT_FOOTNOTE, Bounds, LegendEntry, Scene, scene_from_data
@@ -193,6 +201,10 @@ MAP_CSS = """
 .rp-legend h4 { margin: 4px 0 2px; font-size: 12px; color: #333; }
 .rp-legend .rp-sym { display: inline-block; width: 26px; vertical-align: middle; }
 .rp-legend .rp-foot { margin-top: 6px; color: #666; font-size: 11px; max-width: 230px; }
+.rp-find { background: #fff; padding: 3px; }
+.rp-find input { width: 150px; font-size: 12.5px; border: 1px solid #bbb; padding: 3px 5px; }
+.rp-find-list a { display: block; width: auto !important; height: auto !important; line-height: 1.5 !important; text-align: left !important; padding: 1px 6px; font-size: 12px; white-space: nowrap; }
+.rp-find-none { font-size: 12px; color: #777; padding: 1px 6px; }
 .rp-bookmarks a { width: auto !important; padding: 0 7px; font-size: 12px; white-space: nowrap; }
 """
 
@@ -374,6 +386,7 @@ def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool
         from folium.plugins import Fullscreen
 
         Fullscreen(title="全屏", title_cancel="退出全屏", position="topleft").add_to(m)
+    add_measure(m)
     if bounds is not None:
         minx, miny, maxx, maxy = bounds
         m.fit_bounds([[miny, minx], [maxy, maxx]])
@@ -408,6 +421,7 @@ function rpPopup(P, p) {
     (P.note ? '<div class="rp-note">' + P.note + '</div>' : '') +
     '<div class="rp-src">' + P.src + '</div></div>';
 }
+window.rpPopupHtml = rpPopup;
 function rpLabels(map) {
   if (map._rpLabels) return map._rpLabels;
   var pane = map.createPane('rpLabelPane');
@@ -464,7 +478,8 @@ window.rpLayer = function(map, group, D) {
       var p = f.properties;
       p._layer = D.key;
       if (p._tip) layer.bindTooltip(p._tip, {sticky: true});
-      if (D.pop) layer.bindPopup(function() { return rpPopup(D.pop, p); }, {maxWidth: 380, minWidth: 240});
+      // identify: the popup lists every feature under the click, this one first (layers/static/identify.js)
+      if (D.pop) layer.bindPopup(function(l) { return rpIdentify(map, l, D, p); }, {maxWidth: 380, minWidth: 240, maxHeight: 420});
       // a map that wants locations (click_through): a click on a feature is also a click on the map there
       layer.on('click', function(e) {
         if (map.options.rpClickThrough) map.fire('click', {latlng: e.latlng, layerPoint: e.layerPoint,
@@ -473,10 +488,15 @@ window.rpLayer = function(map, group, D) {
     }
   });
   lay.addTo(group);
+  (map._rpSets = map._rpSets || []).push({group: group, lay: lay, D: D});
   if (D.labels && D.labels.length) rpLabels(map).add(group, D.labels);
 };
 })();
 """.replace("%(max)d", str(MAX_LABELS)).replace("%(pane)s", POINT_PANE)
+
+
+#: Identify (every feature under a click, from every visible layer): our own script file.
+IDENTIFY_JS = (Path(__file__).parent / "static" / "identify.js").read_text(encoding="utf-8")
 
 
 def _label_width(text: str) -> float:
@@ -634,6 +654,7 @@ def _root_map(el):
 
 def _ensure_layer_js(m: folium.Map) -> None:
     if not getattr(m, "_rp_layer_js", False):
+        _ScriptElement(IDENTIFY_JS, "RenewalIdentifyJs").add_to(m)
         _ScriptElement(_LAYER_JS, "RenewalLayerJs").add_to(m)
         m._rp_layer_js = True
 
@@ -669,14 +690,12 @@ CLICK_THROUGH_OPTION = "rp_click_through"
 
 
 def standalone_map_html(m: folium.Map) -> str:
-    """The map as one standalone HTML file, as ``export-map`` writes it: without the options that only
-    serve the page (a downloaded map has no page to give a clicked position to)."""
-    saved = m.options.pop(CLICK_THROUGH_OPTION, None)
-    try:
-        return standalone_html(m)
-    finally:
-        if saved is not None:
-            m.options[CLICK_THROUGH_OPTION] = saved
+    """The map as one standalone HTML file, the same from the pages and from ``export-map``: a copy with
+    the 查找名称 box (:func:`for_export`) and without the options that only serve the page (a downloaded
+    map has no page to give a clicked position to); ``m`` itself is left as it is."""
+    out = for_export(m)
+    out.options.pop(CLICK_THROUGH_OPTION, None)
+    return standalone_html(out)
 
 
 def draw_scene(
@@ -727,7 +746,49 @@ def draw_scene(
         LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
     if scene.bookmarks:
         ViewBookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
+    m._rp_scene, m._rp_basemap = scene, bm.key  # for the 定位 box (name search, marker shift)
     return m
+
+
+#: The name search of exported maps: our own script file.
+FIND_JS = (Path(__file__).parent / "static" / "find.js").read_text(encoding="utf-8")
+
+
+class _FindControl(MacroElement):
+    _template = Template(
+        "{% macro script(this, kwargs) %}rpFindControl({{ this._parent.get_name() }});{% endmacro %}"
+    )
+
+    def __init__(self):
+        super().__init__()
+        self._name = "FindControl"
+
+
+def for_export(m: folium.Map) -> folium.Map:
+    """A copy of ``m`` for a standalone file: with a 查找名称 box over the features it carries (the pages
+    have the 定位 box above the map instead). ``m`` itself is left as it is."""
+    import copy
+
+    out = copy.deepcopy(m)
+    _ScriptElement(FIND_JS, "RenewalFindJs").add_to(out)
+    _FindControl().add_to(out)
+    return out
+
+
+def named_layers(m: folium.Map) -> list[tuple[str, gpd.GeoDataFrame]]:
+    """The (title, WGS84 data) of every layer drawn on ``m`` by :func:`draw_scene` (for a name search)."""
+    scene = getattr(m, "_rp_scene", None)
+    return [(layer.spec.title_zh, layer.data) for layer in scene.layers] if scene is not None else []
+
+
+def add_goto_marker(m: folium.Map, lon: float, lat: float, label: str) -> None:
+    """Mark a WGS84 position on ``m`` (shifted like the layers on a GCJ-02 basemap) and centre the map on it."""
+    from shapely.geometry import Point
+
+    bm = BASEMAPS.get(getattr(m, "_rp_basemap", DEFAULT_BASEMAP)) or BASEMAPS[DEFAULT_BASEMAP]
+    pt = display_geometry(Point(lon, lat), bm)
+    _ScriptElement(leaflet_icon_js(), "LeafletMarkerIcons").add_to(m)
+    GotoMarker(pt.y, pt.x, label).add_to(m)
 
 
 def build_map(

@@ -18,6 +18,7 @@ from layers.render import standalone_map_html
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text
+from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
 from renewal.crs import to_metric, to_storage
 from renewal.errors import InputError, StoreUnavailable
@@ -147,7 +148,8 @@ def _tile_key_form() -> None:
 
 def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = ()):
     """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
-    so panning and zooming never do."""
+    so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name."""
+    goto_box(m, key)
     _static_ready()
     assets.localize(m, mode="served")
     with assets.ids_kept(m):  # st_folium renames the elements; the HTML download needs the real names

@@ -16,11 +16,10 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.fonts import FontError
 from layers.maps import jinmao_map
-from layers.render import draw_scene
+from layers.render import draw_scene, standalone_map_html
 from layers.render_print import FORMATS, PAPERS, draw_sheet, save_sheet
 from layers.views import VIEWS, view_scene
 from renewal.errors import InputError
@@ -63,14 +62,14 @@ def export_map(args) -> int:
             m = _coverage_map(args)
         else:
             m = jinmao_map(basemap=args.basemap, labels=not args.no_labels)
-        text = assets.standalone_html(m)
+        text = standalone_map_html(m)
         write_text_atomic(out, text)
         log.info("wrote %s (%.0f KB)", out, len(text.encode("utf-8")) / 1024)
         return 0
     sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
     scene = view_scene(args.view, sites)
     if suffix in HTML_SUFFIXES:
-        text = assets.standalone_html(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
+        text = standalone_map_html(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
         write_text_atomic(out, text)
     else:
         try:
