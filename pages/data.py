@@ -16,6 +16,7 @@ from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
 from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title, open_layers
+from renewal.zh import beijing_time
 
 ss = st.session_state
 _ui.require_app_navigation()
@@ -26,7 +27,11 @@ st.caption(
 )
 basemap, labels = _ui.map_options()
 store = open_layers()
-tab_import, tab_layers = st.tabs(["导入数据", "已导入图层"])
+# one section at a time (not tabs): a map drawn in a hidden tab has no size and stays empty
+SECTIONS = ("导入数据", "已导入图层")
+section = st.segmented_control(
+    "数据管理", SECTIONS, default=SECTIONS[0], key="data_section", label_visibility="collapsed"
+)
 
 
 def _use_crs(choice: str) -> None:
@@ -119,11 +124,7 @@ def _import_tab() -> None:
                 _ui.show_input_error(err)
 
 
-with tab_import:
-    if _ui.viewer_notice("导入或替换图层"):
-        _import_tab()
-
-with tab_layers:
+def _layers_section() -> None:
     try:
         layers = store.list()
     except InputError as err:
@@ -142,7 +143,8 @@ with tab_layers:
         picked = next(lyr for lyr in layers if lyr.name == chosen)
         st.caption(
             text.markdown_literal(
-                f"{picked.title}：{picked.who} 于 {picked.imported_at} 导入，来源 {picked.source_file}，"
+                f"{picked.title}：{picked.who} 于 {beijing_time(picked.imported_at)}（北京时间）导入，"
+                f"来源 {picked.source_file}，"
                 f"{picked.count} 个要素，版本 {picked.version}"
             )
         )
@@ -182,3 +184,9 @@ with tab_layers:
     if changes:
         with st.expander("修改记录（导入、替换、删除）"):
             st.dataframe(dv.history_table(changes), hide_index=True, width="stretch")
+
+
+if section == SECTIONS[1]:
+    _layers_section()
+elif _ui.viewer_notice("导入或替换图层"):  # the first section, also when the planner unselects both
+    _import_tab()

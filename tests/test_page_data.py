@@ -17,8 +17,11 @@ from renewal.storage.layers import open_layers
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _run() -> AppTest:
+def _run(section: str | None = None) -> AppTest:
+    """The page; with ``section`` ("已导入图层"), that section chosen (one section is drawn at a time)."""
     at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60)
+    if section is not None:
+        at.session_state["data_section"] = section
     at.run()
     return at
 
@@ -27,6 +30,9 @@ def test_page_runs_with_an_empty_workspace():
     at = _run()
     assert not at.exception, at.exception
     assert at.title[0].value == "数据管理"
+    assert not any("还没有导入的图层" in i.value for i in at.info)  # the import section first, alone
+    at = _run("已导入图层")
+    assert not at.exception, at.exception
     assert any("还没有导入的图层" in i.value for i in at.info)
 
 
@@ -41,7 +47,7 @@ def test_page_lists_and_exports_an_imported_layer(_isolated_workspace):
         actor=Actor("规划师"),
         title="学校",
     )
-    at = _run()
+    at = _run("已导入图层")
     assert not at.exception, at.exception
     table = next(df.value for df in at.dataframe if "图层名" in df.value.columns)
     assert table.iloc[0]["图层名"] == "ref_schools" and table.iloc[0]["导入人"] == "规划师"

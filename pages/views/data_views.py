@@ -122,13 +122,13 @@ def file_table(files: list[ImportedLayer]) -> pd.DataFrame:
                 "数据": KIND_LABELS.get(f.kind, f.kind),
                 "数量": f.count,
                 "来源文件": f.source_file,
-                "保存时间": f.imported_at,
+                "保存时间（北京时间）": beijing_time(f.imported_at),
                 "保存人": f.who,
                 "版本": f.version,
             }
             for f in files
         ],
-        columns=["数据", "数量", "来源文件", "保存时间", "保存人", "版本"],
+        columns=["数据", "数量", "来源文件", "保存时间（北京时间）", "保存人", "版本"],
     )
 
 
@@ -140,7 +140,7 @@ def history_table(rows: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {
-                "时间": r["at"],
+                "时间（北京时间）": beijing_time(r["at"]),
                 "操作人": r["who"],
                 "操作": ACTIONS_ZH.get(r["action"], r["action"]),
                 "名称": r["name"],
@@ -151,7 +151,7 @@ def history_table(rows: list[dict]) -> pd.DataFrame:
             }
             for r in rows
         ],
-        columns=["时间", "操作人", "操作", "名称", "类别", "来源文件", "要素数", "版本"],
+        columns=["时间（北京时间）", "操作人", "操作", "名称", "类别", "来源文件", "要素数", "版本"],
     )
 
 

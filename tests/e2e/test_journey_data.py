@@ -39,7 +39,7 @@ def test_reference_layer_with_a_chinese_name_appears_in_the_maps(chromium, app, 
         p.page.get_by_role("button", name="确认导入").click()
         p.idle()
         p.page.get_by_text("已导入 2 个要素").wait_for()
-        p.page.get_by_role("tab", name="已导入图层").click()
+        p.page.get_by_role("radio", name="已导入图层").click()
         p.idle()
         table = p.page.locator('[data-testid="stDataFrame"]:visible').first
         table.wait_for()

@@ -19,8 +19,9 @@ PAGES = [
 
 
 def _open_everything(p: harness.Planner) -> None:
-    """Click every tab, and open every closed expander of the page (the main area and the sidebar)."""
-    for tab in p.page.get_by_role("tab").all():
+    """Click every tab and section, and open every closed expander of the page (the main area and the sidebar)."""
+    sections = p.page.locator('[data-testid="stButtonGroup"] [role="radio"]')  # a page's sections
+    for tab in [*p.page.get_by_role("tab").all(), *sections.all()]:
         tab.click()
         p.idle(100)
         _open_expanders(p)

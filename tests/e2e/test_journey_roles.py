@@ -63,7 +63,7 @@ def test_a_viewer_is_offered_no_change_and_told_why(chromium, team_app, viewport
         assert p.page.get_by_role("button", name="确认导入").count() == 0
         p.screenshot(f"roles-viewer-data-import-{size}")
         # 已导入图层: the list names who imported; no removal; downloading still works
-        p.page.get_by_role("tab", name="已导入图层").click()
+        p.page.get_by_role("radio", name="已导入图层").click()
         p.idle()
         main.get_by_text("公园：张三 于").wait_for()  # who imported the chosen layer
         assert main.get_by_text(VIEWER_SAYS + "删除图层").is_visible()
@@ -112,11 +112,11 @@ def test_an_editor_import_is_recorded_under_the_signed_in_name(chromium, team_ap
         p.page.get_by_role("button", name="确认导入").click()
         p.idle()
         p.page.get_by_text("已导入 1 个要素").wait_for()
-        p.page.get_by_role("tab", name="已导入图层").click()
+        p.page.get_by_role("radio", name="已导入图层").click()
         p.idle()
         p.page.get_by_text("修改记录（导入、替换、删除）").click()
         p.page.get_by_label("选择图层").click()
-        p.page.get_by_role("option", name="ref_", exact=True).click()
+        p.page.get_by_role("option", name="ref_1", exact=True).click()
         p.idle()
         p.page.get_by_text("绿地：张三 于").wait_for()
         p.check_page()
