@@ -1,16 +1,20 @@
 """The workspace's imported layers (zones, population, reference layers) as scene layers.
 
 Any map can add them to its layer control (``make_scene([...recipe layers, *imported_scene_layers(store)])``):
-each is titled with its title and source file, drawn in a muted style, hidden by default when
+each is titled with its title and source file, drawn in its kind's style (reference layers each in
+their own colour, labelled from a name field when they have one), hidden by default when
 ``visible`` is False, and every feature's popup says where the layer came from (source file, date,
 who imported it, the CRS it was read as). Text from data is escaped by the back-end like any layer.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from layers.registry import LayerSpec, Style
 from layers.scene import SceneLayer
 from renewal.storage.layers import KIND_LABELS, LayerStore
+from renewal.zh import beijing_time
 
 SOURCE_FIELD = "_source"
 KIND_STYLES = {
@@ -18,23 +22,42 @@ KIND_STYLES = {
     "population": Style(color="#e66101", radius=3, fill_opacity=0.6),
     "reference": Style(color="#4d4d4d", weight=1.2, fill_opacity=0.1, radius=4),
 }
+#: Reference layers each in their own colour (a qualitative palette, cycled in the layers' order), so two
+#: imported layers (控规, 三区三线 …) can be told apart on one map.
+REFERENCE_COLORS = ("#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#1f78b4")
+#: Fields that name a feature, in order of preference: the label drawn on the map.
+NAME_FIELDS = ("name", "名称", "NAME", "Name", "名字", "地块名称", "地块编号", "用地性质", "标题")
+
+
+def _style(kind: str, n_reference: int) -> Style:
+    style = KIND_STYLES.get(kind, KIND_STYLES["reference"])
+    if kind not in KIND_STYLES or kind == "reference":
+        style = replace(style, color=REFERENCE_COLORS[n_reference % len(REFERENCE_COLORS)])
+    return style
 
 
 def imported_scene_layers(store: LayerStore, *, visible: bool = False, z: int = -10) -> list[SceneLayer]:
     """One scene layer per imported layer of ``store`` (empty if there are none)."""
     out = []
+    n_reference = 0
     for lyr in store.list():
         gdf = store.read(lyr.name)
         if gdf.empty:
             continue
         text_fields = [c for c in gdf.columns if c != gdf.geometry.name and gdf[c].dtype == object]
-        source = f"{lyr.source_file}（{lyr.imported_at}，{lyr.who}导入，原坐标系 {lyr.crs}）"
+        source = f"{lyr.source_file}（北京时间 {beijing_time(lyr.imported_at)}，{lyr.who}导入，原坐标系 {lyr.crs}）"
         gdf = gdf.assign(**{SOURCE_FIELD: source})
+        named = next((f for f in NAME_FIELDS if f in gdf.columns), None)
+        if named is not None and named != "name":
+            gdf = gdf.assign(name=gdf[named])  # the label the map draws
+        style = _style(lyr.kind, n_reference)
+        n_reference += lyr.kind not in ("zones", "population")
         spec = LayerSpec(
             key=f"imported:{lyr.name}",
             title_zh=f"{lyr.title}（{KIND_LABELS.get(lyr.kind, lyr.kind)}，来源：{lyr.source_file}）",
             group="参考",
-            style=KIND_STYLES.get(lyr.kind, KIND_STYLES["reference"]),
+            label=named is not None,
+            style=style,
             tooltip=tuple(text_fields[:1]) or (SOURCE_FIELD,),
             popup=tuple((f, str(f)) for f in text_fields[:6]) + ((SOURCE_FIELD, "来源"),),
             visible=visible,

@@ -68,3 +68,27 @@ def test_every_map_page_offers_the_imported_reference_layer(tmp_path, monkeypatc
         at.run()
         assert not at.exception, (page, at.exception)
         assert len(shown) == 1 and (title in shown[0] or json.dumps(title)[1:-1] in shown[0]), page
+
+
+def test_reference_layers_each_in_their_own_colour_and_labelled_from_a_name_field(tmp_path):
+    """Two reference layers (控规, 三区三线) are told apart on one map, neither is grey, and a layer with a
+    名称 field is labelled with it; the popup says when it was imported in 北京时间."""
+    import re
+
+    from layers.imported import KIND_STYLES
+
+    store = LayerStore(tmp_path / "layers.gpkg")
+    pts = [Point(117.2277, 39.11)]
+    for name, fields in (("ref_kg", {"名称": ["甲地块"]}), ("ref_sq", {"类型": ["城镇开发边界"]})):
+        gdf = gpd.GeoDataFrame(fields, geometry=pts, crs=4326)
+        store.put(name, "reference", gdf, source_file=f"{name}.geojson", crs="WGS84", actor=Actor("张工"))
+    kg, sq = imported_scene_layers(store)
+    grey = KIND_STYLES["reference"].color
+    assert kg.spec.style.color != sq.spec.style.color and grey not in (
+        kg.spec.style.color,
+        sq.spec.style.color,
+    )
+    assert kg.spec.label and list(kg.data["name"]) == ["甲地块"]
+    assert not sq.spec.label  # no name field: no label rather than a made-up one
+    assert "北京时间" in kg.data[SOURCE_FIELD].iloc[0]
+    assert not re.search(r"\d{2}:\d{2}:\d{2}(\+00:00|Z| UTC)", kg.data[SOURCE_FIELD].iloc[0])
