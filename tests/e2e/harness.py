@@ -286,20 +286,22 @@ class Planner:
     # --- files ------------------------------------------------------------------------------
     def download(self, button_label: str, folder: Path, exact: bool = False) -> Path:
         """Click a download button by its label; the file it gives, saved in ``folder``."""
-        from playwright.sync_api import TimeoutError as PlaywrightTimeout
-
         self.idle()
         button = self.page.get_by_role("button", name=button_label, exact=exact).first
         button.scroll_into_view_if_needed()
-        try:
-            with self.page.expect_download(timeout=30_000) as info:
-                button.click()
-        except PlaywrightTimeout:
-            # A rerun started between drawing the button and the click (e.g. the map component sending
-            # its view after a redraw) drops the run's deferred file: the planner clicks again.
-            self.idle()
-            with self.page.expect_download(timeout=PAGE_LIMIT_MS) as info:
-                button.click()
+        with self.page.expect_download(timeout=PAGE_LIMIT_MS) as info:
+            button.click()
+            # A rerun that started between drawing the button and the click drops the run's deferred
+            # file ("Deferred file … not found"): the button is ready again and nothing comes, so the
+            # planner clicks again. A file still being built keeps the button busy: then only wait.
+            for _ in range(PAGE_LIMIT_MS // 2000):
+                self.page.wait_for_timeout(2000)
+                if info.is_done():
+                    break
+                if button.is_enabled() and button.get_attribute("disabled") is None:
+                    self.page.wait_for_timeout(3000)
+                    if not info.is_done() and button.is_enabled():
+                        button.click()
         dl = info.value
         target = folder / dl.suggested_filename
         dl.save_as(target)
