@@ -96,7 +96,8 @@ def test_second_planners_save_after_a_refusal_keeps_the_first_planners_fields(ch
         assert props["status"] == "existing" and props["position_source"] == ZHANG_SOURCE  # 张三's stay
         newest = store.history(SITE)[0]
         assert newest.session == "李四" and newest.before["properties"]["status"] == "existing"
-        assert li.page.get_by_text("保存未执行").count() == 0
+        # the refusal notice goes with the rerun that follows the save (waited for, not sampled)
+        li.page.get_by_text("保存未执行").first.wait_for(state="detached", timeout=60_000)
         # the site's card (the history panel below has a table with 定位依据 too)
         card = li.page.locator('[data-testid="stTable"]', has_text="位置可信度").first
         assert "已建成" in card.inner_text() and "六纬路以东" in card.inner_text()
