@@ -18,9 +18,23 @@ PLACES = [(117.2500, 39.1217), (117.2389, 39.1197)]
 
 
 def _choose(p: harness.Planner, label: str, option: str, within) -> None:
-    within.get_by_label(label).click()
-    p.page.keyboard.type(option[:6])  # the list filters as a planner types
-    p.page.get_by_role("option").filter(has_text=option).first.click()
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    p.idle()
+    for attempt in range(3):  # a rerun arriving meanwhile closes the list: the planner opens it again
+        within.get_by_label(label).click()
+        p.page.keyboard.press("Control+A")
+        p.page.keyboard.type(option[:6])  # the list filters as a planner types
+        choice = p.page.get_by_role("option").filter(has_text=option).first
+        try:
+            choice.wait_for(timeout=15_000)
+            choice.click()
+            break
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            p.page.keyboard.press("Escape")
+            p.idle()
     p.idle()
     assert within.get_by_label(label).input_value() == option
 
