@@ -23,7 +23,16 @@ def app(chromium_path, tmp_path_factory):
         yield served
 
 
+#: A journey that fails is run again, twice at most (pytest-rerunfailures): a real browser against a real
+#: server on a loaded 2-core machine meets timing races a planner would answer with a second click; a defect
+#: fails all three runs. The retries are reported in the summary ("rerun").
+JOURNEY_RERUNS = 2
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/e2e/" in str(item.fspath).replace("\\", "/"):
+        path = str(item.fspath).replace("\\", "/")
+        if "tests/e2e/" in path:
             item.add_marker(pytest.mark.browser)
+        if "tests/e2e/" in path or path.rsplit("/", 1)[-1].startswith("test_e2e_"):
+            item.add_marker(pytest.mark.flaky(reruns=JOURNEY_RERUNS, reruns_delay=2))
