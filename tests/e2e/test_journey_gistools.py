@@ -87,7 +87,7 @@ def _measure(p: harness.Planner, frame, points) -> tuple[str, list]:
         p.click_map(lat, lon)
         p.page.wait_for_timeout(150)
     m.locator(".js-finish").click()
-    popup = m.locator(".leaflet-popup-content")
+    popup = m.locator(".leaflet-popup-content").last  # a popup still fading out may precede it
     popup.wait_for()
     text = popup.inner_text()
     measured = frame.evaluate("() => window._rpMeasured")
@@ -133,7 +133,8 @@ def test_measure_identify_and_goto_on_jinmao(chromium, app):
         inside = zone.representative_point()
         assert park.contains(inside)
         p.click_map(inside.y, inside.x)
-        popup = p.map().locator(".leaflet-popup-content")
+        # the identify popup (a measure popup may still be fading out beside it)
+        popup = p.map().locator(".leaflet-popup-content", has_text="此处共")
         popup.wait_for()
         text = popup.inner_text()
         titles = [t.replace("位置示意", "") for t in popup.locator(".rp-title").all_inner_texts()]
