@@ -70,8 +70,16 @@ def _refuse(path: Path, why_en: str, why_zh: str) -> InputError:
     )
 
 
+#: Whether file modes say who may read a file (not on Windows).
+POSIX_MODES = os.name != "nt"
+
+
 def check_users_file_mode(path: Path) -> None:
-    """The users file must be readable and writable by its owner only (it holds password hashes)."""
+    """The users file must be readable and writable by its owner only (it holds password hashes).
+
+    POSIX modes only: on Windows a file's st_mode always looks open to all (access is by ACL there)."""
+    if not POSIX_MODES:
+        return
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
         raise _refuse(

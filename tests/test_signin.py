@@ -128,3 +128,16 @@ def test_unknown_name_and_wrong_password_take_about_the_same_time(users):
             out.append(time.perf_counter() - t0)
     ratio = statistics.median(unknown) / statistics.median(wrong)
     assert 0.5 < ratio < 2.0, (unknown, wrong)
+
+
+def test_the_users_file_mode_is_checked_only_where_modes_mean_something(tmp_path, monkeypatch):
+    """On Windows every file's st_mode looks open to all (access is by ACL): no refusal there."""
+    from renewal import signin
+
+    users = tmp_path / "users.json"
+    users.write_text("{}", encoding="utf-8")
+    users.chmod(0o644)
+    with pytest.raises(InputError):
+        signin.check_users_file_mode(users)
+    monkeypatch.setattr(signin, "POSIX_MODES", False)
+    signin.check_users_file_mode(users)  # no refusal
