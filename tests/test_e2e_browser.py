@@ -11,23 +11,18 @@ Skipped only where no Chromium is installed; with RENEWAL_REQUIRE_BROWSER=1 (set
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NamedTuple
 from urllib.parse import urlparse
 
 import pytest
 
 from layers.maps import SITES_LAYER_KEY
 from layers.registry import GROUPS, JINMAO_MAP_KEYS, LAYOUT_MAP_KEYS, REGISTRY
+from tests.e2e import harness
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_HOSTS = {"127.0.0.1", "localhost"}
@@ -40,8 +35,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-#: Give-up limits (not assertions about speed): a cold start on a slow CI machine.
-SERVER_START_LIMIT_S = 180
+#: Give-up limit (not an assertion about speed): a page on a slow CI machine.
 PAGE_LIMIT_MS = 120_000
 
 pytestmark = pytest.mark.browser
@@ -71,89 +65,9 @@ def tile_hosts() -> set[str]:
     return hosts
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _server_log(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[-4000:]
-    except OSError:
-        return ""
-
-
-def _wait_healthy(proc: subprocess.Popen, url: str, log: Path) -> None:
-    """Poll /_stcore/health until it answers ok; fail early if the server exits."""
-    deadline = time.monotonic() + SERVER_START_LIMIT_S
-    while True:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as resp:
-                if resp.status == 200 and resp.read().strip() == b"ok":
-                    return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):
-            pass
-        if time.monotonic() > deadline:
-            pytest.fail(f"streamlit did not become healthy at {url}:\n{_server_log(log)}")
-        try:  # the pause between polls is a wait on the process: it ends at once if the server dies
-            proc.wait(timeout=0.25)
-        except subprocess.TimeoutExpired:
-            continue
-        pytest.fail(f"streamlit exited with code {proc.returncode}:\n{_server_log(log)}")
-
-
-def _kill_group(proc: subprocess.Popen) -> None:
-    if proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=15)
-    except ProcessLookupError:
-        pass
-
-
-class App(NamedTuple):
-    url: str
-    log: Path
-
-
-@contextmanager
-def serve_app(tmp: Path):
-    """`streamlit run app.py` on a free port with an empty workspace (own process group, always killed)."""
-    port = _free_port()
-    log = tmp / "streamlit.log"
-    (tmp / "workspace").mkdir(parents=True)
-    env = {**os.environ, "RENEWAL_WORKSPACE": str(tmp / "workspace"), "PYTHONUNBUFFERED": "1"}
-    cmd = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        "app.py",
-        "--server.port",
-        str(port),
-        "--server.headless",
-        "true",
-    ]
-    with open(log, "wb") as out:
-        proc = subprocess.Popen(
-            cmd,
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
-    try:
-        _wait_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health", log)
-        yield App(f"http://127.0.0.1:{port}/", log)
-    finally:
-        _kill_group(proc)
+# The server's start, health wait and stop are the journey harness's (one implementation).
+serve_app = harness.serve_app
+_server_log = harness.log_tail
 
 
 @pytest.fixture(scope="module")
