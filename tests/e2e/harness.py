@@ -155,14 +155,18 @@ class App:
     log: Path
     workspace: Path
     env: dict = field(default_factory=dict)
+    pid: int = 0  # the server process (benchmarks read its CPU time from /proc)
 
 
 @contextmanager
-def serve_app(tmp: Path, env: dict | None = None, workspace: Path | None = None) -> Iterator[App]:
+def serve_app(
+    tmp: Path, env: dict | None = None, workspace: Path | None = None, script: str = "app.py"
+) -> Iterator[App]:
     """``streamlit run app.py`` on a free loopback port (own process group, always killed).
 
     ``workspace`` defaults to an empty ``tmp/workspace``; ``env`` adds environment variables
-    (``RENEWAL_DATABASE_URL``, ``RENEWAL_USERS_FILE`` …)."""
+    (``RENEWAL_DATABASE_URL``, ``RENEWAL_USERS_FILE`` …); ``script`` is another page to serve instead
+    (a path relative to the project, e.g. the benchmarks' bare floor page)."""
     tmp.mkdir(parents=True, exist_ok=True)
     port = free_port()
     log = tmp / "streamlit.log"
@@ -175,7 +179,7 @@ def serve_app(tmp: Path, env: dict | None = None, workspace: Path | None = None)
         "-m",
         "streamlit",
         "run",
-        "app.py",
+        script,
         "--server.port",
         str(port),
         "--server.address",
@@ -195,7 +199,7 @@ def serve_app(tmp: Path, env: dict | None = None, workspace: Path | None = None)
         )
     try:
         _wait_healthy(proc, f"http://127.0.0.1:{port}/_stcore/health", log)
-        yield App(f"http://127.0.0.1:{port}/", log, ws, extra)
+        yield App(f"http://127.0.0.1:{port}/", log, ws, extra, proc.pid)
     finally:
         _kill_group(proc)
 

@@ -1,0 +1,338 @@
+"""What a planner waits for, in Debian's Chromium, beside the framework floor (not a test: it prints figures).
+
+    python benchmarks/bench_planner_actions.py [--runs 5] [--crowd 10] [--loads 5] [--only sites coverage]
+
+Starts ``streamlit run app.py`` (bundled data, an empty workspace) and ``streamlit run benchmarks/floor_app.py``
+with the journey harness (``tests/e2e/harness.py``: same server start, same Chromium and launch flags, same
+offline planner) and times, ``--runs`` times each, from the planner's input to the moment the answer is on
+screen:
+
+* page ready: 总体布局 opened in a fresh session until its map is drawn and the script has finished;
+* 更新项目: a type filter (on and off), a search (typed and cleared), a table row click to the card, a map
+  click on a site to the card;
+* 生活圈覆盖: a category switch (one category off and on again), a life-circle switch, a what-if add at a
+  renewal site (then 清除全部假设, not timed);
+* the floor: the bare page's select box (a rerun that redraws one st_folium map of the district).
+
+"On screen" is: the script has finished (``data-test-script-state="notRunning"``), the action's own sign is
+shown (the count under the table, the site in the URL and the card, the statistics), and, where the action
+changes the map, a new Leaflet map is drawn in the frame (the old one is marked before the input).
+
+Then the server's CPU time per 总体布局 load (``/proc/<pid>/stat``, user + system, ``--loads`` loads one after
+another, each a new session) and ``--crowd`` planners opening 总体布局 at once (CPU per load, failures,
+median and p90 wait; every page records its own ready time in the browser, so one slow page does not hide
+another's). Prints p50/p90 and the ratio of each action's p50 to the floor's, the load average before and
+after (the machine may be shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.e2e import harness  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+LIMIT_MS = 60_000
+#: Installed in every page: the top page records when it is first ready (script finished, map drawn).
+READY_PROBE = """(() => {
+  if (window.top !== window) return;
+  const t = setInterval(() => {
+    const app = document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]');
+    const f = document.querySelector('iframe[src*="streamlit_folium"]');
+    const d = f && f.contentDocument;
+    if (app && d && d.querySelector('.leaflet-container .leaflet-interactive')) {
+      window.__readyAt = performance.now();
+      clearInterval(t);
+    }
+  }, 20);
+})();"""
+MARK_MAP_JS = """() => { document.querySelectorAll('iframe[src*="streamlit_folium"]').forEach(f => {
+  const c = f.contentDocument && f.contentDocument.querySelector('.leaflet-container');
+  if (c) c.dataset.benchOld = '1'; }); }"""
+#: Done: the script finished, the action's sign ``sign()`` is true and (``fresh``) a new map is drawn.
+DONE_JS = """([sign, fresh]) => {
+  if (!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')) return false;
+  if (!(new Function('return (' + sign + ')()'))()) return false;
+  const f = document.querySelector('iframe[src*="streamlit_folium"]');
+  const c = f && f.contentDocument && f.contentDocument.querySelector('.leaflet-container');
+  if (!c || !c.querySelector('.leaflet-interactive')) return false;
+  return !fresh || !c.dataset.benchOld;
+}"""
+
+
+def pct(values: list[float], q: float) -> float:
+    s = sorted(values)
+    return s[min(len(s) - 1, max(0, round(q * (len(s) - 1))))]
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (and its waited-for children), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return sum(int(fields[i]) for i in (11, 12, 13, 14)) / os.sysconf("SC_CLK_TCK")
+
+
+def timed(p: harness.Planner, act, sign: str, fresh: bool = True) -> float:
+    """Seconds from ``act()`` until the page is done (see DONE_JS); the page is idle again after."""
+    p.idle(settle_ms=200)
+    p.page.evaluate(MARK_MAP_JS)
+    t = time.perf_counter()
+    act()
+    p.page.wait_for_function(DONE_JS, arg=[sign, fresh], polling=20, timeout=LIMIT_MS)
+    took = time.perf_counter() - t
+    p.idle(settle_ms=300)
+    return took
+
+
+def caption_sign(p: harness.Planner) -> str:
+    """True once the count under the table differs from what it says now."""
+    old = p.page.get_by_text("个项目（全部").first.inner_text()
+    return f"""() => Array.from(document.querySelectorAll('[data-testid="stCaptionContainer"]'))
+        .some(e => e.innerText.includes('个项目（全部') && e.innerText !== {old!r})"""
+
+
+def url_site_sign(site: str) -> str:
+    """True once the URL names ``site`` and the card shows a heading."""
+    return f"""() => new URLSearchParams(location.search).get('site') === {site!r}
+        && !!document.querySelector('[data-testid="stHeadingWithActionElements"] h3')"""
+
+
+def multiselect(p: harness.Planner, label: str):
+    return p.page.get_by_role("combobox", name=label, exact=True).first
+
+
+def pick(p: harness.Planner, label: str, option: str) -> None:
+    box = multiselect(p, label)
+    box.scroll_into_view_if_needed()
+    box.click()
+    box.fill(option)
+    p.page.get_by_role("option", name=option, exact=True).click()
+
+
+def visible_point_site(p: harness.Planner, exclude: str | None, turn: int) -> tuple[str, float, float]:
+    """A point site drawn in the visible part of the map (not ``exclude``): its id and page position."""
+    from renewal.sites.query import bundled_sites
+
+    sites = bundled_sites()
+    points = sites[(sites.geometry.geom_type == "Point") & (sites["site_id"] != exclude)]
+    iframe = p.page.locator(harness.MAP_IFRAME).first
+    iframe.scroll_into_view_if_needed()
+    box = iframe.bounding_box()
+    fold = p.page.viewport_size["height"]
+    seen = []
+    for _, row in points.iterrows():
+        x, y = p.map_point(row.geometry.y, row.geometry.x)
+        if box["x"] + 60 < x < box["x"] + box["width"] - 60 and box["y"] + 60 < y < min(
+            box["y"] + box["height"], fold
+        ) - 60:
+            seen.append((row["site_id"], x, y))
+    assert seen, "no point site in the map's view"
+    return seen[turn % len(seen)]
+
+
+def sites_actions(p: harness.Planner, runs: int, out: dict) -> None:
+    p.open("sites")
+    p.map()
+    for i in range(runs):
+        box = multiselect(p, "类型")
+        sign = caption_sign(p)
+        out.setdefault("更新项目 筛选", []).append(timed(p, lambda: pick(p, "类型", "老旧厂房"), sign))
+        sign = caption_sign(p)
+
+        def clear():
+            multiselect(p, "类型").click()
+            box.press("Backspace")
+            p.page.keyboard.press("Escape")
+
+        out["更新项目 筛选"].append(timed(p, clear, sign))
+        query = p.page.get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）")
+        sign = caption_sign(p)
+
+        def search(text):
+            query.fill(text)
+            query.press("Enter")
+
+        out.setdefault("更新项目 搜索", []).append(timed(p, lambda: search("保障房"), sign))
+        sign = caption_sign(p)
+        out["更新项目 搜索"].append(timed(p, lambda: search(""), sign))
+
+        # a row click: the second row of the table (the first is the selected site, once one is)
+        grid = p.page.get_by_test_id("stDataFrame").first
+        grid.scroll_into_view_if_needed()
+        cells = grid.locator('[role="row"]').nth(2).locator('[role="gridcell"]').all_inner_texts()
+        site = next(c for c in cells if c.startswith("RS-"))
+        b = grid.bounding_box()
+        out.setdefault("更新项目 点选表格行→卡片", []).append(
+            timed(p, lambda: p.page.mouse.click(b["x"] + 12, b["y"] + 35 * 2 + 17), url_site_sign(site))
+        )
+
+        # a map click on a point site to the card: one in the map's view, never the selected one
+        current = p.page.evaluate("() => new URLSearchParams(location.search).get('site')")
+        site, x, y = visible_point_site(p, exclude=current, turn=i)
+        out.setdefault("更新项目 点击地图→卡片", []).append(
+            timed(p, lambda: p.page.mouse.click(x, y), url_site_sign(site))
+        )
+        p.open("sites")  # no selection for the next run's row click (the URL keeps no site)
+
+
+def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
+    import geodata
+
+    std_names = None
+    p.open("coverage")
+    p.map()
+    stats_sign = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+        .some(f => Array.from(f.querySelectorAll('[role="columnheader"]')).some(h => h.innerText === '设施类别'))"""
+    circles = ["十分钟生活圈居住区（500米）", "十五分钟生活圈居住区（1000米）"]
+    for i in range(runs):
+        cats = multiselect(p, "设施类别")
+        if std_names is None:  # the categories the page offers (the plan's facilities), in its order
+            from renewal.analysis.facilities import plan_facilities
+            from renewal.standards import load_standards
+
+            std = load_standards()
+            present = set(plan_facilities(std)["category"])
+            std_names = [c.name_zh for k, c in std.categories.items() if k in present]
+        last = std_names[-1]
+
+        def drop():
+            cats.click()
+            cats.press("Backspace")
+            p.page.keyboard.press("Escape")
+
+        out.setdefault("生活圈覆盖 类别切换", []).append(timed(p, drop, stats_sign))
+        out["生活圈覆盖 类别切换"].append(timed(p, lambda n=last: (pick(p, "设施类别", n), p.page.keyboard.press("Escape")), stats_sign))
+        circle = circles[i % 2]
+        out.setdefault("生活圈覆盖 生活圈切换", []).append(
+            timed(p, lambda c=circle: pick(p, "生活圈", c), stats_sign)
+        )
+        site = geodata.load("renewal_sites")["name"].iloc[3 + i]
+        pick(p, "或选择城市更新项目", site)
+        p.idle()
+        add = p.page.get_by_role("button", name="在所选更新项目新增").first
+        add.scroll_into_view_if_needed()
+        metric = """() => !!document.querySelector('[data-testid="stMetric"]')"""
+        out.setdefault("生活圈覆盖 假设新增", []).append(timed(p, add.click, metric))
+        reset = p.page.get_by_role("button", name="清除全部假设").first
+        reset.scroll_into_view_if_needed()
+        reset.click()
+        p.page.locator('[data-testid="stMetric"]').first.wait_for(state="detached", timeout=LIMIT_MS)
+        p.idle()
+
+
+def floor_actions(p: harness.Planner, runs: int, out: dict) -> None:
+    p.open("")
+    p.map()
+    colours = ["#1f77b4", "#2ca02c", "#d62728"]
+    for i in range(2 * runs):
+        c = colours[i % 3]
+        sign = f"() => document.body.innerText.includes('已选：{c}')"
+        out.setdefault("地板（裸页面+一张地图的重跑）", []).append(
+            timed(p, lambda c=c: (p.page.get_by_role("combobox", name="颜色").click(),
+                                  p.page.get_by_role("option", name=c, exact=True).click()), sign)
+        )
+
+
+def page_ready(chromium, app, path: str, n: int) -> list[float]:
+    """Seconds to ready for ``n`` pages opened at once, each in a new session (None: not ready in time)."""
+    planners = []
+    ctxs = []
+    try:
+        for k in range(n):
+            ctx = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
+            ctx.add_init_script(READY_PROBE)
+            ctxs.append(ctx)
+            planners.append(ctx.new_page())
+        for page in planners:
+            page.goto(app.url + path, wait_until="commit", timeout=LIMIT_MS)
+        out = []
+        deadline = time.monotonic() + LIMIT_MS / 1000 * 2
+        for page in planners:
+            try:
+                page.wait_for_function(
+                    "() => window.__readyAt !== undefined",
+                    timeout=max(1000, (deadline - time.monotonic()) * 1000),
+                )
+                ready = page.evaluate("() => window.__readyAt") / 1000
+                exc = page.locator('[data-testid="stException"]').count()
+                out.append(None if exc else ready)
+            except Exception:  # noqa: BLE001 - a page not ready in time is a failure, counted
+                out.append(None)
+        return out
+    finally:
+        for ctx in ctxs:
+            ctx.close()
+
+
+def loads(chromium, app, n_at_once: int, rounds: int) -> tuple[list[float | None], float]:
+    """Page-ready times and server CPU seconds per load for ``rounds`` rounds of ``n_at_once`` planners."""
+    times: list[float | None] = []
+    cpu0 = proc_cpu_s(app.pid)
+    for _ in range(rounds):
+        times += page_ready(chromium, app, "", n_at_once)
+        time.sleep(1.0)  # the server's work after the page (session clean-up) is counted too
+    return times, (proc_cpu_s(app.pid) - cpu0) / (n_at_once * rounds)
+
+
+def line(name: str, vals: list[float], floor: float | None) -> str:
+    p50, p90 = statistics.median(vals), pct(vals, 0.9)
+    ratio = f"{p50 / floor:.2f}x" if floor else ""
+    return f"| {name} | {p50:.2f} | {p90:.2f} | {len(vals)} | {ratio} |"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--runs", type=int, default=5, help="runs of each action (filter and search: twice each)")
+    ap.add_argument("--crowd", type=int, default=10, help="planners opening 总体布局 at once")
+    ap.add_argument("--loads", type=int, default=5, help="single 总体布局 loads for the CPU figure")
+    ap.add_argument("--only", nargs="*", default=["home", "sites", "coverage", "crowd"])
+    args = ap.parse_args()
+    load_before = os.getloadavg()
+    print(f"{platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load_before[0]:.1f} "
+          f"{load_before[1]:.1f} {load_before[2]:.1f}")
+    out: dict[str, list[float]] = {}
+    with tempfile.TemporaryDirectory() as tmp, harness.browser(CHROMIUM) as chromium:
+        with harness.serve_app(Path(tmp) / "floor", script="benchmarks/floor_app.py") as floor_app:
+            with harness.planner(chromium, floor_app, "floor") as p:
+                floor_actions(p, args.runs, out)
+        with harness.serve_app(Path(tmp) / "app") as app:
+            page_ready(chromium, app, "", 1)  # warm: the server's first run (imports, caches)
+            if "home" in args.only:
+                times, cpu = loads(chromium, app, 1, args.loads)
+                out["总体布局 页面就绪（新会话）"] = [t for t in times if t is not None]
+                print(f"server CPU per 总体布局 load, one planner at a time: {cpu:.3f} s ({args.loads} loads)")
+            if "sites" in args.only:
+                with harness.planner(chromium, app, "sites") as p:
+                    sites_actions(p, args.runs, out)
+            if "coverage" in args.only:
+                with harness.planner(chromium, app, "coverage") as p:
+                    coverage_actions(p, args.runs, out)
+            if "crowd" in args.only:
+                times, cpu = loads(chromium, app, args.crowd, 2)
+                ok = [t for t in times if t is not None]
+                print(
+                    f"{args.crowd} planners open 总体布局 at once (2 rounds): server CPU per load {cpu:.3f} s; "
+                    f"failures {len(times) - len(ok)}/{len(times)}; wait p50 "
+                    f"{statistics.median(ok) if ok else float('nan'):.2f} s, p90 {pct(ok, 0.9) if ok else float('nan'):.2f} s"
+                )
+    floor = statistics.median(out["地板（裸页面+一张地图的重跑）"])
+    print("\n| What the planner waits for | p50 s | p90 s | n | p50 / floor |\n| --- | ---: | ---: | ---: | ---: |")
+    for name, vals in out.items():
+        print(line(name, vals, floor if not name.startswith("地板") else None))
+    load_after = os.getloadavg()
+    print(f"\nload average after: {load_after[0]:.1f} {load_after[1]:.1f} {load_after[2]:.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
