@@ -146,15 +146,24 @@ def _tile_key_form() -> None:
             st.rerun()
 
 
-def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = ()):
+def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = (), on_change=None):
     """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
-    so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name."""
+    so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name.
+
+    ``on_change`` runs before the rerun a map interaction starts, with the map's new value in
+    ``st.session_state[key]``: a page can take a click into its state there and draw the answer in that
+    one run (instead of reading the click while drawing and rerunning again)."""
     goto_box(m, key)
     _static_ready()
     assets.localize(m, mode="served")
     with assets.ids_kept(m):  # st_folium renames the elements; the HTML download needs the real names
         return st_folium(
-            m, key=key, height=height, use_container_width=True, returned_objects=list(returned_objects)
+            m,
+            key=key,
+            height=height,
+            use_container_width=True,
+            returned_objects=list(returned_objects),
+            on_change=on_change,
         )
 
 

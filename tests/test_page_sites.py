@@ -394,3 +394,21 @@ def test_a_site_drawn_outside_the_district_is_refused(ws, monkeypatch):
     assert not at.exception, at.exception
     assert any("区界外" in e.value for e in at.error)
     assert len(Store(store_path(ws)).sites()) == 36
+
+
+def test_a_map_click_is_taken_into_the_page_state_before_the_rerun(monkeypatch):
+    """Issue 22: the map's change callback makes a clicked site the page's map pick before the rerun, so
+    that one run selects it and draws its card (the page used to read the click while drawing the map
+    and run a second time to show it). A feature that is not a site, or a drawing, changes nothing."""
+    from pages.views import sites_browse
+
+    state = SitesPageState(selected="RS-001")
+    site = {"properties": {"_layer": "renewal_sites", "_id": "RS-021"}}
+    session = {STATE_KEY: state, sites_browse.MAP_KEY: {"last_active_drawing": site, "all_drawings": None}}
+    monkeypatch.setattr(sites_browse.st, "session_state", session)
+    sites_browse._map_clicked()
+    assert state.map_feature == site
+    for other in ({"properties": {"_layer": "metro_stations", "_id": "x"}}, {"geometry": {}}, None):
+        session[sites_browse.MAP_KEY] = {"last_active_drawing": other}
+        sites_browse._map_clicked()
+        assert state.map_feature == site

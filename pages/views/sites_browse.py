@@ -13,7 +13,7 @@ from layers.render import add_draw_control, draw_scene
 from layers.scene import with_layers
 from pages import _ui
 from pages.views import site_tables as tables
-from pages.views.sites_state import FILTER_KEYS, QUERY_KEY, SitesPageState
+from pages.views.sites_state import FILTER_KEYS, QUERY_KEY, STATE_KEY, SitesPageState
 from renewal.sites import query as catalogue
 from renewal.sites import schema
 
@@ -94,6 +94,18 @@ def table(state: SitesPageState, view: gpd.GeoDataFrame, n_all: int) -> None:
     st.caption(f"共 {len(view)} 个项目（全部 {n_all} 个）。点选表格行或地图上的项目查看详情。")
 
 
+MAP_KEY = "sites_map"
+
+
+def _map_clicked() -> None:
+    """Before the rerun a map click starts: a site clicked becomes the page's map pick, so that run
+    selects it and draws its card (one run, not a run that reads the click and a second that shows it)."""
+    state = st.session_state.get(STATE_KEY)
+    clicked = (st.session_state.get(MAP_KEY) or {}).get("last_active_drawing")
+    if isinstance(state, SitesPageState) and interaction.clicked_site_id(clicked):
+        state.map_feature = clicked
+
+
 def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool, editable: bool):
     """The map (with the drawing tools when editable); returns what the widget returned (a dict)."""
     base = _ui.cached_layers(SITES_BASE_KEYS)
@@ -107,11 +119,15 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
     if editable:
         add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
     out = _ui.show_map(
-        m, key="sites_map", height=560, returned_objects=("last_active_drawing", "all_drawings")
+        m,
+        key=MAP_KEY,
+        height=560,
+        returned_objects=("last_active_drawing", "all_drawings"),
+        on_change=_map_clicked,
     )
     out = out or {}
     clicked = out.get("last_active_drawing")
-    if interaction.clicked_site_id(clicked) and clicked != state.map_feature:
+    if interaction.clicked_site_id(clicked) and clicked != state.map_feature:  # a click _map_clicked missed
         state.map_feature = clicked
         st.rerun()
     return out
