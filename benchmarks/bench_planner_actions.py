@@ -131,9 +131,10 @@ def visible_point_site(p: harness.Planner, exclude: str | None, turn: int) -> tu
     seen = []
     for _, row in points.iterrows():
         x, y = p.map_point(row.geometry.y, row.geometry.x)
-        if box["x"] + 60 < x < box["x"] + box["width"] - 60 and box["y"] + 60 < y < min(
-            box["y"] + box["height"], fold
-        ) - 60:
+        if (
+            box["x"] + 60 < x < box["x"] + box["width"] - 60
+            and box["y"] + 60 < y < min(box["y"] + box["height"], fold) - 60
+        ):
             seen.append((row["site_id"], x, y))
     assert seen, "no point site in the map's view"
     return seen[turn % len(seen)]
@@ -148,8 +149,8 @@ def sites_actions(p: harness.Planner, runs: int, out: dict) -> None:
         out.setdefault("更新项目 筛选", []).append(timed(p, lambda: pick(p, "类型", "老旧厂房"), sign))
         sign = caption_sign(p)
 
-        def clear():
-            multiselect(p, "类型").click()
+        def clear(box=box):
+            box.click()
             box.press("Backspace")
             p.page.keyboard.press("Escape")
 
@@ -157,7 +158,7 @@ def sites_actions(p: harness.Planner, runs: int, out: dict) -> None:
         query = p.page.get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）")
         sign = caption_sign(p)
 
-        def search(text):
+        def search(text, query=query):
             query.fill(text)
             query.press("Enter")
 
@@ -172,14 +173,14 @@ def sites_actions(p: harness.Planner, runs: int, out: dict) -> None:
         site = next(c for c in cells if c.startswith("RS-"))
         b = grid.bounding_box()
         out.setdefault("更新项目 点选表格行→卡片", []).append(
-            timed(p, lambda: p.page.mouse.click(b["x"] + 12, b["y"] + 35 * 2 + 17), url_site_sign(site))
+            timed(p, lambda b=b: p.page.mouse.click(b["x"] + 12, b["y"] + 35 * 2 + 17), url_site_sign(site))
         )
 
         # a map click on a point site to the card: one in the map's view, never the selected one
         current = p.page.evaluate("() => new URLSearchParams(location.search).get('site')")
         site, x, y = visible_point_site(p, exclude=current, turn=i)
         out.setdefault("更新项目 点击地图→卡片", []).append(
-            timed(p, lambda: p.page.mouse.click(x, y), url_site_sign(site))
+            timed(p, lambda x=x, y=y: p.page.mouse.click(x, y), url_site_sign(site))
         )
         p.open("sites")  # no selection for the next run's row click (the URL keeps no site)
 
@@ -204,13 +205,15 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
             std_names = [c.name_zh for k, c in std.categories.items() if k in present]
         last = std_names[-1]
 
-        def drop():
+        def drop(cats=cats):
             cats.click()
             cats.press("Backspace")
             p.page.keyboard.press("Escape")
 
         out.setdefault("生活圈覆盖 类别切换", []).append(timed(p, drop, stats_sign))
-        out["生活圈覆盖 类别切换"].append(timed(p, lambda n=last: (pick(p, "设施类别", n), p.page.keyboard.press("Escape")), stats_sign))
+        out["生活圈覆盖 类别切换"].append(
+            timed(p, lambda n=last: (pick(p, "设施类别", n), p.page.keyboard.press("Escape")), stats_sign)
+        )
         circle = circles[i % 2]
         out.setdefault("生活圈覆盖 生活圈切换", []).append(
             timed(p, lambda c=circle: pick(p, "生活圈", c), stats_sign)
@@ -237,8 +240,14 @@ def floor_actions(p: harness.Planner, runs: int, out: dict) -> None:
         c = colours[i % 3]
         sign = f"() => document.body.innerText.includes('已选：{c}')"
         out.setdefault("地板（裸页面+一张地图的重跑）", []).append(
-            timed(p, lambda c=c: (p.page.get_by_role("combobox", name="颜色").click(),
-                                  p.page.get_by_role("option", name=c, exact=True).click()), sign)
+            timed(
+                p,
+                lambda c=c: (
+                    p.page.get_by_role("combobox", name="颜色").click(),
+                    p.page.get_by_role("option", name=c, exact=True).click(),
+                ),
+                sign,
+            )
         )
 
 
@@ -247,7 +256,7 @@ def page_ready(chromium, app, path: str, n: int) -> list[float]:
     planners = []
     ctxs = []
     try:
-        for k in range(n):
+        for _ in range(n):
             ctx = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
             ctx.add_init_script(READY_PROBE)
             ctxs.append(ctx)
@@ -297,9 +306,11 @@ def main() -> int:
     ap.add_argument("--only", nargs="*", default=["home", "sites", "coverage", "crowd"])
     args = ap.parse_args()
     load_before = os.getloadavg()
-    print(f"{platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}, "
-          f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load_before[0]:.1f} "
-          f"{load_before[1]:.1f} {load_before[2]:.1f}")
+    print(
+        f"{platform.node()} {os.cpu_count()} cores, Python {platform.python_version()}, "
+        f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, load average {load_before[0]:.1f} "
+        f"{load_before[1]:.1f} {load_before[2]:.1f}"
+    )
     out: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp, harness.browser(CHROMIUM) as chromium:
         with harness.serve_app(Path(tmp) / "floor", script="benchmarks/floor_app.py") as floor_app:
@@ -310,7 +321,9 @@ def main() -> int:
             if "home" in args.only:
                 times, cpu = loads(chromium, app, 1, args.loads)
                 out["总体布局 页面就绪（新会话）"] = [t for t in times if t is not None]
-                print(f"server CPU per 总体布局 load, one planner at a time: {cpu:.3f} s ({args.loads} loads)")
+                print(
+                    f"server CPU per 总体布局 load, one planner at a time: {cpu:.3f} s ({args.loads} loads)"
+                )
             if "sites" in args.only:
                 with harness.planner(chromium, app, "sites") as p:
                     sites_actions(p, args.runs, out)
@@ -326,7 +339,9 @@ def main() -> int:
                     f"{statistics.median(ok) if ok else float('nan'):.2f} s, p90 {pct(ok, 0.9) if ok else float('nan'):.2f} s"
                 )
     floor = statistics.median(out["地板（裸页面+一张地图的重跑）"])
-    print("\n| What the planner waits for | p50 s | p90 s | n | p50 / floor |\n| --- | ---: | ---: | ---: | ---: |")
+    print(
+        "\n| What the planner waits for | p50 s | p90 s | n | p50 / floor |\n| --- | ---: | ---: | ---: | ---: |"
+    )
     for name, vals in out.items():
         print(line(name, vals, floor if not name.startswith("地板") else None))
     load_after = os.getloadavg()

@@ -4,6 +4,8 @@ wrapper and error display. Pages stay thin by calling these."""
 from __future__ import annotations
 
 import errno
+import threading
+from contextlib import nullcontext
 
 import geopandas as gpd
 import pandas as pd
@@ -53,6 +55,12 @@ def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _imported_layers(path: str, mtime: float) -> list:
     return imported_scene_layers(LayerStore(path))
+
+
+def imported_layers_key() -> tuple[str, float] | None:
+    """What the workspace's imported layers are now (their file and its time), for keying a cached map."""
+    path = layers_path()
+    return (str(path), path.stat().st_mtime) if path.exists() else None
 
 
 def imported_layers() -> list:
@@ -146,17 +154,48 @@ def _tile_key_form() -> None:
             st.rerun()
 
 
-def show_map(m, *, key: str, height: int = 640, returned_objects: tuple[str, ...] = (), on_change=None):
+#: One session at a time shows (or exports) a map that sessions share (:func:`shared_map`).
+_SHARED_MAP_LOCK = threading.Lock()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _shared(_build, key: str, inputs: tuple):
+    return _build()
+
+
+def shared_map(build, key: str, inputs: tuple):
+    """``build()`` (a map, or a tuple holding one), built once per ``inputs`` and shared by every session,
+    with the lock to show it under (:func:`show_map`, :func:`export_map_button`): a page load then costs
+    the server no scene and no map drawing. ``inputs`` must name everything the map depends on. While the
+    map's 定位 box (``key``) has text, a fresh map, not shared (the box puts its marker on the map), and
+    no lock."""
+    if str(st.session_state.get(f"{key}_goto") or "").strip():
+        return build(), None
+    return _shared(build, key, inputs), _SHARED_MAP_LOCK
+
+
+def show_map(
+    m,
+    *,
+    key: str,
+    height: int = 640,
+    returned_objects: tuple[str, ...] = (),
+    on_change=None,
+    lock: threading.Lock | None = None,
+):
     """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
     so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name.
 
     ``on_change`` runs before the rerun a map interaction starts, with the map's new value in
     ``st.session_state[key]``: a page can take a click into its state there and draw the answer in that
-    one run (instead of reading the click while drawing and rerunning again)."""
+    one run (instead of reading the click while drawing and rerunning again).
+
+    ``lock``: ``m`` is shared between sessions (see :func:`shared_map`); showing it renames its elements for
+    a moment, so one session at a time."""
     goto_box(m, key)
     _static_ready()
-    assets.localize(m, mode="served")
-    with assets.ids_kept(m):  # st_folium renames the elements; the HTML download needs the real names
+    with lock or nullcontext(), assets.ids_kept(m):  # st_folium renames the elements (see ids_kept)
+        assets.localize(m, mode="served")
         return st_folium(
             m,
             key=key,
@@ -231,11 +270,18 @@ def current_sites_or_none() -> gpd.GeoDataFrame | None:
         return None
 
 
-def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> None:
-    """Offer the map as one standalone HTML file (scripts inline; opens offline)."""
+def export_map_button(
+    m, *, file_name: str = "河东区总体布局.html", lock: threading.Lock | None = None
+) -> None:
+    """Offer the map as one standalone HTML file (scripts inline; opens offline). ``lock``: see show_map."""
+
+    def html() -> bytes:
+        with lock or nullcontext():
+            return standalone_map_html(m).encode("utf-8")
+
     st.download_button(
         "下载地图（独立HTML文件，可离线打开、放入汇报）",
-        lambda: standalone_map_html(m).encode("utf-8"),  # built on click, not every rerun
+        html,  # built on click, not every rerun
         file_name=file_name,
         mime="text/html",
     )

@@ -1,8 +1,11 @@
 """总体布局: the plan's layout (一站一带一园多点) on one map, with the main indicators."""
 
+import hashlib
+
 import streamlit as st
 
-from layers.render import draw_scene
+from layers.basemaps import BASEMAPS
+from layers.render import data_fingerprint, draw_scene
 from layers.scene import with_layers
 from layers.views import view_scene
 from pages import _ui
@@ -25,9 +28,20 @@ st.caption(
 
 basemap, labels = _ui.map_options()
 sites = _ui.current_sites_or_none()
-scene = view_scene("layout", sites)  # one scene: the map here, and the sheet and deck downloads below
-m = draw_scene(with_layers(scene, _ui.imported_layers()), basemap=basemap, labels=labels)
-_ui.show_map(m, key="home_map", height=700)
+
+
+def _scene_and_map():
+    scene = view_scene("layout", sites)  # one scene: the map here, and the sheet and deck downloads below
+    return scene, draw_scene(with_layers(scene, _ui.imported_layers()), basemap=basemap, labels=labels)
+
+
+# the same map for every planner until its inputs change: a page load draws no scene and no map
+sites_key = "" if sites is None else data_fingerprint(sites, list(sites.columns.drop(sites.geometry.name)))
+tile_key = hashlib.sha256(BASEMAPS[basemap].key_value().encode()).hexdigest()  # a saved 天地图 key changes it
+(scene, m), lock = _ui.shared_map(
+    _scene_and_map, "home_map", (basemap, labels, tile_key, sites_key, _ui.imported_layers_key())
+)
+_ui.show_map(m, key="home_map", height=700, lock=lock)
 
 summary, counts = _layout_figures()
 if summary["drawn_km2"] is not None:
@@ -78,5 +92,5 @@ with st.expander("规划提及但未上图的条目"):
         use_container_width=True,
     )
 _ui.provenance_expander(("district", "neighbours", "haihe", "metro_stations", "metro_lines", "layout"))
-_ui.export_map_button(m)
+_ui.export_map_button(m, lock=lock)
 _ui.meeting_downloads("layout", scene, sites)

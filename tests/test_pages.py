@@ -112,3 +112,45 @@ def test_present_page_steps_through_every_view_and_back():
     prev.click().run()
     assert at.title[0].value == shown[-2].title
     assert any(b.label.startswith("下载汇报幻灯片") for b in at.get("download_button"))
+
+
+def _leaflet(at: AppTest) -> str:
+    """The map's Leaflet script alone (the header's includes may come in another order on a re-render)."""
+    import json
+
+    return json.loads(_map_script(at))["script"]
+
+
+def test_home_map_is_drawn_once_for_every_planner_and_again_when_its_inputs_change(tmp_path, monkeypatch):
+    """Issue 22 (server CPU per page load): the layout map is built once and shared by every session while
+    basemap, labels, the sites and the imported layers are the same; a site renamed in the workspace, or
+    labels switched off, gives a new map; a 定位 marker goes on that planner's own map only."""
+    import streamlit as st
+
+    import layers.views
+    from renewal.storage import open_store
+
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    st.cache_resource.clear()
+    built = []
+    real = layers.views.view_scene
+    monkeypatch.setattr(layers.views, "view_scene", lambda *a, **k: built.append(a) or real(*a, **k))
+    first, second = _run("home.py"), _run("home.py")  # two planners' sessions
+    assert not first.exception and not second.exception
+    assert len(built) == 1
+    assert _leaflet(first) == _leaflet(second)
+
+    second.sidebar.toggle[0].set_value(False).run()  # labels off: another map
+    assert len(built) == 2 and _leaflet(second) != _leaflet(first)
+
+    store = open_store(tmp_path, session="test")  # a colleague renames a site in the workspace
+    _, geom, version = store.site("RS-021")
+    store.save_site("RS-021", {"name": "管乐器厂（改名）"}, geom, expected_version=version, fields=["name"])
+    third = _run("home.py")
+    shared = _leaflet(third)
+    assert len(built) == 3 and "管乐器厂（改名）" in shared
+
+    third.text_input(key="home_map_goto").set_value("117.2375,39.1215").run()  # a 定位 marker
+    marked = _leaflet(third)
+    assert marked != shared and len(built) == 4  # this planner's own map, with the marker
+    assert _leaflet(_run("home.py")) == shared and len(built) == 4  # the shared map has no marker
