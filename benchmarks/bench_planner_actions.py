@@ -251,21 +251,24 @@ def floor_actions(p: harness.Planner, runs: int, out: dict) -> None:
         )
 
 
-def page_ready(chromium, app, path: str, n: int) -> list[float]:
-    """Seconds to ready for ``n`` pages opened at once, each in a new session (None: not ready in time)."""
-    planners = []
-    ctxs = []
+def page_ready(chromium, app, path: str, n: int, shared=None) -> list[float | None]:
+    """Seconds to ready for ``n`` pages opened at once, each in a new session (None: not ready in time or
+    an exception shown). Each page in its own new browser context (a first visit: nothing cached), or all
+    in the context ``shared`` (a browser that has the app's scripts cached)."""
+    pages, ctxs = [], []
     try:
         for _ in range(n):
-            ctx = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
-            ctx.add_init_script(READY_PROBE)
-            ctxs.append(ctx)
-            planners.append(ctx.new_page())
-        for page in planners:
+            ctx = shared
+            if ctx is None:
+                ctx = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
+                ctx.add_init_script(READY_PROBE)
+                ctxs.append(ctx)
+            pages.append(ctx.new_page())
+        for page in pages:
             page.goto(app.url + path, wait_until="commit", timeout=LIMIT_MS)
         out = []
         deadline = time.monotonic() + LIMIT_MS / 1000 * 2
-        for page in planners:
+        for page in pages:
             try:
                 page.wait_for_function(
                     "() => window.__readyAt !== undefined",
@@ -278,18 +281,27 @@ def page_ready(chromium, app, path: str, n: int) -> list[float]:
                 out.append(None)
         return out
     finally:
+        for page in pages:
+            page.close()
         for ctx in ctxs:
             ctx.close()
 
 
-def loads(chromium, app, n_at_once: int, rounds: int) -> tuple[list[float | None], float]:
+def loads(chromium, app, n_at_once: int, rounds: int, shared=None) -> tuple[list[float | None], float]:
     """Page-ready times and server CPU seconds per load for ``rounds`` rounds of ``n_at_once`` planners."""
     times: list[float | None] = []
     cpu0 = proc_cpu_s(app.pid)
     for _ in range(rounds):
-        times += page_ready(chromium, app, "", n_at_once)
+        times += page_ready(chromium, app, "", n_at_once, shared)
         time.sleep(1.0)  # the server's work after the page (session clean-up) is counted too
-    return times, (proc_cpu_s(app.pid) - cpu0) / (n_at_once * rounds)
+    return times, (proc_cpu_s(app.pid) - cpu0 - rounds * idle_cpu_s(app.pid)) / (n_at_once * rounds)
+
+
+def idle_cpu_s(pid: int, seconds: float = 1.0) -> float:
+    """The server's CPU in ``seconds`` with nothing to do (subtracted from each round's pause)."""
+    c = proc_cpu_s(pid)
+    time.sleep(seconds)
+    return proc_cpu_s(pid) - c
 
 
 def line(name: str, vals: list[float], floor: float | None) -> str:
@@ -316,13 +328,27 @@ def main() -> int:
         with harness.serve_app(Path(tmp) / "floor", script="benchmarks/floor_app.py") as floor_app:
             with harness.planner(chromium, floor_app, "floor") as p:
                 floor_actions(p, args.runs, out)
+            page_ready(chromium, floor_app, "", 1)
+            _, cpu = loads(chromium, floor_app, 1, args.loads)
+            print(
+                f"server CPU per floor page load (a first visit, nothing cached): {cpu:.3f} s ({args.loads} loads)"
+            )
         with harness.serve_app(Path(tmp) / "app") as app:
             page_ready(chromium, app, "", 1)  # warm: the server's first run (imports, caches)
             if "home" in args.only:
                 times, cpu = loads(chromium, app, 1, args.loads)
-                out["总体布局 页面就绪（新会话）"] = [t for t in times if t is not None]
+                out["总体布局 页面就绪（新会话，首次访问）"] = [t for t in times if t is not None]
                 print(
-                    f"server CPU per 总体布局 load, one planner at a time: {cpu:.3f} s ({args.loads} loads)"
+                    f"server CPU per 总体布局 load, a first visit (nothing cached): {cpu:.3f} s ({args.loads} loads)"
+                )
+                warm = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
+                warm.add_init_script(READY_PROBE)
+                page_ready(chromium, app, "", 1, warm)  # the browser caches the app's scripts
+                times, cpu = loads(chromium, app, 1, args.loads, warm)
+                warm.close()
+                out["总体布局 页面就绪（新会话，浏览器已缓存）"] = [t for t in times if t is not None]
+                print(
+                    f"server CPU per 总体布局 load, the browser's cache warm: {cpu:.3f} s ({args.loads} loads)"
                 )
             if "sites" in args.only:
                 with harness.planner(chromium, app, "sites") as p:
