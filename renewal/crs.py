@@ -67,8 +67,48 @@ def crs_label(epsg: int) -> str:
     return f"EPSG:{epsg} ({CRS.from_epsg(epsg).name})"
 
 
+@cache
+def thread_cheap_transformer(src: int, dst: int) -> Transformer:
+    """:func:`transformer` as its PROJ pipeline: the same operation, but cheap in a new thread.
+
+    pyproj makes a transformer built from two CRSs again in every thread that uses it (a search of PROJ's
+    database: 0.1-0.2 s), and Streamlit runs every page run in a new thread; a pipeline is made again in
+    well under a millisecond."""
+    return Transformer.from_pipeline(transformer(src, dst).definition)
+
+
+def _epsg(crs) -> int | None:
+    """The EPSG code of a CRS made from one (``EPSG:4326``), without asking PROJ's database; else None."""
+    srs = str(getattr(crs, "srs", "") or "")
+    return int(srs[5:]) if srs.upper().startswith("EPSG:") and srs[5:].isdigit() else None
+
+
+def _reproject(gdf, epsg: int):
+    """``gdf.to_crs(epsg)`` (a GeoDataFrame or GeoSeries) between WGS84 and EPSG:4548 through
+    :func:`thread_cheap_transformer`; any other pair, or 3-D data, through ``to_crs``."""
+    import geopandas as gpd
+    import shapely
+
+    src = _epsg(gdf.crs)
+    pair = {src, epsg} == {STORAGE_EPSG, METRIC_EPSG}
+    geoms = gdf.geometry.values if isinstance(gdf, gpd.GeoDataFrame) else gdf.values
+    if not pair or bool(shapely.has_z(geoms).any()):
+        return gdf.to_crs(epsg)
+    t = thread_cheap_transformer(src, epsg)
+    moved = gpd.GeoSeries(
+        shapely.transform(geoms, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1]))),
+        index=gdf.index,
+        crs=epsg,
+    )
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        return moved.rename(gdf.name)
+    out = gdf.copy()
+    out[gdf.geometry.name] = moved
+    return out.set_crs(epsg, allow_override=True)
+
+
 def to_metric(gdf):
-    """Return ``gdf`` projected to the metric CRS (EPSG:4548).
+    """Return ``gdf`` (a GeoDataFrame or GeoSeries) projected to the metric CRS (EPSG:4548).
 
     Refuses data without a CRS: guessing is how a district ends up in the sea.
     """
@@ -79,12 +119,12 @@ def to_metric(gdf):
             "The layer has no coordinate reference system; cannot compute in metres.",
             "图层没有坐标参考系，无法按米计算。",
         )
-    return gdf.to_crs(METRIC_EPSG)
+    return _reproject(gdf, METRIC_EPSG)
 
 
 def to_storage(gdf):
-    """Return ``gdf`` in the storage CRS (WGS84)."""
-    return gdf.to_crs(STORAGE_EPSG)
+    """Return ``gdf`` (a GeoDataFrame or GeoSeries) in the storage CRS (WGS84)."""
+    return _reproject(gdf, STORAGE_EPSG)
 
 
 def geometry_to_metric(geom: BaseGeometry) -> BaseGeometry:

@@ -14,7 +14,7 @@ import pandas as pd
 import shapely
 
 import geodata
-from renewal.crs import METRIC_EPSG, STORAGE_EPSG, area_m2, length_m
+from renewal.crs import METRIC_EPSG, area_m2, length_m, to_metric, to_storage
 from renewal.sites.schema import FIELD_LABELS, NO_PLAN_TEXT, NUMBER_FIELDS, clean_text, normalise_columns
 
 
@@ -30,7 +30,7 @@ def with_measures(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         out["area_m2"] = pd.Series(dtype=float)
         out["length_m"] = pd.Series(dtype=float)
         return out
-    metric = out.geometry.to_crs(METRIC_EPSG)
+    metric = to_metric(out.geometry)
     types = out.geom_type
     out["area_m2"] = metric.area.where(types.isin(["Polygon", "MultiPolygon"])).round(0)
     out["length_m"] = metric.length.where(types.isin(["LineString", "MultiLineString"])).round(0)
@@ -133,9 +133,9 @@ def focus_extent(
     single point or a small plot is shown with its neighbourhood (streets, stations, other sites)."""
     if gdf.empty:
         return gdf
-    minx, miny, maxx, maxy = gdf.to_crs(METRIC_EPSG).total_bounds  # the envelope of all
+    minx, miny, maxx, maxy = to_metric(gdf).total_bounds  # the envelope of all
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
     half_w = max((maxx - minx) / 2 + margin_m, min_span_m / 2)
     half_h = max((maxy - miny) / 2 + margin_m, min_span_m / 2)
     hull = shapely.box(cx - half_w, cy - half_h, cx + half_w, cy + half_h)
-    return gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
+    return to_storage(gpd.GeoDataFrame(geometry=[hull], crs=METRIC_EPSG))
