@@ -12,7 +12,7 @@ import shapely
 import geodata
 from renewal.analysis.facilities import FACILITY_FIELDS
 from renewal.analysis.polygons import polygon_parts, union_on_grid
-from renewal.crs import METRIC_EPSG, STORAGE_EPSG
+from renewal.crs import METRIC_EPSG, STORAGE_EPSG, to_metric, to_storage
 from renewal.standards import Standards
 
 #: Circle choices: "standard" = each category at its own life circle.
@@ -155,7 +155,7 @@ def gained_area(before, after, categories) -> gpd.GeoDataFrame:
         if b.empty:
             continue
         before_m, after_m = (
-            union_on_grid(g.to_crs(METRIC_EPSG).geometry.values, OVERLAY_GRID_M) for g in (b, a)
+            union_on_grid(to_metric(g).geometry.values, OVERLAY_GRID_M) for g in (b, a)
         )
         diff = shapely.difference(before_m, after_m, grid_size=OVERLAY_GRID_M)
         diff = shapely.union_all(polygon_parts([diff]), grid_size=OVERLAY_GRID_M)
@@ -171,7 +171,7 @@ def gained_area(before, after, categories) -> gpd.GeoDataFrame:
         )
     if not rows:
         return gpd.GeoDataFrame({"category": [], "name_zh": [], "area_m2": []}, geometry=[], crs=STORAGE_EPSG)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_EPSG).to_crs(STORAGE_EPSG)
+    return to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_EPSG))
 
 
 def added_facilities(items: list[dict], standards: Standards) -> gpd.GeoDataFrame:
@@ -214,7 +214,7 @@ def placeholder_sites(sites: gpd.GeoDataFrame) -> pd.Series:
 def site_points(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Renewal sites as candidate points (a point inside each polygon or on each line), WGS84."""
     g = sites[["site_id", "name", "geometry"]].copy()
-    g["geometry"] = g.to_crs(METRIC_EPSG).geometry.representative_point().to_crs(STORAGE_EPSG).values
+    g["geometry"] = to_storage(to_metric(g).geometry.representative_point()).values
     return gpd.GeoDataFrame(g, geometry="geometry", crs=STORAGE_EPSG).reset_index(drop=True)
 
 

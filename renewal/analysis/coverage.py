@@ -75,7 +75,7 @@ from renewal.analysis.inputs import (
 )
 from renewal.analysis.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
 from renewal.analysis.polygons import valid_polygons
-from renewal.crs import METRIC_CRS, STORAGE_EPSG
+from renewal.crs import METRIC_CRS, STORAGE_EPSG, to_storage
 from renewal.errors import InputError, Notice
 from renewal.standards import Standards, load_standards
 
@@ -421,8 +421,8 @@ def assemble(
 
     def to_gdf(rows, cols):
         if not rows:
-            return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=METRIC_CRS).to_crs(STORAGE_EPSG)
-        out = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+            return to_storage(gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=METRIC_CRS))
+        out = to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS))
         out["geometry"] = valid_polygons(out.geometry.values)  # the reprojection may leave invalid rings
         return out
 
@@ -445,7 +445,7 @@ def assemble(
 def _grid_output(ctx: EngineContext, cats: dict):
     base = ctx.opts.get("_grid_wgs")
     if base is None:  # projected once per run; what-if only adds columns
-        base = ctx.grid[["cell_id", "area_m2", "geometry"]].to_crs(STORAGE_EPSG)
+        base = to_storage(ctx.grid[["cell_id", "area_m2", "geometry"]])
         if ctx.cell_pop is not None:
             base.insert(2, "population", ctx.cell_pop)
         if ctx.cell_zone is not None:
@@ -592,6 +592,6 @@ def missing_counts(result: CoverageResult, categories) -> gpd.GeoDataFrame:
             )
     if not rows:
         return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
-    out = gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+    out = to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS))
     out["geometry"] = valid_polygons(out.geometry.values)
     return out
