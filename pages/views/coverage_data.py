@@ -154,9 +154,7 @@ def gained_area(before, after, categories) -> gpd.GeoDataFrame:
         a = after.gaps[after.gaps["category"] == key]
         if b.empty:
             continue
-        before_m, after_m = (
-            union_on_grid(to_metric(g).geometry.values, OVERLAY_GRID_M) for g in (b, a)
-        )
+        before_m, after_m = (union_on_grid(to_metric(g).geometry.values, OVERLAY_GRID_M) for g in (b, a))
         diff = shapely.difference(before_m, after_m, grid_size=OVERLAY_GRID_M)
         diff = shapely.union_all(polygon_parts([diff]), grid_size=OVERLAY_GRID_M)
         if diff.is_empty or diff.area < 1:
