@@ -35,6 +35,7 @@ from renewal.errors import ConflictError, InputError, StoreError
 from renewal.settings import workspace_dir
 from renewal.sites.schema import clean_text, control_characters
 from renewal.storage.access import Actor, require_editor
+from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
@@ -211,20 +212,19 @@ class LayerStore:
         except (OSError, sqlite3.Error) as exc:
             raise _write_error(self.path, exc) from exc
         con.row_factory = sqlite3.Row
-        try:
-            con.execute("BEGIN IMMEDIATE")
+
+        def change(con: sqlite3.Connection):
             _schema(con)
-            result = fn(con)
-            if self.before_commit is not None:
-                self.before_commit()
-            con.execute("COMMIT")
-            return result
-        except BaseException as exc:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            if isinstance(exc, OSError | sqlite3.Error):
-                raise _write_error(self.path, exc) from exc
-            raise
+            return fn(con)
+
+        try:
+            return immediate(
+                con,
+                change,
+                to_error=lambda exc: _write_error(self.path, exc),
+                mapped=(OSError, sqlite3.Error),
+                before_commit=self.before_commit,
+            )
         finally:
             con.close()
 
@@ -431,6 +431,8 @@ def _record(con, entry: ImportedLayer, action: str, previous: bytes | None) -> N
 
 
 def _write_error(path: Path, exc: BaseException) -> StoreError:
+    if is_disk_full(exc):
+        return disk_full_error(path, "the workspace layers", "工作区图层文件")
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StoreError(
