@@ -281,6 +281,11 @@ def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = No
     :data:`CAPACITY_FIELDS` it has), atomically."""
     path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
+    return write_facilities_file(gdf, path)
+
+
+def write_facilities_file(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write facilities as the workspace keeps them (:func:`save_workspace_facilities`) to ``path``, atomically."""
     cols = [c for c in (*FACILITY_FIELDS, "position_source", *CAPACITY_FIELDS) if c in gdf.columns]
     write_gpkg(
         path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)}

@@ -53,3 +53,24 @@ if _busy and _busy_log:
         return result
 
     setattr(_busy_module, _busy_name, _busy_wrapper)
+
+# ``RENEWAL_E2E_KILL="package.module:function"`` and ``RENEWAL_E2E_KILL_AT=n``: the process kills itself
+# (SIGKILL: no cleanup, as a power cut or an OOM kill would) on the n-th call of that function, before it runs.
+_kill = os.environ.get("RENEWAL_E2E_KILL")
+if _kill:
+    import signal
+
+    _kill_module_name, _, _kill_name = _kill.partition(":")
+    _kill_module = importlib.import_module(_kill_module_name)
+    _kill_original = getattr(_kill_module, _kill_name)
+    _kill_at = int(os.environ.get("RENEWAL_E2E_KILL_AT", "1"))
+    _kill_calls = [0]
+
+    @functools.wraps(_kill_original)
+    def _killing(*args, **kwargs):
+        _kill_calls[0] += 1
+        if _kill_calls[0] == _kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _kill_original(*args, **kwargs)
+
+    setattr(_kill_module, _kill_name, _killing)
