@@ -17,6 +17,9 @@ same cores as the server; one round each, so noisy):
     --heavy 4, slot pool (1 slot):  home alone 10.7 s, during 4 coverage runs 50.4 s, coverage pages 65 s
     journey (2 runs), old / pool:   home alone 4.1 / 4.4 s, during 10.3 / 10.5 s
 
+    --heavy 1 --busy 30, engine in the server / in a worker process (first round, the one computing):
+        home alone 6.6 / 4.3 s, during 15.9 / 8.0 s; CPU server 11.0 / 5.2 s, worker 0 / 6.3 s (BENCHMARKS.md)
+
 The pool bounds how many coverage scripts compute at once, but on this machine it does not measurably
 shorten the other session's home page: the browsers drawing the coverage maps share the two cores, and
 Streamlit sends every session's messages from one event loop. Worth measuring again with the browsers
