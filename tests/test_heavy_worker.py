@@ -127,3 +127,39 @@ def test_a_pool_with_every_worker_busy_asks_whether_the_run_is_still_wanted():
         assert asked
     finally:
         w.kill()
+
+
+def test_run_heavy_returns_the_result_and_kills_a_run_nobody_waits_for(monkeypatch):
+    """``run_heavy`` as a page calls it: a result comes back and the worker is kept; a run whose page stops
+    (Streamlit's stop/rerun check raises, as when the planner starts another run or closes the tab) kills
+    its worker, returns nothing, and the next call gets a new worker."""
+    from pages.views import heavy
+
+    pool = WorkerPool(1)
+    monkeypatch.setattr(heavy, "_workers", lambda: pool)
+    monkeypatch.setattr(heavy, "_still_wanted", lambda: None)
+    first = heavy.run_heavy(os.getpid)
+    assert first != os.getpid()
+
+    class Rerun(BaseException):  # Streamlit's RerunException/StopException are BaseExceptions too
+        pass
+
+    asked = []
+
+    def rerun_requested():
+        asked.append(time.monotonic())
+        if len(asked) >= 2:
+            raise Rerun
+
+    monkeypatch.setattr(heavy, "_still_wanted", rerun_requested)
+    t0 = time.monotonic()
+    with pytest.raises(Rerun):
+        heavy.run_heavy(time.sleep, 120)
+    assert time.monotonic() - t0 < 60  # stopped at the check, not after the sleep
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # the same worker ran the sleep: it was killed
+    monkeypatch.setattr(heavy, "_still_wanted", lambda: None)
+    second = heavy.run_heavy(os.getpid)
+    assert second not in (first, os.getpid())
+    worker = pool.take(lambda: None)
+    worker.kill()
