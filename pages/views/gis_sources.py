@@ -28,10 +28,13 @@ class Source:
     data: gpd.GeoDataFrame
     labels: dict[str, str] = field(default_factory=dict)
     spec: LayerSpec | None = None
+    map_data: gpd.GeoDataFrame | None = (
+        None  # what the map draws, when it adds helper columns (label, source)
+    )
 
-    def scene_layer(self, data: gpd.GeoDataFrame | None = None) -> SceneLayer:
+    def scene_layer(self) -> SceneLayer:
         spec = self.spec or LayerSpec(f"gis:{self.key}", self.title, "参考", style=PLAIN)
-        return SceneLayer(spec, self.data if data is None else data)
+        return SceneLayer(spec, self.data if self.map_data is None else self.map_data)
 
 
 def imported_sources(store: LayerStore) -> list[Source]:
@@ -40,7 +43,9 @@ def imported_sources(store: LayerStore) -> list[Source]:
         name = layer.key.split(":", 1)[1]
         entry = store.get(name)
         title = entry.title if entry is not None else name
-        out.append(Source(f"imported:{name}", f"{title}（导入图层）", layer.data, {}, layer.spec))
+        own = store.read(name).columns  # the planner's fields, without the map's label and source helpers
+        data = layer.data[[c for c in layer.data.columns if c in own]]
+        out.append(Source(f"imported:{name}", f"{title}（导入图层）", data, {}, layer.spec, layer.data))
     return out
 
 

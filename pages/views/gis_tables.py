@@ -167,7 +167,12 @@ def _query_result(src: gis_sources.Source) -> gpd.GeoDataFrame | None:
     if rows.empty:
         st.info("没有符合条件的要素。")
         return rows
-    st.dataframe(attributes.attribute_table(rows, src.labels), hide_index=True, width="stretch", height=220)
+    st.dataframe(
+        attributes.attribute_table(rows, src.labels),
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * len(rows), 320),
+    )
     _downloads(src, rows, "查询结果", "gis_q_dl")
     return rows
 
