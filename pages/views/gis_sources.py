@@ -1,5 +1,5 @@
 """The layers a planner can open in 属性表与空间查询 (no streamlit): every imported layer of the workspace,
-the renewal sites and the plan's layers, each with its Chinese title and the Chinese headers of its fields."""
+the renewal sites, the workspace's facilities and the plan's layers, each with its Chinese title and the Chinese headers of its fields."""
 
 from __future__ import annotations
 
@@ -54,6 +54,31 @@ def site_source(sites: gpd.GeoDataFrame | None) -> list[Source]:
         return []
     spec = REGISTRY[SITES_LAYER_KEY]
     return [Source("sites", "城市更新项目", sites, dict(spec.popup), spec)]
+
+
+#: The workspace facilities' fields a planner reads, with their Chinese headers (codes left out).
+FACILITY_LABELS = {
+    "facility_id": "设施编号",
+    "name": "名称",
+    "name_zh": "设施类别",
+    "address": "地址",
+    "status": "状态",
+    "source_zh": "数据来源",
+    "class_rule": "归类依据",
+    "places": "学位",
+    "beds": "床位",
+    "floor_area_m2": "建筑面积（㎡）",
+}
+
+
+def facility_source(facilities: gpd.GeoDataFrame | None) -> list[Source]:
+    """The workspace's facility inventory (生活圈覆盖 or ``import-osm``), if there is one."""
+    if facilities is None or facilities.empty:
+        return []
+    cols = [c for c in FACILITY_LABELS if c in facilities.columns]
+    data = facilities[[*cols, facilities.geometry.name]]
+    spec = LayerSpec("gis:facilities", "公共服务设施", "参考", style=PLAIN, tooltip=("name",))
+    return [Source("facilities", "公共服务设施（工作区）", data, FACILITY_LABELS, spec)]
 
 
 def plan_sources(load: Callable[[tuple[str, ...]], dict[str, gpd.GeoDataFrame]]) -> list[Source]:

@@ -21,6 +21,7 @@ from pages import _ui
 from pages.views import gis_sources
 from pages.views.text import markdown_literal
 from renewal import attributes, classify
+from renewal.analysis.facilities import load_workspace_facilities
 from renewal.analysis.spatial_query import DWITHIN, PREDICATE_LABELS, query_by_location
 from renewal.errors import InputError
 
@@ -34,6 +35,10 @@ QUERY = "gis_query"  # the last query's result (dict)
 def _sources(store) -> dict[str, gis_sources.Source]:
     out = gis_sources.imported_sources(store)
     out += gis_sources.site_source(_ui.current_sites_or_none())
+    try:
+        out += gis_sources.facility_source(load_workspace_facilities())
+    except InputError as err:
+        _ui.show_input_error(err)
     out += gis_sources.plan_sources(_ui.cached_layers)
     return {s.key: s for s in out}
 

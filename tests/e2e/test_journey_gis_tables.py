@@ -175,5 +175,21 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         assert abs(w - 16.54 * 72) < 1 and abs(h - 11.69 * 72) < 1, (w, h)
         text = page.extract_text()
         assert "河东区控规地块专题图" in text and "编制单位：河东区规划设计所" in text, text[:500]
+        assert all(c in text for c in ("按用地性质", "R2", "B1", "G1", TEMPLATE)), text  # the classes' legend
         p.screenshot(f"gis-print-{size}")
+        p.check_page()
+
+        # which renewal sites touch the red line: the page's answer against a geopandas spatial join
+        from renewal.storage import current_sites
+
+        sites = current_sites(app.workspace)
+        touching = sorted(gpd.sjoin(sites, red, predicate="intersects")["site_id"])
+        _choose(p, "图层", "城市更新项目")
+        _choose(p, "参照图层（B）", "生态保护红线（导入图层）")
+        p.page.get_by_role("button", name="查询").click()
+        p.idle()
+        p.page.get_by_text(f"共 {len(touching)} 个。").wait_for()
+        if touching:
+            got = pd.read_csv(p.download("下载查询结果（CSV）", tmp_path), encoding="utf-8-sig")
+            assert sorted(got["编号"]) == touching
         p.check_page()
