@@ -22,7 +22,7 @@ from pages.views import gis_sources
 from pages.views.text import markdown_literal
 from renewal import attributes, classify
 from renewal.analysis.facilities import load_workspace_facilities
-from renewal.analysis.spatial_query import DWITHIN, PREDICATE_LABELS, query_by_location
+from renewal.analysis.spatial_query import DWITHIN, INTERSECTS, PREDICATE_LABELS, WITHIN, query_by_location
 from renewal.errors import InputError
 
 ss = st.session_state
@@ -155,12 +155,9 @@ def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source) -> N
         _ui.show_input_error(err)
         ss.pop(QUERY, None)
         return
-    how = PREDICATE_LABELS[pred].replace("N米", f"{dist:g}米")
-    ss[QUERY] = {
-        "a": src.key,
-        "rows": list(hit.index),
-        "text": f"{src.title}中与“{sources[b_key].title}”{'已选中的要素' if only else ''}{how}的要素",
-    }
+    ref = f"“{sources[b_key].title}”" + ("中已选中的要素" if only else "")
+    how = {INTERSECTS: f"与{ref}相交", WITHIN: f"完全位于{ref}内", DWITHIN: f"距{ref}{dist:g}米以内"}[pred]
+    ss[QUERY] = {"a": src.key, "rows": list(hit.index), "text": f"{src.title}中{how}的要素"}
 
 
 def _query_result(src: gis_sources.Source) -> gpd.GeoDataFrame | None:

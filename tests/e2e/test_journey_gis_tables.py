@@ -124,7 +124,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         p.idle()
         expected = sorted(gpd.sjoin(parcels, red, predicate="intersects")["地块编号"])
         assert 0 < len(expected) < len(parcels)
-        p.page.get_by_text(f"共 {len(expected)} 个。").wait_for()
+        p.page.get_by_text(f"中与“生态保护红线（导入图层）”相交的要素，共 {len(expected)} 个。").wait_for()
         out = p.download("下载查询结果（Excel）", tmp_path)
         got = pd.read_excel(io.BytesIO(out.read_bytes()), dtype=str)
         assert sorted(got["地块编号"]) == expected
@@ -142,6 +142,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         legend = _legend_text(p.map())
         for label in ("0.3 – 1.8", "1.8 – 3.3", "3.3 – 4.8"):
             assert label in legend, legend
+        p.page.locator(harness.MAP_IFRAME).first.scroll_into_view_if_needed()
         p.screenshot(f"gis-style-classes-{size}")
         # by 用地性质: a category per value, the markup shown as text in the legend
         _choose(p, "专题图：按字段着色", "用地性质")
@@ -161,7 +162,17 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
             assert v.page.locator("img[src='x']").count() == 0 and not v.errors
         p.check_page()
 
-        # the print sheet: A3 landscape, the planner's title and office
+        # the print sheet: a scale that is not one is refused in Chinese (no download offered) …
+        scale = p.page.get_by_role("combobox", name="比例尺", exact=True)
+        scale.scroll_into_view_if_needed()
+        scale.click()
+        scale.fill("1:abc")
+        p.page.keyboard.press("Enter")
+        p.idle()
+        p.page.get_by_text("比例尺应写作 1:N").wait_for()
+        assert p.page.get_by_role("button", name="下载图纸（PDF").count() == 0
+        _choose(p, "比例尺", "适应范围")
+        # … then A3 landscape, the planner's title and office
         _choose(p, "纸张", "A3")
         p.page.get_by_label("图名").fill("河东区控规地块专题图")
         p.page.get_by_label("编制单位").fill("河东区规划设计所")
