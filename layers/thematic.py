@@ -5,7 +5,7 @@ or quantile, :mod:`renewal.classify`) along a sequential ramp, or a text field b
 qualitative palette. The classes become a ``color_by`` style on a helper column, so the legend rows
 (:func:`layers.scene.legend_entry` categories), the page map, the offline HTML and the print sheet all show
 the same classes in the same colours. :func:`highlight_layer` draws picked features (table rows, a query
-result) over everything in a colour no other layer uses.
+result) over everything: a thick cyan outline (no ramp or palette uses it), nearly no fill, so a styled layer's class colours still show through.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ CATEGORY_COLORS = (
     "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f", "#1f78b4", "#33a02c",
 )  # fmt: skip
 NO_DATA_COLOR = "#bdbdbd"
-HIGHLIGHT = Style(color="#00e5ff", weight=4, opacity=1.0, fill_color="#00e5ff", fill_opacity=0.35, radius=9)
+HIGHLIGHT = Style(color="#00e5ff", weight=4, opacity=1.0, fill_color="#00e5ff", fill_opacity=0.08, radius=9)
 
 
 def ramp_colors(ramp: str, n: int) -> list[str]:
