@@ -4,7 +4,8 @@
 or quantile, :mod:`renewal.classify`) along a sequential ramp, or a text field by category in a
 qualitative palette. The classes become a ``color_by`` style on a helper column, so the legend rows
 (:func:`layers.scene.legend_entry` categories), the page map, the offline HTML and the print sheet all show
-the same classes in the same colours. :func:`highlight_layer` draws picked features (table rows, a query
+the same classes in the same colours. :func:`labelled` labels a layer by a field, :func:`with_fill_opacity`
+sets its fill's opacity. :func:`highlight_layer` draws picked features (table rows, a query
 result) over everything: a thick cyan outline (no ramp or palette uses it), nearly no fill, so a styled layer's class colours still show through.
 """
 
@@ -34,6 +35,8 @@ CATEGORY_COLORS = (
     "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f", "#1f78b4", "#33a02c",
 )  # fmt: skip
 NO_DATA_COLOR = "#bdbdbd"
+#: How opaque a thematic layer's fill is unless the planner chooses otherwise.
+THEMATIC_OPACITY = 0.65
 HIGHLIGHT = Style(color="#00e5ff", weight=4, opacity=1.0, fill_color="#00e5ff", fill_opacity=0.08, radius=9)
 
 
@@ -60,7 +63,7 @@ def thematic_layer(
         base,
         color="#555555",
         fill_color=None,
-        fill_opacity=max(base.fill_opacity, 0.65),
+        fill_opacity=max(base.fill_opacity, THEMATIC_OPACITY),
         color_field=None,
         color_by=CLASS_FIELD,
         color_map=tuple((c, cmap[c]) for c in order),
@@ -77,3 +80,19 @@ def highlight_layer(
     """Picked features drawn on top in :data:`HIGHLIGHT`."""
     spec = LayerSpec(key, title, "参考", style=HIGHLIGHT, tooltip=tooltip, z=95)
     return SceneLayer(spec, data)
+
+
+def labelled(layer: SceneLayer, field: str | None) -> SceneLayer:
+    """``layer`` labelled on the map by ``field`` (None: no labels); empty cells get no label."""
+    if field is None:
+        return SceneLayer(replace(layer.spec, label=False), layer.data, layer.id_field)
+    text = layer.data[field].map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v))
+    return SceneLayer(
+        replace(layer.spec, label=True), layer.data.assign(name=text.to_numpy()), layer.id_field
+    )
+
+
+def with_fill_opacity(layer: SceneLayer, opacity: float) -> SceneLayer:
+    """``layer`` with its polygons filled at ``opacity`` (0 transparent … 1 opaque)."""
+    style = replace(layer.spec.style, fill_opacity=min(max(float(opacity), 0.0), 1.0))
+    return SceneLayer(replace(layer.spec, style=style), layer.data, layer.id_field)

@@ -16,7 +16,7 @@ from shapely.geometry import Point, Polygon, box
 from cli.main import main
 from layers.render_print import check_layout, draw_sheet, parse_scale
 from layers.scene import make_scene
-from layers.thematic import thematic_layer
+from layers.thematic import labelled, thematic_layer, with_fill_opacity
 from layers.views import view_scene
 from pages.views.gis_sources import Source
 from renewal import attributes, classify
@@ -143,6 +143,15 @@ def test_a_thematic_layer_s_legend_lists_its_classes_in_ramp_order():
     assert sum(int(light[i : i + 2], 16) for i in (1, 3, 5)) > sum(
         int(dark[i : i + 2], 16) for i in (1, 3, 5)
     )
+
+
+def test_labels_from_a_field_and_fill_opacity():
+    gdf = gpd.GeoDataFrame({"用地性质": ["R2", None]}, geometry=[box(0, 0, 1, 1), box(1, 0, 2, 1)], crs=4326)
+    layer = labelled(Source("t", "地块", gdf).scene_layer(), "用地性质")
+    assert layer.spec.label and list(layer.data["name"]) == ["R2", ""]
+    assert not labelled(layer, None).spec.label
+    assert with_fill_opacity(layer, 0.3).spec.style.fill_opacity == 0.3
+    assert with_fill_opacity(layer, 7).spec.style.fill_opacity == 1.0
 
 
 def _pdf_size(fig) -> tuple[float, float, str]:

@@ -16,7 +16,14 @@ from layers.registry import REGISTRY
 from layers.render import draw_scene
 from layers.render_print import ORIENTATION_LABELS, ORIENTATIONS, PAPERS, SCALES, draw_sheet, parse_scale
 from layers.scene import SceneLayer, make_scene
-from layers.thematic import RAMPS, highlight_layer, thematic_layer
+from layers.thematic import (
+    RAMPS,
+    THEMATIC_OPACITY,
+    highlight_layer,
+    labelled,
+    thematic_layer,
+    with_fill_opacity,
+)
 from pages import _ui
 from pages.views import gis_sources
 from pages.views.text import markdown_literal
@@ -95,6 +102,22 @@ def _downloads(src: gis_sources.Source, rows: gpd.GeoDataFrame, what: str, key: 
         )
 
 
+def _look(src: gis_sources.Source, styled: bool) -> tuple[str | None, float]:
+    """标注字段 (None: the layer's own labels) and 填充不透明度 (0–1) chosen for the layer."""
+    fields = attributes.fields(src.data)
+    heads = attributes.headers(fields, src.labels)
+    c1, c2 = st.columns(2)
+    label = c1.selectbox(
+        "标注字段",
+        [NO_STYLE, *fields],
+        format_func=lambda f: "按图层默认" if f == NO_STYLE else heads[f],
+        key=f"gis_label:{src.key}",
+    )
+    own = THEMATIC_OPACITY if styled else src.scene_layer().spec.style.fill_opacity
+    opacity = c2.slider("填充不透明度（%）", 0, 100, round(own * 100), 5, key=f"gis_opacity:{src.key}")
+    return (None if label == NO_STYLE else label), opacity / 100
+
+
 def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
     fields = attributes.fields(src.data)
     heads = attributes.headers(fields, src.labels)
@@ -122,13 +145,17 @@ def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
     return field, method, int(n), ramp
 
 
-def _layer_on_map(src: gis_sources.Source, style) -> SceneLayer:
+def _layer_on_map(src: gis_sources.Source, style, look) -> SceneLayer:
     layer = src.scene_layer()
-    if style is None:
-        return layer
-    field, method, n, ramp = style
-    heads = attributes.headers([field], src.labels)
-    return thematic_layer(layer, field, method, n, ramp, title=f"{src.title}（按{heads[field]}）")
+    if style is not None:
+        field, method, n, ramp = style
+        heads = attributes.headers([field], src.labels)
+        layer = thematic_layer(layer, field, method, n, ramp, title=f"{src.title}（按{heads[field]}）")
+    label, opacity = look
+    if label is not None:
+        layer = labelled(layer, label)
+    layer = with_fill_opacity(layer, opacity)
+    return layer
 
 
 def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source) -> None:
@@ -240,10 +267,11 @@ def section(store, basemap: str, labels: bool) -> None:
     else:
         _downloads(src, src.data.loc[shown_rows.index], "属性表", "gis_tab_dl")
     style = _style(src)
+    look = _look(src, style is not None)
     _query(sources, src)
     result = _query_result(src)
     try:
-        layer = _layer_on_map(src, style)
+        layer = _layer_on_map(src, style, look)
     except InputError as err:
         _ui.show_input_error(err)
         layer = src.scene_layer()

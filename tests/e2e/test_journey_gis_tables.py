@@ -1,8 +1,8 @@
 """Journey (issue #20): a planner uploads a 控规 layer and a 生态保护红线 layer on 数据管理 through the page's
 own uploader, opens the 控规 layer's attribute table (属性表与空间查询), filters it, ticks a row and sees it
 highlighted on the map, asks which 地块 intersect the red line (compared with a geopandas spatial join),
-downloads the result and opens it, colours the layer by 容积率 in classes and by 用地性质 in categories and
-reads the legend on the page map and in the downloaded HTML, and downloads an A3 landscape PDF sheet with
+downloads the result and opens it, colours the layer by 容积率 in classes and by 用地性质 in categories, labels
+it by 用地性质, and reads the legend on the page map and in the downloaded HTML, and downloads an A3 landscape PDF sheet with
 their title and office (page size in points, title and office in the text).
 
 A field value that is markup (``<img src=x onerror=…>``, ``{{7*7}}``) goes through the table, the legend
@@ -150,6 +150,11 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         legend = _legend_text(frame)
         assert IMG in legend and TEMPLATE in legend and "R2" in legend, legend
         assert frame.locator("img[src='x']").count() == 0
+        # labels from a field: the markup value is a label's text, never an element
+        _choose(p, "标注字段", "用地性质")
+        frame = p.map()
+        frame.locator(".rp-label", has_text=IMG).first.wait_for()
+        assert frame.locator("img[src='x']").count() == 0 and not p.errors
         html = p.download("下载地图（独立HTML文件", tmp_path)
         with harness.planner(
             chromium, None, f"gis-html-{size}", viewport, allow=harness.is_local_file_url
