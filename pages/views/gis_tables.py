@@ -114,7 +114,9 @@ def _look(src: gis_sources.Source, styled: bool) -> tuple[str | None, float]:
         key=f"gis_label:{src.key}",
     )
     own = THEMATIC_OPACITY if styled else src.scene_layer().spec.style.fill_opacity
-    opacity = c2.slider("填充不透明度（%）", 0, 100, round(own * 100), 5, key=f"gis_opacity:{src.key}")
+    opacity = c2.slider(
+        "填充不透明度（%）", 0, 100, round(own * 100), 5, key=f"gis_opacity:{src.key}:{styled}"
+    )
     return (None if label == NO_STYLE else label), opacity / 100
 
 

@@ -153,6 +153,9 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         # labels from a field: the markup value is a label's text, never an element
         _choose(p, "标注字段", "用地性质")
         frame = p.map()
+        # the classes are filled as a thematic map (the faint fill of an unstyled layer is its own choice)
+        fills = frame.locator('path[stroke="#8dd3c7"]').first.get_attribute("fill-opacity")
+        assert float(fills) >= 0.6, fills
         frame.locator(".rp-label", has_text=IMG).first.wait_for()
         assert frame.locator("img[src='x']").count() == 0 and not p.errors
         html = p.download("下载地图（独立HTML文件", tmp_path)
