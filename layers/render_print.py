@@ -10,8 +10,8 @@ scale bar is in metres and grid north is true north within a fraction of a
 degree.
 
 A sheet has a title, the map, a legend, a scale bar, a north arrow and notes
-(coordinate system, date, data sources, precision). Papers: A4 and A3
-landscape, 16:9. Formats: PNG (300 dpi), PDF (fonts embedded, TrueType/CID),
+(coordinate system, date, data sources, precision). Papers: A4, A3, A1
+(landscape or portrait), 16:9. Formats: PNG (300 dpi), PDF (fonts embedded, TrueType/CID),
 SVG. Chinese is drawn with :mod:`layers.fonts`; text the font cannot draw
 fails the export (:class:`layers.fonts.FontError`) instead of showing boxes.
 """
@@ -45,6 +45,7 @@ from renewal.zh import date_label
 PAPERS: dict[str, tuple[float, float]] = {
     "A4": (11.69, 8.27),
     "A3": (16.54, 11.69),
+    "A1": (33.11, 23.39),  # 841 x 594 mm (a PNG at 300 dpi is 70 megapixels: PDF or SVG suit it better)
     "16:9": (13.334, 7.5),  # 4000 x 2250 px at 300 dpi
 }
 ORIENTATIONS = ("landscape", "portrait")

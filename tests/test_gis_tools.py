@@ -173,6 +173,8 @@ def test_print_layout_paper_orientation_scale_and_org():
     assert span_m / paper_m == pytest.approx(10_000, rel=0.01)  # the map is at the stated scale
     w, h, _ = _pdf_size(draw_sheet(scene, paper="A4"))
     assert w > h  # landscape by default
+    w, h, _ = _pdf_size(draw_sheet(scene, paper="A1", orientation="portrait"))
+    assert abs(w - 594 / 25.4 * 72) < 2 and abs(h - 841 / 25.4 * 72) < 2  # A1 portrait, 594 x 841 mm
 
 
 @pytest.mark.parametrize(
