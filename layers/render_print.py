@@ -384,10 +384,12 @@ def source_note(scene: Scene) -> str:
     return "数据来源：" + "、".join(parts) + "；各图层的来源、许可与精度见 geodata/manifest.yaml"
 
 
-def sheet_notes(scene: Scene, date: dt.date, org: str = "", scale: int | None = None) -> list[str]:
-    """The notes printed under the map: CRS, scale, date, 编制单位, sources, precision."""
+def sheet_notes(
+    scene: Scene, date: dt.date, org: str = "", scale: int | None = None, review_no: str = ""
+) -> list[str]:
+    """The notes printed under the map: CRS, scale, date, 编制单位, 审图号, sources, precision."""
     first = f"{CRS_NOTE}　" + (f"比例尺：1:{scale:,}　" if scale else "") + f"制图日期：{date_label(date)}"
-    notes = [first + (f"　编制单位：{org}" if org else "")]
+    notes = [first + (f"　编制单位：{org}" if org else "") + (f"　审图号：{review_no}" if review_no else "")]
     src = source_note(scene)
     if src:
         notes.append(src)
@@ -395,11 +397,13 @@ def sheet_notes(scene: Scene, date: dt.date, org: str = "", scale: int | None = 
     return notes
 
 
-def sheet_texts(scene: Scene, subtitle: str = "", org: str = "", scale: int | None = None) -> list[str]:
+def sheet_texts(
+    scene: Scene, subtitle: str = "", org: str = "", scale: int | None = None, review_no: str = ""
+) -> list[str]:
     """Every text a sheet of ``scene`` prints (checked against the font before drawing)."""
     texts = [scene.title, subtitle, "图例", "符号说明", APPROX_LEGEND_TEXT, "北", "千米", "米"]
     texts += [text for text, _, _ in legend_rows(sheet_legend(scene))]
-    texts += sheet_notes(scene, dt.date.today(), org, scale)
+    texts += sheet_notes(scene, dt.date.today(), org, scale, review_no)
     for layer in drawn_layers(scene):
         if layer.spec.label and "name" in layer.data.columns:
             texts += [cell_text(v) for v in layer.data["name"]]
@@ -421,14 +425,16 @@ def draw_sheet(
     orientation: str = "landscape",
     scale: int | None = None,
     org: str = "",
+    review_no: str = "",
 ) -> Figure:
     """A map sheet of ``scene`` as a matplotlib Figure (title, map, legend, scale, north arrow, notes).
 
     ``orientation``: landscape or portrait; ``scale``: the map at 1:``scale`` centred on the extent
-    (None: fit the extent); ``org``: 编制单位 in the notes. Bad choices raise :class:`InputError`."""
-    check_layout(paper, orientation, scale, org)
+    (None: fit the extent); ``org``: 编制单位 and ``review_no``: 审图号 in the notes. Bad choices raise
+    :class:`InputError`."""
+    check_layout(paper, orientation, scale, org, review_no)
     font = use_cjk_font()
-    texts = sheet_texts(scene, subtitle, org, scale)
+    texts = sheet_texts(scene, subtitle, org, scale, review_no)
     check_glyphs(texts)
     # draw with a TrueType subset (embedded cleanly in PDF), the full font as fallback
     matplotlib.rcParams["font.sans-serif"] = [embeddable_family(texts), font.family, "DejaVu Sans"]
@@ -443,7 +449,7 @@ def draw_sheet(
     if subtitle:
         wrapped = "\n".join(textwrap.wrap(subtitle, int(width * 9.5)))
         fig.text(0.02, 0.905, wrapped, fontsize=size * 1.05, va="top", color="#333333")
-    notes = sheet_notes(scene, date, org, scale)
+    notes = sheet_notes(scene, date, org, scale, review_no)
     wrapped_notes = "\n".join(line for note in notes for line in textwrap.wrap(note, int(width * 12)))
     n_lines = wrapped_notes.count("\n") + 1
     notes_h = 0.022 * n_lines * (8.27 / height) ** 0.3
@@ -484,7 +490,9 @@ def draw_sheet(
     return fig
 
 
-def check_layout(paper: str, orientation: str = "landscape", scale: int | None = None, org: str = "") -> None:
+def check_layout(
+    paper: str, orientation: str = "landscape", scale: int | None = None, org: str = "", review_no: str = ""
+) -> None:
     """Refuse a print layout that cannot be drawn, in English and Chinese."""
     if paper not in PAPERS:
         raise InputError(
@@ -501,11 +509,12 @@ def check_layout(paper: str, orientation: str = "landscape", scale: int | None =
             f"scale must be a whole number from {MIN_SCALE} to {MAX_SCALE} (1:N), not {scale!r}",
             f"比例尺分母须为 {MIN_SCALE} 到 {MAX_SCALE} 之间的整数（1:N）。",
         )
-    if "\n" in org or "\r" in org or len(org) > MAX_ORG_LENGTH:
-        raise InputError(
-            f"organisation must be one line of at most {MAX_ORG_LENGTH} characters",
-            f"编制单位须为一行，最多 {MAX_ORG_LENGTH} 个字。",
-        )
+    for text, en, zh in ((org, "organisation", "编制单位"), (review_no, "review number", "审图号")):
+        if "\n" in text or "\r" in text or len(text) > MAX_ORG_LENGTH:
+            raise InputError(
+                f"{en} must be one line of at most {MAX_ORG_LENGTH} characters",
+                f"{zh}须为一行，最多 {MAX_ORG_LENGTH} 个字。",
+            )
 
 
 def parse_scale(text: str) -> int | None:

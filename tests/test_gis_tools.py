@@ -179,7 +179,14 @@ def test_print_layout_paper_orientation_scale_and_org():
 
 @pytest.mark.parametrize(
     "kwargs",
-    [{"paper": "B5"}, {"orientation": "sideways"}, {"scale": 10}, {"scale": 5_000_000}, {"org": "a\nb"}],
+    [
+        {"paper": "B5"},
+        {"orientation": "sideways"},
+        {"scale": 10},
+        {"scale": 5_000_000},
+        {"org": "a\nb"},
+        {"review_no": "号" * 61},
+    ],
 )
 def test_bad_print_choices_are_refused_in_both_languages(kwargs):
     with pytest.raises(InputError) as err:
@@ -207,6 +214,10 @@ def test_export_map_layout_options_write_an_a3_portrait_sheet(tmp_path):
         "金贸园区图",
         "--org",
         "河东区规划所",
+        "--subtitle",
+        "园区现状与规划",
+        "--review-no",
+        "津S（2026）001号",
     ]
     assert main(["--workspace", str(tmp_path), *args]) == 0
     page = PdfReader(out).pages[0]
@@ -215,6 +226,7 @@ def test_export_map_layout_options_write_an_a3_portrait_sheet(tmp_path):
     )
     text = page.extract_text()
     assert "金贸园区图" in text and "编制单位：河东区规划所" in text and "1:10,000" in text
+    assert "园区现状与规划" in text and "审图号：津S（2026）001号" in text
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,7 @@ def _check(args, out: Path) -> str:
         )
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
-    check_layout(args.paper, args.orientation, parse_scale(args.scale), args.org)
+    check_layout(args.paper, args.orientation, parse_scale(args.scale), args.org, args.review_no)
     if args.title is not None and (not args.title.strip() or "\n" in args.title or len(args.title) > 100):
         raise InputError(
             "--title must be one non-empty line of at most 100 characters", "标题须为一行，1到100个字"
@@ -92,11 +92,12 @@ def export_map(args) -> int:
             fig = draw_sheet(
                 scene,
                 paper=args.paper,
-                subtitle=VIEWS[args.view].caption,
+                subtitle=VIEWS[args.view].caption if args.subtitle is None else args.subtitle,
                 labels=not args.no_labels,
                 orientation=args.orientation,
                 scale=parse_scale(args.scale),
                 org=args.org,
+                review_no=args.review_no,
             )
         except FontError as err:
             raise InputError(
@@ -147,6 +148,8 @@ def register(sub) -> None:
     p.add_argument("--scale", default="", help="map scale as 1:N or N (e.g. 1:10000); default: fit the view")
     p.add_argument("--title", default=None, help="sheet title (default: the view's title)")
     p.add_argument("--org", default="", help="编制单位: the organisation printed in the sheet's notes")
+    p.add_argument("--subtitle", default=None, help="sheet subtitle (default: the view's plan caption)")
+    p.add_argument("--review-no", default="", help="审图号: the map review number printed in the notes")
     p.add_argument(
         "--basemap",
         default=DEFAULT_BASEMAP,

@@ -218,7 +218,10 @@ def _print_form(scene) -> None:
     )
     d1, d2 = st.columns(2)
     title = d1.text_input("图名", scene.title, key="gis_title", max_chars=100)
-    org = d2.text_input("编制单位", key="gis_org", max_chars=60)
+    subtitle = d2.text_input("副标题（可选）", key="gis_subtitle", max_chars=100)
+    e1, e2 = st.columns(2)
+    org = e1.text_input("编制单位", key="gis_org", max_chars=60)
+    review_no = e2.text_input("审图号（可选）", key="gis_review_no", max_chars=60)
     try:
         scale = parse_scale(scale_text or "")
         if not title.strip():
@@ -234,7 +237,9 @@ def _print_form(scene) -> None:
             paper=paper,
             orientation=orientation,
             scale=scale,
+            subtitle=subtitle.strip(),
             org=org.strip(),
+            review_no=review_no.strip(),
         )
         fig.savefig(buf, format="pdf")
         return buf.getvalue()

@@ -185,6 +185,8 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         p.page.get_by_label("图名").fill("河东区控规地块专题图")
         p.page.get_by_label("编制单位").fill("河东区规划设计所")
         p.page.get_by_label("编制单位").press("Enter")
+        p.page.get_by_label("审图号（可选）").fill("津S（2026）001号")
+        p.page.get_by_label("审图号（可选）").press("Enter")
         p.idle()
         pdf = p.download("下载图纸（PDF，A3横向）", tmp_path)
         from pypdf import PdfReader
@@ -194,6 +196,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         assert abs(w - 16.54 * 72) < 1 and abs(h - 11.69 * 72) < 1, (w, h)
         text = page.extract_text()
         assert "河东区控规地块专题图" in text and "编制单位：河东区规划设计所" in text, text[:500]
+        assert "审图号：津S（2026）001号" in text, text[:800]
         assert all(c in text for c in ("按用地性质", "R2", "B1", "G1", TEMPLATE)), text  # the classes' legend
         p.screenshot(f"gis-print-{size}")
         p.check_page()
