@@ -60,10 +60,17 @@ def _capacity_ratios(path, raw, cats) -> dict[str, CapacityRatio]:
     out = {}
     for key, entry in section.items():
         if key not in cats:
-            _fail(path, f"capacity_ratios: unknown category {key!r}", f"capacity_ratios 中的类别 {key!r} 未定义")
+            _fail(
+                path, f"capacity_ratios: unknown category {key!r}", f"capacity_ratios 中的类别 {key!r} 未定义"
+            )
         v = entry.get("value") if isinstance(entry, dict) else None
         per = entry.get("per") if isinstance(entry, dict) else None
-        if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0 or per not in CAPACITY_RATIO_BASES:
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not v > 0
+            or per not in CAPACITY_RATIO_BASES
+        ):
             _fail(
                 path,
                 f"capacity_ratios {key!r}: needs per (residents or served) and a positive value",

@@ -117,7 +117,8 @@ def test_ledger_of_the_run(files, capsys):
     # 100 places (乙小学 has none) for 60 + 90 + 40 children; 50 + 40 left without a place within 500 m
     assert ind.at["小学学位总数", "数值"] == 100 and ind.at["小学学位缺口数", "数值"] == 90
     assert ind.at["小学学位缺口数", "单位"] == "个" and "按容量分配" in ind.at["小学学位缺口数", "定义"]
-    assert ind.at["千人学位数", "目标值"] == "内置标准未给出"  # no resident total from an age column, no target
+    # no resident total from an age column, and no target in the bundled standards
+    assert ind.at["千人学位数", "目标值"] == "内置标准未给出"
     assert ind["计算时间（北京时间）"].str.match(r"^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$").all()
     zones = book["小学学位·分区"].set_index("分区")
     assert zones["缺口"].tolist() == [50, 40]

@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from renewal.analysis.supply_ledger import NO_TARGET, indicators, ledger_sheets, totals
+from renewal.analysis.supply_ledger import LEDGER_COLUMNS, NO_TARGET, indicators, ledger_sheets, totals
 from renewal.analysis.supply_report import supply_demand_run
 from renewal.io.write import xlsx_bytes
 from renewal.standards import DEFAULT_PATH, load_standards
@@ -112,7 +112,8 @@ def test_ledger_workbook():
     assert book.sheetnames == ["小学学位", "小学学位·分区", "说明"]
     ws = book["小学学位"]
     head = [c.value for c in ws[1]]
-    assert head == ["指标", "定义", "数值", "单位", "目标值", "依据条款", "核对状态", "数据来源", "计算时间（北京时间）"]
+    assert LEDGER_COLUMNS[-1] == "计算时间（北京时间）" and "依据条款" in LEDGER_COLUMNS
+    assert head == [*LEDGER_COLUMNS]
     rows = {r[0]: r for r in ws.iter_rows(min_row=2, values_only=True)}
     assert rows["小学学位缺口数"][2] == 50 and rows["小学学位缺口数"][3] == "个"
     assert rows["小学学位缺口数"][8] == "2026年12月3日 21:05"
