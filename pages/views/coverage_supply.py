@@ -25,6 +25,13 @@ from renewal.analysis.demand import age_group, census_share
 from renewal.analysis.facilities import combine_facilities
 from renewal.analysis.supply_ledger import indicators, ledger_sheets, totals, zone_rows
 from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, METHODS, report_sheets, supply_demand_run
+from renewal.analysis.supply_scenarios import (
+    compare,
+    load_scenarios,
+    save_scenario,
+    scenario_label,
+    scenario_record,
+)
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -208,4 +215,54 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
         lambda: xlsx_bytes(report_sheets(res, std)),
         file_name=f"{cat_zh}{cap_zh}供需明细.xlsx",
         mime=XLSX_MIME,
+    )
+    _scenarios(res, std, f"{cat_zh}{cap_zh}")
+
+
+def _scenarios(res, std, name: str) -> None:
+    """Save the shown figures as a named scenario (in the workspace) and compare saved ones side by side."""
+    st.markdown(f"**{name}情景（保存与对比）**")
+    st.caption(
+        "把当前结果保存为情景（例如“现状”），修改设施清单（如新增一所学校及其学位）后再保存一个情景，然后并列对比："
+        "第一个选中的情景为基准，其余列出相对基准的变化。情景保存在工作区。"
+    )
+    if _ui.viewer_notice("保存情景"):
+        c1, c2 = st.columns([3, 1])
+        title = c1.text_input("情景名称", key="cov_sd_scn_name", max_chars=40)
+        replace = c2.checkbox("同名时覆盖", key="cov_sd_scn_replace")
+        if st.button("保存为情景", key="cov_sd_scn_save"):
+            try:
+                save_scenario(
+                    scenario_record(res, title, who=_ui.actor().label, standards=std), replace=replace
+                )
+                st.success(markdown_literal(f"已保存情景“{title.strip()}”。"))
+            except InputError as err:
+                _ui.show_input_error(err)
+            except OSError as err:
+                st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+    try:
+        saved = [d for d in load_scenarios() if d.get("set") == name]
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+    if not saved:
+        st.info(f"还没有保存的{name}情景。")
+        return
+    labels = {scenario_label(d): d for d in saved}
+    chosen = st.multiselect(  # a new key per count: after a save the newest is chosen beside the baseline
+        "对比的情景（第一个为基准）",
+        list(labels),
+        default=[list(labels)[0], *list(labels)[1:][-2:]],
+        key=f"cov_sd_scn_pick_{len(labels)}",
+    )
+    if not chosen:
+        return
+    table = compare([labels[c] for c in chosen])
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "情景对比（Excel）",
+        lambda: xlsx_bytes({"情景对比": table}),
+        file_name=f"{name}情景对比.xlsx",
+        mime=XLSX_MIME,
+        key="cov_sd_scn_xlsx",
     )

@@ -29,6 +29,7 @@ from tests.e2e.test_journey_coverage import UPLOADER_WORDS, choose, district, in
 SCHOOL_PLACES = [1080, 720, None, 1350]
 CARE_BEDS = [200, 150, 80]
 SHARE_PCT = 8.0  # the planner's share of 6-11-year-olds (typed on the page)
+NEW_PLACES = 900  # the what-if school's 学位
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -47,6 +48,11 @@ def files(tmp_path_factory):
     ]
     inventory = folder / "设施清单（含学位床位）.csv"
     pd.DataFrame(rows).to_csv(inventory, index=False, encoding="utf-8-sig")
+    # the what-if: the same inventory with one new school of NEW_PLACES places in the middle of the district
+    c = district().representative_point()
+    new = {"名称": "假设新建小学", "类别": "小学", "经度": c.x, "纬度": c.y, "学位": NEW_PLACES, "床位": None}
+    amended = folder / "设施清单（新增学校）.csv"
+    pd.DataFrame([*rows, new]).to_csv(amended, index=False, encoding="utf-8-sig")
     d = district()
     metric = gpd.GeoSeries([d], crs=4326).to_crs(4548).iloc[0]
     x0, y0, x1, y1 = metric.bounds
@@ -74,6 +80,7 @@ def files(tmp_path_factory):
     zones.to_file(zone_file)
     return {
         "inventory": inventory,
+        "amended": amended,
         "population": population,
         "zones": zone_file,
         "total": float(people.sum()),
@@ -100,6 +107,17 @@ def metric(p: harness.Planner, label: str) -> float:
     box.wait_for()
     value = box.locator('[data-testid="stMetricValue"]').inner_text()
     return float(re.sub(r"[^\d.]", "", value))
+
+
+def save_scenario(p: harness.Planner, name: str) -> None:
+    box = p.page.get_by_label("情景名称")
+    box.scroll_into_view_if_needed()
+    box.fill(name)
+    box.press("Enter")
+    settle(p)
+    p.page.get_by_role("button", name="保存为情景").click()
+    settle(p)
+    p.page.get_by_text(f"已保存情景“{name}”。").wait_for()
 
 
 def test_school_places_with_the_planners_share_then_care_beds_by_the_census_and_the_ledger(
@@ -168,6 +186,28 @@ def test_school_places_with_the_planners_share_then_care_beds_by_the_census_and_
         assert rows["小学学位缺口数"]["计算时间（北京时间）"].startswith(f"{today.year}年{today.month}月")
         zone_sheet = pd.read_excel(ledger, sheet_name="小学学位·分区")
         assert sorted(zone_sheet["分区"]) == ["东片", "西片"] and "缺口定义" in zone_sheet.columns
+
+        # scenarios: the current state saved, the inventory amended with a new school, saved, compared
+        save_scenario(p, "现状")
+        p.page.get_by_text("导入设施清单（现状学校、幼儿园、养老、卫生设施）").scroll_into_view_if_needed()
+        panel = p.page.locator('[data-testid="stExpander"]').filter(has_text="设施清单文件").first
+        p.upload(files["amended"], within=panel)
+        p.page.get_by_text("已读取 8 处设施").wait_for(
+            state="attached"
+        )  # the expander may close on the rerun
+        settle(p)
+        assert metric(p, "供给：学位总数") == places + NEW_PLACES
+        save_scenario(p, "新增学校")
+        both = table(p, "较“现状”变化（新增学校）").set_index("指标")
+        delta = both["较“现状”变化（新增学校）"].astype(float)
+        assert delta["小学学位总数"] == NEW_PLACES
+        assert -NEW_PLACES <= delta["小学学位缺口数"] < 0  # the new places close part of the gap
+        assert {"分区缺口：西片", "分区缺口：东片"} <= set(both.index)
+        book = pd.read_excel(p.download("情景对比（Excel）", tmp_path), sheet_name=None)
+        assert list(book) == ["情景对比"] and "较“现状”变化（新增学校）" in book["情景对比"].columns
+        settle(p)
+        p.page.get_by_text("对比的情景（第一个为基准）").scroll_into_view_if_needed()
+        p.screenshot("supply-scenarios-1920x1080")
 
         # care beds: demand by the 2020 census share of 60+, the default where the census has the band
         choose(p, "供需类别", "养老院（床位）")
