@@ -29,8 +29,9 @@ CLEAR_KEY = "signin_clear_cookie"
 
 @st.cache_resource(show_spinner=False)
 def _throttle() -> signin.Throttle:
-    """One wrong-password counter per server process (shared by every browser session)."""
-    return signin.Throttle()
+    """The wrong-password counts, kept in the workspace: shared by every browser session and every app
+    process on this workspace, and kept across a restart."""
+    return signin.Throttle(workspace_dir())
 
 
 def _users():
