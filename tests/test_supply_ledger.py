@@ -16,6 +16,7 @@ from renewal.analysis.supply_ledger import LEDGER_COLUMNS, NO_TARGET, indicators
 from renewal.analysis.supply_report import supply_demand_run
 from renewal.io.write import xlsx_bytes
 from renewal.standards import DEFAULT_PATH, load_standards
+from renewal.zh import beijing_time
 from tests.coverage_fixtures import X0, Y0, box_gdf, points_gdf
 
 
@@ -108,7 +109,7 @@ def test_bad_capacity_ratio_refused(tmp_path):
 def test_ledger_workbook():
     res = _run()
     when = datetime(2026, 12, 3, 13, 5, tzinfo=UTC)
-    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(ledger_sheets([res], when=when))))
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes(ledger_sheets([res], stamp=beijing_time(when)))))
     assert book.sheetnames == ["小学学位", "小学学位·分区", "说明"]
     ws = book["小学学位"]
     head = [c.value for c in ws[1]]

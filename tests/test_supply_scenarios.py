@@ -17,6 +17,7 @@ from renewal.analysis.supply_scenarios import (
     scenarios_path,
 )
 from renewal.errors import InputError
+from renewal.zh import beijing_time
 from tests.test_supply_ledger import _inputs
 
 WHEN = datetime(2026, 12, 3, 13, 5, tzinfo=UTC)
@@ -52,10 +53,14 @@ def test_bad_names_refused(name):
         scenario_record(_run(), name, who="张三")
 
 
+def _label(rec):
+    return f"{rec['name']}（{beijing_time(rec['saved_at'])}）"
+
+
 def test_compare_side_by_side_by_hand():
     base = scenario_record(_run(), "现状", who="张三", when=WHEN)
     new = scenario_record(_run(extra_school=True), "新增学校", who="张三", when=WHEN)
-    t = compare([base, new]).set_index("指标")
+    t = compare([base, new], [_label(base), _label(new)]).set_index("指标")
     assert list(t.columns) == [
         "单位",
         "现状（2026年12月3日 21:05）",
@@ -68,7 +73,7 @@ def test_compare_side_by_side_by_hand():
     assert delta["小学学位缺口数"] == -50 and delta["分区缺口：乙街道"] == -50
     assert delta['分区缺口：=HYPERLINK("http://x")'] == 0
     assert t.at["分区缺口：乙街道", "单位"] == "个"
-    assert list(compare([base]).columns) == [
+    assert list(compare([base], [_label(base)]).columns) == [
         "指标",
         "单位",
         "现状（2026年12月3日 21:05）",

@@ -52,6 +52,7 @@ def register(subparsers):
 
 
 def run(args) -> int:
+    from datetime import UTC, datetime
     from pathlib import Path
 
     from cli.commands._coverage_common import load_network
@@ -61,6 +62,7 @@ def run(args) -> int:
     from renewal.errors import InputError
     from renewal.io.read import read_features
     from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
+    from renewal.zh import beijing_time
 
     if not str(args.out).lower().endswith(".xlsx"):
         raise InputError("--out must end in .xlsx", "输出文件须为 .xlsx")
@@ -118,7 +120,7 @@ def run(args) -> int:
     if args.gpkg:
         write_gpkg(args.gpkg, {"facilities": res.facilities, "cells": res.cells, "zones": res.zones})
     if args.ledger:
-        write_xlsx(args.ledger, ledger_sheets([res]))
+        write_xlsx(args.ledger, ledger_sheets([res], stamp=beijing_time(datetime.now(UTC))))
     print(
         f"wrote {len(res.facilities)} facilities, {len(res.cells)} demand features"
         + (f", {len(res.zones)} zones" if res.zones is not None else " (no --zones: no per-zone table)")

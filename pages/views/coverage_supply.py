@@ -13,6 +13,7 @@ the 城市体检 ledger and the detailed tables as downloads. The engine is
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime
 
 import numpy as np
 import streamlit as st
@@ -29,12 +30,12 @@ from renewal.analysis.supply_scenarios import (
     compare,
     load_scenarios,
     save_scenario,
-    scenario_label,
     scenario_record,
 )
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
+from renewal.zh import beijing_time
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The demand sources a planner chooses from (census only where the bundled census has the age band).
@@ -206,7 +207,7 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
     d1, d2 = st.columns(2)
     d1.download_button(
         "城市体检台账（Excel）",
-        lambda: xlsx_bytes(ledger_sheets([res], std)),
+        lambda: xlsx_bytes(ledger_sheets([res], std, stamp=beijing_time(datetime.now(UTC)))),
         file_name=f"城市体检台账_{cat_zh}{cap_zh}.xlsx",
         mime=XLSX_MIME,
     )
@@ -217,6 +218,11 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
         mime=XLSX_MIME,
     )
     _scenarios(res, std, f"{cat_zh}{cap_zh}")
+
+
+def scenario_label(record: dict) -> str:
+    """``名称（北京时间）``: how a saved scenario is listed and headed."""
+    return f"{record['name']}（{beijing_time(record.get('saved_at'))}）"
 
 
 def _scenarios(res, std, name: str) -> None:
@@ -248,7 +254,7 @@ def _scenarios(res, std, name: str) -> None:
     if not saved:
         st.info(f"还没有保存的{name}情景。")
         return
-    labels = {scenario_label(d): d for d in saved}
+    labels = {scenario_label(d): d for d in saved}  # a name saved twice (覆盖) keeps one entry
     chosen = st.multiselect(  # a new key per count: after a save the newest is chosen beside the baseline
         "对比的情景（第一个为基准）",
         list(labels),
@@ -257,7 +263,7 @@ def _scenarios(res, std, name: str) -> None:
     )
     if not chosen:
         return
-    table = compare([labels[c] for c in chosen])
+    table = compare([labels[c] for c in chosen], chosen)
     st.dataframe(table, hide_index=True, width="stretch")
     st.download_button(
         "情景对比（Excel）",

@@ -14,8 +14,6 @@ the ledger says so instead of inventing a target.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import numpy as np
 import pandas as pd
 
@@ -23,7 +21,6 @@ from renewal.analysis import supply_demand as sd
 from renewal.analysis.demand import age_group
 from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, SupplyResult
 from renewal.standards import Standards, load_standards
-from renewal.zh import beijing_time
 
 LEDGER_COLUMNS = (
     "指标",
@@ -180,13 +177,13 @@ def sheet_name(res: SupplyResult, standards: Standards) -> str:
 
 
 def ledger_sheets(
-    results: list[SupplyResult], standards: Standards | None = None, *, when: datetime | None = None
+    results: list[SupplyResult], standards: Standards | None = None, *, stamp: str
 ) -> dict[str, pd.DataFrame]:
     """The ledger: per run a sheet of indicators (named e.g. 小学学位) and, with zones, one per zone
     (…·分区, the gap's definition and the time in its last columns), then 说明 (method, distance,
-    demand source, notes). ``when`` (default now) is written as 北京时间 on every row."""
+    demand source, notes). ``stamp`` (the time of the run as 北京时间, ``renewal.zh.beijing_time``) is
+    written on every row."""
     std = standards or load_standards()
-    stamp = beijing_time(when or datetime.now().astimezone())
     sheets: dict[str, pd.DataFrame] = {}
     about = []
     for res in results:

@@ -25,7 +25,6 @@ from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
-from renewal.zh import beijing_time
 
 MAX_NAME = 40
 
@@ -106,20 +105,15 @@ def save_scenario(record: dict, workspace: Path | None = None, *, replace: bool 
     return write_bytes_atomic(path, json.dumps(saved, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def scenario_label(record: dict) -> str:
-    """``名称（北京时间）``: how a scenario is listed and headed."""
-    return f"{record['name']}（{beijing_time(record.get('saved_at'))}）"
-
-
-def compare(records: list[dict]) -> pd.DataFrame:
-    """Side by side: 指标, 单位, one column per scenario, then 较“baseline”变化 for each other scenario
-    (the first is the baseline). Zones' gaps are rows ``分区缺口：<zone>``; a figure a scenario lacks is empty."""
+def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:
+    """Side by side: 指标, 单位, one column per scenario headed by its label (e.g. name and 北京时间), then
+    较“baseline”变化 for each other scenario (the first is the baseline). Zones' gaps are rows
+    ``分区缺口：<zone>``; a figure a scenario lacks is empty."""
     if not records:
         return pd.DataFrame(columns=["指标", "单位"])
     rows: dict[str, dict] = {}
     units: dict[str, str] = {}
-    for rec in records:
-        label = scenario_label(rec)
+    for rec, label in zip(records, labels, strict=True):
         for ind, value, unit in rec["indicators"]:
             rows.setdefault(ind, {})[label] = value
             units.setdefault(ind, unit)
@@ -127,7 +121,6 @@ def compare(records: list[dict]) -> pd.DataFrame:
             key = f"分区缺口：{zone}"
             rows.setdefault(key, {})[label] = gap
             units.setdefault(key, next((u for i, _, u in rec["indicators"] if i.endswith("缺口数")), ""))
-    labels = [scenario_label(r) for r in records]
     out = pd.DataFrame(
         [{"指标": k, "单位": units[k], **{lb: v.get(lb) for lb in labels}} for k, v in rows.items()]
     )
