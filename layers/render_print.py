@@ -37,7 +37,15 @@ import geodata
 from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
 from layers.registry import GROUPS
 from layers.scene import LegendEntry, Scene, SceneLayer, legend_entries
-from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_style
+from layers.styles import (
+    APPROX_LEGEND_TEXT,
+    LINE,
+    PLACEHOLDER_DASH,
+    PLACEHOLDER_LEGEND_TEXT,
+    POINT,
+    cell_text,
+    resolve_style,
+)
 from renewal.errors import InputError
 from renewal.zh import date_label
 
@@ -357,7 +365,10 @@ def _draw_legend(ax, scene: Scene, size: float, view=None) -> None:
     ax.text(0.0, 1.0, "图例", fontsize=size * 1.25, fontweight="bold", va="top", transform=ax.transAxes)
     rows = legend_rows(sheet_legend(scene, view))
     approx = LegendEntry(APPROX_LEGEND_TEXT, "polygon", "#555555", "#ffffff", 1.5, 0.0, 5, (4, 3), True)
-    rows += [("符号说明", None, 0), (APPROX_LEGEND_TEXT, approx, 0)]
+    held = LegendEntry(
+        PLACEHOLDER_LEGEND_TEXT, "point", "#555555", "#ffffff", 2.0, 0.0, 5, PLACEHOLDER_DASH, True
+    )
+    rows += [("符号说明", None, 0), (APPROX_LEGEND_TEXT, approx, 0), (PLACEHOLDER_LEGEND_TEXT, held, 0)]
     step = min(0.045, 0.93 / max(len(rows), 1))
     y = 0.94
     for text, entry, indent in rows:
@@ -393,7 +404,7 @@ def sheet_notes(
     src = source_note(scene)
     if src:
         notes.append(src)
-    notes.append(f"精度说明：{scene.footnote}{APPROX_LEGEND_TEXT}。")
+    notes.append(f"精度说明：{scene.footnote}{APPROX_LEGEND_TEXT}；{PLACEHOLDER_LEGEND_TEXT}。")
     return notes
 
 
@@ -401,7 +412,17 @@ def sheet_texts(
     scene: Scene, subtitle: str = "", org: str = "", scale: int | None = None, review_no: str = ""
 ) -> list[str]:
     """Every text a sheet of ``scene`` prints (checked against the font before drawing)."""
-    texts = [scene.title, subtitle, "图例", "符号说明", APPROX_LEGEND_TEXT, "北", "千米", "米"]
+    texts = [
+        scene.title,
+        subtitle,
+        "图例",
+        "符号说明",
+        APPROX_LEGEND_TEXT,
+        PLACEHOLDER_LEGEND_TEXT,
+        "北",
+        "千米",
+        "米",
+    ]
     texts += [text for text, _, _ in legend_rows(sheet_legend(scene))]
     texts += sheet_notes(scene, dt.date.today(), org, scale, review_no)
     for layer in drawn_layers(scene):

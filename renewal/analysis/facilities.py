@@ -330,9 +330,13 @@ def plan_facilities(standards: Standards) -> gpd.GeoDataFrame:
     return out[out["category"].notna()].reset_index(drop=True)
 
 
-def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame:
-    """Facilities of several sources in one layer; ids made unique by a source prefix when they clash."""
+def combine_facilities(
+    parts: dict[str, gpd.GeoDataFrame | None], *, capacity: bool = False
+) -> gpd.GeoDataFrame:
+    """Facilities of several sources in one layer; ids made unique by a source prefix when they clash.
+    ``capacity`` keeps :data:`CAPACITY_FIELDS` too (NaN where a source has none)."""
     frames = []
+    keep = CAPACITY_FIELDS if capacity else ()
     for prefix, gdf in parts.items():
         if gdf is None or gdf.empty:
             continue
@@ -340,10 +344,13 @@ def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoData
         for c in (*FACILITY_FIELDS, *PLAN_EXTRA):
             if c not in g.columns:
                 g[c] = ""
+        for c in keep:
+            g[c] = pd.to_numeric(g[c], errors="coerce") if c in g.columns else np.nan
         g["facility_id"] = prefix + ":" + g["facility_id"].astype(str)
-        frames.append(g[[*FACILITY_FIELDS, *PLAN_EXTRA, "geometry"]])
+        frames.append(g[[*FACILITY_FIELDS, *PLAN_EXTRA, *keep, "geometry"]])
     if not frames:
-        return gpd.GeoDataFrame({c: [] for c in FACILITY_FIELDS}, geometry=[], crs=STORAGE_EPSG)
+        cols = {c: [] for c in FACILITY_FIELDS} | {c: pd.Series([], dtype=float) for c in keep}
+        return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
 
 
