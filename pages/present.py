@@ -4,7 +4,6 @@ PageUp/PageDown (a presentation clicker), arrow keys and space wherever the focu
 story as downloads: the offline HTML presentation, the PPTX deck and the PDF (one page per view)."""
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from layers.presentation import DOCUMENT_TITLE, presentation_html, presentation_slides
 from layers.render import data_fingerprint
@@ -52,7 +51,11 @@ except ViewUnavailable as err:
     st.info(markdown_literal(err.message_zh))
     st.stop()
 
-components.html(html, height=FRAME_HEIGHT)
+#: Little else above the fold: the page's own top margin made small (this page only).
+PAGE_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.6rem;padding-bottom:1rem}</style>"
+
+st.html(PAGE_CSS)
+st.iframe(html, height=FRAME_HEIGHT)  # our document: every text in it escaped (layers.markup)
 st.caption(
     "翻页：下一页 PageDown / → / 空格，上一页 PageUp / ←（演示遥控器可用）；点「全屏」只显示汇报内容，Esc 退出。"
 )

@@ -122,7 +122,12 @@
     if (host.document.fullscreenElement === fe) return;
     var top = fe.getBoundingClientRect().top + host.scrollY;
     var h = Math.max(420, Math.round(host.innerHeight - top - 8));
-    if (Math.abs(fe.offsetHeight - h) > 2) { fe.style.height = h + 'px'; fe.setAttribute('height', String(h)); }
+    if (Math.abs(fe.offsetHeight - h) > 2) {
+      fe.style.height = h + 'px';
+      fe.setAttribute('height', String(h));
+      var box = fe.closest('[data-testid="stElementContainer"]');  // the page's slot for the frame
+      if (box) { box.style.height = h + 'px'; box.style.minHeight = h + 'px'; }
+    }
   }
   if (host) { sizeFrame(); host.addEventListener('resize', sizeFrame); }
 
