@@ -24,9 +24,13 @@
 
   function frame(i) { return slides[i].querySelector('iframe'); }
 
+  var fitted = {};  // slide -> the map size its extent was last fitted to: a slide change redraws nothing
   function fit(i) {
     var f = frame(i), m = f && leafletMap(f), ext = data[i].extent;
     if (!m) return;
+    var size = f.clientWidth + 'x' + f.clientHeight;
+    if (fitted[i] === size) return;
+    fitted[i] = size;
     m.invalidateSize(false);
     if (ext) m.fitBounds(ext, {padding: [12, 12], animate: false});
   }
@@ -137,7 +141,7 @@
     f.title = s.querySelector('.rp-title').textContent;
     f.addEventListener('load', function () {
       try { f.contentWindow.addEventListener('keydown', onKey, true); } catch (e) { /* not ours */ }
-      if (i === current) fit(i);
+      fit(i);  // every slide framed on its subject while hidden (hidden slides keep their size)
     });
     f.srcdoc = data[i].map;
     s.querySelector('.rp-map').appendChild(f);
