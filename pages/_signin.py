@@ -17,7 +17,7 @@ import streamlit as st
 import streamlit.components.v1 as components
 
 from pages.views.text import markdown_literal
-from renewal import signin
+from renewal import proxy_identity, signin
 from renewal.auth import User, authenticate, users_path
 from renewal.errors import InputError
 from renewal.settings import workspace_dir
@@ -29,8 +29,9 @@ CLEAR_KEY = "signin_clear_cookie"
 
 @st.cache_resource(show_spinner=False)
 def _throttle() -> signin.Throttle:
-    """One wrong-password counter per server process (shared by every browser session)."""
-    return signin.Throttle()
+    """The wrong-password counts, kept in the workspace: shared by every browser session and every app
+    process on this workspace, and kept across a restart."""
+    return signin.Throttle(workspace_dir())
 
 
 def _users():
@@ -48,8 +49,28 @@ def _from_cookie(users) -> User | None:
     return user
 
 
+def _from_proxy(header: str) -> User:
+    """The person the office's proxy signed in (:mod:`renewal.proxy_identity`); the page stops otherwise."""
+    try:
+        users = signin.users_for_app(users_path(), workspace_dir())
+        return proxy_identity.user_from_proxy(
+            st.context.headers,
+            # Streamlit reports the connection's own address (no X-Forwarded-For), and None for loopback
+            st.context.ip_address or "127.0.0.1",
+            users,
+            header=header,
+            proxies=proxy_identity.trusted_proxies(),
+        )
+    except InputError as err:
+        st.error(markdown_literal(err.message_zh))
+        st.stop()
+
+
 def current_user() -> User | None:
     """The signed-in person (their role as the users file says now), or None when sign-in is off or pending."""
+    header = proxy_identity.header_name()
+    if header is not None:
+        return _from_proxy(header)
     users = _users()
     if users is None:
         return None
@@ -106,6 +127,10 @@ def _try_sign_in(name: str, password: str) -> None:
 
 def require_sign_in() -> None:
     """Show the sign-in form and stop the page until someone signs in (only when a users file exists)."""
+    if proxy_identity.header_name() is not None:  # signed in by the office's proxy: no form, no sign-out
+        user = _from_proxy(proxy_identity.header_name())
+        st.sidebar.caption(f"当前用户：{markdown_literal(user.name)}（{user.role}，单位统一登录）")
+        return
     if _users() is None:
         return
     user = current_user()

@@ -12,6 +12,8 @@ last, and guessing made slow.
 * **Throttling.** After :data:`FREE_TRIES` wrong passwords for a name or from an address, each further try
   waits longer (:meth:`Throttle.failed`), and after :data:`LOCK_AFTER` the name or address is locked for
   :data:`LOCK_SECONDS`. An unknown name is counted like a known one, so the answers do not tell them apart.
+  The counts live in ``<workspace>/.signin_attempts.sqlite``, shared by every app process on the workspace
+  and kept across restarts.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import hmac
 import json
 import os
 import secrets
+import sqlite3
 import stat
 import threading
 import time
@@ -182,45 +185,131 @@ def sign_out_everywhere(workspace: Path, name: str) -> None:
 # ---- throttling ---------------------------------------------------------------------------
 
 
-class Throttle:
-    """Wrong-password counts per name and per address (this server process), with delays and locks."""
+ATTEMPTS_FILE = ".signin_attempts.sqlite"  # hidden: never copied by workspace push
 
-    def __init__(self, clock=time.monotonic):
-        self._clock = clock
+
+class _MemoryTally:
+    """Wrong-try times per key, in this process only (when the workspace cannot hold the shared file)."""
+
+    def __init__(self):
         self._lock = threading.Lock()
         self._fails: dict[str, list[float]] = {}
 
-    def _recent(self, key: str, now: float) -> list[float]:
-        kept = [t for t in self._fails.get(key, []) if now - t < LOCK_SECONDS]
-        self._fails[key] = kept
-        return kept
+    def add(self, keys: tuple[str, ...], now: float, since: float) -> list[int]:
+        """Record a wrong try at ``now`` under each key; each key's count of tries after ``since``."""
+        with self._lock:
+            counts = []
+            for key in keys:
+                kept = [t for t in self._fails.get(key, []) if t > since] + [now]
+                self._fails[key] = kept
+                counts.append(len(kept))
+            return counts
+
+    def nth_latest(self, key: str, n: int, since: float) -> float | None:
+        with self._lock:
+            kept = [t for t in self._fails.get(key, []) if t > since]
+            return kept[-n] if len(kept) >= n else None
+
+    def clear(self, key: str) -> None:
+        with self._lock:
+            self._fails.pop(key, None)
+
+
+class _FileTally:
+    """Wrong-try times per key in a SQLite file of the workspace, shared by every app process using it
+    (several server processes, and a restart, see the same counts)."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        with self._connect() as con:
+            con.execute("CREATE TABLE IF NOT EXISTS fails (key TEXT NOT NULL, at REAL NOT NULL)")
+            con.execute("CREATE INDEX IF NOT EXISTS fails_key ON fails (key, at)")
+        try:
+            os.chmod(path, 0o600)
+        except OSError:
+            pass
+
+    def _connect(self):
+        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        return _Transaction(con)
+
+    def add(self, keys: tuple[str, ...], now: float, since: float) -> list[int]:
+        with self._connect() as con:
+            con.execute("DELETE FROM fails WHERE at <= ?", (since,))
+            con.executemany("INSERT INTO fails VALUES (?, ?)", [(key, now) for key in keys])
+            return [
+                con.execute("SELECT count(*) FROM fails WHERE key = ?", (key,)).fetchone()[0] for key in keys
+            ]
+
+    def nth_latest(self, key: str, n: int, since: float) -> float | None:
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT at FROM fails WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
+                (key, since, n - 1),
+            ).fetchone()
+        return None if row is None else row[0]
+
+    def clear(self, key: str) -> None:
+        with self._connect() as con:
+            con.execute("DELETE FROM fails WHERE key = ?", (key,))
+
+
+class _Transaction:
+    """``with``: one IMMEDIATE transaction on a SQLite connection, committed or rolled back, then closed."""
+
+    def __init__(self, con):
+        self.con = con
+
+    def __enter__(self):
+        self.con.execute("BEGIN IMMEDIATE")
+        return self.con
+
+    def __exit__(self, kind, *_):
+        try:
+            self.con.execute("ROLLBACK" if kind else "COMMIT")
+        finally:
+            self.con.close()
+
+
+class Throttle:
+    """Wrong-password counts per name and per address, with delays and locks.
+
+    With ``workspace`` the counts live in ``<workspace>/.signin_attempts.sqlite`` and are shared by every
+    app process using that workspace (and survive a restart); without one, or when the file cannot be
+    made, they are kept in this process."""
+
+    def __init__(self, workspace: Path | None = None, clock=time.time):
+        self._clock = clock
+        self._tally = _MemoryTally()
+        if workspace is not None:
+            try:
+                self._tally = _FileTally(Path(workspace) / ATTEMPTS_FILE)
+            except (OSError, sqlite3.Error):  # a read-only or missing workspace: this process counts alone
+                pass
+
+    @staticmethod
+    def _keys(name: str, address: str) -> tuple[str, str]:
+        return (f"n:{name.strip()}", f"a:{address}")
 
     def locked_for(self, name: str, address: str) -> float:
         """Seconds until a try is allowed again for this name or address (0: allowed)."""
         now = self._clock()
-        with self._lock:
-            waits = [
-                LOCK_SECONDS - (now - fails[-LOCK_AFTER])
-                for key in (f"n:{name.strip()}", f"a:{address}")
-                if len(fails := self._recent(key, now)) >= LOCK_AFTER
-            ]
+        waits = []
+        for key in self._keys(name, address):
+            nth = self._tally.nth_latest(key, LOCK_AFTER, now - LOCK_SECONDS)
+            if nth is not None:
+                waits.append(LOCK_SECONDS - (now - nth))
         return max(waits, default=0.0)
 
     def failed(self, name: str, address: str) -> float:
         """Count a wrong try; the delay (seconds) to wait before answering it."""
         now = self._clock()
-        with self._lock:
-            counts = []
-            for key in (f"n:{name.strip()}", f"a:{address}"):
-                fails = self._recent(key, now)
-                fails.append(now)
-                counts.append(len(fails))
+        counts = self._tally.add(self._keys(name, address), now, now - LOCK_SECONDS)
         over = max(counts) - FREE_TRIES
         return 0.0 if over <= 0 else min(MAX_DELAY_S, 0.5 * 2 ** (over - 1))
 
     def succeeded(self, name: str) -> None:
-        with self._lock:
-            self._fails.pop(f"n:{name.strip()}", None)
+        self._tally.clear(f"n:{name.strip()}")
 
 
 def locked_message(wait_s: float) -> str:

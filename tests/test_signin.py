@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
+import sys
 import time
 
 import pytest
@@ -86,9 +88,26 @@ def test_session_tokens_last_expire_are_signed_and_end_at_sign_out(tmp_path, use
     assert signin.user_from_token(tmp_path, fresh, known) is None
 
 
-def test_wrong_passwords_slow_down_then_lock_per_name_and_per_address():
+@pytest.fixture(params=["memory", "workspace-file"])
+def throttles(request, tmp_path):
+    """Make throttles on one clock: in memory, or on the workspace's shared file (each its own workspace)."""
     clock = [1000.0]
-    t = signin.Throttle(clock=lambda: clock[0])
+    made = []
+
+    def make():
+        where = None
+        if request.param == "workspace-file":
+            where = tmp_path / f"ws{len(made)}"
+            where.mkdir()
+        made.append(signin.Throttle(where, clock=lambda: clock[0]))
+        return made[-1]
+
+    return make, clock
+
+
+def test_wrong_passwords_slow_down_then_lock_per_name_and_per_address(throttles):
+    make, clock = throttles
+    t = make()
     delays = [t.failed("张三", "10.0.0.1") for _ in range(signin.LOCK_AFTER)]
     assert delays[: signin.FREE_TRIES] == [0.0] * signin.FREE_TRIES
     assert all(b >= a for a, b in zip(delays, delays[1:], strict=False)) and delays[-1] > 0
@@ -96,11 +115,51 @@ def test_wrong_passwords_slow_down_then_lock_per_name_and_per_address():
     assert t.locked_for("李四", "10.0.0.1") > 0  # the address is locked for any name
     assert t.locked_for("李四", "10.0.0.9") == 0
     # an unknown name is counted exactly like a known one
-    u = signin.Throttle(clock=lambda: clock[0])
+    u = make()
     assert [u.failed("没有这个人", "10.0.0.2") for _ in range(signin.LOCK_AFTER)] == delays
     clock[0] += signin.LOCK_SECONDS + 1
     assert t.locked_for("张三", "10.0.0.1") == 0  # the lock is temporary
     assert "分钟后再试" in signin.locked_message(600)
+    t.failed("张三", "10.0.0.1")
+    t.succeeded("张三")  # the right password clears the name's count (not the address's)
+    assert [t.failed("张三", "10.0.0.3") for _ in range(signin.FREE_TRIES)] == [0.0] * signin.FREE_TRIES
+
+
+_GUESS = """
+import sys
+from pathlib import Path
+from renewal import signin
+t = signin.Throttle(Path(sys.argv[1]))
+for _ in range(int(sys.argv[2])):
+    t.failed("张三", sys.argv[3])
+"""
+
+
+def test_the_counts_are_shared_by_every_app_process_on_the_workspace(tmp_path):
+    """Two server processes (or one restarted) see each other's wrong tries: the old counts were per
+    process, so 4 wrong tries on each of two servers never locked anything."""
+    half = signin.LOCK_AFTER // 2
+    for address in ("10.0.0.1", "10.0.0.2"):  # two processes, each below the lock on its own
+        done = subprocess.run(
+            [sys.executable, "-c", _GUESS, str(tmp_path), str(half), address],
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+    fresh = signin.Throttle(tmp_path)  # a third process, or the server after a restart
+    assert fresh.locked_for("张三", "10.0.0.9") > signin.LOCK_SECONDS - 120
+    assert fresh.locked_for("李四", "10.0.0.9") == 0
+    assert (tmp_path / signin.ATTEMPTS_FILE).stat().st_mode & 0o077 == 0 or os.name == "nt"
+
+
+def test_a_read_only_workspace_still_throttles_in_the_process(tmp_path):
+    missing = tmp_path / "not-there"  # cannot hold the file: counted in memory, never an error
+    t = signin.Throttle(missing)
+    for _ in range(signin.LOCK_AFTER):
+        t.failed("张三", "10.0.0.1")
+    assert t.locked_for("张三", "10.0.0.1") > 0
+    assert not missing.exists()
 
 
 def test_unknown_name_and_wrong_password_do_the_same_work_and_answer(users, monkeypatch):
