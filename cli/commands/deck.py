@@ -25,7 +25,8 @@ def deck(args) -> int:
     suffix = out.suffix.lower()
     if suffix not in SUFFIXES:
         raise InputError(
-            f"--out must end with {', '.join(SUFFIXES)}: {out}", f"输出文件须以 {'、'.join(SUFFIXES)} 结尾：{out}"
+            f"--out must end with {', '.join(SUFFIXES)}: {out}",
+            f"输出文件须以 {'、'.join(SUFFIXES)} 结尾：{out}",
         )
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
