@@ -53,6 +53,20 @@ def _click_on(p: harness.Planner, handle, inner, layer: str) -> None:
     p.page.mouse.click(box["x"] + xy[0], box["y"] + xy[1])
 
 
+def _assert_framed(inner, layer: str) -> None:
+    """The slide's map shows all of ``layer`` and is not much larger than it (it frames its subject)."""
+    w, s, e, n = inner.evaluate(
+        """() => {
+            const map = Object.values(window).find(v => v instanceof L.Map);
+            const b = map.getBounds();
+            return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
+        }"""
+    )
+    bw, bs, be, bn = load_layer(layer).total_bounds
+    assert w <= bw and s <= bs and e >= be and n >= bn, (layer, [w, s, e, n])
+    assert (e - w) < 2.5 * (be - bw) or (n - s) < 2.5 * (bn - bs), (layer, [w, s, e, n])
+
+
 def _expect_title(frame, title: str) -> None:
     frame.locator(".rp-slide:not([hidden]) .rp-title", has_text=title).wait_for(timeout=5_000)
     assert _title(frame) == title
@@ -86,6 +100,8 @@ def test_present_with_a_clicker_after_touching_the_map_and_full_screen(chromium,
         outer = p.page.locator(PRESENTATION).element_handle().content_frame()
         handle, inner = _map_frame(outer, 0)
         assert handle.bounding_box()["height"] > viewport["height"] * 0.45  # the map fills most of the screen
+        for index, subject in ((1, "station_area"), (2, "belt"), (3, "jinmao_park")):  # 一站, 一带, 一园
+            _assert_framed(_map_frame(outer, index)[1], subject)
         p.screenshot(f"present-page-{size}")
         _click_on(p, handle, inner, "district")
         assert inner.evaluate("document.hasFocus()"), "the click put the focus on the map"
@@ -94,17 +110,7 @@ def test_present_with_a_clicker_after_touching_the_map_and_full_screen(chromium,
         p.page.keyboard.press("ArrowRight")
         _expect_title(deck, TITLES[2])
         assert deck.locator("#rp-count").inner_text() == f"第 3 / {len(TITLES)} 页"
-        handle, inner = _map_frame(outer, 2)  # 一带: the belt fills the frame
-        belt = inner.evaluate(
-            """() => {
-                const map = Object.values(window).find(v => v instanceof L.Map);
-                const b = map.getBounds();
-                return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
-            }"""
-        )
-        bw, bs, be, bn = load_layer("belt").total_bounds
-        assert belt[0] <= bw and belt[1] <= bs and belt[2] >= be and belt[3] >= bn, belt  # all of the belt
-        assert (belt[2] - belt[0]) < 2.5 * (be - bw) or (belt[3] - belt[1]) < 2.5 * (bn - bs), belt  # framed
+        handle, inner = _map_frame(outer, 2)
         _click_on(p, handle, inner, "belt")
         p.page.keyboard.press(" ")
         _expect_title(deck, TITLES[3])
