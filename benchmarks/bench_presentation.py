@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.e2e import harness  # noqa: E402
 
-FRAME = 'iframe[data-testid="stIFrame"]'
+FRAME = harness.PRESENTATION_IFRAME
 
 #: Runs inside the presentation's frame: press a key in the slide map's frame (where the focus is after a
 #: click on the map) and resolve with the milliseconds until the next painted frame after the title changed.

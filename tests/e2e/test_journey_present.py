@@ -14,7 +14,7 @@ from layers.scene import load_layer
 from layers.views import VIEWS
 from tests.e2e import harness
 
-PRESENTATION = 'iframe[data-testid="stIFrame"]'
+PRESENTATION = harness.PRESENTATION_IFRAME
 TITLES = [
     v.title for v in VIEWS.values()
 ]  # a fresh workspace: every view can be drawn (bundled sites, plan facilities)
