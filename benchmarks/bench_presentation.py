@@ -68,11 +68,15 @@ def main() -> int:
                 p.open("present")
                 outer = p.page.locator(FRAME).element_handle().content_frame()
                 n = outer.locator(".rp-slide").count()
+                first = None
                 for i in range(n):  # every slide's map drawn
-                    inner = outer.locator(".rp-slide iframe").nth(i).element_handle().content_frame()
+                    inner = (
+                        outer.locator(f'.rp-slide[data-index="{i}"] iframe').element_handle().content_frame()
+                    )
                     inner.locator(".leaflet-overlay-pane path").first.wait_for(state="attached")
+                    first = first or time.perf_counter() - t
                 ready = time.perf_counter() - t
-                inner = outer.locator(".rp-slide iframe").nth(0).element_handle().content_frame()
+                inner = outer.locator('.rp-slide[data-index="0"] iframe').element_handle().content_frame()
                 inner.locator(".leaflet-container").click(position={"x": 200, "y": 200})
                 browser_ms, python_ms = [], []
                 forward = True
@@ -101,7 +105,7 @@ def main() -> int:
                         "(b) => document.querySelector('.rp-slide:not([hidden]) .rp-title').textContent === b",
                         arg=before,
                     )
-    print(f"slides: {n}; page to every slide's map drawn: {ready:.1f} s")
+    print(f"slides: {n}; page to the first slide's map drawn: {first:.1f} s, to every slide's: {ready:.1f} s")
     for name, ms in (
         ("in the browser (key → title + map painted)", browser_ms),
         ("from Python (Playwright)", python_ms),

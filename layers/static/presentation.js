@@ -135,19 +135,26 @@
   }
   if (host) { sizeFrame(); host.addEventListener('resize', sizeFrame); }
 
-  // One map frame per slide, created at once (hidden slides keep their size, so each map is laid out)
-  slides.forEach(function (s, i) {
-    var f = document.createElement('iframe');
+  // One map frame per slide: the shown slide's first, then the others one after another (hidden slides
+  // keep their size, so each map is laid out and framed before it is shown)
+  function addFrame(i, then) {
+    var s = slides[i], f = document.createElement('iframe');
     f.title = s.querySelector('.rp-title').textContent;
     f.addEventListener('load', function () {
       try { f.contentWindow.addEventListener('keydown', onKey, true); } catch (e) { /* not ours */ }
-      fit(i);  // every slide framed on its subject while hidden (hidden slides keep their size)
+      try { fit(i); } finally { then(); }
     });
     f.srcdoc = data[i].map;
     s.querySelector('.rp-map').appendChild(f);
-  });
+  }
+  function addFrames(order) {
+    if (order.length) addFrame(order[0], function () { addFrames(order.slice(1)); });
+  }
 
   var start = 0;
   try { start = parseInt(sessionStorage.getItem(STORE) || '0', 10) || 0; } catch (e) { start = 0; }
   show(start);
+  var order = [current];
+  for (var i = 0; i < n; i++) if (i !== current) order.push(i);
+  addFrames(order);
 })();

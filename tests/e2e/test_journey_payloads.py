@@ -192,16 +192,14 @@ def test_hostile_text_never_runs_and_shows_literally(chromium, hostile_app, tmp_
         # presentation's own frame and each slide's frame show them as text and run none of them
         _sidebar(p, "汇报模式")
         deck = p.page.locator(harness.PRESENTATION_IFRAME).element_handle().content_frame()
-        slides = deck.locator(".rp-slide iframe")
-        slides.first.wait_for(state="attached")
-        for i in range(slides.count()):
-            frame = slides.nth(i).element_handle().content_frame()
+        for i in range(deck.locator(".rp-slide").count()):
+            frame = deck.locator(f'.rp-slide[data-index="{i}"] iframe').element_handle().content_frame()
             frame.locator(".leaflet-control-layers").wait_for(state="attached")
             p.page.wait_for_timeout(300)
             _literal_on_map(
                 frame.evaluate(FRAME_STATE), *(f"{t}（参考图层，来源：{f}）" for _, t, f, _, _ in LAYERS)
             )
-        sites_map = slides.nth(4).element_handle().content_frame()  # 城市更新项目: the stored hostile type
+        sites_map = deck.locator('.rp-slide[data-key="sites"] iframe').element_handle().content_frame()
         assert P["jinja_expression"] in sites_map.evaluate(FRAME_STATE)["legend"]
         p.check_page()
         _nothing_ran(p, pwned)

@@ -32,7 +32,7 @@ def _title(frame) -> str:
 
 def _map_frame(outer, index: int):
     """Slide ``index``'s map frame: its element and its Playwright Frame, once its map is drawn."""
-    handle = outer.locator(".rp-slide iframe").nth(index).element_handle()
+    handle = outer.locator(f'.rp-slide[data-index="{index}"] iframe').element_handle()
     inner = handle.content_frame()
     inner.locator(".leaflet-container .leaflet-overlay-pane path").first.wait_for(state="attached")
     return handle, inner
