@@ -130,3 +130,23 @@ def test_deck_command_writes_the_same_views_as_pdf_and_offline_html(tmp_path):
     for doc in [raw] + [slide["map"] for slide in data]:  # every asset inline: opens from a USB stick
         assert not external_loads(doc)
         assert "<script src=" not in doc and "stylesheet" not in doc
+
+
+def test_map_pictures_carry_no_title_of_their_own(monkeypatch):
+    """One title per slide: the slide's text title; the sheet drawn as its picture has none (it had the same
+    title drawn again)."""
+    import layers.deck as deck_module
+    from layers.presentation import presentation_slides
+
+    drawn = []
+    real = deck_module.draw_sheet
+
+    def recording(scene, **kw):
+        drawn.append(scene.title)
+        return real(scene, **kw)
+
+    monkeypatch.setattr(deck_module, "draw_sheet", recording)
+    slides = presentation_slides(None)[:2]
+    prs = deck_module.build_deck(slides=slides)
+    assert drawn == ["", ""]
+    assert [_title(s) for s in list(prs.slides)[1:3]] == [s.title for s in slides]
