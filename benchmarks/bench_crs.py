@@ -7,13 +7,19 @@ Hedong), single-threaded, plus the largest disagreement between the two. Run:
 
 from __future__ import annotations
 
-import statistics
-import sys
-import time
-from pathlib import Path
+import os
 
-import numpy as np
-import prcoords
+# single-threaded as the docstring says: set before numpy loads (its BLAS/OpenMP pools read these once)
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[_var] = "1"
+
+import statistics  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import prcoords  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from renewal import crs  # noqa: E402
