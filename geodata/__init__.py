@@ -50,8 +50,12 @@ PRECISION_LABELS = {
     "geocoded": "地理编码",
     "approximate": "位置示意",
     "schematic": "示意范围",
+    "placeholder": "位置待定（占位示意）",
 }
-APPROXIMATE_PRECISIONS = frozenset({"geocoded", "approximate", "schematic"})
+APPROXIMATE_PRECISIONS = frozenset({"geocoded", "approximate", "schematic", "placeholder"})
+#: The plan names the item but gives no place: its point only stands in (drawn dotted, 位置待定,
+#: left out of siting by default).
+PLACEHOLDER_PRECISIONS = frozenset({"placeholder"})
 
 #: Chinese labels of the ``confidence`` values of derived real layers (e.g. the Haihe line).
 CONFIDENCE_LABELS = {"high": "高", "medium": "中", "low": "低"}

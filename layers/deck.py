@@ -1,19 +1,22 @@
-"""The meeting deck: one PPTX (python-pptx) of the layout story, ready to edit.
+"""The meeting deck: one PPTX (python-pptx) of the layout story, ready to edit, and the same views as a
+multi-page PDF.
 
-Slides: a title slide; the layout map; the 金贸产业园 zones map and a table of
-the zones with their anchors and industries; the renewal-sites map and the
-sites as tables; the 18 main indicators as native tables. Maps are pictures
-of the print back-end's sheets (:mod:`layers.render_print`, the same scenes as
-every other map); tables are native PowerPoint tables. Every run of text sets
-its East Asian font (``<a:ea>``) and ``lang="zh-CN"``, so PowerPoint and WPS
+The map slides are exactly the views of the presentation (:func:`layers.presentation.presentation_slides`:
+全区, 一站, 一带, 一园, 更新项目, 生活圈覆盖 — those that can be drawn), in its order, each after a title
+slide; native tables follow the view they belong to (金贸产业园's zones, the sites, coverage by category) and
+the 18 main indicators close the deck. Maps are pictures of the print back-end's sheets
+(:mod:`layers.render_print`, the same scenes as every other map) drawn without their own title: the slide
+title is the one title of each slide. Table text is at least :data:`TABLE_PT` (readable from the back of a
+room). Every run of text sets its East Asian font (``<a:ea>``) and ``lang="zh-CN"``, so PowerPoint and WPS
 show the Chinese in :data:`EA_FONT` instead of a fallback.
 
-The life-circle coverage map and its statistics per category come from the facilities the platform
-knows (the plan's and the workspace's imported ones), by service radius.
+:func:`deck_pdf_bytes`: the views as a PDF, one 16:9 map sheet per page (title, the plan's words, legend,
+scale, notes; the CJK font subset embedded).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 from collections.abc import Sequence
@@ -25,9 +28,9 @@ from pptx.oxml.ns import qn
 from pptx.util import Emu, Inches, Pt
 
 import geodata
+from layers.presentation import Slide, presentation_slides
 from layers.render_print import draw_sheet
 from layers.styles import cell_text
-from layers.views import VIEWS, coverage_view_scene, view_scene
 from renewal.analysis.coverage_report import stats_zh
 from renewal.analysis.facilities import known_coverage
 from renewal.layout import jinmao_zone_table
@@ -39,7 +42,9 @@ from renewal.standards import load_standards
 EA_FONT = "微软雅黑"
 SLIDE_W, SLIDE_H = Inches(13.333), Inches(7.5)  # 16:9
 PICTURE_DPI = 150
-ROWS_PER_TABLE = 12
+ROWS_PER_TABLE = 10
+#: Table text size (points): header one point larger.
+TABLE_PT = 18
 SITE_COLUMNS = ("site_id", "name", "site_type", "renewal_area", "status", "precision")
 
 
@@ -82,22 +87,21 @@ def _note(slide, text: str, top: Emu, height: Emu = Inches(0.5), size: float = 1
     _text(box.text_frame, text, size)
 
 
-def _sheet_png(key: str, sites: gpd.GeoDataFrame | None, scene=None) -> bytes:
-    view = VIEWS[key]
-    fig = draw_sheet(scene or view_scene(key, sites), paper="16:9", subtitle=view.caption)
+def _sheet_png(slide: Slide) -> bytes:
+    """The slide's map sheet as a picture, without the sheet's title (the slide has it)."""
+    fig = draw_sheet(dataclasses.replace(slide.scene, title=""), paper="16:9", subtitle=slide.caption)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=PICTURE_DPI)
     return buf.getvalue()
 
 
-def _map_slide(prs, key: str, sites: gpd.GeoDataFrame | None, scene=None) -> None:
-    slide = prs.slides.add_slide(prs.slide_layouts[6])  # blank
-    view = VIEWS[key]
-    _title(slide, view.title)
-    height = SLIDE_H - Inches(1.1)
+def _map_slide(prs, slide: Slide) -> None:
+    page = prs.slides.add_slide(prs.slide_layouts[6])  # blank
+    _title(page, slide.title)
+    height = SLIDE_H - Inches(1.0)
     width = int(height * 16 / 9)
-    slide.shapes.add_picture(
-        io.BytesIO(_sheet_png(key, sites, scene)), int((SLIDE_W - width) / 2), Inches(0.95), width, height
+    page.shapes.add_picture(
+        io.BytesIO(_sheet_png(slide)), int((SLIDE_W - width) / 2), Inches(0.9), width, height
     )
 
 
@@ -106,19 +110,19 @@ def _table_slide(prs, title: str, frame: pd.DataFrame, widths: Sequence[float], 
     _title(slide, title)
     rows, cols = len(frame) + 1, len(frame.columns)
     total = SLIDE_W - Inches(0.8)
-    height = Inches(0.4) * rows
+    height = Inches(0.5) * rows
     shape = slide.shapes.add_table(rows, cols, Inches(0.4), Inches(1.0), total, height)
     table = shape.table
     scale = sum(widths)
     for j, w in enumerate(widths):
         table.columns[j].width = int(total * w / scale)
     for j, name in enumerate(frame.columns):
-        _text(table.cell(0, j).text_frame, str(name), 11, bold=True)
+        _text(table.cell(0, j).text_frame, str(name), TABLE_PT + 1, bold=True)
     for i, row in enumerate(frame.itertuples(index=False), start=1):
         for j, value in enumerate(row):
-            _text(table.cell(i, j).text_frame, cell_text(value), 10)
+            _text(table.cell(i, j).text_frame, cell_text(value), TABLE_PT)
     if note:
-        _note(slide, note, SLIDE_H - Inches(0.6), size=10)
+        _note(slide, note, SLIDE_H - Inches(0.6), size=14)
 
 
 def _chunks(frame: pd.DataFrame, size: int = ROWS_PER_TABLE) -> list[pd.DataFrame]:
@@ -152,13 +156,12 @@ def indicators_frame() -> pd.DataFrame:
 COVERAGE_TABLE = ("设施类别", "生活圈", "距离（米）", "设施数", "用地覆盖率（%）", "距离核对状态")
 
 
-def _coverage_slides(prs) -> None:
-    """The coverage map and the statistics per category (one computation for both)."""
+def _coverage_table_slide(prs) -> None:
+    """The statistics per category of the coverage view (the same facilities, by service radius)."""
     std = load_standards()
     result, facilities = known_coverage(standards=std)
     if facilities.empty:
         return
-    _map_slide(prs, "coverage", None, coverage_view_scene(result, facilities))
     stats = stats_zh(result.stats, std)
     _table_slide(
         prs,
@@ -169,9 +172,40 @@ def _coverage_slides(prs) -> None:
     )
 
 
-def build_deck(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = None) -> Presentation:
-    """The deck as a python-pptx Presentation (``sites``: the renewal-site catalogue to show)."""
+def _chunked_table_slides(
+    prs, title: str, frame: pd.DataFrame, widths: Sequence[float], note: str = ""
+) -> None:
+    parts = _chunks(frame)
+    for i, part in enumerate(parts, start=1):
+        suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""
+        _table_slide(prs, f"{title}{suffix}", part, widths, note)
+
+
+def _tables_after(prs, key: str, sites: gpd.GeoDataFrame | None) -> None:
+    """The native tables that follow a view's map slide."""
+    if key == "park":
+        zones = jinmao_zone_table(geodata.load("layout"))[
+            ["片区", "核心单位与项目", "目标产业与业态", "示意面积"]
+        ]
+        _table_slide(
+            prs, "金贸产业园四个片区：核心单位与产业", zones, (1, 4, 5, 1.5), "片区为示意范围，面积仅供参考。"
+        )
+    elif key == "sites" and sites is not None and not sites.empty:
+        _chunked_table_slides(prs, "城市更新项目", sites_frame(sites), (1.1, 3, 1.3, 1.6, 1, 1, 1.2))
+    elif key == "coverage":
+        _coverage_table_slide(prs)
+
+
+def build_deck(
+    *,
+    sites: gpd.GeoDataFrame | None = None,
+    date: dt.date | None = None,
+    slides: Sequence[Slide] | None = None,
+) -> Presentation:
+    """The deck as a python-pptx Presentation (``sites``: the renewal-site catalogue to show; ``slides``: the
+    presentation's views, built from ``sites`` when not given)."""
     date = date or dt.date.today()
+    slides = presentation_slides(sites) if slides is None else slides
     prs = Presentation()
     prs.slide_width, prs.slide_height = SLIDE_W, SLIDE_H
     first = prs.slides.add_slide(prs.slide_layouts[6])
@@ -184,38 +218,39 @@ def build_deck(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = 
         "依据《天津市河东区国民经济和社会发展第十五个五年规划纲要》。规划要素按规划文字示意，未经测绘；"
         "虚线、空心符号表示位置示意。",
         Inches(6.4),
-        size=12,
+        size=14,
     )
-    _map_slide(prs, "layout", sites)
-    _map_slide(prs, "park", sites)
-    zones = jinmao_zone_table(geodata.load("layout"))[
-        ["片区", "核心单位与项目", "目标产业与业态", "示意面积"]
-    ]
-    _table_slide(
-        prs, "金贸产业园四个片区：核心单位与产业", zones, (1, 4, 5, 1.5), "片区为示意范围，面积仅供参考。"
+    for slide in slides:
+        _map_slide(prs, slide)
+        _tables_after(prs, slide.key, sites)
+    _chunked_table_slides(
+        prs,
+        "“十五五”时期主要指标",
+        indicators_frame(),
+        (0.6, 1.3, 5, 1.2, 1.4, 0.9),
+        "注：[]为五年累计数，*为五年平均数，其余为规划末期数。",
     )
-    if sites is not None and not sites.empty:
-        _map_slide(prs, "sites", sites)
-        parts = _chunks(sites_frame(sites))
-        for i, part in enumerate(parts, start=1):
-            suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""
-            _table_slide(prs, f"城市更新项目{suffix}", part, (1.1, 3, 1.3, 1.6, 1, 1, 1.2))
-    _coverage_slides(prs)
-    parts = _chunks(indicators_frame())
-    for i, part in enumerate(parts, start=1):
-        suffix = f"（{i}/{len(parts)}）" if len(parts) > 1 else ""
-        _table_slide(
-            prs,
-            f"“十五五”时期主要指标{suffix}",
-            part,
-            (0.6, 1.3, 5, 1.2, 1.4, 0.9),
-            "注：[]为五年累计数，*为五年平均数，其余为规划末期数。",
-        )
     return prs
 
 
-def deck_bytes(*, sites: gpd.GeoDataFrame | None = None, date: dt.date | None = None) -> bytes:
+def deck_bytes(
+    *,
+    sites: gpd.GeoDataFrame | None = None,
+    date: dt.date | None = None,
+    slides: Sequence[Slide] | None = None,
+) -> bytes:
     """The deck as PPTX bytes (for a download button)."""
     buf = io.BytesIO()
-    build_deck(sites=sites, date=date).save(buf)
+    build_deck(sites=sites, date=date, slides=slides).save(buf)
+    return buf.getvalue()
+
+
+def deck_pdf_bytes(slides: Sequence[Slide], *, date: dt.date | None = None) -> bytes:
+    """The presentation's views as one PDF: a 16:9 map sheet per view, in the presentation's order."""
+    from matplotlib.backends.backend_pdf import PdfPages
+
+    buf = io.BytesIO()
+    with PdfPages(buf, metadata={"Title": "河东区“十五五”总体布局汇报"}) as pdf:
+        for slide in slides:
+            pdf.savefig(draw_sheet(slide.scene, paper="16:9", subtitle=slide.caption, date=date))
     return buf.getvalue()

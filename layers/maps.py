@@ -29,12 +29,18 @@ from layers.registry import (
     LAYOUT_MAP_KEYS,
     REGISTRY,
     SITES_BASE_KEYS,
+    SUPPLY_CELLS_KEY,
+    SUPPLY_FACILITIES_KEY,
+    SUPPLY_KEYS,
+    SUPPLY_ZONES_KEY,
 )
 from layers.render import draw_scene
 from layers.scene import Scene, SceneLayer, load_layers, scene_from_data, select, with_layers
 from renewal.analysis.coverage import missing_counts
 from renewal.analysis.coverage_report import gain_text
 from renewal.analysis.polygons import valid_polygons
+from renewal.analysis.supply_ledger import UNITS
+from renewal.analysis.supply_report import CAPACITY
 
 log = logging.getLogger(__name__)
 
@@ -245,6 +251,71 @@ def coverage_map(
         labels=labels,
         click_through=click_through,
     )
+
+
+def _per_person(res) -> np.ndarray:
+    """Places (or beds) within reach per person of each demand point, by the run's method."""
+    c = res.cells
+    dem = c["demand"].to_numpy(float)
+    if res.method == "2sfca":
+        return c["access"].to_numpy(float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if res.method == "balance":
+            return np.where(dem > 0, c["places_in_reach"].to_numpy(float) / dem, np.nan)
+        return np.where(dem > 0, c["assigned"].to_numpy(float) / dem, np.nan)
+
+
+def supply_layers(res) -> dict[str, gpd.GeoDataFrame]:
+    """The 学位与床位 map's layers of a supply-and-demand run (:data:`SUPPLY_KEYS`): demand points or cells
+    classed by places within reach per person (below 1 = 不足), zones by their gap, the facilities."""
+    field, cap_zh = CAPACITY[res.category]
+    unit = UNITS[field]
+    cells = res.cells.copy()
+    per = _per_person(res)
+    dem = cells["demand"].to_numpy(float)
+    cells["supply_class"] = np.where(
+        dem <= 0, "无需求", np.where(np.nan_to_num(per) < 1 - 1e-9, "可达容量不足", "可达容量充足")
+    )
+    cells["per_person_text"] = [f"{v:.2f}" if np.isfinite(v) else "—" for v in per]
+    cells["demand_text"] = [f"{v:,.0f}人" for v in dem]
+    fac = res.facilities.copy()
+    fac["capacity_text"] = [
+        f"{v:,.0f}{unit}{cap_zh}" if np.isfinite(v) else f"缺{cap_zh}数据"
+        for v in fac["capacity"].astype(float)
+    ]
+    out = {SUPPLY_CELLS_KEY: cells, SUPPLY_FACILITIES_KEY: fac}
+    if res.zones is not None:
+        z = res.zones.copy()
+        gap, zdem = z["gap"].to_numpy(float), z["demand"].to_numpy(float)
+        z["gap_class"] = np.where(zdem <= 0, "无需求", np.where(gap >= 0.5, "有缺口", "无缺口"))
+        z["gap_text"] = [f"{v:,.0f}{unit}" for v in gap]
+        z["demand_text"] = [f"{v:,.0f}人" for v in zdem]
+        z["capacity_text"] = [f"{v:,.0f}{unit}" for v in z["capacity"].astype(float)]
+        out[SUPPLY_ZONES_KEY] = display_polygons(z)
+    return out
+
+
+def supply_map(
+    layers: dict[str, gpd.GeoDataFrame],
+    *,
+    title: str,
+    footnote: str,
+    basemap: str = "none",
+    labels: bool = True,
+    data: dict[str, gpd.GeoDataFrame] | None = None,
+) -> folium.Map:
+    """The 学位与床位 map: :func:`supply_layers` over the coverage page's base layers."""
+    data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
+    data.update({k: v for k, v in layers.items() if k in SUPPLY_KEYS and v is not None and not v.empty})
+    scene = scene_from_data(
+        (*COVERAGE_BASE_KEYS, *SUPPLY_KEYS),
+        data,
+        title=title,
+        bookmarks={"全区": data["district"]},
+        extent=data["district"],
+        footnote=footnote,
+    )
+    return draw_scene(scene, basemap=basemap, labels=labels)
 
 
 def layout_map(

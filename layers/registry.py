@@ -497,3 +497,62 @@ register(
         label=True,
     )
 )
+
+
+# ---- 学位与床位 (supply and demand) on 生活圈覆盖: classes computed by layers.maps.supply_layers ----
+SUPPLY_ZONES_KEY = "supply_zones"
+SUPPLY_CELLS_KEY = "supply_cells"
+SUPPLY_FACILITIES_KEY = "supply_facilities"
+#: Demand points or cells by the places (or beds) within reach per person; zones by their gap.
+SUPPLY_CELL_COLORS = (("可达容量不足", "#d7191c"), ("可达容量充足", "#1a9641"), ("无需求", "#bdbdbd"))
+SUPPLY_ZONE_COLORS = (("有缺口", "#d7191c"), ("无缺口", "#1a9641"), ("无需求", "#bdbdbd"))
+SUPPLY_KEYS = (SUPPLY_ZONES_KEY, SUPPLY_CELLS_KEY, SUPPLY_FACILITIES_KEY)
+register(
+    LayerSpec(
+        SUPPLY_ZONES_KEY,
+        "供需：分区缺口",
+        "生活圈",
+        None,
+        Style(weight=1.5, opacity=0.9, fill_opacity=0.25, color_by="gap_class", color_map=SUPPLY_ZONE_COLORS),
+        tooltip=("zone", "gap_text"),
+        popup=(
+            ("zone", "分区"),
+            ("gap_text", "缺口"),
+            ("demand_text", "需求人数"),
+            ("capacity_text", "容量合计"),
+        ),
+        z=41,
+    )
+)
+register(
+    LayerSpec(
+        SUPPLY_CELLS_KEY,
+        "供需：需求点（人均可达容量）",
+        "生活圈",
+        None,
+        Style(
+            weight=0.5,
+            opacity=0.8,
+            fill_opacity=0.55,
+            radius=5,
+            color_by="supply_class",
+            color_map=SUPPLY_CELL_COLORS,
+        ),
+        tooltip=("supply_class", "per_person_text"),
+        popup=(("cell_id", "需求点"), ("demand_text", "需求人数"), ("per_person_text", "人均可达容量")),
+        z=45,
+    )
+)
+register(
+    LayerSpec(
+        SUPPLY_FACILITIES_KEY,
+        "供需：设施",
+        "生活圈",
+        None,
+        Style(color="#000000", weight=2, fill_color="#ffffff", fill_opacity=1.0, radius=7),
+        tooltip=("name", "capacity_text"),
+        popup=(("name", "名称"), ("capacity_text", "容量")),
+        z=50,
+        label=True,
+    )
+)

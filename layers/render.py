@@ -52,10 +52,13 @@ from layers.styles import (
     APPROX_LEGEND_TEXT,
     LEGEND_APPROX_DASH,
     LINE,
+    PLACEHOLDER_DASH,
+    PLACEHOLDER_LEGEND_TEXT,
     POINT,
     cell_text,
     feature_precision,
     is_approximate,
+    precision_badge,
     resolve_style,
 )
 from renewal.crs import geometry_to_gcj02
@@ -107,8 +110,9 @@ def _label_value(field: str, value) -> str:
 def tooltip_html(row: Mapping, spec: LayerSpec) -> str:
     parts = [html_text(_label_value(f, row.get(f))) for f in spec.tooltip]
     parts = [p for p in parts if p]
-    if is_approximate(feature_precision(row, spec)):
-        parts.append(f"<i>（{APPROX_BADGE}）</i>")
+    badge = precision_badge(feature_precision(row, spec))
+    if badge:
+        parts.append(f"<i>（{badge}）</i>")
     return "<br>".join(parts)
 
 
@@ -138,14 +142,15 @@ def popup_layer_parts(spec: LayerSpec) -> tuple[list[str], str, str]:
 
 def popup_html(row: Mapping, spec: LayerSpec) -> str:
     """Escaped popup HTML for one feature (what the map's script assembles on click)."""
-    name, approx, values = popup_parts(row, spec)
+    name, _, values = popup_parts(row, spec)
     labels, caveat, source_line = popup_layer_parts(spec)
+    word = precision_badge(feature_precision(row, spec))
     rows = "".join(
         f"<tr><th>{label}</th><td>{value}</td></tr>"
         for label, value in zip(labels, values, strict=True)
         if value
     )
-    badge = f'<span class="rp-badge">{APPROX_BADGE}</span>' if approx else ""
+    badge = f'<span class="rp-badge">{word}</span>' if word else ""
     note = f'<div class="rp-note">{caveat}</div>' if caveat else ""
     return (
         f'<div class="rp"><div class="rp-title">{name}{badge}</div>'
@@ -336,6 +341,9 @@ def legend_html(entries: Sequence[LegendEntry], footnote: str = "") -> str:
         'height="10" stroke="#555" stroke-width="1.5" fill="none" '
         f'stroke-dasharray="{dash_text(LEGEND_APPROX_DASH)}"/></svg></span>'
         f"{html_text(APPROX_LEGEND_TEXT)}</div>"
+        '<div><span class="rp-sym"><svg width="22" height="14"><circle cx="11" cy="7" r="5" stroke="#555" '
+        f'stroke-width="2" fill="none" stroke-dasharray="{dash_text(PLACEHOLDER_DASH)}"/></svg></span>'
+        f"{html_text(PLACEHOLDER_LEGEND_TEXT)}</div>"
     )
     if footnote:
         out.append(f'<div class="rp-foot">{html_text(footnote)}</div>')

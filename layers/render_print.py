@@ -10,8 +10,8 @@ scale bar is in metres and grid north is true north within a fraction of a
 degree.
 
 A sheet has a title, the map, a legend, a scale bar, a north arrow and notes
-(coordinate system, date, data sources, precision). Papers: A4 and A3
-landscape, 16:9. Formats: PNG (300 dpi), PDF (fonts embedded, TrueType/CID),
+(coordinate system, date, data sources, precision). Papers: A4, A3, A1
+(landscape or portrait), 16:9. Formats: PNG (300 dpi), PDF (fonts embedded, TrueType/CID),
 SVG. Chinese is drawn with :mod:`layers.fonts`; text the font cannot draw
 fails the export (:class:`layers.fonts.FontError`) instead of showing boxes.
 """
@@ -37,15 +37,31 @@ import geodata
 from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
 from layers.registry import GROUPS
 from layers.scene import LegendEntry, Scene, SceneLayer, legend_entries
-from layers.styles import APPROX_LEGEND_TEXT, LINE, POINT, cell_text, resolve_style
+from layers.styles import (
+    APPROX_LEGEND_TEXT,
+    LINE,
+    PLACEHOLDER_DASH,
+    PLACEHOLDER_LEGEND_TEXT,
+    POINT,
+    cell_text,
+    resolve_style,
+)
+from renewal.errors import InputError
 from renewal.zh import date_label
 
 #: Paper sizes (inches), landscape.
 PAPERS: dict[str, tuple[float, float]] = {
     "A4": (11.69, 8.27),
     "A3": (16.54, 11.69),
+    "A1": (33.11, 23.39),  # 841 x 594 mm (a PNG at 300 dpi is 70 megapixels: PDF or SVG suit it better)
     "16:9": (13.334, 7.5),  # 4000 x 2250 px at 300 dpi
 }
+ORIENTATIONS = ("landscape", "portrait")
+ORIENTATION_LABELS = {"landscape": "横向", "portrait": "纵向"}
+#: Map scales a planner picks (1:N); None is "fit the extent".
+SCALES = (2000, 5000, 10000, 25000, 50000)
+MIN_SCALE, MAX_SCALE = 500, 1_000_000
+MAX_ORG_LENGTH = 60
 FORMATS = ("png", "pdf", "svg")
 PNG_DPI = 300
 METRIC_EPSG = 4548  # same metric CRS as renewal.crs.METRIC_EPSG
@@ -180,8 +196,11 @@ def _draw_labels(ax, anchors: list[tuple[float, float, str]], size: float) -> in
     return kept
 
 
-def _set_extent(ax, scene: Scene, aspect: float) -> None:
-    """Frame the scene's extent (or all its data) with a margin, filling the map box's aspect (w/h)."""
+def _set_extent(ax, scene: Scene, aspect: float, scale: tuple[int, float] | None = None) -> None:
+    """Frame the scene's extent (or all its data) with a margin, filling the map box's aspect (w/h).
+
+    ``scale`` = (N, map box width in inches): the frame is centred on the extent and is as wide as the
+    box at 1:N (ground metres = paper metres x N)."""
     if scene.extent is not None:
         frame = gpd.GeoSeries.from_xy(
             [scene.extent[0], scene.extent[2]], [scene.extent[1], scene.extent[3]], crs=4326
@@ -193,7 +212,10 @@ def _set_extent(ax, scene: Scene, aspect: float) -> None:
         maxx, maxy = max(b[2] for b in boxes), max(b[3] for b in boxes)
     w, h = (maxx - minx) * 1.08, (maxy - miny) * 1.08
     cx, cy = (minx + maxx) / 2, (miny + maxy) / 2
-    if w / h < aspect:
+    if scale is not None:
+        w = scale[1] * 0.0254 * scale[0]
+        h = w / aspect
+    elif w / h < aspect:
         w = h * aspect
     else:
         h = w / aspect
@@ -343,7 +365,10 @@ def _draw_legend(ax, scene: Scene, size: float, view=None) -> None:
     ax.text(0.0, 1.0, "图例", fontsize=size * 1.25, fontweight="bold", va="top", transform=ax.transAxes)
     rows = legend_rows(sheet_legend(scene, view))
     approx = LegendEntry(APPROX_LEGEND_TEXT, "polygon", "#555555", "#ffffff", 1.5, 0.0, 5, (4, 3), True)
-    rows += [("符号说明", None, 0), (APPROX_LEGEND_TEXT, approx, 0)]
+    held = LegendEntry(
+        PLACEHOLDER_LEGEND_TEXT, "point", "#555555", "#ffffff", 2.0, 0.0, 5, PLACEHOLDER_DASH, True
+    )
+    rows += [("符号说明", None, 0), (APPROX_LEGEND_TEXT, approx, 0), (PLACEHOLDER_LEGEND_TEXT, held, 0)]
     step = min(0.045, 0.93 / max(len(rows), 1))
     y = 0.94
     for text, entry, indent in rows:
@@ -370,21 +395,36 @@ def source_note(scene: Scene) -> str:
     return "数据来源：" + "、".join(parts) + "；各图层的来源、许可与精度见 geodata/manifest.yaml"
 
 
-def sheet_notes(scene: Scene, date: dt.date) -> list[str]:
-    """The notes printed under the map: CRS, date, sources, precision."""
-    notes = [f"{CRS_NOTE}　制图日期：{date_label(date)}"]
+def sheet_notes(
+    scene: Scene, date: dt.date, org: str = "", scale: int | None = None, review_no: str = ""
+) -> list[str]:
+    """The notes printed under the map: CRS, scale, date, 编制单位, 审图号, sources, precision."""
+    first = f"{CRS_NOTE}　" + (f"比例尺：1:{scale:,}　" if scale else "") + f"制图日期：{date_label(date)}"
+    notes = [first + (f"　编制单位：{org}" if org else "") + (f"　审图号：{review_no}" if review_no else "")]
     src = source_note(scene)
     if src:
         notes.append(src)
-    notes.append(f"精度说明：{scene.footnote}{APPROX_LEGEND_TEXT}。")
+    notes.append(f"精度说明：{scene.footnote}{APPROX_LEGEND_TEXT}；{PLACEHOLDER_LEGEND_TEXT}。")
     return notes
 
 
-def sheet_texts(scene: Scene, subtitle: str = "") -> list[str]:
+def sheet_texts(
+    scene: Scene, subtitle: str = "", org: str = "", scale: int | None = None, review_no: str = ""
+) -> list[str]:
     """Every text a sheet of ``scene`` prints (checked against the font before drawing)."""
-    texts = [scene.title, subtitle, "图例", "符号说明", APPROX_LEGEND_TEXT, "北", "千米", "米"]
+    texts = [
+        scene.title,
+        subtitle,
+        "图例",
+        "符号说明",
+        APPROX_LEGEND_TEXT,
+        PLACEHOLDER_LEGEND_TEXT,
+        "北",
+        "千米",
+        "米",
+    ]
     texts += [text for text, _, _ in legend_rows(sheet_legend(scene))]
-    texts += sheet_notes(scene, dt.date.today())
+    texts += sheet_notes(scene, dt.date.today(), org, scale, review_no)
     for layer in drawn_layers(scene):
         if layer.spec.label and "name" in layer.data.columns:
             texts += [cell_text(v) for v in layer.data["name"]]
@@ -403,17 +443,26 @@ def draw_sheet(
     subtitle: str = "",
     date: dt.date | None = None,
     labels: bool = True,
+    orientation: str = "landscape",
+    scale: int | None = None,
+    org: str = "",
+    review_no: str = "",
 ) -> Figure:
-    """A map sheet of ``scene`` as a matplotlib Figure (title, map, legend, scale, north arrow, notes)."""
-    if paper not in PAPERS:
-        raise ValueError(f"paper must be one of {', '.join(PAPERS)}, not {paper!r}")
+    """A map sheet of ``scene`` as a matplotlib Figure (title, map, legend, scale, north arrow, notes).
+
+    ``orientation``: landscape or portrait; ``scale``: the map at 1:``scale`` centred on the extent
+    (None: fit the extent); ``org``: 编制单位 and ``review_no``: 审图号 in the notes. Bad choices raise
+    :class:`InputError`."""
+    check_layout(paper, orientation, scale, org, review_no)
     font = use_cjk_font()
-    texts = sheet_texts(scene, subtitle)
+    texts = sheet_texts(scene, subtitle, org, scale, review_no)
     check_glyphs(texts)
     # draw with a TrueType subset (embedded cleanly in PDF), the full font as fallback
     matplotlib.rcParams["font.sans-serif"] = [embeddable_family(texts), font.family, "DejaVu Sans"]
     date = date or dt.date.today()
     width, height = PAPERS[paper]
+    if orientation == "portrait":
+        width, height = height, width
     size = 7.5 * (height / 8.27) ** 0.5  # base font size in points
     fig = Figure(figsize=(width, height))
     FigureCanvasAgg(fig)  # pyplot-free; gives the renderer the label placement measures with
@@ -421,7 +470,7 @@ def draw_sheet(
     if subtitle:
         wrapped = "\n".join(textwrap.wrap(subtitle, int(width * 9.5)))
         fig.text(0.02, 0.905, wrapped, fontsize=size * 1.05, va="top", color="#333333")
-    notes = sheet_notes(scene, date)
+    notes = sheet_notes(scene, date, org, scale, review_no)
     wrapped_notes = "\n".join(line for note in notes for line in textwrap.wrap(note, int(width * 12)))
     n_lines = wrapped_notes.count("\n") + 1
     notes_h = 0.022 * n_lines * (8.27 / height) ** 0.3
@@ -438,7 +487,12 @@ def draw_sheet(
     for spine in map_ax.spines.values():
         spine.set_linewidth(0.8)
     pos = map_ax.get_position()
-    _set_extent(map_ax, scene, (pos.width * width) / (pos.height * height))
+    _set_extent(
+        map_ax,
+        scene,
+        (pos.width * width) / (pos.height * height),
+        (scale, pos.width * width) if scale else None,
+    )
     xlim, ylim = map_ax.get_xlim(), map_ax.get_ylim()
     scale = (height / 8.27) ** 0.5
     anchors = []  # labels of the upper (higher z: plan) layers first, so they win a collision
@@ -455,6 +509,50 @@ def draw_sheet(
     _north_arrow(map_ax, size)
     _draw_legend(legend_ax, scene, size, shapely_box(xlim[0], ylim[0], xlim[1], ylim[1]))
     return fig
+
+
+def check_layout(
+    paper: str, orientation: str = "landscape", scale: int | None = None, org: str = "", review_no: str = ""
+) -> None:
+    """Refuse a print layout that cannot be drawn, in English and Chinese."""
+    if paper not in PAPERS:
+        raise InputError(
+            f"paper must be one of {', '.join(PAPERS)}, not {paper!r}",
+            f"纸张须为 {'、'.join(PAPERS)} 之一，不能是“{paper}”。",
+        )
+    if orientation not in ORIENTATIONS:
+        raise InputError(
+            f"orientation must be landscape or portrait, not {orientation!r}",
+            f"纸张方向须为横向或纵向，不能是“{orientation}”。",
+        )
+    if scale is not None and not (isinstance(scale, int) and MIN_SCALE <= scale <= MAX_SCALE):
+        raise InputError(
+            f"scale must be a whole number from {MIN_SCALE} to {MAX_SCALE} (1:N), not {scale!r}",
+            f"比例尺分母须为 {MIN_SCALE} 到 {MAX_SCALE} 之间的整数（1:N）。",
+        )
+    for text, en, zh in ((org, "organisation", "编制单位"), (review_no, "review number", "审图号")):
+        if "\n" in text or "\r" in text or len(text) > MAX_ORG_LENGTH:
+            raise InputError(
+                f"{en} must be one line of at most {MAX_ORG_LENGTH} characters",
+                f"{zh}须为一行，最多 {MAX_ORG_LENGTH} 个字。",
+            )
+
+
+def parse_scale(text: str) -> int | None:
+    """``"1:10000"``, ``"1：10,000"``, ``"10000"`` → 10000; ``""``/``"fit"``/``"适应"`` → None (fit)."""
+    t = str(text).strip().replace("，", "").replace(",", "").replace("：", ":").replace(" ", "")
+    if t.lower() in ("", "fit", "适应范围", "适应"):
+        return None
+    if t.startswith("1:"):
+        t = t[2:]
+    if not t.isdigit():
+        raise InputError(
+            f"scale must read 1:N or N (e.g. 1:10000) or fit, not {text!r}",
+            f"比例尺应写作 1:N（如 1:10000），不能是“{text}”。",
+        )
+    n = int(t)
+    check_layout("A4", scale=n)
+    return n
 
 
 def save_sheet(fig: Figure, path: Path) -> Path:

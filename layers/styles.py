@@ -27,6 +27,12 @@ LEGEND_APPROX_DASH: tuple[float, ...] = (4, 3)
 APPROX_BADGE = "位置示意"
 #: The legend's explanation of the dashed/hollow symbols.
 APPROX_LEGEND_TEXT = "虚线、空心 = 位置示意（未经测绘）"
+#: Dotted (on, off; pixels): a placeholder, an item the plan names without any place to put it.
+PLACEHOLDER_DASH: tuple[float, ...] = (1.5, 4)
+#: The badge/tooltip word for a placeholder feature.
+PLACEHOLDER_BADGE = "位置待定"
+#: The legend's explanation of the dotted symbols.
+PLACEHOLDER_LEGEND_TEXT = "点线、空心 = 位置待定（规划未给位置，点位仅为占位，选址默认不用）"
 
 POINT, LINE, POLYGON = "point", "line", "polygon"
 
@@ -62,6 +68,17 @@ def is_approximate(precision: str) -> bool:
     return precision in geodata.APPROXIMATE_PRECISIONS
 
 
+def is_placeholder(precision: str) -> bool:
+    return precision in geodata.PLACEHOLDER_PRECISIONS
+
+
+def precision_badge(precision: str) -> str:
+    """The word a feature's tooltip and popup carry: 位置待定, 位置示意, or "" (surveyed or real data)."""
+    if is_placeholder(precision):
+        return PLACEHOLDER_BADGE
+    return APPROX_BADGE if is_approximate(precision) else ""
+
+
 def feature_color(row: Mapping, spec: LayerSpec) -> str:
     """The stroke colour of one feature: the style's colour, from ``color_field``, or from ``color_map``."""
     st = spec.style
@@ -79,13 +96,14 @@ def resolve_style(row: Mapping, spec: LayerSpec, geom_type: str) -> dict:
     Keys: ``kind`` (point/line/polygon), ``stroke`` and ``fill`` (colours),
     ``weight`` (stroke width, px), ``opacity``, ``fill_opacity``, ``dash``
     (on/off pattern in px, or None for solid), ``radius`` (px, points only,
-    else None) and ``approximate``. Approximate points are hollow with a
-    dashed ring; approximate lines and polygons are dashed.
+    else None), ``approximate`` and ``placeholder``. Approximate points are hollow with a
+    dashed ring; approximate lines and polygons are dashed; placeholders (位置待定) are dotted.
     """
     st = spec.style
     kind = geometry_kind(geom_type)
     color = feature_color(row, spec)
-    approx = is_approximate(feature_precision(row, spec))
+    precision = feature_precision(row, spec)
+    approx = is_approximate(precision)
     style = {
         "kind": kind,
         "stroke": color,
@@ -96,12 +114,15 @@ def resolve_style(row: Mapping, spec: LayerSpec, geom_type: str) -> dict:
         "dash": tuple(st.dash_array) if st.dash_array else None,
         "radius": st.radius if kind == POINT else None,
         "approximate": approx,
+        "placeholder": is_placeholder(precision),
     }
     if kind == POINT:
-        if approx:  # hollow, dashed ring
+        if approx:  # hollow, dashed ring (dotted: a placeholder)
             style.update(fill_opacity=0.0, dash=APPROX_POINT_DASH, weight=max(st.weight, 2.5))
     elif approx:
         style["dash"] = APPROX_DASH
+    if style["placeholder"]:
+        style["dash"] = PLACEHOLDER_DASH
     return style
 
 

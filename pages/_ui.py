@@ -317,6 +317,38 @@ def meeting_downloads(view_key: str, scene, sites, *, sheet_label: str = "下载
     )
 
 
+def presentation_downloads(html: str, slides, sites, *, file_stem: str) -> None:
+    """汇报模式's downloads, built on click: the offline HTML presentation, the PPTX deck and the PDF with the
+    same views (``slides``: :func:`layers.presentation.presentation_slides`)."""
+    from layers.deck import deck_bytes, deck_pdf_bytes
+    from layers.fonts import FontError, cjk_font
+
+    c1, c2, c3 = st.columns(3)
+    c1.download_button(
+        "下载离线演示（HTML，无网络可放映）",
+        html.encode("utf-8"),
+        file_name=f"{file_stem}.html",
+        mime="text/html",
+    )
+    try:
+        cjk_font()  # the files are built on click; say now if they cannot be
+    except FontError as err:
+        st.error(f"无法生成幻灯片和PDF：找不到可显示中文的字体。{err}")
+        return
+    c2.download_button(
+        "下载汇报幻灯片（PPTX）",
+        lambda: deck_bytes(sites=sites, slides=slides),
+        file_name=f"{file_stem}.pptx",
+        mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    )
+    c3.download_button(
+        "下载汇报文档（PDF，每页一图）",
+        lambda: deck_pdf_bytes(slides),
+        file_name=f"{file_stem}.pdf",
+        mime="application/pdf",
+    )
+
+
 # ---- 更新项目 page helpers (renewal sites: workspace store, drawing) ----
 
 

@@ -23,6 +23,7 @@ from pages.views import (
     coverage_ready,
     coverage_siting,
     coverage_stats,
+    coverage_supply,
     coverage_whatif,
 )
 from pages.views import coverage_state as page_state
@@ -116,6 +117,16 @@ coverage_exports.exports(
     scenario=scenario,
     table=cd.scenario_table(*applied, all_fac, std),
     added=cd.added_facilities(applied[0], std),
+)
+coverage_supply.section(
+    state,
+    ws_fac,
+    areas,
+    net if mode == "network" else None,
+    std,
+    net_key=net_key,
+    basemap=basemap,
+    labels=labels,
 )
 _ui.provenance_expander(("district", "plan_facilities", "renewal_sites", "census2020_hedong"))
 with st.expander("规划提及但未定位的公共服务设施"):

@@ -9,7 +9,7 @@ from layers.render import draw_scene
 from layers.scene import make_scene
 from pages import _ui
 from pages.views import data_views as dv
-from pages.views import text
+from pages.views import gis_tables, text
 from pages.views.uploads import upload_limit_zh
 from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
@@ -28,7 +28,7 @@ st.caption(
 basemap, labels = _ui.map_options()
 store = open_layers()
 # one section at a time (not tabs): a map drawn in a hidden tab has no size and stays empty
-SECTIONS = ("导入数据", "已导入图层")
+SECTIONS = ("导入数据", "已导入图层", "属性表与空间查询")
 section = st.segmented_control(
     "数据管理", SECTIONS, default=SECTIONS[0], key="data_section", label_visibility="collapsed"
 )
@@ -188,5 +188,7 @@ def _layers_section() -> None:
 
 if section == SECTIONS[1]:
     _layers_section()
+elif section == SECTIONS[2]:
+    gis_tables.section(store, basemap, labels)
 elif _ui.viewer_notice("导入或替换图层"):  # the first section, also when the planner unselects both
     _import_tab()

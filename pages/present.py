@@ -1,62 +1,62 @@
-"""汇报模式: the layout story view by view, for a meeting: a full-width map with large labels,
-the view's title, a caption quoted from the plan and its legend; 上一页/下一页 (also PageUp/PageDown,
-the keys a presentation clicker sends); downloads of the view's map sheet and the deck."""
+"""汇报模式: the layout story as one presentation that switches slides in the browser
+(:mod:`layers.presentation`): every view with its title, the plan's words and legend, 上一页/下一页,
+PageUp/PageDown (a presentation clicker), arrow keys and space wherever the focus is, 全屏; and the same
+story as downloads: the offline HTML presentation, the PPTX deck and the PDF (one page per view)."""
 
 import streamlit as st
 
-from layers.map_controls import LargeLabels
-from layers.render import draw_scene
-from layers.scene import with_layers
-from layers.views import VIEWS, ViewUnavailable, available_views, view_scene
+from layers.presentation import DOCUMENT_TITLE, presentation_html, presentation_slides
+from layers.render import data_fingerprint
+from layers.views import ViewUnavailable
 from pages import _ui
 from pages.views.text import markdown_literal
+from renewal.analysis.facilities import workspace_facilities_path
+from renewal.storage.layers import layers_path
 
-STEP_KEY = "present_step"
+#: The component frame's height before its script sizes it to the window.
+FRAME_HEIGHT = 640
+
+
+def _mtime(path) -> float:
+    try:
+        return path.stat().st_mtime
+    except OSError:
+        return 0.0
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _presentation(basemap: str, sites_key: str, layers_key: float, facilities_key: float, _sites, _extra):
+    """The presentation document and its slides, rebuilt only when the basemap, the sites, the imported
+    layers or the facilities change."""
+    slides = presentation_slides(_sites, _extra)
+    return presentation_html(slides, basemap=basemap), slides
+
 
 _ui.require_app_navigation()
 basemap, _labels = _ui.map_options()
 sites = _ui.current_sites_or_none()
-
-keys = available_views(sites)  # only the current step's scene is built (coverage is computed then)
-step = min(max(st.session_state.get(STEP_KEY, 0), 0), len(keys) - 1)
-
-
-def _go(delta: int) -> None:
-    st.session_state[STEP_KEY] = min(max(step + delta, 0), len(keys) - 1)
-
-
-view = VIEWS[keys[step]]
+extra = _ui.imported_layers()
+sites_key = "" if sites is None else data_fingerprint(sites, list(sites.columns))
 try:
-    scene = view_scene(view.key, sites)
+    with st.spinner("正在准备汇报……"):
+        html, slides = _presentation(
+            basemap,
+            sites_key,
+            _mtime(layers_path()),
+            _mtime(workspace_facilities_path()),
+            sites,
+            extra,
+        )
 except ViewUnavailable as err:
-    scene = None
     st.info(markdown_literal(err.message_zh))
-st.title(view.title)
-if view.caption:
-    st.markdown(f"> {markdown_literal(view.caption)}")
-    st.caption(f"——《河东区“十五五”规划纲要》{view.clause}")
+    st.stop()
 
-left, middle, right = st.columns([1, 4, 1])
-left.button("◀ 上一页", on_click=_go, args=(-1,), disabled=step == 0, shortcut="PageUp", key="present_prev")
-middle.progress(
-    (step + 1) / len(keys),
-    text=f"第 {step + 1} / {len(keys)} 页：" + " → ".join(VIEWS[k].title.split("：")[0] for k in keys),
+#: Little else above the fold: the page's own top margin made small (this page only).
+PAGE_CSS = "<style>[data-testid='stMainBlockContainer']{padding-top:2.6rem;padding-bottom:1rem}</style>"
+
+st.html(PAGE_CSS)
+st.iframe(html, height=FRAME_HEIGHT)  # our document: every text in it escaped (layers.markup)
+st.caption(
+    "翻页：下一页 PageDown / → / 空格，上一页 PageUp / ←（演示遥控器可用）；点「全屏」只显示汇报内容，Esc 退出。"
 )
-right.button(
-    "下一页 ▶",
-    on_click=_go,
-    args=(1,),
-    disabled=step == len(keys) - 1,
-    shortcut="PageDown",
-    key="present_next",
-)
-
-if scene is not None:
-    m = draw_scene(with_layers(scene, _ui.imported_layers()), basemap=basemap, labels=True, legend=True)
-    LargeLabels().add_to(m)
-    _ui.show_map(m, key=f"present_map_{view.key}", height=680)
-st.caption("虚线、空心符号表示位置示意（规划未附图，未经测绘）。")
-
-
-if scene is not None:
-    _ui.meeting_downloads(view.key, scene, sites, sheet_label="下载本页地图（PDF图纸）")
+_ui.presentation_downloads(html, slides, sites, file_stem=DOCUMENT_TITLE)

@@ -389,8 +389,50 @@ def xy_to_wgs84(x, y, src: str | int | NamedCRS):
     return np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
 
 
+#: The latitude where the Web Mercator square ends (a Mercator projection of ±90° is infinite).
+MERCATOR_MAX_LAT = 85.0511287798
+#: A projected coordinate farther than this from its origin (metres, or feet) is no place on Earth: the
+#: projection broke down there (the far pole of a polar stereographic projection, …).
+MAX_PROJECTED = 1e8
+
+
+@cache
+def _is_mercator(epsg: int) -> bool:
+    op = CRS.from_epsg(epsg).coordinate_operation
+    name = (op.method_name if op is not None else "").lower()
+    return "mercator" in name and "transverse" not in name
+
+
+def check_projectable(lat, x, y, dst: NamedCRS) -> None:
+    """Refuse (InputError) points that a projected ``dst`` cannot show: a Mercator projection beyond
+    ±:data:`MERCATOR_MAX_LAT`, or any result that is not finite or beyond :data:`MAX_PROJECTED`.
+    ``lat``: the WGS84 latitudes, ``x``/``y``: their projected coordinates (blank points are skipped)."""
+    from renewal.errors import InputError
+
+    lat = np.asarray(lat, dtype=float)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    given = np.isfinite(lat)
+    bad = given & ~(
+        np.isfinite(x) & np.isfinite(y) & (np.abs(x) < MAX_PROJECTED) & (np.abs(y) < MAX_PROJECTED)
+    )
+    mercator = _is_mercator(dst.epsg)
+    if mercator:
+        bad |= given & (np.abs(lat) > MERCATOR_MAX_LAT)
+    if not bad.any():
+        return
+    first = int(np.flatnonzero(bad)[0])
+    limit_en = f" (a Mercator projection ends at latitude ±{MERCATOR_MAX_LAT:.2f}°)" if mercator else ""
+    limit_zh = f"（墨卡托投影只到纬度±{MERCATOR_MAX_LAT:.2f}°）" if mercator else ""
+    raise InputError(
+        f"{int(bad.sum())} point(s) cannot be converted to {dst.name}{limit_en}: the first is point "
+        f"{first + 1}, latitude {lat[first]:g}; nothing was written",
+        f"有 {int(bad.sum())} 个点无法转换到 {dst.name}{limit_zh}：第一个是第 {first + 1} 个点，"
+        f"纬度 {lat[first]:g}；未写出任何文件",
+    )
+
+
 def xy_from_wgs84(lon, lat, dst: str | int | NamedCRS):
-    """WGS84 lon/lat arrays to coordinates in ``dst``."""
+    """WGS84 lon/lat arrays to coordinates in ``dst`` (an InputError for points it cannot show)."""
     dst = parse_crs(dst)
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -401,7 +443,10 @@ def xy_from_wgs84(lon, lat, dst: str | int | NamedCRS):
     if dst.epsg == STORAGE_EPSG:
         return lon, lat
     x, y = transformer(STORAGE_EPSG, dst.epsg).transform(lon, lat)
-    return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if not CRS.from_epsg(dst.epsg).is_geographic:
+        check_projectable(lat, x, y, dst)
+    return x, y
 
 
 def convert_xy(x, y, src, dst):
@@ -427,7 +472,16 @@ def gdf_to_crs(gdf, dst):
     if gdf.crs is None or gdf.crs.to_epsg() != STORAGE_EPSG:
         gdf = gdf.to_crs(STORAGE_EPSG)
     if not dst.web:
-        return gdf.to_crs(dst.epsg) if dst.epsg != STORAGE_EPSG else gdf.copy()
+        if dst.epsg == STORAGE_EPSG:
+            return gdf.copy()
+        out = gdf.to_crs(dst.epsg)
+        if not out.crs.is_geographic:
+            import shapely
+
+            before = shapely.get_coordinates(gdf.geometry.to_numpy())
+            after = shapely.get_coordinates(out.geometry.to_numpy())
+            check_projectable(before[:, 1], after[:, 0], after[:, 1], dst)
+        return out
     out = gdf.copy()
     out[out.geometry.name] = [convert_geometry(g, "wgs84", dst) for g in gdf.geometry]
     return out.set_crs(STORAGE_EPSG, allow_override=True)

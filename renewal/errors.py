@@ -22,6 +22,13 @@ class InputError(ValueError):
             return self.message_en + "\n" + "\n".join(f"  - {d}" for d in self.details)
         return self.message_en
 
+    def __reduce__(self):  # pickled with both texts (a worker process raises it in the server)
+        return (_rebuild_input_error, (type(self), self.message_en, self.message_zh, self.details))
+
+
+def _rebuild_input_error(cls, message_en: str, message_zh: str, details: list[str]) -> InputError:
+    return cls(message_en, message_zh, details=details)
+
 
 class Notice(str):
     """A warning a result carries, in English (the string itself: the command line, the log) and in

@@ -36,6 +36,58 @@ class Category:
     aliases: tuple[str, ...] = ()
 
 
+@dataclass(frozen=True)
+class CapacityRatio:
+    """A per-1,000 capacity standard (千人学位数 …): ``value`` places or beds per 1,000 residents
+    (``per == "residents"``) or per 1,000 of the category's age group (``per == "served"``)."""
+
+    category: str
+    per: str
+    value: float
+    unit: str
+    clause: str
+    verified: bool
+    note_zh: str = ""
+
+
+CAPACITY_RATIO_BASES = ("residents", "served")
+
+
+def _capacity_ratios(path, raw, cats) -> dict[str, CapacityRatio]:
+    section = raw.get("capacity_ratios") or {}
+    if not isinstance(section, dict):
+        _fail(path, "capacity_ratios must be a mapping of category to ratio", "capacity_ratios 格式错误")
+    out = {}
+    for key, entry in section.items():
+        if key not in cats:
+            _fail(
+                path, f"capacity_ratios: unknown category {key!r}", f"capacity_ratios 中的类别 {key!r} 未定义"
+            )
+        v = entry.get("value") if isinstance(entry, dict) else None
+        per = entry.get("per") if isinstance(entry, dict) else None
+        if (
+            isinstance(v, bool)
+            or not isinstance(v, int | float)
+            or not v > 0
+            or per not in CAPACITY_RATIO_BASES
+        ):
+            _fail(
+                path,
+                f"capacity_ratios {key!r}: needs per (residents or served) and a positive value",
+                f"capacity_ratios 中 {key!r} 须有 per（residents 或 served）和正数 value",
+            )
+        out[str(key)] = CapacityRatio(
+            str(key),
+            str(per),
+            float(v),
+            str(entry.get("unit", "")),
+            str(entry.get("clause", "")),
+            entry.get("verified") is True,
+            str(entry.get("note_zh", "")),
+        )
+    return out
+
+
 @dataclass
 class Standards:
     standard: str
@@ -45,6 +97,8 @@ class Standards:
     path: Path | None = None
     #: The ``osm_tags`` section (OpenStreetMap tag rules per category), read by ``renewal.analysis.osm_import``.
     osm_tags: dict = field(default_factory=dict)
+    #: Per-1,000 capacity ratios by category key (:class:`CapacityRatio`); empty in the bundled file.
+    capacity_ratios: dict[str, CapacityRatio] = field(default_factory=dict)
 
     def category(self, key: str) -> Category:
         try:
@@ -150,4 +204,5 @@ def load_standards(path=None) -> Standards:
         indicators=list(raw.get("city_check_indicators") or []),
         path=path,
         osm_tags=raw.get("osm_tags") if isinstance(raw.get("osm_tags"), dict) else {},
+        capacity_ratios=_capacity_ratios(path, raw, cats),
     )

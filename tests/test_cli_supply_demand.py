@@ -107,6 +107,23 @@ def test_2sfca_network_xlsx_and_gpkg(files, capsys):
     assert z["gap"].tolist() == pytest.approx([50, 40]) and z.crs.to_epsg() == 4326
 
 
+def test_ledger_of_the_run(files, capsys):
+    out, ledger = files["dir"] / "sd.xlsx", files["dir"] / "台账.xlsx"
+    assert _run(files, "--method", "assign", "--out", str(out), "--ledger", str(ledger)) == 0
+    assert "ledger to" in capsys.readouterr().out
+    book = pd.read_excel(ledger, sheet_name=None)
+    assert list(book) == ["小学学位", "小学学位·分区", "说明"]
+    ind = book["小学学位"].set_index("指标")
+    # 100 places (乙小学 has none) for 60 + 90 + 40 children; 50 + 40 left without a place within 500 m
+    assert ind.at["小学学位总数", "数值"] == 100 and ind.at["小学学位缺口数", "数值"] == 90
+    assert ind.at["小学学位缺口数", "单位"] == "个" and "按容量分配" in ind.at["小学学位缺口数", "定义"]
+    # no resident total from an age column, and no target in the bundled standards
+    assert ind.at["千人学位数", "目标值"] == "内置标准未给出"
+    assert ind["计算时间（北京时间）"].str.match(r"^\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d$").all()
+    zones = book["小学学位·分区"].set_index("分区")
+    assert zones["缺口"].tolist() == [50, 40]
+
+
 def test_assignment_leaves_children_without_a_place(files):
     out = files["dir"] / "assign.xlsx"
     assert _run(files, "--method", "assign", "--out", str(out)) == 0
@@ -152,6 +169,7 @@ def test_balance_radius(files):
         ({"--facilities": "no_cap"}, "No capacity column or no capacity value"),
         ({"--category": "社区卫生服务中心"}, "not one with places or beds"),
         ({"--out": "x.csv"}, "must end in .xlsx"),
+        ({"--ledger": "ledger.csv"}, "--ledger must end in .xlsx"),
     ],
 )
 def test_missing_inputs_exit_2_and_write_nothing(files, capsys, change, message):
@@ -163,8 +181,9 @@ def test_missing_inputs_exit_2_and_write_nothing(files, capsys, change, message)
     }
     for k, v in change.items():
         args[k] = files.get(v, v) if v else None
-    if change.get("--out"):
-        args["--out"] = str(files["dir"] / change["--out"])
+    for flag in ("--out", "--ledger"):
+        if change.get(flag):
+            args[flag] = str(files["dir"] / change[flag])
     argv = ["supply-demand"] + [x for k, v in args.items() if v for x in (k, str(v))]
     assert main(argv) == 2
     err = capsys.readouterr().err

@@ -50,8 +50,8 @@ def test_every_plan_facility_of_the_issue_is_placed_or_listed_unplaced():
         assert any(item in n for n in names), item
     assert not set(placed["name"]) & set(unplaced["name"])
     assert unplaced["reason"].str.len().gt(0).all()
-    # placed ones are honest: schematic, low confidence, at a renewal project's placeholder point
-    assert set(placed["precision"]) == {"schematic"}
+    # placed ones are honest: at a renewal project's placeholder point, so placeholders (位置待定), low confidence
+    assert set(placed["precision"]) == {"placeholder"}
     sites = geodata.load("renewal_sites").set_index("name")
     for _, r in placed.iterrows():
         assert r.geometry.equals(sites.loc[r["renewal_project"]].geometry), r["name"]

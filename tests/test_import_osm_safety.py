@@ -83,6 +83,6 @@ def test_a_full_disk_is_a_message_and_changes_nothing(extract, tmp_path, monkeyp
     args = ["--workspace", str(ws), "import-osm", str(extract)]
     assert main(args) == 2
     err = capsys.readouterr().err
-    assert "No space left" in err and "Traceback" not in err
+    assert "is full; nothing was changed" in err and "Traceback" not in err
     assert not workspace_facilities_path(ws).exists() and not workspace_network_path(ws).exists()
     assert not [p for p in ws.rglob("*") if ".tmp" in p.name]

@@ -128,6 +128,32 @@ def test_approximate_features_are_dashed_or_hollow_and_badged():
     assert "位置示意" in tooltip_html(_one_feature_gdf("丙").iloc[0].to_dict(), point_spec)
 
 
+def test_placeholders_are_dotted_and_say_position_undetermined():
+    """A plan item with no place at all (precision ``placeholder``) is drawn dotted, not dashed, and its
+    tooltip, popup and the legend say 位置待定; a print sheet's legend and notes say so too."""
+    from layers.render_print import sheet_notes
+    from layers.scene import scene_from_data
+
+    point_spec, line_spec = REGISTRY["culture_points"], REGISTRY["station_area"]
+    held = _one_feature_gdf("丁", "placeholder")
+    m = new_map()
+    add_layer(m, point_spec, held)
+    html = _decoded(m.get_root().render())
+    assert '"dashArray": "1.5 4"' in html and '"fillOpacity": 0.0' in html and "位置待定" in html
+    row = held.iloc[0].to_dict()
+    assert "位置待定" in tooltip_html(row, point_spec) and "位置示意" not in tooltip_html(row, point_spec)
+    assert '<span class="rp-badge">位置待定</span>' in popup_html(row, point_spec)
+    assert "位置待定（占位示意）" in popup_html(row, point_spec)  # the 定位精度 row
+    square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
+    m2 = new_map()
+    add_layer(m2, line_spec, _one_feature_gdf("戊", "placeholder", square))
+    assert '"dashArray": "1.5 4"' in _decoded(m2.get_root().render())
+    scene = scene_from_data(["culture_points"], {"culture_points": held})
+    import datetime as dt
+
+    assert any("位置待定" in n for n in sheet_notes(scene, dt.date(2026, 12, 3)))
+
+
 def test_amap_basemap_shifts_display_coordinates_by_gcj02():
     spec = REGISTRY["station_hub"]
     data = {"station_hub": load_layer("station_hub")}
@@ -353,13 +379,13 @@ def test_legend_entries_match_the_html_legend_rows():
     for group in (*registry.GROUPS, ""):
         for e in (e for e in scene.legend if e.group == group):
             expected += [(False, e), *((True, c) for c in e.categories)]
-    assert len(rows) == len(expected) + 1  # + the 符号说明 row
+    assert len(rows) == len(expected) + 2  # + the 符号说明 rows (位置示意, 位置待定)
     for (indent, svg, label), (sub, entry) in zip(rows, expected, strict=False):
         assert bool(indent) == sub and unescape(label) == entry.label
         assert f'stroke="{entry.stroke}"' in svg
         assert ("stroke-dasharray" in svg) == entry.approximate
         assert {"point": "<circle", "line": "<line", "polygon": "<rect"}[entry.kind] in svg
-    assert "位置示意" in rows[-1][2]
+    assert "位置示意" in rows[-2][2] and "位置待定" in rows[-1][2]
     # and it is the legend the folium map shows
     html = _decoded(draw_scene(scene).get_root().render())
     assert legend in html.replace('\\"', '"').replace("\\/", "/")

@@ -9,6 +9,7 @@ the browser inserts as HTML. The browser journey is ``tests/e2e/test_journey_pay
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 from html import unescape
@@ -208,3 +209,33 @@ def test_print_sheet_text_is_never_mathtext():
     fig = draw_sheet(view_scene("sites", sites))
     texts = [t for t in fig.findobj(Text) if "$" in t.get_text()]
     assert texts and not any(t.get_parse_math() for t in texts)
+
+
+@pytest.mark.parametrize(("case", "payload"), PAYLOADS, ids=[c for c, _ in PAYLOADS])
+def test_presentation_text_is_never_markup(case, payload):
+    """汇报模式's presentation (layers/presentation.py): a view title, caption and clause and a layer on the
+    slide's map carrying the payload are text in the presentation's HTML, and its map JSON holds no raw
+    script end or markup."""
+    import dataclasses
+
+    from layers.presentation import Slide, presentation_html
+    from layers.views import view_scene
+
+    spec = REGISTRY["renewal_sites"]
+    gdf = gpd.GeoDataFrame(
+        {"name": [payload], "site_type": [payload]}, geometry=[Point(*corpus.INSIDE)], crs=4326
+    )
+    scene = view_scene("park")
+    from layers.scene import SceneLayer, with_layers
+
+    scene = with_layers(dataclasses.replace(scene, title=payload), [SceneLayer(spec, gdf)])
+    raw = presentation_html([Slide(payload, payload, payload, payload, scene)])
+    shown = markup.html_text(payload)
+    assert f'<h1 class="rp-title">{shown}</h1>' in raw
+    assert f"<q>{shown}</q>" in raw and shown in raw.split("<cite>", 1)[1].split("</cite>", 1)[0]
+    assert f'data-key="{shown}"' in raw
+    data = raw.split('<script type="application/json" id="rp-data">', 1)[1].split("</script>", 1)[0]
+    assert "<" not in data  # the maps' documents are JSON strings with every < escaped
+    assert_inert(raw.replace(data, ""))
+    for slide in json.loads(data):  # each map document as the browser gets it from the JSON
+        assert_inert(slide["map"])

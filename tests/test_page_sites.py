@@ -84,6 +84,15 @@ def test_selected_site_opens_its_card(ws):
     assert "㎡" in items["计算面积"] and "EPSG:4548" in items["计算面积"]
 
 
+def test_a_placeholder_site_says_its_position_is_undetermined(ws):
+    at = run(selected="RS-021")  # 管乐器厂: the plan gives no place at all
+    assert any(s.value == "管乐器厂" for s in at.subheader)
+    assert any(c.value.startswith("⚠ 位置待定") for c in at.caption)
+    card = at.table[0].value
+    assert dict(zip(card["项目"], card["内容"], strict=True))["定位精度"] == "位置待定（占位示意）"
+    assert "位置待定（占位示意）" in set(table(at)["定位精度"])
+
+
 def test_selection_outside_the_filter_is_dropped(ws):
     at = run(selected="RS-004")
     at.sidebar.multiselect(key="f_area").set_value(["富民路片区"]).run()

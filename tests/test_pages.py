@@ -1,5 +1,6 @@
 """Every page runs without an exception (Streamlit AppTest), and shows its key content."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -90,28 +91,19 @@ def test_chosen_basemap_and_labels_are_kept_across_pages():
     assert at.sidebar.selectbox[0].value == "carto"
 
 
-def test_present_page_steps_through_every_view_and_back():
+def test_present_page_embeds_every_view_in_one_presentation_with_its_downloads():
+    """The slides switch in the browser (tests/e2e/test_journey_present.py); the page gives one document
+    with every view's title, in order, and the three downloads."""
     from layers.views import VIEWS
 
     at = _run("present.py")
     assert not at.exception, at.exception
-    titles = [at.title[0].value]
-    quotes = [at.markdown[0].value]
-    nxt = next(b for b in at.button if b.label.startswith("下一页"))
-    while not nxt.disabled:
-        nxt.click().run()
-        assert not at.exception, at.exception
-        titles.append(at.title[0].value)
-        quotes.append(at.markdown[0].value)
-        nxt = next(b for b in at.button if b.label.startswith("下一页"))
-    # every view, in order (coverage of the plan's placed facilities included), each with its plan quote
-    shown = list(VIEWS.values())
-    assert titles == [v.title for v in shown]
-    assert all(q.startswith(">") for q in quotes)
-    prev = next(b for b in at.button if b.label.endswith("上一页"))
-    prev.click().run()
-    assert at.title[0].value == shown[-2].title
-    assert any(b.label.startswith("下载汇报幻灯片") for b in at.get("download_button"))
+    frames = at.get("iframe")
+    assert len(frames) == 1
+    html = frames[0].proto.srcdoc
+    assert re.findall(r'<h1 class="rp-title">(.*?)</h1>', html) == [v.title for v in VIEWS.values()]
+    labels = [b.label for b in at.get("download_button")]
+    assert [label[:6] for label in labels] == ["下载离线演示", "下载汇报幻灯", "下载汇报文档"], labels
 
 
 def _leaflet(at: AppTest) -> str:

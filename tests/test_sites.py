@@ -52,7 +52,7 @@ def test_every_site_has_clause_status_precision_and_source(cat):
     for f in (*geodata.PLAN_FIELDS, "site_type"):
         assert cat[f].str.strip().ne("").all(), f
     assert set(cat["status"]) <= set(geodata.STATUS_LABELS)
-    assert set(cat["precision"]) <= {"approximate", "schematic"}  # nothing here is surveyed
+    assert set(cat["precision"]) <= {"approximate", "schematic", "placeholder"}  # nothing here is surveyed
     assert set(cat["site_type"]) <= set(schema.SITE_TYPES)
     assert set(cat["renewal_area"]) <= {"", *schema.RENEWAL_AREAS}
     assert cat["plan_clause"].str.contains("第.章", regex=True).all()
@@ -177,8 +177,21 @@ def test_placeholders_say_so(cat):
     low = cat[cat["location_confidence"] == "低"]
     assert len(low) > 0
     # a low-confidence position never claims a better precision than approximate
-    assert set(low["precision"]) <= {"approximate", "schematic"}
+    assert set(low["precision"]) <= {"approximate", "schematic", "placeholder"}
     assert low["position_source"].str.contains("核实|示意|占位").all()
+    # a site the plan names without any place is a placeholder (位置待定), and only those
+    nowhere = cat["position_source"].str.startswith("规划未给位置")
+    assert set(cat.loc[nowhere, "name"]) == {
+        "津龙湾片区",
+        "井冈山路项目",
+        "管乐器厂",
+        "第五印刷厂",
+        "蓝天产业园",
+        "信华金融科技园",
+    }
+    assert (cat.loc[nowhere, "precision"] == "placeholder").all()
+    assert (cat.loc[~nowhere, "precision"] != "placeholder").all()
+    assert geodata.PRECISION_LABELS["placeholder"].startswith("位置待定")
 
 
 def test_source_file_regenerates_the_geojson_exactly(tmp_path):

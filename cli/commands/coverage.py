@@ -88,6 +88,9 @@ def run(args) -> int:
             )
         cutoffs[std.resolve(name) or name.strip()] = metres
     if args.facilities == "workspace":
+        from renewal.storage.layers import open_layers
+
+        open_layers(args.workspace)  # settles an OSM import that was killed half-way (old or new pair)
         fac = load_workspace_facilities(args.workspace)
         if fac is None or fac.empty:
             raise InputError(

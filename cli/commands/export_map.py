@@ -13,6 +13,7 @@ layout, station, belt, park, sites, coverage); ``--map jinmao`` is the
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from pathlib import Path
 
@@ -20,7 +21,15 @@ from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.fonts import FontError
 from layers.maps import jinmao_map
 from layers.render import draw_scene, standalone_map_html
-from layers.render_print import FORMATS, PAPERS, draw_sheet, save_sheet
+from layers.render_print import (
+    FORMATS,
+    ORIENTATIONS,
+    PAPERS,
+    check_layout,
+    draw_sheet,
+    parse_scale,
+    save_sheet,
+)
 from layers.views import VIEWS, view_scene
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output, write_text_atomic
@@ -51,6 +60,11 @@ def _check(args, out: Path) -> str:
         )
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
+    check_layout(args.paper, args.orientation, parse_scale(args.scale), args.org, args.review_no)
+    if args.title is not None and (not args.title.strip() or "\n" in args.title or len(args.title) > 100):
+        raise InputError(
+            "--title must be one non-empty line of at most 100 characters", "标题须为一行，1到100个字"
+        )
     return suffix
 
 
@@ -68,13 +82,22 @@ def export_map(args) -> int:
         return 0
     sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
     scene = view_scene(args.view, sites)
+    if args.title is not None:
+        scene = dataclasses.replace(scene, title=args.title.strip())
     if suffix in HTML_SUFFIXES:
         text = standalone_map_html(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
         write_text_atomic(out, text)
     else:
         try:
             fig = draw_sheet(
-                scene, paper=args.paper, subtitle=VIEWS[args.view].caption, labels=not args.no_labels
+                scene,
+                paper=args.paper,
+                subtitle=VIEWS[args.view].caption if args.subtitle is None else args.subtitle,
+                labels=not args.no_labels,
+                orientation=args.orientation,
+                scale=parse_scale(args.scale),
+                org=args.org,
+                review_no=args.review_no,
             )
         except FontError as err:
             raise InputError(
@@ -116,7 +139,17 @@ def register(sub) -> None:
         help="jinmao: the 金贸产业园 page's map; coverage: 生活圈覆盖 of the plan and workspace facilities "
         "(both HTML only); default: the --view",
     )
-    p.add_argument("--paper", choices=tuple(PAPERS), default="A4", help="sheet size, landscape (default: A4)")
+    p.add_argument("--paper", default="A4", help=f"sheet size: {', '.join(PAPERS)} (default: A4)")
+    p.add_argument(
+        "--orientation",
+        default="landscape",
+        help=f"sheet orientation: {', '.join(ORIENTATIONS)} (default landscape)",
+    )
+    p.add_argument("--scale", default="", help="map scale as 1:N or N (e.g. 1:10000); default: fit the view")
+    p.add_argument("--title", default=None, help="sheet title (default: the view's title)")
+    p.add_argument("--org", default="", help="编制单位: the organisation printed in the sheet's notes")
+    p.add_argument("--subtitle", default=None, help="sheet subtitle (default: the view's plan caption)")
+    p.add_argument("--review-no", default="", help="审图号: the map review number printed in the notes")
     p.add_argument(
         "--basemap",
         default=DEFAULT_BASEMAP,

@@ -42,18 +42,27 @@ def register(subparsers):
     p.add_argument("--assign", dest="assign_method", choices=("greedy", "flow"), default="greedy")
     p.add_argument("--out", required=True, help="output .xlsx")
     p.add_argument("--gpkg", default=None, help="also write the three layers to this GeoPackage")
+    p.add_argument(
+        "--ledger",
+        default=None,
+        help="also write the 城市体检 ledger (.xlsx): indicators with definition, unit, target, clause, "
+        "verification, source and 北京时间, and the zones' gaps",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from datetime import UTC, datetime
     from pathlib import Path
 
     from cli.commands._coverage_common import load_network
     from renewal.analysis.facilities import import_facilities, load_workspace_facilities
+    from renewal.analysis.supply_ledger import ledger_sheets
     from renewal.analysis.supply_report import report_sheets, supply_demand_run
     from renewal.errors import InputError
     from renewal.io.read import read_features
     from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
+    from renewal.zh import beijing_time
 
     if not str(args.out).lower().endswith(".xlsx"):
         raise InputError("--out must end in .xlsx", "输出文件须为 .xlsx")
@@ -62,6 +71,10 @@ def run(args) -> int:
         if not str(args.gpkg).lower().endswith(".gpkg"):
             raise InputError("--gpkg must end in .gpkg", "GeoPackage 输出须为 .gpkg")
         check_out_folder(args.gpkg)
+    if args.ledger:
+        if not str(args.ledger).lower().endswith(".xlsx"):
+            raise InputError("--ledger must end in .xlsx", "台账输出须为 .xlsx")
+        check_out_folder(args.ledger)
     if not args.population:
         raise InputError(
             "No population: pass --population FILE (points or polygons with an age column such as 6-11岁, "
@@ -106,10 +119,13 @@ def run(args) -> int:
     write_xlsx(args.out, sheets)
     if args.gpkg:
         write_gpkg(args.gpkg, {"facilities": res.facilities, "cells": res.cells, "zones": res.zones})
+    if args.ledger:
+        write_xlsx(args.ledger, ledger_sheets([res], stamp=beijing_time(datetime.now(UTC))))
     print(
         f"wrote {len(res.facilities)} facilities, {len(res.cells)} demand features"
         + (f", {len(res.zones)} zones" if res.zones is not None else " (no --zones: no per-zone table)")
         + f" ({res.method}, {res.cutoff:.0f} m, {res.mode}) to {args.out}"
         + (f" and {args.gpkg}" if args.gpkg else "")
+        + (f"; ledger to {args.ledger}" if args.ledger else "")
     )
     return 0

@@ -85,7 +85,7 @@ def _facility(name, category, facility_type, clause, text, status, position_sour
         "plan_clause": clause,
         "plan_text": text,
         "status": status,
-        "precision": "schematic",
+        "precision": "placeholder",  # at a renewal project's placeholder point: 位置待定
         "position_source": position_source,
         "location_confidence": "低",
         "source": SOURCE,

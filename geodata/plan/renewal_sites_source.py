@@ -11,7 +11,9 @@ Haihe line, 2016 metro stations), the layout layer (``layout.geojson``, whose
 two layers agree) and general knowledge of Hedong's streets.
 
 * ``precision``: ``approximate`` = a point placed from knowledge of the place;
-  ``schematic`` = a deliberately rough area or line, or a placeholder.
+  ``schematic`` = a deliberately rough area or line (or a point inside a known renewal area);
+  ``placeholder`` = the plan names the site but gives no place at all: the point only stands in
+  (位置待定), is drawn dotted and is left out of siting by default.
 * ``location_confidence``: 中 = the place is known roughly (a street, a
   station, a neighbourhood); 低 = only the district or renewal area is known,
   the point is a placeholder inside it and must be corrected by a planner
@@ -422,7 +424,7 @@ def features():
                 f"{C_REVIEW}；{C_AREA}",
                 f"{T_BIG5}；{T_TOD}",
                 "under_construction",
-                "schematic",
+                "placeholder",
                 S_LOW.format(where="河东区中部"),
                 Point(*pt),
                 confidence="低",
@@ -440,7 +442,7 @@ def features():
                 C_AREA,
                 T_FACTORY,
                 "planned",
-                "schematic",
+                "placeholder",
                 S_LOW.format(where="河东区中部"),
                 Point(*pt),
                 confidence="低",
@@ -471,7 +473,7 @@ def features():
                 C_AREA,
                 T_FACTORY,
                 "ongoing",
-                "schematic",
+                "placeholder",
                 S_LOW.format(where="河东区"),
                 Point(*pt),
                 confidence="低",

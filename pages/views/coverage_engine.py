@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import warnings
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from pages.views import coverage_data as cd
+from pages.views.heavy import run_heavy
 from renewal.analysis.coverage import network_coverage, radius_coverage
 from renewal.analysis.facilities import load_workspace_facilities
 from renewal.analysis.network_files import load_workspace_network
@@ -40,16 +40,17 @@ def workspace_facilities(workspace: str, mtime: float):
 
 @st.cache_resource(show_spinner="正在计算距离…", max_entries=8)
 def distances(base_key, mode, _fac, _net, _pop, _zones):
-    """One engine run for all categories at the largest distance any circle needs (no polygons)."""
+    """One engine run for all categories at the largest distance any circle needs (no polygons), in a
+    worker process."""
     std = standards()
     opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
     if _pop is not None and not isinstance(_pop, str | bytes):  # polygons, not a raster (path or upload)
         opts["pop_field"] = "population"
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        if mode == "network":
-            return network_coverage(_net, _fac, std, **opts)
-        return radius_coverage(_fac, std, **opts)
+    # in a worker process (pages/views/heavy.py): the server stays free for the other planners' pages,
+    # and the run is stopped when its browser goes away
+    if mode == "network":
+        return run_heavy(network_coverage, _net, _fac, std, **opts)
+    return run_heavy(radius_coverage, _fac, std, **opts)
 
 
 @st.cache_resource(show_spinner="正在生成服务范围和缺口…", max_entries=64)

@@ -7,16 +7,27 @@ times longer. A heavy page (:data:`HEAVY_PAGES`) therefore runs only inside one 
 taken says so in Chinese and waits its turn. A waiting run whose browser went away (tab closed,
 connection lost) leaves the queue at once instead of computing for nobody; a running one is stopped by
 Streamlit at its next page element.
+
+The computation itself (:func:`run_heavy`) runs in a worker process (``pages/views/worker.py``, at a
+lower OS priority), one of :data:`HEAVY_SLOTS`, so the server process that draws every planner's pages
+stays free. While it waits for the reply the script checks every :data:`POLL_S` seconds that its run is
+still wanted: when the browser went away (tab closed, session ended) or the planner started another run
+(a rerun or stop request), the worker process is killed (a new one starts for the next call) and nothing
+is returned, so no cache entry or file is written from it.
 """
 
 from __future__ import annotations
 
 import os
+import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import streamlit as st
+
+from pages.views.worker import Worker
 
 #: URL paths of the pages whose script is heavy work (network search, catchments, big maps).
 HEAVY_PAGES = frozenset({"coverage"})
@@ -61,3 +72,72 @@ def heavy_slot(heavy: bool = True) -> Iterator[None]:
         yield
     finally:
         slots.release()
+
+
+class WorkerPool:
+    """:data:`HEAVY_SLOTS` worker processes, each started on first use and again after a kill."""
+
+    def __init__(self, size: int) -> None:
+        self._idle: queue.Queue[Worker | None] = queue.Queue()
+        for _ in range(size):
+            self._idle.put(None)
+
+    def take(self, still_wanted: Callable[[], None]) -> Worker:
+        """An idle worker (``still_wanted`` is called while none is free: it raises to give up)."""
+        while True:
+            try:
+                worker = self._idle.get(timeout=POLL_S)
+            except queue.Empty:
+                still_wanted()
+                continue
+            if worker is None or not worker.alive():
+                try:
+                    worker = Worker()
+                except BaseException:
+                    self._idle.put(None)
+                    raise
+            return worker
+
+    def give_back(self, worker: Worker | None) -> None:
+        self._idle.put(worker)
+
+
+@st.cache_resource(show_spinner=False)
+def _workers() -> WorkerPool:
+    """The server's worker processes (one pool for every session)."""
+    return WorkerPool(HEAVY_SLOTS)
+
+
+def _still_wanted() -> None:
+    """Raise (Streamlit's stop or rerun) when nobody waits for this run's result any more."""
+    if _browser_gone():
+        st.stop()
+    try:
+        from streamlit.runtime.scriptrunner_utils.script_run_context import get_run_yield_check
+    except ImportError:  # an older Streamlit: the browser check alone
+        return
+    check = get_run_yield_check()
+    if check is not None:
+        check()  # raises StopException / RerunException when the run should end
+
+
+def run_heavy(fn: Callable, *args: Any, **kwargs: Any) -> Any:
+    """``fn(*args, **kwargs)`` in a worker process: its result, or its exception raised here.
+
+    ``fn`` must be importable by name and the arguments and result must pickle. A run nobody waits for
+    any more kills its worker and raises Streamlit's stop/rerun (nothing is returned)."""
+    pool = _workers()
+    worker = pool.take(_still_wanted)
+    try:
+        worker.submit(fn, *args, **kwargs)
+        while not worker.ready(POLL_S):
+            _still_wanted()
+        result = worker.result()
+    except BaseException:
+        if worker.busy or not worker.alive():
+            worker.kill()  # abandoned or broken: the process ends, a new one starts for the next call
+            worker = None
+        raise
+    finally:
+        pool.give_back(worker)
+    return result

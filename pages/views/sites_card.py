@@ -17,7 +17,9 @@ def card(chosen) -> None:
     row = chosen.iloc[0]
     fields = catalogue.site_card(row)
     st.subheader(markdown_literal(fields.pop("名称")))  # data text shown literally, not as Markdown
-    if row["precision"] in geodata.APPROXIMATE_PRECISIONS:
+    if row["precision"] in geodata.PLACEHOLDER_PRECISIONS:
+        st.caption("⚠ 位置待定：规划未给位置，点位仅为占位，须核实修正；建议选址默认不用")
+    elif row["precision"] in geodata.APPROXIMATE_PRECISIONS:
         st.caption("⚠ 位置示意，未经测绘")
     st.markdown("**规划原文**")
     fields.pop("规划原文")

@@ -87,6 +87,9 @@ class Demand:
     values: np.ndarray
     source_en: str
     source_zh: str
+    #: The total population the demand was taken from (a population column), None for an age column:
+    #: the base of per-1,000-residents ratios such as 千人学位数.
+    population_total: float | None = None
 
 
 def _find_column(table: pd.DataFrame, names) -> str | None:
@@ -136,6 +139,7 @@ def demand_for(
             pop * share,
             f"{pop_field} x {share:g} (planner-given share of {g.code})",
             f"{pop_field} × {share:g}（规划人员给定的{g.name_zh}占比）",
+            float(pop.sum()),
         )
     cs = census_share(g) if use_census else None
     if cs is None:
@@ -149,4 +153,5 @@ def demand_for(
         pop * cs,
         f"{pop_field} x {cs:.4f} (Hedong 2020 census share of {g.code})",
         f"{pop_field} × {cs:.4f}（2020年第七次人口普查河东区{g.name_zh}占比）",
+        float(pop.sum()),
     )

@@ -281,6 +281,11 @@ def save_workspace_facilities(gdf: gpd.GeoDataFrame, workspace: Path | None = No
     :data:`CAPACITY_FIELDS` it has), atomically."""
     path = workspace_facilities_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
+    return write_facilities_file(gdf, path)
+
+
+def write_facilities_file(gdf: gpd.GeoDataFrame, path: Path) -> Path:
+    """Write facilities as the workspace keeps them (:func:`save_workspace_facilities`) to ``path``, atomically."""
     cols = [c for c in (*FACILITY_FIELDS, "position_source", *CAPACITY_FIELDS) if c in gdf.columns]
     write_gpkg(
         path, {WORKSPACE_LAYER: gpd.GeoDataFrame(gdf[cols], geometry=gdf.geometry.values, crs=STORAGE_EPSG)}
@@ -325,9 +330,13 @@ def plan_facilities(standards: Standards) -> gpd.GeoDataFrame:
     return out[out["category"].notna()].reset_index(drop=True)
 
 
-def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoDataFrame:
-    """Facilities of several sources in one layer; ids made unique by a source prefix when they clash."""
+def combine_facilities(
+    parts: dict[str, gpd.GeoDataFrame | None], *, capacity: bool = False
+) -> gpd.GeoDataFrame:
+    """Facilities of several sources in one layer; ids made unique by a source prefix when they clash.
+    ``capacity`` keeps :data:`CAPACITY_FIELDS` too (NaN where a source has none)."""
     frames = []
+    keep = CAPACITY_FIELDS if capacity else ()
     for prefix, gdf in parts.items():
         if gdf is None or gdf.empty:
             continue
@@ -335,10 +344,13 @@ def combine_facilities(parts: dict[str, gpd.GeoDataFrame | None]) -> gpd.GeoData
         for c in (*FACILITY_FIELDS, *PLAN_EXTRA):
             if c not in g.columns:
                 g[c] = ""
+        for c in keep:
+            g[c] = pd.to_numeric(g[c], errors="coerce") if c in g.columns else np.nan
         g["facility_id"] = prefix + ":" + g["facility_id"].astype(str)
-        frames.append(g[[*FACILITY_FIELDS, *PLAN_EXTRA, "geometry"]])
+        frames.append(g[[*FACILITY_FIELDS, *PLAN_EXTRA, *keep, "geometry"]])
     if not frames:
-        return gpd.GeoDataFrame({c: [] for c in FACILITY_FIELDS}, geometry=[], crs=STORAGE_EPSG)
+        cols = {c: [] for c in FACILITY_FIELDS} | {c: pd.Series([], dtype=float) for c in keep}
+        return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
     return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
 
 

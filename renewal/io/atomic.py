@@ -55,14 +55,20 @@ def _temp_pid(name: str) -> int | None:
     return int(parts[-4]) if len(parts) >= 5 and parts[-4].isdigit() else None
 
 
+def remove_stale_temps(path: Path | str) -> None:
+    """Remove the temporary files killed writers of ``path`` left beside it."""
+    path = Path(path)
+    if path.parent.is_dir():
+        remove_stale(path.parent, f".{path.stem}.*.tmp{path.suffix}", _temp_pid)
+
+
 @contextmanager
 def atomic_output(path: Path | str) -> Iterator[Path]:
     """Yield a temporary path to write; on success move it over ``path``, on failure remove it.
 
     Temporary files a killed writer left beside ``path`` are removed first."""
     path = Path(path)
-    if path.parent.is_dir():
-        remove_stale(path.parent, f".{path.stem}.*.tmp{path.suffix}", _temp_pid)
+    remove_stale_temps(path)
     tmp = _temp_beside(path)
     try:
         yield tmp

@@ -39,6 +39,7 @@ from renewal.errors import StoreError
 from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
 from renewal.storage import records as rec
 from renewal.storage.base import Change
+from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 
 STORE_FILE = "sites.gpkg"
 TABLE = "sites"
@@ -166,28 +167,13 @@ class GpkgStore(rec.StoreCore):
         self._check_writable()
         con = self._connect()
         try:
-            try:
-                con.execute("BEGIN IMMEDIATE")
-            except sqlite3.Error as exc:
-                raise self._store_error(exc) from exc
-            try:
-                result = fn(con)
-                if self.before_commit is not None:
-                    self.before_commit()
-                con.execute("COMMIT")
-                return result
-            except BaseException as exc:
-                try:
-                    con.execute("ROLLBACK")
-                except sqlite3.Error:
-                    pass  # the transaction is already gone; the original error matters
-                if isinstance(exc, sqlite3.Error):
-                    raise self._store_error(exc) from exc
-                raise
+            return immediate(con, fn, to_error=self._store_error, before_commit=self.before_commit)
         finally:
             con.close()
 
     def _store_error(self, exc: sqlite3.Error) -> StoreError:
+        if is_disk_full(exc):
+            return disk_full_error(self.path, "the workspace store", "工作区数据文件")
         text = str(exc)
         if "locked" in text or "busy" in text:
             return StoreError(

@@ -34,7 +34,9 @@ from renewal.crs import STORAGE_EPSG
 from renewal.errors import ConflictError, InputError, StoreError
 from renewal.settings import workspace_dir
 from renewal.sites.schema import clean_text, control_characters
+from renewal.storage import file_swap
 from renewal.storage.access import Actor, require_editor
+from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
@@ -211,20 +213,19 @@ class LayerStore:
         except (OSError, sqlite3.Error) as exc:
             raise _write_error(self.path, exc) from exc
         con.row_factory = sqlite3.Row
-        try:
-            con.execute("BEGIN IMMEDIATE")
+
+        def change(con: sqlite3.Connection):
             _schema(con)
-            result = fn(con)
-            if self.before_commit is not None:
-                self.before_commit()
-            con.execute("COMMIT")
-            return result
-        except BaseException as exc:
-            if con.in_transaction:
-                con.execute("ROLLBACK")
-            if isinstance(exc, OSError | sqlite3.Error):
-                raise _write_error(self.path, exc) from exc
-            raise
+            return fn(con)
+
+        try:
+            return immediate(
+                con,
+                change,
+                to_error=lambda exc: _write_error(self.path, exc),
+                mapped=(OSError, sqlite3.Error),
+                before_commit=self.before_commit,
+            )
         finally:
             con.close()
 
@@ -325,17 +326,22 @@ class LayerStore:
     ) -> list[ImportedLayer]:
         """Replace shared workspace files (facility inventory, network) and record each, in one transaction.
 
-        Each change's ``write()`` writes its file atomically while the transaction holds the write
-        lock, after its catalogue and history rows are made; if a write fails nothing is recorded
-        (the files written before it in the same call are already in place, which is why the network
-        goes first: facilities never point at no network). ``expected`` maps a kind to the version
-        the planner saw; a newer one refuses the whole change.
+        The files change as one unit with their records (``renewal/storage/file_swap.py``): each new file is
+        written beside its target, then all are swapped in inside the transaction, so a failure or a kill
+        at any point leaves the old files and records or the new ones, never a mix. ``expected`` maps a
+        kind to the version the planner saw; a newer one refuses the whole change.
         """
         for c in changes:
             if c.kind not in FILE_KINDS:
                 raise InputError(f"Unknown workspace file {c.kind!r}", f"未知的工作区文件“{c.kind}”")
+        folder = self.path.parent
+        targets = [Path(c.target) for c in changes]
+        token = file_swap.new_token()
 
         def tx(con) -> list[ImportedLayer]:
+            file_swap.settle(
+                folder, lambda: _file_versions(con), locked=True
+            )  # a killed earlier replace first
             olds = {
                 c.kind: self._current(con, c.kind, (expected or {}).get(c.kind), replace=True)
                 for c in changes
@@ -354,19 +360,46 @@ class LayerStore:
                     _next_version(con, c.kind),
                 )
                 _record(con, entry, "replace" if olds[c.kind] is not None else "import", c.previous())
-                c.write()
+                file_swap.stage(Path(c.target), c.write_to, token)
                 out.append(entry)
+            file_swap.swap_in(folder, targets, {e.kind: e.version for e in out}, token)
             return out
 
-        return self._write(actor, tx)
+        try:
+            out = self._write(actor, tx)
+        except BaseException:
+            file_swap.discard(targets, token)
+            file_swap.settle(folder, self._recorded_file_versions, token=token)
+            raise
+        file_swap.settle(folder, self._recorded_file_versions, token=token)
+        return out
+
+    def _recorded_file_versions(self) -> dict[str, int] | None:
+        try:
+            rows = self._query("SELECT name, version FROM layer_catalog", ())
+        except (OSError, sqlite3.Error, StoreError):
+            return None
+        return {r["name"]: r["version"] for r in rows}
+
+    def settle_files(self) -> LayerStore:
+        """Finish or undo a shared-files replace a killed writer left (see ``file_swap``); the store."""
+        if (self.path.parent / file_swap.NOTE).exists():
+            file_swap.settle(self.path.parent, self._recorded_file_versions)
+        return self
+
+
+def _file_versions(con) -> dict[str, int]:
+    return {r[0]: r[1] for r in con.execute("SELECT name, version FROM layer_catalog").fetchall()}
 
 
 @dataclass(frozen=True)
 class FileChange:
-    """One shared workspace file to replace: its kind, the atomic writer, what it came from, its size."""
+    """One shared workspace file to replace: its kind, its path, a writer of its new content to a given
+    path, what it came from, its size."""
 
     kind: str
-    write: Callable[[], object]
+    target: Path
+    write_to: Callable[[Path], object]
     source_file: str
     count: int
     #: The old content as GeoParquet bytes for the history (None: not kept, e.g. a large network).
@@ -431,6 +464,8 @@ def _record(con, entry: ImportedLayer, action: str, previous: bytes | None) -> N
 
 
 def _write_error(path: Path, exc: BaseException) -> StoreError:
+    if is_disk_full(exc):
+        return disk_full_error(path, "the workspace layers", "工作区图层文件")
     text = str(exc)
     if "locked" in text or "busy" in text:
         return StoreError(
@@ -448,4 +483,5 @@ def _now() -> str:
 
 
 def open_layers(workspace: Path | None = None) -> LayerStore:
-    return LayerStore(layers_path(workspace))
+    """The workspace's layer store (a shared-files replace a killed writer left is settled first)."""
+    return LayerStore(layers_path(workspace)).settle_files()

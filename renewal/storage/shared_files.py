@@ -14,8 +14,8 @@ import geopandas as gpd
 
 from renewal.analysis.facilities import (
     load_workspace_facilities,
-    save_workspace_facilities,
     workspace_facilities_path,
+    write_facilities_file,
 )
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import save_network, workspace_network_path
@@ -35,18 +35,23 @@ def _facilities_change(gdf: gpd.GeoDataFrame, workspace: Path | None, source_fil
         return to_blob(old) if old is not None else None
 
     return FileChange(
-        "facilities", lambda: save_workspace_facilities(gdf, workspace), source_file, len(gdf), previous
+        "facilities",
+        workspace_facilities_path(workspace),
+        lambda path: write_facilities_file(gdf, path),
+        source_file,
+        len(gdf),
+        previous,
     )
 
 
 def _network_change(net: WalkNetwork, workspace: Path | None, source_file: str) -> FileChange:
-    path = workspace_network_path(workspace)
-
-    def write() -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        save_network(net, path)
-
-    return FileChange("network", write, source_file, int(net.report.get("edges", 0) or 0))
+    return FileChange(
+        "network",
+        workspace_network_path(workspace),
+        lambda path: save_network(net, path),
+        source_file,
+        int(net.report.get("edges", 0) or 0),
+    )
 
 
 def save_facilities(
@@ -85,7 +90,8 @@ def save_osm_import(
     workspace: Path | None = None,
     source_file: str = "",
 ) -> list[ImportedLayer]:
-    """An OpenStreetMap import's network and facilities, recorded in one transaction (network first)."""
+    """An OpenStreetMap import's network and facilities, recorded and swapped in together: a kill at any
+    point leaves the old pair or the new one (:meth:`~renewal.storage.layers.LayerStore.replace_files`)."""
     require_editor(actor)
     changes = [
         _network_change(net, workspace, source_file),

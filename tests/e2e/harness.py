@@ -51,6 +51,9 @@ CHROMIUM_ARGS = [
 SERVER_START_LIMIT_S = 180
 PAGE_LIMIT_MS = 120_000
 MAP_IFRAME = 'iframe[src*="streamlit_folium"]'
+#: 汇报模式's presentation (layers/presentation.py), embedded in the page's main area (the sidebar may hold
+#: another frame: the sign-in cookie's); its slides' maps are frames inside it.
+PRESENTATION_IFRAME = '[data-testid="stMain"] iframe[data-testid="stIFrame"]'
 #: The two screens a planner works at (office monitor, laptop / meeting-room projector).
 WIDE = {"width": 1920, "height": 1080}
 LAPTOP = {"width": 1366, "height": 768}

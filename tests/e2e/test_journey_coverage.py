@@ -230,8 +230,14 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
 
 def test_reference_layer_in_the_meeting_view_and_a_click_on_the_laptop(chromium, app):
     with harness.planner(chromium, app, "present-reference", harness.LAPTOP) as p:
-        p.open("present")
-        assert REFERENCE_TITLE in layer_names(p)
+        p.open("present")  # the presentation's slide map (a frame in the presentation's frame)
+        slide_map = p.page.frame_locator(harness.PRESENTATION_IFRAME).frame_locator(
+            ".rp-slide:not([hidden]) iframe"
+        )
+        control = slide_map.locator(".leaflet-control-layers")
+        control.hover()
+        slide_map.locator(".leaflet-control-layers-expanded").wait_for(state="visible")
+        assert REFERENCE_TITLE in control.inner_text()
         p.check_page()
         p.open("coverage")
         p.map().locator(".leaflet-control-layers").wait_for(state="visible")  # the map's script has run

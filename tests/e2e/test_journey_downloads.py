@@ -83,7 +83,7 @@ def _pdf_text_and_embedded_fonts(pdf: Path) -> tuple[str, set[str]]:
 
 @pytest.mark.parametrize(
     "path, sheet_label",
-    [("", "下载地图（PDF图纸）"), ("present", "下载本页地图（PDF图纸）")],
+    [("", "下载地图（PDF图纸）"), ("present", "下载汇报文档（PDF，每页一图）")],
     ids=["layout", "present"],
 )
 def test_map_sheet_and_deck_downloads_open_with_chinese_content(chromium, app, tmp_path, path, sheet_label):

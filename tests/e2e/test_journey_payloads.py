@@ -3,8 +3,8 @@
 The workspace holds imported layers whose titles, file names, field names and values and importer are
 the payload corpus (template markers, a command, ``</script>``, ``<img onerror>``, ``javascript:`` and
 Markdown links), and a site whose name and type are payloads (as a store written before types were
-checked holds). A planner whose user name is Markdown signs in, opens 总体布局, 金贸产业园, 更新项目 and
-数据管理 from the sidebar, switches a hostile layer on, reads the layer control and legend, clicks a
+checked holds). A planner whose user name is Markdown signs in, opens 总体布局, 金贸产业园, 更新项目,
+汇报模式 (every slide's map) and 数据管理 from the sidebar, switches a hostile layer on, reads the layer control and legend, clicks a
 feature, and uploads a file whose name is a payload through the page's own uploader (first with a title
 that is too long). Asserted throughout: no script of a payload ran (``window.__pwned`` never set in the
 page or any map frame, no image with ``src=x``, no ``javascript:`` link), the server created nothing
@@ -187,6 +187,22 @@ def test_hostile_text_never_runs_and_shows_literally(chromium, hostile_app, tmp_
                 assert P["jinja_expression"] in state["legend"]  # the stored site type's legend row
             p.check_page()
             _nothing_ran(p, pwned)
+
+        # 汇报模式: every slide's map carries the hostile layers (the sites slide the hostile site); the
+        # presentation's own frame and each slide's frame show them as text and run none of them
+        _sidebar(p, "汇报模式")
+        deck = p.page.locator(harness.PRESENTATION_IFRAME).element_handle().content_frame()
+        for i in range(deck.locator(".rp-slide").count()):
+            frame = deck.locator(f'.rp-slide[data-index="{i}"] iframe').element_handle().content_frame()
+            frame.locator(".leaflet-control-layers").wait_for(state="attached")
+            p.page.wait_for_timeout(300)
+            _literal_on_map(
+                frame.evaluate(FRAME_STATE), *(f"{t}（参考图层，来源：{f}）" for _, t, f, _, _ in LAYERS)
+            )
+        sites_map = deck.locator('.rp-slide[data-key="sites"] iframe').element_handle().content_frame()
+        assert P["jinja_expression"] in sites_map.evaluate(FRAME_STATE)["legend"]
+        p.check_page()
+        _nothing_ran(p, pwned)
 
         _sidebar(p, "数据管理")
         upload = tmp_path / UPLOAD_NAME

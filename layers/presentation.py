@@ -1,0 +1,132 @@
+"""汇报模式 as one client-side presentation: every available view of the layout story in ONE HTML
+document that switches slides in the browser (no server round trip).
+
+:func:`presentation_slides` builds each view's scene once (:mod:`layers.views`, plus the workspace's
+imported layers); :func:`presentation_html` draws each with the folium back-end as a standalone offline map
+(:func:`layers.render.standalone_map_html`: Leaflet and plugins inline, no CDN) and puts the maps, one
+per slide, into a page with the view title (one line), the plan caption and clause, 第 k / n 页,
+上一页/下一页 and 全屏 (``layers/static/presentation.js`` and ``presentation.css``, inlined). The same
+document is embedded by 汇报模式 (a component frame) and downloaded as the offline file
+(``python -m renewal deck --out FILE.html``): with no network the tile basemap is absent and the district
+boundary and its neighbours still give the context.
+
+Text: titles, captions and clauses go into HTML through :func:`layers.markup.html_text`; the maps and the
+per-slide extents go into one JSON script through :func:`layers.markup.safe_json`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from pathlib import Path
+
+import geopandas as gpd
+
+from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from layers.map_controls import LargeLabels
+from layers.markup import html_text, safe_json
+from layers.render import display_bounds, draw_scene, standalone_map_html
+from layers.scene import Scene, SceneLayer, with_layers
+from layers.views import VIEWS, ViewUnavailable, available_views, view_scene
+
+STATIC = Path(__file__).parent / "static"
+PRESENTATION_JS = (STATIC / "presentation.js").read_text(encoding="utf-8")
+PRESENTATION_CSS = (STATIC / "presentation.css").read_text(encoding="utf-8")
+
+#: The document's title (and the file name of its download).
+DOCUMENT_TITLE = "河东区“十五五”总体布局汇报"
+SOURCE_ZH = "《河东区“十五五”规划纲要》"
+APPROX_NOTE_ZH = "虚线、空心符号表示位置示意（规划未附图，未经测绘）。"
+
+
+@dataclasses.dataclass(frozen=True)
+class Slide:
+    """One view of the presentation: its title, the plan's words and clause, and its scene."""
+
+    key: str
+    title: str
+    caption: str
+    clause: str
+    scene: Scene
+
+
+def presentation_slides(
+    sites: gpd.GeoDataFrame | None, extra_layers: Iterable[SceneLayer] = ()
+) -> list[Slide]:
+    """The slides of every view that can be drawn (story order; a view whose data is missing, e.g.
+    coverage without any facility, is left out), each scene with the ``extra_layers`` (imported layers)."""
+    extra = list(extra_layers)
+    slides = []
+    for key in available_views(sites):
+        view = VIEWS[key]
+        try:
+            scene = view_scene(key, sites)
+        except ViewUnavailable:
+            continue
+        scene = with_layers(scene, extra) if extra else scene
+        slides.append(Slide(key, view.title, view.caption, view.clause, scene))
+    return slides
+
+
+def slide_map_html(scene: Scene, basemap: str = DEFAULT_BASEMAP) -> str:
+    """One slide's map as a standalone offline document: labels and legend large for a projector, without
+    the map's own full-screen button (the presentation has one for the whole slide)."""
+    from folium.plugins import Fullscreen
+
+    m = draw_scene(scene, basemap=basemap, labels=True, legend=True)
+    for name, child in list(m._children.items()):
+        if isinstance(child, Fullscreen):
+            del m._children[name]
+    LargeLabels().add_to(m)
+    return standalone_map_html(m)
+
+
+def _extent(scene: Scene, basemap: str) -> list[list[float]] | None:
+    if scene.extent is None:
+        return None
+    w, s, e, n = display_bounds(scene.extent, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP])
+    return [[s, w], [n, e]]
+
+
+def _slide_html(i: int, n: int, slide: Slide) -> str:
+    caption = ""
+    if slide.caption:
+        caption = (
+            f'<p class="rp-caption"><q>{html_text(slide.caption)}</q>'
+            f"<cite>——{html_text(SOURCE_ZH)}{html_text(slide.clause)}</cite></p>"
+        )
+    return (
+        f'<section class="rp-slide" data-key="{html_text(slide.key)}" data-index="{i}"'
+        f"{'' if i == 0 else ' hidden'}>"
+        f'<h1 class="rp-title">{html_text(slide.title)}</h1>{caption}'
+        f'<div class="rp-map"></div>'
+        "</section>"
+    )
+
+
+def presentation_html(slides: list[Slide], *, basemap: str = DEFAULT_BASEMAP) -> str:
+    """The presentation as one standalone HTML document (every asset inline)."""
+    if not slides:
+        raise ViewUnavailable("No view to present", "没有可汇报的视图")
+    n = len(slides)
+    data = [
+        {"key": s.key, "extent": _extent(s.scene, basemap), "map": slide_map_html(s.scene, basemap)}
+        for s in slides
+    ]
+    body = "".join(_slide_html(i, n, s) for i, s in enumerate(slides))
+    return (
+        '<!DOCTYPE html><html lang="zh-CN"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html_text(DOCUMENT_TITLE)}</title><style>{PRESENTATION_CSS}</style></head><body>"
+        '<div class="rp-deck" id="rp-deck" tabindex="-1">'
+        f'<div class="rp-slides">{body}</div>'
+        '<nav class="rp-bar" aria-label="翻页">'
+        f'<span class="rp-note">{html_text(APPROX_NOTE_ZH)}</span>'
+        f'<span class="rp-count" id="rp-count">第 1 / {n} 页</span>'
+        '<button type="button" class="rp-btn" id="rp-prev" tabindex="-1">◀ 上一页</button>'
+        '<button type="button" class="rp-btn" id="rp-next" tabindex="-1">下一页 ▶</button>'
+        '<button type="button" class="rp-btn" id="rp-full" tabindex="-1">全屏</button>'
+        "</nav></div>"
+        f'<script type="application/json" id="rp-data">{safe_json(data, separators=(",", ":"))}</script>'
+        f"<script>{PRESENTATION_JS}</script></body></html>"
+    )

@@ -1,0 +1,274 @@
+"""The 生活圈覆盖 page's 学位与床位 (供需) section: school places or care beds against the demand within
+reach (issue #19), from the planner's facility inventory (its 学位 / 床位 column) and population.
+
+Choices: category, demand source (the census share of 60+/80+ where the bundled census has it, a share
+the planner types, or the population field taken as the age group itself; school ages are never
+derived), method. Shows supply, demand, the gap and per-1,000 ratios against the standards file's
+target (or says there is none), the zones' gaps, a map of where places within reach fall short, and
+the 城市体检 ledger and the detailed tables as downloads. The engine is
+:func:`renewal.analysis.supply_report.supply_demand_run`; the ledger
+:mod:`renewal.analysis.supply_ledger`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+import numpy as np
+import streamlit as st
+
+from layers.maps import COVERAGE_BASE_KEYS, supply_layers, supply_map
+from pages import _ui
+from pages.views.coverage_state import CoveragePageState
+from pages.views.text import markdown_literal
+from renewal.analysis.demand import age_group, census_share
+from renewal.analysis.facilities import combine_facilities
+from renewal.analysis.supply_ledger import indicators, ledger_sheets, totals, zone_rows
+from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, METHODS, report_sheets, supply_demand_run
+from renewal.analysis.supply_scenarios import (
+    compare,
+    load_scenarios,
+    save_scenario,
+    scenario_record,
+)
+from renewal.errors import InputError
+from renewal.io.read import read_vector
+from renewal.io.write import xlsx_bytes
+from renewal.zh import beijing_time
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+#: The demand sources a planner chooses from (census only where the bundled census has the age band).
+DEMAND_SOURCES = ("census", "share", "column")
+
+
+@st.cache_resource(show_spinner="正在计算供需…", max_entries=16)
+def _run(key, _fac, _pop, _zones, _net, category, method, demand):
+    source, field, share = demand
+    opts = {"age_field": field} if source == "column" else {"pop_field": field, "share": share}
+    return supply_demand_run(_fac, _pop, category, method=method, net=_net, zones=_zones, **opts)
+
+
+def _population(areas):
+    """The population as features (a raster's populated pixels as points) and the planner's field name."""
+    if areas.population is None:
+        return None, ""
+    if isinstance(areas.population, bytes):
+        pop = read_vector(areas.population, what="population", filename="population.tif").non_empty()
+        return pop.rename(columns={"population": "人口栅格"}), "人口栅格"
+    field = str(st.session_state.get("cov_pop_field") or "人口")
+    return areas.population.rename(columns={"population": field}), field
+
+
+def _demand_choice(key: str, field: str):
+    """(source, field, share) for the run, or None when the planner has not given what it needs yet."""
+    group = age_group(key)
+    cs = census_share(group)
+    labels = {
+        "census": f"人口字段 × 2020年普查河东区{group.name_zh}占比（{cs:.2%}）" if cs is not None else "",
+        "share": f"人口字段 × 填写的{group.name_zh}占比",
+        "column": f"人口字段即{group.name_zh}人数",
+    }
+    options = [s for s in DEMAND_SOURCES if labels[s]]
+    source = st.radio(
+        "需求来源", options, format_func=labels.get, key=f"cov_sd_demand_{key}", horizontal=True
+    )
+    if cs is None:
+        st.caption(
+            f"内置的2020年普查只有5岁一组的年龄结构，得不出{group.name_zh}的占比，平台不推算：请填写占比"
+            "（例如来自教育部门或街道统计），或上传含该年龄组人数的人口字段。"
+        )
+    if source == "census":
+        return "census", field, None
+    if source == "column":
+        return "column", field, None
+    pct = st.number_input(
+        f"{group.name_zh}占人口的比例（%）",
+        0.0,
+        100.0,
+        0.0,
+        step=0.1,
+        format="%.2f",
+        key=f"cov_sd_share_{key}",
+    )
+    if pct <= 0:
+        st.info(f"请填写{group.name_zh}占人口的比例后计算。")
+        return None
+    return "share", field, pct / 100
+
+
+def _key(fac, pop_key, zone_key, mode, net_key) -> str:
+    h = hashlib.sha1()
+    for c in ("facility_id", "category", "places", "beds"):
+        h.update(str(fac[c].tolist()).encode())
+    h.update(np.asarray(fac.geometry.x).tobytes() + np.asarray(fac.geometry.y).tobytes())
+    return "|".join((h.hexdigest(), pop_key, zone_key, mode, net_key))
+
+
+def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, basemap, labels) -> None:
+    """The 学位与床位 section (``net``: the walking network when the page is in network mode, else None)."""
+    st.subheader("学位与床位（供需）")
+    st.caption(
+        "在标准距离内，现状设施的学位（学校、幼儿园）或床位（养老设施）能否满足周边需求："
+        "供给来自设施清单的“学位”（或 班数 × 每班人数）、“床位”列，需求来自人口数据。"
+        "规划设施位置示意、没有容量，不参与供需计算。"
+    )
+    fac = combine_facilities({"ws": ws_fac, "up": state.upload}, capacity=True)
+    keys = [k for k in CAPACITY if k in std.categories]
+    present = [k for k in keys if k in set(fac["category"])]
+    c1, c2 = st.columns(2)
+    key = c1.selectbox(
+        "供需类别",
+        keys,
+        index=keys.index(present[0]) if present else 0,
+        format_func=lambda k: f"{std.categories[k].name_zh}（{CAPACITY[k][1]}）",
+        key="cov_sd_category",
+    )
+    method = c2.selectbox("计算方法", METHODS, format_func=METHOD_ZH.get, key="cov_sd_method")
+    cat_zh, (cap_field, cap_zh) = std.categories[key].name_zh, CAPACITY[key]
+    mine = fac[fac["category"] == key]
+    if mine.empty:
+        have = "、".join(std.categories[k].name_zh for k in present)
+        st.info(
+            f"现状设施清单中没有{cat_zh}"
+            + (f"（清单中有：{have}，可在“供需类别”中选择）" if have else "")
+            + f"：请在上方“导入设施清单”上传带“{cap_zh}”列的清单（模板见“下载设施清单Excel模板”）。"
+        )
+        return
+    known = int(mine[cap_field].notna().sum())
+    st.caption(f"容量：设施清单的“{cap_zh}”列；{len(mine)}处{cat_zh}中{known}处有{cap_zh}数据。")
+    pop, field = _population(areas)
+    if pop is None:
+        st.info("供需计算需要人口数据：请在上方“人口与分区（可选）”上传人口栅格或带人口字段的面。")
+        return
+    demand = _demand_choice(key, field)
+    if demand is None:
+        return
+    mode = "network" if net is not None else "radius"
+    try:
+        res = _run(
+            _key(fac, areas.pop_key, areas.zone_key, mode, net_key) + f"|{key}|{method}|{demand}",
+            fac,
+            pop,
+            areas.zones,
+            net,
+            key,
+            method,
+            demand,
+        )
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+    _results(res, std, cat_zh, cap_zh, basemap=basemap, labels=labels)
+
+
+def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
+    t = totals(res)
+    unit = "张" if cap_zh == "床位" else "个"
+    m1, m2, m3, m4 = st.columns(4)
+    m1.metric(f"供给：{cap_zh}总数", f"{t['capacity']:,.0f}{unit}")
+    m2.metric("需求人数", f"{t['demand']:,.0f}人")
+    m3.metric("标准距离内需求占比", f"{t['share_in_reach']:.1%}" if np.isfinite(t["share_in_reach"]) else "—")
+    m4.metric(f"{cap_zh}缺口", f"{t['gap']:,.0f}{unit}")
+    st.caption(
+        markdown_literal(
+            f"需求来源：{res.demand.source_zh}。距离：{res.cutoff:.0f}米"
+            f"（{'步行路网距离' if res.mode == 'network' else '直线距离（服务半径）'}）。"
+        )
+    )
+    for _, zh in res.notes:
+        st.warning(markdown_literal(zh))
+    st.markdown("**城市体检指标**")
+    st.dataframe(indicators(res, std).drop(columns="code"), hide_index=True, width="stretch")
+    ratio = std.capacity_ratios.get(res.category)
+    if ratio is None:
+        st.caption(
+            f"内置标准文件未给出{cat_zh}的千人{cap_zh}指标，表中“目标值”为“内置标准未给出”（可在标准文件中补充）。"
+        )
+    zones = zone_rows(res)
+    if zones is None:
+        st.info("上传分区面（街道/社区）后可按分区查看缺口。")
+    else:
+        st.markdown(f"**分区{cap_zh}缺口**")
+        st.dataframe(zones, hide_index=True, width="stretch")
+    footnote = (
+        f"红色需求点：标准距离内人均可达{cap_zh}不足1；分区按{METHOD_ZH[res.method]}的缺口着色。"
+        "规划设施不参与供需计算。区界由高德行政区划推算。"
+    )
+    m = supply_map(
+        supply_layers(res),
+        title=f"{cat_zh}{cap_zh}供需",
+        footnote=footnote,
+        basemap=basemap,
+        labels=labels,
+        data=_ui.cached_layers(COVERAGE_BASE_KEYS),
+    )
+    _ui.show_map(m, key="supply_map", height=520)
+    d1, d2 = st.columns(2)
+    d1.download_button(
+        "城市体检台账（Excel）",
+        lambda: xlsx_bytes(ledger_sheets([res], std, stamp=beijing_time(datetime.now(UTC)))),
+        file_name=f"城市体检台账_{cat_zh}{cap_zh}.xlsx",
+        mime=XLSX_MIME,
+    )
+    d2.download_button(
+        "供需明细（Excel）",
+        lambda: xlsx_bytes(report_sheets(res, std)),
+        file_name=f"{cat_zh}{cap_zh}供需明细.xlsx",
+        mime=XLSX_MIME,
+    )
+    _scenarios(res, std, f"{cat_zh}{cap_zh}")
+
+
+def scenario_label(record: dict) -> str:
+    """``名称（北京时间）``: how a saved scenario is listed and headed."""
+    return f"{record['name']}（{beijing_time(record.get('saved_at'))}）"
+
+
+def _scenarios(res, std, name: str) -> None:
+    """Save the shown figures as a named scenario (in the workspace) and compare saved ones side by side."""
+    st.markdown(f"**{name}情景（保存与对比）**")
+    st.caption(
+        "把当前结果保存为情景（例如“现状”），修改设施清单（如新增一所学校及其学位）后再保存一个情景，然后并列对比："
+        "第一个选中的情景为基准，其余列出相对基准的变化。情景保存在工作区。"
+    )
+    if _ui.viewer_notice("保存情景"):
+        c1, c2 = st.columns([3, 1])
+        title = c1.text_input("情景名称", key="cov_sd_scn_name", max_chars=40)
+        replace = c2.checkbox("同名时覆盖", key="cov_sd_scn_replace")
+        if st.button("保存为情景", key="cov_sd_scn_save"):
+            try:
+                save_scenario(
+                    scenario_record(res, title, who=_ui.actor().label, standards=std), replace=replace
+                )
+                st.success(markdown_literal(f"已保存情景“{title.strip()}”。"))
+            except InputError as err:
+                _ui.show_input_error(err)
+            except OSError as err:
+                st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+    try:
+        saved = [d for d in load_scenarios() if d.get("set") == name]
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+    if not saved:
+        st.info(f"还没有保存的{name}情景。")
+        return
+    labels = {scenario_label(d): d for d in saved}  # a name saved twice (覆盖) keeps one entry
+    chosen = st.multiselect(  # a new key per count: after a save the newest is chosen beside the baseline
+        "对比的情景（第一个为基准）",
+        list(labels),
+        default=[list(labels)[0], *list(labels)[1:][-2:]],
+        key=f"cov_sd_scn_pick_{len(labels)}",
+    )
+    if not chosen:
+        return
+    table = compare([labels[c] for c in chosen], chosen)
+    st.dataframe(table, hide_index=True, width="stretch")
+    st.download_button(
+        "情景对比（Excel）",
+        lambda: xlsx_bytes({"情景对比": table}),
+        file_name=f"{name}情景对比.xlsx",
+        mime=XLSX_MIME,
+        key="cov_sd_scn_xlsx",
+    )

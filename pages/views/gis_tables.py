@@ -1,0 +1,305 @@
+"""数据管理 › 属性表与空间查询: a layer's attribute table (filter, sort, count, select rows to highlight and
+zoom on the map, download), query by location against another layer, thematic styling, and the layer's
+map as an offline HTML file or a print sheet of the planner's layout."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+
+import geopandas as gpd
+import pandas as pd
+import streamlit as st
+
+from layers.fonts import FontError
+from layers.registry import REGISTRY
+from layers.render import draw_scene
+from layers.render_print import ORIENTATION_LABELS, ORIENTATIONS, PAPERS, SCALES, draw_sheet, parse_scale
+from layers.scene import SceneLayer, make_scene
+from layers.thematic import (
+    RAMPS,
+    THEMATIC_OPACITY,
+    highlight_layer,
+    labelled,
+    thematic_layer,
+    with_fill_opacity,
+)
+from pages import _ui
+from pages.views import gis_sources
+from pages.views.text import markdown_literal
+from renewal import attributes, classify
+from renewal.analysis.facilities import load_workspace_facilities
+from renewal.analysis.spatial_query import DWITHIN, INTERSECTS, PREDICATE_LABELS, WITHIN, query_by_location
+from renewal.errors import InputError
+
+ss = st.session_state
+ALL_FIELDS = "__all__"
+NO_STYLE = "__none__"
+PICKED = "gis_picked"  # layer key -> the layer's selected row labels
+QUERY = "gis_query"  # the last query's result (dict)
+
+
+def _sources(store) -> dict[str, gis_sources.Source]:
+    out = gis_sources.imported_sources(store)
+    out += gis_sources.site_source(_ui.current_sites_or_none())
+    try:
+        out += gis_sources.facility_source(load_workspace_facilities())
+    except InputError as err:
+        _ui.show_input_error(err)
+    out += gis_sources.plan_sources(_ui.cached_layers)
+    return {s.key: s for s in out}
+
+
+def _filter(src: gis_sources.Source, table: pd.DataFrame) -> pd.DataFrame:
+    c1, c2, c3 = st.columns((2, 1, 3))
+    heads = [ALL_FIELDS, *table.columns]
+    column = c1.selectbox(
+        "筛选字段", heads, format_func=lambda c: "全部字段" if c == ALL_FIELDS else c, key="gis_filter_field"
+    )
+    match = c2.selectbox(
+        "匹配方式", list(attributes.MATCH_LABELS), format_func=attributes.MATCH_LABELS.get, key="gis_match"
+    )
+    text = c3.text_input("筛选内容（留空显示全部）", key="gis_filter_text")
+    return attributes.filter_rows(table, None if column == ALL_FIELDS else column, text, match)
+
+
+def _table(src: gis_sources.Source) -> tuple[pd.DataFrame, list]:
+    """The filtered table and the selected rows' labels (the layer's index)."""
+    table = attributes.attribute_table(src.data, src.labels)
+    shown = _filter(src, table)
+    event = st.dataframe(
+        shown,
+        key=f"gis_table:{src.key}:{ss.get('gis_filter_field')}:{ss.get('gis_match')}:{ss.get('gis_filter_text')}",
+        on_select="rerun",
+        selection_mode="multi-row",
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * max(len(shown), 1), 320),
+    )
+    rows = list(event.selection.rows) if event is not None else []
+    picked = [shown.index[i] for i in rows if i < len(shown)]
+    ss.setdefault(PICKED, {})[src.key] = picked
+    st.caption(
+        f"共 {len(shown)} 条（全部 {len(table)} 条）；已选中 {len(picked)} 条。"
+        "点击列标题排序；勾选行首可选中要素，地图随即高亮并缩放到选中要素。"
+    )
+    return shown, picked
+
+
+def _downloads(src: gis_sources.Source, rows: gpd.GeoDataFrame, what: str, key: str) -> None:
+    c1, c2 = st.columns(2)
+    name = src.title.split("（")[0]
+    for col, fmt, label, mime in (
+        (c1, "csv", "CSV", "text/csv"),
+        (c2, "xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ):
+        col.download_button(
+            f"下载{what}（{label}）",
+            lambda f=fmt: attributes.table_bytes(rows, f, src.labels),
+            file_name=f"{name}{what}.{fmt}",
+            mime=mime,
+            key=f"{key}_{fmt}",
+        )
+
+
+def _look(src: gis_sources.Source, styled: bool) -> tuple[str | None, float]:
+    """标注字段 (None: the layer's own labels) and 填充不透明度 (0–1) chosen for the layer."""
+    fields = attributes.fields(src.data)
+    heads = attributes.headers(fields, src.labels)
+    c1, c2 = st.columns(2)
+    label = c1.selectbox(
+        "标注字段",
+        [NO_STYLE, *fields],
+        format_func=lambda f: "按图层默认" if f == NO_STYLE else heads[f],
+        key=f"gis_label:{src.key}",
+    )
+    own = THEMATIC_OPACITY if styled else src.scene_layer().spec.style.fill_opacity
+    opacity = c2.slider(
+        "填充不透明度（%）", 0, 100, round(own * 100), 5, key=f"gis_opacity:{src.key}:{styled}"
+    )
+    return (None if label == NO_STYLE else label), opacity / 100
+
+
+def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
+    fields = attributes.fields(src.data)
+    heads = attributes.headers(fields, src.labels)
+    c1, c2, c3, c4 = st.columns(4)
+    field = c1.selectbox(
+        "专题图：按字段着色",
+        [NO_STYLE, *fields],
+        format_func=lambda f: "不着色（统一颜色）" if f == NO_STYLE else heads[f],
+        key=f"gis_style_field:{src.key}",
+    )
+    if field == NO_STYLE:
+        return None
+    numeric = classify.is_numeric(src.data[field])
+    methods = (
+        [classify.EQUAL_INTERVAL, classify.QUANTILE, classify.CATEGORIES]
+        if numeric
+        else [classify.CATEGORIES]
+    )
+    method = c2.selectbox("分级方法", methods, format_func=classify.METHOD_LABELS.get, key="gis_style_method")
+    n = c3.number_input(
+        "分级数", classify.MIN_CLASSES, classify.MAX_CLASSES, 5, key="gis_style_n",
+        disabled=method == classify.CATEGORIES,
+    )  # fmt: skip
+    ramp = c4.selectbox("色带", list(RAMPS), key="gis_style_ramp", disabled=method == classify.CATEGORIES)
+    return field, method, int(n), ramp
+
+
+def _layer_on_map(src: gis_sources.Source, style, look) -> SceneLayer:
+    layer = src.scene_layer()
+    if style is not None:
+        field, method, n, ramp = style
+        heads = attributes.headers([field], src.labels)
+        layer = thematic_layer(layer, field, method, n, ramp, title=f"{src.title}（按{heads[field]}）")
+    label, opacity = look
+    if label is not None:
+        layer = labelled(layer, label)
+    layer = with_fill_opacity(layer, opacity)
+    return layer
+
+
+def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source) -> None:
+    others = [k for k in sources if k != src.key]
+    with st.form("gis_query_form"):
+        st.markdown("**空间查询**：本图层中与另一图层位置相关的要素")
+        c1, c2, c3 = st.columns((3, 2, 1))
+        b_key = c1.selectbox("参照图层（B）", others, format_func=lambda k: sources[k].title, key="gis_q_b")
+        pred = c2.selectbox(
+            "空间关系", list(PREDICATE_LABELS), format_func=PREDICATE_LABELS.get, key="gis_q_pred"
+        )
+        dist = c3.number_input("距离N（米）", 0.0, 50_000.0, 300.0, step=50.0, key="gis_q_dist")
+        only = st.checkbox("只用参照图层中已选中的要素（先在其属性表中勾选）", key="gis_q_only")
+        go = st.form_submit_button("查询")
+    if not go or b_key is None:
+        return
+    b = sources[b_key].data
+    if only:
+        picked = ss.get(PICKED, {}).get(b_key, [])
+        b = b[b.index.isin(picked)]
+    try:
+        hit = query_by_location(src.data, b, pred, dist if pred == DWITHIN else None)
+    except InputError as err:
+        _ui.show_input_error(err)
+        ss.pop(QUERY, None)
+        return
+    ref = f"“{sources[b_key].title}”" + ("中已选中的要素" if only else "")
+    how = {INTERSECTS: f"与{ref}相交", WITHIN: f"完全位于{ref}内", DWITHIN: f"距{ref}{dist:g}米以内"}[pred]
+    ss[QUERY] = {"a": src.key, "rows": list(hit.index), "text": f"{src.title}中{how}的要素"}
+
+
+def _query_result(src: gis_sources.Source) -> gpd.GeoDataFrame | None:
+    result = ss.get(QUERY)
+    if not result or result["a"] != src.key:
+        return None
+    rows = src.data[src.data.index.isin(result["rows"])]
+    st.markdown(markdown_literal(f"查询结果：{result['text']}，共 {len(rows)} 个。"))
+    if rows.empty:
+        st.info("没有符合条件的要素。")
+        return rows
+    st.dataframe(
+        attributes.attribute_table(rows, src.labels),
+        hide_index=True,
+        width="stretch",
+        height=min(36 + 35 * len(rows), 320),
+    )
+    _downloads(src, rows, "查询结果", "gis_q_dl")
+    return rows
+
+
+def _print_form(scene) -> None:
+    st.markdown("**打印图纸（PDF）**")
+    c1, c2, c3 = st.columns(3)
+    paper = c1.selectbox("纸张", list(PAPERS), index=1, key="gis_paper")
+    orientation = c2.selectbox("方向", ORIENTATIONS, format_func=ORIENTATION_LABELS.get, key="gis_orient")
+    scale_text = c3.selectbox(
+        "比例尺", ["适应范围", *(f"1:{n}" for n in SCALES)], key="gis_scale", accept_new_options=True
+    )
+    d1, d2 = st.columns(2)
+    title = d1.text_input("图名", scene.title, key="gis_title", max_chars=100)
+    subtitle = d2.text_input("副标题（可选）", key="gis_subtitle", max_chars=100)
+    e1, e2 = st.columns(2)
+    org = e1.text_input("编制单位", key="gis_org", max_chars=60)
+    review_no = e2.text_input("审图号（可选）", key="gis_review_no", max_chars=60)
+    try:
+        scale = parse_scale(scale_text or "")
+        if not title.strip():
+            raise InputError("title is empty", "请填写图名。")
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+
+    def pdf() -> bytes:
+        buf = io.BytesIO()
+        fig = draw_sheet(
+            dataclasses.replace(scene, title=title.strip()),
+            paper=paper,
+            orientation=orientation,
+            scale=scale,
+            subtitle=subtitle.strip(),
+            org=org.strip(),
+            review_no=review_no.strip(),
+        )
+        fig.savefig(buf, format="pdf")
+        return buf.getvalue()
+
+    try:
+        from layers.fonts import cjk_font
+
+        cjk_font()
+    except FontError:
+        st.error("无法生成图纸：找不到可显示中文的字体。")
+        return
+    st.download_button(
+        f"下载图纸（PDF，{paper}{ORIENTATION_LABELS[orientation]}）",
+        pdf,
+        file_name=f"{title.strip()}.pdf",
+        mime="application/pdf",
+        key="gis_pdf",
+    )
+
+
+def section(store, basemap: str, labels: bool) -> None:
+    sources = _sources(store)
+    if not sources:
+        st.info("没有可查看的图层。")
+        return
+    key = st.selectbox("图层", list(sources), format_func=lambda k: sources[k].title, key="gis_layer")
+    src = sources[key]
+    shown_rows, picked = _table(src)
+    chosen = src.data[src.data.index.isin(picked)]
+    if len(chosen):
+        _downloads(src, chosen, "选中要素", "gis_sel_dl")
+    else:
+        _downloads(src, src.data.loc[shown_rows.index], "属性表", "gis_tab_dl")
+    style = _style(src)
+    look = _look(src, style is not None)
+    _query(sources, src)
+    result = _query_result(src)
+    try:
+        layer = _layer_on_map(src, style, look)
+    except InputError as err:
+        _ui.show_input_error(err)
+        layer = src.scene_layer()
+    district = SceneLayer(REGISTRY["district"], _ui.cached_layers(("district",))["district"])
+    shown = [district, layer]
+    if result is not None and len(result):
+        shown.append(highlight_layer("gis_query", "查询结果", result, layer.spec.tooltip))
+    if len(chosen):
+        shown.append(highlight_layer("gis_selected", "选中要素", chosen, layer.spec.tooltip))
+    focus = chosen if len(chosen) else (result if result is not None and len(result) else src.data)
+    scene = make_scene(shown, title=src.title.split("（")[0], extent=_padded(focus))
+    m = draw_scene(scene, basemap=basemap, labels=labels)
+    _ui.show_map(m, key="gis_map", height=520)
+    _ui.export_map_button(m, file_name=f"{scene.title}.html")
+    _print_form(scene)
+
+
+def _padded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:
+    """The features and 150 m around them (a single point has no extent)."""
+    from renewal.crs import to_metric, to_storage
+
+    if gdf.empty:
+        return None
+    return gpd.GeoDataFrame(geometry=to_metric(gdf).buffer(150)).pipe(to_storage)

@@ -1,0 +1,132 @@
+"""Supply-and-demand scenarios a planner saves and compares side by side (issue #19).
+
+A scenario is the figures of one run (:mod:`renewal.analysis.supply_ledger` indicators and the zones'
+gaps) under a name the planner gives, with the category, method, demand source, who saved it and when
+(UTC, shown as 北京时间). They are kept in the workspace (``supply/scenarios.json``, written atomically),
+beside the facility inventory the runs read: a planner saves the current state, changes the inventory
+(a new school with its 学位, a closed care home), saves again, and compares.
+
+:func:`compare` lays several scenarios out side by side: one row per indicator (and per zone's gap),
+one column per scenario, and the change of each against the first (the baseline).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from renewal.analysis.supply_ledger import indicators, sheet_name, zone_rows
+from renewal.analysis.supply_report import METHOD_ZH, SupplyResult
+from renewal.errors import InputError
+from renewal.io.atomic import write_bytes_atomic
+from renewal.settings import workspace_dir
+from renewal.standards import Standards, load_standards
+
+MAX_NAME = 40
+
+
+def scenarios_path(workspace: Path | None = None) -> Path:
+    return (workspace or workspace_dir()) / "supply" / "scenarios.json"
+
+
+def check_name(name) -> str:
+    text = str(name or "").strip()
+    if not text or len(text) > MAX_NAME or any(ord(c) < 32 for c in text):
+        raise InputError(
+            f"A scenario needs a name of 1 to {MAX_NAME} characters without control characters.",
+            f"情景名称须为1至{MAX_NAME}个字符（不含控制字符）。",
+        )
+    return text
+
+
+def scenario_record(
+    res: SupplyResult,
+    name: str,
+    *,
+    who: str,
+    standards: Standards | None = None,
+    when: datetime | None = None,
+) -> dict:
+    """One run's figures as a scenario record (plain JSON values)."""
+    std = standards or load_standards()
+    ind = indicators(res, std)
+    zones = zone_rows(res)
+    return {
+        "name": check_name(name),
+        "set": sheet_name(res, std),
+        "category": res.category,
+        "method": METHOD_ZH[res.method],
+        "demand": res.demand.source_zh,
+        "who": str(who),
+        "saved_at": (when or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds"),
+        "indicators": [
+            [
+                str(r["指标"]),
+                None if r["数值"] is None or pd.isna(r["数值"]) else float(r["数值"]),
+                str(r["单位"]),
+            ]
+            for _, r in ind.iterrows()
+        ],
+        "zones": []
+        if zones is None
+        else [[str(z), float(g)] for z, g in zip(zones["分区"], zones["缺口"], strict=True)],
+    }
+
+
+def load_scenarios(workspace: Path | None = None) -> list[dict]:
+    path = scenarios_path(workspace)
+    if not path.exists():
+        return []
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(
+            f"Cannot read the saved scenarios {path}: {exc}", "无法读取已保存的供需情景。"
+        ) from exc
+    return [d for d in data if isinstance(d, dict) and "name" in d and "indicators" in d]
+
+
+def save_scenario(record: dict, workspace: Path | None = None, *, replace: bool = False) -> Path:
+    """Add ``record``; a scenario of the same name and indicator set is refused unless ``replace``."""
+    saved = load_scenarios(workspace)
+    same = [d for d in saved if d["name"] == record["name"] and d.get("set") == record.get("set")]
+    if same and not replace:
+        raise InputError(
+            f"A scenario named {record['name']!r} for {record.get('set')} exists already.",
+            f"已有名为“{record['name']}”的{record.get('set')}情景：请换一个名称，或选择覆盖。",
+        )
+    saved = [d for d in saved if d not in same] + [record]
+    path = scenarios_path(workspace)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes_atomic(path, json.dumps(saved, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:
+    """Side by side: 指标, 单位, one column per scenario headed by its label (e.g. name and 北京时间), then
+    较“baseline”变化 for each other scenario (the first is the baseline). Zones' gaps are rows
+    ``分区缺口：<zone>``; a figure a scenario lacks is empty."""
+    if not records:
+        return pd.DataFrame(columns=["指标", "单位"])
+    rows: dict[str, dict] = {}
+    units: dict[str, str] = {}
+    for rec, label in zip(records, labels, strict=True):
+        for ind, value, unit in rec["indicators"]:
+            rows.setdefault(ind, {})[label] = value
+            units.setdefault(ind, unit)
+        for zone, gap in rec.get("zones", []):
+            key = f"分区缺口：{zone}"
+            rows.setdefault(key, {})[label] = gap
+            units.setdefault(key, next((u for i, _, u in rec["indicators"] if i.endswith("缺口数")), ""))
+    out = pd.DataFrame(
+        [{"指标": k, "单位": units[k], **{lb: v.get(lb) for lb in labels}} for k, v in rows.items()]
+    )
+    base = labels[0]
+    for lb in labels[1:]:
+        a = pd.to_numeric(out[lb], errors="coerce")
+        b = pd.to_numeric(out[base], errors="coerce")
+        out[f"较“{records[0]['name']}”变化（{records[labels.index(lb)]['name']}）"] = np.round(a - b, 1)
+    return out
