@@ -33,6 +33,7 @@ from pathlib import Path
 from renewal.auth import User, load_users
 from renewal.errors import InputError
 from renewal.io.atomic import write_text_atomic
+from renewal.storage.sqlite_tx import immediate
 
 MARKER_FILE = "signin.json"
 SECRET_FILE = ".session_secret"  # hidden: never copied by workspace push
@@ -221,54 +222,46 @@ class _FileTally:
 
     def __init__(self, path: Path):
         self.path = path
-        with self._connect() as con:
+
+        def schema(con):
             con.execute("CREATE TABLE IF NOT EXISTS fails (key TEXT NOT NULL, at REAL NOT NULL)")
             con.execute("CREATE INDEX IF NOT EXISTS fails_key ON fails (key, at)")
+
+        self._tx(schema)
         try:
             os.chmod(path, 0o600)
         except OSError:
             pass
 
-    def _connect(self):
+    def _tx(self, fn):
+        """``fn(con)`` in one IMMEDIATE transaction on the file (its errors raised as they are)."""
         con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
-        return _Transaction(con)
+        try:
+            return immediate(con, fn, to_error=lambda exc: exc)
+        finally:
+            con.close()
 
     def add(self, keys: tuple[str, ...], now: float, since: float) -> list[int]:
-        with self._connect() as con:
+        def tx(con) -> list[int]:
             con.execute("DELETE FROM fails WHERE at <= ?", (since,))
             con.executemany("INSERT INTO fails VALUES (?, ?)", [(key, now) for key in keys])
             return [
                 con.execute("SELECT count(*) FROM fails WHERE key = ?", (key,)).fetchone()[0] for key in keys
             ]
 
+        return self._tx(tx)
+
     def nth_latest(self, key: str, n: int, since: float) -> float | None:
-        with self._connect() as con:
-            row = con.execute(
+        row = self._tx(
+            lambda con: con.execute(
                 "SELECT at FROM fails WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
                 (key, since, n - 1),
             ).fetchone()
+        )
         return None if row is None else row[0]
 
     def clear(self, key: str) -> None:
-        with self._connect() as con:
-            con.execute("DELETE FROM fails WHERE key = ?", (key,))
-
-
-class _Transaction:
-    """``with``: one IMMEDIATE transaction on a SQLite connection, committed or rolled back, then closed."""
-
-    def __init__(self, con):
-        self.con = con
-
-    def __enter__(self):
-        self.con.execute("BEGIN IMMEDIATE")
-        return self.con
-
-    def __exit__(self, kind, *_):
-        try:
-            self.con.execute("ROLLBACK" if kind else "COMMIT")
-        finally:
-            self.con.close()
+        self._tx(lambda con: con.execute("DELETE FROM fails WHERE key = ?", (key,)))
 
 
 class Throttle:
