@@ -10,6 +10,8 @@ from contextlib import contextmanager
 import streamlit as st
 from streamlit.logger import get_logger
 
+import geodata
+
 #: What a planner reads when something unexpected fails (the details go to the server log only).
 UNEXPECTED_ZH = "出现意外错误，已记录到服务器日志。请重试或刷新页面。"
 _LOG = get_logger("renewal.pages")
@@ -145,3 +147,16 @@ def localize_widgets() -> None:
     }
     with st.sidebar:
         st.html(script, unsafe_allow_javascript=True, width="content")
+
+
+def licence_footer() -> None:
+    """At the foot of every page: which bundled base data may not be passed on (``redistribute: false``
+    in the manifest), and how an office replaces it with its official data."""
+    closed = geodata.not_redistributable()
+    if not closed:
+        return
+    names = "、".join(m.title_zh for m in closed)
+    st.caption(
+        f"数据许可：内置的{names}来自高德地图衍生数据或无明确许可，仅供内部研究与原型使用，"
+        "不得对外分发或公开发布；正式成果请在“数据管理”中导入测绘部门提供的官方数据替换。"
+    )

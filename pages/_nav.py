@@ -32,9 +32,10 @@ def run_app() -> None:
     ]
     page = st.navigation(pages)  # first, so the page the URL asks for (a deep link) survives signing in
     require_sign_in()  # only when a users file exists
-    from pages._chrome import guarded, localize_widgets
+    from pages._chrome import guarded, licence_footer, localize_widgets
 
     localize_widgets()  # Streamlit's own widget texts in Chinese, on every page
     # an unexpected error: a Chinese message, details in the server log; heavy pages run a few at a time
     with guarded(page.title), heavy_slot(page.url_path in HEAVY_PAGES):
         page.run()
+    licence_footer()  # what of the bundled data may not be passed on, on every page

@@ -48,6 +48,9 @@ def test_every_page_opens_in_chinese_without_error(chromium, app, viewport):
             if path != "present":  # the meeting mode shows slides, not a page title
                 p.page.get_by_role("heading", name=title).first.wait_for()
             p.screenshot(f"page-{path or 'home'}-{size}")
+            # the foot of every page says which bundled data may not be passed on (README says the same)
+            footer = p.page.get_by_text("数据许可：内置的河东区界、相邻区")
+            assert footer.count() == 1 and "不得对外分发" in footer.inner_text(), title
             _open_everything(p)
             try:
                 p.check_page()
