@@ -58,15 +58,16 @@ def _state(ws: Path):
     return [(e.name, e.version, e.count) for e in store.list()], store.history(), files, store.read("first")
 
 
+def _import_first(ws: Path, tmp_path: Path) -> None:
+    """A first layer imported while the disk still has room."""
+    first = _layer(tmp_path / "first.geojson", 5, 1)
+    args = ["--workspace", str(ws), "import", str(first), "--layer", "reference", "--name", "first", "--yes"]
+    assert main(args) == 0
+
+
 def test_cli_import_on_a_full_disk_exits_2_and_changes_nothing(small_disk, tmp_path, capsys):
     ws = small_disk / "workspace"
-    first = _layer(tmp_path / "first.geojson", 5, 1)
-    assert (
-        main(
-            ["--workspace", str(ws), "import", str(first), "--layer", "reference", "--name", "first", "--yes"]
-        )
-        == 0
-    )
+    _import_first(ws, tmp_path)
     before = _state(ws)
     _fill(small_disk)
     big = _layer(tmp_path / "big.geojson", 3000, 2)
@@ -86,13 +87,7 @@ def test_cli_import_on_a_full_disk_exits_2_and_changes_nothing(small_disk, tmp_p
 def test_page_import_on_a_full_disk_says_so_in_chinese_and_changes_nothing(small_disk, tmp_path, monkeypatch):
     ws = small_disk / "workspace"
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(ws))
-    first = _layer(tmp_path / "first.geojson", 5, 1)
-    assert (
-        main(
-            ["--workspace", str(ws), "import", str(first), "--layer", "reference", "--name", "first", "--yes"]
-        )
-        == 0
-    )
+    _import_first(ws, tmp_path)
     before = _state(ws)
     big = _layer(tmp_path / "big.geojson", 3000, 2).read_bytes()
     at = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=120)

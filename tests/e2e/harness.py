@@ -94,6 +94,14 @@ ENGLISH_UI_WORDS = (
 )
 
 ARTIFACTS = Path(os.environ.get("RENEWAL_E2E_ARTIFACTS", ROOT / "test-artifacts" / "e2e"))
+#: ``sitecustomize`` hooks a journey's server can load (faults, stretched work): see :func:`fault_env`.
+FAULTS = Path(__file__).resolve().parent / "faults"
+
+
+def fault_env(**extra: str) -> dict:
+    """A server environment that loads the fault hooks of :data:`FAULTS`, with ``extra`` variables."""
+    path = os.pathsep.join(p for p in (str(FAULTS), str(ROOT), os.environ.get("PYTHONPATH")) if p)
+    return {"PYTHONPATH": path, **extra}
 
 
 def free_port() -> int:

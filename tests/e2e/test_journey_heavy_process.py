@@ -23,7 +23,6 @@ import pytest
 
 from tests.e2e import harness
 
-FAULTS = Path(__file__).resolve().parent / "faults"
 BUSY = "renewal.analysis.coverage:radius_coverage"  # the engine run of a fresh workspace (no network)
 BUSY_S = 45
 
@@ -33,14 +32,11 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "getpriority"), reason="POSIX pr
 @pytest.fixture(scope="module")
 def app(chromium_path, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
-    env = {
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (str(FAULTS), str(harness.ROOT), os.environ.get("PYTHONPATH")) if p
-        ),
-        "RENEWAL_E2E_BUSY": BUSY,
-        "RENEWAL_E2E_BUSY_S": str(BUSY_S),
-        "RENEWAL_E2E_BUSY_LOG": str(tmp / "busy.log"),
-    }
+    env = harness.fault_env(
+        RENEWAL_E2E_BUSY=BUSY,
+        RENEWAL_E2E_BUSY_S=str(BUSY_S),
+        RENEWAL_E2E_BUSY_LOG=str(tmp / "busy.log"),
+    )
     with harness.serve_app(tmp, env=env) as served:
         yield served
 

@@ -6,14 +6,12 @@ Its own server: the fault sits in 总体布局's cached figures, so it must be t
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
 from tests.e2e import harness
 
-FAULTS = Path(__file__).resolve().parent / "faults"
 FAULT = "renewal.layout:station_area_summary"  # 总体布局's figures below the map
 
 
@@ -21,13 +19,10 @@ FAULT = "renewal.layout:station_area_summary"  # 总体布局's figures below th
 def app(chromium_path, tmp_path_factory):
     """A server whose 总体布局 figures fail while a flag file exists."""
     tmp = tmp_path_factory.mktemp("app")
-    env = {
-        "PYTHONPATH": os.pathsep.join(
-            p for p in (str(FAULTS), str(harness.ROOT), os.environ.get("PYTHONPATH")) if p
-        ),
-        "RENEWAL_E2E_FAULT": FAULT,
-        "RENEWAL_E2E_FAULT_FILE": str(tmp / "fault-on"),
-    }
+    env = harness.fault_env(
+        RENEWAL_E2E_FAULT=FAULT,
+        RENEWAL_E2E_FAULT_FILE=str(tmp / "fault-on"),
+    )
     with harness.serve_app(tmp, env=env) as served:
         yield served
 
