@@ -169,7 +169,16 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
     m1.metric(f"供给：{cap_zh}总数", f"{t['capacity']:,.0f}{unit}")
     m2.metric("需求人数", f"{t['demand']:,.0f}人")
     m3.metric("标准距离内需求占比", f"{t['share_in_reach']:.1%}" if np.isfinite(t["share_in_reach"]) else "—")
-    m4.metric(f"{cap_zh}缺口", f"{t['gap']:,.0f}{unit}")
+    beds = cap_zh == "床位"
+    # a bed is not needed by every older person: with no beds-per-1,000 standard bundled, the gap counts one
+    # bed per person in need and is an upper bound, said so (school places are one per child)
+    m4.metric(f"{cap_zh}缺口（按每人1张，上限）" if beds else f"{cap_zh}缺口", f"{t['gap']:,.0f}{unit}")
+    if beds:
+        st.warning(
+            "床位缺口按每位需求人口1张床位计算，是上限而非规划缺口：内置标准没有“每千名老年人床位数”指标，"
+            "平台不推算。规划所需床位 = 需求人数 × 当地每千名老年人床位标准 ÷ 1000，请按当地养老服务设施"
+            "规划的指标换算，或由管理员在标准文件中补充千人床位指标后以目标值对照。"
+        )
     st.caption(
         markdown_literal(
             f"需求来源：{res.demand.source_zh}。距离：{res.cutoff:.0f}米"

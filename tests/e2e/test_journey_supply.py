@@ -230,6 +230,9 @@ def test_care_beds_on_the_laptop(chromium, app, files):
         choose(p, "供需类别", "养老院（床位）")
         choose(p, "计算方法", "按容量就近分配")
         assert metric(p, "供给：床位总数") == sum(CARE_BEDS)
+        # one bed per older person is an upper bound, not the planning gap: the page says so
+        assert metric(p, "床位缺口（按每人1张，上限）") > 0
+        assert p.page.get_by_text("床位缺口按每位需求人口1张床位计算，是上限而非规划缺口").is_visible()
         ind = table(p, "目标值").set_index("指标")
         assert "按容量分配" in ind.at["养老院床位缺口数", "定义"]
         p.check_page(allowed_english=UPLOADER_WORDS)
