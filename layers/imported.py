@@ -4,7 +4,10 @@ Any map can add them to its layer control (``make_scene([...recipe layers, *impo
 each is titled with its title and source file, drawn in its kind's style (reference layers each in
 their own colour, labelled from a name field when they have one), hidden by default when
 ``visible`` is False, and every feature's popup says where the layer came from (source file, date,
-who imported it, the CRS it was read as). Text from data is escaped by the back-end like any layer.
+who imported it, the CRS it was read as). A layer whose style was saved on 数据管理 (专题图: colour by a
+field, labels, opacity; ``LayerStore.style``) is drawn in it, shown by default, with its classes in the
+legend; a saved style that is not valid or does not fit the layer is left out (the layer drawn plain) and
+said in ``warnings``. Text from data is escaped by the back-end like any layer.
 """
 
 from __future__ import annotations
@@ -13,6 +16,8 @@ from dataclasses import replace
 
 from layers.registry import LayerSpec, Style
 from layers.scene import SceneLayer
+from layers.thematic import styled
+from renewal.errors import InputError
 from renewal.storage.layers import KIND_LABELS, LayerStore
 from renewal.zh import beijing_time
 
@@ -36,8 +41,16 @@ def _style(kind: str, n_reference: int) -> Style:
     return style
 
 
-def imported_scene_layers(store: LayerStore, *, visible: bool = False, z: int = -10) -> list[SceneLayer]:
-    """One scene layer per imported layer of ``store`` (empty if there are none)."""
+def imported_scene_layers(
+    store: LayerStore,
+    *,
+    visible: bool = False,
+    z: int = -10,
+    saved_styles: bool = True,
+    warnings: list[str] | None = None,
+) -> list[SceneLayer]:
+    """One scene layer per imported layer of ``store`` (empty if there are none), each in its saved style
+    unless ``saved_styles`` is False; a saved style that cannot be used adds a Chinese line to ``warnings``."""
     out = []
     n_reference = 0
     for lyr in store.list():
@@ -63,5 +76,18 @@ def imported_scene_layers(store: LayerStore, *, visible: bool = False, z: int = 
             visible=visible,
             z=z,
         )
-        out.append(SceneLayer(spec, gdf))
+        layer = SceneLayer(spec, gdf)
+        if saved_styles:
+            layer = _saved_style(store, lyr.name, lyr.title, layer, warnings)
+        out.append(layer)
     return out
+
+
+def _saved_style(store: LayerStore, name: str, title: str, layer: SceneLayer, warnings) -> SceneLayer:
+    try:
+        style = store.style(name)
+        return layer if style is None else styled(layer, style)
+    except InputError as err:
+        if warnings is not None:
+            warnings.append(f"图层“{title}”：{err.message_zh}")
+        return layer

@@ -5,7 +5,8 @@ or quantile, :mod:`renewal.classify`) along a sequential ramp, or a text field b
 qualitative palette. The classes become a ``color_by`` style on a helper column, so the legend rows
 (:func:`layers.scene.legend_entry` categories), the page map, the offline HTML and the print sheet all show
 the same classes in the same colours. :func:`labelled` labels a layer by a field, :func:`with_fill_opacity`
-sets its fill's opacity. :func:`highlight_layer` draws picked features (table rows, a query
+sets its fill's opacity; :func:`styled` applies all three from a saved :class:`renewal.layer_style.LayerStyle`
+(how every map draws an imported layer whose style is kept in the workspace). :func:`highlight_layer` draws picked features (table rows, a query
 result) over everything: a thick cyan outline (no ramp or palette uses it), nearly no fill, so a styled layer's class colours still show through.
 """
 
@@ -20,6 +21,8 @@ from matplotlib.colors import LinearSegmentedColormap, to_hex
 from layers.registry import LayerSpec, Style
 from layers.scene import SceneLayer
 from renewal.classify import CATEGORIES, classify
+from renewal.errors import InputError
+from renewal.layer_style import LayerStyle
 
 CLASS_FIELD = "_class"
 #: Sequential ramps (ColorBrewer, light to dark), by Chinese name.
@@ -96,3 +99,27 @@ def with_fill_opacity(layer: SceneLayer, opacity: float) -> SceneLayer:
     """``layer`` with its polygons filled at ``opacity`` (0 transparent … 1 opaque)."""
     style = replace(layer.spec.style, fill_opacity=min(max(float(opacity), 0.0), 1.0))
     return SceneLayer(replace(layer.spec, style=style), layer.data, layer.id_field)
+
+
+def styled(layer: SceneLayer, style: LayerStyle, field_title: str = "", title: str = "") -> SceneLayer:
+    """``layer`` drawn in ``style``: coloured by its field (titled ``<title>（按<field_title>）``), labelled, at
+    its opacity. :class:`InputError` when the style does not fit the layer (a field it lacks, an unknown ramp)."""
+    missing = [f for f in (style.field, style.label) if f is not None and f not in layer.data.columns]
+    if missing:
+        raise InputError(
+            f"The saved style names fields the layer lacks: {missing}",
+            f"保存的样式所用字段（{'、'.join(missing)}）在图层中不存在，已按默认样式绘制。",
+        )
+    if style.field is not None and style.method != CATEGORIES and style.ramp not in RAMPS:
+        raise InputError(
+            f"Unknown colour ramp {style.ramp!r}", "保存的样式所用色带不存在，已按默认样式绘制。"
+        )
+    out = layer
+    if style.field is not None:
+        name = f"{title or layer.spec.title_zh}（按{field_title or style.field}）"
+        out = thematic_layer(out, style.field, style.method, style.classes, style.ramp or "蓝色渐变", name)
+    if style.label is not None:
+        out = labelled(out, style.label)
+    if style.opacity is not None:
+        out = with_fill_opacity(out, style.opacity)
+    return out

@@ -53,8 +53,9 @@ def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _imported_layers(path: str, mtime: float) -> list:
-    return imported_scene_layers(LayerStore(path))
+def _imported_layers(path: str, mtime: float) -> tuple[list, list[str]]:
+    warnings: list[str] = []
+    return imported_scene_layers(LayerStore(path), warnings=warnings), warnings
 
 
 def imported_layers_key() -> tuple[str, float] | None:
@@ -64,12 +65,16 @@ def imported_layers_key() -> tuple[str, float] | None:
 
 
 def imported_layers() -> list:
-    """The workspace's imported layers (数据管理) as scene layers for every map's layer control, or []."""
+    """The workspace's imported layers (数据管理) as scene layers for every map's layer control, or [];
+    each in its saved style (a saved style that cannot be used is said, the layer drawn plain)."""
     path = layers_path()
     if not path.exists():
         return []
     try:
-        return _imported_layers(str(path), path.stat().st_mtime)
+        layers, warnings = _imported_layers(str(path), path.stat().st_mtime)
+        for line in warnings:
+            st.warning(markdown_literal(line))
+        return layers
     except InputError as err:
         show_input_error(err)
         return []

@@ -132,7 +132,7 @@ def file_table(files: list[ImportedLayer]) -> pd.DataFrame:
     )
 
 
-ACTIONS_ZH = {"import": "导入", "replace": "替换", "remove": "删除"}
+ACTIONS_ZH = {"import": "导入", "replace": "替换", "remove": "删除", "style": "修改样式"}
 
 
 def history_table(rows: list[dict]) -> pd.DataFrame:

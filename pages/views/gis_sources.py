@@ -39,7 +39,7 @@ class Source:
 
 def imported_sources(store: LayerStore) -> list[Source]:
     out = []
-    for layer in imported_scene_layers(store, visible=True):
+    for layer in imported_scene_layers(store, visible=True, saved_styles=False):
         name = layer.key.split(":", 1)[1]
         entry = store.get(name)
         title = entry.title if entry is not None else name

@@ -1,6 +1,7 @@
 """数据管理 › 属性表与空间查询: a layer's attribute table (filter, sort, count, select rows to highlight and
-zoom on the map, download), query by location against another layer, thematic styling, and the layer's
-map as an offline HTML file or a print sheet of the planner's layout."""
+zoom on the map, download), query by location against another layer, thematic styling (an imported layer's
+style saved with it in the workspace: 保存样式/清除样式, then every map draws it so), and the layer's map as
+an offline HTML file or a print sheet of the planner's layout."""
 
 from __future__ import annotations
 
@@ -16,14 +17,7 @@ from layers.registry import REGISTRY
 from layers.render import draw_scene
 from layers.render_print import ORIENTATION_LABELS, ORIENTATIONS, PAPERS, SCALES, draw_sheet, parse_scale
 from layers.scene import SceneLayer, make_scene
-from layers.thematic import (
-    RAMPS,
-    THEMATIC_OPACITY,
-    highlight_layer,
-    labelled,
-    thematic_layer,
-    with_fill_opacity,
-)
+from layers.thematic import RAMPS, THEMATIC_OPACITY, highlight_layer, styled
 from pages import _ui
 from pages.views import gis_sources
 from pages.views.text import markdown_literal
@@ -31,12 +25,15 @@ from renewal import attributes, classify
 from renewal.analysis.facilities import load_workspace_facilities
 from renewal.analysis.spatial_query import DWITHIN, INTERSECTS, PREDICATE_LABELS, WITHIN, query_by_location
 from renewal.errors import InputError
+from renewal.layer_style import LayerStyle
 
 ss = st.session_state
 ALL_FIELDS = "__all__"
 NO_STYLE = "__none__"
 PICKED = "gis_picked"  # layer key -> the layer's selected row labels
 QUERY = "gis_query"  # the last query's result (dict)
+LOADED = "gis_style_loaded"  # the imported layers whose saved style was put in the controls this session
+IMPORTED = "imported:"
 
 
 def _sources(store) -> dict[str, gis_sources.Source]:
@@ -114,10 +111,14 @@ def _look(src: gis_sources.Source, styled: bool) -> tuple[str | None, float]:
         key=f"gis_label:{src.key}",
     )
     own = THEMATIC_OPACITY if styled else src.scene_layer().spec.style.fill_opacity
-    opacity = c2.slider(
-        "填充不透明度（%）", 0, 100, round(own * 100), 5, key=f"gis_opacity:{src.key}:{styled}"
-    )
+    key = f"gis_opacity:{src.key}:{styled}"
+    opacity = c2.slider("填充不透明度（%）", 0, 100, _unless_set(key, round(own * 100)), 5, key=key)
     return (None if label == NO_STYLE else label), opacity / 100
+
+
+def _unless_set(key: str, default):
+    """A widget's default, or None when its value is already in the session (a saved style put it there)."""
+    return None if key in ss else default
 
 
 def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
@@ -140,24 +141,73 @@ def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
     )
     method = c2.selectbox("分级方法", methods, format_func=classify.METHOD_LABELS.get, key="gis_style_method")
     n = c3.number_input(
-        "分级数", classify.MIN_CLASSES, classify.MAX_CLASSES, 5, key="gis_style_n",
+        "分级数", classify.MIN_CLASSES, classify.MAX_CLASSES, _unless_set("gis_style_n", 5), key="gis_style_n",
         disabled=method == classify.CATEGORIES,
     )  # fmt: skip
     ramp = c4.selectbox("色带", list(RAMPS), key="gis_style_ramp", disabled=method == classify.CATEGORIES)
     return field, method, int(n), ramp
 
 
-def _layer_on_map(src: gis_sources.Source, style, look) -> SceneLayer:
-    layer = src.scene_layer()
-    if style is not None:
-        field, method, n, ramp = style
-        heads = attributes.headers([field], src.labels)
-        layer = thematic_layer(layer, field, method, n, ramp, title=f"{src.title}（按{heads[field]}）")
+def _chosen_style(style, look) -> LayerStyle:
     label, opacity = look
-    if label is not None:
-        layer = labelled(layer, label)
-    layer = with_fill_opacity(layer, opacity)
-    return layer
+    if style is None:
+        return LayerStyle(label=label, opacity=opacity)
+    field, method, n, ramp = style
+    return LayerStyle(field, method, n, ramp, label, opacity)
+
+
+def _layer_on_map(src: gis_sources.Source, style: LayerStyle) -> SceneLayer:
+    heads = attributes.headers([style.field], src.labels) if style.field is not None else {}
+    return styled(src.scene_layer(), style, heads.get(style.field, ""), title=src.title)
+
+
+def _load_saved(store, src: gis_sources.Source) -> None:
+    """Put an imported layer's saved style in the controls, once per session (the planner's changes stay)."""
+    if not src.key.startswith(IMPORTED) or src.key in ss.setdefault(LOADED, set()):
+        return
+    ss[LOADED].add(src.key)
+    try:
+        saved = store.style(src.key[len(IMPORTED) :])
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+    if saved is None:
+        return
+    fields = attributes.fields(src.data)
+    if saved.field in fields and (
+        saved.method == classify.CATEGORIES or classify.is_numeric(src.data[saved.field])
+    ):
+        ss[f"gis_style_field:{src.key}"] = saved.field
+        ss["gis_style_method"] = saved.method
+        ss["gis_style_n"] = saved.classes
+        if saved.ramp in RAMPS:
+            ss["gis_style_ramp"] = saved.ramp
+    if saved.label in fields:
+        ss[f"gis_label:{src.key}"] = saved.label
+    if saved.opacity is not None:
+        ss[f"gis_opacity:{src.key}:{saved.field in fields}"] = round(saved.opacity * 100)
+
+
+def _save_buttons(store, src: gis_sources.Source, style: LayerStyle) -> None:
+    """保存样式 / 清除样式 for an imported layer (an editor only; the store refuses a viewer anyway)."""
+    if not src.key.startswith(IMPORTED) or not _ui.viewer_notice("保存图层样式"):
+        return
+    name = src.key[len(IMPORTED) :]
+    c1, c2, c3 = st.columns((1, 1, 4))
+    save, clear = c1.button("保存样式", key="gis_style_save"), c2.button("清除样式", key="gis_style_clear")
+    c3.caption("保存后，各页地图、下载的地图文件和图纸都按此样式绘制该图层。")
+    if not (save or clear):
+        return
+    try:
+        store.save_style(name, style if save else None, actor=_ui.actor())
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+    st.success(
+        "已保存样式：各页地图将按此样式绘制该图层。"
+        if save
+        else "已清除保存的样式：各页地图按默认样式绘制该图层。"
+    )
 
 
 def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source) -> None:
@@ -273,15 +323,17 @@ def section(store, basemap: str, labels: bool) -> None:
         _downloads(src, chosen, "选中要素", "gis_sel_dl")
     else:
         _downloads(src, src.data.loc[shown_rows.index], "属性表", "gis_tab_dl")
+    _load_saved(store, src)
     style = _style(src)
-    look = _look(src, style is not None)
-    _query(sources, src)
-    result = _query_result(src)
+    chosen_style = _chosen_style(style, _look(src, style is not None))
     try:
-        layer = _layer_on_map(src, style, look)
+        layer = _layer_on_map(src, chosen_style)
+        _save_buttons(store, src, chosen_style)
     except InputError as err:
         _ui.show_input_error(err)
         layer = src.scene_layer()
+    _query(sources, src)
+    result = _query_result(src)
     district = SceneLayer(REGISTRY["district"], _ui.cached_layers(("district",))["district"])
     shown = [district, layer]
     if result is not None and len(result):

@@ -5,7 +5,8 @@ shared files (facility inventory, walking network): ``<workspace>/layers.gpkg``.
 as, feature count, who, version); ``layer_data`` holds each layer's features (GeoParquet bytes:
 every column type kept); ``layer_history`` keeps every import, replacement and removal with
 who did it, the version it made and the previous features, so a replaced or removed layer is
-never lost.
+never lost. ``layer_style`` keeps an imported layer's saved style (:class:`renewal.layer_style.LayerStyle`
+as JSON, who saved it and when); saving or clearing one is a ``style`` row of the history.
 
 Every change is one SQLite transaction (``BEGIN IMMEDIATE``: writers queue behind each other
 and nobody's import is lost), taken only for someone who may edit
@@ -32,6 +33,7 @@ import geopandas as gpd
 
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import ConflictError, InputError, StoreError
+from renewal.layer_style import LayerStyle
 from renewal.settings import workspace_dir
 from renewal.sites.schema import clean_text, control_characters
 from renewal.storage import file_swap
@@ -61,6 +63,7 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS layer_history (id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT, who TEXT, "
     "action TEXT, name TEXT, kind TEXT, source_file TEXT, count INTEGER, previous TEXT)",
     "CREATE TABLE IF NOT EXISTS layer_data (name TEXT PRIMARY KEY, features BLOB NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS layer_style (name TEXT PRIMARY KEY, style TEXT NOT NULL, at TEXT, who TEXT)",
 )
 #: Columns added after the first version of the file (added on the first write).
 _ADDED = {"layer_catalog": ("version", "INTEGER NOT NULL DEFAULT 1"), "layer_history": ("version", "INTEGER")}
@@ -160,6 +163,8 @@ class LayerStore:
                     return []
                 if "layer_data" not in tables:  # a file from before layer_data: no layer has a row there
                     sql = sql.replace("layer_data", "(SELECT '' AS name, x'' AS features WHERE 0)")
+                if "layer_style" not in tables:  # a file from before saved styles
+                    sql = sql.replace("layer_style", "(SELECT '' AS name, '' AS style WHERE 0)")
                 return list(con.execute(sql, args))
             finally:
                 con.close()
@@ -201,6 +206,11 @@ class LayerStore:
             return from_blob(rows[0]["features"])
         logging.getLogger("pyogrio").setLevel(logging.WARNING)
         return gpd.read_file(self.path, layer=f"lyr_{name}")  # written by an older version
+
+    def style(self, name: str) -> LayerStyle | None:
+        """The layer's saved style (None: none saved); :class:`InputError` if the stored one is not valid."""
+        rows = self._query("SELECT style FROM layer_style WHERE name = ?", (name,))
+        return LayerStyle.from_json(rows[0]["style"]) if rows else None
 
     # ---- writing -------------------------------------------------------------
 
@@ -303,6 +313,7 @@ class LayerStore:
             previous = self._previous(con, name)
             con.execute("DELETE FROM layer_catalog WHERE name = ?", (name,))
             con.execute("DELETE FROM layer_data WHERE name = ?", (name,))
+            con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
             con.execute(
                 "INSERT INTO layer_history (at, who, action, name, kind, source_file, count, previous, version) "
                 "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -316,6 +327,44 @@ class LayerStore:
                     old["count"],
                     previous,
                     None,
+                ),
+            )
+
+        self._write(actor, tx)
+
+    def save_style(self, name: str, style: LayerStyle | None, *, actor: Actor) -> None:
+        """Keep ``style`` with the imported layer ``name`` (None: clear it), recorded as a ``style`` history row
+        (the layer's version, the previous style as JSON)."""
+        if style is not None and not isinstance(style, LayerStyle):
+            raise TypeError("a layer style is a LayerStyle")
+        require_editor(actor)
+
+        def tx(con) -> None:
+            row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
+            if row is None or row["kind"] not in KINDS:
+                raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
+            old = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
+            at = _now()
+            if style is None:
+                con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
+            else:
+                con.execute(
+                    "INSERT OR REPLACE INTO layer_style (name, style, at, who) VALUES (?,?,?,?)",
+                    (name, style.to_json(), at, actor.label),
+                )
+            con.execute(
+                "INSERT INTO layer_history (at, who, action, name, kind, source_file, count, previous, version) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    at,
+                    actor.label,
+                    "style",
+                    name,
+                    row["kind"],
+                    row["source_file"],
+                    row["count"],
+                    old[0].encode() if old is not None else None,
+                    row["version"],
                 ),
             )
 
