@@ -215,3 +215,83 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
             got = pd.read_csv(p.download("下载查询结果（CSV）", tmp_path), encoding="utf-8-sig")
             assert sorted(got["编号"]) == touching
         p.check_page()
+
+
+def _category_colors(parcels) -> dict[str, str]:
+    """The colour each 用地性质 value gets (the page's classes: most frequent first, the palette in order)."""
+    from layers.thematic import CATEGORY_COLORS
+    from renewal.classify import CATEGORIES, classify
+
+    _, order = classify(parcels["用地性质"], CATEGORIES)
+    return {c: CATEGORY_COLORS[i] for i, c in enumerate(order)}
+
+
+def _see_saved_style(p: harness.Planner, colors: dict[str, str], counts: dict[str, int]) -> None:
+    """总体布局 draws the 控规 layer by 用地性质: its classes in the legend, its polygons in their colours."""
+    p.open("")
+    frame = p.map()
+    frame.locator(f'path[fill="{colors["R2"]}"]').first.wait_for()
+    legend = _legend_text(frame)
+    assert "按用地性质" in legend and all(v in legend for v in ("R2", "B1", "G1", IMG, TEMPLATE)), legend
+    for value, color in colors.items():
+        assert frame.locator(f'path[fill="{color}"]').count() == counts[value], value
+    assert frame.locator("img[src='x']").count() == 0
+
+
+def test_a_saved_style_is_drawn_on_every_map_and_for_every_planner(chromium, app, tmp_path):
+    """保存样式 on 数据管理: 总体布局 in this and in a second planner's browser, and its HTML download, draw the
+    layer by 用地性质 (legend rows and polygon fills); 清除样式 puts it back to plain."""
+    from renewal.storage.layers import open_layers
+
+    parcels, _, a_path, b_path = _layers(tmp_path)
+    colors = _category_colors(parcels)
+    counts = parcels["用地性质"].value_counts().to_dict()
+    store = open_layers(app.workspace)
+    with harness.planner(chromium, app, "gis-style-save", harness.WIDE) as p:
+        if not any(lyr.title == "控规地块" for lyr in store.list()):  # run alone: import it here
+            _import(p, a_path)
+        p.open("data")
+        p.page.get_by_role("radio", name="属性表与空间查询").click()
+        p.idle()
+        _choose(p, "图层", "控规地块（导入图层）")
+        _choose(p, "专题图：按字段着色", "用地性质")
+        _choose(p, "标注字段", "地块编号")
+        p.page.get_by_role("button", name="保存样式").click()
+        p.idle()
+        p.page.get_by_text("已保存样式").wait_for()
+        name = next(lyr.name for lyr in store.list() if lyr.title == "控规地块")
+        saved = store.style(name)
+        assert (saved.field, saved.method, saved.label) == ("用地性质", "categories", "地块编号")
+        assert store.history(name)[0]["action"] == "style"
+        p.check_page()
+        _see_saved_style(p, colors, counts)
+        assert p.map().locator(".rp-label", has_text="HD-01").count() >= 1  # labelled from 地块编号
+        p.screenshot("gis-style-saved-home-1920")
+        html = p.download("下载地图（独立HTML文件", tmp_path)
+        with harness.planner(
+            chromium, None, "gis-style-html", harness.WIDE, allow=harness.is_local_file_url
+        ) as v:
+            v.page.goto(html.as_uri(), wait_until="load")
+            v.page.locator(".leaflet-container").wait_for(state="visible")
+            offline = _legend_text(v.page)
+            assert "按用地性质" in offline and IMG in offline and "R2" in offline, offline
+            assert v.page.locator(f'path[fill="{colors["R2"]}"]').count() == counts["R2"]
+            assert v.page.locator("img[src='x']").count() == 0 and not v.errors
+        with harness.planner(chromium, app, "gis-style-other", harness.LAPTOP) as other:
+            _see_saved_style(other, colors, counts)
+            other.screenshot("gis-style-saved-home-1366")
+            other.check_page()
+        # 清除样式: the layer is plain again on 总体布局 (no class colours)
+        p.open("data")
+        p.page.get_by_role("radio", name="属性表与空间查询").click()
+        p.idle()
+        _choose(p, "图层", "控规地块（导入图层）")
+        p.page.get_by_role("button", name="清除样式").click()
+        p.idle()
+        p.page.get_by_text("已清除保存的样式").wait_for()
+        assert store.style(name) is None
+        p.open("")
+        frame = p.map()
+        assert "按用地性质" not in _legend_text(frame)
+        assert frame.locator(f'path[fill="{colors["R2"]}"]').count() == 0
+        p.check_page()

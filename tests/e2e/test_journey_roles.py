@@ -74,6 +74,13 @@ def test_a_viewer_is_offered_no_change_and_told_why(chromium, team_app, viewport
         assert p.page.locator('[data-testid="stExpander"]', has_text="天地图密钥").count() == 0
         p.check_page()
         p.screenshot(f"roles-viewer-data-layers-{size}")
+        # 属性表与空间查询: the viewer may colour the layer for this session but not save its style
+        p.page.get_by_role("radio", name="属性表与空间查询").click()
+        p.idle()
+        assert main.get_by_text(VIEWER_SAYS + "保存图层样式").is_visible()
+        assert p.page.get_by_role("button", name="保存样式").count() == 0
+        assert p.page.get_by_role("button", name="清除样式").count() == 0
+        p.check_page()
 
         # 生活圈覆盖: the inventory can be used for this session but not saved; no OSM import
         p.page.locator('[data-testid="stSidebarNav"]').get_by_text("生活圈覆盖", exact=True).click()
@@ -96,6 +103,7 @@ def test_a_viewer_is_offered_no_change_and_told_why(chromium, team_app, viewport
     # nothing the viewer did reached the workspace
     store = open_layers(team_app.workspace)
     assert [h["who"] for h in store.history()] == ["张三", "张三"]
+    assert store.style("ref_parks") is None
 
 
 def test_an_editor_import_is_recorded_under_the_signed_in_name(chromium, team_app, tmp_path):
