@@ -258,8 +258,28 @@ def _query_result(src: gis_sources.Source) -> gpd.GeoDataFrame | None:
     return rows
 
 
+LAYER_EXTENT = "图层范围"
+
+
+@st.cache_resource(show_spinner=False)
+def _named_views() -> dict:
+    """The plan's named views (全区, 一站, 一带, 一园: the 总体布局 bookmarks) a sheet can frame."""
+    from layers.maps import layout_scene
+
+    return dict(layout_scene().bookmarks)
+
+
 def _print_form(scene) -> None:
     st.markdown("**打印图纸（PDF）**")
+    views = _named_views()
+    frame = st.selectbox(
+        "图幅范围",
+        [LAYER_EXTENT, *views],
+        format_func=lambda v: "图层范围（选中要素或查询结果）" if v == LAYER_EXTENT else f"命名视图：{v}",
+        key="gis_frame",
+    )
+    if frame != LAYER_EXTENT:
+        scene = dataclasses.replace(scene, extent=views[frame])
     c1, c2, c3 = st.columns(3)
     paper = c1.selectbox("纸张", list(PAPERS), index=1, key="gis_paper")
     orientation = c2.selectbox("方向", ORIENTATIONS, format_func=ORIENTATION_LABELS.get, key="gis_orient")

@@ -3,7 +3,8 @@ own uploader, opens the 控规 layer's attribute table (属性表与空间查询
 highlighted on the map, asks which 地块 intersect the red line (compared with a geopandas spatial join),
 downloads the result and opens it, colours the layer by 容积率 in classes and by 用地性质 in categories, labels
 it by 用地性质, and reads the legend on the page map and in the downloaded HTML, and downloads an A3 landscape PDF sheet with
-their title and office (page size in points, title and office in the text).
+their title and office (page size in points, title and office in the text), then framed on the named views
+一园 (no parcel inside: none in its legend) and 全区.
 
 A field value that is markup (``<img src=x onerror=…>``, ``{{7*7}}``) goes through the table, the legend
 and every file as text."""
@@ -199,6 +200,14 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         assert "审图号：津S（2026）001号" in text, text[:800]
         assert all(c in text for c in ("按用地性质", "R2", "B1", "G1", TEMPLATE)), text  # the classes' legend
         p.screenshot(f"gis-print-{size}")
+        p.check_page()
+        # a named view frames the sheet: 一园 (the 金贸 park) holds none of the parcels, so its legend lists none
+        _choose(p, "图幅范围", "命名视图：一园")
+        park = PdfReader(p.download("下载图纸（PDF，A3横向）", tmp_path)).pages[0].extract_text()
+        assert "河东区控规地块专题图" in park and "按用地性质" not in park and "R2" not in park, park[:800]
+        _choose(p, "图幅范围", "命名视图：全区")
+        whole = PdfReader(p.download("下载图纸（PDF，A3横向）", tmp_path)).pages[0].extract_text()
+        assert "按用地性质" in whole and "R2" in whole, whole[:800]
         p.check_page()
 
         # which renewal sites touch the red line: the page's answer against a geopandas spatial join
