@@ -53,6 +53,7 @@ def test_ledger_states_the_rate_and_keeps_ratios_per_older_person():
     assert ind.at["bed_demand", "数值"] == 80 and ind.at["bed_demand", "单位"] == "张"
     assert "× 40 ÷ 1000" in ind.at["bed_demand", "定义"]
     assert ind.at["gap", "数值"] == 30 and "上限" not in ind.at["gap", "定义"]
+    assert "需求人数" not in ind.at["gap", "定义"] and "床位需求" in ind.at["gap", "定义"]
     # beds per 1,000 older people: 50 / 2,000 x 1000, not 50 / 80 x 1000
     assert ind.at["per_1000_served", "数值"] == pytest.approx(25)
     sheets = ledger_sheets([_run(bed_rate=40)], stamp="2026年12月3日 06:00")

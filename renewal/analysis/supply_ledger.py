@@ -19,7 +19,7 @@ import pandas as pd
 
 from renewal.analysis import supply_demand as sd
 from renewal.analysis.demand import age_group
-from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, SupplyResult, demand_label
+from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, SupplyResult, demand_label, gap_definition
 from renewal.standards import Standards, load_standards
 
 LEDGER_COLUMNS = (
@@ -155,7 +155,7 @@ def indicators(res: SupplyResult, standards: Standards | None = None) -> pd.Data
         (
             "gap",
             f"{cat.name_zh}{cap_zh}缺口数",
-            f"{sd.GAP_DEFINITIONS[res.method][1]}（{METHOD_ZH[res.method]}）{upper}",
+            f"{gap_definition(res)[1]}（{METHOD_ZH[res.method]}）{upper}",
             _num(t["gap"], 0),
             unit,
             "",
@@ -224,7 +224,7 @@ def ledger_sheets(
         sheets[name] = indicators(res, std).drop(columns="code").assign(**{LEDGER_COLUMNS[-1]: stamp})
         zones = zone_rows(res)
         if zones is not None:
-            gap_zh = sd.GAP_DEFINITIONS[res.method][1]
+            gap_zh = gap_definition(res)[1]
             sheets[f"{name}·分区"] = zones.assign(
                 缺口定义=gap_zh, 数据来源=res.demand.source_zh, **{LEDGER_COLUMNS[-1]: stamp}
             )

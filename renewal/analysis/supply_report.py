@@ -114,6 +114,16 @@ def demand_label(res: SupplyResult) -> tuple[str, str]:
     return ("床位需求", "张") if res.demand.rate is not None else ("需求人数", "人")
 
 
+def gap_definition(res: SupplyResult) -> tuple[str, str]:
+    """The method's gap definition (English, Chinese), counted in beds needed under a bed rate."""
+    en, zh = sd.GAP_DEFINITIONS[res.method]
+    if res.demand.rate is None:
+        return en, zh
+    zh = zh.replace("需求人数", "床位需求").replace("学位/床位的人数", "床位的床位需求")
+    zh = zh.replace("人均可达学位/床位", "每张床位需求可达床位")
+    return f"{en} (demand in beds: people x {res.demand.rate.value:g} / 1000)", zh
+
+
 def supply_demand_run(
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
@@ -264,7 +274,7 @@ def report_sheets(res: SupplyResult, standards: Standards | None = None) -> dict
     std = standards or load_standards()
     cat = std.categories[res.category]
     cap_zh = CAPACITY[res.category][1]
-    gap_en, gap_zh = sd.GAP_DEFINITIONS[res.method]
+    gap_en, gap_zh = gap_definition(res)
     about = [
         ("category", f"{cat.name_zh}（{res.category}）"),
         ("method", f"{METHOD_ZH[res.method]}（{res.method}）"),
