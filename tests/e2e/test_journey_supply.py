@@ -290,3 +290,22 @@ def test_care_beds_on_the_laptop(chromium, app, files, tmp_path):
         assert rows.at["60岁及以上人数", "数值"] == pytest.approx(elderly, abs=1)
         zone_sheet = pd.read_excel(ledger, sheet_name="养老院床位·分区")
         assert sorted(zone_sheet["分区"]) == ["东片", "西片"] and "床位需求（张）" in zone_sheet.columns
+
+        # scenarios keep their rate: the same beds under 40 and under 30 per 1,000, compared, and the page
+        # says the change comes from the standard, not from the facilities
+        save_scenario(p, "按40张")
+        rate = p.page.get_by_label("每千名老年人床位数（张/千人）")
+        rate.scroll_into_view_if_needed()
+        rate.fill("30")
+        rate.press("Enter")
+        settle(p)
+        assert metric(p, "床位需求（张）") == pytest.approx(elderly * 30 / 1000, abs=1)
+        save_scenario(p, "按30张")
+        both = table(p, "较“按40张”变化（按30张）").set_index("指标")
+        assert float(both.at["每千名老年人床位数（采用标准）", "较“按40张”变化（按30张）"]) == -10
+        warning = p.page.get_by_text("所选情景的床位需求按不同的每千名老年人床位标准计算")
+        warning.scroll_into_view_if_needed()
+        assert "“按30张”：每千名老年人30张（规划人员填写）" in warning.inner_text()
+        p.screenshot("supply-care-scenarios-1366x768")
+        book = pd.read_excel(p.download("情景对比（Excel）", tmp_path), sheet_name=None)
+        assert list(book) == ["情景对比", "说明"] and "不同的每千名老年人床位标准" in book["说明"].iloc[0, 0]
