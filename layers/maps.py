@@ -277,7 +277,8 @@ def supply_layers(res) -> dict[str, gpd.GeoDataFrame]:
         dem <= 0, "无需求", np.where(np.nan_to_num(per) < 1 - 1e-9, "可达容量不足", "可达容量充足")
     )
     cells["per_person_text"] = [f"{v:.2f}" if np.isfinite(v) else "—" for v in per]
-    cells["demand_text"] = [f"{v:,.0f}人" for v in dem]
+    dem_unit = "人" if res.demand.rate is None else "张床位"
+    cells["demand_text"] = [f"{v:,.0f}{dem_unit}" for v in dem]
     fac = res.facilities.copy()
     fac["capacity_text"] = [
         f"{v:,.0f}{unit}{cap_zh}" if np.isfinite(v) else f"缺{cap_zh}数据"
@@ -289,7 +290,7 @@ def supply_layers(res) -> dict[str, gpd.GeoDataFrame]:
         gap, zdem = z["gap"].to_numpy(float), z["demand"].to_numpy(float)
         z["gap_class"] = np.where(zdem <= 0, "无需求", np.where(gap >= 0.5, "有缺口", "无缺口"))
         z["gap_text"] = [f"{v:,.0f}{unit}" for v in gap]
-        z["demand_text"] = [f"{v:,.0f}人" for v in zdem]
+        z["demand_text"] = [f"{v:,.0f}{dem_unit}" for v in zdem]
         z["capacity_text"] = [f"{v:,.0f}{unit}" for v in z["capacity"].astype(float)]
         out[SUPPLY_ZONES_KEY] = display_polygons(z)
     return out

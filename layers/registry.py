@@ -518,7 +518,7 @@ register(
         popup=(
             ("zone", "分区"),
             ("gap_text", "缺口"),
-            ("demand_text", "需求人数"),
+            ("demand_text", "需求"),
             ("capacity_text", "容量合计"),
         ),
         z=41,
@@ -539,7 +539,7 @@ register(
             color_map=SUPPLY_CELL_COLORS,
         ),
         tooltip=("supply_class", "per_person_text"),
-        popup=(("cell_id", "需求点"), ("demand_text", "需求人数"), ("per_person_text", "人均可达容量")),
+        popup=(("cell_id", "需求点"), ("demand_text", "需求"), ("per_person_text", "人均可达容量")),
         z=45,
     )
 )

@@ -31,6 +31,13 @@ def register(subparsers):
         "--pop-field", default=None, help="total population column (with --share, or the census for 60+/80+)"
     )
     p.add_argument("--share", type=float, default=None, help="the age group's share of --pop-field (0-1)")
+    p.add_argument(
+        "--beds-per-1000",
+        dest="beds_per_1000",
+        default=None,
+        help="care beds: beds per 1,000 older people (0 < rate <= 1000); the bed demand is then older people x "
+        "rate / 1000 (default: the standards file's capacity_ratios entry, else one bed per person, an upper bound)",
+    )
     p.add_argument("--zones", default=None, help="zone polygons (街道 / 社区) for the per-zone table")
     p.add_argument(
         "--cutoff", type=float, default=None, help="standard distance (m); default: the standards file"
@@ -56,14 +63,17 @@ def run(args) -> int:
     from pathlib import Path
 
     from cli.commands._coverage_common import load_network
+    from renewal.analysis.demand import check_bed_rate
     from renewal.analysis.facilities import import_facilities, load_workspace_facilities
     from renewal.analysis.supply_ledger import ledger_sheets
-    from renewal.analysis.supply_report import report_sheets, supply_demand_run
+    from renewal.analysis.supply_report import CAPACITY, report_sheets, supply_demand_run
     from renewal.errors import InputError
     from renewal.io.read import read_features
     from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
     from renewal.zh import beijing_time
 
+    if args.beds_per_1000 is not None:
+        args.beds_per_1000 = check_bed_rate(args.beds_per_1000)  # before anything is read or written
     if not str(args.out).lower().endswith(".xlsx"):
         raise InputError("--out must end in .xlsx", "输出文件须为 .xlsx")
     check_out_folder(args.out)
@@ -111,10 +121,21 @@ def run(args) -> int:
         pop_field=args.pop_field,
         share=args.share,
         max_snap=args.max_snap,
+        bed_rate=args.beds_per_1000,
     )
     for en, _zh in res.notes:
         print(f"note: {en}")
     print(f"demand: {res.demand.source_en}")
+    if res.demand.rate is not None:
+        print(
+            f"bed demand: {res.demand.people_total:,.0f} people x {res.demand.rate.value:g} / 1000 = "
+            f"{res.demand.values.sum():,.0f} beds ({res.demand.rate.source_en})"
+        )
+    elif CAPACITY[res.category][0] == "beds":
+        print(
+            "bed demand: one bed per person (no --beds-per-1000 and none in the standards file): the gap is "
+            "an upper bound, not a planning gap"
+        )
     sheets = report_sheets(res)
     write_xlsx(args.out, sheets)
     if args.gpkg:

@@ -16,19 +16,28 @@ import hashlib
 from datetime import UTC, datetime
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from layers.maps import COVERAGE_BASE_KEYS, supply_layers, supply_map
 from pages import _ui
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
-from renewal.analysis.demand import age_group, census_share
+from renewal.analysis.demand import age_group, census_share, check_bed_rate
 from renewal.analysis.facilities import combine_facilities
 from renewal.analysis.supply_ledger import indicators, ledger_sheets, totals, zone_rows
-from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, METHODS, report_sheets, supply_demand_run
+from renewal.analysis.supply_report import (
+    CAPACITY,
+    METHOD_ZH,
+    METHODS,
+    demand_label,
+    report_sheets,
+    supply_demand_run,
+)
 from renewal.analysis.supply_scenarios import (
     compare,
     load_scenarios,
+    rate_mismatch,
     save_scenario,
     scenario_record,
 )
@@ -43,10 +52,12 @@ DEMAND_SOURCES = ("census", "share", "column")
 
 
 @st.cache_resource(show_spinner="正在计算供需…", max_entries=16)
-def _run(key, _fac, _pop, _zones, _net, category, method, demand):
+def _run(key, _fac, _pop, _zones, _net, category, method, demand, bed_rate):
     source, field, share = demand
     opts = {"age_field": field} if source == "column" else {"pop_field": field, "share": share}
-    return supply_demand_run(_fac, _pop, category, method=method, net=_net, zones=_zones, **opts)
+    return supply_demand_run(
+        _fac, _pop, category, method=method, net=_net, zones=_zones, bed_rate=bed_rate, **opts
+    )
 
 
 def _population(areas):
@@ -97,6 +108,34 @@ def _demand_choice(key: str, field: str):
     return "share", field, pct / 100
 
 
+def _bed_rate_input(key: str, std):
+    """The planner's beds per 1,000 older people (None: empty), for care-bed categories; a Chinese error
+    and ``False`` when the number is not one a standard can have."""
+    ratio = std.capacity_ratios.get(key)
+    from_file = ratio is not None and ratio.per == "served"
+    hint = (
+        f"不填则采用标准文件的{ratio.value:g}张/千人（{ratio.clause or '未注明条款'}）"
+        if from_file
+        else "不填则按每人1张计算缺口上限"
+    )
+    value = st.number_input(
+        "每千名老年人床位数（张/千人）",
+        value=None,
+        step=1.0,
+        format="%g",
+        placeholder="例如 40（当地养老服务设施规划的指标）",
+        key=f"cov_sd_bed_rate_{key}",
+    )
+    st.caption(markdown_literal(f"规划所需床位 = 老年人数 × 该标准 ÷ 1000；{hint}。"))
+    if value is None:
+        return None
+    try:
+        return check_bed_rate(value)
+    except InputError as err:
+        _ui.show_input_error(err)
+        return False
+
+
 def _key(fac, pop_key, zone_key, mode, net_key) -> str:
     h = hashlib.sha1()
     for c in ("facility_id", "category", "places", "beds"):
@@ -144,6 +183,9 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
     demand = _demand_choice(key, field)
     if demand is None:
         return
+    bed_rate = _bed_rate_input(key, std) if cap_field == "beds" else None
+    if bed_rate is False:
+        return
     mode = "network" if net is not None else "radius"
     try:
         res = _run(
@@ -155,6 +197,7 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
             key,
             method,
             demand,
+            bed_rate,
         )
     except InputError as err:
         _ui.show_input_error(err)
@@ -167,17 +210,27 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
     unit = "张" if cap_zh == "床位" else "个"
     m1, m2, m3, m4 = st.columns(4)
     m1.metric(f"供给：{cap_zh}总数", f"{t['capacity']:,.0f}{unit}")
-    m2.metric("需求人数", f"{t['demand']:,.0f}人")
+    label, dem_unit = demand_label(res)
+    m2.metric(
+        f"{label}（{dem_unit}）" if res.demand.rate is not None else label, f"{t['demand']:,.0f}{dem_unit}"
+    )
     m3.metric("标准距离内需求占比", f"{t['share_in_reach']:.1%}" if np.isfinite(t["share_in_reach"]) else "—")
-    beds = cap_zh == "床位"
-    # a bed is not needed by every older person: with no beds-per-1,000 standard bundled, the gap counts one
-    # bed per person in need and is an upper bound, said so (school places are one per child)
-    m4.metric(f"{cap_zh}缺口（按每人1张，上限）" if beds else f"{cap_zh}缺口", f"{t['gap']:,.0f}{unit}")
-    if beds:
+    # without a beds-per-1,000 rate the gap counts one bed per older person: an upper bound, said so
+    upper = cap_zh == "床位" and res.demand.rate is None
+    m4.metric(f"{cap_zh}缺口（按每人1张，上限）" if upper else f"{cap_zh}缺口", f"{t['gap']:,.0f}{unit}")
+    if upper:
         st.warning(
             "床位缺口按每位需求人口1张床位计算，是上限而非规划缺口：内置标准没有“每千名老年人床位数”指标，"
-            "平台不推算。规划所需床位 = 需求人数 × 当地每千名老年人床位标准 ÷ 1000，请按当地养老服务设施"
-            "规划的指标换算，或由管理员在标准文件中补充千人床位指标后以目标值对照。"
+            "平台不推算。请在上方填写当地每千名老年人床位标准（规划所需床位 = 需求人数 × 标准 ÷ 1000），"
+            "或由管理员在标准文件中补充千人床位指标。"
+        )
+    elif res.demand.rate is not None:
+        rate = res.demand.rate
+        st.caption(
+            markdown_literal(
+                f"床位需求 = {res.demand.people_total:,.0f}名老年人 × {rate.value:g} ÷ 1000 = "
+                f"{t['demand']:,.0f}张（标准来源：{rate.source_zh}）。"
+            )
         )
     st.caption(
         markdown_literal(
@@ -272,11 +325,16 @@ def _scenarios(res, std, name: str) -> None:
     )
     if not chosen:
         return
-    table = compare([labels[c] for c in chosen], chosen)
+    records = [labels[c] for c in chosen]
+    table = compare(records, chosen)
+    mismatch = rate_mismatch(records)
+    if mismatch:
+        st.warning(markdown_literal(mismatch))
     st.dataframe(table, hide_index=True, width="stretch")
+    sheets = {"情景对比": table, **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {})}
     st.download_button(
         "情景对比（Excel）",
-        lambda: xlsx_bytes({"情景对比": table}),
+        lambda: xlsx_bytes(sheets),
         file_name=f"{name}情景对比.xlsx",
         mime=XLSX_MIME,
         key="cov_sd_scn_xlsx",

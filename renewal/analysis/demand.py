@@ -90,6 +90,54 @@ class Demand:
     #: The total population the demand was taken from (a population column), None for an age column:
     #: the base of per-1,000-residents ratios such as 千人学位数.
     population_total: float | None = None
+    #: For care beds under a beds-per-1,000 standard: the older people the beds are for (``values`` are
+    #: then beds needed, people × rate ÷ 1000) and the rate used; None: one bed per person (upper bound).
+    people: np.ndarray | None = None
+    rate: BedRate | None = None
+
+    @property
+    def people_total(self) -> float:
+        """The people of the age group (the base of per-1,000 ratios), whatever the demand's unit."""
+        return float((self.values if self.people is None else self.people).sum())
+
+
+@dataclass(frozen=True)
+class BedRate:
+    """A beds-per-1,000-older-people standard (每千名老年人床位数) and where it came from."""
+
+    value: float
+    source_zh: str  # 规划人员填写 / 标准文件（clause）
+    source_en: str
+
+
+MAX_BED_RATE = 1000.0
+
+
+def check_bed_rate(value) -> float:
+    """The rate as a float in (0, 1000], else :class:`InputError` (English and Chinese)."""
+    try:
+        rate = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        rate = float("nan")
+    if isinstance(value, bool) or not np.isfinite(rate) or not 0 < rate <= MAX_BED_RATE:
+        raise InputError(
+            f"Beds per 1,000 older people must be a number above 0 and at most {MAX_BED_RATE:g}; got {value!r}.",
+            f"每千名老年人床位数须为大于0、不超过{MAX_BED_RATE:g}的数字。",
+        )
+    return rate
+
+
+def beds_needed(demand: Demand, rate: BedRate) -> Demand:
+    """Bed demand under ``rate``: the age group's people × rate ÷ 1000, the people kept for ratios."""
+    value = check_bed_rate(rate.value)
+    return Demand(
+        demand.values * value / 1000.0,
+        f"{demand.source_en}; beds = people x {value:g} / 1000 ({rate.source_en})",
+        f"{demand.source_zh}；床位需求 = 人数 × {value:g} ÷ 1000（{rate.source_zh}）",
+        demand.population_total,
+        demand.values,
+        rate,
+    )
 
 
 def _find_column(table: pd.DataFrame, names) -> str | None:

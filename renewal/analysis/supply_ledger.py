@@ -19,7 +19,7 @@ import pandas as pd
 
 from renewal.analysis import supply_demand as sd
 from renewal.analysis.demand import age_group
-from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, SupplyResult
+from renewal.analysis.supply_report import CAPACITY, METHOD_ZH, SupplyResult, demand_label, gap_definition
 from renewal.standards import Standards, load_standards
 
 LEDGER_COLUMNS = (
@@ -74,7 +74,10 @@ def indicators(res: SupplyResult, standards: Standards | None = None) -> pd.Data
         return f"{ratio.value:g} {ratio.unit}".strip(), ratio.clause, _status(ratio.verified)
 
     cap, dem, pop = t["capacity"], t["demand"], res.demand.population_total
-    per_served = cap / dem * 1000 if dem > 0 else np.nan
+    people = res.demand.people_total  # per-1,000 ratios are per person of the age group, beds or not
+    per_served = cap / people * 1000 if people > 0 else np.nan
+    rate = res.demand.rate
+    upper = "（按每人1张床位计，是上限，不是规划缺口）" if field == "beds" and rate is None else ""
     per_res = cap / pop * 1000 if pop else np.nan
     rows = [
         (
@@ -103,13 +106,41 @@ def indicators(res: SupplyResult, standards: Standards | None = None) -> pd.Data
             "demand",
             f"{group.name_zh}人数",
             "人口数据中该年龄组人数之和",
-            _num(dem, 0),
+            _num(people, 0),
             "人",
             "",
             "",
             "",
             dem_src,
         ),
+        *(
+            []
+            if rate is None
+            else [
+                (
+                    "bed_rate",
+                    "每千名老年人床位数（采用标准）",
+                    "规划所需床位的换算标准",
+                    rate.value,
+                    "张/千人",
+                    "",
+                    "",
+                    "",
+                    rate.source_zh,
+                ),
+                (
+                    "bed_demand",
+                    f"{cat.name_zh}床位需求",
+                    f"{group.name_zh}人数 × {rate.value:g} ÷ 1000",
+                    _num(dem, 0),
+                    unit,
+                    "",
+                    "",
+                    "",
+                    f"{dem_src}",
+                ),
+            ]
+        ),  # fmt: skip
         (
             "share_in_reach",
             f"{reach_zh}内有{cat.name_zh}的{group.name_zh}占比",
@@ -124,7 +155,7 @@ def indicators(res: SupplyResult, standards: Standards | None = None) -> pd.Data
         (
             "gap",
             f"{cat.name_zh}{cap_zh}缺口数",
-            f"{sd.GAP_DEFINITIONS[res.method][1]}（{METHOD_ZH[res.method]}）",
+            f"{gap_definition(res)[1]}（{METHOD_ZH[res.method]}）{upper}",
             _num(t["gap"], 0),
             unit,
             "",
@@ -154,21 +185,23 @@ def indicators(res: SupplyResult, standards: Standards | None = None) -> pd.Data
 
 
 def zone_rows(res: SupplyResult) -> pd.DataFrame | None:
-    """The run's zones in Chinese (:data:`ZONE_COLUMNS`), None without zones."""
+    """The run's zones in Chinese (:data:`ZONE_COLUMNS`; 床位需求（张） instead of 需求人数 under a
+    beds-per-1,000 rate), None without zones."""
     if res.zones is None:
         return None
     z = res.zones
+    label, unit = demand_label(res)
+    demand_col = "需求人数" if unit == "人" else f"{label}（{unit}）"
     return pd.DataFrame(
         {
             "分区": z["zone"].astype(str).to_numpy(),
-            "需求人数": z["demand"].round(0).to_numpy(),
+            demand_col: z["demand"].round(0).to_numpy(),
             "标准距离内需求占比（%）": (z["share_in_reach"] * 100).round(1).to_numpy(),
             "设施数": z["n_facilities"].astype(int).to_numpy(),
             "缺容量设施数": z["n_no_capacity"].astype(int).to_numpy(),
             "容量合计": z["capacity"].round(0).to_numpy(),
             "缺口": z["gap"].round(0).to_numpy(),
         },
-        columns=list(ZONE_COLUMNS),
     )
 
 
@@ -191,7 +224,7 @@ def ledger_sheets(
         sheets[name] = indicators(res, std).drop(columns="code").assign(**{LEDGER_COLUMNS[-1]: stamp})
         zones = zone_rows(res)
         if zones is not None:
-            gap_zh = sd.GAP_DEFINITIONS[res.method][1]
+            gap_zh = gap_definition(res)[1]
             sheets[f"{name}·分区"] = zones.assign(
                 缺口定义=gap_zh, 数据来源=res.demand.source_zh, **{LEDGER_COLUMNS[-1]: stamp}
             )
@@ -204,6 +237,17 @@ def ledger_sheets(
                 f"{res.cutoff:.0f}米（{'步行路网距离' if res.mode == 'network' else '直线距离'}）；{cat.clause}",
             ),
             (name, "需求来源", res.demand.source_zh),
+            *(
+                []
+                if res.demand.rate is None
+                else [
+                    (
+                        name,
+                        "每千名老年人床位数",
+                        f"{res.demand.rate.value:g}张/千人（{res.demand.rate.source_zh}）",
+                    )
+                ]
+            ),
             *((name, "提示", zh) for _, zh in res.notes),
         ]
     sheets["说明"] = pd.DataFrame(about, columns=["指标组", "项目", "内容"]).assign(

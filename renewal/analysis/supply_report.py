@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from renewal.analysis import supply_demand as sd
-from renewal.analysis.demand import Demand, age_group, demand_for
+from renewal.analysis.demand import BedRate, Demand, age_group, beds_needed, check_bed_rate, demand_for
 from renewal.analysis.inputs import facility_ids, points_xy, to_metric_gdf
 from renewal.analysis.network import WalkNetwork
 from renewal.crs import STORAGE_EPSG
@@ -91,6 +91,39 @@ def _zone_names(zones: gpd.GeoDataFrame) -> list[str]:
     return [str(v) for v in zones[col]]
 
 
+def _bed_rate(std: Standards, key: str, given) -> BedRate | None:
+    """The beds-per-1,000 rate of a run: the planner's, else the standards file's (per the age group)."""
+    if CAPACITY[key][0] != "beds":
+        if given is not None:
+            raise InputError(
+                "Beds per 1,000 older people apply to elderly-care categories only.",
+                "每千名老年人床位数只适用于养老设施类别。",
+            )
+        return None
+    if given is not None:
+        return BedRate(check_bed_rate(given), "规划人员填写", "planner-given")
+    ratio = std.capacity_ratios.get(key)
+    if ratio is None or ratio.per != "served":
+        return None
+    clause = ratio.clause or "未注明条款"
+    return BedRate(check_bed_rate(ratio.value), f"标准文件：{clause}", f"standards file: {clause}")
+
+
+def demand_label(res: SupplyResult) -> tuple[str, str]:
+    """What the run's demand counts, and its unit: 床位需求 in beds under a rate, else 需求人数."""
+    return ("床位需求", "张") if res.demand.rate is not None else ("需求人数", "人")
+
+
+def gap_definition(res: SupplyResult) -> tuple[str, str]:
+    """The method's gap definition (English, Chinese), counted in beds needed under a bed rate."""
+    en, zh = sd.GAP_DEFINITIONS[res.method]
+    if res.demand.rate is None:
+        return en, zh
+    zh = zh.replace("需求人数", "床位需求").replace("学位/床位的人数", "床位的床位需求")
+    zh = zh.replace("人均可达学位/床位", "每张床位需求可达床位")
+    return f"{en} (demand in beds: people x {res.demand.rate.value:g} / 1000)", zh
+
+
 def supply_demand_run(
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
@@ -108,8 +141,13 @@ def supply_demand_run(
     pop_field: str | None = None,
     share: float | None = None,
     max_snap: float = 200.0,
+    bed_rate: float | None = None,
 ) -> SupplyResult:
-    """One category, one method; see the module docstring. ``category`` is a standards key or name."""
+    """One category, one method; see the module docstring. ``category`` is a standards key or name.
+
+    For care beds, ``bed_rate`` (beds per 1,000 older people, given by the planner) or else the standards
+    file's ``capacity_ratios`` entry per ``served`` turns the demand into beds needed (people × rate ÷
+    1000); without either, one bed per person (an upper bound, said by the callers)."""
     std = standards or load_standards()
     key = std.resolve(category)
     if key is None or key not in CAPACITY:
@@ -122,6 +160,7 @@ def supply_demand_run(
     if method not in METHODS:
         raise InputError(f"Unknown method {method!r}; use one of {METHODS}", "未知的计算方法。")
     cap_field, cap_zh = CAPACITY[key]
+    rate = _bed_rate(std, key, bed_rate)
     mode = "network" if net is not None else "radius"
     if cutoff is None:
         cutoff = std.distance(key, mode)
@@ -153,6 +192,8 @@ def supply_demand_run(
     if pop.empty:
         raise InputError("The population layer has no features.", "人口数据没有要素。")
     dem = demand_for(pop, key, age_field=age_field, pop_field=pop_field, share=share)
+    if rate is not None:
+        dem = beds_needed(dem, rate)
     fxy, cxy = points_xy(fac), points_xy(pop)
     notes: list[tuple[str, str]] = []
     if net is not None:
@@ -217,13 +258,14 @@ def supply_demand_run(
     )
 
 
-def _labelled(table: pd.DataFrame) -> pd.DataFrame:
-    """Chinese headers, and the English codes as the first row."""
+def _labelled(table: pd.DataFrame, headers: dict | None = None) -> pd.DataFrame:
+    """Chinese headers (``headers`` over :data:`HEADERS`), and the English codes as the first row."""
+    names = {**HEADERS, **(headers or {})}
     cols = [c for c in table.columns if c != "geometry"]
     body = pd.DataFrame(table[cols]).astype(object)
     codes = pd.DataFrame([cols], columns=cols, dtype=object)
     out = pd.concat([codes, body], ignore_index=True)
-    out.columns = [HEADERS.get(c, c) for c in cols]
+    out.columns = [names.get(c, c) for c in cols]
     return out.where(out.notna(), None)
 
 
@@ -232,7 +274,7 @@ def report_sheets(res: SupplyResult, standards: Standards | None = None) -> dict
     std = standards or load_standards()
     cat = std.categories[res.category]
     cap_zh = CAPACITY[res.category][1]
-    gap_en, gap_zh = sd.GAP_DEFINITIONS[res.method]
+    gap_en, gap_zh = gap_definition(res)
     about = [
         ("category", f"{cat.name_zh}（{res.category}）"),
         ("method", f"{METHOD_ZH[res.method]}（{res.method}）"),
@@ -241,15 +283,32 @@ def report_sheets(res: SupplyResult, standards: Standards | None = None) -> dict
         ("distance_source", f"{cat.clause}；核对状态：{'已核对' if cat.verified else '未核对'}"),
         ("decay", "无" if res.decay is None else f"高斯 exp(-d²/(2σ²))，σ = {res.sigma:.0f}米"),
         ("demand", res.demand.source_zh),
+        (
+            "bed_rate",
+            "无：按每人1张床位计（上限，不是规划缺口）"
+            if res.demand.rate is None
+            else f"每千名老年人{res.demand.rate.value:g}张（{res.demand.rate.source_zh}）",
+        ),
         ("demand_points", "每个人口要素（点、面或人口栅格像元）以其位置（面取内部代表点）计算距离"),
         ("gap_definition", gap_zh),
         ("gap_definition_en", gap_en),
     ] + [(f"note_{i + 1}", zh) for i, (_, zh) in enumerate(res.notes)]
+    if cap_zh != "床位":
+        about = [a for a in about if a[0] != "bed_rate"]
+    heads = {}
+    if res.demand.rate is not None:
+        heads = {
+            "demand": "床位需求（张）",
+            "demand_in_reach": "服务范围内床位需求（张）",
+            "weighted_demand": "加权床位需求（张）",
+            "assigned": "已分配床位（张）",
+            "unplaced": "标准距离内未满足床位需求（张）",
+        }
     sheets = {
-        "设施": _labelled(res.facilities),
-        "需求点": _labelled(res.cells),
+        "设施": _labelled(res.facilities, heads),
+        "需求点": _labelled(res.cells, heads),
     }
     if res.zones is not None:
-        sheets["分区"] = _labelled(res.zones)
+        sheets["分区"] = _labelled(res.zones, heads)
     sheets["说明"] = _labelled(pd.DataFrame(about, columns=["item", "value"]))
     return sheets

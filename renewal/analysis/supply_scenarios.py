@@ -61,6 +61,9 @@ def scenario_record(
         "category": res.category,
         "method": METHOD_ZH[res.method],
         "demand": res.demand.source_zh,
+        "bed_rate": None
+        if res.demand.rate is None
+        else {"value": res.demand.rate.value, "source": res.demand.rate.source_zh},
         "who": str(who),
         "saved_at": (when or datetime.now(UTC)).astimezone(UTC).isoformat(timespec="seconds"),
         "indicators": [
@@ -103,6 +106,24 @@ def save_scenario(record: dict, workspace: Path | None = None, *, replace: bool 
     path = scenarios_path(workspace)
     path.parent.mkdir(parents=True, exist_ok=True)
     return write_bytes_atomic(path, json.dumps(saved, ensure_ascii=False, indent=1).encode("utf-8"))
+
+
+def rate_label(record: dict) -> str:
+    """The beds-per-1,000 rate a scenario was computed with, in Chinese (none: one bed per person)."""
+    rate = record.get("bed_rate")
+    if not rate:
+        return "未采用千人床位标准（按每人1张计，上限）"
+    return f"每千名老年人{float(rate['value']):g}张（{rate['source']}）"
+
+
+def rate_mismatch(records: list[dict]) -> str | None:
+    """A Chinese warning when the scenarios' bed demands use different beds-per-1,000 rates, else None:
+    their demand and gap differ by the rate, not only by the facilities."""
+    labels = [rate_label(r) for r in records]
+    if len(set(labels)) < 2:
+        return None
+    each = "；".join(f"“{r['name']}”：{lb}" for r, lb in zip(records, labels, strict=True))
+    return f"所选情景的床位需求按不同的每千名老年人床位标准计算，需求与缺口的变化部分来自标准不同：{each}。"
 
 
 def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:

@@ -29,7 +29,10 @@ from tests.e2e.test_journey_coverage import UPLOADER_WORDS, choose, district, in
 SCHOOL_PLACES = [1080, 720, None, 1350]
 CARE_BEDS = [200, 150, 80]
 SHARE_PCT = 8.0  # the planner's share of 6-11-year-olds (typed on the page)
-NEW_PLACES = 900  # the what-if school's 学位
+NEW_PLACES = 900
+BEDS_PER_1000 = (
+    40  # the office's beds per 1,000 older people (typed on the page)  # the what-if school's 学位
+)
 BEIJING = timezone(timedelta(hours=8))
 
 
@@ -223,7 +226,7 @@ def test_school_places_with_the_planners_share_then_care_beds_by_the_census_and_
         p.check_page(allowed_english=UPLOADER_WORDS)
 
 
-def test_care_beds_on_the_laptop(chromium, app, files):
+def test_care_beds_on_the_laptop(chromium, app, files, tmp_path):
     with harness.planner(chromium, app, "supply-laptop", harness.LAPTOP) as p:
         p.open("coverage")
         upload_inputs(p, files)
@@ -231,10 +234,78 @@ def test_care_beds_on_the_laptop(chromium, app, files):
         choose(p, "计算方法", "按容量就近分配")
         assert metric(p, "供给：床位总数") == sum(CARE_BEDS)
         # one bed per older person is an upper bound, not the planning gap: the page says so
-        assert metric(p, "床位缺口（按每人1张，上限）") > 0
+        upper = metric(p, "床位缺口（按每人1张，上限）")
+        assert upper > 0
         assert p.page.get_by_text("床位缺口按每位需求人口1张床位计算，是上限而非规划缺口").is_visible()
         ind = table(p, "目标值").set_index("指标")
-        assert "按容量分配" in ind.at["养老院床位缺口数", "定义"]
+        assert (
+            "按容量分配" in ind.at["养老院床位缺口数", "定义"]
+            and "上限" in ind.at["养老院床位缺口数", "定义"]
+        )
+
+        # a rate no standard can have is refused in Chinese and nothing is shown as a result
+        rate = p.page.get_by_label("每千名老年人床位数（张/千人）")
+        rate.scroll_into_view_if_needed()
+        rate.fill("0")
+        rate.press("Enter")
+        settle(p)
+        p.page.get_by_text("每千名老年人床位数须为大于0、不超过1000的数字").wait_for()
+        assert p.page.locator('[data-testid="stMetric"]').count() == 0
+
+        # the office's standard, 40 beds per 1,000 older people: the bed demand and the gap a plan can use
+        rate.fill(f"{BEDS_PER_1000}")
+        rate.press("Enter")
+        settle(p)
+        elderly = files["total"] * census_share(GROUPS["age_60p"])
+        needed = metric(p, "床位需求（张）")
+        assert needed == pytest.approx(elderly * BEDS_PER_1000 / 1000, abs=1)
+        gap = metric(p, "床位缺口")
+        assert 0 < gap <= needed < upper and gap >= needed - sum(CARE_BEDS)
+        assert not p.page.get_by_text("是上限而非规划缺口").count()
+        assert f"× {BEDS_PER_1000} ÷ 1000 = {needed:,.0f}张（标准来源：规划人员填写）" in p.main_text()
+        ind = table(p, "目标值").set_index("指标")
+        assert float(ind.at["养老院床位缺口数", "数值"]) == gap
+        # the per-1,000 ratio stays per older person, not per bed needed
+        assert float(ind.at["每千名60岁及以上人口床位数", "数值"]) == pytest.approx(
+            sum(CARE_BEDS) / elderly * 1000, abs=0.05
+        )
+        zones = table(p, "床位需求（张）")
+        assert sum(float(v) for v in zones["缺口"]) == pytest.approx(gap, abs=2)
+        assert sum(float(v) for v in zones["床位需求（张）"]) == pytest.approx(needed, abs=2)
         p.check_page(allowed_english=UPLOADER_WORDS)
         p.page.get_by_role("heading", name="学位与床位（供需）").scroll_into_view_if_needed()
         p.screenshot("supply-care-1366x768")
+        p.page.get_by_text("城市体检指标", exact=True).scroll_into_view_if_needed()
+        p.screenshot("supply-care-ledger-1366x768")
+
+        # the ledger, opened: the rate with its source, the bed demand and the gap as on the page
+        ledger = p.download("城市体检台账（Excel）", tmp_path)
+        rows = pd.read_excel(ledger, sheet_name="养老院床位").set_index("指标")
+        assert rows.at["每千名老年人床位数（采用标准）", "数值"] == BEDS_PER_1000
+        assert rows.at["每千名老年人床位数（采用标准）", "数据来源"] == "规划人员填写"
+        assert rows.at["养老院床位需求", "数值"] == needed and rows.at["养老院床位需求", "单位"] == "张"
+        assert (
+            rows.at["养老院床位缺口数", "数值"] == gap and "上限" not in rows.at["养老院床位缺口数", "定义"]
+        )
+        assert rows.at["60岁及以上人数", "数值"] == pytest.approx(elderly, abs=1)
+        zone_sheet = pd.read_excel(ledger, sheet_name="养老院床位·分区")
+        assert sorted(zone_sheet["分区"]) == ["东片", "西片"] and "床位需求（张）" in zone_sheet.columns
+
+        # scenarios keep their rate: the same beds under 40 and under 30 per 1,000, compared, and the page
+        # says the change comes from the standard, not from the facilities
+        save_scenario(p, "按40张")
+        rate = p.page.get_by_label("每千名老年人床位数（张/千人）")
+        rate.scroll_into_view_if_needed()
+        rate.fill("30")
+        rate.press("Enter")
+        settle(p)
+        assert metric(p, "床位需求（张）") == pytest.approx(elderly * 30 / 1000, abs=1)
+        save_scenario(p, "按30张")
+        both = table(p, "较“按40张”变化（按30张）").set_index("指标")
+        assert float(both.at["每千名老年人床位数（采用标准）", "较“按40张”变化（按30张）"]) == -10
+        warning = p.page.get_by_text("所选情景的床位需求按不同的每千名老年人床位标准计算")
+        warning.scroll_into_view_if_needed()
+        assert "“按30张”：每千名老年人30张（规划人员填写）" in warning.inner_text()
+        p.screenshot("supply-care-scenarios-1366x768")
+        book = pd.read_excel(p.download("情景对比（Excel）", tmp_path), sheet_name=None)
+        assert list(book) == ["情景对比", "说明"] and "不同的每千名老年人床位标准" in book["说明"].iloc[0, 0]
