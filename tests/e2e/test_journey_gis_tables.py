@@ -268,6 +268,8 @@ def test_a_saved_style_is_drawn_on_every_map_and_for_every_planner(chromium, app
         p.page.get_by_role("button", name="保存样式").click()
         p.idle()
         p.page.get_by_text("已保存样式").wait_for()
+        p.page.get_by_role("button", name="保存样式").scroll_into_view_if_needed()
+        p.screenshot("gis-style-save-1920")
         name = next(lyr.name for lyr in store.list() if lyr.title == "控规地块")
         saved = store.style(name)
         assert (saved.field, saved.method, saved.label) == ("用地性质", "categories", "地块编号")
