@@ -195,7 +195,7 @@ def _save_buttons(store, src: gis_sources.Source, style: LayerStyle) -> None:
     name = src.key[len(IMPORTED) :]
     c1, c2, c3 = st.columns((1, 1, 4))
     save, clear = c1.button("保存样式", key="gis_style_save"), c2.button("清除样式", key="gis_style_clear")
-    c3.caption("保存后，各页地图、下载的地图文件和图纸都按此样式绘制该图层。")
+    c3.caption("保存后，各页地图及其下载的HTML地图文件都按此样式绘制该图层（对所有用户生效）。")
     if not (save or clear):
         return
     try:
