@@ -67,6 +67,14 @@ def _import(p: harness.Planner, path) -> None:
     p.page.get_by_text("已导入").first.wait_for()
 
 
+def _import_once(p: harness.Planner, app, path) -> None:
+    """Import ``path`` unless a layer of its title (the file's name) is in the workspace already."""
+    from renewal.storage.layers import open_layers
+
+    if not any(lyr.title == path.stem for lyr in open_layers(app.workspace).list()):
+        _import(p, path)
+
+
 def _legend_text(frame) -> str:
     legend = frame.locator(".rp-legend")
     if legend.locator("details").get_attribute("open") is None:
@@ -79,9 +87,9 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
     size = viewport["width"]
     parcels, red, a_path, b_path = _layers(tmp_path)
     with harness.planner(chromium, app, f"gis-tables-{size}", viewport) as p:
-        if size == 1920:  # the module's one server: import once
-            _import(p, a_path)
-            _import(p, b_path)
+        # the module's one server: import each layer once (a rerun or a test run alone finds what is there)
+        _import_once(p, app, a_path)
+        _import_once(p, app, b_path)
         p.open("data")
         p.page.get_by_role("radio", name="属性表与空间查询").click()
         p.idle()
@@ -257,8 +265,7 @@ def test_a_saved_style_is_drawn_on_every_map_and_for_every_planner(chromium, app
     counts = parcels["用地性质"].value_counts().to_dict()
     store = open_layers(app.workspace)
     with harness.planner(chromium, app, "gis-style-save", harness.WIDE) as p:
-        if not any(lyr.title == "控规地块" for lyr in store.list()):  # run alone: import it here
-            _import(p, a_path)
+        _import_once(p, app, a_path)  # run alone: import it here
         p.open("data")
         p.page.get_by_role("radio", name="属性表与空间查询").click()
         p.idle()
