@@ -36,6 +36,14 @@ BEDS_PER_1000 = (
 BEIJING = timezone(timedelta(hours=8))
 
 
+@pytest.fixture
+def app(chromium_path, tmp_path):
+    """A server on a fresh workspace for each journey (and each retry of one): the scenarios a journey saves
+    stay in the workspace, so a retry on the module's shared server would meet the names already taken."""
+    with harness.serve_app(tmp_path / "server") as served:
+        yield served
+
+
 @pytest.fixture(scope="module")
 def files(tmp_path_factory):
     """The inventory (CSV, WGS84), a population layer (400 m squares over the district, a 常住人口 field
