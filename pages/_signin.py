@@ -34,12 +34,17 @@ def _throttle() -> signin.Throttle:
     return signin.Throttle(workspace_dir())
 
 
+def _refused(err: InputError):
+    """Stop the page with the refusal (its text is never Markdown: it may name a path or a person)."""
+    st.error(markdown_literal(err.message_zh))
+    st.stop()
+
+
 def _users():
     try:
         return signin.users_for_app(users_path(), workspace_dir())
     except InputError as err:
-        st.error(err.message_zh)
-        st.stop()
+        _refused(err)
 
 
 def _from_cookie(users) -> User | None:
@@ -51,8 +56,8 @@ def _from_cookie(users) -> User | None:
 
 def _from_proxy(header: str) -> User:
     """The person the office's proxy signed in (:mod:`renewal.proxy_identity`); the page stops otherwise."""
+    users = _users()
     try:
-        users = signin.users_for_app(users_path(), workspace_dir())
         return proxy_identity.user_from_proxy(
             st.context.headers,
             # Streamlit reports the connection's own address (no X-Forwarded-For), and None for loopback
@@ -62,8 +67,7 @@ def _from_proxy(header: str) -> User:
             proxies=proxy_identity.trusted_proxies(),
         )
     except InputError as err:
-        st.error(markdown_literal(err.message_zh))
-        st.stop()
+        _refused(err)
 
 
 def current_user() -> User | None:
@@ -127,8 +131,9 @@ def _try_sign_in(name: str, password: str) -> None:
 
 def require_sign_in() -> None:
     """Show the sign-in form and stop the page until someone signs in (only when a users file exists)."""
-    if proxy_identity.header_name() is not None:  # signed in by the office's proxy: no form, no sign-out
-        user = _from_proxy(proxy_identity.header_name())
+    header = proxy_identity.header_name()
+    if header is not None:  # signed in by the office's proxy: no form, no sign-out
+        user = _from_proxy(header)
         st.sidebar.caption(f"当前用户：{markdown_literal(user.name)}（{user.role}，单位统一登录）")
         return
     if _users() is None:
