@@ -200,3 +200,58 @@ def test_every_science_unit_of_box3_and_shuaichao_is_placed_or_listed():
     assert not missing
     assert unplaced.loc["帅超科创园区", "plan_text"].find("帅超") >= 0
     assert unplaced.loc["帅超科创园区", "plan_clause"].startswith("第四章")
+
+
+# ---- the plan layers are built from their reviewable tables ----------------------------------------------
+
+
+def test_plan_tables_regenerate_every_plan_layer_exactly(tmp_path):
+    from geodata.plan import build
+
+    paths = build.build(tmp_path)
+    assert set(paths) == {"layout", "renewal_sites", "facilities"}
+    for layer, path in paths.items():
+        committed = geodata.path({"facilities": "plan_facilities"}.get(layer, layer))
+        assert path.read_bytes() == committed.read_bytes(), layer
+
+
+def test_a_plan_table_row_is_the_item_a_planner_sees(tmp_path, monkeypatch):
+    """One row changed in a table changes that item, its plan words and its typed fields, and nothing else."""
+    import csv
+
+    from geodata.plan import build
+
+    items = tmp_path / "items"
+    items.mkdir()
+    for f in build.ITEMS.glob("*.csv"):
+        (items / f.name).write_bytes(f.read_bytes())
+    rows = list(csv.DictReader((items / "layout.csv").open(encoding="utf-8", newline="")))
+    header = list(rows[0])
+    row = next(r for r in rows if r["name"] == "中海国际中心")
+    row["geometry"], row["floor_area_m2:int"] = "POINT (117.2 39.13)", "123"
+    with (items / "layout.csv").open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, header)
+        w.writeheader()
+        w.writerows(rows)
+    monkeypatch.setattr(build, "ITEMS", items)
+    out = tmp_path / "out"
+    out.mkdir()
+    built = gpd.read_file(build.build(out)["layout"]).set_index("name")
+    bundled = geodata.load("layout").set_index("name")
+    assert built.loc["中海国际中心", "floor_area_m2"] == 123
+    assert built.loc["中海国际中心"].geometry.equals(Point(117.2, 39.13))
+    others = built.index != "中海国际中心"
+    assert built[others].geometry.geom_equals(bundled.loc[built.index[others]].geometry).all()
+    assert built.loc["中海国际中心", "plan_text"] == bundled.loc["中海国际中心", "plan_text"]
+
+
+def test_a_plan_table_naming_an_unknown_shape_is_refused(tmp_path, monkeypatch):
+    from geodata.plan import build
+
+    items = tmp_path / "items"
+    items.mkdir()
+    for f in build.ITEMS.glob("*.csv"):
+        (items / f.name).write_text(f.read_text(encoding="utf-8").replace("@belt", "@bolt"), encoding="utf-8")
+    monkeypatch.setattr(build, "ITEMS", items)
+    with pytest.raises(ValueError, match="@bolt"):
+        build.build(tmp_path)

@@ -194,14 +194,6 @@ def test_placeholders_say_so(cat):
     assert geodata.PRECISION_LABELS["placeholder"].startswith("位置待定")
 
 
-def test_source_file_regenerates_the_geojson_exactly(tmp_path):
-    from geodata.plan import renewal_sites_source
-
-    geo, csv = renewal_sites_source.build(tmp_path)
-    assert geo.read_bytes() == geodata.path("renewal_sites").read_bytes()
-    assert csv.read_bytes() == geodata.path("renewal_sites_unplaced").read_bytes()
-
-
 # ---- validation of one site ---------------------------------------------------
 
 
