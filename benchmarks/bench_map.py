@@ -71,7 +71,7 @@ def main(argv=None):
     )
     args = ap.parse_args(argv)
 
-    from layers import render
+    from layers import payload
     from layers.assets import standalone_html
     from layers.maps import sites_scene
     from layers.registry import SITES_BASE_KEYS
@@ -90,7 +90,7 @@ def main(argv=None):
         )
 
         def cold(sc=scene):
-            render._PAYLOADS.clear()  # new data: nothing to reuse
+            payload._PAYLOADS.clear()  # new data: nothing to reuse
             return draw_scene(sc, basemap="none", labels=args.labels)
 
         t_draw, m = timed(cold, args.repeat)

@@ -354,6 +354,28 @@ def leaflet_icon_js() -> str:
     return f'L.Icon.Default.imagePath="";L.Icon.Default.mergeOptions({{{opts}}});'
 
 
+#: The project's own browser code (``layers/static``): every file there is listed here with its job, and
+#: nothing reads it but :func:`own_asset` (``tests/test_assets.py`` checks both ways and that each script
+#: compiles in Chromium).
+OWN_DIR = Path(__file__).resolve().parent / "static"
+OWN_ASSETS: dict[str, str] = {
+    "rp_map.js": "every map: set-up, controls, feature layers, labels, popups (called with JSON arguments)",
+    "rp_map.css": "every map: popups, labels, legend, 定位 and bookmark controls",
+    "identify.js": "every map: a click lists every feature under it from every visible layer",
+    "find.js": "exported maps: the 查找名称 box",
+    "presentation.js": "汇报模式: one presentation switching on the client, keys and full screen",
+    "presentation.css": "汇报模式: the presentation's layout",
+}
+
+
+@cache
+def own_asset(name: str) -> str:
+    """The text of one of the project's own registered asset files (:data:`OWN_ASSETS`)."""
+    if name not in OWN_ASSETS:
+        raise OfflineAssetError(f"{name} is not a registered asset of layers/static")
+    return (OWN_DIR / name).read_text(encoding="utf-8")
+
+
 @cache
 def inline_js(lib_name: str, rel: str) -> str:
     lib = LIBRARY_BY_NAME[lib_name]

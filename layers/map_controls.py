@@ -11,18 +11,17 @@
 * :class:`FocusWithoutScroll`: the first click on a map partly below the fold is not lost
   (Leaflet focuses the map on mouse-down, which scrolled the page under the mouse).
 
-These are folium MacroElements with plain JavaScript (they work in st_folium
-and in standalone HTML); their values go in as JSON made by :func:`layers.markup.safe_json`.
+Each is a call of a function of the project's script library (``layers/static/rp_map.js``, added to
+every map by :func:`layers.render.new_map`) with its values as JSON (:class:`layers.elements.MapCall`);
+they work in st_folium and in standalone HTML.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-from branca.element import MacroElement
-from jinja2 import Template
-
-from layers.markup import html_text, safe_json
+from layers.elements import MapCall, Ref
+from layers.markup import html_text
 
 #: The Leaflet pane point symbols are drawn in (z-index between polygons (400) and labels (600)).
 POINT_PANE = "rp-points"
@@ -98,70 +97,38 @@ CONTROL_TITLES_ZH: dict[str, str] = {
 }
 
 
-class ChineseControls(MacroElement):
-    """Chinese control texts, a metric-only scale bar and the point pane, for one map.
+#: Label placement (browser side): at most this many name labels at once on a map, collisions hidden.
+MAX_LABELS = 600
 
-    Must be added to the map before its layers and controls (the pane has to
-    exist before a point is drawn into it; ``L.drawLocal`` before the draw
-    toolbar is built).
+
+class ChineseControls(MapCall):
+    """Chinese control texts, a metric-only scale bar and the point pane, for one map (``rpMapSetup``).
+
+    Must be added to the map before its layers and controls (the pane has to exist before a point is drawn
+    into it; ``L.drawLocal`` before the draw toolbar is built).
     """
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function(){
-  var map = {{ this._parent.get_name() }};
-  if (!map.getPane({{ this.pane }})) {
-    map.createPane({{ this.pane }}); map.getPane({{ this.pane }}).style.zIndex = 450;
-  }
-  if (window.L && L.drawLocal) {
-    (function merge(dst, src){ for (var k in src) { if (typeof src[k] === 'object') { dst[k] = dst[k] || {}; merge(dst[k], src[k]); } else { dst[k] = src[k]; } } })(L.drawLocal, {{ this.draw_local }});
-  }
-  L.control.scale({metric: true, imperial: false, position: 'bottomright'}).addTo(map);
-  var titles = {{ this.titles }};
-  function retitle(){
-    var box = map.getContainer();
-    for (var sel in titles) {
-      box.querySelectorAll(sel).forEach(function(el){ el.title = titles[sel]; el.setAttribute('aria-label', titles[sel]); });
-    }
-  }
-  map.whenReady(function(){ retitle(); setTimeout(retitle, 0); setTimeout(retitle, 500); });
-})();
-{% endmacro %}"""
-    )
-
     def __init__(self):
-        super().__init__()
-        self._name = "ChineseControls"
-        self.pane = safe_json(POINT_PANE)
-        self.draw_local = safe_json(DRAW_LOCAL_ZH)
-        self.titles = safe_json(CONTROL_TITLES_ZH)
+        cfg = {
+            "pane": POINT_PANE,
+            "maxLabels": MAX_LABELS,
+            "drawLocal": DRAW_LOCAL_ZH,
+            "titles": CONTROL_TITLES_ZH,
+        }
+        super().__init__("rpMapSetup", cfg)
 
 
-class FocusWithoutScroll(MacroElement):
+class FocusWithoutScroll(MapCall):
     """Leaflet focuses the map (for its keyboard handler) on every first mouse-down; inside the map
     widget's frame that focus scrolled the page to bring the frame into view, so the mouse-up landed
     elsewhere and the planner's first click on a map partly below the fold was lost. The map is
     focused without scrolling instead (keyboard panning and zooming still work)."""
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function(){
-  var map = {{ this._parent.get_name() }}, kb = map.keyboard;
-  if (!kb) { return; }
-  var on = kb.enabled();
-  if (on) { kb.disable(); }
-  kb._onMouseDown = function(){ if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); } };
-  if (on) { kb.enable(); }
-})();
-{% endmacro %}"""
-    )
-
     def __init__(self):
-        super().__init__()
-        self._name = "FocusWithoutScroll"
+        super().__init__("rpFocusWithoutScroll")
 
 
-class LegendSync(MacroElement):
+class LegendSync(MapCall):
     """Keeps the legend to the layers that are switched on; folds it on small maps; ticks a
     layer group's checkbox when all its layers are on (so one click switches the group off).
 
@@ -169,68 +136,15 @@ class LegendSync(MacroElement):
     folium FeatureGroup. A group heading hides when all its rows are hidden.
     """
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function(){
-  var map = {{ this._parent.get_name() }};
-  var groups = { {%- for key, fg in this.layers.items() %}{{ this.json(key) }}: {{ fg.get_name() }},{% endfor %} };
-  function syncGroups(){  // a group's checkbox is ticked when all its layers are on
-    map.getContainer().querySelectorAll('.leaflet-control-layers-group').forEach(function(g){
-      var sel = g.querySelector('.leaflet-control-layers-group-selector');
-      var boxes = g.querySelectorAll('.leaflet-control-layers-selector'), on = 0;
-      boxes.forEach(function(b){ if (b.checked) { on++; } });
-      if (sel) { sel.checked = boxes.length > 0 && on === boxes.length; }
-    });
-  }
-  function sync(){
-    setTimeout(syncGroups, 0);  // after the layer control has updated its own checkboxes
-    var box = map.getContainer().querySelector('.rp-legend');
-    if (!box) { return; }
-    box.querySelectorAll('[data-layer]').forEach(function(row){
-      var fg = groups[row.getAttribute('data-layer')];
-      row.style.display = (!fg || map.hasLayer(fg)) ? '' : 'none';
-    });
-    box.querySelectorAll('[data-legend-group]').forEach(function(sec){
-      var rows = sec.querySelectorAll('[data-layer]'), shown = 0;
-      rows.forEach(function(r){ if (r.style.display !== 'none') { shown++; } });
-      sec.style.display = shown ? '' : 'none';
-    });
-  }
-  map.on('layeradd layerremove', sync);
-  map.whenReady(function(){
-    var det = map.getContainer().querySelector('.rp-legend details');
-    if (det && map.getContainer().clientWidth >= {{ this.small_px }}) { det.open = true; }
-    sync();
-  });
-})();
-{% endmacro %}"""
-    )
-
     def __init__(self, layers: Mapping[str, object]):
-        super().__init__()
-        self._name = "LegendSync"
-        self.json = safe_json
-        self.layers = dict(layers)
-        self.small_px = SMALL_MAP_PX
+        super().__init__("rpLegendSync", {str(k): Ref(fg) for k, fg in layers.items()}, SMALL_MAP_PX)
 
 
-class LargeLabels(MacroElement):
+class LargeLabels(MapCall):
     """Larger name labels and legend text, for a map shown on a projector (汇报模式)."""
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function(){
-  if (document.getElementById('rp-large')) { return; }
-  var s = document.createElement('style'); s.id = 'rp-large';
-  s.textContent = '.rp-label { font-size: 16px !important; } .rp-legend { font-size: 14px !important; }';
-  document.head.appendChild(s);
-})();
-{% endmacro %}"""
-    )
-
     def __init__(self):
-        super().__init__()
-        self._name = "LargeLabels"
+        super().__init__("rpLargeLabels", with_map=False)
 
 
 #: leaflet-measure options: Chinese texts (its own ``cn`` table), 米/公里 and 平方米/公顷. Lengths and
@@ -257,41 +171,19 @@ def add_measure(m) -> None:
         # folium's script, without its comment's URL (a standalone file names no web address)
         _template = FoliumTemplate(
             """{% macro script(this, kwargs) %}
+rpPatchMeasure();
 var {{ this.get_name() }} = new L.Control.Measure({{ this.options|tojavascript }});
 {{ this._parent.get_name() }}.addControl({{ this.get_name() }});
-L.Control.Measure.include({  // leaflet-measure 2.1.7 with Leaflet >= 1.8: no autopan on the capture marker
-  _setCaptureMarkerIcon: function () {
-    this._captureMarker.options.autoPanOnFocus = false;
-    this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
-  },
-});
 {% endmacro %}"""
         )
 
     Measure(**MEASURE_OPTIONS).add_to(m)
 
 
-class GotoMarker(MacroElement):
+class GotoMarker(MapCall):
     """A marker where the planner asked to go (定位), the map centred on it; ``map._rpGoto`` is the marker.
 
     ``lat``/``lon`` are in the map's display coordinates; ``label`` is plain text (escaped here)."""
 
-    _template = Template(
-        """{% macro script(this, kwargs) %}
-(function(){
-  var map = {{ this._parent.get_name() }};
-  var mk = L.marker([{{ this.lat }}, {{ this.lon }}], {title: {{ this.title }}, zIndexOffset: 1000});
-  mk.bindTooltip({{ this.tip }}, {permanent: true, direction: 'top', className: 'rp-goto'});
-  mk.addTo(map);
-  map._rpGoto = mk;
-  map.whenReady(function(){ map.setView(mk.getLatLng(), Math.max(map.getZoom(), {{ this.zoom }})); });
-})();
-{% endmacro %}"""
-    )
-
     def __init__(self, lat: float, lon: float, label: str, zoom: int = 16):
-        super().__init__()
-        self._name = "GotoMarker"
-        self.lat, self.lon, self.zoom = float(lat), float(lon), int(zoom)
-        self.title = safe_json(label)
-        self.tip = safe_json(html_text(label))
+        super().__init__("rpGotoMarker", float(lat), float(lon), label, html_text(label), int(zoom))

@@ -18,20 +18,20 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from pathlib import Path
 
 import geopandas as gpd
 
+from layers.assets import own_asset
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
+from layers.display import display_bounds
 from layers.map_controls import LargeLabels
 from layers.markup import html_text, safe_json
-from layers.render import display_bounds, draw_scene, standalone_map_html
+from layers.render import draw_scene, standalone_map_html
 from layers.scene import Scene, SceneLayer, with_layers
 from layers.views import VIEWS, ViewUnavailable, available_views, view_scene
 
-STATIC = Path(__file__).parent / "static"
-PRESENTATION_JS = (STATIC / "presentation.js").read_text(encoding="utf-8")
-PRESENTATION_CSS = (STATIC / "presentation.css").read_text(encoding="utf-8")
+PRESENTATION_JS = own_asset("presentation.js")
+PRESENTATION_CSS = own_asset("presentation.css")
 
 #: The document's title (and the file name of its download).
 DOCUMENT_TITLE = "河东区“十五五”总体布局汇报"

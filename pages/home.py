@@ -5,7 +5,8 @@ import hashlib
 import streamlit as st
 
 from layers.basemaps import BASEMAPS
-from layers.render import data_fingerprint, draw_scene
+from layers.payload import data_fingerprint
+from layers.render import draw_scene
 from layers.scene import with_layers
 from layers.views import view_scene
 from pages import _ui

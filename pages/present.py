@@ -5,8 +5,8 @@ story as downloads: the offline HTML presentation, the PPTX deck and the PDF (on
 
 import streamlit as st
 
+from layers.payload import data_fingerprint
 from layers.presentation import DOCUMENT_TITLE, presentation_html, presentation_slides
-from layers.render import data_fingerprint
 from layers.views import ViewUnavailable
 from pages import _ui
 from pages.views.text import markdown_literal

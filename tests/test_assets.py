@@ -325,3 +325,63 @@ def test_streamlit_config_enables_static_serving():
     cfg = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert cfg["server"]["enableStaticServing"] is True
     assert cfg["browser"]["gatherUsageStats"] is False
+
+
+# --------------------------------------------------------------------------
+# the project's own browser code (layers/static)
+# --------------------------------------------------------------------------
+
+
+def test_every_own_asset_file_is_registered_and_read_only_through_the_registry():
+    on_disk = {p.name for p in assets.OWN_DIR.iterdir() if p.is_file()}
+    assert on_disk == set(assets.OWN_ASSETS), on_disk ^ set(assets.OWN_ASSETS)
+    with pytest.raises(assets.OfflineAssetError):
+        assets.own_asset("../assets.py")
+    # no module reads a file of layers/static but the registry (no second way for browser code to arrive)
+    readers = [
+        p.name
+        for p in (ROOT / "layers").glob("*.py")
+        if p.name != "assets.py"
+        and re.search(r"""["']static["']|static/""", p.read_text(encoding="utf-8"))
+        and "read_text" in p.read_text(encoding="utf-8")
+    ]
+    assert readers == []
+
+
+def test_no_python_module_holds_browser_code_in_a_string():
+    """The Leaflet code is in layers/static; Python passes it values as JSON (layers.elements.MapCall)."""
+    code_like = re.compile(r"function\s*\(|L\.Control\.extend|addEventListener|querySelectorAll")
+    found = {
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "layers").glob("*.py")
+        if code_like.search(p.read_text(encoding="utf-8"))
+    }
+    assert found == set(), found
+
+
+@pytest.mark.browser
+def test_every_own_script_compiles_in_chromium(chromium_path):
+    """A syntax error in an asset would break every map silently: each script is compiled by Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.e2e.harness import CHROMIUM_ARGS
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium_path, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            for name in (n for n in assets.OWN_ASSETS if n.endswith(".js")):
+                err = page.evaluate(
+                    "src => { try { new Function(src); return null; } catch (e) { return String(e); } }",
+                    assets.own_asset(name),
+                )
+                assert err is None, (name, err)
+            broken = page.evaluate(
+                "src => { try { new Function(src); return null; } catch (e) { return String(e); } }",
+                assets.own_asset("rp_map.js").replace(
+                    "window.rpStyle = function", "window.rpStyle = functio"
+                ),
+            )
+            assert broken and "SyntaxError" in broken  # the check sees a broken file
+        finally:
+            browser.close()

@@ -13,10 +13,13 @@ from shapely.geometry import Point, Polygon
 import geodata
 from layers import registry
 from layers.basemaps import BASEMAPS
+from layers.feature_layers import add_layer
+from layers.feature_text import tooltip_html
 from layers.maps import jinmao_map, layout_map
 from layers.registry import REGISTRY, LayerSpec, Style
-from layers.render import add_layer, build_map, new_map, popup_html, tooltip_html
-from layers.scene import load_layer, select
+from layers.render import draw_scene, new_map
+from layers.scene import load_layer, scene_from_data, select
+from tests.map_payloads import popup_as_sent
 
 XSS = "<img src=x onerror=alert(1)>"
 
@@ -104,7 +107,7 @@ def test_popup_escapes_every_field():
     spec = REGISTRY["business_districts"]
     row = _one_feature_gdf("a").iloc[0].to_dict()
     row["plan_text"] = "<script>alert(2)</script>"
-    out = popup_html(row, spec)
+    out = popup_as_sent(row, spec)
     assert "<script>" not in out and "&lt;script&gt;" in out
 
 
@@ -142,8 +145,8 @@ def test_placeholders_are_dotted_and_say_position_undetermined():
     assert '"dashArray": "1.5 4"' in html and '"fillOpacity": 0.0' in html and "位置待定" in html
     row = held.iloc[0].to_dict()
     assert "位置待定" in tooltip_html(row, point_spec) and "位置示意" not in tooltip_html(row, point_spec)
-    assert '<span class="rp-badge">位置待定</span>' in popup_html(row, point_spec)
-    assert "位置待定（占位示意）" in popup_html(row, point_spec)  # the 定位精度 row
+    assert '<span class="rp-badge">位置待定</span>' in popup_as_sent(row, point_spec)
+    assert "位置待定（占位示意）" in popup_as_sent(row, point_spec)  # the 定位精度 row
     square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
     m2 = new_map()
     add_layer(m2, line_spec, _one_feature_gdf("戊", "placeholder", square))
@@ -157,8 +160,8 @@ def test_placeholders_are_dotted_and_say_position_undetermined():
 def test_amap_basemap_shifts_display_coordinates_by_gcj02():
     spec = REGISTRY["station_hub"]
     data = {"station_hub": load_layer("station_hub")}
-    wgs = build_map(["station_hub"], data, basemap="none", legend=False).get_root().render()
-    gcj = build_map(["station_hub"], data, basemap="amap", legend=False).get_root().render()
+    wgs = draw_scene(scene_from_data(["station_hub"], data), basemap="none", legend=False).get_root().render()
+    gcj = draw_scene(scene_from_data(["station_hub"], data), basemap="amap", legend=False).get_root().render()
     x_wgs = float(re.search(r'"coordinates": ?\[\[*(117\.\d+)', wgs).group(1))
     x_gcj = float(re.search(r'"coordinates": ?\[\[*(117\.\d+)', gcj).group(1))
     # about +0.0063 deg of longitude near Hedong (PROVENANCE.md)
@@ -198,8 +201,10 @@ def test_a_tile_basemap_says_when_it_is_offline():
     from layers.render import OFFLINE_NOTE_ZH
 
     with_tiles = layout_map(basemap="osm").get_root().render()
-    assert "tileerror" in with_tiles and json.dumps(OFFLINE_NOTE_ZH) in with_tiles
-    assert "tileerror" not in layout_map(basemap="none").get_root().render()
+    call = re.search(r"rpOfflineNote\((map_\w+), (\"[^\"]*\")\);", with_tiles)
+    assert call and json.loads(call.group(2)) == OFFLINE_NOTE_ZH  # the text, as JSON data
+    assert "tileerror" in with_tiles  # the library that shows it (layers/static/rp_map.js) is on the map
+    assert "rpOfflineNote(map" not in layout_map(basemap="none").get_root().render()
 
 
 def test_spec_color_from_field_and_category_map():
@@ -224,9 +229,9 @@ def test_legend_lists_each_site_type_present_with_its_colour():
         geometry=[Point(117.23, 39.11), Point(117.24, 39.12)],
         crs=4326,
     )
-    html = _decoded(build_map(["renewal_sites"], {"renewal_sites": gdf}).get_root().render()).replace(
-        '\\"', '"'
-    )
+    html = _decoded(
+        draw_scene(scene_from_data(["renewal_sites"], {"renewal_sites": gdf})).get_root().render()
+    ).replace('\\"', '"')
     for t in two:  # a legend row: the symbol in the type's colour, then the type
         assert re.search(rf'stroke="{re.escape(colors[t])}"[^<]*/></svg></span>{re.escape(t)}</div>', html), t
     absent = [t for t in colors if t not in two]
@@ -235,13 +240,13 @@ def test_legend_lists_each_site_type_present_with_its_colour():
 
 def test_real_layer_popups_are_in_chinese():
     row = load_layer("haihe").iloc[0].to_dict()
-    out = popup_html(row, REGISTRY["haihe"])
+    out = popup_as_sent(row, REGISTRY["haihe"])
     assert "high" not in out and "medium" not in out
     assert geodata.CONFIDENCE_LABELS[row["confidence"]] in out
 
 
 def test_draw_control_puts_the_site_in_the_editable_group_in_display_coordinates():
-    from layers.render import add_draw_control
+    from layers.draw_control import add_draw_control
 
     site = Point(117.23, 39.11)
     html_wgs = new_map("none")
@@ -318,7 +323,6 @@ def test_layout_scene_has_the_layers_in_order_and_the_legend_as_data():
 
 
 def test_computed_layer_without_a_source_draws_with_escaped_text():
-    from layers.render import draw_scene
     from layers.scene import SceneLayer, make_scene
 
     spec = LayerSpec(
@@ -347,7 +351,7 @@ def test_computed_layer_without_a_source_draws_with_escaped_text():
 
 
 def test_resolved_styles_are_plain_values_and_leaflet_only_converts_them():
-    from layers.render import feature_style, leaflet_style
+    from layers.leaflet_style import feature_style, leaflet_style
     from layers.styles import resolve_style
 
     square = Polygon([(117.2, 39.1), (117.21, 39.1), (117.21, 39.11), (117.2, 39.11)])
@@ -366,8 +370,8 @@ def test_resolved_styles_are_plain_values_and_leaflet_only_converts_them():
 def test_legend_entries_match_the_html_legend_rows():
     from html import unescape
 
+    from layers.legend import legend_html
     from layers.maps import layout_scene
-    from layers.render import draw_scene, legend_html
     from renewal.sites.query import bundled_sites
 
     scene = layout_scene(sites=bundled_sites())
@@ -410,7 +414,7 @@ def test_layer_script_data_cannot_close_the_script_and_caveat_is_once_per_layer(
 
 
 def test_labels_are_escaped_and_ordered_by_size():
-    from layers.render import layer_payload
+    from layers.payload import layer_payload
 
     spec = REGISTRY["station_area"]
     small = Polygon([(117.2, 39.1), (117.201, 39.1), (117.201, 39.101), (117.2, 39.101)])
@@ -425,7 +429,7 @@ def test_labels_are_escaped_and_ordered_by_size():
 
 
 def test_layer_payload_is_reused_only_for_equal_data():
-    from layers.render import cached_layer_payload
+    from layers.payload import cached_layer_payload
 
     spec = REGISTRY["business_districts"]
     a = _one_feature_gdf("甲")

@@ -8,9 +8,11 @@ import json
 import re
 
 from layers import assets
+from layers.draw_control import add_draw_control
+from layers.legend import legend_html
 from layers.map_controls import DRAW_LOCAL_ZH, POINT_PANE
 from layers.maps import layout_map, layout_scene
-from layers.render import add_draw_control, legend_html, new_map
+from layers.render import new_map
 
 
 def _html(m) -> str:
@@ -22,7 +24,9 @@ def test_layout_map_html_has_chinese_controls_metric_scale_and_point_pane():
     assert "imperial: false" in text and "imperial: true" not in text
     assert all(json.dumps(t, ensure_ascii=False) in text for t in ("放大", "缩小", "图层"))  # safe_json
     # the layer script draws points as filled discs (the whole symbol takes a click) in the point pane
-    assert f"L.circleMarker(ll, L.extend({{pane: '{POINT_PANE}', fill: true}}" in text
+    setup = json.loads(re.search(r"rpMapSetup\(map_\w+, (\{.*?\})\);\n", text).group(1))
+    assert setup["pane"] == POINT_PANE and setup["titles"][".leaflet-control-zoom-in"] == "放大"
+    assert "L.circleMarker(ll, L.extend({pane: cfg.pane, fill: true}" in text
     assert '"groupCheckboxes": true' in text
     legend = legend_html(layout_scene().legend)
     assert legend.startswith("<details><summary>")  # folded until LegendSync opens it on a wide map

@@ -13,7 +13,7 @@ HOSTILE = "<img src=x onerror=alert(1)>{{ 7*7 }}</script>"
 
 
 def _marker_latlng(html: str) -> tuple[float, float]:
-    m = re.search(r"L\.marker\(\[([-\d.]+), ([-\d.]+)\]", html)
+    m = re.search(r"rpGotoMarker\(map_\w+, ([-\d.]+), ([-\d.]+), ", html)
     assert m, "no 定位 marker"
     return float(m.group(1)), float(m.group(2))
 
@@ -29,8 +29,8 @@ def test_marker_is_shifted_on_the_amap_basemap_and_its_label_stays_text():
     got = _marker_latlng(html_amap)
     assert abs(got[0] - float(glat)) < 1e-9 and abs(got[1] - float(glon)) < 1e-9
     for html in (html_plain, html_amap):
-        script = html[html.index("L.marker([") :].split("</script>")[0]  # the marker's script: text only
-        assert "<" not in script and "{{" not in script and "{%" not in script, script
+        call = html[html.index("rpGotoMarker(map_") :].split(");")[0]  # the marker's call: JSON text only
+        assert "<" not in call and "{{" not in call and "{%" not in call, call
 
 
 def test_named_layers_are_the_maps_layers_and_export_adds_the_find_box():

@@ -22,21 +22,18 @@ from shapely.geometry import Point
 import geodata
 from layers import markup
 from layers.assets import standalone_html
+from layers.feature_layers import add_layer
+from layers.feature_text import tooltip_html
 from layers.imported import imported_scene_layers
+from layers.legend import legend_html
 from layers.maps import jinmao_map, layout_map
 from layers.registry import REGISTRY
-from layers.render import (
-    ViewBookmarks,
-    add_layer,
-    legend_html,
-    new_map,
-    popup_html,
-    tooltip_html,
-)
+from layers.render import new_map, view_bookmarks
 from layers.scene import LegendEntry
 from renewal.storage.access import Actor
 from renewal.storage.layers import LayerStore
 from tests import hostile_corpus as corpus
+from tests.map_payloads import popup_as_sent
 
 PAYLOADS = sorted(corpus.TEXT_PAYLOADS.items())
 
@@ -146,7 +143,7 @@ def test_each_element_escapes_its_text(case, payload):
     row = {"name": payload, "site_type": payload, "status": payload, "precision": "approximate"}
     shown = markup.html_text(payload)
     assert "<" not in shown.replace("&lt;", "") and "{" not in shown and unescape(shown) == payload
-    assert shown in tooltip_html(row, spec) and shown in popup_html(row, spec)
+    assert shown in tooltip_html(row, spec) and shown in popup_as_sent(row, spec)
     entry = LegendEntry(payload, "point", "#000", "#fff", 1.0, 0.5, 4.0, None, False, key=payload)
     legend = legend_html([entry], footnote=payload)
     assert legend.count(shown) == 3 and (shown == payload or payload not in legend)  # key, label, foot
@@ -163,7 +160,7 @@ def test_each_element_escapes_its_text(case, payload):
     assert re.search(r"\[[0-9.]+,[0-9.]+," + re.escape(markup.safe_json(shown)), raw)  # the label
     # a bookmark's label is set as textContent: JSON of the text itself, never markup or a template
     b = new_map()
-    ViewBookmarks({payload: (117.2, 39.1, 117.3, 39.2)}).add_to(b)
+    view_bookmarks({payload: (117.2, 39.1, 117.3, 39.2)}).add_to(b)
     raw = b.get_root().render()
     assert f'"label": {markup.safe_json(payload)}' in raw and "a.textContent = v.label" in raw
     assert not any(e in _decoded(raw) for e in corpus.EVALUATED)
@@ -173,7 +170,7 @@ def test_a_raising_payload_does_not_break_the_map():
     m = new_map()
     gdf = gpd.GeoDataFrame({"name": ["{{ 1/0 }}{{ x.y.z }}"]}, geometry=[Point(*corpus.INSIDE)], crs=4326)
     add_layer(m, REGISTRY["renewal_sites"], gdf, labels=True)
-    ViewBookmarks({"{% for %}": (117.2, 39.1, 117.3, 39.2)}).add_to(m)
+    view_bookmarks({"{% for %}": (117.2, 39.1, 117.3, 39.2)}).add_to(m)
     assert "L.map(" in m.get_root().render()
 
 

@@ -7,9 +7,10 @@ import streamlit as st
 
 import geodata
 from layers import interaction
+from layers.draw_control import add_draw_control
 from layers.maps import sites_scene
 from layers.registry import SITES_BASE_KEYS
-from layers.render import add_draw_control, draw_scene
+from layers.render import draw_scene
 from layers.scene import with_layers
 from pages import _ui
 from pages.views import site_tables as tables

@@ -1,0 +1,37 @@
+"""Display coordinates: WGS84 data shifted to what the basemap draws in (GCJ-02 for 高德), only to draw it.
+
+Stored and computed data stay WGS84; the folium back-end (:mod:`layers.render`) and the presentation shift
+geometries, extents and markers here, at the edge.
+"""
+
+from __future__ import annotations
+
+import geopandas as gpd
+from shapely.geometry import box
+
+from layers.basemaps import Basemap
+from layers.scene import Bounds
+from renewal.crs import geometry_to_gcj02
+
+
+def display_geometry(geom, basemap: Basemap):
+    """One WGS84 geometry in the basemap's display coordinates (GCJ-02 for Amap)."""
+    if basemap.display_crs != "gcj02" or geom is None:
+        return geom
+    return geometry_to_gcj02(geom)
+
+
+def to_display(gdf: gpd.GeoDataFrame, basemap: Basemap) -> gpd.GeoDataFrame:
+    """Geometries in the basemap's display coordinates (GCJ-02 for Amap); data stays WGS84."""
+    if basemap.display_crs != "gcj02" or gdf.empty:
+        return gdf
+    out = gdf.copy()
+    out["geometry"] = [display_geometry(g, basemap) for g in out.geometry]
+    return out
+
+
+def display_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
+    """WGS84 bounds in the basemap's display coordinates (the shifted box's bounds for GCJ-02)."""
+    if basemap.display_crs != "gcj02":
+        return bounds
+    return tuple(display_geometry(box(*bounds), basemap).bounds)

@@ -1,0 +1,227 @@
+// The platform's own Leaflet code for every map it draws (layers/render.py and layers/map_controls.py call
+// these functions; their values arrive as JSON arguments, never spliced into this code).
+// Loaded once per page (inline in a standalone file, in the map's frame in the pages).
+(function(){
+if (window.rpLayer) return;
+
+// ---- map set-up: Chinese control texts, the point pane, a metric scale bar ---------------------------
+window.rpMapSetup = function(map, cfg) {
+  map._rpCfg = cfg;  // {pane, maxLabels}
+  if (!map.getPane(cfg.pane)) {
+    map.createPane(cfg.pane); map.getPane(cfg.pane).style.zIndex = 450;
+  }
+  if (window.L && L.drawLocal) {
+    (function merge(dst, src){ for (var k in src) { if (typeof src[k] === 'object') { dst[k] = dst[k] || {}; merge(dst[k], src[k]); } else { dst[k] = src[k]; } } })(L.drawLocal, cfg.drawLocal);
+  }
+  L.control.scale({metric: true, imperial: false, position: 'bottomright'}).addTo(map);
+  function retitle(){
+    var box = map.getContainer();
+    for (var sel in cfg.titles) {
+      box.querySelectorAll(sel).forEach(function(el){ el.title = cfg.titles[sel]; el.setAttribute('aria-label', cfg.titles[sel]); });
+    }
+  }
+  map.whenReady(function(){ retitle(); setTimeout(retitle, 0); setTimeout(retitle, 500); });
+};
+
+// Leaflet focuses the map on every first mouse-down; inside the map widget's frame that scrolled the
+// page, so the mouse-up landed elsewhere: focus without scrolling (keyboard panning still works).
+window.rpFocusWithoutScroll = function(map) {
+  var kb = map.keyboard;
+  if (!kb) { return; }
+  var on = kb.enabled();
+  if (on) { kb.disable(); }
+  kb._onMouseDown = function(){ if (!this._focused) { this._map.getContainer().focus({preventScroll: true}); } };
+  if (on) { kb.enable(); }
+};
+
+// The page's style sheet (layers/static/rp_map.css), once per document.
+window.rpStyle = function(id, css) {
+  if (document.getElementById(id)) return;
+  var s = document.createElement('style'); s.id = id; s.textContent = css; document.head.appendChild(s);
+};
+
+// A note on a tile basemap that cannot load (no internet): the layers still draw.
+window.rpOfflineNote = function(map, text) {
+  var errors = 0, loads = 0, shown = false;
+  map.eachLayer(function(l){
+    if (!(l instanceof L.TileLayer)) return;
+    l.on('tileload', function(){ loads++; });
+    l.on('tileerror', function(){
+      errors++;
+      if (shown || loads > 0 || errors < 2) return;
+      shown = true;
+      var c = L.control({position: 'bottomright'});
+      c.onAdd = function(){ var d = L.DomUtil.create('div', 'rp-offline'); d.textContent = text; return d; };
+      c.addTo(map);
+    });
+  });
+};
+
+// A control whose inner HTML was built and escaped on the server (the legend).
+window.rpControl = function(map, position, cssClass, innerHtml) {
+  var Ctl = L.Control.extend({options: {position: position},
+    onAdd: function() { var d = L.DomUtil.create('div', cssClass);
+      d.innerHTML = innerHtml;
+      L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d); return d; }});
+  new Ctl().addTo(map);
+};
+
+// Buttons that fit the map to named extents (全区, 一站, 一带, 一园); views: [{label, bounds}].
+window.rpBookmarks = function(map, views) {
+  var Ctl = L.Control.extend({options: {position: 'topleft'},
+    onAdd: function() {
+      var div = L.DomUtil.create('div', 'leaflet-bar rp-bookmarks');
+      views.forEach(function(v) {
+        var a = L.DomUtil.create('a', '', div); a.href = '#'; a.textContent = v.label; a.title = '定位到' + v.label;
+        a.setAttribute('role', 'button');
+        L.DomEvent.on(a, 'click', function(e) { L.DomEvent.preventDefault(e); map.fitBounds(v.bounds); });
+      });
+      L.DomEvent.disableClickPropagation(div); return div; }});
+  new Ctl().addTo(map);
+};
+
+// The legend shows only the layers switched on (groups: layer key -> FeatureGroup), opens on wide maps;
+// a layer group's checkbox is ticked when all its layers are on.
+window.rpLegendSync = function(map, groups, smallPx) {
+  function syncGroups(){
+    map.getContainer().querySelectorAll('.leaflet-control-layers-group').forEach(function(g){
+      var sel = g.querySelector('.leaflet-control-layers-group-selector');
+      var boxes = g.querySelectorAll('.leaflet-control-layers-selector'), on = 0;
+      boxes.forEach(function(b){ if (b.checked) { on++; } });
+      if (sel) { sel.checked = boxes.length > 0 && on === boxes.length; }
+    });
+  }
+  function sync(){
+    setTimeout(syncGroups, 0);  // after the layer control has updated its own checkboxes
+    var box = map.getContainer().querySelector('.rp-legend');
+    if (!box) { return; }
+    box.querySelectorAll('[data-layer]').forEach(function(row){
+      var fg = groups[row.getAttribute('data-layer')];
+      row.style.display = (!fg || map.hasLayer(fg)) ? '' : 'none';
+    });
+    box.querySelectorAll('[data-legend-group]').forEach(function(sec){
+      var rows = sec.querySelectorAll('[data-layer]'), shown = 0;
+      rows.forEach(function(r){ if (r.style.display !== 'none') { shown++; } });
+      sec.style.display = shown ? '' : 'none';
+    });
+  }
+  map.on('layeradd layerremove', sync);
+  map.whenReady(function(){
+    var det = map.getContainer().querySelector('.rp-legend details');
+    if (det && map.getContainer().clientWidth >= smallPx) { det.open = true; }
+    sync();
+  });
+};
+
+// Larger name labels and legend text, for a map shown on a projector (汇报模式).
+window.rpLargeLabels = function() {
+  window.rpStyle('rp-large', '.rp-label { font-size: 16px !important; } .rp-legend { font-size: 14px !important; }');
+};
+
+// A marker where the planner asked to go (定位), the map centred on it; map._rpGoto is the marker.
+window.rpGotoMarker = function(map, lat, lon, title, tipHtml, zoom) {
+  var mk = L.marker([lat, lon], {title: title, zIndexOffset: 1000});
+  mk.bindTooltip(tipHtml, {permanent: true, direction: 'top', className: 'rp-goto'});
+  mk.addTo(map);
+  map._rpGoto = mk;
+  map.whenReady(function(){ map.setView(mk.getLatLng(), Math.max(map.getZoom(), zoom)); });
+};
+
+// leaflet-measure 2.1.7 with Leaflet >= 1.8: no autopan on the capture marker.
+window.rpPatchMeasure = function() {
+  if (!L.Control.Measure || L.Control.Measure._rpPatched) return;
+  L.Control.Measure._rpPatched = true;
+  L.Control.Measure.include({
+    _setCaptureMarkerIcon: function () {
+      this._captureMarker.options.autoPanOnFocus = false;
+      this._captureMarker.setIcon(L.divIcon({iconSize: this._map.getSize().multiplyBy(2)}));
+    },
+  });
+};
+
+// ---- feature layers: one call per layer, popups built on click, labels placed without overlaps --------
+function rpPopup(P, p) {
+  var rows = '', v = p._pv || [];
+  for (var i = 0; i < P.labels.length; i++) {
+    var t = P.strs[v[i]];
+    if (t) rows += '<tr><th>' + P.labels[i] + '</th><td>' + t + '</td></tr>';
+  }
+  return '<div class="rp"><div class="rp-title">' + (p._pt || '') +
+    (p._pa ? '<span class="rp-badge">' + p._pa + '</span>' : '') + '</div>' +
+    '<table class="rp-table">' + rows + '</table>' +
+    (P.note ? '<div class="rp-note">' + P.note + '</div>' : '') +
+    '<div class="rp-src">' + P.src + '</div></div>';
+}
+window.rpPopupHtml = rpPopup;
+function rpLabels(map) {
+  if (map._rpLabels) return map._rpLabels;
+  var cfg = map._rpCfg;
+  var pane = map.createPane('rpLabelPane');
+  pane.style.zIndex = 640; pane.style.pointerEvents = 'none';
+  var sets = [], timer = null;
+  function place() {
+    timer = null;
+    while (pane.firstChild) pane.removeChild(pane.firstChild);
+    var items = [];
+    sets.forEach(function(s) { if (map.hasLayer(s.group)) items = items.concat(s.items); });
+    items.sort(function(a, b) { return b[3] - a[3]; });
+    var size = map.getSize(), grid = {}, cell = 48, n = 0, frag = document.createDocumentFragment();
+    for (var i = 0; i < items.length && n < cfg.maxLabels; i++) {
+      var it = items[i], cp = map.latLngToContainerPoint([it[0], it[1]]);
+      var x0 = cp.x + 8, y0 = cp.y - 9, x1 = x0 + it[4], y1 = y0 + 18;
+      if (x1 < 0 || y1 < 0 || x0 > size.x || y0 > size.y) continue;
+      var gx0 = Math.floor(x0 / cell), gx1 = Math.floor(x1 / cell);
+      var gy0 = Math.floor(y0 / cell), gy1 = Math.floor(y1 / cell), hit = false;
+      for (var gx = gx0; gx <= gx1 && !hit; gx++) for (var gy = gy0; gy <= gy1 && !hit; gy++) {
+        var bs = grid[gx + ',' + gy] || [];
+        for (var k = 0; k < bs.length; k++) {
+          var b = bs[k];
+          if (x0 < b[2] && b[0] < x1 && y0 < b[3] && b[1] < y1) { hit = true; break; }
+        }
+      }
+      if (hit) continue;
+      var box = [x0, y0, x1, y1];
+      for (gx = gx0; gx <= gx1; gx++) for (gy = gy0; gy <= gy1; gy++) {
+        (grid[gx + ',' + gy] = grid[gx + ',' + gy] || []).push(box);
+      }
+      var d = document.createElement('div');
+      d.className = 'rp-label'; d.style.position = 'absolute';
+      d.innerHTML = it[2];  // escaped on the server
+      L.DomUtil.setPosition(d, map.containerPointToLayerPoint([x0, y0]));
+      frag.appendChild(d); n++;
+    }
+    pane.appendChild(frag);
+  }
+  function later() { if (!timer) timer = setTimeout(place, 30); }
+  map.on('zoomend moveend resize overlayadd overlayremove layeradd layerremove', later);
+  map.on('zoomstart', function() { pane.style.display = 'none'; });
+  map.on('zoomend', function() { pane.style.display = ''; });
+  map._rpLabels = {add: function(group, items) { sets.push({group: group, items: items}); later(); }};
+  return map._rpLabels;
+}
+window.rpLayer = function(map, group, D) {
+  var cfg = map._rpCfg;
+  var lay = L.geoJSON(D.fc, {
+    style: function(f) { return D.styles[f.properties._s]; },
+    // points: a filled disc (the whole symbol takes a click) in the point pane above the polygons
+    pointToLayer: function(f, ll) {
+      return L.circleMarker(ll, L.extend({pane: cfg.pane, fill: true}, D.styles[f.properties._s]));
+    },
+    onEachFeature: function(f, layer) {
+      var p = f.properties;
+      p._layer = D.key;
+      if (p._tip) layer.bindTooltip(p._tip, {sticky: true});
+      // identify: the popup lists every feature under the click, this one first (layers/static/identify.js)
+      if (D.pop) layer.bindPopup(function(l) { return rpIdentify(map, l, D, p); }, {maxWidth: 380, minWidth: 240, maxHeight: 420});
+      // a map that wants locations (click_through): a click on a feature is also a click on the map there
+      layer.on('click', function(e) {
+        if (map.options.rpClickThrough) map.fire('click', {latlng: e.latlng, layerPoint: e.layerPoint,
+          containerPoint: e.containerPoint, originalEvent: e.originalEvent});
+      });
+    }
+  });
+  lay.addTo(group);
+  (map._rpSets = map._rpSets || []).push({group: group, lay: lay, D: D});
+  if (D.labels && D.labels.length) rpLabels(map).add(group, D.labels);
+};
+})();
