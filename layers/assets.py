@@ -47,7 +47,6 @@ import mimetypes
 import os
 import re
 import tempfile
-from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -58,6 +57,8 @@ import branca.colormap
 import folium
 from branca.element import CssLink, Element, Figure, JavascriptLink
 from jinja2 import Template
+
+from layers import folium_pins as pins
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
@@ -414,12 +415,6 @@ class InlineAsset(Element):
 # --------------------------------------------------------------------------
 
 
-def _walk(el):
-    yield el
-    for child in getattr(el, "_children", {}).values():
-        yield from _walk(child)
-
-
 @contextmanager
 def ids_kept(fig) -> Iterator[None]:
     """Give back every element's ``_id`` after the block (e.g. around ``st_folium``).
@@ -428,12 +423,12 @@ def ids_kept(fig) -> Iterator[None]:
     but scripts built with the map's name (``FeatureLayer``, the offline-tiles note) keep the old one;
     a file rendered from the renamed map then throws ``map_… is not defined`` and draws nothing. With
     the ids given back, :func:`standalone_html` of a shown map is the file ``export-map`` writes."""
-    ids = [(el, el.__dict__["_id"]) for el in _walk(_root_of(fig)) if "_id" in el.__dict__]
+    ids = [(el, pins.own_id(el)) for el in pins.walk(_root_of(fig)) if pins.own_id(el) is not None]
     try:
         yield
     finally:
         for el, old in ids:
-            el._id = old
+            pins.set_id(el, old)
 
 
 def _root_of(fig):
@@ -483,7 +478,7 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
     inline: list[tuple[str, str, InlineAsset]] = []  # (kind, name, element)
     problems: list[str] = []
     updates: list[tuple[object, str, list[tuple[str, str]]]] = []
-    for el in _walk(root):
+    for el in pins.walk(root):
         why = _needs_dropped(el)
         if why:
             problems.append(f"{_describe(el)}: {why}")
@@ -532,7 +527,7 @@ def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) ->
     """Drop stale links/inline blocks from the header; put new inline blocks after the charset meta."""
     kept = [
         (k, v)
-        for k, v in root.header._children.items()
+        for k, v in pins.children(root.header).items()
         if not isinstance(v, (JavascriptLink, CssLink, InlineAsset))
     ]
     first = [(k, v) for k, v in kept if k == "meta_http"]
@@ -546,7 +541,7 @@ def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) ->
             if k == kind and key not in seen:
                 seen.add(key)
                 blocks.append((f"inline_{name}", asset))
-    root.header._children = OrderedDict([*first, *blocks, *rest])
+    pins.set_children(root.header, [*first, *blocks, *rest])
 
 
 # --------------------------------------------------------------------------
@@ -580,13 +575,14 @@ def _clear_rendered(root: Figure) -> None:
     names: two ``L.map(`` calls and a second copy in the downloaded file.
     Kept: the charset meta and the asset links/blocks (handled by :func:`localize`).
     """
-    root.html._children = OrderedDict()
-    root.script._children = OrderedDict()
-    root.header._children = OrderedDict(
+    pins.set_children(root.html, [])
+    pins.set_children(root.script, [])
+    kept = [
         (k, v)
-        for k, v in root.header._children.items()
+        for k, v in pins.children(root.header).items()
         if k == "meta_http" or isinstance(v, (JavascriptLink, CssLink, InlineAsset))
-    )
+    ]
+    pins.set_children(root.header, kept)
 
 
 def standalone_html(fig) -> str:
@@ -599,27 +595,21 @@ def standalone_html(fig) -> str:
     root = _root_of(fig)
     if not isinstance(root, Figure):
         raise OfflineAssetError("standalone_html needs a folium Map (or an element of a Figure)")
-    saved_header = OrderedDict(root.header._children)
-    saved_parts = {part: OrderedDict(getattr(root, part)._children) for part in ("html", "script")}
+    saved_parts = {
+        part: list(pins.children(getattr(root, part)).items()) for part in ("header", "html", "script")
+    }
     saved = [
-        (el, {a: el.__dict__[a] for a in ("default_js", "default_css") if a in el.__dict__})
-        for el in _walk(root)
-        if isinstance(el, folium.elements.JSCSSMixin)
+        (el, pins.own_asset_lists(el)) for el in pins.walk(root) if isinstance(el, folium.elements.JSCSSMixin)
     ]
     try:
         _clear_rendered(root)
         localize(root, mode="inline")
         text = root.render()
     finally:
-        root.header._children = saved_header
-        for part, children in saved_parts.items():
-            getattr(root, part)._children = children
+        for part, items in saved_parts.items():
+            pins.set_children(getattr(root, part), items)
         for el, attrs in saved:
-            for a in ("default_js", "default_css"):
-                if a in attrs:
-                    setattr(el, a, attrs[a])
-                else:
-                    el.__dict__.pop(a, None)
+            pins.restore_asset_lists(el, attrs)
     leftovers = external_loads(text)
     if leftovers:
         raise OfflineAssetError("standalone HTML would load from the internet: " + ", ".join(leftovers))

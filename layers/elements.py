@@ -16,6 +16,7 @@ import re
 from branca.element import MacroElement
 from jinja2 import Template
 
+from layers import folium_pins as pins
 from layers.assets import own_asset
 from layers.markup import safe_json
 
@@ -75,7 +76,7 @@ class MapCall(MacroElement):
     def code(self) -> str:
         args = [_argument(a) for a in self.args]
         if self.with_map:
-            args.insert(0, self.map_name or self._parent.get_name())
+            args.insert(0, self.map_name or pins.parent(self).get_name())
         return f"{self.fn}({', '.join(args)});"
 
 

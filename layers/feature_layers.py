@@ -9,6 +9,7 @@ import geopandas as gpd
 from branca.element import MacroElement
 from jinja2 import Template
 
+from layers import folium_pins as pins
 from layers.elements import asset_script
 from layers.markup import RawText, html_text, safe_json
 from layers.payload import cached_layer_payload
@@ -43,13 +44,13 @@ rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
         )
 
     def render(self, **kwargs):
-        script = self._template.module.script(self, kwargs)
+        script = pins.template_macros(self)["script"](self, kwargs)
         self.get_root().script.add_child(RawText(script), name=self.get_name())
 
 
 def _root_map(el):
     while el is not None and not isinstance(el, folium.Map):
-        el = getattr(el, "_parent", None)
+        el = pins.parent(el)
     return el
 
 

@@ -25,6 +25,8 @@ import re
 
 from branca.element import Element, Figure, MacroElement
 
+from layers import folium_pins as pins
+
 _BRACES = str.maketrans({"{": "&#123;", "}": "&#125;"})
 _JSON_ESCAPES = (
     ("<", "\\u003c"),
@@ -70,7 +72,7 @@ def _render_once(self, **kwargs):
     """branca's ``MacroElement.render``, except that the rendered parts are added as :class:`RawText`."""
     figure = self.get_root()
     assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."
-    macros = self._template.module.__dict__
+    macros = pins.template_macros(self)
     for part in ("header", "html", "script"):
         macro = macros.get(part)
         if macro is not None:
@@ -78,7 +80,7 @@ def _render_once(self, **kwargs):
             # as a template, the text would have lost one trailing newline (Jinja's default)
             text = text[:-1] if text.endswith("\n") else text
             getattr(figure, part).add_child(RawText(text), name=self.get_name())
-    for element in self._children.values():
+    for element in pins.children(self).values():
         element.render(**kwargs)
 
 
@@ -88,8 +90,7 @@ BRANCA_RENDER = MacroElement.render if MacroElement.render is not _render_once e
 
 def install() -> None:
     """Make every branca/folium element render without a second template pass (idempotent)."""
-    if MacroElement.render is not _render_once:
-        MacroElement.render = _render_once
+    pins.replace_macro_render(_render_once)
 
 
 install()

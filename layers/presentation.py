@@ -21,6 +21,7 @@ from collections.abc import Iterable
 
 import geopandas as gpd
 
+from layers import folium_pins as pins
 from layers.assets import own_asset
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import display_bounds
@@ -74,9 +75,9 @@ def slide_map_html(scene: Scene, basemap: str = DEFAULT_BASEMAP) -> str:
     from folium.plugins import Fullscreen
 
     m = draw_scene(scene, basemap=basemap, labels=True, legend=True)
-    for name, child in list(m._children.items()):
+    for name, child in list(pins.children(m).items()):
         if isinstance(child, Fullscreen):
-            del m._children[name]
+            pins.remove_child(m, name)
     LargeLabels().add_to(m)
     return standalone_map_html(m)
 
