@@ -182,7 +182,7 @@ def coverage_layers(
         COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
     }
     shown = [k for k in categories if k in set(result.stats["category"])]
-    if len(shown) > 1 and result._ctx is not None:  # several: per cell, how many are out of reach
+    if len(shown) > 1 and result.context is not None:  # several: per cell, how many are out of reach
         out[COVERAGE_MISSING_KEY] = display_polygons(missing_counts(result, shown))
     else:  # one: covered vs gap
         out[COVERAGE_GAPS_KEY] = display_polygons(result.gaps[result.gaps["category"].isin(cats)])

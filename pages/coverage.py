@@ -27,6 +27,7 @@ from pages.views import (
     coverage_whatif,
 )
 from pages.views import coverage_state as page_state
+from renewal.analysis.coverage_report import about_lines, about_sheet
 from renewal.analysis.facilities import combine_facilities, plan_facilities
 from renewal.analysis.network_files import workspace_network_path
 from renewal.errors import InputError
@@ -91,7 +92,7 @@ result, gained = coverage_whatif.apply(state, base, all_fac, chosen, std)
 applied = coverage_whatif.applied(state, all_fac, chosen)
 scenario = cd.scenario_label(*applied) if result is not base else ""
 sites = _ui.current_sites_or_none()
-weight = "population" if base._ctx.cell_pop is not None else "area"
+weight = "population" if base.context.cell_pop is not None else "area"
 m, out = coverage_map.show(
     state,
     result,
@@ -105,7 +106,8 @@ m, out = coverage_map.show(
     labels=labels,
     scenario=scenario,
 )
-stats = coverage_stats.statistics(base, result, chosen, std)
+about = about_lines(result)
+stats = coverage_stats.statistics(base, result, chosen, std, about)
 coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
 coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
 coverage_exports.exports(
@@ -117,6 +119,7 @@ coverage_exports.exports(
     scenario=scenario,
     table=cd.scenario_table(*applied, all_fac, std),
     added=cd.added_facilities(applied[0], std),
+    about=about_sheet(about),
 )
 coverage_supply.section(
     state,

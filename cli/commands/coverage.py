@@ -59,7 +59,7 @@ def run(args) -> int:
 
     from cli.commands._coverage_common import load_network
     from renewal.analysis.coverage import network_coverage, radius_coverage
-    from renewal.analysis.coverage_report import report_sheets
+    from renewal.analysis.coverage_report import about_lines, about_sheet, report_sheets
     from renewal.analysis.facilities import load_workspace_facilities
     from renewal.errors import InputError
     from renewal.io.read import read_features
@@ -146,7 +146,9 @@ def run(args) -> int:
         crs=args.crs,
     )
     if args.report:
-        write_xlsx(args.report, report_sheets(res.stats, res.zone_stats, std, msgs))
+        area_name = Path(args.boundary).name if args.boundary else "河东区区界"
+        about = about_sheet(about_lines(res, area_name=area_name))
+        write_xlsx(args.report, report_sheets(res.stats, res.zone_stats, std, msgs, about=about))
     cols = ["category", "name_zh", "cutoff_m", "n_facilities", "land_share"] + (
         ["population_share"] if "population_share" in res.stats else []
     )

@@ -5,12 +5,16 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import coverage_data as cd
+from pages.views.text import markdown_literal
 from renewal.analysis.coverage_report import shortfall, stats_zh, zone_stats_zh
 
 
-def statistics(base, result, chosen, std):
-    """The statistics of the chosen categories (returned for the exports)."""
+def statistics(base, result, chosen, std, about):
+    """The statistics of the chosen categories (returned for the exports); ``about``: (项目, 内容) pairs
+    (:func:`renewal.analysis.coverage_report.about_lines`) stated above the table."""
     st.subheader("覆盖统计")
+    for item, text in about:
+        st.caption(markdown_literal(f"{item}：{text}"))
     stats = result.stats[result.stats["category"].isin(chosen)]
     table = stats_zh(stats, std)
     st.dataframe(table, hide_index=True, width="stretch")
@@ -21,8 +25,8 @@ def statistics(base, result, chosen, std):
         f"（{census['share_60p']:.1%}），0–14岁占 {census['share_0_14']:.1%}（区级总数，无街道分项；来源：国家统计局分县资料）。"
     )
     st.dataframe(cd.census_beside(stats, census), hide_index=True, width="stretch")
-    if base._ctx.cell_pop is not None:
-        msg = cd.population_check(float(base._ctx.cell_pop.sum()), census["pop_2020"])
+    if base.context.cell_pop is not None:
+        msg = cd.population_check(float(base.context.cell_pop.sum()), census["pop_2020"])
         if msg:
             st.warning(msg)
     if result.zone_stats is not None:
