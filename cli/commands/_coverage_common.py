@@ -60,12 +60,21 @@ def add_common(p, *, facilities=True):
 
 
 def study_area(args):
-    """The study area of ``args`` (``--area FILE``; else None: the district), WGS84."""
+    """The study area of ``args``, WGS84: ``--area FILE``, else the workspace's chosen one (set on
+    生活圈覆盖), else None (the district)."""
     if getattr(args, "boundary", None):
         from renewal.analysis.study_area import read_area
 
         return read_area(args.boundary)
-    return None
+    chosen = workspace_study_area(args)
+    return None if chosen.is_default else chosen.geometry
+
+
+def workspace_study_area(args):
+    """The workspace's :class:`~renewal.analysis.study_area.StudyArea` (the district when none was set)."""
+    from renewal.storage.shared_files import current_study_area
+
+    return current_study_area(getattr(args, "workspace", None))
 
 
 def metric_epsg(area=None) -> int:
