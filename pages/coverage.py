@@ -14,9 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _ui
-from pages.views import coverage_data as cd
-from pages.views import coverage_engine as engine
 from pages.views import (
+    coverage_area,
     coverage_exports,
     coverage_inputs,
     coverage_map,
@@ -26,6 +25,8 @@ from pages.views import (
     coverage_supply,
     coverage_whatif,
 )
+from pages.views import coverage_data as cd
+from pages.views import coverage_engine as engine
 from pages.views import coverage_state as page_state
 from renewal.analysis.coverage_report import about_lines, about_sheet
 from renewal.analysis.facilities import combine_facilities, plan_facilities
@@ -48,7 +49,8 @@ net_path = workspace_network_path(ws)
 ws_path = ws / "facilities" / "facilities.gpkg"
 ready_box = st.container()  # the readiness panel comes first; filled once the inputs below are read
 
-# ---- inputs: the planner's inventory, population, zones (uploads live in the session)
+# ---- inputs: the study area, the planner's inventory, population, zones (uploads live in the session)
+area = coverage_area.panel(ws)
 coverage_inputs.inventory(state, std, ws)
 coverage_inputs.osm(std, ws, net_path)
 areas = coverage_inputs.areas()
@@ -79,9 +81,11 @@ if not chosen:
     st.stop()
 
 net_key = str(net.report.get("source")) + str(engine.mtime(net_path)) if net is not None else ""
-base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, areas.pop_key, areas.zone_key))
+area_key = "" if area.is_default else engine.bytes_key(area.geometry.wkb)
+base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, areas.pop_key, areas.zone_key, area_key))
 try:
-    dist = engine.distances(base_key, mode, all_fac, net, areas.population, areas.zones)
+    boundary = None if area.is_default else area.geometry
+    dist = engine.distances(base_key, mode, all_fac, net, areas.population, areas.zones, boundary)
     base = engine.view(base_key, mode, circle, tuple(k for k in std.categories if k in chosen), dist)
 except InputError as err:
     _ui.show_input_error(err)
@@ -105,8 +109,9 @@ m, out = coverage_map.show(
     basemap=basemap,
     labels=labels,
     scenario=scenario,
+    area=area,
 )
-about = about_lines(result)
+about = about_lines(result, area_name=f"{area.name}（{area.area_zh}）")
 stats = coverage_stats.statistics(base, result, chosen, std, about)
 coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
 coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)

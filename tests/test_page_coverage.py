@@ -203,3 +203,35 @@ def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_resu
     chosen = set(page_state(at).suggested["candidate_id"])
     assert chosen & placeholders
     assert any("结果不可靠" in w.value for w in at.warning)
+
+
+def test_the_workspace_study_area_is_used_stated_and_restored():
+    """A study area chosen for the workspace (河西区, a neighbour): the page computes on it, names it with
+    its rounded area and its metric CRS above the statistics, and 恢复为河东区区界 brings the district back."""
+    import geopandas as gpd
+
+    import geodata
+    from renewal.settings import workspace_dir
+    from renewal.storage.access import Actor
+    from renewal.storage.shared_files import current_study_area, save_study_area
+
+    def land_m2(at) -> float:
+        return float(str(_stats(at).iloc[0]["用地面积（㎡）"]).replace(",", ""))
+
+    n = geodata.load("neighbours")
+    hexi = n.loc[n["name"] == "河西区"].geometry.iloc[0]
+    hexi_m2 = float(gpd.GeoSeries([hexi], crs=4326).to_crs(4548).area.iloc[0])
+    hedong_m2 = float(geodata.load("district").to_crs(4548).area.sum())
+    assert land_m2(_run()) == pytest.approx(hedong_m2, rel=1e-3)
+    save_study_area(hexi, "河西区", actor=Actor("王规划"), workspace=workspace_dir())
+    at = _run()
+    assert land_m2(at) == pytest.approx(hexi_m2, rel=1e-3)  # grid and clipping on the neighbour
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("研究范围：河西区（约 ") and "平方公里" in c for c in captions), captions
+    assert any("计量坐标系：CGCS2000 / 3度带高斯" in c and "EPSG:4548" in c for c in captions), captions
+    assert any("王规划" in c and "北京时间" in c for c in captions), captions
+    assert "当前研究范围：河西区" in " ".join(m.value for m in at.markdown)
+    at.button(key="cov_area_restore").click().run()
+    assert not at.exception
+    assert current_study_area(workspace_dir()).is_default
+    assert land_m2(at) == pytest.approx(hedong_m2, rel=1e-3)
