@@ -53,7 +53,10 @@ def _choose(ws: Path) -> None:
 def panel(ws: Path) -> StudyArea:
     """The 研究范围 expander; returns the workspace's study area (the district when none was chosen)."""
     area = current_study_area(ws)
-    with st.expander("研究范围", expanded=False):
+    gen = st.session_state.get("cov_area_gen", 0)
+    if st.session_state.get(f"cov_area_up_{gen}") is not None:
+        st.session_state["cov_area_open"] = True  # a file given: kept open until the planner is done
+    with st.expander("研究范围", expanded=bool(st.session_state.get("cov_area_open"))):
         st.markdown(markdown_literal(f"当前研究范围：{area.name}（{area.area_zh}）"))
         if area.who:
             st.caption(
