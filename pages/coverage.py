@@ -29,7 +29,7 @@ from pages.views import coverage_data as cd
 from pages.views import coverage_engine as engine
 from pages.views import coverage_state as page_state
 from renewal.analysis.coverage_report import about_lines, about_sheet
-from renewal.analysis.facilities import combine_facilities, plan_facilities
+from renewal.analysis.facilities import combine_facilities, placeholder_mask, plan_facilities
 from renewal.analysis.network_files import workspace_network_path
 from renewal.errors import InputError
 from renewal.settings import workspace_dir
@@ -70,11 +70,16 @@ except InputError as err:
 # ---- readiness (drawn at the top of the page), then the choices
 sources = {"plan": plan_fac, "ws": ws_fac, "up": state.upload}
 existing = sum(len(g) for k, g in sources.items() if k != "plan" and g is not None)
+if not coverage_ready.placeholder_choice(existing, int(placeholder_mask(plan_fac).sum())):
+    sources["plan"] = plan_fac[~placeholder_mask(plan_fac)]
 all_fac = combine_facilities(sources)
 with ready_box:
     coverage_ready.readiness(
         all_fac, existing=existing, plan=len(plan_fac), net=net, pop_label=areas.pop_label, zones=areas.zones
     )
+if all_fac.empty:
+    st.info("没有参与计算的设施：请在上方导入现状设施，或勾选“计入位置待定设施”。")
+    st.stop()
 chosen, circle, mode = coverage_ready.choices(std, all_fac, net)
 if not chosen:
     st.info("请至少选择一个设施类别。")
@@ -111,7 +116,10 @@ m, out = coverage_map.show(
     scenario=scenario,
     area=area,
 )
-about = about_lines(result, area_name=f"{area.name}（{area.area_zh}）")
+counted = all_fac[all_fac["category"].isin(chosen) & ~all_fac["facility_id"].isin(state.removed)]
+about = about_lines(
+    result, area_name=f"{area.name}（{area.area_zh}）", placeholders=int(placeholder_mask(counted).sum())
+)
 stats = coverage_stats.statistics(base, result, chosen, std, about)
 coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
 coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)

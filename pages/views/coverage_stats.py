@@ -6,7 +6,7 @@ import streamlit as st
 
 from pages.views import coverage_data as cd
 from pages.views.text import markdown_literal
-from renewal.analysis.coverage_report import shortfall, stats_zh, zone_stats_zh
+from renewal.analysis.coverage_report import PLACEHOLDER_ITEM, shortfall, stats_zh, zone_stats_zh
 
 
 def statistics(base, result, chosen, std, about):
@@ -14,7 +14,10 @@ def statistics(base, result, chosen, std, about):
     (:func:`renewal.analysis.coverage_report.about_lines`) stated above the table."""
     st.subheader("覆盖统计")
     for item, text in about:
-        st.caption(markdown_literal(f"{item}：{text}"))
+        if item == PLACEHOLDER_ITEM:
+            st.warning(markdown_literal(text))
+        else:
+            st.caption(markdown_literal(f"{item}：{text}"))
     stats = result.stats[result.stats["category"].isin(chosen)]
     table = stats_zh(stats, std)
     st.dataframe(table, hide_index=True, width="stretch")

@@ -173,6 +173,10 @@ def report_sheets(
     return sheets
 
 
+#: The 计算说明 item of the placeholder caveat (the page shows it as a warning).
+PLACEHOLDER_ITEM = "位置待定设施"
+
+
 def about_lines(result, *, area_name: str = "河东区区界", placeholders: int = 0) -> list[tuple[str, str]]:
     """What a coverage result was computed on, as (项目, 内容) pairs: mode, study area, metric CRS and,
     when placeholder facilities were counted, the caveat (:func:`placeholder_note`)."""
@@ -182,7 +186,7 @@ def about_lines(result, *, area_name: str = "河东区区界", placeholders: int
         ("计量坐标系", f"{result.metric_crs_zh}：距离与面积均在该坐标系中计算"),
     ]
     if placeholders:
-        rows.append(("位置待定设施", placeholder_note(placeholders)))
+        rows.append((PLACEHOLDER_ITEM, placeholder_note(placeholders)))
     return rows
 
 
