@@ -187,7 +187,9 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     saved = load_workspace_facilities(tmp_path)
     assert list(saved["name"]) == ["河东某小学"]
     assert _stats(at).loc["小学", "设施数"] == before + 1  # counted once: the upload is now the workspace's
-    again = _run()  # a new visit: the workspace inventory is loaded (and the 位置待定 ones are left out again)
+    again = (
+        _run()
+    )  # a new visit: the workspace inventory is loaded (and the 位置待定 ones are left out again)
     assert _stats(again).loc["小学", "设施数"] == 1
 
 

@@ -2,7 +2,8 @@
 a file of points (refused in Chinese, the area stays), then a neighbouring district's polygon (河西区, from
 the bundled neighbours), makes it the study area, and sees it named with its area and the metric CRS
 stated above the statistics, outlined on the map that fits to it and written in the Excel's 计算说明;
-then restores 河东区区界.
+then restores 河东区区界. With nothing else loaded the plan's 位置待定 facilities count (计入位置待定设施
+ticked) and the statistics and 计算说明 say the result is only indicative.
 
 A fresh server per journey: a retry must not meet the study area its first run saved."""
 
@@ -17,6 +18,10 @@ import pytest
 import geodata
 from tests.e2e import harness
 from tests.e2e.test_journey_coverage import UPLOADER_WORDS, layer_names, press, settle, table
+
+#: What the statistics say while the bundled plan's 位置待定 facilities count (all of them, every category)
+N_PLACEHOLDER = int((geodata.load("plan_facilities")["precision"] == "placeholder").sum())
+PLACEHOLDER_NOTE = f"其中 {N_PLACEHOLDER} 处为位置待定的规划设施，覆盖结果仅供示意"
 
 
 @pytest.fixture()
@@ -54,6 +59,9 @@ def test_a_neighbouring_district_as_the_study_area_then_back_to_hedong(chromium,
         panel = area_panel(p)
         panel.get_by_text("当前研究范围：河东区区界").wait_for()
         assert land_m2(p) == pytest.approx(hedong_m2, rel=2e-3)
+        # nothing but the plan's 位置待定 facilities: they count, ticked, and the statistics say so
+        assert p.page.get_by_role("checkbox", name="计入位置待定设施").is_checked()
+        p.page.get_by_text(PLACEHOLDER_NOTE).wait_for()
 
         # a file of points: refused in Chinese, nothing saved, the area stays
         p.upload(files["points"], within=panel)
@@ -91,6 +99,7 @@ def test_a_neighbouring_district_as_the_study_area_then_back_to_hedong(chromium,
         about = book["计算说明"].set_index("项目")["内容"]
         assert about["研究范围"] == f"河西区（约 {km2:.1f} 平方公里）"
         assert about["计量坐标系"].startswith("CGCS2000 / 3度带高斯-克吕格 CM 117E (EPSG:4548)")
+        assert about["位置待定设施"] == PLACEHOLDER_NOTE
         assert float(book["覆盖统计"]["用地面积（㎡）"].iloc[0]) == pytest.approx(hexi_m2, rel=2e-3)
 
     with harness.planner(chromium, fresh_app, "study-area-laptop", harness.LAPTOP) as p:
