@@ -120,7 +120,7 @@ counted = all_fac[all_fac["category"].isin(chosen) & ~all_fac["facility_id"].isi
 about = about_lines(
     result, area_name=f"{area.name}（{area.area_zh}）", placeholders=int(placeholder_mask(counted).sum())
 )
-stats = coverage_stats.statistics(base, result, chosen, std, about)
+stats = coverage_stats.statistics(base, result, chosen, std, about, hedong=area.is_default)
 coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
 coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
 coverage_exports.exports(

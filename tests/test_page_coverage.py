@@ -242,10 +242,14 @@ def test_the_workspace_study_area_is_used_stated_and_restored():
     assert any("计量坐标系：CGCS2000 / 3度带高斯" in c and "EPSG:4548" in c for c in captions), captions
     assert any("王规划" in c and "北京时间" in c for c in captions), captions
     assert "当前研究范围：河西区" in " ".join(m.value for m in at.markdown)
+    # Hedong's census beside the statistics would mislead for another area: left out, and said
+    assert not any(c.startswith("2020年第七次人口普查：河东区") for c in captions)
+    assert any("研究范围不是河东区区界时不显示" in c for c in captions)
     at.button(key="cov_area_restore").click().run()
     assert not at.exception
     assert current_study_area(workspace_dir()).is_default
     assert land_m2(at) == pytest.approx(hedong_m2, rel=1e-3)
+    assert any(c.value.startswith("2020年第七次人口普查：河东区") for c in at.caption)
 
 
 def test_placeholder_plan_facilities_count_alone_by_default_and_say_so():
