@@ -52,7 +52,7 @@ ready_box = st.container()  # the readiness panel comes first; filled once the i
 # ---- inputs: the study area, the planner's inventory, population, zones (uploads live in the session)
 area = coverage_area.panel(ws)
 coverage_inputs.inventory(state, std, ws)
-coverage_inputs.osm(std, ws, net_path)
+coverage_inputs.osm(std, ws, net_path, area)
 areas = coverage_inputs.areas()
 
 # ---- workspace inputs (read after a possible import above)

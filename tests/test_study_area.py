@@ -97,3 +97,26 @@ def test_cli_coverage_without_area_uses_the_workspace_study_area(tmp_path, capsy
     grid = gpd.read_file(out, layer="grid")
     assert grid.to_crs(4548).area.sum() == pytest.approx(area_km2(geom) * 1e6, rel=1e-3)
     assert grid.union_all().representative_point().within(geom.buffer(1e-6))
+
+
+def test_import_osm_without_area_clips_to_the_workspace_study_area(tmp_path, capsys):
+    from renewal.analysis.network_files import load_workspace_network
+    from tests.test_import_osm import write_extract
+
+    ws = tmp_path / "ws"
+    extract = write_extract(tmp_path / "t.osm.pbf")  # a street grid inside Hedong and one footway in Beijing
+    far = shapely.box(116.39, 39.89, 116.42, 39.91)  # central Beijing
+    save_study_area(far, "北京测试范围", actor=EDITOR, workspace=ws)
+    args = ["--workspace", str(ws), "import-osm", str(extract)]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "(the workspace's study area 北京测试范围 + 1000 m)" in out
+    assert "network: 2 nodes, 1 edges" in out  # the Beijing footway only
+    x0, y0, x1, y1 = (
+        gpd.GeoSeries([shapely.box(*load_workspace_network(ws).bounds())], crs=4548).to_crs(4326).total_bounds
+    )
+    assert far.buffer(0.02).contains(shapely.box(x0, y0, x1, y1))
+    restore_study_area(actor=EDITOR, workspace=ws)
+    assert main([*args, "--replace"]) == 0  # back on the district: the Hedong grid
+    out = capsys.readouterr().out
+    assert "(the district + 1000 m)" in out and "network: 25 nodes" in out
