@@ -3,7 +3,8 @@
 Inputs are GeoDataFrames with a CRS (any; computed in the study area's metric CRS,
 :func:`renewal.crs.metric_epsg_for_geometry` of the boundary: EPSG:4548 for Hedong, UTM 35N for
 Helsinki; a network built in another one is reprojected, with a notice), outputs are
-GeoDataFrames in WGS84 plus pandas statistics; ``CoverageResult.metric_epsg`` says the CRS. Pure: no streamlit, no folium.
+GeoDataFrames in WGS84 plus pandas statistics; ``CoverageResult.metric_epsg`` says the CRS.
+Pure: no streamlit, no folium.
 
 Public API
 ----------
@@ -154,10 +155,6 @@ class CoverageResult:
     def metric_crs_zh(self) -> str:
         """e.g. ``CGCS2000 / 3度带高斯-克吕格 CM 117E (EPSG:4548)``."""
         return metric_crs_zh(self.metric_epsg)
-
-    @property
-    def metric_crs_en(self) -> str:
-        return crs_label(self.metric_epsg)
 
 
 # ------------------------------------------------------------ engine
