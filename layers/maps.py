@@ -18,6 +18,7 @@ import shapely
 
 from layers.registry import (
     COVERAGE_ADDED_KEY,
+    COVERAGE_AREA_KEY,
     COVERAGE_CATCHMENTS_KEY,
     COVERAGE_FACILITIES_KEY,
     COVERAGE_GAINED_KEY,
@@ -182,7 +183,7 @@ def coverage_layers(
         COVERAGE_FACILITIES_KEY: fac[fac["category"].isin(cats)],
     }
     shown = [k for k in categories if k in set(result.stats["category"])]
-    if len(shown) > 1 and result._ctx is not None:  # several: per cell, how many are out of reach
+    if len(shown) > 1 and result.context is not None:  # several: per cell, how many are out of reach
         out[COVERAGE_MISSING_KEY] = display_polygons(missing_counts(result, shown))
     else:  # one: covered vs gap
         out[COVERAGE_GAPS_KEY] = display_polygons(result.gaps[result.gaps["category"].isin(cats)])
@@ -205,6 +206,7 @@ def coverage_scene(
     data: dict[str, gpd.GeoDataFrame] | None = None,
     title: str = "生活圈覆盖",
     scenario: str = "",
+    area: gpd.GeoDataFrame | None = None,
 ) -> Scene:
     """The 生活圈覆盖 map as a scene.
 
@@ -213,18 +215,24 @@ def coverage_scene(
     suggested sites) to WGS84 GeoDataFrames; missing or empty ones are left
     out. ``sites`` adds the renewal sites (candidates for a new facility). ``scenario`` (a what-if's
     Chinese label) goes into the title and leads the legend's note: the map is then not the current state.
+    ``area`` (a chosen study area, :meth:`renewal.analysis.study_area.StudyArea.frame`) is outlined and the
+    map fits to it.
     """
     data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
     if sites is not None:
         data[COVERAGE_SITES_KEY] = select(sites, REGISTRY[COVERAGE_SITES_KEY])
     data.update({k: v for k, v in layers.items() if k in COVERAGE_KEYS and v is not None and not v.empty})
-    keys = (*COVERAGE_BASE_KEYS, COVERAGE_SITES_KEY, *COVERAGE_KEYS)
+    bookmarks = {"全区": data["district"]}
+    if area is not None and not area.empty:
+        data[COVERAGE_AREA_KEY] = area
+        bookmarks = {"研究范围": area, **bookmarks}
+    keys = (*COVERAGE_BASE_KEYS, COVERAGE_AREA_KEY, COVERAGE_SITES_KEY, *COVERAGE_KEYS)
     return scene_from_data(
         keys,
         data,
         title=f"{title} · {scenario}" if scenario else title,
-        bookmarks={"全区": data["district"]},
-        extent=data["district"],
+        bookmarks=bookmarks,
+        extent=area if area is not None and not area.empty else data["district"],
         footnote=f"{scenario}：图中含假设新增或撤除的设施。{COVERAGE_FOOTNOTE}"
         if scenario
         else COVERAGE_FOOTNOTE,
@@ -242,11 +250,12 @@ def coverage_map(
     extra: Iterable[SceneLayer] = (),
     click_through: bool = False,
     scenario: str = "",
+    area: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """:func:`coverage_scene` (plus ``extra`` layers, e.g. imported reference layers) drawn with folium;
     ``click_through``: clicks on its layers also give the map's clicked position (the what-if)."""
     return draw_scene(
-        with_layers(coverage_scene(layers, sites=sites, data=data, scenario=scenario), extra),
+        with_layers(coverage_scene(layers, sites=sites, data=data, scenario=scenario, area=area), extra),
         basemap=basemap,
         labels=labels,
         click_through=click_through,

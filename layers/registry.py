@@ -390,6 +390,19 @@ COVERAGE_GAINED_KEY = "coverage_gained"
 COVERAGE_ADDED_KEY = "coverage_added"
 COVERAGE_SUGGESTED_KEY = "coverage_suggested"
 COVERAGE_SITES_KEY = "coverage_sites"
+COVERAGE_AREA_KEY = "coverage_area"
+register(
+    LayerSpec(
+        COVERAGE_AREA_KEY,
+        "研究范围",
+        "生活圈",
+        None,
+        Style(color="#6a3d9a", weight=3.5, opacity=0.95, fill_opacity=0.0, dash_array=(10, 6)),
+        tooltip=("name",),
+        popup=(("name", "研究范围"), ("area_zh", "面积")),
+        z=-8,
+    )
+)
 register(
     LayerSpec(
         COVERAGE_SITES_KEY,

@@ -14,9 +14,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages import _ui
-from pages.views import coverage_data as cd
-from pages.views import coverage_engine as engine
 from pages.views import (
+    coverage_area,
     coverage_exports,
     coverage_inputs,
     coverage_map,
@@ -26,8 +25,11 @@ from pages.views import (
     coverage_supply,
     coverage_whatif,
 )
+from pages.views import coverage_data as cd
+from pages.views import coverage_engine as engine
 from pages.views import coverage_state as page_state
-from renewal.analysis.facilities import combine_facilities, plan_facilities
+from renewal.analysis.coverage_report import about_lines, about_sheet
+from renewal.analysis.facilities import combine_facilities, placeholder_mask, plan_facilities
 from renewal.analysis.network_files import workspace_network_path
 from renewal.errors import InputError
 from renewal.settings import workspace_dir
@@ -47,9 +49,10 @@ net_path = workspace_network_path(ws)
 ws_path = ws / "facilities" / "facilities.gpkg"
 ready_box = st.container()  # the readiness panel comes first; filled once the inputs below are read
 
-# ---- inputs: the planner's inventory, population, zones (uploads live in the session)
+# ---- inputs: the study area, the planner's inventory, population, zones (uploads live in the session)
+area = coverage_area.panel(ws)
 coverage_inputs.inventory(state, std, ws)
-coverage_inputs.osm(std, ws, net_path)
+coverage_inputs.osm(std, ws, net_path, area)
 areas = coverage_inputs.areas()
 
 # ---- workspace inputs (read after a possible import above)
@@ -67,20 +70,27 @@ except InputError as err:
 # ---- readiness (drawn at the top of the page), then the choices
 sources = {"plan": plan_fac, "ws": ws_fac, "up": state.upload}
 existing = sum(len(g) for k, g in sources.items() if k != "plan" and g is not None)
+if not coverage_ready.placeholder_choice(existing, int(placeholder_mask(plan_fac).sum())):
+    sources["plan"] = plan_fac[~placeholder_mask(plan_fac)]
 all_fac = combine_facilities(sources)
 with ready_box:
     coverage_ready.readiness(
         all_fac, existing=existing, plan=len(plan_fac), net=net, pop_label=areas.pop_label, zones=areas.zones
     )
+if all_fac.empty:
+    st.info("没有参与计算的设施：请在上方导入现状设施，或勾选“计入位置待定设施”。")
+    st.stop()
 chosen, circle, mode = coverage_ready.choices(std, all_fac, net)
 if not chosen:
     st.info("请至少选择一个设施类别。")
     st.stop()
 
 net_key = str(net.report.get("source")) + str(engine.mtime(net_path)) if net is not None else ""
-base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, areas.pop_key, areas.zone_key))
+area_key = "" if area.is_default else engine.bytes_key(area.geometry.wkb)
+base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, areas.pop_key, areas.zone_key, area_key))
 try:
-    dist = engine.distances(base_key, mode, all_fac, net, areas.population, areas.zones)
+    boundary = None if area.is_default else area.geometry
+    dist = engine.distances(base_key, mode, all_fac, net, areas.population, areas.zones, boundary)
     base = engine.view(base_key, mode, circle, tuple(k for k in std.categories if k in chosen), dist)
 except InputError as err:
     _ui.show_input_error(err)
@@ -91,7 +101,7 @@ result, gained = coverage_whatif.apply(state, base, all_fac, chosen, std)
 applied = coverage_whatif.applied(state, all_fac, chosen)
 scenario = cd.scenario_label(*applied) if result is not base else ""
 sites = _ui.current_sites_or_none()
-weight = "population" if base._ctx.cell_pop is not None else "area"
+weight = "population" if base.context.cell_pop is not None else "area"
 m, out = coverage_map.show(
     state,
     result,
@@ -104,8 +114,13 @@ m, out = coverage_map.show(
     basemap=basemap,
     labels=labels,
     scenario=scenario,
+    area=area,
 )
-stats = coverage_stats.statistics(base, result, chosen, std)
+counted = all_fac[all_fac["category"].isin(chosen) & ~all_fac["facility_id"].isin(state.removed)]
+about = about_lines(
+    result, area_name=f"{area.name}（{area.area_zh}）", placeholders=int(placeholder_mask(counted).sum())
+)
+stats = coverage_stats.statistics(base, result, chosen, std, about, hedong=area.is_default)
 coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
 coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
 coverage_exports.exports(
@@ -117,6 +132,7 @@ coverage_exports.exports(
     scenario=scenario,
     table=cd.scenario_table(*applied, all_fac, std),
     added=cd.added_facilities(applied[0], std),
+    about=about_sheet(about),
 )
 coverage_supply.section(
     state,

@@ -68,6 +68,23 @@ def crs_label(epsg: int) -> str:
 
 
 @cache
+def epsg_crs(epsg: int) -> CRS:
+    """``CRS.from_epsg``, made once per code."""
+    return CRS.from_epsg(epsg)
+
+
+def metric_crs_zh(epsg: int) -> str:
+    """How pages and sheets name a metric CRS in Chinese, e.g.
+    ``CGCS2000 / 3度带高斯-克吕格 CM 117E (EPSG:4548)`` or ``WGS 84 / UTM 第35带 北半球 (EPSG:32635)``."""
+    if 4534 <= epsg <= 4554:
+        return f"CGCS2000 / 3度带高斯-克吕格 CM {75 + 3 * (epsg - 4534)}E (EPSG:{epsg})"
+    if 32601 <= epsg <= 32660 or 32701 <= epsg <= 32760:
+        half = "北半球" if epsg < 32700 else "南半球"
+        return f"WGS 84 / UTM 第{epsg % 100}带 {half} (EPSG:{epsg})"
+    return f"{CRS.from_epsg(epsg).name} (EPSG:{epsg})"
+
+
+@cache
 def thread_cheap_transformer(src: int, dst: int) -> Transformer:
     """:func:`transformer` as its PROJ pipeline: the same operation, but cheap in a new thread.
 
@@ -84,13 +101,13 @@ def _epsg(crs) -> int | None:
 
 
 def _reproject(gdf, epsg: int):
-    """``gdf.to_crs(epsg)`` (a GeoDataFrame or GeoSeries) between WGS84 and EPSG:4548 through
+    """``gdf.to_crs(epsg)`` (a GeoDataFrame or GeoSeries) between WGS84 and an EPSG-coded CRS through
     :func:`thread_cheap_transformer`; any other pair, or 3-D data, through ``to_crs``."""
     import geopandas as gpd
     import shapely
 
     src = _epsg(gdf.crs)
-    pair = {src, epsg} == {STORAGE_EPSG, METRIC_EPSG}
+    pair = STORAGE_EPSG in {src, epsg} and src is not None and src != epsg
     geoms = gdf.geometry.values if isinstance(gdf, gpd.GeoDataFrame) else gdf.values
     if not pair or bool(shapely.has_z(geoms).any()):
         return gdf.to_crs(epsg)
@@ -107,8 +124,9 @@ def _reproject(gdf, epsg: int):
     return out.set_crs(epsg, allow_override=True)
 
 
-def to_metric(gdf):
-    """Return ``gdf`` (a GeoDataFrame or GeoSeries) projected to the metric CRS (EPSG:4548).
+def to_metric(gdf, epsg: int = METRIC_EPSG):
+    """Return ``gdf`` (a GeoDataFrame or GeoSeries) projected to a metric CRS (default EPSG:4548;
+    a study area's own: :func:`metric_epsg_for_geometry`).
 
     Refuses data without a CRS: guessing is how a district ends up in the sea.
     """
@@ -119,7 +137,7 @@ def to_metric(gdf):
             "The layer has no coordinate reference system; cannot compute in metres.",
             "图层没有坐标参考系，无法按米计算。",
         )
-    return _reproject(gdf, METRIC_EPSG)
+    return _reproject(gdf, epsg)
 
 
 def to_storage(gdf):

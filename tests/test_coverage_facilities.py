@@ -304,3 +304,30 @@ def test_inventory_category_aliases_of_elderly_care_are_read():
     assert imp.n_unmatched == 0
     assert list(imp.facilities["category"]) == ["nursing_home"] * 3
     assert set(imp.facilities["name_zh"]) == {"养老院"}
+
+
+def test_placeholder_plan_facilities_are_marked_and_the_report_says_so():
+    from renewal.analysis.coverage_report import about_lines, about_sheet
+    from renewal.analysis.facilities import placeholder_mask, plan_facilities
+
+    std = load_standards()
+    fac = plan_facilities(std)
+    raw = geodata.load("plan_facilities")
+    mask = placeholder_mask(fac)
+    assert int(mask.sum()) == int((raw["precision"] == "placeholder").sum()) > 0
+    other = fac.assign(precision=["approximate"] * len(fac))
+    assert not placeholder_mask(other).any() and not placeholder_mask(fac.drop(columns="precision")).any()
+    res = radius_coverage(fac, std)
+    assert about_lines(res) == [
+        ("计算方式", "服务半径"),
+        ("研究范围", "河东区区界"),
+        ("计量坐标系", "CGCS2000 / 3度带高斯-克吕格 CM 117E (EPSG:4548)：距离与面积均在该坐标系中计算"),
+    ]
+    rows = about_lines(res, placeholders=int(mask.sum()))
+    book = pd.read_excel(
+        io.BytesIO(xlsx_bytes(report_sheets(res.stats, None, std, [], about=about_sheet(rows)))),
+        sheet_name=None,
+    )
+    about = book["计算说明"].set_index("项目")["内容"]
+    assert about["位置待定设施"] == f"其中 {int(mask.sum())} 处为位置待定的规划设施，覆盖结果仅供示意"
+    assert list(book)[:2] == ["覆盖统计", "计算说明"]

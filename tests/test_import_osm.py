@@ -308,7 +308,7 @@ def test_accessibility_and_coverage_clip_an_osm_roads_file_to_the_area(extract, 
     assert "network: 25 nodes" in capsys.readouterr().out
 
 
-def test_coverage_states_its_crs_and_warns_for_an_area_in_another_zone(tmp_path, capsys):
+def test_coverage_measures_and_states_the_study_areas_own_crs(tmp_path, capsys):
     area = tmp_path / "helsinki.geojson"
     gpd.GeoDataFrame(geometry=[shapely.box(24.93, 60.16, 24.96, 60.18)], crs=4326).to_file(area)
     fac = tmp_path / "fac.geojson"
@@ -316,10 +316,18 @@ def test_coverage_states_its_crs_and_warns_for_an_area_in_another_zone(tmp_path,
         {"category": ["kindergarten"]}, geometry=[shapely.Point(24.94, 60.17)], crs=4326
     ).to_file(fac)
     out = tmp_path / "cov.gpkg"
-    assert main(["coverage", "--facilities", str(fac), "--area", str(area), "--out", str(out)]) == 0
+    report = tmp_path / "cov.xlsx"
+    args = ["coverage", "--facilities", str(fac), "--area", str(area), "--out", str(out)]
+    assert main([*args, "--report", str(report)]) == 0
     text = capsys.readouterr().out
-    assert "metric CRS: EPSG:4548" in text
-    assert "study area's own metric CRS is EPSG:32635" in text
+    assert "metric CRS: EPSG:32635" in text  # UTM 35N: Helsinki's own, not Hedong's EPSG:4548
+    assert "EPSG:4548" not in text
+    import pandas as pd
+
+    about = pd.read_excel(report, sheet_name="计算说明", dtype=str)
+    crs = about.loc[about["项目"] == "计量坐标系", "内容"].iloc[0]
+    assert crs.startswith("WGS 84 / UTM 第35带 北半球 (EPSG:32635)")
+    assert about.loc[about["项目"] == "研究范围", "内容"].iloc[0] == "helsinki.geojson"
 
 
 def test_review_decisions_are_kept_by_osm_id_and_applied_again(extract, tmp_path, capsys):

@@ -23,6 +23,7 @@ from osmium.osm.mutable import Node, Relation, Way
 from pyproj import Transformer
 from shapely.ops import nearest_points
 
+from cli.main import main
 from renewal.analysis.osm_import import import_osm
 from renewal.analysis.osm_tags import load_tag_mapping
 from renewal.errors import InputError
@@ -173,12 +174,12 @@ class Ways(osmium.SimpleHandler):
         self.ways.append((dict(w.tags), [(n.ref, n.lon, n.lat) for n in w.nodes if n.location.valid()]))
 
 
-def independent_graph(path, box) -> nx.MultiGraph:
-    """Segments between consecutive OSM nodes of walking ways touching ``box``, in UTM 35N metres;
-    the largest connected component."""
+def independent_graph(path, box, epsg: int = UTM35N) -> nx.MultiGraph:
+    """Segments between consecutive OSM nodes of walking ways touching ``box``, in metres of ``epsg``
+    (default UTM 35N); the largest connected component."""
     h = Ways()
     h.apply_file(str(path), locations=True)
-    t = Transformer.from_crs(4326, UTM35N, always_xy=True)
+    t = Transformer.from_crs(4326, epsg, always_xy=True)
     g = nx.MultiGraph()
     for tags, nodes in h.ways:
         if not walkable(tags) or len(nodes) < 2:
@@ -402,3 +403,47 @@ def test_an_extract_that_misses_the_study_area_is_refused_from_its_header(real):
     msg = str(e.value)
     assert "does not cover the study area" in msg
     assert "lon 24.935..24.953" in msg and "lon 117." in msg
+
+
+def test_cli_coverage_in_the_study_areas_utm_zone_matches_networkx(tmp_path, capsys):
+    """``coverage --area <Helsinki>`` on the real extract: measured in UTM 35N, and the grid cells'
+    nearest-kindergarten walking distances equal a networkx Dijkstra there; the same computation in
+    EPSG:4548 (what the engine used everywhere before) is about 15 % longer, and this test sees that."""
+    import geopandas as gpd
+
+    src = helsinki()
+    box = header_box(src)
+    wide = box.buffer(0.05)  # the engine reads the area + 1,000 m: here the whole extract
+    graph = independent_graph(src, wide)
+    t = Transformer.from_crs(UTM35N, 4326, always_xy=True)
+    nodes = [d["xy"] for _, d in graph.nodes(data=True)]
+    rng = np.random.default_rng(3)
+    picks = [nodes[i] for i in rng.choice(len(nodes), 4, replace=False)]
+    fac = tmp_path / "kindergartens.geojson"
+    pts = [shapely.Point(t.transform(x + 7.0, y + 5.0)) for x, y in picks]  # a few metres off the path
+    gpd.GeoDataFrame({"category": ["kindergarten"] * 4, "id": list("ABCD")}, geometry=pts, crs=4326).to_file(
+        fac
+    )
+    area = tmp_path / "helsinki_centre.geojson"
+    gpd.GeoDataFrame(geometry=[box], crs=4326).to_file(area)
+    out = tmp_path / "cov.gpkg"
+    args = ["coverage", "--roads", str(src), "--facilities", str(fac), "--area", str(area)]
+    assert main([*args, "--distance", "kindergarten=5000", "--cell", "100", "--out", str(out)]) == 0
+    assert "metric CRS: EPSG:32635" in capsys.readouterr().out
+    grid = gpd.read_file(out, layer="grid")
+    grid = grid[grid["kindergarten_dist_m"].notna()]
+    assert len(grid) > 100  # a real city centre at 100 m cells
+    sample = grid.sample(120, random_state=5)
+    homes = sample.to_crs(UTM35N).geometry.centroid
+    fac_xy = [t.transform(p.x, p.y, direction="INVERSE") for p in pts]
+    want = nearest_distances(graph, fac_xy, [(p.x, p.y) for p in homes])
+    got = sample["kindergarten_dist_m"].to_numpy()
+    assert np.abs(got - want).max() < 0.5
+    # the old constant EPSG:4548 (CM 117E, 92 degrees of longitude away) stretches every length
+    old = independent_graph(src, wide, 4548)
+    homes_old = sample.to_crs(4548).geometry.centroid
+    t_old = Transformer.from_crs(4326, 4548, always_xy=True)
+    longer = nearest_distances(old, [t_old.transform(p.x, p.y) for p in pts], [(p.x, p.y) for p in homes_old])
+    ratio = np.median(longer[want > 100] / want[want > 100])
+    assert 1.10 < ratio < 1.25
+    assert np.abs(got - longer).max() > 50  # the check above would have failed on the old engine

@@ -127,7 +127,14 @@ def test_page_after_import_osm_offers_network_mode(tmp_path, monkeypatch):
     assert not at.exception, at.exception
     stats = _stats(at)
     assert set(stats["计算方式"]) == {"步行网络"}
-    assert stats.loc["小学", "设施数"] == 4  # 2 from OSM (the school node lies in the school area) + 2 plan
+    # 2 from OSM (the school node lies in the school area); the plan's two 位置待定 schools are left out
+    # now that real facilities are loaded, until the planner counts them
+    assert stats.loc["小学", "设施数"] == 2
+    assert at.checkbox(key="cov_placeholders_with_existing").value is False
+    assert not any("位置待定" in w.value for w in at.warning)
+    at.checkbox(key="cov_placeholders_with_existing").check().run()
+    assert _stats(at).loc["小学", "设施数"] == 4
+    assert any(w.value == "其中 6 处为位置待定的规划设施，覆盖结果仅供示意" for w in at.warning)
 
 
 def test_siting_over_clicked_candidates():
@@ -171,6 +178,8 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
         ("学校.xlsx", buf.getvalue(), "application/octet-stream")
     ).run()
     assert not at.exception, at.exception
+    assert _stats(at).loc["小学", "设施数"] == 1  # the plan's 位置待定 schools no longer counted by default
+    at.checkbox(key="cov_placeholders_with_existing").check().run()
     assert _stats(at).loc["小学", "设施数"] == before + 1
     assert load_workspace_facilities(tmp_path) is None  # not saved until asked
     at.button(key="cov_fac_save").click().run()
@@ -178,8 +187,10 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     saved = load_workspace_facilities(tmp_path)
     assert list(saved["name"]) == ["河东某小学"]
     assert _stats(at).loc["小学", "设施数"] == before + 1  # counted once: the upload is now the workspace's
-    again = _run()  # a new visit: the workspace inventory is loaded
-    assert _stats(again).loc["小学", "设施数"] == before + 1
+    again = (
+        _run()
+    )  # a new visit: the workspace inventory is loaded (and the 位置待定 ones are left out again)
+    assert _stats(again).loc["小学", "设施数"] == 1
 
 
 def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_result_is_unreliable():
@@ -203,3 +214,54 @@ def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_resu
     chosen = set(page_state(at).suggested["candidate_id"])
     assert chosen & placeholders
     assert any("结果不可靠" in w.value for w in at.warning)
+
+
+def test_the_workspace_study_area_is_used_stated_and_restored():
+    """A study area chosen for the workspace (河西区, a neighbour): the page computes on it, names it with
+    its rounded area and its metric CRS above the statistics, and 恢复为河东区区界 brings the district back."""
+    import geopandas as gpd
+
+    import geodata
+    from renewal.settings import workspace_dir
+    from renewal.storage.access import Actor
+    from renewal.storage.shared_files import current_study_area, save_study_area
+
+    def land_m2(at) -> float:
+        return float(str(_stats(at).iloc[0]["用地面积（㎡）"]).replace(",", ""))
+
+    n = geodata.load("neighbours")
+    hexi = n.loc[n["name"] == "河西区"].geometry.iloc[0]
+    hexi_m2 = float(gpd.GeoSeries([hexi], crs=4326).to_crs(4548).area.iloc[0])
+    hedong_m2 = float(geodata.load("district").to_crs(4548).area.sum())
+    assert land_m2(_run()) == pytest.approx(hedong_m2, rel=1e-3)
+    save_study_area(hexi, "河西区", actor=Actor("王规划"), workspace=workspace_dir())
+    at = _run()
+    assert land_m2(at) == pytest.approx(hexi_m2, rel=1e-3)  # grid and clipping on the neighbour
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("研究范围：河西区（约 ") and "平方公里" in c for c in captions), captions
+    assert any("计量坐标系：CGCS2000 / 3度带高斯" in c and "EPSG:4548" in c for c in captions), captions
+    assert any("王规划" in c and "北京时间" in c for c in captions), captions
+    assert "当前研究范围：河西区" in " ".join(m.value for m in at.markdown)
+    # Hedong's census beside the statistics would mislead for another area: left out, and said
+    assert not any(c.startswith("2020年第七次人口普查：河东区") for c in captions)
+    assert any("研究范围不是河东区区界时不显示" in c for c in captions)
+    at.button(key="cov_area_restore").click().run()
+    assert not at.exception
+    assert current_study_area(workspace_dir()).is_default
+    assert land_m2(at) == pytest.approx(hedong_m2, rel=1e-3)
+    assert any(c.value.startswith("2020年第七次人口普查：河东区") for c in at.caption)
+
+
+def test_placeholder_plan_facilities_count_alone_by_default_and_say_so():
+    """With nothing else loaded the plan's 位置待定 facilities count (they are all there is), and the
+    statistics say the result is only indicative; unticked, nothing is left and the page says what to do."""
+    at = _run()
+    box = at.checkbox(key="cov_placeholders_alone")
+    assert box.label == "计入位置待定设施" and box.value is True
+    assert any(w.value == "其中 6 处为位置待定的规划设施，覆盖结果仅供示意" for w in at.warning)
+    at.multiselect(key="cov_cats").set_value(["primary_school"]).run()
+    assert any(w.value == "其中 2 处为位置待定的规划设施，覆盖结果仅供示意" for w in at.warning)
+    at.checkbox(key="cov_placeholders_alone").uncheck().run()
+    assert not at.exception, at.exception
+    assert any("没有参与计算的设施" in i.value for i in at.info)
+    assert not any("位置待定的规划设施" in w.value for w in at.warning)

@@ -59,19 +59,37 @@ def add_common(p, *, facilities=True):
     )
 
 
-def metric_crs_line(area=None) -> str:
-    """What the distances are measured in, and a warning when the study area lies in another zone."""
-    from renewal.analysis.study_area import default_area
-    from renewal.crs import METRIC_EPSG, crs_label, metric_epsg_for_geometry
+def study_area(args):
+    """The study area of ``args``, WGS84: ``--area FILE``, else the workspace's chosen one (set on
+    生活圈覆盖), else None (the district)."""
+    if getattr(args, "boundary", None):
+        from renewal.analysis.study_area import read_area
 
-    local = metric_epsg_for_geometry(area if area is not None else default_area())
-    line = f"metric CRS: {crs_label(METRIC_EPSG)}"
-    if local != METRIC_EPSG:
-        line += (
-            f"\nwarning: the study area's own metric CRS is {crs_label(local)}; the coverage engine "
-            "measures in EPSG:4548, so distances there are longer than on the ground"
-        )
-    return line
+        return read_area(args.boundary)
+    chosen = workspace_study_area(args)
+    return None if chosen.is_default else chosen.geometry
+
+
+def workspace_study_area(args):
+    """The workspace's :class:`~renewal.analysis.study_area.StudyArea` (the district when none was set)."""
+    from renewal.storage.shared_files import current_study_area
+
+    return current_study_area(getattr(args, "workspace", None))
+
+
+def metric_epsg(area=None) -> int:
+    """The metric CRS distances are measured in for ``area`` (default: the district)."""
+    from renewal.analysis.study_area import default_area
+    from renewal.crs import metric_epsg_for_geometry
+
+    return metric_epsg_for_geometry(area if area is not None else default_area())
+
+
+def metric_crs_line(epsg: int) -> str:
+    """``metric CRS: EPSG:4548 (CGCS2000 / 3-degree Gauss-Kruger CM 117E)``."""
+    from renewal.crs import crs_label
+
+    return f"metric CRS: {crs_label(epsg)} (the study area's; every distance and area is measured in it)"
 
 
 def load_network(args):
@@ -81,12 +99,8 @@ def load_network(args):
 
     mode = args.mode or ("network" if args.roads else "radius")
     args.mode = mode
-    area = None
-    if getattr(args, "boundary", None):
-        from renewal.analysis.study_area import read_area
-
-        area = read_area(args.boundary)
-    print(metric_crs_line(area))
+    area = study_area(args)
+    print(metric_crs_line(metric_epsg(area)))
     if mode == "radius":
         return None
     roads = args.roads
@@ -103,6 +117,8 @@ def load_network(args):
         net = read_network(roads, area=area)
     for w in caught:
         print(f"warning: {w.message}")
+    if net.crs != metric_epsg(area):
+        print(f"network built in EPSG:{net.crs}: reprojected to the study area's metric CRS")
     r = net.report
     print(
         f"network: {r.get('nodes')} nodes, {r.get('edges')} edges, {r.get('length_m', 0) / 1000:.1f} km"

@@ -35,7 +35,7 @@ def register(subparsers):
 
 
 def run(args) -> int:
-    from cli.commands._coverage_common import load_network
+    from cli.commands._coverage_common import load_network, metric_epsg, study_area
     from renewal.analysis.accessibility import accessibility
     from renewal.errors import InputError
     from renewal.io.read import read_features
@@ -57,6 +57,7 @@ def run(args) -> int:
             id_col=args.id_field,
             max_snap=args.max_snap,
             cutoff=args.cutoff if args.cutoff else math.inf,
+            epsg=metric_epsg(study_area(args)),
         )
     for w in caught:
         if issubclass(w.category, UserWarning):

@@ -57,9 +57,9 @@ def register(subparsers):
 def run(args) -> int:
     from pathlib import Path
 
-    from cli.commands._coverage_common import load_network
+    from cli.commands._coverage_common import load_network, workspace_study_area
     from renewal.analysis.coverage import network_coverage, radius_coverage
-    from renewal.analysis.coverage_report import report_sheets
+    from renewal.analysis.coverage_report import about_lines, about_sheet, report_sheets
     from renewal.analysis.facilities import load_workspace_facilities
     from renewal.errors import InputError
     from renewal.io.read import read_features
@@ -103,7 +103,12 @@ def run(args) -> int:
         from renewal.analysis.facilities import CATEGORY_COLUMNS
 
         args.category_field = next((c for c in CATEGORY_COLUMNS if c in fac.columns), "category")
-    boundary = read_features(args.boundary, what="boundary") if args.boundary else None
+    if args.boundary:
+        boundary, area_name = read_features(args.boundary, what="boundary"), Path(args.boundary).name
+    else:  # the workspace's study area (chosen on 生活圈覆盖), by default the district
+        chosen = workspace_study_area(args)
+        boundary, area_name = (None if chosen.is_default else chosen.geometry), chosen.name
+        print(f"study area: {chosen.name} (the workspace's; --area FILE for another)")
     zones = read_features(args.zones, what="zones") if args.zones else None
     population = None
     if args.population:
@@ -146,7 +151,8 @@ def run(args) -> int:
         crs=args.crs,
     )
     if args.report:
-        write_xlsx(args.report, report_sheets(res.stats, res.zone_stats, std, msgs))
+        about = about_sheet(about_lines(res, area_name=area_name))
+        write_xlsx(args.report, report_sheets(res.stats, res.zone_stats, std, msgs, about=about))
     cols = ["category", "name_zh", "cutoff_m", "n_facilities", "land_share"] + (
         ["population_share"] if "population_share" in res.stats else []
     )

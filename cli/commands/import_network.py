@@ -13,7 +13,7 @@ def register(subparsers):
     p.add_argument(
         "--area",
         default=None,
-        help="study area for an OSM extract: any polygon file; default: the district",
+        help="study area for an OSM extract: any polygon file; default: the workspace's, else the district",
     )
     p.add_argument(
         "--buffer",
@@ -31,11 +31,15 @@ def run(args) -> int:
     from renewal.analysis.network_files import read_network, workspace_network_path
     from renewal.analysis.study_area import read_area
     from renewal.storage.access import local_actor
-    from renewal.storage.shared_files import save_network_for
+    from renewal.storage.shared_files import current_study_area, save_network_for
 
     # `import FILE --layer network` hands over here without the study-area options: the defaults
     area_file, buffer_m = getattr(args, "area", None), getattr(args, "buffer", 1000.0)
-    area = read_area(area_file) if area_file else None
+    if area_file:
+        area = read_area(area_file)
+    else:  # the workspace's study area (chosen on 生活圈覆盖), else the district
+        chosen = current_study_area(getattr(args, "workspace", None))
+        area = None if chosen.is_default else chosen.geometry
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
         net = read_network(args.file, area=area, buffer_m=buffer_m)

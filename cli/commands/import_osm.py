@@ -23,7 +23,8 @@ def register(subparsers):
     p.add_argument(
         "--area",
         default=None,
-        help="study area: any polygon file (GeoJSON, GeoPackage, zipped Shapefile, KML); default: the district",
+        help="study area: any polygon file (GeoJSON, GeoPackage, zipped Shapefile, KML); default: the "
+        "workspace's (chosen on 生活圈覆盖), else the district",
     )
     p.add_argument("--standards", default=None, help="standards YAML with osm_tags (default: bundled)")
     p.add_argument(
@@ -59,14 +60,15 @@ def run(args) -> int:
     from renewal.standards import load_standards
     from renewal.storage.access import local_actor
     from renewal.storage.layers import open_layers
-    from renewal.storage.shared_files import save_osm_import
+    from renewal.storage.shared_files import current_study_area, save_osm_import
 
     recorded = open_layers(args.workspace).get("facilities")
     refuse_to_overwrite(
         args.workspace, args.replace, recorded.source_file if recorded else None
     )  # before reading
     std = load_standards(args.standards)
-    area = read_area(args.area) if args.area else None
+    chosen = None if args.area else current_study_area(args.workspace)  # the workspace's (生活圈覆盖)
+    area = read_area(args.area) if args.area else (None if chosen.is_default else chosen.geometry)
     decisions = load_decisions(args.workspace)
     if args.review:  # read (and refused) before anything is written
         decisions = {**decisions, **decisions_from_report(args.review, std)}
@@ -83,7 +85,9 @@ def run(args) -> int:
             flush=True,
         )
 
-    where = args.area or "the district"
+    where = args.area or (
+        "the district" if chosen.is_default else f"the workspace's study area {chosen.name}"
+    )
     print(f"reading {args.file} ({where} + {args.buffer:.0f} m)", flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)

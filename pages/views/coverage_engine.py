@@ -39,9 +39,10 @@ def workspace_facilities(workspace: str, mtime: float):
 
 
 @st.cache_resource(show_spinner="正在计算距离…", max_entries=8)
-def distances(base_key, mode, _fac, _net, _pop, _zones):
+def distances(base_key, mode, _fac, _net, _pop, _zones, _area=None):
     """One engine run for all categories at the largest distance any circle needs (no polygons), in a
-    worker process."""
+    worker process; ``_area``: the study area (WGS84 geometry; None: the district), its grid, clipping and
+    metric CRS (``base_key`` must name it)."""
     std = standards()
     opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
     if _pop is not None and not isinstance(_pop, str | bytes):  # polygons, not a raster (path or upload)
@@ -49,8 +50,8 @@ def distances(base_key, mode, _fac, _net, _pop, _zones):
     # in a worker process (pages/views/heavy.py): the server stays free for the other planners' pages,
     # and the run is stopped when its browser goes away
     if mode == "network":
-        return run_heavy(network_coverage, _net, _fac, std, **opts)
-    return run_heavy(radius_coverage, _fac, std, **opts)
+        return run_heavy(network_coverage, _net, _fac, std, _area, **opts)
+    return run_heavy(radius_coverage, _fac, std, _area, **opts)
 
 
 @st.cache_resource(show_spinner="正在生成服务范围和缺口…", max_entries=64)

@@ -25,7 +25,7 @@ def _layers(result, chosen, scenario: str, added) -> dict:
     return layers
 
 
-def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, added=None) -> None:
+def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, added=None, about=None) -> None:
     """The downloads; ``scenario`` (:func:`~pages.views.coverage_data.scenario_label`) marks a what-if."""
     st.subheader("导出")
     if scenario:
@@ -37,7 +37,9 @@ def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, ad
             "覆盖统计（Excel）",
             lambda: xlsx_bytes(
                 cd.mark_scenario(
-                    report_sheets(stats, result.zone_stats, std, result.warnings), scenario, table
+                    report_sheets(stats, result.zone_stats, std, result.warnings, about=about),
+                    scenario,
+                    table,
                 )
             ),
             file_name=f"生活圈覆盖统计{suffix}.xlsx",

@@ -106,13 +106,14 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                 st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
 
 
-def osm(std, ws: Path, net_path: Path) -> None:
-    """The OpenStreetMap expander: a .osm.pbf into the workspace's network and facilities."""
+def osm(std, ws: Path, net_path: Path, area=None) -> None:
+    """The OpenStreetMap expander: a .osm.pbf into the workspace's network and facilities, clipped to the
+    study area ``area`` (a :class:`~renewal.analysis.study_area.StudyArea`; None: the district)."""
     with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
         if not _ui.viewer_notice("导入路网和设施"):
             return
         st.caption(
-            "上传天津或更大范围的 OpenStreetMap 数据（例如 Geofabrik 的 .osm.pbf），按河东区界外扩缓冲距离裁剪，"
+            "上传天津或更大范围的 OpenStreetMap 数据（例如 Geofabrik 的 .osm.pbf），按研究范围外扩缓冲距离裁剪，"
             "生成步行路网并按标准文件中的标签规则提取设施，保存到工作区。大于200MB的文件请用命令行："
             "python -m renewal import-osm 文件.osm.pbf"
         )
@@ -128,6 +129,7 @@ def osm(std, ws: Path, net_path: Path) -> None:
                         src,
                         buffer_m=float(buf),
                         standards=std,
+                        boundary=None if area is None or area.is_default else area.geometry,
                         decisions=load_decisions(ws),
                         progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
                     )

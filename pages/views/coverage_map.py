@@ -24,8 +24,10 @@ def show(
     basemap,
     labels,
     scenario="",
+    area=None,
 ):
-    """Draw the map; returns the folium map (for the HTML export) and what the map returned."""
+    """Draw the map (``area``: the study area, outlined and fitted to); returns the folium map (for the HTML
+    export) and what the map returned."""
     layers = coverage_layers(
         result,
         all_fac[~all_fac["facility_id"].isin(state.removed)],
@@ -44,6 +46,7 @@ def show(
         extra=_ui.imported_layers(),
         click_through=True,  # a click anywhere in the district gives the what-if its position
         scenario=scenario,
+        area=area.frame() if area is not None else None,
     )
     out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
     if result.warnings:

@@ -65,3 +65,18 @@ def choices(std, all_fac, net) -> tuple[list[str], str, str]:
             "标准原文未能逐条核对，标为“未核对”的距离请在正式使用前核实（可编辑 geodata/standards/life_circle.yaml）。"
         )
     return chosen, circle, mode
+
+
+def placeholder_choice(existing: int, n_placeholder: int) -> bool:
+    """计入位置待定设施: whether the plan facilities of undetermined location (位置待定) count. On by default
+    only while no other facilities are loaded (then they are all there is); the planner's choice is kept
+    for each of the two situations."""
+    if not n_placeholder:
+        return False
+    key = "cov_placeholders_with_existing" if existing else "cov_placeholders_alone"
+    return st.checkbox(
+        "计入位置待定设施",
+        value=not existing,
+        key=key,
+        help=f"规划纲要提及、位置尚未确定的设施共 {n_placeholder} 处（图上以点线表示）；计入时覆盖结果仅供示意。",
+    )

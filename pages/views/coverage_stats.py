@@ -5,26 +5,46 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import coverage_data as cd
-from renewal.analysis.coverage_report import shortfall, stats_zh, zone_stats_zh
+from pages.views.text import markdown_literal
+from renewal.analysis.coverage_report import PLACEHOLDER_ITEM, shortfall, stats_zh, zone_stats_zh
 
 
-def statistics(base, result, chosen, std):
-    """The statistics of the chosen categories (returned for the exports)."""
+def statistics(base, result, chosen, std, about, *, hedong: bool = True):
+    """The statistics of the chosen categories (returned for the exports); ``about``: (项目, 内容) pairs
+    (:func:`renewal.analysis.coverage_report.about_lines`) stated above the table; ``hedong``: the study
+    area is the district (the 2020 census figures beside the statistics are Hedong's, else left out)."""
     st.subheader("覆盖统计")
+    for item, text in about:
+        if item == PLACEHOLDER_ITEM:
+            st.warning(markdown_literal(text))
+        else:
+            st.caption(markdown_literal(f"{item}：{text}"))
     stats = result.stats[result.stats["category"].isin(chosen)]
     table = stats_zh(stats, std)
     st.dataframe(table, hide_index=True, width="stretch")
     st.bar_chart(table.set_index("设施类别")[["用地覆盖率（%）"]], horizontal=True)
+    if hedong:
+        _census(base, stats)
+    else:
+        st.caption("2020年人口普查对照为河东区全区数据，研究范围不是河东区区界时不显示。")
+    _zones(result, chosen)
+    return stats
+
+
+def _census(base, stats) -> None:
     census = cd.census_summary()
     st.caption(
         f"2020年第七次人口普查：河东区常住人口 {census['pop_2020']:,.0f} 人，60岁及以上约 {census['n_60p']:,.0f} 人"
         f"（{census['share_60p']:.1%}），0–14岁占 {census['share_0_14']:.1%}（区级总数，无街道分项；来源：国家统计局分县资料）。"
     )
     st.dataframe(cd.census_beside(stats, census), hide_index=True, width="stretch")
-    if base._ctx.cell_pop is not None:
-        msg = cd.population_check(float(base._ctx.cell_pop.sum()), census["pop_2020"])
+    if base.context.cell_pop is not None:
+        msg = cd.population_check(float(base.context.cell_pop.sum()), census["pop_2020"])
         if msg:
             st.warning(msg)
+
+
+def _zones(result, chosen) -> None:
     if result.zone_stats is not None:
         st.markdown("**分区覆盖**")
         zs = result.zone_stats[result.zone_stats["category"].isin(chosen)]
@@ -34,4 +54,3 @@ def statistics(base, result, chosen, std):
         thr = st.slider("达标线（用地覆盖率 %）", 50, 100, 90, key="cov_threshold")
         st.markdown("**未达标分区（城市体检口径，可直接转交）**")
         st.dataframe(shortfall(zs, thr / 100), hide_index=True, width="stretch")
-    return stats

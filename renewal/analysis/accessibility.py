@@ -9,7 +9,7 @@ import shapely
 
 from renewal.analysis.inputs import facility_ids, points_xy, to_metric_gdf
 from renewal.analysis.network import NetworkWarning, WalkNetwork
-from renewal.crs import STORAGE_EPSG
+from renewal.crs import METRIC_EPSG, STORAGE_EPSG, metric_epsg_for_geometry
 from renewal.errors import InputError
 
 
@@ -24,6 +24,7 @@ def accessibility(
     count_snap=True,
     cutoff=np.inf,
     standards=None,
+    epsg: int | None = None,
 ):
     """Distance from each origin to the nearest facility (per category when
     the facilities have ``category_col``) and that facility's id.
@@ -32,10 +33,19 @@ def accessibility(
     origins keep their own columns; new columns are ``dist_m`` / ``facility_id``
     or ``dist_m_<cat>`` / ``facility_id_<cat>``, and ``snap_m`` (network: the
     origin's distance to the network; origins beyond ``max_snap`` get no
-    distance). Returns a WGS84 GeoDataFrame.
+    distance). Distances are measured in the metric CRS ``epsg`` (the study area's; default: the
+    network's, else the origins' local one; a network in another CRS is reprojected). Returns a WGS84
+    GeoDataFrame; its ``attrs["metric_epsg"]`` says the CRS.
     """
-    fac = to_metric_gdf(facilities, "facilities").reset_index(drop=True)
-    org = to_metric_gdf(origins, "origins").reset_index(drop=True)
+    if epsg is not None:
+        net = net.to_crs(epsg) if net is not None else None
+    elif net is not None:
+        epsg = net.crs
+    else:
+        wgs = to_metric_gdf(origins, "origins", STORAGE_EPSG)
+        epsg = metric_epsg_for_geometry(shapely.box(*wgs.total_bounds)) if len(wgs) else METRIC_EPSG
+    fac = to_metric_gdf(facilities, "facilities", epsg).reset_index(drop=True)
+    org = to_metric_gdf(origins, "origins", epsg).reset_index(drop=True)
     if len(fac) == 0:
         raise InputError("The facilities layer has no features.", "设施图层没有要素。")
     if len(org) == 0:
@@ -86,4 +96,6 @@ def accessibility(
         out[f"dist_m{sfx}"] = np.round(dist, 2)
         out[f"facility_id{sfx}"] = np.append(ids, None)[who]
     cols = [c for c in out.columns if c != out.geometry.name] + [out.geometry.name]
-    return out[cols].to_crs(STORAGE_EPSG)
+    out = out[cols].to_crs(STORAGE_EPSG)
+    out.attrs["metric_epsg"] = int(epsg)
+    return out

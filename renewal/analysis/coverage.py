@@ -1,7 +1,10 @@
 """Coverage engine: 15-minute life-circle analysis by service radius or walking network.
 
-Inputs are GeoDataFrames with a CRS (any; computed in EPSG:4548), outputs are
-GeoDataFrames in WGS84 plus pandas statistics. Pure: no streamlit, no folium.
+Inputs are GeoDataFrames with a CRS (any; computed in the study area's metric CRS,
+:func:`renewal.crs.metric_epsg_for_geometry` of the boundary: EPSG:4548 for Hedong, UTM 35N for
+Helsinki; a network built in another one is reprojected, with a notice), outputs are
+GeoDataFrames in WGS84 plus pandas statistics; ``CoverageResult.metric_epsg`` says the CRS.
+Pure: no streamlit, no folium.
 
 Public API
 ----------
@@ -75,7 +78,7 @@ from renewal.analysis.inputs import (
 )
 from renewal.analysis.network import TOL, NetworkWarning, Snap, WalkNetwork, catchment_polygons
 from renewal.analysis.polygons import valid_polygons
-from renewal.crs import METRIC_CRS, STORAGE_EPSG, to_storage
+from renewal.crs import METRIC_EPSG, STORAGE_EPSG, crs_label, epsg_crs, metric_crs_zh, to_storage
 from renewal.errors import InputError, Notice
 from renewal.standards import Standards, load_standards
 
@@ -111,6 +114,7 @@ class EngineContext:
     zone_names: list
     cell_snap: Snap | None
     opts: dict
+    epsg: int = METRIC_EPSG  # the study area's metric CRS: every coordinate above is in it
 
 
 @dataclass
@@ -123,7 +127,10 @@ class CoverageResult:
     ``<key>_dist_m``, ``<key>covered_cells``, ``<key>_facility``; built on first
     access), ``stats`` (one row per category), ``zone_stats`` (zone x
     category, when zones were given), ``warnings`` (what was dropped or
-    refused), ``delta`` (after :func:`what_if`: before/after statistics).
+    refused), ``delta`` (after :func:`what_if`: before/after statistics),
+    ``metric_epsg`` (the metric CRS every distance and area was measured in; ``metric_crs_zh`` names
+    it in Chinese). ``context`` and ``category_states`` are the engine state that re-cuts, what-ifs
+    and siting start from (None for a result without it).
     """
 
     mode: str
@@ -133,15 +140,21 @@ class CoverageResult:
     zone_stats: pd.DataFrame | None = None
     warnings: list[str] = field(default_factory=list)
     delta: pd.DataFrame | None = None
-    _ctx: EngineContext | None = field(default=None, repr=False)
-    _cats: dict | None = field(default=None, repr=False)
+    context: EngineContext | None = field(default=None, repr=False)
+    category_states: dict | None = field(default=None, repr=False)
+    metric_epsg: int = METRIC_EPSG
     _grid: object = field(default=None, repr=False)
 
     @property
     def grid(self):
-        if self._grid is None and self._ctx is not None:
-            self._grid = _grid_output(self._ctx, self._cats)
+        if self._grid is None and self.context is not None:
+            self._grid = _grid_output(self.context, self.category_states)
         return self._grid
+
+    @property
+    def metric_crs_zh(self) -> str:
+        """e.g. ``CGCS2000 / 3度带高斯-克吕格 CM 117E (EPSG:4548)``."""
+        return metric_crs_zh(self.metric_epsg)
 
 
 # ------------------------------------------------------------ engine
@@ -149,7 +162,7 @@ def _prepare_ctx(
     mode,
     net,
     standards,
-    boundary,
+    area,
     *,
     cell,
     population,
@@ -160,18 +173,28 @@ def _prepare_ctx(
     width,
     count_snap,
 ):
-    b = boundary_metric(boundary)
-    grid = make_grid(b, cell)
+    b, epsg = area
+    grid = make_grid(b, cell, epsg)
     cents = shapely.centroid(grid.geometry.values)
     cell_xy = shapely.get_coordinates(cents).reshape(-1, 2)
     msgs = []
+    if net is not None and net.crs != epsg:
+        msgs.append(
+            Notice(
+                f"The walking network was built in {crs_label(net.crs)}; it was reprojected to the study "
+                f"area's metric CRS {crs_label(epsg)} and its lengths measured there.",
+                f"步行路网原为 {metric_crs_zh(net.crs)} 坐标；已转换到研究范围的计量坐标系 "
+                f"{metric_crs_zh(epsg)}，并在其中重新计算长度。",
+            )
+        )
+        net = net.to_crs(epsg)
     cell_pop = None
     if population is not None:
         cell_pop, m = population_to_cells(grid, population, pop_field=pop_field, cell=cell)
         msgs += m
     cell_zone, zone_names = None, []
     if zones is not None:
-        z = to_metric_gdf(zones, "zones").reset_index(drop=True)
+        z = to_metric_gdf(zones, "zones", epsg).reset_index(drop=True)
         if len(z) == 0:
             raise InputError("The zones layer has no features.", "分区图层没有要素。")
         if zone_field is None:
@@ -205,6 +228,7 @@ def _prepare_ctx(
         zone_names,
         cell_snap,
         dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell, raster=grid.attrs["raster"]),
+        epsg,
     ), msgs
 
 
@@ -421,8 +445,8 @@ def assemble(
 
     def to_gdf(rows, cols):
         if not rows:
-            return to_storage(gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=METRIC_CRS))
-        out = to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS))
+            return to_storage(gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=epsg_crs(ctx.epsg)))
+        out = to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=epsg_crs(ctx.epsg)))
         out["geometry"] = valid_polygons(out.geometry.values)  # the reprojection may leave invalid rings
         return out
 
@@ -438,7 +462,7 @@ def assemble(
         catchments = old.catchments if old is not None else None
         gaps = old.gaps if old is not None else None
     return CoverageResult(
-        ctx.mode, catchments, gaps, stats, _zone_stats(ctx, cats), list(msgs), None, ctx, cats
+        ctx.mode, catchments, gaps, stats, _zone_stats(ctx, cats), list(msgs), None, ctx, cats, ctx.epsg
     )
 
 
@@ -485,6 +509,7 @@ def _coverage(
     geometry=True,
 ):
     standards = standards or load_standards()
+    area = boundary_metric(boundary)
     fac, msgs = prepare_facilities(
         facilities,
         standards,
@@ -492,12 +517,13 @@ def _coverage(
         id_col=id_col,
         categories=categories,
         cutoffs=cutoffs,
+        epsg=area[1],
     )
     ctx, m = _prepare_ctx(
         mode,
         net,
         standards,
-        boundary,
+        area,
         cell=cell,
         population=population,
         pop_field=pop_field,
@@ -576,8 +602,8 @@ def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
 def missing_counts(result: CoverageResult, categories) -> gpd.GeoDataFrame:
     """Per grid cell, how many of ``categories`` are out of reach, as polygons (one row per count >= 1;
     ``missing``, ``missing_zh`` e.g. "2类不可达", ``area_m2``), WGS84: the several-category gap view."""
-    ctx = result._ctx
-    cats = [result._cats[k] for k in categories if k in result._cats]
+    ctx = result.context
+    cats = [result.category_states[k] for k in categories if k in result.category_states]
     cols = {"missing": [], "missing_zh": [], "area_m2": []}
     if ctx is None or not cats:
         return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
@@ -592,6 +618,6 @@ def missing_counts(result: CoverageResult, categories) -> gpd.GeoDataFrame:
             )
     if not rows:
         return gpd.GeoDataFrame(cols, geometry=[], crs=STORAGE_EPSG)
-    out = to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS))
+    out = to_storage(gpd.GeoDataFrame(rows, geometry="geometry", crs=epsg_crs(ctx.epsg)))
     out["geometry"] = valid_polygons(out.geometry.values)
     return out

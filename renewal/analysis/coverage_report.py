@@ -156,9 +156,13 @@ def report_sheets(
     warnings: list[str] | None = None,
     *,
     extra: dict[str, pd.DataFrame] | None = None,
+    about: pd.DataFrame | None = None,
 ) -> dict[str, pd.DataFrame | None]:
-    """The XLSX report's sheets: 覆盖统计, 分区统计, 未达标分区, 标准, 生活圈, 提示."""
+    """The XLSX report's sheets: 覆盖统计, 计算说明 (``about``, :func:`about_sheet`), 分区统计, 未达标分区,
+    标准, 生活圈, 提示."""
     sheets: dict[str, pd.DataFrame | None] = {"覆盖统计": stats_zh(stats, standards)}
+    if about is not None:
+        sheets["计算说明"] = about
     if zone_stats is not None:
         sheets["分区统计"] = zone_stats_zh(zone_stats)
         sheets["未达标分区（<90%）"] = shortfall(zone_stats, 0.9)
@@ -167,6 +171,33 @@ def report_sheets(
     sheets.update(extra or {})
     sheets["提示"] = pd.DataFrame({"提示": [notice_zh(w) for w in warnings or []]}, dtype=object)
     return sheets
+
+
+#: The 计算说明 item of the placeholder caveat (the page shows it as a warning).
+PLACEHOLDER_ITEM = "位置待定设施"
+
+
+def about_lines(result, *, area_name: str = "河东区区界", placeholders: int = 0) -> list[tuple[str, str]]:
+    """What a coverage result was computed on, as (项目, 内容) pairs: mode, study area, metric CRS and,
+    when placeholder facilities were counted, the caveat (:func:`placeholder_note`)."""
+    rows = [
+        ("计算方式", MODE_ZH.get(result.mode, result.mode)),
+        ("研究范围", area_name),
+        ("计量坐标系", f"{result.metric_crs_zh}：距离与面积均在该坐标系中计算"),
+    ]
+    if placeholders:
+        rows.append((PLACEHOLDER_ITEM, placeholder_note(placeholders)))
+    return rows
+
+
+def about_sheet(rows: list[tuple[str, str]]) -> pd.DataFrame:
+    """:func:`about_lines` as the report's 计算说明 sheet."""
+    return pd.DataFrame(rows, columns=["项目", "内容"], dtype=object)
+
+
+def placeholder_note(n: int) -> str:
+    """The caveat when ``n`` plan facilities of undetermined location (位置待定) were counted."""
+    return f"其中 {n} 处为位置待定的规划设施，覆盖结果仅供示意"
 
 
 def gain_text(gain: float, weight: str) -> str:

@@ -330,6 +330,14 @@ def plan_facilities(standards: Standards) -> gpd.GeoDataFrame:
     return out[out["category"].notna()].reset_index(drop=True)
 
 
+def placeholder_mask(fac: gpd.GeoDataFrame) -> pd.Series:
+    """True for the facilities whose position the plan cannot support (precision ``placeholder``,
+    位置待定): counted in coverage only when the planner asks, and then said."""
+    if "precision" not in fac.columns:
+        return pd.Series(False, index=fac.index)
+    return fac["precision"].astype(str).isin(geodata.PLACEHOLDER_PRECISIONS)
+
+
 def combine_facilities(
     parts: dict[str, gpd.GeoDataFrame | None], *, capacity: bool = False
 ) -> gpd.GeoDataFrame:

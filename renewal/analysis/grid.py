@@ -11,7 +11,7 @@ import shapely
 import shapely.geometry
 
 from renewal.analysis.inputs import CoverageWarning, to_metric_gdf
-from renewal.crs import METRIC_CRS, METRIC_EPSG, transformer
+from renewal.crs import METRIC_EPSG, epsg_crs, transformer
 from renewal.errors import InputError, Notice
 
 POP_CANDIDATES = ("population", "pop", "人口", "常住人口")
@@ -37,9 +37,9 @@ def _boundary_window(src, grid_m):
     from rasterio.windows import Window, from_bounds
 
     bounds = tuple(grid_m.total_bounds)
-    if src.crs.to_epsg() != METRIC_EPSG:
+    if src.crs.to_epsg() != grid_m.crs.to_epsg():
         try:
-            bounds = transform_bounds(METRIC_CRS, src.crs, *bounds, densify_pts=21)
+            bounds = transform_bounds(grid_m.crs, src.crs, *bounds, densify_pts=21)
         except (CRSError, CPLE_BaseError) as exc:  # a LOCAL_CS / engineering system: no way to the earth
             raise InputError(
                 f"The population raster's coordinate system ({src.crs.to_string()[:80]}) is a local system with "
@@ -66,8 +66,8 @@ def _boundary_window(src, grid_m):
     return win
 
 
-def make_grid(boundary_m, cell: float = 50.0):
-    """Cells of ``cell`` metres clipped to a metric boundary (GeoDataFrame, EPSG:4548)."""
+def make_grid(boundary_m, cell: float = 50.0, epsg: int = METRIC_EPSG):
+    """Cells of ``cell`` metres clipped to a metric boundary (a geometry in the metric CRS ``epsg``)."""
 
     if not cell > 0:
         raise InputError("Grid cell size must be positive.", "网格尺寸必须为正数。")
@@ -93,7 +93,7 @@ def make_grid(boundary_m, cell: float = 50.0):
     g = gpd.GeoDataFrame(
         {"col": ii.ravel()[inside][keep], "row": jj.ravel()[inside][keep], "area_m2": area[keep]},
         geometry=clipped[keep],
-        crs=METRIC_CRS,
+        crs=epsg_crs(epsg),
     )
     g.insert(0, "cell_id", np.arange(len(g)))
     g.attrs["raster"] = (float(minx), float(miny), float(cell), int(nx), int(ny))
@@ -138,14 +138,14 @@ def cells_to_polygons(grid_m, mask, boundary_m, raster=None) -> np.ndarray:
 def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
     """Population per grid cell from a raster path or polygons with a field.
 
-    Returns (array, messages). A raster in another CRS than EPSG:4548 is
+    Returns (array, messages). A raster in another CRS than the grid's is
     reprojected by pixel centres (a warning says so); a raster without a CRS
     is refused.
     """
 
     msgs = []
     if isinstance(population, gpd.GeoDataFrame):
-        pop = to_metric_gdf(population, "population")
+        pop = to_metric_gdf(population, "population", grid_m.crs.to_epsg())
         if pop_field is None:
             pop_field = next((c for c in POP_CANDIDATES if c in pop.columns), None)
         if pop_field is None or pop_field not in pop.columns:
@@ -204,19 +204,19 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
         vals = arr[rows, cols]
         xs, ys = rasterio.transform.xy(src.window_transform(win), rows, cols, offset="center")
         xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
-        epsg = src.crs.to_epsg()
-        if epsg != METRIC_EPSG:
+        epsg, metric = src.crs.to_epsg(), grid_m.crs.to_epsg()
+        if epsg != metric:
             msg = Notice(
-                f"Population raster CRS is {src.crs.to_string()}, not EPSG:{METRIC_EPSG}: pixel centres were "
+                f"Population raster CRS is {src.crs.to_string()}, not EPSG:{metric}: pixel centres were "
                 f"reprojected and each pixel counted in the cell holding its centre.",
-                f"人口栅格的坐标系不是 EPSG:{METRIC_EPSG}：已把像元中心转换到该坐标系，"
+                f"人口栅格的坐标系不是 EPSG:{metric}：已把像元中心转换到该坐标系，"
                 "每个像元的人口计入其中心所在的分析格网。",
             )
             msgs.append(msg)
             warnings.warn(msg, CoverageWarning, stacklevel=3)
-            t = transformer(src.crs.to_string(), METRIC_EPSG)
+            t = transformer(src.crs.to_string(), metric)
             xs, ys = t.transform(xs, ys)
-        px = abs(src.transform.a) if epsg == METRIC_EPSG else None
+        px = abs(src.transform.a) if epsg == metric else None
     out = np.zeros(len(grid_m))
     if len(vals):
         tree = shapely.STRtree(grid_m.geometry.values)

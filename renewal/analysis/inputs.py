@@ -10,7 +10,7 @@ import pandas as pd
 import shapely
 
 import geodata
-from renewal.crs import METRIC_CRS, METRIC_EPSG, STORAGE_EPSG
+from renewal.crs import METRIC_EPSG, STORAGE_EPSG, epsg_crs, metric_epsg_for_geometry, to_metric
 from renewal.errors import InputError, Notice
 from renewal.standards import Standards
 
@@ -22,7 +22,8 @@ class CoverageWarning(UserWarning):
 
 
 # --------------------------------------------------------------- inputs
-def to_metric_gdf(gdf, what):
+def to_metric_gdf(gdf, what, epsg: int = METRIC_EPSG):
+    """``gdf`` without missing/empty geometries, in the metric CRS ``epsg`` (no CRS: an error)."""
 
     if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
         raise InputError(f"{what}: expected a GeoDataFrame", f"{what}：需要地理数据表")
@@ -37,22 +38,25 @@ def to_metric_gdf(gdf, what):
     ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
     if not ok.all():
         gdf = gdf[ok]
-    return gdf if gdf.crs == METRIC_CRS else gdf.to_crs(METRIC_EPSG)
+    return gdf if gdf.crs == epsg_crs(epsg) else to_metric(gdf, epsg)
 
 
-def boundary_metric(boundary):
-
+def boundary_metric(boundary) -> tuple[shapely.Geometry, int]:
+    """The study area (default: the district; a WGS84 geometry or a layer with a CRS) as one polygon
+    in its own metric CRS, and that CRS's EPSG code (:func:`renewal.crs.metric_epsg_for_geometry`)."""
     if boundary is None:
         boundary = geodata.load("district")
     if isinstance(boundary, shapely.Geometry):
         boundary = gpd.GeoSeries([boundary], crs=STORAGE_EPSG)
-    b = to_metric_gdf(boundary, "boundary")
-    if len(b) == 0:
+    wgs = to_metric_gdf(boundary, "boundary", STORAGE_EPSG)
+    if len(wgs) == 0:
         raise InputError("The boundary is empty.", "边界为空。")
+    epsg = metric_epsg_for_geometry(shapely.box(*wgs.total_bounds))
+    b = to_metric_gdf(boundary, "boundary", epsg)
     geom = shapely.make_valid(shapely.union_all(b.geometry.values))
     if geom.area <= 0:
         raise InputError("The boundary has no area (not a polygon).", "边界没有面积（不是面要素）。")
-    return geom
+    return geom, epsg
 
 
 def points_xy(gdf_m) -> np.ndarray:
@@ -75,14 +79,21 @@ def facility_ids(gdf, id_col):
 
 
 def prepare_facilities(
-    facilities, standards: Standards, *, category_col="category", id_col=None, categories=None, cutoffs=None
+    facilities,
+    standards: Standards,
+    *,
+    category_col="category",
+    id_col=None,
+    categories=None,
+    cutoffs=None,
+    epsg: int = METRIC_EPSG,
 ):
     """Metric facilities with ``facility_id`` and ``category`` (a standards key).
 
-    Rows whose category is not in the standards are dropped with a warning
+    ``epsg``: the study area's metric CRS. Rows whose category is not in the standards are dropped with a warning
     unless a cut-off for that raw value is in ``cutoffs``.
     """
-    gdf = to_metric_gdf(facilities, "facilities").copy()
+    gdf = to_metric_gdf(facilities, "facilities", epsg).copy()
     if len(gdf) == 0:
         raise InputError("The facilities layer has no features.", "设施图层没有要素。")
     ids, _ = facility_ids(gdf, id_col)

@@ -1,19 +1,20 @@
 """Walking networks: build, snap, shortest paths and partial-edge catchments.
 
-Everything here is metric: coordinates are EPSG:4548 metres
-(:data:`renewal.crs.METRIC_EPSG`). Input layers in any CRS are projected on
-load; layers without a CRS are refused.
+Everything here is metric: coordinates are metres of the network's metric CRS
+(``WalkNetwork.crs``: the study area's, EPSG:4548 for Hedong; ``net.to_crs(epsg)`` moves it to
+another study area's). Input layers in any CRS are projected on load; layers without a CRS are
+refused.
 
 Public API
 ----------
 Reading and saving files (OSM extracts, line layers, the workspace copy) is in
 :mod:`renewal.analysis.network_files` (``read_network``, ``save_network``).
 
-``WalkNetwork.from_lines(lines, crs=None, *, node_tolerance=0.01)``
+``WalkNetwork.from_lines(lines, crs=None, *, node_tolerance=0.01, epsg=None)``
     Build from shapely lines (or a GeoDataFrame of lines). Lines are noded
     where they meet (a shared vertex or a crossing); vertices are first snapped
     to a grid of ``node_tolerance`` metres (1 cm) so near-misses join.
-``WalkNetwork.from_noded_lines(gdf)``
+``WalkNetwork.from_noded_lines(gdf, epsg=None)``
     Lines that already meet only at their ends (OSMnx edges, a saved network,
     OSM ways split at shared nodes): no noding, so bridges stay bridges.
 ``WalkNetwork.from_arrays(node_xy, edges)``
@@ -52,7 +53,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.geometry import LineString
 
-from renewal.crs import METRIC_CRS, METRIC_EPSG
+from renewal.crs import METRIC_EPSG, epsg_crs, metric_epsg_for_geometry, to_metric, transformer
 from renewal.errors import InputError
 
 log = logging.getLogger(__name__)
@@ -112,9 +113,14 @@ class NodeDistances:
     cutoff: float
 
 
+def _local_epsg(layer) -> int:
+    """The local metric CRS of a layer's extent."""
+    return metric_epsg_for_geometry(shapely.box(*to_metric(layer, 4326).total_bounds))
+
+
 @dataclass
 class WalkNetwork:
-    """An undirected walking network in EPSG:4548 metres."""
+    """An undirected walking network in metres of the metric CRS ``crs`` (EPSG:4548 for Hedong)."""
 
     node_xy: np.ndarray
     edge_u: np.ndarray
@@ -131,12 +137,16 @@ class WalkNetwork:
 
     # ------------------------------------------------------------------ build
     @classmethod
-    def from_lines(cls, lines, crs=None, *, node_tolerance: float = 0.01) -> WalkNetwork:
+    def from_lines(
+        cls, lines, crs=None, *, node_tolerance: float = 0.01, epsg: int | None = None
+    ) -> WalkNetwork:
         """Build from lines; noded where they meet or cross.
 
         ``lines`` is a GeoDataFrame/GeoSeries (its CRS is used; none is an
         error) or an iterable of shapely geometries in ``crs`` (default
-        EPSG:4548). ``node_tolerance`` (m) snaps vertices to a grid of that
+        EPSG:4548). The network is built in the metric CRS ``epsg`` (default: a layer's own
+        local metric CRS, :func:`renewal.crs.metric_epsg_for_geometry` of its extent; EPSG:4548 for
+        bare geometries). ``node_tolerance`` (m) snaps vertices to a grid of that
         size first (default 1 cm), joining lines that nearly meet (a T-junction
         that misses by floating-point noise after reprojection).
         """
@@ -148,16 +158,13 @@ class WalkNetwork:
                     "The network layer has no coordinate reference system (CRS).",
                     "路网图层没有坐标参考系（CRS）。",
                 )
-            geoms = (
-                lines.to_crs(METRIC_EPSG).geometry.values
-                if lines.crs != METRIC_CRS
-                else lines.geometry.values
-            )
-            geoms = np.asarray(geoms, dtype=object)
+            epsg = epsg or _local_epsg(lines)
+            geoms = np.asarray(to_metric(lines, epsg).geometry.values, dtype=object)
         else:
             geoms = np.asarray(list(lines), dtype=object)
-            if crs is not None and gpd.GeoSeries(geoms, crs=crs).crs != METRIC_CRS:
-                geoms = np.asarray(gpd.GeoSeries(geoms, crs=crs).to_crs(METRIC_EPSG).values, dtype=object)
+            epsg = epsg or METRIC_EPSG
+            if crs is not None and gpd.GeoSeries(geoms, crs=crs).crs != epsg_crs(epsg):
+                geoms = np.asarray(to_metric(gpd.GeoSeries(geoms, crs=crs), epsg).values, dtype=object)
         if len(geoms) == 0:
             raise InputError("The network layer is empty.", "路网图层为空。")
         geoms = geoms[~pd.isna(geoms)]
@@ -180,23 +187,25 @@ class WalkNetwork:
         noded = shapely.union_all(lines_only, grid_size=grid)
         pieces = shapely.get_parts(noded)
         pieces = pieces[shapely.get_type_id(pieces) == 1]
-        net = cls._from_noded(np.asarray(pieces, dtype=object))
+        net = cls._from_noded(np.asarray(pieces, dtype=object), epsg)
         net.report["input_lines"] = n_in
         return net
 
     @classmethod
-    def from_noded_lines(cls, lines) -> WalkNetwork:
+    def from_noded_lines(cls, lines, epsg: int | None = None) -> WalkNetwork:
         """Build from lines that already meet only at their ends (OSMnx edges,
         a topologically clean road graph): no noding, so bridges stay bridges.
-        ``lines`` is a GeoDataFrame/GeoSeries with a CRS."""
+        ``lines`` is a GeoDataFrame/GeoSeries with a CRS; built in the metric CRS ``epsg``
+        (default: the layer's local one)."""
         if getattr(lines, "crs", None) is None:
             raise InputError(
                 "The network layer has no coordinate reference system (CRS).",
                 "路网图层没有坐标参考系（CRS）。",
             )
-        geoms = np.asarray(lines.to_crs(METRIC_EPSG).geometry.values, dtype=object)
+        epsg = epsg or _local_epsg(lines)
+        geoms = np.asarray(to_metric(lines, epsg).geometry.values, dtype=object)
         parts = shapely.get_parts(geoms[~pd.isna(geoms)])
-        return cls._from_noded(np.asarray(parts[shapely.get_type_id(parts) == 1], dtype=object))
+        return cls._from_noded(np.asarray(parts[shapely.get_type_id(parts) == 1], dtype=object), epsg)
 
     @classmethod
     def _from_noded(cls, pieces: np.ndarray, crs: int = METRIC_EPSG) -> WalkNetwork:
@@ -302,13 +311,36 @@ class WalkNetwork:
     def bounds(self):
         return (*self.node_xy.min(axis=0), *self.node_xy.max(axis=0))
 
+    def to_crs(self, epsg: int) -> WalkNetwork:
+        """The same graph (nodes, edges, components) in another metric CRS: coordinates reprojected,
+        edge lengths measured again there."""
+        if epsg == self.crs:
+            return self
+        t = transformer(self.crs, epsg)
+
+        def move(xy):
+            return np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
+
+        geoms = shapely.transform(self.edge_geom, move)
+        lengths = shapely.length(geoms)
+        report = dict(self.report, length_m=round(float(lengths.sum()), 1), reprojected_from=self.crs)
+        return WalkNetwork(
+            move(self.node_xy),
+            self.edge_u,
+            self.edge_v,
+            lengths,
+            np.asarray(geoms, dtype=object),
+            report,
+            epsg,
+        )
+
     def to_geodataframe(self):
         import geopandas as gpd
 
         return gpd.GeoDataFrame(
             {"u": self.edge_u, "v": self.edge_v, "length_m": self.edge_len},
             geometry=list(self.edge_geom),
-            crs=METRIC_CRS if self.crs == METRIC_EPSG else self.crs,
+            crs=epsg_crs(self.crs),
         )
 
     # ---------------------------------------------------------------- snapping

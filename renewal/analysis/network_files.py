@@ -20,8 +20,8 @@ import shapely
 
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
-from renewal.analysis.study_area import clip_area
-from renewal.crs import METRIC_EPSG, to_storage, transformer
+from renewal.analysis.study_area import clip_area, default_area
+from renewal.crs import METRIC_EPSG, metric_epsg_for_geometry, to_storage, transformer
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output
 from renewal.settings import workspace_dir
@@ -66,8 +66,9 @@ def read_network(
         raise InputError(
             f"Cannot read network file {path}: {exc}", f"无法读取路网文件 {path}：{exc}"
         ) from exc
-    if saved:
-        net = WalkNetwork.from_noded_lines(gdf)
+    if saved:  # in the metric CRS it was built in (older files: EPSG:4548, the only one then)
+        epsg = int(gdf["metric_epsg"].iloc[0]) if "metric_epsg" in gdf.columns and len(gdf) else METRIC_EPSG
+        net = WalkNetwork.from_noded_lines(gdf.drop(columns="metric_epsg", errors="ignore"), epsg)
     else:
         net = WalkNetwork.from_lines(gdf, node_tolerance=node_tolerance)
     net.report["source"] = str(path)
@@ -77,14 +78,16 @@ def read_network(
 def read_osm_network(path, *, area=None, buffer_m: float = 1000.0) -> WalkNetwork:
     """Walking ways of an OSM file near the study area (``area``, WGS84; default: the district)
     plus ``buffer_m``, streamed and clipped like ``import-osm`` (an extract missing the area is
-    refused from its header), noded at shared OSM nodes, in EPSG:4548 (the coverage engine's CRS)."""
+    refused from its header), noded at shared OSM nodes, in the study area's metric CRS."""
     path = check_osm_path(path)
     clip = clip_area(buffer_m, area)
     check_extract_covers(path, clip)
     col = read_extract(path, clip, None)
     if not col.ways:
         raise no_ways_error(path, buffer_m, clip)
-    net = network_from_osm_ways(col.ways)
+    net = network_from_osm_ways(
+        col.ways, metric_epsg_for_geometry(area if area is not None else default_area())
+    )
     net.report.update(
         {"source": str(path), "osm_ways": col.n["ways"], "walk_ways": len(col.ways), "buffer_m": buffer_m}
     )
@@ -124,11 +127,12 @@ def network_from_osm_ways(
 
 
 def save_network(net: WalkNetwork, path) -> None:
-    """Write the edges as a GeoPackage (WGS84), atomically."""
+    """Write the edges as a GeoPackage (WGS84, with the ``metric_epsg`` it was built in), atomically."""
 
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     with atomic_output(path) as tmp:
-        to_storage(net.to_geodataframe()).to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
+        edges = to_storage(net.to_geodataframe()).assign(metric_epsg=int(net.crs))
+        edges.to_file(tmp, driver="GPKG", layer=SAVED_LAYER)
 
 
 def load_workspace_network(workspace: Path | None = None) -> WalkNetwork | None:

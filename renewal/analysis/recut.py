@@ -30,13 +30,13 @@ def recut(
 
     ``categories`` (keys) limits the output to those categories (default: all).
     """
-    ctx = result._ctx
+    ctx = result.context
     if ctx is None:
         raise InputError("This result cannot be re-cut (no engine state).", "该结果不支持更换距离。")
-    keys = [k for k in result._cats if categories is None or k in set(categories)]
+    keys = [k for k in result.category_states if categories is None or k in set(categories)]
     cats = {}
     for key in keys:
-        cat = copy.copy(result._cats[key])
+        cat = copy.copy(result.category_states[key])
         new = float(cutoffs.get(key, cat.cutoff))
         if ctx.mode == "network" and new > cat.cutoff + TOL:
             raise InputError(

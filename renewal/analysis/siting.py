@@ -7,7 +7,7 @@ import numpy as np
 
 from renewal.analysis.coverage import TOL, CategoryState, CoverageResult, covered_cells, distances_from_new
 from renewal.analysis.inputs import category_cutoff, facility_ids, points_xy, to_metric_gdf
-from renewal.crs import METRIC_CRS, STORAGE_EPSG
+from renewal.crs import STORAGE_EPSG, epsg_crs
 from renewal.errors import InputError
 
 
@@ -20,12 +20,12 @@ def greedy_siting(
     given) or land (``weight="area"``). Returns the chosen candidates (WGS84)
     in order with their marginal and cumulative gains."""
 
-    ctx = result._ctx
+    ctx = result.context
     std = ctx.standards
     key = std.resolve(category) or category
-    if key not in result._cats and key not in std.categories:
+    if key not in result.category_states and key not in std.categories:
         std.category(key)  # raises a clear error
-    cat = result._cats.get(key)
+    cat = result.category_states.get(key)
     if cat is None:
         cutoff = category_cutoff(std, key, ctx.mode, None)
         cat = CategoryState(
@@ -36,7 +36,7 @@ def greedy_siting(
     if weight == "population" and ctx.cell_pop is None:
         raise InputError("Siting by population needs population data.", "按人口选址需要人口数据。")
     w = ctx.cell_pop if weight == "population" else ctx.cell_area
-    cand = to_metric_gdf(candidates, "candidates").reset_index(drop=True)
+    cand = to_metric_gdf(candidates, "candidates", ctx.epsg).reset_index(drop=True)
     if len(cand) == 0:
         raise InputError("No candidate sites.", "没有候选地块。")
     ids, _ = facility_ids(cand, id_col)
@@ -72,4 +72,4 @@ def greedy_siting(
         )
     if not rows:
         return gpd.GeoDataFrame({"rank": [], "candidate_id": [], "gain": []}, geometry=[], crs=STORAGE_EPSG)
-    return gpd.GeoDataFrame(rows, geometry="geometry", crs=METRIC_CRS).to_crs(STORAGE_EPSG)
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs=epsg_crs(ctx.epsg)).to_crs(STORAGE_EPSG)

@@ -18,7 +18,7 @@ from renewal.analysis.coverage import (
 )
 from renewal.analysis.inputs import ID_CANDIDATES, category_cutoff, points_xy, prepare_facilities
 from renewal.analysis.network import NetworkWarning, NodeDistances, Snap
-from renewal.crs import METRIC_CRS
+from renewal.crs import epsg_crs
 from renewal.errors import InputError, Notice
 
 
@@ -39,10 +39,10 @@ def what_if(
     The returned result's ``delta`` compares the statistics.
     """
 
-    ctx = result._ctx
+    ctx = result.context
     if ctx is None:
         raise InputError("This result cannot be edited (no engine state).", "该结果不支持假设分析。")
-    cats = {k: copy.copy(c) for k, c in result._cats.items()}
+    cats = {k: copy.copy(c) for k, c in result.category_states.items()}
     changed: set = set()
     msgs = []
     if remove is not None and len(remove):
@@ -70,7 +70,9 @@ def what_if(
     if add is not None and len(add):
         std = ctx.standards
         cutoffs = {k: c.cutoff for k, c in cats.items()}
-        new, m = prepare_facilities(add, std, category_col=category_col, id_col=id_col, cutoffs=cutoffs)
+        new, m = prepare_facilities(
+            add, std, category_col=category_col, id_col=id_col, cutoffs=cutoffs, epsg=ctx.epsg
+        )
         msgs += m
         if id_col is None and not any(c in getattr(add, "columns", []) for c in ID_CANDIDATES):
             new["facility_id"] = [f"NEW{i + 1}" for i in range(len(new))]
@@ -116,7 +118,7 @@ def what_if(
         for key, rows in added.items():
             cat = cats[key]
             fac = pd.concat([cat.fac, new.iloc[rows]], ignore_index=True)
-            cat.fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=METRIC_CRS)
+            cat.fac = gpd.GeoDataFrame(fac, geometry="geometry", crs=epsg_crs(ctx.epsg))
     out = assemble(ctx, cats, result.warnings + msgs, geometry=geometry, old=result, changed=changed)
     out.delta = _delta(result.stats, out.stats)
     return out

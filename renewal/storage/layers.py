@@ -43,7 +43,7 @@ from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
 #: Shared workspace files recorded in the catalogue (not drawn as layers).
-FILE_KINDS = ("facilities", "network")
+FILE_KINDS = ("facilities", "network", "study_area")
 KIND_LABELS = {
     "zones": "分区",
     "population": "人口",
@@ -51,6 +51,7 @@ KIND_LABELS = {
     "sites": "更新项目",
     "facilities": "设施清单",
     "network": "步行路网",
+    "study_area": "研究范围",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: How long a writer waits for another planner's change to finish (seconds).

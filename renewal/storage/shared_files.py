@@ -1,4 +1,5 @@
-"""Saving the workspace's shared files — the facility inventory and the walking network — as store writes.
+"""Saving the workspace's shared files — the facility inventory, the walking network and the study area —
+as store writes.
 
 Pages and commands never write these files themselves: each save here is refused for a viewer,
 records the person and a version in the workspace's layer catalogue and history
@@ -19,6 +20,14 @@ from renewal.analysis.facilities import (
 )
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import save_network, workspace_network_path
+from renewal.analysis.study_area import (
+    DEFAULT_AREA_NAME,
+    StudyArea,
+    default_study_area,
+    read_area_file,
+    workspace_area_path,
+    write_area_file,
+)
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.layers import FileChange, ImportedLayer, open_layers, to_blob
 
@@ -98,3 +107,39 @@ def save_osm_import(
         _facilities_change(facilities, workspace, source_file),
     ]
     return open_layers(workspace).replace_files(changes, actor=actor)
+
+
+def _area_change(area: StudyArea, workspace: Path | None) -> FileChange:
+    return FileChange(
+        "study_area",
+        workspace_area_path(workspace),
+        lambda path: write_area_file(area, path),
+        area.name,
+        1,
+    )
+
+
+def save_study_area(geometry, name: str, *, actor: Actor, workspace: Path | None = None) -> StudyArea:
+    """Make ``geometry`` (a WGS84 polygon, e.g. from :func:`renewal.analysis.study_area.read_area`) the
+    workspace's study area, named ``name``, for ``actor``; recorded with a history row and a version."""
+    require_editor(actor)
+    area = StudyArea(str(name).strip()[:100] or "研究范围", geometry, is_default=False)
+    open_layers(workspace).replace_files([_area_change(area, workspace)], actor=actor)
+    return current_study_area(workspace)
+
+
+def restore_study_area(*, actor: Actor, workspace: Path | None = None) -> StudyArea:
+    """Back to the bundled district (recorded like any other change of the study area)."""
+    require_editor(actor)
+    open_layers(workspace).replace_files([_area_change(default_study_area(), workspace)], actor=actor)
+    return current_study_area(workspace)
+
+
+def current_study_area(workspace: Path | None = None) -> StudyArea:
+    """The workspace's study area with who set it and when; the district when none was ever set."""
+    path = workspace_area_path(workspace)
+    entry = open_layers(workspace).get("study_area")
+    if not path.exists() or entry is None:
+        return default_study_area()
+    name, geometry, is_default = read_area_file(path)
+    return StudyArea(name or DEFAULT_AREA_NAME, geometry, is_default, entry.who, entry.imported_at)

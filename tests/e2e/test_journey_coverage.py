@@ -213,6 +213,11 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         settle(p)
         assert "类别无法与标准对应" not in p.main_text()  # 养老 is read as 养老院 (item 10)
         assert readiness(p) == "已加载：10处"
+        # the inventory's 4 schools; the plan's two 位置待定 schools are left out until the planner counts them
+        assert int(school_stats(p)["设施数"]) == 4
+        p.page.get_by_text("计入位置待定设施", exact=True).click()  # the label, as a planner clicks it
+        settle(p)
+        assert p.page.get_by_role("checkbox", name="计入位置待定设施").is_checked()
         assert int(school_stats(p)["设施数"]) == 2 + 4
         press(p, "保存到工作区（替换工作区现有的设施清单）")
         assert readiness(p) == "已加载：10处"

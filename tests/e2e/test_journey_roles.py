@@ -98,6 +98,12 @@ def test_a_viewer_is_offered_no_change_and_told_why(chromium, team_app, viewport
         osm.get_by_text("从 OpenStreetMap 导入路网和设施").first.click()
         assert osm.get_by_text(VIEWER_SAYS + "导入路网和设施").is_visible()
         assert osm.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
+        # the study area: shown, not changeable (no uploader, no restore)
+        area = p.page.locator('[data-testid="stExpander"]', has_text="当前研究范围")
+        p.page.get_by_text("研究范围", exact=True).first.click()
+        area.get_by_text("当前研究范围：河东区区界").wait_for()
+        assert area.get_by_text(VIEWER_SAYS + "更改研究范围").is_visible()
+        assert area.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
         p.check_page()
         p.screenshot(f"roles-viewer-coverage-{size}")
     # nothing the viewer did reached the workspace
