@@ -27,7 +27,7 @@ from renewal.errors import InputError, StoreUnavailable
 from renewal.storage import current_sites, open_store, store_handle
 from renewal.storage.access import Actor, local_actor, save_setting
 from renewal.storage.base import changed_by_others
-from renewal.storage.layers import LayerStore, layers_path
+from renewal.storage.layer_stores import open_layer_store
 from renewal.zh import beijing_time, date_label, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
@@ -53,25 +53,30 @@ def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _imported_layers(path: str, mtime: float) -> tuple[list, list[str]]:
+def _imported_layers(location: str, stamp: int) -> tuple[list, list[str]]:
     warnings: list[str] = []
-    return imported_scene_layers(LayerStore(path), warnings=warnings), warnings
+    return imported_scene_layers(open_layer_store(), warnings=warnings), warnings
 
 
-def imported_layers_key() -> tuple[str, float] | None:
-    """What the workspace's imported layers are now (their file and its time), for keying a cached map."""
-    path = layers_path()
-    return (str(path), path.stat().st_mtime) if path.exists() else None
+def imported_layers_key() -> tuple[str, int] | None:
+    """What the imported layers are now (their store and its newest change), for keying a cached map;
+    None when they cannot be read."""
+    try:
+        store = open_layer_store()
+        return store.location, store.stamp()
+    except InputError:
+        return None
 
 
 def imported_layers() -> list:
-    """The workspace's imported layers (数据管理) as scene layers for every map's layer control, or [];
-    each in its saved style (a saved style that cannot be used is said, the layer drawn plain)."""
-    path = layers_path()
-    if not path.exists():
-        return []
+    """The imported layers (数据管理; the team database's when one is set) as scene layers for every map's
+    layer control, or []; each in its saved style (a saved style that cannot be used is said, the layer
+    drawn plain)."""
     try:
-        layers, warnings = _imported_layers(str(path), path.stat().st_mtime)
+        key = imported_layers_key()
+        if key is None or key[1] == 0:
+            return []
+        layers, warnings = _imported_layers(*key)
         for line in warnings:
             st.warning(markdown_literal(line))
         return layers

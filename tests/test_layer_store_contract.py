@@ -17,7 +17,7 @@ from renewal.auth import VIEWER
 from renewal.errors import ConflictError, InputError
 from renewal.layer_style import LayerStyle
 from renewal.storage.access import Actor, ViewerRefused
-from renewal.storage.layers import open_layer_store
+from renewal.storage.layer_stores import open_layer_store
 from tests.store_backends import BACKENDS, postgis_schema
 
 ZHANG, LI = Actor("张工"), Actor("李工")
@@ -60,7 +60,11 @@ def test_import_replace_remove_with_history_and_versions(where):
     store.remove("ref_a", actor=LI, expected_version=2)
     assert store.get("ref_a") is None
     hist = store.history("ref_a")
-    assert [(h["action"], h["who"]) for h in hist] == [("remove", "李工"), ("replace", "李工"), ("import", "张工")]
+    assert [(h["action"], h["who"]) for h in hist] == [
+        ("remove", "李工"),
+        ("replace", "李工"),
+        ("import", "张工"),
+    ]
     assert store.stamp() == hist[0]["id"]
     assert _put(store, "ref_a", _gdf("戊"), ZHANG).version == 3  # a version never repeats
 
@@ -134,7 +138,7 @@ IMPORTER = textwrap.dedent(
     import geopandas as gpd
     from shapely.geometry import Point
     from renewal.storage.access import Actor
-    from renewal.storage.layers import open_layer_store
+    from renewal.storage.layer_stores import open_layer_store
 
     worker, url, workspace = int(sys.argv[1]), sys.argv[2], sys.argv[3]
     store = open_layer_store(workspace, database=url)

@@ -31,6 +31,7 @@ from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
 from renewal.storage.layers import open_layers
 from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import
+from renewal.zh import beijing_time
 
 
 def inventory(state: CoveragePageState, std, ws: Path) -> None:
@@ -50,7 +51,7 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
         if saved is not None:
             st.caption(
                 markdown_literal(
-                    f"工作区设施清单：{saved.count} 处，{saved.who} 于 {saved.imported_at} 保存"
+                    f"工作区设施清单：{saved.count} 处，{saved.who} 于 {beijing_time(saved.imported_at)}（北京时间）保存"
                     f"（来源 {saved.source_file or '未记录'}，版本 {saved.version}）。"
                 )
             )

@@ -670,16 +670,3 @@ def open_layers(workspace: Path | None = None) -> LayerStore:
     the record of the facility inventory and the walking network, and the imported layers when no
     team database is used."""
     return LayerStore(layers_path(workspace)).settle_files()
-
-
-def open_layer_store(workspace: Path | None = None, *, database: str | None = None) -> LayerCore:
-    """The imported layers for pages and commands (the one factory, like ``open_store``): the team
-    database's when ``database`` (or ``$RENEWAL_DATABASE_URL``) names one, else the workspace's."""
-    from renewal.storage import resolve_database
-
-    url = resolve_database(database)
-    if url:
-        from renewal.storage.postgis_layers import TeamLayerStore  # psycopg only when a database is used
-
-        return TeamLayerStore(url).ensure()
-    return open_layers(workspace)
