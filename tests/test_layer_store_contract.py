@@ -167,3 +167,31 @@ def test_four_processes_importing_at_once_lose_nothing(where):
     hist = store.history()
     assert len(hist) == 20 and {h["name"] for h in hist} == expected
     assert {h["who"] for h in hist} == {f"规划师{w}" for w in range(4)}
+
+
+def test_cli_imports_into_the_team_database_and_undoes(tmp_path, capsys):
+    """``--database``: a layer imported from one workspace folder is listed from another; ``layers undo``
+    takes it back; a second undo has nothing left and says so."""
+    from cli.main import main
+
+    path = tmp_path / "ref.geojson"
+    _gdf("甲").to_file(path)
+    with postgis_schema() as url:
+        db = ["--database", url]
+        assert (
+            main(
+                [*db, "--workspace", str(tmp_path / "a"), "import", str(path), "--layer", "reference"]
+                + ["--name", "ref_x", "--yes"]
+            )
+            == 0
+        )
+        capsys.readouterr()
+        assert main([*db, "--workspace", str(tmp_path / "b"), "layers", "list"]) == 0
+        listing = capsys.readouterr().out
+        assert "ref_x\treference" in listing and "1 layer(s)" in listing
+        assert not (tmp_path / "a" / "layers.gpkg").exists()  # nothing written to the local folder
+        assert main([*db, "--workspace", str(tmp_path / "b"), "layers", "undo"]) == 0
+        assert "Undid your import of layer 'ref_x'" in capsys.readouterr().out
+        assert open_layer_store(database=url).list() == []
+        assert main([*db, "layers", "undo"]) == 0
+        assert "Nothing to undo" in capsys.readouterr().out
