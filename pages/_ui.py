@@ -24,10 +24,10 @@ from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
 from renewal.crs import to_metric, to_storage
 from renewal.errors import InputError, StoreUnavailable
-from renewal.storage import current_sites, open_store, store_handle
+from renewal.storage import current_sites, open_store, resolve_database, store_handle
 from renewal.storage.access import Actor, local_actor, save_setting
 from renewal.storage.base import changed_by_others
-from renewal.storage.layer_stores import open_layer_store
+from renewal.storage.layer_stores import open_layer_store, sync_shared_files
 from renewal.zh import beijing_time, date_label, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
@@ -110,6 +110,22 @@ def require_app_navigation() -> None:
 
         run_app()
         st.stop()
+    shared_files_synced()
+
+
+def shared_files_synced() -> None:
+    """With a team database, this server's copies of the facility inventory and the walking network
+    brought up to the database's before the page reads them (one small query when nothing changed);
+    when the database does not answer, the copies kept here are used, and the page says so."""
+    if not resolve_database():
+        return
+    try:
+        sync_shared_files()
+    except InputError as err:
+        st.warning(
+            "暂时无法读取团队数据库，设施清单和步行路网使用本服务器上次读取的版本。"
+            + markdown_literal(err.message_zh)
+        )
 
 
 def map_options() -> tuple[str, bool]:

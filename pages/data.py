@@ -16,7 +16,7 @@ from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
 from renewal.storage.layer_stores import open_layer_store
-from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title, open_layers
+from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title
 from renewal.zh import beijing_time
 
 ss = st.session_state
@@ -193,10 +193,7 @@ def _layers_section() -> None:
                 _ui.show_input_error(err)
     _undo_button()
     try:
-        local = open_layers()  # the facility inventory and the walking network are recorded here
-        files, changes = local.files(), store.history()
-        if local is not store and local.location != store.location:
-            changes = sorted(changes + local.history(), key=lambda r: r["at"], reverse=True)
+        files, changes = store.files(), store.history()
     except InputError as err:
         _ui.show_input_error(err)
         files, changes = [], []

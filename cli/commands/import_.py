@@ -118,7 +118,9 @@ def _import_facilities(args) -> int:
         )
     if not _confirm(args, f"Import {len(fac)} facilities into the workspace?"):
         return 0
-    entry = save_facilities(fac, actor=local_actor(), workspace=args.workspace, source_file=args.file)
+    entry = save_facilities(
+        fac, actor=local_actor(), workspace=args.workspace, source_file=args.file, database=args.database
+    )
     print(
         f"Imported {len(fac)} facilities into {workspace_facilities_path(args.workspace)} (version {entry.version})"
     )

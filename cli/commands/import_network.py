@@ -42,7 +42,9 @@ def run(args) -> int:
     for w in caught:
         print(f"warning: {w.message}")
     path = workspace_network_path(args.workspace)
-    save_network_for(net, actor=local_actor(), workspace=args.workspace, source_file=str(args.file))
+    save_network_for(
+        net, actor=local_actor(), workspace=args.workspace, source_file=str(args.file), database=args.database
+    )
     r = net.report
     print(
         f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}"

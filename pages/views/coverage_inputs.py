@@ -29,7 +29,7 @@ from renewal.crs import CRS_LABELS_ZH
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
-from renewal.storage.layers import open_layers
+from renewal.storage.layer_stores import open_layer_store
 from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import
 from renewal.zh import beijing_time
 
@@ -47,7 +47,7 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        saved = open_layers(ws).get("facilities")
+        saved = open_layer_store(ws).get("facilities")
         if saved is not None:
             st.caption(
                 markdown_literal(

@@ -183,6 +183,11 @@ class LayerCore:
     def _legacy_features(self, con, name: str) -> bytes | None:
         return None
 
+    def sync(self, workspace: Path | None = None) -> list[str]:
+        """Bring a server's local copies of the shared files up to the store's (the team database's
+        store fetches them; the workspace's own files are the record itself): the kinds fetched."""
+        return []
+
     @property
     def location(self) -> str:
         raise NotImplementedError

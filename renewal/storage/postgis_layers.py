@@ -7,15 +7,41 @@ saved styles, undo of one's own last change) runs unchanged on either; here the 
 ``layer_style`` live in the connection's current schema, and every change is one transaction holding
 the layers' advisory lock (writers queue, readers never wait; two app servers on one database lose
 no import). The tables are created on first use.
+
+The facility inventory and the walking network are shared the same way: each saved whole as a blob
+keyed by its SHA-256 (``shared_blobs``; every version stays there, named by the history rows), with a
+catalogue row (version, who, when, hash) and a history row, in one transaction. Each app server keeps
+the files its pages and commands read as a local cache (``<workspace>/facilities/…``, ``network/…``),
+fetched whole by hash, checked and swapped in atomically (:meth:`TeamLayerStore.sync`), so a server
+never reads half of one.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import tempfile
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
+from renewal.analysis.facilities import workspace_facilities_path
+from renewal.analysis.network_files import workspace_network_path
+from renewal.errors import InputError, StoreError
+from renewal.io.atomic import write_bytes_atomic, write_text_atomic
+from renewal.settings import workspace_dir
 from renewal.storage.access import Actor, require_editor
-from renewal.storage.layers import LOCK_TIMEOUT_S, LayerCore
+from renewal.storage.layers import (
+    FILE_KINDS,
+    KIND_LABELS,
+    LOCK_TIMEOUT_S,
+    FileChange,
+    ImportedLayer,
+    LayerCore,
+    _next_version,
+    _now,
+    _record,
+)
 from renewal.storage.postgis import read, redact, transaction
 
 #: The advisory lock of layer writes (apart from the sites' lock: an import does not hold up a site save).
@@ -29,7 +55,12 @@ CREATE TABLE IF NOT EXISTS layer_history (id bigserial PRIMARY KEY, at text, who
 CREATE INDEX IF NOT EXISTS layer_history_name_idx ON layer_history (name, id);
 CREATE TABLE IF NOT EXISTS layer_data (name text PRIMARY KEY, features bytea NOT NULL);
 CREATE TABLE IF NOT EXISTS layer_style (name text PRIMARY KEY, style text NOT NULL, at text, who text);
+CREATE TABLE IF NOT EXISTS shared_blobs (sha256 text PRIMARY KEY, content bytea NOT NULL);
+ALTER TABLE layer_catalog ADD COLUMN IF NOT EXISTS sha256 text;
+ALTER TABLE layer_history ADD COLUMN IF NOT EXISTS sha256 text;
 """
+#: The local cache's note: which content (SHA-256) of each shared file this workspace folder holds.
+CACHE_NOTE = ".team_files.json"
 _READY: set[str] = set()
 _READY_LOCK = threading.Lock()
 
@@ -81,3 +112,89 @@ class TeamLayerStore(LayerCore):
             lock=LOCK,
             before_commit=self.before_commit,
         )
+
+    # ---- the shared files (facility inventory, walking network) -----------------
+
+    def replace_files(
+        self, changes: list[FileChange], *, actor: Actor, expected: dict[str, int] | None = None
+    ) -> list[ImportedLayer]:
+        """Save each changed file whole in the database with its catalogue and history rows, all in one
+        transaction (``expected``: kind -> the version the planner saw; a newer one refuses everything).
+        The local cache is brought up to date by :meth:`sync` (the caller's workspace)."""
+        require_editor(actor)
+        staged = []
+        for c in changes:
+            if c.kind not in FILE_KINDS:
+                raise InputError(f"Unknown workspace file {c.kind!r}", f"未知的工作区文件“{c.kind}”")
+            with tempfile.TemporaryDirectory() as folder:  # the file exactly as a server will cache it
+                path = Path(folder) / Path(c.target).name
+                c.write_to(path)
+                content = path.read_bytes()
+            staged.append((c, content, hashlib.sha256(content).hexdigest()))
+
+        def tx(con) -> list[ImportedLayer]:
+            olds = {
+                c.kind: self._current(con, c.kind, (expected or {}).get(c.kind), replace=True)
+                for c, _, _ in staged
+            }
+            out = []
+            for c, content, digest in staged:
+                con.execute(
+                    "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                    (digest, content),
+                )
+                entry = ImportedLayer(
+                    c.kind,
+                    c.kind,
+                    KIND_LABELS[c.kind],
+                    Path(c.source_file).name,
+                    _now(),
+                    "EPSG:4326",
+                    int(c.count),
+                    actor.label,
+                    _next_version(con, c.kind),
+                )
+                _record(con, entry, "replace" if olds[c.kind] is not None else "import", None)
+                con.execute("UPDATE layer_catalog SET sha256 = ? WHERE name = ?", (digest, c.kind))
+                con.execute(
+                    "UPDATE layer_history SET sha256 = ? WHERE id = (SELECT MAX(id) FROM layer_history WHERE name = ?)",
+                    (digest, c.kind),
+                )
+                out.append(entry)
+            return out
+
+        return self._write(actor, tx)
+
+    def sync(self, workspace: Path | None = None) -> list[str]:
+        """Bring this server's cached shared files in ``workspace`` up to the database's versions: each one
+        whose hash differs is fetched whole, checked against its hash and swapped in atomically; the kinds
+        fetched."""
+        folder = Path(workspace if workspace is not None else workspace_dir())
+        targets = {"facilities": workspace_facilities_path(folder), "network": workspace_network_path(folder)}
+        rows = self._query(
+            "SELECT name, sha256 FROM layer_catalog WHERE name IN ('facilities', 'network') AND sha256 IS NOT NULL"
+        )
+        note = folder / CACHE_NOTE
+        try:
+            held = json.loads(note.read_text(encoding="utf-8")) if note.exists() else {}
+        except (OSError, ValueError):
+            held = {}
+        fetched = []
+        for r in rows:
+            kind, digest = r["name"], r["sha256"]
+            if held.get(kind) == digest and targets[kind].exists():
+                continue
+            found = self._query("SELECT content FROM shared_blobs WHERE sha256 = ?", (digest,))
+            content = bytes(found[0]["content"]) if found else b""
+            if hashlib.sha256(content).hexdigest() != digest:
+                raise StoreError(
+                    f"The team database's {kind} file does not match its recorded hash; the local copy was kept.",
+                    f"团队数据库中的{KIND_LABELS[kind]}与记录不符，仍使用本机缓存。",
+                )
+            targets[kind].parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(targets[kind], content)
+            held[kind] = digest
+            fetched.append(kind)
+        if fetched:
+            write_text_atomic(note, json.dumps(held))
+        return fetched

@@ -3,7 +3,9 @@
 Pages and commands never write these files themselves: each save here is refused for a viewer,
 records the person and a version in the workspace's layer catalogue and history
 (:meth:`renewal.storage.layers.LayerStore.replace_files`), and writes the file atomically inside
-that transaction. A stale replace (the planner saw an older version) is refused.
+that transaction. A stale replace (the planner saw an older version) is refused. With a team database
+(``database=`` or ``$RENEWAL_DATABASE_URL``) the files are saved whole in it and this server's copies
+are its cache (:mod:`renewal.storage.postgis_layers`).
 """
 
 from __future__ import annotations
@@ -20,13 +22,26 @@ from renewal.analysis.facilities import (
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import save_network, workspace_network_path
 from renewal.storage.access import Actor, require_editor
-from renewal.storage.layers import FileChange, ImportedLayer, open_layers, to_blob
+from renewal.storage.layer_stores import open_layer_store
+from renewal.storage.layers import FileChange, ImportedLayer, to_blob
 
 
-def facilities_version(workspace: Path | None = None) -> int:
-    """The version of the workspace's facility inventory as recorded (0: none recorded)."""
-    entry = open_layers(workspace).get("facilities")
+def facilities_version(workspace: Path | None = None, *, database: str | None = None) -> int:
+    """The version of the facility inventory as recorded (0: none recorded): the team database's when
+    ``database`` (or ``$RENEWAL_DATABASE_URL``) names one, else the workspace's."""
+    entry = open_layer_store(workspace, database=database).get("facilities")
     return entry.version if entry is not None else 0
+
+
+def _replace(
+    changes: list[FileChange], actor: Actor, workspace: Path | None, database: str | None, expected=None
+) -> list[ImportedLayer]:
+    """Record and write ``changes`` in the store (the team database's or the workspace's); with a team
+    database this server's cached copies are brought up to date at once."""
+    store = open_layer_store(workspace, database=database)
+    out = store.replace_files(changes, actor=actor, expected=expected)
+    store.sync(workspace)
+    return out
 
 
 def _facilities_change(gdf: gpd.GeoDataFrame, workspace: Path | None, source_file: str) -> FileChange:
@@ -61,24 +76,28 @@ def save_facilities(
     workspace: Path | None = None,
     source_file: str = "",
     expected_version: int | None = None,
+    database: str | None = None,
 ) -> ImportedLayer:
     """Replace the workspace's facility inventory for ``actor``; recorded with a history row and a version."""
     require_editor(actor)
     expected = {"facilities": expected_version} if expected_version is not None else None
-    (entry,) = open_layers(workspace).replace_files(
-        [_facilities_change(gdf, workspace, source_file)], actor=actor, expected=expected
+    (entry,) = _replace(
+        [_facilities_change(gdf, workspace, source_file)], actor, workspace, database, expected
     )
     return entry
 
 
 def save_network_for(
-    net: WalkNetwork, *, actor: Actor, workspace: Path | None = None, source_file: str = ""
+    net: WalkNetwork,
+    *,
+    actor: Actor,
+    workspace: Path | None = None,
+    source_file: str = "",
+    database: str | None = None,
 ) -> ImportedLayer:
     """Replace the workspace's walking network for ``actor`` (recorded; the old network is not kept)."""
     require_editor(actor)
-    (entry,) = open_layers(workspace).replace_files(
-        [_network_change(net, workspace, source_file)], actor=actor
-    )
+    (entry,) = _replace([_network_change(net, workspace, source_file)], actor, workspace, database)
     return entry
 
 
@@ -89,6 +108,7 @@ def save_osm_import(
     actor: Actor,
     workspace: Path | None = None,
     source_file: str = "",
+    database: str | None = None,
 ) -> list[ImportedLayer]:
     """An OpenStreetMap import's network and facilities, recorded and swapped in together: a kill at any
     point leaves the old pair or the new one (:meth:`~renewal.storage.layers.LayerStore.replace_files`)."""
@@ -97,4 +117,4 @@ def save_osm_import(
         _network_change(net, workspace, source_file),
         _facilities_change(facilities, workspace, source_file),
     ]
-    return open_layers(workspace).replace_files(changes, actor=actor)
+    return _replace(changes, actor, workspace, database)
