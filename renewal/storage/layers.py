@@ -74,6 +74,7 @@ _ADDED = (
     ("layer_history", "undone_by", "INTEGER"),
     ("layer_history", "before_entry", "TEXT"),
 )
+_TABLES = ("layer_catalog", "layer_data", "layer_style", "layer_history")
 #: The changes :meth:`LayerCore.undo_last` can take back.
 UNDOABLE = ("import", "replace", "remove", "style")
 _CATALOG_COLS = ("name", "kind", "title", "source_file", "imported_at", "crs", "count", "who", "version")
@@ -182,6 +183,16 @@ class LayerCore:
 
     def _legacy_features(self, con, name: str) -> bytes | None:
         return None
+
+    def dump_rows(self) -> dict[str, list[dict]]:
+        """Every catalogue, features, style and history row (features of layers stored the old way
+        converted), for ``workspace push``."""
+        tables = {t: [dict(r) for r in self._query(f"SELECT * FROM {t}")] for t in _TABLES}
+        have = {r["name"] for r in tables["layer_data"]}
+        for entry in self.list():
+            if entry.name not in have:
+                tables["layer_data"].append({"name": entry.name, "features": to_blob(self.read(entry.name))})
+        return tables
 
     def sync(self, workspace: Path | None = None) -> list[str]:
         """Bring a server's local copies of the shared files up to the store's (the team database's

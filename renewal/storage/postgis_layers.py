@@ -59,6 +59,35 @@ CREATE TABLE IF NOT EXISTS shared_blobs (sha256 text PRIMARY KEY, content bytea 
 ALTER TABLE layer_catalog ADD COLUMN IF NOT EXISTS sha256 text;
 ALTER TABLE layer_history ADD COLUMN IF NOT EXISTS sha256 text;
 """
+_COLUMNS = {
+    "layer_catalog": (
+        "name",
+        "kind",
+        "title",
+        "source_file",
+        "imported_at",
+        "crs",
+        "count",
+        "who",
+        "version",
+    ),
+    "layer_data": ("name", "features"),
+    "layer_style": ("name", "style", "at", "who"),
+    "layer_history": (
+        "id",
+        "at",
+        "who",
+        "action",
+        "name",
+        "kind",
+        "source_file",
+        "count",
+        "previous",
+        "version",
+        "undone_by",
+        "before_entry",
+    ),
+}
 #: The local cache's note: which content (SHA-256) of each shared file this workspace folder holds.
 CACHE_NOTE = ".team_files.json"
 _READY: set[str] = set()
@@ -112,6 +141,48 @@ class TeamLayerStore(LayerCore):
             lock=LOCK,
             before_commit=self.before_commit,
         )
+
+    def restore(
+        self, tables: dict[str, list[dict]], files: dict[str, bytes], *, replace: bool = False
+    ) -> int:
+        """Replace the database's layers, styles, history and shared files by a workspace's (``workspace
+        push``: ``tables`` from :meth:`LayerCore.dump_rows`, ``files`` kind -> the file's bytes), in one
+        transaction; refused when the database's layers have a history already, unless ``replace``. The
+        number of history rows copied."""
+        self.ensure()
+
+        def tx(con) -> int:
+            con = _Con(con)
+            held = con.execute("SELECT COUNT(*) AS n FROM layer_history").fetchone()["n"]
+            if held and not replace:
+                raise InputError(
+                    f"{self.location} already holds {held} layer change(s); nothing was copied. "
+                    "Use --replace to overwrite them.",
+                    f"团队数据库已有 {held} 条图层修改记录，未复制任何数据；确需覆盖请使用 --replace。",
+                )
+            for table in ("layer_catalog", "layer_data", "layer_style", "layer_history"):
+                con.execute(f"DELETE FROM {table}")
+            for table, rows in tables.items():
+                cols = _COLUMNS[table]
+                for r in rows:
+                    con.execute(
+                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                        tuple(r.get(c) for c in cols),
+                    )
+            con.execute(
+                "SELECT setval(pg_get_serial_sequence('layer_history', 'id'), COALESCE(MAX(id), 0) + 1, false) "
+                "FROM layer_history"
+            )
+            for kind, content in files.items():
+                digest = hashlib.sha256(content).hexdigest()
+                con.execute(
+                    "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                    (digest, content),
+                )
+                con.execute("UPDATE layer_catalog SET sha256 = ? WHERE name = ?", (digest, kind))
+            return len(tables.get("layer_history", []))
+
+        return transaction(self.url, tx, timeout=self.timeout, lock=LOCK)
 
     # ---- the shared files (facility inventory, walking network) -----------------
 

@@ -2,7 +2,10 @@
 
 :func:`push` copies a GeoPackage workspace (every site with its version and who changed it
 last, the whole history with its ids and undo links, the id counter, and the workspace's
-other files such as an imported walking network) into a PostGIS database; :func:`pull`
+other files such as an imported walking network) into a PostGIS database, and the imported
+layers (with styles and history), the facility inventory and the walking network into the
+team database's own tables (:mod:`renewal.storage.postgis_layers`), so every server reads them
+from there; :func:`pull`
 copies it back. The target's content is replaced in one transaction; a target that
 already holds changes (or, on pull, a local file that differs) is refused unless
 ``replace=True``, so nobody's edits are overwritten by accident; a pull with ``replace``
@@ -15,13 +18,17 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from renewal.analysis.facilities import workspace_facilities_path
+from renewal.analysis.network_files import workspace_network_path
 from renewal.auth import USERS_FILE
 from renewal.errors import InputError
 from renewal.io.atomic import backup_folder, keep_backup, write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.sites.query import bundled_sites
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
+from renewal.storage.layers import open_layers
 from renewal.storage.postgis import PostgisStore
+from renewal.storage.postgis_layers import TeamLayerStore
 from renewal.storage.records import StoreDump
 
 
@@ -76,9 +83,22 @@ def push(workspace: Path | None, url: str, *, replace: bool = False) -> Copied:
     dump = GpkgStore(path).dump()
     dump.files = workspace_files(folder)
     target = PostgisStore.open(url, bundled_sites, session="workspace-push")
+    team_layers = TeamLayerStore(url).ensure()
     if not replace:
         _refuse_if_edited(target.dump(), target.location)
+        if team_layers.history():
+            _refuse_if_edited(StoreDump([], team_layers.history(), {}, {}), team_layers.location)
+    local = open_layers(folder)
+    shared = {
+        kind: path.read_bytes()
+        for kind, path in (
+            ("facilities", workspace_facilities_path(folder)),
+            ("network", workspace_network_path(folder)),
+        )
+        if local.get(kind) is not None and path.exists()
+    }
     target.restore(dump)
+    team_layers.restore(local.dump_rows(), shared, replace=True)
     return Copied(len(dump.sites), len(dump.history), len(dump.files), target.location)
 
 
