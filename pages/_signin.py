@@ -21,6 +21,7 @@ from renewal import proxy_identity, signin
 from renewal.auth import User, authenticate, users_path
 from renewal.errors import InputError
 from renewal.settings import workspace_dir
+from renewal.storage import resolve_database
 
 USER_KEY = "signed_in_user"
 TOKEN_KEY = "signin_token"
@@ -40,7 +41,22 @@ def _refused(err: InputError):
     st.stop()
 
 
+def _team_users() -> None:
+    """With a team database, this server's users file refreshed from it (a user added on another server
+    signs in here too); when the database does not answer, the last users read are used, and said."""
+    url = resolve_database()
+    if not url:
+        return
+    from renewal.storage.team_users import cache_users  # psycopg only when a database is used
+
+    try:
+        cache_users(url, users_path())
+    except InputError:
+        st.sidebar.warning("暂时无法读取团队数据库，登录按本服务器上次读取的用户名单进行。")
+
+
 def _users():
+    _team_users()
     try:
         return signin.users_for_app(users_path(), workspace_dir())
     except InputError as err:
