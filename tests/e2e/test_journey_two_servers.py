@@ -2,9 +2,13 @@
 runs them behind its reverse proxy. 张三 imports a layer on server A through 数据管理's uploader and 李四 sees
 it listed on server B after a reload; 李四 replaces the facility list on B through 生活圈覆盖's uploader and
 张三 sees it on A (who, when in 北京时间); 张三 undoes his import with 撤销我的上一次修改 and it is gone on B.
-Nothing of it is written to either server's folder except the cached facility list."""
+Nothing of it is written to either server's folder except the cached facility list. A user the administrator
+adds with ``python -m renewal users add`` against the database signs in on both servers."""
 
 from __future__ import annotations
+
+import subprocess
+import sys
 
 import geopandas as gpd
 import pytest
@@ -16,20 +20,47 @@ from renewal.storage.layer_stores import open_layer_store
 from tests.e2e import harness
 from tests.store_backends import postgis_schema
 
-PASSWORDS = {"张三": "zhang-san-pw", "李四": "li-si-password"}
+PASSWORDS = {"张三": "zhang-san-pw", "李四": "li-si-password", "王五": "wang-wu-password"}
+
+
+def _add_user(url: str, name: str, tmp) -> None:
+    """The administrator adds a user with the command line against the team database (from a third folder)."""
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "renewal",
+            "--database",
+            url,
+            "--workspace",
+            str(tmp / "admin"),
+            "users",
+            "add",
+            name,
+            "--role",
+            auth.EDITOR,
+            "--password-stdin",
+        ],
+        input=PASSWORDS[name] + "\n",
+        capture_output=True,
+        text=True,
+        cwd=harness.ROOT,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
 
 
 @pytest.fixture(scope="module")
 def servers(tmp_path_factory):
-    """Servers A and B: one throw-away schema on the test PostGIS, one users file, two workspace folders."""
+    """Servers A and B: one throw-away schema on the test PostGIS, two workspace folders, the users kept
+    in the database (no users file given to either server)."""
     tmp = tmp_path_factory.mktemp("two")
-    users = tmp / "users.json"
-    for name in PASSWORDS:
-        auth.set_user(users, name, auth.EDITOR, PASSWORDS[name])
     with postgis_schema() as url:
-        env = {"RENEWAL_DATABASE_URL": url, "RENEWAL_USERS_FILE": str(users)}
+        for name in ("张三", "李四"):
+            _add_user(url, name, tmp)
+        env = {"RENEWAL_DATABASE_URL": url}
         with harness.serve_app(tmp / "a", env=env) as a, harness.serve_app(tmp / "b", env=env) as b:
-            yield url, a, b
+            yield url, a, b, tmp
 
 
 def _sign_in(p: harness.Planner, name: str) -> None:
@@ -47,7 +78,7 @@ def _layers_listed(p: harness.Planner) -> str:
 
 
 def test_a_layer_and_a_facility_list_saved_on_one_server_are_seen_on_the_other(chromium, servers, tmp_path):
-    url, a, b = servers
+    url, a, b, _ = servers
     c = geodata.load("district").geometry.iloc[0].representative_point()
     blocks = gpd.GeoDataFrame(
         {"用地性质": ["居住用地", "商业用地"]},
@@ -77,8 +108,10 @@ def test_a_layer_and_a_facility_list_saved_on_one_server_are_seen_on_the_other(c
         # server B: 李四 sees it listed, imported by 张三
         pb.open("data")
         _sign_in(pb, "李四")
-        text = _layers_listed(pb)
-        assert "ref_1" in text and "控规地块" in text and "张三" in text, text[:2000]
+        _layers_listed(pb)
+        pb.page.get_by_role("button", name="下载 ref_1.geojson").wait_for()  # the layer's own download
+        said = pb.page.get_by_text("控规地块：张三 于").first.inner_text()
+        assert "（北京时间）导入" in said and "2 个要素" in said, said
         pb.check_page()
         pb.screenshot("two-servers-b-layer-listed-1366x768")
 
@@ -126,3 +159,16 @@ def test_a_layer_and_a_facility_list_saved_on_one_server_are_seen_on_the_other(c
     for server in (a, b):  # the layer never went into a server's own folder
         assert not (server.workspace / "layers.gpkg").exists()
     assert (a.workspace / "facilities" / "facilities.gpkg").exists()  # A's cache of B's list
+
+
+def test_a_user_added_with_the_command_line_signs_in_on_both_servers(chromium, servers):
+    url, a, b, tmp = servers
+    _add_user(url, "王五", tmp)
+    for server, viewport, size in ((a, harness.LAPTOP, "1366x768"), (b, harness.WIDE, "1920x1080")):
+        with harness.planner(chromium, server, f"two-servers-new-user-{size}", viewport) as p:
+            p.open("data")
+            _sign_in(p, "王五")
+            assert "当前用户：王五（编辑）" in p.visible_text()
+            p.check_page()
+            p.screenshot(f"two-servers-new-user-{size}")
+        assert "王五" in (server.workspace / "users.json").read_text(encoding="utf-8")  # the server's copy
