@@ -76,3 +76,37 @@ def test_when_the_database_is_down_the_last_users_read_stay(url, tmp_path, monke
         cache_users("postgresql://postgres@127.0.0.1:1/nothing?connect_timeout=1", path)
     assert path.read_bytes() == before
     assert auth.authenticate(path, "张三", "zhang-san-pw") is not None
+
+
+def test_wrong_passwords_on_two_servers_count_towards_one_lock(url, tmp_path):
+    """Each server its own workspace folder, one team database: the tries add up (renewal.signin's limits)."""
+    from renewal import signin
+    from renewal.storage.team_users import TeamTally
+
+    clock = [1000.0]
+    a = signin.Throttle(tmp_path / "a", clock=lambda: clock[0], tally=TeamTally(url))
+    b = signin.Throttle(tmp_path / "b", clock=lambda: clock[0], tally=TeamTally(url))
+    for i in range(signin.LOCK_AFTER):
+        (a if i % 2 else b).failed("张三", f"10.0.0.{i}")
+        clock[0] += 1
+    assert a.locked_for("张三", "10.9.9.9") > 0 and b.locked_for("张三", "10.9.9.9") > 0
+    assert a.locked_for("李四", "10.9.9.9") == 0  # another name from another address is not locked
+    b.succeeded("张三")
+    assert a.locked_for("张三", "10.9.9.9") == 0
+
+
+def test_the_cookie_secret_and_sign_out_everywhere_are_the_teams(url, tmp_path):
+    """A token issued on server a is good on server b; signing out on a ends it on b."""
+    from renewal import signin
+    from renewal.storage.team_users import cache_signin_state, record_signout
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    users = {"张三": {"name": "张三", "role": auth.EDITOR, "password": "x"}}
+    cache_signin_state(url, a)
+    cache_signin_state(url, b)
+    token = signin.issue_token(a, "张三", now=100.0)
+    assert signin.user_from_token(b, token, users, now=200.0).name == "张三"
+    assert stat.S_IMODE(os.stat(b / signin.SECRET_FILE).st_mode) == 0o600
+    record_signout(url, "张三", 150.0)
+    cache_signin_state(url, b)
+    assert signin.user_from_token(b, token, users, now=200.0) is None
