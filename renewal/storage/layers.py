@@ -77,8 +77,8 @@ _ADDED = (
 _TABLES = ("layer_catalog", "layer_data", "layer_style", "layer_history")
 #: The changes :meth:`LayerCore.undo_last` can take back.
 UNDOABLE = ("import", "replace", "remove", "style")
-_CATALOG_COLS = ("name", "kind", "title", "source_file", "imported_at", "crs", "count", "who", "version")
-_HISTORY_COLS = (
+CATALOG_COLS = ("name", "kind", "title", "source_file", "imported_at", "crs", "count", "who", "version")
+HISTORY_COLS = (
     "at",
     "who",
     "action",
@@ -403,7 +403,7 @@ class LayerCore:
                 if target["entry"] is not None:
                     entry = ImportedLayer(**{**target["entry"], "version": _next_version(con, name)})
                     _upsert(con, "layer_data", {"name": name, "features": h["previous"]})
-                    _upsert(con, "layer_catalog", {c: getattr(entry, c) for c in _CATALOG_COLS})
+                    _upsert(con, "layer_catalog", {c: getattr(entry, c) for c in CATALOG_COLS})
                     _put_style(con, name, target["style"], at, actor.label)
                     version, shown = entry.version, target["entry"]
                 previous = now_features
@@ -509,18 +509,7 @@ class LayerStore(LayerCore):
             }
             out = []
             for c in changes:
-                entry = ImportedLayer(
-                    c.kind,
-                    c.kind,
-                    KIND_LABELS[c.kind],
-                    Path(c.source_file).name,
-                    _now(),
-                    "EPSG:4326",
-                    int(c.count),
-                    actor.label,
-                    _next_version(con, c.kind),
-                )
-                _record(con, entry, "replace" if olds[c.kind] is not None else "import", c.previous())
+                entry = record_file(con, c, actor, olds[c.kind], c.previous())
                 file_swap.stage(Path(c.target), c.write_to, token)
                 out.append(entry)
             file_swap.swap_in(folder, targets, {e.kind: e.version for e in out}, token)
@@ -547,6 +536,23 @@ class LayerStore(LayerCore):
         if (self.path.parent / file_swap.NOTE).exists():
             file_swap.settle(self.path.parent, self._recorded_file_versions)
         return self
+
+
+def record_file(con, change: FileChange, actor: Actor, old, previous: bytes | None) -> ImportedLayer:
+    """The catalogue entry and history row of a shared file's new version (inside a write transaction)."""
+    entry = ImportedLayer(
+        change.kind,
+        change.kind,
+        KIND_LABELS[change.kind],
+        Path(change.source_file).name,
+        _now(),
+        "EPSG:4326",
+        int(change.count),
+        actor.label,
+        _next_version(con, change.kind),
+    )
+    _record(con, entry, "replace" if old is not None else "import", previous)
+    return entry
 
 
 def _file_versions(con) -> dict[str, int]:
@@ -618,7 +624,7 @@ def _before(con, name: str, row) -> str:
     """What a change is about to overwrite, as JSON for its history row (what an undo restores): the
     catalogue entry (or null) and the saved style (or null)."""
     style = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
-    entry = {c: row[c] for c in _CATALOG_COLS} if row is not None else None
+    entry = {c: row[c] for c in CATALOG_COLS} if row is not None else None
     return json.dumps(
         {"entry": entry, "style": style["style"] if style is not None else None}, ensure_ascii=False
     )
@@ -639,7 +645,7 @@ def _history(con, at: str, who: str, action: str, row, previous, version, before
         before,
     )
     found = con.execute(
-        f"INSERT INTO layer_history ({', '.join(_HISTORY_COLS)}) VALUES ({', '.join('?' * len(_HISTORY_COLS))}) "
+        f"INSERT INTO layer_history ({', '.join(HISTORY_COLS)}) VALUES ({', '.join('?' * len(HISTORY_COLS))}) "
         "RETURNING id",
         values,
     ).fetchone()
@@ -649,7 +655,7 @@ def _history(con, at: str, who: str, action: str, row, previous, version, before
 def _record(
     con, entry: ImportedLayer, action: str, previous: bytes | None, before: str | None = None
 ) -> None:
-    values = {c: getattr(entry, c) for c in _CATALOG_COLS}
+    values = {c: getattr(entry, c) for c in CATALOG_COLS}
     _upsert(con, "layer_catalog", values)
     _history(con, entry.imported_at, entry.who, action, values, previous, entry.version, before)
 

@@ -32,15 +32,15 @@ from renewal.io.atomic import write_bytes_atomic, write_text_atomic
 from renewal.settings import workspace_dir
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.layers import (
+    CATALOG_COLS,
     FILE_KINDS,
+    HISTORY_COLS,
     KIND_LABELS,
     LOCK_TIMEOUT_S,
     FileChange,
     ImportedLayer,
     LayerCore,
-    _next_version,
-    _now,
-    _record,
+    record_file,
 )
 from renewal.storage.postgis import read, redact, transaction
 
@@ -60,33 +60,10 @@ ALTER TABLE layer_catalog ADD COLUMN IF NOT EXISTS sha256 text;
 ALTER TABLE layer_history ADD COLUMN IF NOT EXISTS sha256 text;
 """
 _COLUMNS = {
-    "layer_catalog": (
-        "name",
-        "kind",
-        "title",
-        "source_file",
-        "imported_at",
-        "crs",
-        "count",
-        "who",
-        "version",
-    ),
+    "layer_catalog": CATALOG_COLS,
     "layer_data": ("name", "features"),
     "layer_style": ("name", "style", "at", "who"),
-    "layer_history": (
-        "id",
-        "at",
-        "who",
-        "action",
-        "name",
-        "kind",
-        "source_file",
-        "count",
-        "previous",
-        "version",
-        "undone_by",
-        "before_entry",
-    ),
+    "layer_history": ("id", *HISTORY_COLS, "undone_by"),
 }
 #: The local cache's note: which content (SHA-256) of each shared file this workspace folder holds.
 CACHE_NOTE = ".team_files.json"
@@ -214,18 +191,7 @@ class TeamLayerStore(LayerCore):
                     "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
                     (digest, content),
                 )
-                entry = ImportedLayer(
-                    c.kind,
-                    c.kind,
-                    KIND_LABELS[c.kind],
-                    Path(c.source_file).name,
-                    _now(),
-                    "EPSG:4326",
-                    int(c.count),
-                    actor.label,
-                    _next_version(con, c.kind),
-                )
-                _record(con, entry, "replace" if olds[c.kind] is not None else "import", None)
+                entry = record_file(con, c, actor, olds[c.kind], None)  # old versions stay in shared_blobs
                 con.execute("UPDATE layer_catalog SET sha256 = ? WHERE name = ?", (digest, c.kind))
                 con.execute(
                     "UPDATE layer_history SET sha256 = ? WHERE id = (SELECT MAX(id) FROM layer_history WHERE name = ?)",
