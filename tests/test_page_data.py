@@ -202,3 +202,15 @@ def test_upload_geopackage_with_several_layers_asks_which(tmp_path, _isolated_wo
     at.selectbox(key="data_sublayer").set_value("parks").run()
     summary = next(df.value for df in at.dataframe if "项目" in df.value.columns).set_index("项目")
     assert "parks" in summary.loc["文件", "内容"] and summary.loc["要素数", "内容"] == "1"
+
+
+def test_team_database_down_the_page_says_so_and_offers_no_traceback(tmp_path, monkeypatch):
+    """With the team database not answering, 数据管理 says so in Chinese (every section) instead of failing."""
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("RENEWAL_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/renewal?connect_timeout=1")
+    for section in (None, "已导入图层"):
+        at = _run(section)
+        assert not at.exception, at.exception
+        said = [e.value for e in at.error] + [w.value for w in at.warning]
+        assert any("团队数据库" in s for s in said), said
+    assert not (tmp_path / "layers.gpkg").exists()

@@ -47,7 +47,11 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        saved = open_layer_store(ws).get("facilities")
+        try:
+            saved = open_layer_store(ws).get("facilities")
+        except InputError as err:  # the team database does not answer: the cached list is still used
+            _ui.show_input_error(err)
+            saved = None
         if saved is not None:
             st.caption(
                 markdown_literal(

@@ -10,13 +10,14 @@ from renewal.storage.layers import LayerCore, open_layers
 
 def open_layer_store(workspace: Path | None = None, *, database: str | None = None) -> LayerCore:
     """The imported layers: the team database's when ``database`` (or ``$RENEWAL_DATABASE_URL``) names
-    one (:class:`~renewal.storage.postgis_layers.TeamLayerStore`, tables created on first use), else the
-    workspace's ``layers.gpkg``."""
+    one (:class:`~renewal.storage.postgis_layers.TeamLayerStore`, tables created on its first use; made
+    without touching the database, so a page can say when it does not answer), else the workspace's
+    ``layers.gpkg``."""
     url = resolve_database(database)
     if url:
         from renewal.storage.postgis_layers import TeamLayerStore  # psycopg only when a database is used
 
-        return TeamLayerStore(url).ensure()
+        return TeamLayerStore(url)
     return open_layers(workspace)
 
 

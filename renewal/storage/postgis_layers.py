@@ -107,10 +107,12 @@ class TeamLayerStore(LayerCore):
         return self
 
     def _query(self, sql: str, args=()) -> list[dict]:
+        self.ensure()
         return read(self.url, lambda con: _Con(con).execute(sql, args).fetchall())
 
     def _write(self, actor: Actor, fn: Callable):
         require_editor(actor)
+        self.ensure()
         return transaction(
             self.url,
             lambda con: fn(_Con(con)),
