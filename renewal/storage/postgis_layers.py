@@ -71,6 +71,16 @@ _READY: set[str] = set()
 _READY_LOCK = threading.Lock()
 
 
+def _schema_done(con) -> bool:
+    """Whether the newest of the tables and columns exist (in the connection's current schema)."""
+    row = con.execute(
+        "SELECT to_regclass(quote_ident(current_schema()) || '.shared_blobs') IS NOT NULL AND EXISTS ("
+        "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = 'layer_history' AND column_name = 'sha256') AS done"
+    ).fetchone()
+    return bool(row["done"])
+
+
 class _Con:
     """A psycopg connection taking the core's ``?`` placeholders."""
 
@@ -100,9 +110,12 @@ class TeamLayerStore(LayerCore):
                 return self
 
             def tx(con):
-                con.execute(_SCHEMA)
+                if not _schema_done(con):  # DDL only when missing: it would lock out the readers
+                    con.execute(_SCHEMA)
 
-            transaction(self.url, tx, timeout=self.timeout, lock="renewal-migrate")
+            # under the writers' lock: the schema never changes under a layer write (no deadlock)
+            if not read(self.url, _schema_done):
+                transaction(self.url, tx, timeout=self.timeout, lock=LOCK)
             _READY.add(self.url)
         return self
 

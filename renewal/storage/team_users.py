@@ -43,10 +43,18 @@ _READY: set[str] = set()
 _READY_LOCK = threading.Lock()
 
 
+def _schema_done(con) -> bool:
+    row = con.execute(
+        "SELECT to_regclass(quote_ident(current_schema()) || '.team_signin_fails') IS NOT NULL AS done"
+    ).fetchone()
+    return bool(row["done"])
+
+
 def _ensure(url: str) -> None:
     with _READY_LOCK:
         if url not in _READY:
-            transaction(url, lambda con: con.execute(_SCHEMA), lock="renewal-migrate")
+            if not read(url, _schema_done):  # DDL only when missing, under the users' lock
+                transaction(url, lambda con: None if _schema_done(con) else con.execute(_SCHEMA), lock=LOCK)
             _READY.add(url)
 
 
