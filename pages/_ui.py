@@ -113,6 +113,11 @@ def require_app_navigation() -> None:
     shared_files_synced()
 
 
+def team_database() -> bool:
+    """Whether this server works on a team database (``$RENEWAL_DATABASE_URL``)."""
+    return bool(resolve_database())
+
+
 def shared_files_synced() -> None:
     """With a team database, this server's copies of the facility inventory and the walking network
     brought up to the database's before the page reads them (one small query when nothing changed);

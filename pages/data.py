@@ -149,7 +149,7 @@ def _layers_section() -> None:
         _ui.show_input_error(err)
         layers = []
     if not layers:
-        st.info("工作区还没有导入的图层。")
+        st.info(("团队数据库" if _ui.team_database() else "工作区") + "还没有导入的图层。")
     else:
         st.dataframe(dv.layer_table(layers), hide_index=True, width="stretch")
         shown = imported_scene_layers(store, visible=True)
