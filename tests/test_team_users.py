@@ -110,3 +110,50 @@ def test_the_cookie_secret_and_sign_out_everywhere_are_the_teams(url, tmp_path):
     record_signout(url, "张三", 150.0)
     cache_signin_state(url, b)
     assert signin.user_from_token(b, token, users, now=200.0) is None
+
+
+def test_the_app_signs_in_from_the_database_and_from_the_last_read_when_it_is_down(
+    url, tmp_path, monkeypatch
+):
+    """No users file given: the page reads the users from the team database (a user added there signs in);
+    with the database gone, the last users read still sign in, and the sidebar says so."""
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    from renewal.storage.access import Actor
+    from renewal.storage.team_users import change_users
+
+    page = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")  # the page that asks first
+    monkeypatch.delenv(auth.USERS_ENV, raising=False)
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    change_users(
+        url,
+        lambda users: auth.with_user(users, "张三", auth.EDITOR, "zhang-san-pw"),
+        actor=Actor("管理员"),
+        action="add",
+        name="张三",
+    )
+
+    def sign_in() -> AppTest:
+        at = AppTest.from_file(page, default_timeout=90)
+        at.run()
+        assert not at.exception, at.exception
+        at.text_input(key="signin_name").set_value("张三")
+        at.text_input(key="signin_password").set_value("zhang-san-pw")
+        next(b for b in at.button if b.label == "登录").click().run()
+        assert not at.exception, at.exception
+        return at
+
+    def signed_in(at: AppTest) -> bool:  # the form gone, the page drawn
+        return not [b for b in at.button if b.label == "登录"] and not [
+            h for h in at.subheader if h.value == "请登录"
+        ]
+
+    monkeypatch.setenv("RENEWAL_DATABASE_URL", url)
+    at = sign_in()
+    assert signed_in(at) and not at.sidebar.warning
+    monkeypatch.setenv("RENEWAL_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/renewal?connect_timeout=1")
+    at = sign_in()
+    assert any("上次读取的用户名单" in w.value for w in at.sidebar.warning)
+    assert signed_in(at)
