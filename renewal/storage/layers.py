@@ -460,6 +460,14 @@ class LayerStore(LayerCore):
     def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], object]):
         """Run ``fn(con)`` in one IMMEDIATE transaction for ``actor`` (an editor); roll back on any error."""
         require_editor(actor)
+        return self._transaction(fn)
+
+    def restore(self, tables: dict[str, list[dict]]) -> None:
+        """Replace every layer, style and history row by ``tables``' (``workspace pull`` from the team
+        database; :meth:`LayerCore.dump_rows`), in one transaction."""
+        self._transaction(lambda con: copy_rows(con, tables))
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], object]):
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -595,6 +603,26 @@ def _next_version(con, name: str) -> int:
     ).fetchone()["v"]
     cat = con.execute("SELECT MAX(version) AS v FROM layer_catalog WHERE name = ?", (name,)).fetchone()["v"]
     return max(last or 0, cat or 0) + 1
+
+
+#: The columns ``workspace push``/``pull`` copy, per table (both backends).
+TABLE_COLUMNS = {
+    "layer_catalog": CATALOG_COLS,
+    "layer_data": ("name", "features"),
+    "layer_style": ("name", "style", "at", "who"),
+    "layer_history": ("id", *HISTORY_COLS, "undone_by"),
+}
+
+
+def copy_rows(con, tables: dict[str, list[dict]]) -> None:
+    """Replace every layer table's rows by ``tables``' (inside a write transaction; either backend)."""
+    for table, cols in TABLE_COLUMNS.items():
+        con.execute(f"DELETE FROM {table}")
+        for r in tables.get(table, []):
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                tuple(r.get(c) for c in cols),
+            )
 
 
 def _upsert(con, table: str, values: dict) -> None:

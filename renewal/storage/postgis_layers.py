@@ -32,14 +32,13 @@ from renewal.io.atomic import write_bytes_atomic, write_text_atomic
 from renewal.settings import workspace_dir
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.layers import (
-    CATALOG_COLS,
     FILE_KINDS,
-    HISTORY_COLS,
     KIND_LABELS,
     LOCK_TIMEOUT_S,
     FileChange,
     ImportedLayer,
     LayerCore,
+    copy_rows,
     record_file,
 )
 from renewal.storage.postgis import read, redact, transaction
@@ -59,12 +58,6 @@ CREATE TABLE IF NOT EXISTS shared_blobs (sha256 text PRIMARY KEY, content bytea 
 ALTER TABLE layer_catalog ADD COLUMN IF NOT EXISTS sha256 text;
 ALTER TABLE layer_history ADD COLUMN IF NOT EXISTS sha256 text;
 """
-_COLUMNS = {
-    "layer_catalog": CATALOG_COLS,
-    "layer_data": ("name", "features"),
-    "layer_style": ("name", "style", "at", "who"),
-    "layer_history": ("id", *HISTORY_COLS, "undone_by"),
-}
 #: The local cache's note: which content (SHA-256) of each shared file this workspace folder holds.
 CACHE_NOTE = ".team_files.json"
 _READY: set[str] = set()
@@ -152,15 +145,7 @@ class TeamLayerStore(LayerCore):
                     "Use --replace to overwrite them.",
                     f"团队数据库已有 {held} 条图层修改记录，未复制任何数据；确需覆盖请使用 --replace。",
                 )
-            for table in ("layer_catalog", "layer_data", "layer_style", "layer_history"):
-                con.execute(f"DELETE FROM {table}")
-            for table, rows in tables.items():
-                cols = _COLUMNS[table]
-                for r in rows:
-                    con.execute(
-                        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
-                        tuple(r.get(c) for c in cols),
-                    )
+            copy_rows(con, tables)
             con.execute(
                 "SELECT setval(pg_get_serial_sequence('layer_history', 'id'), COALESCE(MAX(id), 0) + 1, false) "
                 "FROM layer_history"
@@ -216,6 +201,23 @@ class TeamLayerStore(LayerCore):
             return out
 
         return self._write(actor, tx)
+
+    def shared_contents(self) -> dict[str, bytes]:
+        """The shared files the database holds now (kind -> content, checked against its hash)."""
+        rows = self._query(
+            "SELECT c.name, c.sha256, b.content FROM layer_catalog c JOIN shared_blobs b ON b.sha256 = c.sha256 "
+            "WHERE c.name IN ('facilities', 'network')"
+        )
+        out = {}
+        for r in rows:
+            content = bytes(r["content"])
+            if hashlib.sha256(content).hexdigest() != r["sha256"]:
+                raise StoreError(
+                    f"The team database's {r['name']} file does not match its recorded hash.",
+                    f"团队数据库中的{KIND_LABELS[r['name']]}与记录不符。",
+                )
+            out[r["name"]] = content
+        return out
 
     def sync(self, workspace: Path | None = None) -> list[str]:
         """Bring this server's cached shared files in ``workspace`` up to the database's versions: each one
