@@ -53,12 +53,12 @@ def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _imported_layers(location: str, stamp: int) -> tuple[list, list[str]]:
+def _imported_layers(location: str, stamp: tuple[int, int]) -> tuple[list, list[str]]:
     warnings: list[str] = []
     return imported_scene_layers(open_layer_store(), warnings=warnings), warnings
 
 
-def imported_layers_key() -> tuple[str, int] | None:
+def imported_layers_key() -> tuple[str, tuple[int, int]] | None:
     """What the imported layers are now (their store and its newest change), for keying a cached map;
     None when they cannot be read."""
     try:
@@ -74,7 +74,7 @@ def imported_layers() -> list:
     drawn plain)."""
     try:
         key = imported_layers_key()
-        if key is None or key[1] == 0:
+        if key is None:
             return []
         layers, warnings = _imported_layers(*key)
         for line in warnings:

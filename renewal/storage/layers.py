@@ -229,10 +229,13 @@ class LayerCore:
         keys = ("id", "at", "who", "action", "name", "kind", "source_file", "count", "version", "undone_by")
         return [{k: (r[k] if k in r.keys() else None) for k in keys} for r in rows]
 
-    def stamp(self) -> int:
-        """A number that changes with every change of the store (the newest history row's id; 0: none)."""
-        rows = self._query("SELECT MAX(id) AS newest FROM layer_history")
-        return int(rows[0]["newest"] or 0) if rows else 0
+    def stamp(self) -> tuple[int, int]:
+        """What changes with every change of the store: the newest history row's id and the catalogue's
+        size (a file of an older version without history still counts); ``(0, 0)``: empty."""
+        rows = self._query(
+            "SELECT (SELECT MAX(id) FROM layer_history) AS newest, (SELECT COUNT(*) FROM layer_catalog) AS n"
+        )
+        return (int(rows[0]["newest"] or 0), int(rows[0]["n"] or 0)) if rows else (0, 0)
 
     def read(self, name: str) -> gpd.GeoDataFrame:
         entry = self.get(name)
