@@ -18,7 +18,7 @@ from layers.registry import LayerSpec, Style
 from layers.scene import SceneLayer
 from layers.thematic import styled
 from renewal.errors import InputError
-from renewal.storage.layers import KIND_LABELS, LayerStore
+from renewal.storage.layers import KIND_LABELS, LayerCore
 from renewal.zh import beijing_time
 
 SOURCE_FIELD = "_source"
@@ -42,7 +42,7 @@ def _style(kind: str, n_reference: int) -> Style:
 
 
 def imported_scene_layers(
-    store: LayerStore,
+    store: LayerCore,
     *,
     visible: bool = False,
     z: int = -10,
@@ -83,7 +83,7 @@ def imported_scene_layers(
     return out
 
 
-def _saved_style(store: LayerStore, name: str, title: str, layer: SceneLayer, warnings) -> SceneLayer:
+def _saved_style(store: LayerCore, name: str, title: str, layer: SceneLayer, warnings) -> SceneLayer:
     try:
         style = store.style(name)
         return layer if style is None else styled(layer, style)

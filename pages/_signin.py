@@ -21,6 +21,7 @@ from renewal import proxy_identity, signin
 from renewal.auth import User, authenticate, users_path
 from renewal.errors import InputError
 from renewal.settings import workspace_dir
+from renewal.storage import resolve_database
 
 USER_KEY = "signed_in_user"
 TOKEN_KEY = "signin_token"
@@ -31,6 +32,14 @@ CLEAR_KEY = "signin_clear_cookie"
 def _throttle() -> signin.Throttle:
     """The wrong-password counts, kept in the workspace: shared by every browser session and every app
     process on this workspace, and kept across a restart."""
+    url = resolve_database()
+    if url:  # the counts of every app server on the team database
+        from renewal.storage.team_users import TeamTally
+
+        try:
+            return signin.Throttle(tally=TeamTally(url))
+        except InputError:  # the database does not answer: this workspace's counts meanwhile
+            pass
     return signin.Throttle(workspace_dir())
 
 
@@ -40,7 +49,23 @@ def _refused(err: InputError):
     st.stop()
 
 
+def _team_users() -> None:
+    """With a team database, this server's users file refreshed from it (a user added on another server
+    signs in here too); when the database does not answer, the last users read are used, and said."""
+    url = resolve_database()
+    if not url:
+        return
+    from renewal.storage.team_users import cache_signin_state, cache_users  # psycopg only with a database
+
+    try:
+        cache_users(url, users_path())
+        cache_signin_state(url, workspace_dir())
+    except InputError:
+        st.sidebar.warning("暂时无法读取团队数据库，登录按本服务器上次读取的用户名单进行。")
+
+
 def _users():
+    _team_users()
     try:
         return signin.users_for_app(users_path(), workspace_dir())
     except InputError as err:
@@ -97,6 +122,16 @@ def sign_out() -> None:
             signin.sign_out_everywhere(workspace_dir(), user.name)
         except OSError:  # cannot record it: this browser's cookie is cleared all the same
             pass
+        url = resolve_database()
+        if url:  # every other app server on the team database ends the person's sessions too
+            from renewal.storage.team_users import record_signout
+
+            try:
+                record_signout(url, user.name, time.time())
+            except InputError:
+                st.warning(
+                    "暂时无法连接团队数据库：本服务器已退出登录，其他服务器上的登录将在数据库恢复后结束。"
+                )
 
 
 def _cookie_script(value: str, max_age: int) -> None:

@@ -24,10 +24,10 @@ from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
 from renewal.crs import to_metric, to_storage
 from renewal.errors import InputError, StoreUnavailable
-from renewal.storage import current_sites, open_store, store_handle
+from renewal.storage import current_sites, open_store, resolve_database, store_handle
 from renewal.storage.access import Actor, local_actor, save_setting
 from renewal.storage.base import changed_by_others
-from renewal.storage.layers import LayerStore, layers_path
+from renewal.storage.layer_stores import open_layer_store, sync_shared_files
 from renewal.zh import beijing_time, date_label, person_label
 
 #: The planner's choices, kept in session state across pages (a widget's own state is
@@ -53,25 +53,30 @@ def cached_layers(keys: tuple[str, ...]) -> dict[str, gpd.GeoDataFrame]:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _imported_layers(path: str, mtime: float) -> tuple[list, list[str]]:
+def _imported_layers(location: str, stamp: tuple[int, int]) -> tuple[list, list[str]]:
     warnings: list[str] = []
-    return imported_scene_layers(LayerStore(path), warnings=warnings), warnings
+    return imported_scene_layers(open_layer_store(), warnings=warnings), warnings
 
 
-def imported_layers_key() -> tuple[str, float] | None:
-    """What the workspace's imported layers are now (their file and its time), for keying a cached map."""
-    path = layers_path()
-    return (str(path), path.stat().st_mtime) if path.exists() else None
+def imported_layers_key() -> tuple[str, tuple[int, int]] | None:
+    """What the imported layers are now (their store and its newest change), for keying a cached map;
+    None when they cannot be read."""
+    try:
+        store = open_layer_store()
+        return store.location, store.stamp()
+    except InputError:
+        return None
 
 
 def imported_layers() -> list:
-    """The workspace's imported layers (数据管理) as scene layers for every map's layer control, or [];
-    each in its saved style (a saved style that cannot be used is said, the layer drawn plain)."""
-    path = layers_path()
-    if not path.exists():
-        return []
+    """The imported layers (数据管理; the team database's when one is set) as scene layers for every map's
+    layer control, or []; each in its saved style (a saved style that cannot be used is said, the layer
+    drawn plain)."""
     try:
-        layers, warnings = _imported_layers(str(path), path.stat().st_mtime)
+        key = imported_layers_key()
+        if key is None:
+            return []
+        layers, warnings = _imported_layers(*key)
         for line in warnings:
             st.warning(markdown_literal(line))
         return layers
@@ -105,6 +110,27 @@ def require_app_navigation() -> None:
 
         run_app()
         st.stop()
+    shared_files_synced()
+
+
+def team_database() -> bool:
+    """Whether this server works on a team database (``$RENEWAL_DATABASE_URL``)."""
+    return bool(resolve_database())
+
+
+def shared_files_synced() -> None:
+    """With a team database, this server's copies of the facility inventory and the walking network
+    brought up to the database's before the page reads them (one small query when nothing changed);
+    when the database does not answer, the copies kept here are used, and the page says so."""
+    if not resolve_database():
+        return
+    try:
+        sync_shared_files()
+    except InputError as err:
+        st.warning(
+            "暂时无法读取团队数据库，设施清单和步行路网使用本服务器上次读取的版本。"
+            + markdown_literal(err.message_zh)
+        )
 
 
 def map_options() -> tuple[str, bool]:

@@ -15,7 +15,8 @@ from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, layer_bytes
 from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
-from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title, open_layers
+from renewal.storage.layer_stores import open_layer_store
+from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title
 from renewal.zh import beijing_time
 
 ss = st.session_state
@@ -26,7 +27,7 @@ st.caption(
     "带坐标列的CSV/Excel、人口GeoTIFF），先预览和检查，确认后才写入工作区；已导入的图层可替换、删除和导出。"
 )
 basemap, labels = _ui.map_options()
-store = open_layers()
+store = open_layer_store()  # the team database's layers when one is set
 # one section at a time (not tabs): a map drawn in a hidden tab has no size and stays empty
 SECTIONS = ("导入数据", "已导入图层", "属性表与空间查询")
 section = st.segmented_control(
@@ -124,6 +125,23 @@ def _import_tab() -> None:
                 _ui.show_input_error(err)
 
 
+def _undo_button() -> None:
+    """撤销我的上一次修改: the signed-in person's own newest layer change (import, replace, remove, style),
+    refused by the store when someone else changed that layer since."""
+    if not _ui.actor().can_edit:
+        return
+    if st.button(
+        "撤销我的上一次修改", key="data_undo", help="只撤销您本人最近一次对图层的导入、替换、删除或样式修改"
+    ):
+        try:
+            ss["data_undone"] = dv.undone_text(store.undo_last(actor=_ui.actor()))
+            st.rerun()
+        except InputError as err:
+            _ui.show_input_error(err)
+    if "data_undone" in ss:
+        st.success(text.markdown_literal(ss.pop("data_undone")))
+
+
 def _layers_section() -> None:
     try:
         layers = store.list()
@@ -131,7 +149,7 @@ def _layers_section() -> None:
         _ui.show_input_error(err)
         layers = []
     if not layers:
-        st.info("工作区还没有导入的图层。")
+        st.info(("团队数据库" if _ui.team_database() else "工作区") + "还没有导入的图层。")
     else:
         st.dataframe(dv.layer_table(layers), hide_index=True, width="stretch")
         shown = imported_scene_layers(store, visible=True)
@@ -173,6 +191,7 @@ def _layers_section() -> None:
                 st.rerun()
             except InputError as err:
                 _ui.show_input_error(err)
+    _undo_button()
     try:
         files, changes = store.files(), store.history()
     except InputError as err:

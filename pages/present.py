@@ -11,7 +11,6 @@ from layers.views import ViewUnavailable
 from pages import _ui
 from pages.views.text import markdown_literal
 from renewal.analysis.facilities import workspace_facilities_path
-from renewal.storage.layers import layers_path
 
 #: The component frame's height before its script sizes it to the window.
 FRAME_HEIGHT = 640
@@ -25,7 +24,9 @@ def _mtime(path) -> float:
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
-def _presentation(basemap: str, sites_key: str, layers_key: float, facilities_key: float, _sites, _extra):
+def _presentation(
+    basemap: str, sites_key: str, layers_key: tuple | None, facilities_key: float, _sites, _extra
+):
     """The presentation document and its slides, rebuilt only when the basemap, the sites, the imported
     layers or the facilities change."""
     slides = presentation_slides(_sites, _extra)
@@ -42,7 +43,7 @@ try:
         html, slides = _presentation(
             basemap,
             sites_key,
-            _mtime(layers_path()),
+            _ui.imported_layers_key(),
             _mtime(workspace_facilities_path()),
             sites,
             extra,

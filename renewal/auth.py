@@ -94,21 +94,50 @@ def load_users(path: Path) -> dict[str, dict] | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise _bad_file(path, type(exc).__name__) from exc
+    return parse_users(text, path)
+
+
+def parse_users(text: str, where: Path | str) -> dict[str, dict]:
+    """The entries by name of a users document (the users file's JSON, also kept in a team database)."""
     try:
         data = json.loads(text)
     except (ValueError, RecursionError) as exc:
-        raise _bad_file(path, "not JSON") from exc
+        raise _bad_file(where, "not JSON") from exc
     users = data.get("users") if isinstance(data, dict) else None
     if not isinstance(users, list):
-        raise _bad_file(path, "no 'users' list")
+        raise _bad_file(where, "no 'users' list")
     out = {}
     for u in users:
         if not (isinstance(u, dict) and isinstance(u.get("name"), str) and u.get("role") in ROLES):
-            raise _bad_file(path, "each user needs a name and a role 查看 or 编辑")
+            raise _bad_file(where, "each user needs a name and a role 查看 or 编辑")
         if not isinstance(u.get("password"), str):
-            raise _bad_file(path, f"user {u['name']} has no password hash")
+            raise _bad_file(where, f"user {u['name']} has no password hash")
         out[u["name"]] = u
     return out
+
+
+def users_text(users: dict[str, dict]) -> str:
+    """A users document (the users file's content) for ``users``."""
+    return json.dumps({"users": list(users.values())}, ensure_ascii=False, indent=2) + "\n"
+
+
+def with_user(users: dict[str, dict], name: str, role: str, password: str) -> dict[str, dict]:
+    """``users`` with ``name`` added or given a new role and password (checked; the password hashed)."""
+    name = check_name(name)
+    if role not in ROLES:
+        raise InputError(f"Role must be one of {', '.join(ROLES)}.", f"角色须为：{'、'.join(ROLES)}")
+    if len(password) < MIN_PASSWORD:
+        raise InputError(
+            f"The password needs at least {MIN_PASSWORD} characters.", f"密码至少需要 {MIN_PASSWORD} 个字符。"
+        )
+    return {**users, name: {"name": name, "role": role, "password": hash_password(password)}}
+
+
+def write_users(path: Path, users: dict[str, dict]) -> None:
+    """Write the users file atomically, readable by its owner only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(path, users_text(users))
+    os.chmod(path, 0o600)
 
 
 _DUMMY_HASH: list[str] = []
@@ -145,24 +174,12 @@ def check_name(name: str) -> str:
 
 def set_user(path: Path, name: str, role: str, password: str) -> None:
     """Add a user or change their role and password (the file is written atomically)."""
-    name = check_name(name)
-    if role not in ROLES:
-        raise InputError(f"Role must be one of {', '.join(ROLES)}.", f"角色须为：{'、'.join(ROLES)}")
-    if len(password) < MIN_PASSWORD:
-        raise InputError(
-            f"The password needs at least {MIN_PASSWORD} characters.", f"密码至少需要 {MIN_PASSWORD} 个字符。"
-        )
-    users = load_users(path) or {}
-    users[name] = {"name": name, "role": role, "password": hash_password(password)}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_text_atomic(path, json.dumps({"users": list(users.values())}, ensure_ascii=False, indent=2) + "\n")
-    os.chmod(path, 0o600)
+    write_users(path, with_user(load_users(path) or {}, name, role, password))
 
 
 def remove_user(path: Path, name: str) -> bool:
     users = load_users(path) or {}
     if users.pop(name.strip(), None) is None:
         return False
-    write_text_atomic(path, json.dumps({"users": list(users.values())}, ensure_ascii=False, indent=2) + "\n")
-    os.chmod(path, 0o600)
+    write_users(path, users)
     return True

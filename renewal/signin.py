@@ -269,12 +269,13 @@ class Throttle:
 
     With ``workspace`` the counts live in ``<workspace>/.signin_attempts.sqlite`` and are shared by every
     app process using that workspace (and survive a restart); without one, or when the file cannot be
-    made, they are kept in this process."""
+    made, they are kept in this process. ``tally`` gives another keeper of the counts (the team database's:
+    ``renewal.storage.team_users.TeamTally``)."""
 
-    def __init__(self, workspace: Path | None = None, clock=time.time):
+    def __init__(self, workspace: Path | None = None, clock=time.time, tally=None):
         self._clock = clock
-        self._tally = _MemoryTally()
-        if workspace is not None:
+        self._tally = tally if tally is not None else _MemoryTally()
+        if workspace is not None and tally is None:
             try:
                 self._tally = _FileTally(Path(workspace) / ATTEMPTS_FILE)
             except (OSError, sqlite3.Error):  # a read-only or missing workspace: this process counts alone

@@ -191,6 +191,13 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
         _run()
     )  # a new visit: the workspace inventory is loaded (and the 位置待定 ones are left out again)
     assert _stats(again).loc["小学", "设施数"] == 1
+    from renewal.storage.layers import open_layers
+    from renewal.zh import beijing_time
+
+    entry = open_layers(tmp_path).get("facilities")
+    said = [c.value for c in again.caption if "工作区设施清单" in c.value]
+    assert len(said) == 1 and f"于 {beijing_time(entry.imported_at)}（北京时间）保存" in said[0], said
+    assert "UTC" not in said[0]
 
 
 def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_result_is_unreliable():

@@ -62,6 +62,32 @@ def test_page_lists_and_exports_an_imported_layer(_isolated_workspace):
     assert open_layers(_isolated_workspace).history("ref_schools")[0]["action"] == "remove"
 
 
+def test_undo_my_last_change_button(_isolated_workspace):
+    """撤销我的上一次修改 takes back the planner's own import; after someone else's replace it is refused."""
+    from renewal.storage.access import local_actor
+
+    gdf = gpd.GeoDataFrame({"名称": ["学校"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
+    store = open_layers(_isolated_workspace)
+    me = local_actor()  # the page's person without a users file
+    store.put("ref_a", "reference", gdf, source_file="a.gpkg", crs="EPSG:4326", actor=me, title="甲")
+    store.put("ref_b", "reference", gdf, source_file="b.gpkg", crs="EPSG:4326", actor=me, title="乙")
+    store.put(
+        "ref_a", "reference", gdf, source_file="c.gpkg", crs="EPSG:4326", actor=Actor("李工"), replace=True
+    )
+    at = _run("已导入图层")
+    at.button(key="data_undo").click().run()
+    assert not at.exception, at.exception
+    assert any("ref" in s.value and "b”" in s.value and "（导入）" in s.value for s in at.success), [
+        s.value for s in at.success
+    ]
+    assert [lyr.name for lyr in store.list()] == ["ref_a"]
+    before = store.history()
+    at.button(key="data_undo").click().run()  # my next change is ref_a's import: 李工 replaced it since
+    assert not at.exception, at.exception
+    assert any("李工" in e.value and "未撤销" in e.value for e in at.error), [e.value for e in at.error]
+    assert store.history() == before and store.get("ref_a").who == "李工"
+
+
 def test_gcj02_upload_shows_both_placements():
     metro = geodata.load("metro_stations")
     gcj = [crsmod.convert_geometry(g, "wgs84", "gcj02") for g in metro.geometry]
@@ -176,3 +202,15 @@ def test_upload_geopackage_with_several_layers_asks_which(tmp_path, _isolated_wo
     at.selectbox(key="data_sublayer").set_value("parks").run()
     summary = next(df.value for df in at.dataframe if "项目" in df.value.columns).set_index("项目")
     assert "parks" in summary.loc["文件", "内容"] and summary.loc["要素数", "内容"] == "1"
+
+
+def test_team_database_down_the_page_says_so_and_offers_no_traceback(tmp_path, monkeypatch):
+    """With the team database not answering, 数据管理 says so in Chinese (every section) instead of failing."""
+    monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path))
+    monkeypatch.setenv("RENEWAL_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/renewal?connect_timeout=1")
+    for section in (None, "已导入图层"):
+        at = _run(section)
+        assert not at.exception, at.exception
+        said = [e.value for e in at.error] + [w.value for w in at.warning]
+        assert any("团队数据库" in s for s in said), said
+    assert not (tmp_path / "layers.gpkg").exists()

@@ -9,6 +9,7 @@ from cli.main import main
 from renewal.errors import StoreError
 from renewal.storage import open_store, store_path
 from renewal.storage.gpkg import GpkgStore
+from renewal.storage.layers import open_layers
 from renewal.storage.postgis import PostgisStore
 from tests.store_backends import postgis_schema, state
 
@@ -139,7 +140,7 @@ def test_pull_never_overwrites_local_files_without_replace_and_never_pulls_crede
     --replace, and a users.json row planted in the database replaced the local users file."""
     src = tmp_path / "src"
     edited_workspace(src)
-    (src / "layers.gpkg").write_bytes(b"team layers")
+    _layer(src, "ref_team")
     (src / "facilities.xlsx").write_bytes(b"team inventory")
     assert main(["--workspace", str(src), "workspace", "push", "--to", pg_url]) == 0
     import psycopg
@@ -165,7 +166,7 @@ def test_pull_never_overwrites_local_files_without_replace_and_never_pulls_crede
     assert main(["--workspace", str(ws), "workspace", "pull", "--from", pg_url, "--replace"]) == 0
     out = capsys.readouterr().out
     assert "'users.json'" in out and ".backups" in out
-    assert (ws / "layers.gpkg").read_bytes() == b"team layers"
+    assert [lyr.name for lyr in open_layers(ws).list()] == ["ref_team"]  # the team's layers, restored
     assert (ws / "users.json").read_bytes() == b'{"me": {}}'  # credentials never pulled
     assert not (ws / ".streamlit").exists()
     (backup,) = (ws / ".backups").iterdir()
@@ -174,4 +175,87 @@ def test_pull_never_overwrites_local_files_without_replace_and_never_pulls_crede
     # and a pull into a fresh workspace never creates a users file either
     fresh = tmp_path / "fresh"
     assert main(["--workspace", str(fresh), "workspace", "pull", "--from", pg_url]) == 0
-    assert not (fresh / "users.json").exists() and (fresh / "layers.gpkg").read_bytes() == b"team layers"
+    assert not (fresh / "users.json").exists() and [lyr.name for lyr in open_layers(fresh).list()] == [
+        "ref_team"
+    ]
+
+
+def _layer(workspace, name: str, who: str = "张工"):
+    import geopandas as gpd
+
+    from renewal.storage.access import Actor
+    from renewal.storage.layers import open_layers
+
+    gdf = gpd.GeoDataFrame({"名称": ["甲"]}, geometry=[Point(117.22, 39.11)], crs=4326)
+    return open_layers(workspace).put(
+        name, "reference", gdf, source_file=f"{name}.gpkg", crs="EPSG:4326", actor=Actor(who), title="控规"
+    )
+
+
+def test_push_puts_layers_styles_history_and_shared_files_into_the_team_tables(tmp_path, pg_url):
+    """Issue 17: after ``workspace push`` every server reads the layers and the facility list from the
+    database (not a copy of the folder's files); a second push onto them is refused without --replace."""
+    import geopandas as gpd
+
+    from renewal.layer_style import LayerStyle
+    from renewal.storage.access import Actor
+    from renewal.storage.layer_stores import open_layer_store, sync_shared_files
+    from renewal.storage.layers import open_layers
+    from renewal.storage.shared_files import save_facilities
+
+    src = tmp_path / "src"
+    edited_workspace(src)
+    _layer(src, "ref_a")
+    open_layers(src).save_style("ref_a", LayerStyle(opacity=0.3), actor=Actor("李工"))
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["F1"], "name": ["河东小学"], "category": ["小学"], "status": ["现状"]},
+        geometry=[Point(117.22, 39.11)],
+        crs=4326,
+    )
+    save_facilities(fac, actor=Actor("张工"), workspace=src, database="")
+    assert main(["--workspace", str(src), "workspace", "push", "--to", pg_url]) == 0
+    team = open_layer_store(database=pg_url)
+    assert [lyr.name for lyr in team.list()] == ["ref_a"] and team.style("ref_a").opacity == 0.3
+    assert [h["action"] for h in team.history()] == [h["action"] for h in open_layers(src).history()]
+    assert list(team.read("ref_a")["名称"]) == ["甲"]
+    other = tmp_path / "server_b"
+    assert sync_shared_files(other, database=pg_url) == ["facilities"]
+    from renewal.analysis.facilities import load_workspace_facilities
+
+    assert list(load_workspace_facilities(other)["name"]) == ["河东小学"]
+    assert (
+        main(["--workspace", str(src), "workspace", "push", "--to", pg_url]) == 2
+    )  # the database has changes
+
+
+def test_pull_brings_the_team_layers_and_facility_list_as_they_are_now(tmp_path, pg_url):
+    """After a push, changes made on the servers (a layer imported, the facility list replaced) come back
+    with ``workspace pull`` — not the copy taken at push time."""
+    import geopandas as gpd
+
+    from renewal.analysis.facilities import load_workspace_facilities
+    from renewal.storage.access import Actor
+    from renewal.storage.layer_stores import open_layer_store
+    from renewal.storage.shared_files import save_facilities
+
+    src = tmp_path / "src"
+    edited_workspace(src)
+    _layer(src, "ref_old")
+    assert main(["--workspace", str(src), "workspace", "push", "--to", pg_url]) == 0
+    team = open_layer_store(database=pg_url)
+    gdf = gpd.GeoDataFrame({"名称": ["乙"]}, geometry=[Point(117.23, 39.12)], crs=4326)
+    team.put("ref_new", "reference", gdf, source_file="new.gpkg", crs="EPSG:4326", actor=Actor("李工"))
+    fac = gpd.GeoDataFrame(
+        {"facility_id": ["F1"], "name": ["河东小学"], "category": ["小学"], "status": ["现状"]},
+        geometry=[Point(117.22, 39.11)],
+        crs=4326,
+    )
+    save_facilities(fac, actor=Actor("李工"), workspace=tmp_path / "server", database=pg_url)
+    back = tmp_path / "back"
+    assert main(["--workspace", str(back), "workspace", "pull", "--from", pg_url]) == 0
+    local = open_layers(back)
+    assert [lyr.name for lyr in local.list()] == ["ref_new", "ref_old"]
+    assert [h["who"] for h in local.history("ref_new")] == ["李工"]
+    assert list(load_workspace_facilities(back)["name"]) == ["河东小学"]
+    # pulled again over a workspace that has the team's layers: its own layers file is not overwritten
+    assert main(["--workspace", str(back), "workspace", "pull", "--from", pg_url]) == 2

@@ -74,7 +74,7 @@ def workspace_study_area(args):
     """The workspace's :class:`~renewal.analysis.study_area.StudyArea` (the district when none was set)."""
     from renewal.storage.shared_files import current_study_area
 
-    return current_study_area(getattr(args, "workspace", None))
+    return current_study_area(getattr(args, "workspace", None), database=getattr(args, "database", None))
 
 
 def metric_epsg(area=None) -> int:

@@ -88,9 +88,11 @@ def run(args) -> int:
             )
         cutoffs[std.resolve(name) or name.strip()] = metres
     if args.facilities == "workspace":
-        from renewal.storage.layers import open_layers
+        from renewal.storage.layer_stores import sync_shared_files
 
-        open_layers(args.workspace)  # settles an OSM import that was killed half-way (old or new pair)
+        # the team database's facilities and network fetched; without one, an OSM import killed
+        # half-way settled (old or new pair)
+        sync_shared_files(args.workspace, database=args.database)
         fac = load_workspace_facilities(args.workspace)
         if fac is None or fac.empty:
             raise InputError(

@@ -61,6 +61,12 @@ def run(args) -> int:
     edges = ox.graph_to_gdfs(g, nodes=False)[["geometry"]]
     net = WalkNetwork.from_noded_lines(edges)  # OSMnx edges meet at OSM junctions only
     path = workspace_network_path(args.workspace)
-    save_network_for(net, actor=local_actor(), workspace=args.workspace, source_file="OpenStreetMap (osmnx)")
+    save_network_for(
+        net,
+        actor=local_actor(),
+        workspace=args.workspace,
+        source_file="OpenStreetMap (osmnx)",
+        database=args.database,
+    )
     print(f"stored {net.n_nodes} nodes, {net.n_edges} edges from OpenStreetMap (ODbL) in {path}")
     return 0

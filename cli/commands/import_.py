@@ -118,7 +118,9 @@ def _import_facilities(args) -> int:
         )
     if not _confirm(args, f"Import {len(fac)} facilities into the workspace?"):
         return 0
-    entry = save_facilities(fac, actor=local_actor(), workspace=args.workspace, source_file=args.file)
+    entry = save_facilities(
+        fac, actor=local_actor(), workspace=args.workspace, source_file=args.file, database=args.database
+    )
     print(
         f"Imported {len(fac)} facilities into {workspace_facilities_path(args.workspace)} (version {entry.version})"
     )
@@ -136,11 +138,12 @@ def cmd_import(args) -> int:
         return import_network.run(args)
     from renewal.layer_import import check_layer
     from renewal.storage.access import local_actor
-    from renewal.storage.layers import check_name, check_title, open_layers
+    from renewal.storage.layer_stores import open_layer_store
+    from renewal.storage.layers import check_name, check_title
 
     name = check_name(_layer_name(args))
     check_title(args.title or name)
-    store = open_layers(args.workspace)
+    store = open_layer_store(args.workspace, database=args.database)
     old = store.get(name)
     if old is not None and not args.replace:
         raise InputError(
@@ -164,7 +167,7 @@ def cmd_import(args) -> int:
         title=args.title or name,
         replace=args.replace,
     )
-    print(f"Imported {entry.count} feature(s) as {entry.kind} layer {entry.name!r} into {store.path}")
+    print(f"Imported {entry.count} feature(s) as {entry.kind} layer {entry.name!r} into {store.location}")
     return 0
 
 

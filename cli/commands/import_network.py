@@ -38,7 +38,9 @@ def run(args) -> int:
     if area_file:
         area = read_area(area_file)
     else:  # the workspace's study area (chosen on 生活圈覆盖), else the district
-        chosen = current_study_area(getattr(args, "workspace", None))
+        chosen = current_study_area(
+            getattr(args, "workspace", None), database=getattr(args, "database", None)
+        )
         area = None if chosen.is_default else chosen.geometry
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)
@@ -46,7 +48,9 @@ def run(args) -> int:
     for w in caught:
         print(f"warning: {w.message}")
     path = workspace_network_path(args.workspace)
-    save_network_for(net, actor=local_actor(), workspace=args.workspace, source_file=str(args.file))
+    save_network_for(
+        net, actor=local_actor(), workspace=args.workspace, source_file=str(args.file), database=args.database
+    )
     r = net.report
     print(
         f"stored {r.get('nodes')} nodes, {r.get('edges')} edges ({r.get('length_m', 0) / 1000:.1f} km) in {path}"

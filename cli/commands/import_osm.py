@@ -59,15 +59,17 @@ def run(args) -> int:
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
     from renewal.storage.access import local_actor
-    from renewal.storage.layers import open_layers
+    from renewal.storage.layer_stores import open_layer_store
     from renewal.storage.shared_files import current_study_area, save_osm_import
 
-    recorded = open_layers(args.workspace).get("facilities")
+    recorded = open_layer_store(args.workspace, database=args.database).get("facilities")
     refuse_to_overwrite(
         args.workspace, args.replace, recorded.source_file if recorded else None
     )  # before reading
     std = load_standards(args.standards)
-    chosen = None if args.area else current_study_area(args.workspace)  # the workspace's (生活圈覆盖)
+    chosen = (
+        None if args.area else current_study_area(args.workspace, database=args.database)
+    )  # the workspace's (生活圈覆盖)
     area = read_area(args.area) if args.area else (None if chosen.is_default else chosen.geometry)
     decisions = load_decisions(args.workspace)
     if args.review:  # read (and refused) before anything is written
@@ -103,7 +105,12 @@ def run(args) -> int:
         print(f"warning: {w.message}")
     # both files written atomically and recorded in one transaction; the network first
     save_osm_import(
-        res.network, res.facilities, actor=local_actor(), workspace=args.workspace, source_file=str(args.file)
+        res.network,
+        res.facilities,
+        actor=local_actor(),
+        workspace=args.workspace,
+        source_file=str(args.file),
+        database=args.database,
     )
     net_path, fac_path = workspace_network_path(args.workspace), workspace_facilities_path(args.workspace)
     if args.review:

@@ -1,5 +1,6 @@
-"""``python -m renewal layers list|history [NAME]|remove NAME|export NAME --out FILE [--crs CRS]``:
-the workspace's imported layers (zones, population, reference layers)."""
+"""``python -m renewal layers list|history [NAME]|remove NAME|undo|export NAME --out FILE [--crs CRS]``:
+the imported layers (zones, population, reference layers) of the workspace, or of the team database
+(``--database`` / ``$RENEWAL_DATABASE_URL``)."""
 
 from __future__ import annotations
 
@@ -12,9 +13,9 @@ def _row(*values) -> str:
 
 
 def cmd_list(args) -> int:
-    from renewal.storage.layers import open_layers
+    from renewal.storage.layer_stores import open_layer_store
 
-    layers = open_layers(args.workspace).list()
+    layers = open_layer_store(args.workspace, database=args.database).list()
     for lyr in layers:
         print(
             _row(lyr.name, lyr.kind, lyr.title, lyr.count, lyr.crs, lyr.source_file, lyr.imported_at, lyr.who)
@@ -24,9 +25,9 @@ def cmd_list(args) -> int:
 
 
 def cmd_history(args) -> int:
-    from renewal.storage.layers import open_layers
+    from renewal.storage.layer_stores import open_layer_store
 
-    rows = open_layers(args.workspace).history(args.name)
+    rows = open_layer_store(args.workspace, database=args.database).history(args.name)
     for r in rows:
         print("#" + _row(r["id"], r["at"], r["who"], r["action"], r["name"], r["source_file"], r["count"]))
     print(f"{len(rows)} change(s)")
@@ -35,18 +36,30 @@ def cmd_history(args) -> int:
 
 def cmd_remove(args) -> int:
     from renewal.storage.access import local_actor
-    from renewal.storage.layers import open_layers
+    from renewal.storage.layer_stores import open_layer_store
 
-    open_layers(args.workspace).remove(args.name, actor=local_actor())
+    open_layer_store(args.workspace, database=args.database).remove(args.name, actor=local_actor())
     print(f"Removed layer {args.name!r} (its features stay in the history)")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    from renewal.storage.access import local_actor
+    from renewal.storage.layer_stores import open_layer_store
+
+    done = open_layer_store(args.workspace, database=args.database).undo_last(actor=local_actor())
+    if done is None:
+        print("Nothing to undo: you have no layer change that is not undone yet")
+        return 0
+    print(f"Undid your {done['action']} of layer {done['name']!r} (change #{done['id']})")
     return 0
 
 
 def cmd_export(args) -> int:
     from renewal.io.export import write_layer
-    from renewal.storage.layers import open_layers
+    from renewal.storage.layer_stores import open_layer_store
 
-    gdf = open_layers(args.workspace).read(args.name)
+    gdf = open_layer_store(args.workspace, database=args.database).read(args.name)
     path = write_layer(gdf, args.out, crs=args.crs, name=args.name)
     print(f"Wrote {len(gdf)} feature(s) of {args.name!r} to {path} ({args.crs})")
     return 0
@@ -64,6 +77,8 @@ def register(sub) -> None:
     q = ss.add_parser("remove", help="remove a layer (kept in the history)")
     q.add_argument("name")
     q.set_defaults(func=cmd_remove)
+    q = ss.add_parser("undo", help="undo your own last layer change (refused if someone changed it since)")
+    q.set_defaults(func=cmd_undo)
     q = ss.add_parser("export", help="export a layer; the format follows --out's suffix")
     q.add_argument("name")
     q.add_argument("--out", required=True, help=".gpkg .zip (Shapefile) .geojson .kml .csv .xlsx")

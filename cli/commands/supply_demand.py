@@ -92,6 +92,9 @@ def run(args) -> int:
             "没有人口数据：请用 --population 指定文件。",
         )
     if args.facilities == "workspace":
+        from renewal.storage.layer_stores import sync_shared_files
+
+        sync_shared_files(args.workspace, database=args.database)  # the team database's, when one is set
         fac = load_workspace_facilities(args.workspace)
         if fac is None:
             raise InputError(

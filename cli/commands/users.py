@@ -1,7 +1,9 @@
 """``python -m renewal users add NAME --role 编辑|查看 | list | remove NAME``: who may sign in to the app.
 
 The users file is ``<workspace>/users.json`` (or ``$RENEWAL_USERS_FILE``); it holds scrypt
-hashes, never passwords. The password is asked twice without echo, or read from one line
+hashes, never passwords. With a team database (``--database`` / ``$RENEWAL_DATABASE_URL``) the users
+live there (:mod:`renewal.storage.team_users`), every app server on it signs them in, and this
+machine's users file is refreshed as its copy. The password is asked twice without echo, or read from one line
 of standard input with ``--password-stdin`` (for scripts).
 """
 
@@ -10,7 +12,7 @@ from __future__ import annotations
 import getpass
 import sys
 
-from renewal.auth import ROLES, load_users, remove_user, set_user, users_path
+from renewal.auth import ROLES, load_users, remove_user, set_user, users_path, with_user
 from renewal.errors import InputError
 
 
@@ -27,11 +29,35 @@ def _password(args) -> str:
     return first
 
 
+def _team(args) -> str | None:
+    from renewal.storage import resolve_database
+
+    return resolve_database(args.database)
+
+
 def cmd_add(args) -> int:
     from renewal.settings import workspace_dir
     from renewal.signin import mark_signin_configured
 
     path = users_path(args.workspace)
+    url = _team(args)
+    if url:
+        from renewal.storage.access import local_actor
+        from renewal.storage.postgis import redact
+        from renewal.storage.team_users import cache_users, change_users
+
+        password = _password(args)
+        change_users(
+            url,
+            lambda users: with_user(users, args.name, args.role, password),
+            actor=local_actor(),
+            action="add",
+            name=args.name.strip(),
+        )
+        cache_users(url, path)
+        mark_signin_configured(args.workspace if args.workspace is not None else workspace_dir(), path)
+        print(f"user {args.name.strip()} ({args.role}) saved in the team database {redact(url)}")
+        return 0
     set_user(path, args.name, args.role, _password(args))
     # from now on a missing users file refuses the app instead of opening it
     mark_signin_configured(args.workspace if args.workspace is not None else workspace_dir(), path)
@@ -40,7 +66,13 @@ def cmd_add(args) -> int:
 
 
 def cmd_list(args) -> int:
-    users = load_users(users_path(args.workspace)) or {}
+    url = _team(args)
+    if url:
+        from renewal.storage.team_users import team_users
+
+        users = team_users(url) or {}
+    else:
+        users = load_users(users_path(args.workspace)) or {}
     for u in users.values():
         print(f"{u['name']}\t{u['role']}")
     print(f"{len(users)} user(s)" + ("" if users else " (sign-in is off: no users file)"))
@@ -48,6 +80,23 @@ def cmd_list(args) -> int:
 
 
 def cmd_remove(args) -> int:
+    url = _team(args)
+    if url:
+        from renewal.storage.access import local_actor
+        from renewal.storage.team_users import cache_users, change_users, team_users
+
+        if args.name.strip() not in (team_users(url) or {}):
+            raise InputError(f"No such user: {args.name}", f"没有该用户：{args.name}")
+        change_users(
+            url,
+            lambda users: {k: v for k, v in users.items() if k != args.name.strip()},
+            actor=local_actor(),
+            action="remove",
+            name=args.name.strip(),
+        )
+        cache_users(url, users_path(args.workspace))
+        print(f"user {args.name} removed from the team database")
+        return 0
     if not remove_user(users_path(args.workspace), args.name):
         raise InputError(f"No such user: {args.name}", f"没有该用户：{args.name}")
     print(f"user {args.name} removed")

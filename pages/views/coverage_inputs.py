@@ -29,8 +29,9 @@ from renewal.crs import CRS_LABELS_ZH
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
-from renewal.storage.layers import open_layers
+from renewal.storage.layer_stores import open_layer_store
 from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import
+from renewal.zh import beijing_time
 
 
 def inventory(state: CoveragePageState, std, ws: Path) -> None:
@@ -46,11 +47,15 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
-        saved = open_layers(ws).get("facilities")
+        try:
+            saved = open_layer_store(ws).get("facilities")
+        except InputError as err:  # the team database does not answer: the cached list is still used
+            _ui.show_input_error(err)
+            saved = None
         if saved is not None:
             st.caption(
                 markdown_literal(
-                    f"工作区设施清单：{saved.count} 处，{saved.who} 于 {saved.imported_at} 保存"
+                    f"工作区设施清单：{saved.count} 处，{saved.who} 于 {beijing_time(saved.imported_at)}（北京时间）保存"
                     f"（来源 {saved.source_file or '未记录'}，版本 {saved.version}）。"
                 )
             )

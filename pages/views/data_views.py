@@ -132,7 +132,14 @@ def file_table(files: list[ImportedLayer]) -> pd.DataFrame:
     )
 
 
-ACTIONS_ZH = {"import": "导入", "replace": "替换", "remove": "删除", "style": "修改样式"}
+ACTIONS_ZH = {"import": "导入", "replace": "替换", "remove": "删除", "style": "修改样式", "undo": "撤销"}
+
+
+def undone_text(done: dict | None) -> str:
+    """What 撤销我的上一次修改 did, in Chinese (plain text: the layer name comes from data)."""
+    if done is None:
+        return "您还没有可撤销的图层修改。"
+    return f"已撤销您对图层“{done['name']}”的上一次修改（{ACTIONS_ZH.get(done['action'], done['action'])}）。"
 
 
 def history_table(rows: list[dict]) -> pd.DataFrame:

@@ -12,7 +12,7 @@ from layers.imported import imported_scene_layers
 from layers.maps import SITES_LAYER_KEY
 from layers.registry import REGISTRY, LayerSpec, Style
 from layers.scene import SceneLayer
-from renewal.storage.layers import LayerStore
+from renewal.storage.layers import LayerCore
 
 #: Plan layers (bundled, 一站一带一园多点) offered, in this order.
 PLAN_GROUPS = ("一站", "一带", "一园", "多点")
@@ -37,7 +37,7 @@ class Source:
         return SceneLayer(spec, self.data if self.map_data is None else self.map_data)
 
 
-def imported_sources(store: LayerStore) -> list[Source]:
+def imported_sources(store: LayerCore) -> list[Source]:
     out = []
     for layer in imported_scene_layers(store, visible=True, saved_styles=False):
         name = layer.key.split(":", 1)[1]

@@ -21,6 +21,7 @@ Layers of files written by older versions (one GeoPackage table ``lyr_<name>`` e
 from __future__ import annotations
 
 import io
+import json
 import logging
 import re
 import sqlite3
@@ -39,6 +40,7 @@ from renewal.sites.schema import clean_text, control_characters
 from renewal.storage import file_swap
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
+from renewal.zh import beijing_time
 
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
@@ -67,7 +69,28 @@ _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS layer_style (name TEXT PRIMARY KEY, style TEXT NOT NULL, at TEXT, who TEXT)",
 )
 #: Columns added after the first version of the file (added on the first write).
-_ADDED = {"layer_catalog": ("version", "INTEGER NOT NULL DEFAULT 1"), "layer_history": ("version", "INTEGER")}
+_ADDED = (
+    ("layer_catalog", "version", "INTEGER NOT NULL DEFAULT 1"),
+    ("layer_history", "version", "INTEGER"),
+    ("layer_history", "undone_by", "INTEGER"),
+    ("layer_history", "before_entry", "TEXT"),
+)
+_TABLES = ("layer_catalog", "layer_data", "layer_style", "layer_history")
+#: The changes :meth:`LayerCore.undo_last` can take back.
+UNDOABLE = ("import", "replace", "remove", "style")
+CATALOG_COLS = ("name", "kind", "title", "source_file", "imported_at", "crs", "count", "who", "version")
+HISTORY_COLS = (
+    "at",
+    "who",
+    "action",
+    "name",
+    "kind",
+    "source_file",
+    "count",
+    "previous",
+    "version",
+    "before_entry",
+)
 
 
 @dataclass(frozen=True)
@@ -141,38 +164,47 @@ def check_title(title: str) -> str:
     return text
 
 
-class LayerStore:
-    """The imported layers of one workspace."""
+class LayerCore:
+    """The logic of the imported-layer store, whatever holds it (the workspace's ``layers.gpkg``:
+    :class:`LayerStore`; the team database: ``renewal.storage.postgis_layers.TeamLayerStore``).
 
-    def __init__(self, path: Path | str, *, timeout: float = LOCK_TIMEOUT_S):
-        self.path = Path(path)
-        self.timeout = timeout
-        #: Test hook: called inside each write transaction after the writes, before COMMIT.
-        self.before_commit: Callable[[], None] | None = None
+    A backend gives ``_query(sql, args)`` (rows with named columns) and ``_write(actor, fn)`` (``fn(con)``
+    in one transaction, writers queued, for an editor only), both taking SQL with ``?`` placeholders,
+    and ``_legacy_features`` (features of a layer stored the old way, or None)."""
+
+    timeout: float = LOCK_TIMEOUT_S
+    #: Test hook: called inside each write transaction after the writes, before COMMIT.
+    before_commit: Callable[[], None] | None = None
+
+    def _query(self, sql: str, args=()) -> list:
+        raise NotImplementedError
+
+    def _write(self, actor: Actor, fn: Callable):
+        raise NotImplementedError
+
+    def _legacy_features(self, con, name: str) -> bytes | None:
+        return None
+
+    def dump_rows(self) -> dict[str, list[dict]]:
+        """Every catalogue, features, style and history row (features of layers stored the old way
+        converted), for ``workspace push``."""
+        tables = {t: [dict(r) for r in self._query(f"SELECT * FROM {t}")] for t in _TABLES}
+        have = {r["name"] for r in tables["layer_data"]}
+        for entry in self.list():
+            if entry.name not in have:
+                tables["layer_data"].append({"name": entry.name, "features": to_blob(self.read(entry.name))})
+        return tables
+
+    def sync(self, workspace: Path | None = None) -> list[str]:
+        """Bring a server's local copies of the shared files up to the store's (the team database's
+        store fetches them; the workspace's own files are the record itself): the kinds fetched."""
+        return []
+
+    @property
+    def location(self) -> str:
+        raise NotImplementedError
 
     # ---- reading -------------------------------------------------------------
-
-    def _query(self, sql: str, args=()) -> list[sqlite3.Row]:
-        if not self.path.exists():
-            return []
-        try:
-            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self.timeout)
-            con.row_factory = sqlite3.Row
-            try:
-                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                if "layer_catalog" not in tables:
-                    return []
-                if "layer_data" not in tables:  # a file from before layer_data: no layer has a row there
-                    sql = sql.replace("layer_data", "(SELECT '' AS name, x'' AS features WHERE 0)")
-                if "layer_style" not in tables:  # a file from before saved styles
-                    sql = sql.replace("layer_style", "(SELECT '' AS name, '' AS style WHERE 0)")
-                return list(con.execute(sql, args))
-            finally:
-                con.close()
-        except sqlite3.Error as exc:
-            raise StoreError(
-                f"Cannot read the workspace layers {self.path}: {exc}", f"无法读取工作区图层文件：{self.path}"
-            ) from exc
 
     def _entries(self) -> list[ImportedLayer]:
         rows = self._query("SELECT * FROM layer_catalog ORDER BY kind, name")
@@ -195,8 +227,16 @@ class LayerStore:
         rows = self._query(
             sql + (" WHERE name = ?" if name else "") + " ORDER BY id DESC", (name,) if name else ()
         )
-        keys = ("id", "at", "who", "action", "name", "kind", "source_file", "count", "version")
+        keys = ("id", "at", "who", "action", "name", "kind", "source_file", "count", "version", "undone_by")
         return [{k: (r[k] if k in r.keys() else None) for k in keys} for r in rows]
+
+    def stamp(self) -> tuple[int, int]:
+        """What changes with every change of the store: the newest history row's id and the catalogue's
+        size (a file of an older version without history still counts); ``(0, 0)``: empty."""
+        rows = self._query(
+            "SELECT (SELECT MAX(id) FROM layer_history) AS newest, (SELECT COUNT(*) FROM layer_catalog) AS n"
+        )
+        return (int(rows[0]["newest"] or 0), int(rows[0]["n"] or 0)) if rows else (0, 0)
 
     def read(self, name: str) -> gpd.GeoDataFrame:
         entry = self.get(name)
@@ -204,9 +244,11 @@ class LayerStore:
             raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
         rows = self._query("SELECT features FROM layer_data WHERE name = ?", (name,))
         if rows:
-            return from_blob(rows[0]["features"])
-        logging.getLogger("pyogrio").setLevel(logging.WARNING)
-        return gpd.read_file(self.path, layer=f"lyr_{name}")  # written by an older version
+            return from_blob(bytes(rows[0]["features"]))
+        return self._read_legacy(name)
+
+    def _read_legacy(self, name: str) -> gpd.GeoDataFrame:
+        raise InputError(f"No features stored for layer {name!r}", f"图层“{name}”没有保存要素")
 
     def style(self, name: str) -> LayerStyle | None:
         """The layer's saved style (None: none saved); :class:`InputError` if the stored one is not valid."""
@@ -214,31 +256,6 @@ class LayerStore:
         return LayerStyle.from_json(rows[0]["style"]) if rows else None
 
     # ---- writing -------------------------------------------------------------
-
-    def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], object]):
-        """Run ``fn(con)`` in one IMMEDIATE transaction for ``actor`` (an editor); roll back on any error."""
-        require_editor(actor)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise _write_error(self.path, exc) from exc
-        con.row_factory = sqlite3.Row
-
-        def change(con: sqlite3.Connection):
-            _schema(con)
-            return fn(con)
-
-        try:
-            return immediate(
-                con,
-                change,
-                to_error=lambda exc: _write_error(self.path, exc),
-                mapped=(OSError, sqlite3.Error),
-                before_commit=self.before_commit,
-            )
-        finally:
-            con.close()
 
     def _current(self, con, name: str, expected_version: int | None, *, replace: bool):
         """The catalogue row of ``name`` (or None), after the exists and version checks."""
@@ -252,11 +269,8 @@ class LayerStore:
     def _previous(self, con, name: str) -> bytes | None:
         found = con.execute("SELECT features FROM layer_data WHERE name = ?", (name,)).fetchone()
         if found is not None:
-            return found[0]
-        if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"lyr_{name}",)).fetchone():
-            logging.getLogger("pyogrio").setLevel(logging.WARNING)
-            return to_blob(gpd.read_file(self.path, layer=f"lyr_{name}"))
-        return None
+            return bytes(found["features"])
+        return self._legacy_features(con, name)
 
     def put(
         self,
@@ -285,6 +299,7 @@ class LayerStore:
         def tx(con) -> ImportedLayer:
             old = self._current(con, name, expected_version, replace=replace)
             previous = self._previous(con, name) if old is not None else None
+            before = _before(con, name, old)
             entry = ImportedLayer(
                 name,
                 kind,
@@ -296,8 +311,8 @@ class LayerStore:
                 actor.label,
                 _next_version(con, name),
             )
-            con.execute("INSERT OR REPLACE INTO layer_data (name, features) VALUES (?, ?)", (name, blob))
-            _record(con, entry, "replace" if old is not None else "import", previous)
+            _upsert(con, "layer_data", {"name": name, "features": blob})
+            _record(con, entry, "replace" if old is not None else "import", previous, before)
             return entry
 
         return self._write(actor, tx)
@@ -312,24 +327,9 @@ class LayerStore:
             if expected_version is not None and old["version"] != expected_version:
                 raise _stale(name, old, expected_version)
             previous = self._previous(con, name)
-            con.execute("DELETE FROM layer_catalog WHERE name = ?", (name,))
-            con.execute("DELETE FROM layer_data WHERE name = ?", (name,))
-            con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
-            con.execute(
-                "INSERT INTO layer_history (at, who, action, name, kind, source_file, count, previous, version) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    _now(),
-                    actor.label,
-                    "remove",
-                    name,
-                    old["kind"],
-                    old["source_file"],
-                    old["count"],
-                    previous,
-                    None,
-                ),
-            )
+            before = _before(con, name, old)
+            _drop(con, name)
+            _history(con, _now(), actor.label, "remove", old, previous, None, before)
 
         self._write(actor, tx)
 
@@ -344,32 +344,155 @@ class LayerStore:
             row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
             if row is None or row["kind"] not in KINDS:
                 raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
-            old = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
+            before = _before(con, name, row)
+            old = json.loads(before)["style"]
             at = _now()
-            if style is None:
-                con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
-            else:
-                con.execute(
-                    "INSERT OR REPLACE INTO layer_style (name, style, at, who) VALUES (?,?,?,?)",
-                    (name, style.to_json(), at, actor.label),
-                )
-            con.execute(
-                "INSERT INTO layer_history (at, who, action, name, kind, source_file, count, previous, version) "
-                "VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    at,
-                    actor.label,
-                    "style",
-                    name,
-                    row["kind"],
-                    row["source_file"],
-                    row["count"],
-                    old[0].encode() if old is not None else None,
-                    row["version"],
-                ),
+            _put_style(con, name, style.to_json() if style is not None else None, at, actor.label)
+            _history(
+                con,
+                at,
+                actor.label,
+                "style",
+                row,
+                old.encode() if old is not None else None,
+                row["version"],
+                before,
             )
 
         self._write(actor, tx)
+
+    def undo_last(self, *, actor: Actor) -> dict | None:
+        """Take back ``actor``'s own newest change of an imported layer (import, replace, remove or style)
+        in one transaction with an ``undo`` history row; the change undone, or None when there is none.
+
+        Refused (:class:`ConflictError`, nothing changed) when someone else changed that layer since, and
+        for a change recorded by an older version of the app (which kept too little to restore it)."""
+        require_editor(actor)
+        kinds = ", ".join(f"'{k}'" for k in KINDS)
+        actions = ", ".join(f"'{a}'" for a in UNDOABLE)
+
+        def tx(con) -> dict | None:
+            h = con.execute(
+                f"SELECT * FROM layer_history WHERE who = ? AND undone_by IS NULL AND action IN ({actions}) "
+                f"AND kind IN ({kinds}) ORDER BY id DESC LIMIT 1",
+                (actor.label,),
+            ).fetchone()
+            if h is None:
+                return None
+            name = h["name"]
+            other = con.execute(
+                "SELECT who, at FROM layer_history WHERE name = ? AND id > ? AND who <> ? ORDER BY id DESC",
+                (name, h["id"], actor.label),
+            ).fetchone()
+            if other is not None:
+                raise _undo_blocked(name, other)
+            if h["before_entry"] is None:
+                raise ConflictError(
+                    f"The change #{h['id']} of {name!r} was recorded by an older version and cannot be undone.",
+                    f"对“{name}”的这次修改由旧版本程序记录，无法自动撤销。",
+                )
+            current = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
+            now_before = _before(con, name, current)
+            now_features = self._previous(con, name) if current is not None else None
+            target = json.loads(h["before_entry"])
+            at = _now()
+            if h["action"] == "style":
+                style = json.loads(now_before)["style"]
+                _put_style(con, name, target["style"], at, actor.label)
+                previous, version, shown = (style.encode() if style else None), h["version"], current
+            else:
+                _drop(con, name)
+                version = None
+                shown = current
+                if target["entry"] is not None:
+                    entry = ImportedLayer(**{**target["entry"], "version": _next_version(con, name)})
+                    _upsert(con, "layer_data", {"name": name, "features": h["previous"]})
+                    _upsert(con, "layer_catalog", {c: getattr(entry, c) for c in CATALOG_COLS})
+                    _put_style(con, name, target["style"], at, actor.label)
+                    version, shown = entry.version, target["entry"]
+                previous = now_features
+            uid = _history(con, at, actor.label, "undo", shown or h, previous, version, now_before)
+            con.execute("UPDATE layer_history SET undone_by = ? WHERE id = ?", (uid, h["id"]))
+            return {"id": int(h["id"]), "action": h["action"], "name": name, "undo_id": uid}
+
+        return self._write(actor, tx)
+
+
+class LayerStore(LayerCore):
+    """The imported layers of one workspace (``layers.gpkg``, SQLite)."""
+
+    def __init__(self, path: Path | str, *, timeout: float = LOCK_TIMEOUT_S):
+        self.path = Path(path)
+        self.timeout = timeout
+        self.before_commit = None
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
+    def _query(self, sql: str, args=()) -> list[sqlite3.Row]:
+        if not self.path.exists():
+            return []
+        try:
+            con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, timeout=self.timeout)
+            con.row_factory = sqlite3.Row
+            try:
+                tables = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                if "layer_catalog" not in tables:
+                    return []
+                if "layer_data" not in tables:  # a file from before layer_data: no layer has a row there
+                    sql = sql.replace("layer_data", "(SELECT '' AS name, x'' AS features WHERE 0)")
+                if "layer_style" not in tables:  # a file from before saved styles
+                    sql = sql.replace("layer_style", "(SELECT '' AS name, '' AS style WHERE 0)")
+                return list(con.execute(sql, args))
+            finally:
+                con.close()
+        except sqlite3.Error as exc:
+            raise StoreError(
+                f"Cannot read the workspace layers {self.path}: {exc}", f"无法读取工作区图层文件：{self.path}"
+            ) from exc
+
+    def _read_legacy(self, name: str) -> gpd.GeoDataFrame:
+        logging.getLogger("pyogrio").setLevel(logging.WARNING)
+        return gpd.read_file(self.path, layer=f"lyr_{name}")  # written by an older version
+
+    def _legacy_features(self, con, name: str) -> bytes | None:
+        if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"lyr_{name}",)).fetchone():
+            return to_blob(self._read_legacy(name))
+        return None
+
+    def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], object]):
+        """Run ``fn(con)`` in one IMMEDIATE transaction for ``actor`` (an editor); roll back on any error."""
+        require_editor(actor)
+        return self._transaction(fn)
+
+    def restore(self, tables: dict[str, list[dict]]) -> None:
+        """Replace every layer, style and history row by ``tables``' (``workspace pull`` from the team
+        database; :meth:`LayerCore.dump_rows`), in one transaction."""
+        self._transaction(lambda con: copy_rows(con, tables))
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], object]):
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise _write_error(self.path, exc) from exc
+        con.row_factory = sqlite3.Row
+
+        def change(con: sqlite3.Connection):
+            _schema(con)
+            return fn(con)
+
+        try:
+            return immediate(
+                con,
+                change,
+                to_error=lambda exc: _write_error(self.path, exc),
+                mapped=(OSError, sqlite3.Error),
+                before_commit=self.before_commit,
+            )
+        finally:
+            con.close()
 
     def replace_files(
         self, changes: list[FileChange], *, actor: Actor, expected: dict[str, int] | None = None
@@ -398,18 +521,7 @@ class LayerStore:
             }
             out = []
             for c in changes:
-                entry = ImportedLayer(
-                    c.kind,
-                    c.kind,
-                    KIND_LABELS[c.kind],
-                    Path(c.source_file).name,
-                    _now(),
-                    "EPSG:4326",
-                    int(c.count),
-                    actor.label,
-                    _next_version(con, c.kind),
-                )
-                _record(con, entry, "replace" if olds[c.kind] is not None else "import", c.previous())
+                entry = record_file(con, c, actor, olds[c.kind], c.previous())
                 file_swap.stage(Path(c.target), c.write_to, token)
                 out.append(entry)
             file_swap.swap_in(folder, targets, {e.kind: e.version for e in out}, token)
@@ -436,6 +548,23 @@ class LayerStore:
         if (self.path.parent / file_swap.NOTE).exists():
             file_swap.settle(self.path.parent, self._recorded_file_versions)
         return self
+
+
+def record_file(con, change: FileChange, actor: Actor, old, previous: bytes | None) -> ImportedLayer:
+    """The catalogue entry and history row of a shared file's new version (inside a write transaction)."""
+    entry = ImportedLayer(
+        change.kind,
+        change.kind,
+        KIND_LABELS[change.kind],
+        Path(change.source_file).name,
+        _now(),
+        "EPSG:4326",
+        int(change.count),
+        actor.label,
+        _next_version(con, change.kind),
+    )
+    _record(con, entry, "replace" if old is not None else "import", previous)
+    return entry
 
 
 def _file_versions(con) -> dict[str, int]:
@@ -466,50 +595,108 @@ def _gone(name: str) -> ConflictError:
 def _schema(con: sqlite3.Connection) -> None:
     for sql in _SCHEMA:
         con.execute(sql)
-    for table, (column, decl) in _ADDED.items():
+    for table, column, decl in _ADDED:
         if column not in {r[1] for r in con.execute(f"PRAGMA table_info({table})")}:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
 def _next_version(con, name: str) -> int:
     """One more than any version ``name`` ever had (a removed and re-imported layer never repeats one)."""
-    (last,) = con.execute(
-        "SELECT MAX(COALESCE(version, 0)) FROM layer_history WHERE name = ?", (name,)
-    ).fetchone()
-    (cat,) = con.execute("SELECT MAX(version) FROM layer_catalog WHERE name = ?", (name,)).fetchone()
+    last = con.execute(
+        "SELECT MAX(COALESCE(version, 0)) AS v FROM layer_history WHERE name = ?", (name,)
+    ).fetchone()["v"]
+    cat = con.execute("SELECT MAX(version) AS v FROM layer_catalog WHERE name = ?", (name,)).fetchone()["v"]
     return max(last or 0, cat or 0) + 1
 
 
-def _record(con, entry: ImportedLayer, action: str, previous: bytes | None) -> None:
+#: The columns ``workspace push``/``pull`` copy, per table (both backends).
+TABLE_COLUMNS = {
+    "layer_catalog": CATALOG_COLS,
+    "layer_data": ("name", "features"),
+    "layer_style": ("name", "style", "at", "who"),
+    "layer_history": ("id", *HISTORY_COLS, "undone_by"),
+}
+
+
+def copy_rows(con, tables: dict[str, list[dict]]) -> None:
+    """Replace every layer table's rows by ``tables``' (inside a write transaction; either backend)."""
+    for table, cols in TABLE_COLUMNS.items():
+        con.execute(f"DELETE FROM {table}")
+        for r in tables.get(table, []):
+            con.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+                tuple(r.get(c) for c in cols),
+            )
+
+
+def _upsert(con, table: str, values: dict) -> None:
+    """Insert or overwrite the row of ``values['name']`` (SQLite and PostgreSQL alike)."""
+    cols = list(values)
+    sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "name")
     con.execute(
-        "INSERT OR REPLACE INTO layer_catalog (name, kind, title, source_file, imported_at, crs, count, who, "
-        "version) VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            entry.name,
-            entry.kind,
-            entry.title,
-            entry.source_file,
-            entry.imported_at,
-            entry.crs,
-            entry.count,
-            entry.who,
-            entry.version,
-        ),
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))}) "
+        f"ON CONFLICT (name) DO UPDATE SET {sets}",
+        tuple(values.values()),
     )
-    con.execute(
-        "INSERT INTO layer_history (at, who, action, name, kind, source_file, count, previous, version) "
-        "VALUES (?,?,?,?,?,?,?,?,?)",
-        (
-            entry.imported_at,
-            entry.who,
-            action,
-            entry.name,
-            entry.kind,
-            entry.source_file,
-            entry.count,
-            previous,
-            entry.version,
-        ),
+
+
+def _put_style(con, name: str, style: str | None, at: str, who: str) -> None:
+    if style is None:
+        con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
+    else:
+        _upsert(con, "layer_style", {"name": name, "style": style, "at": at, "who": who})
+
+
+def _drop(con, name: str) -> None:
+    for table in ("layer_catalog", "layer_data", "layer_style"):
+        con.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
+
+
+def _before(con, name: str, row) -> str:
+    """What a change is about to overwrite, as JSON for its history row (what an undo restores): the
+    catalogue entry (or null) and the saved style (or null)."""
+    style = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
+    entry = {c: row[c] for c in CATALOG_COLS} if row is not None else None
+    return json.dumps(
+        {"entry": entry, "style": style["style"] if style is not None else None}, ensure_ascii=False
+    )
+
+
+def _history(con, at: str, who: str, action: str, row, previous, version, before: str | None) -> int:
+    """One history row about the layer described by ``row`` (a catalogue row or entry); its id."""
+    values = (
+        at,
+        who,
+        action,
+        row["name"],
+        row["kind"],
+        row["source_file"],
+        row["count"],
+        previous,
+        version,
+        before,
+    )
+    found = con.execute(
+        f"INSERT INTO layer_history ({', '.join(HISTORY_COLS)}) VALUES ({', '.join('?' * len(HISTORY_COLS))}) "
+        "RETURNING id",
+        values,
+    ).fetchone()
+    return int(found["id"])
+
+
+def _record(
+    con, entry: ImportedLayer, action: str, previous: bytes | None, before: str | None = None
+) -> None:
+    values = {c: getattr(entry, c) for c in CATALOG_COLS}
+    _upsert(con, "layer_catalog", values)
+    _history(con, entry.imported_at, entry.who, action, values, previous, entry.version, before)
+
+
+def _undo_blocked(name: str, other) -> ConflictError:
+    return ConflictError(
+        f"{name!r} was changed by {other['who']} at {other['at']} after your change; nothing was undone.",
+        f"您修改“{name}”之后，{other['who']} 又修改了它（{beijing_time(other['at'])}，北京时间），"
+        "为避免覆盖他人的修改，未撤销。",
     )
 
 
@@ -533,5 +720,7 @@ def _now() -> str:
 
 
 def open_layers(workspace: Path | None = None) -> LayerStore:
-    """The workspace's layer store (a shared-files replace a killed writer left is settled first)."""
+    """The workspace's own layer file (a shared-files replace a killed writer left is settled first):
+    the record of the facility inventory and the walking network, and the imported layers when no
+    team database is used."""
     return LayerStore(layers_path(workspace)).settle_files()

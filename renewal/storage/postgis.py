@@ -191,6 +191,64 @@ def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError
     )
 
 
+def read(url: str, fn):
+    """``fn(con)`` on a pooled connection of ``url``; a server that does not answer is a
+    :class:`StoreUnavailable`, any other database error a :class:`StoreError`."""
+    try:
+        _check_up(url)
+        with _pool(url).connection() as con:
+            return fn(con)
+    except StoreError:
+        raise
+    except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+        raise _connect_error(url, exc, reading=True) from exc
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"Cannot read the team database: {exc}", f"无法读取团队数据库：{type(exc).__name__}"
+        ) from exc
+
+
+def transaction(
+    url: str,
+    fn,
+    *,
+    timeout: float = LOCK_TIMEOUT_S,
+    lock: str | None = None,
+    before_commit: Callable[[], None] | None = None,
+):
+    """``fn(con)`` in one transaction on ``url``, first taking the transaction-scoped advisory lock
+    named ``lock`` (in the current schema): writers of one lock queue one behind the other like
+    SQLite's ``BEGIN IMMEDIATE``. ``before_commit`` (a test hook) runs just before COMMIT; any error
+    rolls everything back."""
+    try:
+        _check_up(url, fresh=lock is not None)
+        with _pool(url).connection() as con:
+            with con.transaction():
+                con.execute(f"SET LOCAL lock_timeout = {int(timeout * 1000)}")
+                if lock is not None:
+                    con.execute(
+                        "SELECT pg_advisory_xact_lock(hashtext(%s || ':' || current_schema()))", (lock,)
+                    )
+                result = fn(con)
+                if before_commit is not None:
+                    before_commit()
+            return result
+    except StoreError:
+        raise
+    except pg_errors.LockNotAvailable as exc:
+        raise StoreError(
+            "The team database is busy (another planner is writing); nothing was saved. Try again.",
+            "团队数据库正忙（其他人正在写入），未保存任何修改，请稍后重试。",
+        ) from exc
+    except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
+        raise _connect_error(url, exc, reading=False) from exc
+    except psycopg.Error as exc:
+        raise StoreError(
+            f"Cannot write the team database: {exc}. Nothing was saved.",
+            f"无法写入团队数据库（{type(exc).__name__}），未保存任何修改。",
+        ) from exc
+
+
 # --------------------------------------------------------------------------
 # The store
 # --------------------------------------------------------------------------
@@ -307,18 +365,7 @@ class PostgisStore(rec.StoreCore):
     # ---- connections -------------------------------------------------------
 
     def _read(self, fn):
-        try:
-            _check_up(self.url)
-            with _pool(self.url).connection() as con:
-                return fn(con)
-        except StoreError:
-            raise
-        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
-            raise _connect_error(self.url, exc, reading=True) from exc
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"Cannot read the team database: {exc}", f"无法读取团队数据库：{type(exc).__name__}"
-            ) from exc
+        return read(self.url, fn)
 
     def _write(self, fn, *, lock: bool = True):
         """Run ``fn`` in one transaction holding the store's write lock; roll back on any error.
@@ -327,31 +374,13 @@ class PostgisStore(rec.StoreCore):
         schema (``lock=False``) runs for anyone."""
         if lock:
             self._may_write()
-        try:
-            _check_up(self.url, fresh=lock)
-            with _pool(self.url).connection() as con:
-                with con.transaction():
-                    con.execute(f"SET LOCAL lock_timeout = {int(self.timeout * 1000)}")
-                    if lock:
-                        con.execute(
-                            "SELECT pg_advisory_xact_lock(hashtext('renewal-write:' || current_schema()))"
-                        )
-                    result = fn(con)
-                    if self.before_commit is not None:
-                        self.before_commit()
-                return result
-        except pg_errors.LockNotAvailable as exc:
-            raise StoreError(
-                "The team database is busy (another planner is writing); nothing was saved. Try again.",
-                "团队数据库正忙（其他人正在写入），未保存任何修改，请稍后重试。",
-            ) from exc
-        except (psycopg.OperationalError, psycopg.InterfaceError, PoolTimeout) as exc:
-            raise _connect_error(self.url, exc, reading=False) from exc
-        except psycopg.Error as exc:
-            raise StoreError(
-                f"Cannot write the team database: {exc}. Nothing was saved.",
-                f"无法写入团队数据库（{type(exc).__name__}），未保存任何修改。",
-            ) from exc
+        return transaction(
+            self.url,
+            fn,
+            timeout=self.timeout,
+            lock="renewal-write" if lock else None,
+            before_commit=self.before_commit,
+        )
 
     # ---- reading -----------------------------------------------------------
 

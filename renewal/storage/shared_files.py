@@ -4,7 +4,9 @@ as store writes.
 Pages and commands never write these files themselves: each save here is refused for a viewer,
 records the person and a version in the workspace's layer catalogue and history
 (:meth:`renewal.storage.layers.LayerStore.replace_files`), and writes the file atomically inside
-that transaction. A stale replace (the planner saw an older version) is refused.
+that transaction. A stale replace (the planner saw an older version) is refused. With a team database
+(``database=`` or ``$RENEWAL_DATABASE_URL``) the files are saved whole in it and this server's copies
+are its cache (:mod:`renewal.storage.postgis_layers`).
 """
 
 from __future__ import annotations
@@ -29,13 +31,26 @@ from renewal.analysis.study_area import (
     write_area_file,
 )
 from renewal.storage.access import Actor, require_editor
-from renewal.storage.layers import FileChange, ImportedLayer, open_layers, to_blob
+from renewal.storage.layer_stores import open_layer_store
+from renewal.storage.layers import FileChange, ImportedLayer, to_blob
 
 
-def facilities_version(workspace: Path | None = None) -> int:
-    """The version of the workspace's facility inventory as recorded (0: none recorded)."""
-    entry = open_layers(workspace).get("facilities")
+def facilities_version(workspace: Path | None = None, *, database: str | None = None) -> int:
+    """The version of the facility inventory as recorded (0: none recorded): the team database's when
+    ``database`` (or ``$RENEWAL_DATABASE_URL``) names one, else the workspace's."""
+    entry = open_layer_store(workspace, database=database).get("facilities")
     return entry.version if entry is not None else 0
+
+
+def _replace(
+    changes: list[FileChange], actor: Actor, workspace: Path | None, database: str | None, expected=None
+) -> list[ImportedLayer]:
+    """Record and write ``changes`` in the store (the team database's or the workspace's); with a team
+    database this server's cached copies are brought up to date at once."""
+    store = open_layer_store(workspace, database=database)
+    out = store.replace_files(changes, actor=actor, expected=expected)
+    store.sync(workspace)
+    return out
 
 
 def _facilities_change(gdf: gpd.GeoDataFrame, workspace: Path | None, source_file: str) -> FileChange:
@@ -70,24 +85,28 @@ def save_facilities(
     workspace: Path | None = None,
     source_file: str = "",
     expected_version: int | None = None,
+    database: str | None = None,
 ) -> ImportedLayer:
     """Replace the workspace's facility inventory for ``actor``; recorded with a history row and a version."""
     require_editor(actor)
     expected = {"facilities": expected_version} if expected_version is not None else None
-    (entry,) = open_layers(workspace).replace_files(
-        [_facilities_change(gdf, workspace, source_file)], actor=actor, expected=expected
+    (entry,) = _replace(
+        [_facilities_change(gdf, workspace, source_file)], actor, workspace, database, expected
     )
     return entry
 
 
 def save_network_for(
-    net: WalkNetwork, *, actor: Actor, workspace: Path | None = None, source_file: str = ""
+    net: WalkNetwork,
+    *,
+    actor: Actor,
+    workspace: Path | None = None,
+    source_file: str = "",
+    database: str | None = None,
 ) -> ImportedLayer:
     """Replace the workspace's walking network for ``actor`` (recorded; the old network is not kept)."""
     require_editor(actor)
-    (entry,) = open_layers(workspace).replace_files(
-        [_network_change(net, workspace, source_file)], actor=actor
-    )
+    (entry,) = _replace([_network_change(net, workspace, source_file)], actor, workspace, database)
     return entry
 
 
@@ -98,6 +117,7 @@ def save_osm_import(
     actor: Actor,
     workspace: Path | None = None,
     source_file: str = "",
+    database: str | None = None,
 ) -> list[ImportedLayer]:
     """An OpenStreetMap import's network and facilities, recorded and swapped in together: a kill at any
     point leaves the old pair or the new one (:meth:`~renewal.storage.layers.LayerStore.replace_files`)."""
@@ -106,7 +126,7 @@ def save_osm_import(
         _network_change(net, workspace, source_file),
         _facilities_change(facilities, workspace, source_file),
     ]
-    return open_layers(workspace).replace_files(changes, actor=actor)
+    return _replace(changes, actor, workspace, database)
 
 
 def _area_change(area: StudyArea, workspace: Path | None) -> FileChange:
@@ -119,26 +139,32 @@ def _area_change(area: StudyArea, workspace: Path | None) -> FileChange:
     )
 
 
-def save_study_area(geometry, name: str, *, actor: Actor, workspace: Path | None = None) -> StudyArea:
+def save_study_area(
+    geometry, name: str, *, actor: Actor, workspace: Path | None = None, database: str | None = None
+) -> StudyArea:
     """Make ``geometry`` (a WGS84 polygon, e.g. from :func:`renewal.analysis.study_area.read_area`) the
-    workspace's study area, named ``name``, for ``actor``; recorded with a history row and a version."""
+    study area, named ``name``, for ``actor``; recorded with a history row and a version (in the team
+    database when one is set, so every server computes on it)."""
     require_editor(actor)
     area = StudyArea(str(name).strip()[:100] or "研究范围", geometry, is_default=False)
-    open_layers(workspace).replace_files([_area_change(area, workspace)], actor=actor)
-    return current_study_area(workspace)
+    _replace([_area_change(area, workspace)], actor, workspace, database)
+    return current_study_area(workspace, database=database)
 
 
-def restore_study_area(*, actor: Actor, workspace: Path | None = None) -> StudyArea:
+def restore_study_area(
+    *, actor: Actor, workspace: Path | None = None, database: str | None = None
+) -> StudyArea:
     """Back to the bundled district (recorded like any other change of the study area)."""
     require_editor(actor)
-    open_layers(workspace).replace_files([_area_change(default_study_area(), workspace)], actor=actor)
-    return current_study_area(workspace)
+    _replace([_area_change(default_study_area(), workspace)], actor, workspace, database)
+    return current_study_area(workspace, database=database)
 
 
-def current_study_area(workspace: Path | None = None) -> StudyArea:
-    """The workspace's study area with who set it and when; the district when none was ever set."""
+def current_study_area(workspace: Path | None = None, *, database: str | None = None) -> StudyArea:
+    """The study area with who set it and when; the district when none was ever set. With a team database
+    the record is the database's (the local file is its cache, brought up to date by the pages' sync)."""
     path = workspace_area_path(workspace)
-    entry = open_layers(workspace).get("study_area")
+    entry = open_layer_store(workspace, database=database).get("study_area")
     if not path.exists() or entry is None:
         return default_study_area()
     name, geometry, is_default = read_area_file(path)

@@ -2,7 +2,10 @@
 
 :func:`push` copies a GeoPackage workspace (every site with its version and who changed it
 last, the whole history with its ids and undo links, the id counter, and the workspace's
-other files such as an imported walking network) into a PostGIS database; :func:`pull`
+other files such as an imported walking network) into a PostGIS database, and the imported
+layers (with styles and history), the facility inventory and the walking network into the
+team database's own tables (:mod:`renewal.storage.postgis_layers`), so every server reads them
+from there; :func:`pull`
 copies it back. The target's content is replaced in one transaction; a target that
 already holds changes (or, on pull, a local file that differs) is refused unless
 ``replace=True``, so nobody's edits are overwritten by accident; a pull with ``replace``
@@ -15,13 +18,17 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from renewal.analysis.facilities import workspace_facilities_path
+from renewal.analysis.network_files import workspace_network_path
 from renewal.auth import USERS_FILE
 from renewal.errors import InputError
 from renewal.io.atomic import backup_folder, keep_backup, write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.sites.query import bundled_sites
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
+from renewal.storage.layers import LAYERS_FILE, LayerStore, layers_path, open_layers
 from renewal.storage.postgis import PostgisStore
+from renewal.storage.postgis_layers import TeamLayerStore
 from renewal.storage.records import StoreDump
 
 
@@ -74,11 +81,22 @@ def push(workspace: Path | None, url: str, *, replace: bool = False) -> Copied:
     if not path.exists():
         raise InputError(f"No workspace store to push: {path}", f"没有可上传的工作区数据文件：{path}")
     dump = GpkgStore(path).dump()
-    dump.files = workspace_files(folder)
+    local = open_layers(folder)
+    shared = {
+        kind: _shared_target(folder, kind).read_bytes()
+        for kind in ("facilities", "network")
+        if local.get(kind) is not None and _shared_target(folder, kind).exists()
+    }
+    in_tables = _team_table_files(folder, shared)  # these go into the team tables below, not as file copies
+    dump.files = {name: data for name, data in workspace_files(folder).items() if name not in in_tables}
     target = PostgisStore.open(url, bundled_sites, session="workspace-push")
+    team_layers = TeamLayerStore(url).ensure()
     if not replace:
         _refuse_if_edited(target.dump(), target.location)
+        if team_layers.history():
+            _refuse_if_edited(StoreDump([], team_layers.history(), {}, {}), team_layers.location)
     target.restore(dump)
+    team_layers.restore(local.dump_rows(), shared, replace=True)
     return Copied(len(dump.sites), len(dump.history), len(dump.files), target.location)
 
 
@@ -100,9 +118,20 @@ def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
     dump = source.dump()
     folder = _folder(workspace)
     files, skipped = _files_to_write(dump.files, folder)
+    team = TeamLayerStore(url)
+    tables = team.dump_rows()
+    layers_file = layers_path(folder)
+    if tables["layer_catalog"] or tables["layer_history"]:
+        files.pop(layers_file.resolve(), None)  # an older push's copy: the team tables are what counts
+    else:
+        tables = None
+    for kind, content in team.shared_contents().items():  # the facility inventory and network, whole
+        files[_shared_target(folder, kind).resolve()] = content
     target = GpkgStore.open(folder / STORE_FILE, bundled_sites, session="workspace-pull")
     local = target.dump()
     changed = [dest for dest, data in files.items() if dest.exists() and dest.read_bytes() != data]
+    if tables is not None and layers_file.exists():  # the workspace's own layers would be replaced
+        changed.append(layers_file.resolve())
     backup = None
     if not replace:
         _refuse_if_edited(local, str(target.path))
@@ -115,8 +144,23 @@ def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
     for dest, data in files.items():
         dest.parent.mkdir(parents=True, exist_ok=True)
         write_bytes_atomic(dest, data)
+    if tables is not None:
+        layers_file.unlink(missing_ok=True)  # kept in the backup when it held anything
+        LayerStore(layers_file).restore(tables)
     target.restore(dump)
-    return Copied(len(dump.sites), len(dump.history), len(files), str(target.path), tuple(skipped), backup)
+    count = len(files) + (tables is not None)
+    return Copied(len(dump.sites), len(dump.history), count, str(target.path), tuple(skipped), backup)
+
+
+def _shared_target(folder: Path, kind: str) -> Path:
+    return workspace_facilities_path(folder) if kind == "facilities" else workspace_network_path(folder)
+
+
+def _team_table_files(folder: Path, kinds) -> set[str]:
+    """The workspace files ``push`` puts into the team tables (the layer store with its SQLite side files,
+    and the recorded facility inventory and walking network of ``kinds``), as relative names."""
+    names = {LAYERS_FILE + suffix for suffix in ("", "-journal", "-wal", "-shm")}
+    return names | {_shared_target(folder, k).relative_to(folder).as_posix() for k in kinds}
 
 
 def _files_to_write(stored: dict[str, bytes], folder: Path) -> tuple[dict[Path, bytes], list[str]]:

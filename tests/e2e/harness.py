@@ -264,6 +264,14 @@ class Planner:
         """Everything the planner can read: the page and the sidebar (not the maps' frames)."""
         return self.page.locator("body").inner_text()
 
+    def sign_in(self, name: str, password: str) -> None:
+        """Sign in on the page's form and wait until the sidebar names the person."""
+        self.page.get_by_label("用户名").fill(name)
+        self.page.get_by_label("密码").fill(password)
+        self.page.get_by_role("button", name="登录").click()
+        self.page.get_by_text(f"当前用户：{name}").wait_for()
+        self.idle()
+
     # --- maps -------------------------------------------------------------------------------
     def map(self, index: int = 0):
         """The Leaflet map's frame (the ``index``-th map on the page), once its layer control is drawn."""

@@ -43,11 +43,7 @@ def team_app(tmp_path_factory):
 
 
 def _sign_in(p: harness.Planner, name: str) -> None:
-    p.page.get_by_label("用户名").fill(name)
-    p.page.get_by_label("密码").fill(PASSWORDS[name])
-    p.page.get_by_role("button", name="登录").click()
-    p.page.get_by_text(f"当前用户：{name}").wait_for()
-    p.idle()
+    p.sign_in(name, PASSWORDS[name])
 
 
 @pytest.mark.parametrize("viewport", [harness.WIDE, harness.LAPTOP], ids=["1920x1080", "1366x768"])
