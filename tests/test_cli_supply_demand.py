@@ -245,3 +245,31 @@ def test_population_geotiff_elderly_beds_by_census_share(tmp_path):
     ws = openpyxl.load_workbook(out)["设施"]
     cell = ws.cell(row=3, column=2)
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
+
+
+def test_save_scenario_in_the_store_and_taken_name_refused(files, capsys, tmp_path):
+    from renewal.storage.access import local_actor
+    from renewal.storage.scenarios import open_scenarios
+
+    ws = tmp_path / "ws"
+    out = files["dir"] / "s.xlsx"
+    argv = ["--workspace", str(ws), "--database", "", "supply-demand", "--category", "小学"]
+    argv += [
+        "--facilities",
+        str(files["fac"]),
+        "--population",
+        str(files["pop"]),
+        "--zones",
+        str(files["zones"]),
+    ]
+    assert main([*argv, "--out", str(out), "--save-scenario", "现状"]) == 0
+    assert "saved scenario '现状'" in capsys.readouterr().out
+    [saved] = open_scenarios(ws, database="", actor=local_actor()).list("小学学位")
+    assert saved["name"] == "现状" and saved["version"] == 1 and saved["who"] == local_actor().label
+    # 甲街道: 60 + 90 children, 甲小学's 100 places: 50 short; 乙街道: 40 children, 乙小学 has no 学位
+    assert dict(saved["zones"]) == {"甲街道": pytest.approx(50.0), "乙街道": pytest.approx(40.0)}
+    out.unlink()
+    assert main([*argv, "--out", str(out), "--save-scenario", "现状"]) == 2  # taken: nothing written
+    assert "exists already" in capsys.readouterr().err and not out.exists()
+    assert main([*argv, "--out", str(out), "--save-scenario", " "]) == 2
+    assert "1 to 40" in capsys.readouterr().err and not out.exists()

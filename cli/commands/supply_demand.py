@@ -55,25 +55,23 @@ def register(subparsers):
         help="also write the 城市体检 ledger (.xlsx): indicators with definition, unit, target, clause, "
         "verification, source and 北京时间, and the zones' gaps",
     )
+    p.add_argument(
+        "--save-scenario",
+        dest="save_scenario",
+        default=None,
+        metavar="NAME",
+        help="also save the run's figures as a named scenario in the store (the workspace's GeoPackage or "
+        "--database); a taken name is refused",
+    )
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
-    from datetime import UTC, datetime
-    from pathlib import Path
-
-    from cli.commands._coverage_common import load_network
-    from renewal.analysis.demand import check_bed_rate
-    from renewal.analysis.facilities import import_facilities, load_workspace_facilities
-    from renewal.analysis.supply_ledger import ledger_sheets
-    from renewal.analysis.supply_report import CAPACITY, report_sheets, supply_demand_run
+def _check_outputs(args) -> None:
+    """Refuse bad output paths and a bad scenario name before anything is read or written."""
+    from renewal.analysis.supply_scenarios import check_name
     from renewal.errors import InputError
-    from renewal.io.read import read_features
-    from renewal.io.write import check_out_folder, write_gpkg, write_xlsx
-    from renewal.zh import beijing_time
+    from renewal.io.write import check_out_folder
 
-    if args.beds_per_1000 is not None:
-        args.beds_per_1000 = check_bed_rate(args.beds_per_1000)  # before anything is read or written
     if not str(args.out).lower().endswith(".xlsx"):
         raise InputError("--out must end in .xlsx", "输出文件须为 .xlsx")
     check_out_folder(args.out)
@@ -85,6 +83,28 @@ def run(args) -> int:
         if not str(args.ledger).lower().endswith(".xlsx"):
             raise InputError("--ledger must end in .xlsx", "台账输出须为 .xlsx")
         check_out_folder(args.ledger)
+    if args.save_scenario is not None:
+        check_name(args.save_scenario)
+
+
+def run(args) -> int:
+    from datetime import UTC, datetime
+    from pathlib import Path
+
+    from cli.commands._coverage_common import load_network
+    from renewal.analysis.demand import check_bed_rate
+    from renewal.analysis.facilities import import_facilities, load_workspace_facilities
+    from renewal.analysis.supply_ledger import ledger_sheets
+    from renewal.analysis.supply_report import CAPACITY, report_sheets, supply_demand_run
+    from renewal.analysis.supply_scenarios import scenario_record
+    from renewal.errors import InputError
+    from renewal.io.read import read_features
+    from renewal.io.write import write_gpkg, write_xlsx
+    from renewal.zh import beijing_time
+
+    if args.beds_per_1000 is not None:
+        args.beds_per_1000 = check_bed_rate(args.beds_per_1000)  # before anything is read or written
+    _check_outputs(args)
     if not args.population:
         raise InputError(
             "No population: pass --population FILE (points or polygons with an age column such as 6-11岁, "
@@ -136,6 +156,14 @@ def run(args) -> int:
             "bed demand: one bed per person (no --beds-per-1000 and none in the standards file): the gap is "
             "an upper bound, not a planning gap"
         )
+    if args.save_scenario is not None:
+        from renewal.storage.access import local_actor
+        from renewal.storage.scenarios import open_scenarios
+
+        actor = local_actor()  # saved before any file is written: a taken name leaves nothing behind
+        store = open_scenarios(args.workspace, database=args.database, actor=actor)
+        store.save(scenario_record(res, args.save_scenario, who=actor.label), actor=actor)
+        print(f"saved scenario {args.save_scenario!r} in {store.location}")
     sheets = report_sheets(res)
     write_xlsx(args.out, sheets)
     if args.gpkg:

@@ -34,16 +34,11 @@ from renewal.analysis.supply_report import (
     report_sheets,
     supply_demand_run,
 )
-from renewal.analysis.supply_scenarios import (
-    compare,
-    load_scenarios,
-    rate_mismatch,
-    save_scenario,
-    scenario_record,
-)
+from renewal.analysis.supply_scenarios import compare, rate_mismatch, scenario_record
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
+from renewal.storage.scenarios import open_scenarios
 from renewal.zh import beijing_time
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -287,32 +282,56 @@ def scenario_label(record: dict) -> str:
     return f"{record['name']}（{beijing_time(record.get('saved_at'))}）"
 
 
+def save_form(record_of, name: str, *, key: str) -> None:
+    """The 保存为情景 form: ``record_of(title)`` makes the record; saved in the store with the version the
+    planner last saw when 同名时覆盖 is ticked (someone's newer save is refused, not overwritten)."""
+    if not _ui.viewer_notice("保存情景"):
+        return
+    c1, c2 = st.columns([3, 1])
+    title = c1.text_input("情景名称", key=f"{key}_name", max_chars=40)
+    replace = c2.checkbox("同名时覆盖", key=f"{key}_replace")
+    if st.button("保存为情景", key=f"{key}_save"):
+        seen = st.session_state.get(SEEN_KEY, {}).get((title.strip(), name))
+        try:
+            store = open_scenarios(actor=_ui.actor())
+            store.save(record_of(title), actor=_ui.actor(), expected_version=seen if replace else None)
+            st.success(markdown_literal(f"已保存情景“{title.strip()}”。"))
+        except InputError as err:
+            _ui.show_input_error(err)
+        except OSError as err:
+            st.error("无法保存情景：" + markdown_literal(_ui.os_error_zh(err)))
+
+
+#: The versions of the scenarios as last listed ({(name, set): version}): what an overwrite expects.
+SEEN_KEY = "cov_sd_scn_seen"
+
+
 def _scenarios(res, std, name: str) -> None:
-    """Save the shown figures as a named scenario (in the workspace) and compare saved ones side by side."""
+    """Save the shown figures as a named scenario (in the store) and compare saved ones side by side."""
     st.markdown(f"**{name}情景（保存与对比）**")
     st.caption(
         "把当前结果保存为情景（例如“现状”），修改设施清单（如新增一所学校及其学位）后再保存一个情景，然后并列对比："
-        "第一个选中的情景为基准，其余列出相对基准的变化。情景保存在工作区。"
+        "第一个选中的情景为基准，其余列出相对基准的变化。情景保存在工作区数据库（或团队数据库），并记录保存人和时间。"
     )
-    if _ui.viewer_notice("保存情景"):
-        c1, c2 = st.columns([3, 1])
-        title = c1.text_input("情景名称", key="cov_sd_scn_name", max_chars=40)
-        replace = c2.checkbox("同名时覆盖", key="cov_sd_scn_replace")
-        if st.button("保存为情景", key="cov_sd_scn_save"):
-            try:
-                save_scenario(
-                    scenario_record(res, title, who=_ui.actor().label, standards=std), replace=replace
-                )
-                st.success(markdown_literal(f"已保存情景“{title.strip()}”。"))
-            except InputError as err:
-                _ui.show_input_error(err)
-            except OSError as err:
-                st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+    save_form(
+        lambda title: scenario_record(res, title, who=_ui.actor().label, standards=std),
+        name,
+        key="cov_sd_scn",
+    )
+    scenario_list(name)
+
+
+def scenario_list(name: str) -> None:
+    """The saved scenarios of indicator set ``name``: pick and compare, download the comparison."""
     try:
-        saved = [d for d in load_scenarios() if d.get("set") == name]
+        saved = open_scenarios(actor=_ui.actor()).list(name)
     except InputError as err:
         _ui.show_input_error(err)
         return
+    except OSError as err:
+        st.error("无法读取已保存的情景：" + markdown_literal(_ui.os_error_zh(err)))
+        return
+    st.session_state[SEEN_KEY] = {(d["name"], name): d["version"] for d in saved}
     if not saved:
         st.info(f"还没有保存的{name}情景。")
         return

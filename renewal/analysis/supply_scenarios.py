@@ -2,9 +2,10 @@
 
 A scenario is the figures of one run (:mod:`renewal.analysis.supply_ledger` indicators and the zones'
 gaps) under a name the planner gives, with the category, method, demand source, who saved it and when
-(UTC, shown as 北京时间). They are kept in the workspace (``supply/scenarios.json``, written atomically),
-beside the facility inventory the runs read: a planner saves the current state, changes the inventory
-(a new school with its 学位, a closed care home), saves again, and compares.
+(UTC, shown as 北京时间). They are kept in the store (:mod:`renewal.storage.scenarios`, with versions and
+history): a planner saves the current state, changes the inventory (a new school with its 学位, a closed
+care home), saves again, and compares. Older versions kept them in ``supply/scenarios.json``
+(:func:`load_scenarios` reads that file once, when the store moves them in).
 
 :func:`compare` lays several scenarios out side by side: one row per indicator (and per zone's gap),
 one column per scenario, and the change of each against the first (the baseline).
@@ -22,7 +23,6 @@ import pandas as pd
 from renewal.analysis.supply_ledger import indicators, sheet_name, zone_rows
 from renewal.analysis.supply_report import METHOD_ZH, SupplyResult
 from renewal.errors import InputError
-from renewal.io.atomic import write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
 
@@ -91,21 +91,6 @@ def load_scenarios(workspace: Path | None = None) -> list[dict]:
             f"Cannot read the saved scenarios {path}: {exc}", "无法读取已保存的供需情景。"
         ) from exc
     return [d for d in data if isinstance(d, dict) and "name" in d and "indicators" in d]
-
-
-def save_scenario(record: dict, workspace: Path | None = None, *, replace: bool = False) -> Path:
-    """Add ``record``; a scenario of the same name and indicator set is refused unless ``replace``."""
-    saved = load_scenarios(workspace)
-    same = [d for d in saved if d["name"] == record["name"] and d.get("set") == record.get("set")]
-    if same and not replace:
-        raise InputError(
-            f"A scenario named {record['name']!r} for {record.get('set')} exists already.",
-            f"已有名为“{record['name']}”的{record.get('set')}情景：请换一个名称，或选择覆盖。",
-        )
-    saved = [d for d in saved if d not in same] + [record]
-    path = scenarios_path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_bytes_atomic(path, json.dumps(saved, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
 def rate_label(record: dict) -> str:
