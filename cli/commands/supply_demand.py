@@ -55,6 +55,42 @@ def register(subparsers):
         help="also write the 城市体检 ledger (.xlsx): indicators with definition, unit, target, clause, "
         "verification, source and 北京时间, and the zones' gaps",
     )
+    g = p.add_mutually_exclusive_group()
+    g.add_argument(
+        "--site-k",
+        dest="site_k",
+        type=int,
+        default=None,
+        metavar="K",
+        help="siting with capacity: choose K renewal sites for new facilities (--new-capacity each) that "
+        "leave the fewest without a place within reach; adds sheet 按容量选址 to --out",
+    )
+    g.add_argument(
+        "--target-share",
+        dest="target_share",
+        type=float,
+        default=None,
+        metavar="S",
+        help="siting with capacity: the fewest new facilities until share S (e.g. 0.85) of the demand has a "
+        "place within reach",
+    )
+    p.add_argument(
+        "--new-capacity",
+        dest="new_capacity",
+        type=float,
+        default=None,
+        help="places or beds per new facility",
+    )
+    p.add_argument(
+        "--sites",
+        default=None,
+        help="candidate sites (points or polygons with site_id/name); default: the store's renewal sites",
+    )
+    p.add_argument(
+        "--include-placeholders",
+        action="store_true",
+        help="also site at renewal sites whose position is a placeholder (the result is then unreliable)",
+    )
     p.add_argument(
         "--save-scenario",
         dest="save_scenario",
@@ -85,6 +121,16 @@ def _check_outputs(args) -> None:
         check_out_folder(args.ledger)
     if args.save_scenario is not None:
         check_name(args.save_scenario)
+    siting = args.site_k is not None or args.target_share is not None
+    if siting:
+        from renewal.analysis.supply_siting import check_siting_options
+
+        check_siting_options(args.site_k, args.target_share, args.new_capacity)
+    elif args.new_capacity is not None or args.sites or args.include_placeholders:
+        raise InputError(
+            "--new-capacity, --sites and --include-placeholders go with --site-k or --target-share.",
+            "--new-capacity 等选项须与 --site-k 或 --target-share 一起使用。",
+        )
 
 
 def run(args) -> int:
@@ -96,7 +142,6 @@ def run(args) -> int:
     from renewal.analysis.facilities import import_facilities, load_workspace_facilities
     from renewal.analysis.supply_ledger import ledger_sheets
     from renewal.analysis.supply_report import CAPACITY, report_sheets, supply_demand_run
-    from renewal.analysis.supply_scenarios import scenario_record
     from renewal.errors import InputError
     from renewal.io.read import read_features
     from renewal.io.write import write_gpkg, write_xlsx
@@ -125,23 +170,25 @@ def run(args) -> int:
     zones = read_features(args.zones, what="zones") if args.zones else None
     net = load_network(args)
     decay = None if args.decay == "none" else args.decay
-    sigma = args.sigma
-    res = supply_demand_run(
-        fac,
-        pop,
-        args.category,
-        method=args.method,
+    opts = dict(
         net=net,
         zones=zones,
         cutoff=args.cutoff,
-        decay=decay,
-        sigma=sigma,
-        assign_method=args.assign_method,
         age_field=args.age_field,
         pop_field=args.pop_field,
         share=args.share,
         max_snap=args.max_snap,
         bed_rate=args.beds_per_1000,
+    )
+    res = supply_demand_run(
+        fac,
+        pop,
+        args.category,
+        method=args.method,
+        decay=decay,
+        sigma=args.sigma,
+        assign_method=args.assign_method,
+        **opts,
     )
     for en, _zh in res.notes:
         print(f"note: {en}")
@@ -156,15 +203,22 @@ def run(args) -> int:
             "bed demand: one bed per person (no --beds-per-1000 and none in the standards file): the gap is "
             "an upper bound, not a planning gap"
         )
+    sited = (
+        _siting(args, fac, pop, opts) if args.site_k is not None or args.target_share is not None else None
+    )
     if args.save_scenario is not None:
         from renewal.storage.access import local_actor
         from renewal.storage.scenarios import open_scenarios
 
         actor = local_actor()  # saved before any file is written: a taken name leaves nothing behind
         store = open_scenarios(args.workspace, database=args.database, actor=actor)
-        store.save(scenario_record(res, args.save_scenario, who=actor.label), actor=actor)
+        store.save(_record(args, res, sited, fac, pop, opts, actor), actor=actor)
         print(f"saved scenario {args.save_scenario!r} in {store.location}")
     sheets = report_sheets(res)
+    if sited is not None:
+        from renewal.analysis.supply_siting import siting_sheet
+
+        sheets["按容量选址"] = siting_sheet(sited)
     write_xlsx(args.out, sheets)
     if args.gpkg:
         write_gpkg(args.gpkg, {"facilities": res.facilities, "cells": res.cells, "zones": res.zones})
@@ -178,3 +232,64 @@ def run(args) -> int:
         + (f"; ledger to {args.ledger}" if args.ledger else "")
     )
     return 0
+
+
+def _siting(args, fac, pop, opts):
+    """Siting with capacity over the candidate sites (the store's renewal sites by default)."""
+    from renewal.analysis.inputs import placeholder_sites
+    from renewal.analysis.supply_siting import capacity_siting, outcome_text
+    from renewal.io.read import read_features
+    from renewal.storage import current_sites
+
+    if args.sites:
+        sites = read_features(args.sites, what="sites")
+    else:
+        sites = current_sites(args.workspace, database=args.database)
+    held = placeholder_sites(sites)
+    if not args.include_placeholders:
+        sites = sites[~held]
+    elif held.any():
+        print(f"note: {int(held.sum())} candidate sites are placeholders: the result is unreliable")
+    sited = capacity_siting(
+        fac,
+        pop,
+        args.category,
+        sites,
+        new_capacity=args.new_capacity,
+        k=args.site_k,
+        target_share=args.target_share,
+        **opts,
+    )
+    print("siting: " + outcome_text(sited)[0])
+    for r in sited.steps.itertuples():
+        print(f"  {r.rank}. {r.site_id} {r.name}: +{r.gain:,.1f} placed, share {r.share:.1%}")
+    return sited
+
+
+def _record(args, res, sited, fac, pop, opts, actor):
+    """The scenario to save: the run itself, or with siting the run on the inventory with the new sites."""
+    from renewal.analysis.supply_report import supply_demand_run
+    from renewal.analysis.supply_scenarios import scenario_record
+    from renewal.analysis.supply_siting import site_changes, with_new_sites
+
+    if sited is None:
+        return scenario_record(res, args.save_scenario, who=actor.label)
+    after = supply_demand_run(
+        with_new_sites(fac, sited),
+        pop,
+        args.category,
+        method=args.method,
+        decay=res.decay,
+        sigma=res.sigma,
+        assign_method=args.assign_method,
+        **opts,
+    )
+    record = scenario_record(after, args.save_scenario, who=actor.label)
+    record["changes"] = site_changes(sited)
+    record["parameters"] = {
+        "site_k": args.site_k,
+        "target_share": args.target_share,
+        "new_capacity": sited.new_capacity,
+        "include_placeholders": bool(args.include_placeholders),
+    }
+    return record
