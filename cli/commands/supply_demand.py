@@ -260,6 +260,7 @@ def _siting(args, fac, pop, opts):
         target_share=args.target_share,
         **opts,
     )
+    sited.include_placeholders = bool(args.include_placeholders)
     print("siting: " + outcome_text(sited)[0])
     for r in sited.steps.itertuples():
         print(f"  {r.rank}. {r.site_id} {r.name}: +{r.gain:,.1f} placed, share {r.share:.1%}")
@@ -270,7 +271,7 @@ def _record(args, res, sited, fac, pop, opts, actor):
     """The scenario to save: the run itself, or with siting the run on the inventory with the new sites."""
     from renewal.analysis.supply_report import supply_demand_run
     from renewal.analysis.supply_scenarios import scenario_record
-    from renewal.analysis.supply_siting import site_changes, with_new_sites
+    from renewal.analysis.supply_siting import scenario_extras, with_new_sites
 
     if sited is None:
         return scenario_record(res, args.save_scenario, who=actor.label)
@@ -285,11 +286,5 @@ def _record(args, res, sited, fac, pop, opts, actor):
         **opts,
     )
     record = scenario_record(after, args.save_scenario, who=actor.label)
-    record["changes"] = site_changes(sited)
-    record["parameters"] = {
-        "site_k": args.site_k,
-        "target_share": args.target_share,
-        "new_capacity": sited.new_capacity,
-        "include_placeholders": bool(args.include_placeholders),
-    }
+    record.update(scenario_extras(sited))
     return record

@@ -21,6 +21,7 @@ import streamlit as st
 
 from layers.maps import COVERAGE_BASE_KEYS, supply_layers, supply_map
 from pages import _ui
+from pages.views import coverage_supply_siting as siting
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
 from renewal.analysis.demand import age_group, census_share, check_bed_rate
@@ -35,6 +36,7 @@ from renewal.analysis.supply_report import (
     supply_demand_run,
 )
 from renewal.analysis.supply_scenarios import compare, rate_mismatch, scenario_record
+from renewal.analysis.supply_siting import scenario_extras, with_new_sites
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
@@ -182,25 +184,42 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
     if bed_rate is False:
         return
     mode = "network" if net is not None else "radius"
+    run_key = _key(fac, areas.pop_key, areas.zone_key, mode, net_key) + f"|{key}|{method}|{demand}|{bed_rate}"
     try:
-        res = _run(
-            _key(fac, areas.pop_key, areas.zone_key, mode, net_key) + f"|{key}|{method}|{demand}",
-            fac,
-            pop,
-            areas.zones,
-            net,
-            key,
-            method,
-            demand,
-            bed_rate,
-        )
+        res = _run(run_key, fac, pop, areas.zones, net, key, method, demand, bed_rate)
     except InputError as err:
         _ui.show_input_error(err)
         return
-    _results(res, std, cat_zh, cap_zh, basemap=basemap, labels=labels)
+    name = f"{cat_zh}{cap_zh}"
+    _results(res, std, cat_zh, cap_zh, basemap=basemap, labels=labels, sited=siting.current(run_key))
+    source, field, share = demand
+    opts = {"age_field": field} if source == "column" else {"pop_field": field, "share": share}
+
+    def save(sited) -> None:
+        def record_of(title: str) -> dict:
+            ids = ",".join(sited.steps["site_id"])
+            after = _run(
+                f"{run_key}|sited:{ids}|{sited.new_capacity}",
+                with_new_sites(fac, sited),
+                pop,
+                areas.zones,
+                net,
+                key,
+                method,
+                demand,
+                bed_rate,
+            )
+            return scenario_record(after, title, who=_ui.actor().label, standards=std) | scenario_extras(
+                sited
+            )
+
+        save_form(record_of, name, key="cov_sd_site_scn")
+
+    siting.part(run_key, fac, pop, areas.zones, net, key, {**opts, "bed_rate": bed_rate}, cap_zh, save=save)
+    _scenarios(res, std, name)
 
 
-def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
+def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None) -> None:
     t = totals(res)
     unit = "张" if cap_zh == "床位" else "个"
     m1, m2, m3, m4 = st.columns(4)
@@ -251,9 +270,14 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
     footnote = (
         f"红色需求点：标准距离内人均可达{cap_zh}不足1；分区按{METHOD_ZH[res.method]}的缺口着色。"
         "规划设施不参与供需计算。区界由高德行政区划推算。"
+        + (
+            "紫色点：按容量选址的新增设施（需求点与分区仍为现状）。"
+            if sited is not None and not sited.steps.empty
+            else ""
+        )
     )
     m = supply_map(
-        supply_layers(res),
+        supply_layers(res, None if sited is None else sited.steps),
         title=f"{cat_zh}{cap_zh}供需",
         footnote=footnote,
         basemap=basemap,
@@ -274,7 +298,6 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
         file_name=f"{cat_zh}{cap_zh}供需明细.xlsx",
         mime=XLSX_MIME,
     )
-    _scenarios(res, std, f"{cat_zh}{cap_zh}")
 
 
 def scenario_label(record: dict) -> str:

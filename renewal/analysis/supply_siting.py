@@ -93,6 +93,8 @@ class SitingResult:
     target_share: float | None
     reached: bool
     supply: SupplyResult
+    #: Whether placeholder renewal sites were among the candidates (set by the caller that chose them).
+    include_placeholders: bool = False
 
     @property
     def base_share(self) -> float:
@@ -238,6 +240,19 @@ def with_new_sites(facilities: gpd.GeoDataFrame, siting: SitingResult) -> gpd.Ge
         crs=STORAGE_EPSG,
     )
     return gpd.GeoDataFrame(pd.concat([base, new], ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
+
+
+def scenario_extras(siting: SitingResult) -> dict:
+    """What a scenario of the siting adds to its record: the facility changes and the siting's parameters."""
+    return {
+        "changes": site_changes(siting),
+        "parameters": {
+            "site_k": siting.k,
+            "target_share": siting.target_share,
+            "new_capacity": siting.new_capacity,
+            "include_placeholders": siting.include_placeholders,
+        },
+    }
 
 
 def site_changes(siting: SitingResult) -> list[dict]:
