@@ -344,3 +344,27 @@ def test_bad_siting_options_exit_2_and_write_nothing(files, capsys, extra, messa
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
     assert not (files["dir"] / "never.xlsx").exists()
+
+
+def test_residential_land_coverage_in_the_ledger(files, capsys, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    # two 100 m squares of 居住用地 (1 ha each): one 200-300 m east of 甲小学, one 2 km away; and a B1 square
+    boxes = [shapely.box(X0 + 200, Y0, X0 + 300, Y0 + 100), shapely.box(X0 + 2000, Y0, X0 + 2100, Y0 + 100)]
+    boxes.append(shapely.box(X0 + 100, Y0 + 100, X0 + 200, Y0 + 200))
+    land = gpd.GeoDataFrame({"DLBM": ["0701", "R2", "B1"]}, geometry=boxes, crs=4548).to_crs(4326)
+    land_file = tmp_path / "用地现状.geojson"
+    land.to_file(land_file)
+    ledger = files["dir"] / "ledger.xlsx"
+    argv = ["--out", str(files["dir"] / "o.xlsx"), "--ledger", str(ledger), "--landuse", str(land_file)]
+    assert _run(files, *argv, "--landuse-field", "DLBM") == 0
+    assert "residential-land coverage: 50.0% (1.0 of 2.0 ha" in capsys.readouterr().out
+    rows = pd.read_excel(ledger, sheet_name="小学学位").set_index("指标")
+    row = rows.loc["小学服务半径覆盖率（居住用地）"]
+    assert row["数值"] == pytest.approx(50.0) and "居住用地总面积" in row["定义"] and "DLBM" in row["定义"]
+    ledger.unlink()
+    assert _run(files, *argv) == 2  # no field: nothing written
+    assert "--landuse needs --landuse-field" in capsys.readouterr().err and not ledger.exists()
+    assert _run(files, *argv, "--landuse-field", "名称") == 2
+    assert "no field '名称'" in capsys.readouterr().err and not ledger.exists()

@@ -40,6 +40,18 @@ def register(subparsers):
     )
     p.add_argument("--zones", default=None, help="zone polygons (街道 / 社区) for the per-zone table")
     p.add_argument(
+        "--landuse",
+        default=None,
+        help="land-use polygons: radius coverage is also reported as the share of 居住用地 area within the "
+        "service radius (城市体检 口径), with its definition, in the ledger",
+    )
+    p.add_argument(
+        "--landuse-field",
+        dest="landuse_field",
+        default=None,
+        help="the land-use field of --landuse: codes R, R1…, 07, 0701… or names with 居住/住宅 are residential",
+    )
+    p.add_argument(
         "--cutoff", type=float, default=None, help="standard distance (m); default: the standards file"
     )
     p.add_argument("--decay", choices=("none", "gaussian"), default="none", help="2SFCA distance decay")
@@ -121,12 +133,28 @@ def _check_outputs(args) -> None:
         check_out_folder(args.ledger)
     if args.save_scenario is not None:
         check_name(args.save_scenario)
+    _check_options(args)
+
+
+def _check_options(args) -> None:
+    """Refuse siting and land-use options that do not go together, before anything is read."""
+    from renewal.errors import InputError
+
     siting = args.site_k is not None or args.target_share is not None
     if siting:
         from renewal.analysis.supply_siting import check_siting_options
 
         check_siting_options(args.site_k, args.target_share, args.new_capacity)
-    elif args.new_capacity is not None or args.sites or args.include_placeholders:
+    if args.landuse_field and not args.landuse:
+        raise InputError(
+            "--landuse-field goes with --landuse FILE.", "--landuse-field 须与 --landuse 一起使用。"
+        )
+    if args.landuse and not args.landuse_field:
+        raise InputError(
+            "--landuse needs --landuse-field (the field with the land-use code or name, e.g. 用地代码).",
+            "--landuse 须同时给出 --landuse-field（用地代码或名称字段）。",
+        )
+    if not siting and (args.new_capacity is not None or args.sites or args.include_placeholders):
         raise InputError(
             "--new-capacity, --sites and --include-placeholders go with --site-k or --target-share.",
             "--new-capacity 等选项须与 --site-k 或 --target-share 一起使用。",
@@ -168,6 +196,7 @@ def run(args) -> int:
         fac = import_facilities(Path(args.facilities), coords=args.coords, category_col=cat_col).facilities
     pop = read_features(args.population, what="population", coords=args.coords)
     zones = read_features(args.zones, what="zones") if args.zones else None
+    landuse = read_features(args.landuse, what="land use") if args.landuse else None
     net = load_network(args)
     decay = None if args.decay == "none" else args.decay
     opts = dict(
@@ -179,6 +208,9 @@ def run(args) -> int:
         share=args.share,
         max_snap=args.max_snap,
         bed_rate=args.beds_per_1000,
+        landuse=landuse,
+        landuse_field=args.landuse_field,
+        landuse_source=Path(args.landuse).name if args.landuse else "",
     )
     res = supply_demand_run(
         fac,
@@ -193,6 +225,12 @@ def run(args) -> int:
     for en, _zh in res.notes:
         print(f"note: {en}")
     print(f"demand: {res.demand.source_en}")
+    if res.landuse is not None:
+        land = res.landuse
+        print(
+            f"residential-land coverage: {land.share:.1%} ({land.covered_m2 / 1e4:,.1f} of "
+            f"{land.residential_m2 / 1e4:,.1f} ha of 居住用地 in field {land.field!r} within {land.radius:.0f} m)"
+        )
     if res.demand.rate is not None:
         print(
             f"bed demand: {res.demand.people_total:,.0f} people x {res.demand.rate.value:g} / 1000 = "

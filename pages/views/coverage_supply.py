@@ -213,7 +213,7 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
                 sited
             )
 
-        save_form(record_of, name, key="cov_sd_site_scn")
+        save_form(record_of, name, key="cov_sd_site_scn", what="选址结果")
 
     siting.part(run_key, fac, pop, areas.zones, net, key, {**opts, "bed_rate": bed_rate}, cap_zh, save=save)
     _scenarios(res, std, name)
@@ -305,15 +305,15 @@ def scenario_label(record: dict) -> str:
     return f"{record['name']}（{beijing_time(record.get('saved_at'))}）"
 
 
-def save_form(record_of, name: str, *, key: str) -> None:
+def save_form(record_of, name: str, *, key: str, what: str = "") -> None:
     """The 保存为情景 form: ``record_of(title)`` makes the record; saved in the store with the version the
     planner last saw when 同名时覆盖 is ticked (someone's newer save is refused, not overwritten)."""
     if not _ui.viewer_notice("保存情景"):
         return
     c1, c2 = st.columns([3, 1])
-    title = c1.text_input("情景名称", key=f"{key}_name", max_chars=40)
+    title = c1.text_input(f"{what}情景名称", key=f"{key}_name", max_chars=40)
     replace = c2.checkbox("同名时覆盖", key=f"{key}_replace")
-    if st.button("保存为情景", key=f"{key}_save"):
+    if st.button(f"{what}保存为情景", key=f"{key}_save"):
         seen = st.session_state.get(SEEN_KEY, {}).get((title.strip(), name))
         try:
             store = open_scenarios(actor=_ui.actor())
