@@ -40,6 +40,7 @@ from renewal.analysis.supply_siting import scenario_extras, with_new_sites
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
+from renewal.storage.layers import open_layers
 from renewal.storage.scenarios import open_scenarios
 from renewal.zh import beijing_time
 
@@ -49,12 +50,51 @@ DEMAND_SOURCES = ("census", "share", "column")
 
 
 @st.cache_resource(show_spinner="正在计算供需…", max_entries=16)
-def _run(key, _fac, _pop, _zones, _net, category, method, demand, bed_rate):
+def _run(key, _fac, _pop, _zones, _net, category, method, demand, bed_rate, _land=None):
     source, field, share = demand
     opts = {"age_field": field} if source == "column" else {"pop_field": field, "share": share}
+    if _land is not None:  # (features, field, title) of the land-use layer; its name and version are in key
+        opts |= {"landuse": _land[0], "landuse_field": _land[1], "landuse_source": _land[2]}
     return supply_demand_run(
         _fac, _pop, category, method=method, net=_net, zones=_zones, bed_rate=bed_rate, **opts
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _layer(name: str, version: int):
+    return open_layers().read(name)
+
+
+def _landuse_choice():
+    """``(features, field, title)`` of the imported land-use layer the planner picks for the 城市体检
+    residential-land coverage, and a key naming it (layer, version, field); (None, "") when none."""
+    try:
+        layers = [lyr for lyr in open_layers().list() if lyr.kind in ("reference", "zones")]
+    except (InputError, OSError):
+        layers = []
+    c1, c2 = st.columns(2)
+    picked = c1.selectbox(
+        "居住用地图层（城市体检口径，可选）",
+        [None, *layers],
+        format_func=lambda lyr: "不使用" if lyr is None else lyr.title,
+        key="cov_sd_land_layer",
+        help="在“数据管理”导入的用地现状或规划用地图层：服务半径覆盖率另按居住用地面积计算。",
+    )
+    if picked is None:
+        if not layers:
+            c1.caption("尚未导入用地图层（可在“数据管理”导入）。")
+        return None, ""
+    try:
+        gdf = _layer(picked.name, picked.version)
+    except (InputError, OSError) as err:
+        msg = err.message_zh if isinstance(err, InputError) else _ui.os_error_zh(err)
+        st.error("无法读取用地图层：" + markdown_literal(msg))
+        return None, ""
+    fields = [c for c in gdf.columns if c != "geometry"]
+    field = c2.selectbox(
+        "用地性质字段（代码R/07或名称含“居住”）", fields, key=f"cov_sd_land_field_{picked.name}"
+    )
+    return (gdf, field, picked.title), f"land:{picked.name}:{picked.version}:{field}"
 
 
 def _population(areas):
@@ -184,9 +224,13 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
     if bed_rate is False:
         return
     mode = "network" if net is not None else "radius"
-    run_key = _key(fac, areas.pop_key, areas.zone_key, mode, net_key) + f"|{key}|{method}|{demand}|{bed_rate}"
+    land, land_key = _landuse_choice()
+    run_key = (
+        _key(fac, areas.pop_key, areas.zone_key, mode, net_key)
+        + f"|{key}|{method}|{demand}|{bed_rate}|{land_key}"
+    )
     try:
-        res = _run(run_key, fac, pop, areas.zones, net, key, method, demand, bed_rate)
+        res = _run(run_key, fac, pop, areas.zones, net, key, method, demand, bed_rate, land)
     except InputError as err:
         _ui.show_input_error(err)
         return
@@ -208,6 +252,7 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
                 method,
                 demand,
                 bed_rate,
+                land,
             )
             return scenario_record(after, title, who=_ui.actor().label, standards=std) | scenario_extras(
                 sited
@@ -246,6 +291,12 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None)
                 f"{t['demand']:,.0f}张（标准来源：{rate.source_zh}）。"
             )
         )
+    if res.landuse is not None:
+        land = res.landuse
+        st.metric(
+            f"{cat_zh}服务半径覆盖率（居住用地）", f"{land.share:.1%}" if np.isfinite(land.share) else "—"
+        )
+        st.caption(markdown_literal("定义：" + land.definition_zh(cat_zh) + "。"))
     st.caption(
         markdown_literal(
             f"需求来源：{res.demand.source_zh}。距离：{res.cutoff:.0f}米"

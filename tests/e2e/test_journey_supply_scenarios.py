@@ -1,5 +1,7 @@
-"""Journey on 学位与床位's 按容量选址 and the scenarios in the store (issue #19): a planner uploads schools
-with 学位 and a population layer with zones through the page's uploaders, saves the current state, asks
+"""Journey on 学位与床位's 按容量选址 and the scenarios in the store (issue #19): a planner imports a land-use
+layer on 数据管理, uploads schools with 学位 and a population layer with zones through the page's uploaders,
+picks the land-use layer at once (before the supply map has drawn) and reads the 城市体检 residential-land
+coverage beside its definition and in the ledger, saves the current state, asks
 for one new school of 900 places at the renewal site that gives the most children a place within reach
 (K = 1), sees the step and its gain in a table and the site on the map, saves it as a scenario, reloads
 the page (a new session: the scenarios come back from the store), compares the two and opens the
@@ -7,11 +9,16 @@ comparison XLSX."""
 
 from __future__ import annotations
 
+import geopandas as gpd
+import numpy as np
+import openpyxl
 import pandas as pd
 import pytest
+import shapely
 
 from tests.e2e import harness
-from tests.e2e.test_journey_coverage import UPLOADER_WORDS, choose, settle, table
+from tests.e2e.test_journey_coverage import UPLOADER_WORDS, choose, district, inventory_points, settle, table
+from tests.e2e.test_journey_gis_tables import _import
 from tests.e2e.test_journey_supply import SCHOOL_PLACES, SHARE_PCT, files, metric, upload_inputs  # noqa: F401
 
 NEW_PLACES = 900
@@ -22,6 +29,25 @@ def app(chromium_path, tmp_path):
     """A fresh workspace per journey (and per retry): the scenarios it saves stay in the store."""
     with harness.serve_app(tmp_path / "server") as served:
         yield served
+
+
+def landuse_file(folder):
+    """用地现状: 200 m squares of R2 around two schools, a B1 one, and an R2 one far from every school."""
+    d = gpd.GeoSeries([district()], crs=4326).to_crs(4548).iloc[0]
+    schools = gpd.GeoSeries(inventory_points(len(SCHOOL_PLACES) + 3)[: len(SCHOOL_PLACES)], crs=4326).to_crs(
+        4548
+    )
+    x0, y0, x1, y1 = d.bounds
+    grid = [shapely.Point(x, y) for x in np.arange(x0, x1, 250) for y in np.arange(y0, y1, 250)]
+    inside = [g for g in grid if d.buffer(-300).contains(g)]
+    far = max(inside, key=lambda g: min(g.distance(s) for s in schools))
+    centres = [schools.iloc[0], schools.iloc[1], schools.iloc[0], far]
+    boxes = [shapely.box(c.x - 100, c.y - 100, c.x + 100, c.y + 100) for c in centres]
+    boxes[2] = shapely.affinity.translate(boxes[2], 250, 0)
+    land = gpd.GeoDataFrame({"用地代码": ["R2", "0701", "B1", "R2"]}, geometry=boxes, crs=4548).to_crs(4326)
+    path = folder / "用地现状.geojson"
+    land.to_file(path)
+    return path
 
 
 def schools_with_share(p: harness.Planner, files) -> None:  # noqa: F811
@@ -48,11 +74,28 @@ def save_as(p: harness.Planner, name: str, *, what: str = "") -> None:
 
 def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, tmp_path):  # noqa: F811
     with harness.planner(chromium, app, "supply-siting-wide", harness.WIDE) as p:
+        _import(p, landuse_file(tmp_path))
         p.open("coverage")
         schools_with_share(p, files)
+        # the land-use layer picked at once, while the supply map is still loading
+        choose(p, "居住用地图层（城市体检口径，可选）", "用地现状")
+        choose(p, "用地性质字段（代码R/07或名称含“居住”）", "用地代码")
         places = sum(v for v in SCHOOL_PLACES if v)
         assert metric(p, "供给：学位总数") == places
         gap_before = metric(p, "学位缺口")
+        land_share = metric(p, "小学服务半径覆盖率（居住用地）")
+        assert 0 < land_share < 100  # squares at two schools are reached, the far one is not
+        text = p.main_text()
+        assert (
+            "居住用地面积 ÷ 居住用地总面积" in text and "字段“用地代码”" in text and "共3块，12.0公顷" in text
+        )
+        supply_map = p.map(1)  # the map draws after the early pick
+        assert supply_map.locator(".leaflet-interactive").count() > 0
+        ind = table(p, "目标值").set_index("指标")
+        assert float(ind.at["小学服务半径覆盖率（居住用地）", "数值"]) == land_share
+        ledger = openpyxl.load_workbook(p.download("城市体检台账（Excel）", tmp_path))["小学学位"]
+        rows = {r[0]: r for r in ledger.iter_rows(min_row=2, values_only=True)}
+        assert rows["小学服务半径覆盖率（居住用地）"][2] == land_share
         save_as(p, "现状")
 
         # 按容量选址: one new school of 900 places among the renewal sites (placeholders left out)
