@@ -264,7 +264,8 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
     _scenarios(res, std, name)
 
 
-def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None) -> None:
+def _figures(res, std, cat_zh: str, cap_zh: str) -> None:
+    """The figures, indicators and zones' gaps of a run (above its map)."""
     t = totals(res)
     unit = "张" if cap_zh == "床位" else "个"
     m1, m2, m3, m4 = st.columns(4)
@@ -318,6 +319,14 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None)
     else:
         st.markdown(f"**分区{cap_zh}缺口**")
         st.dataframe(zones, hide_index=True, width="stretch")
+
+
+def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None) -> None:
+    # everything above the map in one container: a figure, warning or table that comes or goes (a land-use
+    # layer picked, a bed rate typed) must not move the map to another place in the page, where st_folium's
+    # frame stays blank
+    with st.container():
+        _figures(res, std, cat_zh, cap_zh)
     footnote = (
         f"红色需求点：标准距离内人均可达{cap_zh}不足1；分区按{METHOD_ZH[res.method]}的缺口着色。"
         "规划设施不参与供需计算。区界由高德行政区划推算。"
