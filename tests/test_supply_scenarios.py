@@ -69,3 +69,19 @@ def test_compare_side_by_side_by_hand():
         "单位",
         "现状（2026年12月3日 21:05）",
     ]  # nothing to compare
+
+
+def test_scenario_sheet_names_what_the_comparison_shows():
+    from renewal.analysis.supply_scenarios import scenario_sheet
+
+    base = scenario_record(_run(), "现状", who="张三", when=WHEN)
+    new = scenario_record(_run(extra_school=True), "新增学校", who="李四", when=WHEN) | {
+        "changes": [{"action": "新增", "name": "乙地块", "capacity": 50.0}],
+        "version": 2,
+    }
+    sheet = scenario_sheet([base, new], ["a", "b"]).set_index("名称")
+    assert sheet.at["现状", "角色"] == "基准" and sheet.at["新增学校", "角色"] == "对比"
+    assert sheet.at["新增学校", "保存人"] == "李四" and sheet.at["新增学校", "版本"] == 2
+    assert sheet.at["现状", "保存时间（北京时间）"] == "2026年12月3日 21:05"
+    assert sheet.at["新增学校", "设施变化"] == "新增：乙地块（容量50）"
+    assert sheet.at["现状", "设施变化"] == "无（保存时的设施清单）" and sheet.at["现状", "床位标准"] == ""

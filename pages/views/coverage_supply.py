@@ -35,7 +35,7 @@ from renewal.analysis.supply_report import (
     report_sheets,
     supply_demand_run,
 )
-from renewal.analysis.supply_scenarios import compare, rate_mismatch, scenario_record
+from renewal.analysis.supply_scenarios import compare, rate_mismatch, scenario_record, scenario_sheet
 from renewal.analysis.supply_siting import scenario_extras, with_new_sites
 from renewal.errors import InputError
 from renewal.io.read import read_vector
@@ -433,7 +433,11 @@ def scenario_list(name: str) -> None:
     if mismatch:
         st.warning(markdown_literal(mismatch))
     st.dataframe(table, hide_index=True, width="stretch")
-    sheets = {"情景对比": table, **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {})}
+    sheets = {
+        "情景对比": table,
+        "情景": scenario_sheet(records, chosen),
+        **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {}),
+    }
     st.download_button(
         "情景对比（Excel）",
         lambda: xlsx_bytes(sheets),

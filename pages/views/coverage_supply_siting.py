@@ -81,24 +81,28 @@ def _steps(sited, held_ids: set, cap_zh: str) -> None:
         return
     if set(sited.steps["site_id"]) & held_ids:
         st.warning("选址结果中含位置待定的更新项目（点位仅为示意），结果不可靠，仅供讨论，不能作为选址依据。")
-    table = sited.steps.drop(columns="geometry").rename(
-        columns={
-            "rank": "顺序",
-            "site_id": "地块编号",
-            "name": "候选地块",
-            "capacity": f"新增{cap_zh}",
-            "gain": "本步新增获得人数",
-            "placed": "累计获得人数",
-            "unplaced": "累计未获得人数",
-            "share": "累计获得比例",
-        }
+    table = (
+        sited.steps.drop(columns="geometry")
+        .assign(share=sited.steps["share"] * 100)
+        .rename(
+            columns={
+                "rank": "顺序",
+                "site_id": "地块编号",
+                "name": "候选地块",
+                "capacity": f"新增{cap_zh}",
+                "gain": "本步新增获得人数",
+                "placed": "累计获得人数",
+                "unplaced": "累计未获得人数",
+                "share": "累计获得比例（%）",
+            }
+        )
     )
     st.dataframe(
         table,
         hide_index=True,
         width="stretch",
         column_config={
-            "累计获得比例": st.column_config.NumberColumn(format="percent"),
+            "累计获得比例（%）": st.column_config.NumberColumn(format="%.2f"),
             "本步新增获得人数": st.column_config.NumberColumn(format="%.0f"),
             "累计获得人数": st.column_config.NumberColumn(format="%.0f"),
             "累计未获得人数": st.column_config.NumberColumn(format="%.0f"),

@@ -111,6 +111,39 @@ def rate_mismatch(records: list[dict]) -> str | None:
     return f"所选情景的床位需求按不同的每千名老年人床位标准计算，需求与缺口的变化部分来自标准不同：{each}。"
 
 
+def _changes_text(record: dict) -> str:
+    changes = record.get("changes") or []
+    if not changes:
+        return "无（保存时的设施清单）"
+    return "；".join(
+        f"{c.get('action', '')}：{c.get('name', '')}（容量{float(c.get('capacity', 0)):g}）" for c in changes
+    )
+
+
+def scenario_sheet(records: list[dict], labels: list[str]) -> pd.DataFrame:
+    """Which scenarios a comparison shows: per scenario its label, name, who saved it and when (北京时间),
+    version, method, demand source, bed rate and facility changes (e.g. the new sites of a siting)."""
+    from renewal.zh import beijing_time
+
+    return pd.DataFrame(
+        [
+            {
+                "情景": label,
+                "名称": rec["name"],
+                "角色": "基准" if i == 0 else "对比",
+                "保存人": rec.get("who", ""),
+                "保存时间（北京时间）": beijing_time(rec.get("saved_at")),
+                "版本": rec.get("version"),
+                "计算方法": rec.get("method", ""),
+                "需求来源": rec.get("demand", ""),
+                "床位标准": rate_label(rec) if str(rec.get("set", "")).endswith("床位") else "",
+                "设施变化": _changes_text(rec),
+            }
+            for i, (rec, label) in enumerate(zip(records, labels, strict=True))
+        ]
+    )
+
+
 def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:
     """Side by side: 指标, 单位, one column per scenario headed by its label (e.g. name and 北京时间), then
     较“baseline”变化 for each other scenario (the first is the baseline). Zones' gaps are rows

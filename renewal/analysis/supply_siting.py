@@ -305,7 +305,7 @@ def outcome_text(siting: SitingResult) -> tuple[str, str]:
             en += "; the other candidates place nobody more"
             zh += "；其余候选地块不能再增加获得人数"
         return en, zh
-    goal = f"{siting.target_share:.0%}"
+    goal = f"{siting.target_share * 100:g}%"
     if siting.reached:
         return (
             f"{n} new facilities reach the target share {goal}; placed before: {before}",

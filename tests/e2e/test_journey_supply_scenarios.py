@@ -111,6 +111,7 @@ def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, t
         steps = table(p, "本步新增获得人数", wait_s=120)
         assert len(steps) == 1 and steps["顺序"].tolist() == ["1"]
         gain = float(steps["本步新增获得人数"].iat[0].replace(",", ""))
+        site = steps["候选地块"].iat[0]
         assert 0 < gain <= NEW_PLACES
         assert "新增1处（每处容量900），选出1处" in p.main_text()
         supply_map = p.map(1)
@@ -140,9 +141,46 @@ def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, t
         p.screenshot("supply-siting-compare-1920x1080")
         xlsx = p.download("情景对比（Excel）", tmp_path)
         book = pd.read_excel(xlsx, sheet_name=None)
+        which = book["情景"].set_index("名称")  # the workbook says which scenarios it shows
+        assert which.at["现状", "角色"] == "基准" and which.at["现状", "设施变化"] == "无（保存时的设施清单）"
+        assert which.at["新增一所学校", "设施变化"] == f"新增：{site}（容量{NEW_PLACES}）"
+        assert which.at["新增一所学校", "保存人"].startswith("本机用户")
         sheet = book["情景对比"].set_index("指标")
         assert sheet.at["小学学位总数", "较“现状”变化（新增一所学校）"] == NEW_PLACES
         assert sheet.at["小学学位缺口数", "较“现状”变化（新增一所学校）"] == pytest.approx(
             delta["小学学位缺口数"]
         )
+        p.check_page(allowed_english=UPLOADER_WORDS)
+
+
+def test_fewest_new_schools_to_a_target_share_on_the_laptop(chromium, app, files, tmp_path):  # noqa: F811
+    with harness.planner(chromium, app, "supply-siting-laptop", harness.LAPTOP) as p:
+        p.open("coverage")
+        schools_with_share(p, files)
+        places = sum(v for v in SCHOOL_PLACES if v)
+        demand = metric(p, "需求人数")
+        # a target just above what the schools place now plus one new school: two new schools are needed
+        target = round((places + NEW_PLACES * 1.5) / demand * 100, 1)
+        p.page.get_by_text("按容量选址（新增设施位置）").scroll_into_view_if_needed()
+        p.page.get_by_text("达到目标比例").click()
+        settle(p)
+        share = p.page.get_by_label("目标比例（%）")
+        share.fill(str(target))
+        share.press("Enter")
+        settle(p)
+        cap = p.page.get_by_label("每处新增学位")
+        cap.fill(str(NEW_PLACES))
+        cap.press("Enter")
+        settle(p)
+        p.page.get_by_role("button", name="计算按容量选址").click()
+        settle(p)
+        steps = table(p, "累计获得比例（%）", wait_s=180)
+        shares = [float(v) for v in steps["累计获得比例（%）"]]
+        gains = [float(v.replace(",", "")) for v in steps["本步新增获得人数"]]
+        # each step's gain is at most one school's places; the last step reaches the target, the one before not
+        assert len(steps) >= 2 and all(0 < g <= NEW_PLACES for g in gains)
+        assert shares[-1] >= target > shares[-2]
+        assert f"新增{len(steps)}处即达到目标比例" in p.main_text()
+        p.page.get_by_role("button", name="计算按容量选址").scroll_into_view_if_needed()
+        p.screenshot("supply-siting-target-1366x768")
         p.check_page(allowed_english=UPLOADER_WORDS)
