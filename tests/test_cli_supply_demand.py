@@ -247,14 +247,10 @@ def test_population_geotiff_elderly_beds_by_census_share(tmp_path):
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
 
 
-def test_save_scenario_in_the_store_and_taken_name_refused(files, capsys, tmp_path):
-    from renewal.storage.access import local_actor
-    from renewal.storage.scenarios import open_scenarios
-
-    ws = tmp_path / "ws"
-    out = files["dir"] / "s.xlsx"
-    argv = ["--workspace", str(ws), "--database", "", "supply-demand", "--category", "小学"]
-    argv += [
+def _in_workspace(files, ws, *extra) -> list[str]:
+    """supply-demand of 小学 on the fixture's files, the store in ``ws`` (never a team database)."""
+    argv = ["--workspace", str(ws), "--database", "", "supply-demand", "--category", "小学", *extra]
+    return argv + [
         "--facilities",
         str(files["fac"]),
         "--population",
@@ -262,6 +258,15 @@ def test_save_scenario_in_the_store_and_taken_name_refused(files, capsys, tmp_pa
         "--zones",
         str(files["zones"]),
     ]
+
+
+def test_save_scenario_in_the_store_and_taken_name_refused(files, capsys, tmp_path):
+    from renewal.storage.access import local_actor
+    from renewal.storage.scenarios import open_scenarios
+
+    ws = tmp_path / "ws"
+    out = files["dir"] / "s.xlsx"
+    argv = _in_workspace(files, ws)
     assert main([*argv, "--out", str(out), "--save-scenario", "现状"]) == 0
     assert "saved scenario '现状'" in capsys.readouterr().out
     [saved] = open_scenarios(ws, database="", actor=local_actor()).list("小学学位")
@@ -290,25 +295,7 @@ def test_siting_with_capacity_sheet_placeholders_and_scenario(files, capsys, tmp
     sites_file = tmp_path / "sites.geojson"
     sites.to_file(sites_file)
     ws, out = tmp_path / "ws", files["dir"] / "siting.xlsx"
-    argv = [
-        "--workspace",
-        str(ws),
-        "--database",
-        "",
-        "supply-demand",
-        "--category",
-        "小学",
-        "--method",
-        "assign",
-    ]
-    argv += [
-        "--facilities",
-        str(files["fac"]),
-        "--population",
-        str(files["pop"]),
-        "--zones",
-        str(files["zones"]),
-    ]
+    argv = _in_workspace(files, ws, "--method", "assign")
     argv += ["--sites", str(sites_file), "--site-k", "2", "--new-capacity", "45", "--out", str(out)]
     assert main(argv) == 0
     printed = capsys.readouterr().out

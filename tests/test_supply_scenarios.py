@@ -79,7 +79,7 @@ def test_scenario_sheet_names_what_the_comparison_shows():
         "changes": [{"action": "新增", "name": "乙地块", "capacity": 50.0}],
         "version": 2,
     }
-    sheet = scenario_sheet([base, new], ["a", "b"]).set_index("名称")
+    sheet = scenario_sheet([base, new], ["a", "b"], beijing_time=beijing_time).set_index("名称")
     assert sheet.at["现状", "角色"] == "基准" and sheet.at["新增学校", "角色"] == "对比"
     assert sheet.at["新增学校", "保存人"] == "李四" and sheet.at["新增学校", "版本"] == 2
     assert sheet.at["现状", "保存时间（北京时间）"] == "2026年12月3日 21:05"

@@ -435,7 +435,7 @@ def scenario_list(name: str) -> None:
     st.dataframe(table, hide_index=True, width="stretch")
     sheets = {
         "情景对比": table,
-        "情景": scenario_sheet(records, chosen),
+        "情景": scenario_sheet(records, chosen, beijing_time=beijing_time),
         **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {}),
     }
     st.download_button(

@@ -120,11 +120,10 @@ def _changes_text(record: dict) -> str:
     )
 
 
-def scenario_sheet(records: list[dict], labels: list[str]) -> pd.DataFrame:
-    """Which scenarios a comparison shows: per scenario its label, name, who saved it and when (北京时间),
-    version, method, demand source, bed rate and facility changes (e.g. the new sites of a siting)."""
-    from renewal.zh import beijing_time
-
+def scenario_sheet(records: list[dict], labels: list[str], *, beijing_time) -> pd.DataFrame:
+    """Which scenarios a comparison shows: per scenario its label, name, who saved it and when (北京时间, by
+    ``beijing_time``: ``renewal.zh.beijing_time``, which analysis may not import), version, method, demand
+    source, bed rate and facility changes (e.g. the new sites of a siting)."""
     return pd.DataFrame(
         [
             {

@@ -118,10 +118,8 @@ def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, t
         control = supply_map.locator(".leaflet-control-layers")
         control.hover()
         assert "供需：按容量选址（新增设施）" in control.inner_text()
-        p.page.locator(harness.MAP_IFRAME).nth(1).scroll_into_view_if_needed()
-        p.screenshot("supply-siting-map-1920x1080")
-        head.scroll_into_view_if_needed()
-        p.screenshot("supply-siting-steps-1920x1080")
+        p.page.get_by_label("选址结果情景名称", exact=True).scroll_into_view_if_needed()
+        p.screenshot("supply-siting-map-steps-1920x1080")  # the map with the new site above the steps
         p.check_page(allowed_english=UPLOADER_WORDS)
         save_as(p, "新增一所学校", what="选址结果")
 
