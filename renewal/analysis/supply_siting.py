@@ -6,9 +6,10 @@ The measure is the capacitated assignment's: the most demand that can be given a
 :func:`capacity_siting` adds new facilities at candidate sites (renewal sites; placeholders are left
 out by the callers unless the planner includes them) greedily, each step the site that places the most
 more demand (its *gain*), either ``k`` sites or until ``target_share`` of the demand has a place within
-reach (the fewest sites the greedy order needs). Placing is a matroid-rank-like (submodular) function of
-the chosen set, so the greedy order is within (1 - 1/e) of the best ``k``; the tests check it against
-all subsets on small cases.
+reach (the fewest sites the greedy order needs). Placing is a submodular function of the chosen set (a
+maximum flow to capacitated sinks), so the greedy order is within (1 - 1/e) of the best ``k`` and can be
+found lazily (a candidate is re-solved only while its last gain could still be the best); the tests check
+it against all subsets on small cases.
 
 Demand and capacities are counted in hundredths (the integer maximum flow of
 :func:`scipy.sparse.csgraph.maximum_flow`), so figures are exact to 0.01 person.
@@ -16,6 +17,7 @@ Demand and capacities are counted in hundredths (the integer maximum flow of
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
 
 import geopandas as gpd
@@ -60,6 +62,9 @@ class Placer:
         dst = np.concatenate([1 + np.arange(self.n_cell), self._fac0 + reach.fac])
         val = np.concatenate([dem, np.full(len(reach.cell), big)])
         self._base = (src, dst, val)
+        # what a facility could place at most: its capacity, and the demand within its reach
+        within = np.bincount(reach.fac, weights=dem[reach.cell].astype(float), minlength=self.n_fac)
+        self.bounds = np.minimum(within, cap).astype(float)[n_existing:] / SCALE
 
     def placed(self, chosen=()) -> float:
         """Demand placed within reach with the existing facilities and candidates ``chosen`` (indices)."""
@@ -128,26 +133,34 @@ def check_siting_options(k, target_share, new_capacity) -> tuple[int | None, flo
 
 
 def greedy_steps(placer: Placer, n_cand: int, *, k: int | None, target: float | None):
-    """The greedy order: [(candidate index, placed after)], the placed demand before, and whether the
-    target (or K) was reached."""
+    """The greedy order: [(candidate index, placed after)], and whether the target (or K) was reached.
+
+    Lazy greedy: a candidate's gain only shrinks as others are chosen (placing is submodular), so each
+    round re-solves candidates in the order of their last known gain (at first: the least of capacity and
+    demand within reach) and takes the first whose fresh gain is at least every other's bound."""
     placed = placer.placed()
     steps: list[tuple[int, float]] = []
     chosen: list[int] = []
     limit = k if k is not None else n_cand
     goal = None if target is None else target * placer.demand_total
-    while len(chosen) < min(limit, n_cand) and (goal is None or placed < goal - 1e-9):
-        best, best_val = -1, placed
-        for c in range(n_cand):
-            if c in chosen:
-                continue
+    heap = [(-float(b), c) for c, b in enumerate(placer.bounds[:n_cand]) if b > 1e-9]
+    heapq.heapify(heap)
+    while heap and len(chosen) < limit and (goal is None or placed < goal - 1e-9):
+        best = None
+        while heap:
+            _, c = heapq.heappop(heap)
             v = placer.placed([*chosen, c])
-            if v > best_val + 1e-9:
-                best, best_val = c, v
-        if best < 0:
+            if v - placed <= 1e-9:
+                continue  # places nobody more now, nor later
+            if not heap or v - placed >= -heap[0][0] - 1e-9:
+                best = (c, v)
+                break
+            heapq.heappush(heap, (-(v - placed), c))
+        if best is None:
             break  # no candidate places anybody more
-        chosen.append(best)
-        steps.append((best, best_val))
-        placed = best_val
+        chosen.append(best[0])
+        steps.append(best)
+        placed = best[1]
     reached = len(chosen) == k if goal is None else placed >= goal - 1e-9
     return steps, reached
 
