@@ -99,7 +99,7 @@ def page_figures(args, std):
             max(2, args.repeat // 2),
         )
     print(
-        f"distances: network coverage run, 8 categories at 1000 m, no polygons ({len(base._ctx.grid)} cells; "
+        f"distances: network coverage run, 8 categories at 1000 m, no polygons ({len(base.context.grid)} cells; "
         f"once per facilities/mode/network, cached): {fmt(full, 's')}"
     )
     fac_wgs = fac.to_crs(4326)

@@ -33,6 +33,7 @@ from layers.registry import (
     SUPPLY_CELLS_KEY,
     SUPPLY_FACILITIES_KEY,
     SUPPLY_KEYS,
+    SUPPLY_SITED_KEY,
     SUPPLY_ZONES_KEY,
 )
 from layers.render import draw_scene
@@ -274,9 +275,10 @@ def _per_person(res) -> np.ndarray:
         return np.where(dem > 0, c["assigned"].to_numpy(float) / dem, np.nan)
 
 
-def supply_layers(res) -> dict[str, gpd.GeoDataFrame]:
+def supply_layers(res, sited=None) -> dict[str, gpd.GeoDataFrame]:
     """The 学位与床位 map's layers of a supply-and-demand run (:data:`SUPPLY_KEYS`): demand points or cells
-    classed by places within reach per person (below 1 = 不足), zones by their gap, the facilities."""
+    classed by places within reach per person (below 1 = 不足), zones by their gap, the facilities, and
+    the new facilities of a siting with capacity (``sited``: its steps) with each step's gain."""
     field, cap_zh = CAPACITY[res.category]
     unit = UNITS[field]
     cells = res.cells.copy()
@@ -302,6 +304,12 @@ def supply_layers(res) -> dict[str, gpd.GeoDataFrame]:
         z["demand_text"] = [f"{v:,.0f}{dem_unit}" for v in zdem]
         z["capacity_text"] = [f"{v:,.0f}{unit}" for v in z["capacity"].astype(float)]
         out[SUPPLY_ZONES_KEY] = display_polygons(z)
+    if sited is not None and not sited.empty:
+        s = sited.copy()
+        s["rank_text"] = [f"第{r}处" for r in s["rank"]]
+        s["capacity_text"] = [f"{v:,.0f}{unit}{cap_zh}" for v in s["capacity"]]
+        s["gain_text"] = [f"标准距离内新增获得{cap_zh}：{v:,.0f}{unit}" for v in s["gain"]]
+        out[SUPPLY_SITED_KEY] = s
     return out
 
 

@@ -516,10 +516,11 @@ register(
 SUPPLY_ZONES_KEY = "supply_zones"
 SUPPLY_CELLS_KEY = "supply_cells"
 SUPPLY_FACILITIES_KEY = "supply_facilities"
+SUPPLY_SITED_KEY = "supply_sited"
 #: Demand points or cells by the places (or beds) within reach per person; zones by their gap.
 SUPPLY_CELL_COLORS = (("可达容量不足", "#d7191c"), ("可达容量充足", "#1a9641"), ("无需求", "#bdbdbd"))
 SUPPLY_ZONE_COLORS = (("有缺口", "#d7191c"), ("无缺口", "#1a9641"), ("无需求", "#bdbdbd"))
-SUPPLY_KEYS = (SUPPLY_ZONES_KEY, SUPPLY_CELLS_KEY, SUPPLY_FACILITIES_KEY)
+SUPPLY_KEYS = (SUPPLY_ZONES_KEY, SUPPLY_CELLS_KEY, SUPPLY_FACILITIES_KEY, SUPPLY_SITED_KEY)
 register(
     LayerSpec(
         SUPPLY_ZONES_KEY,
@@ -566,6 +567,24 @@ register(
         tooltip=("name", "capacity_text"),
         popup=(("name", "名称"), ("capacity_text", "容量")),
         z=50,
+        label=True,
+    )
+)
+register(
+    LayerSpec(
+        SUPPLY_SITED_KEY,
+        "供需：按容量选址（新增设施）",
+        "生活圈",
+        None,
+        Style(color="#6a3d9a", weight=3, fill_color="#cab2d6", fill_opacity=1.0, radius=9),
+        tooltip=("name", "gain_text"),
+        popup=(
+            ("rank_text", "顺序"),
+            ("name", "候选地块"),
+            ("capacity_text", "新增容量"),
+            ("gain_text", "本步新增"),
+        ),
+        z=55,
         label=True,
     )
 )

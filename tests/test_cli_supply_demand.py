@@ -245,3 +245,113 @@ def test_population_geotiff_elderly_beds_by_census_share(tmp_path):
     ws = openpyxl.load_workbook(out)["设施"]
     cell = ws.cell(row=3, column=2)
     assert cell.value == '=HYPERLINK("http://x")' and cell.data_type == "s"
+
+
+def _in_workspace(files, ws, *extra) -> list[str]:
+    """supply-demand of 小学 on the fixture's files, the store in ``ws`` (never a team database)."""
+    argv = ["--workspace", str(ws), "--database", "", "supply-demand", "--category", "小学", *extra]
+    return argv + [
+        "--facilities",
+        str(files["fac"]),
+        "--population",
+        str(files["pop"]),
+        "--zones",
+        str(files["zones"]),
+    ]
+
+
+def test_save_scenario_in_the_store_and_taken_name_refused(files, capsys, tmp_path):
+    from renewal.storage.access import local_actor
+    from renewal.storage.scenarios import open_scenarios
+
+    ws = tmp_path / "ws"
+    out = files["dir"] / "s.xlsx"
+    argv = _in_workspace(files, ws)
+    assert main([*argv, "--out", str(out), "--save-scenario", "现状"]) == 0
+    assert "saved scenario '现状'" in capsys.readouterr().out
+    [saved] = open_scenarios(ws, database="", actor=local_actor()).list("小学学位")
+    assert saved["name"] == "现状" and saved["version"] == 1 and saved["who"] == local_actor().label
+    # 甲街道: 60 + 90 children, 甲小学's 100 places: 50 short; 乙街道: 40 children, 乙小学 has no 学位
+    assert dict(saved["zones"]) == {"甲街道": pytest.approx(50.0), "乙街道": pytest.approx(40.0)}
+    out.unlink()
+    assert main([*argv, "--out", str(out), "--save-scenario", "现状"]) == 2  # taken: nothing written
+    assert "exists already" in capsys.readouterr().err and not out.exists()
+    assert main([*argv, "--out", str(out), "--save-scenario", " "]) == 2
+    assert "1 to 40" in capsys.readouterr().err and not out.exists()
+
+
+def test_siting_with_capacity_sheet_placeholders_and_scenario(files, capsys, tmp_path):
+    from renewal.storage.access import local_actor
+    from renewal.storage.scenarios import open_scenarios
+
+    # 乙 (100 m from 甲小学, 50 children unplaced nearby) and a placeholder beside 乙小学's 40 children
+    sites = points_gdf(
+        [[X0 + 100, Y0 + 100], [X0 + 1000, Y0 + 900]],
+        crs=4326,
+        site_id=["S-2", "S-1"],
+        name=["乙地块", "待定地块"],
+        precision=["point", "placeholder"],
+    )
+    sites_file = tmp_path / "sites.geojson"
+    sites.to_file(sites_file)
+    ws, out = tmp_path / "ws", files["dir"] / "siting.xlsx"
+    argv = _in_workspace(files, ws, "--method", "assign")
+    argv += ["--sites", str(sites_file), "--site-k", "2", "--new-capacity", "45", "--out", str(out)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "1 of K=2" in printed and "the other candidates place nobody more" in printed
+    steps, zh = _sheet(pd.read_excel(out, sheet_name=None), "按容量选址")
+    assert steps["site_id"].tolist() == ["S-2"] and float(steps["gain"][0]) == pytest.approx(45)
+    assert zh["gain"] == "本步新增获得学位/床位人数"
+    out.unlink()
+    assert main([*argv, "--include-placeholders", "--save-scenario", "两所新校"]) == 0
+    assert "1 candidate sites are placeholders" in capsys.readouterr().out
+    steps, _ = _sheet(pd.read_excel(out, sheet_name=None), "按容量选址")
+    assert steps["site_id"].tolist() == ["S-2", "S-1"]
+    assert steps["gain"].astype(float).tolist() == pytest.approx([45, 40])
+    assert float(steps["unplaced"].iat[-1]) == pytest.approx(5)  # 150 - 100 - 45 near 甲小学
+    [saved] = open_scenarios(ws, database="", actor=local_actor()).list("小学学位")
+    assert [c["site_id"] for c in saved["changes"]] == ["S-2", "S-1"]
+    assert saved["parameters"]["new_capacity"] == 45 and saved["parameters"]["include_placeholders"]
+    # the scenario's figures are the run with the two new schools: 5 short in 甲街道, none in 乙街道
+    assert dict(saved["zones"]) == {"甲街道": pytest.approx(5), "乙街道": pytest.approx(0)}
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--site-k", "2"], "capacity must be a positive number"),
+        (["--site-k", "0", "--new-capacity", "5"], "1 to 50"),
+        (["--target-share", "2", "--new-capacity", "5"], "at most 1"),
+        (["--new-capacity", "5"], "go with --site-k or --target-share"),
+    ],
+)
+def test_bad_siting_options_exit_2_and_write_nothing(files, capsys, extra, message):
+    assert _run(files, "--out", str(files["dir"] / "never.xlsx"), *extra) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    assert not (files["dir"] / "never.xlsx").exists()
+
+
+def test_residential_land_coverage_in_the_ledger(files, capsys, tmp_path):
+    import geopandas as gpd
+    import shapely
+
+    # two 100 m squares of 居住用地 (1 ha each): one 200-300 m east of 甲小学, one 2 km away; and a B1 square
+    boxes = [shapely.box(X0 + 200, Y0, X0 + 300, Y0 + 100), shapely.box(X0 + 2000, Y0, X0 + 2100, Y0 + 100)]
+    boxes.append(shapely.box(X0 + 100, Y0 + 100, X0 + 200, Y0 + 200))
+    land = gpd.GeoDataFrame({"DLBM": ["0701", "R2", "B1"]}, geometry=boxes, crs=4548).to_crs(4326)
+    land_file = tmp_path / "用地现状.geojson"
+    land.to_file(land_file)
+    ledger = files["dir"] / "ledger.xlsx"
+    argv = ["--out", str(files["dir"] / "o.xlsx"), "--ledger", str(ledger), "--landuse", str(land_file)]
+    assert _run(files, *argv, "--landuse-field", "DLBM") == 0
+    assert "residential-land coverage: 50.0% (1.0 of 2.0 ha" in capsys.readouterr().out
+    rows = pd.read_excel(ledger, sheet_name="小学学位").set_index("指标")
+    row = rows.loc["小学服务半径覆盖率（居住用地）"]
+    assert row["数值"] == pytest.approx(50.0) and "居住用地总面积" in row["定义"] and "DLBM" in row["定义"]
+    ledger.unlink()
+    assert _run(files, *argv) == 2  # no field: nothing written
+    assert "--landuse needs --landuse-field" in capsys.readouterr().err and not ledger.exists()
+    assert _run(files, *argv, "--landuse-field", "名称") == 2
+    assert "no field '名称'" in capsys.readouterr().err and not ledger.exists()

@@ -1,5 +1,5 @@
-"""Supply-and-demand scenarios (renewal/analysis/supply_scenarios.py): saved in the workspace, refused
-under a taken or bad name, compared side by side with the change against the baseline, by hand."""
+"""Supply-and-demand scenarios (renewal/analysis/supply_scenarios.py): the record of a run, refused
+under a bad name, compared side by side with the change against the baseline, by hand."""
 
 from __future__ import annotations
 
@@ -11,10 +11,7 @@ import pytest
 from renewal.analysis.supply_report import supply_demand_run
 from renewal.analysis.supply_scenarios import (
     compare,
-    load_scenarios,
-    save_scenario,
     scenario_record,
-    scenarios_path,
 )
 from renewal.errors import InputError
 from renewal.zh import beijing_time
@@ -33,18 +30,12 @@ def _run(extra_school: bool = False):
     return supply_demand_run(fac, pop, "小学", zones=zones, share=0.1)
 
 
-def test_save_reload_refuse_and_replace(tmp_path):
-    rec = scenario_record(_run(), "现状", who="张三", when=WHEN)
-    save_scenario(rec, tmp_path)
-    assert scenarios_path(tmp_path).exists()
-    [back] = load_scenarios(tmp_path)
+def test_record_fields():
+    back = scenario_record(_run(), "现状", who="张三", when=WHEN)
     assert back["name"] == "现状" and back["who"] == "张三" and back["set"] == "小学学位"
     assert back["saved_at"] == "2026-12-03T13:05:00+00:00"
     assert dict((i, v) for i, v, _ in back["indicators"])["小学学位缺口数"] == 50
-    with pytest.raises(InputError, match="exists already"):
-        save_scenario(rec, tmp_path)
-    save_scenario({**rec, "who": "李四"}, tmp_path, replace=True)
-    assert [d["who"] for d in load_scenarios(tmp_path)] == ["李四"]
+    assert dict(back["zones"])["乙街道"] == 50
 
 
 @pytest.mark.parametrize("name", ["", "   ", "x" * 41, "a\nb"])
@@ -78,3 +69,19 @@ def test_compare_side_by_side_by_hand():
         "单位",
         "现状（2026年12月3日 21:05）",
     ]  # nothing to compare
+
+
+def test_scenario_sheet_names_what_the_comparison_shows():
+    from renewal.analysis.supply_scenarios import scenario_sheet
+
+    base = scenario_record(_run(), "现状", who="张三", when=WHEN)
+    new = scenario_record(_run(extra_school=True), "新增学校", who="李四", when=WHEN) | {
+        "changes": [{"action": "新增", "name": "乙地块", "capacity": 50.0}],
+        "version": 2,
+    }
+    sheet = scenario_sheet([base, new], ["a", "b"], beijing_time=beijing_time).set_index("名称")
+    assert sheet.at["现状", "角色"] == "基准" and sheet.at["新增学校", "角色"] == "对比"
+    assert sheet.at["新增学校", "保存人"] == "李四" and sheet.at["新增学校", "版本"] == 2
+    assert sheet.at["现状", "保存时间（北京时间）"] == "2026年12月3日 21:05"
+    assert sheet.at["新增学校", "设施变化"] == "新增：乙地块（容量50）"
+    assert sheet.at["现状", "设施变化"] == "无（保存时的设施清单）" and sheet.at["现状", "床位标准"] == ""

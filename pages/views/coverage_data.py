@@ -193,22 +193,6 @@ def added_facilities(items: list[dict], standards: Standards) -> gpd.GeoDataFram
     return gpd.GeoDataFrame(rows, geometry="geometry", crs=STORAGE_EPSG)
 
 
-#: Renewal sites whose position is a stand-in, not a located site: a low location confidence or a
-#: placeholder precision. Siting leaves them out unless the planner asks (then the result says so).
-PLACEHOLDER_CONFIDENCE = "低"
-PLACEHOLDER_PRECISION = "placeholder"
-
-
-def placeholder_sites(sites: gpd.GeoDataFrame) -> pd.Series:
-    """True for the sites whose point is a placeholder (see :data:`PLACEHOLDER_CONFIDENCE`)."""
-    mask = pd.Series(False, index=sites.index)
-    if "location_confidence" in sites:
-        mask |= sites["location_confidence"].astype(str) == PLACEHOLDER_CONFIDENCE
-    if "precision" in sites:
-        mask |= sites["precision"].astype(str) == PLACEHOLDER_PRECISION
-    return mask
-
-
 def site_points(sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     """Renewal sites as candidate points (a point inside each polygon or on each line), WGS84."""
     g = sites[["site_id", "name", "geometry"]].copy()

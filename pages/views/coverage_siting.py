@@ -8,6 +8,7 @@ from pages import _ui
 from pages.views import coverage_data as cd
 from pages.views.coverage_state import CoveragePageState
 from renewal.analysis.coverage_report import gain_text
+from renewal.analysis.inputs import placeholder_sites
 from renewal.analysis.siting import greedy_siting
 from renewal.errors import InputError
 
@@ -23,7 +24,7 @@ def siting(state: CoveragePageState, result, chosen, std, *, sites, weight) -> N
         key="cov_pool",
         horizontal=True,
     )
-    mask = cd.placeholder_sites(sites) if sites is not None else None
+    mask = placeholder_sites(sites) if sites is not None else None
     shaky = set(sites.loc[mask, "site_id"]) if mask is not None else set()
     if pool == "sites" and pools:
         keep = st.checkbox(

@@ -21,6 +21,7 @@ import streamlit as st
 
 from layers.maps import COVERAGE_BASE_KEYS, supply_layers, supply_map
 from pages import _ui
+from pages.views import coverage_supply_siting as siting
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
 from renewal.analysis.demand import age_group, census_share, check_bed_rate
@@ -34,16 +35,13 @@ from renewal.analysis.supply_report import (
     report_sheets,
     supply_demand_run,
 )
-from renewal.analysis.supply_scenarios import (
-    compare,
-    load_scenarios,
-    rate_mismatch,
-    save_scenario,
-    scenario_record,
-)
+from renewal.analysis.supply_scenarios import compare, rate_mismatch, scenario_record, scenario_sheet
+from renewal.analysis.supply_siting import scenario_extras, with_new_sites
 from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
+from renewal.storage.layers import open_layers
+from renewal.storage.scenarios import open_scenarios
 from renewal.zh import beijing_time
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,12 +50,51 @@ DEMAND_SOURCES = ("census", "share", "column")
 
 
 @st.cache_resource(show_spinner="正在计算供需…", max_entries=16)
-def _run(key, _fac, _pop, _zones, _net, category, method, demand, bed_rate):
+def _run(key, _fac, _pop, _zones, _net, category, method, demand, bed_rate, _land=None):
     source, field, share = demand
     opts = {"age_field": field} if source == "column" else {"pop_field": field, "share": share}
+    if _land is not None:  # (features, field, title) of the land-use layer; its name and version are in key
+        opts |= {"landuse": _land[0], "landuse_field": _land[1], "landuse_source": _land[2]}
     return supply_demand_run(
         _fac, _pop, category, method=method, net=_net, zones=_zones, bed_rate=bed_rate, **opts
     )
+
+
+@st.cache_resource(show_spinner=False, max_entries=4)
+def _layer(name: str, version: int):
+    return open_layers().read(name)
+
+
+def _landuse_choice():
+    """``(features, field, title)`` of the imported land-use layer the planner picks for the 城市体检
+    residential-land coverage, and a key naming it (layer, version, field); (None, "") when none."""
+    try:
+        layers = [lyr for lyr in open_layers().list() if lyr.kind in ("reference", "zones")]
+    except (InputError, OSError):
+        layers = []
+    c1, c2 = st.columns(2)
+    picked = c1.selectbox(
+        "居住用地图层（城市体检口径，可选）",
+        [None, *layers],
+        format_func=lambda lyr: "不使用" if lyr is None else lyr.title,
+        key="cov_sd_land_layer",
+        help="在“数据管理”导入的用地现状或规划用地图层：服务半径覆盖率另按居住用地面积计算。",
+    )
+    if picked is None:
+        if not layers:
+            c1.caption("尚未导入用地图层（可在“数据管理”导入）。")
+        return None, ""
+    try:
+        gdf = _layer(picked.name, picked.version)
+    except (InputError, OSError) as err:
+        msg = err.message_zh if isinstance(err, InputError) else _ui.os_error_zh(err)
+        st.error("无法读取用地图层：" + markdown_literal(msg))
+        return None, ""
+    fields = [c for c in gdf.columns if c != "geometry"]
+    field = c2.selectbox(
+        "用地性质字段（代码R/07或名称含“居住”）", fields, key=f"cov_sd_land_field_{picked.name}"
+    )
+    return (gdf, field, picked.title), f"land:{picked.name}:{picked.version}:{field}"
 
 
 def _population(areas):
@@ -187,25 +224,48 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
     if bed_rate is False:
         return
     mode = "network" if net is not None else "radius"
+    land, land_key = _landuse_choice()
+    run_key = (
+        _key(fac, areas.pop_key, areas.zone_key, mode, net_key)
+        + f"|{key}|{method}|{demand}|{bed_rate}|{land_key}"
+    )
     try:
-        res = _run(
-            _key(fac, areas.pop_key, areas.zone_key, mode, net_key) + f"|{key}|{method}|{demand}",
-            fac,
-            pop,
-            areas.zones,
-            net,
-            key,
-            method,
-            demand,
-            bed_rate,
-        )
+        res = _run(run_key, fac, pop, areas.zones, net, key, method, demand, bed_rate, land)
     except InputError as err:
         _ui.show_input_error(err)
         return
-    _results(res, std, cat_zh, cap_zh, basemap=basemap, labels=labels)
+    name = f"{cat_zh}{cap_zh}"
+    _results(res, std, cat_zh, cap_zh, basemap=basemap, labels=labels, sited=siting.current(run_key))
+    source, field, share = demand
+    opts = {"age_field": field} if source == "column" else {"pop_field": field, "share": share}
+
+    def save(sited) -> None:
+        def record_of(title: str) -> dict:
+            ids = ",".join(sited.steps["site_id"])
+            after = _run(
+                f"{run_key}|sited:{ids}|{sited.new_capacity}",
+                with_new_sites(fac, sited),
+                pop,
+                areas.zones,
+                net,
+                key,
+                method,
+                demand,
+                bed_rate,
+                land,
+            )
+            return scenario_record(after, title, who=_ui.actor().label, standards=std) | scenario_extras(
+                sited
+            )
+
+        save_form(record_of, name, key="cov_sd_site_scn", what="选址结果")
+
+    siting.part(run_key, fac, pop, areas.zones, net, key, {**opts, "bed_rate": bed_rate}, cap_zh, save=save)
+    _scenarios(res, std, name)
 
 
-def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
+def _figures(res, std, cat_zh: str, cap_zh: str) -> None:
+    """The figures, indicators and zones' gaps of a run (above its map)."""
     t = totals(res)
     unit = "张" if cap_zh == "床位" else "个"
     m1, m2, m3, m4 = st.columns(4)
@@ -232,6 +292,12 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
                 f"{t['demand']:,.0f}张（标准来源：{rate.source_zh}）。"
             )
         )
+    if res.landuse is not None:
+        land = res.landuse
+        st.metric(
+            f"{cat_zh}服务半径覆盖率（居住用地）", f"{land.share:.1%}" if np.isfinite(land.share) else "—"
+        )
+        st.caption(markdown_literal("定义：" + land.definition_zh(cat_zh) + "。"))
     st.caption(
         markdown_literal(
             f"需求来源：{res.demand.source_zh}。距离：{res.cutoff:.0f}米"
@@ -253,12 +319,25 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
     else:
         st.markdown(f"**分区{cap_zh}缺口**")
         st.dataframe(zones, hide_index=True, width="stretch")
+
+
+def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None) -> None:
+    # everything above the map in one container: a figure, warning or table that comes or goes (a land-use
+    # layer picked, a bed rate typed) must not move the map to another place in the page, where st_folium's
+    # frame stays blank
+    with st.container():
+        _figures(res, std, cat_zh, cap_zh)
     footnote = (
         f"红色需求点：标准距离内人均可达{cap_zh}不足1；分区按{METHOD_ZH[res.method]}的缺口着色。"
         "规划设施不参与供需计算。区界由高德行政区划推算。"
+        + (
+            "紫色点：按容量选址的新增设施（需求点与分区仍为现状）。"
+            if sited is not None and not sited.steps.empty
+            else ""
+        )
     )
     m = supply_map(
-        supply_layers(res),
+        supply_layers(res, None if sited is None else sited.steps),
         title=f"{cat_zh}{cap_zh}供需",
         footnote=footnote,
         basemap=basemap,
@@ -279,7 +358,6 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels) -> None:
         file_name=f"{cat_zh}{cap_zh}供需明细.xlsx",
         mime=XLSX_MIME,
     )
-    _scenarios(res, std, f"{cat_zh}{cap_zh}")
 
 
 def scenario_label(record: dict) -> str:
@@ -287,32 +365,56 @@ def scenario_label(record: dict) -> str:
     return f"{record['name']}（{beijing_time(record.get('saved_at'))}）"
 
 
+def save_form(record_of, name: str, *, key: str, what: str = "") -> None:
+    """The 保存为情景 form: ``record_of(title)`` makes the record; saved in the store with the version the
+    planner last saw when 同名时覆盖 is ticked (someone's newer save is refused, not overwritten)."""
+    if not _ui.viewer_notice("保存情景"):
+        return
+    c1, c2 = st.columns([3, 1])
+    title = c1.text_input(f"{what}情景名称", key=f"{key}_name", max_chars=40)
+    replace = c2.checkbox("同名时覆盖", key=f"{key}_replace")
+    if st.button(f"{what}保存为情景", key=f"{key}_save"):
+        seen = st.session_state.get(SEEN_KEY, {}).get((title.strip(), name))
+        try:
+            store = open_scenarios(actor=_ui.actor())
+            store.save(record_of(title), actor=_ui.actor(), expected_version=seen if replace else None)
+            st.success(markdown_literal(f"已保存情景“{title.strip()}”。"))
+        except InputError as err:
+            _ui.show_input_error(err)
+        except OSError as err:
+            st.error("无法保存情景：" + markdown_literal(_ui.os_error_zh(err)))
+
+
+#: The versions of the scenarios as last listed ({(name, set): version}): what an overwrite expects.
+SEEN_KEY = "cov_sd_scn_seen"
+
+
 def _scenarios(res, std, name: str) -> None:
-    """Save the shown figures as a named scenario (in the workspace) and compare saved ones side by side."""
+    """Save the shown figures as a named scenario (in the store) and compare saved ones side by side."""
     st.markdown(f"**{name}情景（保存与对比）**")
     st.caption(
         "把当前结果保存为情景（例如“现状”），修改设施清单（如新增一所学校及其学位）后再保存一个情景，然后并列对比："
-        "第一个选中的情景为基准，其余列出相对基准的变化。情景保存在工作区。"
+        "第一个选中的情景为基准，其余列出相对基准的变化。情景保存在工作区数据库（或团队数据库），并记录保存人和时间。"
     )
-    if _ui.viewer_notice("保存情景"):
-        c1, c2 = st.columns([3, 1])
-        title = c1.text_input("情景名称", key="cov_sd_scn_name", max_chars=40)
-        replace = c2.checkbox("同名时覆盖", key="cov_sd_scn_replace")
-        if st.button("保存为情景", key="cov_sd_scn_save"):
-            try:
-                save_scenario(
-                    scenario_record(res, title, who=_ui.actor().label, standards=std), replace=replace
-                )
-                st.success(markdown_literal(f"已保存情景“{title.strip()}”。"))
-            except InputError as err:
-                _ui.show_input_error(err)
-            except OSError as err:
-                st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+    save_form(
+        lambda title: scenario_record(res, title, who=_ui.actor().label, standards=std),
+        name,
+        key="cov_sd_scn",
+    )
+    scenario_list(name)
+
+
+def scenario_list(name: str) -> None:
+    """The saved scenarios of indicator set ``name``: pick and compare, download the comparison."""
     try:
-        saved = [d for d in load_scenarios() if d.get("set") == name]
+        saved = open_scenarios(actor=_ui.actor()).list(name)
     except InputError as err:
         _ui.show_input_error(err)
         return
+    except OSError as err:
+        st.error("无法读取已保存的情景：" + markdown_literal(_ui.os_error_zh(err)))
+        return
+    st.session_state[SEEN_KEY] = {(d["name"], name): d["version"] for d in saved}
     if not saved:
         st.info(f"还没有保存的{name}情景。")
         return
@@ -331,7 +433,11 @@ def _scenarios(res, std, name: str) -> None:
     if mismatch:
         st.warning(markdown_literal(mismatch))
     st.dataframe(table, hide_index=True, width="stretch")
-    sheets = {"情景对比": table, **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {})}
+    sheets = {
+        "情景对比": table,
+        "情景": scenario_sheet(records, chosen, beijing_time=beijing_time),
+        **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {}),
+    }
     st.download_button(
         "情景对比（Excel）",
         lambda: xlsx_bytes(sheets),

@@ -134,3 +134,19 @@ def category_cutoff(standards, key, mode, cutoffs):
     if cutoffs and key in cutoffs:
         return float(cutoffs[key])
     return standards.distance(key, mode)
+
+
+#: Renewal sites whose position is a stand-in, not a located site: a low location confidence or a
+#: placeholder precision. Siting leaves them out unless the planner asks (then the result says so).
+PLACEHOLDER_CONFIDENCE = "低"
+PLACEHOLDER_PRECISION = "placeholder"
+
+
+def placeholder_sites(sites: gpd.GeoDataFrame) -> pd.Series:
+    """True for the sites whose point is a placeholder (see :data:`PLACEHOLDER_CONFIDENCE`)."""
+    mask = pd.Series(False, index=sites.index)
+    if "location_confidence" in sites:
+        mask |= sites["location_confidence"].astype(str) == PLACEHOLDER_CONFIDENCE
+    if "precision" in sites:
+        mask |= sites["precision"].astype(str) == PLACEHOLDER_PRECISION
+    return mask

@@ -179,6 +179,11 @@ def indicators(res: SupplyResult, standards: Standards | None = None) -> pd.Data
     else:
         rows.append(("per_1000_residents", f"千人{cap_zh}数", f"{cap_zh}总数 ÷ 常住人口 × 1000（未计算：需求来自"
                      "年龄列，没有常住人口合计）", None, f"{unit}/千人", *target("residents"), dem_src))  # fmt: skip
+    land = res.landuse
+    if land is not None:
+        rows.append(("residential_land_coverage", f"{cat.name_zh}服务半径覆盖率（居住用地）",
+                     land.definition_zh(cat.name_zh), _num(land.share * 100), "%", "", cat.clause,
+                     _status(cat.verified), f"用地图层“{land.source}”；{fac_src}"))  # fmt: skip
     out = pd.DataFrame(rows, columns=["code", *LEDGER_COLUMNS[:-1]])
     out["目标值"] = out["目标值"].where(out["code"].str.startswith("per_1000"), "")
     return out

@@ -20,6 +20,7 @@ from renewal.analysis import supply_demand as sd
 from renewal.analysis.demand import BedRate, Demand, age_group, beds_needed, check_bed_rate, demand_for
 from renewal.analysis.inputs import facility_ids, points_xy, to_metric_gdf
 from renewal.analysis.network import WalkNetwork
+from renewal.analysis.supply_landuse import LandCoverage, residential_coverage
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError
 from renewal.standards import Standards, load_standards
@@ -82,6 +83,8 @@ class SupplyResult:
     notes: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese)
     decay: str | None = None
     sigma: float | None = None
+    #: Residential-land coverage (城市体检 口径) when a land-use layer was given, else None.
+    landuse: LandCoverage | None = None
 
 
 def _zone_names(zones: gpd.GeoDataFrame) -> list[str]:
@@ -124,6 +127,13 @@ def gap_definition(res: SupplyResult) -> tuple[str, str]:
     return f"{en} (demand in beds: people x {res.demand.rate.value:g} / 1000)", zh
 
 
+def _land(landuse, field, fac, radius: float, source: str) -> LandCoverage | None:
+    """Residential-land coverage of ``fac`` within ``radius`` (the service radius), if a layer was given."""
+    if landuse is None:
+        return None
+    return residential_coverage(landuse, str(field or ""), fac, radius, source=source)
+
+
 def supply_demand_run(
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
@@ -142,12 +152,18 @@ def supply_demand_run(
     share: float | None = None,
     max_snap: float = 200.0,
     bed_rate: float | None = None,
+    landuse: gpd.GeoDataFrame | None = None,
+    landuse_field: str | None = None,
+    landuse_source: str = "",
 ) -> SupplyResult:
     """One category, one method; see the module docstring. ``category`` is a standards key or name.
 
     For care beds, ``bed_rate`` (beds per 1,000 older people, given by the planner) or else the standards
     file's ``capacity_ratios`` entry per ``served`` turns the demand into beds needed (people × rate ÷
-    1000); without either, one bed per person (an upper bound, said by the callers)."""
+    1000); without either, one bed per person (an upper bound, said by the callers).
+
+    With ``landuse`` (polygons) and ``landuse_field`` (its land-use code or name), the share of residential
+    land within the category's service radius is computed too (:mod:`renewal.analysis.supply_landuse`)."""
     std = standards or load_standards()
     key = std.resolve(category)
     if key is None or key not in CAPACITY:
@@ -241,6 +257,8 @@ def supply_demand_run(
         ft.insert(2, "zone", zn[fz])
         ct.insert(1, "zone", zn[cz])
         zt = gpd.GeoDataFrame(zt, geometry=zm.geometry.values, crs=zm.crs).to_crs(STORAGE_EPSG)
+    radius = float(cutoff) if mode == "radius" else std.distance(key, "radius")
+    land = _land(landuse, landuse_field, fac, radius, landuse_source)
     fac_out = gpd.GeoDataFrame(ft, geometry=fac.geometry.values, crs=fac.crs).to_crs(STORAGE_EPSG)
     cell_out = gpd.GeoDataFrame(ct, geometry=pop.geometry.values, crs=pop.crs).to_crs(STORAGE_EPSG)
     return SupplyResult(
@@ -255,6 +273,7 @@ def supply_demand_run(
         notes,
         decay if method == "2sfca" else None,
         sigma if method == "2sfca" else None,
+        land,
     )
 
 

@@ -2,9 +2,10 @@
 
 A scenario is the figures of one run (:mod:`renewal.analysis.supply_ledger` indicators and the zones'
 gaps) under a name the planner gives, with the category, method, demand source, who saved it and when
-(UTC, shown as 北京时间). They are kept in the workspace (``supply/scenarios.json``, written atomically),
-beside the facility inventory the runs read: a planner saves the current state, changes the inventory
-(a new school with its 学位, a closed care home), saves again, and compares.
+(UTC, shown as 北京时间). They are kept in the store (:mod:`renewal.storage.scenarios`, with versions and
+history): a planner saves the current state, changes the inventory (a new school with its 学位, a closed
+care home), saves again, and compares. Older versions kept them in ``supply/scenarios.json``
+(:func:`load_scenarios` reads that file once, when the store moves them in).
 
 :func:`compare` lays several scenarios out side by side: one row per indicator (and per zone's gap),
 one column per scenario, and the change of each against the first (the baseline).
@@ -22,7 +23,6 @@ import pandas as pd
 from renewal.analysis.supply_ledger import indicators, sheet_name, zone_rows
 from renewal.analysis.supply_report import METHOD_ZH, SupplyResult
 from renewal.errors import InputError
-from renewal.io.atomic import write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
 
@@ -93,21 +93,6 @@ def load_scenarios(workspace: Path | None = None) -> list[dict]:
     return [d for d in data if isinstance(d, dict) and "name" in d and "indicators" in d]
 
 
-def save_scenario(record: dict, workspace: Path | None = None, *, replace: bool = False) -> Path:
-    """Add ``record``; a scenario of the same name and indicator set is refused unless ``replace``."""
-    saved = load_scenarios(workspace)
-    same = [d for d in saved if d["name"] == record["name"] and d.get("set") == record.get("set")]
-    if same and not replace:
-        raise InputError(
-            f"A scenario named {record['name']!r} for {record.get('set')} exists already.",
-            f"已有名为“{record['name']}”的{record.get('set')}情景：请换一个名称，或选择覆盖。",
-        )
-    saved = [d for d in saved if d not in same] + [record]
-    path = scenarios_path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return write_bytes_atomic(path, json.dumps(saved, ensure_ascii=False, indent=1).encode("utf-8"))
-
-
 def rate_label(record: dict) -> str:
     """The beds-per-1,000 rate a scenario was computed with, in Chinese (none: one bed per person)."""
     rate = record.get("bed_rate")
@@ -124,6 +109,38 @@ def rate_mismatch(records: list[dict]) -> str | None:
         return None
     each = "；".join(f"“{r['name']}”：{lb}" for r, lb in zip(records, labels, strict=True))
     return f"所选情景的床位需求按不同的每千名老年人床位标准计算，需求与缺口的变化部分来自标准不同：{each}。"
+
+
+def _changes_text(record: dict) -> str:
+    changes = record.get("changes") or []
+    if not changes:
+        return "无（保存时的设施清单）"
+    return "；".join(
+        f"{c.get('action', '')}：{c.get('name', '')}（容量{float(c.get('capacity', 0)):g}）" for c in changes
+    )
+
+
+def scenario_sheet(records: list[dict], labels: list[str], *, beijing_time) -> pd.DataFrame:
+    """Which scenarios a comparison shows: per scenario its label, name, who saved it and when (北京时间, by
+    ``beijing_time``: ``renewal.zh.beijing_time``, which analysis may not import), version, method, demand
+    source, bed rate and facility changes (e.g. the new sites of a siting)."""
+    return pd.DataFrame(
+        [
+            {
+                "情景": label,
+                "名称": rec["name"],
+                "角色": "基准" if i == 0 else "对比",
+                "保存人": rec.get("who", ""),
+                "保存时间（北京时间）": beijing_time(rec.get("saved_at")),
+                "版本": rec.get("version"),
+                "计算方法": rec.get("method", ""),
+                "需求来源": rec.get("demand", ""),
+                "床位标准": rate_label(rec) if str(rec.get("set", "")).endswith("床位") else "",
+                "设施变化": _changes_text(rec),
+            }
+            for i, (rec, label) in enumerate(zip(records, labels, strict=True))
+        ]
+    )
 
 
 def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:

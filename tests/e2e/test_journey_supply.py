@@ -215,7 +215,7 @@ def test_school_places_with_the_planners_share_then_care_beds_by_the_census_and_
         assert -NEW_PLACES <= delta["小学学位缺口数"] < 0  # the new places close part of the gap
         assert {"分区缺口：西片", "分区缺口：东片"} <= set(both.index)
         book = pd.read_excel(p.download("情景对比（Excel）", tmp_path), sheet_name=None)
-        assert list(book) == ["情景对比"] and "较“现状”变化（新增学校）" in book["情景对比"].columns
+        assert list(book) == ["情景对比", "情景"] and "较“现状”变化（新增学校）" in book["情景对比"].columns
         settle(p)
         p.page.get_by_text("对比的情景（第一个为基准）").scroll_into_view_if_needed()
         p.screenshot("supply-scenarios-1920x1080")
@@ -316,4 +316,7 @@ def test_care_beds_on_the_laptop(chromium, app, files, tmp_path):
         assert "“按30张”：每千名老年人30张（规划人员填写）" in warning.inner_text()
         p.screenshot("supply-care-scenarios-1366x768")
         book = pd.read_excel(p.download("情景对比（Excel）", tmp_path), sheet_name=None)
-        assert list(book) == ["情景对比", "说明"] and "不同的每千名老年人床位标准" in book["说明"].iloc[0, 0]
+        assert (
+            list(book) == ["情景对比", "情景", "说明"]
+            and "不同的每千名老年人床位标准" in book["说明"].iloc[0, 0]
+        )
