@@ -32,7 +32,6 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import shapely
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import StoreError
@@ -42,8 +41,8 @@ from renewal.storage.base import Change
 from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 
 STORE_FILE = "sites.gpkg"
-TABLE = "sites"
-HISTORY = "site_history"
+TABLE = rec.TABLE
+HISTORY = rec.HISTORY
 META = "renewal_meta"
 SRS_ID = 4326
 LOCK_TIMEOUT_S = 10.0  # a save waits out a large import (its insert takes seconds), then gives up
@@ -240,18 +239,15 @@ class GpkgStore(rec.StoreCore):
         rows = self._read(
             lambda con: con.execute(sql + " ORDER BY id DESC LIMIT ?", (*args, limit)).fetchall()
         )
-        return [_change(r) for r in rows]
+        return [rec.change_from_row(r) for r in rows]
 
     @staticmethod
     def _row_geometry(row) -> BaseGeometry | None:
         return from_gpb(row["geom"])
 
     @staticmethod
-    def _row(con, site_id: str) -> sqlite3.Row:
-        row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)).fetchone()
-        if row is None:
-            raise rec.unknown_site(site_id)
-        return row
+    def _find_row(con, site_id: str) -> sqlite3.Row | None:
+        return con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)).fetchone()
 
     # ---- writing -----------------------------------------------------------
 
@@ -285,63 +281,10 @@ class GpkgStore(rec.StoreCore):
 
         return self._write(tx)
 
-    def delete_site(self, site_id: str, *, expected_version: int) -> None:
-        """Delete a site (undoable)."""
-
-        def tx(con):
-            row = self._row(con, site_id)
-            if int(row["version"]) != expected_version:
-                raise rec.stale_delete(site_id)
-            con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (site_id,))
-            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), self._row_geometry(row)), None)
-
-        self._write(tx)
-
-    def undo(self, *, session: str | None = None) -> Change | None:
-        """Undo the newest change not yet undone (of ``session`` if given); return it, or None.
-
-        Refused with :class:`ConflictError` if the site changed again since
-        (undo the newer change first).
-        """
-
-        def tx(con):
-            sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action != 'undo'"
-            args: tuple = ()
-            if session:
-                sql += " AND session = ?"
-                args = (session,)
-            h = con.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
-            if h is None:
-                return None
-            sid = h["site_id"]
-            before = rec.load(h["before"])
-            row = con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (sid,)).fetchone()
-            newer = con.execute(
-                f"SELECT 1 FROM {HISTORY} WHERE site_id = ? AND id > ? AND undone_by IS NULL "
-                "AND action != 'undo'",
-                (sid, h["id"]),
-            ).fetchone()
-            if newer is not None:
-                raise rec.undo_blocked(sid)
-            current = rec.feature(rec.row_props(row), self._row_geometry(row)) if row is not None else None
-            if (
-                before is None
-            ):  # undo a create/import: delete (its id stays used: the counter never goes back)
-                con.execute(f"DELETE FROM {TABLE} WHERE site_id = ?", (sid,))
-            else:
-                props = before["properties"]
-                version = int(row["version"]) + 1 if row is not None else 1
-                self._put(con, props, shape(before["geometry"]), version, update=row is not None)
-            uid = self._log(con, "undo", sid, current, before, note=f"undo #{h['id']}")
-            con.execute(f"UPDATE {HISTORY} SET undone_by = ? WHERE id = ?", (uid, h["id"]))
-            return _change(h, undone_by=uid)
-
-        return self._write(tx)
-
     # ---- copying (workspace push / pull) ----------------------------------
 
-    def dump(self) -> rec.StoreDump:
-        """Every site, change and counter, as stored (``files`` is left empty: they are the workspace's)."""
+    def _dump_rows(self) -> tuple[list[dict], list[dict], dict, dict]:
+        """Sites (WKB), changes and counters (``files`` is left empty: they are the workspace's)."""
 
         def read(con):
             sites = con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall()
@@ -353,10 +296,7 @@ class GpkgStore(rec.StoreCore):
             return sites, hist, meta
 
         sites, hist, meta = self._read(read)
-        if rec.COUNTER_KEY not in meta:  # a store from before the counter: every number used so far
-            used = [r["site_id"] for r in sites] + [r["site_id"] for r in hist]
-            meta = {**meta, rec.COUNTER_KEY: str(rec.highest_number(used))}
-        return rec.StoreDump(
+        return (
             [{**{c: r[c] for c in _COLS}, "wkb": shapely.to_wkb(from_gpb(r["geom"]))} for r in sites],
             [dict(r) for r in hist],
             meta,
@@ -410,19 +350,6 @@ class GpkgStore(rec.StoreCore):
             (rec.now(), self.session, action, site_id, rec.dump(before), rec.dump(after), note),
         )
         return int(cur.lastrowid)
-
-
-def _change(r, undone_by: int | None = None) -> Change:
-    return Change(
-        r["id"],
-        r["at"],
-        r["session"],
-        r["action"],
-        r["site_id"],
-        rec.load(r["before"]),
-        rec.load(r["after"]),
-        undone_by if undone_by is not None else r["undone_by"],
-    )
 
 
 def _ensure_meta(con) -> None:

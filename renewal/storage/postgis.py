@@ -33,7 +33,6 @@ from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
-from shapely.geometry import shape
 from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import StoreError, StoreUnavailable
@@ -41,8 +40,8 @@ from renewal.sites.schema import NUMBER_FIELDS, SITE_FIELDS, TEXT_FIELDS
 from renewal.storage import records as rec
 from renewal.storage.base import Change
 
-TABLE = "sites"
-HISTORY = "site_history"
+TABLE = rec.TABLE
+HISTORY = rec.HISTORY
 META = "renewal_meta"
 FILES = "workspace_files"
 SRID = 4326
@@ -257,6 +256,8 @@ def transaction(
 class PostgisStore(rec.StoreCore):
     """The sites store in a PostGIS database. Cheap to create; connections come from a per-URL pool."""
 
+    PARAM = "%s"
+
     def __init__(
         self, url: str, *, session: str | None = None, timeout: float = LOCK_TIMEOUT_S, role: str = rec.EDITOR
     ):
@@ -268,13 +269,10 @@ class PostgisStore(rec.StoreCore):
         return redact(self.url)
 
     @staticmethod
-    def _row(con, site_id: str) -> dict:
-        row = con.execute(
+    def _find_row(con, site_id: str) -> dict | None:
+        return con.execute(
             f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (site_id,)
         ).fetchone()
-        if row is None:
-            raise rec.unknown_site(site_id)
-        return row
 
     @staticmethod
     def _row_geometry(row: Mapping) -> BaseGeometry:
@@ -415,7 +413,7 @@ class PostgisStore(rec.StoreCore):
         rows = self._read(
             lambda con: con.execute(sql + " ORDER BY id DESC LIMIT %s", (*args, limit)).fetchall()
         )
-        return [_change(r) for r in rows]
+        return [rec.change_from_row(r) for r in rows]
 
     # ---- writing -----------------------------------------------------------
 
@@ -450,64 +448,10 @@ class PostgisStore(rec.StoreCore):
 
         return self._write(tx)
 
-    def delete_site(self, site_id: str, *, expected_version: int) -> None:
-        """Delete a site (undoable)."""
-
-        def tx(con):
-            row = self._row(con, site_id)
-            if int(row["version"]) != expected_version:
-                raise rec.stale_delete(site_id)
-            con.execute(f"DELETE FROM {TABLE} WHERE site_id = %s", (site_id,))
-            self._log(con, "delete", site_id, rec.feature(rec.row_props(row), self._row_geometry(row)), None)
-
-        self._write(tx)
-
-    def undo(self, *, session: str | None = None) -> Change | None:
-        """Undo the newest change not yet undone (of ``session`` if given); return it, or None.
-
-        Refused with :class:`ConflictError` if the site changed again since (undo the newer change first).
-        """
-
-        def tx(con):
-            sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action <> 'undo'"
-            args: tuple = ()
-            if session:
-                sql += " AND session = %s"
-                args = (session,)
-            h = con.execute(sql + " ORDER BY id DESC LIMIT 1", args).fetchone()
-            if h is None:
-                return None
-            sid = h["site_id"]
-            before = rec.load(h["before"])
-            row = con.execute(
-                f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (sid,)
-            ).fetchone()
-            newer = con.execute(
-                f"SELECT 1 FROM {HISTORY} WHERE site_id = %s AND id > %s AND undone_by IS NULL AND action <> 'undo'",
-                (sid, h["id"]),
-            ).fetchone()
-            if newer is not None:
-                raise rec.undo_blocked(sid)
-            current = rec.feature(rec.row_props(row), self._row_geometry(row)) if row is not None else None
-            if (
-                before is None
-            ):  # undo a create/import: delete (its id stays used: the counter never goes back)
-                con.execute(f"DELETE FROM {TABLE} WHERE site_id = %s", (sid,))
-            else:
-                version = int(row["version"]) + 1 if row is not None else 1
-                self._put(
-                    con, before["properties"], shape(before["geometry"]), version, update=row is not None
-                )
-            uid = self._log(con, "undo", sid, current, before, note=f"undo #{h['id']}")
-            con.execute(f"UPDATE {HISTORY} SET undone_by = %s WHERE id = %s", (uid, h["id"]))
-            return _change(h, undone_by=uid)
-
-        return self._write(tx)
-
     # ---- copying (workspace push / pull) ----------------------------------
 
-    def dump(self) -> rec.StoreDump:
-        """Every site, change, counter and stored workspace file."""
+    def _dump_rows(self) -> tuple[list[dict], list[dict], dict, dict]:
+        """Sites (WKB), changes, counters and stored workspace files, from one snapshot."""
 
         def read(con):
             with con.transaction():  # one snapshot for all four reads
@@ -521,7 +465,7 @@ class PostgisStore(rec.StoreCore):
             return sites, hist, meta, files
 
         sites, hist, meta, files = self._read(read)
-        return rec.StoreDump(
+        return (
             [{**{c: r[c] for c in _COLS}, "wkb": bytes(r["wkb"])} for r in sites],
             [{**r, "id": int(r["id"])} for r in hist],
             {r["key"]: r["value"] for r in meta},
@@ -581,19 +525,6 @@ def _insert_sites_sql() -> str:
     return (
         f"INSERT INTO {TABLE} (geom, {', '.join(_COLS)}) "
         f"VALUES (ST_GeomFromWKB(%s, {SRID}){', %s' * len(_COLS)})"
-    )
-
-
-def _change(r: Mapping, undone_by: int | None = None) -> Change:
-    return Change(
-        int(r["id"]),
-        r["at"],
-        r["session"],
-        r["action"],
-        r["site_id"],
-        rec.load(r["before"]),
-        rec.load(r["after"]),
-        undone_by if undone_by is not None else r["undone_by"],
     )
 
 

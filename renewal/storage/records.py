@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from shapely.geometry import mapping
+from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
 from renewal.auth import EDITOR
@@ -28,9 +28,13 @@ from renewal.errors import ConflictError, InputError
 from renewal.sites.schema import MAX_SITE_NUMBER, NUMBER_FIELDS, NUMBERED_ID, SITE_FIELDS
 from renewal.sites.validate import validate_site
 from renewal.storage.access import viewer_refused
+from renewal.storage.base import Change
 
 #: Key of the id counter in a store's metadata: the highest ``RS-NNN`` number ever used.
 COUNTER_KEY = "last_site_number"
+#: The site and history tables, the same in every backend.
+TABLE = "sites"
+HISTORY = "site_history"
 ID_PREFIX = "RS-"
 
 
@@ -241,9 +245,14 @@ def undo_blocked(site_id: str) -> ConflictError:
 class StoreCore:
     """What every backend does the same way: who is editing, the test hook, the notes of the last
     write, and the writes whose logic does not depend on the database (a save with its version check,
-    adding sites). A backend supplies ``_write(fn)`` (one transaction), ``_row(con, site_id)`` (a site's
-    row or :func:`unknown_site`), ``_row_geometry(row)``, ``_put``, ``_log`` and ``_insert(batch, action)``.
+    adding sites, deleting one, undo, the copy for push/pull). A backend is the dialect: ``PARAM`` (its
+    driver's parameter marker), ``_write(fn)`` (one transaction), ``_read(fn)``, ``_find_row(con, site_id)``
+    (a site's row or None), ``_row_geometry(row)``, ``_put``, ``_log``, ``_insert(batch, action)`` and
+    ``_dump_rows()``.
     """
+
+    #: The SQL parameter marker of the backend's driver (sqlite3 ``?``, psycopg ``%s``).
+    PARAM = "?"
 
     def __init__(self, *, session: str | None, timeout: float, role: str = EDITOR):
         self.session = session or f"s-{uuid.uuid4().hex[:8]}"
@@ -264,6 +273,80 @@ class StoreCore:
     def _may_write(self) -> None:
         if self.read_only:
             raise viewer_refused(self.session)
+
+    def _sql(self, text: str) -> str:
+        """SQL written with ``?`` markers, in the backend's marker."""
+        return text.replace("?", self.PARAM)
+
+    def _row(self, con, site_id: str):
+        """A site's row, or :func:`unknown_site`."""
+        row = self._find_row(con, site_id)
+        if row is None:
+            raise unknown_site(site_id)
+        return row
+
+    def delete_site(self, site_id: str, *, expected_version: int) -> None:
+        """Delete a site (undoable)."""
+
+        def tx(con):
+            row = self._row(con, site_id)
+            if int(row["version"]) != expected_version:
+                raise stale_delete(site_id)
+            con.execute(self._sql(f"DELETE FROM {TABLE} WHERE site_id = ?"), (site_id,))
+            self._log(con, "delete", site_id, feature(row_props(row), self._row_geometry(row)), None)
+
+        self._write(tx)
+
+    def undo(self, *, session: str | None = None) -> Change | None:
+        """Undo the newest change not yet undone (of ``session`` if given); return it, or None.
+
+        Refused with :class:`ConflictError` if the site changed again since (undo the newer change first).
+        """
+
+        def tx(con):
+            sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action <> 'undo'"
+            args: tuple = ()
+            if session:
+                sql += " AND session = ?"
+                args = (session,)
+            h = con.execute(self._sql(sql + " ORDER BY id DESC LIMIT 1"), args).fetchone()
+            if h is None:
+                return None
+            sid = h["site_id"]
+            before = load(h["before"])
+            row = self._find_row(con, sid)
+            newer = con.execute(
+                self._sql(
+                    f"SELECT 1 FROM {HISTORY} WHERE site_id = ? AND id > ? AND undone_by IS NULL AND action <> 'undo'"
+                ),
+                (sid, h["id"]),
+            ).fetchone()
+            if newer is not None:
+                raise undo_blocked(sid)
+            current = feature(row_props(row), self._row_geometry(row)) if row is not None else None
+            if (
+                before is None
+            ):  # undo a create/import: delete (its id stays used: the counter never goes back)
+                con.execute(self._sql(f"DELETE FROM {TABLE} WHERE site_id = ?"), (sid,))
+            else:
+                version = int(row["version"]) + 1 if row is not None else 1
+                self._put(
+                    con, before["properties"], shape(before["geometry"]), version, update=row is not None
+                )
+            uid = self._log(con, "undo", sid, current, before, note=f"undo #{h['id']}")
+            con.execute(self._sql(f"UPDATE {HISTORY} SET undone_by = ? WHERE id = ?"), (uid, h["id"]))
+            return change_from_row(h, undone_by=uid)
+
+        return self._write(tx)
+
+    def dump(self) -> StoreDump:
+        """Every site (attributes and WKB), change, counter and stored workspace file, as stored. A store from
+        before the id counter gets one that skips every number used so far."""
+        sites, history, meta, files = self._dump_rows()
+        if COUNTER_KEY not in meta:
+            used = [r["site_id"] for r in sites] + [r["site_id"] for r in history]
+            meta = {**meta, COUNTER_KEY: str(highest_number(used))}
+        return StoreDump(sites, history, meta, files)
 
     def save_site(
         self,
@@ -319,3 +402,17 @@ class StoreCore:
         against the store, numbers the new ones and inserts.
         """
         return self._insert(prepare_batch(records), action)
+
+
+def change_from_row(r: Mapping, undone_by: int | None = None) -> Change:
+    """A history row as a :class:`~renewal.storage.base.Change` (``undone_by`` overrides the row's)."""
+    return Change(
+        int(r["id"]),
+        r["at"],
+        r["session"],
+        r["action"],
+        r["site_id"],
+        load(r["before"]),
+        load(r["after"]),
+        undone_by if undone_by is not None else r["undone_by"],
+    )
