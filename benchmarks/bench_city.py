@@ -66,7 +66,7 @@ def main(argv=None):
     import geopandas as gpd
     import shapely
 
-    from renewal.analysis.coverage import network_coverage
+    from renewal.analysis.coverage import CoverageOptions, network_coverage
     from renewal.standards import load_standards
 
     logging.getLogger("renewal").setLevel(logging.ERROR)  # per-district notes (far facilities) are expected
@@ -113,7 +113,13 @@ def main(argv=None):
             boundary = gpd.GeoSeries([shapely.box(*tile)], crs=4548)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                res = network_coverage(sub, fac[near], std, boundary, cell=args.cell, geometry=args.geometry)
+                res = network_coverage(
+                    sub,
+                    fac[near],
+                    std,
+                    boundary,
+                    options=CoverageOptions(cell=args.cell, geometry=args.geometry),
+                )
             for r in res.stats.itertuples():
                 totals[r.category][0] += r.covered_area_m2
                 totals[r.category][1] += r.land_area_m2
@@ -142,7 +148,9 @@ def main(argv=None):
         boundary = gpd.GeoSeries([shapely.box(*tile)], crs=4548)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            whole = network_coverage(net, fac, std, boundary, cell=args.cell, geometry=False)
+            whole = network_coverage(
+                net, fac, std, boundary, options=CoverageOptions(cell=args.cell, geometry=False)
+            )
         same = all(
             np.array_equal(res.grid[f"{k}_covered"].to_numpy(), whole.grid[f"{k}_covered"].to_numpy())
             for k in keys

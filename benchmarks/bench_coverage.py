@@ -263,7 +263,7 @@ def engine_extras(args, std, keys, cutoffs, net, fxy, cat_of):
     import geopandas as gpd
     import shapely
 
-    from renewal.analysis.coverage import network_coverage
+    from renewal.analysis.coverage import CoverageOptions, network_coverage
     from renewal.analysis.whatif import what_if
 
     snaps = [net.snap(fxy[cat_of == c], max_snap=200) for c in range(8)]
@@ -294,12 +294,14 @@ def engine_extras(args, std, keys, cutoffs, net, fxy, cat_of):
         geometry=gpd.points_from_xy(fxy[:, 0], fxy[:, 1]),
         crs=net.crs,
     )
-    t_full, res = timed(lambda: network_coverage(net, fac, std, boundary, cell=50.0), args.repeat)
+    t_full, res = timed(
+        lambda: network_coverage(net, fac, std, boundary, options=CoverageOptions(cell=50.0)), args.repeat
+    )
     print(
         f"engine     coverage with polygons, {len(res.grid)} cells of 50 m (CLI default), "
         f"{len(res.gaps)} gap parts, {THREADS} {fmt(t_full, 's')}"
     )
-    res = network_coverage(net, fac, std, boundary, cell=100.0, geometry=False)
+    res = network_coverage(net, fac, std, boundary, options=CoverageOptions(cell=100.0, geometry=False))
     new = facilities_on_edges(net, args.repeat, args.seed + 7)
     adds = iter(
         [

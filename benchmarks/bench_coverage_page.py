@@ -47,7 +47,7 @@ from bench_coverage import facilities_on_edges, synthetic_network  # noqa: E402
 
 import geodata  # noqa: E402
 from layers.maps import coverage_layers, coverage_map  # noqa: E402
-from renewal.analysis.coverage import network_coverage  # noqa: E402
+from renewal.analysis.coverage import CoverageOptions, network_coverage  # noqa: E402
 from renewal.analysis.coverage_report import stats_zh  # noqa: E402
 from renewal.analysis.recut import recut  # noqa: E402
 from renewal.analysis.whatif import what_if  # noqa: E402
@@ -95,7 +95,9 @@ def page_figures(args, std):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         full, base = runs(
-            lambda: network_coverage(net, fac, std, cell=50.0, cutoffs=search, geometry=False),
+            lambda: network_coverage(
+                net, fac, std, options=CoverageOptions(cell=50.0, cutoffs=search, geometry=False)
+            ),
             max(2, args.repeat // 2),
         )
     print(

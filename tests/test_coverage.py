@@ -12,7 +12,7 @@ import pytest
 import shapely
 
 from renewal.analysis.accessibility import accessibility
-from renewal.analysis.coverage import network_coverage, radius_coverage
+from renewal.analysis.coverage import CoverageOptions, network_coverage, radius_coverage
 from renewal.analysis.inputs import CoverageWarning
 from renewal.analysis.network import NetworkWarning, WalkNetwork
 from renewal.analysis.siting import greedy_siting
@@ -52,7 +52,9 @@ def manhattan_covered(centres, cutoff):
 
 # ------------------------------------------------------------------ network
 def test_network_lattice_coverage_is_the_manhattan_diamond(net, boundary):
-    res = network_coverage(net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100)
+    res = network_coverage(
+        net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, options=CoverageOptions(cell=100)
+    )
     row = res.stats.set_index("category").loc["kindergarten"]
     assert row["cutoff_m"] == 300
     assert len(res.grid) == N * N
@@ -72,7 +74,9 @@ def test_network_lattice_coverage_is_the_manhattan_diamond(net, boundary):
 
 
 def test_network_catchment_and_gaps(net, boundary):
-    res = network_coverage(net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100, width=10)
+    res = network_coverage(
+        net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, options=CoverageOptions(cell=100, width=10)
+    )
     cat = res.catchments.to_crs(4548)
     assert len(cat) == 1 and cat["facility_id"].iat[0] == "K0"
     poly = cat.geometry.iat[0]
@@ -86,7 +90,7 @@ def test_network_catchment_and_gaps(net, boundary):
 
 def test_two_categories_with_their_own_cutoffs(net, boundary):
     fac = points_gdf([[X0, Y0], [X0 + 1000, Y0 + 1000]], category=["幼儿园", "小学"], id=["A", "B"])
-    res = network_coverage(net, fac, boundary=boundary, cell=100)
+    res = network_coverage(net, fac, boundary=boundary, options=CoverageOptions(cell=100))
     s = res.stats.set_index("category")
     assert s.loc["kindergarten", "cutoff_m"] == 300 and s.loc["primary_school", "cutoff_m"] == 500
     assert res.grid["kindergarten_covered"].sum() == manhattan_covered([(0, 0)], 300).sum()
@@ -96,7 +100,7 @@ def test_two_categories_with_their_own_cutoffs(net, boundary):
 def test_facility_off_the_network_is_refused_and_counted(net, boundary):
     fac = kg([[X0 + 500, Y0 + 500], [X0 + 500, Y0 + 3000]])
     with pytest.warns(NetworkWarning, match="refused"):
-        res = network_coverage(net, fac, boundary=boundary, cell=100, max_snap=100)
+        res = network_coverage(net, fac, boundary=boundary, options=CoverageOptions(cell=100, max_snap=100))
     row = res.stats.iloc[0]
     assert row["n_refused"] == 1 and row["n_facilities"] == 2
     assert res.grid["kindergarten_covered"].sum() == lattice_within(300)
@@ -105,7 +109,7 @@ def test_facility_off_the_network_is_refused_and_counted(net, boundary):
 def test_unknown_category_is_skipped_with_a_warning(net, boundary):
     fac = points_gdf([[X0, Y0], [X0 + 100, Y0]], category=["幼儿园", "网吧"])
     with pytest.warns(CoverageWarning, match="网吧"):
-        res = network_coverage(net, fac, boundary=boundary, cell=100)
+        res = network_coverage(net, fac, boundary=boundary, options=CoverageOptions(cell=100))
     assert list(res.stats["category"]) == ["kindergarten"]
 
 
@@ -117,7 +121,7 @@ def test_facilities_without_crs_are_refused(net, boundary):
 
 # ------------------------------------------------------------------ radius
 def test_radius_share_is_the_circle_area(boundary):
-    res = radius_coverage(kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=50)
+    res = radius_coverage(kg([[X0 + 500, Y0 + 500]]), boundary=boundary, options=CoverageOptions(cell=50))
     row = res.stats.iloc[0]
     area = 1100.0 * 1100.0
     assert row["land_share"] == pytest.approx(math.pi * 300**2 / area, rel=3e-3)
@@ -127,12 +131,12 @@ def test_radius_share_is_the_circle_area(boundary):
 
 def test_radius_clipped_to_the_boundary(boundary):
     # facility at the corner of the boundary: a quarter circle remains
-    res = radius_coverage(kg([[X0 - 50, Y0 - 50]]), boundary=boundary, cell=50)
+    res = radius_coverage(kg([[X0 - 50, Y0 - 50]]), boundary=boundary, options=CoverageOptions(cell=50))
     assert res.stats["covered_area_m2"].iat[0] == pytest.approx(math.pi * 300**2 / 4, rel=3e-3)
 
 
 def test_radius_grid_distance_is_euclidean(boundary):
-    res = radius_coverage(kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100)
+    res = radius_coverage(kg([[X0 + 500, Y0 + 500]]), boundary=boundary, options=CoverageOptions(cell=100))
     g = res.grid.to_crs(4548)
     c = shapely.get_coordinates(g.geometry.centroid)
     d = np.hypot(c[:, 0] - X0 - 500, c[:, 1] - Y0 - 500)
@@ -145,7 +149,7 @@ def test_default_boundary_is_the_district():
 
     district = geodata.load("district").to_crs(4548)
     c = district.geometry.iat[0].representative_point()
-    res = radius_coverage(kg([[c.x, c.y]]), cell=100)
+    res = radius_coverage(kg([[c.x, c.y]]), options=CoverageOptions(cell=100))
     cover = res.catchments.to_crs(4548).geometry.iat[0]
     assert cover.area > 0
     assert district.geometry.iat[0].buffer(1).contains(cover)
@@ -177,7 +181,12 @@ def test_population_raster_share(net, boundary, tmp_path):
     pop = np.tile(np.arange(1, N + 1, dtype=float), (N, 1))
     path = tmp_path / "pop.tif"
     _write_raster(path, pop, "EPSG:4548", X0 - 50, Y0 + 1050, 100)
-    res = network_coverage(net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100, population=str(path))
+    res = network_coverage(
+        net,
+        kg([[X0 + 500, Y0 + 500]]),
+        boundary=boundary,
+        options=CoverageOptions(cell=100, population=str(path)),
+    )
     cov = manhattan_covered([(5, 5)], 300).reshape(N, N)  # [row j from south, col i]
     expected = (np.tile(np.arange(1, N + 1), (N, 1)) * cov).sum() / pop.sum()
     row = res.stats.iloc[0]
@@ -197,7 +206,10 @@ def test_population_raster_in_another_crs_warns(net, boundary, tmp_path):
     _write_raster(path, np.ones((ny, 22)), "EPSG:4326", lon0, lat1, px)
     with pytest.warns(CoverageWarning, match="reprojected"):
         res = network_coverage(
-            net, kg([[X0 + 500, Y0 + 500]]), boundary=boundary, cell=100, population=str(path)
+            net,
+            kg([[X0 + 500, Y0 + 500]]),
+            boundary=boundary,
+            options=CoverageOptions(cell=100, population=str(path)),
         )
     assert res.stats["population"].iat[0] > 0.9 * 22 * ny
     assert any("reprojected" in w for w in res.warnings)
@@ -220,7 +232,9 @@ def test_population_raster_without_crs_is_refused(net, boundary, tmp_path):
     ) as dst:
         dst.write(np.ones((2, 2), dtype="float32"), 1)
     with pytest.raises(InputError, match="no CRS"):
-        network_coverage(net, kg([[X0, Y0]]), boundary=boundary, cell=100, population=str(path))
+        network_coverage(
+            net, kg([[X0, Y0]]), boundary=boundary, options=CoverageOptions(cell=100, population=str(path))
+        )
 
 
 def test_population_polygons_and_zones(net, boundary):
@@ -232,7 +246,9 @@ def test_population_polygons_and_zones(net, boundary):
         crs=4548,
     ).to_crs(4326)
     fac = kg([[X0, Y0 + 500]])  # west edge, middle row
-    res = network_coverage(net, fac, boundary=boundary, cell=100, population=polys, zones=polys)
+    res = network_coverage(
+        net, fac, boundary=boundary, options=CoverageOptions(cell=100, population=polys, zones=polys)
+    )
     cov = manhattan_covered([(0, 5)], 300).reshape(N, N)
     per_cell_w, per_cell_e = 5500 / 55, 1320 / 66
     covered_pop = cov[:, :5].sum() * per_cell_w + cov[:, 5:].sum() * per_cell_e
@@ -248,16 +264,18 @@ def test_population_polygons_and_zones(net, boundary):
 def test_population_polygons_need_a_field(net, boundary):
     polys = box_gdf(X0, Y0, X0 + 100, Y0 + 100, label=["x"])
     with pytest.raises(InputError, match="population field"):
-        network_coverage(net, kg([[X0, Y0]]), boundary=boundary, cell=100, population=polys)
+        network_coverage(
+            net, kg([[X0, Y0]]), boundary=boundary, options=CoverageOptions(cell=100, population=polys)
+        )
 
 
 # ------------------------------------------------------------------ what-if
 @pytest.mark.parametrize("mode", ["network", "radius"])
 def test_what_if_add_equals_a_full_run(net, boundary, mode):
     run = (
-        (lambda f: network_coverage(net, f, boundary=boundary, cell=100))
+        (lambda f: network_coverage(net, f, boundary=boundary, options=CoverageOptions(cell=100)))
         if mode == "network"
-        else (lambda f: radius_coverage(f, boundary=boundary, cell=100))
+        else (lambda f: radius_coverage(f, boundary=boundary, options=CoverageOptions(cell=100)))
     )
     base = run(kg([[X0 + 200, Y0 + 200]]))
     new = kg([[X0 + 730, Y0 + 700]], id=["NEW"])
@@ -280,10 +298,15 @@ def test_what_if_add_equals_a_full_run(net, boundary, mode):
 
 def test_what_if_remove_equals_a_full_run(net, boundary):
     base = network_coverage(
-        net, kg([[X0, Y0], [X0 + 1000, Y0 + 1000]], id=["A", "B"]), boundary=boundary, cell=100
+        net,
+        kg([[X0, Y0], [X0 + 1000, Y0 + 1000]], id=["A", "B"]),
+        boundary=boundary,
+        options=CoverageOptions(cell=100),
     )
     after = what_if(base, remove=["B"])
-    full = network_coverage(net, kg([[X0, Y0]], id=["A"]), boundary=boundary, cell=100)
+    full = network_coverage(
+        net, kg([[X0, Y0]], id=["A"]), boundary=boundary, options=CoverageOptions(cell=100)
+    )
     assert after.stats["land_share"].iat[0] == pytest.approx(full.stats["land_share"].iat[0])
     assert after.delta["delta_land_share"].iat[0] < 0
     with pytest.raises(InputError, match="not found"):
@@ -291,14 +314,14 @@ def test_what_if_remove_equals_a_full_run(net, boundary):
 
 
 def test_what_if_new_category(net, boundary):
-    base = network_coverage(net, kg([[X0, Y0]]), boundary=boundary, cell=100)
+    base = network_coverage(net, kg([[X0, Y0]]), boundary=boundary, options=CoverageOptions(cell=100))
     after = what_if(base, add=points_gdf([[X0 + 500, Y0 + 500]], category=["小学"]))
     s = after.stats.set_index("category")
     assert s.loc["primary_school", "land_share"] == pytest.approx(lattice_within(500) / (N * N))
 
 
 def test_greedy_siting_picks_the_best_candidates(net, boundary):
-    base = network_coverage(net, kg([[X0, Y0]]), boundary=boundary, cell=100)
+    base = network_coverage(net, kg([[X0, Y0]]), boundary=boundary, options=CoverageOptions(cell=100))
     cand = points_gdf(
         [[X0 + 100, Y0 + 100], [X0 + 500, Y0 + 500], [X0 + 1000, Y0 + 1000], [X0 + 900, Y0 + 900]],
         id=["near_existing", "centre", "far_corner", "near_far_corner"],
@@ -353,7 +376,7 @@ def test_disconnected_network_is_reported(boundary):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", NetworkWarning)
         n2 = WalkNetwork.from_lines(gpd.GeoDataFrame(geometry=lines, crs=4548))
-    res = network_coverage(n2, kg([[X0, Y0]]), boundary=boundary, cell=100)
+    res = network_coverage(n2, kg([[X0, Y0]]), boundary=boundary, options=CoverageOptions(cell=100))
     assert any("dropped 1 pieces" in w for w in res.warnings)
 
 
@@ -364,17 +387,17 @@ def test_facilities_far_away_suggest_a_wrong_crs(net, boundary):
         fac.drop(columns="geometry"), geometry=gpd.points_from_xy([117.2], [39.1]), crs=4548
     )
     with pytest.raises(InputError, match="wrong CRS"):
-        network_coverage(net, wrong, boundary=boundary, cell=100)
+        network_coverage(net, wrong, boundary=boundary, options=CoverageOptions(cell=100))
     some = kg([[X0, Y0], [X0 + 50_000, Y0]])
     with pytest.warns(CoverageWarning, match="outside the boundary"):
-        radius_coverage(some, boundary=boundary, cell=100)
+        radius_coverage(some, boundary=boundary, options=CoverageOptions(cell=100))
 
 
 def test_network_elsewhere_is_refused(boundary):
     xy, edges = grid_nodes_edges(3, 100.0, X0 + 30_000, Y0)
     far = WalkNetwork.from_arrays(xy, edges)
     with pytest.raises(InputError, match="does not overlap"):
-        network_coverage(far, kg([[X0, Y0]]), boundary=boundary, cell=100)
+        network_coverage(far, kg([[X0, Y0]]), boundary=boundary, options=CoverageOptions(cell=100))
 
 
 def test_greedy_siting_by_population_prefers_people_over_land(net, boundary, tmp_path):
@@ -382,7 +405,9 @@ def test_greedy_siting_by_population_prefers_people_over_land(net, boundary, tmp
     pop[0, 0] = 1000.0  # north-west corner cell (row 0 = north)
     path = tmp_path / "pop.tif"
     _write_raster(path, pop, "EPSG:4548", X0 - 50, Y0 + 1050, 100)
-    base = network_coverage(net, kg([[X0 + 1000, Y0]]), boundary=boundary, cell=100, population=str(path))
+    base = network_coverage(
+        net, kg([[X0 + 1000, Y0]]), boundary=boundary, options=CoverageOptions(cell=100, population=str(path))
+    )
     cand = points_gdf([[X0 + 500, Y0 + 500], [X0, Y0 + 1000]], id=["centre", "nw_corner"])
     chosen = greedy_siting(base, cand, "kindergarten", 2)
     assert list(chosen["candidate_id"]) == ["nw_corner"]  # the centre adds land but no people: not chosen
@@ -431,7 +456,7 @@ def test_warnings_carry_chinese_for_the_pages_and_the_report(net, boundary):
 
     fac = points_gdf([[X0, Y0], [X0 + 100, Y0], [X0 + 60_000, Y0]], category=["幼儿园", "网吧", "幼儿园"])
     with pytest.warns(UserWarning):
-        res = network_coverage(net, fac, boundary=boundary, cell=100)
+        res = network_coverage(net, fac, boundary=boundary, options=CoverageOptions(cell=100))
     zh = [notice_zh(w) for w in pickle.loads(pickle.dumps(res.warnings))]
     assert any("网吧" in w and "不在标准中" in w for w in zh), zh
     assert any("边界以外" in w for w in zh), zh

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import geodata
-from renewal.analysis.coverage import radius_coverage
+from renewal.analysis.coverage import CoverageOptions, radius_coverage
 from renewal.analysis.coverage_report import report_sheets, shortfall
 from renewal.analysis.facilities import (
     combine_facilities,
@@ -196,7 +196,7 @@ def test_exports_read_back_with_chinese_headers():
     std = load_standards()
     fac = combine_facilities({"plan": plan_facilities(std)})
     zones = geodata.load("district").assign(name="河东区")
-    res = radius_coverage(fac, std, zones=zones)
+    res = radius_coverage(fac, std, options=CoverageOptions(zones=zones))
     book = pd.read_excel(
         io.BytesIO(xlsx_bytes(report_sheets(res.stats, res.zone_stats, std, res.warnings))), sheet_name=None
     )
@@ -244,8 +244,12 @@ def test_recut_equals_a_fresh_run_at_the_smaller_distance(mode):
 
     def run(cutoffs, geometry=True):
         if net is None:
-            return radius_coverage(fac, std, boundary, cutoffs=cutoffs, cell=100, geometry=geometry)
-        return network_coverage(net, fac, std, boundary, cutoffs=cutoffs, cell=100, geometry=geometry)
+            return radius_coverage(
+                fac, std, boundary, options=CoverageOptions(cutoffs=cutoffs, cell=100, geometry=geometry)
+            )
+        return network_coverage(
+            net, fac, std, boundary, options=CoverageOptions(cutoffs=cutoffs, cell=100, geometry=geometry)
+        )
 
     big = run({"primary_school": 1000, "nursing_home": 1000}, geometry=False)
     for small in (300, 500, 1000):

@@ -7,7 +7,7 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from renewal.analysis.coverage import network_coverage, radius_coverage
+from renewal.analysis.coverage import CoverageOptions, network_coverage, radius_coverage
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.whatif import what_if
 from tests.coverage_fixtures import X0, Y0, box_gdf, grid_nodes_edges, points_gdf
@@ -44,17 +44,33 @@ def _share(res):
 @given(points, radius, radius)
 def test_radius_share_in_unit_interval_and_monotone_in_cutoff(pts, r1, r2):
     lo, hi = sorted((r1, r2))
-    a = _share(radius_coverage(_fac(pts), boundary=_boundary(), cell=100, cutoffs={"kindergarten": lo}))
-    b = _share(radius_coverage(_fac(pts), boundary=_boundary(), cell=100, cutoffs={"kindergarten": hi}))
+    a = _share(
+        radius_coverage(
+            _fac(pts), boundary=_boundary(), options=CoverageOptions(cell=100, cutoffs={"kindergarten": lo})
+        )
+    )
+    b = _share(
+        radius_coverage(
+            _fac(pts), boundary=_boundary(), options=CoverageOptions(cell=100, cutoffs={"kindergarten": hi})
+        )
+    )
     assert 0.0 <= a <= b + 1e-9 <= 1.0 + 1e-9
 
 
 @SETTINGS
 @given(points, st.tuples(coord, coord), radius)
 def test_radius_share_never_drops_when_a_facility_is_added(pts, extra, r):
-    a = _share(radius_coverage(_fac(pts), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r}))
+    a = _share(
+        radius_coverage(
+            _fac(pts), boundary=_boundary(), options=CoverageOptions(cell=100, cutoffs={"kindergarten": r})
+        )
+    )
     b = _share(
-        radius_coverage(_fac(pts + [extra]), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r})
+        radius_coverage(
+            _fac(pts + [extra]),
+            boundary=_boundary(),
+            options=CoverageOptions(cell=100, cutoffs={"kindergarten": r}),
+        )
     )
     assert a <= b + 1e-9
 
@@ -62,9 +78,17 @@ def test_radius_share_never_drops_when_a_facility_is_added(pts, extra, r):
 @SETTINGS
 @given(points, radius, st.floats(-3000, 3000), st.floats(-3000, 3000))
 def test_radius_share_unchanged_under_translation(pts, r, dx, dy):
-    a = _share(radius_coverage(_fac(pts), boundary=_boundary(), cell=100, cutoffs={"kindergarten": r}))
+    a = _share(
+        radius_coverage(
+            _fac(pts), boundary=_boundary(), options=CoverageOptions(cell=100, cutoffs={"kindergarten": r})
+        )
+    )
     b = _share(
-        radius_coverage(_fac(pts, dx, dy), boundary=_boundary(dx, dy), cell=100, cutoffs={"kindergarten": r})
+        radius_coverage(
+            _fac(pts, dx, dy),
+            boundary=_boundary(dx, dy),
+            options=CoverageOptions(cell=100, cutoffs={"kindergarten": r}),
+        )
     )
     assert abs(a - b) < 1e-6
 
@@ -73,17 +97,36 @@ def test_radius_share_unchanged_under_translation(pts, r, dx, dy):
 @given(points, radius, radius)
 def test_network_share_in_unit_interval_and_monotone_in_cutoff(pts, r1, r2):
     lo, hi = sorted((r1, r2))
-    a = _share(network_coverage(NET, _fac(pts), boundary=_boundary(), cell=50, cutoffs={"kindergarten": lo}))
-    b = _share(network_coverage(NET, _fac(pts), boundary=_boundary(), cell=50, cutoffs={"kindergarten": hi}))
+    a = _share(
+        network_coverage(
+            NET,
+            _fac(pts),
+            boundary=_boundary(),
+            options=CoverageOptions(cell=50, cutoffs={"kindergarten": lo}),
+        )
+    )
+    b = _share(
+        network_coverage(
+            NET,
+            _fac(pts),
+            boundary=_boundary(),
+            options=CoverageOptions(cell=50, cutoffs={"kindergarten": hi}),
+        )
+    )
     assert 0.0 <= a <= b <= 1.0
 
 
 @SETTINGS
 @given(points, st.tuples(coord, coord), radius)
 def test_network_share_never_drops_when_a_facility_is_added(pts, extra, r):
-    base = network_coverage(NET, _fac(pts), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r})
+    base = network_coverage(
+        NET, _fac(pts), boundary=_boundary(), options=CoverageOptions(cell=50, cutoffs={"kindergarten": r})
+    )
     full = network_coverage(
-        NET, _fac(pts + [extra]), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r}
+        NET,
+        _fac(pts + [extra]),
+        boundary=_boundary(),
+        options=CoverageOptions(cell=50, cutoffs={"kindergarten": r}),
     )
     added = what_if(base, add=_fac([extra]))
     assert _share(base) <= _share(full)
@@ -94,10 +137,20 @@ def test_network_share_never_drops_when_a_facility_is_added(pts, extra, r):
 @given(points, radius, st.integers(-20, 20), st.integers(-20, 20))
 def test_network_share_unchanged_under_translation(pts, r, i, j):
     dx, dy = i * 137.5, j * 91.25  # binary-exact shifts keep the float arithmetic comparable
-    a = _share(network_coverage(NET, _fac(pts), boundary=_boundary(), cell=50, cutoffs={"kindergarten": r}))
+    a = _share(
+        network_coverage(
+            NET,
+            _fac(pts),
+            boundary=_boundary(),
+            options=CoverageOptions(cell=50, cutoffs={"kindergarten": r}),
+        )
+    )
     b = _share(
         network_coverage(
-            _net(dx, dy), _fac(pts, dx, dy), boundary=_boundary(dx, dy), cell=50, cutoffs={"kindergarten": r}
+            _net(dx, dy),
+            _fac(pts, dx, dy),
+            boundary=_boundary(dx, dy),
+            options=CoverageOptions(cell=50, cutoffs={"kindergarten": r}),
         )
     )
     assert abs(a - b) < 1e-9

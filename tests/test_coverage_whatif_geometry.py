@@ -11,7 +11,7 @@ from geopandas import GeoSeries
 
 import geodata
 from pages.views import coverage_data as cd
-from renewal.analysis.coverage import radius_coverage
+from renewal.analysis.coverage import CoverageOptions, radius_coverage
 from renewal.analysis.facilities import combine_facilities, plan_facilities
 from renewal.analysis.recut import recut
 from renewal.analysis.whatif import what_if
@@ -26,7 +26,9 @@ def fifteen_minute_schools():
     fac = combine_facilities({"plan": plan_facilities(std)})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        dist = radius_coverage(fac, std, cutoffs=cd.search_cutoffs(std, "radius"), geometry=False)
+        dist = radius_coverage(
+            fac, std, options=CoverageOptions(cutoffs=cd.search_cutoffs(std, "radius"), geometry=False)
+        )
         base = recut(dist, cd.circle_cutoffs(std, "15min", "radius"), categories=["primary_school"])
     return std, base, cd.site_points(geodata.load("renewal_sites"))
 

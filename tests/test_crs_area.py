@@ -95,7 +95,7 @@ def test_coverage_measures_in_the_study_areas_crs_and_reprojects_a_network_built
     import geopandas as gpd
     import shapely
 
-    from renewal.analysis.coverage import network_coverage, radius_coverage
+    from renewal.analysis.coverage import CoverageOptions, network_coverage, radius_coverage
     from renewal.analysis.network import WalkNetwork
     from renewal.analysis.recut import recut
 
@@ -103,7 +103,9 @@ def test_coverage_measures_in_the_study_areas_crs_and_reprojects_a_network_built
     fac = gpd.GeoDataFrame({"category": ["kindergarten"]}, geometry=[shapely.Point(24.945, 60.170)], crs=4326)
     old = WalkNetwork.from_lines(_helsinki_streets(), epsg=METRIC_EPSG)  # as every network was built before
     assert old.report["length_m"] > 1.1 * WalkNetwork.from_lines(_helsinki_streets()).report["length_m"]
-    res = network_coverage(old, fac, boundary=area, cutoffs={"kindergarten": 300.0}, cell=25.0)
+    res = network_coverage(
+        old, fac, boundary=area, options=CoverageOptions(cutoffs={"kindergarten": 300.0}, cell=25.0)
+    )
     assert res.metric_epsg == 32635 and res.metric_crs_zh.endswith("(EPSG:32635)")
     notes = [w for w in res.warnings if "reprojected" in str(w)]
     assert len(notes) == 1 and "EPSG:32635" in getattr(notes[0], "zh", "")
@@ -115,7 +117,9 @@ def test_coverage_measures_in_the_study_areas_crs_and_reprojects_a_network_built
     reach = on_street[on_street["kindergarten_covered"]].geometry.centroid.x
     assert (reach - centre.x).abs().max() == pytest.approx(300, abs=26)
     # radius mode too, and the public engine state re-cuts
-    r = radius_coverage(fac, boundary=area, cutoffs={"kindergarten": 300.0}, cell=25.0)
+    r = radius_coverage(
+        fac, boundary=area, options=CoverageOptions(cutoffs={"kindergarten": 300.0}, cell=25.0)
+    )
     assert r.metric_epsg == 32635
     covered = r.stats["covered_area_m2"].iloc[0]
     assert covered == pytest.approx(3.1366 * 300**2, rel=2e-3)  # the disc's 64-gon area, in true metres

@@ -13,7 +13,7 @@ import pytest
 from pages.views import coverage_data as cd
 from pages.views.heavy import WorkerPool
 from pages.views.worker import Worker, WorkerGone
-from renewal.analysis.coverage import network_coverage, radius_coverage
+from renewal.analysis.coverage import CoverageOptions, network_coverage, radius_coverage
 from renewal.analysis.facilities import combine_facilities, plan_facilities
 from renewal.analysis.network import WalkNetwork
 from renewal.errors import FileContentError, InputError
@@ -36,9 +36,9 @@ def inputs():
 
 def test_radius_coverage_in_the_worker_equals_the_run_in_this_process(worker, inputs):
     std, fac = inputs
-    opts = dict(cutoffs=cd.search_cutoffs(std, "radius"), population=None, zones=None, geometry=False)
-    here = radius_coverage(fac, std, **opts)
-    worker.submit(radius_coverage, fac, std, **opts)
+    options = CoverageOptions(cutoffs=cd.search_cutoffs(std, "radius"), geometry=False)
+    here = radius_coverage(fac, std, options=options)
+    worker.submit(radius_coverage, fac, std, None, options)
     assert worker.ready(120)
     there = worker.result()
     assert there.stats.equals(here.stats)
@@ -53,9 +53,9 @@ def test_network_coverage_in_the_worker_equals_the_run_in_this_process(worker, i
     n = 60
     xy, edges = grid_nodes_edges(n, spacing=max(x1 - x0, y1 - y0) / (n - 10), x0=x0 - 500, y0=y0 - 500)
     net = WalkNetwork.from_arrays(xy, edges)
-    opts = dict(cutoffs=cd.search_cutoffs(std, "network"), population=None, zones=None, geometry=False)
-    here = network_coverage(net, fac, std, **opts)
-    worker.submit(network_coverage, net, fac, std, **opts)
+    options = CoverageOptions(cutoffs=cd.search_cutoffs(std, "network"), geometry=False)
+    here = network_coverage(net, fac, std, options=options)
+    worker.submit(network_coverage, net, fac, std, None, options)
     assert worker.ready(120)
     there = worker.result()
     assert there.stats.equals(here.stats)

@@ -58,7 +58,7 @@ def run(args) -> int:
     from pathlib import Path
 
     from cli.commands._coverage_common import load_network, workspace_study_area
-    from renewal.analysis.coverage import network_coverage, radius_coverage
+    from renewal.analysis.coverage import CoverageOptions, network_coverage, radius_coverage
     from renewal.analysis.coverage_report import about_lines, about_sheet, report_sheets
     from renewal.analysis.facilities import load_workspace_facilities
     from renewal.errors import InputError
@@ -119,7 +119,7 @@ def run(args) -> int:
         else:
             population = read_features(args.population, what="population")
     net = load_network(args)
-    opts = dict(
+    options = CoverageOptions(
         category_col=args.category_field,
         id_col=args.id_field,
         cell=args.cell,
@@ -128,13 +128,15 @@ def run(args) -> int:
         zones=zones,
         zone_field=args.zone_field,
         cutoffs=cutoffs or None,
+        max_snap=args.max_snap,
+        width=args.width,
     )
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if net is None:
-            res = radius_coverage(fac, std, boundary, **opts)
+            res = radius_coverage(fac, std, boundary, options=options)
         else:
-            res = network_coverage(net, fac, std, boundary, max_snap=args.max_snap, width=args.width, **opts)
+            res = network_coverage(net, fac, std, boundary, options=options)
     msgs = list(
         dict.fromkeys(res.warnings + [str(w.message) for w in caught if issubclass(w.category, UserWarning)])
     )

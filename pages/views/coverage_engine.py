@@ -12,7 +12,7 @@ import streamlit as st
 
 from pages.views import coverage_data as cd
 from pages.views.heavy import run_heavy
-from renewal.analysis.coverage import network_coverage, radius_coverage
+from renewal.analysis.coverage import CoverageOptions, network_coverage, radius_coverage
 from renewal.analysis.facilities import load_workspace_facilities
 from renewal.analysis.network_files import load_workspace_network
 from renewal.analysis.recut import recut
@@ -44,14 +44,21 @@ def distances(base_key, mode, _fac, _net, _pop, _zones, _area=None):
     worker process; ``_area``: the study area (WGS84 geometry; None: the district), its grid, clipping and
     metric CRS (``base_key`` must name it)."""
     std = standards()
-    opts = dict(cutoffs=cd.search_cutoffs(std, mode), population=_pop, zones=_zones, geometry=False)
-    if _pop is not None and not isinstance(_pop, str | bytes):  # polygons, not a raster (path or upload)
-        opts["pop_field"] = "population"
+    polygons = _pop is not None and not isinstance(
+        _pop, str | bytes
+    )  # polygons, not a raster (path or upload)
+    options = CoverageOptions(
+        cutoffs=cd.search_cutoffs(std, mode),
+        population=_pop,
+        pop_field="population" if polygons else None,
+        zones=_zones,
+        geometry=False,
+    )
     # in a worker process (pages/views/heavy.py): the server stays free for the other planners' pages,
     # and the run is stopped when its browser goes away
     if mode == "network":
-        return run_heavy(network_coverage, _net, _fac, std, _area, **opts)
-    return run_heavy(radius_coverage, _fac, std, _area, **opts)
+        return run_heavy(network_coverage, _net, _fac, std, _area, options)
+    return run_heavy(radius_coverage, _fac, std, _area, options)
 
 
 @st.cache_resource(show_spinner="正在生成服务范围和缺口…", max_entries=64)

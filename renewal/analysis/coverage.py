@@ -8,10 +8,10 @@ Pure: no streamlit, no folium.
 
 Public API
 ----------
-``radius_coverage(facilities, standards=None, boundary=None, **opts) -> CoverageResult``
+``radius_coverage(facilities, standards=None, boundary=None, options=None) -> CoverageResult``
     服务半径 mode: coverage is the union of radius buffers, clipped to the
     boundary (default: the district, ``geodata.load("district")``).
-``network_coverage(net, facilities, standards=None, boundary=None, **opts) -> CoverageResult``
+``network_coverage(net, facilities, standards=None, boundary=None, options=None) -> CoverageResult``
     Walking-network mode (:class:`renewal.analysis.network.WalkNetwork`): one
     multi-source Dijkstra per category with the category's cut-off.
 ``what_if(result, add=None, remove=None, geometry=False) -> CoverageResult`` (:mod:`~renewal.analysis.whatif`)
@@ -24,7 +24,7 @@ Public API
 ``accessibility(facilities, origins, net=None, **opts) -> GeoDataFrame`` (:mod:`~renewal.analysis.accessibility`)
     Per origin: distance to the nearest facility (per category) and its id.
 
-Common options: ``category_col`` (default ``"category"``; values matched to
+Options (:class:`CoverageOptions`): ``category_col`` (default ``"category"``; values matched to
 the standards by key, Chinese name or alias), ``id_col`` (facility id; default
 the first of id/fid/facility_id/name/名称, else the row number), ``cell``
 (grid cell size, 50 m), ``population`` (a GeoTIFF path read with rasterio, or
@@ -60,6 +60,7 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 import geopandas as gpd
@@ -100,6 +101,33 @@ class CategoryState:
     near: np.ndarray | None = None  # per cell: row in fac, -1
 
 
+@dataclass(frozen=True, kw_only=True)
+class CoverageOptions:
+    """How a coverage run is made; every field has its default.
+
+    ``category_col``/``id_col``: the facilities' category and id columns; ``categories``: only these;
+    ``cutoffs``: metres per category instead of the standards'; ``cell``: grid cell size (m);
+    ``population`` (a GeoTIFF path, a point/polygon layer or its path) with ``pop_field``; ``zones`` (a
+    polygon layer) with ``zone_field``; network mode only: ``max_snap`` (m from the network a facility or a
+    cell may lie), ``width`` (m, the catchment band around the reached streets), ``count_snap`` (the
+    straight leg to the network counts as walking); ``geometry``: build catchment and gap polygons.
+    """
+
+    category_col: str = "category"
+    id_col: str | None = None
+    categories: Iterable[str] | None = None
+    cutoffs: Mapping[str, float] | None = None
+    cell: float = 50.0
+    population: object = None
+    pop_field: str | None = None
+    zones: object = None
+    zone_field: str | None = None
+    max_snap: float = 200.0
+    width: float = 25.0
+    count_snap: bool = True
+    geometry: bool = True
+
+
 @dataclass
 class EngineContext:
     mode: str
@@ -113,8 +141,10 @@ class EngineContext:
     cell_zone: np.ndarray | None
     zone_names: list
     cell_snap: Snap | None
-    opts: dict
+    options: CoverageOptions
+    raster: object  # the grid's raster frame (for gap polygons)
     epsg: int = METRIC_EPSG  # the study area's metric CRS: every coordinate above is in it
+    grid_wgs: object = None  # the grid in WGS84, projected once per run (what-ifs only add columns)
 
 
 @dataclass
@@ -158,22 +188,10 @@ class CoverageResult:
 
 
 # ------------------------------------------------------------ engine
-def _prepare_ctx(
-    mode,
-    net,
-    standards,
-    area,
-    *,
-    cell,
-    population,
-    pop_field,
-    zones,
-    zone_field,
-    max_snap,
-    width,
-    count_snap,
-):
+def _prepare_ctx(mode, net, standards, area, options: CoverageOptions):
     b, epsg = area
+    cell, population, pop_field = options.cell, options.population, options.pop_field
+    zones, zone_field, max_snap = options.zones, options.zone_field, options.max_snap
     grid = make_grid(b, cell, epsg)
     cents = shapely.centroid(grid.geometry.values)
     cell_xy = shapely.get_coordinates(cents).reshape(-1, 2)
@@ -227,7 +245,8 @@ def _prepare_ctx(
         cell_zone,
         zone_names,
         cell_snap,
-        dict(max_snap=max_snap, width=width, count_snap=count_snap, cell=cell, raster=grid.attrs["raster"]),
+        options,
+        grid.attrs["raster"],
         epsg,
     ), msgs
 
@@ -279,20 +298,20 @@ def run_category(ctx: EngineContext, cat: CategoryState) -> list[str]:
         dist[ci], near[ci] = d, fi
     else:
         net = ctx.net
-        cat.fsnap = net.snap(xy, max_snap=ctx.opts["max_snap"])
+        cat.fsnap = net.snap(xy, max_snap=ctx.options.max_snap)
         if cat.fsnap.n_refused:
             bad = list(cat.fac["facility_id"].to_numpy()[~cat.fsnap.ok][:10])
             msgs.append(
                 Notice(
-                    f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.opts['max_snap']:.0f} m "
+                    f"{cat.key}: {cat.fsnap.n_refused} facilities farther than {ctx.options.max_snap:.0f} m "
                     f"from the network were refused: {bad}",
-                    f"{cat.name_zh}：{cat.fsnap.n_refused} 处设施距步行路网超过 {ctx.opts['max_snap']:.0f} 米，"
+                    f"{cat.name_zh}：{cat.fsnap.n_refused} 处设施距步行路网超过 {ctx.options.max_snap:.0f} 米，"
                     f"未参与计算：{'、'.join(map(str, bad))}",
                 )
             )
             warnings.warn(msgs[-1], NetworkWarning, stacklevel=3)
-        cat.nd = net.node_distances(cat.fsnap, cat.cutoff, count_snap=ctx.opts["count_snap"])
-        dist, near = net.point_distances(cat.nd, cat.fsnap, ctx.cell_snap, count_snap=ctx.opts["count_snap"])
+        cat.nd = net.node_distances(cat.fsnap, cat.cutoff, count_snap=ctx.options.count_snap)
+        dist, near = net.point_distances(cat.nd, cat.fsnap, ctx.cell_snap, count_snap=ctx.options.count_snap)
     cat.dist, cat.near = dist, near
     return msgs
 
@@ -376,14 +395,14 @@ def _category_geometries(ctx: EngineContext, cat: CategoryState):
         gaps = shapely.difference(ctx.boundary, cover)
         polys = clipped
     else:
-        geoms, who = ctx.net.catchment_pieces(cat.nd, cat.fsnap, count_snap=ctx.opts["count_snap"])
-        polys = catchment_polygons(geoms, who, len(fac), width=ctx.opts["width"])
+        geoms, who = ctx.net.catchment_pieces(cat.nd, cat.fsnap, count_snap=ctx.options.count_snap)
+        polys = catchment_polygons(geoms, who, len(fac), width=ctx.options.width)
         has = np.array([p is not None for p in polys], dtype=bool)
         polys = np.where(has, polys, None)
         polys[has] = shapely.intersection(polys[has], ctx.boundary)
         # the land share comes from the cells; gaps are traced from the cell raster
         cover = None
-        gaps = cells_to_polygons(ctx.grid, ~covered_cells(cat), ctx.boundary, ctx.opts["raster"])
+        gaps = cells_to_polygons(ctx.grid, ~covered_cells(cat), ctx.boundary, ctx.raster)
     for i, p in enumerate(polys):
         if p is None or p.is_empty:
             continue
@@ -467,7 +486,7 @@ def assemble(
 
 
 def _grid_output(ctx: EngineContext, cats: dict):
-    base = ctx.opts.get("_grid_wgs")
+    base = ctx.grid_wgs
     if base is None:  # projected once per run; what-if only adds columns
         base = to_storage(ctx.grid[["cell_id", "area_m2", "geometry"]])
         if ctx.cell_pop is not None:
@@ -475,7 +494,7 @@ def _grid_output(ctx: EngineContext, cats: dict):
         if ctx.cell_zone is not None:
             names = np.array(ctx.zone_names + [None], dtype=object)
             base.insert(2, "zone", names[ctx.cell_zone])
-        ctx.opts["_grid_wgs"] = base
+        ctx.grid_wgs = base
     cols = {}
     for key, cat in cats.items():
         cols[f"{key}_dist_m"] = np.where(np.isfinite(cat.dist), np.round(cat.dist, 1), np.nan)
@@ -487,52 +506,19 @@ def _grid_output(ctx: EngineContext, cats: dict):
     return gpd.GeoDataFrame(g, geometry="geometry", crs=STORAGE_EPSG)
 
 
-def _coverage(
-    mode,
-    net,
-    facilities,
-    standards,
-    boundary,
-    *,
-    category_col="category",
-    id_col=None,
-    categories=None,
-    cutoffs=None,
-    cell=50.0,
-    population=None,
-    pop_field=None,
-    zones=None,
-    zone_field=None,
-    max_snap=200.0,
-    width=25.0,
-    count_snap=True,
-    geometry=True,
-):
+def _coverage(mode, net, facilities, standards, boundary, options: CoverageOptions) -> CoverageResult:
     standards = standards or load_standards()
     area = boundary_metric(boundary)
     fac, msgs = prepare_facilities(
         facilities,
         standards,
-        category_col=category_col,
-        id_col=id_col,
-        categories=categories,
-        cutoffs=cutoffs,
+        category_col=options.category_col,
+        id_col=options.id_col,
+        categories=options.categories,
+        cutoffs=options.cutoffs,
         epsg=area[1],
     )
-    ctx, m = _prepare_ctx(
-        mode,
-        net,
-        standards,
-        area,
-        cell=cell,
-        population=population,
-        pop_field=pop_field,
-        zones=zones,
-        zone_field=zone_field,
-        max_snap=max_snap,
-        width=width,
-        count_snap=count_snap,
-    )
+    ctx, m = _prepare_ctx(mode, net, standards, area, options)
     msgs += m
     msgs += _check_overlap(ctx, fac)
     if net is not None:
@@ -550,32 +536,37 @@ def _coverage(
         cat = CategoryState(
             key,
             c.name_zh if c else key,
-            category_cutoff(standards, key, mode, cutoffs),
+            category_cutoff(standards, key, mode, options.cutoffs),
             fac[fac["category"] == key].reset_index(drop=True),
         )
         msgs += run_category(ctx, cat)
         cats[key] = cat
     for msg in msgs:
         log.warning(msg)
-    return assemble(ctx, cats, msgs, geometry=geometry)
+    return assemble(ctx, cats, msgs, geometry=options.geometry)
 
 
-def radius_coverage(facilities, standards: Standards | None = None, boundary=None, **opts) -> CoverageResult:
-    """Service-radius coverage; see the module docstring for options."""
-    opts.pop("max_snap", None)
-    return _coverage("radius", None, facilities, standards, boundary, **opts)
+def radius_coverage(
+    facilities, standards: Standards | None = None, boundary=None, options: CoverageOptions | None = None
+) -> CoverageResult:
+    """Service-radius coverage (the network-only options are not used)."""
+    return _coverage("radius", None, facilities, standards, boundary, options or CoverageOptions())
 
 
 def network_coverage(
-    net: WalkNetwork, facilities, standards: Standards | None = None, boundary=None, **opts
+    net: WalkNetwork,
+    facilities,
+    standards: Standards | None = None,
+    boundary=None,
+    options: CoverageOptions | None = None,
 ) -> CoverageResult:
-    """Walking-network coverage; see the module docstring for options."""
+    """Walking-network coverage."""
     if net is None:
         raise InputError(
             "Network mode needs a walking network (--roads FILE or an imported network).",
             "步行网络模式需要路网（--roads 文件或已导入的路网）。",
         )
-    return _coverage("network", net, facilities, standards, boundary, **opts)
+    return _coverage("network", net, facilities, standards, boundary, options or CoverageOptions())
 
 
 def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
@@ -584,10 +575,10 @@ def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
         d = np.hypot(ctx.cell_xy[:, 0] - xy[0], ctx.cell_xy[:, 1] - xy[1])
         return d, None, None
     net = ctx.net
-    s = net.snap(np.array([xy]), max_snap=ctx.opts["max_snap"])
+    s = net.snap(np.array([xy]), max_snap=ctx.options.max_snap)
     if not s.ok[0]:
         return None, None, s
-    nd = net.single_source(s, cat.cutoff, count_snap=ctx.opts["count_snap"])
+    nd = net.single_source(s, cat.cutoff, count_snap=ctx.options.count_snap)
     # only cells on edges the new facility reaches (an end node within the cut-off, or its own edge)
     cs = ctx.cell_snap
     e = np.where(cs.ok, cs.edge, 0)
@@ -595,7 +586,7 @@ def distances_from_new(ctx: EngineContext, cat: CategoryState, xy):
         np.isfinite(nd.dist[net.edge_u[e]]) | np.isfinite(nd.dist[net.edge_v[e]]) | (cs.edge == s.edge[0])
     )
     d = np.full(len(cs), np.inf)
-    d[near], _ = net.point_distances(nd, s, cs.subset(near), count_snap=ctx.opts["count_snap"])
+    d[near], _ = net.point_distances(nd, s, cs.subset(near), count_snap=ctx.options.count_snap)
     return d, nd, s
 
 
@@ -610,7 +601,7 @@ def missing_counts(result: CoverageResult, categories) -> gpd.GeoDataFrame:
     missing = np.sum([~covered_cells(c) for c in cats], axis=0)
     rows = []
     for k in range(1, len(cats) + 1):
-        polys = cells_to_polygons(ctx.grid, missing == k, ctx.boundary, ctx.opts["raster"])
+        polys = cells_to_polygons(ctx.grid, missing == k, ctx.boundary, ctx.raster)
         if len(polys):
             geom = shapely.union_all(polys)
             rows.append(
