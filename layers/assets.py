@@ -455,6 +455,33 @@ def _describe(el) -> str:
     return f"{type(el).__module__}.{type(el).__name__}"
 
 
+def _local_links(el, kind: str, links, mode: str, base: str, inline: list, problems: list[str]) -> list:
+    """One element's script (or style) links made local: served URLs kept in the list, inline ones moved
+    to ``inline``; what cannot be had offline goes to ``problems``."""
+    new: list[tuple[str, str]] = []
+    for name, url in links:
+        if url in DROPPED:
+            continue
+        hit = resolve(url, base)
+        if hit is None:
+            if is_external(url):
+                problems.append(
+                    f"{_describe(el)} loads {url} ({name}), which layers/assets.py does not "
+                    f"provide offline; add the library to LIBRARIES (see layers/vendor/VENDORED.md)"
+                )
+            elif mode == "inline":
+                problems.append(f"{_describe(el)}: cannot inline local asset {url} ({name})")
+            else:
+                new.append((name, url))
+            continue
+        lib, rel = hit
+        if mode == "served":
+            new.append((name, f"{base}/{lib.name}/{rel}"))
+        else:
+            inline.append((kind, name, InlineAsset(kind, lib, rel)))
+    return new
+
+
 def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
     """Make ``fig`` (a folium Map or Figure) load every script and stylesheet locally.
 
@@ -485,29 +512,9 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
         if not isinstance(el, folium.elements.JSCSSMixin):
             continue
         for kind, attr in (("js", "default_js"), ("css", "default_css")):
-            new: list[tuple[str, str]] = []
-            for name, url in getattr(el, attr):
-                if url in DROPPED:
-                    continue
-                hit = resolve(url, base)
-                if hit is None:
-                    if is_external(url):
-                        problems.append(
-                            f"{_describe(el)} loads {url} ({name}), which layers/assets.py does not "
-                            f"provide offline; add the library to LIBRARIES (see layers/vendor/VENDORED.md)"
-                        )
-                        continue
-                    if mode == "inline":
-                        problems.append(f"{_describe(el)}: cannot inline local asset {url} ({name})")
-                        continue
-                    new.append((name, url))
-                    continue
-                lib, rel = hit
-                if mode == "served":
-                    new.append((name, f"{base}/{lib.name}/{rel}"))
-                else:
-                    inline.append((kind, name, InlineAsset(kind, lib, rel)))
-            updates.append((el, attr, new))
+            updates.append(
+                (el, attr, _local_links(el, kind, getattr(el, attr), mode, base, inline, problems))
+            )
     if problems:  # raised before anything is changed: the map is left as it was
         raise OfflineAssetError(
             "Map needs assets that are not available offline:\n  " + "\n  ".join(problems)

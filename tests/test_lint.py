@@ -157,7 +157,9 @@ def test_a_banned_import_is_caught_by_ruff(tmp_path, module, imported):
     assert proc.returncode != 0 and "TID251" in proc.stdout, proc.stdout + proc.stderr
 
 
-def test_the_complexity_ceiling_is_caught_by_ruff(tmp_path):
-    branches = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(20))
-    proc = _ruff_on_copy(tmp_path, "renewal/crs.py", f"\n\ndef _too_complex(x):\n{branches}    return -1\n")
-    assert proc.returncode != 0 and "C901" in proc.stdout and "_too_complex" in proc.stdout, proc.stdout
+@pytest.mark.parametrize(("n_if", "caught"), [(14, False), (15, True)])
+def test_the_complexity_ceiling_of_15_is_caught_by_ruff(tmp_path, n_if, caught):
+    """A function of complexity 15 (14 branches) passes, one of 16 is refused."""
+    branches = "".join(f"    if x == {i}:\n        return {i}\n" for i in range(n_if))
+    proc = _ruff_on_copy(tmp_path, "renewal/crs.py", f"\n\ndef _branchy(x):\n{branches}    return -1\n")
+    assert ("C901" in proc.stdout and "_branchy" in proc.stdout) is caught, proc.stdout

@@ -54,6 +54,26 @@ def register(subparsers):
     p.set_defaults(func=run)
 
 
+def _distances(items, std) -> dict[str, float]:
+    """``--distance CATEGORY=METRES`` options as metres per standards key (English/Chinese refusal)."""
+    from renewal.errors import InputError
+
+    cutoffs = {}
+    for item in items:
+        name, _, value = item.partition("=")
+        try:
+            metres = float(value)
+        except ValueError:
+            metres = -1.0
+        if not name.strip() or not 0 < metres <= MAX_DISTANCE_M:
+            raise InputError(
+                f"--distance needs CATEGORY=METRES with 0 < METRES <= {MAX_DISTANCE_M:.0f}, got {item!r}",
+                f"--distance 格式应为 类别=米数（大于0且不超过{MAX_DISTANCE_M:.0f}米），当前为 {item!r}",
+            )
+        cutoffs[std.resolve(name) or name.strip()] = metres
+    return cutoffs
+
+
 def run(args) -> int:
     from pathlib import Path
 
@@ -74,19 +94,7 @@ def run(args) -> int:
     if args.report:
         check_out_folder(args.report)
     std = load_standards(args.standards)
-    cutoffs = {}
-    for item in args.distance:
-        name, _, value = item.partition("=")
-        try:
-            metres = float(value)
-        except ValueError:
-            metres = -1.0
-        if not name.strip() or not 0 < metres <= MAX_DISTANCE_M:
-            raise InputError(
-                f"--distance needs CATEGORY=METRES with 0 < METRES <= {MAX_DISTANCE_M:.0f}, got {item!r}",
-                f"--distance 格式应为 类别=米数（大于0且不超过{MAX_DISTANCE_M:.0f}米），当前为 {item!r}",
-            )
-        cutoffs[std.resolve(name) or name.strip()] = metres
+    cutoffs = _distances(args.distance, std)
     if args.facilities == "workspace":
         from renewal.storage.layer_stores import sync_shared_files
 

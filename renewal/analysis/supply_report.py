@@ -134,6 +134,21 @@ def _land(landuse, field, fac, radius: float, source: str) -> LandCoverage | Non
     return residential_coverage(landuse, str(field or ""), fac, radius, source=source)
 
 
+def _checked_category(std: Standards, category: str, method: str) -> str:
+    """The standards key of a category with places or beds, the method known; else :class:`InputError`."""
+    key = std.resolve(category)
+    if key is None or key not in CAPACITY:
+        raise InputError(
+            f"Category {category!r} is not one with places or beds: use one of "
+            f"{[std.categories[k].name_zh for k in CAPACITY if k in std.categories]}",
+            f"类别 {category!r} 不是有学位或床位的设施类别。",
+        )
+    age_group(key)
+    if method not in METHODS:
+        raise InputError(f"Unknown method {method!r}; use one of {METHODS}", "未知的计算方法。")
+    return key
+
+
 def supply_demand_run(
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
@@ -165,16 +180,7 @@ def supply_demand_run(
     With ``landuse`` (polygons) and ``landuse_field`` (its land-use code or name), the share of residential
     land within the category's service radius is computed too (:mod:`renewal.analysis.supply_landuse`)."""
     std = standards or load_standards()
-    key = std.resolve(category)
-    if key is None or key not in CAPACITY:
-        raise InputError(
-            f"Category {category!r} is not one with places or beds: use one of "
-            f"{[std.categories[k].name_zh for k in CAPACITY if k in std.categories]}",
-            f"类别 {category!r} 不是有学位或床位的设施类别。",
-        )
-    age_group(key)
-    if method not in METHODS:
-        raise InputError(f"Unknown method {method!r}; use one of {METHODS}", "未知的计算方法。")
+    key = _checked_category(std, category, method)
     cap_field, cap_zh = CAPACITY[key]
     rate = _bed_rate(std, key, bed_rate)
     mode = "network" if net is not None else "radius"
