@@ -241,7 +241,7 @@ def coverage_scene(
     )
 
 
-def coverage_map(
+def coverage_map(  # noqa: PLR0913
     layers: dict[str, gpd.GeoDataFrame],
     *,
     basemap: str = "none",

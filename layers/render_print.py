@@ -436,7 +436,7 @@ def sheet_texts(
 # --------------------------------------------------------------------------
 
 
-def draw_sheet(
+def draw_sheet(  # noqa: PLR0913
     scene: Scene,
     *,
     paper: str = "A4",

@@ -25,7 +25,7 @@ def _layers(result, chosen, scenario: str, added) -> dict:
     return layers
 
 
-def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, added=None, about=None) -> None:
+def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, added=None, about=None) -> None:  # noqa: PLR0913
     """The downloads; ``scenario`` (:func:`~pages.views.coverage_data.scenario_label`) marks a what-if."""
     st.subheader("导出")
     if scenario:

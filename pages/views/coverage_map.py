@@ -11,7 +11,7 @@ from pages.views.coverage_state import CoveragePageState
 from renewal.errors import notice_zh
 
 
-def show(
+def show(  # noqa: PLR0913
     state: CoveragePageState,
     result,
     all_fac,

@@ -25,7 +25,7 @@ def current(run_key: str):
     return got[1] if got is not None and got[0] == run_key else None
 
 
-def part(run_key: str, fac, pop, zones, net, key: str, opts: dict, cap_zh: str, *, save) -> None:
+def part(run_key: str, fac, pop, zones, net, key: str, opts: dict, cap_zh: str, *, save) -> None:  # noqa: PLR0913
     """The form, the steps table, and ``save(sited)`` (the 保存为情景 form of the run with the new sites);
     ``opts``: the demand options of :func:`~renewal.analysis.supply_report.supply_demand_run`."""
     st.markdown("**按容量选址（新增设施位置）**")

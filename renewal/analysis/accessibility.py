@@ -13,7 +13,7 @@ from renewal.crs import METRIC_EPSG, STORAGE_EPSG, metric_epsg_for_geometry
 from renewal.errors import InputError
 
 
-def accessibility(
+def accessibility(  # noqa: PLR0913
     facilities,
     origins,
     net: WalkNetwork | None = None,

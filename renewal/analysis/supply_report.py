@@ -149,7 +149,7 @@ def _checked_category(std: Standards, category: str, method: str) -> str:
     return key
 
 
-def supply_demand_run(
+def supply_demand_run(  # noqa: PLR0913
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
     category: str,

@@ -165,7 +165,7 @@ def greedy_steps(placer: Placer, n_cand: int, *, k: int | None, target: float | 
     return steps, reached
 
 
-def capacity_siting(
+def capacity_siting(  # noqa: PLR0913
     facilities: gpd.GeoDataFrame,
     population: gpd.GeoDataFrame,
     category: str,

@@ -272,7 +272,7 @@ class LayerCore:
             return bytes(found["features"])
         return self._legacy_features(con, name)
 
-    def put(
+    def put(  # noqa: PLR0913
         self,
         name: str,
         kind: str,
