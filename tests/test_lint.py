@@ -169,4 +169,4 @@ def test_the_complexity_ceiling_of_15_is_caught_by_ruff(tmp_path, n_if, caught):
 def test_a_function_with_more_than_8_parameters_is_caught_by_ruff(tmp_path, n_args, caught):
     params = ", ".join(f"a{i}" for i in range(n_args))
     proc = _ruff_on_copy(tmp_path, "renewal/crs.py", f"\n\ndef _many({params}):\n    return None\n")
-    assert ("PLR0913" in proc.stdout and "_many" in proc.stdout) is caught, proc.stdout
+    assert ("PLR0913" in proc.stdout) is caught, proc.stdout  # the rest of the copy passes as it is
