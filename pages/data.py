@@ -12,7 +12,7 @@ from pages.views import data_views as dv
 from pages.views import gis_tables, text
 from pages.views.uploads import upload_limit_zh
 from renewal.errors import InputError
-from renewal.io.export import LAYER_FORMATS, layer_bytes
+from renewal.io.export import LAYER_FORMATS, check_layer_export, layer_bytes
 from renewal.io.read import layer_names
 from renewal.layer_import import check_layer
 from renewal.storage.layer_stores import open_layer_store
@@ -172,10 +172,10 @@ def _layers_section() -> None:
         out_crs = e2.selectbox("坐标系", list(systems), format_func=systems.get, key="data_out_crs")
         try:
             gdf = store.read(chosen)
-            data = layer_bytes(gdf, fmt, crs=out_crs, name=chosen, headers=dv.FIELD_HEADERS)
+            check_layer_export(gdf, fmt, crs=out_crs)  # refused now, in Chinese; the file is built on click
             st.download_button(
                 f"下载 {text.markdown_literal(chosen)}{LAYER_FORMATS[fmt][0]}",
-                data,
+                lambda: layer_bytes(gdf, fmt, crs=out_crs, name=chosen, headers=dv.FIELD_HEADERS),
                 file_name=f"{chosen}{LAYER_FORMATS[fmt][0]}",
                 mime=LAYER_FORMATS[fmt][1],
             )

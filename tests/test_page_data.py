@@ -214,3 +214,24 @@ def test_team_database_down_the_page_says_so_and_offers_no_traceback(tmp_path, m
         said = [e.value for e in at.error] + [w.value for w in at.warning]
         assert any("团队数据库" in s for s in said), said
     assert not (tmp_path / "layers.gpkg").exists()
+
+
+def test_the_export_file_is_built_on_click_and_a_refused_crs_is_said_at_once(_isolated_workspace, monkeypatch):
+    """No file is built on a rerun (the download button builds it when clicked); what the export would
+    refuse (KML in a projected CRS) is said in Chinese at once, without a button."""
+    import renewal.io.export as export
+
+    built = []
+    real = export.layer_bytes
+    monkeypatch.setattr(export, "layer_bytes", lambda *a, **k: built.append(a) or real(*a, **k))
+    gdf = gpd.GeoDataFrame({"名称": ["学校"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
+    open_layers(_isolated_workspace).put(
+        "ref_schools", "reference", gdf, source_file="s.xlsx", crs="WGS84", actor=Actor("规划师"), title="学校"
+    )
+    at = _run("已导入图层")
+    at.selectbox(key="data_fmt").set_value("gpkg").run()
+    assert not at.exception and built == []  # reruns build nothing
+    at.selectbox(key="data_fmt").set_value("kml").run()
+    at.selectbox(key="data_out_crs").set_value("cgcs2000_gk").run()
+    assert not at.exception, at.exception
+    assert any("KML只能保存经纬度坐标" in e.value for e in at.error), [e.value for e in at.error]

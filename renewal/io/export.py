@@ -196,6 +196,26 @@ def _labelled(table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[s
     return table.rename(columns=names)
 
 
+def _export_target(gdf: gpd.GeoDataFrame, fmt: str, crs: str):
+    """The target CRS and the layer in it, or what :func:`layer_bytes` refuses (:class:`InputError`)."""
+    if fmt not in LAYER_FORMATS:
+        raise InputError(f"Unknown export format: {fmt}", f"不支持的导出格式：{fmt}")
+    target = parse_crs(crs)
+    if fmt == "kml" and not target.is_geographic:
+        raise InputError(
+            f"KML holds longitude/latitude only; cannot write {target.name}",
+            f"KML只能保存经纬度坐标，不能使用{target.label_zh}",
+        )
+    return target, gdf_to_crs(gdf.reset_index(drop=True), target)
+
+
+def check_layer_export(gdf: gpd.GeoDataFrame, fmt: str, *, crs: str = "wgs84") -> None:
+    """Refuse now (:class:`InputError`) what :func:`layer_bytes` would refuse: an unknown format, KML in a
+    projected CRS, a feature the CRS cannot show. Cheap (no file is written): a page checks on every run
+    and builds the file only when the planner clicks."""
+    _export_target(gdf, fmt, crs)
+
+
 def layer_bytes(
     gdf: gpd.GeoDataFrame,
     fmt: str,
@@ -209,15 +229,7 @@ def layer_bytes(
 
     ``headers`` (field -> Chinese name) and ``values`` (field -> {code: Chinese label}) label CSV/XLSX.
     """
-    if fmt not in LAYER_FORMATS:
-        raise InputError(f"Unknown export format: {fmt}", f"不支持的导出格式：{fmt}")
-    target = parse_crs(crs)
-    if fmt == "kml" and not target.is_geographic:
-        raise InputError(
-            f"KML holds longitude/latitude only; cannot write {target.name}",
-            f"KML只能保存经纬度坐标，不能使用{target.label_zh}",
-        )
-    data = gdf_to_crs(gdf.reset_index(drop=True), target)
+    target, data = _export_target(gdf, fmt, crs)
     if fmt == "gpkg":
         return _gpkg(data, name)
     if fmt == "zip":
