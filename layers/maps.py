@@ -31,6 +31,7 @@ from layers.registry import (
     REGISTRY,
     SITES_BASE_KEYS,
     SUPPLY_CELLS_KEY,
+    SUPPLY_CHANGE_KEY,
     SUPPLY_FACILITIES_KEY,
     SUPPLY_KEYS,
     SUPPLY_SITED_KEY,
@@ -311,6 +312,46 @@ def supply_layers(res, sited=None) -> dict[str, gpd.GeoDataFrame]:
         s["gain_text"] = [f"标准距离内新增获得{cap_zh}：{v:,.0f}{unit}" for v in s["gain"]]
         out[SUPPLY_SITED_KEY] = s
     return out
+
+
+def scenario_change_map(
+    zones: gpd.GeoDataFrame,
+    changes,
+    *,
+    unit: str,
+    title: str,
+    footnote: str,
+    basemap: str = "none",
+    labels: bool = True,
+    data: dict[str, gpd.GeoDataFrame] | None = None,
+) -> tuple[folium.Map, int]:
+    """Where places (or beds) were gained or lost: ``zones`` (WGS84, a ``zone`` column: the run's zones)
+    coloured by ``changes`` (:func:`renewal.analysis.supply_scenarios.zone_changes`, joined by zone name);
+    the map and how many compared zones have no shape among ``zones``."""
+    by_zone = changes.set_index("zone")
+    z = zones[["zone", "geometry"]].copy()
+    z["zone"] = z["zone"].astype(str)
+    z = z[z["zone"].isin(by_zone.index)].reset_index(drop=True)
+    change = by_zone.loc[z["zone"], "change"].to_numpy(float)
+    z["change_class"] = np.where(
+        ~np.isfinite(change),
+        "不变",
+        np.where(change < -0.05, "缺口减少", np.where(change > 0.05, "缺口增加", "不变")),
+    )
+    z["change_text"] = [f"{v:+,.0f}{unit}" if np.isfinite(v) else "—" for v in change]
+    z["baseline_text"] = [f"{v:,.0f}{unit}" for v in by_zone.loc[z["zone"], "baseline_gap"].to_numpy(float)]
+    z["gap_text"] = [f"{v:,.0f}{unit}" for v in by_zone.loc[z["zone"], "gap"].to_numpy(float)]
+    data = dict(data) if data is not None else load_layers(COVERAGE_BASE_KEYS)
+    data[SUPPLY_CHANGE_KEY] = display_polygons(z)
+    scene = scene_from_data(
+        (*COVERAGE_BASE_KEYS, SUPPLY_CHANGE_KEY),
+        data,
+        title=title,
+        bookmarks={"全区": data["district"]},
+        extent=data["district"],
+        footnote=footnote,
+    )
+    return draw_scene(scene, basemap=basemap, labels=labels), int((~changes["zone"].isin(z["zone"])).sum())
 
 
 def supply_map(

@@ -521,6 +521,32 @@ SUPPLY_SITED_KEY = "supply_sited"
 SUPPLY_CELL_COLORS = (("可达容量不足", "#d7191c"), ("可达容量充足", "#1a9641"), ("无需求", "#bdbdbd"))
 SUPPLY_ZONE_COLORS = (("有缺口", "#d7191c"), ("无缺口", "#1a9641"), ("无需求", "#bdbdbd"))
 SUPPLY_KEYS = (SUPPLY_ZONES_KEY, SUPPLY_CELLS_KEY, SUPPLY_FACILITIES_KEY, SUPPLY_SITED_KEY)
+#: A scenario comparison's zones by the change of their gap against the baseline.
+SUPPLY_CHANGE_KEY = "supply_change"
+SUPPLY_CHANGE_COLORS = (("缺口减少", "#1a9641"), ("缺口增加", "#d7191c"), ("不变", "#bdbdbd"))
+register(
+    LayerSpec(
+        SUPPLY_CHANGE_KEY,
+        "情景对比：分区缺口变化",
+        "生活圈",
+        None,
+        Style(
+            weight=1.5,
+            opacity=0.9,
+            fill_opacity=0.35,
+            color_by="change_class",
+            color_map=SUPPLY_CHANGE_COLORS,
+        ),
+        tooltip=("zone", "change_text"),
+        popup=(
+            ("zone", "分区"),
+            ("change_text", "缺口变化"),
+            ("baseline_text", "基准缺口"),
+            ("gap_text", "对比情景缺口"),
+        ),
+        z=42,
+    )
+)
 register(
     LayerSpec(
         SUPPLY_ZONES_KEY,

@@ -216,7 +216,9 @@ def test_team_database_down_the_page_says_so_and_offers_no_traceback(tmp_path, m
     assert not (tmp_path / "layers.gpkg").exists()
 
 
-def test_the_export_file_is_built_on_click_and_a_refused_crs_is_said_at_once(_isolated_workspace, monkeypatch):
+def test_the_export_file_is_built_on_click_and_a_refused_crs_is_said_at_once(
+    _isolated_workspace, monkeypatch
+):
     """No file is built on a rerun (the download button builds it when clicked); what the export would
     refuse (KML in a projected CRS) is said in Chinese at once, without a button."""
     import renewal.io.export as export
@@ -226,7 +228,13 @@ def test_the_export_file_is_built_on_click_and_a_refused_crs_is_said_at_once(_is
     monkeypatch.setattr(export, "layer_bytes", lambda *a, **k: built.append(a) or real(*a, **k))
     gdf = gpd.GeoDataFrame({"名称": ["学校"]}, geometry=[Point(117.2277, 39.11)], crs=4326)
     open_layers(_isolated_workspace).put(
-        "ref_schools", "reference", gdf, source_file="s.xlsx", crs="WGS84", actor=Actor("规划师"), title="学校"
+        "ref_schools",
+        "reference",
+        gdf,
+        source_file="s.xlsx",
+        crs="WGS84",
+        actor=Actor("规划师"),
+        title="学校",
     )
     at = _run("已导入图层")
     at.selectbox(key="data_fmt").set_value("gpkg").run()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -85,3 +86,43 @@ def test_scenario_sheet_names_what_the_comparison_shows():
     assert sheet.at["现状", "保存时间（北京时间）"] == "2026年12月3日 21:05"
     assert sheet.at["新增学校", "设施变化"] == "新增：乙地块（容量50）"
     assert sheet.at["现状", "设施变化"] == "无（保存时的设施清单）" and sheet.at["现状", "床位标准"] == ""
+
+
+def test_zone_changes_and_their_map_say_where_places_were_gained_or_lost():
+    """The last compared scenario against the baseline, zone by zone: a zone that gained places within
+    reach is 缺口减少 (green), one that lost is 缺口增加 (red); the map draws them on the run's zone shapes
+    and counts the compared zones without a shape."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from layers.maps import scenario_change_map
+    from layers.registry import SUPPLY_CHANGE_KEY
+    from renewal.analysis.supply_scenarios import zone_changes
+
+    base = {"name": "现状", "zones": [["西片", 900.0], ["东片", 100.0], ["北片", 50.0]]}
+    mid = {"name": "中间", "zones": [["西片", 0.0]]}
+    new = {"name": "新增一所学校", "zones": [["西片", 0.0], ["东片", 160.0], ["北片", 50.0], ["南片", 5.0]]}
+    ch = zone_changes([base, mid, new]).set_index("zone")
+    assert (
+        ch.loc["西片", "change"] == -900 and ch.loc["东片", "change"] == 60 and ch.loc["北片", "change"] == 0
+    )
+    assert np.isnan(ch.loc["南片", "change"])  # only the compared scenario has it
+    assert zone_changes([base]).empty
+    zones = gpd.GeoDataFrame(
+        {"zone": ["西片", "东片", "北片"]},
+        geometry=[
+            box(117.20, 39.10, 117.22, 39.12),
+            box(117.22, 39.10, 117.24, 39.12),
+            box(117.20, 39.12, 117.24, 39.14),
+        ],
+        crs=4326,
+    )
+    m, missing = scenario_change_map(zones, zone_changes([base, new]), unit="个", title="t", footnote="f")
+    assert missing == 1  # 南片
+    drawn = next(layer.data for layer in m._rp_scene.layers if layer.key == SUPPLY_CHANGE_KEY).set_index(
+        "zone"
+    )
+    assert drawn.loc["西片", "change_class"] == "缺口减少" and drawn.loc["西片", "change_text"] == "-900个"
+    assert drawn.loc["东片", "change_class"] == "缺口增加" and drawn.loc["北片", "change_class"] == "不变"
+    legend = {e.label for e in m._rp_scene.legend for e in (e, *e.categories)}
+    assert {"情景对比：分区缺口变化", "缺口减少", "缺口增加"} <= legend

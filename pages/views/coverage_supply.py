@@ -19,14 +19,14 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from layers.maps import COVERAGE_BASE_KEYS, supply_layers, supply_map
+from layers.maps import COVERAGE_BASE_KEYS, scenario_change_map, supply_layers, supply_map
 from pages import _ui
 from pages.views import coverage_supply_siting as siting
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
 from renewal.analysis.demand import age_group, census_share, check_bed_rate
 from renewal.analysis.facilities import combine_facilities
-from renewal.analysis.supply_ledger import indicators, ledger_sheets, totals, zone_rows
+from renewal.analysis.supply_ledger import UNITS, indicators, ledger_sheets, totals, zone_rows
 from renewal.analysis.supply_report import (
     CAPACITY,
     METHOD_ZH,
@@ -35,7 +35,13 @@ from renewal.analysis.supply_report import (
     report_sheets,
     supply_demand_run,
 )
-from renewal.analysis.supply_scenarios import compare, rate_mismatch, scenario_record, scenario_sheet
+from renewal.analysis.supply_scenarios import (
+    compare,
+    rate_mismatch,
+    scenario_record,
+    scenario_sheet,
+    zone_changes,
+)
 from renewal.analysis.supply_siting import scenario_extras, with_new_sites
 from renewal.errors import InputError
 from renewal.io.read import read_vector
@@ -261,7 +267,7 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
         save_form(record_of, name, key="cov_sd_site_scn", what="选址结果")
 
     siting.part(run_key, fac, pop, areas.zones, net, key, {**opts, "bed_rate": bed_rate}, cap_zh, save=save)
-    _scenarios(res, std, name)
+    _scenarios(res, std, name, basemap=basemap, labels=labels)
 
 
 def _figures(res, std, cat_zh: str, cap_zh: str) -> None:
@@ -389,7 +395,7 @@ def save_form(record_of, name: str, *, key: str, what: str = "") -> None:
 SEEN_KEY = "cov_sd_scn_seen"
 
 
-def _scenarios(res, std, name: str) -> None:
+def _scenarios(res, std, name: str, *, basemap, labels) -> None:
     """Save the shown figures as a named scenario (in the store) and compare saved ones side by side."""
     st.markdown(f"**{name}情景（保存与对比）**")
     st.caption(
@@ -401,10 +407,12 @@ def _scenarios(res, std, name: str) -> None:
         name,
         key="cov_sd_scn",
     )
-    scenario_list(name)
+    scenario_list(
+        name, zones=res.zones, unit=UNITS[CAPACITY[res.category][0]], basemap=basemap, labels=labels
+    )
 
 
-def scenario_list(name: str) -> None:
+def scenario_list(name: str, *, zones=None, unit: str = "", basemap="none", labels=True) -> None:
     """The saved scenarios of indicator set ``name``: pick and compare, download the comparison."""
     try:
         saved = open_scenarios(actor=_ui.actor()).list(name)
@@ -445,3 +453,30 @@ def scenario_list(name: str) -> None:
         mime=XLSX_MIME,
         key="cov_sd_scn_xlsx",
     )
+    _change_map(records, zones, name, unit, basemap=basemap, labels=labels)
+
+
+def _change_map(records: list[dict], zones, name: str, unit: str, *, basemap, labels) -> None:
+    """Where the last compared scenario gained or lost places against the baseline, zone by zone, on the
+    current run's zone shapes (a saved scenario keeps its figures per zone, not the shapes)."""
+    changes = zone_changes(records)
+    if len(records) < 2 or changes.empty:
+        return
+    if zones is None or zones.empty:
+        st.caption("分区缺口变化图需要分区：请在上方“人口与分区（可选）”上传分区面。")
+        return
+    base, last = records[0]["name"], records[-1]["name"]
+    m, missing = scenario_change_map(
+        zones,
+        changes,
+        unit=unit,
+        title=f"{name}：“{last}”较“{base}”的分区缺口变化",
+        footnote=f"绿色：缺口减少（标准距离内获得{name[-2:]}）；红色：缺口增加；灰色：不变。分区形状取自当前分区图层。",
+        basemap=basemap,
+        labels=labels,
+        data=_ui.cached_layers(COVERAGE_BASE_KEYS),
+    )
+    st.markdown(markdown_literal(f"**“{last}”较“{base}”的分区缺口变化**"))
+    if missing:
+        st.caption(f"{missing} 个分区在当前分区图层中没有同名的面，未画出。")
+    _ui.show_map(m, key="supply_change_map", height=420)

@@ -168,3 +168,19 @@ def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:
         b = pd.to_numeric(out[base], errors="coerce")
         out[f"较“{records[0]['name']}”变化（{records[labels.index(lb)]['name']}）"] = np.round(a - b, 1)
     return out
+
+
+def zone_changes(records: list[dict]) -> pd.DataFrame:
+    """Per zone, the gap of the first scenario (the baseline) and of the last, and the change (last minus
+    baseline; below 0: places or beds gained within reach, above 0: lost). A zone only one of them has
+    gets no change (NaN)."""
+    cols = ["zone", "baseline_gap", "gap", "change"]
+    if len(records) < 2:
+        return pd.DataFrame(columns=cols)
+    base = {str(z): float(g) for z, g in records[0].get("zones", [])}
+    last = {str(z): float(g) for z, g in records[-1].get("zones", [])}
+    zones = list(dict.fromkeys([*base, *last]))
+    rows = [(z, base.get(z, np.nan), last.get(z, np.nan)) for z in zones]
+    out = pd.DataFrame(rows, columns=cols[:3])
+    out["change"] = np.round(out["gap"] - out["baseline_gap"], 1)
+    return out

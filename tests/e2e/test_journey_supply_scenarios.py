@@ -137,6 +137,18 @@ def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, t
         assert float(both.at["小学学位缺口数", base]) == gap_before
         assert {"分区缺口：西片", "分区缺口：东片"} <= set(both.index)
         p.screenshot("supply-siting-compare-1920x1080")
+        # where the places were gained: the zones coloured by the change of their gap
+        p.page.get_by_text("“新增一所学校”较“现状”的分区缺口变化", exact=True).scroll_into_view_if_needed()
+        change_map = p.map(2)
+        legend = change_map.locator(".rp-legend").inner_text()
+        assert "情景对比：分区缺口变化" in legend and "缺口减少" in legend, legend
+        gained = [
+            z
+            for z in ("西片", "东片")
+            if float(both.at[f"分区缺口：{z}", "较“现状”变化（新增一所学校）"]) < 0
+        ]
+        assert gained and change_map.locator('path[fill="#1a9641"]').count() == len(gained)
+        p.screenshot("supply-change-map-1920x1080")
         xlsx = p.download("情景对比（Excel）", tmp_path)
         book = pd.read_excel(xlsx, sheet_name=None)
         which = book["情景"].set_index("名称")  # the workbook says which scenarios it shows
