@@ -664,6 +664,26 @@ def parse_scale(text: str) -> int | None:
     return n
 
 
+def parse_extent(text: str) -> tuple[float, float, float, float]:
+    """``"W,S,E,N"`` in WGS84 degrees → bounds; refused (English and Chinese) unless four numbers with
+    W < E, S < N, longitudes within ±180 and latitudes within ±85."""
+    parts = str(text).replace("，", ",").split(",")
+    try:
+        w, s, e, n = (float(v) for v in parts)
+    except ValueError:
+        raise InputError(
+            f"extent must be four numbers W,S,E,N in WGS84 degrees, not {text!r}",
+            f"图幅范围须为四个数 西,南,东,北（WGS84 经纬度），不能是“{text}”。",
+        ) from None
+    finite = all(v == v and abs(v) != float("inf") for v in (w, s, e, n))
+    if not (finite and -180 <= w < e <= 180 and -85 <= s < n <= 85):
+        raise InputError(
+            f"extent must have west < east within ±180 and south < north within ±85 degrees: {text!r}",
+            "图幅范围须西小于东、南小于北，经度在±180°、纬度在±85°以内。",
+        )
+    return (w, s, e, n)
+
+
 def save_sheet(fig: Figure, path: Path) -> Path:
     """Write a sheet as PNG (300 dpi), PDF or SVG, chosen by the file's suffix."""
     path = Path(path)
