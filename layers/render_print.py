@@ -22,6 +22,7 @@ fails the export (:class:`layers.fonts.FontError`) instead of showing boxes.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -684,12 +685,22 @@ def parse_extent(text: str) -> tuple[float, float, float, float]:
     return (w, s, e, n)
 
 
-def save_sheet(fig: Figure, path: Path) -> Path:
-    """Write a sheet as PNG (300 dpi), PDF or SVG, chosen by the file's suffix."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
+def _savefig(fig: Figure, target, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"sheet format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     meta = {"Title": fig.texts[0].get_text()} if fig.texts and fmt in ("pdf", "svg") else None
-    fig.savefig(path, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=meta)
+    fig.savefig(target, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=meta)
+
+
+def save_sheet(fig: Figure, path: Path) -> Path:
+    """Write a sheet as PNG (300 dpi), PDF or SVG, chosen by the file's suffix."""
+    path = Path(path)
+    _savefig(fig, path, path.suffix.lower().lstrip("."))
     return path
+
+
+def sheet_bytes(fig: Figure, fmt: str) -> bytes:
+    """A sheet as the bytes of a PNG (300 dpi), PDF or SVG file (a page's download)."""
+    buf = io.BytesIO()
+    _savefig(fig, buf, fmt)
+    return buf.getvalue()

@@ -188,8 +188,9 @@ def show_map(
     on_change=None,
     lock: threading.Lock | None = None,
 ):
-    """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
-    so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name.
+    """Show a folium map with local scripts. Only ``returned_objects`` and the map's ``bounds`` (the
+    view, for the 打印图纸 panel: panning or zooming reruns the page once it settles) rerun the page.
+    The 定位 box above it centres it on a typed coordinate or name.
 
     ``on_change`` runs before the rerun a map interaction starts, with the map's new value in
     ``st.session_state[key]``: a page can take a click into its state there and draw the answer in that
@@ -206,7 +207,7 @@ def show_map(
             key=key,
             height=height,
             use_container_width=True,
-            returned_objects=list(returned_objects),
+            returned_objects=[*returned_objects, "bounds"],
             on_change=on_change,
         )
 

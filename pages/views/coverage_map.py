@@ -7,6 +7,7 @@ import streamlit as st
 from layers.maps import COVERAGE_BASE_KEYS, coverage_layers, coverage_map
 from pages import _ui
 from pages.views import coverage_data as cd
+from pages.views import print_panel
 from pages.views.coverage_state import CoveragePageState
 from renewal.errors import notice_zh
 
@@ -46,6 +47,7 @@ def show(
         scenario=scenario,
     )
     out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
+    print_panel.show(m, out, key="coverage_map")
     if result.warnings:
         with st.expander(f"计算提示（{len(result.warnings)}条）"):
             for w in result.warnings:
