@@ -255,6 +255,7 @@ def _scale_bar(ax, size: float) -> float:
                 edgecolor="black",
                 linewidth=0.6,
                 zorder=20,
+                gid="rp-scalebar",
             )
         )
     label = f"{length / 1000:g} 千米" if length >= 1000 else f"{length:g} 米"
