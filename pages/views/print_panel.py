@@ -138,8 +138,8 @@ def show(m, out, *, key: str) -> None:
             "inset": inset,
             "stamp": stamp,
         }
-        for col, (fmt, label, mime) in zip(st.columns(len(FORMATS)), FORMATS, strict=True):
-            col.download_button(
+        for fmt, label, mime in FORMATS:  # one per line: the full label even in a narrow map column
+            st.download_button(
                 f"下载图纸（{label}，{paper}{ORIENTATION_LABELS[orientation]}）",
                 lambda fmt=fmt: sheet_bytes(draw_sheet(sheet_scene, **options), fmt),  # drawn on click
                 file_name=_file_name(title.strip(), paper, orientation, fmt),
