@@ -105,14 +105,14 @@ def show(m, out, *, key: str) -> None:
         d1, d2 = st.columns(2)
         title = d1.text_input("图名", scene.title, key=f"{key}_print_title", max_chars=100)
         subtitle = d2.text_input("副标题（可选）", key=f"{key}_print_subtitle", max_chars=100)
-        e1, e2, e3 = st.columns(3)
+        e1, e2 = st.columns(2)
         org = e1.text_input("编制单位", key=f"{key}_print_org", max_chars=60)
-        date = e2.date_input(
+        review_no = e2.text_input("审图号（可选）", key=f"{key}_print_review", max_chars=60)
+        f1, f2 = st.columns(2)
+        date = f1.date_input(
             "制图日期", datetime.now(BEIJING).date(), key=f"{key}_print_date", format="YYYY/MM/DD"
         )
-        review_no = e3.text_input("审图号（可选）", key=f"{key}_print_review", max_chars=60)
-        f1, f2 = st.columns(2)
-        inset = f1.checkbox("鹰眼图（全区位置）", True, key=f"{key}_print_inset")
+        inset = f2.checkbox("鹰眼图（全区位置）", True, key=f"{key}_print_inset")
         stamp = f2.checkbox("示意图标记（图面含示意内容时）", True, key=f"{key}_print_stamp")
         try:
             scale = parse_scale(scale_text or "")

@@ -12,6 +12,7 @@ viewports.
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 from PIL import Image
@@ -128,6 +129,7 @@ def test_a3_portrait_sheet_of_the_current_view(chromium, app, tmp_path, path, vi
         assert w < pw < pe < e and s < ps < pn < n, ((pw, ps, pe, pn), (w, s, e, n))
 
         png = p.download("下载图纸（PNG 300dpi，A3纵向）", tmp_path)
+        shutil.copy(png, harness.ARTIFACTS / f"{name}-sheet.png")  # for the reviewer to look at
         width_in, height_in = PAPERS["A3"]
         assert Image.open(png).size == (round(height_in * PNG_DPI), round(width_in * PNG_DPI))
         p.check_page()
