@@ -188,9 +188,9 @@ def show_map(
     on_change=None,
     lock: threading.Lock | None = None,
 ):
-    """Show a folium map with local scripts. Only ``returned_objects`` and the map's ``bounds`` (the
-    view, for the 打印图纸 panel: panning or zooming reruns the page once it settles) rerun the page.
-    The 定位 box above it centres it on a typed coordinate or name.
+    """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
+    so panning and zooming never do (unless ``"bounds"`` is one: the 打印图纸 panel's current view). The 定位 box
+    above it centres it on a typed coordinate or name.
 
     ``on_change`` runs before the rerun a map interaction starts, with the map's new value in
     ``st.session_state[key]``: a page can take a click into its state there and draw the answer in that
@@ -207,7 +207,7 @@ def show_map(
             key=key,
             height=height,
             use_container_width=True,
-            returned_objects=[*returned_objects, "bounds"],
+            returned_objects=list(returned_objects),
             on_change=on_change,
         )
 

@@ -46,7 +46,9 @@ def show(
         click_through=True,  # a click anywhere in the district gives the what-if its position
         scenario=scenario,
     )
-    out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
+    out = _ui.show_map(
+        m, key="coverage_map", height=600, returned_objects=("last_clicked", *print_panel.REPORTS)
+    )
     print_panel.show(m, out, key="coverage_map")
     if result.warnings:
         with st.expander(f"计算提示（{len(result.warnings)}条）"):

@@ -2,8 +2,8 @@
 paper, orientation, scale, title, subtitle, 编制单位, 制图日期, 审图号, 鹰眼图 and 示意图 stamp; the sheet is
 drawn on click (PDF, SVG, PNG 300 dpi) by :func:`layers.render_print.draw_sheet`.
 
-The current view comes from the map widget: :func:`pages._ui.show_map` returns the map's bounds (in the
-basemap's display coordinates); :func:`remember_view` keeps them, in WGS84, per map in the session."""
+The current view comes from the map widget: :func:`pages._ui.show_map` with ``returned_objects``
+:data:`REPORTS` returns the map's bounds (in the basemap's display coordinates); :func:`remember_view` keeps them, in WGS84, per map in the session."""
 
 from __future__ import annotations
 
@@ -32,6 +32,9 @@ from pages import _ui
 from renewal.errors import InputError
 from renewal.zh import BEIJING
 
+#: What a map with the panel asks ``show_map`` to return: its view (a pan or zoom then reruns the page once it
+#: settles, and so does the first report after the map loads; nothing the panel keeps feeds the map: no loop).
+REPORTS = ("bounds",)
 CURRENT = "__current__"
 FIT = "适应范围"
 #: The plan's named views every panel offers (the 总体布局 bookmarks), by the layer that frames each.

@@ -124,7 +124,7 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
         m,
         key=MAP_KEY,
         height=560,
-        returned_objects=("last_active_drawing", "all_drawings"),
+        returned_objects=("last_active_drawing", "all_drawings", *print_panel.REPORTS),
         on_change=_map_clicked,
     )
     out = out or {}

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 
 from layers.render_print import PAPERS, PNG_DPI
 from tests.e2e import harness
+from tests.e2e.test_journey_coverage import choose
 
 ORG = "天津市河东区规划设计院"
 ZOOM = 14
@@ -74,14 +75,6 @@ def _chosen_extent(p: harness.Planner, view) -> tuple[float, ...]:
     return chosen
 
 
-def _choose(p: harness.Planner, label: str, option: str) -> None:
-    box_ = p.page.get_by_role("combobox", name=label, exact=True)
-    box_.scroll_into_view_if_needed()
-    box_.click()
-    p.page.get_by_role("option", name=option, exact=True).click()
-    p.idle()
-
-
 def _numbers(regex: re.Pattern, text: str) -> tuple[float, ...]:
     found = regex.search(text.replace("\n", ""))
     assert found, text[:2000]
@@ -105,9 +98,9 @@ def test_a3_portrait_sheet_of_the_current_view(chromium, app, tmp_path, path, vi
         # the panel says which extent the sheet frames: what the map shows now (once the map has reported it)
         chosen = _chosen_extent(p, (w, s, e, n))
         assert chosen == pytest.approx((w, s, e, n), abs=2e-6), (chosen, (w, s, e, n))
-        _choose(p, "纸张", "A3")
-        _choose(p, "方向", "纵向")
-        _choose(p, "比例尺", "1:10000")
+        choose(p, "纸张", "A3")
+        choose(p, "方向", "纵向")
+        choose(p, "比例尺", "1:10000")
         org = p.page.get_by_label("编制单位")
         org.fill(ORG)
         org.press("Enter")
