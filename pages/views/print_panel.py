@@ -15,7 +15,7 @@ import streamlit as st
 
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import wgs84_bounds
-from layers.fonts import FontError, cjk_font
+from layers.fonts import FontError, cjk_font, missing_glyphs
 from layers.render_print import (
     ORIENTATION_LABELS,
     ORIENTATIONS,
@@ -50,9 +50,10 @@ def view_key(map_key: str) -> str:
     return f"{map_key}_print_view"
 
 
-def remember_view(map_key: str, out, basemap_key: str) -> Bounds | None:
-    """Keep the bounds the map widget reported (``out["bounds"]``) in WGS84 for this map; return the kept
-    view (None before the map has reported one)."""
+def remember_view(map_key: str, out, basemap_key: str, state=None) -> Bounds | None:
+    """Keep the bounds the map widget reported (``out["bounds"]``) in WGS84 for this map in ``state`` (the
+    session's); return the kept view (None before the map has reported one)."""
+    state = st.session_state if state is None else state
     raw = (out or {}).get("bounds") if isinstance(out, dict) else None
     try:
         sw, ne = raw["_southWest"], raw["_northEast"]
@@ -61,8 +62,8 @@ def remember_view(map_key: str, out, basemap_key: str) -> Bounds | None:
         shown = None
     if shown is not None and shown[0] < shown[2] and shown[1] < shown[3]:
         basemap = BASEMAPS.get(basemap_key) or BASEMAPS[DEFAULT_BASEMAP]
-        st.session_state[view_key(map_key)] = wgs84_bounds(shown, basemap)
-    return st.session_state.get(view_key(map_key))
+        state[view_key(map_key)] = wgs84_bounds(shown, basemap)
+    return state.get(view_key(map_key))
 
 
 def _plan_views(scene) -> dict[str, Bounds]:
@@ -123,6 +124,12 @@ def show(m, out, *, key: str) -> None:
             if not title.strip():
                 raise InputError("title is empty", "请填写图名。")
             cjk_font()  # the files are drawn on click: say now if they cannot be
+            missing = missing_glyphs([title, subtitle, org, review_no])
+            if missing:
+                raise InputError(
+                    f"the font cannot draw {''.join(missing)!r}",
+                    "图名、副标题、编制单位或审图号中有字体无法显示的字符：" + "".join(missing),
+                )
         except InputError as err:
             _ui.show_input_error(err)
             return
