@@ -429,6 +429,32 @@ def sheet_notes(
     return notes
 
 
+def _ems(text: str) -> float:
+    """A text's width in ems: CJK and full-width characters one, others about half."""
+    return sum(1.0 if ord(c) > 0x2E7F else 0.55 for c in text)
+
+
+def wrap_note(note: str, ems: float) -> list[str]:
+    """A note in lines of at most ``ems`` wide, broken between its parts (joined by a full-width space)
+    where it can, inside a part only when the part alone is wider."""
+    lines: list[str] = []
+    line = ""
+    for part in note.split("　"):
+        joined = f"{line}　{part}" if line else part
+        if _ems(joined) <= ems:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        while _ems(part) > ems:  # a part wider than the line: cut it where it reaches the width
+            cut = next(i for i in range(1, len(part) + 1) if _ems(part[:i]) > ems) - 1
+            lines.append(part[:cut])
+            part = part[cut:]
+        line = part
+    return [*lines, line] if line else lines
+
+
 def sheet_texts(
     scene: Scene, subtitle: str = "", org: str = "", scale: int | None = None, review_no: str = ""
 ) -> list[str]:
@@ -499,8 +525,8 @@ def draw_sheet(
 
     def wrap_notes(extent=(0.0, 0.0, 0.0, 0.0)) -> str:
         notes = sheet_notes(scene, date, org, scale, review_no, extent)
-        chars = int(width * 0.95 * 72 / (size * 0.85))  # CJK characters per line (one em each)
-        return "\n".join(line for note in notes for line in textwrap.wrap(note, chars))
+        ems = width * 0.95 * 72 / (size * 0.85)  # CJK characters per line (one em each)
+        return "\n".join(line for note in notes for line in wrap_note(note, ems))
 
     wrapped_notes = wrap_notes()  # the extent line's numbers are set once the frame is known
     n_lines = wrapped_notes.count("\n") + 1

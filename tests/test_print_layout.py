@@ -175,3 +175,18 @@ def test_cli_bad_extent_exits_2_in_english_and_writes_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "extent must be four numbers" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_notes_break_between_their_parts_and_keep_every_character():
+    from layers.render_print import _ems, wrap_note
+
+    note = (
+        "坐标系：CGCS2000 / 3度带高斯-克吕格投影（中央经线117°E）　比例尺：1:10,000　制图日期：2026年12月4日　"
+        + "很长" * 40
+    )
+    lines = wrap_note(note, 30)
+    assert all(_ems(line) <= 30 for line in lines) and len(lines) > 3
+    assert (
+        lines[0] == "坐标系：CGCS2000 / 3度带高斯-克吕格投影（中央经线117°E）"
+    )  # whole, not cut at the hyphen
+    assert "".join(lines).replace("　", "") == note.replace("　", "")
