@@ -20,6 +20,7 @@ from shapely.geometry import box
 
 import geodata
 from tests.e2e import harness
+from tests.e2e.test_journey_coverage import settle
 
 IMG = "<img src=x onerror=alert(1)>"
 TEMPLATE = "{{7*7}}"
@@ -63,7 +64,8 @@ def _download(p: harness.Planner, label: str, folder):
     """A download once the map has settled: a map drawn anew reports its view (for 打印图纸), and that report
     reruns the page; a click inside that rerun loses the file."""
     p.map()
-    p.idle(1500)
+    settle(p)  # the report's rerun starts a moment after the map is drawn
+    p.idle(1000)
     return p.download(label, folder)
 
 
