@@ -11,7 +11,7 @@ from shapely.geometry import box
 
 from layers.basemaps import Basemap
 from layers.scene import Bounds
-from renewal.crs import geometry_to_gcj02
+from renewal.crs import gcj02_to_wgs84, geometry_to_gcj02
 
 
 def display_geometry(geom, basemap: Basemap):
@@ -35,3 +35,13 @@ def display_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
     if basemap.display_crs != "gcj02":
         return bounds
     return tuple(display_geometry(box(*bounds), basemap).bounds)
+
+
+def wgs84_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
+    """Display bounds (what a map in the basemap's coordinates shows) back in WGS84: the inverse of
+    :func:`display_bounds` (corners converted from GCJ-02 for 高德)."""
+    if basemap.display_crs != "gcj02":
+        return tuple(float(v) for v in bounds)
+    w, s = gcj02_to_wgs84(bounds[0], bounds[1])
+    e, n = gcj02_to_wgs84(bounds[2], bounds[3])
+    return (float(w), float(s), float(e), float(n))

@@ -10,7 +10,10 @@ scale bar is in metres and grid north is true north within a fraction of a
 degree.
 
 A sheet has a title, the map, a legend, a scale bar, a north arrow and notes
-(coordinate system, date, data sources, precision). Papers: A4, A3, A1
+(coordinate system, date, data sources, precision, and the printed extent as a line
+``图幅范围（WGS84）：W,S – E,N``); optionally an overview inset (鹰眼图: the district with the
+printed extent outlined) and the 示意图 stamp, drawn only when the framed view shows approximate
+or placeholder features. Papers: A4, A3, A1
 (landscape or portrait), 16:9. Formats: PNG (300 dpi), PDF (fonts embedded, TrueType/CID),
 SVG. Chinese is drawn with :mod:`layers.fonts`; text the font cannot draw
 fails the export (:class:`layers.fonts.FontError`) instead of showing boxes.
@@ -19,6 +22,7 @@ fails the export (:class:`layers.fonts.FontError`) instead of showing boxes.
 from __future__ import annotations
 
 import datetime as dt
+import io
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
@@ -65,6 +69,9 @@ MAX_ORG_LENGTH = 60
 FORMATS = ("png", "pdf", "svg")
 PNG_DPI = 300
 METRIC_EPSG = 4548  # same metric CRS as renewal.crs.METRIC_EPSG
+EXTENT_PREFIX = "图幅范围（WGS84）："
+STAMP_TEXT = "示意图"
+INSET_TITLE = "鹰眼图"
 CRS_NOTE = "坐标系：CGCS2000 / 3度带高斯-克吕格投影（中央经线117°E，EPSG:4548）"
 PX = 0.75  # one screen pixel (the style unit) in points
 
@@ -248,6 +255,7 @@ def _scale_bar(ax, size: float) -> float:
                 edgecolor="black",
                 linewidth=0.6,
                 zorder=20,
+                gid="rp-scalebar",
             )
         )
     label = f"{length / 1000:g} 千米" if length >= 1000 else f"{length:g} 米"
@@ -395,17 +403,56 @@ def source_note(scene: Scene) -> str:
     return "数据来源：" + "、".join(parts) + "；各图层的来源、许可与精度见 geodata/manifest.yaml"
 
 
+def extent_line(bounds: Sequence[float]) -> str:
+    """The notes' extent line: ``图幅范围（WGS84）：W,S – E,N`` (degrees, 6 decimals)."""
+    w, s, e, n = bounds
+    return f"{EXTENT_PREFIX}{w:.6f},{s:.6f} – {e:.6f},{n:.6f}"
+
+
 def sheet_notes(
-    scene: Scene, date: dt.date, org: str = "", scale: int | None = None, review_no: str = ""
+    scene: Scene,
+    date: dt.date,
+    org: str = "",
+    scale: int | None = None,
+    review_no: str = "",
+    extent: Sequence[float] = (0.0, 0.0, 0.0, 0.0),
 ) -> list[str]:
-    """The notes printed under the map: CRS, scale, date, 编制单位, 审图号, sources, precision."""
+    """The notes printed under the map: CRS, scale, date, 编制单位, 审图号, printed extent, sources,
+    precision."""
     first = f"{CRS_NOTE}　" + (f"比例尺：1:{scale:,}　" if scale else "") + f"制图日期：{date_label(date)}"
     notes = [first + (f"　编制单位：{org}" if org else "") + (f"　审图号：{review_no}" if review_no else "")]
+    notes.append(extent_line(extent))
     src = source_note(scene)
     if src:
         notes.append(src)
     notes.append(f"精度说明：{scene.footnote}{APPROX_LEGEND_TEXT}；{PLACEHOLDER_LEGEND_TEXT}。")
     return notes
+
+
+def _ems(text: str) -> float:
+    """A text's width in ems: CJK and full-width characters one, others about half."""
+    return sum(1.0 if ord(c) > 0x2E7F else 0.55 for c in text)
+
+
+def wrap_note(note: str, ems: float) -> list[str]:
+    """A note in lines of at most ``ems`` wide, broken between its parts (joined by a full-width space)
+    where it can, inside a part only when the part alone is wider."""
+    lines: list[str] = []
+    line = ""
+    for part in note.split("　"):
+        joined = f"{line}　{part}" if line else part
+        if _ems(joined) <= ems:
+            line = joined
+            continue
+        if line:
+            lines.append(line)
+        line = ""
+        while _ems(part) > ems:  # a part wider than the line: cut it where it reaches the width
+            cut = next(i for i in range(1, len(part) + 1) if _ems(part[:i]) > ems) - 1
+            lines.append(part[:cut])
+            part = part[cut:]
+        line = part
+    return [*lines, line] if line else lines
 
 
 def sheet_texts(
@@ -422,6 +469,8 @@ def sheet_texts(
         "北",
         "千米",
         "米",
+        STAMP_TEXT,
+        INSET_TITLE,
     ]
     texts += [text for text, _, _ in legend_rows(sheet_legend(scene))]
     texts += sheet_notes(scene, dt.date.today(), org, scale, review_no)
@@ -447,12 +496,15 @@ def draw_sheet(  # noqa: PLR0913
     scale: int | None = None,
     org: str = "",
     review_no: str = "",
+    inset: bool = False,
+    stamp: bool = False,
 ) -> Figure:
     """A map sheet of ``scene`` as a matplotlib Figure (title, map, legend, scale, north arrow, notes).
 
     ``orientation``: landscape or portrait; ``scale``: the map at 1:``scale`` centred on the extent
-    (None: fit the extent); ``org``: 编制单位 and ``review_no``: 审图号 in the notes. Bad choices raise
-    :class:`InputError`."""
+    (None: fit the extent); ``org``: 编制单位 and ``review_no``: 审图号 in the notes; ``inset``: the
+    鹰眼图 (the district, the printed extent outlined); ``stamp``: the 示意图 stamp, drawn only if the
+    framed view shows approximate or placeholder features. Bad choices raise :class:`InputError`."""
     check_layout(paper, orientation, scale, org, review_no)
     font = use_cjk_font()
     texts = sheet_texts(scene, subtitle, org, scale, review_no)
@@ -470,15 +522,22 @@ def draw_sheet(  # noqa: PLR0913
     if subtitle:
         wrapped = "\n".join(textwrap.wrap(subtitle, int(width * 9.5)))
         fig.text(0.02, 0.905, wrapped, fontsize=size * 1.05, va="top", color="#333333")
-    notes = sheet_notes(scene, date, org, scale, review_no)
-    wrapped_notes = "\n".join(line for note in notes for line in textwrap.wrap(note, int(width * 12)))
+
+    def wrap_notes(extent=(0.0, 0.0, 0.0, 0.0)) -> str:
+        notes = sheet_notes(scene, date, org, scale, review_no, extent)
+        ems = width * 0.95 * 72 / (size * 0.85)  # CJK characters per line (one em each)
+        return "\n".join(line for note in notes for line in wrap_note(note, ems))
+
+    wrapped_notes = wrap_notes()  # the extent line's numbers are set once the frame is known
     n_lines = wrapped_notes.count("\n") + 1
     notes_h = 0.022 * n_lines * (8.27 / height) ** 0.3
     map_bottom = 0.02 + notes_h + 0.015
     map_top = 0.86 if subtitle else 0.9
     map_ax = fig.add_axes((0.02, map_bottom, 0.72, map_top - map_bottom))
     legend_ax = fig.add_axes((0.755, map_bottom, 0.235, map_top - map_bottom))
-    fig.text(0.02, 0.02, wrapped_notes, fontsize=size * 0.85, va="bottom", color="#444444", linespacing=1.35)
+    notes_text = fig.text(
+        0.02, 0.02, wrapped_notes, fontsize=size * 0.85, va="bottom", color="#444444", linespacing=1.35
+    )
     map_ax.set_facecolor("#f4f6f8")
     map_ax.set_xlabel("")
     map_ax.set_ylabel("")
@@ -494,6 +553,8 @@ def draw_sheet(  # noqa: PLR0913
         (scale, pos.width * width) if scale else None,
     )
     xlim, ylim = map_ax.get_xlim(), map_ax.get_ylim()
+    frame = shapely_box(xlim[0], ylim[0], xlim[1], ylim[1])
+    notes_text.set_text(wrap_notes(frame_bounds_wgs84(frame)))
     scale = (height / 8.27) ** 0.5
     anchors = []  # labels of the upper (higher z: plan) layers first, so they win a collision
     for layer in drawn_layers(scene):
@@ -507,8 +568,84 @@ def draw_sheet(  # noqa: PLR0913
         _draw_labels(map_ax, anchors, size * 0.95)
     _scale_bar(map_ax, size)
     _north_arrow(map_ax, size)
-    _draw_legend(legend_ax, scene, size, shapely_box(xlim[0], ylim[0], xlim[1], ylim[1]))
+    _draw_legend(legend_ax, scene, size, frame)
+    if stamp and shows_approximate(scene, frame):
+        _stamp(map_ax, size)
+    if inset:
+        _inset(fig, map_ax, scene, frame, size)
     return fig
+
+
+def frame_bounds_wgs84(frame) -> tuple[float, float, float, float]:
+    """The WGS84 bounds of a printed frame (a box in EPSG:4548)."""
+    minx, miny, maxx, maxy = gpd.GeoSeries([frame], crs=METRIC_EPSG).to_crs(4326).total_bounds
+    return (float(minx), float(miny), float(maxx), float(maxy))
+
+
+def shows_approximate(scene: Scene, frame) -> bool:
+    """Whether the framed view (a box in EPSG:4548) shows approximate or placeholder features."""
+    return any(
+        entry.approximate or any(sub.approximate for sub in entry.categories)
+        for entry in sheet_legend(scene, frame)
+    )
+
+
+def _stamp(ax, size: float) -> None:
+    """The 示意图 stamp in the map's upper left corner (a red framed word)."""
+    ax.text(
+        0.02,
+        0.97,
+        STAMP_TEXT,
+        transform=ax.transAxes,
+        ha="left",
+        va="top",
+        fontsize=size * 1.6,
+        fontweight="bold",
+        color="#c0392b",
+        zorder=30,
+        gid="rp-stamp",
+        bbox={"boxstyle": "square,pad=0.35", "facecolor": "white", "edgecolor": "#c0392b", "linewidth": 1.5},
+    )
+
+
+def _district(scene: Scene) -> gpd.GeoDataFrame:
+    for layer in scene.layers:
+        if layer.key == "district" and not layer.data.empty:
+            return layer.data
+    return geodata.load("district")
+
+
+def _inset(fig: Figure, map_ax, scene: Scene, frame, size: float) -> None:
+    """The 鹰眼图: the district in the map's lower right corner, the printed extent outlined in red."""
+    pos = map_ax.get_position()
+    fw, fh = fig.get_size_inches()
+    side = min(pos.width * fw, pos.height * fh) * 0.26  # inches
+    w, h = side / fw, side / fh
+    ax = fig.add_axes((pos.x1 - w - 0.004, pos.y0 + 0.006, w, h), gid="rp-inset")
+    ax.set_zorder(map_ax.get_zorder() + 1)
+    district = _metric(_district(scene))
+    minx, miny, maxx, maxy = district.total_bounds
+    fx0, fy0, fx1, fy1 = frame.bounds
+    x0, y0, x1, y1 = min(minx, fx0), min(miny, fy0), max(maxx, fx1), max(maxy, fy1)
+    half = max(x1 - x0, y1 - y0) * 0.56
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    district.plot(ax=ax, facecolor="#e8edf2", edgecolor="#555555", linewidth=0.6)
+    ax.add_patch(
+        Rectangle(
+            (fx0, fy0), fx1 - fx0, fy1 - fy0, fill=False, edgecolor="#d62728", linewidth=1.2, gid="rp-frame"
+        )
+    )
+    ax.set_xlim(cx - half, cx + half)
+    ax.set_ylim(cy - half, cy + half)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.set_facecolor("white")
+    for spine in ax.spines.values():
+        spine.set_linewidth(0.8)
+    ax.set_title(INSET_TITLE, fontsize=size * 0.85, pad=2)
 
 
 def check_layout(
@@ -555,12 +692,42 @@ def parse_scale(text: str) -> int | None:
     return n
 
 
-def save_sheet(fig: Figure, path: Path) -> Path:
-    """Write a sheet as PNG (300 dpi), PDF or SVG, chosen by the file's suffix."""
-    path = Path(path)
-    fmt = path.suffix.lower().lstrip(".")
+def parse_extent(text: str) -> tuple[float, float, float, float]:
+    """``"W,S,E,N"`` in WGS84 degrees → bounds; refused (English and Chinese) unless four numbers with
+    W < E, S < N, longitudes within ±180 and latitudes within ±85."""
+    parts = str(text).replace("，", ",").split(",")
+    try:
+        w, s, e, n = (float(v) for v in parts)
+    except ValueError:
+        raise InputError(
+            f"extent must be four numbers W,S,E,N in WGS84 degrees, not {text!r}",
+            f"图幅范围须为四个数 西,南,东,北（WGS84 经纬度），不能是“{text}”。",
+        ) from None
+    finite = all(v == v and abs(v) != float("inf") for v in (w, s, e, n))
+    if not (finite and -180 <= w < e <= 180 and -85 <= s < n <= 85):
+        raise InputError(
+            f"extent must have west < east within ±180 and south < north within ±85 degrees: {text!r}",
+            "图幅范围须西小于东、南小于北，经度在±180°、纬度在±85°以内。",
+        )
+    return (w, s, e, n)
+
+
+def _savefig(fig: Figure, target, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"sheet format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     meta = {"Title": fig.texts[0].get_text()} if fig.texts and fmt in ("pdf", "svg") else None
-    fig.savefig(path, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=meta)
+    fig.savefig(target, format=fmt, dpi=PNG_DPI if fmt == "png" else None, metadata=meta)
+
+
+def save_sheet(fig: Figure, path: Path) -> Path:
+    """Write a sheet as PNG (300 dpi), PDF or SVG, chosen by the file's suffix."""
+    path = Path(path)
+    _savefig(fig, path, path.suffix.lower().lstrip("."))
     return path
+
+
+def sheet_bytes(fig: Figure, fmt: str) -> bytes:
+    """A sheet as the bytes of a PNG (300 dpi), PDF or SVG file (a page's download)."""
+    buf = io.BytesIO()
+    _savefig(fig, buf, fmt)
+    return buf.getvalue()

@@ -215,7 +215,8 @@ def show_map(
     lock: threading.Lock | None = None,
 ):
     """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
-    so panning and zooming never do. The 定位 box above it centres it on a typed coordinate or name.
+    so panning and zooming never do (unless ``"bounds"`` is one: the 打印图纸 panel's current view). The 定位 box
+    above it centres it on a typed coordinate or name.
 
     ``on_change`` runs before the rerun a map interaction starts, with the map's new value in
     ``st.session_state[key]``: a page can take a click into its state there and draw the answer in that

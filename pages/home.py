@@ -10,6 +10,7 @@ from layers.render import draw_scene
 from layers.scene import with_layers
 from layers.views import view_scene
 from pages import _ui
+from pages.views import print_panel
 from renewal.layout import layout_counts, station_area_summary
 
 
@@ -42,7 +43,8 @@ tile_key = hashlib.sha256(BASEMAPS[basemap].key_value().encode()).hexdigest()  #
 (scene, m), lock = _ui.shared_map(
     _scene_and_map, "home_map", (basemap, labels, tile_key, sites_key, _ui.imported_layers_key())
 )
-_ui.show_map(m, key="home_map", height=700, lock=lock)
+out = _ui.show_map(m, key="home_map", height=700, lock=lock, returned_objects=print_panel.REPORTS)
+print_panel.show(m, out, key="home_map")
 
 summary, counts = _layout_figures()
 if summary["drawn_km2"] is not None:

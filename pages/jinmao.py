@@ -5,6 +5,7 @@ import streamlit as st
 from layers.maps import jinmao_map
 from layers.registry import JINMAO_MAP_KEYS
 from pages import _ui
+from pages.views import print_panel
 from pages.views.text import markdown_literal
 from renewal.layout import approx_area_zh, jinmao_zone_areas_m2, jinmao_zone_table
 
@@ -26,7 +27,8 @@ basemap, labels = _ui.map_options()
 m = jinmao_map(
     basemap=basemap, labels=labels, data=_ui.cached_layers(JINMAO_MAP_KEYS), extra=_ui.imported_layers()
 )
-_ui.show_map(m, key="jinmao_map", height=560)
+out = _ui.show_map(m, key="jinmao_map", height=560, returned_objects=print_panel.REPORTS)
+print_panel.show(m, out, key="jinmao_map")
 
 st.subheader("四个片区")
 table = _zone_table()

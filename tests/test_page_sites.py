@@ -45,6 +45,9 @@ def test_page_lists_all_sites_and_seeds_the_workspace(ws):
     )
     assert store_path(ws).exists()  # seeded on first run
     assert [b.label for b in at.get("download_button")] == [
+        "下载图纸（PDF，A3横向）",  # the 打印图纸 panel under the map
+        "下载图纸（SVG，A3横向）",
+        "下载图纸（PNG 300dpi，A3横向）",
         "GeoJSON",
         "GeoPackage",
         "Shapefile（zip压缩）",
@@ -70,7 +73,10 @@ def test_filter_by_area_type_status_and_search(ws):
     assert list(table(at)["名称"]) == ["护仓河水质巩固提升项目"]
     at.sidebar.text_input(key="f_query").set_value("没有这个项目").run()
     assert len(table(at)) == 0
-    assert all(b.proto.disabled for b in at.get("download_button"))
+    data = [
+        b for b in at.get("download_button") if not b.proto.label.startswith("下载图纸")
+    ]  # not the map sheet
+    assert data and all(b.proto.disabled for b in data)
 
 
 def test_selected_site_opens_its_card(ws):

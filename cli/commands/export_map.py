@@ -8,7 +8,9 @@ legend, scale bar, north arrow, notes) drawn offline by the print back-end
 
 ``--view`` picks one view of the layout story (:data:`layers.views.VIEWS`:
 layout, station, belt, park, sites, coverage); ``--map jinmao`` is the
-金贸产业园 page's map (HTML only, kept for existing scripts).
+金贸产业园 page's map (HTML only, kept for existing scripts). ``--extent W,S,E,N`` frames a WGS84
+extent instead of the view's; sheets have the overview inset and (when they show approximate
+features) the 示意图 stamp unless ``--no-inset`` / ``--no-stamp``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from layers.render_print import (
     PAPERS,
     check_layout,
     draw_sheet,
+    parse_extent,
     parse_scale,
     save_sheet,
 )
@@ -61,6 +64,10 @@ def _check(args, out: Path) -> str:
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
     check_layout(args.paper, args.orientation, parse_scale(args.scale), args.org, args.review_no)
+    if args.extent is not None:
+        if args.map in ("jinmao", "coverage"):
+            raise InputError("--extent applies to --view maps only", "图幅范围仅适用于视图地图")
+        parse_extent(args.extent)
     if args.title is not None and (not args.title.strip() or "\n" in args.title or len(args.title) > 100):
         raise InputError(
             "--title must be one non-empty line of at most 100 characters", "标题须为一行，1到100个字"
@@ -84,6 +91,8 @@ def export_map(args) -> int:
     scene = view_scene(args.view, sites)
     if args.title is not None:
         scene = dataclasses.replace(scene, title=args.title.strip())
+    if args.extent is not None:
+        scene = dataclasses.replace(scene, extent=parse_extent(args.extent))
     if suffix in HTML_SUFFIXES:
         text = standalone_map_html(draw_scene(scene, basemap=args.basemap, labels=not args.no_labels))
         write_text_atomic(out, text)
@@ -98,6 +107,8 @@ def export_map(args) -> int:
                 scale=parse_scale(args.scale),
                 org=args.org,
                 review_no=args.review_no,
+                inset=not args.no_inset,
+                stamp=not args.no_stamp,
             )
         except FontError as err:
             raise InputError(
@@ -160,6 +171,18 @@ def register(sub) -> None:
         choices=("radius", "network"),
         default="radius",
         help="coverage map only: service radius or the workspace walking network (default radius)",
+    )
+    p.add_argument(
+        "--extent",
+        default=None,
+        metavar="W,S,E,N",
+        help="frame this WGS84 extent (degrees) instead of the view's (a sheet states its extent in the notes)",
+    )
+    p.add_argument("--no-inset", action="store_true", help="sheet without the overview inset (鹰眼图)")
+    p.add_argument(
+        "--no-stamp",
+        action="store_true",
+        help="sheet without the 示意图 stamp (drawn only when the sheet shows approximate features)",
     )
     p.add_argument("--no-labels", action="store_true", help="do not draw name labels")
     p.add_argument("--no-sites", action="store_true", help="leave out the workspace's renewal sites")

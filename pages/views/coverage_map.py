@@ -7,6 +7,7 @@ import streamlit as st
 from layers.maps import COVERAGE_BASE_KEYS, coverage_layers, coverage_map
 from pages import _ui
 from pages.views import coverage_data as cd
+from pages.views import print_panel
 from pages.views.coverage_state import CoveragePageState
 from renewal.errors import notice_zh
 
@@ -48,7 +49,10 @@ def show(  # noqa: PLR0913
         scenario=scenario,
         area=area.frame() if area is not None else None,
     )
-    out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
+    out = _ui.show_map(
+        m, key="coverage_map", height=600, returned_objects=("last_clicked", *print_panel.REPORTS)
+    )
+    print_panel.show(m, out, key="coverage_map")
     if result.warnings:
         with st.expander(f"计算提示（{len(result.warnings)}条）"):
             for w in result.warnings:

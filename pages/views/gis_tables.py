@@ -5,21 +5,16 @@ an offline HTML file or a print sheet of the planner's layout."""
 
 from __future__ import annotations
 
-import dataclasses
-import io
-
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
-from layers.fonts import FontError
 from layers.registry import REGISTRY
 from layers.render import draw_scene
-from layers.render_print import ORIENTATION_LABELS, ORIENTATIONS, PAPERS, SCALES, draw_sheet, parse_scale
 from layers.scene import SceneLayer, make_scene
 from layers.thematic import RAMPS, THEMATIC_OPACITY, highlight_layer, styled
 from pages import _ui
-from pages.views import gis_sources
+from pages.views import gis_sources, print_panel
 from pages.views.text import markdown_literal
 from renewal import attributes, classify
 from renewal.analysis.facilities import load_workspace_facilities
@@ -258,78 +253,6 @@ def _query_result(src: gis_sources.Source) -> gpd.GeoDataFrame | None:
     return rows
 
 
-LAYER_EXTENT = "图层范围"
-
-
-@st.cache_resource(show_spinner=False)
-def _named_views() -> dict:
-    """The plan's named views (全区, 一站, 一带, 一园: the 总体布局 bookmarks) a sheet can frame."""
-    from layers.maps import layout_scene
-
-    return dict(layout_scene().bookmarks)
-
-
-def _print_form(scene) -> None:
-    st.markdown("**打印图纸（PDF）**")
-    views = _named_views()
-    frame = st.selectbox(
-        "图幅范围",
-        [LAYER_EXTENT, *views],
-        format_func=lambda v: "图层范围（选中要素或查询结果）" if v == LAYER_EXTENT else f"命名视图：{v}",
-        key="gis_frame",
-    )
-    if frame != LAYER_EXTENT:
-        scene = dataclasses.replace(scene, extent=views[frame])
-    c1, c2, c3 = st.columns(3)
-    paper = c1.selectbox("纸张", list(PAPERS), index=1, key="gis_paper")
-    orientation = c2.selectbox("方向", ORIENTATIONS, format_func=ORIENTATION_LABELS.get, key="gis_orient")
-    scale_text = c3.selectbox(
-        "比例尺", ["适应范围", *(f"1:{n}" for n in SCALES)], key="gis_scale", accept_new_options=True
-    )
-    d1, d2 = st.columns(2)
-    title = d1.text_input("图名", scene.title, key="gis_title", max_chars=100)
-    subtitle = d2.text_input("副标题（可选）", key="gis_subtitle", max_chars=100)
-    e1, e2 = st.columns(2)
-    org = e1.text_input("编制单位", key="gis_org", max_chars=60)
-    review_no = e2.text_input("审图号（可选）", key="gis_review_no", max_chars=60)
-    try:
-        scale = parse_scale(scale_text or "")
-        if not title.strip():
-            raise InputError("title is empty", "请填写图名。")
-    except InputError as err:
-        _ui.show_input_error(err)
-        return
-
-    def pdf() -> bytes:
-        buf = io.BytesIO()
-        fig = draw_sheet(
-            dataclasses.replace(scene, title=title.strip()),
-            paper=paper,
-            orientation=orientation,
-            scale=scale,
-            subtitle=subtitle.strip(),
-            org=org.strip(),
-            review_no=review_no.strip(),
-        )
-        fig.savefig(buf, format="pdf")
-        return buf.getvalue()
-
-    try:
-        from layers.fonts import cjk_font
-
-        cjk_font()
-    except FontError:
-        st.error("无法生成图纸：找不到可显示中文的字体。")
-        return
-    st.download_button(
-        f"下载图纸（PDF，{paper}{ORIENTATION_LABELS[orientation]}）",
-        pdf,
-        file_name=f"{title.strip()}.pdf",
-        mime="application/pdf",
-        key="gis_pdf",
-    )
-
-
 def section(store, basemap: str, labels: bool) -> None:
     sources = _sources(store)
     if not sources:
@@ -363,9 +286,9 @@ def section(store, basemap: str, labels: bool) -> None:
     focus = chosen if len(chosen) else (result if result is not None and len(result) else src.data)
     scene = make_scene(shown, title=src.title.split("（")[0], extent=_padded(focus))
     m = draw_scene(scene, basemap=basemap, labels=labels)
-    _ui.show_map(m, key="gis_map", height=520)
+    out = _ui.show_map(m, key="gis_map", height=520, returned_objects=print_panel.REPORTS)
     _ui.export_map_button(m, file_name=f"{scene.title}.html")
-    _print_form(scene)
+    print_panel.show(m, out, key="gis_map")
 
 
 def _padded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:

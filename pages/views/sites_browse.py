@@ -13,6 +13,7 @@ from layers.registry import SITES_BASE_KEYS
 from layers.render import draw_scene
 from layers.scene import with_layers
 from pages import _ui
+from pages.views import print_panel
 from pages.views import site_tables as tables
 from pages.views.sites_state import FILTER_KEYS, QUERY_KEY, STATE_KEY, SitesPageState
 from renewal.sites import query as catalogue
@@ -123,10 +124,11 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
         m,
         key=MAP_KEY,
         height=560,
-        returned_objects=("last_active_drawing", "all_drawings"),
+        returned_objects=("last_active_drawing", "all_drawings", *print_panel.REPORTS),
         on_change=_map_clicked,
     )
     out = out or {}
+    print_panel.show(m, out, key=MAP_KEY)
     clicked = out.get("last_active_drawing")
     if interaction.clicked_site_id(clicked) and clicked != state.map_feature:  # a click _map_clicked missed
         state.map_feature = clicked

@@ -20,6 +20,7 @@ from shapely.geometry import box
 
 import geodata
 from tests.e2e import harness
+from tests.e2e.test_journey_coverage import settle
 
 IMG = "<img src=x onerror=alert(1)>"
 TEMPLATE = "{{7*7}}"
@@ -57,6 +58,15 @@ def _choose(p: harness.Planner, label: str, option: str) -> None:
     box_.click()
     p.page.get_by_role("option", name=option, exact=True).click()
     p.idle()
+
+
+def _download(p: harness.Planner, label: str, folder):
+    """A download once the map has settled: a map drawn anew reports its view (for 打印图纸), and that report
+    reruns the page; a click inside that rerun loses the file."""
+    p.map()
+    settle(p)  # the report's rerun starts a moment after the map is drawn
+    p.idle(1000)
+    return p.download(label, folder)
 
 
 def _import(p: harness.Planner, path) -> None:
@@ -120,7 +130,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         assert frame.locator('path[stroke="#00e5ff"]').count() == 1
         p.screenshot(f"gis-table-selected-{size}")
         p.check_page()
-        sel = p.download("下载选中要素（CSV）", tmp_path)
+        sel = _download(p, "下载选中要素（CSV）", tmp_path)
         got = pd.read_csv(sel, encoding="utf-8-sig")
         assert list(got["地块编号"]) == ["HD-01"] and {"经度", "纬度", "几何（WKT）"} <= set(got.columns)
         p.page.get_by_label("筛选内容（留空显示全部）").fill("")
@@ -134,7 +144,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         expected = sorted(gpd.sjoin(parcels, red, predicate="intersects")["地块编号"])
         assert 0 < len(expected) < len(parcels)
         p.page.get_by_text(f"中与“生态保护红线（导入图层）”相交的要素，共 {len(expected)} 个。").wait_for()
-        out = p.download("下载查询结果（Excel）", tmp_path)
+        out = _download(p, "下载查询结果（Excel）", tmp_path)
         got = pd.read_excel(io.BytesIO(out.read_bytes()), dtype=str)
         assert sorted(got["地块编号"]) == expected
         frame = p.map()
@@ -167,7 +177,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         assert float(fills) >= 0.6, fills
         frame.locator(".rp-label", has_text=IMG).first.wait_for()
         assert frame.locator("img[src='x']").count() == 0 and not p.errors
-        html = p.download("下载地图（独立HTML文件", tmp_path)
+        html = _download(p, "下载地图（独立HTML文件", tmp_path)
         with harness.planner(
             chromium, None, f"gis-html-{size}", viewport, allow=harness.is_local_file_url
         ) as v:
@@ -179,7 +189,10 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
             assert v.page.locator("img[src='x']").count() == 0 and not v.errors
         p.check_page()
 
-        # the print sheet: a scale that is not one is refused in Chinese (no download offered) …
+        # the print sheet (the 打印图纸 panel under the map): a scale that is not one is refused in Chinese
+        # (no download offered) …
+        p.page.locator('[data-testid="stExpander"] summary', has_text="打印图纸").click()
+        p.idle()
         scale = p.page.get_by_role("combobox", name="比例尺", exact=True)
         scale.scroll_into_view_if_needed()
         scale.click()
@@ -197,7 +210,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         p.page.get_by_label("审图号（可选）").fill("津S（2026）001号")
         p.page.get_by_label("审图号（可选）").press("Enter")
         p.idle()
-        pdf = p.download("下载图纸（PDF，A3横向）", tmp_path)
+        pdf = _download(p, "下载图纸（PDF，A3横向）", tmp_path)
         from pypdf import PdfReader
 
         page = PdfReader(pdf).pages[0]
@@ -211,10 +224,10 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         p.check_page()
         # a named view frames the sheet: 一园 (the 金贸 park) holds none of the parcels, so its legend lists none
         _choose(p, "图幅范围", "命名视图：一园")
-        park = PdfReader(p.download("下载图纸（PDF，A3横向）", tmp_path)).pages[0].extract_text()
+        park = PdfReader(_download(p, "下载图纸（PDF，A3横向）", tmp_path)).pages[0].extract_text()
         assert "河东区控规地块专题图" in park and "按用地性质" not in park and "R2" not in park, park[:800]
         _choose(p, "图幅范围", "命名视图：全区")
-        whole = PdfReader(p.download("下载图纸（PDF，A3横向）", tmp_path)).pages[0].extract_text()
+        whole = PdfReader(_download(p, "下载图纸（PDF，A3横向）", tmp_path)).pages[0].extract_text()
         assert "按用地性质" in whole and "R2" in whole, whole[:800]
         p.check_page()
 
@@ -229,7 +242,7 @@ def test_attribute_table_query_style_and_print(chromium, app, tmp_path, viewport
         p.idle()
         p.page.get_by_text(f"共 {len(touching)} 个。").wait_for()
         if touching:
-            got = pd.read_csv(p.download("下载查询结果（CSV）", tmp_path), encoding="utf-8-sig")
+            got = pd.read_csv(_download(p, "下载查询结果（CSV）", tmp_path), encoding="utf-8-sig")
             assert sorted(got["编号"]) == touching
         p.check_page()
 
@@ -285,7 +298,7 @@ def test_a_saved_style_is_drawn_on_every_map_and_for_every_planner(chromium, app
         _see_saved_style(p, colors, counts)
         assert p.map().locator(".rp-label", has_text="HD-01").count() >= 1  # labelled from 地块编号
         p.screenshot("gis-style-saved-home-1920")
-        html = p.download("下载地图（独立HTML文件", tmp_path)
+        html = _download(p, "下载地图（独立HTML文件", tmp_path)
         with harness.planner(
             chromium, None, "gis-style-html", harness.WIDE, allow=harness.is_local_file_url
         ) as v:
