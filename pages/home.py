@@ -43,8 +43,7 @@ tile_key = hashlib.sha256(BASEMAPS[basemap].key_value().encode()).hexdigest()  #
 (scene, m), lock = _ui.shared_map(
     _scene_and_map, "home_map", (basemap, labels, tile_key, sites_key, _ui.imported_layers_key())
 )
-out = _ui.show_map(m, key="home_map", height=700, lock=lock, returned_objects=print_panel.REPORTS)
-print_panel.show(m, out, key="home_map")
+print_panel.map_with_panel(m, key="home_map", height=700, lock=lock)
 
 summary, counts = _layout_figures()
 if summary["drawn_km2"] is not None:

@@ -27,8 +27,7 @@ basemap, labels = _ui.map_options()
 m = jinmao_map(
     basemap=basemap, labels=labels, data=_ui.cached_layers(JINMAO_MAP_KEYS), extra=_ui.imported_layers()
 )
-out = _ui.show_map(m, key="jinmao_map", height=560, returned_objects=print_panel.REPORTS)
-print_panel.show(m, out, key="jinmao_map")
+print_panel.map_with_panel(m, key="jinmao_map", height=560)
 
 st.subheader("四个片区")
 table = _zone_table()

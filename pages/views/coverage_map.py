@@ -49,10 +49,9 @@ def show(  # noqa: PLR0913
         scenario=scenario,
         area=area.frame() if area is not None else None,
     )
-    out = _ui.show_map(
-        m, key="coverage_map", height=600, returned_objects=("last_clicked", *print_panel.REPORTS)
-    )
-    print_panel.show(m, out, key="coverage_map")
+    # a click here is a what-if position: the map does not report its view (a pan never reruns the page)
+    out = _ui.show_map(m, key="coverage_map", height=600, returned_objects=("last_clicked",))
+    print_panel.show(m, out, key="coverage_map", reports=False)
     if result.warnings:
         with st.expander(f"计算提示（{len(result.warnings)}条）"):
             for w in result.warnings:

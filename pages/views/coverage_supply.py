@@ -408,11 +408,11 @@ def _scenarios(res, std, name: str, *, basemap, labels) -> None:
         key="cov_sd_scn",
     )
     scenario_list(
-        name, zones=res.zones, unit=UNITS[CAPACITY[res.category][0]], basemap=basemap, labels=labels
+        name, zones=res.zones, unit=UNITS[CAPACITY[res.category][0]], basemap=basemap, map_labels=labels
     )
 
 
-def scenario_list(name: str, *, zones=None, unit: str = "", basemap="none", labels=True) -> None:
+def scenario_list(name: str, *, zones=None, unit: str = "", basemap="none", map_labels=True) -> None:
     """The saved scenarios of indicator set ``name``: pick and compare, download the comparison."""
     try:
         saved = open_scenarios(actor=_ui.actor()).list(name)
@@ -453,7 +453,7 @@ def scenario_list(name: str, *, zones=None, unit: str = "", basemap="none", labe
         mime=XLSX_MIME,
         key="cov_sd_scn_xlsx",
     )
-    _change_map(records, zones, name, unit, basemap=basemap, labels=labels)
+    _change_map(records, zones, name, unit, basemap=basemap, labels=map_labels)
 
 
 def _change_map(records: list[dict], zones, name: str, unit: str, *, basemap, labels) -> None:
@@ -476,7 +476,7 @@ def _change_map(records: list[dict], zones, name: str, unit: str, *, basemap, la
         labels=labels,
         data=_ui.cached_layers(COVERAGE_BASE_KEYS),
     )
-    st.markdown(markdown_literal(f"**“{last}”较“{base}”的分区缺口变化**"))
+    st.markdown("**" + markdown_literal(f"“{last}”较“{base}”的分区缺口变化") + "**")
     if missing:
         st.caption(f"{missing} 个分区在当前分区图层中没有同名的面，未画出。")
     _ui.show_map(m, key="supply_change_map", height=420)

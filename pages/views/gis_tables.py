@@ -286,9 +286,8 @@ def section(store, basemap: str, labels: bool) -> None:
     focus = chosen if len(chosen) else (result if result is not None and len(result) else src.data)
     scene = make_scene(shown, title=src.title.split("（")[0], extent=_padded(focus))
     m = draw_scene(scene, basemap=basemap, labels=labels)
-    out = _ui.show_map(m, key="gis_map", height=520, returned_objects=print_panel.REPORTS)
+    print_panel.map_with_panel(m, key="gis_map", height=520)
     _ui.export_map_button(m, file_name=f"{scene.title}.html")
-    print_panel.show(m, out, key="gis_map")
 
 
 def _padded(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame | None:

@@ -76,23 +76,38 @@ def _file_name(title: str, paper: str, orientation: str, fmt: str) -> str:
     return f"{stem}_{paper.replace(':', 'x')}{ORIENTATION_LABELS[orientation]}.{fmt}"
 
 
-def show(m, out, *, key: str) -> None:
+def map_with_panel(m, *, key: str, height: int, lock=None) -> None:
+    """A map whose only output is its view, with its 打印图纸 panel, in one fragment: a pan or zoom (and the
+    first report after the map loads) reruns only the map and the panel, never the page."""
+
+    @st.fragment
+    def _map_and_panel() -> None:
+        out = _ui.show_map(m, key=key, height=height, lock=lock, returned_objects=REPORTS)
+        show(m, out, key=key)
+
+    _map_and_panel()
+
+
+def show(m, out, *, key: str, reports: bool = True) -> None:
     """The 打印图纸 expander for the map ``m`` (drawn by ``draw_scene``) shown under ``key``; ``out`` is
-    what :func:`pages._ui.show_map` returned."""
+    what :func:`pages._ui.show_map` returned. ``reports=False``: the map does not report its view (a map a
+    planner clicks into, whose page a pan must not rerun): the panel frames the map's own extent (the
+    page's filter and selection, or the study area) or a named view."""
     scene = getattr(m, "_rp_scene", None)
     if scene is None:
         return
-    current = remember_view(key, out, getattr(m, "_rp_basemap", DEFAULT_BASEMAP))
+    current = remember_view(key, out, getattr(m, "_rp_basemap", DEFAULT_BASEMAP)) if reports else None
+    here = "当前地图范围" if reports else "地图范围（按当前筛选与选择）"
     with st.expander("打印图纸"):
         views = _plan_views(scene)
         frame = st.selectbox(
             "图幅范围",
             [CURRENT, *views],
-            format_func=lambda v: "当前地图范围" if v == CURRENT else f"命名视图：{v}",
+            format_func=lambda v: here if v == CURRENT else f"命名视图：{v}",
             key=f"{key}_print_frame",
         )
         extent = (current or scene.extent) if frame == CURRENT else views[frame]
-        if frame == CURRENT and current is None:
+        if frame == CURRENT and current is None and reports:
             st.caption("地图尚未报告当前范围，按地图的初始范围打印。")
         if extent is not None:
             st.caption(

@@ -124,11 +124,11 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
         m,
         key=MAP_KEY,
         height=560,
-        returned_objects=("last_active_drawing", "all_drawings", *print_panel.REPORTS),
+        returned_objects=("last_active_drawing", "all_drawings"),  # not its view: a pan never reruns the page
         on_change=_map_clicked,
     )
     out = out or {}
-    print_panel.show(m, out, key=MAP_KEY)
+    print_panel.show(m, out, key=MAP_KEY, reports=False)
     clicked = out.get("last_active_drawing")
     if interaction.clicked_site_id(clicked) and clicked != state.map_feature:  # a click _map_clicked missed
         state.map_feature = clicked
