@@ -127,3 +127,22 @@ def test_a_study_area_set_on_one_server_is_the_other_servers_and_a_viewer_cannot
     sync_shared_files(a, database=url)
     assert current_study_area(a, database=url).is_default
     assert [h["who"] for h in open_layer_store(database=url).history("study_area")][:2] == ["李工", "张工"]
+
+
+def test_osm_review_decisions_are_recorded_and_shared_with_the_other_server(team):
+    from renewal.analysis.osm_review import load_decisions
+    from renewal.storage.access import ViewerRefused
+    from renewal.storage.shared_files import save_osm_review
+
+    url, a, b = team
+    decisions = {"way/42": ("primary",), "node/7": ()}
+    entry = save_osm_review(decisions, actor=Actor("张工"), workspace=a, database=url)
+    assert entry.kind == "osm_review" and entry.version == 1 and entry.count == 2
+    assert load_decisions(b) == {}
+    assert sync_shared_files(b, database=url) == ["osm_review"]
+    assert load_decisions(b) == decisions
+    with pytest.raises(ViewerRefused):
+        save_osm_review({}, actor=Actor("王工", role="查看"), workspace=b, database=url)
+    assert load_decisions(b) == decisions  # nothing changed
+    history = open_layer_store(database=url).history("osm_review")
+    assert [(h["who"], h["count"]) for h in history] == [("张工", 2)]

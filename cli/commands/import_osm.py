@@ -55,12 +55,12 @@ def run(args) -> int:
     from renewal.analysis.network import NetworkWarning
     from renewal.analysis.network_files import workspace_network_path
     from renewal.analysis.osm_import import import_osm, refuse_to_overwrite, report_tables
-    from renewal.analysis.osm_review import decisions_from_report, load_decisions, save_decisions
+    from renewal.analysis.osm_review import decisions_from_report, load_decisions
     from renewal.analysis.study_area import read_area
     from renewal.standards import load_standards
     from renewal.storage.access import local_actor
     from renewal.storage.layer_stores import open_layer_store
-    from renewal.storage.shared_files import current_study_area, save_osm_import
+    from renewal.storage.shared_files import current_study_area, save_osm_import, save_osm_review
 
     recorded = open_layer_store(args.workspace, database=args.database).get("facilities")
     refuse_to_overwrite(
@@ -114,7 +114,7 @@ def run(args) -> int:
     )
     net_path, fac_path = workspace_network_path(args.workspace), workspace_facilities_path(args.workspace)
     if args.review:
-        save_decisions(decisions, args.workspace)
+        save_osm_review(decisions, actor=local_actor(), workspace=args.workspace, database=args.database)
     if decisions:
         print(
             f"review: {len(decisions)} decisions kept in the workspace, {res.report['reviewed']} applied to this extract"

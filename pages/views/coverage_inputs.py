@@ -22,7 +22,6 @@ from renewal.analysis.osm_review import (
     apply_to_facilities,
     decisions_from_report,
     load_decisions,
-    save_decisions,
 )
 from renewal.crs import COORDINATE_SYSTEMS as WEB_SYSTEMS
 from renewal.crs import CRS_LABELS_ZH
@@ -30,7 +29,7 @@ from renewal.errors import InputError
 from renewal.io.read import read_vector
 from renewal.io.write import xlsx_bytes
 from renewal.storage.layer_stores import open_layer_store
-from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import
+from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import, save_osm_review
 from renewal.zh import beijing_time
 
 
@@ -177,7 +176,7 @@ def _osm_review(std, ws: Path) -> None:
             if fac is not None:
                 fac, applied = apply_to_facilities(fac, decisions, std)
                 save_facilities(fac, actor=_ui.actor(), workspace=ws, source_file=up.name)
-            save_decisions(decisions, ws)
+            save_osm_review(decisions, actor=_ui.actor(), workspace=ws)
             st.success(
                 f"已保存 {len(new)} 条审核意见（工作区共 {len(decisions)} 条），其中 {len(applied)} 处设施已按审核更新；"
                 "其余对象在下次导入OSM数据时生效。"

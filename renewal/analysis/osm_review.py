@@ -3,7 +3,7 @@
 The import report (:func:`renewal.analysis.osm_import.report_tables`) has a 审核意见 column on its
 facility, not-classified and not-counted sheets. A planner writes there a category (its Chinese
 name, e.g. 小学, or several joined by 、) or 不计入; :func:`decisions_from_report` reads them back,
-:func:`save_decisions` keeps them in ``facilities/osm_review.json`` and every later import applies
+:func:`renewal.storage.shared_files.save_osm_review` keeps them in ``facilities/osm_review.json`` (recorded like the inventory) and every later import applies
 them again (:func:`load_decisions`), so a newer extract is corrected once for good. A decision
 names OSM objects (``n123``, ``w45``, ``r6``), not rows, and replaces whatever the rules said.
 """
@@ -49,9 +49,10 @@ def load_decisions(workspace: Path | None = None) -> dict[str, tuple[str, ...]]:
     return {str(k): tuple(map(str, v)) for k, v in raw.items()}
 
 
-def save_decisions(decisions: dict[str, tuple[str, ...]], workspace: Path | None = None) -> Path:
-    path = decisions_path(workspace)
-    path.parent.mkdir(parents=True, exist_ok=True)
+def write_decisions(decisions: dict[str, tuple[str, ...]], path: Path) -> Path:
+    """Write review decisions to ``path`` (atomically). Recorded for a person through
+    :func:`renewal.storage.shared_files.save_osm_review`, which calls this."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     data = {k: list(v) for k, v in sorted(decisions.items())}
     return write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 

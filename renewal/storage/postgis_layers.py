@@ -27,6 +27,7 @@ from pathlib import Path
 
 from renewal.analysis.facilities import workspace_facilities_path
 from renewal.analysis.network_files import workspace_network_path
+from renewal.analysis.osm_review import decisions_path
 from renewal.analysis.study_area import workspace_area_path
 from renewal.errors import InputError, StoreError
 from renewal.io.atomic import write_bytes_atomic, write_text_atomic
@@ -229,9 +230,10 @@ class TeamLayerStore(LayerCore):
             "facilities": workspace_facilities_path(folder),
             "network": workspace_network_path(folder),
             "study_area": workspace_area_path(folder),
+            "osm_review": decisions_path(folder),
         }
         rows = self._query(
-            "SELECT name, sha256 FROM layer_catalog WHERE name IN ('facilities', 'network', 'study_area') "
+            "SELECT name, sha256 FROM layer_catalog WHERE name IN ('facilities', 'network', 'study_area', 'osm_review') "
             "AND sha256 IS NOT NULL"
         )
         note = folder / CACHE_NOTE

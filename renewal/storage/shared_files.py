@@ -22,6 +22,7 @@ from renewal.analysis.facilities import (
 )
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.network_files import save_network, workspace_network_path
+from renewal.analysis.osm_review import decisions_path, write_decisions
 from renewal.analysis.study_area import (
     DEFAULT_AREA_NAME,
     StudyArea,
@@ -169,3 +170,23 @@ def current_study_area(workspace: Path | None = None, *, database: str | None = 
         return default_study_area()
     name, geometry, is_default = read_area_file(path)
     return StudyArea(name or DEFAULT_AREA_NAME, geometry, is_default, entry.who, entry.imported_at)
+
+
+def save_osm_review(
+    decisions: dict[str, tuple[str, ...]],
+    *,
+    actor: Actor,
+    workspace: Path | None = None,
+    database: str | None = None,
+) -> ImportedLayer:
+    """Keep the OSM review decisions (by OSM id) for ``actor``: recorded with a history row and a version,
+    in the team database when one is set (every server's next import applies them)."""
+    require_editor(actor)
+    change = FileChange(
+        "osm_review",
+        decisions_path(workspace),
+        lambda path: write_decisions(decisions, path),
+        "审核意见",
+        len(decisions),
+    )
+    return _replace([change], actor, workspace, database)[0]
