@@ -50,12 +50,15 @@ def test_import_replace_remove_with_history_and_versions(where):
     first = _put(store, "ref_a", _gdf("甲", "乙"), ZHANG, title="控规")
     assert (first.version, first.who, first.count, first.title) == (1, "张工", 2, "控规")
     assert list(open_layer_store(**where).read("ref_a")["名称"]) == ["甲", "乙"]  # another handle sees it
-    with pytest.raises(InputError, match="exists already"):
+    with pytest.raises(InputError, match="exists already") as exists:
         _put(store, "ref_a", _gdf("丙"), LI)
+    # the planner reads when, in 北京时间, never the stored UTC text
+    assert "（北京时间）导入" in exists.value.message_zh and first.imported_at not in exists.value.message_zh
     second = _put(store, "ref_a", _gdf("丙"), LI, replace=True, expected_version=1)
     assert second.version == 2 and store.get("ref_a").who == "李工"
-    with pytest.raises(ConflictError):  # 张工 saw version 1: a stale replace is refused
+    with pytest.raises(ConflictError) as stale:  # 张工 saw version 1: a stale replace is refused
         _put(store, "ref_a", _gdf("丁"), ZHANG, replace=True, expected_version=1)
+    assert "（北京时间）" in stale.value.message_zh and second.imported_at not in stale.value.message_zh
     assert list(store.read("ref_a")["名称"]) == ["丙"]
     store.remove("ref_a", actor=LI, expected_version=2)
     assert store.get("ref_a") is None

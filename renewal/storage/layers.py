@@ -123,7 +123,7 @@ def check_name(name: str) -> str:
 def _exists_error(name: str, row) -> InputError:
     return InputError(
         f"A layer {name!r} exists already (imported {row['imported_at']} by {row['who']}); use --replace",
-        f"图层“{name}”已存在（{row['who']}于{row['imported_at']}导入），如需替换请选择“替换”",
+        f"图层“{name}”已存在（{row['who']}于{beijing_time(row['imported_at'])}（北京时间）导入），如需替换请选择“替换”",
     )
 
 
@@ -131,7 +131,7 @@ def _stale(name: str, row, expected: int) -> ConflictError:
     return ConflictError(
         f"{name!r} was changed by {row['who']} at {row['imported_at']} (version {row['version']}, you saw "
         f"version {expected}); nothing was changed. Look at the new data and try again.",
-        f"“{name}”在您查看之后已被 {row['who']} 修改（{row['imported_at']}，当前版本 {row['version']}，"
+        f"“{name}”在您查看之后已被 {row['who']} 修改（{beijing_time(row['imported_at'])}（北京时间），当前版本 {row['version']}，"
         f"您看到的是版本 {expected}）。为避免覆盖他人的修改，本次操作未执行；请查看最新数据后重试。",
     )
 
