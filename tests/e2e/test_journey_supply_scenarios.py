@@ -148,6 +148,7 @@ def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, t
             if float(both.at[f"分区缺口：{z}", "较“现状”变化（新增一所学校）"]) < 0
         ]
         assert gained and change_map.locator('path[fill="#1a9641"]').count() == len(gained)
+        p.page.locator(harness.MAP_IFRAME).nth(2).scroll_into_view_if_needed()
         p.screenshot("supply-change-map-1920x1080")
         xlsx = p.download("情景对比（Excel）", tmp_path)
         book = pd.read_excel(xlsx, sheet_name=None)
