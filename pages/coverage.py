@@ -114,7 +114,7 @@ m, out = coverage_map.show(
     basemap=basemap,
     labels=labels,
     scenario=scenario,
-    area=area,
+    area=None if area.is_default else area,  # the district is outlined already: the same map as export-map's
 )
 counted = all_fac[all_fac["category"].isin(chosen) & ~all_fac["facility_id"].isin(state.removed)]
 about = about_lines(
