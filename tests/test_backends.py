@@ -12,17 +12,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
 
+from layers import folium_pins
 from layers.feature_layers import FeatureLayer
 from layers.render import draw_scene
 from layers.render_print import draw_sheet, drawn_layers, legend_rows, sheet_legend
 from layers.views import VIEWS, view_scene
 from renewal.sites.query import bundled_sites
-
-
-def _walk(el):
-    yield el
-    for child in el._children.values():
-        yield from _walk(child)
 
 
 def _interactive(scene):
@@ -31,9 +26,9 @@ def _interactive(scene):
     m = draw_scene(scene, basemap="none")
     groups = [
         el
-        for el in _walk(m)
+        for el in folium_pins.walk(m)
         if isinstance(el, folium.FeatureGroup)
-        and any(isinstance(c, FeatureLayer) for c in el._children.values())
+        and any(isinstance(c, FeatureLayer) for c in folium_pins.children(el).values())
     ]
     titles = [unescape(g.layer_name) for g in groups if g.show]
     html = m.get_root().render()

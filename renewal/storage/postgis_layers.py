@@ -233,8 +233,9 @@ class TeamLayerStore(LayerCore):
             "osm_review": decisions_path(folder),
         }
         rows = self._query(
-            "SELECT name, sha256 FROM layer_catalog WHERE name IN ('facilities', 'network', 'study_area', 'osm_review') "
-            "AND sha256 IS NOT NULL"
+            f"SELECT name, sha256 FROM layer_catalog WHERE name IN ({', '.join('?' * len(targets))}) "
+            "AND sha256 IS NOT NULL",
+            tuple(targets),
         )
         note = folder / CACHE_NOTE
         try:
