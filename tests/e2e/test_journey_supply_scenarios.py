@@ -50,14 +50,19 @@ def landuse_file(folder):
     return path
 
 
+def type_in(p: harness.Planner, label: str, value) -> None:
+    """Type ``value`` in the box labelled ``label``, press Enter and wait for the page's run."""
+    box = p.page.get_by_label(label)
+    box.fill(str(value))
+    box.press("Enter")
+    settle(p)
+
+
 def schools_with_share(p: harness.Planner, files) -> None:  # noqa: F811
     upload_inputs(p, files)
     choose(p, "供需类别", "小学（学位）")
     choose(p, "计算方法", "按容量就近分配")
-    share = p.page.get_by_label("6-11岁（小学适龄）占人口的比例（%）")
-    share.fill(f"{SHARE_PCT}")
-    share.press("Enter")
-    settle(p)
+    type_in(p, "6-11岁（小学适龄）占人口的比例（%）", SHARE_PCT)
 
 
 def save_as(p: harness.Planner, name: str, *, what: str = "") -> None:
@@ -102,10 +107,7 @@ def test_site_one_school_by_capacity_save_reload_compare(chromium, app, files, t
         head = p.page.get_by_text("按容量选址（新增设施位置）")
         head.scroll_into_view_if_needed()
         assert "包含位置待定的更新项目" in p.main_text()
-        cap = p.page.get_by_label("每处新增学位")
-        cap.fill(str(NEW_PLACES))
-        cap.press("Enter")
-        settle(p)
+        type_in(p, "每处新增学位", NEW_PLACES)
         p.page.get_by_role("button", name="计算按容量选址").click()
         settle(p)
         steps = table(p, "本步新增获得人数", wait_s=120)
@@ -175,14 +177,8 @@ def test_fewest_new_schools_to_a_target_share_on_the_laptop(chromium, app, files
         p.page.get_by_text("按容量选址（新增设施位置）").scroll_into_view_if_needed()
         p.page.get_by_text("达到目标比例").click()
         settle(p)
-        share = p.page.get_by_label("目标比例（%）")
-        share.fill(str(target))
-        share.press("Enter")
-        settle(p)
-        cap = p.page.get_by_label("每处新增学位")
-        cap.fill(str(NEW_PLACES))
-        cap.press("Enter")
-        settle(p)
+        type_in(p, "目标比例（%）", target)
+        type_in(p, "每处新增学位", NEW_PLACES)
         p.page.get_by_role("button", name="计算按容量选址").click()
         settle(p)
         steps = table(p, "累计获得比例（%）", wait_s=180)
