@@ -20,8 +20,9 @@ from matplotlib.colors import LinearSegmentedColormap, to_hex
 
 from layers.registry import LayerSpec, Style
 from layers.scene import SceneLayer
-from renewal.classify import CATEGORIES, classify
+from renewal.classify import BY_TABLE, CATEGORIES, classify
 from renewal.errors import InputError
+from renewal.landuse_colors import ColorEntry, classes_by_table
 from renewal.layer_style import LayerStyle
 
 CLASS_FIELD = "_class"
@@ -38,6 +39,8 @@ CATEGORY_COLORS = (
     "#fccde5", "#bc80bd", "#ccebc5", "#ffed6f", "#1f78b4", "#33a02c",
 )  # fmt: skip
 NO_DATA_COLOR = "#bdbdbd"
+#: Values a colour table has no code for: a neutral grey with no land-use meaning (drawn, said 未匹配).
+UNMATCHED_COLOR = "#d9d9d9"
 #: How opaque a thematic layer's fill is unless the planner chooses otherwise.
 THEMATIC_OPACITY = 0.65
 HIGHLIGHT = Style(color="#00e5ff", weight=4, opacity=1.0, fill_color="#00e5ff", fill_opacity=0.08, radius=9)
@@ -47,6 +50,36 @@ def ramp_colors(ramp: str, n: int) -> list[str]:
     """``n`` colours evenly along a ramp of :data:`RAMPS`."""
     cmap = LinearSegmentedColormap.from_list(ramp, RAMPS[ramp])
     return [to_hex(cmap(x)) for x in (np.linspace(0.1, 1.0, n) if n > 1 else [0.7])]
+
+
+def _class_style(layer: SceneLayer, color_map: tuple[tuple[str, str], ...]) -> Style:
+    base = layer.spec.style
+    return replace(
+        base,
+        color="#555555",
+        fill_color=None,
+        fill_opacity=max(base.fill_opacity, THEMATIC_OPACITY),
+        color_field=None,
+        color_by=CLASS_FIELD,
+        color_map=color_map,
+    )
+
+
+def table_layer(
+    layer: SceneLayer, field: str, entries: tuple[ColorEntry, ...], title: str = ""
+) -> SceneLayer:
+    """``layer`` coloured by the land-use codes in ``field`` with a colour table's rows (exact code, else
+    its parent code); its legend lists the table's rows in use by name, then 未匹配 and 无数据 in grey."""
+    labels, rows = classes_by_table(layer.data[field], entries)
+    grey = {True: NO_DATA_COLOR, False: UNMATCHED_COLOR}
+    cmap = tuple((label, color or grey[label == "无数据"]) for label, color in rows)
+    spec = replace(
+        layer.spec,
+        style=_class_style(layer, cmap),
+        title_zh=title or f"{layer.spec.title_zh}（按{field}）",
+        visible=True,
+    )
+    return SceneLayer(spec, layer.data.assign(**{CLASS_FIELD: labels.to_numpy()}), layer.id_field)
 
 
 def thematic_layer(
@@ -61,16 +94,7 @@ def thematic_layer(
         colors = ramp_colors(ramp, len(real))
     cmap = dict(zip(real, colors, strict=True))
     cmap.update({c: NO_DATA_COLOR for c in order if c not in cmap})
-    base = layer.spec.style
-    style = replace(
-        base,
-        color="#555555",
-        fill_color=None,
-        fill_opacity=max(base.fill_opacity, THEMATIC_OPACITY),
-        color_field=None,
-        color_by=CLASS_FIELD,
-        color_map=tuple((c, cmap[c]) for c in order),
-    )
+    style = _class_style(layer, tuple((c, cmap[c]) for c in order))
     spec = replace(
         layer.spec, style=style, title_zh=title or f"{layer.spec.title_zh}（按{field}）", visible=True
     )
@@ -110,12 +134,15 @@ def styled(layer: SceneLayer, style: LayerStyle, field_title: str = "", title: s
             f"The saved style names fields the layer lacks: {missing}",
             f"保存的样式所用字段（{'、'.join(missing)}）在图层中不存在，已按默认样式绘制。",
         )
-    if style.field is not None and style.method != CATEGORIES and style.ramp not in RAMPS:
+    if style.field is not None and style.method not in (CATEGORIES, BY_TABLE) and style.ramp not in RAMPS:
         raise InputError(
             f"Unknown colour ramp {style.ramp!r}", "保存的样式所用色带不存在，已按默认样式绘制。"
         )
     out = layer
-    if style.field is not None:
+    if style.field is not None and style.method == BY_TABLE:
+        name = f"{title or layer.spec.title_zh}（按{field_title or style.field}，用地分类配色表）"
+        out = table_layer(out, style.field, style.entries, name)
+    elif style.field is not None:
         name = f"{title or layer.spec.title_zh}（按{field_title or style.field}）"
         out = thematic_layer(out, style.field, style.method, style.classes, style.ramp or "蓝色渐变", name)
     if style.label is not None:

@@ -14,7 +14,14 @@ import pandas as pd
 from renewal.errors import InputError
 
 EQUAL_INTERVAL, QUANTILE, CATEGORIES = "equal", "quantile", "categories"
-METHOD_LABELS = {EQUAL_INTERVAL: "等间距分级", QUANTILE: "分位数分级", CATEGORIES: "按类别（文本字段）"}
+#: Categories coloured by the workspace's land-use colour table (:mod:`renewal.landuse_colors`).
+BY_TABLE = "landuse_table"
+METHOD_LABELS = {
+    EQUAL_INTERVAL: "等间距分级",
+    QUANTILE: "分位数分级",
+    CATEGORIES: "按类别（文本字段）",
+    BY_TABLE: "按用地分类配色表",
+}
 MIN_CLASSES, MAX_CLASSES = 2, 9
 #: At most this many categories get their own colour; the rest are 其他.
 MAX_CATEGORIES = 12

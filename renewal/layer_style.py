@@ -12,8 +12,12 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass
 
-from renewal.classify import CATEGORIES, MAX_CLASSES, METHOD_LABELS, MIN_CLASSES
+from renewal.classify import BY_TABLE, CATEGORIES, MAX_CLASSES, METHOD_LABELS, MIN_CLASSES
 from renewal.errors import InputError
+from renewal.landuse_colors import ColorEntry, check_entries
+
+#: A colour table's rows as kept in a style: ``(code, name, "#rrggbb")``.
+PaletteRows = tuple[tuple[str, str, str], ...]
 
 #: Longest accepted field or ramp name (characters).
 MAX_NAME = 100
@@ -27,6 +31,10 @@ class LayerStyle:
     ramp: str = ""
     label: str | None = None
     opacity: float | None = None
+    #: With :data:`~renewal.classify.BY_TABLE`: the colour table's rows, kept in the style itself so every
+    #: map, download and print sheet draws the same colours without the table file.
+    palette: PaletteRows = ()
+    palette_source: str = ""
 
     def __post_init__(self) -> None:
         for name in ("field", "label"):
@@ -47,6 +55,29 @@ class LayerStyle:
             or not 0.0 <= self.opacity <= 1.0
         ):
             raise _bad("opacity must be a number from 0 to 1")
+        self._check_palette()
+
+    def _check_palette(self) -> None:
+        if not isinstance(self.palette_source, str) or len(self.palette_source) > MAX_NAME:
+            raise _bad("palette_source must be a file name")
+        if not isinstance(self.palette, tuple):
+            raise _bad("palette must be a list of rows")
+        if self.method != BY_TABLE:
+            if self.palette:
+                raise _bad("a palette belongs to the colour-table method only")
+            return
+        if not self.palette:
+            raise _bad("the colour-table method needs its table")
+        try:
+            checked = check_entries(self.palette)
+        except InputError as exc:
+            raise _bad(f"palette: {exc}") from exc
+        object.__setattr__(self, "palette", tuple((e.code, e.name, e.color) for e in checked))
+
+    @property
+    def entries(self) -> tuple[ColorEntry, ...]:
+        """The colour table's rows (empty unless the method is the colour table)."""
+        return tuple(ColorEntry(*row) for row in self.palette)
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
@@ -60,6 +91,8 @@ class LayerStyle:
             raise _bad(f"not JSON ({exc})") from exc
         if not isinstance(data, dict) or set(data) - set(cls.__dataclass_fields__):
             raise _bad("not a style object")
+        if isinstance(data.get("palette"), list):
+            data["palette"] = tuple(tuple(r) if isinstance(r, list) else r for r in data["palette"])
         try:
             return cls(**data)
         except TypeError as exc:

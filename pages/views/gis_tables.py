@@ -14,7 +14,7 @@ from layers.render import draw_scene
 from layers.scene import SceneLayer, make_scene
 from layers.thematic import RAMPS, THEMATIC_OPACITY, highlight_layer, styled
 from pages import _ui
-from pages.views import gis_sources, print_panel
+from pages.views import gis_sources, landuse_palette, print_panel
 from pages.views.text import markdown_literal
 from renewal import attributes, classify
 from renewal.analysis.facilities import load_workspace_facilities
@@ -133,13 +133,15 @@ def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
         [classify.EQUAL_INTERVAL, classify.QUANTILE, classify.CATEGORIES]
         if numeric
         else [classify.CATEGORIES]
-    )
+    ) + [classify.BY_TABLE]
     method = c2.selectbox("分级方法", methods, format_func=classify.METHOD_LABELS.get, key="gis_style_method")
     n = c3.number_input(
         "分级数", classify.MIN_CLASSES, classify.MAX_CLASSES, _unless_set("gis_style_n", 5), key="gis_style_n",
-        disabled=method == classify.CATEGORIES,
+        disabled=method in (classify.CATEGORIES, classify.BY_TABLE),
     )  # fmt: skip
-    ramp = c4.selectbox("色带", list(RAMPS), key="gis_style_ramp", disabled=method == classify.CATEGORIES)
+    ramp = c4.selectbox(
+        "色带", list(RAMPS), key="gis_style_ramp", disabled=method in (classify.CATEGORIES, classify.BY_TABLE)
+    )
     return field, method, int(n), ramp
 
 
@@ -148,6 +150,8 @@ def _chosen_style(style, look) -> LayerStyle:
     if style is None:
         return LayerStyle(label=label, opacity=opacity)
     field, method, n, ramp = style
+    if method == classify.BY_TABLE:
+        return landuse_palette.table_style(field, label, opacity)
     return LayerStyle(field, method, n, ramp, label, opacity)
 
 
@@ -170,7 +174,7 @@ def _load_saved(store, src: gis_sources.Source) -> None:
         return
     fields = attributes.fields(src.data)
     if saved.field in fields and (
-        saved.method == classify.CATEGORIES or classify.is_numeric(src.data[saved.field])
+        saved.method in (classify.CATEGORIES, classify.BY_TABLE) or classify.is_numeric(src.data[saved.field])
     ):
         ss[f"gis_style_field:{src.key}"] = saved.field
         ss["gis_style_method"] = saved.method
@@ -267,6 +271,7 @@ def section(store, basemap: str, labels: bool) -> None:
     else:
         _downloads(src, src.data.loc[shown_rows.index], "属性表", "gis_tab_dl")
     _load_saved(store, src)
+    landuse_palette.panel()
     style = _style(src)
     chosen_style = _chosen_style(style, _look(src, style is not None))
     try:

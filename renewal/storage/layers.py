@@ -45,7 +45,7 @@ from renewal.zh import beijing_time
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
 #: Shared workspace files recorded in the catalogue (not drawn as layers).
-FILE_KINDS = ("facilities", "network", "study_area", "osm_review")
+FILE_KINDS = ("facilities", "network", "study_area", "osm_review", "landuse_colors")
 KIND_LABELS = {
     "zones": "分区",
     "population": "人口",
@@ -55,6 +55,7 @@ KIND_LABELS = {
     "network": "步行路网",
     "study_area": "研究范围",
     "osm_review": "OSM审核意见",
+    "landuse_colors": "用地分类配色表",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: How long a writer waits for another planner's change to finish (seconds).

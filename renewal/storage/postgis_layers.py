@@ -31,6 +31,7 @@ from renewal.analysis.osm_review import decisions_path
 from renewal.analysis.study_area import workspace_area_path
 from renewal.errors import InputError, StoreError
 from renewal.io.atomic import write_bytes_atomic, write_text_atomic
+from renewal.landuse_colors import workspace_table_path
 from renewal.settings import workspace_dir
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.layers import (
@@ -231,6 +232,7 @@ class TeamLayerStore(LayerCore):
             "network": workspace_network_path(folder),
             "study_area": workspace_area_path(folder),
             "osm_review": decisions_path(folder),
+            "landuse_colors": workspace_table_path(folder),
         }
         rows = self._query(
             f"SELECT name, sha256 FROM layer_catalog WHERE name IN ({', '.join('?' * len(targets))}) "

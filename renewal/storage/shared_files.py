@@ -31,6 +31,7 @@ from renewal.analysis.study_area import (
     workspace_area_path,
     write_area_file,
 )
+from renewal.landuse_colors import ColorTable, read_table_file, workspace_table_path, write_table_file
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.layer_stores import open_layer_store
 from renewal.storage.layers import FileChange, ImportedLayer, to_blob
@@ -190,3 +191,32 @@ def save_osm_review(
         len(decisions),
     )
     return _replace([change], actor, workspace, database)[0]
+
+
+def save_landuse_colors(
+    table: ColorTable, *, actor: Actor, workspace: Path | None = None, database: str | None = None
+) -> ImportedLayer:
+    """Make ``table`` (checked by :func:`renewal.landuse_colors.read_color_table`) the workspace's land-use
+    colour table for ``actor``: recorded with a history row and a version, in the team database when one
+    is set (every server's maps then offer it)."""
+    require_editor(actor)
+    change = FileChange(
+        "landuse_colors",
+        workspace_table_path(workspace),
+        lambda path: write_table_file(table, path),
+        table.source or "用地分类配色表",
+        len(table.entries),
+    )
+    return _replace([change], actor, workspace, database)[0]
+
+
+def current_landuse_colors(
+    workspace: Path | None = None, *, database: str | None = None
+) -> tuple[ColorTable, ImportedLayer] | None:
+    """The workspace's colour table with its record (who, when, version); None when none was loaded.
+    :class:`~renewal.errors.InputError` when the kept file is not a valid table."""
+    path = workspace_table_path(workspace)
+    entry = open_layer_store(workspace, database=database).get("landuse_colors")
+    if entry is None or not path.exists():
+        return None
+    return read_table_file(path), entry
