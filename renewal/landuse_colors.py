@@ -9,8 +9,9 @@ spaces and case) refuses the whole table with a Chinese message per row.
 last character (``R21`` -> ``R2`` -> ``R``; ``0701`` -> ``070`` -> ``07``). No colour is made up for a
 value without a row: :func:`classes_by_table` puts those in one 未匹配 class.
 
-No official colour table is bundled: none could be verified from a citable copy (see
-``geodata/PROVENANCE.md``), so colours come only from a table the planner loads.
+No official colour table is bundled: no copy of the classification's colour appendix (自然资源部
+《国土空间调查、规划、用途管制用地用海分类指南》, GB/T 21010) could be verified from a citable source, so
+colours come only from a table the planner loads.
 """
 
 from __future__ import annotations

@@ -149,6 +149,17 @@ def test_style_a_kongui_layer_by_the_offices_colour_table(chromium, app, tmp_pat
         p.page.locator(harness.MAP_IFRAME).first.scroll_into_view_if_needed()
         p.screenshot(f"landuse-map-{size}")
         p.check_page()
+        # the offline HTML download: the same fills and rows
+        html = _download(p, "下载地图（独立HTML文件", tmp_path)
+        with harness.planner(
+            chromium, None, f"landuse-html-{size}", viewport, allow=harness.is_local_file_url
+        ) as v:
+            v.page.goto(html.as_uri(), wait_until="load")
+            v.page.locator(".leaflet-container").wait_for(state="visible")
+            assert _fills(v.page) == FILLS
+            offline = _legend_text(v.page)
+            assert all(n in offline for n in NAMES), offline
+            assert not v.errors
 
         # the print sheet: the same fills and names in the PDF
         p.page.locator('[data-testid="stExpander"] summary', has_text="打印图纸").click()
