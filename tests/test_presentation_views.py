@@ -185,3 +185,11 @@ def test_a_view_that_cannot_be_drawn_is_left_out_with_a_chinese_reason(layers, t
     added, problems = planner_slides(pv.load_deck(tmp_path), workspace=tmp_path)
     assert added == []
     assert len(problems) == 2 and all("无法绘制" in p for p in problems)
+
+
+def test_a_planner_title_is_text_in_the_presentation(layers, tmp_path):
+    payload = '<img src=x onerror="alert(1)">{{ 7*7 }}'
+    _add(layers, payload[:30], tmp_path)
+    added, _ = planner_slides(pv.load_deck(tmp_path), workspace=tmp_path)
+    html = presentation_html(added)
+    assert "<img src=x" not in html and "&lt;img src=x" in html
