@@ -193,3 +193,17 @@ def test_a_planner_title_is_text_in_the_presentation(layers, tmp_path):
     added, _ = planner_slides(pv.load_deck(tmp_path), workspace=tmp_path)
     html = presentation_html(added)
     assert "<img src=x" not in html and "&lt;img src=x" in html
+
+
+def test_the_deck_command_writes_the_saved_views_in_the_saved_order(layers, tmp_path):
+    import re
+
+    from cli.main import main
+
+    ws = tmp_path / "ws"
+    a = _add(layers, "甲视图", ws)
+    pv.save_order(EDITOR, [a.view_id, *BUILTIN], ws)
+    out = tmp_path / "deck.html"
+    assert main(["--workspace", str(ws), "deck", "--out", str(out), "--no-sites"]) == 0
+    shown = re.findall(r'<h1 class="rp-title">(.*?)</h1>', out.read_text(encoding="utf-8"))
+    assert shown[0] == "甲视图" and len(shown) == 6  # the saved view first, then the five without sites
