@@ -207,3 +207,14 @@ def test_the_deck_command_writes_the_saved_views_in_the_saved_order(layers, tmp_
     assert main(["--workspace", str(ws), "deck", "--out", str(out), "--no-sites"]) == 0
     shown = re.findall(r'<h1 class="rp-title">(.*?)</h1>', out.read_text(encoding="utf-8"))
     assert shown[0] == "甲视图" and len(shown) == 6  # the saved view first, then the five without sites
+
+
+def test_planners_adding_at_once_all_keep_their_view(layers, tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    small = {k: layers[k] for k in list(layers)[:2]}
+    with ThreadPoolExecutor(4) as pool:
+        views = list(pool.map(lambda i: _add(small, f"视图{i}", tmp_path), range(6)))
+    deck = pv.load_deck(tmp_path)
+    assert sorted(v.view_id for v in deck.views) == sorted(v.view_id for v in views)
+    assert len(deck.history) == 6

@@ -18,16 +18,16 @@ adding at once both keep their view.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import math
+import sys
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import geopandas as gpd
 
@@ -154,17 +154,37 @@ def _write(deck: SavedDeck, workspace: Path | None) -> None:
     write_text_atomic(folder(workspace) / INDEX, json.dumps(doc, ensure_ascii=False, indent=1))
 
 
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fh: IO[str]) -> None:
+        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # retries for 10 s, then OSError
+
+    def _unlock(fh: IO[str]) -> None:
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fh: IO[str]) -> None:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+
+    def _unlock(fh: IO[str]) -> None:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 @contextmanager
 def _locked(workspace: Path | None) -> Iterator[SavedDeck]:
     """The deck as saved, read under the lock that serialises every change."""
     base = folder(workspace)
     base.mkdir(parents=True, exist_ok=True)
     with open(base / LOCK, "a+") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+        lock.seek(0)
+        _lock(lock)
         try:
             yield load_deck(workspace)
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            _unlock(lock)
 
 
 def _now() -> str:
