@@ -6,7 +6,8 @@ on 更新项目 adds another. 汇报模式 shows both after the six built-in vie
 snapshot line; the planner moves the 更新项目 view up (above the 金贸 one) in the order list, reloads, and
 the order is kept (it is saved in the workspace). PageDown steps to the 金贸 view, whose map frames the
 extent the planner had on 金贸产业园. The offline HTML, the PPTX and the PDF downloaded from 汇报模式 hold the
-same slides in the same order (read with python-pptx and pypdf; the HTML played offline by PageDown)."""
+same slides in the same order (read with python-pptx and pypdf; the HTML played offline by PageDown).
+恢复默认顺序 puts the added views back after the six, and 删除 removes a planner's view."""
 
 from __future__ import annotations
 
@@ -159,6 +160,18 @@ def test_add_views_reorder_and_download(chromium, app, tmp_path):
         html = p.download("下载离线演示（HTML，无网络可放映）", tmp_path)
         pptx = p.download("下载汇报幻灯片（PPTX）", tmp_path)
         pdf = p.download("下载汇报文档（PDF，每页一图）", tmp_path)
+        p.check_page()
+
+        # 恢复默认顺序, then 删除 a planner's view: both saved, the presentation follows
+        p.page.get_by_role("button", name="恢复默认顺序").click()
+        p.idle()
+        p.page.get_by_text("已恢复默认顺序").wait_for()
+        assert _titles(_deck(p)) == [*BUILTIN, JINMAO_TITLE, SITES_TITLE]
+        row = p.page.locator('[data-testid="stHorizontalBlock"]', has_text=SITES_TITLE).last
+        row.get_by_role("button", name="删除").click()
+        p.idle()
+        p.page.get_by_text(f"已删除：{SITES_TITLE}").wait_for()
+        assert _titles(_deck(p)) == [*BUILTIN, JINMAO_TITLE]
         p.check_page()
 
     with harness.planner(
