@@ -89,7 +89,9 @@ def _note(slide, text: str, top: Emu, height: Emu = Inches(0.5), size: float = 1
 
 def _sheet_png(slide: Slide) -> bytes:
     """The slide's map sheet as a picture, without the sheet's title (the slide has it)."""
-    fig = draw_sheet(dataclasses.replace(slide.scene, title=""), paper="16:9", subtitle=slide.caption)
+    fig = draw_sheet(
+        dataclasses.replace(slide.scene, title=""), paper="16:9", subtitle=slide.caption or slide.note
+    )
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=PICTURE_DPI)
     return buf.getvalue()
@@ -252,5 +254,7 @@ def deck_pdf_bytes(slides: Sequence[Slide], *, date: dt.date | None = None) -> b
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Title": "河东区“十五五”总体布局汇报"}) as pdf:
         for slide in slides:
-            pdf.savefig(draw_sheet(slide.scene, paper="16:9", subtitle=slide.caption, date=date))
+            pdf.savefig(
+                draw_sheet(slide.scene, paper="16:9", subtitle=slide.caption or slide.note, date=date)
+            )
     return buf.getvalue()

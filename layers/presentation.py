@@ -17,7 +17,8 @@ per-slide extents go into one JSON script through :func:`layers.markup.safe_json
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 
 import geopandas as gpd
 
@@ -27,9 +28,13 @@ from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import display_bounds
 from layers.map_controls import LargeLabels
 from layers.markup import html_text, safe_json
+from layers.registry import REGISTRY
 from layers.render import draw_scene, standalone_map_html
-from layers.scene import Scene, SceneLayer, with_layers
+from layers.scene import Scene, SceneLayer, scene_from_data, with_layers
 from layers.views import VIEWS, ViewUnavailable, available_views, view_scene
+from renewal.errors import InputError
+from renewal.storage.presentation_views import SavedDeck, slide_order, view_layers
+from renewal.zh import beijing_time
 
 PRESENTATION_JS = own_asset("presentation.js")
 PRESENTATION_CSS = own_asset("presentation.css")
@@ -49,6 +54,48 @@ class Slide:
     caption: str
     clause: str
     scene: Scene
+    note: str = ""  # a planner's view: where and when it was kept (shown instead of the plan's words)
+    basemap: str | None = None  # a planner's view: the basemap it was added with
+
+
+def snapshot_layers(scene: Scene) -> dict[str, gpd.GeoDataFrame]:
+    """The layers of ``scene`` a planner's view keeps (by key, in drawing order): every layer drawn by its
+    registered spec (:mod:`layers.registry`); imported layers are not kept (every slide shows the
+    workspace's current ones)."""
+    return {
+        layer.key: layer.data
+        for layer in scene.layers
+        if REGISTRY.get(layer.key) == layer.spec and not layer.data.empty
+    }
+
+
+def snapshot_note(page: str, who: str, added_at: str) -> str:
+    """The line a planner's slide shows: a snapshot, from which map, by whom, when (北京时间)."""
+    return f"添加时的地图与分析结果快照（{page}，{who}添加，北京时间 {beijing_time(added_at)}）"
+
+
+def saved_slide(
+    key: str,
+    *,
+    title: str,
+    note: str,
+    extent: tuple[float, float, float, float],
+    basemap: str,
+    data: dict[str, gpd.GeoDataFrame],
+    extra_layers: Iterable[SceneLayer] = (),
+) -> Slide:
+    """A planner's view as a slide: its kept layers (by registered key) framed on its extent. A layer key
+    no longer registered is :class:`ViewUnavailable` (the view cannot be drawn any more)."""
+    gone = [k for k in data if k not in REGISTRY]
+    if gone:
+        raise ViewUnavailable(
+            f"View {title!r} has layers that no longer exist: {gone}",
+            f"视图“{title}”中的图层已不存在（{'、'.join(gone)}），无法绘制；请删除该视图后重新添加。",
+        )
+    scene = scene_from_data(list(data), data, title=title, extent=extent)
+    extra = list(extra_layers)
+    scene = with_layers(scene, extra) if extra else scene
+    return Slide(key, title, "", "", scene, note=note, basemap=basemap if basemap in BASEMAPS else None)
 
 
 def presentation_slides(
@@ -96,6 +143,8 @@ def _slide_html(i: int, n: int, slide: Slide) -> str:
             f'<p class="rp-caption"><q>{html_text(slide.caption)}</q>'
             f"<cite>——{html_text(SOURCE_ZH)}{html_text(slide.clause)}</cite></p>"
         )
+    elif slide.note:
+        caption = f'<p class="rp-caption rp-note-line">{html_text(slide.note)}</p>'
     return (
         f'<section class="rp-slide" data-key="{html_text(slide.key)}" data-index="{i}"'
         f"{'' if i == 0 else ' hidden'}>"
@@ -111,7 +160,11 @@ def presentation_html(slides: list[Slide], *, basemap: str = DEFAULT_BASEMAP) ->
         raise ViewUnavailable("No view to present", "没有可汇报的视图")
     n = len(slides)
     data = [
-        {"key": s.key, "extent": _extent(s.scene, basemap), "map": slide_map_html(s.scene, basemap)}
+        {
+            "key": s.key,
+            "extent": _extent(s.scene, s.basemap or basemap),
+            "map": slide_map_html(s.scene, s.basemap or basemap),
+        }
         for s in slides
     ]
     body = "".join(_slide_html(i, n, s) for i, s in enumerate(slides))
@@ -131,3 +184,33 @@ def presentation_html(slides: list[Slide], *, basemap: str = DEFAULT_BASEMAP) ->
         f'<script type="application/json" id="rp-data">{safe_json(data, separators=(",", ":"))}</script>'
         f"<script>{PRESENTATION_JS}</script></body></html>"
     )
+
+
+def planner_slides(
+    deck: SavedDeck, extra_layers: Iterable[SceneLayer] = (), workspace: Path | None = None
+) -> tuple[list[Slide], list[str]]:
+    """The slides of the planner's saved views and, in Chinese, why any of them cannot be drawn (left out)."""
+    extra = list(extra_layers)
+    slides, problems = [], []
+    for view in deck.views:
+        try:
+            slides.append(
+                saved_slide(
+                    view.view_id,
+                    title=view.title,
+                    note=snapshot_note(view.page, view.who, view.added_at),
+                    extent=view.extent,
+                    basemap=view.basemap,
+                    data=view_layers(view, workspace),
+                    extra_layers=extra,
+                )
+            )
+        except InputError as err:
+            problems.append(err.message_zh)
+    return slides, problems
+
+
+def ordered_slides(builtin: Sequence[Slide], added: Sequence[Slide], deck: SavedDeck) -> list[Slide]:
+    """Every slide in the presentation's order (:func:`renewal.storage.presentation_views.slide_order`)."""
+    by_key = {s.key: s for s in (*builtin, *added)}
+    return [by_key[k] for k in slide_order([s.key for s in builtin], deck) if k in by_key]

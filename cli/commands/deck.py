@@ -1,6 +1,7 @@
 """``python -m renewal deck --out FILE``: the layout story for a meeting, in the format the suffix names:
 ``.html`` the offline presentation (layers/presentation.py: one file, no network needed), ``.pptx`` the deck
-and ``.pdf`` its views one per page (layers/deck.py). The three hold the same views in the same order."""
+and ``.pdf`` its views one per page (layers/deck.py). The three hold the same views in the same order: the
+built-in ones and the planner's views saved in the workspace (renewal/storage/presentation_views.py)."""
 
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pathlib import Path
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.deck import deck_bytes, deck_pdf_bytes
 from layers.fonts import FontError
-from layers.presentation import presentation_html, presentation_slides
+from layers.presentation import ordered_slides, planner_slides, presentation_html, presentation_slides
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.storage import current_sites
+from renewal.storage.presentation_views import load_deck
 
 log = logging.getLogger("renewal")
 
@@ -31,7 +33,11 @@ def deck(args) -> int:
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
     sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
-    slides = presentation_slides(sites)
+    saved = load_deck(args.workspace)  # the planner's own views (汇报模式), in the saved order
+    added, problems = planner_slides(saved, workspace=args.workspace)
+    if problems:
+        log.warning("left out %d saved view(s) that cannot be drawn any more", len(problems))
+    slides = ordered_slides(presentation_slides(sites), added, saved)
     try:
         if suffix == ".html":
             data = presentation_html(slides, basemap=args.basemap).encode("utf-8")

@@ -29,6 +29,7 @@ from layers.render_print import (
 )
 from layers.scene import Bounds, bounds_of
 from pages import _ui
+from pages.views import add_to_presentation
 from renewal.errors import InputError
 from renewal.zh import BEIJING
 
@@ -39,6 +40,14 @@ CURRENT = "__current__"
 FIT = "适应范围"
 #: The plan's named views every panel offers (the 总体布局 bookmarks), by the layer that frames each.
 PLAN_VIEWS = {"全区": "district", "一站": "station_area", "一带": "belt", "一园": "jinmao_park"}
+#: The page each map with the panel is on (said on a view added to 汇报模式).
+PAGES = {
+    "home_map": "总体布局",
+    "jinmao_map": "金贸产业园",
+    "sites_map": "更新项目",
+    "coverage_map": "生活圈覆盖",
+    "gis_map": "数据管理",
+}
 FORMATS = (
     ("pdf", "PDF", "application/pdf"),
     ("svg", "SVG", "image/svg+xml"),
@@ -98,6 +107,7 @@ def show(m, out, *, key: str, reports: bool = True) -> None:
         return
     current = remember_view(key, out, getattr(m, "_rp_basemap", DEFAULT_BASEMAP)) if reports else None
     here = "当前地图范围" if reports else "地图范围（按当前筛选与选择）"
+    add_to_presentation.show(m, current or scene.extent, key=key, page=PAGES.get(key, ""))
     with st.expander("打印图纸"):
         views = _plan_views(scene)
         frame = st.selectbox(

@@ -1,0 +1,305 @@
+"""The planner's own views of 汇报模式, kept in the workspace (issue 22).
+
+A view a planner adds from a page map is a *snapshot*: its title, the page it came from, the extent
+(WGS84 bounds), the basemap, the keys of the map's layers (:mod:`layers.registry`) and the features each
+layer drew at that moment, so a view of computed results (coverage catchments, a what-if) is redrawn as it
+was. Files, in ``<workspace>/presentation/``:
+
+- ``views.json``: the views (newest last), the saved slide order (``null``: the default, the built-in views
+  then the planner's in the order added) and a history of every change (who, when, what);
+- ``<view id>.gpkg``: one GeoPackage per view, one table per layer key.
+
+Every change is for an :class:`~renewal.storage.access.Actor` (a 查看 one is refused), is checked before
+anything is written (a bad title, extent or order changes nothing), and writes through
+:mod:`renewal.io.atomic` (the view's GeoPackage first, then ``views.json``: a killed writer leaves the old
+presentation, at most with an unused GeoPackage). Changes are serialised by a lock file, so two planners
+adding at once both keep their view.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+import geopandas as gpd
+
+from renewal.errors import InputError
+from renewal.io.atomic import atomic_output, write_text_atomic
+from renewal.settings import workspace_dir
+from renewal.sites.schema import clean_text, control_characters
+from renewal.storage.access import Actor, require_editor
+
+FOLDER = "presentation"
+INDEX = "views.json"
+LOCK = ".views.lock"
+#: Longest slide title (characters): one line on a 1366-pixel screen.
+MAX_TITLE = 30
+#: Most planner views one presentation keeps.
+MAX_VIEWS = 50
+ID_PREFIX = "v-"
+
+Bounds = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class SavedView:
+    """A planner's view: what the slide shows and who added it when (``added_at``: UTC ISO time)."""
+
+    view_id: str
+    title: str
+    page: str
+    extent: Bounds
+    basemap: str
+    layers: tuple[str, ...]
+    who: str
+    added_at: str
+
+
+@dataclass(frozen=True)
+class SavedDeck:
+    """The workspace's presentation: the planner's views and the saved order (None: the default)."""
+
+    views: tuple[SavedView, ...] = ()
+    order: tuple[str, ...] | None = None
+    history: tuple[dict[str, str], ...] = field(default=())
+
+    def view(self, view_id: str) -> SavedView:
+        for v in self.views:
+            if v.view_id == view_id:
+                return v
+        raise InputError(f"No view {view_id!r} in the presentation", "汇报中没有这个视图（可能已被删除）。")
+
+
+def folder(workspace: Path | None = None) -> Path:
+    return (workspace_dir() if workspace is None else Path(workspace)) / FOLDER
+
+
+def check_title(title: str) -> str:
+    """A slide title: not empty, one line, at most :data:`MAX_TITLE` characters, no control characters."""
+    text = clean_text(title)
+    if not text:
+        raise InputError("The view title is empty", "请填写视图标题。")
+    bad = control_characters(text, single_line=True)
+    if bad:
+        raise InputError(
+            f"The view title contains control characters ({', '.join(bad)})",
+            f"视图标题含有控制字符（{'、'.join(bad)}），请删除。",
+        )
+    if len(text) > MAX_TITLE:
+        raise InputError(
+            f"The view title is longer than {MAX_TITLE} characters ({len(text)})",
+            f"视图标题超过{MAX_TITLE}个字（{len(text)}个），请缩短（一行显示）。",
+        )
+    return text
+
+
+def check_extent(extent: Sequence[float]) -> Bounds:
+    """WGS84 bounds (west, south, east, north) of a real, non-empty area."""
+    try:
+        w, s, e, n = (float(v) for v in extent)
+    except (TypeError, ValueError):
+        raise InputError("The view has no extent", "地图尚未报告当前范围，请稍候再添加。") from None
+    ok = all(math.isfinite(v) for v in (w, s, e, n)) and -180 <= w < e <= 180 and -90 <= s < n <= 90
+    if not ok:
+        raise InputError(f"Not a WGS84 extent: {extent!r}", "地图范围无效，请重新缩放地图后再添加。")
+    return (w, s, e, n)
+
+
+def _record(data: Mapping[str, Any]) -> SavedView:
+    return SavedView(
+        view_id=str(data["view_id"]),
+        title=str(data["title"]),
+        page=str(data.get("page", "")),
+        extent=check_extent(data["extent"]),
+        basemap=str(data.get("basemap", "")),
+        layers=tuple(str(k) for k in data["layers"]),
+        who=str(data.get("who", "")),
+        added_at=str(data.get("added_at", "")),
+    )
+
+
+def load_deck(workspace: Path | None = None) -> SavedDeck:
+    """The saved presentation (empty when nothing was saved). A damaged ``views.json`` is an InputError."""
+    path = folder(workspace) / INDEX
+    if not path.is_file():
+        return SavedDeck()
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+        views = tuple(_record(v) for v in doc.get("views", []))
+        order = doc.get("order")
+        history = tuple(dict(h) for h in doc.get("history", []))
+        return SavedDeck(views, None if order is None else tuple(str(k) for k in order), history)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        raise InputError(
+            f"The saved presentation {path} cannot be read: {err}",
+            "工作区中保存的汇报视图文件已损坏，无法读取；请联系管理员检查 presentation/views.json。",
+        ) from err
+
+
+def _write(deck: SavedDeck, workspace: Path | None) -> None:
+    doc = {
+        "format": 1,
+        "views": [{**asdict(v), "extent": list(v.extent), "layers": list(v.layers)} for v in deck.views],
+        "order": None if deck.order is None else list(deck.order),
+        "history": list(deck.history),
+    }
+    write_text_atomic(folder(workspace) / INDEX, json.dumps(doc, ensure_ascii=False, indent=1))
+
+
+if sys.platform == "win32":
+    import msvcrt
+
+    def _lock(fh: IO[str]) -> None:
+        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # retries for 10 s, then OSError
+
+    def _unlock(fh: IO[str]) -> None:
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+
+else:
+    import fcntl
+
+    def _lock(fh: IO[str]) -> None:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+
+    def _unlock(fh: IO[str]) -> None:
+        fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+@contextmanager
+def _locked(workspace: Path | None) -> Iterator[SavedDeck]:
+    """The deck as saved, read under the lock that serialises every change."""
+    base = folder(workspace)
+    base.mkdir(parents=True, exist_ok=True)
+    with open(base / LOCK, "a+") as lock:
+        lock.seek(0)
+        _lock(lock)
+        try:
+            yield load_deck(workspace)
+        finally:
+            _unlock(lock)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _logged(
+    deck: SavedDeck, actor: Actor, action: str, view_id: str, title: str
+) -> tuple[dict[str, str], ...]:
+    row = {"action": action, "view_id": view_id, "title": title, "who": actor.label, "at": _now()}
+    return (*deck.history, row)
+
+
+def _write_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
+    with atomic_output(path) as tmp:
+        for i, (key, gdf) in enumerate(layers.items()):
+            gdf.to_file(tmp, layer=key, driver="GPKG", mode="w" if i == 0 else "a")
+
+
+def add_view(
+    actor: Actor,
+    *,
+    title: str,
+    page: str,
+    extent: Sequence[float],
+    basemap: str,
+    layers: Mapping[str, gpd.GeoDataFrame],
+    workspace: Path | None = None,
+) -> SavedView:
+    """Add a view (its layers' features in WGS84, by layer key, in drawing order) after the others."""
+    require_editor(actor)
+    text = check_title(title)
+    bounds = check_extent(extent)
+    if not layers:
+        raise InputError("The map has no layer to keep", "地图上没有可保存的图层，未添加。")
+    bad = [k for k, g in layers.items() if g.crs is None or not g.crs.equals("EPSG:4326")]
+    if bad:
+        raise InputError(f"Layers not in WGS84: {bad}", "图层坐标系不是 WGS84，未添加。")
+    with _locked(workspace) as deck:
+        if len(deck.views) >= MAX_VIEWS:
+            raise InputError(
+                f"The presentation already has {MAX_VIEWS} added views",
+                f"汇报中已有{MAX_VIEWS}个添加的视图，请先删除不用的视图。",
+            )
+        view = SavedView(
+            view_id=f"{ID_PREFIX}{uuid.uuid4().hex[:10]}",
+            title=text,
+            page=clean_text(page),
+            extent=bounds,
+            basemap=basemap,
+            layers=tuple(layers),
+            who=actor.label,
+            added_at=_now(),
+        )
+        _write_layers(folder(workspace) / f"{view.view_id}.gpkg", layers)
+        order = None if deck.order is None else (*deck.order, view.view_id)
+        history = _logged(deck, actor, "add", view.view_id, text)
+        _write(replace(deck, views=(*deck.views, view), order=order, history=history), workspace)
+    return view
+
+
+def remove_view(actor: Actor, view_id: str, workspace: Path | None = None) -> None:
+    """Remove a planner's view (its GeoPackage goes after the index no longer names it)."""
+    require_editor(actor)
+    with _locked(workspace) as deck:
+        view = deck.view(view_id)
+        views = tuple(v for v in deck.views if v.view_id != view_id)
+        order = None if deck.order is None else tuple(k for k in deck.order if k != view_id)
+        history = _logged(deck, actor, "remove", view_id, view.title)
+        _write(replace(deck, views=views, order=order, history=history), workspace)
+    (folder(workspace) / f"{view_id}.gpkg").unlink(missing_ok=True)
+
+
+def save_order(actor: Actor, order: Sequence[str] | None, workspace: Path | None = None) -> None:
+    """Save the slide order (keys of built-in views and view ids; None: back to the default order).
+    Every planner's view must be in it, once."""
+    require_editor(actor)
+    with _locked(workspace) as deck:
+        if order is not None:
+            keys = tuple(str(k) for k in order)
+            ids = {v.view_id for v in deck.views}
+            if len(set(keys)) != len(keys) or not ids <= set(keys):
+                raise InputError(
+                    "The order must name every added view once",
+                    "顺序与已保存的视图不一致（可能有人刚修改了汇报），请刷新页面后重试。",
+                )
+            unknown = [k for k in keys if k.startswith(ID_PREFIX) and k not in ids]
+            if unknown:
+                raise InputError(
+                    f"Unknown views in the order: {unknown}", "顺序中有已删除的视图，请刷新页面后重试。"
+                )
+        else:
+            keys = None
+        history = _logged(deck, actor, "order" if keys is not None else "reset", "", "")
+        _write(replace(deck, order=keys, history=history), workspace)
+
+
+def slide_order(builtin: Sequence[str], deck: SavedDeck) -> list[str]:
+    """The slides' keys in presentation order: the saved order (keys no longer available dropped), then any
+    available key it does not name; by default the built-in views, then the planner's in the order added."""
+    available = [*builtin, *(v.view_id for v in deck.views)]
+    if deck.order is None:
+        return available
+    known = set(available)
+    first = [k for k in deck.order if k in known]
+    return first + [k for k in available if k not in set(first)]
+
+
+def view_layers(view: SavedView, workspace: Path | None = None) -> dict[str, gpd.GeoDataFrame]:
+    """The features the view's layers drew when it was added (WGS84), by layer key in drawing order."""
+    path = folder(workspace) / f"{view.view_id}.gpkg"
+    try:
+        return {key: gpd.read_file(path, layer=key) for key in view.layers}
+    except Exception as err:  # a missing or damaged file, whatever GDAL calls it
+        raise InputError(
+            f"The layers of view {view.title!r} cannot be read from {path}: {err}",
+            f"视图“{view.title}”的图层文件缺失或已损坏，无法绘制；请删除该视图后重新添加。",
+        ) from err
