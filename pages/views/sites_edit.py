@@ -18,7 +18,7 @@ from pages.views.sites_state import SitesPageState
 from pages.views.text import markdown_literal
 from renewal.crs import area_m2, length_m
 from renewal.errors import ConflictError, InputError, StoreUnavailable
-from renewal.sites import merge, schema
+from renewal.sites import merge, schema, snapping
 from renewal.zh import beijing_time
 
 ST = geodata.STATUS_LABELS
@@ -132,6 +132,7 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
     base, base_geom, base_version, seen = state.edit_base
     touched = _drawings_key(drawings) != seen
     drawn, draw_warning = interaction.edited_shape(drawings, row.geometry, crs) if touched else (None, "")
+    drawn = snapped(state, drawn)
     gen = state.form_gen
     with (
         st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict) or touched),
@@ -200,8 +201,18 @@ def _refused(state: SitesPageState, store, sel: str, values: dict, mine_geom) ->
     st.rerun()
 
 
+def snapped(state: SitesPageState, geom):
+    """A drawn shape with its vertices put exactly on the snapping targets they were snapped to on the map
+    (the browser gives them back rounded to 1e-6°)."""
+    targets = state.snap_targets
+    if geom is None or not isinstance(targets, snapping.SnapTargets):
+        return geom
+    return snapping.snap_geometry(geom, targets)
+
+
 def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
     """Add a site at the newest unused drawing of the map."""
+    new_geom = snapped(state, new_geom)
     with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
         name = st.text_input("名称", key="new_name")
         stype = st.selectbox("类型", schema.SITE_TYPES, index=None, placeholder="请选择类型", key="new_type")
