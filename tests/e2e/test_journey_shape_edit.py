@@ -1,0 +1,106 @@
+"""Journey: a planner edits shapes precisely on 更新项目 (issue 20, "Editing a shape precisely").
+
+- Snapping: the map says 「吸附：区界与其他项目的顶点」; the planner draws a new polygon whose first click
+  lands a few pixels from another site's vertex and adds the site: the saved polygon has that vertex
+  exactly (the same floating-point numbers as the other site's vertex in the store).
+- Screenshots at 1920x1080 and 1366x768.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import shapely
+from shapely.geometry import Polygon
+
+from layers.scene import load_layers
+from renewal.storage import open_store
+from tests.e2e import harness
+
+POINT_JS = """([lat, lon]) => {
+  const el = document.querySelector('.leaflet-container');
+  const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);
+  const p = map.latLngToContainerPoint([lat, lon]);
+  return [p.x, p.y];
+}"""
+#: How far from the other site's vertex the planner clicks (pixels; the snapping distance is 10).
+OFF_PX = (4, 3)
+
+
+def _vertex_to_snap(p: harness.Planner, sites) -> tuple[str, tuple[float, float], tuple[float, float]] | None:
+    """A polygon site's vertex in the map's view, at least 25 px from every other snapping target's vertex.
+
+    Returns (site id, the vertex lon/lat, its position in the map frame), or None."""
+    frame = p.map_frame()
+    p.page.locator(harness.MAP_IFRAME).first.scroll_into_view_if_needed()
+    iframe = p.page.locator(harness.MAP_IFRAME).first.bounding_box()
+    px = {}
+    for sid, geom in sites.geometry.items():
+        for x, y in {tuple(c) for c in geom.exterior.coords} if geom.geom_type == "Polygon" else []:
+            px[(sid, x, y)] = frame.evaluate(POINT_JS, [y, x])
+    inside = {
+        k: v  # clear of the draw toolbar (left), the 吸附 box (top right) and the folded legend (bottom right)
+        for k, v in px.items()
+        if 60 < v[0] < iframe["width"] - 120 and 150 < v[1] < iframe["height"] - 150
+    }
+    district = load_layers(("district",))["district"].geometry.union_all()
+    near_boundary = [frame.evaluate(POINT_JS, [y, x]) for x, y in shapely.get_coordinates(district)]
+    for (sid, x, y), (u, v) in sorted(inside.items()):
+        others = [math.hypot(u - a, v - b) for k, (a, b) in px.items() if k != (sid, x, y)]
+        others += [math.hypot(u - a, v - b) for a, b in near_boundary]  # a boundary vertex is a target too
+        if min(others) > 25:
+            return sid, (x, y), (u, v)
+    return None
+
+
+@pytest.mark.parametrize("viewport", [harness.WIDE, harness.LAPTOP], ids=["1920x1080", "1366x768"])
+def test_drawn_vertex_snaps_to_another_sites_vertex(chromium, app, viewport):
+    size = f"{viewport['width']}x{viewport['height']}"
+    store = open_store(app.workspace, session="check")
+    sites = store.sites().set_index("site_id")
+    with harness.planner(chromium, app, f"shape-snap-{size}", viewport) as p:
+        p.open("sites")
+        p.map().locator(".rp-snap", has_text="吸附：区界与其他项目的顶点").wait_for()
+        assert p.map().locator(".rp-snap input").is_checked()
+        legend = p.map().locator(".rp-legend details")
+        if legend.get_attribute("open") is not None:  # folded: the planner draws on the map, not under it
+            p.map().locator(".rp-legend summary").click()
+        for _ in range(4):  # on a small screen the planner zooms in (the wheel)
+            found = _vertex_to_snap(p, sites)
+            if found:
+                break
+            box = p.page.locator(harness.MAP_IFRAME).first.bounding_box()
+            p.page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            p.page.mouse.wheel(0, -60)
+            p.page.wait_for_timeout(1200)
+        assert found, "no isolated polygon vertex in view"
+        sid, vertex, (u, v) = found
+        box = p.page.locator(harness.MAP_IFRAME).first.bounding_box()
+        assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"], box
+        p.map().locator(".leaflet-draw-draw-polygon").click()
+        clicks = [(u + OFF_PX[0], v + OFF_PX[1]), (u + 90, v + 30), (u + 60, v + 100)]
+        for cx, cy in clicks:
+            p.page.mouse.move(box["x"] + cx, box["y"] + cy)
+            p.page.mouse.click(box["x"] + cx, box["y"] + cy)
+            p.page.wait_for_timeout(300)
+        p.screenshot(f"shape-snap-drawing-{size}")
+        p.map().locator(".leaflet-draw-actions a", has_text="完成").first.click()
+        p.idle()
+        adder = p.page.locator('[data-testid="stExpander"]', has_text="新增项目")
+        adder.locator("summary").first.click()
+        name = f"吸附测试{size}"
+        adder.get_by_label("名称").fill(name)
+        adder.get_by_role("combobox", name="类型").click()
+        p.page.get_by_role("option").first.click()
+        p.screenshot(f"shape-snap-form-{size}")
+        adder.get_by_role("button", name="新增").click()
+        p.idle()
+        after = store.sites()
+        new = after[after["name"] == name]
+        assert len(new) == 1, after["name"].tolist()[-3:]
+        saved = new.geometry.iloc[0]
+        assert isinstance(saved, Polygon), saved.wkt
+        assert vertex in list(saved.exterior.coords), (vertex, list(saved.exterior.coords))
+        assert sites.loc[sid].geometry.exterior.coords[:] == store.site(sid)[1].exterior.coords[:]
+        assert not p.exceptions() and not p.errors, (p.exceptions(), p.errors)
