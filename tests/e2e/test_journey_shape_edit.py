@@ -3,6 +3,9 @@
 - Snapping: the map says 「吸附：区界与其他项目的顶点」; the planner draws a new polygon whose first click
   lands a few pixels from another site's vertex and adds the site: the saved polygon has that vertex
   exactly (the same floating-point numbers as the other site's vertex in the store).
+- Vertex by coordinates: in 按坐标输入或修改顶点 the planner types text that is no coordinate (a Chinese
+  message, nothing saved), then a 高德 (GCJ-02) coordinate for vertex 1: the page says it read GCJ-02,
+  previews the shape, and the saved vertex is renewal.crs's WGS84 of it within 1e-7°.
 - Screenshots at 1920x1080 and 1366x768.
 """
 
@@ -10,11 +13,13 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import shapely
 from shapely.geometry import Polygon
 
 from layers.scene import load_layers
+from renewal.crs import gcj02_to_wgs84, wgs84_to_gcj02
 from renewal.storage import open_store
 from tests.e2e import harness
 
@@ -104,3 +109,56 @@ def test_drawn_vertex_snaps_to_another_sites_vertex(chromium, app, viewport):
         assert vertex in list(saved.exterior.coords), (vertex, list(saved.exterior.coords))
         assert sites.loc[sid].geometry.exterior.coords[:] == store.site(sid)[1].exterior.coords[:]
         assert not p.exceptions() and not p.errors, (p.exceptions(), p.errors)
+
+
+VERTEX_SITE = "RS-003"  # 富民路片区, a polygon
+
+
+@pytest.mark.parametrize("viewport", [harness.WIDE, harness.LAPTOP], ids=["1920x1080", "1366x768"])
+def test_vertex_typed_in_gcj02_is_saved_in_wgs84(chromium, app, viewport):
+    size = f"{viewport['width']}x{viewport['height']}"
+    store = open_store(app.workspace, session="check")
+    _, before, version = store.site(VERTEX_SITE)
+    lon, lat = before.exterior.coords[0]
+    glon, glat = wgs84_to_gcj02(np.array([lon + 0.0004]), np.array([lat - 0.0003]))
+    typed = f"{glon[0]:.7f}, {glat[0]:.7f}"
+    expected = gcj02_to_wgs84(np.array([float(f"{glon[0]:.7f}")]), np.array([float(f"{glat[0]:.7f}")]))
+    with harness.planner(chromium, app, f"shape-vertex-{size}", viewport) as p:
+        p.open(f"sites?site={VERTEX_SITE}")
+        p.map()
+        panel = p.page.locator('[data-testid="stExpander"]', has_text="按坐标输入或修改顶点")
+        panel.locator("summary").first.click()
+        grid = panel.locator('[data-testid="stDataFrame"]').first
+        grid.wait_for()
+        # a coordinate that is none: a Chinese message, nothing saved
+        _type_cell(p, grid, 1, "117.25")
+        panel.get_by_text("第 1 点：无法识别为坐标").wait_for(timeout=30_000)
+        assert panel.get_by_role("button", name="保存顶点修改").count() == 0
+        assert store.site(VERTEX_SITE)[2] == version
+        _type_cell(p, grid, 1, "高德 " + typed)
+        panel.get_by_text("识别为高德/腾讯坐标（GCJ-02）").wait_for(timeout=30_000)
+        panel.get_by_role("button", name="保存顶点修改").scroll_into_view_if_needed()
+        p.screenshot(f"shape-vertex-preview-{size}")
+        panel.get_by_role("button", name="保存顶点修改").click()
+        p.idle()
+        _, saved, new_version = store.site(VERTEX_SITE)
+        assert new_version == version + 1
+        x, y = saved.exterior.coords[0]
+        assert abs(x - expected[0][0]) < 1e-7 and abs(y - expected[1][0]) < 1e-7, (x, y, expected)
+        assert saved.exterior.coords[1:-1] == before.exterior.coords[1:-1]
+        assert not p.exceptions() and not p.errors, (p.exceptions(), p.errors)
+
+
+def _type_cell(p: harness.Planner, grid, row: int, text: str) -> None:
+    """Type ``text`` into the first column (新坐标) of ``row`` of a data editor, as a planner does."""
+    grid.scroll_into_view_if_needed()
+    gbox = grid.bounding_box()
+    p.page.mouse.click(gbox["x"] + 60, gbox["y"] + 35 * row + 17)
+    p.page.wait_for_timeout(300)
+    p.page.keyboard.press("Enter")  # the cell's editor opens
+    editor = p.page.locator("#portal textarea, #portal input").first
+    editor.wait_for(timeout=10_000)
+    editor.press("ControlOrMeta+a")
+    p.page.keyboard.insert_text(text)
+    p.page.keyboard.press("Enter")
+    p.idle()
