@@ -68,9 +68,7 @@ def parse_vertex(number: int, text: str) -> VertexChange:
     return VertexChange(number, pos.lon, pos.lat, pos.recognised_zh)
 
 
-def replace_vertices(
-    geom: BaseGeometry, edits: Mapping[int, str]
-) -> tuple[BaseGeometry, list[VertexChange]]:
+def replace_vertices(geom: BaseGeometry, edits: Mapping[int, str]) -> tuple[BaseGeometry, list[VertexChange]]:
     """``geom`` with the vertices numbered in ``edits`` (1-based) moved to the typed positions.
 
     Raises :class:`InputError` (English and Chinese) for an unknown number or text that is no
