@@ -38,12 +38,19 @@ def snap_payload(targets: SnapTargets, basemap: str = DEFAULT_BASEMAP) -> dict:
 
 
 def add_draw_control(
-    m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP, snap: SnapTargets | None = None
+    m: folium.Map,
+    geom=None,
+    *,
+    basemap: str = DEFAULT_BASEMAP,
+    snap: SnapTargets | None = None,
+    shapes: tuple[str, ...] | None = None,
 ) -> None:
     """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped.
 
     With ``snap`` (other sites' vertices, the district boundary) drawn and dragged vertices snap to them
-    within :data:`SNAP_PX` pixels, said on the map with a checkbox to turn it off (``layers/static/snap.js``)."""
+    within :data:`SNAP_PX` pixels, said on the map with a checkbox to turn it off (``layers/static/snap.js``).
+    ``shapes``: the drawing tools offered (``polygon``, ``rectangle``, ``polyline``, ``marker``; all four
+    by default)."""
     from folium.plugins import Draw
 
     # markers (a point site being edited, a new point drawn) need the marker images: before any marker
@@ -60,16 +67,20 @@ def add_draw_control(
                 folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
             elif part.geom_type == "Point":
                 folium.Marker([part.y, part.x]).add_to(group)
+    options: dict = {
+        "circle": False,
+        "circlemarker": False,
+        "polyline": {"metric": True, "feet": False},
+        "polygon": {"allowIntersection": False, "showArea": True, "metric": True, "feet": False},
+    }
+    for tool in ("polyline", "polygon", "rectangle", "marker"):
+        if shapes is not None and tool not in shapes:
+            options[tool] = False
     Draw(
         feature_group=group,
         show_geometry_on_click=False,
         position="topleft",
-        draw_options={
-            "circle": False,
-            "circlemarker": False,
-            "polyline": {"metric": True, "feet": False},
-            "polygon": {"allowIntersection": False, "showArea": True, "metric": True, "feet": False},
-        },
+        draw_options=options,
         edit_options={"poly": {"allowIntersection": False}},
     ).add_to(m)
     if snap is not None and not snap.empty:
