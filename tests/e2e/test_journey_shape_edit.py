@@ -6,22 +6,29 @@
 - Vertex by coordinates: in 按坐标输入或修改顶点 the planner types text that is no coordinate (a Chinese
   message, nothing saved), then a 高德 (GCJ-02) coordinate for vertex 1: the page says it read GCJ-02,
   previews the shape, and the saved vertex is renewal.crs's WGS84 of it within 1e-7°.
+- Query against a drawn shape: on 数据管理 › 属性表与空间查询 the planner picks 在地图上绘制范围 as the
+  reference, draws a rectangle and queries: the result (table text and Excel download) is what a
+  geopandas spatial join gives (in EPSG:4548), and the map highlights it.
 - Screenshots at 1920x1080 and 1366x768.
 """
 
 from __future__ import annotations
 
+import io
 import math
 
+import geopandas as gpd
 import numpy as np
+import pandas as pd
 import pytest
 import shapely
-from shapely.geometry import Polygon
+from shapely.geometry import Polygon, box
 
 from layers.scene import load_layers
-from renewal.crs import gcj02_to_wgs84, wgs84_to_gcj02
+from renewal.crs import METRIC_EPSG, gcj02_to_wgs84, wgs84_to_gcj02
 from renewal.storage import open_store
 from tests.e2e import harness
+from tests.e2e.test_journey_gis_tables import _choose, _download
 
 POINT_JS = """([lat, lon]) => {
   const el = document.querySelector('.leaflet-container');
@@ -162,3 +169,62 @@ def _type_cell(p: harness.Planner, grid, row: int, text: str) -> None:
     p.page.keyboard.insert_text(text)
     p.page.keyboard.press("Enter")
     p.idle()
+
+
+LATLNG_JS = """([x, y]) => {
+  const el = document.querySelector('.leaflet-container');
+  const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);
+  const ll = map.containerPointToLatLng([x, y]);
+  return [ll.lng, ll.lat];
+}"""
+
+
+@pytest.mark.parametrize("viewport", [harness.WIDE, harness.LAPTOP], ids=["1920x1080", "1366x768"])
+def test_query_against_a_drawn_rectangle_equals_a_spatial_join(chromium, app, tmp_path, viewport):
+    size = f"{viewport['width']}x{viewport['height']}"
+    sites = open_store(app.workspace, session="check").sites()
+    with harness.planner(chromium, app, f"shape-query-{size}", viewport) as p:
+        p.open("data")
+        p.page.get_by_role("radio", name="属性表与空间查询").click()
+        p.idle()
+        _choose(p, "图层", "城市更新项目")
+        _choose(p, "参照图层（B）", "在地图上绘制范围")
+        p.page.get_by_role("button", name="查询").click()
+        p.idle()
+        p.page.get_by_text("请先用地图左上角的矩形或多边形工具在地图上绘制查询范围").wait_for()
+        frame = p.map()
+        frame.locator(".leaflet-draw-draw-rectangle").wait_for()
+        iframe = p.page.locator(harness.MAP_IFRAME).first
+        iframe.scroll_into_view_if_needed()
+        box_ = iframe.bounding_box()
+        cx, cy = box_["width"] / 2, box_["height"] / 2
+        corners = [(cx - 150, cy - 110), (cx + 60, cy + 90)]
+        frame.locator(".leaflet-draw-draw-rectangle").click()
+        (x0, y0), (x1, y1) = corners
+        p.page.mouse.move(box_["x"] + x0, box_["y"] + y0)
+        p.page.mouse.down()
+        p.page.mouse.move(box_["x"] + (x0 + x1) / 2, box_["y"] + (y0 + y1) / 2, steps=5)
+        p.page.mouse.move(box_["x"] + x1, box_["y"] + y1, steps=5)
+        p.page.mouse.up()
+        w, n = p.map_frame().evaluate(LATLNG_JS, [x0, y0])
+        e, s = p.map_frame().evaluate(LATLNG_JS, [x1, y1])
+        p.idle(1500)
+        p.page.get_by_role("button", name="查询").click()
+        p.idle()
+        rect = gpd.GeoDataFrame(geometry=[box(w, s, e, n)], crs=4326).to_crs(METRIC_EPSG)
+        expected = sorted(
+            gpd.sjoin(sites.to_crs(METRIC_EPSG), rect, predicate="intersects")["site_id"].unique()
+        )
+        assert 0 < len(expected) < len(sites), expected
+        p.page.get_by_text(f"城市更新项目中与地图上绘制的范围相交的要素，共 {len(expected)} 个。").wait_for()
+        p.page.get_by_text("城市更新项目中与地图上绘制的范围相交的要素").scroll_into_view_if_needed()
+        p.screenshot(f"shape-query-result-{size}")
+        out = _download(p, "下载查询结果（Excel）", tmp_path)
+        got = pd.read_excel(io.BytesIO(out.read_bytes()), dtype=str)
+        ids = next(c for c in got.columns if got[c].astype(str).str.match(r"^RS-\d+$").all())
+        assert sorted(got[ids]) == expected
+        frame = p.map()
+        assert frame.locator('path[stroke="#00e5ff"]').count() >= len(expected)
+        iframe.scroll_into_view_if_needed()
+        p.screenshot(f"shape-query-map-{size}")
+        assert not p.exceptions() and not p.errors, (p.exceptions(), p.errors)
