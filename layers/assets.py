@@ -364,6 +364,7 @@ OWN_ASSETS: dict[str, str] = {
     "rp_map.css": "every map: popups, labels, legend, 定位 and bookmark controls",
     "identify.js": "every map: a click lists every feature under it from every visible layer",
     "find.js": "exported maps: the 查找名称 box",
+    "snap.js": "maps with the drawing tools: vertices snap to other sites' vertices and the district boundary",
     "presentation.js": "汇报模式: one presentation switching on the client, keys and full screen",
     "presentation.css": "汇报模式: the presentation's layout",
 }

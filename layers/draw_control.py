@@ -3,15 +3,54 @@
 from __future__ import annotations
 
 import folium
+import shapely
 
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import display_geometry
-from layers.elements import Script
+from layers.elements import MapCall, Script, asset_script
+from renewal.sites.snapping import SnapTargets
+
+#: Snapping distance on screen (pixels) and its texts on the map.
+SNAP_PX = 10
+SNAP_LABEL = "吸附：区界与其他项目的顶点"
+SNAP_HINT = "绘制或编辑图形时，距其他项目顶点或区界 10 像素以内的顶点自动对齐；取消勾选可关闭吸附"
 
 
-def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP) -> None:
-    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped."""
+def _latlngs(xy, digits: int = 8) -> list[list[float]]:
+    return [[round(float(y), digits), round(float(x), digits)] for x, y in xy]
+
+
+def snap_payload(targets: SnapTargets, basemap: str = DEFAULT_BASEMAP) -> dict:
+    """The snapping targets as rpSnap's JSON: [lat, lon] in the basemap's display coordinates."""
+    shown = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
+    vertices = (
+        display_geometry(shapely.MultiPoint(targets.vertices), shown) if len(targets.vertices) else None
+    )
+    lines = [display_geometry(line, shown) for line in targets.lines]
+    return {
+        "px": SNAP_PX,
+        "label": SNAP_LABEL,
+        "hint": SNAP_HINT,
+        "vertices": _latlngs(shapely.get_coordinates(vertices)) if vertices is not None else [],
+        "lines": [_latlngs(line.coords) for line in lines],
+    }
+
+
+def add_draw_control(
+    m: folium.Map,
+    geom=None,
+    *,
+    basemap: str = DEFAULT_BASEMAP,
+    snap: SnapTargets | None = None,
+    shapes: tuple[str, ...] | None = None,
+) -> None:
+    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped.
+
+    With ``snap`` (other sites' vertices, the district boundary) drawn and dragged vertices snap to them
+    within :data:`SNAP_PX` pixels, said on the map with a checkbox to turn it off (``layers/static/snap.js``).
+    ``shapes``: the drawing tools offered (``polygon``, ``rectangle``, ``polyline``, ``marker``; all four
+    by default)."""
     from folium.plugins import Draw
 
     # markers (a point site being edited, a new point drawn) need the marker images: before any marker
@@ -28,15 +67,22 @@ def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP
                 folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
             elif part.geom_type == "Point":
                 folium.Marker([part.y, part.x]).add_to(group)
+    options: dict = {
+        "circle": False,
+        "circlemarker": False,
+        "polyline": {"metric": True, "feet": False},
+        "polygon": {"allowIntersection": False, "showArea": True, "metric": True, "feet": False},
+    }
+    for tool in ("polyline", "polygon", "rectangle", "marker"):
+        if shapes is not None and tool not in shapes:
+            options[tool] = False
     Draw(
         feature_group=group,
         show_geometry_on_click=False,
         position="topleft",
-        draw_options={
-            "circle": False,
-            "circlemarker": False,
-            "polyline": {"metric": True, "feet": False},
-            "polygon": {"allowIntersection": False, "showArea": True, "metric": True, "feet": False},
-        },
+        draw_options=options,
         edit_options={"poly": {"allowIntersection": False}},
     ).add_to(m)
+    if snap is not None and not snap.empty:
+        asset_script("snap.js").add_to(m)
+        MapCall("rpSnap", snap_payload(snap, basemap)).add_to(m)

@@ -9,6 +9,9 @@ import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
+from layers import interaction
+from layers.basemaps import BASEMAPS
+from layers.draw_control import add_draw_control
 from layers.registry import REGISTRY
 from layers.render import draw_scene
 from layers.scene import SceneLayer, make_scene
@@ -29,6 +32,10 @@ PICKED = "gis_picked"  # layer key -> the layer's selected row labels
 QUERY = "gis_query"  # the last query's result (dict)
 LOADED = "gis_style_loaded"  # the imported layers whose saved style was put in the controls this session
 IMPORTED = "imported:"
+MAP_KEY = "gis_map"
+DRAWN = "__drawn__"  # the query's reference: a shape drawn on the map
+DRAWN_LABEL = "在地图上绘制范围"
+DRAWN_SHAPE = "gis_q_drawn"  # the drawn shape the last query used (WGS84), kept on the map
 
 
 def _sources(store) -> dict[str, gis_sources.Source]:
@@ -209,12 +216,42 @@ def _save_buttons(store, src: gis_sources.Source, style: LayerStyle) -> None:
     )
 
 
-def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source) -> None:
-    others = [k for k in sources if k != src.key]
+def _drawn_reference(crs: str) -> gpd.GeoDataFrame | None:
+    """The shape(s) the planner drew on the map (WGS84), or None when nothing is drawn."""
+    out = ss.get(MAP_KEY)
+    features = (out or {}).get("all_drawings") if isinstance(out, dict) else None
+    polygons = [f for f in features or [] if "Polygon" in str(((f or {}).get("geometry") or {}).get("type"))]
+    geom, _ = interaction.geometry_from_drawings(polygons, crs)
+    if geom is None:
+        return None
+    return gpd.GeoDataFrame({"name": ["绘制范围"]}, geometry=[geom], crs=4326)
+
+
+def _reference(sources, b_key: str, only: bool, crs: str) -> tuple[gpd.GeoDataFrame, str]:
+    """Layer B of a query and how the result text names it."""
+    if b_key == DRAWN:
+        drawn = _drawn_reference(crs)
+        if drawn is None:
+            raise InputError(
+                "Draw the query area on the map first.",
+                "请先用地图左上角的矩形或多边形工具在地图上绘制查询范围，再点击“查询”。",
+            )
+        ss[DRAWN_SHAPE] = drawn.geometry.iloc[0]
+        return drawn, "地图上绘制的范围"
+    b = sources[b_key].data
+    if only:
+        picked = ss.get(PICKED, {}).get(b_key, [])
+        b = b[b.index.isin(picked)]
+    return b, f"“{sources[b_key].title}”" + ("中已选中的要素" if only else "")
+
+
+def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source, crs: str) -> None:
+    others = [k for k in sources if k != src.key] + [DRAWN]
+    titles = {DRAWN: DRAWN_LABEL} | {k: sources[k].title for k in sources}
     with st.form("gis_query_form"):
         st.markdown("**空间查询**：本图层中与另一图层位置相关的要素")
         c1, c2, c3 = st.columns((3, 2, 1))
-        b_key = c1.selectbox("参照图层（B）", others, format_func=lambda k: sources[k].title, key="gis_q_b")
+        b_key = c1.selectbox("参照图层（B）", others, format_func=titles.get, key="gis_q_b")
         pred = c2.selectbox(
             "空间关系", list(PREDICATE_LABELS), format_func=PREDICATE_LABELS.get, key="gis_q_pred"
         )
@@ -223,17 +260,13 @@ def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source) -> N
         go = st.form_submit_button("查询")
     if not go or b_key is None:
         return
-    b = sources[b_key].data
-    if only:
-        picked = ss.get(PICKED, {}).get(b_key, [])
-        b = b[b.index.isin(picked)]
     try:
+        b, ref = _reference(sources, b_key, only, crs)
         hit = query_by_location(src.data, b, pred, dist if pred == DWITHIN else None)
     except InputError as err:
         _ui.show_input_error(err)
         ss.pop(QUERY, None)
         return
-    ref = f"“{sources[b_key].title}”" + ("中已选中的要素" if only else "")
     how = {INTERSECTS: f"与{ref}相交", WITHIN: f"完全位于{ref}内", DWITHIN: f"距{ref}{dist:g}米以内"}[pred]
     ss[QUERY] = {"a": src.key, "rows": list(hit.index), "text": f"{src.title}中{how}的要素"}
 
@@ -280,7 +313,11 @@ def section(store, basemap: str, labels: bool) -> None:
     except InputError as err:
         _ui.show_input_error(err)
         layer = src.scene_layer()
-    _query(sources, src)
+    crs = BASEMAPS[basemap].display_crs if basemap in BASEMAPS else "wgs84"
+    drawing = ss.get("gis_q_b") == DRAWN
+    if drawing:
+        st.caption("在地图上绘制范围：用地图左上角的矩形或多边形工具绘制查询范围，然后点击“查询”。")
+    _query(sources, src, crs)
     result = _query_result(src)
     district = SceneLayer(REGISTRY["district"], _ui.cached_layers(("district",))["district"])
     shown = [district, layer]
@@ -290,8 +327,12 @@ def section(store, basemap: str, labels: bool) -> None:
         shown.append(highlight_layer("gis_selected", "选中要素", chosen, layer.spec.tooltip))
     focus = chosen if len(chosen) else (result if result is not None and len(result) else src.data)
     scene = make_scene(shown, title=src.title.split("（")[0], extent=_padded(focus))
-    m = draw_scene(scene, basemap=basemap, labels=labels)
-    print_panel.map_with_panel(m, key="gis_map", height=520)
+    m = draw_scene(
+        scene, basemap=basemap, labels=labels, legend_corner="bottomright" if drawing else "bottomleft"
+    )
+    if drawing:
+        add_draw_control(m, ss.get(DRAWN_SHAPE), basemap=basemap, shapes=("polygon", "rectangle"))
+    print_panel.map_with_panel(m, key=MAP_KEY, height=520, also=("all_drawings",) if drawing else ())
     _ui.export_map_button(m, file_name=f"{scene.title}.html")
 
 

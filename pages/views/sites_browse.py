@@ -17,7 +17,8 @@ from pages.views import print_panel
 from pages.views import site_tables as tables
 from pages.views.sites_state import FILTER_KEYS, QUERY_KEY, STATE_KEY, SitesPageState
 from renewal.sites import query as catalogue
-from renewal.sites import schema
+from renewal.sites import schema, snapping
+from renewal.sites.snapping import SnapTargets
 
 ST = geodata.STATUS_LABELS
 
@@ -108,6 +109,13 @@ def _map_clicked() -> None:
         state.map_feature = clicked
 
 
+def snap_targets(view: gpd.GeoDataFrame, district: gpd.GeoDataFrame, sel: str | None) -> SnapTargets:
+    """What a drawn vertex snaps to: the shown sites' vertices (not the selected site's own) and the district
+    boundary."""
+    others = view.geometry[view["site_id"] != sel] if sel else view.geometry
+    return snapping.snap_targets(list(others), district.geometry.union_all() if len(district) else None)
+
+
 def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool, editable: bool):
     """The map (with the drawing tools when editable); returns what the widget returned (a dict)."""
     base = _ui.cached_layers(SITES_BASE_KEYS)
@@ -119,7 +127,10 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
         scene, basemap=basemap, labels=labels, legend_corner="bottomright" if editable else "bottomleft"
     )
     if editable:
-        add_draw_control(m, chosen.geometry.iloc[0] if sel else None, basemap=basemap)
+        state.snap_targets = snap_targets(view, base["district"], sel)
+        add_draw_control(
+            m, chosen.geometry.iloc[0] if sel else None, basemap=basemap, snap=state.snap_targets
+        )
     out = _ui.show_map(
         m,
         key=MAP_KEY,

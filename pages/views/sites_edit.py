@@ -8,6 +8,7 @@ next click saves only the planner's changed fields unless they choose to overwri
 
 from __future__ import annotations
 
+import geopandas as gpd
 import pandas as pd
 import streamlit as st
 
@@ -18,7 +19,8 @@ from pages.views.sites_state import SitesPageState
 from pages.views.text import markdown_literal
 from renewal.crs import area_m2, length_m
 from renewal.errors import ConflictError, InputError, StoreUnavailable
-from renewal.sites import merge, schema
+from renewal.sites import merge, schema, snapping, vertices
+from renewal.sites.validate import validate_site
 from renewal.zh import beijing_time
 
 ST = geodata.STATUS_LABELS
@@ -118,6 +120,96 @@ def _shape_choice(gen: int, drawn, warning: str) -> bool:
 
 
 def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
+    """The selected site's edit form (:func:`attribute_form`), then its vertices by coordinates
+    (:func:`vertex_editor`)."""
+    attribute_form(state, store, chosen, drawings, crs)
+    vertex_editor(state, store, chosen)
+
+
+NEW_COORD = "新坐标（输入后回车）"
+COORD_HELP = (
+    "可输入 WGS84 经纬度（117.23,39.12）、高德/腾讯坐标（高德 117.24,39.12）、百度坐标（百度 117.25,39.13）"
+    "或 CGCS2000 高斯-克吕格坐标 X,Y（4330000,521000）；换算为 WGS84 保存。"
+)
+
+
+def vertex_editor(state: SitesPageState, store, chosen) -> None:
+    """The selected site's vertices in a table: a vertex typed in any coordinate format goes to WGS84,
+    the new shape is previewed and checked, and saved with the version check (a bad coordinate: a Chinese
+    message, nothing changed)."""
+    row = chosen.iloc[0]
+    geom = row.geometry
+    points = vertices.vertex_list(geom)
+    if not points:
+        return
+    with st.expander("按坐标输入或修改顶点", expanded=False):
+        st.caption(COORD_HELP)
+        table = pd.DataFrame(
+            {
+                NEW_COORD: [""] * len(points),
+                "序号": range(1, len(points) + 1),
+                "经度（WGS84）": [p[0] for p in points],
+                "纬度（WGS84）": [p[1] for p in points],
+            }
+        )
+        edited = st.data_editor(
+            table,
+            hide_index=True,
+            disabled=["序号", "经度（WGS84）", "纬度（WGS84）"],
+            column_config={
+                NEW_COORD: st.column_config.TextColumn(NEW_COORD, help=COORD_HELP, width="large"),
+                "经度（WGS84）": st.column_config.NumberColumn(format="%.7f"),
+                "纬度（WGS84）": st.column_config.NumberColumn(format="%.7f"),
+            },
+            key=f"vertices_{row['site_id']}_{state.form_gen}",
+        )
+        edits = {
+            int(n): str(t).strip()
+            for n, t in zip(edited["序号"], edited[NEW_COORD], strict=True)
+            if str(t).strip()
+        }
+        if edits:
+            _vertex_preview(state, store, row, edits)
+
+
+def _vertex_preview(state: SitesPageState, store, row, edits: dict[int, str]) -> None:
+    """What the typed vertices were read as, the new shape on a map, and the save button."""
+    try:
+        new_geom, changes = vertices.replace_vertices(row.geometry, edits)
+        validate_site(row.to_dict(), new_geom)
+    except InputError as err:
+        _ui.show_input_error(err)
+        return
+    for c in changes:
+        st.info(
+            markdown_literal(
+                f"第 {c.number} 点：识别为{c.recognised_zh}，换算为 WGS84 {c.lon:.7f}, {c.lat:.7f}"
+            )
+        )
+    preview = gpd.GeoDataFrame({"name": [row["name"]]}, geometry=[new_geom], crs=4326)
+    _ui.preview_map(preview, key=f"vertex_preview_{state.form_gen}", title="修改顶点后的图形")
+    if not st.button("保存顶点修改", key=f"vertex_save_{state.form_gen}"):
+        return
+    try:
+        version = store.save_site(
+            row["site_id"],
+            row.to_dict(),
+            new_geom,
+            expected_version=state.edit_version,
+            fields=[merge.GEOMETRY],
+        )
+    except ConflictError:
+        st.error("保存未执行：此项目在您打开后已被其他会话修改。请刷新页面后重新输入顶点坐标。")
+        return
+    except InputError as err:  # StoreUnavailable too: said in Chinese, nothing changed
+        _ui.show_input_error(err)
+        return
+    state.start_edit(row["site_id"], version)
+    st.toast("已保存顶点修改。")
+    st.rerun()
+
+
+def attribute_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
     """Edit the selected site's attributes and its shape on the map.
 
     A shape edited or drawn on the map is saved with the form (the planner is told, and may untick it).
@@ -132,6 +224,7 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
     base, base_geom, base_version, seen = state.edit_base
     touched = _drawings_key(drawings) != seen
     drawn, draw_warning = interaction.edited_shape(drawings, row.geometry, crs) if touched else (None, "")
+    drawn = snapped(state, drawn)
     gen = state.form_gen
     with (
         st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict) or touched),
@@ -200,8 +293,18 @@ def _refused(state: SitesPageState, store, sel: str, values: dict, mine_geom) ->
     st.rerun()
 
 
+def snapped(state: SitesPageState, geom):
+    """A drawn shape with its vertices put exactly on the snapping targets they were snapped to on the map
+    (the browser gives them back rounded to 1e-6°)."""
+    targets = state.snap_targets
+    if geom is None or not isinstance(targets, snapping.SnapTargets):
+        return geom
+    return snapping.snap_geometry(geom, targets)
+
+
 def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
     """Add a site at the newest unused drawing of the map."""
+    new_geom = snapped(state, new_geom)
     with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
         name = st.text_input("名称", key="new_name")
         stype = st.selectbox("类型", schema.SITE_TYPES, index=None, placeholder="请选择类型", key="new_type")

@@ -46,6 +46,7 @@ class SitesPageState:
     import_key: tuple | None = None  # (file id, coordinate system) of the checked upload
     import_result: object = None  # its ImportResult (checked once, not on every rerun)
     url_read: bool = False
+    snap_targets: object = None  # what the map's drawn vertices snap to (renewal.sites.snapping.SnapTargets)
 
     def opened_version(self, site_id: str | None) -> int | None:
         """The version of ``site_id`` the planner opened (the form's base while a refused save is pending:
