@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from renewal.crs import convert_xy, parse_crs, xy_from_wgs84
+from renewal.crs import NamedCRS, convert_xy, parse_crs, xy_from_wgs84
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.io.export import layer_format, write_layer
@@ -36,7 +36,9 @@ class Converted:
     columns: tuple[str, str] | None = None  # the coordinate columns of a table
 
 
-def _convert_table(src: Path, dst: Path, src_crs, dst_crs, sheet: str | None) -> Converted:
+def _convert_table(
+    src: Path, dst: Path, src_crs: NamedCRS, dst_crs: NamedCRS, sheet: str | None
+) -> Converted:
     df, _ = read_table_file(src, sheet)
     xcol, ycol, x, y = table_coordinates(df, src.name, allow_blank=True)
     ok = x.notna() & y.notna()
@@ -52,7 +54,14 @@ def _convert_table(src: Path, dst: Path, src_crs, dst_crs, sheet: str | None) ->
     return Converted(dst, len(df), parse_crs(src_crs).name, parse_crs(dst_crs).name, (str(xcol), str(ycol)))
 
 
-def convert_file(src, dst, *, src_crs: str | None, dst_crs: str, layer: str | None = None) -> Converted:
+def convert_file(
+    src: Path | str,
+    dst: Path | str,
+    *,
+    src_crs: str | None,
+    dst_crs: str,
+    layer: str | None = None,
+) -> Converted:
     """Convert ``src`` to ``dst`` (numbers from ``src_crs``, or the file's own CRS, to ``dst_crs``)."""
     src, dst = Path(src), check_out_folder(dst)
     target = parse_crs(dst_crs)

@@ -26,13 +26,15 @@ import logging
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
-from renewal.crs import gdf_to_crs, parse_crs
+from renewal.crs import NamedCRS, gdf_to_crs, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.io.write import check_out_folder, csv_bytes, with_geometry_columns, xlsx_bytes
@@ -105,13 +107,13 @@ def _one_type(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}
 
-    def promote(g):
+    def promote(g: BaseGeometry | None) -> BaseGeometry | None:
         return multi[g.geom_type]([g]) if g is not None and g.geom_type in multi else g
 
     return gdf.set_geometry([promote(g) for g in gdf.geometry], crs=gdf.crs)
 
 
-def shapefile_field_names(columns) -> dict[str, str]:
+def shapefile_field_names(columns: Iterable[Hashable]) -> dict[str, str]:
     """Full column name -> a unique name within the Shapefile's 10-byte limit (UTF-8 bytes, whole characters)."""
     out: dict[str, str] = {}
     used: set[str] = set()
@@ -132,7 +134,7 @@ def _cut(text: str, limit: int) -> str:
     return data.decode("utf-8", errors="ignore") or "f"
 
 
-def _to_file(gdf: gpd.GeoDataFrame, path: Path, **kw) -> None:
+def _to_file(gdf: gpd.GeoDataFrame, path: Path, **kw: str) -> None:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         # long DBF texts are cut by GDAL and kept whole in <layer>_fulltext.csv (see _long_text)
@@ -185,7 +187,9 @@ def _geojson(gdf: gpd.GeoDataFrame, epsg: int) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _labelled(table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[str, Mapping]) -> pd.DataFrame:
+def _labelled(
+    table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[str, Mapping[Any, str]]
+) -> pd.DataFrame:
     table = table.copy()
     for f, labels in values.items():
         if f in table.columns:
@@ -196,7 +200,7 @@ def _labelled(table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[s
     return table.rename(columns=names)
 
 
-def _export_target(gdf: gpd.GeoDataFrame, fmt: str, crs: str):
+def _export_target(gdf: gpd.GeoDataFrame, fmt: str, crs: str) -> tuple[NamedCRS, gpd.GeoDataFrame]:
     """The target CRS and the layer in it, or what :func:`layer_bytes` refuses (:class:`InputError`)."""
     if fmt not in LAYER_FORMATS:
         raise InputError(f"Unknown export format: {fmt}", f"不支持的导出格式：{fmt}")
@@ -223,7 +227,7 @@ def layer_bytes(
     crs: str = "wgs84",
     name: str = "layer",
     headers: Mapping[str, str] | None = None,
-    values: Mapping[str, Mapping] | None = None,
+    values: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> bytes:
     """A WGS84 layer as a file in ``fmt`` with coordinates in ``crs``, as bytes.
 
@@ -247,9 +251,16 @@ def layer_bytes(
 
 
 def write_layer(
-    gdf: gpd.GeoDataFrame, path: Path | str, *, crs: str = "wgs84", name: str | None = None, **kw
+    gdf: gpd.GeoDataFrame,
+    path: Path | str,
+    *,
+    crs: str = "wgs84",
+    name: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> Path:
     """Write a WGS84 layer to ``path`` (format from the suffix) in ``crs``, atomically."""
     path = check_out_folder(path)
     fmt = layer_format(path)
-    return write_bytes_atomic(path, layer_bytes(gdf, fmt, crs=crs, name=name or path.stem, **kw))
+    data = layer_bytes(gdf, fmt, crs=crs, name=name or path.stem, headers=headers, values=values)
+    return write_bytes_atomic(path, data)
