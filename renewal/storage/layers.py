@@ -25,10 +25,11 @@ import json
 import logging
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import geopandas as gpd
 
@@ -39,9 +40,11 @@ from renewal.settings import workspace_dir
 from renewal.sites.schema import clean_text, control_characters
 from renewal.storage import file_swap
 from renewal.storage.access import Actor, require_editor
+from renewal.storage.records import Connection, Row
 from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 from renewal.zh import beijing_time
 
+T = TypeVar("T")
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
 #: Shared workspace files recorded in the catalogue (not drawn as layers).
@@ -120,14 +123,14 @@ def check_name(name: str) -> str:
     return name
 
 
-def _exists_error(name: str, row) -> InputError:
+def _exists_error(name: str, row: Row) -> InputError:
     return InputError(
         f"A layer {name!r} exists already (imported {row['imported_at']} by {row['who']}); use --replace",
         f"图层“{name}”已存在（{row['who']}于{beijing_time(row['imported_at'])}（北京时间）导入），如需替换请选择“替换”",
     )
 
 
-def _stale(name: str, row, expected: int) -> ConflictError:
+def _stale(name: str, row: Row, expected: int) -> ConflictError:
     return ConflictError(
         f"{name!r} was changed by {row['who']} at {row['imported_at']} (version {row['version']}, you saw "
         f"version {expected}); nothing was changed. Look at the new data and try again.",
@@ -177,16 +180,21 @@ class LayerCore:
     #: Test hook: called inside each write transaction after the writes, before COMMIT.
     before_commit: Callable[[], None] | None = None
 
-    def _query(self, sql: str, args=()) -> list:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> Sequence[Row]:
         raise NotImplementedError
 
-    def _write(self, actor: Actor, fn: Callable):
+    def _write(self, actor: Actor, fn: Callable[[Connection], T]) -> T:
         raise NotImplementedError
 
-    def _legacy_features(self, con, name: str) -> bytes | None:
+    def _legacy_features(self, con: Connection, name: str) -> bytes | None:
         return None
 
-    def dump_rows(self) -> dict[str, list[dict]]:
+    def replace_files(
+        self, changes: list[FileChange], *, actor: Actor, expected: dict[str, int] | None = None
+    ) -> list[ImportedLayer]:
+        raise NotImplementedError
+
+    def dump_rows(self) -> dict[str, list[dict[str, Any]]]:
         """Every catalogue, features, style and history row (features of layers stored the old way
         converted), for ``workspace push``."""
         tables = {t: [dict(r) for r in self._query(f"SELECT * FROM {t}")] for t in _TABLES}
@@ -223,7 +231,7 @@ class LayerCore:
     def get(self, name: str) -> ImportedLayer | None:
         return next((lyr for lyr in self._entries() if lyr.name == name), None)
 
-    def history(self, name: str | None = None) -> list[dict]:
+    def history(self, name: str | None = None) -> list[dict[str, Any]]:
         sql = "SELECT * FROM layer_history"
         rows = self._query(
             sql + (" WHERE name = ?" if name else "") + " ORDER BY id DESC", (name,) if name else ()
@@ -258,7 +266,7 @@ class LayerCore:
 
     # ---- writing -------------------------------------------------------------
 
-    def _current(self, con, name: str, expected_version: int | None, *, replace: bool):
+    def _current(self, con: Connection, name: str, expected_version: int | None, *, replace: bool):
         """The catalogue row of ``name`` (or None), after the exists and version checks."""
         row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
         if row is not None and not replace:
@@ -267,7 +275,7 @@ class LayerCore:
             raise _stale(name, row, expected_version) if row is not None else _gone(name)
         return row
 
-    def _previous(self, con, name: str) -> bytes | None:
+    def _previous(self, con: Connection, name: str) -> bytes | None:
         found = con.execute("SELECT features FROM layer_data WHERE name = ?", (name,)).fetchone()
         if found is not None:
             return bytes(found["features"])
@@ -297,7 +305,7 @@ class LayerCore:
         require_editor(actor)
         blob = to_blob(gdf)  # the work outside the lock
 
-        def tx(con) -> ImportedLayer:
+        def tx(con: Connection) -> ImportedLayer:
             old = self._current(con, name, expected_version, replace=replace)
             previous = self._previous(con, name) if old is not None else None
             before = _before(con, name, old)
@@ -321,7 +329,7 @@ class LayerCore:
     def remove(self, name: str, *, actor: Actor, expected_version: int | None = None) -> None:
         """Remove the layer (its features stay in the history)."""
 
-        def tx(con) -> None:
+        def tx(con: Connection) -> None:
             old = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
             if old is None or old["kind"] not in KINDS:
                 raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
@@ -341,7 +349,7 @@ class LayerCore:
             raise TypeError("a layer style is a LayerStyle")
         require_editor(actor)
 
-        def tx(con) -> None:
+        def tx(con: Connection) -> None:
             row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
             if row is None or row["kind"] not in KINDS:
                 raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
@@ -362,7 +370,7 @@ class LayerCore:
 
         self._write(actor, tx)
 
-    def undo_last(self, *, actor: Actor) -> dict | None:
+    def undo_last(self, *, actor: Actor) -> dict[str, Any] | None:
         """Take back ``actor``'s own newest change of an imported layer (import, replace, remove or style)
         in one transaction with an ``undo`` history row; the change undone, or None when there is none.
 
@@ -372,7 +380,7 @@ class LayerCore:
         kinds = ", ".join(f"'{k}'" for k in KINDS)
         actions = ", ".join(f"'{a}'" for a in UNDOABLE)
 
-        def tx(con) -> dict | None:
+        def tx(con: Connection) -> dict[str, Any] | None:
             h = con.execute(
                 f"SELECT * FROM layer_history WHERE who = ? AND undone_by IS NULL AND action IN ({actions}) "
                 f"AND kind IN ({kinds}) ORDER BY id DESC LIMIT 1",
@@ -457,7 +465,7 @@ class LayerStore(LayerCore):
         logging.getLogger("pyogrio").setLevel(logging.WARNING)
         return gpd.read_file(self.path, layer=f"lyr_{name}")  # written by an older version
 
-    def _legacy_features(self, con, name: str) -> bytes | None:
+    def _legacy_features(self, con: Connection, name: str) -> bytes | None:
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"lyr_{name}",)).fetchone():
             return to_blob(self._read_legacy(name))
         return None
@@ -467,7 +475,7 @@ class LayerStore(LayerCore):
         require_editor(actor)
         return self._transaction(fn)
 
-    def restore(self, tables: dict[str, list[dict]]) -> None:
+    def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Replace every layer, style and history row by ``tables``' (``workspace pull`` from the team
         database; :meth:`LayerCore.dump_rows`), in one transaction."""
         self._transaction(lambda con: copy_rows(con, tables))
@@ -512,7 +520,7 @@ class LayerStore(LayerCore):
         targets = [Path(c.target) for c in changes]
         token = file_swap.new_token()
 
-        def tx(con) -> list[ImportedLayer]:
+        def tx(con: Connection) -> list[ImportedLayer]:
             file_swap.settle(
                 folder, lambda: _file_versions(con), locked=True
             )  # a killed earlier replace first
@@ -551,7 +559,9 @@ class LayerStore(LayerCore):
         return self
 
 
-def record_file(con, change: FileChange, actor: Actor, old, previous: bytes | None) -> ImportedLayer:
+def record_file(
+    con: Connection, change: FileChange, actor: Actor, old: Row | None, previous: bytes | None
+) -> ImportedLayer:
     """The catalogue entry and history row of a shared file's new version (inside a write transaction)."""
     entry = ImportedLayer(
         change.kind,
@@ -568,7 +578,7 @@ def record_file(con, change: FileChange, actor: Actor, old, previous: bytes | No
     return entry
 
 
-def _file_versions(con) -> dict[str, int]:
+def _file_versions(con: Connection) -> dict[str, int]:
     return {r[0]: r[1] for r in con.execute("SELECT name, version FROM layer_catalog").fetchall()}
 
 
@@ -601,7 +611,7 @@ def _schema(con: sqlite3.Connection) -> None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
-def _next_version(con, name: str) -> int:
+def _next_version(con: Connection, name: str) -> int:
     """One more than any version ``name`` ever had (a removed and re-imported layer never repeats one)."""
     last = con.execute(
         "SELECT MAX(COALESCE(version, 0)) AS v FROM layer_history WHERE name = ?", (name,)
@@ -619,7 +629,7 @@ TABLE_COLUMNS = {
 }
 
 
-def copy_rows(con, tables: dict[str, list[dict]]) -> None:
+def copy_rows(con: Connection, tables: dict[str, list[dict[str, Any]]]) -> None:
     """Replace every layer table's rows by ``tables``' (inside a write transaction; either backend)."""
     for table, cols in TABLE_COLUMNS.items():
         con.execute(f"DELETE FROM {table}")
@@ -630,7 +640,7 @@ def copy_rows(con, tables: dict[str, list[dict]]) -> None:
             )
 
 
-def _upsert(con, table: str, values: dict) -> None:
+def _upsert(con: Connection, table: str, values: dict[str, Any]) -> None:
     """Insert or overwrite the row of ``values['name']`` (SQLite and PostgreSQL alike)."""
     cols = list(values)
     sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "name")
@@ -641,19 +651,19 @@ def _upsert(con, table: str, values: dict) -> None:
     )
 
 
-def _put_style(con, name: str, style: str | None, at: str, who: str) -> None:
+def _put_style(con: Connection, name: str, style: str | None, at: str, who: str) -> None:
     if style is None:
         con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
     else:
         _upsert(con, "layer_style", {"name": name, "style": style, "at": at, "who": who})
 
 
-def _drop(con, name: str) -> None:
+def _drop(con: Connection, name: str) -> None:
     for table in ("layer_catalog", "layer_data", "layer_style"):
         con.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
 
 
-def _before(con, name: str, row) -> str:
+def _before(con: Connection, name: str, row: Row) -> str:
     """What a change is about to overwrite, as JSON for its history row (what an undo restores): the
     catalogue entry (or null) and the saved style (or null)."""
     style = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
@@ -663,7 +673,9 @@ def _before(con, name: str, row) -> str:
     )
 
 
-def _history(con, at: str, who: str, action: str, row, previous, version, before: str | None) -> int:
+def _history(
+    con: Connection, at: str, who: str, action: str, row: Row, previous, version, before: str | None
+) -> int:
     """One history row about the layer described by ``row`` (a catalogue row or entry); its id."""
     values = (
         at,

@@ -24,6 +24,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from renewal.analysis.facilities import workspace_facilities_path
 from renewal.analysis.network_files import workspace_network_path
@@ -114,7 +115,7 @@ class TeamLayerStore(LayerCore):
             _READY.add(self.url)
         return self
 
-    def _query(self, sql: str, args=()) -> list[dict]:
+    def _query(self, sql: str, args=()) -> list[dict[str, Any]]:
         self.ensure()
         return read(self.url, lambda con: _Con(con).execute(sql, args).fetchall())
 
@@ -130,7 +131,7 @@ class TeamLayerStore(LayerCore):
         )
 
     def restore(
-        self, tables: dict[str, list[dict]], files: dict[str, bytes], *, replace: bool = False
+        self, tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes], *, replace: bool = False
     ) -> int:
         """Replace the database's layers, styles, history and shared files by a workspace's (``workspace
         push``: ``tables`` from :meth:`LayerCore.dump_rows`, ``files`` kind -> the file's bytes), in one

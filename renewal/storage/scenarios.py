@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from renewal.analysis.supply_scenarios import check_name, load_scenarios, scenarios_path
 from renewal.errors import ConflictError, InputError
@@ -92,13 +93,13 @@ class ScenarioStore:
 
     # ---- reading -----------------------------------------------------------
 
-    def list(self, set_name: str | None = None) -> list[dict]:
+    def list(self, set_name: str | None = None) -> list[dict[str, Any]]:
         """Saved scenarios (their records with ``version``), oldest save first."""
         where, args = (" WHERE set_name = ?", (set_name,)) if set_name is not None else ("", ())
         rows = self._rows(f"SELECT record, version FROM {TABLE}{where} ORDER BY saved_at, name", args)
         return [{**json.loads(r["record"]), "version": int(r["version"])} for r in rows]
 
-    def history(self, name: str | None = None) -> list[dict]:
+    def history(self, name: str | None = None) -> list[dict[str, Any]]:
         """Every save, overwrite and migration, newest first: at, who, action, name, set, version."""
         where, args = (" WHERE name = ?", (name,)) if name is not None else ("", ())
         rows = self._rows(
@@ -117,7 +118,7 @@ class ScenarioStore:
         sql = f"SELECT version, who, saved_at FROM {TABLE} WHERE name = ? AND set_name = ?"
         return con.execute(self._sql(sql), (name, set_name)).fetchone()
 
-    def _log(self, con, who: str, action: str, record: dict, version: int) -> None:
+    def _log(self, con, who: str, action: str, record: dict[str, Any], version: int) -> None:
         row = con.execute(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {HISTORY}").fetchone()
         con.execute(
             self._sql(f"INSERT INTO {HISTORY} VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -133,7 +134,7 @@ class ScenarioStore:
             ),
         )
 
-    def _put(self, con, record: dict, version: int, *, update: bool) -> None:
+    def _put(self, con, record: dict[str, Any], version: int, *, update: bool) -> None:
         args = (version, _dump(record), record.get("who"), record.get("saved_at"))
         if update:
             sql = f"UPDATE {TABLE} SET version = ?, record = ?, who = ?, saved_at = ? WHERE name = ? AND set_name = ?"
@@ -142,7 +143,7 @@ class ScenarioStore:
             sql = f"INSERT INTO {TABLE} (version, record, who, saved_at, name, set_name) VALUES (?, ?, ?, ?, ?, ?)"
             con.execute(self._sql(sql), (*args, record["name"], record.get("set", "")))
 
-    def save(self, record: dict, *, actor: Actor, expected_version: int | None = None) -> int:
+    def save(self, record: dict[str, Any], *, actor: Actor, expected_version: int | None = None) -> int:
         """Save ``record`` under its name and set; return its new version.
 
         ``expected_version=None`` saves a new scenario (refused if the name is taken); a number overwrites
@@ -196,7 +197,7 @@ class ScenarioStore:
         return moved
 
 
-def _dump(record: dict) -> str:
+def _dump(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 
