@@ -73,7 +73,7 @@ def open_store(
     session: str | None = None,
     database: str | None = None,
     actor: Actor | None = None,
-) -> SiteRepository:
+) -> GpkgStore | PostgisStore:
     """The site store, created and seeded from the bundled catalogue on first use.
 
     The team database if ``database`` (or ``$RENEWAL_DATABASE_URL``) is a ``postgresql://``

@@ -20,6 +20,7 @@ Layers of files written by older versions (one GeoPackage table ``lyr_<name>`` e
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 import logging
@@ -224,14 +225,14 @@ class LayerCore:
         """The imported layers (zones, population, reference)."""
         return [e for e in self._entries() if e.kind in KINDS]
 
-    def files(self) -> list[ImportedLayer]:
+    def files(self) -> builtins.list[ImportedLayer]:
         """The recorded shared files (facility inventory, walking network): who saved them, when, version."""
         return [e for e in self._entries() if e.kind in FILE_KINDS]
 
     def get(self, name: str) -> ImportedLayer | None:
         return next((lyr for lyr in self._entries() if lyr.name == name), None)
 
-    def history(self, name: str | None = None) -> list[dict[str, Any]]:
+    def history(self, name: str | None = None) -> builtins.list[dict[str, Any]]:
         sql = "SELECT * FROM layer_history"
         rows = self._query(
             sql + (" WHERE name = ?" if name else "") + " ORDER BY id DESC", (name,) if name else ()
@@ -266,9 +267,11 @@ class LayerCore:
 
     # ---- writing -------------------------------------------------------------
 
-    def _current(self, con: Connection, name: str, expected_version: int | None, *, replace: bool):
+    def _current(
+        self, con: Connection, name: str, expected_version: int | None, *, replace: bool
+    ) -> Row | None:
         """The catalogue row of ``name`` (or None), after the exists and version checks."""
-        row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
+        row: Row | None = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
         if row is not None and not replace:
             raise _exists_error(name, row)
         if expected_version is not None and (row["version"] if row is not None else 0) != expected_version:
@@ -439,7 +442,7 @@ class LayerStore(LayerCore):
     def location(self) -> str:
         return str(self.path)
 
-    def _query(self, sql: str, args=()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         if not self.path.exists():
             return []
         try:
@@ -470,7 +473,7 @@ class LayerStore(LayerCore):
             return to_blob(self._read_legacy(name))
         return None
 
-    def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], object]):
+    def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(con)`` in one IMMEDIATE transaction for ``actor`` (an editor); roll back on any error."""
         require_editor(actor)
         return self._transaction(fn)
@@ -480,7 +483,7 @@ class LayerStore(LayerCore):
         database; :meth:`LayerCore.dump_rows`), in one transaction."""
         self._transaction(lambda con: copy_rows(con, tables))
 
-    def _transaction(self, fn: Callable[[sqlite3.Connection], object]):
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -488,7 +491,7 @@ class LayerStore(LayerCore):
             raise _write_error(self.path, exc) from exc
         con.row_factory = sqlite3.Row
 
-        def change(con: sqlite3.Connection):
+        def change(con: sqlite3.Connection) -> T:
             _schema(con)
             return fn(con)
 
@@ -528,7 +531,7 @@ class LayerStore(LayerCore):
                 c.kind: self._current(con, c.kind, (expected or {}).get(c.kind), replace=True)
                 for c in changes
             }
-            out = []
+            out: list[ImportedLayer] = []
             for c in changes:
                 entry = record_file(con, c, actor, olds[c.kind], c.previous())
                 file_swap.stage(Path(c.target), c.write_to, token)
@@ -663,7 +666,7 @@ def _drop(con: Connection, name: str) -> None:
         con.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
 
 
-def _before(con: Connection, name: str, row: Row) -> str:
+def _before(con: Connection, name: str, row: Row | None) -> str:
     """What a change is about to overwrite, as JSON for its history row (what an undo restores): the
     catalogue entry (or null) and the saved style (or null)."""
     style = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
@@ -674,7 +677,14 @@ def _before(con: Connection, name: str, row: Row) -> str:
 
 
 def _history(
-    con: Connection, at: str, who: str, action: str, row: Row, previous, version, before: str | None
+    con: Connection,
+    at: str,
+    who: str,
+    action: str,
+    row: Row,
+    previous: bytes | None,
+    version: int | None,
+    before: str | None,
 ) -> int:
     """One history row about the layer described by ``row`` (a catalogue row or entry); its id."""
     values = (
@@ -698,14 +708,14 @@ def _history(
 
 
 def _record(
-    con, entry: ImportedLayer, action: str, previous: bytes | None, before: str | None = None
+    con: Connection, entry: ImportedLayer, action: str, previous: bytes | None, before: str | None = None
 ) -> None:
     values = {c: getattr(entry, c) for c in CATALOG_COLS}
     _upsert(con, "layer_catalog", values)
     _history(con, entry.imported_at, entry.who, action, values, previous, entry.version, before)
 
 
-def _undo_blocked(name: str, other) -> ConflictError:
+def _undo_blocked(name: str, other: Row) -> ConflictError:
     return ConflictError(
         f"{name!r} was changed by {other['who']} at {other['at']} after your change; nothing was undone.",
         f"您修改“{name}”之后，{other['who']} 又修改了它（{beijing_time(other['at'])}，北京时间），"
