@@ -62,7 +62,44 @@ def convert_file(
     dst_crs: str,
     layer: str | None = None,
 ) -> Converted:
-    """Convert ``src`` to ``dst`` (numbers from ``src_crs``, or the file's own CRS, to ``dst_crs``)."""
+    """Convert ``src`` to ``dst`` (numbers from ``src_crs``, or the file's own CRS, to ``dst_crs``).
+
+    Parameters
+    ----------
+    src, dst : str or Path
+        The input file and the file to write (a table to a table keeps its columns; anything else is
+        read as a layer and written in ``dst``'s format).
+    src_crs : str or None
+        The system of ``src``'s numbers (None: the file's own; a CSV/XLSX needs it).
+    dst_crs : str
+        The system of ``dst``'s numbers.
+    layer : str, optional
+        The layer or sheet of ``src`` to convert.
+
+    Returns
+    -------
+    Converted
+        The written path, the feature count, the two systems' names and (a table) its coordinate columns.
+
+    Raises
+    ------
+    InputError
+        ``dst`` would overwrite ``src``, a table without ``src_crs``, an unknown system or format, or a
+        point ``dst_crs`` cannot show (nothing is written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     src = Path(tmp) / "pts.csv"
+    ...     _ = src.write_text("name,lon,lat\\nA,117.2,39.12\\n", encoding="utf-8")
+    ...     done = convert_file(src, Path(tmp) / "out.csv", src_crs="wgs84", dst_crs="gcj02")
+    ...     (done.count, done.src, done.dst, done.columns)
+    ...     (Path(tmp) / "out.csv").read_text(encoding="utf-8-sig").splitlines()
+    (1, 'wgs84', 'gcj02', ('lon', 'lat'))
+    ['name,lon,lat', 'A,117.20630373,39.12102925']
+    """
     src, dst = Path(src), check_out_folder(dst)
     target = parse_crs(dst_crs)
     layer_format(dst)  # refuse an unknown output type before reading

@@ -232,6 +232,41 @@ def layer_bytes(
     """A WGS84 layer as a file in ``fmt`` with coordinates in ``crs``, as bytes.
 
     ``headers`` (field -> Chinese name) and ``values`` (field -> {code: Chinese label}) label CSV/XLSX.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, in WGS84.
+    fmt : str
+        One of ``gpkg``, ``zip`` (Shapefile), ``geojson``, ``kml``, ``csv``, ``xlsx``.
+    crs : str
+        The coordinate system of the file's numbers (any name :func:`renewal.crs.parse_crs` knows).
+    name : str
+        The layer's name in the file.
+    headers, values : Mapping, optional
+        Chinese column headers and value labels (CSV/XLSX only).
+
+    Returns
+    -------
+    bytes
+        The file's content. CSV text cells that a spreadsheet would run as a formula are guarded with ``'``.
+
+    Raises
+    ------
+    InputError
+        An unknown format, KML in a projected CRS, or a feature the CRS cannot show.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> gdf = gpd.GeoDataFrame({"name": ["=A"]}, geometry=[Point(117.2, 39.12)], crs=4326)
+    >>> layer_bytes(gdf, "csv").decode("utf-8-sig").splitlines()
+    ['name,lon,lat,wkt', "'=A,117.2,39.12,POINT (117.2 39.12)"]
+    >>> layer_bytes(gdf, "kml", crs="EPSG:4548")
+    Traceback (most recent call last):
+    ...
+    renewal.errors.InputError: KML holds longitude/latitude only; cannot write EPSG:4548
     """
     target, data = _export_target(gdf, fmt, crs)
     if fmt == "gpkg":
@@ -259,7 +294,43 @@ def write_layer(
     headers: Mapping[str, str] | None = None,
     values: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> Path:
-    """Write a WGS84 layer to ``path`` (format from the suffix) in ``crs``, atomically."""
+    """Write a WGS84 layer to ``path`` (format from the suffix) in ``crs``, atomically.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, in WGS84.
+    path : str or Path
+        The file to write; its suffix gives the format (``.gpkg .zip .geojson .kml .csv .xlsx``).
+    crs : str
+        The coordinate system of the file's numbers.
+    name : str, optional
+        The layer's name in the file (default: the file's stem).
+    headers, values : Mapping, optional
+        Chinese column headers and value labels (CSV/XLSX only).
+
+    Returns
+    -------
+    Path
+        ``path``. Nothing is written when an error is raised (the file appears whole or not at all).
+
+    Raises
+    ------
+    InputError
+        The folder does not exist, the suffix is unknown, or :func:`layer_bytes` refuses.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> gdf = gpd.GeoDataFrame({"name": ["A"]}, geometry=[Point(117.2, 39.12)], crs=4326)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_layer(gdf, Path(tmp) / "a.geojson")
+    ...     json.loads(out.read_text(encoding="utf-8"))["features"][0]["geometry"]
+    {'type': 'Point', 'coordinates': [117.2, 39.12]}
+    """
     path = check_out_folder(path)
     fmt = layer_format(path)
     data = layer_bytes(gdf, fmt, crs=crs, name=name or path.stem, headers=headers, values=values)

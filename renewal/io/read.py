@@ -796,6 +796,47 @@ def read_vector(
     spelling of the same for web coordinates. ``layer`` picks a GeoPackage layer, a Shapefile in
     a zip or an Excel sheet; without it the only one, else the first of ``prefer_layers``
     present, is read; several and none chosen is refused with the list.
+
+    Parameters
+    ----------
+    source : str, PathLike, bytes or GeoDataFrame
+        A GeoJSON, GeoPackage, Shapefile (zipped), KML/KMZ, CSV/XLSX (lon/lat or WKT columns) or
+        GeoTIFF file; an upload's bytes (then ``filename`` gives the format); or a GeoDataFrame.
+    what : str
+        What the input is, for messages ("facilities", "zones", "sites" ...).
+    coords, crs : str
+        The system the numbers are in (any name :func:`renewal.crs.parse_crs` knows).
+    layer : str, optional
+        The layer, Shapefile or sheet to read.
+    prefer_layers : tuple of str
+        Layer names to take, in order, when several are offered and none is chosen.
+    filename : str, optional
+        The uploaded file's name (with ``bytes``).
+
+    Returns
+    -------
+    VectorFile
+        ``gdf`` in WGS84 (EPSG:4326), the declared ``crs``, and ``notes`` (English, Chinese) about
+        what was assumed or converted.
+
+    Raises
+    ------
+    InputError
+        A missing or unsupported file, an unknown CRS name, several layers and none chosen.
+    FileContentError
+        A malformed, empty, oversized or implausible file (an :class:`InputError` too).
+
+    Examples
+    --------
+    >>> doc = (b'{"type": "FeatureCollection", "features": [{"type": "Feature", '
+    ...        b'"properties": {"name": "A"}, "geometry": {"type": "Point", "coordinates": [117.2, 39.12]}}]}')
+    >>> read = read_vector(doc, filename="a.geojson")
+    >>> len(read.gdf), read.gdf.crs.to_epsg(), read.gdf.geometry[0].x, read.crs
+    (1, 4326, 117.2, 'WGS84 (EPSG:4326)')
+    >>> read_vector(b"", filename="a.geojson")
+    Traceback (most recent call last):
+    ...
+    renewal.errors.FileContentError: a.geojson: the file is empty (0 bytes)
     """
     if crs is None and coords != "wgs84":
         crs = coords

@@ -92,7 +92,25 @@ def with_geometry_columns(gdf: gpd.GeoDataFrame, crs: CrsName = "wgs84") -> pd.D
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV with BOM (Excel opens Chinese text correctly), text cells guarded."""
+    """A table as UTF-8 CSV with BOM (Excel opens Chinese text correctly), text cells guarded.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The rows to write (the index is not written).
+
+    Returns
+    -------
+    bytes
+        The CSV; a text cell starting with ``= + - @`` gets a leading ``'`` so a spreadsheet shows it
+        as text instead of running it (:func:`unguard_formula` reads it back).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"名称": ["=1+1"]})).decode("utf-8-sig")
+    "名称\\n'=1+1\\n"
+    """
     table = table.copy()
     for c in table.columns:
         if table[c].dtype == object:
