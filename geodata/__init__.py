@@ -11,10 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import yaml
 
 from renewal.errors import InputError
+
+if TYPE_CHECKING:  # imported when a layer is loaded, not with the catalogue
+    import geopandas as gpd
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parent
 MANIFEST_PATH = ROOT / "manifest.yaml"
@@ -122,7 +127,7 @@ def path(name: str) -> Path:
     return meta(name).path
 
 
-def validate(gdf, m: LayerMeta):
+def validate(gdf: gpd.GeoDataFrame, m: LayerMeta) -> gpd.GeoDataFrame:
     """Check a loaded layer against its manifest entry; raise GeodataError if it fails."""
     problems: list[str] = []
     if gdf.crs is None or gdf.crs.to_epsg() != 4326:
@@ -158,7 +163,7 @@ def validate(gdf, m: LayerMeta):
 
 
 @cache
-def _load_cached(name: str):
+def _load_cached(name: str) -> gpd.GeoDataFrame:
     import geopandas as gpd
 
     m = meta(name)
@@ -174,12 +179,12 @@ def _load_cached(name: str):
     return validate(gdf, m)
 
 
-def load(name: str):
+def load(name: str) -> gpd.GeoDataFrame:
     """Load a bundled vector layer as a validated GeoDataFrame (a copy, safe to modify)."""
     return _load_cached(name).copy()
 
 
-def load_table(name: str):
+def load_table(name: str) -> pd.DataFrame:
     """Load a bundled CSV table (for example subdistrict codes)."""
     import pandas as pd
 

@@ -9,7 +9,7 @@ Exports go through :mod:`renewal.io.write` (formula guard in CSV, text cells in 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import pandas as pd
@@ -30,7 +30,7 @@ def fields(gdf: gpd.GeoDataFrame) -> list[str]:
     return [c for c in gdf.columns if c != gdf.geometry.name and c not in HIDDEN_COLUMNS]
 
 
-def headers(columns, labels: Mapping[str, str] | None = None) -> dict[str, str]:
+def headers(columns: Iterable[str], labels: Mapping[str, str] | None = None) -> dict[str, str]:
     """Field -> Chinese header (``labels`` first, then the site fields' names; a planner's own fields as
     they are); two fields with the same header get the field name in brackets."""
     out: dict[str, str] = {}
@@ -44,7 +44,7 @@ def headers(columns, labels: Mapping[str, str] | None = None) -> dict[str, str]:
     return out
 
 
-def _cell(field: str, value):
+def _cell(field: str, value: object) -> object:
     if isinstance(value, str) or value is None:
         return value_label(field, value)
     return value
@@ -60,7 +60,7 @@ def attribute_table(gdf: gpd.GeoDataFrame, labels: Mapping[str, str] | None = No
     return table.rename(columns=headers(cols, labels))
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if value is None or (isinstance(value, float) and value != value):
         return ""
     if isinstance(value, float) and value.is_integer():
@@ -76,7 +76,7 @@ def filter_rows(table: pd.DataFrame, column: str | None, text: str, match: str =
         return table
     columns = [column] if column is not None else list(table.columns)
 
-    def hit(value) -> bool:
+    def hit(value: object) -> bool:
         cell = _text(value).strip().casefold()
         return cell == needle if match == EQUALS else needle in cell
 

@@ -21,6 +21,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from renewal.errors import InputError
 from renewal.io.atomic import write_text_atomic
@@ -82,11 +83,11 @@ def verify_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(got, want)
 
 
-def _bad_file(path: Path, why: str) -> InputError:
+def _bad_file(path: Path | str, why: str) -> InputError:
     return InputError(f"The users file {path} is not valid: {why}", f"用户文件无效（{path}）：{why}")
 
 
-def load_users(path: Path) -> dict[str, dict] | None:
+def load_users(path: Path) -> dict[str, dict[str, Any]] | None:
     """The users file's entries by name, or None when there is no file (sign-in off)."""
     try:
         text = path.read_text(encoding="utf-8")
@@ -97,7 +98,7 @@ def load_users(path: Path) -> dict[str, dict] | None:
     return parse_users(text, path)
 
 
-def parse_users(text: str, where: Path | str) -> dict[str, dict]:
+def parse_users(text: str, where: Path | str) -> dict[str, dict[str, Any]]:
     """The entries by name of a users document (the users file's JSON, also kept in a team database)."""
     try:
         data = json.loads(text)
@@ -116,12 +117,14 @@ def parse_users(text: str, where: Path | str) -> dict[str, dict]:
     return out
 
 
-def users_text(users: dict[str, dict]) -> str:
+def users_text(users: dict[str, dict[str, Any]]) -> str:
     """A users document (the users file's content) for ``users``."""
     return json.dumps({"users": list(users.values())}, ensure_ascii=False, indent=2) + "\n"
 
 
-def with_user(users: dict[str, dict], name: str, role: str, password: str) -> dict[str, dict]:
+def with_user(
+    users: dict[str, dict[str, Any]], name: str, role: str, password: str
+) -> dict[str, dict[str, Any]]:
     """``users`` with ``name`` added or given a new role and password (checked; the password hashed)."""
     name = check_name(name)
     if role not in ROLES:
@@ -133,7 +136,7 @@ def with_user(users: dict[str, dict], name: str, role: str, password: str) -> di
     return {**users, name: {"name": name, "role": role, "password": hash_password(password)}}
 
 
-def write_users(path: Path, users: dict[str, dict]) -> None:
+def write_users(path: Path, users: dict[str, dict[str, Any]]) -> None:
     """Write the users file atomically, readable by its owner only."""
     path.parent.mkdir(parents=True, exist_ok=True)
     write_text_atomic(path, users_text(users))

@@ -11,13 +11,23 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pyproj import CRS, Transformer
 from shapely import transform as shp_transform
 from shapely.geometry.base import BaseGeometry
+
+if TYPE_CHECKING:
+    import numpy.typing as npt
+
+#: Two coordinate arrays: (lon, lat) or (x, y).
+XY = tuple["npt.NDArray[np.float64]", "npt.NDArray[np.float64]"]
+#: A geopandas GeoDataFrame or GeoSeries (geopandas has no type stubs: Any to mypy).
+GeoFrame = Any
 
 STORAGE_EPSG = 4326
 METRIC_EPSG = 4548
@@ -94,13 +104,13 @@ def thread_cheap_transformer(src: int, dst: int) -> Transformer:
     return Transformer.from_pipeline(transformer(src, dst).definition)
 
 
-def _epsg(crs) -> int | None:
+def _epsg(crs: object) -> int | None:
     """The EPSG code of a CRS made from one (``EPSG:4326``), without asking PROJ's database; else None."""
     srs = str(getattr(crs, "srs", "") or "")
     return int(srs[5:]) if srs.upper().startswith("EPSG:") and srs[5:].isdigit() else None
 
 
-def _reproject(gdf, epsg: int):
+def _reproject(gdf: GeoFrame, epsg: int) -> GeoFrame:
     """``gdf.to_crs(epsg)`` (a GeoDataFrame or GeoSeries) between WGS84 and an EPSG-coded CRS through
     :func:`thread_cheap_transformer`; any other pair, or 3-D data, through ``to_crs``."""
     import geopandas as gpd
@@ -124,7 +134,7 @@ def _reproject(gdf, epsg: int):
     return out.set_crs(epsg, allow_override=True)
 
 
-def to_metric(gdf, epsg: int = METRIC_EPSG):
+def to_metric(gdf: GeoFrame, epsg: int = METRIC_EPSG) -> GeoFrame:
     """Return ``gdf`` (a GeoDataFrame or GeoSeries) projected to a metric CRS (default EPSG:4548;
     a study area's own: :func:`metric_epsg_for_geometry`).
 
@@ -140,7 +150,7 @@ def to_metric(gdf, epsg: int = METRIC_EPSG):
     return _reproject(gdf, epsg)
 
 
-def to_storage(gdf):
+def to_storage(gdf: GeoFrame) -> GeoFrame:
     """Return ``gdf`` (a GeoDataFrame or GeoSeries) in the storage CRS (WGS84)."""
     return _reproject(gdf, STORAGE_EPSG)
 
@@ -170,11 +180,11 @@ def length_m(geom: BaseGeometry) -> float:
 # --- GCJ-02 / BD-09 ---------------------------------------------------------
 
 
-def _out_of_china(lon, lat):
+def _out_of_china(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> npt.NDArray[np.bool_]:
     return (lon < 72.004) | (lon > 137.8347) | (lat < 0.8293) | (lat > 55.8271)
 
 
-def _delta(lon, lat):
+def _delta(lon: npt.NDArray[np.float64], lat: npt.NDArray[np.float64]) -> XY:
     x = lon - 105.0
     y = lat - 35.0
     dlat = (
@@ -207,7 +217,7 @@ def _delta(lon, lat):
     return dlon, dlat
 
 
-def wgs84_to_gcj02(lon, lat):
+def wgs84_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike) -> XY:
     """Forward GCJ-02 obfuscation (public formula). Accepts scalars or arrays."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -216,7 +226,7 @@ def wgs84_to_gcj02(lon, lat):
     return np.where(out, lon, lon + dlon), np.where(out, lat, lat + dlat)
 
 
-def gcj02_to_wgs84(lon, lat, iterations: int = 30, tol: float = 1e-10):
+def gcj02_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, iterations: int = 30, tol: float = 1e-10) -> XY:
     """Inverse of :func:`wgs84_to_gcj02` by fixed-point iteration until the forward
     formula reproduces the input within ``tol`` degrees (~1e-5 m; typically 3-5 steps)."""
     glon = np.asarray(lon, dtype=float)
@@ -232,7 +242,7 @@ def gcj02_to_wgs84(lon, lat, iterations: int = 30, tol: float = 1e-10):
     return wlon, wlat
 
 
-def _bd09_to_gcj02_closed(lon, lat):
+def _bd09_to_gcj02_closed(lon: npt.ArrayLike, lat: npt.ArrayLike) -> XY:
     lon = np.asarray(lon, dtype=float) - 0.0065
     lat = np.asarray(lat, dtype=float) - 0.006
     z = np.sqrt(lon * lon + lat * lat) - 0.00002 * np.sin(lat * _X_PI)
@@ -240,7 +250,7 @@ def _bd09_to_gcj02_closed(lon, lat):
     return z * np.cos(theta), z * np.sin(theta)
 
 
-def bd09_to_gcj02(lon, lat, iterations: int = 10, tol: float = 1e-11):
+def bd09_to_gcj02(lon: npt.ArrayLike, lat: npt.ArrayLike, iterations: int = 10, tol: float = 1e-11) -> XY:
     """Baidu BD-09 to GCJ-02: the published closed form (~1e-6 deg off), refined by fixed-point iteration
     against :func:`gcj02_to_bd09` until the forward formula reproduces the input within ``tol`` degrees."""
     blon = np.asarray(lon, dtype=float)
@@ -255,12 +265,12 @@ def bd09_to_gcj02(lon, lat, iterations: int = 10, tol: float = 1e-11):
     return glon, glat
 
 
-def bd09_to_wgs84(lon, lat):
+def bd09_to_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike) -> XY:
     """Baidu BD-09 to WGS84."""
     return gcj02_to_wgs84(*bd09_to_gcj02(lon, lat))
 
 
-def gcj02_to_bd09(lon, lat):
+def gcj02_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> XY:
     """GCJ-02 to Baidu BD-09 (published forward formula)."""
     lon = np.asarray(lon, dtype=float)
     lat = np.asarray(lat, dtype=float)
@@ -269,7 +279,7 @@ def gcj02_to_bd09(lon, lat):
     return z * np.cos(theta) + 0.0065, z * np.sin(theta) + 0.006
 
 
-def wgs84_to_bd09(lon, lat):
+def wgs84_to_bd09(lon: npt.ArrayLike, lat: npt.ArrayLike) -> XY:
     """WGS84 to Baidu BD-09."""
     return gcj02_to_bd09(*wgs84_to_gcj02(lon, lat))
 
@@ -281,8 +291,10 @@ COORDINATE_SYSTEMS = {
 }
 
 
-def _xy_converter(fn):
-    def convert(xy):
+def _xy_converter(
+    fn: Callable[[npt.ArrayLike, npt.ArrayLike], XY],
+) -> Callable[[npt.NDArray[np.float64]], npt.NDArray[np.float64]]:
+    def convert(xy: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         lon, lat = fn(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
@@ -293,7 +305,11 @@ def geometry_from_web(geom: BaseGeometry, system: str) -> BaseGeometry:
     """Convert a geometry whose numbers are in ``system`` (wgs84/gcj02/bd09) to WGS84."""
     if system == "wgs84":
         return geom
-    fn = {"gcj02": gcj02_to_wgs84, "bd09": bd09_to_wgs84}[system]
+    to_wgs84: dict[str, Callable[[npt.ArrayLike, npt.ArrayLike], XY]] = {
+        "gcj02": gcj02_to_wgs84,
+        "bd09": bd09_to_wgs84,
+    }
+    fn = to_wgs84[system]
     return shp_transform(geom, _xy_converter(fn))
 
 
@@ -362,6 +378,10 @@ class NamedCRS:
         return CRS_LABELS_ZH.get(alias, f"{self.name}（{self.crs.name}）")
 
 
+#: A coordinate system as the functions below accept it: a name, an EPSG code or a :class:`NamedCRS`.
+CrsName = str | int | NamedCRS
+
+
 def parse_crs(name: str | int | NamedCRS | None) -> NamedCRS:
     """``wgs84``, ``cgcs2000``, ``gcj02``, ``bd09``, ``utm50n``, ``cgcs2000_gk``, ``EPSG:4548``, ``4548`` ... ->
     :class:`NamedCRS`; an InputError for anything else."""
@@ -392,7 +412,7 @@ def parse_crs(name: str | int | NamedCRS | None) -> NamedCRS:
     )
 
 
-def xy_to_wgs84(x, y, src: str | int | NamedCRS):
+def xy_to_wgs84(x: npt.ArrayLike, y: npt.ArrayLike, src: str | int | NamedCRS) -> XY:
     """Arrays of coordinates in ``src`` to WGS84 lon/lat arrays."""
     src = parse_crs(src)
     x = np.asarray(x, dtype=float)
@@ -421,7 +441,7 @@ def _is_mercator(epsg: int) -> bool:
     return "mercator" in name and "transverse" not in name
 
 
-def check_projectable(lat, x, y, dst: NamedCRS) -> None:
+def check_projectable(lat: npt.ArrayLike, x: npt.ArrayLike, y: npt.ArrayLike, dst: NamedCRS) -> None:
     """Refuse (InputError) points that a projected ``dst`` cannot show: a Mercator projection beyond
     ±:data:`MERCATOR_MAX_LAT`, or any result that is not finite or beyond :data:`MAX_PROJECTED`.
     ``lat``: the WGS84 latitudes, ``x``/``y``: their projected coordinates (blank points are skipped)."""
@@ -449,7 +469,7 @@ def check_projectable(lat, x, y, dst: NamedCRS) -> None:
     )
 
 
-def xy_from_wgs84(lon, lat, dst: str | int | NamedCRS):
+def xy_from_wgs84(lon: npt.ArrayLike, lat: npt.ArrayLike, dst: str | int | NamedCRS) -> XY:
     """WGS84 lon/lat arrays to coordinates in ``dst`` (an InputError for points it cannot show)."""
     dst = parse_crs(dst)
     lon = np.asarray(lon, dtype=float)
@@ -467,7 +487,7 @@ def xy_from_wgs84(lon, lat, dst: str | int | NamedCRS):
     return x, y
 
 
-def convert_xy(x, y, src, dst):
+def convert_xy(x: npt.ArrayLike, y: npt.ArrayLike, src: CrsName, dst: CrsName) -> XY:
     """Coordinates from ``src`` to ``dst`` (any two named systems, through WGS84)."""
     src, dst = parse_crs(src), parse_crs(dst)
     if src == dst:
@@ -475,7 +495,7 @@ def convert_xy(x, y, src, dst):
     return xy_from_wgs84(*xy_to_wgs84(x, y, src), dst)
 
 
-def convert_geometry(geom: BaseGeometry, src, dst) -> BaseGeometry:
+def convert_geometry(geom: BaseGeometry, src: CrsName, dst: CrsName) -> BaseGeometry:
     """One shapely geometry from ``src`` to ``dst``."""
     if geom is None or geom.is_empty:
         return geom
@@ -483,7 +503,7 @@ def convert_geometry(geom: BaseGeometry, src, dst) -> BaseGeometry:
     return shp_transform(geom, lambda xy: np.column_stack(convert_xy(xy[:, 0], xy[:, 1], src, dst)))
 
 
-def gdf_to_crs(gdf, dst):
+def gdf_to_crs(gdf: GeoFrame, dst: CrsName) -> GeoFrame:
     """A WGS84 GeoDataFrame with coordinates in ``dst`` (gcj02/bd09: numbers changed, CRS left as EPSG:4326,
     since they have no EPSG code)."""
     dst = parse_crs(dst)
@@ -505,7 +525,7 @@ def gdf_to_crs(gdf, dst):
     return out.set_crs(STORAGE_EPSG, allow_override=True)
 
 
-def gdf_from_crs(gdf, src):
+def gdf_from_crs(gdf: GeoFrame, src: CrsName) -> GeoFrame:
     """A GeoDataFrame whose numbers are in ``src`` (its own CRS ignored for gcj02/bd09) as WGS84."""
     src = parse_crs(src)
     if not src.web:

@@ -7,6 +7,8 @@ validate before they write.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 
 class InputError(ValueError):
     """Bad input that the user can fix. ``str(err)`` is the English message."""
@@ -22,11 +24,14 @@ class InputError(ValueError):
             return self.message_en + "\n" + "\n".join(f"  - {d}" for d in self.details)
         return self.message_en
 
-    def __reduce__(self):  # pickled with both texts (a worker process raises it in the server)
+    def __reduce__(self) -> tuple[Callable[..., InputError], tuple[type[InputError], str, str, list[str]]]:
+        # pickled with both texts (a worker process raises it in the server)
         return (_rebuild_input_error, (type(self), self.message_en, self.message_zh, self.details))
 
 
-def _rebuild_input_error(cls, message_en: str, message_zh: str, details: list[str]) -> InputError:
+def _rebuild_input_error(
+    cls: type[InputError], message_en: str, message_zh: str, details: list[str]
+) -> InputError:
     return cls(message_en, message_zh, details=details)
 
 
@@ -41,7 +46,8 @@ class Notice(str):
         obj.zh = message_zh
         return obj
 
-    def __reduce__(self):  # pickled (Streamlit's caches) with both texts
+    def __reduce__(self) -> tuple[type[Notice], tuple[str, str]]:
+        # pickled (Streamlit's caches) with both texts
         return (Notice, (str(self), self.zh))
 
 

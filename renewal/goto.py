@@ -131,7 +131,8 @@ def find_by_name(layers: Iterable[tuple[str, gpd.GeoDataFrame]], text: str) -> l
     needle = (text or "").strip().casefold()
     if not needle:
         return []
-    exact, partial = [], []
+    exact: list[Position] = []
+    partial: list[Position] = []
     for title, gdf in layers:
         if "name" not in gdf.columns or gdf.empty:
             continue

@@ -16,15 +16,17 @@ caller's, and only when there are no problems (:class:`renewal.storage.layers.La
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from renewal.errors import InputError
 from renewal.io import plausibility
-from renewal.io.read import VectorFile, read_vector
+from renewal.io.read import VectorFile, VectorSource, read_vector
 
 POP_NAMES = ("population", "人口", "pop", "人口数", "常住人口")
 NAME_NAMES = ("name", "名称", "名字", "zone", "分区")
@@ -85,7 +87,7 @@ class LayerCheck:
         )
 
 
-def _find(columns, names):
+def _find(columns: Iterable[Hashable], names: Iterable[str]) -> Hashable | None:
     low = {str(c).strip().lower(): c for c in columns}
     return next((low[n] for n in names if n in low), None)
 
@@ -131,7 +133,7 @@ def _repair_polygons(c: LayerCheck, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.set_geometry(fixed.where(invalid, gdf.geometry))
 
 
-def _polygonal_part(geom):
+def _polygonal_part(geom: BaseGeometry) -> BaseGeometry:
     parts = [g for g in getattr(geom, "geoms", []) if g.geom_type in ("Polygon", "MultiPolygon")]
     return shapely.union_all(parts) if parts else geom
 
@@ -161,7 +163,12 @@ def _check_population(c: LayerCheck, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def check_layer(
-    source, kind: str, *, crs: str | None = None, layer: str | None = None, filename: str | None = None
+    source: VectorSource,
+    kind: str,
+    *,
+    crs: str | None = None,
+    layer: str | None = None,
+    filename: str | None = None,
 ) -> LayerCheck:
     """Read and check ``source`` (path or bytes with ``filename``) for the workspace layer ``kind``."""
     name = filename or str(source)

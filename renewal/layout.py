@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 
 from geodata import APPROXIMATE_PRECISIONS, PRECISION_LABELS
 from renewal.crs import to_metric
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
 ZONE_ORDER = ("东南", "东北", "西南", "西北")
 
 
-def polygon_areas_m2(gdf) -> pd.Series:
+def polygon_areas_m2(gdf: gpd.GeoDataFrame) -> pd.Series:
     """Area of each feature in m², computed in the metric CRS (EPSG:4548)."""
     if gdf.empty:
         return pd.Series(dtype=float)
@@ -23,7 +28,7 @@ def approx_area_zh(m2: float) -> str:
     return f"约 {km2:.1f} 平方公里" if km2 >= 0.1 else f"约 {km2:.2f} 平方公里"
 
 
-def _jinmao_zones(layout):
+def _jinmao_zones(layout: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     zones = layout[
         (layout["category"] == "园区片区") & layout.geom_type.isin(["Polygon", "MultiPolygon"])
     ].copy()
@@ -32,13 +37,13 @@ def _jinmao_zones(layout):
     return zones.sort_values("_order")
 
 
-def jinmao_zone_areas_m2(layout) -> pd.Series:
+def jinmao_zone_areas_m2(layout: gpd.GeoDataFrame) -> pd.Series:
     """The four zones' computed areas (m², EPSG:4548) by zone, in the table's order."""
     zones = _jinmao_zones(layout)
     return pd.Series(zones["area_m2"].values, index=zones["zone"].values)
 
 
-def jinmao_zone_table(layout) -> pd.DataFrame:
+def jinmao_zone_table(layout: gpd.GeoDataFrame) -> pd.DataFrame:
     """The four zones of 金贸产业园: anchors, industries, area (rounded: 约 … 平方公里, the outlines are
     schematic), plan words, precision."""
     zones = _jinmao_zones(layout)
@@ -54,7 +59,7 @@ def jinmao_zone_table(layout) -> pd.DataFrame:
     )
 
 
-def station_area_summary(layout) -> dict:
+def station_area_summary(layout: gpd.GeoDataFrame) -> dict[str, float | None]:
     """The drawn 站产城融合发展片区 (Hedong part): computed area beside the plan's figure."""
     area = layout[(layout["category"] == "功能片区") & layout["layout"].str.contains("一站")]
     if area.empty:
@@ -64,7 +69,7 @@ def station_area_summary(layout) -> dict:
     return {"drawn_km2": drawn, "plan_km2": plan, "ratio": drawn / plan if plan else None}
 
 
-def layout_counts(layout) -> pd.DataFrame:
+def layout_counts(layout: gpd.GeoDataFrame) -> pd.DataFrame:
     """How many features each layout element has, and how many are only approximately placed."""
     rows = []
     exploded = layout.assign(_el=layout["layout"].str.split("|")).explode("_el")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import unquote
 
 from renewal.auth import User
@@ -42,7 +43,7 @@ def trusted_proxies() -> tuple[str, ...]:
     return found or DEFAULT_PROXIES
 
 
-def _address(text: str):
+def _address(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     try:
         address = ipaddress.ip_address(text.strip().split("%")[0])
     except ValueError:
@@ -87,7 +88,7 @@ def _refused(en: str, zh: str) -> InputError:
 def user_from_proxy(
     headers: Mapping[str, str],
     peer: str | None,
-    users: dict[str, dict] | None,
+    users: dict[str, dict[str, Any]] | None,
     *,
     header: str,
     proxies: tuple[str, ...] = DEFAULT_PROXIES,

@@ -28,7 +28,9 @@ import sqlite3
 import stat
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
 from renewal.auth import User, load_users
 from renewal.errors import InputError
@@ -93,7 +95,7 @@ def check_users_file_mode(path: Path) -> None:
         )
 
 
-def users_for_app(path: Path, workspace: Path) -> dict[str, dict] | None:
+def users_for_app(path: Path, workspace: Path) -> dict[str, dict[str, Any]] | None:
     """The users for the app: None only when sign-in was never configured here; else the users, or refusal."""
     try:
         users = load_users(path)
@@ -155,7 +157,9 @@ def _signouts(workspace: Path) -> dict[str, float]:
     return data if isinstance(data, dict) else {}
 
 
-def user_from_token(workspace: Path, token: str | None, users: dict[str, dict], *, now=None) -> User | None:
+def user_from_token(
+    workspace: Path, token: str | None, users: dict[str, dict[str, Any]], *, now: float | None = None
+) -> User | None:
     """The person a valid, unexpired, not signed-out token names (their role as the users file says now)."""
     if not token or token.count(".") != 4:  # name.issued(2 parts).expires.signature
         return None
@@ -189,10 +193,23 @@ def sign_out_everywhere(workspace: Path, name: str) -> None:
 ATTEMPTS_FILE = ".signin_attempts.sqlite"  # hidden: never copied by workspace push
 
 
+T = TypeVar("T")
+
+
+class Tally(Protocol):
+    """A keeper of wrong-try times per key (this process's, the workspace file's, the team database's)."""
+
+    def add(self, keys: tuple[str, ...], now: float, since: float) -> list[int]: ...
+
+    def nth_latest(self, key: str, n: int, since: float) -> float | None: ...
+
+    def clear(self, key: str) -> None: ...
+
+
 class _MemoryTally:
     """Wrong-try times per key, in this process only (when the workspace cannot hold the shared file)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._fails: dict[str, list[float]] = {}
 
@@ -223,7 +240,7 @@ class _FileTally:
     def __init__(self, path: Path):
         self.path = path
 
-        def schema(con):
+        def schema(con: sqlite3.Connection) -> None:
             con.execute("CREATE TABLE IF NOT EXISTS fails (key TEXT NOT NULL, at REAL NOT NULL)")
             con.execute("CREATE INDEX IF NOT EXISTS fails_key ON fails (key, at)")
 
@@ -233,7 +250,7 @@ class _FileTally:
         except OSError:
             pass
 
-    def _tx(self, fn):
+    def _tx(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """``fn(con)`` in one IMMEDIATE transaction on the file (its errors raised as they are)."""
         con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
         try:
@@ -242,7 +259,7 @@ class _FileTally:
             con.close()
 
     def add(self, keys: tuple[str, ...], now: float, since: float) -> list[int]:
-        def tx(con) -> list[int]:
+        def tx(con: sqlite3.Connection) -> list[int]:
             con.execute("DELETE FROM fails WHERE at <= ?", (since,))
             con.executemany("INSERT INTO fails VALUES (?, ?)", [(key, now) for key in keys])
             return [
@@ -252,7 +269,7 @@ class _FileTally:
         return self._tx(tx)
 
     def nth_latest(self, key: str, n: int, since: float) -> float | None:
-        row = self._tx(
+        row: tuple[float] | None = self._tx(
             lambda con: con.execute(
                 "SELECT at FROM fails WHERE key = ? AND at > ? ORDER BY at DESC LIMIT 1 OFFSET ?",
                 (key, since, n - 1),
@@ -272,9 +289,14 @@ class Throttle:
     made, they are kept in this process. ``tally`` gives another keeper of the counts (the team database's:
     ``renewal.storage.team_users.TeamTally``)."""
 
-    def __init__(self, workspace: Path | None = None, clock=time.time, tally=None):
+    def __init__(
+        self,
+        workspace: Path | None = None,
+        clock: Callable[[], float] = time.time,
+        tally: Tally | None = None,
+    ):
         self._clock = clock
-        self._tally = tally if tally is not None else _MemoryTally()
+        self._tally: Tally = tally if tally is not None else _MemoryTally()
         if workspace is not None and tally is None:
             try:
                 self._tally = _FileTally(Path(workspace) / ATTEMPTS_FILE)

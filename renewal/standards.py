@@ -11,8 +11,10 @@ name or alias, to a category key), ``Standards.distance(key, mode)``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, NoReturn
 
 import yaml
 
@@ -53,7 +55,9 @@ class CapacityRatio:
 CAPACITY_RATIO_BASES = ("residents", "served")
 
 
-def _capacity_ratios(path, raw, cats) -> dict[str, CapacityRatio]:
+def _capacity_ratios(
+    path: Path, raw: dict[str, Any], cats: Mapping[str, Category]
+) -> dict[str, CapacityRatio]:
     section = raw.get("capacity_ratios") or {}
     if not isinstance(section, dict):
         _fail(path, "capacity_ratios must be a mapping of category to ratio", "capacity_ratios 格式错误")
@@ -91,12 +95,12 @@ def _capacity_ratios(path, raw, cats) -> dict[str, CapacityRatio]:
 @dataclass
 class Standards:
     standard: str
-    life_circles: dict[str, dict]
+    life_circles: dict[str, dict[str, Any]]
     categories: dict[str, Category]
-    indicators: list[dict] = field(default_factory=list)
+    indicators: list[dict[str, Any]] = field(default_factory=list)
     path: Path | None = None
     #: The ``osm_tags`` section (OpenStreetMap tag rules per category), read by ``renewal.analysis.osm_import``.
-    osm_tags: dict = field(default_factory=dict)
+    osm_tags: dict[str, Any] = field(default_factory=dict)
     #: Per-1,000 capacity ratios by category key (:class:`CapacityRatio`); empty in the bundled file.
     capacity_ratios: dict[str, CapacityRatio] = field(default_factory=dict)
 
@@ -109,7 +113,7 @@ class Standards:
                 f"未知的设施类别 {key!r}；已定义：{'、'.join(c.name_zh for c in self.categories.values())}",
             ) from None
 
-    def resolve(self, value) -> str | None:
+    def resolve(self, value: object) -> str | None:
         """Category key for a value of a facility file's category column, or None."""
         if value is None:
             return None
@@ -127,11 +131,11 @@ class Standards:
         return c.radius_m if mode == "radius" else c.walk_m
 
 
-def _fail(path, msg_en, msg_zh):
+def _fail(path: Path, msg_en: str, msg_zh: str) -> NoReturn:
     raise InputError(f"Standards file {path}: {msg_en}", f"标准文件 {path}：{msg_zh}")
 
 
-def load_standards(path=None) -> Standards:
+def load_standards(path: str | Path | None = None) -> Standards:
     """Load and validate a standards file (default: the bundled one)."""
     path = Path(path) if path else DEFAULT_PATH
     if not path.exists():
@@ -197,12 +201,13 @@ def load_standards(path=None) -> Standards:
             note_zh=str(entry.get("note_zh", "")),
             aliases=aliases,
         )
+    osm_tags = raw.get("osm_tags")
     return Standards(
         standard=str(raw.get("standard", "")),
         life_circles=dict(circles),
         categories=cats,
         indicators=list(raw.get("city_check_indicators") or []),
         path=path,
-        osm_tags=raw.get("osm_tags") if isinstance(raw.get("osm_tags"), dict) else {},
+        osm_tags=osm_tags if isinstance(osm_tags, dict) else {},
         capacity_ratios=_capacity_ratios(path, raw, cats),
     )

@@ -42,7 +42,7 @@ VALUE_LABELS = {
 }
 
 
-def _parse(value) -> datetime | None:
+def _parse(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     text = str(value or "").strip()
@@ -59,7 +59,7 @@ def _parse(value) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)  # stored times are UTC
 
 
-def beijing_time(value, *, seconds: bool = False) -> str:
+def beijing_time(value: object, *, seconds: bool = False) -> str:
     """``value`` as 北京时间, e.g. ``2026年12月3日 16:20``; text that is no time is returned as it is."""
     parsed = _parse(value)
     if parsed is None:
@@ -72,7 +72,7 @@ def beijing_time(value, *, seconds: bool = False) -> str:
 _DATE = re.compile(r"(\d{4})(?:-(\d{1,2}))?(?:-(\d{1,2}))?")
 
 
-def date_label(value) -> str:
+def date_label(value: object) -> str:
     """A date as a planner reads it: ``2026-11-25`` → ``2026年11月25日``, ``2021-12`` → ``2021年12月``. From a
     longer text (a data layer's date note such as ``2021-12 (Amap fetch), converted 2026-11-25``) only the
     first date is kept; a text with no date is returned as it is."""
@@ -86,7 +86,7 @@ def date_label(value) -> str:
     return f"{y}年" + (f"{int(mo)}月" if mo else "") + (f"{int(d)}日" if d else "")
 
 
-def value_label(field: str, value) -> str:
+def value_label(field: str, value: object) -> str:
     """The Chinese label of a coded value (``value_label("status", "planned") == "规划"``); other values as
     they are (a value already in Chinese, a free text)."""
     if value is None or (isinstance(value, float) and value != value):

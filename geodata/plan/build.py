@@ -144,7 +144,7 @@ def named_shapes() -> dict[str, BaseGeometry]:
     return shapes
 
 
-def read_items(layer: str, shapes: dict[str, BaseGeometry]) -> list[tuple[dict, BaseGeometry]]:
+def read_items(layer: str, shapes: dict[str, BaseGeometry]) -> list[tuple[dict[str, object], BaseGeometry]]:
     """One layer's table as (properties, WGS84 geometry) pairs, in table order."""
     table, _, _, _, core = LAYERS[layer]
     with (ITEMS / f"{table}.csv").open(encoding="utf-8", newline="") as fh:
@@ -170,7 +170,11 @@ def read_items(layer: str, shapes: dict[str, BaseGeometry]) -> list[tuple[dict, 
 
 
 def write_feature_collection(
-    path: Path, name: str, features: Iterable, id_field: str, id_prefix: str
+    path: Path,
+    name: str,
+    features: Iterable[tuple[dict[str, object], BaseGeometry]],
+    id_field: str,
+    id_prefix: str,
 ) -> Path:
     """Write (properties, geometry) pairs as a WGS84 GeoJSON FeatureCollection with stable ids.
 

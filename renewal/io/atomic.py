@@ -12,7 +12,7 @@ import errno
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,7 +37,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(folder: Path, pattern: str, pid_of) -> None:
+def remove_stale(folder: Path, pattern: str, pid_of: Callable[[str], int | None]) -> None:
     """Remove what killed processes left in ``folder``: entries matching ``pattern`` whose
     ``pid_of(name)`` (an int, or None to keep it) names a process that no longer runs."""
     for entry in Path(folder).glob(pattern):

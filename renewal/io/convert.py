@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from renewal.crs import convert_xy, parse_crs, xy_from_wgs84
+from renewal.crs import NamedCRS, convert_xy, parse_crs, xy_from_wgs84
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.io.export import layer_format, write_layer
@@ -36,7 +36,9 @@ class Converted:
     columns: tuple[str, str] | None = None  # the coordinate columns of a table
 
 
-def _convert_table(src: Path, dst: Path, src_crs, dst_crs, sheet: str | None) -> Converted:
+def _convert_table(
+    src: Path, dst: Path, src_crs: NamedCRS, dst_crs: NamedCRS, sheet: str | None
+) -> Converted:
     df, _ = read_table_file(src, sheet)
     xcol, ycol, x, y = table_coordinates(df, src.name, allow_blank=True)
     ok = x.notna() & y.notna()
@@ -52,8 +54,52 @@ def _convert_table(src: Path, dst: Path, src_crs, dst_crs, sheet: str | None) ->
     return Converted(dst, len(df), parse_crs(src_crs).name, parse_crs(dst_crs).name, (str(xcol), str(ycol)))
 
 
-def convert_file(src, dst, *, src_crs: str | None, dst_crs: str, layer: str | None = None) -> Converted:
-    """Convert ``src`` to ``dst`` (numbers from ``src_crs``, or the file's own CRS, to ``dst_crs``)."""
+def convert_file(
+    src: Path | str,
+    dst: Path | str,
+    *,
+    src_crs: str | None,
+    dst_crs: str,
+    layer: str | None = None,
+) -> Converted:
+    """Convert ``src`` to ``dst`` (numbers from ``src_crs``, or the file's own CRS, to ``dst_crs``).
+
+    Parameters
+    ----------
+    src, dst : str or Path
+        The input file and the file to write (a table to a table keeps its columns; anything else is
+        read as a layer and written in ``dst``'s format).
+    src_crs : str or None
+        The system of ``src``'s numbers (None: the file's own; a CSV/XLSX needs it).
+    dst_crs : str
+        The system of ``dst``'s numbers.
+    layer : str, optional
+        The layer or sheet of ``src`` to convert.
+
+    Returns
+    -------
+    Converted
+        The written path, the feature count, the two systems' names and (a table) its coordinate columns.
+
+    Raises
+    ------
+    InputError
+        ``dst`` would overwrite ``src``, a table without ``src_crs``, an unknown system or format, or a
+        point ``dst_crs`` cannot show (nothing is written).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from pathlib import Path
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     src = Path(tmp) / "pts.csv"
+    ...     _ = src.write_text("name,lon,lat\\nA,117.2,39.12\\n", encoding="utf-8")
+    ...     done = convert_file(src, Path(tmp) / "out.csv", src_crs="wgs84", dst_crs="gcj02")
+    ...     (done.count, done.src, done.dst, done.columns)
+    ...     (Path(tmp) / "out.csv").read_text(encoding="utf-8-sig").splitlines()
+    (1, 'wgs84', 'gcj02', ('lon', 'lat'))
+    ['name,lon,lat', 'A,117.20630373,39.12102925']
+    """
     src, dst = Path(src), check_out_folder(dst)
     target = parse_crs(dst_crs)
     layer_format(dst)  # refuse an unknown output type before reading

@@ -26,13 +26,15 @@ import logging
 import tempfile
 import warnings
 import zipfile
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
-from renewal.crs import gdf_to_crs, parse_crs
+from renewal.crs import NamedCRS, gdf_to_crs, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.io.write import check_out_folder, csv_bytes, with_geometry_columns, xlsx_bytes
@@ -105,13 +107,13 @@ def _one_type(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
     multi = {"Point": MultiPoint, "LineString": MultiLineString, "Polygon": MultiPolygon}
 
-    def promote(g):
+    def promote(g: BaseGeometry | None) -> BaseGeometry | None:
         return multi[g.geom_type]([g]) if g is not None and g.geom_type in multi else g
 
     return gdf.set_geometry([promote(g) for g in gdf.geometry], crs=gdf.crs)
 
 
-def shapefile_field_names(columns) -> dict[str, str]:
+def shapefile_field_names(columns: Iterable[Hashable]) -> dict[str, str]:
     """Full column name -> a unique name within the Shapefile's 10-byte limit (UTF-8 bytes, whole characters)."""
     out: dict[str, str] = {}
     used: set[str] = set()
@@ -132,7 +134,7 @@ def _cut(text: str, limit: int) -> str:
     return data.decode("utf-8", errors="ignore") or "f"
 
 
-def _to_file(gdf: gpd.GeoDataFrame, path: Path, **kw) -> None:
+def _to_file(gdf: gpd.GeoDataFrame, path: Path, **kw: str) -> None:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     with warnings.catch_warnings():
         # long DBF texts are cut by GDAL and kept whole in <layer>_fulltext.csv (see _long_text)
@@ -185,7 +187,9 @@ def _geojson(gdf: gpd.GeoDataFrame, epsg: int) -> bytes:
     return json.dumps(doc, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _labelled(table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[str, Mapping]) -> pd.DataFrame:
+def _labelled(
+    table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[str, Mapping[Any, str]]
+) -> pd.DataFrame:
     table = table.copy()
     for f, labels in values.items():
         if f in table.columns:
@@ -196,7 +200,7 @@ def _labelled(table: pd.DataFrame, headers: Mapping[str, str], values: Mapping[s
     return table.rename(columns=names)
 
 
-def _export_target(gdf: gpd.GeoDataFrame, fmt: str, crs: str):
+def _export_target(gdf: gpd.GeoDataFrame, fmt: str, crs: str) -> tuple[NamedCRS, gpd.GeoDataFrame]:
     """The target CRS and the layer in it, or what :func:`layer_bytes` refuses (:class:`InputError`)."""
     if fmt not in LAYER_FORMATS:
         raise InputError(f"Unknown export format: {fmt}", f"不支持的导出格式：{fmt}")
@@ -223,11 +227,46 @@ def layer_bytes(
     crs: str = "wgs84",
     name: str = "layer",
     headers: Mapping[str, str] | None = None,
-    values: Mapping[str, Mapping] | None = None,
+    values: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> bytes:
     """A WGS84 layer as a file in ``fmt`` with coordinates in ``crs``, as bytes.
 
     ``headers`` (field -> Chinese name) and ``values`` (field -> {code: Chinese label}) label CSV/XLSX.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, in WGS84.
+    fmt : str
+        One of ``gpkg``, ``zip`` (Shapefile), ``geojson``, ``kml``, ``csv``, ``xlsx``.
+    crs : str
+        The coordinate system of the file's numbers (any name :func:`renewal.crs.parse_crs` knows).
+    name : str
+        The layer's name in the file.
+    headers, values : Mapping, optional
+        Chinese column headers and value labels (CSV/XLSX only).
+
+    Returns
+    -------
+    bytes
+        The file's content. CSV text cells that a spreadsheet would run as a formula are guarded with ``'``.
+
+    Raises
+    ------
+    InputError
+        An unknown format, KML in a projected CRS, or a feature the CRS cannot show.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> gdf = gpd.GeoDataFrame({"name": ["=A"]}, geometry=[Point(117.2, 39.12)], crs=4326)
+    >>> layer_bytes(gdf, "csv").decode("utf-8-sig").splitlines()
+    ['name,lon,lat,wkt', "'=A,117.2,39.12,POINT (117.2 39.12)"]
+    >>> layer_bytes(gdf, "kml", crs="EPSG:4548")
+    Traceback (most recent call last):
+    ...
+    renewal.errors.InputError: KML holds longitude/latitude only; cannot write EPSG:4548
     """
     target, data = _export_target(gdf, fmt, crs)
     if fmt == "gpkg":
@@ -247,9 +286,52 @@ def layer_bytes(
 
 
 def write_layer(
-    gdf: gpd.GeoDataFrame, path: Path | str, *, crs: str = "wgs84", name: str | None = None, **kw
+    gdf: gpd.GeoDataFrame,
+    path: Path | str,
+    *,
+    crs: str = "wgs84",
+    name: str | None = None,
+    headers: Mapping[str, str] | None = None,
+    values: Mapping[str, Mapping[Any, str]] | None = None,
 ) -> Path:
-    """Write a WGS84 layer to ``path`` (format from the suffix) in ``crs``, atomically."""
+    """Write a WGS84 layer to ``path`` (format from the suffix) in ``crs``, atomically.
+
+    Parameters
+    ----------
+    gdf : GeoDataFrame
+        The layer, in WGS84.
+    path : str or Path
+        The file to write; its suffix gives the format (``.gpkg .zip .geojson .kml .csv .xlsx``).
+    crs : str
+        The coordinate system of the file's numbers.
+    name : str, optional
+        The layer's name in the file (default: the file's stem).
+    headers, values : Mapping, optional
+        Chinese column headers and value labels (CSV/XLSX only).
+
+    Returns
+    -------
+    Path
+        ``path``. Nothing is written when an error is raised (the file appears whole or not at all).
+
+    Raises
+    ------
+    InputError
+        The folder does not exist, the suffix is unknown, or :func:`layer_bytes` refuses.
+
+    Examples
+    --------
+    >>> import json, tempfile
+    >>> from pathlib import Path
+    >>> import geopandas as gpd
+    >>> from shapely.geometry import Point
+    >>> gdf = gpd.GeoDataFrame({"name": ["A"]}, geometry=[Point(117.2, 39.12)], crs=4326)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     out = write_layer(gdf, Path(tmp) / "a.geojson")
+    ...     json.loads(out.read_text(encoding="utf-8"))["features"][0]["geometry"]
+    {'type': 'Point', 'coordinates': [117.2, 39.12]}
+    """
     path = check_out_folder(path)
     fmt = layer_format(path)
-    return write_bytes_atomic(path, layer_bytes(gdf, fmt, crs=crs, name=name or path.stem, **kw))
+    data = layer_bytes(gdf, fmt, crs=crs, name=name or path.stem, headers=headers, values=values)
+    return write_bytes_atomic(path, data)

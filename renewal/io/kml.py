@@ -10,6 +10,8 @@ definition. Writing escapes every text from data.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape
 
 import geopandas as gpd
@@ -37,30 +39,30 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _children(el, name: str):
+def _children(el: Element, name: str) -> list[Element]:
     return [c for c in el if _local(c.tag) == name]
 
 
-def _find(el, name: str):
+def _find(el: Element, name: str) -> Element | None:
     return next((c for c in el.iter() if _local(c.tag) == name), None)
 
 
-def _coords(el) -> list[tuple[float, float]]:
+def _coords(el: Element) -> list[tuple[float, float]]:
     node = next((c for c in el if _local(c.tag) == "coordinates"), None)
     text = (node.text or "") if node is not None else ""
-    out = []
+    out: list[tuple[float, float]] = []
     for tup in text.split():
         parts = tup.split(",")
         out.append((float(parts[0]), float(parts[1])))
     return out
 
 
-def _ring(el) -> list[tuple[float, float]]:
+def _ring(el: Element) -> list[tuple[float, float]]:
     lr = _find(el, "LinearRing")
     return _coords(lr) if lr is not None else []
 
 
-def _geometry(el) -> BaseGeometry | None:
+def _geometry(el: Element) -> BaseGeometry | None:
     kind = _local(el.tag)
     if kind == "Point":
         return Point(_coords(el)[0])
@@ -85,19 +87,20 @@ def _geometry(el) -> BaseGeometry | None:
     return None
 
 
-def _placemark(pm) -> dict:
-    row: dict = {}
+def _placemark(pm: Element) -> dict[str, object]:
+    row: dict[str, object] = {}
     for key in ("name", "description"):
         node = next((c for c in pm if _local(c.tag) == key), None)
         if node is not None:
             row[key] = (node.text or "").strip()
     for data in pm.iter():
         tag = _local(data.tag)
-        if tag == "Data" and data.get("name"):
+        field = data.get("name")
+        if tag == "Data" and field:
             value = next((c for c in data if _local(c.tag) == "value"), None)
-            row[data.get("name")] = (value.text or "") if value is not None else ""
-        elif tag == "SimpleData" and data.get("name"):
-            row[data.get("name")] = data.text or ""
+            row[field] = (value.text or "") if value is not None else ""
+        elif tag == "SimpleData" and field:
+            row[field] = data.text or ""
     geom = None
     for child in pm:
         if _local(child.tag) in ("Point", "LineString", "Polygon", "MultiGeometry"):
@@ -140,7 +143,7 @@ def read_kml_bytes(data: bytes, name: str) -> gpd.GeoDataFrame:
 # --- writing ------------------------------------------------------------------
 
 
-def _kml_coords(coords) -> str:
+def _kml_coords(coords: Iterable[Sequence[float]]) -> str:
     return " ".join(f"{float(x)!r},{float(y)!r}" for x, y, *_ in coords)
 
 
@@ -189,7 +192,7 @@ def kml_bytes(gdf: gpd.GeoDataFrame, *, name_field: str | None = None, title: st
     return "\n".join(out).encode("utf-8")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     """A value as KML text: empty for missing; characters XML cannot hold (control characters) as U+FFFD."""
     if value is None or (isinstance(value, float) and value != value):
         return ""

@@ -12,11 +12,13 @@ with a suggestion.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import shapely
 import shapely.ops
 from shapely.geometry.base import BaseGeometry
@@ -50,7 +52,7 @@ class Placement:
 
 
 @cache
-def _references():
+def _references() -> tuple[BaseGeometry, list[BaseGeometry], shapely.STRtree]:
     import geodata
 
     district = geodata.load("district").to_crs(METRIC_EPSG)
@@ -64,17 +66,17 @@ def _references():
     return area, refs, tree
 
 
-def _sample_xy(geoms) -> np.ndarray:
-    geoms = [g for g in geoms if g is not None and not g.is_empty]
-    if not geoms:
+def _sample_xy(geoms: Iterable[BaseGeometry | None]) -> npt.NDArray[np.float64]:
+    present = [g for g in geoms if g is not None and not g.is_empty]
+    if not present:
         return np.empty((0, 2))
-    xy = shapely.get_coordinates(np.asarray(geoms, dtype=object))
+    xy: npt.NDArray[np.float64] = shapely.get_coordinates(np.asarray(present, dtype=object))
     if len(xy) > SAMPLE:
         xy = xy[np.linspace(0, len(xy) - 1, SAMPLE).astype(int)]
     return xy[np.isfinite(xy).all(axis=1)]
 
 
-def _haversine_m(lon1, lat1, lon2, lat2) -> float:
+def _haversine_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     p1, p2 = np.radians(lat1), np.radians(lat2)
     a = np.sin((p2 - p1) / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
     return float(2 * 6_371_000 * np.arcsin(np.sqrt(np.clip(a, 0, 1))))
@@ -115,7 +117,9 @@ def _place(xy: np.ndarray, name: str) -> Placement | None:
     return Placement(name, label, mlon, mlat, distance, match)
 
 
-def candidates(geoms, declared: str | NamedCRS | None = None) -> list[Placement]:
+def candidates(
+    geoms: Iterable[BaseGeometry | None], declared: str | NamedCRS | None = None
+) -> list[Placement]:
     """The raw numbers of ``geoms`` placed under each likely system (and ``declared``), nearest first."""
     xy = _sample_xy(list(geoms))
     if len(xy) == 0:
@@ -133,7 +137,7 @@ def candidates(geoms, declared: str | NamedCRS | None = None) -> list[Placement]
     )
 
 
-def describe_candidates(geoms, lang: str = "en") -> str:
+def describe_candidates(geoms: Iterable[BaseGeometry | None], lang: str = "en") -> str:
     """One sentence naming the systems that put ``geoms`` in Hedong (for error messages)."""
     near = [p for p in candidates(geoms) if p.near][:3]
     if not near:
@@ -192,7 +196,7 @@ def check(raw: gpd.GeoSeries | list[BaseGeometry], declared: str | NamedCRS) -> 
     return Verdict(True, "", "", mine, ())
 
 
-def place_as(raw, name: str) -> gpd.GeoSeries:
+def place_as(raw: Iterable[BaseGeometry | None], name: str) -> gpd.GeoSeries:
     """The raw numbers read as ``name`` (a candidate, incl. :data:`SWAPPED`), as WGS84 geometries."""
     from renewal.crs import convert_geometry
 

@@ -10,11 +10,15 @@ pixels (counted while reading in strips, so memory stays bounded), and negative 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 
 from renewal.errors import FileContentError
+
+if TYPE_CHECKING:
+    from rasterio.io import DatasetReader
 
 #: Most bytes of the window read (pixels x bands read x bytes per pixel of its data type); checked from
 #: the header, before anything is read: 200 MiB, e.g. 52 million float32 pixels of one band.
@@ -57,7 +61,7 @@ def read_population_raster(path: Path, *, crs_given: bool = False) -> gpd.GeoDat
     )
 
 
-def _check_size(src, name: str) -> None:
+def _check_size(src: DatasetReader, name: str) -> None:
     """Refuse a raster whose band would take more than MAX_READ_BYTES once read (whatever its file size)."""
     pixels = src.width * src.height
     nbytes = pixels * np.dtype(src.dtypes[0]).itemsize  # one band is read
@@ -71,7 +75,7 @@ def _check_size(src, name: str) -> None:
         )
 
 
-def _populated(src, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _populated(src: DatasetReader, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Rows, columns and values of the pixels with population > 0, read in strips of rows; refused past
     MAX_POPULATED pixels or on a negative value."""
     from rasterio.windows import Window

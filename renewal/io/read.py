@@ -27,14 +27,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import tempfile
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeAlias
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import CRS
 
 from renewal.crs import STORAGE_EPSG, NamedCRS, gdf_from_crs, parse_crs
 from renewal.errors import FileContentError, InputError
@@ -45,6 +49,9 @@ VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".kml", ".kmz")
 TABLE_SUFFIXES = (".csv", ".xlsx")
 RASTER_SUFFIXES = (".tif", ".tiff")  # population: populated pixel centres as points (renewal.io.raster)
 SUFFIXES = VECTOR_SUFFIXES + TABLE_SUFFIXES + RASTER_SUFFIXES
+
+#: What :func:`read_vector` reads: a path, an upload's bytes (with its file name), or a GeoDataFrame.
+VectorSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | gpd.GeoDataFrame
 
 LON_NAMES = ("lon", "lng", "long", "longitude", "x", "经度", "东经", "x坐标", "gcj_lon", "bd_lon", "wgs_lon")
 LAT_NAMES = ("lat", "latitude", "y", "纬度", "北纬", "y坐标", "gcj_lat", "bd_lat", "wgs_lat")
@@ -103,7 +110,7 @@ class VectorFile:
     assumed: bool = False  # True when no CRS was given or found and WGS84 was assumed
     #: GeoJSON only: each feature's properties exactly as the file has them (types kept, text unshortened:
     #: the GDAL driver cuts text at a NUL and turns lists and objects into text), in the order of ``gdf``.
-    raw_properties: list[dict] | None = None
+    raw_properties: list[dict[str, Any]] | None = None
     #: False for a table (lon/lat columns) or a GeoJSON without a ``crs`` member: the numbers' datum is a guess.
     crs_declared: bool = True
 
@@ -121,7 +128,7 @@ class VectorFile:
         return self.gdf[~self.empty_mask].copy()
 
 
-def _column_key(column) -> str:
+def _column_key(column: Hashable) -> str:
     """A column name as matched: lower case without spaces; a header like ``经度（WGS84）（lon）`` (our own
     exports) by the key in its last brackets."""
     text = str(column).strip().lower().replace(" ", "")
@@ -131,8 +138,8 @@ def _column_key(column) -> str:
     return text
 
 
-def _find(cols, names):
-    low: dict[str, object] = {}
+def _find(cols: Iterable[Hashable], names: Iterable[str]) -> Hashable | None:
+    low: dict[str, Hashable] = {}
     for c in cols:
         low.setdefault(str(c).strip().lower().replace(" ", ""), c)
         low.setdefault(_column_key(c), c)
@@ -142,7 +149,7 @@ def _find(cols, names):
     return None
 
 
-def coordinate_columns(columns) -> tuple[str | None, str | None]:
+def coordinate_columns(columns: Iterable[Hashable]) -> tuple[Hashable | None, Hashable | None]:
     """The longitude and latitude (x, y) columns of a table, by their common Chinese and English names."""
     return _find(columns, LON_NAMES), _find(columns, LAT_NAMES)
 
@@ -151,7 +158,7 @@ def _fail(en: str, zh: str) -> InputError:
     return FileContentError(en, zh)
 
 
-def read_csv_any(path: Path, **kw) -> tuple[pd.DataFrame, str]:
+def read_csv_any(path: Path, **kw: Any) -> tuple[pd.DataFrame, str]:
     """A CSV as a DataFrame and the encoding it was in (UTF-8, else GBK/GB18030)."""
     last: Exception | None = None
     for enc in CSV_ENCODINGS:
@@ -260,7 +267,9 @@ def _choose_sheet(name: str, frames: dict[str, pd.DataFrame], sheet: str | None)
     return _choose(name, with_coords or list(frames), None, (), "工作表")
 
 
-def table_coordinates(df: pd.DataFrame, name: str, what: str = "layer", *, allow_blank: bool = False):
+def table_coordinates(
+    df: pd.DataFrame, name: str, what: str = "layer", *, allow_blank: bool = False
+) -> tuple[Hashable, Hashable, pd.Series, pd.Series]:
     """The coordinate columns of a table and their numbers: ``(xcol, ycol, x, y)``; a FileContentError when
     there are none, or a row's coordinates are not numbers (``allow_blank``: rows with both cells empty pass)."""
     xcol, ycol = coordinate_columns(df.columns)
@@ -298,7 +307,7 @@ def _read_table(path: Path, what: str, layer: str | None, out: VectorFile) -> gp
     return gpd.GeoDataFrame(df, geometry=gpd.points_from_xy(x, y), crs=None)
 
 
-def _depth(obj, limit: int) -> int:
+def _depth(obj: object, limit: int) -> int:
     stack = [(obj, 1)]
     deepest = 0
     while stack:
@@ -313,7 +322,7 @@ def _depth(obj, limit: int) -> int:
     return deepest
 
 
-def _check_json(path: Path) -> tuple[list[dict], bool]:
+def _check_json(path: Path) -> tuple[list[dict[str, Any]], bool]:
     """Check the JSON text; return each feature's properties as written (see ``raw_properties``) and
     whether the file declares its coordinate system (a ``crs`` member)."""
     try:
@@ -340,10 +349,10 @@ def _check_json(path: Path) -> tuple[list[dict], bool]:
         raise _fail(f"{path.name}: 'features' is not a list", f"“{path.name}”的features不是列表")
     if len(features) > MAX_ROWS:
         raise _too_many_features(path.name, len(features))
-    props = [
-        f.get("properties") if isinstance(f, dict) and isinstance(f.get("properties"), dict) else {}
-        for f in features
-    ]
+    props: list[dict[str, Any]] = []
+    for f in features:
+        given = f.get("properties") if isinstance(f, dict) else None
+        props.append(given if isinstance(given, dict) else {})
     return props, "crs" in doc
 
 
@@ -424,7 +433,7 @@ def shapefile_encoding(shp: Path) -> str | None:
         return "gbk"
 
 
-def _read_ogr(path: Path, **kw) -> gpd.GeoDataFrame:
+def _read_ogr(path: Path, **kw: Any) -> gpd.GeoDataFrame:
     logging.getLogger("pyogrio").setLevel(logging.WARNING)
     try:
         count = _feature_count(path, kw.get("layer"))
@@ -440,7 +449,7 @@ def _read_ogr(path: Path, **kw) -> gpd.GeoDataFrame:
         ) from exc
 
 
-def _feature_count(path: Path, layer) -> int:
+def _feature_count(path: Path, layer: str | int | None) -> int:
     """The layer's feature count from its header (GeoPackage, Shapefile), -1 where only a full scan knows."""
     import pyogrio
 
@@ -485,7 +494,9 @@ def _read_shapefile(shp: Path, label: str, out: VectorFile) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _read_zip(path: Path, tmp: Path, layer: str | None, prefer: tuple[str, ...], out: VectorFile):
+def _read_zip(
+    path: Path, tmp: Path, layer: str | None, prefer: tuple[str, ...], out: VectorFile
+) -> gpd.GeoDataFrame:
     files = safezip.safe_extract(path, tmp)
     if path.suffix.lower() == ".kmz":
         kmls = [p for p in files if p.suffix.lower() == ".kml"]
@@ -551,7 +562,9 @@ def _full_field_names(gdf: gpd.GeoDataFrame, files: list[Path]) -> gpd.GeoDataFr
     )
 
 
-def _read_file(path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile, crs=None):
+def _read_file(
+    path: Path, what: str, layer: str | None, prefer: tuple[str, ...], out: VectorFile, crs: str | None = None
+) -> gpd.GeoDataFrame:
     suffix = path.suffix.lower()
     if suffix in RASTER_SUFFIXES:
         from renewal.io.raster import read_population_raster
@@ -601,7 +614,7 @@ def logical_layers(layers: list[str], asked: str | None = None) -> dict[str, lis
     return out
 
 
-def layer_names(source, filename: str | None = None) -> list[str]:
+def layer_names(source: str | os.PathLike[str] | bytes | bytearray, filename: str | None = None) -> list[str]:
     """The layers a file offers to choose from (GeoPackage layers, Shapefiles in a zip, Excel sheets);
     [] for single-layer formats or a file that cannot be listed (reading it says why)."""
     if isinstance(source, bytes | bytearray):
@@ -627,7 +640,7 @@ def layer_names(source, filename: str | None = None) -> list[str]:
     return []
 
 
-def _open_path(source, what: str) -> Path:
+def _open_path(source: str | os.PathLike[str], what: str) -> Path:
     path = Path(source)
     if path.is_dir():
         raise InputError(
@@ -711,7 +724,7 @@ def _finite_2d(gdf: gpd.GeoDataFrame, out: VectorFile) -> gpd.GeoDataFrame:
     return gdf
 
 
-def _check_convertible(file_crs, name: str, what: str) -> None:
+def _check_convertible(file_crs: CRS, name: str, what: str) -> None:
     """Refuse a file CRS with no link to longitude/latitude (a LOCAL_CS / engineering system)."""
     from pyproj import Transformer
     from pyproj.exceptions import ProjError
@@ -749,7 +762,7 @@ def _check_degrees(out: VectorFile, raw: gpd.GeoSeries, declared: NamedCRS, what
     )
 
 
-def _from_bytes(source, filename, **kw) -> VectorFile:
+def _from_bytes(source: bytes | bytearray, filename: str | None, **kw: Any) -> VectorFile:
     name = Path(filename or "upload").name or "upload"
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("upload" + Path(name).suffix.lower())  # the name is data: never a path
@@ -767,7 +780,7 @@ def _from_bytes(source, filename, **kw) -> VectorFile:
 
 
 def read_vector(
-    source,
+    source: VectorSource,
     *,
     what: str = "layer",
     coords: str = "wgs84",
@@ -783,6 +796,47 @@ def read_vector(
     spelling of the same for web coordinates. ``layer`` picks a GeoPackage layer, a Shapefile in
     a zip or an Excel sheet; without it the only one, else the first of ``prefer_layers``
     present, is read; several and none chosen is refused with the list.
+
+    Parameters
+    ----------
+    source : str, PathLike, bytes or GeoDataFrame
+        A GeoJSON, GeoPackage, Shapefile (zipped), KML/KMZ, CSV/XLSX (lon/lat or WKT columns) or
+        GeoTIFF file; an upload's bytes (then ``filename`` gives the format); or a GeoDataFrame.
+    what : str
+        What the input is, for messages ("facilities", "zones", "sites" ...).
+    coords, crs : str
+        The system the numbers are in (any name :func:`renewal.crs.parse_crs` knows).
+    layer : str, optional
+        The layer, Shapefile or sheet to read.
+    prefer_layers : tuple of str
+        Layer names to take, in order, when several are offered and none is chosen.
+    filename : str, optional
+        The uploaded file's name (with ``bytes``).
+
+    Returns
+    -------
+    VectorFile
+        ``gdf`` in WGS84 (EPSG:4326), the declared ``crs``, and ``notes`` (English, Chinese) about
+        what was assumed or converted.
+
+    Raises
+    ------
+    InputError
+        A missing or unsupported file, an unknown CRS name, several layers and none chosen.
+    FileContentError
+        A malformed, empty, oversized or implausible file (an :class:`InputError` too).
+
+    Examples
+    --------
+    >>> doc = (b'{"type": "FeatureCollection", "features": [{"type": "Feature", '
+    ...        b'"properties": {"name": "A"}, "geometry": {"type": "Point", "coordinates": [117.2, 39.12]}}]}')
+    >>> read = read_vector(doc, filename="a.geojson")
+    >>> len(read.gdf), read.gdf.crs.to_epsg(), read.gdf.geometry[0].x, read.crs
+    (1, 4326, 117.2, 'WGS84 (EPSG:4326)')
+    >>> read_vector(b"", filename="a.geojson")
+    Traceback (most recent call last):
+    ...
+    renewal.errors.FileContentError: a.geojson: the file is empty (0 bytes)
     """
     if crs is None and coords != "wgs84":
         crs = coords
@@ -826,8 +880,13 @@ def read_vector(
 
 
 def read_features(
-    source, *, what: str = "layer", coords: str = "wgs84", layer: str | None = None, crs: str | None = None
-):
+    source: VectorSource,
+    *,
+    what: str = "layer",
+    coords: str = "wgs84",
+    layer: str | None = None,
+    crs: str | None = None,
+) -> gpd.GeoDataFrame:
     """The features of ``source`` that have a geometry (WGS84); InputError if none has one.
 
     For analysis inputs (facilities, zones, boundaries), where a row without a

@@ -20,12 +20,13 @@ import re
 import tempfile
 from collections.abc import Mapping
 from pathlib import Path
+from typing import TypeVar, overload
 
 import geopandas as gpd
 import pandas as pd
 import shapely
 
-from renewal.crs import STORAGE_EPSG, gdf_from_crs, gdf_to_crs, parse_crs
+from renewal.crs import STORAGE_EPSG, CrsName, gdf_from_crs, gdf_to_crs, parse_crs
 from renewal.errors import InputError
 from renewal.io.atomic import atomic_output, write_bytes_atomic
 
@@ -36,6 +37,7 @@ LON_COLUMN = "lon"
 LAT_COLUMN = "lat"
 GEOMETRY_COLUMNS = (LON_COLUMN, LAT_COLUMN, WKT_COLUMN)
 #: Characters an XLSX cell cannot hold (XML 1.0 forbids them); openpyxl raises on them.
+T = TypeVar("T")
 _XLSX_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
@@ -43,22 +45,26 @@ def _needs_guard(text: str) -> bool:
     return text.lstrip("'")[:1] in FORMULA_TRIGGERS and (text[:1] in FORMULA_TRIGGERS or text[:1] == "'")
 
 
-def guard_formula(value):
+def guard_formula(value: object) -> object:
     """A CSV cell that a spreadsheet shows as text: ``'`` before a leading ``= + - @`` (also before ``'=``...)."""
     return "'" + value if isinstance(value, str) and _needs_guard(value) else value
 
 
-def unguard_formula(value):
+def unguard_formula(value: object) -> object:
     """Undo :func:`guard_formula` (reading a CSV export back)."""
     return value[1:] if isinstance(value, str) and value[:1] == "'" and _needs_guard(value[1:]) else value
 
 
-def xlsx_text(value):
+@overload
+def xlsx_text(value: str) -> str: ...
+@overload
+def xlsx_text(value: T) -> T: ...
+def xlsx_text(value: object) -> object:
     """A value an XLSX cell (or any XML text, e.g. KML) can hold: control characters become U+FFFD."""
     return _XLSX_ILLEGAL.sub("\ufffd", value) if isinstance(value, str) else value
 
 
-def with_geometry_columns(gdf: gpd.GeoDataFrame, crs="wgs84") -> pd.DataFrame:
+def with_geometry_columns(gdf: gpd.GeoDataFrame, crs: CrsName = "wgs84") -> pd.DataFrame:
     """``gdf`` (WGS84) as a plain table: attributes, then ``lon``/``lat`` and ``wkt``.
 
     With another ``crs`` (a name for :func:`renewal.crs.parse_crs`) the numbers are in that system;
@@ -86,12 +92,31 @@ def with_geometry_columns(gdf: gpd.GeoDataFrame, crs="wgs84") -> pd.DataFrame:
 
 
 def csv_bytes(table: pd.DataFrame) -> bytes:
-    """A table as UTF-8 CSV with BOM (Excel opens Chinese text correctly), text cells guarded."""
+    """A table as UTF-8 CSV with BOM (Excel opens Chinese text correctly), text cells guarded.
+
+    Parameters
+    ----------
+    table : DataFrame
+        The rows to write (the index is not written).
+
+    Returns
+    -------
+    bytes
+        The CSV; a text cell starting with ``= + - @`` gets a leading ``'`` so a spreadsheet shows it
+        as text instead of running it (:func:`unguard_formula` reads it back).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"名称": ["=1+1"]})).decode("utf-8-sig")
+    "名称\\n'=1+1\\n"
+    """
     table = table.copy()
     for c in table.columns:
         if table[c].dtype == object:
             table[c] = table[c].map(guard_formula)
-    return table.to_csv(index=False).encode("utf-8-sig")
+    text: str = table.to_csv(index=False)
+    return text.encode("utf-8-sig")
 
 
 def xlsx_bytes(sheets: Mapping[str, pd.DataFrame | None]) -> bytes:
@@ -141,7 +166,7 @@ def check_out_folder(path: Path | str) -> Path:
     return path
 
 
-def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None], crs="wgs84") -> None:
+def write_gpkg(path: Path | str, layers: Mapping[str, pd.DataFrame | None], crs: CrsName = "wgs84") -> None:
     """Several (Geo)DataFrames as layers of one GeoPackage (geometries in ``crs``), atomically."""
     if parse_crs(crs).name != "wgs84":
         layers = {k: gdf_to_crs(v, crs) if isinstance(v, gpd.GeoDataFrame) else v for k, v in layers.items()}
@@ -149,12 +174,12 @@ def write_gpkg(path, layers: Mapping[str, pd.DataFrame | None], crs="wgs84") -> 
         _write_gpkg_layers(tmp, layers)
 
 
-def write_xlsx(path, sheets: Mapping[str, pd.DataFrame | None]) -> None:
+def write_xlsx(path: Path | str, sheets: Mapping[str, pd.DataFrame | None]) -> None:
     """DataFrames as sheets of one workbook, atomically."""
     write_bytes_atomic(check_out_folder(path), xlsx_bytes(sheets))
 
 
-def write_table(path, gdf: gpd.GeoDataFrame, crs="wgs84") -> None:
+def write_table(path: Path | str, gdf: gpd.GeoDataFrame, crs: CrsName = "wgs84") -> None:
     """A layer as CSV or XLSX (attributes + lon/lat + wkt) or GeoPackage, by the file's extension, in ``crs``."""
     path = check_out_folder(path)
     suffix = path.suffix.lower()
@@ -171,7 +196,7 @@ def write_table(path, gdf: gpd.GeoDataFrame, crs="wgs84") -> None:
         )
 
 
-def read_table_layer(table: pd.DataFrame, crs="wgs84") -> gpd.GeoDataFrame:
+def read_table_layer(table: pd.DataFrame, crs: CrsName = "wgs84") -> gpd.GeoDataFrame:
     """A table written by this module (``wkt`` column, or ``lon``/``lat`` or ``x``/``y``; numbers in ``crs``)
     back as a WGS84 GeoDataFrame."""
     table = table.copy()

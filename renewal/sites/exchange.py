@@ -18,6 +18,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+from shapely.geometry.base import BaseGeometry
 
 import geodata
 from renewal.crs import STORAGE_EPSG, parse_crs
@@ -119,9 +120,10 @@ def export_file(gdf: gpd.GeoDataFrame, path: Path | str, fmt: str | None = None,
     return write_bytes_atomic(path, export_bytes(gdf, fmt, crs))
 
 
-def _single(geom):
-    parts = getattr(geom, "geoms", None)
-    return parts[0] if geom is not None and geom.geom_type.startswith("Multi") and len(parts) == 1 else geom
+def _single(geom: BaseGeometry | None) -> BaseGeometry | None:
+    if geom is not None and geom.geom_type.startswith("Multi") and len(geom.geoms) == 1:
+        return geom.geoms[0]
+    return geom
 
 
 def read_export(source: Path | str | bytes, fmt: str, crs: str = "wgs84") -> gpd.GeoDataFrame:

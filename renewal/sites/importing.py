@@ -13,15 +13,17 @@ geometries, outside the district.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+import geopandas as gpd
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from renewal.errors import InputError
-from renewal.io.read import FileContentError, read_vector
+from renewal.errors import FileContentError, InputError
+from renewal.io.read import VectorFile, read_vector
 from renewal.sites.schema import SITE_FIELDS, TEXT_FIELDS, printable, site_column_names
 from renewal.sites.validate import validate_site
 from renewal.zh import field_label, value_label
@@ -47,7 +49,7 @@ class ImportResult:
     layer: str = ""
     problems: list[tuple[str, str]] = field(default_factory=list)  # (English, Chinese)
     notes: list[tuple[str, str]] = field(default_factory=list)
-    records: list[tuple[dict, BaseGeometry]] = field(default_factory=list)
+    records: list[tuple[dict[str, Any], BaseGeometry]] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -127,7 +129,7 @@ def read_sites_bytes(
 
 
 def _check_sites(
-    source, *, coords: str, filename: str | None = None, progress: Progress | None = None
+    source: Path | str | bytes, *, coords: str, filename: str | None = None, progress: Progress | None = None
 ) -> ImportResult:
     result = ImportResult(file=filename or str(source))
     try:
@@ -152,7 +154,8 @@ def _check_sites(
         )
     valid_geoms = gdf.geometry[~nulls]
     if len(valid_geoms):
-        result.bounds = tuple(float(v) for v in valid_geoms.total_bounds)
+        x0, y0, x1, y1 = (float(v) for v in valid_geoms.total_bounds)
+        result.bounds = (x0, y0, x1, y1)
     if "name" not in gdf.columns:
         result.problem("the file has no 'name' field (名称 or name)", "文件缺少名称字段（名称 或 name）")
         return result
@@ -202,7 +205,9 @@ def _check_sites(
     return result
 
 
-def _site_columns(read, result: ImportResult):
+def _site_columns(
+    read: VectorFile, result: ImportResult
+) -> tuple[gpd.GeoDataFrame, list[dict[str, Any]] | None]:
     """The file's features with 名称, 状态 … (or our own export headers) read as the site fields they name,
     and the raw GeoJSON properties renamed alike; a note says what was mapped."""
     gdf, raw_props = read.gdf, read.raw_properties
@@ -215,13 +220,15 @@ def _site_columns(read, result: ImportResult):
         (
             "columns read as site fields: " + ", ".join(f"{c} -> {f}" for c, f in renamed.items()),
             "已识别的字段："
-            + "、".join(c if c == field_label(f) else f"{c}→{field_label(f)}" for c, f in renamed.items()),
+            + "、".join(
+                str(c) if c == field_label(f) else f"{c}→{field_label(f)}" for c, f in renamed.items()
+            ),
         )
     )
     return gdf.rename(columns=renamed), raw_props
 
 
-def _row_props(row: dict, raw: dict | None, file_name: str) -> dict:
+def _row_props(row: dict[str, Any], raw: dict[str, Any] | None, file_name: str) -> dict[str, Any]:
     """The site fields of one feature, with the defaults of an import; text as the file has it when known
     (``raw``: a NUL, a list or an object is seen, not flattened by the reader)."""
     props = {k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
@@ -236,7 +243,7 @@ def _row_props(row: dict, raw: dict | None, file_name: str) -> dict:
     return props
 
 
-def _row_label(name) -> str:
+def _row_label(name: object) -> str:
     """A row's name for a message: text only, control characters shown as U+FFFD, at most 40
     characters; empty for a missing or non-text name."""
     if not isinstance(name, str) or not name.strip():
@@ -245,7 +252,7 @@ def _row_label(name) -> str:
     return text[:40] + ("…" if len(text) > 40 else "")
 
 
-def check_ids(result: ImportResult, existing_ids) -> ImportResult:
+def check_ids(result: ImportResult, existing_ids: Iterable[str]) -> ImportResult:
     """Add a problem for ids repeated within the file and for ids already in the workspace (imports only add).
 
     ``existing_ids`` should be the ids of :func:`renewal.storage.current_sites` (the bundled catalogue
@@ -256,7 +263,12 @@ def check_ids(result: ImportResult, existing_ids) -> ImportResult:
     ids = [str(p.get("site_id") or "").strip() for p, _ in result.records]
     ids = [i for i in ids if i]
     seen: set[str] = set()
-    repeated = sorted({i for i in ids if i in seen or seen.add(i)})
+    again: set[str] = set()
+    for i in ids:
+        if i in seen:
+            again.add(i)
+        seen.add(i)
+    repeated = sorted(again)
     if repeated:
         shown = ", ".join(repeated[:10]) + (" ..." if len(repeated) > 10 else "")
         result.problem(

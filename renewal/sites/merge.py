@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import shapely
 import shapely.errors
@@ -31,6 +32,22 @@ KEEP_THEIRS = "keep_theirs"
 MINE_OVER = "mine_over"
 
 
+class HistoryRow(Protocol):
+    """What the merge reads of a history row (a :class:`renewal.storage.Change`; sites never import storage)."""
+
+    @property
+    def session(self) -> str: ...
+
+    @property
+    def at(self) -> str: ...
+
+    @property
+    def before(self) -> dict[str, Any] | None: ...
+
+    @property
+    def after(self) -> dict[str, Any] | None: ...
+
+
 def same_shape(a: BaseGeometry | None, b: BaseGeometry | None) -> bool:
     """Whether two shapes are the same (within :data:`SAME_SHAPE_DEGREES`); None equals only None."""
     if a is None or b is None or a.is_empty or b.is_empty:
@@ -46,7 +63,11 @@ def same_shape(a: BaseGeometry | None, b: BaseGeometry | None) -> bool:
 
 
 def changed_fields(
-    base: Mapping, mine: Mapping, base_geom=None, mine_geom=None, fields: Iterable[str] = FORM_FIELDS
+    base: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    base_geom: BaseGeometry | None = None,
+    mine_geom: BaseGeometry | None = None,
+    fields: Iterable[str] = FORM_FIELDS,
 ) -> list[str]:
     """The ``fields`` whose value in ``mine`` differs from ``base`` (as text), and :data:`GEOMETRY`
     when ``mine_geom`` is given and is not the same shape as ``base_geom``."""
@@ -56,7 +77,7 @@ def changed_fields(
     return out
 
 
-def _shape(feature: Mapping | None) -> BaseGeometry | None:
+def _shape(feature: Mapping[str, Any] | None) -> BaseGeometry | None:
     geom = (feature or {}).get("geometry")
     try:
         return shapely.geometry.shape(geom) if geom else None
@@ -64,12 +85,14 @@ def _shape(feature: Mapping | None) -> BaseGeometry | None:
         return None
 
 
-def who_changed(changes: Iterable, fields: Iterable[str] = (*FORM_FIELDS, GEOMETRY)) -> dict[str, tuple]:
+def who_changed(
+    changes: Iterable[HistoryRow], fields: Iterable[str] = (*FORM_FIELDS, GEOMETRY)
+) -> dict[str, tuple[str, str]]:
     """For each field, the (person, time) of the newest of ``changes`` that changed it.
 
     ``changes`` are history rows (:class:`renewal.storage.Change`), newest first, e.g. the changes
     since the version the planner opened."""
-    out: dict[str, tuple] = {}
+    out: dict[str, tuple[str, str]] = {}
     for change in changes:
         before = (change.before or {}).get("properties") or {}
         after = (change.after or {}).get("properties") or {}
@@ -111,21 +134,21 @@ class FieldDiff:
         return "theirs"
 
 
-def _differs(field: str, a, b) -> bool:
+def _differs(field: str, a: Any, b: Any) -> bool:
     if field == GEOMETRY:
         return not same_shape(a, b)
     return clean_text(a) != clean_text(b)
 
 
 def field_diffs(
-    base: Mapping,
-    theirs: Mapping,
-    mine: Mapping,
-    changes: Iterable,
+    base: Mapping[str, Any],
+    theirs: Mapping[str, Any],
+    mine: Mapping[str, Any],
+    changes: Iterable[HistoryRow],
     *,
-    base_geom=None,
-    theirs_geom=None,
-    mine_geom=None,
+    base_geom: BaseGeometry | None = None,
+    theirs_geom: BaseGeometry | None = None,
+    mine_geom: BaseGeometry | None = None,
     fields: Iterable[str] = FORM_FIELDS,
 ) -> list[FieldDiff]:
     """Every field (and the shape) that the other editors or the planner changed since ``base``.

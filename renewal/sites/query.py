@@ -8,6 +8,7 @@ module's :func:`bundled_sites`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
@@ -66,7 +67,7 @@ SEARCH_LONG_FIELDS = ("plan_text", "plan_clause", "plan_note")
 _SEARCH_IGNORED = str.maketrans("", "", " -_－—·、\t")
 
 
-def search_key(text) -> str:
+def search_key(text: object) -> str:
     """Search text folded for matching: lower case, without spaces, hyphens and underscores (RS035 = RS-035)."""
     return clean_text(text).lower().translate(_SEARCH_IGNORED)
 
@@ -76,7 +77,7 @@ def _in_order(query: str, text: str) -> bool:
     return all(c in chars for c in query)
 
 
-def matches(row: Mapping, query: str) -> bool:
+def matches(row: Mapping[str, Any], query: str) -> bool:
     """Whether a site matches a folded search ``query`` (:func:`search_key`).
 
     Id, name, type, renewal area and category match when they contain the query, or (for a query
@@ -90,7 +91,7 @@ def matches(row: Mapping, query: str) -> bool:
     return any(query in search_key(row.get(f)) for f in SEARCH_LONG_FIELDS)
 
 
-def site_card(row: Mapping) -> dict[str, str]:
+def site_card(row: Mapping[str, Any]) -> dict[str, str]:
     """The detail card of one site: Chinese label -> display text (plain text, not HTML)."""
     geom = row.get("geometry")
     card = {
@@ -121,7 +122,7 @@ def site_card(row: Mapping) -> dict[str, str]:
     return card
 
 
-def plan_text_or_note(row: Mapping) -> str:
+def plan_text_or_note(row: Mapping[str, Any]) -> str:
     """The plan's words of a site, or :data:`NO_PLAN_TEXT` when there are none."""
     return clean_text(row.get("plan_text")) or NO_PLAN_TEXT
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Collection, Hashable
 
 import geopandas as gpd
 import pandas as pd
@@ -82,13 +83,13 @@ COLUMN_ALIASES = {
 }
 
 
-def site_column_names(columns) -> dict[str, str]:
+def site_column_names(columns: Collection[Hashable]) -> dict[Hashable, str]:
     """How a file's columns map to site fields: the field name itself, its Chinese label (名称, 状态 …),
     an alias (项目名称 …) or our own export header ``名称（name）``. Only columns that map, and only
     when the field is not also present under its own name; the first column for a field wins."""
     by_label = {label: f for f, label in FIELD_LABELS.items() if f in SITE_FIELDS}
     present = {str(c).strip() for c in columns}
-    out: dict[str, str] = {}
+    out: dict[Hashable, str] = {}
     for col in columns:
         text = str(col).strip()
         key = text.rsplit("（", 1)[-1].rstrip("）") if text.endswith("）") and "（" in text else None
@@ -121,7 +122,7 @@ def normalise_columns(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf[[*SITE_FIELDS, *extra, gdf.geometry.name]]
 
 
-def clean_text(value) -> str:
+def clean_text(value: object) -> str:
     """A cell as stripped text: None/NaN -> "", 3.0 -> "3"."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return ""
@@ -150,6 +151,6 @@ def control_characters(text: str, *, single_line: bool = False) -> list[str]:
     return sorted({f"U+{ord(c):04X}" for c in found})
 
 
-def printable(text) -> str:
+def printable(text: object) -> str:
     """``text`` for a terminal or a log: forbidden characters shown as U+FFFD, never sent raw."""
     return _LINE_CONTROL.sub(" ", _CONTROL.sub("\ufffd", clean_text(text)))

@@ -11,6 +11,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from functools import cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -85,7 +86,7 @@ def repair_geometry(geom: BaseGeometry) -> tuple[BaseGeometry, str]:
     raise InputError(f"Invalid geometry: {reason}", f"几何图形无效：{reason}")
 
 
-def check_geometry(geom) -> tuple[BaseGeometry, str]:
+def check_geometry(geom: BaseGeometry | None) -> tuple[BaseGeometry, str]:
     """Validate one WGS84 geometry: present, finite, valid (or safely repaired), in or near the district."""
     if geom is None or (not isinstance(geom, BaseGeometry)) or geom.is_empty:
         raise InputError("The site has no geometry.", "该项目没有几何图形（位置或范围）。")
@@ -120,18 +121,18 @@ def check_geometry(geom) -> tuple[BaseGeometry, str]:
     return geom, note
 
 
-def _known(value, labels: Mapping[str, str], by_label: Mapping[str, str]) -> str | None:
+def _known(value: object, labels: Mapping[str, str], by_label: Mapping[str, str]) -> str | None:
     text = clean_text(value)
     if text in labels:
         return text
     return by_label.get(text)
 
 
-def _is_missing(value) -> bool:
+def _is_missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def text_problems(props: Mapping) -> tuple[list[str], list[str]]:
+def text_problems(props: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Problems of the text fields: not text (a number, list or object as a name or id; a list or object
     anywhere), forbidden characters (NUL, BEL, ESC...), a malformed or overlong id, an overlong name."""
     en: list[str] = []
@@ -185,14 +186,16 @@ _KIND_ZH = {
 }
 
 
-def validate_site(props: Mapping, geom) -> tuple[dict, BaseGeometry, list[str]]:
+def validate_site(
+    props: Mapping[str, Any], geom: BaseGeometry | None
+) -> tuple[dict[str, Any], BaseGeometry, list[str]]:
     """Check a site's attributes and geometry; return (clean props, geometry, notes).
 
     Status and precision may be given as keys or Chinese labels. Raises
     :class:`InputError` listing every problem.
     """
     problems_en, problems_zh = text_problems(props)
-    clean = {f: clean_text(props.get(f)) for f in TEXT_FIELDS}
+    clean: dict[str, Any] = {f: clean_text(props.get(f)) for f in TEXT_FIELDS}
     for f in NUMBER_FIELDS:
         text = clean_text(props.get(f))
         number = pd.to_numeric(text, errors="coerce") if text else math.nan

@@ -10,6 +10,7 @@ store exists yet (reading never creates a store).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 
@@ -20,6 +21,9 @@ from renewal.sites.query import bundled_sites
 from renewal.storage.access import Actor
 from renewal.storage.base import Change, SiteRepository
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
+
+if TYPE_CHECKING:  # psycopg is loaded only when a database is used
+    from renewal.storage.postgis import PostgisStore
 
 __all__ = [
     "Change",
@@ -49,7 +53,7 @@ def resolve_database(database: str | None = None) -> str | None:
     return url
 
 
-def _postgis(url: str, session: str | None = None, role: str = EDITOR):
+def _postgis(url: str, session: str | None = None, role: str = EDITOR) -> PostgisStore:
     from renewal.storage.postgis import PostgisStore  # psycopg is loaded only when a database is used
 
     return PostgisStore(url, session=session, role=role)
@@ -69,7 +73,7 @@ def open_store(
     session: str | None = None,
     database: str | None = None,
     actor: Actor | None = None,
-) -> SiteRepository:
+) -> GpkgStore | PostgisStore:
     """The site store, created and seeded from the bundled catalogue on first use.
 
     The team database if ``database`` (or ``$RENEWAL_DATABASE_URL``) is a ``postgresql://``

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import geopandas as gpd
 from shapely.geometry.base import BaseGeometry
@@ -27,8 +27,8 @@ class Change:
     session: str
     action: str  # create | update | delete | import | undo
     site_id: str
-    before: dict | None  # GeoJSON feature (properties + geometry) or None
-    after: dict | None
+    before: dict[str, Any] | None  # GeoJSON feature (properties + geometry) or None
+    after: dict[str, Any] | None
     undone_by: int | None
 
 
@@ -48,7 +48,7 @@ class SiteRepository(Protocol):
     def sites(self) -> gpd.GeoDataFrame:
         """All sites (WGS84) with their ``version``."""
 
-    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+    def site(self, site_id: str) -> tuple[dict[str, Any], BaseGeometry, int]:
         """(properties, geometry, version) of one site; InputError if unknown."""
 
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
@@ -57,7 +57,7 @@ class SiteRepository(Protocol):
     def save_site(
         self,
         site_id: str,
-        props: Mapping,
+        props: Mapping[str, Any],
         geom: BaseGeometry,
         *,
         expected_version: int,
@@ -68,11 +68,11 @@ class SiteRepository(Protocol):
         With ``fields`` only those (site fields, ``"geometry"`` for the shape) are saved onto the stored
         site; the others keep their stored values (a field-level merge after a refused save)."""
 
-    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
+    def add_site(self, props: Mapping[str, Any], geom: BaseGeometry) -> str:
         """Add a new site; return its id."""
 
     def add_sites(
-        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
+        self, records: Iterable[tuple[Mapping[str, Any], BaseGeometry]], *, action: str = "import"
     ) -> list[str]:
         """Add many sites in one transaction (all or nothing); return their ids."""
 

@@ -28,6 +28,7 @@ import struct
 import tempfile
 from collections.abc import Callable, Mapping
 from pathlib import Path
+from typing import Any, TypeVar
 
 import geopandas as gpd
 import pandas as pd
@@ -63,7 +64,8 @@ def to_gpb(geom: BaseGeometry, srs_id: int = SRS_ID) -> bytes:
     """Encode a geometry as a GeoPackage binary blob (little endian, xy envelope)."""
     minx, miny, maxx, maxy = geom.bounds
     header = b"GP" + bytes([0, 0b00000011]) + struct.pack("<i", srs_id)
-    return header + struct.pack("<4d", minx, maxx, miny, maxy) + shapely.to_wkb(geom, byte_order=1)
+    wkb: bytes = shapely.to_wkb(geom, byte_order=1)
+    return header + struct.pack("<4d", minx, maxx, miny, maxy) + wkb
 
 
 def from_gpb(blob: bytes | None) -> BaseGeometry | None:
@@ -79,7 +81,10 @@ def from_gpb(blob: bytes | None) -> BaseGeometry | None:
 _COLS = rec.SITE_COLUMNS
 
 
-class GpkgStore(rec.StoreCore):
+T = TypeVar("T")
+
+
+class GpkgStore(rec.StoreCore[sqlite3.Connection]):
     """The sites store in one GeoPackage file. Cheap to create; opens a connection per operation."""
 
     def __init__(
@@ -160,7 +165,7 @@ class GpkgStore(rec.StoreCore):
                 f"工作区数据文件为只读，未保存任何修改：{self.path}",
             )
 
-    def _write(self, fn: Callable[[sqlite3.Connection], object]):
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn`` in one IMMEDIATE transaction; roll back on any error (a viewer's write is refused)."""
         self._may_write()
         self._check_writable()
@@ -170,7 +175,7 @@ class GpkgStore(rec.StoreCore):
         finally:
             con.close()
 
-    def _store_error(self, exc: sqlite3.Error) -> StoreError:
+    def _store_error(self, exc: BaseException) -> StoreError:
         if is_disk_full(exc):
             return disk_full_error(self.path, "the workspace store", "工作区数据文件")
         text = str(exc)
@@ -203,7 +208,7 @@ class GpkgStore(rec.StoreCore):
         df["version"] = df["version"].astype(int)
         return gpd.GeoDataFrame(df, geometry=[from_gpb(r["geom"]) for r in rows], crs=SRS_ID)
 
-    def _read(self, fn):
+    def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run a read-only query function; database errors become StoreError."""
         try:
             con = self._connect(reading=True)
@@ -224,7 +229,7 @@ class GpkgStore(rec.StoreCore):
         finally:
             con.close()
 
-    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+    def site(self, site_id: str) -> tuple[dict[str, Any], BaseGeometry, int]:
         """(properties, geometry, version) of one site; InputError if unknown."""
         row = self._read(lambda con: self._row(con, site_id))
         return rec.row_props(row), self._row_geometry(row), int(row["version"])
@@ -232,7 +237,7 @@ class GpkgStore(rec.StoreCore):
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
         sql = f"SELECT * FROM {HISTORY}"
-        args: tuple = ()
+        args: tuple[str, ...] = ()
         if site_id:
             sql += " WHERE site_id = ?"
             args = (site_id,)
@@ -242,12 +247,15 @@ class GpkgStore(rec.StoreCore):
         return [rec.change_from_row(r) for r in rows]
 
     @staticmethod
-    def _row_geometry(row) -> BaseGeometry | None:
+    def _row_geometry(row: rec.Row) -> BaseGeometry | None:
         return from_gpb(row["geom"])
 
     @staticmethod
-    def _find_row(con, site_id: str) -> sqlite3.Row | None:
-        return con.execute(f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)).fetchone()
+    def _find_row(con: sqlite3.Connection, site_id: str) -> sqlite3.Row | None:
+        row: sqlite3.Row | None = con.execute(
+            f"SELECT * FROM {TABLE} WHERE site_id = ?", (site_id,)
+        ).fetchone()
+        return row
 
     # ---- writing -----------------------------------------------------------
 
@@ -257,7 +265,7 @@ class GpkgStore(rec.StoreCore):
         rows = [[rec.db_value(p.get(f), f) for f in SITE_FIELDS] for p in batch.props]
         i_id = SITE_FIELDS.index("site_id")
 
-        def tx(con):
+        def tx(con: sqlite3.Connection) -> list[str]:
             existing = {r[0] for r in con.execute(f"SELECT site_id FROM {TABLE}")}
             rec.check_new_ids(filter(None, batch.wanted_ids), existing)
             ids, last = rec.allocate_ids(batch.wanted_ids, _last_number(con), _used_ids(con))
@@ -283,10 +291,12 @@ class GpkgStore(rec.StoreCore):
 
     # ---- copying (workspace push / pull) ----------------------------------
 
-    def _dump_rows(self) -> tuple[list[dict], list[dict], dict, dict]:
+    def _dump_rows(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str], dict[str, bytes]]:
         """Sites (WKB), changes and counters (``files`` is left empty: they are the workspace's)."""
 
-        def read(con):
+        def read(con: sqlite3.Connection) -> tuple[list[sqlite3.Row], list[sqlite3.Row], dict[str, str]]:
             sites = con.execute(f"SELECT geom, {', '.join(_COLS)} FROM {TABLE} ORDER BY site_id").fetchall()
             hist = con.execute(
                 f"SELECT {', '.join(rec.HISTORY_COLUMNS)} FROM {HISTORY} ORDER BY id"
@@ -306,7 +316,7 @@ class GpkgStore(rec.StoreCore):
     def restore(self, dump: rec.StoreDump) -> None:
         """Replace every site, change and counter by ``dump``'s, in one transaction."""
 
-        def tx(con):
+        def tx(con: sqlite3.Connection) -> None:
             con.execute(f"DELETE FROM {TABLE}")
             con.execute(f"DELETE FROM {HISTORY}")
             con.executemany(
@@ -327,7 +337,15 @@ class GpkgStore(rec.StoreCore):
 
     # ---- internals ---------------------------------------------------------
 
-    def _put(self, con, props: Mapping, geom: BaseGeometry, version: int, *, update: bool) -> None:
+    def _put(
+        self,
+        con: sqlite3.Connection,
+        props: Mapping[str, Any],
+        geom: BaseGeometry,
+        version: int,
+        *,
+        update: bool,
+    ) -> None:
         values = {f: rec.db_value(props.get(f), f) for f in SITE_FIELDS}
         values.update(version=version, updated_at=rec.now(), updated_by=self.session)
         cols = list(values)
@@ -344,15 +362,25 @@ class GpkgStore(rec.StoreCore):
             )
         _update_extent(con)
 
-    def _log(self, con, action, site_id, before, after, note: str = "") -> int:
+    def _log(
+        self,
+        con: sqlite3.Connection,
+        action: str,
+        site_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        note: str = "",
+    ) -> int:
         cur = con.execute(
             f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (rec.now(), self.session, action, site_id, rec.dump(before), rec.dump(after), note),
         )
-        return int(cur.lastrowid)
+        if cur.lastrowid is None:  # never after an INSERT into a rowid table
+            raise sqlite3.DatabaseError("the history row got no id")
+        return cur.lastrowid
 
 
-def _ensure_meta(con) -> None:
+def _ensure_meta(con: sqlite3.Connection) -> None:
     """Stores made before the id counter get it now: every number used so far (sites and history)."""
     con.execute(f"CREATE TABLE IF NOT EXISTS {META} (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
     if con.execute(f"SELECT 1 FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone() is None:
@@ -360,23 +388,23 @@ def _ensure_meta(con) -> None:
         con.execute(f"INSERT INTO {META} VALUES (?, ?)", (rec.COUNTER_KEY, str(rec.highest_number(used))))
 
 
-def _used_ids(con) -> list[str]:
+def _used_ids(con: sqlite3.Connection) -> list[str]:
     """Every ``RS-…`` id a site or a history row uses (the numbers a new site must skip)."""
     sql = f"SELECT site_id FROM {TABLE} WHERE site_id LIKE 'RS-%' UNION SELECT site_id FROM {HISTORY} WHERE site_id LIKE 'RS-%'"
     return [r[0] for r in con.execute(sql)]
 
 
-def _last_number(con) -> int:
+def _last_number(con: sqlite3.Connection) -> int:
     _ensure_meta(con)
     value = int(con.execute(f"SELECT value FROM {META} WHERE key = ?", (rec.COUNTER_KEY,)).fetchone()[0])
     return rec.counter_value(value, lambda: _used_ids(con))
 
 
-def _set_last_number(con, last: int) -> None:
+def _set_last_number(con: sqlite3.Connection, last: int) -> None:
     con.execute(f"UPDATE {META} SET value = ? WHERE key = ?", (str(last), rec.COUNTER_KEY))
 
 
-def _update_extent(con) -> None:
+def _update_extent(con: sqlite3.Connection) -> None:
     con.execute(
         "UPDATE gpkg_contents SET last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?",
         (TABLE,),

@@ -20,15 +20,17 @@ Layers of files written by older versions (one GeoPackage table ``lyr_<name>`` e
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 import logging
 import re
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import geopandas as gpd
 
@@ -39,9 +41,11 @@ from renewal.settings import workspace_dir
 from renewal.sites.schema import clean_text, control_characters
 from renewal.storage import file_swap
 from renewal.storage.access import Actor, require_editor
+from renewal.storage.records import Connection, Row
 from renewal.storage.sqlite_tx import disk_full_error, immediate, is_disk_full
 from renewal.zh import beijing_time
 
+T = TypeVar("T")
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
 #: Shared workspace files recorded in the catalogue (not drawn as layers).
@@ -121,14 +125,14 @@ def check_name(name: str) -> str:
     return name
 
 
-def _exists_error(name: str, row) -> InputError:
+def _exists_error(name: str, row: Row) -> InputError:
     return InputError(
         f"A layer {name!r} exists already (imported {row['imported_at']} by {row['who']}); use --replace",
         f"图层“{name}”已存在（{row['who']}于{beijing_time(row['imported_at'])}（北京时间）导入），如需替换请选择“替换”",
     )
 
 
-def _stale(name: str, row, expected: int) -> ConflictError:
+def _stale(name: str, row: Row, expected: int) -> ConflictError:
     return ConflictError(
         f"{name!r} was changed by {row['who']} at {row['imported_at']} (version {row['version']}, you saw "
         f"version {expected}); nothing was changed. Look at the new data and try again.",
@@ -178,16 +182,21 @@ class LayerCore:
     #: Test hook: called inside each write transaction after the writes, before COMMIT.
     before_commit: Callable[[], None] | None = None
 
-    def _query(self, sql: str, args=()) -> list:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> Sequence[Row]:
         raise NotImplementedError
 
-    def _write(self, actor: Actor, fn: Callable):
+    def _write(self, actor: Actor, fn: Callable[[Connection], T]) -> T:
         raise NotImplementedError
 
-    def _legacy_features(self, con, name: str) -> bytes | None:
+    def _legacy_features(self, con: Connection, name: str) -> bytes | None:
         return None
 
-    def dump_rows(self) -> dict[str, list[dict]]:
+    def replace_files(
+        self, changes: list[FileChange], *, actor: Actor, expected: dict[str, int] | None = None
+    ) -> list[ImportedLayer]:
+        raise NotImplementedError
+
+    def dump_rows(self) -> dict[str, list[dict[str, Any]]]:
         """Every catalogue, features, style and history row (features of layers stored the old way
         converted), for ``workspace push``."""
         tables = {t: [dict(r) for r in self._query(f"SELECT * FROM {t}")] for t in _TABLES}
@@ -217,14 +226,14 @@ class LayerCore:
         """The imported layers (zones, population, reference)."""
         return [e for e in self._entries() if e.kind in KINDS]
 
-    def files(self) -> list[ImportedLayer]:
+    def files(self) -> builtins.list[ImportedLayer]:
         """The recorded shared files (facility inventory, walking network): who saved them, when, version."""
         return [e for e in self._entries() if e.kind in FILE_KINDS]
 
     def get(self, name: str) -> ImportedLayer | None:
         return next((lyr for lyr in self._entries() if lyr.name == name), None)
 
-    def history(self, name: str | None = None) -> list[dict]:
+    def history(self, name: str | None = None) -> builtins.list[dict[str, Any]]:
         sql = "SELECT * FROM layer_history"
         rows = self._query(
             sql + (" WHERE name = ?" if name else "") + " ORDER BY id DESC", (name,) if name else ()
@@ -259,16 +268,18 @@ class LayerCore:
 
     # ---- writing -------------------------------------------------------------
 
-    def _current(self, con, name: str, expected_version: int | None, *, replace: bool):
+    def _current(
+        self, con: Connection, name: str, expected_version: int | None, *, replace: bool
+    ) -> Row | None:
         """The catalogue row of ``name`` (or None), after the exists and version checks."""
-        row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
+        row: Row | None = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
         if row is not None and not replace:
             raise _exists_error(name, row)
         if expected_version is not None and (row["version"] if row is not None else 0) != expected_version:
             raise _stale(name, row, expected_version) if row is not None else _gone(name)
         return row
 
-    def _previous(self, con, name: str) -> bytes | None:
+    def _previous(self, con: Connection, name: str) -> bytes | None:
         found = con.execute("SELECT features FROM layer_data WHERE name = ?", (name,)).fetchone()
         if found is not None:
             return bytes(found["features"])
@@ -298,7 +309,7 @@ class LayerCore:
         require_editor(actor)
         blob = to_blob(gdf)  # the work outside the lock
 
-        def tx(con) -> ImportedLayer:
+        def tx(con: Connection) -> ImportedLayer:
             old = self._current(con, name, expected_version, replace=replace)
             previous = self._previous(con, name) if old is not None else None
             before = _before(con, name, old)
@@ -322,7 +333,7 @@ class LayerCore:
     def remove(self, name: str, *, actor: Actor, expected_version: int | None = None) -> None:
         """Remove the layer (its features stay in the history)."""
 
-        def tx(con) -> None:
+        def tx(con: Connection) -> None:
             old = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
             if old is None or old["kind"] not in KINDS:
                 raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
@@ -342,7 +353,7 @@ class LayerCore:
             raise TypeError("a layer style is a LayerStyle")
         require_editor(actor)
 
-        def tx(con) -> None:
+        def tx(con: Connection) -> None:
             row = con.execute("SELECT * FROM layer_catalog WHERE name = ?", (name,)).fetchone()
             if row is None or row["kind"] not in KINDS:
                 raise InputError(f"No imported layer {name!r}", f"没有名为“{name}”的导入图层")
@@ -363,7 +374,7 @@ class LayerCore:
 
         self._write(actor, tx)
 
-    def undo_last(self, *, actor: Actor) -> dict | None:
+    def undo_last(self, *, actor: Actor) -> dict[str, Any] | None:
         """Take back ``actor``'s own newest change of an imported layer (import, replace, remove or style)
         in one transaction with an ``undo`` history row; the change undone, or None when there is none.
 
@@ -373,7 +384,7 @@ class LayerCore:
         kinds = ", ".join(f"'{k}'" for k in KINDS)
         actions = ", ".join(f"'{a}'" for a in UNDOABLE)
 
-        def tx(con) -> dict | None:
+        def tx(con: Connection) -> dict[str, Any] | None:
             h = con.execute(
                 f"SELECT * FROM layer_history WHERE who = ? AND undone_by IS NULL AND action IN ({actions}) "
                 f"AND kind IN ({kinds}) ORDER BY id DESC LIMIT 1",
@@ -432,7 +443,7 @@ class LayerStore(LayerCore):
     def location(self) -> str:
         return str(self.path)
 
-    def _query(self, sql: str, args=()) -> list[sqlite3.Row]:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[sqlite3.Row]:
         if not self.path.exists():
             return []
         try:
@@ -458,22 +469,22 @@ class LayerStore(LayerCore):
         logging.getLogger("pyogrio").setLevel(logging.WARNING)
         return gpd.read_file(self.path, layer=f"lyr_{name}")  # written by an older version
 
-    def _legacy_features(self, con, name: str) -> bytes | None:
+    def _legacy_features(self, con: Connection, name: str) -> bytes | None:
         if con.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (f"lyr_{name}",)).fetchone():
             return to_blob(self._read_legacy(name))
         return None
 
-    def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], object]):
+    def _write(self, actor: Actor, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run ``fn(con)`` in one IMMEDIATE transaction for ``actor`` (an editor); roll back on any error."""
         require_editor(actor)
         return self._transaction(fn)
 
-    def restore(self, tables: dict[str, list[dict]]) -> None:
+    def restore(self, tables: dict[str, list[dict[str, Any]]]) -> None:
         """Replace every layer, style and history row by ``tables``' (``workspace pull`` from the team
         database; :meth:`LayerCore.dump_rows`), in one transaction."""
         self._transaction(lambda con: copy_rows(con, tables))
 
-    def _transaction(self, fn: Callable[[sqlite3.Connection], object]):
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             con = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
@@ -481,7 +492,7 @@ class LayerStore(LayerCore):
             raise _write_error(self.path, exc) from exc
         con.row_factory = sqlite3.Row
 
-        def change(con: sqlite3.Connection):
+        def change(con: sqlite3.Connection) -> T:
             _schema(con)
             return fn(con)
 
@@ -513,7 +524,7 @@ class LayerStore(LayerCore):
         targets = [Path(c.target) for c in changes]
         token = file_swap.new_token()
 
-        def tx(con) -> list[ImportedLayer]:
+        def tx(con: Connection) -> list[ImportedLayer]:
             file_swap.settle(
                 folder, lambda: _file_versions(con), locked=True
             )  # a killed earlier replace first
@@ -521,7 +532,7 @@ class LayerStore(LayerCore):
                 c.kind: self._current(con, c.kind, (expected or {}).get(c.kind), replace=True)
                 for c in changes
             }
-            out = []
+            out: list[ImportedLayer] = []
             for c in changes:
                 entry = record_file(con, c, actor, olds[c.kind], c.previous())
                 file_swap.stage(Path(c.target), c.write_to, token)
@@ -552,7 +563,9 @@ class LayerStore(LayerCore):
         return self
 
 
-def record_file(con, change: FileChange, actor: Actor, old, previous: bytes | None) -> ImportedLayer:
+def record_file(
+    con: Connection, change: FileChange, actor: Actor, old: Row | None, previous: bytes | None
+) -> ImportedLayer:
     """The catalogue entry and history row of a shared file's new version (inside a write transaction)."""
     entry = ImportedLayer(
         change.kind,
@@ -569,7 +582,7 @@ def record_file(con, change: FileChange, actor: Actor, old, previous: bytes | No
     return entry
 
 
-def _file_versions(con) -> dict[str, int]:
+def _file_versions(con: Connection) -> dict[str, int]:
     return {r[0]: r[1] for r in con.execute("SELECT name, version FROM layer_catalog").fetchall()}
 
 
@@ -602,7 +615,7 @@ def _schema(con: sqlite3.Connection) -> None:
             con.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
 
 
-def _next_version(con, name: str) -> int:
+def _next_version(con: Connection, name: str) -> int:
     """One more than any version ``name`` ever had (a removed and re-imported layer never repeats one)."""
     last = con.execute(
         "SELECT MAX(COALESCE(version, 0)) AS v FROM layer_history WHERE name = ?", (name,)
@@ -620,7 +633,7 @@ TABLE_COLUMNS = {
 }
 
 
-def copy_rows(con, tables: dict[str, list[dict]]) -> None:
+def copy_rows(con: Connection, tables: dict[str, list[dict[str, Any]]]) -> None:
     """Replace every layer table's rows by ``tables``' (inside a write transaction; either backend)."""
     for table, cols in TABLE_COLUMNS.items():
         con.execute(f"DELETE FROM {table}")
@@ -631,7 +644,7 @@ def copy_rows(con, tables: dict[str, list[dict]]) -> None:
             )
 
 
-def _upsert(con, table: str, values: dict) -> None:
+def _upsert(con: Connection, table: str, values: dict[str, Any]) -> None:
     """Insert or overwrite the row of ``values['name']`` (SQLite and PostgreSQL alike)."""
     cols = list(values)
     sets = ", ".join(f"{c} = excluded.{c}" for c in cols if c != "name")
@@ -642,19 +655,19 @@ def _upsert(con, table: str, values: dict) -> None:
     )
 
 
-def _put_style(con, name: str, style: str | None, at: str, who: str) -> None:
+def _put_style(con: Connection, name: str, style: str | None, at: str, who: str) -> None:
     if style is None:
         con.execute("DELETE FROM layer_style WHERE name = ?", (name,))
     else:
         _upsert(con, "layer_style", {"name": name, "style": style, "at": at, "who": who})
 
 
-def _drop(con, name: str) -> None:
+def _drop(con: Connection, name: str) -> None:
     for table in ("layer_catalog", "layer_data", "layer_style"):
         con.execute(f"DELETE FROM {table} WHERE name = ?", (name,))
 
 
-def _before(con, name: str, row) -> str:
+def _before(con: Connection, name: str, row: Row | None) -> str:
     """What a change is about to overwrite, as JSON for its history row (what an undo restores): the
     catalogue entry (or null) and the saved style (or null)."""
     style = con.execute("SELECT style FROM layer_style WHERE name = ?", (name,)).fetchone()
@@ -664,7 +677,16 @@ def _before(con, name: str, row) -> str:
     )
 
 
-def _history(con, at: str, who: str, action: str, row, previous, version, before: str | None) -> int:
+def _history(
+    con: Connection,
+    at: str,
+    who: str,
+    action: str,
+    row: Row,
+    previous: bytes | None,
+    version: int | None,
+    before: str | None,
+) -> int:
     """One history row about the layer described by ``row`` (a catalogue row or entry); its id."""
     values = (
         at,
@@ -687,14 +709,14 @@ def _history(con, at: str, who: str, action: str, row, previous, version, before
 
 
 def _record(
-    con, entry: ImportedLayer, action: str, previous: bytes | None, before: str | None = None
+    con: Connection, entry: ImportedLayer, action: str, previous: bytes | None, before: str | None = None
 ) -> None:
     values = {c: getattr(entry, c) for c in CATALOG_COLS}
     _upsert(con, "layer_catalog", values)
     _history(con, entry.imported_at, entry.who, action, values, previous, entry.version, before)
 
 
-def _undo_blocked(name: str, other) -> ConflictError:
+def _undo_blocked(name: str, other: Row) -> ConflictError:
     return ConflictError(
         f"{name!r} was changed by {other['who']} at {other['at']} after your change; nothing was undone.",
         f"您修改“{name}”之后，{other['who']} 又修改了它（{beijing_time(other['at'])}，北京时间），"

@@ -24,6 +24,7 @@ import atexit
 import threading
 import time
 from collections.abc import Callable, Mapping
+from typing import Any, TypeVar, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -31,7 +32,7 @@ import psycopg
 import shapely
 from psycopg import errors as pg_errors
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 from psycopg_pool import ConnectionPool, PoolTimeout
 from shapely.geometry.base import BaseGeometry
 
@@ -88,8 +89,13 @@ MIGRATIONS: tuple[str, ...] = (
 # Connections
 # --------------------------------------------------------------------------
 
-_POOLS: dict[str, ConnectionPool] = {}
+_POOLS: dict[str, ConnectionPool[PgCon]] = {}
 _POOLS_LOCK = threading.Lock()
+
+
+#: A connection of the pool: rows come as dicts (``dict_row``).
+PgCon = psycopg.Connection[DictRow]
+T = TypeVar("T")
 
 
 def redact(url: str) -> str:
@@ -104,7 +110,7 @@ def redact(url: str) -> str:
     return f"postgresql://{user}{host}{port}/{d.get('dbname') or ''}"
 
 
-def _pool(url: str) -> ConnectionPool:
+def _pool(url: str) -> ConnectionPool[PgCon]:
     with _POOLS_LOCK:
         pool = _POOLS.get(url)
         if pool is None:
@@ -112,15 +118,19 @@ def _pool(url: str) -> ConnectionPool:
                 wait = float(conninfo_to_dict(url).get("connect_timeout") or CONNECT_TIMEOUT_S)
             except (psycopg.ProgrammingError, ValueError):
                 wait = CONNECT_TIMEOUT_S
-            pool = ConnectionPool(
-                url,
-                min_size=1,
-                max_size=4,
-                kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
-                check=ConnectionPool.check_connection,
-                timeout=wait,
-                open=True,
-                name=f"renewal-{len(_POOLS)}",
+            # the rows are dicts (row_factory=dict_row below), which the pool's type cannot see from kwargs
+            pool = cast(
+                "ConnectionPool[PgCon]",
+                ConnectionPool(
+                    url,
+                    min_size=1,
+                    max_size=4,
+                    kwargs={"row_factory": dict_row, "connect_timeout": CONNECT_TIMEOUT_S},
+                    check=ConnectionPool.check_connection,
+                    timeout=wait,
+                    open=True,
+                    name=f"renewal-{len(_POOLS)}",
+                ),
             )
             _POOLS[url] = pool
         return pool
@@ -163,6 +173,7 @@ def _check_up(url: str, *, fresh: bool = False) -> None:
     now = time.monotonic()
     with _POOLS_LOCK:
         last = _PROBES.get(url)
+    up: bool
     if last is not None and last[1] and now - last[0] < PROBE_EVERY_S and not fresh:
         up = last[1]
     else:
@@ -190,7 +201,7 @@ def _connect_error(url: str, exc: BaseException, *, reading: bool) -> StoreError
     )
 
 
-def read(url: str, fn):
+def read(url: str, fn: Callable[[PgCon], T]) -> T:
     """``fn(con)`` on a pooled connection of ``url``; a server that does not answer is a
     :class:`StoreUnavailable`, any other database error a :class:`StoreError`."""
     try:
@@ -209,12 +220,12 @@ def read(url: str, fn):
 
 def transaction(
     url: str,
-    fn,
+    fn: Callable[[PgCon], T],
     *,
     timeout: float = LOCK_TIMEOUT_S,
     lock: str | None = None,
     before_commit: Callable[[], None] | None = None,
-):
+) -> T:
     """``fn(con)`` in one transaction on ``url``, first taking the transaction-scoped advisory lock
     named ``lock`` (in the current schema): writers of one lock queue one behind the other like
     SQLite's ``BEGIN IMMEDIATE``. ``before_commit`` (a test hook) runs just before COMMIT; any error
@@ -253,7 +264,7 @@ def transaction(
 # --------------------------------------------------------------------------
 
 
-class PostgisStore(rec.StoreCore):
+class PostgisStore(rec.StoreCore[PgCon]):
     """The sites store in a PostGIS database. Cheap to create; connections come from a per-URL pool."""
 
     PARAM = "%s"
@@ -269,13 +280,13 @@ class PostgisStore(rec.StoreCore):
         return redact(self.url)
 
     @staticmethod
-    def _find_row(con, site_id: str) -> dict | None:
+    def _find_row(con: PgCon, site_id: str) -> DictRow | None:
         return con.execute(
             f"SELECT *, ST_AsBinary(geom) AS wkb FROM {TABLE} WHERE site_id = %s", (site_id,)
         ).fetchone()
 
     @staticmethod
-    def _row_geometry(row: Mapping) -> BaseGeometry:
+    def _row_geometry(row: rec.Row) -> BaseGeometry:
         return shapely.from_wkb(bytes(row["wkb"]))
 
     # ---- creation ----------------------------------------------------------
@@ -306,13 +317,12 @@ class PostgisStore(rec.StoreCore):
 
     def exists(self) -> bool:
         """Whether the database has the store's tables (reading never creates them)."""
-        return bool(
-            self._read(  # in the current schema only: tables of another schema on the search_path do not count
-                lambda con: con.execute(
-                    "SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) AS t", (META,)
-                ).fetchone()["t"]
-            )
+        row = self._read(  # in the current schema only: tables of another schema on the search_path do not count
+            lambda con: con.execute(
+                "SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) AS t", (META,)
+            ).fetchone()
         )
+        return bool(one_row(row)["t"])
 
     def _schema_version(self) -> int:
         row = self._read(
@@ -323,7 +333,7 @@ class PostgisStore(rec.StoreCore):
     def _migrate(self, initial: Callable[[], gpd.GeoDataFrame]) -> None:
         seed_gdf = initial()
 
-        def tx(con):
+        def tx(con: PgCon) -> None:
             con.execute("SELECT pg_advisory_xact_lock(hashtext('renewal-migrate:' || current_schema()))")
             if con.execute("SELECT 1 FROM pg_extension WHERE extname = 'postgis'").fetchone() is None:
                 try:
@@ -349,7 +359,7 @@ class PostgisStore(rec.StoreCore):
 
         self._write(tx, lock=False)
 
-    def _seed(self, con, gdf: gpd.GeoDataFrame) -> None:
+    def _seed(self, con: PgCon, gdf: gpd.GeoDataFrame) -> None:
         at = rec.now()
         rows = [
             (shapely.to_wkb(r.geometry), *[rec.db_value(r.get(f), f) for f in SITE_FIELDS], 1, at, "seed")
@@ -362,10 +372,10 @@ class PostgisStore(rec.StoreCore):
 
     # ---- connections -------------------------------------------------------
 
-    def _read(self, fn):
+    def _read(self, fn: Callable[[PgCon], T]) -> T:
         return read(self.url, fn)
 
-    def _write(self, fn, *, lock: bool = True):
+    def _write(self, fn: Callable[[PgCon], T], *, lock: bool = True) -> T:
         """Run ``fn`` in one transaction holding the store's write lock; roll back on any error.
 
         Every planner's change takes the lock, so a viewer's is refused here; only setting up the
@@ -398,7 +408,7 @@ class PostgisStore(rec.StoreCore):
         geoms = shapely.from_wkb([bytes(r["wkb"]) for r in rows]) if rows else []
         return gpd.GeoDataFrame(df, geometry=list(geoms), crs=SRID)
 
-    def site(self, site_id: str) -> tuple[dict, BaseGeometry, int]:
+    def site(self, site_id: str) -> tuple[dict[str, Any], BaseGeometry, int]:
         """(properties, geometry, version) of one site; InputError if unknown."""
         row = self._read(lambda con: self._row(con, site_id))
         return rec.row_props(row), self._row_geometry(row), int(row["version"])
@@ -406,7 +416,7 @@ class PostgisStore(rec.StoreCore):
     def history(self, site_id: str | None = None, limit: int = 200) -> list[Change]:
         """Changes, newest first (optionally of one site)."""
         sql = f"SELECT * FROM {HISTORY}"
-        args: tuple = ()
+        args: tuple[str, ...] = ()
         if site_id:
             sql += " WHERE site_id = %s"
             args = (site_id,)
@@ -424,7 +434,7 @@ class PostgisStore(rec.StoreCore):
         rows = [[rec.db_value(p.get(f), f) for f in SITE_FIELDS] for p in batch.props]
         i_id = SITE_FIELDS.index("site_id")
 
-        def tx(con):
+        def tx(con: PgCon) -> list[str]:
             given = [s for s in batch.wanted_ids if s]
             if given:
                 taken = con.execute(
@@ -450,10 +460,12 @@ class PostgisStore(rec.StoreCore):
 
     # ---- copying (workspace push / pull) ----------------------------------
 
-    def _dump_rows(self) -> tuple[list[dict], list[dict], dict, dict]:
+    def _dump_rows(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str], dict[str, bytes]]:
         """Sites (WKB), changes, counters and stored workspace files, from one snapshot."""
 
-        def read(con):
+        def read(con: PgCon) -> tuple[list[DictRow], list[DictRow], list[DictRow], list[DictRow]]:
             with con.transaction():  # one snapshot for all four reads
                 con.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 sites = con.execute(
@@ -475,7 +487,7 @@ class PostgisStore(rec.StoreCore):
     def restore(self, dump: rec.StoreDump) -> None:
         """Replace every site, change, counter and stored file by ``dump``'s, in one transaction."""
 
-        def tx(con):
+        def tx(con: PgCon) -> None:
             con.execute(f"DELETE FROM {TABLE}")
             con.execute(f"DELETE FROM {HISTORY}")
             con.execute(f"DELETE FROM {FILES}")
@@ -498,7 +510,9 @@ class PostgisStore(rec.StoreCore):
 
     # ---- internals ---------------------------------------------------------
 
-    def _put(self, con, props: Mapping, geom: BaseGeometry, version: int, *, update: bool) -> None:
+    def _put(
+        self, con: PgCon, props: Mapping[str, Any], geom: BaseGeometry, version: int, *, update: bool
+    ) -> None:
         values = [rec.db_value(props.get(f), f) for f in SITE_FIELDS]
         meta = (version, rec.now(), self.session)
         wkb = shapely.to_wkb(geom)
@@ -512,13 +526,28 @@ class PostgisStore(rec.StoreCore):
         else:
             con.execute(_insert_sites_sql(), (wkb, *values, *meta))
 
-    def _log(self, con, action, site_id, before, after, note: str = "") -> int:
+    def _log(
+        self,
+        con: PgCon,
+        action: str,
+        site_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        note: str = "",
+    ) -> int:
         row = con.execute(
             f"INSERT INTO {HISTORY} (at, session, action, site_id, before, after, note) "
             "VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING id",
             (rec.now(), self.session, action, site_id, rec.dump(before), rec.dump(after), note),
         ).fetchone()
-        return int(row["id"])
+        return int(one_row(row)["id"])
+
+
+def one_row(row: DictRow | None) -> DictRow:
+    """The row of a query that always returns one (an INSERT … RETURNING, the id counter)."""
+    if row is None:
+        raise psycopg.DataError("the query returned no row")
+    return row
 
 
 def _insert_sites_sql() -> str:
@@ -528,7 +557,7 @@ def _insert_sites_sql() -> str:
     )
 
 
-def _used_ids(con) -> list[str]:
+def _used_ids(con: PgCon) -> list[str]:
     """Every ``RS-…`` id a site or a history row uses (the numbers a new site must skip)."""
     rows = con.execute(
         f"SELECT site_id FROM {TABLE} WHERE site_id LIKE 'RS-%%' "
@@ -537,6 +566,6 @@ def _used_ids(con) -> list[str]:
     return [r["site_id"] for r in rows]
 
 
-def _last_number(con) -> int:
+def _last_number(con: PgCon) -> int:
     row = con.execute(f"SELECT value FROM {META} WHERE key = %s FOR UPDATE", (rec.COUNTER_KEY,)).fetchone()
-    return rec.counter_value(int(row["value"]), lambda: _used_ids(con))
+    return rec.counter_value(int(one_row(row)["value"]), lambda: _used_ids(con))

@@ -22,8 +22,12 @@ import hashlib
 import json
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
+
+import psycopg
+from psycopg.rows import DictRow
 
 from renewal.analysis.facilities import workspace_facilities_path
 from renewal.analysis.network_files import workspace_network_path
@@ -44,7 +48,8 @@ from renewal.storage.layers import (
     copy_rows,
     record_file,
 )
-from renewal.storage.postgis import read, redact, transaction
+from renewal.storage.postgis import PgCon, one_row, read, redact, transaction
+from renewal.storage.records import Connection
 
 #: The advisory lock of layer writes (apart from the sites' lock: an import does not hold up a site save).
 LOCK = "renewal-layers"
@@ -63,27 +68,28 @@ ALTER TABLE layer_history ADD COLUMN IF NOT EXISTS sha256 text;
 """
 #: The local cache's note: which content (SHA-256) of each shared file this workspace folder holds.
 CACHE_NOTE = ".team_files.json"
+T = TypeVar("T")
 _READY: set[str] = set()
 _READY_LOCK = threading.Lock()
 
 
-def _schema_done(con) -> bool:
+def _schema_done(con: PgCon) -> bool:
     """Whether the newest of the tables and columns exist (in the connection's current schema)."""
     row = con.execute(
         "SELECT to_regclass(quote_ident(current_schema()) || '.shared_blobs') IS NOT NULL AND EXISTS ("
         "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
         "AND table_name = 'layer_history' AND column_name = 'sha256') AS done"
     ).fetchone()
-    return bool(row["done"])
+    return bool(one_row(row)["done"])
 
 
 class _Con:
     """A psycopg connection taking the core's ``?`` placeholders."""
 
-    def __init__(self, con):
+    def __init__(self, con: PgCon):
         self.con = con
 
-    def execute(self, sql: str, args=()):
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> psycopg.Cursor[DictRow]:
         return self.con.execute(sql.replace("?", "%s"), args)
 
 
@@ -105,7 +111,7 @@ class TeamLayerStore(LayerCore):
             if self.url in _READY:
                 return self
 
-            def tx(con):
+            def tx(con: PgCon) -> None:
                 if not _schema_done(con):  # DDL only when missing: it would lock out the readers
                     con.execute(_SCHEMA)
 
@@ -115,11 +121,11 @@ class TeamLayerStore(LayerCore):
             _READY.add(self.url)
         return self
 
-    def _query(self, sql: str, args=()) -> list[dict]:
+    def _query(self, sql: str, args: Sequence[Any] = ()) -> list[DictRow]:
         self.ensure()
         return read(self.url, lambda con: _Con(con).execute(sql, args).fetchall())
 
-    def _write(self, actor: Actor, fn: Callable):
+    def _write(self, actor: Actor, fn: Callable[[Connection], T]) -> T:
         require_editor(actor)
         self.ensure()
         return transaction(
@@ -131,7 +137,7 @@ class TeamLayerStore(LayerCore):
         )
 
     def restore(
-        self, tables: dict[str, list[dict]], files: dict[str, bytes], *, replace: bool = False
+        self, tables: dict[str, list[dict[str, Any]]], files: dict[str, bytes], *, replace: bool = False
     ) -> int:
         """Replace the database's layers, styles, history and shared files by a workspace's (``workspace
         push``: ``tables`` from :meth:`LayerCore.dump_rows`, ``files`` kind -> the file's bytes), in one
@@ -139,9 +145,9 @@ class TeamLayerStore(LayerCore):
         number of history rows copied."""
         self.ensure()
 
-        def tx(con) -> int:
-            con = _Con(con)
-            held = con.execute("SELECT COUNT(*) AS n FROM layer_history").fetchone()["n"]
+        def tx(pg: PgCon) -> int:
+            con = _Con(pg)
+            held = one_row(con.execute("SELECT COUNT(*) AS n FROM layer_history").fetchone())["n"]
             if held and not replace:
                 raise InputError(
                     f"{self.location} already holds {held} layer change(s); nothing was copied. "
@@ -183,12 +189,12 @@ class TeamLayerStore(LayerCore):
                 content = path.read_bytes()
             staged.append((c, content, hashlib.sha256(content).hexdigest()))
 
-        def tx(con) -> list[ImportedLayer]:
+        def tx(con: Connection) -> list[ImportedLayer]:
             olds = {
                 c.kind: self._current(con, c.kind, (expected or {}).get(c.kind), replace=True)
                 for c, _, _ in staged
             }
-            out = []
+            out: list[ImportedLayer] = []
             for c, content, digest in staged:
                 con.execute(
                     "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",

@@ -16,14 +16,15 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, Generic, Protocol, TypeVar
 
 from shapely.geometry import mapping, shape
 from shapely.geometry.base import BaseGeometry
 
-from renewal.auth import EDITOR
+from renewal.auth import EDITOR as EDITOR  # re-exported: the backends' default role
 from renewal.errors import ConflictError, InputError
 from renewal.sites.schema import MAX_SITE_NUMBER, NUMBER_FIELDS, NUMBERED_ID, SITE_FIELDS
 from renewal.sites.validate import validate_site
@@ -43,7 +44,7 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def feature(props: Mapping, geom: BaseGeometry | None) -> dict:
+def feature(props: Mapping[str, Any], geom: BaseGeometry | None) -> dict[str, Any]:
     """A history snapshot: GeoJSON feature with NaN as null."""
     clean = {}
     for k, v in props.items():
@@ -53,22 +54,22 @@ def feature(props: Mapping, geom: BaseGeometry | None) -> dict:
     return {"type": "Feature", "properties": clean, "geometry": mapping(geom) if geom is not None else None}
 
 
-def dump(feat: dict | None) -> str | None:
+def dump(feat: dict[str, Any] | None) -> str | None:
     return json.dumps(feat, ensure_ascii=False) if feat else None
 
 
-def load(text: str | None) -> dict | None:
+def load(text: str | None) -> dict[str, Any] | None:
     return json.loads(text) if text else None
 
 
-def db_value(v, field: str):
+def db_value(v: Any, field: str) -> float | str | None:
     """A site field as stored: numbers as float or NULL, text as str ("" for missing)."""
     if field in NUMBER_FIELDS:
         return None if v is None or (isinstance(v, float) and math.isnan(v)) or v == "" else float(v)
     return "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
-def row_props(row: Mapping) -> dict:
+def row_props(row: Row) -> dict[str, Any]:
     """A stored row's site fields (missing numbers as NaN, missing text as "")."""
     out = {}
     for f in SITE_FIELDS:
@@ -119,7 +120,7 @@ def allocate_ids(wanted: list[str], last_number: int, used: Iterable[str] = ()) 
 class Batch:
     """Validated records ready to insert: clean properties (``site_id`` "" = to be numbered) and geometries."""
 
-    props: list[dict]
+    props: list[dict[str, Any]]
     geoms: list[BaseGeometry]
     notes: list[str]
     #: The history rows' ``after`` as JSON, made before the lock; a new site's id is filled in by :meth:`afters`.
@@ -143,13 +144,15 @@ class Batch:
 _EMPTY_ID = '"site_id": ""'
 
 
-def prepare_batch(records: Iterable[tuple[Mapping, BaseGeometry]]) -> Batch:
+def prepare_batch(records: Iterable[tuple[Mapping[str, Any], BaseGeometry]]) -> Batch:
     """Validate every record (all problems of the first bad one raised as InputError); nothing is written.
 
     Ids given in the records must be unique within the batch; a clash with the store is
     checked inside the transaction with :func:`check_new_ids`.
     """
-    props, geoms, notes = [], [], []
+    props: list[dict[str, Any]] = []
+    geoms: list[BaseGeometry] = []
+    notes: list[str] = []
     seen: set[str] = set()
     for p, g in records:
         sid = str(p.get("site_id") or "").strip()
@@ -161,7 +164,7 @@ def prepare_batch(records: Iterable[tuple[Mapping, BaseGeometry]]) -> Batch:
         props.append(clean)
         geoms.append(geom)
         notes.extend(n)
-    afters = [dump(feature(p, g)) for p, g in zip(props, geoms, strict=True)]
+    afters = [json.dumps(feature(p, g), ensure_ascii=False) for p, g in zip(props, geoms, strict=True)]
     return Batch(props, geoms, notes, afters)
 
 
@@ -181,8 +184,8 @@ class StoreDump:
     metadata (the id counter); ``files``: other workspace files (relative POSIX path -> bytes).
     """
 
-    sites: list[dict]
-    history: list[dict]
+    sites: list[dict[str, Any]]
+    history: list[dict[str, Any]]
     meta: dict[str, str]
     files: dict[str, bytes]
 
@@ -242,7 +245,35 @@ def undo_blocked(site_id: str) -> ConflictError:
     )
 
 
-class StoreCore:
+T = TypeVar("T")
+
+
+class Row(Protocol):
+    """A stored row read by column name: a ``sqlite3.Row`` (GeoPackage) or a psycopg dict row (PostGIS)."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+    def keys(self) -> Iterable[str]: ...
+
+
+class Cursor(Protocol):
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    """What :class:`StoreCore` asks of a backend's connection (sqlite3's, psycopg's)."""
+
+    def execute(self, query: str, params: Sequence[Any] = (), /) -> Cursor: ...
+
+
+Con = TypeVar("Con", bound=Connection)
+
+
+class StoreCore(Generic[Con]):
     """What every backend does the same way: who is editing, the test hook, the notes of the last
     write, and the writes whose logic does not depend on the database (a save with its version check,
     adding sites, deleting one, undo, the copy for push/pull). A backend is the dialect: ``PARAM`` (its
@@ -261,7 +292,7 @@ class StoreCore:
         self.role = role
         self.timeout = timeout
         #: Test hook: called inside each write transaction after the writes, before COMMIT.
-        self.before_commit = None
+        self.before_commit: Callable[[], None] | None = None
         #: Notes of the last save or add (e.g. a self-intersecting polygon that was repaired).
         self.last_notes: list[str] = []
 
@@ -278,7 +309,43 @@ class StoreCore:
         """SQL written with ``?`` markers, in the backend's marker."""
         return text.replace("?", self.PARAM)
 
-    def _row(self, con, site_id: str):
+    # ---- the dialect: each backend defines these ----
+
+    def _write(self, fn: Callable[[Con], T]) -> T:
+        """``fn(con)`` in one write transaction."""
+        raise NotImplementedError
+
+    def _find_row(self, con: Con, site_id: str) -> Row | None:
+        raise NotImplementedError
+
+    def _row_geometry(self, row: Row) -> BaseGeometry | None:
+        raise NotImplementedError
+
+    def _put(
+        self, con: Con, props: Mapping[str, Any], geom: BaseGeometry, version: int, *, update: bool
+    ) -> None:
+        raise NotImplementedError
+
+    def _log(
+        self,
+        con: Con,
+        action: str,
+        site_id: str,
+        before: dict[str, Any] | None,
+        after: dict[str, Any] | None,
+        note: str = "",
+    ) -> int:
+        raise NotImplementedError
+
+    def _insert(self, batch: Batch, action: str) -> list[str]:
+        raise NotImplementedError
+
+    def _dump_rows(
+        self,
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], dict[str, str], dict[str, bytes]]:
+        raise NotImplementedError
+
+    def _row(self, con: Con, site_id: str) -> Row:
         """A site's row, or :func:`unknown_site`."""
         row = self._find_row(con, site_id)
         if row is None:
@@ -288,7 +355,7 @@ class StoreCore:
     def delete_site(self, site_id: str, *, expected_version: int) -> None:
         """Delete a site (undoable)."""
 
-        def tx(con):
+        def tx(con: Con) -> None:
             row = self._row(con, site_id)
             if int(row["version"]) != expected_version:
                 raise stale_delete(site_id)
@@ -303,9 +370,9 @@ class StoreCore:
         Refused with :class:`ConflictError` if the site changed again since (undo the newer change first).
         """
 
-        def tx(con):
+        def tx(con: Con) -> Change | None:
             sql = f"SELECT * FROM {HISTORY} WHERE undone_by IS NULL AND action <> 'undo'"
-            args: tuple = ()
+            args: tuple[str, ...] = ()
             if session:
                 sql += " AND session = ?"
                 args = (session,)
@@ -351,7 +418,7 @@ class StoreCore:
     def save_site(
         self,
         site_id: str,
-        props: Mapping,
+        props: Mapping[str, Any],
         geom: BaseGeometry,
         *,
         expected_version: int,
@@ -368,7 +435,7 @@ class StoreCore:
         only = None if fields is None else merge_fields(fields)
         checked = None if only is not None else validate_site({**props, "site_id": site_id}, geom)
 
-        def tx(con):
+        def tx(con: Con) -> tuple[int, list[str]]:
             row = self._row(con, site_id)
             current = int(row["version"])
             if current != expected_version:
@@ -377,6 +444,7 @@ class StoreCore:
             if checked is not None:
                 clean, shape, notes = checked
             else:  # the stored site with only the chosen fields replaced
+                assert only is not None  # checked is None only when fields were given
                 merged = {**stored, **{f: props.get(f) for f in only if f != GEOMETRY_FIELD}}
                 new_geom = geom if GEOMETRY_FIELD in only else stored_geom
                 clean, shape, notes = validate_site({**merged, "site_id": site_id}, new_geom)
@@ -388,13 +456,13 @@ class StoreCore:
         version, self.last_notes = self._write(tx)
         return version
 
-    def add_site(self, props: Mapping, geom: BaseGeometry) -> str:
+    def add_site(self, props: Mapping[str, Any], geom: BaseGeometry) -> str:
         """Add a new site (a new ``RS-NNN`` id unless one is given); return its id."""
         (sid,) = self._insert(prepare_batch([(props, geom)]), "create")
         return sid
 
     def add_sites(
-        self, records: Iterable[tuple[Mapping, BaseGeometry]], *, action: str = "import"
+        self, records: Iterable[tuple[Mapping[str, Any], BaseGeometry]], *, action: str = "import"
     ) -> list[str]:
         """Add many sites in one transaction (all or nothing); return their ids.
 
@@ -404,7 +472,7 @@ class StoreCore:
         return self._insert(prepare_batch(records), action)
 
 
-def change_from_row(r: Mapping, undone_by: int | None = None) -> Change:
+def change_from_row(r: Mapping[str, Any], undone_by: int | None = None) -> Change:
     """A history row as a :class:`~renewal.storage.base.Change` (``undone_by`` overrides the row's)."""
     return Change(
         int(r["id"]),

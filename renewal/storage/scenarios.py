@@ -16,8 +16,11 @@ first open, in one transaction with a ``migrate`` history row each; the file is 
 
 from __future__ import annotations
 
+import builtins
 import json
+from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from renewal.analysis.supply_scenarios import check_name, load_scenarios, scenarios_path
 from renewal.errors import ConflictError, InputError
@@ -25,7 +28,10 @@ from renewal.settings import workspace_dir
 from renewal.storage import open_store
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.gpkg import GpkgStore
-from renewal.storage.records import now
+from renewal.storage.records import Connection, Row, now
+
+if TYPE_CHECKING:  # psycopg is loaded only when a database is used
+    from renewal.storage.postgis import PostgisStore
 
 TABLE = "supply_scenario"
 HISTORY = "supply_scenario_history"
@@ -45,7 +51,7 @@ def _exists(name: str, set_name: str) -> InputError:
     )
 
 
-def _stale(name: str, row, expected: int) -> ConflictError:
+def _stale(name: str, row: Row, expected: int) -> ConflictError:
     return ConflictError(
         f"Scenario {name!r} was saved by {row['who']} at {row['saved_at']} (version {row['version']}, you saw "
         f"version {expected}); nothing was changed. Look at it and save again.",
@@ -64,7 +70,7 @@ def _gone(name: str) -> ConflictError:
 class ScenarioStore:
     """The scenarios kept beside a site store (``site_store``: a GpkgStore or PostgisStore)."""
 
-    def __init__(self, site_store):
+    def __init__(self, site_store: GpkgStore | PostgisStore):
         self._store = site_store
         self._sqlite = isinstance(site_store, GpkgStore)
 
@@ -75,15 +81,16 @@ class ScenarioStore:
     def _sql(self, sql: str) -> str:
         return sql if self._sqlite else sql.replace("?", "%s")
 
-    def _has_table(self, con) -> bool:
+    def _has_table(self, con: Connection) -> bool:
         if self._sqlite:
             sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?"
             return con.execute(sql, (TABLE,)).fetchone() is not None
         sql = "SELECT to_regclass(quote_ident(current_schema()) || '.' || %s) AS t"
-        return con.execute(sql, (TABLE,)).fetchone()["t"] is not None
+        row = con.execute(sql, (TABLE,)).fetchone()
+        return row is not None and row["t"] is not None
 
-    def _rows(self, sql: str, args=()) -> list:
-        def read(con):
+    def _rows(self, sql: str, args: Sequence[Any] = ()) -> builtins.list[Row]:
+        def read(con: Connection) -> builtins.list[Row]:
             if not self._has_table(con):
                 return []
             return con.execute(self._sql(sql), args).fetchall()
@@ -92,13 +99,13 @@ class ScenarioStore:
 
     # ---- reading -----------------------------------------------------------
 
-    def list(self, set_name: str | None = None) -> list[dict]:
+    def list(self, set_name: str | None = None) -> list[dict[str, Any]]:
         """Saved scenarios (their records with ``version``), oldest save first."""
         where, args = (" WHERE set_name = ?", (set_name,)) if set_name is not None else ("", ())
         rows = self._rows(f"SELECT record, version FROM {TABLE}{where} ORDER BY saved_at, name", args)
         return [{**json.loads(r["record"]), "version": int(r["version"])} for r in rows]
 
-    def history(self, name: str | None = None) -> list[dict]:
+    def history(self, name: str | None = None) -> builtins.list[dict[str, Any]]:
         """Every save, overwrite and migration, newest first: at, who, action, name, set, version."""
         where, args = (" WHERE name = ?", (name,)) if name is not None else ("", ())
         rows = self._rows(
@@ -109,15 +116,16 @@ class ScenarioStore:
 
     # ---- writing -----------------------------------------------------------
 
-    def _schema(self, con) -> None:
+    def _schema(self, con: Connection) -> None:
         for sql in _SCHEMA:
             con.execute(sql)
 
-    def _current(self, con, name: str, set_name: str):
+    def _current(self, con: Connection, name: str, set_name: str) -> Row | None:
         sql = f"SELECT version, who, saved_at FROM {TABLE} WHERE name = ? AND set_name = ?"
-        return con.execute(self._sql(sql), (name, set_name)).fetchone()
+        row: Row | None = con.execute(self._sql(sql), (name, set_name)).fetchone()
+        return row
 
-    def _log(self, con, who: str, action: str, record: dict, version: int) -> None:
+    def _log(self, con: Connection, who: str, action: str, record: dict[str, Any], version: int) -> None:
         row = con.execute(f"SELECT COALESCE(MAX(id), 0) + 1 AS n FROM {HISTORY}").fetchone()
         con.execute(
             self._sql(f"INSERT INTO {HISTORY} VALUES (?, ?, ?, ?, ?, ?, ?, ?)"),
@@ -133,7 +141,7 @@ class ScenarioStore:
             ),
         )
 
-    def _put(self, con, record: dict, version: int, *, update: bool) -> None:
+    def _put(self, con: Connection, record: dict[str, Any], version: int, *, update: bool) -> None:
         args = (version, _dump(record), record.get("who"), record.get("saved_at"))
         if update:
             sql = f"UPDATE {TABLE} SET version = ?, record = ?, who = ?, saved_at = ? WHERE name = ? AND set_name = ?"
@@ -142,7 +150,7 @@ class ScenarioStore:
             sql = f"INSERT INTO {TABLE} (version, record, who, saved_at, name, set_name) VALUES (?, ?, ?, ?, ?, ?)"
             con.execute(self._sql(sql), (*args, record["name"], record.get("set", "")))
 
-    def save(self, record: dict, *, actor: Actor, expected_version: int | None = None) -> int:
+    def save(self, record: dict[str, Any], *, actor: Actor, expected_version: int | None = None) -> int:
         """Save ``record`` under its name and set; return its new version.
 
         ``expected_version=None`` saves a new scenario (refused if the name is taken); a number overwrites
@@ -151,7 +159,7 @@ class ScenarioStore:
         name, set_name = check_name(record.get("name")), str(record.get("set", ""))
         record = {k: v for k, v in record.items() if k != "version"} | {"name": name, "who": actor.label}
 
-        def tx(con) -> int:
+        def tx(con: Connection) -> int:
             self._schema(con)
             row = self._current(con, name, set_name)
             if expected_version is None:
@@ -178,7 +186,7 @@ class ScenarioStore:
             return 0
         records = load_scenarios(workspace)
 
-        def tx(con) -> int:
+        def tx(con: Connection) -> int:
             self._schema(con)
             moved = 0
             for rec in records:
@@ -196,7 +204,7 @@ class ScenarioStore:
         return moved
 
 
-def _dump(record: dict) -> str:
+def _dump(record: dict[str, Any]) -> str:
     return json.dumps(record, ensure_ascii=False)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
 
 from renewal.analysis.facilities import (
     load_workspace_facilities,
@@ -45,7 +46,11 @@ def facilities_version(workspace: Path | None = None, *, database: str | None = 
 
 
 def _replace(
-    changes: list[FileChange], actor: Actor, workspace: Path | None, database: str | None, expected=None
+    changes: list[FileChange],
+    actor: Actor,
+    workspace: Path | None,
+    database: str | None,
+    expected: dict[str, int] | None = None,
 ) -> list[ImportedLayer]:
     """Record and write ``changes`` in the store (the team database's or the workspace's); with a team
     database this server's cached copies are brought up to date at once."""
@@ -142,7 +147,12 @@ def _area_change(area: StudyArea, workspace: Path | None) -> FileChange:
 
 
 def save_study_area(
-    geometry, name: str, *, actor: Actor, workspace: Path | None = None, database: str | None = None
+    geometry: BaseGeometry,
+    name: str,
+    *,
+    actor: Actor,
+    workspace: Path | None = None,
+    database: str | None = None,
 ) -> StudyArea:
     """Make ``geometry`` (a WGS84 polygon, e.g. from :func:`renewal.analysis.study_area.read_area`) the
     study area, named ``name``, for ``actor``; recorded with a history row and a version (in the team

@@ -20,13 +20,16 @@ import secrets
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+from psycopg.rows import DictRow
 
 from renewal.auth import load_users, parse_users, users_text, write_users
 from renewal.errors import InputError, StoreError
 from renewal.io.atomic import write_text_atomic
 from renewal.signin import SECRET_FILE, SIGNOUTS_FILE, _MemoryTally
 from renewal.storage.access import Actor, require_editor
-from renewal.storage.postgis import read, redact, transaction
+from renewal.storage.postgis import PgCon, one_row, read, redact, transaction
 from renewal.storage.records import now
 
 LOCK = "renewal-users"
@@ -43,11 +46,11 @@ _READY: set[str] = set()
 _READY_LOCK = threading.Lock()
 
 
-def _schema_done(con) -> bool:
+def _schema_done(con: PgCon) -> bool:
     row = con.execute(
         "SELECT to_regclass(quote_ident(current_schema()) || '.team_signin_fails') IS NOT NULL AS done"
     ).fetchone()
-    return bool(row["done"])
+    return bool(one_row(row)["done"])
 
 
 def _ensure(url: str) -> None:
@@ -58,7 +61,7 @@ def _ensure(url: str) -> None:
             _READY.add(url)
 
 
-def team_users(url: str) -> dict[str, dict] | None:
+def team_users(url: str) -> dict[str, dict[str, Any]] | None:
     """The users of the team database by name, or None when it holds none (each server's own file then)."""
     _ensure(url)
     row = read(url, lambda con: con.execute("SELECT doc FROM team_users WHERE id = 1").fetchone())
@@ -66,13 +69,18 @@ def team_users(url: str) -> dict[str, dict] | None:
 
 
 def change_users(
-    url: str, change: Callable[[dict[str, dict]], dict[str, dict]], *, actor: Actor, action: str, name: str
-) -> dict[str, dict]:
+    url: str,
+    change: Callable[[dict[str, dict[str, Any]]], dict[str, dict[str, Any]]],
+    *,
+    actor: Actor,
+    action: str,
+    name: str,
+) -> dict[str, dict[str, Any]]:
     """Apply ``change`` to the team's users in one transaction with a history row; the new users."""
     require_editor(actor)
     _ensure(url)
 
-    def tx(con) -> dict[str, dict]:
+    def tx(con: PgCon) -> dict[str, dict[str, Any]]:
         row = con.execute("SELECT doc FROM team_users WHERE id = 1 FOR UPDATE").fetchone()
         users = change(parse_users(row["doc"], redact(url)) if row is not None else {})
         at = now()
@@ -111,7 +119,7 @@ def cache_signin_state(url: str, workspace: Path) -> None:
     once by the first server), every sign-out time recorded there (the later of the two kept)."""
     _ensure(url)
 
-    def tx(con):
+    def tx(con: PgCon) -> list[DictRow]:
         con.execute(
             "INSERT INTO team_signin VALUES ('session_secret', %s) ON CONFLICT (key) DO NOTHING",
             (secrets.token_hex(32),),
@@ -192,14 +200,16 @@ class TeamTally:
             pass
 
     def _add(self, keys: tuple[str, ...], now: float, since: float) -> list[int]:
-        def tx(con) -> list[int]:
+        def tx(con: PgCon) -> list[int]:
             con.execute("DELETE FROM team_signin_fails WHERE at <= %s", (since,))
             for key in keys:
                 con.execute("INSERT INTO team_signin_fails VALUES (%s, %s)", (key, now))
             return [
-                con.execute("SELECT count(*) AS n FROM team_signin_fails WHERE key = %s", (key,)).fetchone()[
-                    "n"
-                ]
+                one_row(
+                    con.execute(
+                        "SELECT count(*) AS n FROM team_signin_fails WHERE key = %s", (key,)
+                    ).fetchone()
+                )["n"]
                 for key in keys
             ]
 

@@ -15,8 +15,10 @@ keeps a backup, and never writes credentials.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from renewal.analysis.facilities import workspace_facilities_path
 from renewal.analysis.network_files import workspace_network_path
@@ -119,9 +121,9 @@ def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
     folder = _folder(workspace)
     files, skipped = _files_to_write(dump.files, folder)
     team = TeamLayerStore(url)
-    tables = team.dump_rows()
+    tables: dict[str, list[dict[str, Any]]] | None = team.dump_rows()
     layers_file = layers_path(folder)
-    if tables["layer_catalog"] or tables["layer_history"]:
+    if tables is not None and (tables["layer_catalog"] or tables["layer_history"]):
         files.pop(layers_file.resolve(), None)  # an older push's copy: the team tables are what counts
     else:
         tables = None
@@ -156,7 +158,7 @@ def _shared_target(folder: Path, kind: str) -> Path:
     return workspace_facilities_path(folder) if kind == "facilities" else workspace_network_path(folder)
 
 
-def _team_table_files(folder: Path, kinds) -> set[str]:
+def _team_table_files(folder: Path, kinds: Iterable[str]) -> set[str]:
     """The workspace files ``push`` puts into the team tables (the layer store with its SQLite side files,
     and the recorded facility inventory and walking network of ``kinds``), as relative names."""
     names = {LAYERS_FILE + suffix for suffix in ("", "-journal", "-wal", "-shm")}
