@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +14,7 @@ import pandas as pd
 from renewal.analysis.coverage import (
     CategoryState,
     CoverageResult,
+    EngineContext,
     assemble,
     distances_from_new,
     run_category,
@@ -20,15 +23,16 @@ from renewal.analysis.inputs import ID_CANDIDATES, category_cutoff, points_xy, p
 from renewal.analysis.network import NetworkWarning, NodeDistances, Snap
 from renewal.crs import epsg_crs
 from renewal.errors import InputError, Notice
+from renewal.standards import Standards
 
 
 def what_if(
     result: CoverageResult,
-    add=None,
-    remove=None,
+    add: gpd.GeoDataFrame | None = None,
+    remove: Iterable[object] | None = None,
     *,
-    category_col="category",
-    id_col=None,
+    category_col: str = "category",
+    id_col: str | None = None,
     geometry: bool = False,
 ) -> CoverageResult:
     """Coverage after adding facilities (GeoDataFrame) and/or removing some (ids).
@@ -40,16 +44,16 @@ def what_if(
     """
 
     ctx = result.context
-    if ctx is None:
+    if ctx is None or result.category_states is None:
         raise InputError("This result cannot be edited (no engine state).", "该结果不支持假设分析。")
     cats = {k: copy.copy(c) for k, c in result.category_states.items()}
-    changed: set = set()
-    msgs = []
-    if remove is not None and len(remove):
-        remove = {str(r) for r in remove}
-        found = set()
+    changed: set[str] = set()
+    msgs: list[str] = []
+    remove_ids = {str(r) for r in remove} if remove is not None else set()
+    if remove_ids:
+        found: set[str] = set()
         for key, cat in list(cats.items()):
-            mask = cat.fac["facility_id"].astype(str).isin(remove)
+            mask = cat.fac["facility_id"].astype(str).isin(remove_ids)
             if mask.any():
                 found |= set(cat.fac["facility_id"][mask].astype(str))
                 cat.fac = cat.fac[~mask].reset_index(drop=True)
@@ -58,11 +62,10 @@ def what_if(
                     cat.dist = np.full(len(ctx.cell_xy), np.inf)
                     cat.near = np.full(len(ctx.cell_xy), -1, dtype=np.int64)
                     if ctx.mode == "network":
-                        cat.fsnap = ctx.net.snap(np.empty((0, 2)))
-                        cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+                        _no_sources(ctx, cat)
                 else:
                     msgs += run_category(ctx, cat)
-        missing = remove - found
+        missing = remove_ids - found
         if missing:
             raise InputError(
                 f"Facilities to remove not found: {sorted(missing)}", f"要删除的设施不存在：{sorted(missing)}"
@@ -79,7 +82,7 @@ def what_if(
         xy = points_xy(new)
         new_keys = new["category"].to_numpy()
         new_ids = new["facility_id"].to_numpy()
-        added: dict = {}  # category -> rows of ``new`` appended to its facilities
+        added: dict[str, list[int]] = {}  # category -> rows of ``new`` appended to its facilities
         for i in range(len(new)):
             key = new_keys[i]
             if key not in cats:
@@ -101,12 +104,12 @@ def what_if(
             better = d < cat.dist
             cat.dist = np.where(better, d, cat.dist)
             cat.near = np.where(better, idx, cat.near)
-            if ctx.mode == "network":
-                nb = nd.dist < cat.nd.dist
+            if ctx.mode == "network" and nd is not None and s is not None:
+                old_nd, fs = _network_state(cat)
+                nb = nd.dist < old_nd.dist
                 cat.nd = NodeDistances(
-                    np.where(nb, nd.dist, cat.nd.dist), np.where(nb, idx, cat.nd.source), cat.cutoff
+                    np.where(nb, nd.dist, old_nd.dist), np.where(nb, idx, old_nd.source), cat.cutoff
                 )
-                fs = cat.fsnap
                 cat.fsnap = Snap(
                     np.append(fs.edge, s.edge),
                     np.append(fs.offset, s.offset),
@@ -124,7 +127,7 @@ def what_if(
     return out
 
 
-def _empty_category(ctx, std, key, empty) -> CategoryState:
+def _empty_category(ctx: EngineContext, std: Standards, key: str, empty: gpd.GeoDataFrame) -> CategoryState:
     """A category that had no facilities before a what-if adds one."""
     c = std.category(key)
     cat = CategoryState(
@@ -136,9 +139,23 @@ def _empty_category(ctx, std, key, empty) -> CategoryState:
         near=np.full(len(ctx.cell_xy), -1, dtype=np.int64),
     )
     if ctx.mode == "network":
-        cat.fsnap = ctx.net.snap(np.empty((0, 2)))
-        cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+        _no_sources(ctx, cat)
     return cat
+
+
+def _no_sources(ctx: EngineContext, cat: CategoryState) -> None:
+    """The network state of a category left without facilities."""
+    if ctx.net is None:
+        raise ValueError("a network-mode coverage context has a network")
+    cat.fsnap = ctx.net.snap(np.empty((0, 2)))
+    cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+
+
+def _network_state(cat: CategoryState) -> tuple[NodeDistances, Snap]:
+    """A network-mode category's node distances and snapped facilities (set by ``run_category``)."""
+    if cat.nd is None or cat.fsnap is None:
+        raise ValueError("run_category comes first")
+    return cat.nd, cat.fsnap
 
 
 def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -148,8 +165,8 @@ def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     keys = sorted(set(before["category"]) | set(after["category"]))
     ai = {k: i for i, k in enumerate(after["category"])}
     bi = {k: i for i, k in enumerate(before["category"])}
-    out = {"category": keys}
-    delta = {}
+    out: dict[str, Any] = {"category": keys}
+    delta: dict[str, Any] = {}
     for side, idx, frame in (("after", ai, after), ("before", bi, before)):
         for c in cols:
             v = frame[c].to_numpy() if c in frame else np.zeros(len(frame))
