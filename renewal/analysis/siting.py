@@ -22,11 +22,48 @@ def greedy_siting(
     id_col: str | None = None,
     weight: str | None = None,
 ) -> gpd.GeoDataFrame:
-    """Choose ``k`` of ``candidates`` (points or polygons, e.g. renewal sites)
-    for a new ``category`` facility, greedily maximising the newly covered
-    population (``weight="population"``, the default when population was
-    given) or land (``weight="area"``). Returns the chosen candidates (WGS84)
-    in order with their marginal and cumulative gains."""
+    """Choose ``k`` of ``candidates`` for a new ``category`` facility, greedily: each step takes the
+    candidate that adds the most newly covered population or land.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        A result with its engine state.
+    candidates : GeoDataFrame
+        Points or polygons (e.g. renewal sites) with a CRS.
+    category : str
+        A standards key or name; a category the result did not compute starts from nothing covered.
+    k : int
+        How many sites at most (fewer when no candidate adds anything).
+    id_col : str, optional
+        The candidates' id column (default: the first of id/fid/facility_id/name/名称, else C1...).
+    weight : {"population", "area"}, optional
+        What a gain counts (default: population when the result has it, else area).
+
+    Returns
+    -------
+    GeoDataFrame
+        WGS84, one row per chosen candidate in order: ``rank``, ``candidate_id``, ``category``, ``gain``,
+        ``weight``, ``share_after``.
+
+    Raises
+    ------
+    InputError
+        A result without engine state, an unknown category, no candidates, or population weight
+        without population.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from renewal.analysis.coverage import radius_coverage
+    >>> area = gpd.GeoSeries([shapely.box(520000, 4330000, 521000, 4331000)], crs=4548)
+    >>> school = gpd.GeoDataFrame({"category": ["小学"]}, geometry=[shapely.Point(520500, 4330500)], crs=4548)
+    >>> res = radius_coverage(school, boundary=area)
+    >>> sites = gpd.GeoDataFrame({"site_id": ["S1", "S2"]},
+    ...                          geometry=[shapely.Point(520500, 4330550), shapely.Point(520050, 4330950)], crs=4548)
+    >>> greedy_siting(res, sites, "小学", 1, id_col="site_id")[["rank", "candidate_id", "weight"]].to_dict("records")
+    [{'rank': 1, 'candidate_id': 'S2', 'weight': 'area'}]
+    """
 
     ctx, states = result.context, result.category_states
     if ctx is None or states is None:

@@ -35,12 +35,45 @@ def what_if(
     id_col: str | None = None,
     geometry: bool = False,
 ) -> CoverageResult:
-    """Coverage after adding facilities (GeoDataFrame) and/or removing some (ids).
+    """Coverage after adding facilities and/or removing some, without a full recompute.
 
-    Additions use only the new facility's own search combined with the stored
-    distances; removals re-run the affected categories. ``geometry=True``
-    also rebuilds the catchment and gap polygons of the changed categories.
-    The returned result's ``delta`` compares the statistics.
+    Additions use only the new facility's own search combined with the stored distances; removals
+    re-run the affected categories.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        A result with its engine state (from :func:`~renewal.analysis.coverage.radius_coverage` or
+        :func:`~renewal.analysis.coverage.network_coverage`).
+    add : GeoDataFrame, optional
+        New facilities (with a CRS and a category column); numbered NEW1, NEW2 ... without an id column.
+    remove : iterable of facility ids, optional
+    category_col, id_col : str, optional
+        The category and id columns of ``add``.
+    geometry : bool
+        Also rebuild the catchment and gap polygons of the changed categories.
+
+    Returns
+    -------
+    CoverageResult
+        The new result; ``delta`` compares the statistics before and after per category.
+
+    Raises
+    ------
+    InputError
+        A result without engine state, ids to remove that do not exist, or bad new facilities.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from renewal.analysis.coverage import radius_coverage
+    >>> area = gpd.GeoSeries([shapely.box(520000, 4330000, 521000, 4331000)], crs=4548)
+    >>> school = gpd.GeoDataFrame({"category": ["小学"]}, geometry=[shapely.Point(520500, 4330500)], crs=4548)
+    >>> before = radius_coverage(school, boundary=area)
+    >>> new = gpd.GeoDataFrame({"category": ["小学"]}, geometry=[shapely.Point(520100, 4330100)], crs=4548)
+    >>> after = what_if(before, add=new)
+    >>> after.delta[["n_facilities_before", "n_facilities_after", "land_share_before", "land_share_after"]].round(3).to_dict("records")
+    [{'n_facilities_before': 1, 'n_facilities_after': 2, 'land_share_before': 0.784, 'land_share_after': 0.839}]
     """
 
     ctx = result.context
