@@ -134,7 +134,7 @@ class WalkNetwork:
     edge_v: IntArray
     edge_len: FloatArray
     edge_geom: ObjectArray  # shapely LineStrings, oriented u -> v
-    report: dict[str, float | str] = field(default_factory=dict)  # counts, lengths (m), the source file
+    report: dict[str, Any] = field(default_factory=dict)  # counts and lengths (m), and the source file
     #: EPSG code of the metric CRS the coordinates are in (EPSG:4548 unless built for another study area).
     crs: int = METRIC_EPSG
 
@@ -265,7 +265,7 @@ class WalkNetwork:
         n = len(uniq)
         adj = sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
         ncomp, labels = csgraph.connected_components(adj, directed=False)
-        report: dict[str, float | str] = {
+        report: dict[str, Any] = {
             "nodes_in": int(n),
             "edges_in": int(len(u)),
             "components": int(ncomp),

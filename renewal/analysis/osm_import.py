@@ -102,7 +102,7 @@ def import_osm(
     standards: Standards | None = None,
     boundary: shapely.Geometry | gpd.GeoDataFrame | None = None,
     decisions: Mapping[str, tuple[str, ...]] | None = None,
-    progress: Callable[[dict[str, int]], None] | None = None,
+    progress: Callable[[dict[str, int]], object] | None = None,
     every: int = 200_000,
 ) -> OsmImport:
     """Stream an OSM extract once; return the clipped walking network and the classified facilities.

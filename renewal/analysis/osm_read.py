@@ -275,7 +275,7 @@ def read_extract(
     mapping: TagMapping | None,
     *,
     decisions: Mapping[str, tuple[str, ...]] | None = None,
-    progress: Callable[[dict[str, int]], None] | None = None,
+    progress: Callable[[dict[str, int]], object] | None = None,
     every: int = 200_000,
 ) -> _Collector:
     """Stream ``path`` once (areas only when ``mapping`` is given); what lies in ``area``."""

@@ -14,7 +14,7 @@ import json
 import os
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import IO, TYPE_CHECKING
 
 import pandas as pd
 
@@ -79,7 +79,7 @@ def parse_decision(value: object, standards: Standards) -> tuple[str, ...] | Non
 
 
 def decisions_from_report(
-    source: str | os.PathLike[str] | bytes, standards: Standards
+    source: str | os.PathLike[str] | bytes | IO[bytes], standards: Standards
 ) -> dict[str, tuple[str, ...]]:
     """The 审核意见 of a reviewed import report (.xlsx path or bytes), by OSM id."""
     try:
