@@ -6,11 +6,16 @@ Used by the coverage page (tables on screen, XLSX download) and by
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from renewal.errors import notice_zh
 from renewal.standards import Standards
+
+if TYPE_CHECKING:
+    from renewal.analysis.coverage import CoverageResult
 
 MODE_ZH = {"radius": "服务半径", "network": "步行网络"}
 VERIFIED_ZH = {True: "已核对", False: "未核对（请核实）"}
@@ -44,7 +49,7 @@ ZONE_COLUMNS = {
 }
 
 
-def _pct(series) -> pd.Series:
+def _pct(series: pd.Series) -> pd.Series:
     return (pd.to_numeric(series, errors="coerce") * 100).round(1)
 
 
@@ -54,7 +59,7 @@ def circle_label(standards: Standards, category: str, level: str, mode: str, cut
     circles = standards.life_circles
     own = standards.categories.get(category)
     if own is not None and mode in MODE_ZH and float(standards.distance(category, mode)) == float(cutoff):
-        return (circles.get(level) or {}).get("name_zh", level)
+        return str((circles.get(level) or {}).get("name_zh", level))
     for c in circles.values():
         if c and float(c.get("walk_m", -1)) == float(cutoff):
             return f"{c.get('name_zh', '')}（{float(cutoff):.0f}米）"
@@ -177,7 +182,9 @@ def report_sheets(
 PLACEHOLDER_ITEM = "位置待定设施"
 
 
-def about_lines(result, *, area_name: str = "河东区区界", placeholders: int = 0) -> list[tuple[str, str]]:
+def about_lines(
+    result: CoverageResult, *, area_name: str = "河东区区界", placeholders: int = 0
+) -> list[tuple[str, str]]:
     """What a coverage result was computed on, as (项目, 内容) pairs: mode, study area, metric CRS and,
     when placeholder facilities were counted, the caveat (:func:`placeholder_note`)."""
     rows = [

@@ -13,12 +13,14 @@ age column or a planner-given share.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
 import geodata
+from renewal.analysis.arrays import FloatArray
 from renewal.errors import InputError
 
 HEDONG_CODE = 120102
@@ -32,7 +34,7 @@ class AgeGroup:
     columns: tuple[str, ...]  # column names recognised in the planner's data
 
 
-def _names(lo, hi=None) -> tuple[str, ...]:
+def _names(lo: int, hi: int | None = None) -> tuple[str, ...]:
     if hi is None:
         return (f"age_{lo}p", f"{lo}岁以上", f"{lo}岁及以上", f"{lo}+", f"{lo}+岁")
     return (f"age_{lo}_{hi}", f"{lo}-{hi}岁", f"{lo}～{hi}岁", f"{lo}~{hi}岁", f"{lo}-{hi}", f"{lo}_{hi}")
@@ -113,10 +115,10 @@ class BedRate:
 MAX_BED_RATE = 1000.0
 
 
-def check_bed_rate(value) -> float:
+def check_bed_rate(value: object) -> float:
     """The rate as a float in (0, 1000], else :class:`InputError` (English and Chinese)."""
     try:
-        rate = float(str(value).strip()) if isinstance(value, str) else float(value)
+        rate = float(str(value).strip()) if isinstance(value, str) else float(value)  # type: ignore[arg-type]  # any other object: TypeError, refused below
     except (TypeError, ValueError):
         rate = float("nan")
     if isinstance(value, bool) or not np.isfinite(rate) or not 0 < rate <= MAX_BED_RATE:
@@ -140,19 +142,20 @@ def beds_needed(demand: Demand, rate: BedRate) -> Demand:
     )
 
 
-def _find_column(table: pd.DataFrame, names) -> str | None:
+def _find_column(table: pd.DataFrame, names: Iterable[str]) -> str | None:
     low = {str(c).strip().lower(): c for c in table.columns}
     return next((low[n.lower()] for n in names if n.lower() in low), None)
 
 
-def _numeric(table, col) -> np.ndarray:
+def _numeric(table: pd.DataFrame, col: str) -> FloatArray:
     v = pd.to_numeric(table[col], errors="coerce")
     if v.isna().any() or (v < 0).any():
         raise InputError(
             f"Column {col!r} has missing, non-numeric or negative values.",
             f"列 {col!r} 有缺失、非数字或负值。",
         )
-    return v.to_numpy(float)
+    values: FloatArray = v.to_numpy(float)
+    return values
 
 
 def demand_for(

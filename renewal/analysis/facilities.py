@@ -23,8 +23,10 @@ returned in ``unmatched`` (value, count), never dropped silently.
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -37,6 +39,9 @@ from renewal.io.read import read_vector
 from renewal.io.write import write_gpkg
 from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
+
+if TYPE_CHECKING:
+    from renewal.analysis.coverage import CoverageResult
 
 #: The columns of a facility layer as the coverage page and engine use it.
 FACILITY_FIELDS = (
@@ -118,19 +123,20 @@ class FacilityImport:
         return int(self.unmatched["count"].sum()) if len(self.unmatched) else 0
 
 
-def _column(gdf, names):
-    low = {str(c).strip().lower(): c for c in gdf.columns}
+def _column(gdf: pd.DataFrame, names: Iterable[str]) -> Hashable | None:
+    """The first column of ``gdf`` named (case and spaces aside) one of ``names``: its label as is."""
+    low: dict[str, Hashable] = {str(c).strip().lower(): c for c in gdf.columns}
     for n in names:
         if n.lower() in low:
             return low[n.lower()]
     return None
 
 
-def _text(series) -> pd.Series:
+def _text(series: pd.Series) -> pd.Series:
     return series.map(lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v).strip())
 
 
-def _number(gdf, names) -> pd.Series:
+def _number(gdf: pd.DataFrame, names: Iterable[str]) -> pd.Series:
     """A capacity column as numbers: NaN where blank (or no such column); text or a negative refused."""
     col = _column(gdf, names)
     if col is None:
@@ -148,7 +154,7 @@ def _number(gdf, names) -> pd.Series:
     return num.astype(float)
 
 
-def capacity_columns(gdf) -> pd.DataFrame:
+def capacity_columns(gdf: pd.DataFrame) -> pd.DataFrame:
     """``places`` (学位, else 班数 × 每班人数), ``beds`` (床位), ``floor_area_m2`` (建筑面积); NaN = not given."""
     places = _number(gdf, PLACES_COLUMNS)
     by_class = _number(gdf, CLASSES_COLUMNS) * _number(gdf, CLASS_SIZE_COLUMNS)
@@ -162,7 +168,7 @@ def capacity_columns(gdf) -> pd.DataFrame:
     )
 
 
-def _convert_rows(gdf, crs_col) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
+def _convert_rows(gdf: gpd.GeoDataFrame, crs_col: Hashable) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]]:
     values = _text(gdf[crs_col]).str.lower()
     systems = values.map(lambda v: CRS_VALUES.get(v, "wgs84" if v == "" else None))
     bad = sorted(set(values[systems.isna()]))
@@ -185,7 +191,7 @@ def _convert_rows(gdf, crs_col) -> tuple[gpd.GeoDataFrame, list[tuple[str, str]]
 
 
 def import_facilities(
-    source,
+    source: str | Path | bytes | gpd.GeoDataFrame,
     *,
     standards: Standards | None = None,
     filename: str | None = None,
@@ -364,7 +370,7 @@ def combine_facilities(
 
 def known_coverage(
     workspace: Path | None = None, *, mode: str = "radius", standards: Standards | None = None
-):
+) -> tuple[CoverageResult, gpd.GeoDataFrame]:
     """Coverage of every category by the facilities the platform knows: the plan's (placed ones) and those
     imported into the workspace. Returns ``(result, facilities)``. ``mode="network"`` needs the workspace's
     walking network (``import-osm`` / ``import-network``)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import shapely
 import shapely.geometry
 
+from renewal.analysis.arrays import BoolArray, FloatArray, ObjectArray
 from renewal.analysis.inputs import CoverageWarning, to_metric_gdf
 from renewal.crs import METRIC_EPSG, epsg_crs, transformer
 from renewal.errors import InputError, Notice
@@ -29,7 +31,7 @@ def _nothing_inside(total: float, inside: float) -> None:
         )
 
 
-def _boundary_window(src, grid_m):
+def _boundary_window(src: Any, grid_m: gpd.GeoDataFrame) -> Any:
     """The raster window over the grid's bounds, checked for size before anything is read."""
     from rasterio._err import CPLE_BaseError  # GDAL's "cannot find coordinate operations"
     from rasterio.errors import CRSError, WindowError
@@ -66,7 +68,7 @@ def _boundary_window(src, grid_m):
     return win
 
 
-def make_grid(boundary_m, cell: float = 50.0, epsg: int = METRIC_EPSG):
+def make_grid(boundary_m: shapely.Geometry, cell: float = 50.0, epsg: int = METRIC_EPSG) -> gpd.GeoDataFrame:
     """Cells of ``cell`` metres clipped to a metric boundary (a geometry in the metric CRS ``epsg``)."""
 
     if not cell > 0:
@@ -100,7 +102,12 @@ def make_grid(boundary_m, cell: float = 50.0, epsg: int = METRIC_EPSG):
     return g
 
 
-def cells_to_polygons(grid_m, mask, boundary_m, raster=None) -> np.ndarray:
+def cells_to_polygons(
+    grid_m: gpd.GeoDataFrame,
+    mask: BoolArray,
+    boundary_m: shapely.Geometry,
+    raster: tuple[float, float, float, int, int] | None = None,
+) -> ObjectArray:
     """Polygons covering the cells selected by ``mask``, as a raster.
 
     The selected cells are burnt into a (rows x cols) array and traced with
@@ -123,19 +130,26 @@ def cells_to_polygons(grid_m, mask, boundary_m, raster=None) -> np.ndarray:
     cols = grid_m["col"].to_numpy()[mask]
     arr[ny - 1 - rows, cols] = 1  # raster row 0 is the top
     tr = Affine(cell, 0.0, minx, 0.0, -cell, miny + ny * cell)
-    polys = [shapely.geometry.shape(g) for g, v in shapes(arr, mask=arr == 1, connectivity=4, transform=tr)]
-    polys = np.asarray(polys, dtype=object)
+    shapes_ = [shapely.geometry.shape(g) for g, v in shapes(arr, mask=arr == 1, connectivity=4, transform=tr)]
+    polys: ObjectArray = np.asarray(shapes_, dtype=object)
     shapely.prepare(boundary_m)
     inside = shapely.contains_properly(boundary_m, polys)
     if not inside.all():
         clipped = shapely.intersection(polys[~inside], boundary_m)
         polys = np.concatenate([polys[inside], shapely.get_parts(clipped)])
     polys = polys[shapely.get_type_id(polys) == 3]
-    return polys[shapely.area(polys) > 1e-6]
+    kept: ObjectArray = polys[shapely.area(polys) > 1e-6]
+    return kept
 
 
 # ------------------------------------------------------------ population
-def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
+def population_to_cells(
+    grid_m: gpd.GeoDataFrame,
+    population: Any,
+    *,
+    pop_field: str | None = None,
+    cell: float | None = None,
+) -> tuple[FloatArray, list[str]]:
     """Population per grid cell from a raster path or polygons with a field.
 
     Returns (array, messages). A raster in another CRS than the grid's is
@@ -143,7 +157,7 @@ def population_to_cells(grid_m, population, *, pop_field=None, cell=None):
     is refused.
     """
 
-    msgs = []
+    msgs: list[str] = []
     if isinstance(population, gpd.GeoDataFrame):
         pop = to_metric_gdf(population, "population", grid_m.crs.to_epsg())
         if pop_field is None:

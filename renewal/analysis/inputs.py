@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable, Mapping
 
 import geopandas as gpd
 import numpy as np
@@ -10,6 +11,7 @@ import pandas as pd
 import shapely
 
 import geodata
+from renewal.analysis.arrays import FloatArray
 from renewal.crs import METRIC_EPSG, STORAGE_EPSG, epsg_crs, metric_epsg_for_geometry, to_metric
 from renewal.errors import InputError, Notice
 from renewal.standards import Standards
@@ -22,7 +24,9 @@ class CoverageWarning(UserWarning):
 
 
 # --------------------------------------------------------------- inputs
-def to_metric_gdf(gdf, what, epsg: int = METRIC_EPSG):
+def to_metric_gdf(
+    gdf: gpd.GeoDataFrame | gpd.GeoSeries, what: str, epsg: int = METRIC_EPSG
+) -> gpd.GeoDataFrame:
     """``gdf`` without missing/empty geometries, in the metric CRS ``epsg`` (no CRS: an error)."""
 
     if not isinstance(gdf, gpd.GeoDataFrame | gpd.GeoSeries):
@@ -41,7 +45,9 @@ def to_metric_gdf(gdf, what, epsg: int = METRIC_EPSG):
     return gdf if gdf.crs == epsg_crs(epsg) else to_metric(gdf, epsg)
 
 
-def boundary_metric(boundary) -> tuple[shapely.Geometry, int]:
+def boundary_metric(
+    boundary: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None,
+) -> tuple[shapely.Geometry, int]:
     """The study area (default: the district; a WGS84 geometry or a layer with a CRS) as one polygon
     in its own metric CRS, and that CRS's EPSG code (:func:`renewal.crs.metric_epsg_for_geometry`)."""
     if boundary is None:
@@ -59,13 +65,17 @@ def boundary_metric(boundary) -> tuple[shapely.Geometry, int]:
     return geom, epsg
 
 
-def points_xy(gdf_m) -> np.ndarray:
+def points_xy(gdf_m: gpd.GeoDataFrame) -> FloatArray:
+    """(n, 2) coordinates of each feature's point (a point itself, else a point on its surface)."""
     g = gdf_m.geometry.values
     pts = np.where(shapely.get_type_id(g) == 0, g, shapely.point_on_surface(g))
-    return shapely.get_coordinates(pts).reshape(-1, 2)
+    xy: FloatArray = shapely.get_coordinates(pts).reshape(-1, 2)
+    return xy
 
 
-def facility_ids(gdf, id_col):
+def facility_ids(gdf: gpd.GeoDataFrame, id_col: str | None) -> tuple[pd.Series, str | None]:
+    """The facility ids as text (``id_col``, else the first unique complete column of
+    :data:`ID_CANDIDATES`, else F1, F2, ...) and the column they came from (None when numbered)."""
     if id_col is None:
         for c in ID_CANDIDATES:
             if c in gdf.columns and gdf[c].notna().all() and gdf[c].is_unique:
@@ -79,15 +89,15 @@ def facility_ids(gdf, id_col):
 
 
 def prepare_facilities(
-    facilities,
+    facilities: gpd.GeoDataFrame,
     standards: Standards,
     *,
-    category_col="category",
-    id_col=None,
-    categories=None,
-    cutoffs=None,
+    category_col: str = "category",
+    id_col: str | None = None,
+    categories: Iterable[str] | None = None,
+    cutoffs: Mapping[str, float] | None = None,
     epsg: int = METRIC_EPSG,
-):
+) -> tuple[gpd.GeoDataFrame, list[str]]:
     """Metric facilities with ``facility_id`` and ``category`` (a standards key).
 
     ``epsg``: the study area's metric CRS. Rows whose category is not in the standards are dropped with a warning
@@ -99,7 +109,7 @@ def prepare_facilities(
     ids, _ = facility_ids(gdf, id_col)
     gdf["facility_id"] = ids.values
     cutoffs = dict(cutoffs or {})
-    msgs = []
+    msgs: list[str] = []
     if category_col not in gdf.columns:
         if len(cutoffs) == 1:
             gdf["category"] = next(iter(cutoffs))
@@ -130,7 +140,8 @@ def prepare_facilities(
     return gdf.reset_index(drop=True), msgs
 
 
-def category_cutoff(standards, key, mode, cutoffs):
+def category_cutoff(standards: Standards, key: str, mode: str, cutoffs: Mapping[str, float] | None) -> float:
+    """The cut-off (m) of category ``key`` in ``mode``: the planner's from ``cutoffs``, else the standards'."""
     if cutoffs and key in cutoffs:
         return float(cutoffs[key])
     return standards.distance(key, mode)

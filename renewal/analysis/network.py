@@ -44,7 +44,9 @@ from __future__ import annotations
 
 import logging
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -53,6 +55,7 @@ from scipy import sparse
 from scipy.sparse import csgraph
 from shapely.geometry import LineString
 
+from renewal.analysis.arrays import ArrayLike, BoolArray, FloatArray, IntArray, ObjectArray
 from renewal.crs import METRIC_EPSG, epsg_crs, metric_epsg_for_geometry, to_metric, transformer
 from renewal.errors import InputError
 
@@ -67,6 +70,10 @@ TOL = 1e-6
 #: Nodes are identified to the millimetre (``_from_noded`` rounds end points to 1 mm): a point this close
 #: to a node is at that node.
 NODE_TOL = 1e-3
+
+#: A distance function along an edge: (slope, intercept, source), or (0, (offset, snap), source) for a
+#: source on the edge (see :func:`_envelope_cover`).
+_Piece = tuple[float, float | tuple[float, float], int]
 
 
 def _limit(cutoff: float) -> float:
@@ -86,10 +93,10 @@ class Snap:
     edge is within the maximum snap distance).
     """
 
-    edge: np.ndarray
-    offset: np.ndarray
-    dist: np.ndarray
-    ok: np.ndarray
+    edge: IntArray
+    offset: FloatArray
+    dist: FloatArray
+    ok: BoolArray
     max_snap: float
 
     def __len__(self) -> int:
@@ -99,7 +106,7 @@ class Snap:
     def n_refused(self) -> int:
         return int((~self.ok).sum())
 
-    def subset(self, mask) -> Snap:
+    def subset(self, mask: BoolArray | IntArray) -> Snap:
         return Snap(self.edge[mask], self.offset[mask], self.dist[mask], self.ok[mask], self.max_snap)
 
 
@@ -108,12 +115,12 @@ class NodeDistances:
     """Result of one multi-source run: per node, distance (inf if beyond the
     cut-off) and the index of the nearest source (-1 if none)."""
 
-    dist: np.ndarray
-    source: np.ndarray
+    dist: FloatArray
+    source: IntArray
     cutoff: float
 
 
-def _local_epsg(layer) -> int:
+def _local_epsg(layer: Any) -> int:
     """The local metric CRS of a layer's extent."""
     return metric_epsg_for_geometry(shapely.box(*to_metric(layer, 4326).total_bounds))
 
@@ -122,33 +129,63 @@ def _local_epsg(layer) -> int:
 class WalkNetwork:
     """An undirected walking network in metres of the metric CRS ``crs`` (EPSG:4548 for Hedong)."""
 
-    node_xy: np.ndarray
-    edge_u: np.ndarray
-    edge_v: np.ndarray
-    edge_len: np.ndarray
-    edge_geom: np.ndarray  # shapely LineStrings, oriented u -> v
-    report: dict = field(default_factory=dict)
+    node_xy: FloatArray
+    edge_u: IntArray
+    edge_v: IntArray
+    edge_len: FloatArray
+    edge_geom: ObjectArray  # shapely LineStrings, oriented u -> v
+    report: dict[str, Any] = field(default_factory=dict)  # counts and lengths (m), and the source file
     #: EPSG code of the metric CRS the coordinates are in (EPSG:4548 unless built for another study area).
     crs: int = METRIC_EPSG
 
-    def __post_init__(self):
-        self._tree = None
-        self._graph = None
+    def __post_init__(self) -> None:
+        self._tree: shapely.STRtree | None = None
+        self._graph: sparse.csr_matrix | None = None
 
     # ------------------------------------------------------------------ build
     @classmethod
     def from_lines(
-        cls, lines, crs=None, *, node_tolerance: float = 0.01, epsg: int | None = None
+        cls, lines: Any, crs: Any = None, *, node_tolerance: float = 0.01, epsg: int | None = None
     ) -> WalkNetwork:
         """Build from lines; noded where they meet or cross.
 
-        ``lines`` is a GeoDataFrame/GeoSeries (its CRS is used; none is an
-        error) or an iterable of shapely geometries in ``crs`` (default
-        EPSG:4548). The network is built in the metric CRS ``epsg`` (default: a layer's own
-        local metric CRS, :func:`renewal.crs.metric_epsg_for_geometry` of its extent; EPSG:4548 for
-        bare geometries). ``node_tolerance`` (m) snaps vertices to a grid of that
-        size first (default 1 cm), joining lines that nearly meet (a T-junction
-        that misses by floating-point noise after reprojection).
+        Parameters
+        ----------
+        lines : GeoDataFrame, GeoSeries or iterable of shapely lines
+            A layer's own CRS is used (none is an error); bare geometries are in ``crs``.
+        crs : CRS, optional
+            The CRS of bare geometries (default EPSG:4548).
+        node_tolerance : float
+            Metres: vertices are first snapped to a grid of that size (default 1 cm), joining lines that
+            nearly meet (a T-junction that misses by floating-point noise after reprojection).
+        epsg : int, optional
+            The metric CRS to build in (default: a layer's own local metric CRS,
+            :func:`renewal.crs.metric_epsg_for_geometry` of its extent; EPSG:4548 for bare geometries).
+
+        Returns
+        -------
+        WalkNetwork
+            The largest connected component (the others are dropped with a warning and counted in
+            ``report``).
+
+        Raises
+        ------
+        InputError
+            A layer without a CRS, an empty layer, no usable lines.
+
+        Examples
+        --------
+        Two crossing streets become four edges meeting at one node:
+
+        >>> import geopandas as gpd, shapely
+        >>> streets = gpd.GeoSeries([shapely.LineString([(520000, 4330500), (521000, 4330500)]),
+        ...                          shapely.LineString([(520500, 4330000), (520500, 4331000)])], crs=4548)
+        >>> net = WalkNetwork.from_lines(streets)
+        >>> net.n_nodes, net.n_edges, net.crs, net.report["length_m"]
+        (5, 4, 4548, 2000.0)
+        >>> snap = net.snap([(520500, 4330800)])
+        >>> float(snap.dist[0]), bool(snap.ok[0])
+        (0.0, True)
         """
         import geopandas as gpd
 
@@ -192,7 +229,7 @@ class WalkNetwork:
         return net
 
     @classmethod
-    def from_noded_lines(cls, lines, epsg: int | None = None) -> WalkNetwork:
+    def from_noded_lines(cls, lines: Any, epsg: int | None = None) -> WalkNetwork:
         """Build from lines that already meet only at their ends (OSMnx edges,
         a topologically clean road graph): no noding, so bridges stay bridges.
         ``lines`` is a GeoDataFrame/GeoSeries with a CRS; built in the metric CRS ``epsg``
@@ -208,7 +245,7 @@ class WalkNetwork:
         return cls._from_noded(np.asarray(parts[shapely.get_type_id(parts) == 1], dtype=object), epsg)
 
     @classmethod
-    def _from_noded(cls, pieces: np.ndarray, crs: int = METRIC_EPSG) -> WalkNetwork:
+    def _from_noded(cls, pieces: ObjectArray, crs: int = METRIC_EPSG) -> WalkNetwork:
         if len(pieces) == 0:
             raise InputError("No usable lines in the network.", "路网中没有可用的线。")
         lengths = shapely.length(pieces)
@@ -228,7 +265,11 @@ class WalkNetwork:
         n = len(uniq)
         adj = sparse.coo_matrix((np.ones(len(u)), (u, v)), shape=(n, n))
         ncomp, labels = csgraph.connected_components(adj, directed=False)
-        report = {"nodes_in": int(n), "edges_in": int(len(u)), "components": int(ncomp)}
+        report: dict[str, Any] = {
+            "nodes_in": int(n),
+            "edges_in": int(len(u)),
+            "components": int(ncomp),
+        }
         if ncomp > 1:
             sizes = np.bincount(labels[u], weights=lengths, minlength=ncomp)
             big = int(np.argmax(sizes))
@@ -266,7 +307,7 @@ class WalkNetwork:
         )
 
     @classmethod
-    def from_arrays(cls, node_xy, edges) -> WalkNetwork:
+    def from_arrays(cls, node_xy: ArrayLike, edges: ArrayLike) -> WalkNetwork:
         """Straight-edge network from node coordinates and (u, v) pairs (tests, benchmarks)."""
         node_xy = np.asarray(node_xy, dtype=float)
         edges = np.asarray(edges, dtype=np.int64)
@@ -308,7 +349,8 @@ class WalkNetwork:
             self._graph = _coo_min_csr(r, c, w, n)
         return self._graph
 
-    def bounds(self):
+    def bounds(self) -> tuple[float, float, float, float]:
+        """(minx, miny, maxx, maxy) of the nodes, in metres of ``crs``."""
         return (*self.node_xy.min(axis=0), *self.node_xy.max(axis=0))
 
     def to_crs(self, epsg: int) -> WalkNetwork:
@@ -318,7 +360,7 @@ class WalkNetwork:
             return self
         t = transformer(self.crs, epsg)
 
-        def move(xy):
+        def move(xy: FloatArray) -> FloatArray:
             return np.column_stack(t.transform(xy[:, 0], xy[:, 1]))
 
         geoms = shapely.transform(self.edge_geom, move)
@@ -334,7 +376,7 @@ class WalkNetwork:
             epsg,
         )
 
-    def to_geodataframe(self):
+    def to_geodataframe(self) -> Any:
         import geopandas as gpd
 
         return gpd.GeoDataFrame(
@@ -344,7 +386,7 @@ class WalkNetwork:
         )
 
     # ---------------------------------------------------------------- snapping
-    def snap(self, xy, max_snap: float = 200.0) -> Snap:
+    def snap(self, xy: FloatArray | Iterable[Any], max_snap: float = 200.0) -> Snap:
         """Snap points (an (n, 2) array in metres, or shapely points) onto edges."""
         pts = _as_points(xy)
         n = len(pts)
@@ -416,7 +458,7 @@ class WalkNetwork:
 
     def point_distances(
         self, nd: NodeDistances, src: Snap, dst: Snap, *, count_snap: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[FloatArray, IntArray]:
         """Distance (inf beyond the cut-off or unsnapped) and nearest source
         index (-1) for points ``dst`` given node distances from ``src``."""
         m = len(dst)
@@ -477,7 +519,7 @@ class WalkNetwork:
     # -------------------------------------------------------------- catchments
     def catchment_pieces(
         self, nd: NodeDistances, src: Snap, *, count_snap: bool = True
-    ) -> tuple[np.ndarray, np.ndarray]:
+    ) -> tuple[ObjectArray, IntArray]:
         """Reached edge pieces (metric LineStrings) and the source each serves.
 
         An edge whose ends are both within reach of the same source and whose
@@ -494,7 +536,10 @@ class WalkNetwork:
         rv = np.where(np.isfinite(dv), c - dv, -1.0)
         su = nd.source[self.edge_u]
         sv = nd.source[self.edge_v]
-        eidx, a, b, who = [], [], [], []
+        eidx: list[IntArray] = []
+        a: list[FloatArray] = []
+        b: list[FloatArray] = []
+        who: list[IntArray] = []
         reached_u = ru >= 0
         reached_v = rv >= 0
         same = reached_u & reached_v & (su == sv)
@@ -533,10 +578,13 @@ class WalkNetwork:
             b = [x[d] for x, d in zip(b, drop, strict=True)]
             who = [x[d] for x, d in zip(who, drop, strict=True)]
             by_edge = pd.Series(np.arange(len(sok))).groupby(src.edge[sok]).apply(list)
-            se, sa, sb, sw = [], [], [], []
+            se: list[int] = []
+            sa: list[float] = []
+            sb: list[float] = []
+            sw: list[int] = []
             for e_, members in by_edge.items():
                 e_ = int(e_)
-                fun = []  # (slope, intercept, source)
+                fun: list[_Piece] = []  # (slope, intercept, source)
                 if np.isfinite(du[e_]):
                     fun.append((1.0, du[e_], su[e_]))
                 if np.isfinite(dv[e_]):
@@ -552,27 +600,30 @@ class WalkNetwork:
             a.append(np.array(sa, dtype=float))
             b.append(np.array(sb, dtype=float))
             who.append(np.array(sw, dtype=np.int64))
-        eidx = np.concatenate(eidx).astype(np.int64)
-        a = np.concatenate(a)
-        b = np.concatenate(b)
-        who = np.concatenate(who).astype(np.int64)
-        keep = (b - a) > 1e-6
-        eidx, a, b, who = _merge_intervals(eidx[keep], a[keep], b[keep], who[keep])
-        geoms = edge_substrings(self.edge_geom, self.edge_len, eidx, a, b)
-        return geoms, who
+        e_all = np.concatenate(eidx).astype(np.int64)
+        a_all = np.concatenate(a)
+        b_all = np.concatenate(b)
+        w_all = np.concatenate(who).astype(np.int64)
+        keep = (b_all - a_all) > 1e-6
+        e_all, a_all, b_all, w_all = _merge_intervals(e_all[keep], a_all[keep], b_all[keep], w_all[keep])
+        geoms = edge_substrings(self.edge_geom, self.edge_len, e_all, a_all, b_all)
+        return geoms, w_all
 
 
 # ---------------------------------------------------------------- helpers
-def _as_points(xy) -> np.ndarray:
+def _as_points(xy: FloatArray | Iterable[Any]) -> ObjectArray:
     if isinstance(xy, np.ndarray) and xy.dtype != object and xy.ndim == 2:
-        return shapely.points(xy)
-    arr = np.asarray(list(xy), dtype=object)
+        pts: ObjectArray = shapely.points(xy)
+        return pts
+    items: list[Any] = list(xy)
+    arr: ObjectArray = np.asarray(items, dtype=object)
     if len(arr) and not isinstance(arr[0], shapely.Geometry):
-        return shapely.points(np.asarray(list(xy), dtype=float))
+        pts = shapely.points(np.asarray(list(arr), dtype=float))
+        return pts
     return arr
 
 
-def _coo_min_csr(r, c, w, n) -> sparse.csr_matrix:
+def _coo_min_csr(r: IntArray, c: IntArray, w: FloatArray, n: int) -> sparse.csr_matrix:
     """CSR matrix keeping the minimum weight of duplicate (r, c) entries."""
     order = np.lexsort((w, c, r))
     r, c, w = r[order], c[order], w[order]
@@ -585,7 +636,9 @@ def _coo_min_csr(r, c, w, n) -> sparse.csr_matrix:
     return sparse.csr_matrix((w, c.astype(np.int32), indptr), shape=(n, n))
 
 
-def _append_rows(g: sparse.csr_matrix, rows, cols, w, k) -> sparse.csr_matrix:
+def _append_rows(
+    g: sparse.csr_matrix, rows: IntArray, cols: IntArray, w: FloatArray, k: int
+) -> sparse.csr_matrix:
     """``g`` grown by ``k`` new nodes whose outgoing edges are (rows, cols, w)
     (rows numbered from 0 among the new nodes). Built directly on the CSR
     arrays: no re-sort of the base graph."""
@@ -599,7 +652,7 @@ def _append_rows(g: sparse.csr_matrix, rows, cols, w, k) -> sparse.csr_matrix:
     return sparse.csr_matrix((data, indices, indptr), shape=(n + k, n + k))
 
 
-def _envelope_cover(fun, L, c):
+def _envelope_cover(fun: Sequence[_Piece], L: float, c: float) -> list[tuple[float, float, int]]:
     """Pieces [lo, hi] of [0, L] where the minimum of the distance functions is
     <= c, each with the source of the minimal function.
 
@@ -608,10 +661,10 @@ def _envelope_cover(fun, L, c):
     source on the edge: |x - t| + snap. Every place where the minimum can change
     or cross c is a breakpoint, so each sub-interval has one minimal function.
     """
-    lines = []  # all straight pieces, for the breakpoints
+    lines: list[tuple[float, float]] = []  # all straight pieces, for the breakpoints
     pts = {0.0, L}
     for s_, i_, _ in fun:
-        if s_ == 0.0:
+        if isinstance(i_, tuple):
             t, sx = i_
             lines += [(1.0, sx - t), (-1.0, sx + t)]
             if 0.0 < t < L:
@@ -628,12 +681,12 @@ def _envelope_cover(fun, L, c):
                 if 0.0 < x < L:
                     pts.add(x)
 
-    def value(f, x):
+    def value(f: _Piece, x: float) -> float:
         s_, i_, _ = f
-        return abs(x - i_[0]) + i_[1] if s_ == 0.0 else s_ * x + i_
+        return abs(x - i_[0]) + i_[1] if isinstance(i_, tuple) else s_ * x + i_
 
     xs = sorted(pts)
-    out = []
+    out: list[tuple[float, float, int]] = []
     for lo, hi in zip(xs[:-1], xs[1:], strict=True):
         if hi - lo <= 1e-9:
             continue
@@ -650,7 +703,9 @@ def _envelope_cover(fun, L, c):
     return out
 
 
-def _merge_intervals(eidx, a, b, who):
+def _merge_intervals(
+    eidx: IntArray, a: FloatArray, b: FloatArray, who: IntArray
+) -> tuple[IntArray, FloatArray, FloatArray, IntArray]:
     """Merge overlapping [a, b] intervals of the same (edge, source)."""
     if len(eidx) < 2:
         return eidx, a, b, who
@@ -662,7 +717,7 @@ def _merge_intervals(eidx, a, b, who):
         return eidx, a, b, who
     # running max of b within each (edge, source) run
     run = np.cumsum(~same)
-    bmax = pd.Series(b).groupby(run).cummax().to_numpy()
+    bmax: FloatArray = pd.Series(b).groupby(run).cummax().to_numpy()
     new = ~same.copy()
     new[1:] |= a[1:] > bmax[:-1] + 1e-9
     grp = np.cumsum(new) - 1
@@ -673,7 +728,9 @@ def _merge_intervals(eidx, a, b, who):
     return eidx[first], a[first], out_b, who[first]
 
 
-def edge_substrings(edge_geom, edge_len, eidx, a, b) -> np.ndarray:
+def edge_substrings(
+    edge_geom: ObjectArray, edge_len: FloatArray, eidx: IntArray, a: FloatArray, b: FloatArray
+) -> ObjectArray:
     """Pieces [a, b] (metres from the start) of the given edges."""
     out = np.empty(len(eidx), dtype=object)
     whole = (a <= 1e-9) & (b >= edge_len[eidx] - 1e-9)
@@ -698,7 +755,9 @@ def edge_substrings(edge_geom, edge_len, eidx, a, b) -> np.ndarray:
     return out
 
 
-def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, threads: int = 2) -> np.ndarray:
+def catchment_polygons(
+    geoms: ObjectArray, source: IntArray, n_sources: int, *, width: float = 25.0, threads: int = 2
+) -> ObjectArray:
     """One polygon per source index (None where nothing was reached): the
     reached pieces buffered by ``width`` metres (not a hull).
 
@@ -722,8 +781,9 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
     grp = np.searchsorted(uniq, s)
     multi = shapely.line_merge(shapely.multilinestrings(_paired_at_nodes(g, grp), indices=grp))
 
-    def work(idx):
-        return shapely.buffer(multi[idx], width, quad_segs=2)
+    def work(idx: IntArray) -> ObjectArray:
+        buffered: ObjectArray = shapely.buffer(multi[idx], width, quad_segs=2)
+        return buffered
 
     chunks = [c for c in np.array_split(np.arange(len(uniq)), max(1, min(threads, len(uniq)) * 4)) if len(c)]
     if threads > 1 and len(chunks) > 1 and len(geoms) > 2000:
@@ -737,7 +797,7 @@ def catchment_polygons(geoms, source, n_sources: int, *, width: float = 25.0, th
     return out
 
 
-def _paired_at_nodes(g: np.ndarray, grp: np.ndarray) -> np.ndarray:
+def _paired_at_nodes(g: ObjectArray, grp: IntArray) -> ObjectArray:
     """Pieces whose end points are moved so that, within each group, exactly two
     piece ends share a point at every node (the k-th pair of a node moved k mm
     east; node identity at 1 cm): ``line_merge`` then makes chains through the
@@ -759,4 +819,5 @@ def _paired_at_nodes(g: np.ndarray, grp: np.ndarray) -> np.ndarray:
     moved = coords.copy()
     moved[ends, 0] = at[:, 0] + k * 1e-3
     moved[ends, 1] = at[:, 1]
-    return shapely.set_coordinates(g.copy(), moved)
+    paired: ObjectArray = shapely.set_coordinates(g.copy(), moved)
+    return paired

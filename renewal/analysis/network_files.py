@@ -12,12 +12,14 @@ writes the edges as a GeoPackage (WGS84, layer ``walk_network_edges``) that
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from renewal.analysis.arrays import FloatArray
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.osm_read import check_extract_covers, check_osm_path, no_ways_error, read_extract
 from renewal.analysis.study_area import clip_area, default_area
@@ -38,13 +40,19 @@ def workspace_network_path(workspace: Path | None = None) -> Path:
     return Path(workspace if workspace is not None else workspace_dir()) / "network" / "walk_network.gpkg"
 
 
-def is_osm_path(path) -> bool:
+def is_osm_path(path: str | os.PathLike[str]) -> bool:
+    """An OSM file by its name (``.osm.pbf``, ``.osm`` ...)."""
     name = str(path).lower()
     return any(name.endswith(s) for s in OSM_SUFFIXES)
 
 
 def read_network(
-    path, *, node_tolerance: float = 0.01, layer: str | None = None, area=None, buffer_m: float = 1000.0
+    path: str | os.PathLike[str],
+    *,
+    node_tolerance: float = 0.01,
+    layer: str | None = None,
+    area: shapely.Geometry | None = None,
+    buffer_m: float = 1000.0,
 ) -> WalkNetwork:
     """Build from an OSM file (walking ways near ``area`` + ``buffer_m``, see :func:`read_osm_network`)
     or a line layer."""
@@ -75,7 +83,9 @@ def read_network(
     return net
 
 
-def read_osm_network(path, *, area=None, buffer_m: float = 1000.0) -> WalkNetwork:
+def read_osm_network(
+    path: str | os.PathLike[str], *, area: shapely.Geometry | None = None, buffer_m: float = 1000.0
+) -> WalkNetwork:
     """Walking ways of an OSM file near the study area (``area``, WGS84; default: the district)
     plus ``buffer_m``, streamed and clipped like ``import-osm`` (an extract missing the area is
     refused from its header), noded at shared OSM nodes, in the study area's metric CRS."""
@@ -107,7 +117,7 @@ def network_from_osm_ways(
         count[ids[0]] += 1
         count[ids[-1]] += 1
     t = transformer(4326, epsg)
-    lines = []
+    lines: list[FloatArray] = []
     for ids, pts in ways:
         xy = np.array(pts)
         x, y = t.transform(xy[:, 0], xy[:, 1])
@@ -126,7 +136,7 @@ def network_from_osm_ways(
     return WalkNetwork._from_noded(np.asarray(geoms, dtype=object), epsg)
 
 
-def save_network(net: WalkNetwork, path) -> None:
+def save_network(net: WalkNetwork, path: Path | str) -> None:
     """Write the edges as a GeoPackage (WGS84, with the ``metric_epsg`` it was built in), atomically."""
 
     logging.getLogger("pyogrio").setLevel(logging.WARNING)

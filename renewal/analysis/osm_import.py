@@ -29,14 +29,17 @@ facility (hospitals, dentists, senior high schools ...) in ``not_counted``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from shapely.ops import nearest_points
 
 from renewal.analysis.facilities import FACILITY_FIELDS, workspace_facilities_path
@@ -67,7 +70,7 @@ class OsmImport:
     facilities: gpd.GeoDataFrame  # OSM_FIELDS; WGS84
     unclassified: pd.DataFrame  # tag, count
     counts: pd.DataFrame  # category, name_zh, count
-    report: dict = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
     unclassified_objects: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, tag, tags
     not_counted: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, tags, rule, reason_zh
     merged: pd.DataFrame = field(default_factory=pd.DataFrame)  # osm_id, name, category, into
@@ -93,31 +96,74 @@ def refuse_to_overwrite(workspace: Path | None, replace: bool, recorded_source: 
 
 
 def import_osm(
-    path,
+    path: str | os.PathLike[str],
     *,
     buffer_m: float = DEFAULT_BUFFER_M,
     standards: Standards | None = None,
-    boundary=None,
-    decisions: dict | None = None,
-    progress: Callable[[dict], None] | None = None,
+    boundary: shapely.Geometry | gpd.GeoDataFrame | None = None,
+    decisions: Mapping[str, tuple[str, ...]] | None = None,
+    progress: Callable[[dict[str, int]], object] | None = None,
     every: int = 200_000,
 ) -> OsmImport:
-    """Stream ``path`` once; return the clipped walking network and the classified facilities.
+    """Stream an OSM extract once; return the clipped walking network and the classified facilities.
 
-    ``boundary`` is the study area (WGS84 geometry or GeoDataFrame; default: the district);
-    ``decisions`` the planner's review (OSM id -> categories, empty = not counted,
-    :mod:`renewal.analysis.osm_review`), which replaces the rules for those objects."""
-    path = check_osm_path(path)
+    Parameters
+    ----------
+    path : path
+        ``.osm.pbf`` or ``.osm``; an extract whose header box misses the study area is refused first.
+    buffer_m : float
+        Metres around the study area that are kept (ways and facilities just outside count).
+    standards : Standards, optional
+        Categories and the ``osm_tags`` rules (default: the bundled file).
+    boundary : shapely geometry (WGS84) or GeoDataFrame, optional
+        The study area (default: the district).
+    decisions : mapping, optional
+        The planner's review (OSM id -> categories, empty = not counted,
+        :mod:`renewal.analysis.osm_review`), which replaces the rules for those objects.
+    progress : callable, optional
+        Called every ``every`` objects with counts so far.
+
+    Returns
+    -------
+    OsmImport
+        ``network`` (in the study area's metric CRS), ``facilities`` (WGS84, with ``class_rule`` and
+        ``position_source``), the objects not classified, not counted and merged, and ``report``.
+
+    Raises
+    ------
+    InputError
+        A missing or unreadable file, an extract that misses the study area, no walking way in it.
+
+    Examples
+    --------
+    A footway and a school node in a three-node extract:
+
+    >>> import tempfile, pathlib, shapely
+    >>> osm = pathlib.Path(tempfile.mkdtemp()) / "tiny.osm"
+    >>> _ = osm.write_text('''<osm version="0.6">
+    ...  <node id="1" lat="39.1200" lon="117.2200"/><node id="2" lat="39.1200" lon="117.2250"/>
+    ...  <node id="3" lat="39.1230" lon="117.2250"/>
+    ...  <node id="4" lat="39.1210" lon="117.2230"><tag k="amenity" v="school"/>
+    ...   <tag k="isced:level" v="1"/><tag k="name" v="第一小学"/></node>
+    ...  <way id="10"><nd ref="1"/><nd ref="2"/><nd ref="3"/><tag k="highway" v="footway"/></way>
+    ... </osm>''', encoding="utf-8")
+    >>> res = import_osm(osm, boundary=shapely.box(117.22, 39.12, 117.225, 39.123), buffer_m=100)
+    >>> res.network.n_edges, res.network.crs, round(res.network.report["length_m"])
+    (1, 4548, 766)
+    >>> res.facilities[["facility_id", "name", "category", "position_source"]].to_dict("records")
+    [{'facility_id': 'osm:n4', 'name': '第一小学', 'category': 'primary_school', 'position_source': 'OSM节点位置'}]
+    """
+    osm_path = check_osm_path(path)
     std = standards or load_standards()
     mapping = load_tag_mapping(std)
     area = clip_area(buffer_m, boundary)
-    header = check_extract_covers(path, area)
+    header = check_extract_covers(osm_path, area)
     epsg = metric_epsg_for_geometry(area)
-    col = read_extract(path, area, mapping, decisions=decisions, progress=progress, every=every)
+    col = read_extract(osm_path, area, mapping, decisions=decisions, progress=progress, every=every)
     if not col.ways:
-        raise no_ways_error(path, buffer_m, area)
+        raise no_ways_error(osm_path, buffer_m, area)
     net = network_from_osm_ways(col.ways, epsg)
-    net.report.update({"source": str(path), "walk_ways": len(col.ways), "buffer_m": buffer_m})
+    net.report.update({"source": str(osm_path), "walk_ways": len(col.ways), "buffer_m": buffer_m})
     rows, merged = _one_per_place(col.fac)
     fac = _facility_frame(rows, std, net, col.entrances)
     counts = (
@@ -143,14 +189,15 @@ def import_osm(
     return OsmImport(net, fac, uncl, counts, report, uncl_obj, not_counted, merged)
 
 
-def _one_per_place(rows: list[dict]) -> tuple[list[dict], pd.DataFrame]:
+def _one_per_place(rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], pd.DataFrame]:
     """Drop node facilities that lie inside an area facility of the same category or the same name."""
     areas = [r for r in rows if r["osm_id"][0] != "n"]
     cols = ["osm_id", "name", "category", "into"]
     if not areas:
         return rows, pd.DataFrame(columns=cols)
     tree = shapely.STRtree([a["geom"] for a in areas])
-    keep, merged = [], []
+    keep: list[dict[str, Any]] = []
+    merged: list[dict[str, Any]] = []
     for r in rows:
         into = None
         if r["osm_id"][0] == "n":
@@ -166,7 +213,14 @@ def _one_per_place(rows: list[dict]) -> tuple[list[dict], pd.DataFrame]:
     return keep, pd.DataFrame(merged, columns=cols)
 
 
-def _area_position(geom, ring_ids, entrances, net: WalkNetwork, to_m, to_wgs) -> tuple[shapely.Point, str]:
+def _area_position(
+    geom: shapely.Geometry,
+    ring_ids: Iterable[int],
+    entrances: Mapping[int, tuple[float, float, str]],
+    net: WalkNetwork,
+    to_m: Transformer,
+    to_wgs: Transformer,
+) -> tuple[shapely.Point, str]:
     """The mapped entrance on the outline (main first), else the outline point nearest to the network."""
     found = [entrances[i] for i in dict.fromkeys(ring_ids) if i in entrances]
     if found:
@@ -184,7 +238,12 @@ def _area_position(geom, ring_ids, entrances, net: WalkNetwork, to_m, to_wgs) ->
     return shapely.Point(x, y), POSITION_NEAREST
 
 
-def _facility_frame(rows: list[dict], std: Standards, net: WalkNetwork, entrances) -> gpd.GeoDataFrame:
+def _facility_frame(
+    rows: list[dict[str, Any]],
+    std: Standards,
+    net: WalkNetwork,
+    entrances: Mapping[int, tuple[float, float, str]],
+) -> gpd.GeoDataFrame:
     cols = list(OSM_FIELDS)
     if not rows:
         return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=STORAGE_EPSG)
@@ -238,7 +297,7 @@ def report_tables(res: OsmImport, standards: Standards) -> dict[str, pd.DataFram
     merged = res.merged.copy()
     merged["category"] = merged["category"].map(lambda k: standards.categories[k].name_zh)
 
-    def zh(df: pd.DataFrame, cols, review: bool = True) -> pd.DataFrame:
+    def zh(df: pd.DataFrame, cols: Iterable[str], review: bool = True) -> pd.DataFrame:
         out = df[list(cols)].rename(columns=REPORT_COLUMNS)
         if review:
             out[REVIEW_COLUMN] = ""  # the planner's decision: a category, or 不计入
@@ -266,7 +325,7 @@ def report_tables(res: OsmImport, standards: Standards) -> dict[str, pd.DataFram
     }
 
 
-def _bounds_zh(b) -> str:
+def _bounds_zh(b: tuple[float, float, float, float] | None) -> str:
     if not b:
         return "（文件头未给出）"
     return f"经度 {b[0]:.4f}–{b[2]:.4f}，纬度 {b[1]:.4f}–{b[3]:.4f}"

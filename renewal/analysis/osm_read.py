@@ -17,17 +17,25 @@ from __future__ import annotations
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import shapely
 
+from renewal.analysis.arrays import BoolArray
 from renewal.analysis.osm_review import REVIEW_REASON
-from renewal.analysis.osm_tags import TagMapping, object_name, report_tags
+from renewal.analysis.osm_tags import TagMapping, Tags, object_name, report_tags
 from renewal.analysis.study_area import describe_bounds
 from renewal.errors import InputError
 from renewal.io.atomic import remove_stale
+
+if TYPE_CHECKING:
+    from osmium.osm import Area, Node, OSMObject, Way
+
+#: A walking way: its node ids and their (lon, lat).
+WayPoints = tuple[list[int], list[tuple[float, float]]]
 
 #: Files larger than this keep the node-location cache on disk (memory stays small).
 DISK_CACHE_BYTES = 200 * 1024 * 1024
@@ -58,7 +66,7 @@ NON_WALK_HIGHWAYS = frozenset(
 )
 
 
-def is_walkable(tags) -> bool:
+def is_walkable(tags: Tags) -> bool:
     """The walking-way filter for OSM tags (a mapping)."""
     hw = tags.get("highway")
     if not hw or hw in NON_WALK_HIGHWAYS:
@@ -76,7 +84,7 @@ def is_walkable(tags) -> bool:
     return True
 
 
-def extract_bounds(path) -> tuple[float, float, float, float] | None:
+def extract_bounds(path: str | os.PathLike[str]) -> tuple[float, float, float, float] | None:
     """The bounding box in the file's header (lon/lat), or None when the header has none."""
     import osmium
 
@@ -93,7 +101,7 @@ def extract_bounds(path) -> tuple[float, float, float, float] | None:
     return (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
 
 
-def check_extract_covers(path, area) -> dict:
+def check_extract_covers(path: str | os.PathLike[str], area: shapely.Geometry) -> dict[str, Any]:
     """Refuse an extract whose header box misses ``area`` (WGS84); a note when it covers only part."""
     bounds = extract_bounds(path)
     if bounds is None:
@@ -109,15 +117,14 @@ def check_extract_covers(path, area) -> dict:
     return {"extract_bounds": bounds, "extract_covers_area": bool(box.contains(area))}
 
 
-def check_osm_path(path) -> Path:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"OSM file not found: {path}", f"找不到OSM文件：{path}")
-    if not path.name.lower().endswith((".osm.pbf", ".pbf", ".osm")):
-        raise InputError(
-            f"Not an OSM extract (.osm.pbf): {path.name}", f"不是OSM数据文件（.osm.pbf）：{path.name}"
-        )
-    return path
+def check_osm_path(path: str | os.PathLike[str]) -> Path:
+    """``path`` as a Path, refused when it is missing or not an OSM extract by its name."""
+    p = Path(path)
+    if not p.exists():
+        raise InputError(f"OSM file not found: {p}", f"找不到OSM文件：{p}")
+    if not p.name.lower().endswith((".osm.pbf", ".pbf", ".osm")):
+        raise InputError(f"Not an OSM extract (.osm.pbf): {p.name}", f"不是OSM数据文件（.osm.pbf）：{p.name}")
+    return p
 
 
 def _storage_for(path: Path, tmpdir: str) -> str:
@@ -126,8 +133,9 @@ def _storage_for(path: Path, tmpdir: str) -> str:
     return "flex_mem"
 
 
-def _way_points(obj):
-    ids, pts = [], []
+def _way_points(obj: Way) -> WayPoints:
+    ids: list[int] = []
+    pts: list[tuple[float, float]] = []
     for nd in obj.nodes:
         if nd.location.valid():
             ids.append(nd.ref)
@@ -138,31 +146,40 @@ def _way_points(obj):
 class _Collector:
     """The one-pass state: walking ways, entrances and facility candidates inside the clip area."""
 
-    def __init__(self, area, mapping: TagMapping | None, decisions: dict | None = None):
+    def __init__(
+        self,
+        area: shapely.Geometry,
+        mapping: TagMapping | None,
+        decisions: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.decisions = decisions or {}
         self.reviewed = 0
         self.area = area
         self.bbox = area.bounds
         shapely.prepare(area)
         self.mapping = mapping
-        self.ways: list = []
-        self.fac: list[dict] = []
+        self.ways: list[WayPoints] = []
+        self.fac: list[dict[str, Any]] = []
         self.entrances: dict[int, tuple[float, float, str]] = {}
-        self.unclassified: list[dict] = []
-        self.not_counted: list[dict] = []
-        self.n = Counter()
+        self.unclassified: list[dict[str, str]] = []
+        self.not_counted: list[dict[str, str]] = []
+        self.n: Counter[str] = Counter()
 
-    def inside(self, pts) -> np.ndarray:
-        xy = np.asarray(pts, dtype=float).reshape(-1, 2)
+    def inside(self, pts: Iterable[tuple[float, float]]) -> BoolArray:
+        xy = np.asarray(list(pts), dtype=np.float64).reshape(-1, 2)
         x0, y0, x1, y1 = self.bbox
-        box = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
+        box: BoolArray = (xy[:, 0] >= x0) & (xy[:, 0] <= x1) & (xy[:, 1] >= y0) & (xy[:, 1] <= y1)
         if not box.any():
             return box
         box[box] = shapely.contains_xy(self.area, xy[box, 0], xy[box, 1])
         return box
 
-    def facility(self, osm_id: str, tags, geom, ring_ids=()) -> None:
+    def facility(
+        self, osm_id: str, tags: Tags, geom: shapely.Geometry, ring_ids: tuple[int, ...] = ()
+    ) -> None:
         """Classify one candidate (``geom``: a point or the area's outer rings, WGS84)."""
+        if self.mapping is None:
+            return
         tag = self.mapping.candidate(tags)
         if not tag or not self.area.intersects(geom):
             return
@@ -181,7 +198,7 @@ class _Collector:
             self.not_counted.append({**row, "rule": rule_id, "reason_zh": reason})
             return
         addr = "".join(
-            tags.get(k, "") for k in ("addr:city", "addr:district", "addr:street", "addr:housenumber")
+            tags.get(k) or "" for k in ("addr:city", "addr:district", "addr:street", "addr:housenumber")
         )
         for c in cats:
             self.fac.append(
@@ -199,7 +216,7 @@ class _Collector:
                 }
             )
 
-    def node(self, obj) -> None:
+    def node(self, obj: Node) -> None:
         self.n["nodes"] += 1
         if not obj.location.valid():
             return
@@ -210,7 +227,7 @@ class _Collector:
         if self.mapping is not None and self.inside([(lon, lat)])[0]:
             self.facility(f"n{obj.id}", obj.tags, shapely.Point(lon, lat))
 
-    def way(self, obj) -> None:
+    def way(self, obj: Way) -> None:
         self.n["ways"] += 1
         tags = obj.tags
         if "highway" not in tags or not is_walkable(tags):
@@ -219,8 +236,9 @@ class _Collector:
         if len(ids) >= 2 and self.inside(pts).any():
             self.ways.append((ids, pts))
 
-    def area_(self, obj) -> None:
-        rings, ids = [], []
+    def area_(self, obj: Area) -> None:
+        rings: list[shapely.Geometry] = []
+        ids: list[int] = []
         for ring in obj.outer_rings():
             pts = [(n.lon, n.lat) for n in ring if n.location.valid()]
             if len(pts) >= 4:
@@ -233,13 +251,13 @@ class _Collector:
         geom = shapely.make_valid(shapely.union_all(rings))
         self.facility(f"{kind}{obj.orig_id()}", obj.tags, geom, tuple(ids))
 
-    def __call__(self, obj) -> None:
+    def __call__(self, obj: OSMObject[Any]) -> None:
         if obj.is_node():
-            self.node(obj)
+            self.node(cast("Node", obj))
         elif obj.is_way():
-            self.way(obj)
+            self.way(cast("Way", obj))
         elif obj.is_area() and self.mapping is not None:
-            self.area_(obj)
+            self.area_(cast("Area", obj))
 
 
 #: Prefix of an import's temporary folder (node-location cache): ``renewal-osm-<pid>-…``.
@@ -253,11 +271,11 @@ def _cache_pid(name: str) -> int | None:
 
 def read_extract(
     path: Path,
-    area,
+    area: shapely.Geometry,
     mapping: TagMapping | None,
     *,
-    decisions: dict | None = None,
-    progress: Callable[[dict], None] | None = None,
+    decisions: Mapping[str, tuple[str, ...]] | None = None,
+    progress: Callable[[dict[str, int]], object] | None = None,
     every: int = 200_000,
 ) -> _Collector:
     """Stream ``path`` once (areas only when ``mapping`` is given); what lies in ``area``."""
@@ -275,7 +293,7 @@ def read_extract(
             fp = fp.with_filter(osmium.filter.KeyFilter(*keys))
             seen = 0
             for obj in fp:
-                col(obj)
+                col(cast("OSMObject[Any]", obj))  # the key filter lets only OSM objects through
                 seen += 1
                 if progress is not None and seen % every == 0:
                     progress({"objects": seen, "walk_ways": len(col.ways), "facilities": len(col.fac)})
@@ -288,7 +306,8 @@ def read_extract(
     return col
 
 
-def no_ways_error(path: Path, buffer_m: float, area) -> InputError:
+def no_ways_error(path: Path, buffer_m: float, area: shapely.Geometry) -> InputError:
+    """The refusal of an extract with no walking way near the study area."""
     return InputError(
         f"No walkable ways within {buffer_m:.0f} m of the study area ({describe_bounds(area.bounds)}) "
         f"in {path.name}.",

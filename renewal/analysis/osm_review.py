@@ -11,8 +11,10 @@ names OSM objects (``n123``, ``w45``, ``r6``), not rows, and replaces whatever t
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
+from typing import IO, TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +22,9 @@ from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.standards import Standards
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 REVIEW_COLUMN = "审核意见"
 ID_COLUMN = "OSM编号"
@@ -57,14 +62,14 @@ def write_decisions(decisions: dict[str, tuple[str, ...]], path: Path) -> Path:
     return write_bytes_atomic(path, json.dumps(data, ensure_ascii=False, indent=1).encode("utf-8"))
 
 
-def parse_decision(value, standards: Standards) -> tuple[str, ...] | None:
+def parse_decision(value: object, standards: Standards) -> tuple[str, ...] | None:
     """``小学、初中`` -> (primary_school, middle_school); ``不计入`` -> (); empty -> None; else ValueError."""
     text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
     if not text:
         return None
     if text in EXCLUDE_WORDS:
         return ()
-    keys = []
+    keys: list[str] = []
     for part in re.split(r"[、,，;；/]", text):
         key = standards.resolve(part.strip())
         if key is None:
@@ -73,7 +78,9 @@ def parse_decision(value, standards: Standards) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(keys))
 
 
-def decisions_from_report(source, standards: Standards) -> dict[str, tuple[str, ...]]:
+def decisions_from_report(
+    source: str | os.PathLike[str] | bytes | IO[bytes], standards: Standards
+) -> dict[str, tuple[str, ...]]:
     """The 审核意见 of a reviewed import report (.xlsx path or bytes), by OSM id."""
     try:
         sheets = pd.read_excel(source, sheet_name=None, dtype=str)
@@ -81,7 +88,8 @@ def decisions_from_report(source, standards: Standards) -> dict[str, tuple[str, 
         raise InputError(
             f"Cannot read the reviewed report: {exc}", f"无法读取审核后的导入报告：{exc}"
         ) from exc
-    found, bad = {}, []
+    found: dict[str, tuple[str, ...]] = {}
+    bad: list[str] = []
     for name in REVIEW_SHEETS:
         df = sheets.get(name)
         if df is None or REVIEW_COLUMN not in df.columns or ID_COLUMN not in df.columns:
@@ -122,7 +130,9 @@ def osm_id_of(facility_id: str) -> str:
     return parts[1] if len(parts) >= 2 and parts[0] == "osm" and _OSM_ID.match(parts[1]) else ""
 
 
-def apply_to_facilities(fac, decisions: dict[str, tuple[str, ...]], standards: Standards):
+def apply_to_facilities(
+    fac: gpd.GeoDataFrame, decisions: dict[str, tuple[str, ...]], standards: Standards
+) -> tuple[gpd.GeoDataFrame, set[str]]:
     """The workspace facilities with the decisions applied at once (a category changed, or the
     facility removed); returns (facilities, OSM ids applied). Objects not among them (not
     classified, not counted) take effect at the next import, which has their positions."""

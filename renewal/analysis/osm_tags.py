@@ -10,10 +10,21 @@ a senior high school): it is reported as not counted, with the rule's reason.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 from renewal.errors import InputError
 from renewal.standards import Standards
+
+
+class Tags(Protocol):
+    """An object's OSM tags: osmium's ``TagList`` or a ``dict`` (tests, the review file)."""
+
+    def get(self, key: str, default: str | None = None, /) -> str | None: ...
+
+    def __contains__(self, key: str, /) -> bool: ...
+
 
 #: The tags shown for an object in the reports (what a planner needs to judge it).
 REPORT_KEYS = (
@@ -39,7 +50,7 @@ class Rule:
     name_contains: tuple[str, ...] = ()
     name_excludes: tuple[str, ...] = ()
 
-    def matches(self, tags, name: str) -> bool:
+    def matches(self, tags: Tags, name: str) -> bool:
         return (
             all(_value_matches(tags.get(k), allowed) for k, allowed in self.tags)
             and not any(tags.get(k) is not None for k in self.absent)
@@ -51,7 +62,7 @@ class Rule:
 @dataclass(frozen=True)
 class Candidate:
     key: str
-    values: frozenset | None = None
+    values: frozenset[str] | None = None
     name_contains: tuple[str, ...] = ()
 
 
@@ -65,7 +76,7 @@ class TagMapping:
         """The tag keys an object needs for any candidate (what the reader lets through)."""
         return tuple(dict.fromkeys(c.key for c in self.candidates))
 
-    def candidate(self, tags) -> str:
+    def candidate(self, tags: Tags) -> str:
         """The facility tag (``key=value``) of an object, or "" when it is not looked at."""
         name = object_name(tags)
         for c in self.candidates:
@@ -77,7 +88,7 @@ class TagMapping:
             return f"{c.key}={value}"
         return ""
 
-    def classify(self, tags) -> Rule | None:
+    def classify(self, tags: Tags) -> Rule | None:
         """The first rule that matches (None when none does)."""
         name = object_name(tags)
         for rule in self.rules:
@@ -86,18 +97,18 @@ class TagMapping:
         return None
 
 
-def object_name(tags) -> str:
+def object_name(tags: Tags) -> str:
     """name:zh and name together (either may carry the telling word)."""
     zh, name = tags.get("name:zh") or "", tags.get("name") or ""
     return zh if zh == name else f"{zh} {name}"
 
 
-def report_tags(tags) -> str:
+def report_tags(tags: Tags) -> str:
     """``amenity=school; isced:level=3``: the tags a planner needs to judge an object."""
     return "; ".join(f"{k}={tags.get(k)}" for k in REPORT_KEYS if tags.get(k) is not None)
 
 
-def _value_matches(value, allowed) -> bool:
+def _value_matches(value: str | None, allowed: Iterable[str]) -> bool:
     if value is None:
         return False
     parts = {p.strip() for p in str(value).split(";")}
@@ -107,11 +118,11 @@ def _value_matches(value, allowed) -> bool:
     return False
 
 
-def _bad(what: str, item) -> InputError:
+def _bad(what: str, item: object) -> InputError:
     return InputError(f"osm_tags {what}: {item!r}", f"标准文件 osm_tags 中的{what}有误：{item!r}")
 
 
-def _candidates(raw) -> tuple[Candidate, ...]:
+def _candidates(raw: Mapping[str, Any]) -> tuple[Candidate, ...]:
     items = raw.get("candidates") or ()
     if items and all(isinstance(k, str) for k in items):  # the older form: keys + candidate_values
         values = raw.get("candidate_values") or {}
@@ -139,7 +150,8 @@ def load_tag_mapping(standards: Standards) -> TagMapping:
             f"The standards file {standards.path} has no osm_tags rules.",
             f"标准文件 {standards.path} 中没有 osm_tags 规则。",
         )
-    rules, seen = [], set()
+    rules: list[Rule] = []
+    seen: set[str] = set()
     for k, r in enumerate(raw["rules"]):
         if not isinstance(r, dict) or not isinstance(r.get("tags"), dict) or "categories" not in r:
             raise _bad("rule", r)

@@ -8,36 +8,41 @@ touches itself), and GEOS then fails on any later overlay ("TopologyException: s
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import shapely
+
+from renewal.analysis.arrays import ObjectArray
 
 #: Type ids of shapely's Polygon and MultiPolygon.
 _POLYGONAL = (3, 6)
 
 
-def polygon_parts(geoms) -> np.ndarray:
+def polygon_parts(geoms: ObjectArray | list[Any]) -> ObjectArray:
     """The single polygons among the parts of ``geoms`` (a repair or an overlay may leave lines or points)."""
     parts = shapely.get_parts(np.asarray(geoms, dtype=object))
-    return parts[shapely.get_type_id(parts) == 3]
+    polys: ObjectArray = parts[shapely.get_type_id(parts) == 3]
+    return polys
 
 
-def valid_polygons(geoms) -> np.ndarray:
+def valid_polygons(geoms: ObjectArray | list[Any]) -> ObjectArray:
     """Each of ``geoms`` valid and polygonal: invalid ones repaired (:func:`shapely.make_valid`) keeping
     only their polygons (an empty polygon when nothing polygonal is left); valid polygons unchanged."""
-    geoms = np.asarray(geoms, dtype=object).copy()
-    if not len(geoms):
-        return geoms
-    bad = ~shapely.is_valid(geoms) | ~np.isin(shapely.get_type_id(geoms), _POLYGONAL)
+    out: ObjectArray = np.asarray(geoms, dtype=object).copy()
+    if not len(out):
+        return out
+    bad = ~shapely.is_valid(out) | ~np.isin(shapely.get_type_id(out), _POLYGONAL)
     for i in np.flatnonzero(bad):
-        g = geoms[i]
+        g = out[i]
         if g is None:
             continue
         parts = polygon_parts([shapely.make_valid(g)])
-        geoms[i] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
-    return geoms
+        out[i] = shapely.union_all(parts) if len(parts) else shapely.Polygon()
+    return out
 
 
-def union_on_grid(geoms, grid: float):
+def union_on_grid(geoms: ObjectArray | list[Any], grid: float) -> shapely.Geometry:
     """The union of ``geoms`` (made valid) snapped to a fixed precision ``grid`` (in their CRS's units)."""
     parts = polygon_parts(valid_polygons(geoms))
     parts = polygon_parts(shapely.set_precision(parts, grid))

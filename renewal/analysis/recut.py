@@ -11,10 +11,11 @@ with ``geometry=True``, catchments and gaps) for the chosen categories only.
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterable
 
 import numpy as np
 
-from renewal.analysis.coverage import CoverageResult, assemble
+from renewal.analysis.coverage import CategoryState, CoverageResult, assemble
 from renewal.analysis.network import TOL, NodeDistances
 from renewal.errors import InputError
 
@@ -23,7 +24,7 @@ def recut(
     result: CoverageResult,
     cutoffs: dict[str, float],
     *,
-    categories=None,
+    categories: Iterable[str] | None = None,
     geometry: bool = True,
 ) -> CoverageResult:
     """``result`` at ``cutoffs`` (per category; each at most the distance it was searched with).
@@ -31,12 +32,14 @@ def recut(
     ``categories`` (keys) limits the output to those categories (default: all).
     """
     ctx = result.context
-    if ctx is None:
+    states = result.category_states
+    if ctx is None or states is None:
         raise InputError("This result cannot be re-cut (no engine state).", "该结果不支持更换距离。")
-    keys = [k for k in result.category_states if categories is None or k in set(categories)]
-    cats = {}
+    wanted = None if categories is None else set(categories)
+    keys = [k for k in states if wanted is None or k in wanted]
+    cats: dict[str, CategoryState] = {}
     for key in keys:
-        cat = copy.copy(result.category_states[key])
+        cat = copy.copy(states[key])
         new = float(cutoffs.get(key, cat.cutoff))
         if ctx.mode == "network" and new > cat.cutoff + TOL:
             raise InputError(

@@ -66,7 +66,37 @@ def query_by_location(
 
     ``intersects``: shares at least a point (touching counts); ``within``: lies wholly inside one
     feature of ``b``; ``dwithin``: at most ``distance_m`` metres from one (measured in the metric CRS).
-    Rows of ``a`` without a geometry never match. Returns ``a``'s matching rows, in ``a``'s CRS.
+    Rows of ``a`` without a geometry never match.
+
+    Parameters
+    ----------
+    a, b : GeoDataFrame
+        Layers with a CRS (each may have its own).
+    predicate : {"intersects", "within", "dwithin"}
+    distance_m : float, optional
+        Metres, 0 or more; needed for ``dwithin``.
+
+    Returns
+    -------
+    GeoDataFrame
+        ``a``'s matching rows (index and columns kept), in ``a``'s CRS and order.
+
+    Raises
+    ------
+    InputError
+        An unknown predicate, a missing or negative distance, a layer without a CRS, an empty ``b``,
+        invalid geometries.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> homes = gpd.GeoDataFrame({"home": ["h1", "h2"]},
+    ...                          geometry=[shapely.Point(520500, 4330800), shapely.Point(520900, 4330500)], crs=4548)
+    >>> school = gpd.GeoDataFrame(geometry=[shapely.Point(520500, 4330500)], crs=4548)
+    >>> query_by_location(homes, school, "dwithin", 350)["home"].tolist()
+    ['h1']
+    >>> query_by_location(homes, school.to_crs(4326), "dwithin", 450)["home"].tolist()
+    ['h1', 'h2']
     """
     if predicate not in PREDICATE_LABELS:
         raise InputError(
@@ -95,7 +125,7 @@ def query_by_location(
     bm = b.geometry.to_crs(epsg)
     tree_geoms = gpd.GeoSeries(bm.values, crs=epsg)
     if predicate == DWITHIN:
-        left, _ = tree_geoms.sindex.query(am.values, predicate="dwithin", distance=float(distance_m))
+        left, _ = tree_geoms.sindex.query(am.values, predicate="dwithin", distance=float(distance_m or 0.0))
     else:
         left, _ = tree_geoms.sindex.query(am.values, predicate=predicate)
     hit = np.zeros(len(am), dtype=bool)

@@ -82,7 +82,9 @@ def read_area_file(path: Path) -> tuple[str, shapely.Geometry, bool]:
     return str(props.get("name", "")), shapely.geometry.shape(feature["geometry"]), bool(props.get("default"))
 
 
-def read_area(source, *, layer: str | None = None, filename: str | None = None) -> shapely.Geometry:
+def read_area(
+    source: str | Path | bytes | gpd.GeoDataFrame, *, layer: str | None = None, filename: str | None = None
+) -> shapely.Geometry:
     """The union of the polygons in ``source`` (path, uploaded bytes with ``filename``, or
     GeoDataFrame), WGS84."""
     from renewal.io.read import read_vector
@@ -111,7 +113,9 @@ def default_study_area() -> StudyArea:
     return StudyArea(DEFAULT_AREA_NAME, default_area())
 
 
-def clip_area(buffer_m: float, area=None) -> shapely.Geometry:
+def clip_area(
+    buffer_m: float, area: shapely.Geometry | gpd.GeoDataFrame | gpd.GeoSeries | None = None
+) -> shapely.Geometry:
     """``area`` (WGS84 geometry or GeoDataFrame; default: the district) plus ``buffer_m``, WGS84."""
     if not buffer_m >= 0:
         raise InputError(f"--buffer must be >= 0, got {buffer_m}", f"缓冲距离须不小于0，当前为 {buffer_m}")
@@ -124,7 +128,7 @@ def clip_area(buffer_m: float, area=None) -> shapely.Geometry:
     return gpd.GeoSeries([m], crs=epsg).to_crs(STORAGE_EPSG).iloc[0]
 
 
-def describe_bounds(bounds) -> str:
+def describe_bounds(bounds: tuple[float, float, float, float]) -> str:
     """``lon 24.935..24.953, lat 60.164..60.179``."""
     x0, y0, x1, y1 = bounds
     return f"lon {x0:.3f}..{x1:.3f}, lat {y0:.3f}..{y1:.3f}"

@@ -27,6 +27,7 @@ Methods
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -34,6 +35,7 @@ import pandas as pd
 import shapely
 from scipy import sparse
 
+from renewal.analysis.arrays import ArrayLike, BoolArray, FloatArray, IntArray
 from renewal.analysis.network import WalkNetwork
 from renewal.errors import InputError
 
@@ -46,41 +48,52 @@ ASSIGN_METHODS = ("greedy", "flow")
 class Reach:
     """Facility–demand pairs within the cut-off: ``fac[k]`` reaches ``cell[k]`` at ``dist[k]`` metres."""
 
-    fac: np.ndarray
-    cell: np.ndarray
-    dist: np.ndarray
+    fac: IntArray
+    cell: IntArray
+    dist: FloatArray
     n_fac: int
     n_cell: int
     cutoff: float
 
     @classmethod
-    def from_matrix(cls, dist, cutoff: float) -> Reach:
+    def from_matrix(cls, dist: ArrayLike, cutoff: float) -> Reach:
         """From a dense (n_fac, n_cell) distance matrix (NaN / inf = unreachable)."""
         d = np.asarray(dist, dtype=float)
         if d.ndim != 2:
             raise InputError("The distance matrix must be 2-D (facilities x cells).", "距离矩阵须为二维。")
         ok = np.isfinite(d) & (d <= cutoff)
         f, c = np.nonzero(ok)
-        return cls(f, c, d[f, c], d.shape[0], d.shape[1], float(cutoff))
+        return cls(f.astype(np.int64), c.astype(np.int64), d[f, c], d.shape[0], d.shape[1], float(cutoff))
 
-    def matrix(self, values) -> sparse.csr_matrix:
+    def matrix(self, values: ArrayLike) -> sparse.csr_matrix:
         """A (n_fac, n_cell) sparse matrix of ``values`` (one per pair)."""
         return sparse.csr_matrix((values, (self.fac, self.cell)), shape=(self.n_fac, self.n_cell))
 
 
-def radius_reach(fac_xy, cell_xy, cutoff: float) -> Reach:
+def radius_reach(fac_xy: ArrayLike, cell_xy: ArrayLike, cutoff: float) -> Reach:
     """Straight-line pairs within ``cutoff`` metres."""
-    fac_xy, cell_xy = np.asarray(fac_xy, float).reshape(-1, 2), np.asarray(cell_xy, float).reshape(-1, 2)
-    tree = shapely.STRtree(shapely.points(cell_xy))
-    f, c = tree.query(shapely.points(fac_xy), predicate="dwithin", distance=cutoff)
-    d = np.hypot(*(fac_xy[f] - cell_xy[c]).T)
+    fxy, cxy = _xy(fac_xy), _xy(cell_xy)
+    tree = shapely.STRtree(shapely.points(cxy))
+    f, c = tree.query(shapely.points(fxy), predicate="dwithin", distance=cutoff)
+    d = np.hypot(*(fxy[f] - cxy[c]).T)
     keep = d <= cutoff
-    return Reach(f[keep], c[keep], d[keep], len(fac_xy), len(cell_xy), float(cutoff))
+    return Reach(f[keep], c[keep], d[keep], len(fxy), len(cxy), float(cutoff))
+
+
+def _xy(xy: ArrayLike) -> FloatArray:
+    """Points as an (n, 2) float array."""
+    return np.asarray(xy, dtype=np.float64).reshape(-1, 2)
 
 
 def network_reach(
-    net: WalkNetwork, fac_xy, cell_xy, cutoff: float, *, max_snap: float = 200.0, count_snap: bool = True
-) -> tuple[Reach, dict]:
+    net: WalkNetwork,
+    fac_xy: ArrayLike,
+    cell_xy: ArrayLike,
+    cutoff: float,
+    *,
+    max_snap: float = 200.0,
+    count_snap: bool = True,
+) -> tuple[Reach, dict[str, int]]:
     """Walking-network pairs within ``cutoff``: the engine's snapping and cut-off Dijkstra per facility.
 
     Cells are first narrowed to those within the straight-line bound (the walk is never shorter than
@@ -88,15 +101,17 @@ def network_reach(
     counted); only those are snapped. Returns the pairs and the counts of facilities, and of cells
     within that bound of a facility, refused by the snap distance (farther cells reach nothing anyway).
     """
-    fac_xy, cell_xy = np.asarray(fac_xy, float).reshape(-1, 2), np.asarray(cell_xy, float).reshape(-1, 2)
+    fxy, cxy = _xy(fac_xy), _xy(cell_xy)
     bound = cutoff if count_snap else cutoff + 2 * max_snap
-    tree = shapely.STRtree(shapely.points(cell_xy))
-    near_f, near_c = tree.query(shapely.points(fac_xy), predicate="dwithin", distance=bound)
+    tree = shapely.STRtree(shapely.points(cxy))
+    near_f, near_c = tree.query(shapely.points(fxy), predicate="dwithin", distance=bound)
     # only cells near some facility are snapped (snapping is most of the time on a fine grid)
     cand_all, near_pos = np.unique(near_c, return_inverse=True)
-    fsnap, csnap = net.snap(fac_xy, max_snap=max_snap), net.snap(cell_xy[cand_all], max_snap=max_snap)
-    starts = np.searchsorted(near_f, np.arange(len(fac_xy) + 1))
-    parts_f, parts_c, parts_d = [], [], []
+    fsnap, csnap = net.snap(fxy, max_snap=max_snap), net.snap(cxy[cand_all], max_snap=max_snap)
+    starts = np.searchsorted(near_f, np.arange(len(fxy) + 1))
+    parts_f: list[IntArray] = []
+    parts_c: list[IntArray] = []
+    parts_d: list[FloatArray] = []
     for j in np.flatnonzero(fsnap.ok):
         pos = near_pos[starts[j] : starts[j + 1]]
         pos = pos[csnap.ok[pos]]
@@ -106,25 +121,24 @@ def network_reach(
         nd = net.single_source(one, cutoff, count_snap=count_snap)
         d, _ = net.point_distances(nd, one, csnap.subset(pos), count_snap=count_snap)
         ok = np.isfinite(d)
-        parts_f.append(np.full(int(ok.sum()), j))
+        parts_f.append(np.full(int(ok.sum()), j, dtype=np.int64))
         parts_c.append(cand_all[pos[ok]])
         parts_d.append(d[ok])
-    cat = lambda p, t: np.concatenate(p) if p else np.zeros(0, t)  # noqa: E731
     reach = Reach(
-        cat(parts_f, np.int64),
-        cat(parts_c, np.int64),
-        cat(parts_d, float),
-        len(fac_xy),
-        len(cell_xy),
+        np.concatenate(parts_f) if parts_f else np.zeros(0, np.int64),
+        np.concatenate(parts_c) if parts_c else np.zeros(0, np.int64),
+        np.concatenate(parts_d) if parts_d else np.zeros(0, np.float64),
+        len(fxy),
+        len(cxy),
         float(cutoff),
     )
     return reach, {"facilities_unsnapped": fsnap.n_refused, "cells_unsnapped": csnap.n_refused}
 
 
 # ------------------------------------------------------------------ inputs
-def _arrays(reach: Reach, capacity, demand):
-    cap = np.asarray(capacity, dtype=float).reshape(-1)
-    dem = np.asarray(demand, dtype=float).reshape(-1)
+def _arrays(reach: Reach, capacity: ArrayLike, demand: ArrayLike) -> tuple[FloatArray, BoolArray, FloatArray]:
+    cap = np.asarray(capacity, dtype=np.float64).reshape(-1)
+    dem = np.asarray(demand, dtype=np.float64).reshape(-1)
     if len(cap) != reach.n_fac or len(dem) != reach.n_cell:
         raise InputError(
             f"Sizes differ: {len(cap)} capacities for {reach.n_fac} facilities, "
@@ -140,9 +154,9 @@ def _arrays(reach: Reach, capacity, demand):
     return np.where(known, cap, 0.0), known, dem
 
 
-def decay_weights(dist, decay=None, sigma=None) -> np.ndarray:
+def decay_weights(dist: ArrayLike, decay: str | None = None, sigma: float | None = None) -> FloatArray:
     """Weights of pairs: 1 without decay; ``exp(-d^2 / (2 sigma^2))`` for ``gaussian``."""
-    d = np.asarray(dist, dtype=float)
+    d = np.asarray(dist, dtype=np.float64)
     if decay is None:
         return np.ones_like(d)
     if decay != "gaussian":
@@ -151,15 +165,17 @@ def decay_weights(dist, decay=None, sigma=None) -> np.ndarray:
         raise InputError(
             "A Gaussian decay needs a positive sigma (metres).", "高斯衰减需要正的 sigma（米）。"
         )
-    return np.exp(-d * d / (2.0 * float(sigma) ** 2))
+    weights: FloatArray = np.exp(-d * d / (2.0 * float(sigma) ** 2))
+    return weights
 
 
-def _per_cell_unknown(reach: Reach, known) -> np.ndarray:
-    return np.bincount(reach.cell, weights=(~known[reach.fac]).astype(float), minlength=reach.n_cell)
+def _per_cell_unknown(reach: Reach, known: BoolArray) -> FloatArray:
+    counts = np.bincount(reach.cell, weights=(~known[reach.fac]).astype(float), minlength=reach.n_cell)
+    return np.asarray(counts, dtype=np.float64)  # weighted: already float64 (numpy's stubs say intp)
 
 
 # ------------------------------------------------------------------ methods
-def balance(reach: Reach, capacity, demand) -> tuple[pd.DataFrame, pd.DataFrame]:
+def balance(reach: Reach, capacity: ArrayLike, demand: ArrayLike) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Within-reach balance. Facility table: ``capacity`` (NaN unknown), ``demand_in_reach``,
     ``surplus`` (capacity - demand in reach; NaN if unknown), ``per_child`` (capacity / demand in
     reach). Cell table: ``demand``, ``n_fac_in_reach``, ``n_unknown_in_reach``, ``places_in_reach``
@@ -191,7 +207,12 @@ def balance(reach: Reach, capacity, demand) -> tuple[pd.DataFrame, pd.DataFrame]
 
 
 def two_step_fca(
-    reach: Reach, capacity, demand, *, decay=None, sigma=None
+    reach: Reach,
+    capacity: ArrayLike,
+    demand: ArrayLike,
+    *,
+    decay: str | None = None,
+    sigma: float | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Two-step floating catchment. Facility table: ``capacity``, ``weighted_demand``
     (``sum_i W P_i``), ``ratio`` (``R_j``; NaN when the capacity is unknown or nobody is in reach).
@@ -218,7 +239,7 @@ def two_step_fca(
     return fac, cell
 
 
-def _greedy(reach: Reach, cap, dem):
+def _greedy(reach: Reach, cap: FloatArray, dem: FloatArray) -> FloatArray:
     order = np.lexsort((reach.cell, reach.fac, reach.dist))
     left_c, left_d = cap.copy(), dem.copy()
     x = np.zeros(len(order))
@@ -234,7 +255,7 @@ def _greedy(reach: Reach, cap, dem):
     return x
 
 
-def _flow(reach: Reach, cap, dem):
+def _flow(reach: Reach, cap: FloatArray, dem: FloatArray) -> FloatArray:
     """Min-cost maximum flow as one linear programme (scipy HiGHS) over the pairs.
 
     Each placed child earns ``M`` and costs its distance: ``min sum (d - M) x``. With ``M`` above
@@ -259,10 +280,13 @@ def _flow(reach: Reach, cap, dem):
     res = linprog(reach.dist - big, A_ub=a_ub, b_ub=b_ub, bounds=(0, None), method="highs")
     if res.status != 0:  # pragma: no cover - a bounded, feasible programme (x = 0 is feasible)
         raise RuntimeError(f"linprog failed: {res.message}")
-    return np.clip(res.x, 0, None)
+    x: FloatArray = np.clip(res.x, 0, None)
+    return x
 
 
-def assign(reach: Reach, capacity, demand, *, method: str = "greedy") -> tuple[pd.DataFrame, pd.DataFrame]:
+def assign(
+    reach: Reach, capacity: ArrayLike, demand: ArrayLike, *, method: str = "greedy"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Capacitated assignment within the cut-off. Facility table: ``capacity``, ``assigned``,
     ``free`` (capacity - assigned; NaN unknown). Cell table: ``demand``, ``assigned``, ``unplaced``
     (demand without a place within the standard distance), ``mean_dist_m`` (mean walk of the
@@ -308,14 +332,15 @@ GAP_DEFINITIONS = {
 }
 
 
-def points_in_zones(xy, zone_geoms) -> np.ndarray:
+def points_in_zones(xy: ArrayLike, zone_geoms: Sequence[shapely.Geometry] | ArrayLike) -> IntArray:
     """Index of the zone holding each point (-1 outside every zone; the first zone on overlaps)."""
-    xy = np.asarray(xy, float).reshape(-1, 2)
-    out = np.full(len(xy), -1, dtype=np.int64)
-    if len(xy) == 0 or len(zone_geoms) == 0:
+    pts = _xy(xy)
+    geoms = np.asarray(zone_geoms, dtype=object)
+    out = np.full(len(pts), -1, dtype=np.int64)
+    if len(pts) == 0 or len(geoms) == 0:
         return out
-    tree = shapely.STRtree(np.asarray(zone_geoms))
-    p, z = tree.query(shapely.points(xy), predicate="intersects")
+    tree = shapely.STRtree(geoms)
+    p, z = tree.query(shapely.points(pts), predicate="intersects")
     o = np.lexsort((z, p))
     p, z = p[o], z[o]
     first = np.r_[True, p[1:] != p[:-1]] if len(p) else np.zeros(0, bool)
@@ -325,8 +350,8 @@ def points_in_zones(xy, zone_geoms) -> np.ndarray:
 
 def zone_table(
     method: str,
-    fac_zone,
-    cell_zone,
+    fac_zone: ArrayLike,
+    cell_zone: ArrayLike,
     n_zones: int,
     fac_table: pd.DataFrame,
     cell_table: pd.DataFrame,
@@ -336,11 +361,13 @@ def zone_table(
     the facilities in the zone with a known capacity), ``gap`` (by :data:`GAP_DEFINITIONS`)."""
     if method not in GAP_DEFINITIONS:
         raise InputError(f"Unknown method {method!r}", "未知的计算方法。")
-    fz, cz = np.asarray(fac_zone), np.asarray(cell_zone)
+    fz: IntArray = np.asarray(fac_zone)
+    cz: IntArray = np.asarray(cell_zone)
     fin, cin = fz >= 0, cz >= 0
 
-    def per_zone(idx, mask, values):
-        return np.bincount(idx[mask], weights=np.asarray(values, float)[mask], minlength=n_zones)
+    def per_zone(idx: IntArray, mask: BoolArray, values: ArrayLike) -> FloatArray:
+        sums = np.bincount(idx[mask], weights=np.asarray(values, float)[mask], minlength=n_zones)
+        return np.asarray(sums, dtype=np.float64)  # weighted: already float64
 
     dem = cell_table["demand"].to_numpy(float)
     reached = cell_table["n_fac_in_reach"].to_numpy() > 0

@@ -12,12 +12,14 @@ straight lines (a radius), in metres (EPSG:4548).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import geopandas as gpd
 import numpy as np
 import shapely
 
+from renewal.analysis.arrays import BoolArray
 from renewal.analysis.inputs import points_xy, to_metric_gdf
 from renewal.errors import InputError
 
@@ -25,9 +27,9 @@ _CODE = re.compile(r"^(R\d*|07\d*)$")
 _NAMES = ("居住", "住宅")
 
 
-def residential_mask(values) -> np.ndarray:
+def residential_mask(values: Iterable[object]) -> BoolArray:
     """True where a land-use value is residential: code R…/07… or a name with 居住/住宅."""
-    out = []
+    out: list[bool] = []
     for v in values:
         text = "" if v is None or (isinstance(v, float) and np.isnan(v)) else str(v).strip().upper()
         out.append(bool(_CODE.match(text)) or any(n in text for n in _NAMES))

@@ -38,7 +38,7 @@ UNITS = {"places": "个", "beds": "张"}
 NO_TARGET = "内置标准未给出"
 
 
-def totals(res: SupplyResult) -> dict:
+def totals(res: SupplyResult) -> dict[str, float]:
     """District totals of a run: ``demand``, ``demand_in_reach``, ``share_in_reach``, ``n_facilities``,
     ``n_no_capacity``, ``capacity`` (known capacities summed) and ``gap`` (the method's definition)."""
     fz = np.zeros(len(res.facilities), dtype=np.int64)
@@ -51,7 +51,7 @@ def _status(verified: bool) -> str:
     return "已核对" if verified else "未核对（请核对后使用）"
 
 
-def _num(value, digits: int = 1):
+def _num(value: float | None, digits: int = 1) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), digits)
 
 

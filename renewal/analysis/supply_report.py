@@ -94,7 +94,7 @@ def _zone_names(zones: gpd.GeoDataFrame) -> list[str]:
     return [str(v) for v in zones[col]]
 
 
-def _bed_rate(std: Standards, key: str, given) -> BedRate | None:
+def _bed_rate(std: Standards, key: str, given: float | str | None) -> BedRate | None:
     """The beds-per-1,000 rate of a run: the planner's, else the standards file's (per the age group)."""
     if CAPACITY[key][0] != "beds":
         if given is not None:
@@ -127,7 +127,9 @@ def gap_definition(res: SupplyResult) -> tuple[str, str]:
     return f"{en} (demand in beds: people x {res.demand.rate.value:g} / 1000)", zh
 
 
-def _land(landuse, field, fac, radius: float, source: str) -> LandCoverage | None:
+def _land(
+    landuse: gpd.GeoDataFrame | None, field: str | None, fac: gpd.GeoDataFrame, radius: float, source: str
+) -> LandCoverage | None:
     """Residential-land coverage of ``fac`` within ``radius`` (the service radius), if a layer was given."""
     if landuse is None:
         return None
@@ -171,14 +173,62 @@ def supply_demand_run(  # noqa: PLR0913
     landuse_field: str | None = None,
     landuse_source: str = "",
 ) -> SupplyResult:
-    """One category, one method; see the module docstring. ``category`` is a standards key or name.
+    """Supply and demand of one category by one method (see the module docstring).
 
     For care beds, ``bed_rate`` (beds per 1,000 older people, given by the planner) or else the standards
     file's ``capacity_ratios`` entry per ``served`` turns the demand into beds needed (people × rate ÷
-    1000); without either, one bed per person (an upper bound, said by the callers).
+    1000); without either, one bed per person (an upper bound, said by the callers). With ``landuse``
+    (polygons) and ``landuse_field`` (its land-use code or name), the share of residential land within the
+    category's service radius is computed too (:mod:`renewal.analysis.supply_landuse`).
 
-    With ``landuse`` (polygons) and ``landuse_field`` (its land-use code or name), the share of residential
-    land within the category's service radius is computed too (:mod:`renewal.analysis.supply_landuse`)."""
+    Parameters
+    ----------
+    facilities : GeoDataFrame
+        The inventory with a CRS, a ``category`` column and the capacity (``places``/学位, or 班数 ×
+        每班人数; ``beds``/床位).
+    population : GeoDataFrame
+        Demand points or polygons with an age column (``age_field``), or people (``pop_field``) and a
+        ``share``.
+    category : str
+        A standards key or name.
+    method : {"2sfca", "balance", "assign"}
+    net : WalkNetwork, optional
+        Walking distances (default: straight lines).
+    zones : GeoDataFrame, optional
+        街道 / 社区 polygons for the per-zone table.
+    cutoff : float, optional
+        Metres (default: the standards' distance of the category).
+    decay, sigma, assign_method, age_field, pop_field, share, max_snap, bed_rate, landuse, landuse_field, landuse_source
+        See the module docstring.
+
+    Returns
+    -------
+    SupplyResult
+        ``facilities`` (capacity and what it serves), ``cells`` (demand and what it gets), ``zones``,
+        the ``demand`` description and ``notes``.
+
+    Raises
+    ------
+    InputError
+        An unknown category or method, no facility of the category, no capacity at all, bad demand.
+
+    Examples
+    --------
+    One school of 100 places; 80 children within 500 m, 50 farther away:
+
+    >>> import geopandas as gpd, shapely
+    >>> school = gpd.GeoDataFrame({"category": ["小学"], "places": [100]},
+    ...                           geometry=[shapely.Point(520000, 4330000)], crs=4548)
+    >>> kids = gpd.GeoDataFrame({"6-11岁": [80, 50]},
+    ...                         geometry=[shapely.Point(520300, 4330000), shapely.Point(522000, 4330000)], crs=4548)
+    >>> res = supply_demand_run(school, kids, "小学", method="assign")
+    >>> res.cutoff, res.mode
+    (500.0, 'radius')
+    >>> res.cells[["demand", "assigned", "unplaced"]].to_dict("records")
+    [{'demand': 80.0, 'assigned': 80.0, 'unplaced': 0.0}, {'demand': 50.0, 'assigned': 0.0, 'unplaced': 50.0}]
+    >>> res.facilities[["capacity", "assigned", "free"]].to_dict("records")
+    [{'capacity': 100.0, 'assigned': 80.0, 'free': 20.0}]
+    """
     std = standards or load_standards()
     key = _checked_category(std, category, method)
     cap_field, cap_zh = CAPACITY[key]
@@ -283,7 +333,7 @@ def supply_demand_run(  # noqa: PLR0913
     )
 
 
-def _labelled(table: pd.DataFrame, headers: dict | None = None) -> pd.DataFrame:
+def _labelled(table: pd.DataFrame, headers: dict[str, str] | None = None) -> pd.DataFrame:
     """Chinese headers (``headers`` over :data:`HEADERS`), and the English codes as the first row."""
     names = {**HEADERS, **(headers or {})}
     cols = [c for c in table.columns if c != "geometry"]

@@ -14,8 +14,10 @@ one column per scenario, and the change of each against the first (the baseline)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,14 +28,19 @@ from renewal.errors import InputError
 from renewal.settings import workspace_dir
 from renewal.standards import Standards, load_standards
 
+#: A scenario record: plain JSON values (name, who, saved_at, indicators, zones, ...; see :func:`scenario_record`).
+Scenario = dict[str, Any]
+
 MAX_NAME = 40
 
 
 def scenarios_path(workspace: Path | None = None) -> Path:
+    """The old scenarios file (read once, to move its scenarios into the store)."""
     return (workspace or workspace_dir()) / "supply" / "scenarios.json"
 
 
-def check_name(name) -> str:
+def check_name(name: object) -> str:
+    """A scenario's name, trimmed; refused when empty, too long or with control characters."""
     text = str(name or "").strip()
     if not text or len(text) > MAX_NAME or any(ord(c) < 32 for c in text):
         raise InputError(
@@ -50,7 +57,7 @@ def scenario_record(
     who: str,
     standards: Standards | None = None,
     when: datetime | None = None,
-) -> dict:
+) -> Scenario:
     """One run's figures as a scenario record (plain JSON values)."""
     std = standards or load_standards()
     ind = indicators(res, std)
@@ -80,7 +87,7 @@ def scenario_record(
     }
 
 
-def load_scenarios(workspace: Path | None = None) -> list[dict]:
+def load_scenarios(workspace: Path | None = None) -> list[Scenario]:
     path = scenarios_path(workspace)
     if not path.exists():
         return []
@@ -93,7 +100,7 @@ def load_scenarios(workspace: Path | None = None) -> list[dict]:
     return [d for d in data if isinstance(d, dict) and "name" in d and "indicators" in d]
 
 
-def rate_label(record: dict) -> str:
+def rate_label(record: Scenario) -> str:
     """The beds-per-1,000 rate a scenario was computed with, in Chinese (none: one bed per person)."""
     rate = record.get("bed_rate")
     if not rate:
@@ -101,7 +108,7 @@ def rate_label(record: dict) -> str:
     return f"每千名老年人{float(rate['value']):g}张（{rate['source']}）"
 
 
-def rate_mismatch(records: list[dict]) -> str | None:
+def rate_mismatch(records: list[Scenario]) -> str | None:
     """A Chinese warning when the scenarios' bed demands use different beds-per-1,000 rates, else None:
     their demand and gap differ by the rate, not only by the facilities."""
     labels = [rate_label(r) for r in records]
@@ -111,7 +118,7 @@ def rate_mismatch(records: list[dict]) -> str | None:
     return f"所选情景的床位需求按不同的每千名老年人床位标准计算，需求与缺口的变化部分来自标准不同：{each}。"
 
 
-def _changes_text(record: dict) -> str:
+def _changes_text(record: Scenario) -> str:
     changes = record.get("changes") or []
     if not changes:
         return "无（保存时的设施清单）"
@@ -120,7 +127,9 @@ def _changes_text(record: dict) -> str:
     )
 
 
-def scenario_sheet(records: list[dict], labels: list[str], *, beijing_time) -> pd.DataFrame:
+def scenario_sheet(
+    records: list[Scenario], labels: list[str], *, beijing_time: Callable[[Any], str]
+) -> pd.DataFrame:
     """Which scenarios a comparison shows: per scenario its label, name, who saved it and when (北京时间, by
     ``beijing_time``: ``renewal.zh.beijing_time``, which analysis may not import), version, method, demand
     source, bed rate and facility changes (e.g. the new sites of a siting)."""
@@ -143,13 +152,13 @@ def scenario_sheet(records: list[dict], labels: list[str], *, beijing_time) -> p
     )
 
 
-def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:
+def compare(records: list[Scenario], labels: list[str]) -> pd.DataFrame:
     """Side by side: 指标, 单位, one column per scenario headed by its label (e.g. name and 北京时间), then
     较“baseline”变化 for each other scenario (the first is the baseline). Zones' gaps are rows
     ``分区缺口：<zone>``; a figure a scenario lacks is empty."""
     if not records:
         return pd.DataFrame(columns=["指标", "单位"])
-    rows: dict[str, dict] = {}
+    rows: dict[str, dict[str, Any]] = {}
     units: dict[str, str] = {}
     for rec, label in zip(records, labels, strict=True):
         for ind, value, unit in rec["indicators"]:
@@ -170,7 +179,7 @@ def compare(records: list[dict], labels: list[str]) -> pd.DataFrame:
     return out
 
 
-def zone_changes(records: list[dict]) -> pd.DataFrame:
+def zone_changes(records: list[Scenario]) -> pd.DataFrame:
     """Per zone, the gap of the first scenario (the baseline) and of the last, and the change (last minus
     baseline; below 0: places or beds gained within reach, above 0: lost). A zone only one of them has
     gets no change (NaN)."""

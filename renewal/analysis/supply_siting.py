@@ -18,7 +18,9 @@ Demand and capacities are counted in hundredths (the integer maximum flow of
 from __future__ import annotations
 
 import heapq
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any, TypedDict, Unpack
 
 import geopandas as gpd
 import numpy as np
@@ -27,15 +29,29 @@ from scipy import sparse
 from scipy.sparse.csgraph import maximum_flow
 
 from renewal.analysis import supply_demand as sd
+from renewal.analysis.arrays import ArrayLike
 from renewal.analysis.inputs import facility_ids, points_xy, to_metric_gdf
 from renewal.analysis.network import WalkNetwork
 from renewal.analysis.supply_report import CAPACITY, SupplyResult, supply_demand_run
 from renewal.crs import STORAGE_EPSG
 from renewal.errors import InputError
+from renewal.standards import Standards
 
 #: Demand and capacity are counted in 1/SCALE of a person for the integer maximum flow.
 SCALE = 100
 MAX_K = 50
+
+
+class DemandOptions(TypedDict, total=False):
+    """What :func:`capacity_siting` passes on to :func:`~renewal.analysis.supply_report.supply_demand_run`."""
+
+    age_field: str | None
+    pop_field: str | None
+    share: float | None
+    zones: gpd.GeoDataFrame | None
+    cutoff: float | None
+    bed_rate: float | None
+    standards: Standards | None
 
 
 class Placer:
@@ -44,7 +60,7 @@ class Placer:
     ``reach`` pairs facilities ``0..n_fac-1`` (existing first, then the candidates) with demand cells;
     ``capacity`` is per facility (NaN: unknown, places nobody)."""
 
-    def __init__(self, reach: sd.Reach, capacity, demand, n_existing: int):
+    def __init__(self, reach: sd.Reach, capacity: ArrayLike, demand: ArrayLike, n_existing: int) -> None:
         self.n_cell, self.n_fac, self.n_existing = reach.n_cell, reach.n_fac, n_existing
         dem = np.rint(np.nan_to_num(np.asarray(demand, float), nan=0.0).clip(0) * SCALE).astype(np.int64)
         cap = np.rint(np.nan_to_num(np.asarray(capacity, float), nan=0.0).clip(0) * SCALE).astype(np.int64)
@@ -66,7 +82,7 @@ class Placer:
         within = np.bincount(reach.fac, weights=dem[reach.cell].astype(float), minlength=self.n_fac)
         self.bounds = np.minimum(within, cap).astype(float)[n_existing:] / SCALE
 
-    def placed(self, chosen=()) -> float:
+    def placed(self, chosen: Sequence[int] = ()) -> float:
         """Demand placed within reach with the existing facilities and candidates ``chosen`` (indices)."""
         fac = np.concatenate([np.arange(self.n_existing), self.n_existing + np.asarray(chosen, np.int64)])
         src, dst, val = self._base
@@ -106,7 +122,9 @@ class SitingResult:
         return self.base_placed / self.demand_total if self.demand_total else float("nan")
 
 
-def check_siting_options(k, target_share, new_capacity) -> tuple[int | None, float | None, float]:
+def check_siting_options(
+    k: int | None, target_share: float | None, new_capacity: float | str | None
+) -> tuple[int | None, float | None, float]:
     """``(k, target_share, new_capacity)`` checked: exactly one of K (1..50) or a share (0 < s <= 1),
     and a positive capacity."""
     if (k is None) == (target_share is None):
@@ -121,7 +139,7 @@ def check_siting_options(k, target_share, new_capacity) -> tuple[int | None, flo
             "The target share must be above 0 and at most 1 (e.g. 0.85).", "目标比例须大于0且不超过100%。"
         )
     try:
-        cap = float(new_capacity)
+        cap = float(new_capacity) if new_capacity is not None else float("nan")
     except (TypeError, ValueError):
         cap = float("nan")
     if not (np.isfinite(cap) and 0 < cap <= 1e6):
@@ -132,7 +150,9 @@ def check_siting_options(k, target_share, new_capacity) -> tuple[int | None, flo
     return (None if k is None else int(k)), (None if target_share is None else float(target_share)), cap
 
 
-def greedy_steps(placer: Placer, n_cand: int, *, k: int | None, target: float | None):
+def greedy_steps(
+    placer: Placer, n_cand: int, *, k: int | None, target: float | None
+) -> tuple[list[tuple[int, float]], bool]:
     """The greedy order: [(candidate index, placed after)], and whether the target (or K) was reached.
 
     Lazy greedy: a candidate's gain only shrinks as others are chosen (placing is submodular), so each
@@ -177,12 +197,63 @@ def capacity_siting(  # noqa: PLR0913
     net: WalkNetwork | None = None,
     id_col: str | None = "site_id",
     max_snap: float = 200.0,
-    **demand_opts,
+    **demand_opts: Unpack[DemandOptions],
 ) -> SitingResult:
-    """New facilities of ``category``, ``new_capacity`` places each, at ``candidates`` (points or
-    polygons, e.g. renewal sites): ``k`` of them, or the fewest to place ``target_share`` of the demand
-    within reach. ``demand_opts`` go to :func:`~renewal.analysis.supply_report.supply_demand_run`
-    (``age_field``, ``pop_field``, ``share``, ``zones``, ``cutoff``, ``bed_rate``, ``standards``)."""
+    """New facilities of ``category``, ``new_capacity`` places each, at ``candidates``: ``k`` of them, or
+    the fewest to place ``target_share`` of the demand within reach (a lazy greedy over a max flow).
+
+    Parameters
+    ----------
+    facilities, population : GeoDataFrame
+        As for :func:`~renewal.analysis.supply_report.supply_demand_run`.
+    category : str
+        A standards key or name.
+    candidates : GeoDataFrame
+        Points or polygons (e.g. renewal sites) with a CRS.
+    new_capacity : float
+        Places (or beds) of each new facility, above 0.
+    k : int, optional
+        How many new facilities (1 to 50); give ``k`` or ``target_share``, not both.
+    target_share : float, optional
+        The share of the demand to place within reach (0 < s <= 1).
+    net : WalkNetwork, optional
+        Walking distances (default: straight lines).
+    id_col : str, optional
+        The candidates' id column.
+    max_snap : float
+        Metres from the network beyond which a point is refused.
+    **demand_opts
+        :class:`DemandOptions`, passed on to ``supply_demand_run``.
+
+    Returns
+    -------
+    SitingResult
+        ``steps`` (WGS84: rank, site_id, name, capacity, gain, placed, unplaced, share), the demand placed
+        before, the total, and whether the target (or K) was reached.
+
+    Raises
+    ------
+    InputError
+        Both or neither of ``k`` and ``target_share``, a bad capacity, no candidates, or as for
+        ``supply_demand_run``.
+
+    Examples
+    --------
+    The school places the 80 children near it; a new one at site S1 places the other 50:
+
+    >>> import geopandas as gpd, shapely
+    >>> school = gpd.GeoDataFrame({"category": ["小学"], "places": [100]},
+    ...                           geometry=[shapely.Point(520000, 4330000)], crs=4548)
+    >>> kids = gpd.GeoDataFrame({"6-11岁": [80, 50]},
+    ...                         geometry=[shapely.Point(520300, 4330000), shapely.Point(522000, 4330000)], crs=4548)
+    >>> sites = gpd.GeoDataFrame({"site_id": ["S1", "S2"], "name": ["甲", "乙"]},
+    ...                          geometry=[shapely.Point(521900, 4330000), shapely.Point(525000, 4330000)], crs=4548)
+    >>> sited = capacity_siting(school, kids, "小学", sites, new_capacity=60, k=1)
+    >>> sited.base_placed, sited.demand_total, sited.reached
+    (80.0, 130.0, True)
+    >>> sited.steps[["rank", "site_id", "gain", "share"]].to_dict("records")
+    [{'rank': 1, 'site_id': 'S1', 'gain': 50.0, 'share': 1.0}]
+    """
     k, target_share, new_capacity = check_siting_options(k, target_share, new_capacity)
     cand = to_metric_gdf(candidates, "candidates").reset_index(drop=True)
     if cand.empty:
@@ -210,7 +281,8 @@ def capacity_siting(  # noqa: PLR0913
     steps, reached = greedy_steps(placer, len(cand), k=k, target=target_share)
     ids, _ = facility_ids(cand, id_col if id_col in cand.columns else None)
     names = cand["name"].astype(str) if "name" in cand.columns else ids.astype(str)
-    rows, before = [], base
+    rows: list[dict[str, Any]] = []
+    before = base
     total = placer.demand_total
     for rank, (c, after) in enumerate(steps, 1):
         rows.append(
@@ -255,7 +327,7 @@ def with_new_sites(facilities: gpd.GeoDataFrame, siting: SitingResult) -> gpd.Ge
     return gpd.GeoDataFrame(pd.concat([base, new], ignore_index=True), geometry="geometry", crs=STORAGE_EPSG)
 
 
-def scenario_extras(siting: SitingResult) -> dict:
+def scenario_extras(siting: SitingResult) -> dict[str, Any]:
     """What a scenario of the siting adds to its record: the facility changes and the siting's parameters."""
     return {
         "changes": site_changes(siting),
@@ -268,7 +340,7 @@ def scenario_extras(siting: SitingResult) -> dict:
     }
 
 
-def site_changes(siting: SitingResult) -> list[dict]:
+def site_changes(siting: SitingResult) -> list[dict[str, Any]]:
     """The siting's new facilities as a scenario's facility changes (plain JSON values)."""
     return [
         {
@@ -318,7 +390,7 @@ def outcome_text(siting: SitingResult) -> tuple[str, str]:
             en += "; the other candidates place nobody more"
             zh += "；其余候选地块不能再增加获得人数"
         return en, zh
-    goal = f"{siting.target_share * 100:g}%"
+    goal = f"{(siting.target_share or 0.0) * 100:g}%"  # no K: a target share was given
     if siting.reached:
         return (
             f"{n} new facilities reach the target share {goal}; placed before: {before}",

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import warnings
+from collections.abc import Iterable
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -12,6 +14,7 @@ import pandas as pd
 from renewal.analysis.coverage import (
     CategoryState,
     CoverageResult,
+    EngineContext,
     assemble,
     distances_from_new,
     run_category,
@@ -20,36 +23,70 @@ from renewal.analysis.inputs import ID_CANDIDATES, category_cutoff, points_xy, p
 from renewal.analysis.network import NetworkWarning, NodeDistances, Snap
 from renewal.crs import epsg_crs
 from renewal.errors import InputError, Notice
+from renewal.standards import Standards
 
 
 def what_if(
     result: CoverageResult,
-    add=None,
-    remove=None,
+    add: gpd.GeoDataFrame | None = None,
+    remove: Iterable[object] | None = None,
     *,
-    category_col="category",
-    id_col=None,
+    category_col: str = "category",
+    id_col: str | None = None,
     geometry: bool = False,
 ) -> CoverageResult:
-    """Coverage after adding facilities (GeoDataFrame) and/or removing some (ids).
+    """Coverage after adding facilities and/or removing some, without a full recompute.
 
-    Additions use only the new facility's own search combined with the stored
-    distances; removals re-run the affected categories. ``geometry=True``
-    also rebuilds the catchment and gap polygons of the changed categories.
-    The returned result's ``delta`` compares the statistics.
+    Additions use only the new facility's own search combined with the stored distances; removals
+    re-run the affected categories.
+
+    Parameters
+    ----------
+    result : CoverageResult
+        A result with its engine state (from :func:`~renewal.analysis.coverage.radius_coverage` or
+        :func:`~renewal.analysis.coverage.network_coverage`).
+    add : GeoDataFrame, optional
+        New facilities (with a CRS and a category column); numbered NEW1, NEW2 ... without an id column.
+    remove : iterable of facility ids, optional
+    category_col, id_col : str, optional
+        The category and id columns of ``add``.
+    geometry : bool
+        Also rebuild the catchment and gap polygons of the changed categories.
+
+    Returns
+    -------
+    CoverageResult
+        The new result; ``delta`` compares the statistics before and after per category.
+
+    Raises
+    ------
+    InputError
+        A result without engine state, ids to remove that do not exist, or bad new facilities.
+
+    Examples
+    --------
+    >>> import geopandas as gpd, shapely
+    >>> from renewal.analysis.coverage import radius_coverage
+    >>> area = gpd.GeoSeries([shapely.box(520000, 4330000, 521000, 4331000)], crs=4548)
+    >>> school = gpd.GeoDataFrame({"category": ["小学"]}, geometry=[shapely.Point(520500, 4330500)], crs=4548)
+    >>> before = radius_coverage(school, boundary=area)
+    >>> new = gpd.GeoDataFrame({"category": ["小学"]}, geometry=[shapely.Point(520100, 4330100)], crs=4548)
+    >>> after = what_if(before, add=new)
+    >>> after.delta[["n_facilities_before", "n_facilities_after", "land_share_before", "land_share_after"]].round(3).to_dict("records")
+    [{'n_facilities_before': 1, 'n_facilities_after': 2, 'land_share_before': 0.784, 'land_share_after': 0.839}]
     """
 
     ctx = result.context
-    if ctx is None:
+    if ctx is None or result.category_states is None:
         raise InputError("This result cannot be edited (no engine state).", "该结果不支持假设分析。")
     cats = {k: copy.copy(c) for k, c in result.category_states.items()}
-    changed: set = set()
-    msgs = []
-    if remove is not None and len(remove):
-        remove = {str(r) for r in remove}
-        found = set()
+    changed: set[str] = set()
+    msgs: list[str] = []
+    remove_ids = {str(r) for r in remove} if remove is not None else set()
+    if remove_ids:
+        found: set[str] = set()
         for key, cat in list(cats.items()):
-            mask = cat.fac["facility_id"].astype(str).isin(remove)
+            mask = cat.fac["facility_id"].astype(str).isin(remove_ids)
             if mask.any():
                 found |= set(cat.fac["facility_id"][mask].astype(str))
                 cat.fac = cat.fac[~mask].reset_index(drop=True)
@@ -58,11 +95,10 @@ def what_if(
                     cat.dist = np.full(len(ctx.cell_xy), np.inf)
                     cat.near = np.full(len(ctx.cell_xy), -1, dtype=np.int64)
                     if ctx.mode == "network":
-                        cat.fsnap = ctx.net.snap(np.empty((0, 2)))
-                        cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+                        _no_sources(ctx, cat)
                 else:
                     msgs += run_category(ctx, cat)
-        missing = remove - found
+        missing = remove_ids - found
         if missing:
             raise InputError(
                 f"Facilities to remove not found: {sorted(missing)}", f"要删除的设施不存在：{sorted(missing)}"
@@ -79,7 +115,7 @@ def what_if(
         xy = points_xy(new)
         new_keys = new["category"].to_numpy()
         new_ids = new["facility_id"].to_numpy()
-        added: dict = {}  # category -> rows of ``new`` appended to its facilities
+        added: dict[str, list[int]] = {}  # category -> rows of ``new`` appended to its facilities
         for i in range(len(new)):
             key = new_keys[i]
             if key not in cats:
@@ -101,12 +137,12 @@ def what_if(
             better = d < cat.dist
             cat.dist = np.where(better, d, cat.dist)
             cat.near = np.where(better, idx, cat.near)
-            if ctx.mode == "network":
-                nb = nd.dist < cat.nd.dist
+            if ctx.mode == "network" and nd is not None and s is not None:
+                old_nd, fs = _network_state(cat)
+                nb = nd.dist < old_nd.dist
                 cat.nd = NodeDistances(
-                    np.where(nb, nd.dist, cat.nd.dist), np.where(nb, idx, cat.nd.source), cat.cutoff
+                    np.where(nb, nd.dist, old_nd.dist), np.where(nb, idx, old_nd.source), cat.cutoff
                 )
-                fs = cat.fsnap
                 cat.fsnap = Snap(
                     np.append(fs.edge, s.edge),
                     np.append(fs.offset, s.offset),
@@ -124,7 +160,7 @@ def what_if(
     return out
 
 
-def _empty_category(ctx, std, key, empty) -> CategoryState:
+def _empty_category(ctx: EngineContext, std: Standards, key: str, empty: gpd.GeoDataFrame) -> CategoryState:
     """A category that had no facilities before a what-if adds one."""
     c = std.category(key)
     cat = CategoryState(
@@ -136,9 +172,23 @@ def _empty_category(ctx, std, key, empty) -> CategoryState:
         near=np.full(len(ctx.cell_xy), -1, dtype=np.int64),
     )
     if ctx.mode == "network":
-        cat.fsnap = ctx.net.snap(np.empty((0, 2)))
-        cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+        _no_sources(ctx, cat)
     return cat
+
+
+def _no_sources(ctx: EngineContext, cat: CategoryState) -> None:
+    """The network state of a category left without facilities."""
+    if ctx.net is None:
+        raise ValueError("a network-mode coverage context has a network")
+    cat.fsnap = ctx.net.snap(np.empty((0, 2)))
+    cat.nd = ctx.net.node_distances(cat.fsnap, cat.cutoff)
+
+
+def _network_state(cat: CategoryState) -> tuple[NodeDistances, Snap]:
+    """A network-mode category's node distances and snapped facilities (set by ``run_category``)."""
+    if cat.nd is None or cat.fsnap is None:
+        raise ValueError("run_category comes first")
+    return cat.nd, cat.fsnap
 
 
 def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
@@ -148,8 +198,8 @@ def _delta(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     keys = sorted(set(before["category"]) | set(after["category"]))
     ai = {k: i for i, k in enumerate(after["category"])}
     bi = {k: i for i, k in enumerate(before["category"])}
-    out = {"category": keys}
-    delta = {}
+    out: dict[str, Any] = {"category": keys}
+    delta: dict[str, Any] = {}
     for side, idx, frame in (("after", ai, after), ("before", bi, before)):
         for c in cols:
             v = frame[c].to_numpy() if c in frame else np.zeros(len(frame))
