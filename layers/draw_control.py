@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
+from shapely.geometry.base import BaseGeometry
 
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
@@ -10,7 +13,9 @@ from layers.display import display_geometry
 from layers.elements import Script
 
 
-def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP) -> None:
+def add_draw_control(
+    m: folium.Map, geom: BaseGeometry | None = None, *, basemap: str = DEFAULT_BASEMAP
+) -> None:
     """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped."""
     from folium.plugins import Draw
 
@@ -19,7 +24,7 @@ def add_draw_control(m: folium.Map, geom=None, *, basemap: str = DEFAULT_BASEMAP
     group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
     geom = display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP])
     if geom is not None and not geom.is_empty:
-        style = {"color": "#f39c12", "weight": 3}
+        style: dict[str, Any] = {"color": "#f39c12", "weight": 3}
         for part in getattr(geom, "geoms", [geom]):
             if part.geom_type == "Polygon":
                 rings = [part.exterior, *part.interiors]

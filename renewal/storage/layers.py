@@ -20,6 +20,7 @@ Layers of files written by older versions (one GeoPackage table ``lyr_<name>`` e
 
 from __future__ import annotations
 
+import builtins
 import io
 import json
 import logging
@@ -216,14 +217,14 @@ class LayerCore:
         """The imported layers (zones, population, reference)."""
         return [e for e in self._entries() if e.kind in KINDS]
 
-    def files(self) -> list[ImportedLayer]:
+    def files(self) -> builtins.list[ImportedLayer]:
         """The recorded shared files (facility inventory, walking network): who saved them, when, version."""
         return [e for e in self._entries() if e.kind in FILE_KINDS]
 
     def get(self, name: str) -> ImportedLayer | None:
         return next((lyr for lyr in self._entries() if lyr.name == name), None)
 
-    def history(self, name: str | None = None) -> list[dict]:
+    def history(self, name: str | None = None) -> builtins.list[dict]:  # ("list" here is the method above)
         sql = "SELECT * FROM layer_history"
         rows = self._query(
             sql + (" WHERE name = ?" if name else "") + " ORDER BY id DESC", (name,) if name else ()
