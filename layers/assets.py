@@ -47,11 +47,12 @@ import mimetypes
 import os
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import branca.colormap
 import folium
@@ -59,6 +60,8 @@ from branca.element import CssLink, Element, Figure, JavascriptLink
 from jinja2 import Template
 
 from layers import folium_pins as pins
+
+ElementT = TypeVar("ElementT", bound=Element)
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 VENDOR_DIR = Path(__file__).resolve().parent / "vendor"
@@ -417,14 +420,14 @@ class InlineAsset(Element):
 
 
 @contextmanager
-def ids_kept(fig) -> Iterator[None]:
+def ids_kept(fig: Element) -> Iterator[None]:
     """Give back every element's ``_id`` after the block (e.g. around ``st_folium``).
 
     streamlit-folium renames the elements of the map it shows (``map_div``, ``feature_group_div_0``…),
     but scripts built with the map's name (``FeatureLayer``, the offline-tiles note) keep the old one;
     a file rendered from the renamed map then throws ``map_… is not defined`` and draws nothing. With
     the ids given back, :func:`standalone_html` of a shown map is the file ``export-map`` writes."""
-    ids = [(el, pins.own_id(el)) for el in pins.walk(_root_of(fig)) if pins.own_id(el) is not None]
+    ids = [(el, own) for el in pins.walk(_root_of(fig)) if (own := pins.own_id(el)) is not None]
     try:
         yield
     finally:
@@ -432,13 +435,13 @@ def ids_kept(fig) -> Iterator[None]:
             pins.set_id(el, old)
 
 
-def _root_of(fig):
+def _root_of(fig: Element) -> Element:
     root = fig.get_root() if hasattr(fig, "get_root") else fig
     return root
 
 
 #: Elements that need an asset in :data:`DROPPED`, with the advice given when one is found.
-def _needs_dropped(el) -> str | None:
+def _needs_dropped(el: Element) -> str | None:
     if isinstance(el, folium.Icon):
         return "folium.Icon needs Leaflet.awesome-markers, Bootstrap and Font Awesome; use DivIcon or CircleMarker"
     if isinstance(el, folium.Popup):
@@ -452,11 +455,19 @@ def _needs_dropped(el) -> str | None:
     return None
 
 
-def _describe(el) -> str:
+def _describe(el: Element) -> str:
     return f"{type(el).__module__}.{type(el).__name__}"
 
 
-def _local_links(el, kind: str, links, mode: str, base: str, inline: list, problems: list[str]) -> list:
+def _local_links(
+    el: Element,
+    kind: str,
+    links: Iterable[tuple[str, str]],
+    mode: str,
+    base: str,
+    inline: list[tuple[str, str, InlineAsset]],
+    problems: list[str],
+) -> list[tuple[str, str]]:
     """One element's script (or style) links made local: served URLs kept in the list, inline ones moved
     to ``inline``; what cannot be had offline goes to ``problems``."""
     new: list[tuple[str, str]] = []
@@ -483,7 +494,7 @@ def _local_links(el, kind: str, links, mode: str, base: str, inline: list, probl
     return new
 
 
-def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
+def localize(fig: ElementT, mode: str = "served", base_url: str = DEFAULT_BASE_URL) -> ElementT:
     """Make ``fig`` (a folium Map or Figure) load every script and stylesheet locally.
 
     ``mode="served"``: each ``default_js``/``default_css`` URL becomes
@@ -505,7 +516,7 @@ def localize(fig, mode: str = "served", base_url: str = DEFAULT_BASE_URL):
     root = _root_of(fig)
     inline: list[tuple[str, str, InlineAsset]] = []  # (kind, name, element)
     problems: list[str] = []
-    updates: list[tuple[object, str, list[tuple[str, str]]]] = []
+    updates: list[tuple[Element, str, list[tuple[str, str]]]] = []
     for el in pins.walk(root):
         why = _needs_dropped(el)
         if why:
@@ -593,7 +604,7 @@ def _clear_rendered(root: Figure) -> None:
     pins.set_children(root.header, kept)
 
 
-def standalone_html(fig) -> str:
+def standalone_html(fig: Element) -> str:
     """One complete HTML document of ``fig`` with every script and stylesheet inline.
 
     Opens from a file with no app and no internet; only tile URL templates of

@@ -25,7 +25,10 @@ import geopandas as gpd
 import pandas as pd
 from pptx import Presentation
 from pptx.oxml.ns import qn
-from pptx.util import Emu, Inches, Pt
+from pptx.presentation import Presentation as PptxPresentation
+from pptx.slide import Slide as PptxSlide
+from pptx.text.text import TextFrame, _Run
+from pptx.util import Emu, Inches, Length, Pt
 
 import geodata
 from layers.presentation import Slide, presentation_slides
@@ -48,7 +51,7 @@ TABLE_PT = 18
 SITE_COLUMNS = ("site_id", "name", "site_type", "renewal_area", "status", "precision")
 
 
-def set_east_asian(run, typeface: str = EA_FONT) -> None:
+def set_east_asian(run: _Run, typeface: str = EA_FONT) -> None:
     """Set a run's Latin and East Asian typefaces and its language to zh-CN."""
     run.font.name = typeface
     rpr = run._r.get_or_add_rPr()
@@ -65,7 +68,7 @@ def set_east_asian(run, typeface: str = EA_FONT) -> None:
     ea.set("typeface", typeface)
 
 
-def _text(frame, text: str, size: float, *, bold: bool = False) -> None:
+def _text(frame: TextFrame, text: str, size: float, *, bold: bool = False) -> None:
     frame.clear()
     para = frame.paragraphs[0]
     run = para.add_run()
@@ -75,14 +78,14 @@ def _text(frame, text: str, size: float, *, bold: bool = False) -> None:
     set_east_asian(run)
 
 
-def _title(slide, text: str) -> None:
-    box = slide.shapes.add_textbox(Inches(0.4), Inches(0.2), SLIDE_W - Inches(0.8), Inches(0.7))
+def _title(slide: PptxSlide, text: str) -> None:
+    box = slide.shapes.add_textbox(Inches(0.4), Inches(0.2), Emu(SLIDE_W - Inches(0.8)), Inches(0.7))
     box.text_frame.word_wrap = True
     _text(box.text_frame, text, 26, bold=True)
 
 
-def _note(slide, text: str, top: Emu, height: Emu = Inches(0.5), size: float = 11) -> None:
-    box = slide.shapes.add_textbox(Inches(0.4), top, SLIDE_W - Inches(0.8), height)
+def _note(slide: PptxSlide, text: str, top: Length, height: Length = Inches(0.5), size: float = 11) -> None:
+    box = slide.shapes.add_textbox(Inches(0.4), top, Emu(SLIDE_W - Inches(0.8)), height)
     box.text_frame.word_wrap = True
     _text(box.text_frame, text, size)
 
@@ -97,7 +100,7 @@ def _sheet_png(slide: Slide) -> bytes:
     return buf.getvalue()
 
 
-def _map_slide(prs, slide: Slide) -> None:
+def _map_slide(prs: PptxPresentation, slide: Slide) -> None:
     page = prs.slides.add_slide(prs.slide_layouts[6])  # blank
     _title(page, slide.title)
     height = SLIDE_H - Inches(1.0)
@@ -107,7 +110,9 @@ def _map_slide(prs, slide: Slide) -> None:
     )
 
 
-def _table_slide(prs, title: str, frame: pd.DataFrame, widths: Sequence[float], note: str = "") -> None:
+def _table_slide(
+    prs: PptxPresentation, title: str, frame: pd.DataFrame, widths: Sequence[float], note: str = ""
+) -> None:
     slide = prs.slides.add_slide(prs.slide_layouts[6])
     _title(slide, title)
     rows, cols = len(frame) + 1, len(frame.columns)
@@ -124,7 +129,7 @@ def _table_slide(prs, title: str, frame: pd.DataFrame, widths: Sequence[float], 
         for j, value in enumerate(row):
             _text(table.cell(i, j).text_frame, cell_text(value), TABLE_PT)
     if note:
-        _note(slide, note, SLIDE_H - Inches(0.6), size=14)
+        _note(slide, note, Emu(SLIDE_H - Inches(0.6)), size=14)
 
 
 def _chunks(frame: pd.DataFrame, size: int = ROWS_PER_TABLE) -> list[pd.DataFrame]:
@@ -158,7 +163,7 @@ def indicators_frame() -> pd.DataFrame:
 COVERAGE_TABLE = ("设施类别", "生活圈", "距离（米）", "设施数", "用地覆盖率（%）", "距离核对状态")
 
 
-def _coverage_table_slide(prs) -> None:
+def _coverage_table_slide(prs: PptxPresentation) -> None:
     """The statistics per category of the coverage view (the same facilities, by service radius)."""
     std = load_standards()
     result, facilities = known_coverage(standards=std)
@@ -175,7 +180,7 @@ def _coverage_table_slide(prs) -> None:
 
 
 def _chunked_table_slides(
-    prs, title: str, frame: pd.DataFrame, widths: Sequence[float], note: str = ""
+    prs: PptxPresentation, title: str, frame: pd.DataFrame, widths: Sequence[float], note: str = ""
 ) -> None:
     parts = _chunks(frame)
     for i, part in enumerate(parts, start=1):
@@ -183,7 +188,7 @@ def _chunked_table_slides(
         _table_slide(prs, f"{title}{suffix}", part, widths, note)
 
 
-def _tables_after(prs, key: str, sites: gpd.GeoDataFrame | None) -> None:
+def _tables_after(prs: PptxPresentation, key: str, sites: gpd.GeoDataFrame | None) -> None:
     """The native tables that follow a view's map slide."""
     if key == "park":
         zones = jinmao_zone_table(geodata.load("layout"))[
@@ -203,7 +208,7 @@ def build_deck(
     sites: gpd.GeoDataFrame | None = None,
     date: dt.date | None = None,
     slides: Sequence[Slide] | None = None,
-) -> Presentation:
+) -> PptxPresentation:
     """The deck as a python-pptx Presentation (``sites``: the renewal-site catalogue to show; ``slides``: the
     presentation's views, built from ``sites`` when not given)."""
     date = date or dt.date.today()

@@ -6,15 +6,22 @@ geometries, extents and markers here, at the edge.
 
 from __future__ import annotations
 
+from typing import overload
+
 import geopandas as gpd
 from shapely.geometry import box
+from shapely.geometry.base import BaseGeometry
 
 from layers.basemaps import Basemap
-from layers.scene import Bounds
+from layers.scene import Bounds, as_bounds
 from renewal.crs import gcj02_to_wgs84, geometry_to_gcj02
 
 
-def display_geometry(geom, basemap: Basemap):
+@overload
+def display_geometry(geom: None, basemap: Basemap) -> None: ...
+@overload
+def display_geometry(geom: BaseGeometry, basemap: Basemap) -> BaseGeometry: ...
+def display_geometry(geom: BaseGeometry | None, basemap: Basemap) -> BaseGeometry | None:
     """One WGS84 geometry in the basemap's display coordinates (GCJ-02 for Amap)."""
     if basemap.display_crs != "gcj02" or geom is None:
         return geom
@@ -34,14 +41,14 @@ def display_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
     """WGS84 bounds in the basemap's display coordinates (the shifted box's bounds for GCJ-02)."""
     if basemap.display_crs != "gcj02":
         return bounds
-    return tuple(display_geometry(box(*bounds), basemap).bounds)
+    return as_bounds(geometry_to_gcj02(box(*bounds)).bounds)
 
 
 def wgs84_bounds(bounds: Bounds, basemap: Basemap) -> Bounds:
     """Display bounds (what a map in the basemap's coordinates shows) back in WGS84: the inverse of
     :func:`display_bounds` (corners converted from GCJ-02 for 高德)."""
     if basemap.display_crs != "gcj02":
-        return tuple(float(v) for v in bounds)
+        return as_bounds(bounds)
     w, s = gcj02_to_wgs84(bounds[0], bounds[1])
     e, n = gcj02_to_wgs84(bounds[2], bounds[3])
     return (float(w), float(s), float(e), float(n))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
@@ -17,11 +20,11 @@ SNAP_LABEL = "吸附：区界与其他项目的顶点"
 SNAP_HINT = "绘制或编辑图形时，距其他项目顶点或区界 10 像素以内的顶点自动对齐；取消勾选可关闭吸附"
 
 
-def _latlngs(xy, digits: int = 8) -> list[list[float]]:
+def _latlngs(xy: Any, digits: int = 8) -> list[list[float]]:
     return [[round(float(y), digits), round(float(x), digits)] for x, y in xy]
 
 
-def snap_payload(targets: SnapTargets, basemap: str = DEFAULT_BASEMAP) -> dict:
+def snap_payload(targets: SnapTargets, basemap: str = DEFAULT_BASEMAP) -> dict[str, Any]:
     """The snapping targets as rpSnap's JSON: [lat, lon] in the basemap's display coordinates."""
     shown = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     vertices = (
@@ -39,7 +42,7 @@ def snap_payload(targets: SnapTargets, basemap: str = DEFAULT_BASEMAP) -> dict:
 
 def add_draw_control(
     m: folium.Map,
-    geom=None,
+    geom: BaseGeometry | None = None,
     *,
     basemap: str = DEFAULT_BASEMAP,
     snap: SnapTargets | None = None,
@@ -58,7 +61,7 @@ def add_draw_control(
     group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
     geom = display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP])
     if geom is not None and not geom.is_empty:
-        style = {"color": "#f39c12", "weight": 3}
+        style: dict[str, Any] = {"color": "#f39c12", "weight": 3}
         for part in getattr(geom, "geoms", [geom]):
             if part.geom_type == "Polygon":
                 rings = [part.exterior, *part.interiors]

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from branca.element import MacroElement
+from branca.element import Element, MacroElement
 from jinja2 import Template
 
 from layers import folium_pins as pins
@@ -42,7 +42,7 @@ def asset_script(file: str) -> Script:
 class Ref:
     """A folium element passed to a :class:`MapCall` as itself (its generated JavaScript name)."""
 
-    def __init__(self, element):
+    def __init__(self, element: Element) -> None:
         self.element = element
 
     def js(self) -> str:
@@ -52,7 +52,7 @@ class Ref:
         return name
 
 
-def _argument(value) -> str:
+def _argument(value: object) -> str:
     if isinstance(value, Ref):
         return value.js()
     if isinstance(value, dict) and any(isinstance(v, Ref) for v in value.values()):
@@ -66,17 +66,23 @@ class MapCall(MacroElement):
 
     _template = Template("{% macro script(this, kwargs) %}{{ this.code() }}{% endmacro %}")
 
-    def __init__(self, fn: str, *args, map_name: str | None = None, with_map: bool = True):
+    def __init__(self, fn: str, *args: object, map_name: str | None = None, with_map: bool = True) -> None:
         super().__init__()
         if not _IDENTIFIER.match(fn):
             raise ValueError(f"not a JavaScript function name: {fn!r}")
         self._name = "RenewalCall"
         self.fn, self.args, self.map_name, self.with_map = fn, args, map_name, with_map
 
+    def _parent_name(self) -> str:
+        owner = pins.parent(self)
+        if owner is None:
+            raise ValueError(f"{self.fn}: add the call to a map (or give map_name) before rendering it")
+        return owner.get_name()
+
     def code(self) -> str:
         args = [_argument(a) for a in self.args]
         if self.with_map:
-            args.insert(0, self.map_name or pins.parent(self).get_name())
+            args.insert(0, self.map_name or self._parent_name())
         return f"{self.fn}({', '.join(args)});"
 
 

@@ -4,9 +4,11 @@ and places labels without overlaps (bigger features first; more appear when zoom
 
 from __future__ import annotations
 
+from typing import Any
+
 import folium
 import geopandas as gpd
-from branca.element import MacroElement
+from branca.element import Element, Figure, MacroElement
 from jinja2 import Template
 
 from layers import folium_pins as pins
@@ -43,12 +45,17 @@ rpLayer({{ this.map_name }}, {{ this._parent.get_name() }}, {{ this.payload }});
             + "}}"
         )
 
-    def render(self, **kwargs):
+    # Like branca's MacroElement.render (unannotated), it adds to the figure and returns nothing; branca's
+    # Element.render, which mypy compares it with, is annotated to return the text.
+    def render(self, **kwargs: Any) -> None:  # type: ignore[override]
         script = pins.template_macros(self)["script"](self, kwargs)
-        self.get_root().script.add_child(RawText(script), name=self.get_name())
+        root = self.get_root()
+        if not isinstance(root, Figure):
+            raise ValueError("a layer is rendered as part of a map's figure")
+        root.script.add_child(RawText(script), name=self.get_name())
 
 
-def _root_map(el):
+def _root_map(el: Element | None) -> folium.Map | None:
     while el is not None and not isinstance(el, folium.Map):
         el = pins.parent(el)
     return el
@@ -57,11 +64,12 @@ def _root_map(el):
 def _ensure_layer_js(m: folium.Map) -> None:
     if not getattr(m, "_rp_layer_js", False):
         asset_script("identify.js").add_to(m)
-        m._rp_layer_js = True
+        # the project's own marker on the map (read with getattr above); folium.Map declares no such field
+        m._rp_layer_js = True  # type: ignore[attr-defined]
 
 
 def add_layer(
-    parent,
+    parent: Element,
     spec: LayerSpec,
     gdf: gpd.GeoDataFrame,
     *,
@@ -76,6 +84,8 @@ def add_layer(
     with ``_layer`` set to the layer key).
     """
     m = _root_map(parent)
+    if m is None:
+        raise ValueError("add_layer draws into a folium Map or an element of one")
     _ensure_layer_js(m)
     # the layer control shows the name as HTML
     group = folium.FeatureGroup(name=html_text(spec.title_zh), show=spec.visible if show is None else show)

@@ -15,7 +15,7 @@ from layers.registry import LayerSpec
 from layers.styles import cell_text, feature_precision, precision_badge
 
 
-def label_value(field: str, value) -> str:
+def label_value(field: str, value: object) -> str:
     text = cell_text(value)
     if field == "status":
         return geodata.STATUS_LABELS.get(text, text)

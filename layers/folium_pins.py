@@ -18,47 +18,48 @@ from branca.element import Element, MacroElement
 ASSET_ATTRS = ("default_js", "default_css")
 
 
-def children(el) -> OrderedDict:
+def children(el: Element) -> OrderedDict[str, Element]:
     """An element's children by name (branca's ``_children``); an element without any has none."""
-    return getattr(el, "_children", OrderedDict())
+    found = getattr(el, "_children", None)
+    return found if found is not None else OrderedDict()
 
 
-def set_children(el, items: Iterable[tuple[str, object]]) -> None:
+def set_children(el: Element, items: Iterable[tuple[str, Element]]) -> None:
     """Replace an element's children (e.g. a figure's header) in the given order."""
     el._children = OrderedDict(items)
 
 
-def remove_child(el, name: str) -> None:
+def remove_child(el: Element, name: str) -> None:
     del el._children[name]
 
 
-def parent(el):
+def parent(el: Element) -> Element | None:
     """The element ``el`` was added to (branca's ``_parent``), or None."""
     return getattr(el, "_parent", None)
 
 
-def walk(el) -> Iterator:
+def walk(el: Element) -> Iterator[Element]:
     """``el`` and every element below it, depth first."""
     yield el
     for child in children(el).values():
         yield from walk(child)
 
 
-def own_id(el) -> str | None:
+def own_id(el: Element) -> str | None:
     """The id an element holds itself (streamlit-folium renames elements by setting ``_id``)."""
     return el.__dict__.get("_id")
 
 
-def set_id(el, value: str) -> None:
+def set_id(el: Element, value: str) -> None:
     el._id = value
 
 
-def own_asset_lists(el) -> dict[str, list]:
+def own_asset_lists(el: Element) -> dict[str, list[object]]:
     """The script/style lists set on this element itself (not the class defaults)."""
     return {a: el.__dict__[a] for a in ASSET_ATTRS if a in el.__dict__}
 
 
-def restore_asset_lists(el, saved: Mapping[str, list]) -> None:
+def restore_asset_lists(el: Element, saved: Mapping[str, list[object]]) -> None:
     """Give back an element's own script/style lists as :func:`own_asset_lists` found them."""
     for a in ASSET_ATTRS:
         if a in saved:
@@ -67,15 +68,16 @@ def restore_asset_lists(el, saved: Mapping[str, list]) -> None:
             el.__dict__.pop(a, None)
 
 
-def template_macros(el) -> Mapping[str, Callable]:
+def template_macros(el: Element) -> Mapping[str, Callable[..., str]]:
     """The macros (``header``, ``html``, ``script``) of an element's compiled template."""
     return el._template.module.__dict__
 
 
-def replace_macro_render(render: Callable) -> None:
+def replace_macro_render(render: Callable[..., None]) -> None:
     """Make every branca/folium MacroElement render with ``render`` (idempotent)."""
     if MacroElement.render is not render:
-        MacroElement.render = render
+        # The one deliberate patch: branca has no hook to render an element without a second template pass.
+        MacroElement.render = render  # type: ignore[method-assign]
 
 
 def check() -> list[str]:

@@ -24,6 +24,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from fontTools.ttLib import TTFont
+    from matplotlib.ft2font import FT2Font
 
 #: System families tried first, best first (simplified-Chinese faces before the others).
 SYSTEM_FAMILIES: tuple[str, ...] = (
@@ -62,7 +67,7 @@ class CjkFont:
 
 
 @cache
-def _face(path: str, index: int = 0):
+def _face(path: str, index: int = 0) -> FT2Font | None:
     """The FreeType face of a font file (cached), or None when it cannot be read."""
     from matplotlib.ft2font import FT2Font
 
@@ -87,9 +92,9 @@ def _system_font() -> CjkFont | None:
         ):
             entries[entry.name] = entry
     for family in SYSTEM_FAMILIES:
-        entry = entries.get(family)
-        if entry and _has_glyphs(entry.fname, PROBE_TEXT, getattr(entry, "index", 0) or 0):
-            return CjkFont(family, Path(entry.fname), "system")
+        face = entries.get(family)
+        if face and _has_glyphs(face.fname, PROBE_TEXT, getattr(face, "index", 0) or 0):
+            return CjkFont(family, Path(face.fname), "system")
     return None
 
 
@@ -156,7 +161,7 @@ def _face_index(font: CjkFont) -> int:
 SUBSET_FAMILY = "RenewalCJK"
 
 
-def _to_truetype(font) -> None:
+def _to_truetype(font: TTFont) -> None:
     """Convert a CFF-outline font (fontTools TTFont) to TrueType (glyf) outlines, in place."""
     from fontTools.pens.cu2quPen import Cu2QuPen
     from fontTools.pens.ttGlyphPen import TTGlyphPen

@@ -83,7 +83,9 @@ def imported_scene_layers(
     return out
 
 
-def _saved_style(store: LayerCore, name: str, title: str, layer: SceneLayer, warnings) -> SceneLayer:
+def _saved_style(
+    store: LayerCore, name: str, title: str, layer: SceneLayer, warnings: list[str] | None
+) -> SceneLayer:
     try:
         style = store.style(name)
         return layer if style is None else styled(layer, style)

@@ -50,7 +50,7 @@ def geometry_from_drawings(
         if len(keep) != len(geoms)
         else ""
     )
-    parts = []
+    parts: list[BaseGeometry] = []
     for g in keep:
         parts.extend(getattr(g, "geoms", [g]))
     cls = {

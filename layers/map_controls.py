@@ -20,6 +20,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+import folium
+from branca.element import Element
+
 from layers.elements import MapCall, Ref
 from layers.markup import html_text
 
@@ -108,7 +111,7 @@ class ChineseControls(MapCall):
     into it; ``L.drawLocal`` before the draw toolbar is built).
     """
 
-    def __init__(self):
+    def __init__(self) -> None:
         cfg = {
             "pane": POINT_PANE,
             "maxLabels": MAX_LABELS,
@@ -124,7 +127,7 @@ class FocusWithoutScroll(MapCall):
     elsewhere and the planner's first click on a map partly below the fold was lost. The map is
     focused without scrolling instead (keyboard panning and zooming still work)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("rpFocusWithoutScroll")
 
 
@@ -136,14 +139,14 @@ class LegendSync(MapCall):
     folium FeatureGroup. A group heading hides when all its rows are hidden.
     """
 
-    def __init__(self, layers: Mapping[str, object]):
+    def __init__(self, layers: Mapping[str, Element]):
         super().__init__("rpLegendSync", {str(k): Ref(fg) for k, fg in layers.items()}, SMALL_MAP_PX)
 
 
 class LargeLabels(MapCall):
     """Larger name labels and legend text, for a map shown on a projector (汇报模式)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("rpLargeLabels", with_map=False)
 
 
@@ -162,7 +165,7 @@ MEASURE_OPTIONS: dict = {
 }
 
 
-def add_measure(m) -> None:
+def add_measure(m: folium.Map) -> None:
     """The measure control (distance and area) on ``m``."""
     from folium.plugins import MeasureControl
     from folium.template import Template as FoliumTemplate  # has folium's tojavascript filter

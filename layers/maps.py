@@ -9,12 +9,14 @@ draws it (:func:`layers.render.draw_scene` for folium). ``layout_map`` and
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import folium
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from layers.registry import (
     COVERAGE_ADDED_KEY,
@@ -39,11 +41,11 @@ from layers.registry import (
 )
 from layers.render import draw_scene
 from layers.scene import Scene, SceneLayer, load_layers, scene_from_data, select, with_layers
-from renewal.analysis.coverage import missing_counts
+from renewal.analysis.coverage import CoverageResult, missing_counts
 from renewal.analysis.coverage_report import gain_text
 from renewal.analysis.polygons import valid_polygons
 from renewal.analysis.supply_ledger import UNITS
-from renewal.analysis.supply_report import CAPACITY
+from renewal.analysis.supply_report import CAPACITY, SupplyResult
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +148,7 @@ DISPLAY_GRID_DEG = 1e-6
 DISPLAY_MIN_HOLE_DEG2 = 1e-6
 
 
-def _fill_small_holes(geom, min_area: float):
+def _fill_small_holes(geom: BaseGeometry | None, min_area: float) -> BaseGeometry | None:
     if geom is None or geom.is_empty or geom.geom_type not in ("Polygon", "MultiPolygon"):
         return geom
     parts = []
@@ -172,13 +174,23 @@ def display_polygons(gdf: gpd.GeoDataFrame | None, *, fill_holes: bool = False) 
     return out[~shapely.is_empty(geoms)]
 
 
-def coverage_layers(
-    result, fac, categories, *, gained=None, added=None, suggested=None, weight="area"
-) -> dict:
+def coverage_layers(  # noqa: PLR0913
+    result: CoverageResult,
+    fac: gpd.GeoDataFrame,
+    categories: Sequence[str],
+    *,
+    gained: gpd.GeoDataFrame | None = None,
+    added: gpd.GeoDataFrame | None = None,
+    suggested: gpd.GeoDataFrame | None = None,
+    weight: str = "area",
+) -> dict[str, gpd.GeoDataFrame]:
     """The coverage map's computed layers (:data:`COVERAGE_KEYS`) for the chosen categories of ``result``."""
+    catchments, gaps = result.catchments, result.gaps
+    if not isinstance(catchments, gpd.GeoDataFrame) or not isinstance(gaps, gpd.GeoDataFrame):
+        raise ValueError("a coverage result without catchments and gaps has no map layers")
     cats = set(categories)
     precision = dict(zip(fac["facility_id"].astype(str), fac["precision"].astype(str), strict=True))
-    catch = result.catchments[result.catchments["category"].isin(cats)].copy()
+    catch = catchments[catchments["category"].isin(cats)].copy()
     catch["precision"] = catch["facility_id"].astype(str).map(precision).fillna("")
     out = {
         COVERAGE_CATCHMENTS_KEY: display_polygons(catch, fill_holes=True),
@@ -188,7 +200,7 @@ def coverage_layers(
     if len(shown) > 1 and result.context is not None:  # several: per cell, how many are out of reach
         out[COVERAGE_MISSING_KEY] = display_polygons(missing_counts(result, shown))
     else:  # one: covered vs gap
-        out[COVERAGE_GAPS_KEY] = display_polygons(result.gaps[result.gaps["category"].isin(cats)])
+        out[COVERAGE_GAPS_KEY] = display_polygons(gaps[gaps["category"].isin(cats)])
     if gained is not None:
         out[COVERAGE_GAINED_KEY] = display_polygons(gained)
     if added is not None and not added.empty:
@@ -264,7 +276,7 @@ def coverage_map(  # noqa: PLR0913
     )
 
 
-def _per_person(res) -> np.ndarray:
+def _per_person(res: SupplyResult) -> np.ndarray:
     """Places (or beds) within reach per person of each demand point, by the run's method."""
     c = res.cells
     dem = c["demand"].to_numpy(float)
@@ -276,7 +288,7 @@ def _per_person(res) -> np.ndarray:
         return np.where(dem > 0, c["assigned"].to_numpy(float) / dem, np.nan)
 
 
-def supply_layers(res, sited=None) -> dict[str, gpd.GeoDataFrame]:
+def supply_layers(res: SupplyResult, sited: gpd.GeoDataFrame | None = None) -> dict[str, gpd.GeoDataFrame]:
     """The 学位与床位 map's layers of a supply-and-demand run (:data:`SUPPLY_KEYS`): demand points or cells
     classed by places within reach per person (below 1 = 不足), zones by their gap, the facilities, and
     the new facilities of a siting with capacity (``sited``: its steps) with each step's gain."""
@@ -316,7 +328,7 @@ def supply_layers(res, sited=None) -> dict[str, gpd.GeoDataFrame]:
 
 def scenario_change_map(
     zones: gpd.GeoDataFrame,
-    changes,
+    changes: pd.DataFrame,
     *,
     unit: str,
     title: str,

@@ -22,6 +22,7 @@ from __future__ import annotations
 import html
 import json
 import re
+from typing import Any
 
 from branca.element import Element, Figure, MacroElement
 
@@ -37,14 +38,14 @@ _JSON_ESCAPES = (
 )
 
 
-def html_text(value) -> str:
+def html_text(value: object) -> str:
     """``value`` (any text; ``None`` is empty) as HTML text or attribute value that shows literally:
     no tag, no entity, no attribute break, no template marker."""
     text = "" if value is None else str(value)
     return html.escape(text, quote=True).translate(_BRACES)
 
 
-def safe_json(value, **kw) -> str:
+def safe_json(value: object, **kw: Any) -> str:
     """JSON that is safe inside an inline <script>: ``<``, ``>`` and ``&`` as
     \\u escapes (data can never close the script or open markup), other
     characters as UTF-8."""
@@ -64,11 +65,11 @@ class RawText(Element):
         super().__init__()
         self._text = text
 
-    def render(self, **kwargs) -> str:
+    def render(self, **kwargs: Any) -> str:
         return self._text
 
 
-def _render_once(self, **kwargs):
+def _render_once(self: MacroElement, **kwargs: Any) -> None:
     """branca's ``MacroElement.render``, except that the rendered parts are added as :class:`RawText`."""
     figure = self.get_root()
     assert isinstance(figure, Figure), "You cannot render this Element if it is not in a Figure."

@@ -11,8 +11,10 @@ from __future__ import annotations
 import pickle
 import threading
 from collections import OrderedDict
+from collections.abc import Iterable
 
 import geopandas as gpd
+from shapely.geometry.base import BaseGeometry
 
 from layers.feature_text import popup_layer_parts, popup_parts, tooltip_html
 from layers.leaflet_style import feature_style
@@ -29,7 +31,7 @@ def _label_width(text: str) -> float:
     return 6.0 + sum(13.0 if ord(c) > 0x2E7F else 7.5 for c in text)
 
 
-def _label_priority(geom) -> float:
+def _label_priority(geom: BaseGeometry) -> float:
     """Bigger features first: log of the area (polygons), length x 20 m (lines), a small site for points."""
     import math
 
@@ -46,7 +48,10 @@ def layer_payload(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, 
     labels (escaped text, place, priority, width) sorted by priority."""
     import shapely
 
-    feats, styles, style_index, label_items = [], [], {}, []
+    feats: list[str] = []
+    styles: list[dict] = []
+    style_index: dict[tuple, int] = {}
+    label_items: list[tuple[float, float, str, float, float]] = []  # lat, lon, text, priority, width
     used = [c for c in gdf.columns if c in spec.fields() | {"name", "precision"}]
     records = gdf[used].to_dict("records") if used else [{} for _ in range(len(gdf))]
     geoms = gdf.geometry.values
@@ -77,7 +82,7 @@ def layer_payload(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, 
         if labels and spec.label and name:
             pt = geom if geom.geom_type == "Point" else geom.representative_point()
             label_items.append(
-                [round(pt.y, 6), round(pt.x, 6), html_text(name), _label_priority(geom), _label_width(name)]
+                (round(pt.y, 6), round(pt.x, 6), html_text(name), _label_priority(geom), _label_width(name))
             )
     label_items.sort(key=lambda it: -it[3])
     pop_labels, caveat, source_line = popup_layer_parts(spec)
@@ -92,7 +97,7 @@ def layer_payload(gdf: gpd.GeoDataFrame, spec: LayerSpec, id_field: str | None, 
             "note": caveat,
             "src": source_line,
         },
-        "labels": label_items,
+        "labels": [list(item) for item in label_items],
     }
 
 
@@ -106,7 +111,7 @@ _PAYLOADS_LOCK = threading.Lock()
 PAYLOAD_CACHE_SIZE = 24
 
 
-def data_fingerprint(gdf: gpd.GeoDataFrame, columns) -> str:
+def data_fingerprint(gdf: gpd.GeoDataFrame, columns: Iterable[str]) -> str:
     """A digest of the geometries (WKB) and the given columns' values: equal data, equal digest."""
     import hashlib
 

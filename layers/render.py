@@ -35,7 +35,7 @@ from layers.legend import legend_html
 from layers.map_controls import ChineseControls, FocusWithoutScroll, GotoMarker, LegendSync, add_measure
 from layers.markup import html_text
 from layers.registry import GROUPS
-from layers.scene import Scene
+from layers.scene import Bounds, Scene
 
 #: Text shown on a tile basemap that cannot load (no internet): the layers still draw.
 OFFLINE_NOTE_ZH = "离线，底图不可用（图层照常显示）"
@@ -47,7 +47,9 @@ CANVAS_FROM = 1000
 CLICK_THROUGH_OPTION = "rp_click_through"
 
 
-def new_map(basemap_key: str = DEFAULT_BASEMAP, *, bounds=None, fullscreen: bool = True) -> folium.Map:
+def new_map(
+    basemap_key: str = DEFAULT_BASEMAP, *, bounds: Bounds | None = None, fullscreen: bool = True
+) -> folium.Map:
     """An empty map with the chosen basemap (no tiles for ``none``), scale bar and CSS."""
     basemap = BASEMAPS.get(basemap_key) or BASEMAPS[DEFAULT_BASEMAP]
     m = folium.Map(
@@ -142,7 +144,9 @@ def draw_scene(
         LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
     if scene.bookmarks:
         view_bookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
-    m._rp_scene, m._rp_basemap = scene, bm.key  # for the 定位 box (name search, marker shift)
+    # the project's own fields on the map, for the 定位 box (name search, marker shift) and the print panel,
+    # read back with getattr; folium.Map declares no such fields
+    m._rp_scene, m._rp_basemap = scene, bm.key  # type: ignore[attr-defined]
     return m
 
 

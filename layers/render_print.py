@@ -26,16 +26,20 @@ import io
 import textwrap
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Literal
 
 import geopandas as gpd
 import matplotlib
 import matplotlib.patheffects as pe
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import FancyArrow, Rectangle
+from matplotlib.transforms import Bbox
 from shapely.geometry import box as shapely_box
+from shapely.geometry.base import BaseGeometry
 
 import geodata
 from layers.fonts import check_glyphs, embeddable_family, use_cjk_font
@@ -81,7 +85,7 @@ PX = 0.75  # one screen pixel (the style unit) in points
 # --------------------------------------------------------------------------
 
 
-def _dashes(dash: Sequence[float] | None):
+def _dashes(dash: Sequence[float] | None) -> Literal["solid"] | tuple[float, tuple[float, ...]]:
     """A matplotlib linestyle from an on/off pattern in pixels (None: solid)."""
     if not dash:
         return "solid"
@@ -122,7 +126,7 @@ def _metric(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return gdf.to_crs(METRIC_EPSG)
 
 
-def _draw_layer(ax, layer, scale: float) -> list[tuple[float, float, str]]:
+def _draw_layer(ax: Axes, layer: SceneLayer, scale: float) -> list[tuple[float, float, str]]:
     """Draw one scene layer (features grouped by resolved style); return its label anchors."""
     spec = layer.spec
     data = _metric(layer.data)
@@ -172,12 +176,14 @@ def _draw_layer(ax, layer, scale: float) -> list[tuple[float, float, str]]:
     return labels
 
 
-def _draw_labels(ax, anchors: list[tuple[float, float, str]], size: float) -> int:
+def _draw_labels(ax: Axes, anchors: list[tuple[float, float, str]], size: float) -> int:
     """Name labels, skipping any that would overlap one already placed (first come, first kept);
     returns how many were placed."""
-    fig = ax.figure
-    renderer = fig.canvas.get_renderer()
-    placed = []
+    canvas = ax.figure.canvas
+    if not isinstance(canvas, FigureCanvasAgg):  # draw_sheet gives every sheet an Agg canvas
+        raise TypeError("labels are placed with the measures of an Agg canvas")
+    renderer = canvas.get_renderer()
+    placed: list[Bbox] = []
     kept = 0
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -203,7 +209,7 @@ def _draw_labels(ax, anchors: list[tuple[float, float, str]], size: float) -> in
     return kept
 
 
-def _set_extent(ax, scene: Scene, aspect: float, scale: tuple[int, float] | None = None) -> None:
+def _set_extent(ax: Axes, scene: Scene, aspect: float, scale: tuple[int, float] | None = None) -> None:
     """Frame the scene's extent (or all its data) with a margin, filling the map box's aspect (w/h).
 
     ``scale`` = (N, map box width in inches): the frame is centred on the extent and is as wide as the
@@ -238,7 +244,7 @@ def _nice_length(span_m: float) -> float:
     return 50000
 
 
-def _scale_bar(ax, size: float) -> float:
+def _scale_bar(ax: Axes, size: float) -> float:
     """A metric scale bar at the map's lower left; returns its length in metres."""
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
@@ -264,7 +270,7 @@ def _scale_bar(ax, size: float) -> float:
     return length
 
 
-def _north_arrow(ax, size: float) -> None:
+def _north_arrow(ax: Axes, size: float) -> None:
     x0, x1 = ax.get_xlim()
     y0, y1 = ax.get_ylim()
     x, y = x1 - (x1 - x0) * 0.05, y1 - (y1 - y0) * 0.14
@@ -293,7 +299,7 @@ def _north_arrow(ax, size: float) -> None:
 # --------------------------------------------------------------------------
 
 
-def _legend_symbol(ax, entry: LegendEntry, x: float, y: float, w: float, h: float) -> None:
+def _legend_symbol(ax: Axes, entry: LegendEntry, x: float, y: float, w: float, h: float) -> None:
     dash = _dashes(entry.dash)
     if entry.kind == POINT:
         face = "none" if entry.approximate else to_rgba(entry.fill, max(entry.fill_opacity, 0.3))
@@ -356,7 +362,7 @@ def drawn_layers(scene: Scene) -> list:
     return [layer for layer in scene.layers if layer.spec.visible and not layer.data.empty]
 
 
-def sheet_legend(scene: Scene, view=None) -> list[LegendEntry]:
+def sheet_legend(scene: Scene, view: BaseGeometry | None = None) -> list[LegendEntry]:
     """The legend entries of the layers the sheet draws; with ``view`` (a shapely box in
     EPSG:4548), only what lies in the view, categories included (legend rows built by
     :func:`layers.scene.legend_entries` from the visible features)."""
@@ -368,7 +374,7 @@ def sheet_legend(scene: Scene, view=None) -> list[LegendEntry]:
     return list(legend_entries(layers))
 
 
-def _draw_legend(ax, scene: Scene, size: float, view=None) -> None:
+def _draw_legend(ax: Axes, scene: Scene, size: float, view: BaseGeometry | None = None) -> None:
     ax.set_axis_off()
     ax.text(0.0, 1.0, "图例", fontsize=size * 1.25, fontweight="bold", va="top", transform=ax.transAxes)
     rows = legend_rows(sheet_legend(scene, view))
@@ -523,7 +529,7 @@ def draw_sheet(  # noqa: PLR0913
         wrapped = "\n".join(textwrap.wrap(subtitle, int(width * 9.5)))
         fig.text(0.02, 0.905, wrapped, fontsize=size * 1.05, va="top", color="#333333")
 
-    def wrap_notes(extent=(0.0, 0.0, 0.0, 0.0)) -> str:
+    def wrap_notes(extent: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)) -> str:
         notes = sheet_notes(scene, date, org, scale, review_no, extent)
         ems = width * 0.95 * 72 / (size * 0.85)  # CJK characters per line (one em each)
         return "\n".join(line for note in notes for line in wrap_note(note, ems))
@@ -555,10 +561,10 @@ def draw_sheet(  # noqa: PLR0913
     xlim, ylim = map_ax.get_xlim(), map_ax.get_ylim()
     frame = shapely_box(xlim[0], ylim[0], xlim[1], ylim[1])
     notes_text.set_text(wrap_notes(frame_bounds_wgs84(frame)))
-    scale = (height / 8.27) ** 0.5
-    anchors = []  # labels of the upper (higher z: plan) layers first, so they win a collision
+    weight_scale = (height / 8.27) ** 0.5
+    anchors: list[tuple[float, float, str]] = []  # upper (higher z: plan) layers first: they win a collision
     for layer in drawn_layers(scene):
-        anchors = _draw_layer(map_ax, layer, scale) + anchors
+        anchors = _draw_layer(map_ax, layer, weight_scale) + anchors
     map_ax.set_xlim(xlim)
     map_ax.set_ylim(ylim)
     map_ax.set_aspect("equal", adjustable="box")
@@ -576,13 +582,13 @@ def draw_sheet(  # noqa: PLR0913
     return fig
 
 
-def frame_bounds_wgs84(frame) -> tuple[float, float, float, float]:
+def frame_bounds_wgs84(frame: BaseGeometry) -> tuple[float, float, float, float]:
     """The WGS84 bounds of a printed frame (a box in EPSG:4548)."""
     minx, miny, maxx, maxy = gpd.GeoSeries([frame], crs=METRIC_EPSG).to_crs(4326).total_bounds
     return (float(minx), float(miny), float(maxx), float(maxy))
 
 
-def shows_approximate(scene: Scene, frame) -> bool:
+def shows_approximate(scene: Scene, frame: BaseGeometry) -> bool:
     """Whether the framed view (a box in EPSG:4548) shows approximate or placeholder features."""
     return any(
         entry.approximate or any(sub.approximate for sub in entry.categories)
@@ -590,7 +596,7 @@ def shows_approximate(scene: Scene, frame) -> bool:
     )
 
 
-def _stamp(ax, size: float) -> None:
+def _stamp(ax: Axes, size: float) -> None:
     """The 示意图 stamp in the map's upper left corner (a red framed word)."""
     ax.text(
         0.02,
@@ -615,7 +621,7 @@ def _district(scene: Scene) -> gpd.GeoDataFrame:
     return geodata.load("district")
 
 
-def _inset(fig: Figure, map_ax, scene: Scene, frame, size: float) -> None:
+def _inset(fig: Figure, map_ax: Axes, scene: Scene, frame: BaseGeometry, size: float) -> None:
     """The 鹰眼图: the district in the map's lower right corner, the printed extent outlined in red."""
     pos = map_ax.get_position()
     fw, fh = fig.get_size_inches()
@@ -712,7 +718,7 @@ def parse_extent(text: str) -> tuple[float, float, float, float]:
     return (w, s, e, n)
 
 
-def _savefig(fig: Figure, target, fmt: str) -> None:
+def _savefig(fig: Figure, target: Path | io.BytesIO, fmt: str) -> None:
     if fmt not in FORMATS:
         raise ValueError(f"sheet format must be one of {', '.join(FORMATS)}, not {fmt!r}")
     meta = {"Title": fig.texts[0].get_text()} if fig.texts and fmt in ("pdf", "svg") else None

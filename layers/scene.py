@@ -39,7 +39,7 @@ DEFAULT_FOOTNOTE = (
 # --------------------------------------------------------------------------
 
 
-def _cell_matches(value, allowed: tuple[str, ...]) -> bool:
+def _cell_matches(value: object, allowed: tuple[str, ...]) -> bool:
     if value is None or (isinstance(value, float) and value != value):
         return False
     parts = str(value).split("|")
@@ -70,12 +70,17 @@ def load_layers(keys: Iterable[str]) -> dict[str, gpd.GeoDataFrame]:
     return {k: load_layer(k) for k in keys}
 
 
+def as_bounds(values: Iterable[float]) -> Bounds:
+    """Four numbers (min lon, min lat, max lon, max lat) as plain-float :data:`Bounds`."""
+    minx, miny, maxx, maxy = (float(v) for v in values)
+    return (minx, miny, maxx, maxy)
+
+
 def bounds_of(gdf: gpd.GeoDataFrame | None) -> Bounds | None:
     """The WGS84 bounds of ``gdf`` as plain floats, or None when there is nothing."""
     if gdf is None or gdf.empty:
         return None
-    minx, miny, maxx, maxy = (float(v) for v in gdf.total_bounds)
-    return (minx, miny, maxx, maxy)
+    return as_bounds(gdf.total_bounds)
 
 
 # --------------------------------------------------------------------------
@@ -208,9 +213,9 @@ def make_scene(
     """
     ordered = tuple(sorted(layers, key=lambda layer: layer.spec.z))
 
-    def _bounds(value) -> Bounds | None:
+    def _bounds(value: gpd.GeoDataFrame | Bounds | None) -> Bounds | None:
         if value is None or isinstance(value, (tuple, list)):
-            return None if value is None else tuple(float(v) for v in value)
+            return None if value is None else as_bounds(value)
         return bounds_of(value)
 
     marks = {label: b for label, v in (bookmarks or {}).items() if (b := _bounds(v)) is not None}

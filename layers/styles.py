@@ -37,7 +37,7 @@ PLACEHOLDER_LEGEND_TEXT = "点线、空心 = 位置待定（规划未给位置�
 POINT, LINE, POLYGON = "point", "line", "polygon"
 
 
-def cell_text(value) -> str:
+def cell_text(value: object) -> str:
     """A data cell as text: ``""`` for None/NaN."""
     if value is None or (isinstance(value, float) and value != value):
         return ""

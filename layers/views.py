@@ -18,6 +18,7 @@ import geopandas as gpd
 
 from layers.maps import coverage_layers, coverage_scene, jinmao_scene, layout_scene, sites_scene
 from layers.scene import Scene
+from renewal.analysis.coverage import CoverageResult
 from renewal.analysis.facilities import known_coverage
 from renewal.errors import InputError
 
@@ -59,7 +60,7 @@ def _sites(sites: gpd.GeoDataFrame | None) -> Scene:
 COVERAGE_TITLE = "生活圈覆盖：规划设施与已导入设施的服务半径"
 
 
-def coverage_view_scene(result, facilities: gpd.GeoDataFrame) -> Scene:
+def coverage_view_scene(result: CoverageResult, facilities: gpd.GeoDataFrame) -> Scene:
     """The coverage view's scene for a computed result (every category it holds)."""
     if facilities.empty:
         raise ViewUnavailable("No facilities to show coverage for", "没有可用于生活圈覆盖分析的设施")

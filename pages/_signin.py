@@ -12,6 +12,7 @@ name and per address, with one message for an unknown name and a wrong password.
 from __future__ import annotations
 
 import time
+from typing import NoReturn
 
 import streamlit as st
 import streamlit.components.v1 as components
@@ -43,7 +44,7 @@ def _throttle() -> signin.Throttle:
     return signin.Throttle(workspace_dir())
 
 
-def _refused(err: InputError):
+def _refused(err: InputError) -> NoReturn:
     """Stop the page with the refusal (its text is never Markdown: it may name a path or a person)."""
     st.error(markdown_literal(err.message_zh))
     st.stop()
@@ -64,7 +65,7 @@ def _team_users() -> None:
         st.sidebar.warning("暂时无法读取团队数据库，登录按本服务器上次读取的用户名单进行。")
 
 
-def _users():
+def _users() -> dict[str, dict] | None:
     _team_users()
     try:
         return signin.users_for_app(users_path(), workspace_dir())
@@ -168,8 +169,8 @@ def require_sign_in() -> None:
     """Show the sign-in form and stop the page until someone signs in (only when a users file exists)."""
     header = proxy_identity.header_name()
     if header is not None:  # signed in by the office's proxy: no form, no sign-out
-        user = _from_proxy(header)
-        st.sidebar.caption(f"当前用户：{markdown_literal(user.name)}（{user.role}，单位统一登录）")
+        proxied = _from_proxy(header)
+        st.sidebar.caption(f"当前用户：{markdown_literal(proxied.name)}（{proxied.role}，单位统一登录）")
         return
     if _users() is None:
         return

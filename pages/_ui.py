@@ -19,7 +19,7 @@ from layers.imported import imported_scene_layers
 from layers.render import standalone_map_html
 from layers.scene import load_layers
 from pages import _signin as signin
-from pages.views import text
+from pages.views import text, ui_state
 from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
 from renewal.crs import to_metric, to_storage
@@ -30,15 +30,14 @@ from renewal.storage.base import changed_by_others
 from renewal.storage.layer_stores import open_layer_store, sync_shared_files
 from renewal.zh import beijing_time, date_label, person_label
 
-#: The planner's choices, kept in session state across pages (a widget's own state is
-#: dropped when the page that shows it is left, so the widgets write through to these).
-BASEMAP_KEY = "basemap"
-LABELS_KEY = "labels"
-_WIDGET = "{}_widget"
+
+def _keep_basemap() -> None:
+    """Widget callback: the chosen basemap, kept across pages (the widget's own value is not)."""
+    ui_state.get().basemap = str(st.session_state[ui_state.BASEMAP_WIDGET])
 
 
-def _keep(key: str) -> None:
-    st.session_state[key] = st.session_state[_WIDGET.format(key)]
+def _keep_labels() -> None:
+    ui_state.get().labels = bool(st.session_state[ui_state.LABELS_WIDGET])
 
 
 @st.cache_resource(show_spinner=False)
@@ -136,29 +135,29 @@ def shared_files_synced() -> None:
 def map_options() -> tuple[str, bool]:
     """Sidebar controls shared by every map page: basemap and labels. Returns (basemap, labels)."""
     keys = [k for k, b in BASEMAPS.items() if b.available()]
-    if st.session_state.get(BASEMAP_KEY) not in keys:
-        st.session_state[BASEMAP_KEY] = DEFAULT_BASEMAP
-    st.session_state.setdefault(LABELS_KEY, True)
-    for key in (BASEMAP_KEY, LABELS_KEY):  # the widgets start from the kept choice on every page
-        st.session_state[_WIDGET.format(key)] = st.session_state[key]
+    kept = ui_state.get()
+    if kept.basemap not in keys:
+        kept.basemap = DEFAULT_BASEMAP
+    # the widgets start from the kept choice on every page
+    st.session_state[ui_state.BASEMAP_WIDGET] = kept.basemap
+    st.session_state[ui_state.LABELS_WIDGET] = kept.labels
     with st.sidebar:
         st.selectbox(
             "底图",
             keys,
             format_func=lambda k: BASEMAPS[k].title_zh,
-            key=_WIDGET.format(BASEMAP_KEY),
-            on_change=_keep,
-            args=(BASEMAP_KEY,),
+            key=ui_state.BASEMAP_WIDGET,
+            on_change=_keep_basemap,
         )
-        st.toggle("显示名称标注", key=_WIDGET.format(LABELS_KEY), on_change=_keep, args=(LABELS_KEY,))
-        note = BASEMAPS[st.session_state[BASEMAP_KEY]].note_zh
+        st.toggle("显示名称标注", key=ui_state.LABELS_WIDGET, on_change=_keep_labels)
+        note = BASEMAPS[kept.basemap].note_zh
         if note:
             st.caption(note)
         missing = [b.title_zh for b in BASEMAPS.values() if not b.available()]
         if missing:
             st.caption("未启用：" + "、".join(missing) + "（缺少密钥）")
         _tile_key_form()
-    return st.session_state[BASEMAP_KEY], st.session_state[LABELS_KEY]
+    return kept.basemap, kept.labels
 
 
 def _tile_key_form() -> None:
@@ -247,10 +246,8 @@ def preview_map(
     from layers.render import draw_scene
     from layers.scene import SceneLayer, make_scene
 
-    basemap, labels = (
-        st.session_state.get(BASEMAP_KEY, DEFAULT_BASEMAP),
-        st.session_state.get(LABELS_KEY, True),
-    )
+    kept = ui_state.get()
+    basemap, labels = kept.basemap, kept.labels
     layers = [SceneLayer(REGISTRY["district"], cached_layers(("district",))["district"])]
     spec = LayerSpec("preview", title, "其他", style=Style(color="#d62728"), tooltip=tooltip, z=90)
     layers.append(SceneLayer(spec, gdf))
@@ -452,9 +449,6 @@ def open_sites_store():
     return store
 
 
-LAST_SITES_KEY = "last_sites_read"
-
-
 def read_sites(store):
     """The store's sites, remembered for this browser session. While the team database does not answer,
     the last catalogue this session read, with a notice, so the page and what the planner typed stay
@@ -465,7 +459,7 @@ def read_sites(store):
     try:
         sites = store.sites()
     except StoreUnavailable:
-        last = st.session_state.get(LAST_SITES_KEY)
+        last = ui_state.get().last_sites
         if last is None:
             raise
         st.warning(
@@ -473,7 +467,7 @@ def read_sites(store):
             "您填写的内容会保留在表单中，数据库恢复后再次点击保存即可。"
         )
         return last[0]
-    st.session_state[LAST_SITES_KEY] = (sites, datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S"))
+    ui_state.get().last_sites = (sites, datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%H:%M:%S"))
     return sites
 
 

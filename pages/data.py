@@ -8,8 +8,8 @@ from layers.imported import imported_scene_layers
 from layers.render import draw_scene
 from layers.scene import make_scene
 from pages import _ui
+from pages.views import data_state, gis_tables, text
 from pages.views import data_views as dv
-from pages.views import gis_tables, text
 from pages.views.uploads import upload_limit_zh
 from renewal.errors import InputError
 from renewal.io.export import LAYER_FORMATS, check_layer_export, layer_bytes
@@ -19,7 +19,6 @@ from renewal.storage.layer_stores import open_layer_store
 from renewal.storage.layers import KIND_LABELS, MAX_TITLE_LENGTH, check_title
 from renewal.zh import beijing_time
 
-ss = st.session_state
 _ui.require_app_navigation()
 st.title("数据管理")
 st.caption(
@@ -36,8 +35,8 @@ section = st.segmented_control(
 
 
 def _use_crs(choice: str) -> None:
-    """Button callback (runs before the page, so it may set the selectbox's value)."""
-    ss["data_crs"] = choice
+    """Button callback (runs before the page, so it may set the selectbox's value, a widget key)."""
+    st.session_state["data_crs"] = choice
 
 
 def _import_tab() -> None:
@@ -67,7 +66,7 @@ def _import_tab() -> None:
             )
         except InputError as err:
             _ui.show_input_error(err)
-    if check is not None:
+    if check is not None and up is not None:  # (a check is made only of an upload)
         st.dataframe(dv.summary_rows(check), hide_index=True, width="stretch")
         if check.problems:
             st.warning("发现以下问题，修正前不会写入：")
@@ -105,16 +104,16 @@ def _import_tab() -> None:
         old = store.get(name)
         exists = old is not None
         replace = st.checkbox("替换同名图层（旧数据保存在历史中）", key="data_replace") if exists else False
-        if st.button(
-            "确认导入", type="primary", disabled=not check.ok or not title_ok or (exists and not replace)
-        ):
+        read = check.read
+        ready = check.ok and read is not None and title_ok and (replace or not exists)
+        if st.button("确认导入", type="primary", disabled=not ready) and read is not None:
             try:
                 entry = store.put(
                     name,
                     kind,
                     check.gdf,
                     source_file=up.name,
-                    crs=check.read.crs,
+                    crs=read.crs,
                     actor=_ui.actor(),
                     title=title,
                     replace=replace,
@@ -134,12 +133,13 @@ def _undo_button() -> None:
         "撤销我的上一次修改", key="data_undo", help="只撤销您本人最近一次对图层的导入、替换、删除或样式修改"
     ):
         try:
-            ss["data_undone"] = dv.undone_text(store.undo_last(actor=_ui.actor()))
+            data_state.get().undone = dv.undone_text(store.undo_last(actor=_ui.actor()))
             st.rerun()
         except InputError as err:
             _ui.show_input_error(err)
-    if "data_undone" in ss:
-        st.success(text.markdown_literal(ss.pop("data_undone")))
+    undone = data_state.get().take_undone()
+    if undone:
+        st.success(text.markdown_literal(undone))
 
 
 def _layers_section() -> None:
@@ -168,8 +168,8 @@ def _layers_section() -> None:
         )
         formats, systems = dv.export_choices()
         e1, e2 = st.columns(2)
-        fmt = e1.selectbox("导出格式", list(formats), format_func=formats.get, key="data_fmt")
-        out_crs = e2.selectbox("坐标系", list(systems), format_func=systems.get, key="data_out_crs")
+        fmt = e1.selectbox("导出格式", list(formats), format_func=formats.__getitem__, key="data_fmt")
+        out_crs = e2.selectbox("坐标系", list(systems), format_func=systems.__getitem__, key="data_out_crs")
         try:
             gdf = store.read(chosen)
             check_layer_export(gdf, fmt, crs=out_crs)  # refused now, in Chinese; the file is built on click

@@ -7,6 +7,7 @@ import io
 import geopandas as gpd
 import pandas as pd
 import pytest
+from geopandas.testing import assert_geoseries_equal
 
 import geodata
 from renewal.analysis.coverage import CoverageOptions, radius_coverage
@@ -53,8 +54,10 @@ def test_every_plan_facility_of_the_issue_is_placed_or_listed_unplaced():
     # placed ones are honest: at a renewal project's placeholder point, so placeholders (位置待定), low confidence
     assert set(placed["precision"]) == {"placeholder"}
     sites = geodata.load("renewal_sites").set_index("name")
-    for _, r in placed.iterrows():
-        assert r.geometry.equals(sites.loc[r["renewal_project"]].geometry), r["name"]
+    assert_geoseries_equal(
+        placed.geometry.reset_index(drop=True),
+        sites.loc[placed["renewal_project"]].geometry.reset_index(drop=True),
+    )
     std = load_standards()
     assert placed["category"].map(std.resolve).notna().all()
 

@@ -4,6 +4,7 @@ import math
 
 import geopandas as gpd
 import pytest
+from geopandas.testing import assert_geoseries_equal
 from openpyxl import load_workbook
 from shapely.geometry import Point
 
@@ -26,7 +27,7 @@ def assert_same_sites(got, want):
     for f in (*schema.NUMBER_FIELDS, *exchange.MEASURE_FIELDS):
         for a, b in zip(got[f], want[f], strict=True):
             assert (math.isnan(a) and math.isnan(b)) or a == pytest.approx(b, abs=1e-6), f
-    assert got.geometry.geom_equals_exact(want.geometry, tolerance=1e-9).all()
+    assert_geoseries_equal(got.geometry, want.geometry)
 
 
 @pytest.mark.parametrize("fmt", sorted(exchange.FORMATS))

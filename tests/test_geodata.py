@@ -5,6 +5,7 @@ import re
 
 import geopandas as gpd
 import pytest
+from geopandas.testing import assert_geoseries_equal
 from shapely.geometry import Point, Polygon
 
 import geodata
@@ -241,7 +242,7 @@ def test_a_plan_table_row_is_the_item_a_planner_sees(tmp_path, monkeypatch):
     assert built.loc["中海国际中心", "floor_area_m2"] == 123
     assert built.loc["中海国际中心"].geometry.equals(Point(117.2, 39.13))
     others = built.index != "中海国际中心"
-    assert built[others].geometry.geom_equals(bundled.loc[built.index[others]].geometry).all()
+    assert_geoseries_equal(built[others].geometry, bundled.loc[built.index[others]].geometry)
     assert built.loc["中海国际中心", "plan_text"] == bundled.loc["中海国际中心", "plan_text"]
 
 

@@ -8,6 +8,7 @@ from shapely.geometry import Point
 from streamlit.testing.v1 import AppTest
 
 import geodata
+from pages.views import data_state, ui_state
 from pages.views import data_views as dv
 from renewal import crs as crsmod
 from renewal.layer_import import check_layer
@@ -81,6 +82,11 @@ def test_undo_my_last_change_button(_isolated_workspace):
         s.value for s in at.success
     ]
     assert [lyr.name for lyr in store.list()] == ["ref_a"]
+    # the page's memory is one state object under one key, and the notice is said once
+    assert isinstance(at.session_state[data_state.STATE_KEY], data_state.DataPageState)
+    assert "data_undone" not in at.session_state
+    at.run()
+    assert not any("（导入）" in s.value for s in at.success), [s.value for s in at.success]
     before = store.history()
     at.button(key="data_undo").click().run()  # my next change is ref_a's import: 李工 replaced it since
     assert not at.exception, at.exception
@@ -243,3 +249,20 @@ def test_the_export_file_is_built_on_click_and_a_refused_crs_is_said_at_once(
     at.selectbox(key="data_out_crs").set_value("cgcs2000_gk").run()
     assert not at.exception, at.exception
     assert any("KML只能保存经纬度坐标" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_map_choices_are_kept_in_the_shared_state():
+    """The sidebar's basemap and label choices live in one state object (pages.views.ui_state), not in loose
+    keys; the widgets start from it on the next run (as on the next page)."""
+    at = _run()
+    kept = at.session_state[ui_state.STATE_KEY]
+    assert isinstance(kept, ui_state.SharedPageState) and (kept.basemap, kept.labels) == ("none", True)
+    at.sidebar.selectbox(key=ui_state.BASEMAP_WIDGET).select("osm").run()
+    at.sidebar.toggle(key=ui_state.LABELS_WIDGET).set_value(False).run()
+    assert not at.exception, at.exception
+    kept = at.session_state[ui_state.STATE_KEY]
+    assert (kept.basemap, kept.labels) == ("osm", False)
+    assert "basemap" not in at.session_state and "labels" not in at.session_state
+    at.run()  # a new run sets the widgets from the kept choices
+    assert at.sidebar.selectbox(key=ui_state.BASEMAP_WIDGET).value == "osm"
+    assert at.sidebar.toggle(key=ui_state.LABELS_WIDGET).value is False

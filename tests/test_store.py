@@ -12,6 +12,7 @@ import textwrap
 
 import geopandas as gpd
 import pytest
+from geopandas.testing import assert_geoseries_equal
 from shapely.geometry import Point, Polygon, box
 
 from renewal import storage
@@ -67,7 +68,7 @@ def test_seeded_from_bundled_catalogue(store):
     assert (got["version"] == 1).all() and store.history() == []
     assert got.crs.to_epsg() == 4326
     g = got.set_index("site_id")
-    assert g.geometry.geom_equals_exact(bundled.geometry, tolerance=0).all()
+    assert_geoseries_equal(g.geometry, bundled.geometry)
     for f in schema.SITE_FIELDS[1:]:
         assert g[f].fillna(-1).tolist() == bundled[f].fillna(-1).tolist(), f
 
@@ -82,7 +83,7 @@ def test_seeded_gpkg_is_readable_by_gdal(gpkg_store):
     assert len(via_gdal) == len(bundled)
     a = via_gdal.set_index("site_id").sort_index()
     b = bundled.set_index("site_id").sort_index()
-    assert a.geometry.geom_equals_exact(b.geometry, tolerance=1e-9).all()
+    assert_geoseries_equal(a.geometry, b.geometry)
     assert (a["plan_text"] == b["plan_text"]).all()
 
 
@@ -118,7 +119,7 @@ def test_undo_restores_previous_state(store):
     after = store.sites()
     cols = [c for c in schema.SITE_FIELDS if c not in schema.NUMBER_FIELDS]
     assert after[cols].equals(before[cols])
-    assert after.geometry.geom_equals(before.geometry).all()
+    assert_geoseries_equal(after.geometry, before.geometry)
     # the history keeps both the edit and its undo; the edit is marked undone
     hist = store.history("RS-010")
     assert [h.action for h in hist] == ["undo", "update"]

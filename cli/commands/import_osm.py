@@ -67,10 +67,12 @@ def run(args) -> int:
         args.workspace, args.replace, recorded.source_file if recorded else None
     )  # before reading
     std = load_standards(args.standards)
-    chosen = (
-        None if args.area else current_study_area(args.workspace, database=args.database)
-    )  # the workspace's (生活圈覆盖)
-    area = read_area(args.area) if args.area else (None if chosen.is_default else chosen.geometry)
+    if args.area:
+        area, where = read_area(args.area), args.area
+    else:  # the workspace's (生活圈覆盖)
+        chosen = current_study_area(args.workspace, database=args.database)
+        area = None if chosen.is_default else chosen.geometry
+        where = "the district" if chosen.is_default else f"the workspace's study area {chosen.name}"
     decisions = load_decisions(args.workspace)
     if args.review:  # read (and refused) before anything is written
         decisions = {**decisions, **decisions_from_report(args.review, std)}
@@ -87,9 +89,6 @@ def run(args) -> int:
             flush=True,
         )
 
-    where = args.area or (
-        "the district" if chosen.is_default else f"the workspace's study area {chosen.name}"
-    )
     print(f"reading {args.file} ({where} + {args.buffer:.0f} m)", flush=True)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", NetworkWarning)

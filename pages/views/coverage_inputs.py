@@ -68,7 +68,7 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
         coords = st.selectbox(
             "文件中的坐标系（文件未注明坐标系时）",
             list(WEB_SYSTEMS),
-            format_func=CRS_LABELS_ZH.get,
+            format_func=CRS_LABELS_ZH.__getitem__,
             key="cov_fac_coords",
             help="坐标来自高德/腾讯地图选 GCJ-02，来自百度地图选 BD-09；带“坐标系”列的清单按各行所填转换。",
         )
@@ -123,8 +123,12 @@ def osm(std, ws: Path, net_path: Path, area=None) -> None:
         )
         osm_up = st.file_uploader("OSM 数据文件", type=["pbf"], key="cov_osm_up", help=upload_limit_zh())
         buf = st.number_input("缓冲距离（米）", 0, 5000, 1000, step=100, key="cov_osm_buffer")
-        if st.button("导入", key="cov_osm_btn", disabled=osm_up is None):
+        if st.button("导入", key="cov_osm_btn", disabled=osm_up is None) and osm_up is not None:
             bar = st.progress(0.0, text="正在读取…")
+
+            def read_so_far(p: dict) -> None:
+                bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…")
+
             with tempfile.TemporaryDirectory() as tmp:
                 src = Path(tmp) / Path(osm_up.name).name
                 src.write_bytes(osm_up.getvalue())
@@ -135,7 +139,7 @@ def osm(std, ws: Path, net_path: Path, area=None) -> None:
                         standards=std,
                         boundary=None if area is None or area.is_default else area.geometry,
                         decisions=load_decisions(ws),
-                        progress=lambda p: bar.progress(0.5, text=f"已读取 {p['objects']:,} 个对象…"),
+                        progress=read_so_far,
                     )
                     bar.progress(0.8, text="正在保存到工作区…")
                     save_osm_import(
@@ -167,7 +171,7 @@ def _osm_review(std, ws: Path) -> None:
         "审核意见按OSM编号保存在工作区，以后导入新数据时自动沿用。"
     )
     up = st.file_uploader("审核后的导入报告（Excel）", type=["xlsx"], key="cov_osm_review_up")
-    if st.button("保存审核意见", key="cov_osm_review_btn", disabled=up is None):
+    if st.button("保存审核意见", key="cov_osm_review_btn", disabled=up is None) and up is not None:
         try:
             new = decisions_from_report(io.BytesIO(up.getvalue()), std)
             decisions = {**load_decisions(ws), **new}

@@ -33,7 +33,7 @@ def siting(state: CoveragePageState, result, chosen, std, *, sites, weight) -> N
             key="cov_site_placeholders",
             help="这些项目的点位不是实际位置，按它们计算的建议选址不可靠。",
         )
-        candidates = cd.site_points(sites if keep else sites[~mask])
+        candidates = cd.site_points(sites if keep or mask is None else sites[~mask])
     else:
         candidates = cd.clicked_points(cands)
     s1, s2, s3 = st.columns([2, 1, 1])

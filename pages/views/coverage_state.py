@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import geopandas as gpd
+import pandas as pd
 import streamlit as st
 
 STATE_KEY = "coverage_page"
@@ -18,12 +20,12 @@ STATE_KEY = "coverage_page"
 class CoveragePageState:
     """What the 生活圈覆盖 page remembers between reruns."""
 
-    upload: object = None  # the uploaded (not yet saved) facility inventory: a GeoDataFrame
+    upload: gpd.GeoDataFrame | None = None  # the uploaded (not yet saved) facility inventory
     upload_gen: int = 0  # part of the uploader's key: a new one after a save empties the uploader
     added: list[dict] = field(default_factory=list)  # what-if additions (name, category, lon, lat)
     removed: list[str] = field(default_factory=list)  # what-if removals: facility ids
     candidates: list[dict] = field(default_factory=list)  # siting candidates clicked on the map
-    suggested: object = None  # the last suggested sites (a DataFrame), None before any run
+    suggested: pd.DataFrame | None = None  # the last suggested sites, None before any run
 
 
 def get() -> CoveragePageState:

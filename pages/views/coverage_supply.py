@@ -206,7 +206,7 @@ def section(state: CoveragePageState, ws_fac, areas, net, std, *, net_key: str, 
         format_func=lambda k: f"{std.categories[k].name_zh}（{CAPACITY[k][1]}）",
         key="cov_sd_category",
     )
-    method = c2.selectbox("计算方法", METHODS, format_func=METHOD_ZH.get, key="cov_sd_method")
+    method = c2.selectbox("计算方法", METHODS, format_func=METHOD_ZH.__getitem__, key="cov_sd_method")
     cat_zh, (cap_field, cap_zh) = std.categories[key].name_zh, CAPACITY[key]
     mine = fac[fac["category"] == key]
     if mine.empty:

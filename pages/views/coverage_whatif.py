@@ -90,9 +90,10 @@ def _add_controls(state: CoveragePageState, chosen, std, out, basemap, sites) ->
 
 def _remove_controls(state: CoveragePageState, all_fac, chosen) -> None:
     shown = all_fac[all_fac["category"].isin(chosen) & ~all_fac["facility_id"].isin(state.removed)]
+    options: list[str] = ["", *shown["facility_id"]]
     rm = st.selectbox(
         "撤除设施",
-        [""] + list(shown["facility_id"]),
+        options,
         format_func=lambda f: (
             "（不撤除）" if not f else f"{shown.set_index('facility_id').at[f, 'name']}（{f}）"
         ),

@@ -5,6 +5,8 @@ an offline HTML file or a print sheet of the planner's layout."""
 
 from __future__ import annotations
 
+from functools import partial
+
 import geopandas as gpd
 import pandas as pd
 import streamlit as st
@@ -56,7 +58,10 @@ def _filter(src: gis_sources.Source, table: pd.DataFrame) -> pd.DataFrame:
         "筛选字段", heads, format_func=lambda c: "全部字段" if c == ALL_FIELDS else c, key="gis_filter_field"
     )
     match = c2.selectbox(
-        "匹配方式", list(attributes.MATCH_LABELS), format_func=attributes.MATCH_LABELS.get, key="gis_match"
+        "匹配方式",
+        list(attributes.MATCH_LABELS),
+        format_func=attributes.MATCH_LABELS.__getitem__,
+        key="gis_match",
     )
     text = c3.text_input("筛选内容（留空显示全部）", key="gis_filter_text")
     return attributes.filter_rows(table, None if column == ALL_FIELDS else column, text, match)
@@ -94,7 +99,7 @@ def _downloads(src: gis_sources.Source, rows: gpd.GeoDataFrame, what: str, key: 
     ):
         col.download_button(
             f"下载{what}（{label}）",
-            lambda f=fmt: attributes.table_bytes(rows, f, src.labels),
+            partial(attributes.table_bytes, rows, fmt, src.labels),
             file_name=f"{name}{what}.{fmt}",
             mime=mime,
             key=f"{key}_{fmt}",
@@ -141,7 +146,9 @@ def _style(src: gis_sources.Source) -> tuple[str, str, int, str] | None:
         if numeric
         else [classify.CATEGORIES]
     ) + [classify.BY_TABLE]
-    method = c2.selectbox("分级方法", methods, format_func=classify.METHOD_LABELS.get, key="gis_style_method")
+    method = c2.selectbox(
+        "分级方法", methods, format_func=classify.METHOD_LABELS.__getitem__, key="gis_style_method"
+    )
     n = c3.number_input(
         "分级数", classify.MIN_CLASSES, classify.MAX_CLASSES, _unless_set("gis_style_n", 5), key="gis_style_n",
         disabled=method in (classify.CATEGORIES, classify.BY_TABLE),
@@ -164,7 +171,7 @@ def _chosen_style(style, look) -> LayerStyle:
 
 def _layer_on_map(src: gis_sources.Source, style: LayerStyle) -> SceneLayer:
     heads = attributes.headers([style.field], src.labels) if style.field is not None else {}
-    return styled(src.scene_layer(), style, heads.get(style.field, ""), title=src.title)
+    return styled(src.scene_layer(), style, heads.get(style.field or "", ""), title=src.title)
 
 
 def _load_saved(store, src: gis_sources.Source) -> None:
@@ -251,9 +258,9 @@ def _query(sources: dict[str, gis_sources.Source], src: gis_sources.Source, crs:
     with st.form("gis_query_form"):
         st.markdown("**空间查询**：本图层中与另一图层位置相关的要素")
         c1, c2, c3 = st.columns((3, 2, 1))
-        b_key = c1.selectbox("参照图层（B）", others, format_func=titles.get, key="gis_q_b")
+        b_key = c1.selectbox("参照图层（B）", others, format_func=titles.__getitem__, key="gis_q_b")
         pred = c2.selectbox(
-            "空间关系", list(PREDICATE_LABELS), format_func=PREDICATE_LABELS.get, key="gis_q_pred"
+            "空间关系", list(PREDICATE_LABELS), format_func=PREDICATE_LABELS.__getitem__, key="gis_q_pred"
         )
         dist = c3.number_input("距离N（米）", 0.0, 50_000.0, 300.0, step=50.0, key="gis_q_dist")
         only = st.checkbox("只用参照图层中已选中的要素（先在其属性表中勾选）", key="gis_q_only")

@@ -128,6 +128,7 @@ def run_heavy(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     any more kills its worker and raises Streamlit's stop/rerun (nothing is returned)."""
     pool = _workers()
     worker = pool.take(_still_wanted)
+    kept: Worker | None = worker  # what goes back to the pool (None: a new process for the next call)
     try:
         worker.submit(fn, *args, **kwargs)
         while not worker.ready(POLL_S):
@@ -136,8 +137,8 @@ def run_heavy(fn: Callable, *args: Any, **kwargs: Any) -> Any:
     except BaseException:
         if worker.busy or not worker.alive():
             worker.kill()  # abandoned or broken: the process ends, a new one starts for the next call
-            worker = None
+            kept = None
         raise
     finally:
-        pool.give_back(worker)
+        pool.give_back(kept)
     return result

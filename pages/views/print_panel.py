@@ -10,6 +10,8 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import datetime
+from functools import partial
+from typing import Any
 
 import streamlit as st
 
@@ -27,7 +29,7 @@ from layers.render_print import (
     parse_scale,
     sheet_bytes,
 )
-from layers.scene import Bounds, bounds_of
+from layers.scene import Bounds, Scene, bounds_of
 from pages import _ui
 from pages.views import add_to_presentation
 from renewal.errors import InputError
@@ -63,7 +65,7 @@ def remember_view(map_key: str, out, basemap_key: str, state=None) -> Bounds | N
     """Keep the bounds the map widget reported (``out["bounds"]``) in WGS84 for this map in ``state`` (the
     session's); return the kept view (None before the map has reported one)."""
     state = st.session_state if state is None else state
-    raw = (out or {}).get("bounds") if isinstance(out, dict) else None
+    raw: Any = (out or {}).get("bounds") if isinstance(out, dict) else None
     try:
         sw, ne = raw["_southWest"], raw["_northEast"]
         shown = (float(sw["lng"]), float(sw["lat"]), float(ne["lng"]), float(ne["lat"]))
@@ -78,6 +80,11 @@ def remember_view(map_key: str, out, basemap_key: str, state=None) -> Bounds | N
 def _plan_views(scene) -> dict[str, Bounds]:
     views = {k: b for k, key in PLAN_VIEWS.items() if (b := bounds_of(_ui.cached_layers((key,))[key]))}
     return {**views, **{k: b for k, b in scene.bookmarks.items() if k not in views}}
+
+
+def _sheet_file(scene: Scene, options: dict[str, Any], fmt: str) -> bytes:
+    """One sheet file, drawn when its download button is clicked."""
+    return sheet_bytes(draw_sheet(scene, **options), fmt)
 
 
 def _file_name(title: str, paper: str, orientation: str, fmt: str) -> str:
@@ -127,7 +134,7 @@ def show(m, out, *, key: str, reports: bool = True) -> None:
         c1, c2, c3 = st.columns(3)
         paper = c1.selectbox("纸张", list(PAPERS), index=1, key=f"{key}_print_paper")
         orientation = c2.selectbox(
-            "方向", ORIENTATIONS, format_func=ORIENTATION_LABELS.get, key=f"{key}_print_orient"
+            "方向", ORIENTATIONS, format_func=ORIENTATION_LABELS.__getitem__, key=f"{key}_print_orient"
         )
         scale_text = c3.selectbox(
             "比例尺", [FIT, *(f"1:{n}" for n in SCALES)], key=f"{key}_print_scale", accept_new_options=True
@@ -163,7 +170,7 @@ def show(m, out, *, key: str, reports: bool = True) -> None:
             st.error("无法生成图纸：找不到可显示中文的字体。")
             return
         sheet_scene = dataclasses.replace(scene, title=title.strip(), extent=extent)
-        options = {
+        options: dict[str, Any] = {
             "paper": paper,
             "orientation": orientation,
             "scale": scale,
@@ -177,7 +184,7 @@ def show(m, out, *, key: str, reports: bool = True) -> None:
         for fmt, label, mime in FORMATS:  # one per line: the full label even in a narrow map column
             st.download_button(
                 f"下载图纸（{label}，{paper}{ORIENTATION_LABELS[orientation]}）",
-                lambda fmt=fmt: sheet_bytes(draw_sheet(sheet_scene, **options), fmt),  # drawn on click
+                partial(_sheet_file, sheet_scene, options, fmt),  # drawn on click
                 file_name=_file_name(title.strip(), paper, orientation, fmt),
                 mime=mime,
                 key=f"{key}_print_{fmt}",

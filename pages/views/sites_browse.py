@@ -30,7 +30,7 @@ def filtered(all_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         areas = st.multiselect("更新片区", schema.RENEWAL_AREAS, key=FILTER_KEYS["area"], placeholder="全部")
         types = st.multiselect("类型", schema.SITE_TYPES, key=FILTER_KEYS["type"], placeholder="全部")
         statuses = st.multiselect(
-            "状态", list(ST), format_func=ST.get, key=FILTER_KEYS["status"], placeholder="全部"
+            "状态", list(ST), format_func=ST.__getitem__, key=FILTER_KEYS["status"], placeholder="全部"
         )
         query = st.text_input(
             "搜索（名称、编号、类型、片区、规划原文）", key=QUERY_KEY, help="例如 保障房、RS035、老旧厂房"

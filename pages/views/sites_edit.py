@@ -52,10 +52,14 @@ def _form_values(row, gen: int) -> dict:
             key=key + "area",
         ),
         "status": st.selectbox(
-            "状态", list(ST), index=_index(ST, row["status"]), format_func=ST.get, key=key + "status"
+            "状态", list(ST), index=_index(ST, row["status"]), format_func=ST.__getitem__, key=key + "status"
         ),
         "precision": st.selectbox(
-            "定位精度", list(PR), index=_index(PR, row["precision"]), format_func=PR.get, key=key + "prec"
+            "定位精度",
+            list(PR),
+            index=_index(PR, row["precision"]),
+            format_func=PR.__getitem__,
+            key=key + "prec",
         ),
         "position_source": st.text_area("定位依据", row["position_source"], key=key + "psrc"),
     }
@@ -272,6 +276,7 @@ def attribute_form(state: SitesPageState, store, chosen, drawings, crs: str) -> 
 
 def _refused(state: SitesPageState, store, sel: str, values: dict, mine_geom) -> None:
     """A stale save was refused: the diff against the newest version; the form keeps what was typed."""
+    assert state.edit_base is not None  # the edit form that was saved set it
     base, base_geom, base_version, _seen = state.edit_base
     try:
         theirs, theirs_geom, newest = store.site(sel)
@@ -309,7 +314,7 @@ def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
         name = st.text_input("名称", key="new_name")
         stype = st.selectbox("类型", schema.SITE_TYPES, index=None, placeholder="请选择类型", key="new_type")
         status = st.selectbox(
-            "状态", list(ST), index=list(ST).index(NEW_STATUS), format_func=ST.get, key="new_status"
+            "状态", list(ST), index=list(ST).index(NEW_STATUS), format_func=ST.__getitem__, key="new_status"
         )
         psrc = st.text_area("定位依据", "规划人员在地图上绘制", key="new_psrc")
         if not st.form_submit_button("新增"):

@@ -83,7 +83,7 @@ def _allowed(values, allowed) -> list[str]:
 
 def url_filters(params: Mapping) -> dict:
     """Filter values from URL parameters, keeping only known ones: widget key -> value."""
-    out = {
+    out: dict[str, list[str] | str] = {
         FILTER_KEYS["area"]: _allowed(params.get("area"), schema.RENEWAL_AREAS),
         FILTER_KEYS["type"]: _allowed(params.get("type"), schema.SITE_TYPES),
         FILTER_KEYS["status"]: _allowed(params.get("status"), geodata.STATUS_LABELS),

@@ -75,7 +75,10 @@ class Worker:
                 self.process.start()
             finally:
                 if sys.modules.get("__main__") is stub:  # unless a script run has set its own meanwhile
-                    sys.modules["__main__"] = main
+                    if main is not None:
+                        sys.modules["__main__"] = main
+                    else:
+                        del sys.modules["__main__"]
         child.close()
         self.busy = False
 
