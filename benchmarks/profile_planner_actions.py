@@ -98,26 +98,49 @@ def server(top: int) -> None:
 
 
 def summarize(trace: bytes, top: int) -> None:
+    """The renderer main threads' busy time (top-level events) and self time by event name."""
     events = json.loads(trace)
     events = events["traceEvents"] if isinstance(events, dict) else events
     names = {}
     for e in events:
         if e.get("ph") == "M" and e.get("name") == "thread_name":
             names[(e["pid"], e["tid"])] = e["args"]["name"]
-    by_name: dict[str, float] = defaultdict(float)
-    tasks = 0.0
-    for e in events:
-        if e.get("ph") != "X" or "dur" not in e:
-            continue
-        thread = names.get((e["pid"], e["tid"]), "")
-        if thread != "CrRendererMain":
-            continue
-        ms = e["dur"] / 1000
-        if e["name"] == "RunTask":
-            tasks += ms
-        by_name[e["name"]] += ms
-    print(f"renderer main threads busy (RunTask): {tasks:.0f} ms")
-    for n, ms in sorted(by_name.items(), key=lambda kv: -kv[1])[:top]:
+    spans = sorted(
+        (
+            e
+            for e in events
+            if e.get("ph") == "X" and "dur" in e and names.get((e["pid"], e["tid"])) == "CrRendererMain"
+        ),
+        key=lambda e: (e["pid"], e["tid"], e["ts"], -e["dur"]),
+    )
+    self_ms: dict[str, float] = defaultdict(float)
+    by_script: dict[str, float] = defaultdict(float)
+    busy = 0.0
+    stack: list[dict] = []
+    for e in spans:
+        while (
+            stack
+            and (stack[-1]["pid"], stack[-1]["tid"]) == (e["pid"], e["tid"])
+            and stack[-1]["ts"] + stack[-1]["dur"] <= e["ts"]
+        ):
+            stack.pop()
+        if stack and (stack[-1]["pid"], stack[-1]["tid"]) != (e["pid"], e["tid"]):
+            stack = []
+        if stack:
+            self_ms[stack[-1]["name"]] -= e["dur"] / 1000
+        else:
+            busy += e["dur"] / 1000
+        self_ms[e["name"]] += e["dur"] / 1000
+        if e["name"] in ("FunctionCall", "EvaluateScript"):  # script time by the script's file
+            data = (e.get("args") or {}).get("data") or {}
+            url = str(data.get("url") or "?").split("?")[0]
+            by_script[f"{e['name']} {url.rsplit('/', 1)[-1] or url}"] += e["dur"] / 1000
+        stack.append(e)
+    print(f"renderer main threads busy (top-level events): {busy:.0f} ms; self time by event:")
+    for n, ms in sorted(self_ms.items(), key=lambda kv: -kv[1])[:top]:
+        print(f"  {ms:8.0f} ms  {n}")
+    print("script (total, with what it calls) by file:")
+    for n, ms in sorted(by_script.items(), key=lambda kv: -kv[1])[:12]:
         print(f"  {ms:8.0f} ms  {n}")
 
 
