@@ -16,19 +16,13 @@ import streamlit as st
 from pages import _ui
 from pages.views import (
     coverage_area,
-    coverage_exports,
     coverage_inputs,
-    coverage_map,
     coverage_ready,
-    coverage_siting,
-    coverage_stats,
+    coverage_results,
     coverage_supply,
-    coverage_whatif,
 )
-from pages.views import coverage_data as cd
 from pages.views import coverage_engine as engine
 from pages.views import coverage_state as page_state
-from renewal.analysis.coverage_report import about_lines, about_sheet
 from renewal.analysis.facilities import combine_facilities, placeholder_mask, plan_facilities
 from renewal.analysis.network_files import workspace_network_path
 from renewal.errors import InputError
@@ -80,60 +74,9 @@ with ready_box:
 if all_fac.empty:
     st.info("没有参与计算的设施：请在上方导入现状设施，或勾选“计入位置待定设施”。")
     st.stop()
-chosen, circle, mode = coverage_ready.choices(std, all_fac, net)
-if not chosen:
-    st.info("请至少选择一个设施类别。")
-    st.stop()
-
 net_key = str(net.report.get("source")) + str(engine.mtime(net_path)) if net is not None else ""
-area_key = "" if area.is_default else engine.bytes_key(area.geometry.wkb)
-base_key = "|".join((cd.facilities_key(all_fac), mode, net_key, areas.pop_key, areas.zone_key, area_key))
-try:
-    boundary = None if area.is_default else area.geometry
-    dist = engine.distances(base_key, mode, all_fac, net, areas.population, areas.zones, boundary)
-    base = engine.view(base_key, mode, circle, tuple(k for k in std.categories if k in chosen), dist)
-except InputError as err:
-    _ui.show_input_error(err)
-    st.stop()
-
-# ---- what-if, map, statistics, what-if controls, siting, exports
-result, gained = coverage_whatif.apply(state, base, all_fac, chosen, std)
-applied = coverage_whatif.applied(state, all_fac, chosen)
-scenario = cd.scenario_label(*applied) if result is not base else ""
-sites = _ui.current_sites_or_none()
-weight = "population" if base.context.cell_pop is not None else "area"
-m, out = coverage_map.show(
-    state,
-    result,
-    all_fac,
-    chosen,
-    gained,
-    std,
-    weight=weight,
-    sites=sites,
-    basemap=basemap,
-    labels=labels,
-    scenario=scenario,
-    area=None if area.is_default else area,  # the district is outlined already: the same map as export-map's
-)
-counted = all_fac[all_fac["category"].isin(chosen) & ~all_fac["facility_id"].isin(state.removed)]
-about = about_lines(
-    result, area_name=f"{area.name}（{area.area_zh}）", placeholders=int(placeholder_mask(counted).sum())
-)
-stats = coverage_stats.statistics(base, result, chosen, std, about, hedong=area.is_default)
-coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
-coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
-coverage_exports.exports(
-    result,
-    stats,
-    chosen,
-    std,
-    m,
-    scenario=scenario,
-    table=cd.scenario_table(*applied, all_fac, std),
-    added=cd.added_facilities(applied[0], std),
-    about=about_sheet(about),
-)
+inputs = coverage_results.CoverageInputs(std, all_fac, net, net_key, area, areas, basemap, labels)
+mode = coverage_results.results(state, inputs)
 coverage_supply.section(
     state,
     ws_fac,

@@ -272,3 +272,36 @@ def test_placeholder_plan_facilities_count_alone_by_default_and_say_so():
     assert not at.exception, at.exception
     assert any("没有参与计算的设施" in i.value for i in at.info)
     assert not any("位置待定的规划设施" in w.value for w in at.warning)
+
+
+def test_a_what_if_is_drawn_in_the_one_run_its_click_starts(monkeypatch):
+    """Issue 22: a what-if button records its change in a callback, before the run its click starts, so that
+    run draws the map and statistics with it (it was a run that recorded it and then ``st.rerun``: the
+    planner waited for two runs and two maps)."""
+    from pages.views import coverage_map
+
+    drawn = []
+    real = coverage_map.show
+
+    def counted(*args, **kwargs):
+        drawn.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(coverage_map, "show", counted)
+    at = _run()
+    before = _stats(at)["用地覆盖率（%）"]
+    at.selectbox(key="cov_add_cat").set_value("elderly_day_care").run()
+    for button, n in (("cov_add_site_btn", 1), ("cov_reset", 0)):
+        drawn.clear()
+        at.button(key=button).click().run()
+        assert not at.exception, at.exception
+        assert len(page_state(at).added) == n
+        assert len(drawn) == 1, f"{button}: the map was drawn {len(drawn)} times"
+        if n:
+            assert _stats(at).loc["老年人日间照料中心", "用地覆盖率（%）"] > before["老年人日间照料中心"]
+            assert [m for m in at.metric if m.label.startswith("老年人日间照料中心")]
+    assert _stats(at)["用地覆盖率（%）"].equals(before)
+    at.selectbox(key="cov_rm").set_value(at.selectbox(key="cov_rm").options[1]).run()
+    drawn.clear()
+    at.button(key="cov_rm_btn").click().run()
+    assert page_state(at).removed == ["plan:PF-001"] and len(drawn) == 1

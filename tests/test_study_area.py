@@ -120,3 +120,35 @@ def test_import_osm_without_area_clips_to_the_workspace_study_area(tmp_path, cap
     assert main([*args, "--replace"]) == 0  # back on the district: the Hedong grid
     out = capsys.readouterr().out
     assert "(the district + 1000 m)" in out and "network: 25 nodes" in out
+
+
+def test_the_area_is_measured_cheaply_in_each_new_thread_and_equal_to_to_crs():
+    """Issue 22: every Streamlit page run is a new thread, and ``to_crs`` searched PROJ's database again in
+    each (0.08 s of every 生活圈覆盖 run, which says the study area's size twice). The area goes through
+    ``renewal.crs.to_metric``'s cached pipeline: the same square kilometres, for the district and an area in
+    another metric CRS, and cheap in a new thread."""
+    import statistics
+    import threading
+    import time
+
+    from renewal.analysis.study_area import StudyArea
+
+    district = geodata.load("district").geometry.union_all()
+    far = shapely.affinity.translate(neighbour(), xoff=6.5)  # about 123.7E: CGCS2000 zone of 123E
+    for geom in (district, far):
+        area = StudyArea("测试", geom, False)
+        want = float(gpd.GeoSeries([geom], crs=STORAGE_EPSG).to_crs(area.metric_epsg).area.iloc[0]) / 1e6
+        assert area.area_km2 == pytest.approx(want, rel=1e-9)
+    assert StudyArea("测试", far, False).metric_epsg != 4548
+    took = []
+
+    def page_run():
+        t = time.perf_counter()
+        StudyArea("测试", district, False).area_zh  # noqa: B018 - the measure is what is timed
+        took.append(time.perf_counter() - t)
+
+    for _ in range(3):
+        th = threading.Thread(target=page_run)
+        th.start()
+        th.join()
+    assert statistics.median(took) < 0.03, took  # was 0.04-0.1 s (a PROJ database search per thread)

@@ -26,6 +26,7 @@ class CoveragePageState:
     removed: list[str] = field(default_factory=list)  # what-if removals: facility ids
     candidates: list[dict] = field(default_factory=list)  # siting candidates clicked on the map
     suggested: pd.DataFrame | None = None  # the last suggested sites, None before any run
+    results_mode: str | None = None  # the mode of the last results (a switch reruns the whole page)
 
 
 def get() -> CoveragePageState:

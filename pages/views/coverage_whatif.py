@@ -54,19 +54,19 @@ def _add_controls(state: CoveragePageState, chosen, std, out, basemap, sites) ->
         lon, lat = float(clicked["lng"]), float(clicked["lat"])
         if BASEMAPS[basemap].display_crs == "gcj02":
             lon, lat = (float(v) for v in gcj02_to_wgs84(lon, lat))
-        if st.button(f"在地图点击处（{lon:.5f}, {lat:.5f}）新增", key="cov_add_click"):
-            added.append(
-                {
-                    "name": f"假设{std.categories[add_cat].name_zh}{len(added) + 1}",
-                    "category": add_cat,
-                    "lon": lon,
-                    "lat": lat,
-                }
-            )
-            st.rerun()
-        if st.button("把点击处加入选址候选", key="cov_cand_click"):
-            cands.append({"name": f"点击位置{len(cands) + 1}", "lon": lon, "lat": lat})
-            st.rerun()
+        new = {"name": f"假设{std.categories[add_cat].name_zh}{len(added) + 1}", "category": add_cat}
+        st.button(
+            f"在地图点击处（{lon:.5f}, {lat:.5f}）新增",
+            key="cov_add_click",
+            on_click=_append,
+            args=(added, new | {"lon": lon, "lat": lat}),
+        )
+        st.button(
+            "把点击处加入选址候选",
+            key="cov_cand_click",
+            on_click=_append,
+            args=(cands, {"name": f"点击位置{len(cands) + 1}", "lon": lon, "lat": lat}),
+        )
     if sites is not None and not sites.empty:
         pts = cd.site_points(sites)
         pick = st.selectbox(
@@ -75,17 +75,17 @@ def _add_controls(state: CoveragePageState, chosen, std, out, basemap, sites) ->
             format_func=lambda i: pts["name"].iat[i],
             key="cov_add_site",
         )
-        if st.button("在所选更新项目新增", key="cov_add_site_btn"):
-            p = pts.geometry.iat[pick]
-            added.append(
-                {
-                    "name": f"{pts['name'].iat[pick]}（假设{std.categories[add_cat].name_zh}）",
-                    "category": add_cat,
-                    "lon": p.x,
-                    "lat": p.y,
-                }
-            )
-            st.rerun()
+        p = pts.geometry.iat[pick]
+        new = {
+            "name": f"{pts['name'].iat[pick]}（假设{std.categories[add_cat].name_zh}）",
+            "category": add_cat,
+        }
+        st.button(
+            "在所选更新项目新增",
+            key="cov_add_site_btn",
+            on_click=_append,
+            args=(added, new | {"lon": p.x, "lat": p.y}),
+        )
 
 
 def _remove_controls(state: CoveragePageState, all_fac, chosen) -> None:
@@ -99,12 +99,24 @@ def _remove_controls(state: CoveragePageState, all_fac, chosen) -> None:
         ),
         key="cov_rm",
     )
-    if st.button("撤除所选设施", key="cov_rm_btn", disabled=not rm):
-        state.removed.append(rm)
-        st.rerun()
-    if st.button("清除全部假设", key="cov_reset", disabled=not (state.added or state.removed)):
-        state.added, state.removed = [], []
-        st.rerun()
+    st.button("撤除所选设施", key="cov_rm_btn", disabled=not rm, on_click=_append, args=(state.removed, rm))
+    st.button(
+        "清除全部假设",
+        key="cov_reset",
+        disabled=not (state.added or state.removed),
+        on_click=_reset,
+        args=(state,),
+    )
+
+
+def _append(items: list, item) -> None:
+    """A what-if button's callback: the change is in the page state before the run the click starts, so
+    that one run draws it (not a run that records it and a second, ``st.rerun``, that shows it)."""
+    items.append(item)
+
+
+def _reset(state: CoveragePageState) -> None:
+    state.added, state.removed = [], []
 
 
 def controls(state: CoveragePageState, result, all_fac, chosen, std, *, out, basemap, sites) -> None:

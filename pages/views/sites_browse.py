@@ -23,8 +23,8 @@ from renewal.sites.snapping import SnapTargets
 ST = geodata.STATUS_LABELS
 
 
-def filtered(all_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """The sidebar filters, and the sites they keep (with measures)."""
+def filters() -> dict:
+    """The sidebar filters (drawn by the page's run, never by a fragment): their values by filter name."""
     with st.sidebar:
         st.subheader("筛选")
         areas = st.multiselect("更新片区", schema.RENEWAL_AREAS, key=FILTER_KEYS["area"], placeholder="全部")
@@ -35,8 +35,12 @@ def filtered(all_sites: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
         query = st.text_input(
             "搜索（名称、编号、类型、片区、规划原文）", key=QUERY_KEY, help="例如 保障房、RS035、老旧厂房"
         )
-    view = catalogue.filter_sites(all_sites, areas=areas, types=types, statuses=statuses, query=query)
-    return catalogue.with_measures(view)
+    return {"areas": areas, "types": types, "statuses": statuses, "query": query}
+
+
+def filtered(all_sites: gpd.GeoDataFrame, chosen: dict) -> gpd.GeoDataFrame:
+    """The sites the filters ``chosen`` (from :func:`filters`) keep, with measures."""
+    return catalogue.with_measures(catalogue.filter_sites(all_sites, **chosen))
 
 
 def _table_key(gen: int) -> str:

@@ -15,7 +15,7 @@ import geopandas as gpd
 import shapely
 
 import geodata
-from renewal.crs import STORAGE_EPSG, metric_epsg_for_geometry
+from renewal.crs import STORAGE_EPSG, metric_epsg_for_geometry, to_metric
 from renewal.errors import InputError
 from renewal.settings import workspace_dir
 
@@ -40,10 +40,10 @@ class StudyArea:
 
     @property
     def area_km2(self) -> float:
-        return (
-            float(gpd.GeoSeries([self.geometry], crs=STORAGE_EPSG).to_crs(self.metric_epsg).area.iloc[0])
-            / 1e6
-        )
+        # to_metric, not to_crs: cheap in the new thread of every page run (to_crs searched PROJ's database
+        # again in every thread, 0.08 s of each 生活圈覆盖 run)
+        metric = to_metric(gpd.GeoSeries([self.geometry], crs=STORAGE_EPSG), self.metric_epsg)
+        return float(metric.area.iloc[0]) / 1e6
 
     @property
     def area_zh(self) -> str:

@@ -1,0 +1,125 @@
+"""Issue 22 (every action in about a second): a planner's click reruns only the part of the page it
+changes. Read from what the server sends the browser (Streamlit's ForwardMsg over the page's websocket):
+after a 生活圈覆盖 category or life-circle switch every element sent belongs to the results fragment
+(the inputs, the readiness table and the supply-and-demand section are not sent again); after a 更新项目
+table row click or a map click on a site, to the fragment of the table, map, card and forms (not the
+sidebar, import panel, history or downloads); and the answer is on the page each time."""
+
+from __future__ import annotations
+
+from tests.e2e import harness
+
+
+class Deltas:
+    """The elements the server sends to one page: (fragment id, element kind) per delta, in order."""
+
+    def __init__(self, page):
+        self.sent: list[tuple[str, str]] = []
+        self.finished = 0
+        page.on("websocket", lambda ws: ws.on("framereceived", self._frame))
+
+    def _frame(self, payload) -> None:
+        from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
+
+        if isinstance(payload, str):
+            return
+        msg = ForwardMsg.FromString(payload)
+        kind = msg.WhichOneof("type")
+        if kind == "delta":
+            d = msg.delta
+            what = d.WhichOneof("type") or ""
+            el = d.new_element.WhichOneof("type") if what == "new_element" else what
+            self.sent.append((d.fragment_id, el or ""))
+        elif kind == "script_finished":
+            self.finished += 1
+
+    def clear(self) -> None:
+        self.sent.clear()
+
+
+def test_a_coverage_switch_reruns_only_its_results(chromium, app):
+    with harness.planner(chromium, app, "fragments-coverage") as p:
+        deltas = Deltas(p.page)
+        p.open("coverage")
+        p.map()
+        assert deltas.sent and any(not f for f, _ in deltas.sent)  # a page run sends the whole page
+        box = p.page.get_by_role("combobox", name="设施类别", exact=True).first
+        for _ in range(2):  # two categories off, one after the other
+            deltas.clear()
+            box.click()
+            box.press("Backspace")
+            p.page.keyboard.press("Escape")
+            p.idle()
+            assert deltas.sent, "the switch sent nothing"
+            outside = [k for f, k in deltas.sent if not f]
+            assert not outside, f"elements outside the results fragment sent again: {outside}"
+            assert len({f for f, _ in deltas.sent}) == 1
+        deltas.clear()
+        circle = p.page.get_by_role("combobox", name="生活圈", exact=True).first
+        circle.click()
+        p.page.get_by_role("option", name="十五分钟生活圈居住区（1000米）", exact=True).click()
+        p.idle()
+        assert deltas.sent and not [k for f, k in deltas.sent if not f]
+        shown = circle.input_value() or circle.inner_text() or p.main_text()
+        assert "十五分钟生活圈居住区（1000米）" in shown
+        assert "学位与床位（供需）" in p.main_text()  # the section below the fragment is still there
+        p.check_page()
+
+
+def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, app):
+    from renewal.sites.query import bundled_sites
+
+    sites = bundled_sites()
+    with harness.planner(chromium, app, "fragments-sites") as p:
+        deltas = Deltas(p.page)
+        p.open("sites")
+        # a map click on a point site in view (a click where several are opens a list: the next is tried)
+        p.map()
+        iframe = p.page.locator(harness.MAP_IFRAME).first
+        iframe.scroll_into_view_if_needed()
+        box = iframe.bounding_box()
+        fold = p.page.viewport_size["height"]
+        picked = None
+        for _, row in sites[sites.geometry.geom_type == "Point"].iterrows():  # the first that selects alone
+            x, y = p.map_point(row.geometry.y, row.geometry.x)
+            inside = box["x"] + 60 < x < box["x"] + box["width"] - 60
+            if not (inside and box["y"] + 60 < y < min(box["y"] + box["height"], fold) - 60):
+                continue
+            deltas.clear()
+            p.page.mouse.click(x, y)
+            p.idle()
+            if f"site={row['site_id']}" in p.page.url:
+                picked = row
+                break
+            p.page.keyboard.press("Escape")  # several features there: a list opened, not a selection
+        assert picked is not None, "no point site in view selects with a click"
+        row = picked
+        p.page.get_by_role("heading", name=row["name"], exact=True).first.wait_for()  # the card
+        outside = [k for f, k in deltas.sent if not f]
+        assert deltas.sent and not outside, f"elements outside the fragment sent again: {outside}"
+        # a row click: the second row (the first is the selected site)
+        p.map()
+        p.idle(settle_ms=800)  # the new table (a new key after the selection) settled
+        grid = p.page.get_by_test_id("stDataFrame").first
+        grid.scroll_into_view_if_needed()
+        cells = grid.locator('[role="row"]').nth(2).locator('[role="gridcell"]').all_inner_texts()
+        site = next(c for c in cells if c.startswith("RS-"))
+        deltas.clear()
+        b = grid.bounding_box()
+        p.page.mouse.click(b["x"] + 12, b["y"] + 35 * 2 + 17)  # the second row's checkbox
+        p.idle()
+        assert f"site={site}" in p.page.url
+        name = sites.set_index("site_id").at[site, "name"]
+        p.page.get_by_role("heading", name=name, exact=True).first.wait_for()  # the card
+        outside = [k for f, k in deltas.sent if not f]
+        assert deltas.sent and not outside, f"elements outside the fragment sent again: {outside}"
+        # a filter is in the sidebar: the page reruns whole (the count under the table follows)
+        deltas.clear()
+        box = p.page.get_by_role("combobox", name="类型", exact=True).first
+        box.click()
+        box.fill("老旧厂房")
+        p.page.get_by_role("option", name="老旧厂房", exact=True).click()
+        p.idle()
+        assert any(not f for f, _ in deltas.sent)
+        assert f"共 {int((sites['site_type'] == '老旧厂房').sum())} 个项目" in p.main_text()
+        p.check_page()
