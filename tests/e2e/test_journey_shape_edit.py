@@ -156,10 +156,24 @@ def test_vertex_typed_in_gcj02_is_saved_in_wgs84(chromium, app, viewport):
         assert not p.exceptions() and not p.errors, (p.exceptions(), p.errors)
 
 
+def _settled_box(p: harness.Planner, grid) -> dict:
+    """The grid's box once the page around it has stopped moving (on a loaded machine a part above it may
+    still be laid out when it is first measured, and a click would land a row lower)."""
+    box = grid.bounding_box()
+    for _ in range(20):
+        p.page.wait_for_timeout(250)
+        again = grid.bounding_box()
+        if again == box:
+            return box
+        box = again
+    return box
+
+
 def _type_cell(p: harness.Planner, grid, row: int, text: str) -> None:
     """Type ``text`` into the first column (新坐标) of ``row`` of a data editor, as a planner does."""
+    p.idle()
     grid.scroll_into_view_if_needed()
-    gbox = grid.bounding_box()
+    gbox = _settled_box(p, grid)
     p.page.mouse.click(gbox["x"] + 60, gbox["y"] + 35 * row + 17)
     p.page.wait_for_timeout(300)
     p.page.keyboard.press("Enter")  # the cell's editor opens
