@@ -73,7 +73,9 @@ def test_session_tokens_last_expire_are_signed_and_end_at_sign_out(tmp_path, use
     assert signin.user_from_token(tmp_path, token, known, now=now + signin.TOKEN_HOURS * 3600 + 1) is None
     forged = token.replace(token.split(".")[0], "546L5LqU")  # 王五's name with 张三's signature
     assert signin.user_from_token(tmp_path, forged, known) is None
-    assert signin.user_from_token(tmp_path, token[:-1] + "0", known) is None
+    tampered = token[:-1] + ("1" if token[-1] == "0" else "0")  # a changed signature (never the same one)
+    assert tampered != token
+    assert signin.user_from_token(tmp_path, tampered, known) is None
     for junk in ("", "a.b", "x.y.z.w.v", None):
         assert signin.user_from_token(tmp_path, junk, known) is None
     assert oct(os.stat(tmp_path / signin.SECRET_FILE).st_mode & 0o777) == "0o600"
