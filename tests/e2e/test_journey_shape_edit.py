@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from shapely.geometry import Polygon, box
 
 from layers.scene import load_layers
@@ -138,12 +139,10 @@ def test_vertex_typed_in_gcj02_is_saved_in_wgs84(chromium, app, viewport):
         grid = panel.locator('[data-testid="stDataFrame"]').first
         grid.wait_for()
         # a coordinate that is none: a Chinese message, nothing saved
-        _type_cell(p, grid, 1, "117.25")
-        panel.get_by_text("第 1 点：无法识别为坐标").wait_for(timeout=30_000)
+        _type_until(p, grid, 1, "117.25", panel.get_by_text("第 1 点：无法识别为坐标"))
         assert panel.get_by_role("button", name="保存顶点修改").count() == 0
         assert store.site(VERTEX_SITE)[2] == version
-        _type_cell(p, grid, 1, "高德 " + typed)
-        panel.get_by_text("识别为高德/腾讯坐标（GCJ-02）").wait_for(timeout=30_000)
+        _type_until(p, grid, 1, "高德 " + typed, panel.get_by_text("识别为高德/腾讯坐标（GCJ-02）"))
         panel.get_by_role("button", name="保存顶点修改").scroll_into_view_if_needed()
         p.screenshot(f"shape-vertex-preview-{size}")
         panel.get_by_role("button", name="保存顶点修改").click()
@@ -167,6 +166,20 @@ def _settled_box(p: harness.Planner, grid) -> dict:
             return box
         box = again
     return box
+
+
+def _type_until(p: harness.Planner, grid, row: int, text: str, answer) -> None:
+    """Type ``text`` into ``row`` until the page's ``answer`` shows, at most twice. On a loaded machine at
+    1366x768 the first edit of the table was sometimes not taken (the cell empty again, no answer; cause
+    not found, see the closing note of stop 28); a planner types it again, and so does this journey."""
+    for attempt in range(2):
+        _type_cell(p, grid, row, text)
+        try:
+            answer.wait_for(timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            if attempt:
+                raise
 
 
 def _type_cell(p: harness.Planner, grid, row: int, text: str) -> None:
