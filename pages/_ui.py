@@ -270,6 +270,11 @@ def show_input_error(err: InputError) -> None:
     st.error(markdown_literal(err.message_zh))
 
 
+def show_write_error(err: OSError) -> None:
+    """A workspace write that failed (full disk, permissions): the system's reason, shown literally."""
+    st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+
+
 def provenance_expander(names: tuple[str, ...]) -> None:
     """Where each shown layer came from, its licence and caveats."""
     with st.expander("数据来源与说明"):

@@ -44,7 +44,7 @@ def _choose(ws: Path) -> None:
             _ui.show_input_error(err)
             return
         except OSError as err:
-            st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+            _ui.show_write_error(err)
             return
         st.session_state["cov_area_gen"] = gen + 1  # a new key empties the uploader
         st.rerun()

@@ -107,7 +107,7 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
                 state.upload = None  # a file that cannot be read counts nothing (not the previous one)
                 _ui.show_input_error(err)
             except OSError as err:
-                st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+                _ui.show_write_error(err)
 
 
 def osm(std, ws: Path, net_path: Path, area=None) -> None:
@@ -188,7 +188,7 @@ def _osm_review(std, ws: Path) -> None:
         except InputError as err:
             _ui.show_input_error(err)
         except OSError as err:
-            st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+            _ui.show_write_error(err)
 
 
 def _osm_lists(res, std) -> None:

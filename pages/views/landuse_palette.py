@@ -55,7 +55,7 @@ def _upload() -> None:
             _ui.show_input_error(err)
             return
         except OSError as err:
-            st.error("无法保存到工作区：" + markdown_literal(err.strerror or str(err)))
+            _ui.show_write_error(err)
             return
         ss[GEN] = gen + 1  # a new key empties the uploader
         st.rerun()
