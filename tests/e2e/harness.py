@@ -226,6 +226,15 @@ def english_words_in(text: str, allowed: tuple[str, ...] = ()) -> list[str]:
     return found
 
 
+#: A position's pixel in a map frame: evaluated in the frame with [lat, lon] (display coordinates).
+POINT_JS = """([lat, lon]) => {
+  const el = document.querySelector('.leaflet-container');
+  const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);
+  const p = map.latLngToContainerPoint([lat, lon]);
+  return [p.x, p.y];
+}"""
+
+
 class Planner:
     """One planner's browser tab: an offline Playwright page on the app, with the journey's records."""
 
@@ -289,15 +298,7 @@ class Planner:
         iframe = self.page.locator(MAP_IFRAME).nth(index)
         iframe.scroll_into_view_if_needed()
         frame = self.map_frame(index)
-        xy = frame.evaluate(
-            """([lat, lon]) => {
-                const el = document.querySelector('.leaflet-container');
-                const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);
-                const p = map.latLngToContainerPoint([lat, lon]);
-                return [p.x, p.y];
-            }""",
-            [lat, lon],
-        )
+        xy = frame.evaluate(POINT_JS, [lat, lon])
         box = iframe.bounding_box()
         return box["x"] + xy[0], box["y"] + xy[1]
 

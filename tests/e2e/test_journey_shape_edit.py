@@ -31,12 +31,6 @@ from renewal.storage import open_store
 from tests.e2e import harness
 from tests.e2e.test_journey_gis_tables import _choose, _download
 
-POINT_JS = """([lat, lon]) => {
-  const el = document.querySelector('.leaflet-container');
-  const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);
-  const p = map.latLngToContainerPoint([lat, lon]);
-  return [p.x, p.y];
-}"""
 #: How far from the other site's vertex the planner clicks (pixels; the snapping distance is 10).
 OFF_PX = (4, 3)
 
@@ -51,14 +45,14 @@ def _vertex_to_snap(p: harness.Planner, sites) -> tuple[str, tuple[float, float]
     px = {}
     for sid, geom in sites.geometry.items():
         for x, y in {tuple(c) for c in geom.exterior.coords} if geom.geom_type == "Polygon" else []:
-            px[(sid, x, y)] = frame.evaluate(POINT_JS, [y, x])
+            px[(sid, x, y)] = frame.evaluate(harness.POINT_JS, [y, x])
     inside = {
         k: v  # clear of the draw toolbar (left), the 吸附 box (top right) and the folded legend (bottom right)
         for k, v in px.items()
         if 60 < v[0] < iframe["width"] - 120 and 150 < v[1] < iframe["height"] - 150
     }
     district = load_layers(("district",))["district"].geometry.union_all()
-    near_boundary = [frame.evaluate(POINT_JS, [y, x]) for x, y in shapely.get_coordinates(district)]
+    near_boundary = [frame.evaluate(harness.POINT_JS, [y, x]) for x, y in shapely.get_coordinates(district)]
     for (sid, x, y), (u, v) in sorted(inside.items()):
         others = [math.hypot(u - a, v - b) for k, (a, b) in px.items() if k != (sid, x, y)]
         others += [math.hypot(u - a, v - b) for a, b in near_boundary]  # a boundary vertex is a target too

@@ -28,12 +28,6 @@ VIEW_JS = """() => {
   const b = map.getBounds();
   return [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()];
 }"""
-POINT_JS = """([lat, lon]) => {
-  const el = document.querySelector('.leaflet-container');
-  const map = Object.values(window).find(v => v && v._container === el && v.latLngToContainerPoint);
-  const p = map.latLngToContainerPoint([lat, lon]);
-  return [p.x, p.y];
-}"""
 COVER_JS = """(sel) => {
   const b = document.querySelector(sel), r = b.getBoundingClientRect();
   const top = document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2);
@@ -74,7 +68,7 @@ def _click_without_scrolling(p: harness.Planner):
     visible = []
     for _, row in bundled_sites().iterrows():
         at = _anchor(row.geometry)
-        x, y = frame.evaluate(POINT_JS, [at.y, at.x])
+        x, y = frame.evaluate(harness.POINT_JS, [at.y, at.x])
         if 0 < x < iframe["width"] and 0 < y and iframe["y"] + y < fold - 15:
             visible.append(
                 (row.geometry.geom_type != "Point", row["site_id"], iframe["x"] + x, iframe["y"] + y)
