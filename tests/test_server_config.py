@@ -61,3 +61,22 @@ def test_the_app_listens_on_loopback_only_by_default():
     finally:
         os.killpg(proc.pid, 15)
         proc.wait(timeout=30)
+
+
+def test_the_server_skips_the_full_garbage_collection_after_every_page_run():
+    """Streamlit's default ``gc.collect(2)`` after each run was about half of a page load's server CPU
+    (issue 22): the project's config turns it off, as the server reads it (run from the project folder)."""
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from streamlit import config; config.get_config_options(force_reparse=True); "
+            "print(config.get_option('runner.postScriptGC'), config.get_option('server.fileWatcherType'))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    assert out.stdout.split()[-2:] == ["False", "none"], out.stdout + out.stderr
