@@ -8,6 +8,7 @@
   starts collapsed on small screens (narrow map), and can be folded by the planner.
 * :func:`add_measure`: the measure control (distance in 米/公里, area in 平方米/公顷, Chinese texts).
 * :class:`GotoMarker`: the marker of the 定位 box (the map centred on a typed coordinate or name).
+* :class:`InstantClicks`: a click or a finished drawing reaches the page without the widget's debounce.
 * :class:`FocusWithoutScroll`: the first click on a map partly below the fold is not lost
   (Leaflet focuses the map on mouse-down, which scrolled the page under the mouse).
 
@@ -129,6 +130,15 @@ class FocusWithoutScroll(MapCall):
 
     def __init__(self) -> None:
         super().__init__("rpFocusWithoutScroll")
+
+
+class InstantClicks(MapCall):
+    """In the page's map widget a click (on a feature or the map) or a finished drawing reaches the page at
+    once, not after streamlit_folium's 250 ms debounce meant for panning (``rpInstantClicks``): a click on a
+    site shows its card a quarter of a second sooner (issue 22). Panning and zooming stay debounced."""
+
+    def __init__(self) -> None:
+        super().__init__("rpInstantClicks")
 
 
 class LegendSync(MapCall):

@@ -32,7 +32,14 @@ from layers.display import display_bounds, display_geometry, to_display
 from layers.elements import MapCall, Script, asset_script, style_sheet
 from layers.feature_layers import add_layer
 from layers.legend import legend_html
-from layers.map_controls import ChineseControls, FocusWithoutScroll, GotoMarker, LegendSync, add_measure
+from layers.map_controls import (
+    ChineseControls,
+    FocusWithoutScroll,
+    GotoMarker,
+    InstantClicks,
+    LegendSync,
+    add_measure,
+)
 from layers.markup import html_text
 from layers.registry import GROUPS
 from layers.scene import Bounds, Scene
@@ -63,6 +70,7 @@ def new_map(
     asset_script("rp_map.js").add_to(m)  # the functions every element below calls
     ChineseControls().add_to(m)  # before any layer: it creates the point pane
     FocusWithoutScroll().add_to(m)  # a first click on a map partly below the fold is not lost
+    InstantClicks().add_to(m)  # a click reaches the page without the widget's 250 ms debounce
     for i, url in enumerate(basemap.tile_urls()):
         folium.TileLayer(
             tiles=url,

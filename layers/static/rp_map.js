@@ -34,6 +34,42 @@ window.rpFocusWithoutScroll = function(map) {
   if (on) { kb.enable(); }
 };
 
+// A click answered at once. Inside the page's map widget (streamlit_folium 0.27.4, pinned) every map
+// interaction reaches the page 250 ms after the last one (a debounce meant for panning). A click or a
+// finished drawing is final: once the widget's own handlers have recorded it, the same value it would send
+// is sent now, so the page's rerun starts 250 ms earlier; the debounced send then finds that value already
+// sent (it compares with previous_data) and sends nothing. The value is built like the widget's
+// updateComponentValue (same fields, same order, filtered by returned_objects). Not in a standalone file
+// (no widget there) and not with wrap_longitude (never set by the pages).
+window.rpInstantClicks = function(map) {
+  function sendNow() {
+    var g = window.__GLOBAL_DATA__, S = window.Streamlit;
+    if (!g || !S || typeof S.setComponentValue !== 'function' || window.map !== map || g.wrap_longitude) return;
+    var c = {
+      last_clicked: g.lat_lng_clicked, last_object_clicked: g.last_object_clicked,
+      last_object_clicked_count: g.last_object_clicked_count,
+      last_object_clicked_tooltip: g.last_object_clicked_tooltip,
+      last_object_clicked_popup: g.last_object_clicked_popup, all_drawings: g.all_drawings,
+      last_active_drawing: g.last_active_drawing, last_geocoder_result: g.last_geocoder_result,
+      bounds: map.getBounds(), zoom: map.getZoom(), last_circle_radius: g.last_circle_radius,
+      last_circle_polygon: g.last_circle_polygon, center: map.getCenter(),
+      selected_layers: Object.values(g.selected_layers || {}), selected_tags: g.selected_tags
+    };
+    var u = c;
+    if (g.returned_objects) {
+      u = {};
+      Object.keys(c).forEach(function(k) { if (g.returned_objects.indexOf(k) >= 0) u[k] = c[k]; });
+    }
+    if (JSON.stringify(g.previous_data) === JSON.stringify(u)) return;
+    g.previous_data = u;
+    window.rpInstantSent = (window.rpInstantSent || 0) + 1;  // read by the journeys
+    S.setComponentValue(u);
+  }
+  function later() { setTimeout(sendNow, 0); }  // after every handler of the same event
+  map._rpSendSoon = later;  // a feature's click (rpLayer): its popup stops the click reaching the map
+  map.on('click draw:created draw:edited draw:deleted', later);
+};
+
 // The page's style sheet (layers/static/rp_map.css), once per document.
 window.rpStyle = function(id, css) {
   if (document.getElementById(id)) return;
@@ -215,6 +251,7 @@ window.rpLayer = function(map, group, D) {
       if (D.pop) layer.bindPopup(function(l) { return rpIdentify(map, l, D, p); }, {maxWidth: 380, minWidth: 240, maxHeight: 420});
       // a map that wants locations (click_through): a click on a feature is also a click on the map there
       layer.on('click', function(e) {
+        if (map._rpSendSoon) map._rpSendSoon();
         if (map.options.rpClickThrough) map.fire('click', {latlng: e.latlng, layerPoint: e.layerPoint,
           containerPoint: e.containerPoint, originalEvent: e.originalEvent});
       });

@@ -123,3 +123,46 @@ def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, a
         assert any(not f for f, _ in deltas.sent)
         assert f"共 {int((sites['site_type'] == '老旧厂房').sum())} 个项目" in p.main_text()
         p.check_page()
+
+
+#: In the map's frame: record when the widget sends a value to the page and when the planner clicks.
+SEND_RECORDER_JS = """() => {
+  const S = window.Streamlit, send = S.setComponentValue;
+  window.__sends = []; window.__clickAt = null;
+  document.addEventListener('click', () => { window.__clickAt = performance.now(); }, true);
+  S.setComponentValue = function(v) { window.__sends.push(performance.now()); return send.apply(this, arguments); };
+}"""
+
+
+def test_a_click_on_a_site_reaches_the_page_without_the_widgets_debounce(chromium, app):
+    """streamlit_folium sends a map interaction 250 ms after the last one (meant for panning); a click on a
+    site is sent at once (``rpInstantClicks``), and the page selects it and shows its card."""
+    from renewal.sites.query import bundled_sites
+
+    sites = bundled_sites()
+    with harness.planner(chromium, app, "instant-click") as p:
+        p.open("sites")
+        p.map()
+        box = p.page.locator(harness.MAP_IFRAME).first.bounding_box()
+        fold = p.page.viewport_size["height"]
+        for _, row in sites[sites.geometry.geom_type == "Point"].iterrows():  # the first that selects alone
+            x, y = p.map_point(row.geometry.y, row.geometry.x)
+            box = p.page.locator(harness.MAP_IFRAME).first.bounding_box()
+            inside = box["x"] + 60 < x < box["x"] + box["width"] - 60
+            if not (inside and box["y"] + 60 < y < min(box["y"] + box["height"], fold) - 60):
+                continue
+            frame = p.map_frame()
+            frame.evaluate(SEND_RECORDER_JS)
+            p.page.mouse.click(x, y)
+            frame.wait_for_function("window.__sends.length > 0", timeout=5000)
+            delay, ours = frame.evaluate("[window.__sends[0] - window.__clickAt, window.rpInstantSent || 0]")
+            p.idle()
+            if f"site={row['site_id']}" in p.page.url:
+                break
+            p.page.keyboard.press("Escape")  # several features there: a list opened, not a selection
+        else:
+            raise AssertionError("no point site in view selects with a click")
+        assert ours >= 1, "the click was sent by the widget's debounced update, not at once"
+        assert 0 <= delay < 250, f"the click reached the page {delay:.0f} ms after it (debounce: 250 ms)"
+        p.page.get_by_role("heading", name=row["name"], exact=True).first.wait_for()  # the card
+        p.check_page()
