@@ -273,13 +273,7 @@ def _change(
 
 def _team_change(url: str, actor: Actor, edit: Edit, workspace: Path | None, files: dict[str, bytes]) -> None:
     """``edit`` as a recorded save of the shared folder, retried while another server saves meanwhile."""
-    from renewal.storage.postgis_layers import (  # psycopg only when a database is used
-        TeamLayerStore,
-        manifest_bytes,
-        manifest_path,
-        read_manifest,
-        sha256,
-    )
+    from renewal.storage.postgis_layers import TeamLayerStore, read_manifest, sha256  # psycopg only then
 
     store = TeamLayerStore(url)
     root = folder(workspace).parent
@@ -301,14 +295,8 @@ def _team_change(url: str, actor: Actor, edit: Edit, workspace: Path | None, fil
                     f"The team database has no file of view {v.view_id}", "团队数据库中缺少视图的图层文件。"
                 )
             parts.append((name, digest))
-        manifest = manifest_bytes([*parts, (index, sha256(text))])
-        change = FileChange(
-            KIND,
-            manifest_path(root, KIND),
-            partial(Path.write_bytes, data=manifest),
-            "汇报视图",
-            len(new.views),
-            blobs=(*files.values(), text),
+        change = _folder_change(
+            root, [*parts, (index, sha256(text))], (*files.values(), text), len(new.views)
         )
         try:
             store.replace_files([change], actor=actor, expected={KIND: version})
@@ -324,6 +312,43 @@ def _team_change(url: str, actor: Actor, edit: Edit, workspace: Path | None, fil
         f"The presentation kept changing on other servers; tried {RETRIES} times, nothing was changed.",
         "汇报正被其他人连续修改，本次修改未保存，请稍后重试。",
     )
+
+
+def _folder_change(
+    root: Path, parts: list[tuple[str, str]], blobs: tuple[bytes, ...], count: int
+) -> FileChange:
+    """The recorded save of the presentation folder: its manifest (``parts``: workspace path, SHA-256; the
+    index last) and the new contents it names."""
+    from renewal.storage.postgis_layers import manifest_bytes, manifest_path
+
+    return FileChange(
+        KIND,
+        manifest_path(root, KIND),
+        partial(Path.write_bytes, data=manifest_bytes(parts)),
+        "汇报视图",
+        count,
+        blobs=blobs,
+    )
+
+
+def workspace_change(workspace: Path) -> FileChange | None:
+    """The workspace's own presentation (no team database) as a save of the shared folder, for ``workspace
+    push``; None when it has none. A damaged or incomplete one is an InputError (nothing is pushed)."""
+    from renewal.storage.postgis_layers import sha256
+
+    deck = load_deck(workspace)
+    if not (folder(workspace) / INDEX).is_file():
+        return None
+    contents = {}
+    for v in deck.views:
+        path = folder(workspace) / _gpkg_name(v.view_id)
+        try:
+            contents[f"{FOLDER}/{path.name}"] = path.read_bytes()
+        except OSError as err:
+            raise _damaged(str(path), err) from err
+    contents[f"{FOLDER}/{INDEX}"] = (folder(workspace) / INDEX).read_bytes()
+    parts = [(name, sha256(data)) for name, data in contents.items()]
+    return _folder_change(Path(workspace), parts, tuple(contents.values()), len(deck.views))
 
 
 def add_view(  # noqa: PLR0913
