@@ -34,6 +34,7 @@ def test_a_view_added_on_one_server_is_a_slide_on_the_other(chromium, servers):
         p.map()
         p.idle(1500)  # the first bounds report reruns the map and its panels
         _open_add_panel(p)
+        assert "保存在团队数据库" in p.main_text()
         _add(p, TITLE)
         p.check_page()
     entry = open_layer_store(database=url).get(pv.KIND)
@@ -47,8 +48,10 @@ def test_a_view_added_on_one_server_is_a_slide_on_the_other(chromium, servers):
         assert "快照" in note and "金贸产业园" in note and "北京时间" in note, note
         p.page.locator('[data-testid="stExpander"] summary', has_text="汇报顺序").click()
         p.idle()
-        p.screenshot("present-team-b-1366x768")
+        assert "顺序保存在团队数据库" in p.main_text()
         row = p.page.locator('[data-testid="stHorizontalBlock"]', has_text=TITLE).last
+        row.scroll_into_view_if_needed()
+        p.screenshot("present-team-b-1366x768")
         row.get_by_role("button", name="删除").click()
         p.idle()
         p.page.get_by_text(f"已删除：{TITLE}").wait_for()
