@@ -200,3 +200,12 @@ def test_push_and_pull_carry_the_presentation(layers, tmp_path):
     # the pulled workspace works on its own again (lock file, no database)
     pv.remove_view(EDITOR, first.view_id, back)
     assert [v.title for v in pv.load_deck(back).views] == ["乙", "丙"]
+
+
+def test_the_deck_command_on_another_server_holds_the_view(layers, team, tmp_path):
+    url, a, b = team
+    _add(layers, a, url, "甲服务器的视图")
+    out = tmp_path / "deck.html"
+    assert main(["--database", url, "--workspace", str(b), "deck", "--out", str(out), "--no-sites"]) == 0
+    assert "甲服务器的视图" in out.read_text(encoding="utf-8")
+    assert [v.title for v in pv.load_deck(b).views] == ["甲服务器的视图"]
