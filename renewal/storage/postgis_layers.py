@@ -311,6 +311,7 @@ class TeamLayerStore(LayerCore):
 
 
 def sha256(content: bytes) -> str:
+    """The hex SHA-256 a shared file's content is stored and checked by."""
     return hashlib.sha256(content).hexdigest()
 
 
