@@ -5,7 +5,8 @@ nothing, and ``workspace push``/``pull`` carry the presentation through the team
 
 from __future__ import annotations
 
-import threading
+import multiprocessing
+from pathlib import Path
 
 import pytest
 
@@ -105,28 +106,27 @@ def test_order_and_delete_on_one_server_are_seen_on_the_other(layers, team):
     assert open_layer_store(database=url).get("presentation").version == 4
 
 
-def test_two_servers_adding_at_once_both_keep_their_views(layers, team):
+def _server_adding(ws: str, url: str, who: str, name: str, start) -> None:
+    """One app server's process adding three views as soon as the other is ready too."""
+    layers = snapshot_layers(jinmao_scene())
+    start.wait(120)
+    for i in range(3):
+        _add(layers, Path(ws), url, f"{name}{i}", Actor(who, "编辑"))
+
+
+def test_two_servers_adding_at_once_both_keep_their_views(team):
     url, a, b = team
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def adder(ws, who, name):
-        try:
-            barrier.wait()
-            for i in range(3):
-                _add(layers, ws, url, f"{name}{i}", who)
-        except BaseException as err:  # noqa: BLE001 - reported by the assertion below
-            errors.append(err)
-
-    threads = [
-        threading.Thread(target=adder, args=(a, EDITOR, "甲")),
-        threading.Thread(target=adder, args=(b, OTHER, "乙")),
+    ctx = multiprocessing.get_context("spawn")  # two processes, as two servers: own pools, own caches
+    start = ctx.Barrier(2)
+    procs = [
+        ctx.Process(target=_server_adding, args=(str(a), url, "张工", "甲", start)),
+        ctx.Process(target=_server_adding, args=(str(b), url, "李工", "乙", start)),
     ]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert errors == []
+    for proc in procs:
+        proc.start()
+    for proc in procs:
+        proc.join(300)
+    assert [proc.exitcode for proc in procs] == [0, 0]
     for ws in (a, b):
         sync_shared_files(ws, database=url)
         deck = pv.load_deck(ws)
