@@ -118,16 +118,17 @@ def team_database() -> bool:
 
 
 def shared_files_synced() -> None:
-    """With a team database, this server's copies of the facility inventory and the walking network
-    brought up to the database's before the page reads them (one small query when nothing changed);
-    when the database does not answer, the copies kept here are used, and the page says so."""
+    """With a team database, this server's copies of the shared files (facility inventory, walking network,
+    study area, colour table, the planner views of 汇报模式 …) brought up to the database's before the page
+    reads them (one small query when nothing changed); when the database does not answer, the copies kept
+    here are used, and the page says so."""
     if not resolve_database():
         return
     try:
         sync_shared_files()
     except InputError as err:
         st.warning(
-            "暂时无法读取团队数据库，设施清单和步行路网使用本服务器上次读取的版本。"
+            "暂时无法读取团队数据库，设施清单、步行路网、汇报视图等共享数据使用本服务器上次读取的版本。"
             + markdown_literal(err.message_zh)
         )
 

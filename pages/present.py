@@ -126,7 +126,10 @@ def order_list(state: PresentPageState, slides, problems: list[str]) -> None:
         if editor and st.button("恢复默认顺序", key="present_reset", disabled=deck.order is None):
             actor = _ui.actor()
             _change(state, "已恢复默认顺序", lambda: saved.save_order(actor, None))
-        st.caption("添加视图：在任一页面地图下方展开「添加到汇报」。顺序保存在工作区，所有人看到同一份汇报。")
+        kept = "团队数据库" if _ui.team_database() else "工作区"
+        st.caption(
+            f"添加视图：在任一页面地图下方展开「添加到汇报」。顺序保存在{kept}，所有人看到同一份汇报。"
+        )
 
 
 _ui.require_app_navigation()

@@ -52,3 +52,11 @@ def test_a_viewer_is_told_and_nothing_is_saved(monkeypatch):
     at = _add("金贸近景")
     assert any("不能向汇报添加视图" in i.value for i in at.info), [i.value for i in at.info]
     assert not (pv.folder() / pv.INDEX).exists()
+
+
+def test_an_unreachable_team_database_is_said_in_chinese_and_nothing_is_saved(monkeypatch):
+    monkeypatch.setenv("RENEWAL_DATABASE_URL", "postgresql://postgres@127.0.0.1:1/renewal_test")  # no server
+    at = _add("金贸近景")
+    errors = [e.value for e in at.error]
+    assert any("团队数据库" in e and "请检查数据库服务" in e for e in errors) and not at.success, errors
+    assert not pv.folder().exists()

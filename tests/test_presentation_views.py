@@ -17,6 +17,7 @@ from layers.presentation import (
     snapshot_layers,
 )
 from renewal.errors import InputError
+from renewal.io.atomic import atomic_output
 from renewal.storage import presentation_views as pv
 from renewal.storage.access import Actor, ViewerRefused
 
@@ -129,12 +130,12 @@ def test_a_failed_write_leaves_the_old_presentation(layers, tmp_path, monkeypatc
     a = _add(layers, "甲", tmp_path)
     before = (tmp_path / pv.FOLDER / pv.INDEX).read_bytes()
 
-    def broken(path, layers):  # the disk fills while the GeoPackage is written
-        with pv.atomic_output(path) as tmp:
-            tmp.write_bytes(b"half")
+    def broken(path, content):  # the disk fills while the GeoPackage is written into the folder
+        with atomic_output(path) as tmp:
+            tmp.write_bytes(content[:100])
             raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(pv, "_write_layers", broken)
+    monkeypatch.setattr(pv, "write_bytes_atomic", broken)
     with pytest.raises(OSError):
         _add(layers, "乙", tmp_path)
     assert (tmp_path / pv.FOLDER / pv.INDEX).read_bytes() == before

@@ -1,7 +1,8 @@
 """``python -m renewal deck --out FILE``: the layout story for a meeting, in the format the suffix names:
 ``.html`` the offline presentation (layers/presentation.py: one file, no network needed), ``.pptx`` the deck
 and ``.pdf`` its views one per page (layers/deck.py). The three hold the same views in the same order: the
-built-in ones and the planner's views saved in the workspace (renewal/storage/presentation_views.py)."""
+built-in ones and the planner's views saved in the workspace (renewal/storage/presentation_views.py); with a
+team database (--database or RENEWAL_DATABASE_URL) the workspace's copy is first brought up to the database's."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from layers.fonts import FontError
 from layers.presentation import ordered_slides, planner_slides, presentation_html, presentation_slides
 from renewal.errors import InputError
 from renewal.io.atomic import write_bytes_atomic
-from renewal.storage import current_sites
+from renewal.storage import current_sites, resolve_database
 from renewal.storage.presentation_views import load_deck
 
 log = logging.getLogger("renewal")
@@ -33,6 +34,10 @@ def deck(args) -> int:
     if not out.parent.exists():
         raise InputError(f"Output folder does not exist: {out.parent}", f"输出文件夹不存在：{out.parent}")
     sites = None if args.no_sites else current_sites(args.workspace, database=args.database)
+    if resolve_database(args.database):
+        from renewal.storage.layer_stores import sync_shared_files
+
+        sync_shared_files(args.workspace, database=args.database)  # the team's presentation, fetched
     saved = load_deck(args.workspace)  # the planner's own views (汇报模式), in the saved order
     added, problems = planner_slides(saved, workspace=args.workspace)
     if problems:

@@ -23,8 +23,9 @@ def show(m, extent, *, key: str, page: str) -> None:
         return
     with st.expander("添加到汇报"):
         st.caption(
-            "把当前地图（范围、图层、底图）作为一页加入汇报模式，保存在工作区；"
-            "图层内容按添加时保存（快照），导入的图层按汇报时的工作区显示。"
+            "把当前地图（范围、图层、底图）作为一页加入汇报模式，"
+            + ("保存在团队数据库（各服务器看到同一份汇报）；" if _ui.team_database() else "保存在工作区；")
+            + "图层内容按添加时保存（快照），导入的图层按汇报时的工作区显示。"
         )
         if extent is not None:
             st.caption(extent_line(extent).replace("图幅范围", "视图范围", 1))

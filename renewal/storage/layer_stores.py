@@ -22,7 +22,7 @@ def open_layer_store(workspace: Path | None = None, *, database: str | None = No
 
 
 def sync_shared_files(workspace: Path | None = None, *, database: str | None = None) -> list[str]:
-    """With a team database, fetch the facility inventory and walking network it holds into this
-    server's workspace folder where they differ (the kinds fetched); without one, settle a shared-files
-    replace a killed writer left."""
+    """With a team database, fetch the shared files it holds (facility inventory, walking network, study
+    area, OSM review, colour table, the presentation folder) into this server's workspace folder where they
+    differ (the kinds fetched); without one, settle a shared-files replace a killed writer left."""
     return open_layer_store(workspace, database=database).sync(workspace)

@@ -49,7 +49,10 @@ T = TypeVar("T")
 LAYERS_FILE = "layers.gpkg"
 KINDS = ("zones", "population", "reference")
 #: Shared workspace files recorded in the catalogue (not drawn as layers).
-FILE_KINDS = ("facilities", "network", "study_area", "osm_review", "landuse_colors")
+FILE_KINDS = ("facilities", "network", "study_area", "osm_review", "landuse_colors", "presentation")
+#: Shared files that are a folder of files (kept in a team database only; without one each workspace keeps
+#: its own folder): the planner views of 汇报模式 (:mod:`renewal.storage.presentation_views`).
+FOLDER_KINDS = ("presentation",)
 KIND_LABELS = {
     "zones": "分区",
     "population": "人口",
@@ -60,6 +63,7 @@ KIND_LABELS = {
     "study_area": "研究范围",
     "osm_review": "OSM审核意见",
     "landuse_colors": "用地分类配色表",
+    "presentation": "汇报视图",
 }
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 #: How long a writer waits for another planner's change to finish (seconds).
@@ -598,6 +602,9 @@ class FileChange:
     count: int
     #: The old content as GeoParquet bytes for the history (None: not kept, e.g. a large network).
     previous: Callable[[], bytes | None] = lambda: None
+    #: Contents the file names by SHA-256 (a folder's files, e.g. the presentation's), stored with it in
+    #: the team database's ``shared_blobs`` in the same transaction.
+    blobs: tuple[bytes, ...] = ()
 
 
 def _gone(name: str) -> ConflictError:

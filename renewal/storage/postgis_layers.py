@@ -14,6 +14,11 @@ catalogue row (version, who, when, hash) and a history row, in one transaction. 
 the files its pages and commands read as a local cache (``<workspace>/facilities/…``, ``network/…``),
 fetched whole by hash, checked and swapped in atomically (:meth:`TeamLayerStore.sync`), so a server
 never reads half of one.
+
+A shared *folder* (:data:`~renewal.storage.layers.FOLDER_KINDS`: the planner views of 汇报模式) is recorded
+the same way, its catalogue hash naming a manifest (:func:`manifest_bytes`: each file's path in the workspace
+and SHA-256, the index last) whose files are blobs too; :meth:`TeamLayerStore.sync` writes the files that
+differ, then the index, then removes the files the previous manifest named and the new one does not.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from renewal.settings import workspace_dir
 from renewal.storage.access import Actor, require_editor
 from renewal.storage.layers import (
     FILE_KINDS,
+    FOLDER_KINDS,
     KIND_LABELS,
     LOCK_TIMEOUT_S,
     FileChange,
@@ -187,7 +193,7 @@ class TeamLayerStore(LayerCore):
                 path = Path(folder) / Path(c.target).name
                 c.write_to(path)
                 content = path.read_bytes()
-            staged.append((c, content, hashlib.sha256(content).hexdigest()))
+            staged.append((c, content, sha256(content)))
 
         def tx(con: Connection) -> list[ImportedLayer]:
             olds = {
@@ -196,10 +202,11 @@ class TeamLayerStore(LayerCore):
             }
             out: list[ImportedLayer] = []
             for c, content, digest in staged:
-                con.execute(
-                    "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                    (digest, content),
-                )
+                for blob in (*c.blobs, content):
+                    con.execute(
+                        "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+                        (sha256(blob), blob),
+                    )
                 entry = record_file(con, c, actor, olds[c.kind], None)  # old versions stay in shared_blobs
                 con.execute("UPDATE layer_catalog SET sha256 = ? WHERE name = ?", (digest, c.kind))
                 con.execute(
@@ -211,27 +218,44 @@ class TeamLayerStore(LayerCore):
 
         return self._write(actor, tx)
 
-    def shared_contents(self) -> dict[str, bytes]:
-        """The shared files the database holds now (kind -> content, checked against its hash)."""
+    def shared_contents(self, kinds: Sequence[str] = ("facilities", "network")) -> dict[str, bytes]:
+        """The shared files of ``kinds`` the database holds now (kind -> content, checked against its hash)."""
         rows = self._query(
             "SELECT c.name, c.sha256, b.content FROM layer_catalog c JOIN shared_blobs b ON b.sha256 = c.sha256 "
-            "WHERE c.name IN ('facilities', 'network')"
+            f"WHERE c.name IN ({', '.join('?' * len(kinds))})",
+            tuple(kinds),
         )
-        out = {}
-        for r in rows:
-            content = bytes(r["content"])
-            if hashlib.sha256(content).hexdigest() != r["sha256"]:
-                raise StoreError(
-                    f"The team database's {r['name']} file does not match its recorded hash.",
-                    f"团队数据库中的{KIND_LABELS[r['name']]}与记录不符。",
-                )
-            out[r["name"]] = content
-        return out
+        return {r["name"]: _checked(bytes(r["content"]), r["sha256"], r["name"]) for r in rows}
+
+    def shared_file(self, kind: str) -> tuple[int, bytes] | None:
+        """The recorded version of the shared file ``kind`` and its content (checked), read together; None
+        when none was saved (a version check against 0 then refuses a save made meanwhile)."""
+        rows = self._query(
+            "SELECT c.version, c.sha256, b.content FROM layer_catalog c JOIN shared_blobs b ON b.sha256 = c.sha256 "
+            "WHERE c.name = ?",
+            (kind,),
+        )
+        if not rows:
+            return None
+        return int(rows[0]["version"]), _checked(bytes(rows[0]["content"]), rows[0]["sha256"], kind)
+
+    def blob(self, digest: str, kind: str) -> bytes:
+        """The stored content whose SHA-256 is ``digest`` (part of the shared file ``kind``), checked."""
+        found = self._query("SELECT content FROM shared_blobs WHERE sha256 = ?", (digest,))
+        return _checked(bytes(found[0]["content"]) if found else b"", digest, kind)
+
+    def folder_contents(self, kind: str) -> dict[str, bytes]:
+        """A shared folder's files as the database holds them now (workspace path -> content, checked);
+        empty when none was saved."""
+        found = self.shared_file(kind)
+        if found is None:
+            return {}
+        return {name: self.blob(digest, kind) for name, digest in read_manifest(found[1])}
 
     def sync(self, workspace: Path | None = None) -> list[str]:
         """Bring this server's cached shared files in ``workspace`` up to the database's versions: each one
-        whose hash differs is fetched whole, checked against its hash and swapped in atomically; the kinds
-        fetched."""
+        whose hash differs is fetched whole, checked against its hash and swapped in atomically (a shared
+        folder file by file, its index last); the kinds fetched."""
         folder = Path(workspace if workspace is not None else workspace_dir())
         targets = {
             "facilities": workspace_facilities_path(folder),
@@ -239,6 +263,7 @@ class TeamLayerStore(LayerCore):
             "study_area": workspace_area_path(folder),
             "osm_review": decisions_path(folder),
             "landuse_colors": workspace_table_path(folder),
+            **{kind: manifest_path(folder, kind) for kind in FOLDER_KINDS},
         }
         rows = self._query(
             f"SELECT name, sha256 FROM layer_catalog WHERE name IN ({', '.join('?' * len(targets))}) "
@@ -255,13 +280,9 @@ class TeamLayerStore(LayerCore):
             kind, digest = r["name"], r["sha256"]
             if held.get(kind) == digest and targets[kind].exists():
                 continue
-            found = self._query("SELECT content FROM shared_blobs WHERE sha256 = ?", (digest,))
-            content = bytes(found[0]["content"]) if found else b""
-            if hashlib.sha256(content).hexdigest() != digest:
-                raise StoreError(
-                    f"The team database's {kind} file does not match its recorded hash; the local copy was kept.",
-                    f"团队数据库中的{KIND_LABELS[kind]}与记录不符，仍使用本机缓存。",
-                )
+            content = self.blob(digest, kind)
+            if kind in FOLDER_KINDS:
+                self._sync_folder(folder, kind, content)
             targets[kind].parent.mkdir(parents=True, exist_ok=True)
             write_bytes_atomic(targets[kind], content)
             held[kind] = digest
@@ -269,3 +290,65 @@ class TeamLayerStore(LayerCore):
         if fetched:
             write_text_atomic(note, json.dumps(held))
         return fetched
+
+    def _sync_folder(self, folder: Path, kind: str, manifest: bytes) -> None:
+        """Write the files of a shared folder's new ``manifest`` that differ here (in its order: the index
+        last), then remove those the manifest kept here before named and this one does not."""
+        files = read_manifest(manifest)
+        for name, digest in files:
+            path = _inside(folder, name)
+            if path.is_file() and sha256(path.read_bytes()) == digest:
+                continue
+            path.parent.mkdir(parents=True, exist_ok=True)
+            write_bytes_atomic(path, self.blob(digest, kind))
+        kept = manifest_path(folder, kind)
+        try:
+            before = read_manifest(kept.read_bytes()) if kept.exists() else []
+        except InputError:
+            before = []
+        for name in {n for n, _ in before} - {n for n, _ in files}:
+            _inside(folder, name).unlink(missing_ok=True)
+
+
+def sha256(content: bytes) -> str:
+    """The hex SHA-256 a shared file's content is stored and checked by."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def _checked(content: bytes, digest: str, kind: str) -> bytes:
+    if sha256(content) != digest:
+        raise StoreError(
+            f"The team database's {kind} file does not match its recorded hash; the local copy was kept.",
+            f"团队数据库中的{KIND_LABELS.get(kind, kind)}与记录不符，仍使用本机缓存。",
+        )
+    return content
+
+
+def manifest_path(workspace: Path, kind: str) -> Path:
+    """Where a server keeps the manifest of the shared folder ``kind`` it holds (hidden: never pushed)."""
+    return Path(workspace) / f".team_{kind}.json"
+
+
+def manifest_bytes(files: Sequence[tuple[str, str]]) -> bytes:
+    """A shared folder's manifest: (workspace path, SHA-256) of each file, in writing order."""
+    return json.dumps({"format": 1, "files": [list(f) for f in files]}, ensure_ascii=False).encode()
+
+
+def read_manifest(content: bytes) -> list[tuple[str, str]]:
+    """The (workspace path, SHA-256) pairs of a manifest written by :func:`manifest_bytes`."""
+    try:
+        return [(str(n), str(d)) for n, d in json.loads(content)["files"]]
+    except (ValueError, KeyError, TypeError) as err:
+        raise StoreError(
+            f"A shared folder's manifest cannot be read: {err}", "团队数据库中的共享文件清单已损坏。"
+        ) from err
+
+
+def _inside(folder: Path, name: str) -> Path:
+    """``name`` (a manifest's relative POSIX path) under ``folder``; one leading outside is refused."""
+    path = (folder / name).resolve()
+    if folder.resolve() not in path.parents or name.startswith("."):
+        raise StoreError(
+            f"Unsafe file name in the team database: {name!r}", f"团队数据库中的文件名不安全：{name}"
+        )
+    return path

@@ -14,28 +14,42 @@ anything is written (a bad title, extent or order changes nothing), and writes t
 :mod:`renewal.io.atomic` (the view's GeoPackage first, then ``views.json``: a killed writer leaves the old
 presentation, at most with an unused GeoPackage). Changes are serialised by a lock file, so two planners
 adding at once both keep their view.
+
+With a team database (``database=`` or ``$RENEWAL_DATABASE_URL``) the presentation is one of the shared
+files kept there (kind ``presentation``, a shared folder: :mod:`renewal.storage.postgis_layers`): a change
+reads the recorded version and files, makes the new ``views.json`` and GeoPackage, and saves them with a
+catalogue and history row (who, when, version) only if the version is still the one read (else it reads
+again and retries: two servers adding at once both keep their view). This server's folder is then brought
+up to date; every other server's by the pages' sync before their next run
+(:func:`renewal.storage.layer_stores.sync_shared_files`), so all of them read the same folder layout.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import random
 import sys
+import tempfile
+import time
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import IO, Any
 
 import geopandas as gpd
 
-from renewal.errors import InputError
-from renewal.io.atomic import atomic_output, write_text_atomic
+from renewal.errors import ConflictError, InputError, StoreError
+from renewal.io.atomic import write_bytes_atomic, write_text_atomic
 from renewal.settings import workspace_dir
 from renewal.sites.schema import clean_text, control_characters
+from renewal.storage import resolve_database
 from renewal.storage.access import Actor, require_editor
+from renewal.storage.layers import FileChange
 
 FOLDER = "presentation"
 INDEX = "views.json"
@@ -45,6 +59,10 @@ MAX_TITLE = 30
 #: Most planner views one presentation keeps.
 MAX_VIEWS = 50
 ID_PREFIX = "v-"
+#: The shared-file kind of the presentation in a team database.
+KIND = "presentation"
+#: How often a change is tried again when another server saved the presentation meanwhile.
+RETRIES = 20
 
 Bounds = tuple[float, float, float, float]
 
@@ -127,31 +145,49 @@ def _record(data: Mapping[str, Any]) -> SavedView:
 
 
 def load_deck(workspace: Path | None = None) -> SavedDeck:
-    """The saved presentation (empty when nothing was saved). A damaged ``views.json`` is an InputError."""
+    """The saved presentation (empty when nothing was saved). A damaged ``views.json`` is an InputError.
+    With a team database this is this server's copy, brought up to date by the pages' sync."""
     path = folder(workspace) / INDEX
     if not path.is_file():
         return SavedDeck()
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise _damaged(str(path), err) from err
+    return _parse(text, str(path))
+
+
+def _damaged(where: str, err: Exception) -> InputError:
+    return InputError(
+        f"The saved presentation {where} cannot be read: {err}",
+        "工作区中保存的汇报视图文件已损坏，无法读取；请联系管理员检查 presentation/views.json。",
+    )
+
+
+def _parse(text: str, where: str) -> SavedDeck:
+    try:
+        doc = json.loads(text)
         views = tuple(_record(v) for v in doc.get("views", []))
         order = doc.get("order")
         history = tuple(dict(h) for h in doc.get("history", []))
         return SavedDeck(views, None if order is None else tuple(str(k) for k in order), history)
-    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
-        raise InputError(
-            f"The saved presentation {path} cannot be read: {err}",
-            "工作区中保存的汇报视图文件已损坏，无法读取；请联系管理员检查 presentation/views.json。",
-        ) from err
+    except (ValueError, KeyError, TypeError, AttributeError) as err:
+        raise _damaged(where, err) from err
 
 
-def _write(deck: SavedDeck, workspace: Path | None) -> None:
+def _text(deck: SavedDeck) -> str:
+    """``views.json`` of ``deck``."""
     doc = {
         "format": 1,
         "views": [{**asdict(v), "extent": list(v.extent), "layers": list(v.layers)} for v in deck.views],
         "order": None if deck.order is None else list(deck.order),
         "history": list(deck.history),
     }
-    write_text_atomic(folder(workspace) / INDEX, json.dumps(doc, ensure_ascii=False, indent=1))
+    return json.dumps(doc, ensure_ascii=False, indent=1)
+
+
+def _gpkg_name(view_id: str) -> str:
+    return f"{view_id}.gpkg"
 
 
 if sys.platform == "win32":
@@ -198,13 +234,124 @@ def _logged(
     return (*deck.history, row)
 
 
-def _write_layers(path: Path, layers: Mapping[str, gpd.GeoDataFrame]) -> None:
-    with atomic_output(path) as tmp:
+def _gpkg_bytes(layers: Mapping[str, gpd.GeoDataFrame]) -> bytes:
+    """One GeoPackage of ``layers``, one table per layer key, in drawing order."""
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "view.gpkg"
         for i, (key, gdf) in enumerate(layers.items()):
-            gdf.to_file(tmp, layer=key, driver="GPKG", mode="w" if i == 0 else "a")
+            gdf.to_file(path, layer=key, driver="GPKG", mode="w" if i == 0 else "a")
+        return path.read_bytes()
 
 
-def add_view(
+#: A change of the presentation: the saved deck -> the new deck (an InputError changes nothing).
+Edit = Callable[[SavedDeck], SavedDeck]
+
+
+def _change(
+    actor: Actor,
+    edit: Edit,
+    workspace: Path | None,
+    database: str | None,
+    files: Mapping[str, bytes] | None = None,
+) -> None:
+    """Apply ``edit`` with the new view files ``files`` (file name -> content): in the team database when
+    one is set, else in the workspace's folder under its lock file."""
+    require_editor(actor)
+    url = resolve_database(database)
+    if url:
+        _team_change(url, actor, edit, workspace, dict(files or {}))
+        return
+    with _locked(workspace) as deck:
+        new = edit(deck)
+        base = folder(workspace)
+        for name, content in (files or {}).items():
+            write_bytes_atomic(base / name, content)
+        write_text_atomic(base / INDEX, _text(new))
+    for view_id in {v.view_id for v in deck.views} - {v.view_id for v in new.views}:
+        (folder(workspace) / _gpkg_name(view_id)).unlink(missing_ok=True)
+
+
+def _team_change(url: str, actor: Actor, edit: Edit, workspace: Path | None, files: dict[str, bytes]) -> None:
+    """``edit`` as a recorded save of the shared folder, retried while another server saves meanwhile."""
+    from renewal.storage.postgis_layers import TeamLayerStore, read_manifest, sha256  # psycopg only then
+
+    store = TeamLayerStore(url)
+    root = folder(workspace).parent
+    index = f"{FOLDER}/{INDEX}"
+    for _ in range(RETRIES):
+        found = store.shared_file(KIND)
+        version, held = (found[0], dict(read_manifest(found[1]))) if found else (0, {})
+        deck = _parse(store.blob(held[index], KIND).decode("utf-8"), index) if index in held else SavedDeck()
+        new = edit(deck)
+        text = _text(new).encode("utf-8")
+        parts = []
+        for v in new.views:
+            name = f"{FOLDER}/{_gpkg_name(v.view_id)}"
+            digest = (
+                sha256(files[_gpkg_name(v.view_id)]) if _gpkg_name(v.view_id) in files else held.get(name)
+            )
+            if digest is None:
+                raise StoreError(
+                    f"The team database has no file of view {v.view_id}", "团队数据库中缺少视图的图层文件。"
+                )
+            parts.append((name, digest))
+        change = _folder_change(
+            root, [*parts, (index, sha256(text))], (*files.values(), text), len(new.views)
+        )
+        try:
+            store.replace_files([change], actor=actor, expected={KIND: version})
+        except ConflictError:  # another server saved it since it was read: read again
+            time.sleep(random.uniform(0.02, 0.2))
+            continue
+        try:
+            store.sync(root)
+        except InputError:
+            pass  # saved; this server's copy follows at the next page run's sync
+        return
+    raise StoreError(
+        f"The presentation kept changing on other servers; tried {RETRIES} times, nothing was changed.",
+        "汇报正被其他人连续修改，本次修改未保存，请稍后重试。",
+    )
+
+
+def _folder_change(
+    root: Path, parts: list[tuple[str, str]], blobs: tuple[bytes, ...], count: int
+) -> FileChange:
+    """The recorded save of the presentation folder: its manifest (``parts``: workspace path, SHA-256; the
+    index last) and the new contents it names."""
+    from renewal.storage.postgis_layers import manifest_bytes, manifest_path
+
+    return FileChange(
+        KIND,
+        manifest_path(root, KIND),
+        partial(Path.write_bytes, data=manifest_bytes(parts)),
+        "汇报视图",
+        count,
+        blobs=blobs,
+    )
+
+
+def workspace_change(workspace: Path) -> FileChange | None:
+    """The workspace's own presentation (no team database) as a save of the shared folder, for ``workspace
+    push``; None when it has none. A damaged or incomplete one is an InputError (nothing is pushed)."""
+    from renewal.storage.postgis_layers import sha256
+
+    deck = load_deck(workspace)
+    if not (folder(workspace) / INDEX).is_file():
+        return None
+    contents = {}
+    for v in deck.views:
+        path = folder(workspace) / _gpkg_name(v.view_id)
+        try:
+            contents[f"{FOLDER}/{path.name}"] = path.read_bytes()
+        except OSError as err:
+            raise _damaged(str(path), err) from err
+    contents[f"{FOLDER}/{INDEX}"] = (folder(workspace) / INDEX).read_bytes()
+    parts = [(name, sha256(data)) for name, data in contents.items()]
+    return _folder_change(Path(workspace), parts, tuple(contents.values()), len(deck.views))
+
+
+def add_view(  # noqa: PLR0913
     actor: Actor,
     *,
     title: str,
@@ -213,6 +360,7 @@ def add_view(
     basemap: str,
     layers: Mapping[str, gpd.GeoDataFrame],
     workspace: Path | None = None,
+    database: str | None = None,
 ) -> SavedView:
     """Add a view (its layers' features in WGS84, by layer key, in drawing order) after the others."""
     require_editor(actor)
@@ -223,14 +371,18 @@ def add_view(
     bad = [k for k, g in layers.items() if g.crs is None or not g.crs.equals("EPSG:4326")]
     if bad:
         raise InputError(f"Layers not in WGS84: {bad}", "图层坐标系不是 WGS84，未添加。")
-    with _locked(workspace) as deck:
+    view_id = f"{ID_PREFIX}{uuid.uuid4().hex[:10]}"
+    content = _gpkg_bytes(layers)
+    added: list[SavedView] = []
+
+    def edit(deck: SavedDeck) -> SavedDeck:
         if len(deck.views) >= MAX_VIEWS:
             raise InputError(
                 f"The presentation already has {MAX_VIEWS} added views",
                 f"汇报中已有{MAX_VIEWS}个添加的视图，请先删除不用的视图。",
             )
         view = SavedView(
-            view_id=f"{ID_PREFIX}{uuid.uuid4().hex[:10]}",
+            view_id=view_id,
             title=text,
             page=clean_text(page),
             extent=bounds,
@@ -239,32 +391,39 @@ def add_view(
             who=actor.label,
             added_at=_now(),
         )
-        _write_layers(folder(workspace) / f"{view.view_id}.gpkg", layers)
+        added[:] = [view]
         order = None if deck.order is None else (*deck.order, view.view_id)
         history = _logged(deck, actor, "add", view.view_id, text)
-        _write(replace(deck, views=(*deck.views, view), order=order, history=history), workspace)
-    return view
+        return replace(deck, views=(*deck.views, view), order=order, history=history)
+
+    _change(actor, edit, workspace, database, {_gpkg_name(view_id): content})
+    return added[0]
 
 
-def remove_view(actor: Actor, view_id: str, workspace: Path | None = None) -> None:
+def remove_view(
+    actor: Actor, view_id: str, workspace: Path | None = None, *, database: str | None = None
+) -> None:
     """Remove a planner's view (its GeoPackage goes after the index no longer names it)."""
-    require_editor(actor)
-    with _locked(workspace) as deck:
+
+    def edit(deck: SavedDeck) -> SavedDeck:
         view = deck.view(view_id)
         views = tuple(v for v in deck.views if v.view_id != view_id)
         order = None if deck.order is None else tuple(k for k in deck.order if k != view_id)
         history = _logged(deck, actor, "remove", view_id, view.title)
-        _write(replace(deck, views=views, order=order, history=history), workspace)
-    (folder(workspace) / f"{view_id}.gpkg").unlink(missing_ok=True)
+        return replace(deck, views=views, order=order, history=history)
+
+    _change(actor, edit, workspace, database)
 
 
-def save_order(actor: Actor, order: Sequence[str] | None, workspace: Path | None = None) -> None:
+def save_order(
+    actor: Actor, order: Sequence[str] | None, workspace: Path | None = None, *, database: str | None = None
+) -> None:
     """Save the slide order (keys of built-in views and view ids; None: back to the default order).
     Every planner's view must be in it, once."""
-    require_editor(actor)
-    with _locked(workspace) as deck:
-        if order is not None:
-            keys = tuple(str(k) for k in order)
+    keys = None if order is None else tuple(str(k) for k in order)
+
+    def edit(deck: SavedDeck) -> SavedDeck:
+        if keys is not None:
             ids = {v.view_id for v in deck.views}
             if len(set(keys)) != len(keys) or not ids <= set(keys):
                 raise InputError(
@@ -276,10 +435,10 @@ def save_order(actor: Actor, order: Sequence[str] | None, workspace: Path | None
                 raise InputError(
                     f"Unknown views in the order: {unknown}", "顺序中有已删除的视图，请刷新页面后重试。"
                 )
-        else:
-            keys = None
         history = _logged(deck, actor, "order" if keys is not None else "reset", "", "")
-        _write(replace(deck, order=keys, history=history), workspace)
+        return replace(deck, order=keys, history=history)
+
+    _change(actor, edit, workspace, database)
 
 
 def slide_order(builtin: Sequence[str], deck: SavedDeck) -> list[str]:

@@ -3,9 +3,9 @@
 :func:`push` copies a GeoPackage workspace (every site with its version and who changed it
 last, the whole history with its ids and undo links, the id counter, and the workspace's
 other files such as an imported walking network) into a PostGIS database, and the imported
-layers (with styles and history), the facility inventory and the walking network into the
-team database's own tables (:mod:`renewal.storage.postgis_layers`), so every server reads them
-from there; :func:`pull`
+layers (with styles and history), the facility inventory, the walking network and the planner views of
+汇报模式 (``presentation/``) into the team database's own tables (:mod:`renewal.storage.postgis_layers`),
+so every server reads them from there; :func:`pull`
 copies it back. The target's content is replaced in one transaction; a target that
 already holds changes (or, on pull, a local file that differs) is refused unless
 ``replace=True``, so nobody's edits are overwritten by accident; a pull with ``replace``
@@ -27,6 +27,8 @@ from renewal.errors import InputError
 from renewal.io.atomic import backup_folder, keep_backup, write_bytes_atomic
 from renewal.settings import workspace_dir
 from renewal.sites.query import bundled_sites
+from renewal.storage import presentation_views
+from renewal.storage.access import local_actor
 from renewal.storage.gpkg import STORE_FILE, GpkgStore
 from renewal.storage.layers import LAYERS_FILE, LayerStore, layers_path, open_layers
 from renewal.storage.postgis import PostgisStore
@@ -90,7 +92,12 @@ def push(workspace: Path | None, url: str, *, replace: bool = False) -> Copied:
         if local.get(kind) is not None and _shared_target(folder, kind).exists()
     }
     in_tables = _team_table_files(folder, shared)  # these go into the team tables below, not as file copies
-    dump.files = {name: data for name, data in workspace_files(folder).items() if name not in in_tables}
+    deck = presentation_views.workspace_change(folder)
+    dump.files = {
+        name: data
+        for name, data in workspace_files(folder).items()
+        if name not in in_tables and not (deck is not None and _in_presentation(name))
+    }
     target = PostgisStore.open(url, bundled_sites, session="workspace-push")
     team_layers = TeamLayerStore(url).ensure()
     if not replace:
@@ -99,6 +106,8 @@ def push(workspace: Path | None, url: str, *, replace: bool = False) -> Copied:
             _refuse_if_edited(StoreDump([], team_layers.history(), {}, {}), team_layers.location)
     target.restore(dump)
     team_layers.restore(local.dump_rows(), shared, replace=True)
+    if deck is not None:  # recorded as a save of the shared folder (a version, a history row)
+        team_layers.replace_files([deck], actor=local_actor())
     return Copied(len(dump.sites), len(dump.history), len(dump.files), target.location)
 
 
@@ -129,6 +138,10 @@ def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
         tables = None
     for kind, content in team.shared_contents().items():  # the facility inventory and network, whole
         files[_shared_target(folder, kind).resolve()] = content
+    deck, _ = _files_to_write(team.folder_contents(presentation_views.KIND), folder)
+    if deck:  # the team tables' presentation, not an older push's file copies
+        files = {dest: data for dest, data in files.items() if not _in_presentation(dest, folder)}
+        files.update(deck)
     target = GpkgStore.open(folder / STORE_FILE, bundled_sites, session="workspace-pull")
     local = target.dump()
     changed = [dest for dest, data in files.items() if dest.exists() and dest.read_bytes() != data]
@@ -156,6 +169,12 @@ def pull(url: str, workspace: Path | None, *, replace: bool = False) -> Copied:
 
 def _shared_target(folder: Path, kind: str) -> Path:
     return workspace_facilities_path(folder) if kind == "facilities" else workspace_network_path(folder)
+
+
+def _in_presentation(name: str | Path, folder: Path | None = None) -> bool:
+    """Whether a workspace file (relative name, or a path under ``folder``) is in the presentation folder."""
+    rel = Path(name).relative_to(folder.resolve()) if folder is not None else Path(name)
+    return rel.parts[0] == presentation_views.FOLDER
 
 
 def _team_table_files(folder: Path, kinds: Iterable[str]) -> set[str]:
