@@ -156,14 +156,15 @@ def to_storage(gdf: GeoFrame) -> GeoFrame:
 
 
 def geometry_to_metric(geom: BaseGeometry) -> BaseGeometry:
-    """Project one WGS84 shapely geometry to EPSG:4548."""
-    t = transformer(STORAGE_EPSG, METRIC_EPSG)
+    """Project one WGS84 shapely geometry to EPSG:4548 (through :func:`thread_cheap_transformer`: a page
+    run's new thread does not search PROJ's database again)."""
+    t = thread_cheap_transformer(STORAGE_EPSG, METRIC_EPSG)
     return shp_transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 
 def geometry_to_storage(geom: BaseGeometry) -> BaseGeometry:
-    """Project one EPSG:4548 shapely geometry back to WGS84."""
-    t = transformer(METRIC_EPSG, STORAGE_EPSG)
+    """Project one EPSG:4548 shapely geometry back to WGS84 (:func:`thread_cheap_transformer`)."""
+    t = thread_cheap_transformer(METRIC_EPSG, STORAGE_EPSG)
     return shp_transform(geom, lambda xy: np.column_stack(t.transform(xy[:, 0], xy[:, 1])))
 
 

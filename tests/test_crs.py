@@ -75,7 +75,7 @@ def test_metric_and_storage_projections_are_cheap_in_a_new_thread_and_equal_to_t
     import geopandas as gpd
     from shapely.geometry import Point
 
-    from renewal.crs import to_metric, to_storage
+    from renewal.crs import area_m2, geometry_to_metric, geometry_to_storage, to_metric, to_storage
     from renewal.sites.query import bundled_sites
 
     sites = bundled_sites()
@@ -92,11 +92,17 @@ def test_metric_and_storage_projections_are_cheap_in_a_new_thread_and_equal_to_t
     web = gpd.GeoDataFrame(geometry=[Point(13_050_000, 4_740_000)], crs=3857)
     assert to_storage(web).geometry.iloc[0].equals_exact(web.to_crs(4326).geometry.iloc[0], 1e-9)
 
+    # one geometry at a time (the site card's area and length, the what-if): the same pipeline
+    for geom, projected in zip(sites.geometry, want.geometry, strict=True):
+        assert geometry_to_metric(geom).equals_exact(projected, 1e-6)
+        assert geometry_to_storage(projected).equals_exact(geom, 1e-9)
     took = []
 
     def page_run():
         t = time.perf_counter()
         to_storage(to_metric(sites))
+        area_m2(sites.geometry.iloc[0])  # the card's measure, in the same new thread
+        geometry_to_storage(geometry_to_metric(sites.geometry.iloc[0]))
         took.append(time.perf_counter() - t)
 
     for _ in range(3):  # three "page runs", each in a new thread as Streamlit runs them

@@ -49,7 +49,7 @@ def vertex_list(geom: BaseGeometry | None) -> list[tuple[float, float]]:
         return []
     out: list[tuple[float, float]] = []
     for coords, closed in _rings(geom):
-        out.extend((float(x), float(y)) for x, y in (coords[:-1] if closed else coords))
+        out.extend(map(tuple, (coords[:-1] if closed else coords).tolist()))
     return out
 
 
