@@ -163,11 +163,18 @@ def _categories(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
     return [v for v in known if v in present] + sorted(present - set(known))
 
 
+def _any_approximate(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> bool:
+    """Whether any feature is placed approximately: each distinct ``precision`` value once (a row loop over
+    every site was a fifth of a 更新项目 click's server time)."""
+    values = gdf["precision"].unique() if "precision" in gdf.columns else [None]
+    return any(is_approximate(feature_precision({"precision": v}, spec)) for v in values)
+
+
 def legend_entry(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> LegendEntry | None:
     """The legend row of one layer (None when it has no features)."""
     if gdf.empty:
         return None
-    approx = any(is_approximate(feature_precision(row, spec)) for _, row in gdf.iterrows())
+    approx = _any_approximate(spec, gdf)
     kind = geometry_kind(gdf.geom_type.iloc[0])
     colors = dict(spec.style.color_map)
     subs = tuple(

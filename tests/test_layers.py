@@ -453,3 +453,21 @@ def test_template_markers_in_data_stay_text():
     # as HTML text (labels, tooltips) the braces are character references: shown literally
     assert "{{ 7*7 }}{% if 1 %}x{% endif %}{{'map_div'}}" in unescape(_decoded(raw))
     assert "&#123;&#123; 7*7 &#125;&#125;" in _decoded(raw)
+
+
+def test_a_layer_legend_row_is_approximate_when_any_feature_is():
+    """The legend reads each distinct precision once: one approximate feature among surveyed ones makes the
+    row approximate (dashed); surveyed, empty or missing precision of a layer without a manifest does not."""
+    from layers.scene import legend_entry
+
+    spec = LayerSpec("mixed", "混合", "其他", style=Style(color="#333333"))
+    pts = [Point(117.2, 39.1), Point(117.21, 39.11), Point(117.22, 39.12)]
+
+    def row(precisions):
+        return legend_entry(spec, gpd.GeoDataFrame({"precision": precisions}, geometry=pts, crs=4326))
+
+    assert row(["surveyed", "approximate", "surveyed"]).approximate
+    assert row(["surveyed", None, "placeholder"]).approximate
+    assert not row(["surveyed", "surveyed", None]).approximate
+    assert not legend_entry(spec, gpd.GeoDataFrame(geometry=pts, crs=4326)).approximate
+    assert legend_entry(REGISTRY["station_area"], load_layer("station_area")).approximate  # by its manifest
