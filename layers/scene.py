@@ -158,7 +158,7 @@ def _categories(spec: LayerSpec, gdf: gpd.GeoDataFrame) -> list[str]:
     by = spec.style.color_by
     if not by or by not in gdf.columns:
         return []
-    present = set(gdf[by].dropna().astype(str))
+    present = {str(v) for v in gdf[by].dropna().unique()}  # each distinct value once
     known = [v for v, _ in spec.style.color_map]
     return [v for v in known if v in present] + sorted(present - set(known))
 
