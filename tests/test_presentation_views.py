@@ -255,7 +255,7 @@ def _slide(layers, tmp_path, switches):
 
 
 def test_the_switches_round_trip_and_the_slide_draws_exactly_those(layers, tmp_path):
-    from layers.render_print import drawn_layers, sheet_legend
+    from layers.render_print import drawn_layers, sheet_legend, source_note
 
     view, slide = _slide(layers, tmp_path, SWITCHES)
     assert pv.load_deck(tmp_path).views[0].switched == SWITCHES == view.switched
@@ -269,6 +269,8 @@ def test_the_switches_round_trip_and_the_slide_draws_exactly_those(layers, tmp_p
     assert "metro_stations" not in drawn and {"imported:ref", "metro_lines"} <= drawn
     legend = [e.label for e in sheet_legend(slide.scene)]
     assert "地铁站（2016年）" not in legend and "参考地块（参考）" in legend
+    sources = source_note(slide.scene)  # the sheet names the sources of what it draws
+    assert "地铁站（2016年）" not in sources and "地铁线（2016年示意）" in sources, sources
 
 
 def test_the_page_and_html_draw_a_switched_off_layer_unticked(layers, tmp_path):
