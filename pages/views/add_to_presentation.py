@@ -33,8 +33,8 @@ def show(m, extent, *, key: str, page: str) -> None:
             st.caption(extent_line(extent).replace("图幅范围", "视图范围", 1))
         with st.form(f"{key}_deck_form", border=False, enter_to_submit=False):
             title = st.text_input(f"视图标题（不超过{MAX_TITLE}个字）", scene.title, key=f"{key}_deck_title")
-            switches = layer_switches.switches(scene, key=key)
             clicked = st.form_submit_button("添加到汇报", key=f"{key}_deck_add")
+            switches = layer_switches.switches(scene, key=key)  # nothing to see: under the button
         if not clicked:
             return
         if not _ui.viewer_notice("向汇报添加视图"):

@@ -121,7 +121,7 @@ def check_extent(extent: Sequence[float]) -> Bounds:
     return (w, s, e, n)
 
 
-#: Longest layer key kept in a view's switches (registered keys are short; ``imported:<name>`` at most ~70).
+#: Longest layer key kept in a view's switches (registered keys are short; ``imported:<name>`` at most 49).
 MAX_KEY = 200
 
 

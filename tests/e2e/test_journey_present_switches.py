@@ -162,6 +162,8 @@ def test_the_slide_shows_the_layers_switched_on_the_map(chromium, app, size):
         p.page.locator('[data-testid="stFormSubmitButton"] button', has_text="添加到汇报").first.click()
         p.idle()
         p.page.get_by_text(f"已添加到汇报：{title}").wait_for()
+        p.page.get_by_text(f"已添加到汇报：{title}").scroll_into_view_if_needed()
+        p.screenshot(f"present-switches-added-{size}")
         p.check_page()
 
         (view,) = [v for v in pv.load_deck(app.workspace).views if v.title == title]
