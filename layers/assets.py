@@ -369,6 +369,7 @@ OWN_ASSETS: dict[str, str] = {
     "find.js": "exported maps: the 查找名称 box",
     "snap.js": "maps with the drawing tools: vertices snap to other sites' vertices and the district boundary",
     "presentation.js": "汇报模式: one presentation switching on the client, keys and full screen",
+    "layer_switches.js": "添加到汇报: the layers switched on in the panel's map (a Streamlit v2 component module)",
     "presentation.css": "汇报模式: the presentation's layout",
 }
 

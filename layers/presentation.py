@@ -17,7 +17,7 @@ per-slide extents go into one JSON script through :func:`layers.markup.safe_json
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -69,6 +69,26 @@ def snapshot_layers(scene: Scene) -> dict[str, gpd.GeoDataFrame]:
     }
 
 
+def reported_switches(scene: Scene, reported: object) -> dict[str, bool] | None:
+    """The layer switches of ``scene``'s map as the browser reported them (``reported``: the keys of the
+    layers switched on, a JSON list from the page): every layer key of the map, on or off. Keys the map
+    does not have and anything that is not a text are ignored (the browser is never trusted: only the map's
+    own keys come back, and they are used as keys, never as markup); None when there is no report (not a
+    list: the slide then shows each layer's default visibility)."""
+    if not isinstance(reported, (list, tuple)):
+        return None
+    on = {k for k in reported if isinstance(k, str)}
+    return {key: key in on for key in dict.fromkeys(scene.keys)}
+
+
+def switched(layer: SceneLayer, switches: Mapping[str, bool]) -> SceneLayer:
+    """``layer`` visible as ``switches`` says (its key absent: its spec's default)."""
+    on = switches.get(layer.key)
+    if on is None or on == layer.spec.visible:
+        return layer
+    return SceneLayer(dataclasses.replace(layer.spec, visible=on), layer.data, layer.id_field)
+
+
 def snapshot_note(page: str, who: str, added_at: str) -> str:
     """The line a planner's slide shows: a snapshot, from which map, by whom, when (北京时间)."""
     return f"添加时的地图与分析结果快照（{page}，{who}添加，北京时间 {beijing_time(added_at)}）"
@@ -83,17 +103,24 @@ def saved_slide(
     basemap: str,
     data: dict[str, gpd.GeoDataFrame],
     extra_layers: Iterable[SceneLayer] = (),
+    switches: Mapping[str, bool] | None = None,
 ) -> Slide:
-    """A planner's view as a slide: its kept layers (by registered key) framed on its extent. A layer key
-    no longer registered is :class:`ViewUnavailable` (the view cannot be drawn any more)."""
+    """A planner's view as a slide: its kept layers (by registered key) framed on its extent, each visible
+    as the map's layer switches were when it was added (``switches``, also for the imported layers the map
+    had; a layer the map did not have, and every layer of a view saved before the switches were recorded,
+    keeps its default). Every back-end draws a layer by ``spec.visible``: the page and the offline HTML
+    draw one switched off unticked in the layer control, the print sheets, PPTX and PDF leave it out. A
+    layer key no longer registered is :class:`ViewUnavailable` (the view cannot be drawn any more)."""
     gone = [k for k in data if k not in REGISTRY]
     if gone:
         raise ViewUnavailable(
             f"View {title!r} has layers that no longer exist: {gone}",
             f"视图“{title}”中的图层已不存在（{'、'.join(gone)}），无法绘制；请删除该视图后重新添加。",
         )
-    scene = scene_from_data(list(data), data, title=title, extent=extent)
-    extra = list(extra_layers)
+    on = switches or {}
+    specs = {k: switched(SceneLayer(REGISTRY[k], data[k]), on).spec for k in data}
+    scene = scene_from_data(list(data), data, title=title, extent=extent, specs=specs)
+    extra = [switched(layer, on) for layer in extra_layers]
     scene = with_layers(scene, extra) if extra else scene
     return Slide(key, title, "", "", scene, note=note, basemap=basemap if basemap in BASEMAPS else None)
 
@@ -203,6 +230,7 @@ def planner_slides(
                     basemap=view.basemap,
                     data=view_layers(view, workspace),
                     extra_layers=extra,
+                    switches=view.switched,
                 )
             )
         except InputError as err:

@@ -396,9 +396,11 @@ def _draw_legend(ax: Axes, scene: Scene, size: float, view: BaseGeometry | None 
 
 
 def source_note(scene: Scene) -> str:
-    """数据来源 line: each bundled layer's title and date; the full sources are in the manifest."""
+    """数据来源 line: the title and date of each bundled layer the sheet draws (:func:`drawn_layers`: a layer
+    switched off is neither drawn nor named); the full sources are in the manifest."""
     parts = []
-    for name in scene.sources:
+    drawn = [layer.spec.source for layer in drawn_layers(scene) if layer.spec.source]
+    for name in dict.fromkeys(drawn):
         try:
             meta = geodata.meta(name)
         except geodata.GeodataError:

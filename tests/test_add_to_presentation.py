@@ -24,7 +24,7 @@ def _add(title: str) -> AppTest:
     at.session_state[print_panel.view_key("jinmao_map")] = VIEW
     at.run()
     assert not at.exception, at.exception
-    at.text_input(key="jinmao_map_deck_title").set_value(title).run()
+    at.text_input(key="jinmao_map_deck_title").set_value(title)  # in the form: sent with its submit
     at.button(key="jinmao_map_deck_add").click().run()
     assert not at.exception, at.exception
     return at
@@ -37,6 +37,7 @@ def test_the_reported_view_is_kept_with_its_title_layers_and_basemap():
     view = deck.views[0]
     assert view.extent == pytest.approx(VIEW) and view.page == "金贸产业园"
     assert "jinmao_zones" in view.layers and view.basemap
+    assert view.switches == ()  # no browser, no report of the switches: the slide keeps the defaults
     assert any("已添加到汇报：金贸近景" in s.value for s in at.success)
 
 

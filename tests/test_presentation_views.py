@@ -219,3 +219,127 @@ def test_planners_adding_at_once_all_keep_their_view(layers, tmp_path):
     deck = pv.load_deck(tmp_path)
     assert sorted(v.view_id for v in deck.views) == sorted(v.view_id for v in views)
     assert len(deck.history) == 6
+
+
+# --- the map's layer switches (issue 22 follow-up: the slide shows what the map showed) -----------------
+
+
+def _reference_layer(visible: bool = False):
+    """An imported reference layer as every page adds it (off by default)."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    from layers.registry import LayerSpec
+    from layers.scene import SceneLayer
+
+    gdf = gpd.GeoDataFrame({"name": ["参考地块"]}, geometry=[box(117.23, 39.11, 117.25, 39.12)], crs=4326)
+    return SceneLayer(LayerSpec("imported:ref", "参考地块（参考）", "参考", visible=visible), gdf)
+
+
+SWITCHES = {"metro_stations": False, "district": True, "imported:ref": True}
+
+
+def _slide(layers, tmp_path, switches):
+    view = pv.add_view(
+        EDITOR,
+        title="开关",
+        page="总体布局",
+        extent=EXTENT,
+        basemap="gaode",
+        layers=layers,
+        switches=switches,
+        workspace=tmp_path,
+    )
+    added, problems = planner_slides(pv.load_deck(tmp_path), [_reference_layer()], workspace=tmp_path)
+    assert problems == [] and len(added) == 1
+    return view, added[0]
+
+
+def test_the_switches_round_trip_and_the_slide_draws_exactly_those(layers, tmp_path):
+    from layers.render_print import drawn_layers, sheet_legend, source_note
+
+    view, slide = _slide(layers, tmp_path, SWITCHES)
+    assert pv.load_deck(tmp_path).views[0].switched == SWITCHES == view.switched
+    doc = json.loads((tmp_path / pv.FOLDER / pv.INDEX).read_text(encoding="utf-8"))
+    assert doc["views"][0]["switches"] == SWITCHES
+    on = {layer.key: layer.spec.visible for layer in slide.scene.layers}
+    # switched off stays off, switched on (the imported layer, off by default) is on, the rest keep default
+    assert on["metro_stations"] is False and on["imported:ref"] is True and on["district"] is True
+    assert on["metro_lines"] is True
+    drawn = {layer.key for layer in drawn_layers(slide.scene)}  # the print sheets, PPTX and PDF
+    assert "metro_stations" not in drawn and {"imported:ref", "metro_lines"} <= drawn
+    legend = [e.label for e in sheet_legend(slide.scene)]
+    assert "地铁站（2016年）" not in legend and "参考地块（参考）" in legend
+    sources = source_note(slide.scene)  # the sheet names the sources of what it draws
+    assert "地铁站（2016年）" not in sources and "地铁线（2016年示意）" in sources, sources
+
+
+def test_the_page_and_html_draw_a_switched_off_layer_unticked(layers, tmp_path):
+    import folium
+
+    from layers.markup import html_text
+    from layers.render import draw_scene
+
+    _, slide = _slide(layers, tmp_path, SWITCHES)
+    m = draw_scene(slide.scene)
+    shown = {c.layer_name: c.show for c in m._children.values() if isinstance(c, folium.FeatureGroup)}
+    assert shown[html_text("地铁站（2016年）")] is False  # available in the layer control, unticked
+    assert shown[html_text("参考地块（参考）")] is True
+    assert shown[html_text("地铁线（2016年示意）")] is True
+
+
+def test_a_view_saved_before_the_switches_keeps_the_default_visibility(layers, tmp_path):
+    _add(layers, "旧视图", tmp_path)
+    doc = json.loads((tmp_path / pv.FOLDER / pv.INDEX).read_text(encoding="utf-8"))
+    del doc["views"][0]["switches"]  # a views.json written before this change
+    (tmp_path / pv.FOLDER / pv.INDEX).write_text(json.dumps(doc), encoding="utf-8")
+    view = pv.load_deck(tmp_path).views[0]
+    assert view.switches == ()
+    added, problems = planner_slides(pv.load_deck(tmp_path), [_reference_layer()], workspace=tmp_path)
+    assert problems == []
+    on = {layer.key: layer.spec.visible for layer in added[0].scene.layers}
+    assert all(on[k] for k in layers) and on["imported:ref"] is False
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [{"district": "yes"}, {"": True}, {"a\nb": True}, {"k" * 201: True}, ["district"]],
+)
+def test_bad_switches_are_refused_and_change_nothing(layers, tmp_path, bad):
+    with pytest.raises(InputError) as err:
+        pv.add_view(
+            EDITOR,
+            title="甲",
+            page="",
+            extent=EXTENT,
+            basemap="",
+            layers=layers,
+            switches=bad,
+            workspace=tmp_path,
+        )
+    assert "开关" in err.value.message_zh
+    assert _files(tmp_path) == []
+
+
+def test_damaged_switches_in_the_file_are_said_in_chinese(layers, tmp_path):
+    _add(layers, "甲", tmp_path)
+    doc = json.loads((tmp_path / pv.FOLDER / pv.INDEX).read_text(encoding="utf-8"))
+    doc["views"][0]["switches"] = {"district": 1}
+    (tmp_path / pv.FOLDER / pv.INDEX).write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        pv.load_deck(tmp_path)
+    assert "已损坏" in err.value.message_zh
+
+
+def test_the_browser_report_is_checked_against_the_map_keys():
+    from layers.presentation import reported_switches
+
+    scene = jinmao_scene()
+    hostile = ['<img src=x onerror="alert(1)">', "metro_lines", 7, None, "imported:nope", {"k": 1}]
+    got = reported_switches(scene, hostile)
+    assert list(got) == list(scene.keys)  # every key of the map, nothing else
+    assert got["metro_lines"] is True and sum(got.values()) == 1
+    assert reported_switches(scene, []) == dict.fromkeys(scene.keys, False)  # all off is an answer
+    assert reported_switches(scene, None) is None  # no report: defaults
+    assert reported_switches(scene, "metro_lines") is None
+    assert reported_switches(scene, {"metro_lines": True}) is None

@@ -116,9 +116,27 @@ window.rpBookmarks = function(map, views) {
   new Ctl().addTo(map);
 };
 
-// The legend shows only the layers switched on (groups: layer key -> FeatureGroup), opens on wide maps;
-// a layer group's checkbox is ticked when all its layers are on.
+// The page around a map's frame is told that its layers were switched (once the switches settle): the
+// 添加到汇报 panel (layer_switches.js) then reads window.rpMaps[i]._rpGroups of the frame. Nothing when the map is not in a frame of
+// the same origin (a downloaded file, a slide of the offline presentation's own document).
+var rpTellTimer = null;
+function rpTellPage() {
+  if (rpTellTimer) { return; }
+  rpTellTimer = setTimeout(function(){
+    rpTellTimer = null;
+    try {
+      if (window.parent && window.parent !== window) {
+        window.parent.dispatchEvent(new window.parent.CustomEvent('rp-layer-switch'));
+      }
+    } catch (e) { /* another origin: nobody to tell */ }
+  }, 50);
+}
+
+// The legend shows only the layers switched on (groups: layer key -> FeatureGroup, kept as map._rpGroups),
+// opens on wide maps; a layer group's checkbox is ticked when all its layers are on.
 window.rpLegendSync = function(map, groups, smallPx) {
+  map._rpGroups = groups;
+  (window.rpMaps = window.rpMaps || []).push(map);
   function syncGroups(){
     map.getContainer().querySelectorAll('.leaflet-control-layers-group').forEach(function(g){
       var sel = g.querySelector('.leaflet-control-layers-group-selector');
@@ -142,10 +160,12 @@ window.rpLegendSync = function(map, groups, smallPx) {
     });
   }
   map.on('layeradd layerremove', sync);
+  map.on('layeradd layerremove', rpTellPage);
   map.whenReady(function(){
     var det = map.getContainer().querySelector('.rp-legend details');
     if (det && map.getContainer().clientWidth >= smallPx) { det.open = true; }
     sync();
+    rpTellPage();
   });
 };
 

@@ -1,7 +1,9 @@
 """添加到汇报: beside the 打印图纸 panel under every page map, a planner keeps the map as a view of 汇报模式:
 a title (the map's title by default), the current extent (the view the map reported, else the map's own
-extent: the page's filter, selection or study area), the basemap and the map's layers with the features
-they draw now (a snapshot, :mod:`renewal.storage.presentation_views`)."""
+extent: the page's filter, selection or study area), the basemap, the map's layers with the features
+they draw now (a snapshot, :mod:`renewal.storage.presentation_views`) and which of them the planner has
+switched on in the map's layer control (:mod:`pages.views.layer_switches`: read inside this form, so a
+layer switch reruns nothing; the slide draws exactly those)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import streamlit as st
 from layers.presentation import snapshot_layers
 from layers.render_print import extent_line
 from pages import _ui
+from pages.views import layer_switches
 from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.storage.presentation_views import MAX_TITLE, add_view
@@ -23,14 +26,17 @@ def show(m, extent, *, key: str, page: str) -> None:
         return
     with st.expander("添加到汇报"):
         st.caption(
-            "把当前地图（范围、图层、底图）作为一页加入汇报模式，"
+            "把当前地图（范围、图层及其开关、底图）作为一页加入汇报模式，"
             + ("保存在团队数据库（各服务器看到同一份汇报）；" if _ui.team_database() else "保存在工作区；")
             + "图层内容按添加时保存（快照），导入的图层按汇报时的工作区显示。"
         )
         if extent is not None:
             st.caption(extent_line(extent).replace("图幅范围", "视图范围", 1))
-        title = st.text_input(f"视图标题（不超过{MAX_TITLE}个字）", scene.title, key=f"{key}_deck_title")
-        if not st.button("添加到汇报", key=f"{key}_deck_add"):
+        with st.form(f"{key}_deck_form", border=False, enter_to_submit=False):
+            title = st.text_input(f"视图标题（不超过{MAX_TITLE}个字）", scene.title, key=f"{key}_deck_title")
+            clicked = st.form_submit_button("添加到汇报", key=f"{key}_deck_add")
+            switches = layer_switches.switches(scene, key=key)  # nothing to see: under the button
+        if not clicked:
             return
         if not _ui.viewer_notice("向汇报添加视图"):
             return
@@ -42,6 +48,7 @@ def show(m, extent, *, key: str, page: str) -> None:
                 extent=extent if extent is not None else (),
                 basemap=getattr(m, "_rp_basemap", ""),
                 layers=snapshot_layers(scene),
+                switches=switches,
             )
         except InputError as err:
             _ui.show_input_error(err)

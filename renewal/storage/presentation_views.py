@@ -3,7 +3,8 @@
 A view a planner adds from a page map is a *snapshot*: its title, the page it came from, the extent
 (WGS84 bounds), the basemap, the keys of the map's layers (:mod:`layers.registry`) and the features each
 layer drew at that moment, so a view of computed results (coverage catchments, a what-if) is redrawn as it
-was. Files, in ``<workspace>/presentation/``:
+was, and the map's layer switches (``switches``: layer key -> on/off as the planner left them in the
+browser; a view saved before they were recorded has none, and its slide shows each layer's default). Files, in ``<workspace>/presentation/``:
 
 - ``views.json``: the views (newest last), the saved slide order (``null``: the default, the built-in views
   then the planner's in the order added) and a history of every change (who, when, what);
@@ -79,6 +80,13 @@ class SavedView:
     layers: tuple[str, ...]
     who: str
     added_at: str
+    #: The map's layer switches when the view was added (layer key, on), in the map's order; empty for a
+    #: view saved before they were recorded (every layer then keeps its default visibility).
+    switches: tuple[tuple[str, bool], ...] = ()
+
+    @property
+    def switched(self) -> dict[str, bool]:
+        return dict(self.switches)
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,34 @@ def check_extent(extent: Sequence[float]) -> Bounds:
     return (w, s, e, n)
 
 
+#: Longest layer key kept in a view's switches (registered keys are short; ``imported:<name>`` at most 49).
+MAX_KEY = 200
+
+
+def check_switches(switches: Mapping[str, bool] | None) -> tuple[tuple[str, bool], ...]:
+    """A map's layer switches (layer key -> on) as kept: keys one line of at most :data:`MAX_KEY`
+    characters, values True/False; anything else is an :class:`InputError` (the page checks the browser's
+    report against the map's own keys first, so this is a damaged file or a programming error)."""
+    if switches is None:
+        return ()
+    bad = InputError(f"Not a record of layer switches: {switches!r}", "地图图层开关的记录无效，未添加。")
+    if not isinstance(switches, Mapping):
+        raise bad
+    out = []
+    for key, on in switches.items():
+        if (
+            not isinstance(key, str)
+            or not key
+            or len(key) > MAX_KEY
+            or control_characters(key, single_line=True)
+        ):
+            raise bad
+        if not isinstance(on, bool):
+            raise bad
+        out.append((key, on))
+    return tuple(out)
+
+
 def _record(data: Mapping[str, Any]) -> SavedView:
     return SavedView(
         view_id=str(data["view_id"]),
@@ -141,6 +177,7 @@ def _record(data: Mapping[str, Any]) -> SavedView:
         layers=tuple(str(k) for k in data["layers"]),
         who=str(data.get("who", "")),
         added_at=str(data.get("added_at", "")),
+        switches=check_switches(data.get("switches")),  # absent in views saved before: defaults
     )
 
 
@@ -179,7 +216,10 @@ def _text(deck: SavedDeck) -> str:
     """``views.json`` of ``deck``."""
     doc = {
         "format": 1,
-        "views": [{**asdict(v), "extent": list(v.extent), "layers": list(v.layers)} for v in deck.views],
+        "views": [
+            {**asdict(v), "extent": list(v.extent), "layers": list(v.layers), "switches": v.switched}
+            for v in deck.views
+        ],
         "order": None if deck.order is None else list(deck.order),
         "history": list(deck.history),
     }
@@ -359,12 +399,16 @@ def add_view(  # noqa: PLR0913
     extent: Sequence[float],
     basemap: str,
     layers: Mapping[str, gpd.GeoDataFrame],
+    switches: Mapping[str, bool] | None = None,
     workspace: Path | None = None,
     database: str | None = None,
 ) -> SavedView:
-    """Add a view (its layers' features in WGS84, by layer key, in drawing order) after the others."""
+    """Add a view (its layers' features in WGS84, by layer key, in drawing order) after the others.
+    ``switches``: the map's layer switches as the planner left them (layer key -> on; None: not known, the
+    slide shows each layer's default visibility)."""
     require_editor(actor)
     text = check_title(title)
+    kept_switches = check_switches(switches)
     bounds = check_extent(extent)
     if not layers:
         raise InputError("The map has no layer to keep", "地图上没有可保存的图层，未添加。")
@@ -390,6 +434,7 @@ def add_view(  # noqa: PLR0913
             layers=tuple(layers),
             who=actor.label,
             added_at=_now(),
+            switches=kept_switches,
         )
         added[:] = [view]
         order = None if deck.order is None else (*deck.order, view.view_id)

@@ -51,7 +51,7 @@ def _add(p: harness.Planner, title: str) -> None:
     box.fill(title)
     box.press("Enter")
     p.idle()
-    p.page.locator('[data-testid="stButton"] button', has_text="添加到汇报").first.click()
+    p.page.locator('[data-testid="stFormSubmitButton"] button', has_text="添加到汇报").first.click()
     p.idle()
     p.page.get_by_text(f"已添加到汇报：{title}").wait_for()
 
@@ -117,7 +117,7 @@ def test_add_views_reorder_and_download(chromium, app, tmp_path):
         _add_refused.fill("长" * 31)
         _add_refused.press("Enter")
         p.idle()
-        p.page.locator('[data-testid="stButton"] button', has_text="添加到汇报").first.click()
+        p.page.locator('[data-testid="stFormSubmitButton"] button', has_text="添加到汇报").first.click()
         p.idle()
         p.page.get_by_text("视图标题超过30个字").wait_for()
         p.check_page()
