@@ -44,6 +44,22 @@ def _sign_in_and_open_the_form(p: harness.Planner, name: str):
     return editor
 
 
+def _choose(p: harness.Planner, form, label: str, option: str) -> None:
+    """Pick ``option`` in the form's select box ``label``; a list closed by a rerun that came in just then
+    (the map reporting its drawings after it loads) is opened again, as a planner would."""
+    for _ in range(3):
+        form.locator('[data-testid="stSelectbox"]', has_text=label).click()
+        choice = p.page.get_by_role("option", name=option)
+        try:
+            choice.wait_for(timeout=10_000)
+        except Exception:  # noqa: BLE001 - the list was closed: open it again
+            p.idle()
+            continue
+        choice.click()
+        return
+    raise AssertionError(f"the list of {label} did not open")
+
+
 def test_second_planners_save_after_a_refusal_keeps_the_first_planners_fields(chromium, team_app):
     with (
         harness.planner(chromium, team_app, "merge-zhang-1920x1080", harness.WIDE) as zhang,
@@ -53,8 +69,7 @@ def test_second_planners_save_after_a_refusal_keeps_the_first_planners_fields(ch
         l_form = _sign_in_and_open_the_form(li, "李四")  # both opened version 1
         original = l_form.get_by_label("名称", exact=True).input_value()
 
-        z_form.locator('[data-testid="stSelectbox"]', has_text="状态").click()
-        zhang.page.get_by_role("option", name="已建成").click()
+        _choose(zhang, z_form, "状态", "已建成")
         z_form.get_by_label("定位依据").fill(ZHANG_SOURCE)
         z_form.get_by_role("button", name="保存修改").click()
         zhang.idle()
