@@ -32,16 +32,10 @@ def layers():
     return snapshot_layers(jinmao_scene())
 
 
-def _add(layers, title="金贸放大", workspace=None):
-    return pv.add_view(
-        EDITOR,
-        title=title,
-        page="金贸产业园",
-        extent=EXTENT,
-        basemap="gaode",
-        layers=layers,
-        workspace=workspace,
-    )
+def _add(layers, title="金贸放大", workspace=None, *, actor=EDITOR, **extra):
+    """A view of the 金贸 map added by ``actor`` (``extra``: ``switches``, ``database``, ``page`` …)."""
+    kw = {"page": "金贸产业园", "extent": EXTENT, "basemap": "gaode", **extra}
+    return pv.add_view(actor, title=title, layers=layers, workspace=workspace, **kw)
 
 
 def _files(ws):
@@ -240,16 +234,7 @@ SWITCHES = {"metro_stations": False, "district": True, "imported:ref": True}
 
 
 def _slide(layers, tmp_path, switches):
-    view = pv.add_view(
-        EDITOR,
-        title="开关",
-        page="总体布局",
-        extent=EXTENT,
-        basemap="gaode",
-        layers=layers,
-        switches=switches,
-        workspace=tmp_path,
-    )
+    view = _add(layers, "开关", tmp_path, page="总体布局", switches=switches)
     added, problems = planner_slides(pv.load_deck(tmp_path), [_reference_layer()], workspace=tmp_path)
     assert problems == [] and len(added) == 1
     return view, added[0]
@@ -307,16 +292,7 @@ def test_a_view_saved_before_the_switches_keeps_the_default_visibility(layers, t
 )
 def test_bad_switches_are_refused_and_change_nothing(layers, tmp_path, bad):
     with pytest.raises(InputError) as err:
-        pv.add_view(
-            EDITOR,
-            title="甲",
-            page="",
-            extent=EXTENT,
-            basemap="",
-            layers=layers,
-            switches=bad,
-            workspace=tmp_path,
-        )
+        _add(layers, "甲", tmp_path, page="", basemap="", switches=bad)
     assert "开关" in err.value.message_zh
     assert _files(tmp_path) == []
 

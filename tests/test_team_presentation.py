@@ -21,11 +21,11 @@ from renewal.storage.layer_stores import open_layer_store, sync_shared_files
 from renewal.storage.postgis import PostgisStore
 from renewal.storage.postgis_layers import TeamLayerStore, manifest_path
 from tests.store_backends import postgis_schema
+from tests.test_presentation_views import _add as add_view
 
 EDITOR = Actor("张工", "编辑")
 OTHER = Actor("李工", "编辑")
 VIEWER = Actor("王工", "查看")
-EXTENT = (117.22, 39.10, 117.26, 39.13)
 BUILTIN = ["layout", "station", "belt", "park", "sites", "coverage"]
 DOWN = "postgresql://postgres@127.0.0.1:1/renewal_test"  # nothing listens there
 
@@ -42,16 +42,7 @@ def team(tmp_path):
 
 
 def _add(layers, ws, url, title="金贸放大", actor=EDITOR):
-    return pv.add_view(
-        actor,
-        title=title,
-        page="金贸产业园",
-        extent=EXTENT,
-        basemap="gaode",
-        layers=layers,
-        workspace=ws,
-        database=url,
-    )
+    return add_view(layers, title, ws, actor=actor, database=url)
 
 
 def _same_features(got, want) -> None:
