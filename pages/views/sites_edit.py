@@ -130,25 +130,6 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
     vertex_editor(state, store, chosen)
 
 
-#: The edit, vertex and add panels: widget keys of their expanders. Each is drawn only once the planner opens
-#: it (or the page opens it: a drawn shape, a refused save), then for as long as the selection lasts (the add
-#: panel: until a site is added), folded or not, so nothing typed is lost; a row or map click then re-sends
-#: no form the planner did not open (issue 22: the forms were about a third of the browser's work per click).
-PANELS = {"edit": "sites_panel_edit", "vertices": "sites_panel_vertices", "add": "sites_panel_add"}
-
-
-def panel(state: SitesPageState, name: str, label: str, *, force: bool = False):
-    """The expander ``name`` of :data:`PANELS` and whether its content is drawn in this run (``force``: the
-    page opens it)."""
-    key = PANELS[name]
-    if force:
-        st.session_state[key] = True
-    box = st.expander(label, key=key, on_change="rerun")
-    if box.open or force:
-        state.panels_shown.add(name)
-    return box, name in state.panels_shown
-
-
 NEW_COORD = "新坐标（输入后回车）"
 COORD_HELP = (
     "可输入 WGS84 经纬度（117.23,39.12）、高德/腾讯坐标（高德 117.24,39.12）、百度坐标（百度 117.25,39.13）"
@@ -165,10 +146,7 @@ def vertex_editor(state: SitesPageState, store, chosen) -> None:
     points = vertices.vertex_list(geom)
     if not points:
         return
-    box, shown = panel(state, "vertices", "按坐标输入或修改顶点")
-    with box:
-        if not shown:
-            return
+    with st.expander("按坐标输入或修改顶点", expanded=False):
         st.caption(COORD_HELP)
         table = pd.DataFrame(
             {
@@ -252,10 +230,10 @@ def attribute_form(state: SitesPageState, store, chosen, drawings, crs: str) -> 
     drawn, draw_warning = interaction.edited_shape(drawings, row.geometry, crs) if touched else (None, "")
     drawn = snapped(state, drawn)
     gen = state.form_gen
-    box, shown = panel(state, "edit", "修改此项目（属性与图形）", force=bool(state.conflict) or touched)
-    if not shown:
-        return
-    with box, st.form("edit_site"):
+    with (
+        st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict) or touched),
+        st.form("edit_site"),
+    ):
         choice = merge.KEEP_THEIRS
         if state.conflict:
             st.error(state.conflict)
@@ -332,10 +310,7 @@ def snapped(state: SitesPageState, geom):
 def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
     """Add a site at the newest unused drawing of the map."""
     new_geom = snapped(state, new_geom)
-    box, shown = panel(state, "add", "新增项目（先在地图上绘制图形）")
-    if not shown:
-        return
-    with box, st.form("add_site"):
+    with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
         name = st.text_input("名称", key="new_name")
         stype = st.selectbox("类型", schema.SITE_TYPES, index=None, placeholder="请选择类型", key="new_type")
         status = st.selectbox(
@@ -367,7 +342,6 @@ def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
         _ui.show_input_error(err)
         return
     state.used_drawings.append(interaction.drawing_key(new_drawing))
-    state.panels_shown.discard("add")
     state.selected = sid
     st.toast(f"已新增 {markdown_literal(sid)}。")
     st.rerun()

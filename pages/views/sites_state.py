@@ -47,9 +47,6 @@ class SitesPageState:
     import_result: object = None  # its ImportResult (checked once, not on every rerun)
     url_read: bool = False
     snap_targets: object = None  # what the map's drawn vertices snap to (renewal.sites.snapping.SnapTargets)
-    #: The panels (pages.views.sites_edit.PANELS) opened for this selection: drawn from then on, also folded
-    #: again, so what the planner typed is kept; a panel never opened is not drawn (issue 22).
-    panels_shown: set[str] = field(default_factory=set)
 
     def opened_version(self, site_id: str | None) -> int | None:
         """The version of ``site_id`` the planner opened (the form's base while a refused save is pending:
@@ -65,8 +62,6 @@ class SitesPageState:
         self.edit_site, self.edit_version = site_id, version
         self.form_gen += 1
         self.conflict, self.conflict_diffs, self.edit_base = "", [], None
-        self.panels_shown.discard("edit")
-        self.panels_shown.discard("vertices")
 
 
 def get() -> SitesPageState:
