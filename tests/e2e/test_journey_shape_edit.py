@@ -163,9 +163,9 @@ def _settled_box(p: harness.Planner, grid) -> dict:
 
 
 def _type_until(p: harness.Planner, grid, row: int, text: str, answer) -> None:
-    """Type ``text`` into ``row`` until the page's ``answer`` shows, at most twice. On a loaded machine at
-    1366x768 the first edit of the table was sometimes not taken (the cell empty again, no answer; cause
-    not found, see the closing note of stop 28); a planner types it again, and so does this journey."""
+    """Type ``text`` into ``row`` until the page's ``answer`` shows, at most twice (a planner types again).
+    The edits once lost at 1366x768 (stops 28 and 29) were this journey's: Enter pressed before the cell
+    editor held the text commits an empty edit and nothing is sent; :func:`_type_cell` now waits for it."""
     for attempt in range(2):
         _type_cell(p, grid, row, text)
         try:
@@ -186,8 +186,17 @@ def _type_cell(p: harness.Planner, grid, row: int, text: str) -> None:
     p.page.keyboard.press("Enter")  # the cell's editor opens
     editor = p.page.locator("#portal textarea, #portal input").first
     editor.wait_for(timeout=10_000)
+    p.page.wait_for_timeout(200)  # the cell editor takes keys once it is set up
     editor.press("ControlOrMeta+a")
     p.page.keyboard.insert_text(text)
+    # Enter at once after the text could commit the cell before the editor held the text (an empty edit:
+    # nothing sent, the cell empty again): wait until it shows the text, as a planner sees it before Enter
+    p.page.wait_for_function(
+        "t => Array.from(document.querySelectorAll('#portal textarea, #portal input')).some(e => e.value === t)",
+        arg=text,
+        timeout=10_000,
+    )
+    p.page.wait_for_timeout(200)
     p.page.keyboard.press("Enter")
     p.idle()
 
