@@ -166,11 +166,7 @@ class TeamLayerStore(LayerCore):
                 "FROM layer_history"
             )
             for kind, content in files.items():
-                digest = hashlib.sha256(content).hexdigest()
-                con.execute(
-                    "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                    (digest, content),
-                )
+                digest = _put_blob(con, content)
                 con.execute("UPDATE layer_catalog SET sha256 = ? WHERE name = ?", (digest, kind))
             return len(tables.get("layer_history", []))
 
@@ -203,10 +199,7 @@ class TeamLayerStore(LayerCore):
             out: list[ImportedLayer] = []
             for c, content, digest in staged:
                 for blob in (*c.blobs, content):
-                    con.execute(
-                        "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
-                        (sha256(blob), blob),
-                    )
+                    _put_blob(con, blob)
                 entry = record_file(con, c, actor, olds[c.kind], None)  # old versions stay in shared_blobs
                 con.execute("UPDATE layer_catalog SET sha256 = ? WHERE name = ?", (digest, c.kind))
                 con.execute(
@@ -313,6 +306,16 @@ class TeamLayerStore(LayerCore):
 def sha256(content: bytes) -> str:
     """The hex SHA-256 a shared file's content is stored and checked by."""
     return hashlib.sha256(content).hexdigest()
+
+
+def _put_blob(con: Any, content: bytes) -> str:
+    """Keep ``content`` in ``shared_blobs`` (once per hash) inside the caller's transaction; its SHA-256."""
+    digest = sha256(content)
+    con.execute(
+        "INSERT INTO shared_blobs (sha256, content) VALUES (?, ?) ON CONFLICT (sha256) DO NOTHING",
+        (digest, content),
+    )
+    return digest
 
 
 def _checked(content: bytes, digest: str, kind: str) -> bytes:
