@@ -230,8 +230,10 @@ def test_choosing_a_row_selects_the_site_and_a_map_click_moves_the_row(ws):
     tick_row(at, 3)
     assert page_state(at).selected == "RS-004"
     assert any(s.value == "金贸产业园片区" for s in at.subheader)
-    assert table(at)["编号"].iloc[0] == "RS-004"
-    # then a click on the map selects another site; the table follows
+    t = table(at)  # the row stays where it was clicked (nothing jumps from under the mouse), marked
+    assert t["编号"].iloc[3] == "RS-004" and list(t.loc[t["选中"] != "", "编号"]) == ["RS-004"]
+    assert t["编号"].iloc[0] == "RS-001"
+    # then a click on the map selects another site; the table follows (a new table, the site on top)
     page_state(at).map_feature = {"properties": {"_id": "RS-015", "_layer": "renewal_sites"}}
     at.run()
     assert page_state(at).selected == "RS-015"
@@ -241,6 +243,8 @@ def test_choosing_a_row_selects_the_site_and_a_map_click_moves_the_row(ws):
     third = t["编号"].iloc[2]
     tick_row(at, 2)
     assert page_state(at).selected == third
+    t = table(at)  # the order the planner clicked in is kept
+    assert t["编号"].iloc[0] == "RS-015" and list(t.loc[t["选中"] != "", "编号"]) == [third]
 
 
 def test_adding_without_a_drawing_is_refused_in_chinese(ws):
@@ -355,17 +359,27 @@ def test_a_url_site_id_that_is_not_an_id_is_ignored(ws):
     assert not at.exception and page_state(at).selected is None
 
 
-def test_the_chosen_row_is_ticked_in_the_new_table(ws):
+def test_a_row_click_keeps_the_table_and_a_map_click_ticks_its_site_in_a_new_one(ws):
     at = run()
-    tick_row(at, 3)
     gen = page_state(at).table_gen
+    tick_row(at, 3)
+    # a row click keeps the table (same key: the browser's grid is updated, not built again; same order)
+    assert page_state(at).table_gen == gen
     frame = next(d for d in at.dataframe if "编号" in d.value.columns)
-    assert frame.value["编号"].iloc[0] == "RS-004"
-    assert at.session_state[f"sites_table_{gen}"]["selection"]["rows"] == [0]  # its checkbox is ticked
-    # a map click right after is not overridden by that ticked row
+    assert frame.value["编号"].iloc[3] == "RS-004"
+    assert at.session_state[f"sites_table_{gen}"]["selection"]["rows"] == [3]  # its checkbox stays ticked
+    # a map click right after is not overridden by that ticked row, and its site is ticked on top
     page_state(at).map_feature = {"properties": {"_id": "RS-015", "_layer": "renewal_sites"}}
     at.run()
     assert page_state(at).selected == "RS-015"
+    new = page_state(at).table_gen
+    assert new != gen
+    frame = next(d for d in at.dataframe if "编号" in d.value.columns)
+    assert frame.value["编号"].iloc[0] == "RS-015"
+    assert at.session_state[f"sites_table_{new}"]["selection"]["rows"] == [0]
+    # a filter that changes the rows: a new table again, the selected site on top
+    at.sidebar.text_input(key="f_query").set_value("片区").run()
+    assert page_state(at).table_gen != new
 
 
 def test_downloads_are_built_only_when_clicked(ws, monkeypatch):

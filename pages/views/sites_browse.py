@@ -68,17 +68,25 @@ def select(state: SitesPageState, view: gpd.GeoDataFrame) -> str | None:
             int(view.set_index("site_id").loc[sel, "version"]) if sel and "version" in view.columns else 0
         )
         state.start_edit(sel, version)
-        # the new table shows the selected row on top with its checkbox ticked: that pick is not new
-        state.table_gen, table_pick = state.table_gen + 1, sel
+        if sel != table_pick:  # chosen on the map or cleared: a new table shows it on top, ticked
+            state.table_gen, state.table_first, table_pick = state.table_gen + 1, sel, sel
     state.selected, state.last_table_pick, state.last_map_pick = sel, table_pick, map_pick
     return sel
 
 
 def table(state: SitesPageState, view: gpd.GeoDataFrame, n_all: int) -> None:
-    """The table: the selected site first, highlighted and ticked."""
+    """The table, the selected site highlighted and ticked. A row click keeps the table (same key and order:
+    the browser's grid is updated, not built again, and nothing moves from under the mouse); a selection
+    made elsewhere (the map, the URL) or other rows (a filter, an edit) make a new table with the selected
+    site on top."""
     sel = state.selected
-    ordered = tables.selected_first(view, sel)
-    state.table_ids = list(ordered["site_id"])
+    ordered = tables.selected_first(view, state.table_first)
+    ids = list(ordered["site_id"])
+    if ids != state.table_ids:  # other rows (a filter, an edit): a new table, the selected row on top
+        state.table_gen, state.table_first, state.last_table_pick = state.table_gen + 1, sel, sel
+        ordered = tables.selected_first(view, sel)
+        ids = list(ordered["site_id"])
+    state.table_ids = ids
     shown = tables.site_table(ordered, selected=sel)
     for col in ("计算面积（㎡）", "计算长度（米）"):  # blank, not "None", where a measure does not apply
         shown[col] = shown[col].map(lambda v: "" if v != v or v is None else f"{v:,.0f}")
@@ -93,7 +101,7 @@ def table(state: SitesPageState, view: gpd.GeoDataFrame, n_all: int) -> None:
         key=_table_key(state.table_gen),
         on_select="rerun",
         selection_mode="single-row",
-        selection_default={"selection": {"rows": [0], "columns": []}} if sel in state.table_ids else None,
+        selection_default={"selection": {"rows": [ids.index(sel)], "columns": []}} if sel in ids else None,
         hide_index=True,
         use_container_width=True,
         height=260,

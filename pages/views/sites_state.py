@@ -29,8 +29,9 @@ class SitesPageState:
     """What the 更新项目 page remembers between reruns."""
 
     selected: str | None = None  # the selected site's id
-    table_gen: int = 0  # a new table key after a selection: the chosen row moves to the top, ticked
+    table_gen: int = 0  # a new table key after a map selection or other rows: the chosen row on top, ticked
     table_ids: list[str] = field(default_factory=list)  # the ids in the order the table showed them
+    table_first: str | None = None  # the site this table's generation put on top
     last_table_pick: str | None = None
     map_feature: dict | None = None  # the last feature clicked on the map
     last_map_pick: str | None = None
