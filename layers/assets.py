@@ -13,7 +13,10 @@ to use them:
 * :func:`localize` replaces every ``default_js``/``default_css`` URL of a map and
   its children by the served URL (``mode="served"``, for ``st_folium``) or by
   inline ``<script>``/``<style>`` blocks (``mode="inline"``). An external asset
-  the registry does not provide raises :class:`OfflineAssetError`.
+  the registry does not provide raises :class:`OfflineAssetError`. Served, a map's
+  scripts are one file (:func:`bundle_url`): streamlit-folium loads a map's scripts
+  one after another, each waiting for the last, so four files cost four round trips
+  before the map can be drawn.
 * :func:`standalone_html` returns one HTML document with every asset inline
   (images referenced by CSS become ``data:`` URIs); only tile URL templates
   may point at the internet.
@@ -273,7 +276,11 @@ def resolve(url: str, base_url: str = DEFAULT_BASE_URL) -> tuple[WebLibrary, str
 
 def _copy_atomic(src: Path, dst: Path) -> bool:
     """Copy ``src`` to ``dst`` unless identical; atomic (temp file + rename). True if written."""
-    data = src.read_bytes()
+    return _write_atomic(src.read_bytes(), dst)
+
+
+def _write_atomic(data: bytes, dst: Path) -> bool:
+    """Write ``data`` to ``dst`` unless identical; atomic (temp file + rename). True if written."""
     if dst.is_file() and dst.stat().st_size == len(data) and dst.read_bytes() == data:
         return False
     dst.parent.mkdir(parents=True, exist_ok=True)
@@ -304,7 +311,70 @@ def ensure_static(static_root: Path | None = None) -> Path:
             if not src.is_file():
                 raise OfflineAssetError(f"{lib.name} {lib.version}: missing file {src}")
             _copy_atomic(src, vendor / lib.name / rel)
+    for members in _bundle_member_sets():
+        _write_atomic(bundle_text(members).encode("utf-8"), vendor / _bundle_rel(members))
     return vendor
+
+
+# --------------------------------------------------------------------------
+# One script file per map (served mode)
+# --------------------------------------------------------------------------
+
+#: The folder of :data:`DEFAULT_BASE_URL` that holds the bundles.
+BUNDLE_FOLDER = "_bundle"
+
+
+def _registry_scripts() -> list[tuple[WebLibrary, str]]:
+    """Every library script in the registry's order: Leaflet first, then the plugins (which need only
+    Leaflet, not each other)."""
+    return [(lib, rel) for lib in LIBRARIES for rel in lib.js]
+
+
+def _bundle_member_sets() -> list[tuple[tuple[WebLibrary, str], ...]]:
+    """Every bundle a map can ask for: Leaflet with any choice of the plugins, in the registry's order."""
+    first, *plugins = _registry_scripts()
+    sets = []
+    for mask in range(1, 2 ** len(plugins)):
+        sets.append((first, *(p for i, p in enumerate(plugins) if mask >> i & 1)))
+    return sets
+
+
+def _bundle_rel(members: Iterable[tuple[WebLibrary, str]]) -> str:
+    """``_bundle/leaflet-1.9.3+leaflet-draw-1.0.2.js``: the members' names and versions (a new version is a
+    new file, so a browser never runs a stale cached one)."""
+    return f"{BUNDLE_FOLDER}/" + "+".join(f"{lib.name}-{lib.version}" for lib, _ in members) + ".js"
+
+
+def bundle_text(members: Iterable[tuple[WebLibrary, str]]) -> str:
+    """The members' scripts one after another, each named in a comment (library, version, licence)."""
+    parts = []
+    for lib, rel in members:
+        body = lib.source(rel).read_text(encoding="utf-8")
+        parts.append(f"/* {lib.name} {lib.version} ({lib.licence}) {rel} */\n{body}\n;")
+    return "\n".join(parts) + "\n"
+
+
+def bundle_url(members: Iterable[tuple[WebLibrary, str]], base_url: str = DEFAULT_BASE_URL) -> str:
+    """The served URL of the one file holding ``members`` (written by :func:`ensure_static`)."""
+    order = {(lib.name, rel): i for i, (lib, rel) in enumerate(_registry_scripts())}
+    ordered = sorted(
+        {(lib.name, rel): (lib, rel) for lib, rel in members}.items(), key=lambda kv: order[kv[0]]
+    )
+    return f"{base_url.rstrip('/')}/{_bundle_rel(m for _, m in ordered)}"
+
+
+@cache
+def _bundle_index() -> dict[str, tuple[tuple[WebLibrary, str], ...]]:
+    return {_bundle_rel(m)[len(BUNDLE_FOLDER) + 1 :]: m for m in _bundle_member_sets()}
+
+
+def bundle_members(url: str, base_url: str = DEFAULT_BASE_URL) -> tuple[tuple[WebLibrary, str], ...] | None:
+    """The library scripts a served bundle URL holds, or None when ``url`` is not a bundle."""
+    for base in {base_url.rstrip("/"), DEFAULT_BASE_URL}:
+        prefix = f"{base}/{BUNDLE_FOLDER}/"
+        if url.startswith(prefix):
+            return _bundle_index().get(url[len(prefix) :].split("?", 1)[0])
+    return None
 
 
 # --------------------------------------------------------------------------
@@ -475,6 +545,15 @@ def _local_links(
     for name, url in links:
         if url in DROPPED:
             continue
+        members = bundle_members(url, base)
+        if members is not None:  # a map localized "served" before
+            if mode == "served":
+                new.append((name, url))
+            else:
+                inline.extend(
+                    (kind, f"{name}_{lib.name}", InlineAsset(kind, lib, rel)) for lib, rel in members
+                )
+            continue
         hit = resolve(url, base)
         if hit is None:
             if is_external(url):
@@ -532,6 +611,8 @@ def localize(fig: ElementT, mode: str = "served", base_url: str = DEFAULT_BASE_U
         raise OfflineAssetError(
             "Map needs assets that are not available offline:\n  " + "\n  ".join(problems)
         )
+    if mode == "served":
+        updates = _one_script_file(updates, base)
     for el, attr, new in updates:
         # Always assign a new list on the instance: folium's add_js_link would
         # otherwise mutate the class-level defaults shared by every map.
@@ -541,6 +622,30 @@ def localize(fig: ElementT, mode: str = "served", base_url: str = DEFAULT_BASE_U
     elif inline:
         raise OfflineAssetError("inline mode needs an element that belongs to a branca Figure")
     return fig
+
+
+def _one_script_file(
+    updates: list[tuple[Element, str, list[tuple[str, str]]]], base: str
+) -> list[tuple[Element, str, list[tuple[str, str]]]]:
+    """The served script links of a whole map as one bundle on the first element that loads a script (the
+    others load none), when every script is a registry file and there are several; else ``updates``."""
+    members: list[tuple[WebLibrary, str]] = []
+    for _el, attr, new in updates:
+        for _name, url in new if attr == "default_js" else ():
+            found = bundle_members(url, base) or ((hit,) if (hit := resolve(url, base)) else None)
+            if found is None:
+                return updates  # a script the registry does not hold: loaded as it is
+            members.extend(found)
+    names = {(lib.name, rel) for lib, rel in members}
+    leaflet, rel = _registry_scripts()[0]
+    if len(names) < 2 or (leaflet.name, rel) not in names:
+        return updates
+    url = bundle_url(members, base)
+    first = next(i for i, (_e, attr, new) in enumerate(updates) if attr == "default_js" and new)
+    return [
+        (el, attr, [("rp_scripts", url)] if i == first else [] if attr == "default_js" else new)
+        for i, (el, attr, new) in enumerate(updates)
+    ]
 
 
 def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) -> None:

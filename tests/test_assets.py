@@ -119,7 +119,7 @@ def test_localize_is_idempotent_and_does_not_touch_folium_class_defaults():
 def test_jquery_bootstrap_and_awesome_markers_are_dropped():
     m = assets.localize(_plugin_map())
     names = {n for n, _ in (*m.default_js, *m.default_css)}
-    assert names == {"leaflet", "leaflet_css"}
+    assert names == {"rp_scripts", "leaflet_css"}  # the map's one script file (below), Leaflet's stylesheet
     text = m.get_root().render().lower()
     for gone in ("jquery", "bootstrap", "awesome", "fontawesome", "glyphicons"):
         assert gone not in text, gone
@@ -163,9 +163,46 @@ def test_measure_control_is_provided_in_both_modes(static_root):
     assert "/* leaflet-measure 2.1.7" in html_text
     assert html_text.count("data:image/png;base64,") >= 12  # its button images, inline
     loads = SRC_HREF.findall(assets.localize(m).get_root().render())
-    measure = [u for u in loads if "/leaflet-measure/" in u]
-    assert len(measure) == 2
+    measure = [u for u in loads if "/leaflet-measure/" in u or "leaflet-measure-2.1.7" in u]
+    assert len(measure) == 2  # its stylesheet, and the map's script file holding it
     assert all((static_root / u[len("/app/static/") :]).is_file() for u in measure)
+
+
+SCRIPT_SRC = re.compile(r"<script\b[^>]*\bsrc=\"([^\"]+)\"")
+
+
+def test_a_served_map_loads_one_script_file_holding_every_library_it_needs(static_root):
+    # streamlit-folium loads a map's scripts one after another (each waits for the last): one file, one
+    # round trip before the map is drawn
+    m = _plugin_map()
+    MeasureControl().add_to(m)
+    scripts = SCRIPT_SRC.findall(assets.localize(m).get_root().render())
+    assert scripts == [
+        "/app/static/vendor/_bundle/leaflet-1.9.3+leaflet-draw-1.0.2+leaflet-groupedlayercontrol-0.6.1"
+        "+leaflet-fullscreen-3.0.0+leaflet-measure-2.1.7.js"
+    ]
+    served = (static_root / scripts[0][len("/app/static/") :]).read_text(encoding="utf-8")
+    parts = [(lib, rel) for lib in assets.LIBRARIES for rel in lib.js]
+    at = [served.index(lib.source(rel).read_text(encoding="utf-8")) for lib, rel in parts]
+    assert at == sorted(at) and at[0] > 0  # every library whole, Leaflet first, each after its comment
+    assert served.index("/* leaflet 1.9.3 (BSD-2-Clause) leaflet.js */") < at[0]
+    # a map with Leaflet alone keeps its one file as it is; the stylesheets stay beside their images
+    assert SCRIPT_SRC.findall(assets.localize(folium.Map(tiles=None)).get_root().render()) == [
+        "/app/static/vendor/leaflet/leaflet.js"
+    ]
+    assert "/app/static/vendor/leaflet-draw/leaflet.draw.css" in SRC_HREF.findall(m.get_root().render())
+
+
+def test_every_choice_of_plugins_has_its_file_and_a_served_map_can_still_be_made_standalone(static_root):
+    bundles = sorted((static_root / "vendor" / assets.BUNDLE_FOLDER).iterdir())
+    assert len(bundles) == 2 ** (len(assets.LIBRARIES) - 1) - 1  # Leaflet with one or more plugins
+    m = assets.localize(_plugin_map())
+    html_text = assets.standalone_html(m)  # the bundle is taken apart into its libraries, inline
+    assert assets.external_loads(html_text) == [] and not SCRIPT_SRC.findall(html_text)
+    for lib in ("leaflet 1.9.3", "leaflet-draw", "leaflet-groupedlayercontrol", "leaflet-fullscreen"):
+        assert html_text.count(f"<script>/* {lib}") == 1, lib
+    assert "L.Icon.Default.mergeOptions" in html_text  # Leaflet's inline marker images, as before
+    assert SCRIPT_SRC.findall(m.get_root().render())[0].startswith("/app/static/vendor/_bundle/")
 
 
 def test_protocol_relative_asset_raises():

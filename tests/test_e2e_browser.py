@@ -196,14 +196,14 @@ def test_page_map_renders_offline(chromium_path, app, tmp_path, path, keys):
                 {f"404 {app.url}{path}/_stcore/{e}" for e in ("health", "host-config")} if path else set()
             )
             assert not [b for b in bad if b not in probes], f"error responses: {bad}"
-            # Leaflet and the plugins came from the app's own static files
-            for lib in (
-                "leaflet/leaflet.js",
-                "leaflet/leaflet.css",
-                "leaflet-groupedlayercontrol/",
-                "leaflet-fullscreen/",
-            ):
-                assert any(f"/app/static/vendor/{lib}" in u for u in served), (lib, served)
+            # Leaflet and the plugins came from the app's own static files: the scripts as one file (one
+            # round trip before the map is drawn), the stylesheets beside their images
+            scripts = [u for u in served if "/app/static/vendor/_bundle/" in u]
+            assert len(scripts) == 1 and [u for u in served if u.endswith(".js")] == scripts, served
+            for lib in ("leaflet-1.9.3", "leaflet-groupedlayercontrol-", "leaflet-fullscreen-"):
+                assert lib in scripts[0], (lib, served)
+            for css in ("leaflet/leaflet.css", "leaflet-groupedlayercontrol/", "leaflet-fullscreen/"):
+                assert any(f"/app/static/vendor/{css}" in u for u in served), (css, served)
             # the only requests that may leave the app are basemap tiles (default basemap: none)
             assert not [u for u in blocked if urlparse(u).hostname not in tile_hosts()], blocked
 
