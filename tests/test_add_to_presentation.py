@@ -11,7 +11,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from pages import _ui
-from pages.views import print_panel
+from pages.views import add_to_presentation, print_panel
+from pages.views.panels import open_panel
 from renewal.storage import presentation_views as pv
 from renewal.storage.access import Actor
 
@@ -22,6 +23,7 @@ VIEW = (117.2612, 39.0791, 117.3013, 39.1042)
 def _add(title: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "pages" / "jinmao.py"), default_timeout=90)
     at.session_state[print_panel.view_key("jinmao_map")] = VIEW
+    open_panel(at.session_state, add_to_presentation.panel_key("jinmao_map"))  # the planner opens it
     at.run()
     assert not at.exception, at.exception
     at.text_input(key="jinmao_map_deck_title").set_value(title)  # in the form: sent with its submit

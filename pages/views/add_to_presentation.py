@@ -13,9 +13,15 @@ from layers.presentation import snapshot_layers
 from layers.render_print import extent_line
 from pages import _ui
 from pages.views import layer_switches
+from pages.views.panels import lazy_expander
 from pages.views.text import markdown_literal
 from renewal.errors import InputError
 from renewal.storage.presentation_views import MAX_TITLE, add_view
+
+
+def panel_key(map_key: str) -> str:
+    """The widget key of the 添加到汇报 expander under the map ``map_key``."""
+    return f"{map_key}_deck_panel"
 
 
 def show(m, extent, *, key: str, page: str) -> None:
@@ -24,7 +30,10 @@ def show(m, extent, *, key: str, page: str) -> None:
     scene = getattr(m, "_rp_scene", None)
     if scene is None:
         return
-    with st.expander("添加到汇报"):
+    box, drawn = lazy_expander("添加到汇报", panel_key(key))
+    with box:
+        if not drawn:
+            return
         st.caption(
             "把当前地图（范围、图层及其开关、底图）作为一页加入汇报模式，"
             + ("保存在团队数据库（各服务器看到同一份汇报）；" if _ui.team_database() else "保存在工作区；")

@@ -32,6 +32,7 @@ from layers.render_print import (
 from layers.scene import Bounds, Scene, bounds_of
 from pages import _ui
 from pages.views import add_to_presentation
+from pages.views.panels import lazy_expander
 from renewal.errors import InputError
 from renewal.zh import BEIJING
 
@@ -55,6 +56,11 @@ FORMATS = (
     ("svg", "SVG", "image/svg+xml"),
     ("png", "PNG 300dpi", "image/png"),
 )
+
+
+def panel_key(map_key: str) -> str:
+    """The widget key of the 打印图纸 expander under the map ``map_key``."""
+    return f"{map_key}_print_panel"
 
 
 def view_key(map_key: str) -> str:
@@ -116,7 +122,10 @@ def show(m, out, *, key: str, reports: bool = True) -> None:
     current = remember_view(key, out, getattr(m, "_rp_basemap", DEFAULT_BASEMAP)) if reports else None
     here = "当前地图范围" if reports else "地图范围（按当前筛选与选择）"
     add_to_presentation.show(m, current or scene.extent, key=key, page=PAGES.get(key, ""))
-    with st.expander("打印图纸"):
+    box, drawn = lazy_expander("打印图纸", panel_key(key))
+    with box:
+        if not drawn:
+            return
         views = _plan_views(scene)
         frame = st.selectbox(
             "图幅范围",
