@@ -15,6 +15,7 @@ from renewal.errors import InputError
 from renewal.storage import open_store
 from renewal.storage.access import Actor
 from renewal.storage.base import changed_by_others
+from tests.sites_panels import open_panels
 from tests.store_backends import postgis_schema
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")
@@ -114,7 +115,7 @@ def test_changed_by_others_names_the_other_person(tmp_path):
 
 
 def signed_in(name: str, **state) -> AppTest:
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=90))
     if state:
         at.session_state[STATE_KEY] = SitesPageState(**state)
     at.run()

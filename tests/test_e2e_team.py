@@ -51,6 +51,7 @@ def _sign_in_and_open_the_edit_form(page, url: str, name: str):
     editor.get_by_text("修改此项目（属性与图形）").click()
     field = editor.get_by_label("名称", exact=True)
     field.wait_for(timeout=PAGE_LIMIT_MS)
+    _idle(page)  # the opened panel is drawn by a rerun: let it finish
     return editor, field
 
 

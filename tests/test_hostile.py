@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from cli.main import main
 from tests import hostile_corpus as corpus
+from tests.sites_panels import open_panels
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "sites.py")
@@ -161,7 +162,7 @@ def test_huge_population_raster_is_refused_before_reading(tmp_path):
 
 def _page(ws, monkeypatch) -> AppTest:
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(ws))
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=90))
     at.run()
     assert not at.exception, at.exception
     return at
@@ -212,7 +213,7 @@ def test_markdown_in_a_site_name_is_never_a_link_or_image(bad, seeded, monkeypat
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(seeded))
     from pages.views.sites_state import STATE_KEY, SitesPageState
 
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=90))
     at.session_state[STATE_KEY] = SitesPageState(selected="RS-021")
     at.run()
     assert not at.exception, at.exception
@@ -243,7 +244,7 @@ def test_page_survives_control_characters_in_stored_data(seeded, monkeypatch):
     from pages.views.sites_state import STATE_KEY, SitesPageState
 
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(seeded))
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=90))
     at.session_state[STATE_KEY] = SitesPageState(selected="RS-021")
     at.run()
     assert not at.exception, at.exception

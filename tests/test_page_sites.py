@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from pages.views.sites_state import STATE_KEY, SitesPageState
 from renewal.storage import open_store, store_path
 from renewal.storage.gpkg import GpkgStore as Store
+from tests.sites_panels import open_panels
 
 PAGE = str(Path(__file__).resolve().parent.parent / "pages" / "sites.py")
 
@@ -20,7 +21,7 @@ def ws(tmp_path, monkeypatch):
 
 def run(**state) -> AppTest:
     """Run the page with its state object starting from ``state`` (fields of SitesPageState)."""
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=90))
     if state:
         at.session_state[STATE_KEY] = SitesPageState(**state)
     at.run()
@@ -336,7 +337,7 @@ def url(at, name) -> list[str]:
 
 
 def test_selection_and_filters_are_kept_in_the_url(ws):
-    at = AppTest.from_file(PAGE, default_timeout=90)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=90))
     at.query_params.update({"site": "RS-004", "area": ["金贸产业园片区", "不存在的片区"], "q": "金贸"})
     at.run()
     assert not at.exception, at.exception
@@ -438,3 +439,32 @@ def test_a_map_click_is_taken_into_the_page_state_before_the_rerun(monkeypatch):
         session[sites_browse.MAP_KEY] = {"last_active_drawing": other}
         sites_browse._map_clicked()
         assert state.map_feature == site
+
+
+def test_the_edit_vertex_and_add_panels_are_drawn_once_opened_and_stay_drawn_when_folded(ws):
+    """Issue 22: a click that selects a site re-sends no form the planner did not open (the forms were a
+    third of the browser's work per click). Opened, a panel is drawn; folded again, it is still drawn (what
+    the planner typed stays in the browser: tests/e2e/test_journey_fragments.py); another selection starts
+    its edit and vertex panels afresh."""
+    from pages.views.sites_edit import PANELS
+
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.session_state[STATE_KEY] = SitesPageState(selected="RS-021")
+    at.run()
+    assert not at.exception, at.exception
+    labels = [e.label for e in at.expander]
+    assert {"修改此项目（属性与图形）", "按坐标输入或修改顶点", "新增项目（先在地图上绘制图形）"} <= set(
+        labels
+    )
+    buttons = [b.label for b in at.button]
+    assert "保存修改" not in buttons and "新增" not in buttons and not at.text_area
+    at.session_state[PANELS["edit"]] = True  # the planner opens 修改此项目
+    at.run()
+    buttons = [b.label for b in at.button]
+    assert "保存修改" in buttons and "新增" not in buttons and len(at.text_area) == 1
+    at.session_state[PANELS["edit"]] = False  # folded again: the form is still drawn
+    at.run()
+    assert "保存修改" in [b.label for b in at.button] and len(at.text_area) == 1
+    state = page_state(at)
+    state.start_edit("RS-004", 1)  # another selection: its edit panel is drawn only when opened again
+    assert "edit" not in state.panels_shown and "vertices" not in state.panels_shown

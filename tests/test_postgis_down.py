@@ -16,6 +16,7 @@ from renewal.errors import StoreUnavailable
 from renewal.storage import open_store
 from renewal.storage.access import Actor
 from tests.pg_cluster import fresh_schema, own_cluster
+from tests.sites_panels import open_panels
 
 ROOT = Path(__file__).resolve().parent.parent
 PAGE = str(ROOT / "pages" / "sites.py")
@@ -68,7 +69,7 @@ def test_the_sites_page_keeps_what_was_typed_while_the_database_is_down(
     monkeypatch.setenv("RENEWAL_DATABASE_URL", database)
     monkeypatch.setenv("RENEWAL_WORKSPACE", str(tmp_path / "ws"))
     monkeypatch.delenv("RENEWAL_USERS_FILE", raising=False)
-    at = AppTest.from_file(PAGE, default_timeout=120)
+    at = open_panels(AppTest.from_file(PAGE, default_timeout=120))
     at.query_params["site"] = "RS-021"
     at.run()
     assert not at.exception, at.exception

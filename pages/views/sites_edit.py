@@ -15,7 +15,8 @@ import streamlit as st
 import geodata
 from layers import interaction
 from pages import _ui
-from pages.views.sites_state import SitesPageState
+from pages.views.panels import lazy_expander
+from pages.views.sites_state import PANELS, SitesPageState
 from pages.views.text import markdown_literal
 from renewal.crs import area_m2, length_m
 from renewal.errors import ConflictError, InputError, StoreUnavailable
@@ -130,6 +131,12 @@ def edit_form(state: SitesPageState, store, chosen, drawings, crs: str) -> None:
     vertex_editor(state, store, chosen)
 
 
+def panel(state: SitesPageState, name: str, label: str, *, force: bool = False):
+    """The expander ``name`` of :data:`~pages.views.sites_state.PANELS` and whether its content is drawn in
+    this run."""
+    return lazy_expander(label, PANELS[name], shown=state.panels_shown, force=force)
+
+
 NEW_COORD = "新坐标（输入后回车）"
 COORD_HELP = (
     "可输入 WGS84 经纬度（117.23,39.12）、高德/腾讯坐标（高德 117.24,39.12）、百度坐标（百度 117.25,39.13）"
@@ -146,7 +153,10 @@ def vertex_editor(state: SitesPageState, store, chosen) -> None:
     points = vertices.vertex_list(geom)
     if not points:
         return
-    with st.expander("按坐标输入或修改顶点", expanded=False):
+    box, shown = panel(state, "vertices", "按坐标输入或修改顶点")
+    with box:
+        if not shown:
+            return
         st.caption(COORD_HELP)
         table = pd.DataFrame(
             {
@@ -230,10 +240,10 @@ def attribute_form(state: SitesPageState, store, chosen, drawings, crs: str) -> 
     drawn, draw_warning = interaction.edited_shape(drawings, row.geometry, crs) if touched else (None, "")
     drawn = snapped(state, drawn)
     gen = state.form_gen
-    with (
-        st.expander("修改此项目（属性与图形）", expanded=bool(state.conflict) or touched),
-        st.form("edit_site"),
-    ):
+    box, shown = panel(state, "edit", "修改此项目（属性与图形）", force=bool(state.conflict) or touched)
+    if not shown:
+        return
+    with box, st.form("edit_site"):
         choice = merge.KEEP_THEIRS
         if state.conflict:
             st.error(state.conflict)
@@ -310,7 +320,10 @@ def snapped(state: SitesPageState, geom):
 def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
     """Add a site at the newest unused drawing of the map."""
     new_geom = snapped(state, new_geom)
-    with st.expander("新增项目（先在地图上绘制图形）"), st.form("add_site"):
+    box, shown = panel(state, "add", "新增项目（先在地图上绘制图形）")
+    if not shown:
+        return
+    with box, st.form("add_site"):
         name = st.text_input("名称", key="new_name")
         stype = st.selectbox("类型", schema.SITE_TYPES, index=None, placeholder="请选择类型", key="new_type")
         status = st.selectbox(
@@ -342,6 +355,7 @@ def add_form(state: SitesPageState, store, new_geom, new_drawing) -> None:
         _ui.show_input_error(err)
         return
     state.used_drawings.append(interaction.drawing_key(new_drawing))
+    state.panels_shown.discard(PANELS["add"])
     state.selected = sid
     st.toast(f"已新增 {markdown_literal(sid)}。")
     st.rerun()

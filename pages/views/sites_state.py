@@ -21,6 +21,12 @@ STATE_KEY = "sites_page"
 #: Widget keys of the sidebar filters (their values are kept by Streamlit; the URL mirrors them).
 FILTER_KEYS = {"area": "f_area", "type": "f_type", "status": "f_status"}
 QUERY_KEY = "f_query"
+#: The edit, vertex and add panels (pages.views.sites_edit): widget keys of their expanders. Each is drawn only
+#: once the planner opens it (or the page opens it: a drawn shape, a refused save), then for as long as the
+#: selection lasts (the add panel: until a site is added), folded or not, so nothing typed is lost; a row or map
+#: click then re-sends no form the planner did not open (issue 22: the forms were about a third of the
+#: browser's work per click).
+PANELS = {"edit": "sites_panel_edit", "vertices": "sites_panel_vertices", "add": "sites_panel_add"}
 MAX_QUERY_CHARS = 100
 
 
@@ -48,6 +54,9 @@ class SitesPageState:
     import_result: object = None  # its ImportResult (checked once, not on every rerun)
     url_read: bool = False
     snap_targets: object = None  # what the map's drawn vertices snap to (renewal.sites.snapping.SnapTargets)
+    #: The panel keys (pages.views.sites_edit.PANELS) opened for this selection: drawn from then on, also folded
+    #: again, so what the planner typed is kept; a panel never opened is not drawn (issue 22).
+    panels_shown: set[str] = field(default_factory=set)
 
     def opened_version(self, site_id: str | None) -> int | None:
         """The version of ``site_id`` the planner opened (the form's base while a refused save is pending:
@@ -63,6 +72,7 @@ class SitesPageState:
         self.edit_site, self.edit_version = site_id, version
         self.form_gen += 1
         self.conflict, self.conflict_diffs, self.edit_base = "", [], None
+        self.panels_shown.difference_update((PANELS["edit"], PANELS["vertices"]))
 
 
 def get() -> SitesPageState:

@@ -32,6 +32,7 @@ def test_a_save_while_the_database_is_down_keeps_the_typed_name_and_works_when_b
         p.open(f"sites?site={SITE}")
         editor = p.page.locator('[data-testid="stExpander"]', has_text="修改此项目")
         editor.get_by_text("修改此项目（属性与图形）").click()
+        p.idle()  # an opened panel is drawn by a rerun
         field = editor.get_by_label("名称", exact=True)
         field.fill(TYPED)
         cluster.stop()

@@ -3,7 +3,8 @@ changes. Read from what the server sends the browser (Streamlit's ForwardMsg ove
 after a 生活圈覆盖 category or life-circle switch every element sent belongs to the results fragment
 (the inputs, the readiness table and the supply-and-demand section are not sent again); after a 更新项目
 table row click or a map click on a site, to the fragment of the table, map, card and forms (not the
-sidebar, import panel, history or downloads); and the answer is on the page each time."""
+sidebar, import panel, history or downloads) and none of the edit and add forms the planner has not opened;
+and the answer is on the page each time."""
 
 from __future__ import annotations
 
@@ -113,6 +114,19 @@ def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, a
         p.page.get_by_role("heading", name=name, exact=True).first.wait_for()  # the card
         outside = [k for f, k in deltas.sent if not f]
         assert deltas.sent and not outside, f"elements outside the fragment sent again: {outside}"
+        # the edit and add forms were not opened: a click re-sends none of their fields (issue 22)
+        assert not [k for _, k in deltas.sent if k == "text_area"], deltas.sent  # 定位依据 of either form
+        # opened, 修改此项目 is drawn; what the planner types stays when the panel is folded and opened again
+        editor = p.page.locator('[data-testid="stExpander"]', has_text="修改此项目")
+        editor.get_by_text("修改此项目（属性与图形）").click()
+        p.idle()
+        box = editor.get_by_role("textbox", name="名称", exact=True)
+        box.fill("临时名称（未保存）")
+        editor.get_by_text("修改此项目（属性与图形）").click()  # folded
+        p.idle()
+        editor.get_by_text("修改此项目（属性与图形）").click()  # opened again
+        p.idle()
+        assert box.input_value() == "临时名称（未保存）"
         # a filter is in the sidebar: the page reruns whole (the count under the table follows)
         deltas.clear()
         box = p.page.get_by_role("combobox", name="类型", exact=True).first

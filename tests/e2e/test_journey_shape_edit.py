@@ -96,6 +96,7 @@ def test_drawn_vertex_snaps_to_another_sites_vertex(chromium, app, viewport):
         p.idle()
         adder = p.page.locator('[data-testid="stExpander"]', has_text="新增项目")
         adder.locator("summary").first.click()
+        p.idle()  # an opened panel is drawn by a rerun
         name = f"吸附测试{size}"
         adder.get_by_label("名称").fill(name)
         adder.get_by_role("combobox", name="类型").click()
@@ -130,6 +131,7 @@ def test_vertex_typed_in_gcj02_is_saved_in_wgs84(chromium, app, viewport):
         p.map()
         panel = p.page.locator('[data-testid="stExpander"]', has_text="按坐标输入或修改顶点")
         panel.locator("summary").first.click()
+        p.idle()  # an opened panel is drawn by a rerun
         grid = panel.locator('[data-testid="stDataFrame"]').first
         grid.wait_for()
         # a coordinate that is none: a Chinese message, nothing saved

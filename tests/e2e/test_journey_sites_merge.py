@@ -40,6 +40,7 @@ def _sign_in_and_open_the_form(p: harness.Planner, name: str):
     editor = p.page.locator('[data-testid="stExpander"]', has_text="修改此项目")
     editor.get_by_text("修改此项目（属性与图形）").click()
     editor.get_by_label("名称", exact=True).wait_for()
+    p.idle()  # the opened panel is drawn by a rerun: let it finish
     return editor
 
 
