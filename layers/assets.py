@@ -659,9 +659,15 @@ def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) ->
     rest = [(k, v) for k, v in kept if k != "meta_http"]
     seen: set[str] = set()
     blocks = []
-    # scripts in walk order (Leaflet first, as folium does), then stylesheets
+    # scripts in the registry's order (Leaflet first; the same whether the map was served as one bundle before
+    # or not, so a page's download is the command's file), then stylesheets in walk order
+    order = {(lib.name, rel): i for i, (lib, rel) in enumerate(_registry_scripts())}
+    scripts = sorted(
+        (item for item in inline if item[0] == "js"),
+        key=lambda item: order.get((item[2].lib.name, item[2].rel), len(order)),
+    )
     for kind in ("js", "css"):
-        for k, name, asset in inline:
+        for k, name, asset in scripts if kind == "js" else inline:
             key = f"{asset.lib.name}/{asset.rel}"
             if k == kind and key not in seen:
                 seen.add(key)

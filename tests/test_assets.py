@@ -423,3 +423,22 @@ def test_every_own_script_compiles_in_chromium(chromium_path):
             assert broken and "SyntaxError" in broken  # the check sees a broken file
         finally:
             browser.close()
+
+
+def test_a_served_maps_standalone_file_is_the_file_of_a_map_never_served():
+    # the page's 下载地图 (a map shown with its scripts as one bundle) must be the command's export-map file
+    def plugins_out_of_registry_order() -> folium.Map:
+        m = folium.Map(location=[39.12, 117.25], zoom_start=13, tiles=None)
+        a = folium.FeatureGroup(name="甲图层").add_to(m)
+        MeasureControl().add_to(m)
+        Fullscreen().add_to(m)
+        GroupedLayerControl({"规划": [a]}, exclusive_groups=False).add_to(m)
+        return m
+
+    def ids_out(text: str) -> str:
+        return re.sub(r"[a-z_]+_[0-9a-f]{32}", "ID", text)
+
+    served = assets.localize(plugins_out_of_registry_order(), mode="served")
+    assert ids_out(assets.standalone_html(served)) == ids_out(
+        assets.standalone_html(plugins_out_of_registry_order())
+    )
