@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import errno
 import threading
-from contextlib import nullcontext
+import weakref
 
 import geopandas as gpd
 import pandas as pd
@@ -205,6 +205,18 @@ def shared_map(build, key: str, inputs: tuple):
     return _shared(build, key, inputs), _SHARED_MAP_LOCK
 
 
+_MAP_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_MAP_LOCKS_LOCK = threading.Lock()
+
+
+def map_lock(m) -> threading.Lock:
+    """The lock ``m`` is shown and exported under: st_folium renames a map's elements while it renders, and a
+    standalone export of the same map object (built on click, in a thread of its own) runs beside a rerun
+    that shows it again (a map fragment's rerun reuses the page run's map)."""
+    with _MAP_LOCKS_LOCK:  # kept beside the map, not on it: a map is deep-copied for its standalone file
+        return _MAP_LOCKS.setdefault(m, threading.Lock())
+
+
 def show_map(
     m,
     *,
@@ -226,7 +238,7 @@ def show_map(
     a moment, so one session at a time."""
     goto_box(m, key)
     _static_ready()
-    with lock or nullcontext(), assets.ids_kept(m):  # st_folium renames the elements (see ids_kept)
+    with lock or map_lock(m), assets.ids_kept(m):  # st_folium renames the elements (see ids_kept)
         assets.localize(m, mode="served")
         return st_folium(
             m,
@@ -311,7 +323,7 @@ def export_map_button(
     """Offer the map as one standalone HTML file (scripts inline; opens offline). ``lock``: see show_map."""
 
     def html() -> bytes:
-        with lock or nullcontext():
+        with lock or map_lock(m):
             return standalone_map_html(m).encode("utf-8")
 
     st.download_button(

@@ -146,3 +146,28 @@ def test_home_map_is_drawn_once_for_every_planner_and_again_when_its_inputs_chan
     marked = _leaflet(third)
     assert marked != shared and len(built) == 4  # this planner's own map, with the marker
     assert _leaflet(_run("home.py")) == shared and len(built) == 4  # the shared map has no marker
+
+
+def test_a_maps_html_export_waits_while_a_rerun_shows_the_same_map(monkeypatch):
+    """A map fragment's rerun shows the page run's map object again (st_folium renames its elements while it
+    renders) while the planner's 下载地图 builds a standalone file of the same object in another thread: the
+    two take the map's one lock, so the file is never built from a half-renamed map."""
+    import threading
+
+    import folium
+
+    from pages import _ui
+
+    m = folium.Map(location=[39.12, 117.25], zoom_start=13, tiles=None)
+    made: dict = {}
+    monkeypatch.setattr(_ui.st, "download_button", lambda label, data, **kw: made.update(data=data))
+    _ui.export_map_button(m, file_name="图.html")
+    assert _ui.map_lock(m) is _ui.map_lock(m)  # one lock per map object
+    got: list[bytes] = []
+    with _ui.map_lock(m):  # as show_map holds it while st_folium renders the map
+        worker = threading.Thread(target=lambda: got.append(made["data"]()))
+        worker.start()
+        worker.join(0.5)
+        assert worker.is_alive() and not got  # the export waits for the rerun to finish showing the map
+    worker.join(30)
+    assert got and got[0].startswith(b"<!DOCTYPE html>")
