@@ -330,6 +330,12 @@ def _registry_scripts() -> list[tuple[WebLibrary, str]]:
     return [(lib, rel) for lib in LIBRARIES for rel in lib.js]
 
 
+@cache
+def _script_rank() -> dict[tuple[str, str], int]:
+    """Each library script's place in :func:`_registry_scripts`, by (library name, file)."""
+    return {(lib.name, rel): i for i, (lib, rel) in enumerate(_registry_scripts())}
+
+
 def _bundle_member_sets() -> list[tuple[tuple[WebLibrary, str], ...]]:
     """Every bundle a map can ask for: Leaflet with any choice of the plugins, in the registry's order."""
     first, *plugins = _registry_scripts()
@@ -356,9 +362,8 @@ def bundle_text(members: Iterable[tuple[WebLibrary, str]]) -> str:
 
 def bundle_url(members: Iterable[tuple[WebLibrary, str]], base_url: str = DEFAULT_BASE_URL) -> str:
     """The served URL of the one file holding ``members`` (written by :func:`ensure_static`)."""
-    order = {(lib.name, rel): i for i, (lib, rel) in enumerate(_registry_scripts())}
     ordered = sorted(
-        {(lib.name, rel): (lib, rel) for lib, rel in members}.items(), key=lambda kv: order[kv[0]]
+        {(lib.name, rel): (lib, rel) for lib, rel in members}.items(), key=lambda kv: _script_rank()[kv[0]]
     )
     return f"{base_url.rstrip('/')}/{_bundle_rel(m for _, m in ordered)}"
 
@@ -661,10 +666,10 @@ def _rebuild_header(root: Figure, inline: list[tuple[str, str, InlineAsset]]) ->
     blocks = []
     # scripts in the registry's order (Leaflet first; the same whether the map was served as one bundle before
     # or not, so a page's download is the command's file), then stylesheets in walk order
-    order = {(lib.name, rel): i for i, (lib, rel) in enumerate(_registry_scripts())}
+    rank = _script_rank()
     scripts = sorted(
         (item for item in inline if item[0] == "js"),
-        key=lambda item: order.get((item[2].lib.name, item[2].rel), len(order)),
+        key=lambda item: rank.get((item[2].lib.name, item[2].rel), len(rank)),
     )
     for kind in ("js", "css"):
         for k, name, asset in scripts if kind == "js" else inline:
