@@ -317,6 +317,22 @@ def current_sites_or_none() -> gpd.GeoDataFrame | None:
         return None
 
 
+def download_button(
+    label: str, data, *, file_name: str, mime: str, key: str | None = None, disabled: bool = False, where=None
+) -> None:
+    """A download button in ``where`` (a column or container; the page when None) whose click reruns
+    nothing (``on_click="ignore"``). ``data``: bytes, or a callable that builds them when clicked.
+
+    Streamlit 1.67 clears a session's unsent messages when a whole-page rerun starts. A download button
+    outside a fragment started such a rerun with its own click, 10 ms after asking for its file, and a file
+    built in less time was answered just before the rerun cleared the queue: the answer never reached the
+    button, which kept its spinner and gave no file. Nothing on the page depends on a download, so no
+    download reruns it."""
+    (where or st).download_button(
+        label, data, file_name=file_name, mime=mime, key=key, disabled=disabled, on_click="ignore"
+    )
+
+
 def export_map_button(
     m, *, file_name: str = "河东区总体布局.html", lock: threading.Lock | None = None
 ) -> None:
@@ -326,7 +342,7 @@ def export_map_button(
         with lock or map_lock(m):
             return standalone_map_html(m).encode("utf-8")
 
-    st.download_button(
+    download_button(
         "下载地图（独立HTML文件，可离线打开、放入汇报）",
         html,  # built on click, not every rerun
         file_name=file_name,
@@ -355,12 +371,13 @@ def meeting_downloads(view_key: str, scene, sites, *, sheet_label: str = "下载
         return buf.getvalue()
 
     c1, c2 = st.columns(2)
-    c1.download_button(sheet_label, sheet_pdf, file_name=f"{scene.title}.pdf", mime="application/pdf")
-    c2.download_button(
+    download_button(sheet_label, sheet_pdf, file_name=f"{scene.title}.pdf", mime="application/pdf", where=c1)
+    download_button(
         "下载汇报幻灯片（PPTX）",
         lambda: deck_bytes(sites=sites),
         file_name="河东区总体布局汇报.pptx",
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        where=c2,
     )
 
 
@@ -371,28 +388,31 @@ def presentation_downloads(html: str, slides, sites, *, file_stem: str) -> None:
     from layers.fonts import FontError, cjk_font
 
     c1, c2, c3 = st.columns(3)
-    c1.download_button(
+    download_button(
         "下载离线演示（HTML，无网络可放映）",
         html.encode("utf-8"),
         file_name=f"{file_stem}.html",
         mime="text/html",
+        where=c1,
     )
     try:
         cjk_font()  # the files are built on click; say now if they cannot be
     except FontError as err:
         st.error(f"无法生成幻灯片和PDF：找不到可显示中文的字体。{err}")
         return
-    c2.download_button(
+    download_button(
         "下载汇报幻灯片（PPTX）",
         lambda: deck_bytes(sites=sites, slides=slides),
         file_name=f"{file_stem}.pptx",
         mime="application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        where=c2,
     )
-    c3.download_button(
+    download_button(
         "下载汇报文档（PDF，每页一图）",
         lambda: deck_pdf_bytes(slides),
         file_name=f"{file_stem}.pdf",
         mime="application/pdf",
+        where=c3,
     )
 
 

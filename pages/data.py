@@ -173,7 +173,7 @@ def _layers_section() -> None:
         try:
             gdf = store.read(chosen)
             check_layer_export(gdf, fmt, crs=out_crs)  # refused now, in Chinese; the file is built on click
-            st.download_button(
+            _ui.download_button(
                 f"下载 {text.markdown_literal(chosen)}{LAYER_FORMATS[fmt][0]}",
                 lambda: layer_bytes(gdf, fmt, crs=out_crs, name=chosen, headers=dv.FIELD_HEADERS),
                 file_name=f"{chosen}{LAYER_FORMATS[fmt][0]}",

@@ -171,3 +171,49 @@ def test_a_maps_html_export_waits_while_a_rerun_shows_the_same_map(monkeypatch):
         assert worker.is_alive() and not got  # the export waits for the rerun to finish showing the map
     worker.join(30)
     assert got and got[0].startswith(b"<!DOCTYPE html>")
+
+
+def _stray_download_buttons(root: Path) -> list[str]:
+    """Streamlit download buttons made anywhere but pages/_ui.download_button (which makes its click rerun
+    nothing), as ``file:line``."""
+    import ast
+
+    stray = []
+    for path in sorted([root / "app.py", *(root / "pages").rglob("*.py")]):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        allowed = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == "download_button" and path.name == "_ui.py":
+                allowed |= {id(n) for n in ast.walk(node)}
+        for node in ast.walk(tree):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "download_button"
+                and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "_ui")
+                and id(node) not in allowed
+            ):
+                stray.append(f"{path.relative_to(root)}:{node.lineno}")
+    return stray
+
+
+def test_every_download_button_is_the_one_that_reruns_nothing(tmp_path):
+    assert _stray_download_buttons(ROOT) == []
+    # the check finds one made directly (a column's, as the pages once did)
+    (tmp_path / "pages").mkdir()
+    (tmp_path / "app.py").write_text("")
+    (tmp_path / "pages" / "p.py").write_text('c1, c2 = st.columns(2)\nc2.download_button("下载", b"x")\n')
+    assert _stray_download_buttons(tmp_path) == ["pages/p.py:2"]
+
+
+def test_a_download_button_asks_for_no_rerun():
+    def page():
+        from pages import _ui
+
+        _ui.download_button("下载", b"x", file_name="a.txt", mime="text/plain")
+
+    at = AppTest.from_function(page)
+    at.run()
+    assert not at.exception
+    button = at.get("download_button")[0]
+    assert button.proto.ignore_rerun, "the click would rerun the page and lose a quick file's answer"

@@ -33,7 +33,7 @@ def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, ad
     suffix = "（假设情景）" if scenario else ""
     e1, e2, e3 = st.columns(3)
     with e1:
-        st.download_button(
+        _ui.download_button(
             "覆盖统计（Excel）",
             lambda: xlsx_bytes(
                 cd.mark_scenario(
@@ -46,7 +46,7 @@ def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, ad
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
     with e2:
-        st.download_button(
+        _ui.download_button(
             "服务范围、缺口、网格（GeoPackage）",
             lambda: gpkg_bytes(_layers(result, chosen, scenario, added)),
             file_name=f"生活圈覆盖{suffix}.gpkg",

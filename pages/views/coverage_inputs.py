@@ -40,7 +40,7 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
             "支持 Excel/CSV（列：名称、类别、经度、纬度、坐标系、地址、状态）、GeoJSON、GeoPackage、Shapefile（.zip）。"
             "类别按标准文件中的名称或别名识别；坐标系列可填 WGS84、GCJ-02（高德/腾讯）、BD-09（百度）、CGCS2000。"
         )
-        st.download_button(
+        _ui.download_button(
             "下载设施清单Excel模板",
             xlsx_bytes(template_table(std)),
             file_name="设施清单模板.xlsx",
@@ -202,7 +202,7 @@ def _osm_lists(res, std) -> None:
         if len(tables[title]):
             st.warning(note)
             st.dataframe(tables[title], hide_index=True)
-    st.download_button(
+    _ui.download_button(
         "下载导入报告（Excel）",
         xlsx_bytes(tables),
         file_name="OSM导入报告.xlsx",

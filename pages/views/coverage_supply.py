@@ -352,17 +352,19 @@ def _results(res, std, cat_zh: str, cap_zh: str, *, basemap, labels, sited=None)
     )
     _ui.show_map(m, key="supply_map", height=520)
     d1, d2 = st.columns(2)
-    d1.download_button(
+    _ui.download_button(
         "城市体检台账（Excel）",
         lambda: xlsx_bytes(ledger_sheets([res], std, stamp=beijing_time(datetime.now(UTC)))),
         file_name=f"城市体检台账_{cat_zh}{cap_zh}.xlsx",
         mime=XLSX_MIME,
+        where=d1,
     )
-    d2.download_button(
+    _ui.download_button(
         "供需明细（Excel）",
         lambda: xlsx_bytes(report_sheets(res, std)),
         file_name=f"{cat_zh}{cap_zh}供需明细.xlsx",
         mime=XLSX_MIME,
+        where=d2,
     )
 
 
@@ -446,7 +448,7 @@ def scenario_list(name: str, *, zones=None, unit: str = "", basemap="none", map_
         "情景": scenario_sheet(records, chosen, beijing_time=beijing_time),
         **({"说明": pd.DataFrame({"说明": [mismatch]})} if mismatch else {}),
     }
-    st.download_button(
+    _ui.download_button(
         "情景对比（Excel）",
         lambda: xlsx_bytes(sheets),
         file_name=f"{name}情景对比.xlsx",

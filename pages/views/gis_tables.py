@@ -97,12 +97,13 @@ def _downloads(src: gis_sources.Source, rows: gpd.GeoDataFrame, what: str, key: 
         (c1, "csv", "CSV", "text/csv"),
         (c2, "xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ):
-        col.download_button(
+        _ui.download_button(
             f"下载{what}（{label}）",
             partial(attributes.table_bytes, rows, fmt, src.labels),
             file_name=f"{name}{what}.{fmt}",
             mime=mime,
             key=f"{key}_{fmt}",
+            where=col,
         )
 
 

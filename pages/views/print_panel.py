@@ -191,7 +191,7 @@ def show(m, out, *, key: str, reports: bool = True) -> None:
             "stamp": stamp,
         }
         for fmt, label, mime in FORMATS:  # one per line: the full label even in a narrow map column
-            st.download_button(
+            _ui.download_button(
                 f"下载图纸（{label}，{paper}{ORIENTATION_LABELS[orientation]}）",
                 partial(_sheet_file, sheet_scene, options, fmt),  # drawn on click
                 file_name=_file_name(title.strip(), paper, orientation, fmt),

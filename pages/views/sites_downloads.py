@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages import _ui
 from renewal.sites import exchange
 
 
@@ -18,11 +19,12 @@ def downloads(view, *, notice: str = "") -> None:
         st.warning(notice)
     cols = st.columns(len(exchange.FORMATS))
     for col, (fmt, (suffix, mime, title)) in zip(cols, exchange.FORMATS.items(), strict=True):
-        col.download_button(
+        _ui.download_button(
             title,
             _builder(view.copy(), fmt) if len(view) else b"",
             file_name=f"更新项目{suffix}",
             mime=mime,
             disabled=view.empty,
             key=f"dl_{fmt}",
+            where=col,
         )

@@ -247,8 +247,21 @@ class Planner:
         self.errors: list[str] = []
         self.blocked: list[str] = []
         self.failed: list[str] = []
+        #: what the page sent the server, in order: each BackMsg's kind (``rerun_script``,
+        #: ``backend_operation_request`` …), read from the page's websocket frames
+        self.sent: list[str] = []
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
+        self.page.on("websocket", self._watch_socket)
         context.on("requestfailed", lambda req: self.failed.append(f"{req.url} ({req.failure})"))
+
+    def _watch_socket(self, ws) -> None:
+        from streamlit.proto.BackMsg_pb2 import BackMsg
+
+        def sent(payload) -> None:
+            if isinstance(payload, bytes):
+                self.sent.append(BackMsg.FromString(payload).WhichOneof("type") or "")
+
+        ws.on("framesent", sent)
 
     # --- navigation -------------------------------------------------------------------------
     def open(self, path: str = "") -> Planner:

@@ -108,3 +108,40 @@ def test_map_sheet_and_deck_downloads_open_with_chinese_content(chromium, app, t
         assert any("金贸产业园" in t for t in titles) and any("更新项目" in t for t in titles), titles[:20]
         assert not harness.english_words_in("\n".join(titles)), harness.english_words_in("\n".join(titles))
         p.check_page()
+
+
+def test_a_download_reruns_nothing_and_its_file_comes_every_time(chromium, app, tmp_path):
+    """A download button outside a fragment started a whole-page rerun with its own click. Streamlit clears a
+    session's unsent messages when such a rerun starts, so a file built quickly was answered into a queue
+    about to be cleared: no file, a spinner for good (seen on 数据管理, about one journey in three). Each
+    click here gives its file, checked inside, and sends the server no rerun."""
+    import geopandas as gpd
+    import pandas as pd
+
+    from renewal.storage import current_sites
+
+    n_sites = len(current_sites(app.workspace))
+    with harness.planner(chromium, app, "downloads-no-rerun") as p:
+        p.open("sites")
+        p.page.get_by_role("heading", name="下载筛选结果").scroll_into_view_if_needed()
+        for turn in range(4):
+            label, read = [
+                ("GeoJSON", gpd.read_file),
+                ("CSV（几何为WKT）", lambda f: pd.read_csv(f, encoding="utf-8-sig")),
+            ][turn % 2]
+            before = len(p.sent)
+            got = p.download(label, tmp_path, exact=True)
+            assert len(read(got)) == n_sites, (label, got)
+            p.idle()
+            clicked = p.sent[before:]
+            assert "backend_operation_request" in clicked, clicked  # the file was built on the click
+            assert "rerun_script" not in clicked, clicked
+        p.open("coverage")
+        p.page.get_by_text("导入设施清单（现状学校、幼儿园、养老、卫生设施）").click()
+        p.idle()
+        before = len(p.sent)
+        got = p.download("下载设施清单Excel模板", tmp_path)
+        assert "设施清单" in pd.read_excel(got, sheet_name=None)
+        p.idle()
+        assert "rerun_script" not in p.sent[before:], p.sent[before:]
+        p.check_page()
