@@ -42,7 +42,7 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
         )
         _ui.download_button(
             "下载设施清单Excel模板",
-            xlsx_bytes(template_table(std)),
+            lambda: xlsx_bytes(template_table(std)),  # built on click: 20-26 ms in every page run before
             file_name="设施清单模板.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )

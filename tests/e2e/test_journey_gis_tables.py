@@ -61,8 +61,9 @@ def _choose(p: harness.Planner, label: str, option: str) -> None:
 
 
 def _download(p: harness.Planner, label: str, folder):
-    """A download once the map has settled: a map drawn anew reports its view (for 打印图纸), and that report
-    reruns the page; a click inside that rerun loses the file."""
+    """A download once the map has settled, as a planner clicks: a map drawn anew reports its view (for
+    打印图纸) and reruns its fragment. (The lost files this journey once saw were the download's own
+    whole-page rerun clearing the answer: see ``_ui.download_button``.)"""
     p.map()
     settle(p)  # the report's rerun starts a moment after the map is drawn
     p.idle(1000)
