@@ -3,12 +3,15 @@
 Served by ``benchmarks/bench_planner_actions.py`` (``streamlit run benchmarks/floor_app.py``). A choice in
 a select box reruns the page and redraws the map with the district outlined in another colour: the least
 work any page of the app can do for a click that changes its map (Streamlit's rerun, st_folium's redraw).
+A row clicked in the table below the map does the same through Streamlit's own row selection (the widget
+更新项目's row click uses), so that click is compared with the same widget's floor.
 The map loads its scripts from a static folder beside this page, as the app's maps do (the browser is offline).
 """
 
 from pathlib import Path
 
 import folium
+import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
@@ -29,10 +32,27 @@ def static_ready() -> str:
     return str(assets.ensure_static(Path(__file__).resolve().parent / "static"))
 
 
-colour = st.selectbox("颜色", ["#d62728", "#1f77b4", "#2ca02c"], key="floor_colour")
-st.caption(f"已选：{colour}")
+COLOURS = ["#d62728", "#1f77b4", "#2ca02c"]
+colour = st.selectbox("颜色", COLOURS, key="floor_colour")
+picked = (st.session_state.get("floor_table") or {}).get("selection", {}).get("rows", [])
+if picked:
+    colour = COLOURS[picked[0] % 3]
+st.caption(f"已选：{colour}；行：{picked[0] if picked else '无'}")
 m = folium.Map(location=[39.13, 117.24], zoom_start=13, tiles=None)
-folium.GeoJson(district_geojson(), style_function=lambda _f, c=colour: {"color": c, "weight": 3}).add_to(m)
+folium.GeoJson(  # the row in the tooltip: a row click redraws the map as 更新项目's does, whatever the colour
+    district_geojson(),
+    style_function=lambda _f, c=colour: {"color": c, "weight": 3},
+    tooltip=f"行：{picked[0] if picked else '无'}",
+).add_to(m)
 static_ready()
 assets.localize(m, mode="served")
 st_folium(m, key="floor_map", height=600, use_container_width=True, returned_objects=[])
+st.dataframe(
+    pd.DataFrame({"编号": [f"R-{i:03d}" for i in range(60)], "颜色": [COLOURS[i % 3] for i in range(60)]}),
+    key="floor_table",
+    on_select="rerun",
+    selection_mode="single-row",
+    hide_index=True,
+    use_container_width=True,
+    height=260,
+)
