@@ -193,7 +193,7 @@ def _stray_download_buttons(root: Path) -> list[str]:
                 and not (isinstance(node.func.value, ast.Name) and node.func.value.id == "_ui")
                 and id(node) not in allowed
             ):
-                stray.append(f"{path.relative_to(root)}:{node.lineno}")
+                stray.append(f"{path.relative_to(root).as_posix()}:{node.lineno}")
     return stray
 
 
