@@ -185,24 +185,19 @@ def _tile_key_form() -> None:
             st.rerun()
 
 
-#: One session at a time shows (or exports) a map that sessions share (:func:`shared_map`).
-_SHARED_MAP_LOCK = threading.Lock()
-
-
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _shared(_build, key: str, inputs: tuple):
     return _build()
 
 
 def shared_map(build, key: str, inputs: tuple):
-    """``build()`` (a map, or a tuple holding one), built once per ``inputs`` and shared by every session,
-    with the lock to show it under (:func:`show_map`, :func:`export_map_button`): a page load then costs
-    the server no scene and no map drawing. ``inputs`` must name everything the map depends on. While the
-    map's 定位 box (``key``) has text, a fresh map, not shared (the box puts its marker on the map), and
-    no lock."""
+    """``build()`` (a map, or a tuple holding one), built once per ``inputs`` and shared by every session: a
+    page load then costs the server no scene and no map drawing (one session at a time shows or exports the
+    shared map: :func:`map_lock`). ``inputs`` must name everything the map depends on. While the map's 定位
+    box (``key``) has text, a fresh map, not shared (the box puts its marker on the map)."""
     if str(st.session_state.get(f"{key}_goto") or "").strip():
-        return build(), None
-    return _shared(build, key, inputs), _SHARED_MAP_LOCK
+        return build()
+    return _shared(build, key, inputs)
 
 
 _MAP_LOCKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -224,7 +219,6 @@ def show_map(
     height: int = 640,
     returned_objects: tuple[str, ...] = (),
     on_change=None,
-    lock: threading.Lock | None = None,
 ):
     """Show a folium map with local scripts. Only ``returned_objects`` rerun the page,
     so panning and zooming never do (unless ``"bounds"`` is one: the 打印图纸 panel's current view). The 定位 box
@@ -234,11 +228,11 @@ def show_map(
     ``st.session_state[key]``: a page can take a click into its state there and draw the answer in that
     one run (instead of reading the click while drawing and rerunning again).
 
-    ``lock``: ``m`` is shared between sessions (see :func:`shared_map`); showing it renames its elements for
-    a moment, so one session at a time."""
+    Shown under :func:`map_lock`: showing a map renames its elements for a moment, and a map may be shared
+    between sessions (:func:`shared_map`) or exported while it is shown."""
     goto_box(m, key)
     _static_ready()
-    with lock or map_lock(m), assets.ids_kept(m):  # st_folium renames the elements (see ids_kept)
+    with map_lock(m), assets.ids_kept(m):  # st_folium renames the elements (see ids_kept)
         assets.localize(m, mode="served")
         return st_folium(
             m,
@@ -333,13 +327,11 @@ def download_button(
     )
 
 
-def export_map_button(
-    m, *, file_name: str = "河东区总体布局.html", lock: threading.Lock | None = None
-) -> None:
-    """Offer the map as one standalone HTML file (scripts inline; opens offline). ``lock``: see show_map."""
+def export_map_button(m, *, file_name: str = "河东区总体布局.html") -> None:
+    """Offer the map as one standalone HTML file (scripts inline; opens offline), built under :func:`map_lock`."""
 
     def html() -> bytes:
-        with lock or map_lock(m):
+        with map_lock(m):
             return standalone_map_html(m).encode("utf-8")
 
     download_button(

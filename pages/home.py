@@ -40,10 +40,10 @@ def _scene_and_map():
 # the same map for every planner until its inputs change: a page load draws no scene and no map
 sites_key = "" if sites is None else data_fingerprint(sites, list(sites.columns.drop(sites.geometry.name)))
 tile_key = hashlib.sha256(BASEMAPS[basemap].key_value().encode()).hexdigest()  # a saved 天地图 key changes it
-(scene, m), lock = _ui.shared_map(
+scene, m = _ui.shared_map(
     _scene_and_map, "home_map", (basemap, labels, tile_key, sites_key, _ui.imported_layers_key())
 )
-print_panel.map_with_panel(m, key="home_map", height=700, lock=lock)
+print_panel.map_with_panel(m, key="home_map", height=700)
 
 summary, counts = _layout_figures()
 if summary["drawn_km2"] is not None:
@@ -94,5 +94,5 @@ with st.expander("规划提及但未上图的条目"):
         use_container_width=True,
     )
 _ui.provenance_expander(("district", "neighbours", "haihe", "metro_stations", "metro_lines", "layout"))
-_ui.export_map_button(m, lock=lock)
+_ui.export_map_button(m)
 _ui.meeting_downloads("layout", scene, sites)

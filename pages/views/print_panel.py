@@ -98,14 +98,14 @@ def _file_name(title: str, paper: str, orientation: str, fmt: str) -> str:
     return f"{stem}_{paper.replace(':', 'x')}{ORIENTATION_LABELS[orientation]}.{fmt}"
 
 
-def map_with_panel(m, *, key: str, height: int, lock=None, also: tuple[str, ...] = ()) -> None:
+def map_with_panel(m, *, key: str, height: int, also: tuple[str, ...] = ()) -> None:
     """A map whose only output is its view, with its 打印图纸 panel, in one fragment: a pan or zoom (and the
     first report after the map loads) reruns only the map and the panel, never the page. ``also``: more
     outputs kept in ``st.session_state[key]`` (e.g. ``all_drawings``), read by the page's next run."""
 
     @st.fragment
     def _map_and_panel() -> None:
-        out = _ui.show_map(m, key=key, height=height, lock=lock, returned_objects=REPORTS + tuple(also))
+        out = _ui.show_map(m, key=key, height=height, returned_objects=REPORTS + tuple(also))
         show(m, out, key=key)
 
     _map_and_panel()
