@@ -19,7 +19,8 @@ screen:
 
 "On screen" is: the script has finished (``data-test-script-state="notRunning"``), the action's own sign is
 shown (the count under the table, the site in the URL and the card, the statistics), and, where the action
-changes the map, a new Leaflet map is drawn in the frame (the old one is marked before the input).
+changes the map, a new Leaflet map is drawn in the frame (the old one is marked before the input) or, on a map
+drawn live (生活圈覆盖), its new layers are swapped in (``rpLiveStart`` counts the swaps).
 
 Then the server's CPU time per 总体布局 load (``/proc/<pid>/stat``, user + system, ``--loads`` loads one after
 another, each a new session) and ``--crowd`` planners opening 总体布局 at once (CPU per load, failures,
@@ -66,15 +67,18 @@ READY_PROBE = """(() => {
 })();"""
 MARK_MAP_JS = """() => { document.querySelectorAll('iframe[src*="streamlit_folium"]').forEach(f => {
   const c = f.contentDocument && f.contentDocument.querySelector('.leaflet-container');
-  if (c) c.dataset.benchOld = '1'; }); }"""
-#: Done: the script finished, the action's sign ``sign()`` is true and (``fresh``) a new map is drawn.
+  const m = f.contentWindow && f.contentWindow.map;
+  if (c) { c.dataset.benchOld = '1'; c.dataset.benchLive = String((m && m._rpLiveRuns) || 0); } }); }"""
+#: Done: the script finished, the action's sign ``sign()`` is true and (``fresh``) the map is drawn anew: a
+#: new map, or new layers swapped in on the same map (a map drawn live: ``rpLiveStart`` counts the swaps).
 DONE_JS = """([sign, fresh]) => {
   if (!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')) return false;
   if (!(new Function('return (' + sign + ')()'))()) return false;
   const f = document.querySelector('iframe[src*="streamlit_folium"]');
   const c = f && f.contentDocument && f.contentDocument.querySelector('.leaflet-container');
   if (!c || !c.querySelector('.leaflet-interactive')) return false;
-  return !fresh || !c.dataset.benchOld;
+  const m = f.contentWindow.map, swapped = m && String(m._rpLiveRuns || 0) !== c.dataset.benchLive;
+  return !fresh || !c.dataset.benchOld || swapped;
 }"""
 
 

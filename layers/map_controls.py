@@ -23,6 +23,8 @@ from collections.abc import Mapping
 
 import folium
 from branca.element import Element
+from folium.plugins import GroupedLayerControl
+from folium.template import Template
 
 from layers.elements import MapCall, Ref
 from layers.markup import html_text
@@ -149,8 +151,39 @@ class LegendSync(MapCall):
     folium FeatureGroup. A group heading hides when all its rows are hidden.
     """
 
-    def __init__(self, layers: Mapping[str, Element]):
-        super().__init__("rpLegendSync", {str(k): Ref(fg) for k, fg in layers.items()}, SMALL_MAP_PX)
+    def __init__(self, layers: Mapping[str, Element], *, map_name: str | None = None):
+        super().__init__(
+            "rpLegendSync", {str(k): Ref(fg) for k, fg in layers.items()}, SMALL_MAP_PX, map_name=map_name
+        )
+
+
+class LayerSwitches(GroupedLayerControl):
+    """The layer control: layers by group (一站, 一带, ...), each group switched on and off as a whole, added
+    to the map under one name (``rpSwapControl``), so a map's live part drawn again replaces it.
+
+    ``groups``: group title (HTML, escaped) -> its FeatureGroups. Layers made with ``show=False`` start off."""
+
+    _template = Template(
+        """{% macro script(this, kwargs) %}
+rpSwapControl({{ this.map_name }}, "layers", L.control.groupedLayers(null, {
+{%- for group_name, overlays in this.grouped_overlays.items() %}
+{{ group_name|tojson }}: {
+{%- for overlaykey, val in overlays.items() %}{{ overlaykey|tojson }}: {{ val }},{%- endfor %}
+},
+{%- endfor %}
+}, {{ this.options|tojavascript }}));
+{%- for val in this.layers_untoggle %}
+{{ val }}.remove();
+{%- endfor %}
+{% endmacro %}"""
+    )
+
+    def __init__(self, groups: Mapping[str, list], map_name: str, *, collapsed: bool) -> None:
+        super().__init__(groups, exclusive_groups=False, collapsed=collapsed, position="topright")
+        self._name = "LayerSwitches"
+        self.map_name = map_name
+        self.options["collapsed"] = collapsed  # folium 0.20 drops collapsed=False otherwise
+        self.options["groupCheckboxes"] = True  # a group (一站, 一带, ...) switches on/off as a whole
 
 
 class LargeLabels(MapCall):

@@ -267,12 +267,15 @@ def coverage_map(  # noqa: PLR0913
     area: gpd.GeoDataFrame | None = None,
 ) -> folium.Map:
     """:func:`coverage_scene` (plus ``extra`` layers, e.g. imported reference layers) drawn with folium;
-    ``click_through``: clicks on its layers also give the map's clicked position (the what-if)."""
+    ``click_through``: clicks on its layers also give the map's clicked position (the what-if). Drawn live
+    (:func:`layers.render.draw_scene`): on the page a category, circle or what-if change swaps its layers
+    on the map the browser has; the file (page download or ``export-map``) is the same either way."""
     return draw_scene(
         with_layers(coverage_scene(layers, sites=sites, data=data, scenario=scenario, area=area), extra),
         basemap=basemap,
         labels=labels,
         click_through=click_through,
+        live=True,
     )
 
 

@@ -21,11 +21,13 @@ Rules it enforces for every map:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 
 import folium
 import geopandas as gpd
 
+from layers import folium_pins as pins
 from layers.assets import leaflet_icon_js, standalone_html
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import display_bounds, display_geometry, to_display
@@ -37,6 +39,7 @@ from layers.map_controls import (
     FocusWithoutScroll,
     GotoMarker,
     InstantClicks,
+    LayerSwitches,
     LegendSync,
     add_measure,
 )
@@ -113,6 +116,7 @@ def draw_scene(
     collapse_control: bool = True,
     click_through: bool = False,
     legend_corner: str = "bottomleft",
+    live: bool = False,
 ) -> folium.Map:
     """Draw a scene with folium: basemap, its layers in order, grouped layer control, legend, bookmarks.
 
@@ -122,6 +126,11 @@ def draw_scene(
     ``click_through``: a click on a feature is also a click on the map at that position (its popup still
     opens), for a page that takes a location from a click (the coverage what-if): layers drawn over the
     whole district would otherwise take every click.
+
+    ``live``: the layers, the layer control and the legend go into one FeatureGroup, :func:`live_part`, that
+    a page shows with the map as streamlit-folium's ``feature_group_to_add``: when only they change, the
+    browser swaps them on the map it has (view kept) instead of loading the whole map again. The map is
+    the same either way as a file (:func:`standalone_map_html`).
     """
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
@@ -130,32 +139,74 @@ def draw_scene(
         m.options[CLICK_THROUGH_OPTION] = True  # read by the layers' click handlers (rpClickThrough)
     if sum(len(layer.data) for layer in scene.layers) > CANVAS_FROM:
         m.options["prefer_canvas"] = True  # thousands of SVG elements are slow to draw
+    holder: folium.Map | folium.FeatureGroup = m
+    if live:
+        holder = folium.FeatureGroup(name="rp-live", control=False)
+        holder.add_to(m)
+        MapCall("rpLiveStart", map_name=m.get_name()).add_to(holder)
+        m._rp_live = holder  # type: ignore[attr-defined]  # the project's own field, read by live_part
     groups: dict[str, list] = {}
     layer_groups: dict[str, folium.FeatureGroup] = {}
     for layer in scene.layers:
-        fg = add_layer(m, layer.spec, to_display(layer.data, bm), labels=labels, id_field=layer.id_field)
+        fg = add_layer(holder, layer.spec, to_display(layer.data, bm), labels=labels, id_field=layer.id_field)
         groups.setdefault(layer.spec.group or "其他", []).append(fg)
         layer_groups[layer.key] = fg
     if groups:
-        from folium.plugins import GroupedLayerControl
-
         ordered = {html_text(g): groups[g] for g in (*GROUPS, "其他") if g in groups}
-        ctl = GroupedLayerControl(
-            ordered, exclusive_groups=False, collapsed=collapse_control, position="topright"
-        )
-        ctl.options["collapsed"] = collapse_control  # folium 0.20 drops collapsed=False otherwise
-        ctl.options["groupCheckboxes"] = True  # a group (一站, 一带, ...) switches on/off as a whole
-        ctl.add_to(m)
+        LayerSwitches(ordered, m.get_name(), collapsed=collapse_control).add_to(holder)
     if legend and scene.legend:
-        MapCall("rpControl", legend_corner, "rp-legend", legend_html(scene.legend, scene.footnote)).add_to(m)
+        legend_box = legend_html(scene.legend, scene.footnote)
+        MapCall("rpControl", legend_corner, "rp-legend", legend_box, map_name=m.get_name()).add_to(holder)
     if groups:
-        LegendSync(layer_groups).add_to(m)  # legend rows and group checkboxes follow the switches
+        LegendSync(layer_groups, map_name=m.get_name()).add_to(holder)  # legend and switches in step
     if scene.bookmarks:
         view_bookmarks({label: display_bounds(b, bm) for label, b in scene.bookmarks.items()}).add_to(m)
     # the project's own fields on the map, for the 定位 box (name search, marker shift) and the print panel,
     # read back with getattr; folium.Map declares no such fields
     m._rp_scene, m._rp_basemap = scene, bm.key  # type: ignore[attr-defined]
     return m
+
+
+def live_part(m: folium.Map) -> folium.FeatureGroup | None:
+    """The live part of a map drawn with ``draw_scene(live=True)`` (None for any other map)."""
+    return getattr(m, "_rp_live", None)
+
+
+#: The name streamlit-folium gives the map it shows (in its script and in a feature group's).
+WIDGET_MAP_NAME = "map_div"
+
+
+@contextmanager
+def live_detached(m: folium.Map) -> Iterator[folium.FeatureGroup | None]:
+    """Around ``st_folium``: the map without its live part (the widget draws the map from the rest and keys
+    it by that script, so a change in the live part alone keeps the map), and the live part, to give the
+    widget as ``feature_group_to_add``, its calls naming the map as the widget names it. Both are given
+    back as they were after the block: the widget adds the part to the map again under another name, and
+    rendering it there adds elements to it (``addTo`` lines under the widget's names), which go."""
+    live = live_part(m)
+    if live is None:
+        yield None
+        return
+    key = next(k for k, v in pins.children(m).items() if v is live)
+    order = list(pins.children(m))  # the live part goes back where it was (the file is the command's)
+    own = m.get_name()
+    named = [el for el in pins.walk(live) if getattr(el, "map_name", None) == own]
+    kept = {el: set(pins.children(el)) for el in pins.walk(live)}  # the widget renders it under its names
+    pins.remove_child(m, key)
+    for el in named:
+        el.map_name = WIDGET_MAP_NAME  # type: ignore[attr-defined]
+    try:
+        yield live
+    finally:
+        for el in named:
+            el.map_name = own  # type: ignore[attr-defined]
+        for el, names in kept.items():  # what that rendering added (``addTo`` lines under those names)
+            for k in [k for k in pins.children(el) if k not in names]:
+                pins.remove_child(el, k)
+        now = {k: v for k, v in pins.children(m).items() if v is not live} | {key: live}
+        pins.set_children(
+            m, [(k, now[k]) for k in order if k in now] + [i for i in now.items() if i[0] not in order]
+        )
 
 
 def standalone_map_html(m: folium.Map) -> str:

@@ -16,7 +16,7 @@ import geodata
 from layers import assets
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP, TIANDITU_KEY_ENV
 from layers.imported import imported_scene_layers
-from layers.render import standalone_map_html
+from layers.render import live_detached, standalone_map_html
 from layers.scene import load_layers
 from pages import _signin as signin
 from pages.views import text, ui_state
@@ -234,14 +234,16 @@ def show_map(
     _static_ready()
     with map_lock(m), assets.ids_kept(m):  # st_folium renames the elements (see ids_kept)
         assets.localize(m, mode="served")
-        return st_folium(
-            m,
-            key=key,
-            height=height,
-            use_container_width=True,
-            returned_objects=list(returned_objects),
-            on_change=on_change,
-        )
+        with live_detached(m) as live:  # a map drawn live: a change in its layers alone keeps the map
+            return st_folium(
+                m,
+                key=key,
+                height=height,
+                use_container_width=True,
+                returned_objects=list(returned_objects),
+                on_change=on_change,
+                feature_group_to_add=live,
+            )
 
 
 def preview_map(

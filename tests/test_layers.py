@@ -471,3 +471,43 @@ def test_a_layer_legend_row_is_approximate_when_any_feature_is():
     assert not row(["surveyed", "surveyed", None]).approximate
     assert not legend_entry(spec, gpd.GeoDataFrame(geometry=pts, crs=4326)).approximate
     assert legend_entry(REGISTRY["station_area"], load_layer("station_area")).approximate  # by its manifest
+
+
+def test_a_live_map_keeps_its_widget_key_when_only_its_layers_change_and_exports_whole(monkeypatch):
+    """draw_scene(live=True) shown through live_detached: st_folium gets the map without its layers (its key,
+    a hash of that script, is the same for two maps that differ only in their layers) and the layers, layer
+    control and legend as the feature group it swaps; the map given back exports as one working file."""
+    import streamlit_folium as sf
+
+    from layers import assets
+    from layers.render import live_detached, standalone_map_html
+
+    sent: list[dict] = []
+    monkeypatch.setattr(sf, "_component_func", lambda **kw: sent.append(kw) or kw.get("default"))
+    data = {k: load_layer(k) for k in ("district", "metro_stations")}
+
+    def shown(keys):
+        m = draw_scene(scene_from_data(keys, data), basemap="none", live=True)
+        with assets.ids_kept(m), live_detached(m) as live:
+            sf.st_folium(m, key="k", feature_group_to_add=live)
+        return m
+
+    one, two = shown(["district"]), shown(["district", "metro_stations"])
+    assert sent[0]["key"] == sent[1]["key"]  # the browser keeps its map
+    assert sent[0]["feature_group"] != sent[1]["feature_group"]
+    for kw in sent:
+        assert "rpLayer(map_div" not in kw["script"] and "rpControl(map_div" not in kw["script"]
+        fg = kw["feature_group"]
+        assert (
+            fg.index("rpLiveStart(map_div)") < fg.index("rpLayer(map_div") < fg.index("rpControl(map_div, ")
+        )
+        assert 'rpSwapControl(map_div, "layers"' in fg and not re.search(r"map_[0-9a-f]{32}", fg)
+    assert sent[1]["feature_group"].count("rpLayer(") == 2
+    html = standalone_map_html(two)
+    name = two.get_name()
+    # the whole map in the file: its own names (none of the widget's), the layers added to the map once
+    assert "map_div" not in html and "feature_group_feature_group" not in html
+    assert html.count("rpLayer(") == 2 and f"rpControl({name}, " in html and f"rpLiveStart({name})" in html
+    live = two._rp_live.get_name()
+    assert html.count(f"{live}.addTo({name})") == 1 and html.count(f"var {live} = ") == 1
+    assert "rpLayer(" in standalone_map_html(one)

@@ -93,13 +93,33 @@ window.rpOfflineNote = function(map, text) {
   });
 };
 
+// A control added under a name: one drawn again under the same name (a map's live part, below) replaces it.
+window.rpSwapControl = function(map, name, ctl) {
+  map._rpCtls = map._rpCtls || {};
+  if (map._rpCtls[name]) { map.removeControl(map._rpCtls[name]); }
+  map._rpCtls[name] = ctl.addTo(map);
+  return ctl;
+};
+
 // A control whose inner HTML was built and escaped on the server (the legend).
 window.rpControl = function(map, position, cssClass, innerHtml) {
   var Ctl = L.Control.extend({options: {position: position},
     onAdd: function() { var d = L.DomUtil.create('div', cssClass);
       d.innerHTML = innerHtml;
       L.DomEvent.disableClickPropagation(d); L.DomEvent.disableScrollPropagation(d); return d; }});
-  new Ctl().addTo(map);
+  rpSwapControl(map, cssClass, new Ctl());
+};
+
+// A map's live part (layers/render.py, draw_scene(live=True)): the layers, layer control and legend that
+// the page sends again on a rerun while the map itself stays (streamlit-folium's feature_group_to_add).
+// The widget has removed the previous live group from the map; this removes what it does not know of:
+// layers of that part a planner switched on through the layer control (added to the map itself) and
+// their features in the click's identify list and in the labels.
+window.rpLiveStart = function(map) {
+  map._rpLiveRuns = (map._rpLiveRuns || 0) + 1;  // read by benchmarks/bench_planner_actions.py
+  (map._rpSets || []).forEach(function(s) { if (map.hasLayer(s.group)) { map.removeLayer(s.group); } });
+  map._rpSets = [];
+  if (map._rpLabels) { map._rpLabels.clear(); }
 };
 
 // Buttons that fit the map to named extents (全区, 一站, 一带, 一园); views: [{label, bounds}].
@@ -136,7 +156,9 @@ function rpTellPage() {
 // opens on wide maps; a layer group's checkbox is ticked when all its layers are on.
 window.rpLegendSync = function(map, groups, smallPx) {
   map._rpGroups = groups;
-  (window.rpMaps = window.rpMaps || []).push(map);
+  window.rpMaps = window.rpMaps || [];
+  if (window.rpMaps.indexOf(map) < 0) { window.rpMaps.push(map); }
+  if (map._rpSync) { map.off('layeradd layerremove', map._rpSync); }  // the previous live part's
   function syncGroups(){
     map.getContainer().querySelectorAll('.leaflet-control-layers-group').forEach(function(g){
       var sel = g.querySelector('.leaflet-control-layers-group-selector');
@@ -159,8 +181,9 @@ window.rpLegendSync = function(map, groups, smallPx) {
       sec.style.display = shown ? '' : 'none';
     });
   }
+  map._rpSync = sync;
   map.on('layeradd layerremove', sync);
-  map.on('layeradd layerremove', rpTellPage);
+  if (!map._rpTells) { map._rpTells = true; map.on('layeradd layerremove', rpTellPage); }
   map.whenReady(function(){
     var det = map.getContainer().querySelector('.rp-legend details');
     if (det && map.getContainer().clientWidth >= smallPx) { det.open = true; }
@@ -252,7 +275,8 @@ function rpLabels(map) {
   map.on('zoomend moveend resize overlayadd overlayremove layeradd layerremove', later);
   map.on('zoomstart', function() { pane.style.display = 'none'; });
   map.on('zoomend', function() { pane.style.display = ''; });
-  map._rpLabels = {add: function(group, items) { sets.push({group: group, items: items}); later(); }};
+  map._rpLabels = {add: function(group, items) { sets.push({group: group, items: items}); later(); },
+                   clear: function() { sets = []; later(); }};
   return map._rpLabels;
 }
 window.rpLayer = function(map, group, D) {

@@ -67,6 +67,70 @@ def test_a_coverage_switch_reruns_only_its_results(chromium, app):
         p.check_page()
 
 
+LIVE_JS = """() => {
+  const m = window.map, c = m.getContainer();
+  const shown = (m._rpSets || []).filter(s => m.hasLayer(s.group));
+  return {kept: window.__rpKept === 1, zoom: m.getZoom(),
+          layers: Object.fromEntries(shown.map(s => [s.D.key, s.lay.getLayers().length])),
+          width: Object.fromEntries(shown.filter(s => s.lay.getLayers().length).map(s => {
+            const b = s.lay.getBounds(); return [s.D.key, b.getEast() - b.getWest()]; })),
+          legends: c.querySelectorAll('.rp-legend').length,
+          switches: c.querySelectorAll('.leaflet-control-layers').length,
+          legend: (c.querySelector('.rp-legend') || {}).innerText || '',
+          stale: (m._rpSets || []).length - shown.length};
+}"""
+
+
+def test_a_coverage_switch_swaps_the_layers_on_the_map_the_browser_has(chromium, app):
+    """A category or circle switch sends the map's layers, layer control and legend again, not the map: the
+    browser keeps its map (the planner's zoom stays) and swaps what is drawn on it, with one layer control
+    and one legend, and no feature of a category switched off left on the map or in a click's list."""
+    from layers.registry import (
+        COVERAGE_CATCHMENTS_KEY,
+        COVERAGE_FACILITIES_KEY,
+        COVERAGE_GAPS_KEY,
+        COVERAGE_MISSING_KEY,
+    )
+
+    with harness.planner(chromium, app, "fragments-live-map") as p:
+        p.open("coverage")
+        p.map()
+        frame = p.map_frame()
+        frame.evaluate(
+            "() => { window.__rpKept = 1; window.map.setZoom(window.map.getZoom() + 1, {animate: false}); }"
+        )
+        before = frame.evaluate(LIVE_JS)
+        assert before["legends"] == 1 and before["switches"] == 1, before
+        assert COVERAGE_MISSING_KEY in before["layers"], before  # several categories: per cell, how many miss
+        box = p.page.get_by_role("combobox", name="设施类别", exact=True).first
+        counts = [before["layers"][COVERAGE_FACILITIES_KEY]]
+        for _ in range(2):  # two categories off, one after the other
+            box.click()
+            box.press("Backspace")
+            p.page.keyboard.press("Escape")
+            p.idle()
+            p.page.wait_for_timeout(300)  # the widget swaps the layers once the new arguments arrive
+            now = p.map_frame().evaluate(LIVE_JS)
+            assert now["kept"] and now["zoom"] == before["zoom"], now  # the same map, the planner's view
+            assert now["legends"] == 1 and now["switches"] == 1 and now["stale"] == 0, now
+            counts.append(now["layers"][COVERAGE_FACILITIES_KEY])
+        assert counts[0] > counts[1] > counts[2] > 0, counts
+        # one category left: covered against gap, not the count of categories out of reach
+        assert COVERAGE_GAPS_KEY in now["layers"] and COVERAGE_MISSING_KEY not in now["layers"], now
+        assert "服务缺口" in now["legend"] or "缺口" in now["legend"], now["legend"]
+        circle = p.page.get_by_role("combobox", name="生活圈", exact=True).first
+        circle.click()
+        p.page.get_by_role("option", name="十五分钟生活圈居住区（1000米）", exact=True).click()
+        p.idle()
+        p.page.wait_for_timeout(300)
+        after = p.map_frame().evaluate(LIVE_JS)
+        assert after["kept"] and after["zoom"] == before["zoom"] and after["stale"] == 0, after
+        # the widest circle: each remaining facility's catchment reaches further than before
+        assert after["width"][COVERAGE_CATCHMENTS_KEY] > now["width"][COVERAGE_CATCHMENTS_KEY], (now, after)
+        p.screenshot("coverage-live-switch")
+        p.check_page()
+
+
 def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, app):
     from renewal.sites.query import bundled_sites
 
