@@ -12,6 +12,7 @@ from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import display_geometry
 from layers.elements import MapCall, Script, asset_script
+from layers.render import live_part
 from renewal.sites.snapping import SnapTargets
 
 #: Snapping distance on screen (pixels) and its texts on the map.
@@ -88,4 +89,6 @@ def add_draw_control(
     ).add_to(m)
     if snap is not None and not snap.empty:
         asset_script("snap.js").add_to(m)
-        MapCall("rpSnap", snap_payload(snap, basemap)).add_to(m)
+        # the targets follow the shown sites: in the live part of a map drawn live (a filter keeps the map)
+        holder = live_part(m) or m
+        MapCall("rpSnap", snap_payload(snap, basemap), map_name=m.get_name()).add_to(holder)

@@ -127,14 +127,15 @@ def draw_scene(
     opens), for a page that takes a location from a click (the coverage what-if): layers drawn over the
     whole district would otherwise take every click.
 
-    ``live``: the layers, the layer control and the legend go into one FeatureGroup, :func:`live_part`, that
-    a page shows with the map as streamlit-folium's ``feature_group_to_add``: when only they change, the
-    browser swaps them on the map it has (view kept) instead of loading the whole map again. The map is
-    the same either way as a file (:func:`standalone_map_html`).
+    ``live``: the layers, the layer control, the legend and the fit to the extent go into one FeatureGroup,
+    :func:`live_part`, that a page shows with the map as streamlit-folium's ``feature_group_to_add``: when
+    only they change, the browser swaps them on the map it has instead of loading the whole map again (the
+    map is fitted again only when the extent changes, so the planner's view is kept otherwise). Other
+    elements that change with the page's choices go into it too (the drawing tools' snapping targets).
     """
     bm = BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]
     fit = display_bounds(scene.extent, bm) if scene.extent is not None else None
-    m = new_map(bm.key, bounds=fit)
+    m = new_map(bm.key, bounds=None if live else fit)
     if click_through:
         m.options[CLICK_THROUGH_OPTION] = True  # read by the layers' click handlers (rpClickThrough)
     if sum(len(layer.data) for layer in scene.layers) > CANVAS_FROM:
@@ -144,6 +145,9 @@ def draw_scene(
         holder = folium.FeatureGroup(name="rp-live", control=False)
         holder.add_to(m)
         MapCall("rpLiveStart", map_name=m.get_name()).add_to(holder)
+        if fit is not None:  # fitted when it changes (a what-if or a panel's rerun keeps the planner's view)
+            minx, miny, maxx, maxy = fit
+            MapCall("rpFit", [[miny, minx], [maxy, maxx]], map_name=m.get_name()).add_to(holder)
         m._rp_live = holder  # type: ignore[attr-defined]  # the project's own field, read by live_part
     groups: dict[str, list] = {}
     layer_groups: dict[str, folium.FeatureGroup] = {}

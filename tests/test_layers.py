@@ -487,7 +487,7 @@ def test_a_live_map_keeps_its_widget_key_when_only_its_layers_change_and_exports
     data = {k: load_layer(k) for k in ("district", "metro_stations")}
 
     def shown(keys):
-        m = draw_scene(scene_from_data(keys, data), basemap="none", live=True)
+        m = draw_scene(scene_from_data(keys, data, extent=data["district"]), basemap="none", live=True)
         with assets.ids_kept(m), live_detached(m) as live:
             sf.st_folium(m, key="k", feature_group_to_add=live)
         return m
@@ -502,6 +502,8 @@ def test_a_live_map_keeps_its_widget_key_when_only_its_layers_change_and_exports
             fg.index("rpLiveStart(map_div)") < fg.index("rpLayer(map_div") < fg.index("rpControl(map_div, ")
         )
         assert 'rpSwapControl(map_div, "layers"' in fg and not re.search(r"map_[0-9a-f]{32}", fg)
+        # fitted to the scene's extent by the live part (the same extent again keeps the planner's view)
+        assert "rpFit(map_div, [[" in fg and "map_div.fitBounds(" not in kw["script"]
     assert sent[1]["feature_group"].count("rpLayer(") == 2
     html = standalone_map_html(two)
     name = two.get_name()

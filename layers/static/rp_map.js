@@ -101,6 +101,12 @@ window.rpSwapControl = function(map, name, ctl) {
   return ctl;
 };
 
+// Fit the map to bounds ([[s, w], [n, e]]) when they differ from the bounds it was last fitted to.
+window.rpFit = function(map, bounds) {
+  var key = JSON.stringify(bounds);
+  if (map._rpFitted !== key) { map._rpFitted = key; map.fitBounds(bounds); }
+};
+
 // A control whose inner HTML was built and escaped on the server (the legend).
 window.rpControl = function(map, position, cssClass, innerHtml) {
   var Ctl = L.Control.extend({options: {position: position},

@@ -63,6 +63,10 @@ function patchDraw() {
 
 window.rpSnap = function(map, cfg) {
   patchDraw();
+  if (map._rpSnap) {  // called again by a map's live part: new targets, the planner's tick kept
+    map._rpSnap.px = cfg.px; map._rpSnap.vertices = cfg.vertices; map._rpSnap.lines = cfg.lines;
+    return;
+  }
   map._rpSnap = {on: true, px: cfg.px, vertices: cfg.vertices, lines: cfg.lines};
   var ring = L.circleMarker([0, 0], {radius: 7, color: '#e74c3c', weight: 2, fill: false, interactive: false});
   map.on('mousemove', function(e){

@@ -136,7 +136,11 @@ def site_map(state: SitesPageState, view, chosen, *, basemap: str, labels: bool,
     scene = with_layers(sites_scene(view, chosen, data=base, extent=fit), _ui.imported_layers())
     # the drawing tools run down the left side: the legend goes to the right, never over 删除图形
     m = draw_scene(
-        scene, basemap=basemap, labels=labels, legend_corner="bottomright" if editable else "bottomleft"
+        scene,
+        basemap=basemap,
+        labels=labels,
+        legend_corner="bottomright" if editable else "bottomleft",
+        live=True,  # a filter swaps the sites on the map the browser has (a new selection draws a new map)
     )
     if editable:
         state.snap_targets = snap_targets(view, base["district"], sel)

@@ -203,6 +203,64 @@ def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, a
         p.check_page()
 
 
+def test_a_sites_filter_swaps_the_sites_on_the_map_and_a_new_selection_draws_a_new_map(chromium, app):
+    """更新项目's map is drawn live: a filter (the sidebar's 类型, then 搜索) sends the sites, control, legend and
+    fit again, not the map, and the map shows exactly the sites the count under the table names, framed
+    on them; a new selection draws a new map (its drawing tools start from the selected site's shape, with
+    nothing the planner drew on the map before)."""
+    from layers.maps import SITES_LAYER_KEY
+    from renewal.sites.query import bundled_sites
+
+    sites = bundled_sites()
+    old = sites[sites["site_type"] == "老旧厂房"]
+    with harness.planner(chromium, app, "fragments-live-sites") as p:
+        p.open("sites")
+        p.map()
+        frame = p.map_frame()
+        frame.evaluate("() => { window.__rpKept = 1; }")
+        first = frame.evaluate(LIVE_JS)
+        assert first["layers"][SITES_LAYER_KEY] == len(sites), first
+        box = p.page.get_by_role("combobox", name="类型", exact=True).first
+        box.click()
+        box.fill("老旧厂房")
+        p.page.get_by_role("option", name="老旧厂房", exact=True).click()
+        p.page.keyboard.press("Escape")
+        p.idle()
+        assert f"共 {len(old)} 个项目" in p.main_text()
+        p.page.wait_for_timeout(300)  # the widget swaps the layers once the new arguments arrive
+        now = p.map_frame().evaluate(LIVE_JS)
+        assert now["kept"] and now["legends"] == 1 and now["switches"] == 1 and now["stale"] == 0, now
+        assert now["layers"][SITES_LAYER_KEY] == len(old), now
+        # framed on them: the map's view holds every one of the filtered sites
+        inside = p.map_frame().evaluate(
+            "(pts) => pts.every(([y, x]) => window.map.getBounds().pad(0.01).contains([y, x]))",
+            [[g.y, g.x] for g in old.geometry.representative_point()],
+        )
+        assert inside
+        p.screenshot("sites-live-filter")
+        # a search narrows it further on the same map
+        one = old.iloc[0]
+        p.page.get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）").fill(one["site_id"])
+        p.page.keyboard.press("Enter")
+        p.idle()
+        assert "共 1 个项目" in p.main_text()
+        p.page.wait_for_timeout(300)
+        now = p.map_frame().evaluate(LIVE_JS)
+        assert now["kept"] and now["layers"][SITES_LAYER_KEY] == 1 and now["stale"] == 0, now
+        # a selection: a new map, drawn with the site in the drawing tools' group
+        grid = p.page.get_by_test_id("stDataFrame").first
+        grid.scroll_into_view_if_needed()
+        b = grid.bounding_box()
+        p.page.mouse.click(b["x"] + 12, b["y"] + 35 + 17)  # the first row's checkbox
+        p.idle()
+        assert f"site={one['site_id']}" in p.page.url
+        p.map()
+        p.page.wait_for_timeout(300)
+        after = p.map_frame().evaluate(LIVE_JS)
+        assert not after["kept"] and after["layers"][SITES_LAYER_KEY] == 1, after
+        p.check_page()
+
+
 #: In the map's frame: record when the widget sends a value to the page and when the planner clicks.
 SEND_RECORDER_JS = """() => {
   const S = window.Streamlit, send = S.setComponentValue;
