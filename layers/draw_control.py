@@ -11,7 +11,7 @@ from shapely.geometry.base import BaseGeometry
 from layers.assets import leaflet_icon_js
 from layers.basemaps import BASEMAPS, DEFAULT_BASEMAP
 from layers.display import display_geometry
-from layers.elements import MapCall, Script, asset_script
+from layers.elements import MapCall, Ref, Script, asset_script
 from layers.render import live_part
 from renewal.sites.snapping import SnapTargets
 
@@ -41,6 +41,26 @@ def snap_payload(targets: SnapTargets, basemap: str = DEFAULT_BASEMAP) -> dict[s
     }
 
 
+#: How the shape being reshaped is drawn.
+EDIT_STYLE: dict[str, Any] = {"color": "#f39c12", "weight": 3}
+
+
+def edit_shapes(geom: BaseGeometry | None) -> list[dict[str, Any]]:
+    """A geometry (display coordinates) as rpEditShapes' parts: polygons (rings), lines and points, [lat, lon]."""
+    if geom is None or geom.is_empty:
+        return []
+    out: list[dict[str, Any]] = []
+    for part in getattr(geom, "geoms", [geom]):
+        if part.geom_type == "Polygon":
+            rings = [part.exterior, *part.interiors]
+            out.append({"kind": "polygon", "latlngs": [_latlngs(r.coords) for r in rings]})
+        elif part.geom_type == "LineString":
+            out.append({"kind": "line", "latlngs": _latlngs(part.coords)})
+        elif part.geom_type == "Point":
+            out.append({"kind": "point", "latlngs": [round(part.y, 8), round(part.x, 8)]})
+    return out
+
+
 def add_draw_control(
     m: folium.Map,
     geom: BaseGeometry | None = None,
@@ -49,7 +69,8 @@ def add_draw_control(
     snap: SnapTargets | None = None,
     shapes: tuple[str, ...] | None = None,
 ) -> None:
-    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped.
+    """Folium's Draw plugin on ``m``; ``geom`` (WGS84) is put in the editable group so it can be reshaped
+    (``rpEditShapes``; on a map drawn live, by its live part, so a new selection swaps only that shape).
 
     With ``snap`` (other sites' vertices, the district boundary) drawn and dragged vertices snap to them
     within :data:`SNAP_PX` pixels, said on the map with a checkbox to turn it off (``layers/static/snap.js``).
@@ -60,17 +81,11 @@ def add_draw_control(
     # markers (a point site being edited, a new point drawn) need the marker images: before any marker
     Script(leaflet_icon_js(), "LeafletMarkerIcons").add_to(m)
     group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
-    geom = display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP])
-    if geom is not None and not geom.is_empty:
-        style: dict[str, Any] = {"color": "#f39c12", "weight": 3}
-        for part in getattr(geom, "geoms", [geom]):
-            if part.geom_type == "Polygon":
-                rings = [part.exterior, *part.interiors]
-                folium.Polygon([[(y, x) for x, y in r.coords] for r in rings], **style).add_to(group)
-            elif part.geom_type == "LineString":
-                folium.PolyLine([(y, x) for x, y in part.coords], **style).add_to(group)
-            elif part.geom_type == "Point":
-                folium.Marker([part.y, part.x]).add_to(group)
+    MapCall("rpEditGroup", Ref(group)).add_to(m)
+    # the shape to reshape: in the live part of a map drawn live (a new selection keeps the map and what the
+    # planner drew on it; only this shape is swapped)
+    parts = edit_shapes(display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]))
+    MapCall("rpEditShapes", parts, EDIT_STYLE, map_name=m.get_name()).add_to(live_part(m) or m)
     options: dict = {
         "circle": False,
         "circlemarker": False,

@@ -254,8 +254,14 @@ def test_draw_control_puts_the_site_in_the_editable_group_in_display_coordinates
     html_gcj = new_map("amap")
     add_draw_control(html_gcj, site, basemap="amap")
     wgs, gcj = html_wgs.get_root().render(), html_gcj.get_root().render()
-    assert "L.Control.Draw" in wgs and "[39.11, 117.23]" in wgs
-    lat, lon = map(float, re.search(r"L\.marker\(\s*\[([\d.]+), ([\d.]+)\]", gcj).groups())
+    assert "L.Control.Draw" in wgs and '"kind": "point", "latlngs": [39.11, 117.23]' in wgs
+    # every drawing tool offered with a shape to reshape; only those asked for otherwise
+    assert not re.search(r'"(polyline|polygon|rectangle|marker)": false', wgs)
+    two = new_map("none")
+    add_draw_control(two, site, shapes=("polygon", "rectangle"))
+    tools = two.get_root().render()
+    assert '"polyline": false' in tools and '"marker": false' in tools and '"rectangle": false' not in tools
+    lat, lon = map(float, re.search(r'"kind": "point", "latlngs": \[([\d.]+), ([\d.]+)\]', gcj).groups())
     assert 0.005 < lon - 117.23 < 0.0075 and 0.0 < lat - 39.11 < 0.002  # shifted to GCJ-02 for 高德
 
 

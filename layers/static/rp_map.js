@@ -107,6 +107,25 @@ window.rpFit = function(map, bounds) {
   if (map._rpFitted !== key) { map._rpFitted = key; map.fitBounds(bounds); }
 };
 
+// The drawing tools' editable group (layers/draw_control.py) and the shape put in it to be reshaped:
+// parts [{kind: polygon|line|point, latlngs}]. Drawn again (a map's live part: a new selection), the
+// previous shape goes and what the planner drew stays. Shapes that arrive before the group wait for it.
+window.rpEditGroup = function(map, group) {
+  map._rpEditGroup = group;
+  if (map._rpEditPending) { var p = map._rpEditPending; map._rpEditPending = null; rpEditShapes(map, p[0], p[1]); }
+};
+window.rpEditShapes = function(map, parts, style) {
+  var group = map._rpEditGroup;
+  if (!group) { map._rpEditPending = [parts, style]; return; }
+  (map._rpEditShown || []).forEach(function(l) { group.removeLayer(l); });
+  map._rpEditShown = parts.map(function(p) {
+    var l = p.kind === 'point' ? L.marker(p.latlngs) :
+      p.kind === 'line' ? L.polyline(p.latlngs, style) : L.polygon(p.latlngs, style);
+    group.addLayer(l);
+    return l;
+  });
+};
+
 // A control whose inner HTML was built and escaped on the server (the legend).
 window.rpControl = function(map, position, cssClass, innerHtml) {
   var Ctl = L.Control.extend({options: {position: position},

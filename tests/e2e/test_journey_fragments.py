@@ -203,11 +203,11 @@ def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, a
         p.check_page()
 
 
-def test_a_sites_filter_swaps_the_sites_on_the_map_and_a_new_selection_draws_a_new_map(chromium, app):
+def test_a_sites_filter_or_selection_swaps_the_sites_on_the_map_the_browser_has(chromium, app):
     """更新项目's map is drawn live: a filter (the sidebar's 类型, then 搜索) sends the sites, control, legend and
     fit again, not the map, and the map shows exactly the sites the count under the table names, framed
-    on them; a new selection draws a new map (its drawing tools start from the selected site's shape, with
-    nothing the planner drew on the map before)."""
+    on them; a selection keeps the map too, and puts the selected site's shape (only it) in the drawing
+    tools' group, to be reshaped."""
     from layers.maps import SITES_LAYER_KEY
     from renewal.sites.query import bundled_sites
 
@@ -247,17 +247,21 @@ def test_a_sites_filter_swaps_the_sites_on_the_map_and_a_new_selection_draws_a_n
         p.page.wait_for_timeout(300)
         now = p.map_frame().evaluate(LIVE_JS)
         assert now["kept"] and now["layers"][SITES_LAYER_KEY] == 1 and now["stale"] == 0, now
-        # a selection: a new map, drawn with the site in the drawing tools' group
+        # a selection: the same map, the site's shape in the drawing tools' group
+        edit_js = "() => (window.map._rpEditShown || []).map(l => l.getLatLngs ? 'shape' : 'point')"
+        assert p.map_frame().evaluate(edit_js) == []
         grid = p.page.get_by_test_id("stDataFrame").first
         grid.scroll_into_view_if_needed()
         b = grid.bounding_box()
         p.page.mouse.click(b["x"] + 12, b["y"] + 35 + 17)  # the first row's checkbox
         p.idle()
         assert f"site={one['site_id']}" in p.page.url
-        p.map()
+        p.page.get_by_role("heading", name=one["name"], exact=True).first.wait_for()  # the card
         p.page.wait_for_timeout(300)
         after = p.map_frame().evaluate(LIVE_JS)
-        assert not after["kept"] and after["layers"][SITES_LAYER_KEY] == 1, after
+        assert after["kept"] and after["layers"][SITES_LAYER_KEY] == 1 and after["stale"] == 0, after
+        kind = "point" if one.geometry.geom_type == "Point" else "shape"
+        assert p.map_frame().evaluate(edit_js) == [kind]
         p.check_page()
 
 
