@@ -156,13 +156,16 @@ def browser(top: int) -> None:
             grid = p.page.get_by_test_id("stDataFrame").first
             grid.scroll_into_view_if_needed()
             p.idle()
-            for n in range(2):
-                cells = grid.locator('[role="row"]').nth(2).locator('[role="gridcell"]').all_inner_texts()
+            for n in range(2):  # a new row each time (the table keeps its order on a row click)
+                row = 2 + n
+                cells = grid.locator('[role="row"]').nth(row).locator('[role="gridcell"]').all_inner_texts()
                 site = next(c for c in cells if c.startswith("RS-"))
                 b = grid.bounding_box()
                 chromium.start_tracing(page=p.page, categories=["devtools.timeline", "v8.execute", "blink"])
                 took = timed(
-                    p, lambda b=b: p.page.mouse.click(b["x"] + 12, b["y"] + 35 * 2 + 17), url_site_sign(site)
+                    p,
+                    lambda b=b, row=row: p.page.mouse.click(b["x"] + 12, b["y"] + 35 * row + 17),
+                    url_site_sign(site),
                 )
                 trace = chromium.stop_tracing()
                 if n:
