@@ -7,7 +7,7 @@ remembers is one :class:`~pages.views.sites_state.SitesPageState`.
 import streamlit as st
 
 from pages import _ui
-from pages.views import sites_browse, sites_downloads, sites_history, sites_import, sites_panel
+from pages.views import sites_history, sites_import, sites_panel
 from pages.views import sites_state as page_state
 
 _ui.require_app_navigation()
@@ -18,12 +18,8 @@ st.caption(
 )
 state = page_state.get()
 basemap, labels = _ui.map_options()
-found = sites_panel.browse(state, _ui.open_sites_store(), sites_browse.filters(), basemap, labels)
-store, all_sites, view = found
+store, all_sites = sites_panel.browse(state, _ui.open_sites_store(), basemap, labels)
 if _ui.can_edit(store):
     sites_import.import_panel(state, store, all_sites["site_id"])
     sites_history.undo_and_history(state, store)
-sites_downloads.downloads(
-    view, notice="" if store else sites_panel.BUNDLED_NOTICE + "，下载的文件同样不含工作区修改。"
-)
 _ui.provenance_expander(("district", "haihe", "metro_stations", "renewal_sites"))

@@ -24,7 +24,8 @@ ST = geodata.STATUS_LABELS
 
 
 def filters() -> dict:
-    """The sidebar filters (drawn by the page's run, never by a fragment): their values by filter name."""
+    """The sidebar filters (drawn by the page's fragment, ``sites_panel.browse``, into the sidebar, which the
+    page's run has written to first): their values by filter name."""
     with st.sidebar:
         st.subheader("筛选")
         areas = st.multiselect("更新片区", schema.RENEWAL_AREAS, key=FILTER_KEYS["area"], placeholder="全部")

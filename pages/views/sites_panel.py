@@ -1,11 +1,11 @@
-"""更新项目 page: what a selection changes, in one fragment (issue 22): the table, the map, the card and the
-edit and add forms.
+"""更新项目 page: what a filter or a selection changes, in one fragment (issue 22): the sidebar filters, the
+table, the map, the card, the edit and add forms and the downloads of the filtered sites.
 
-A row or map click (a selection), a drawing on the map or a change in its 打印图纸 panel reruns this
-fragment only, not the page around it (the sidebar filters, the import panel, the history, the downloads).
-A filter is a sidebar widget, outside the fragment: the page reruns whole. The sites are read from the store
+A filter or a search (drawn by the fragment into the sidebar: Streamlit reruns the writing fragment for
+them), a row or map click (a selection), a drawing on the map or a change in its 打印图纸 panel reruns this
+fragment only, not the page around it (the import panel, the history). The sites are read from the store
 in every run of the fragment (a colleague's change is seen at the next click, as before). A save, an add or
-an undo reruns the whole page (``st.rerun``), so the history and the downloads follow.
+an undo reruns the whole page (``st.rerun``), so the history follows.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import streamlit as st
 from layers import interaction
 from layers.basemaps import BASEMAPS
 from pages import _ui
-from pages.views import sites_browse, sites_card, sites_edit
+from pages.views import sites_browse, sites_card, sites_downloads, sites_edit
 from pages.views import sites_state as page_state
 from pages.views.sites_state import SitesPageState
 from renewal.errors import InputError
@@ -27,9 +27,10 @@ BUNDLED_NOTICE = (
 
 
 @st.fragment
-def browse(state: SitesPageState, store, chosen_filters: dict, basemap: str, labels: bool):
-    """Read the sites, resolve the selection, draw the table, map, card and forms. Returns (the store, or
-    None when it cannot be read; all sites; the filtered view) for the page's own run."""
+def browse(state: SitesPageState, store, basemap: str, labels: bool):
+    """Read the sites, draw the filters, resolve the selection, draw the table, map, card, forms and
+    downloads. Returns (the store, or None when it cannot be read; all sites) for the page's own run."""
+    chosen_filters = sites_browse.filters()
     try:
         all_sites = _ui.read_sites(store) if store else catalogue.bundled_sites()
     except InputError as err:  # e.g. the store is locked or damaged: browse the bundled catalogue instead
@@ -58,4 +59,7 @@ def browse(state: SitesPageState, store, chosen_filters: dict, basemap: str, lab
         new_drawing = interaction.unused_drawing(out.get("last_active_drawing"), state.used_drawings)
         new_geom, _ = interaction.geometry_from_drawings([new_drawing] if new_drawing else [], crs)
         sites_edit.add_form(state, store, new_geom, new_drawing)
-    return store, all_sites, view
+    sites_downloads.downloads(
+        view, notice="" if store else BUNDLED_NOTICE + "，下载的文件同样不含工作区修改。"
+    )
+    return store, all_sites

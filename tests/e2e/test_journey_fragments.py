@@ -3,8 +3,9 @@ changes. Read from what the server sends the browser (Streamlit's ForwardMsg ove
 after a 生活圈覆盖 category or life-circle switch every element sent belongs to the results fragment
 (the inputs, the readiness table and the supply-and-demand section are not sent again); after a 更新项目
 table row click or a map click on a site, to the fragment of the table, map, card and forms (not the
-sidebar, import panel, history or downloads) and none of the edit and add forms the planner has not opened;
-and the answer is on the page each time."""
+import panel or history) and none of the edit and add forms the planner has not opened; after a filter, to the
+same fragment, which draws the filters into the sidebar and the downloads of the filtered sites; and the answer
+is on the page each time."""
 
 from __future__ import annotations
 
@@ -191,19 +192,21 @@ def test_a_sites_row_or_map_click_reruns_only_the_table_map_and_card(chromium, a
         editor.get_by_text("修改此项目（属性与图形）").click()  # opened again
         p.idle()
         assert box.input_value() == "临时名称（未保存）"
-        # a filter is in the sidebar: the page reruns whole (the count under the table follows)
+        # a filter: drawn by the fragment into the sidebar, it reruns the fragment only (the count under the
+        # table and the downloads of the filtered sites, in the fragment too, follow)
         deltas.clear()
         box = p.page.get_by_role("combobox", name="类型", exact=True).first
         box.click()
         box.fill("老旧厂房")
         p.page.get_by_role("option", name="老旧厂房", exact=True).click()
         p.idle()
-        assert any(not f for f, _ in deltas.sent)
+        outside = [k for f, k in deltas.sent if not f]
+        assert deltas.sent and not outside, f"elements outside the fragment sent again: {outside}"
         assert f"共 {int((sites['site_type'] == '老旧厂房').sum())} 个项目" in p.main_text()
         p.check_page()
 
 
-def test_a_sites_filter_or_selection_swaps_the_sites_on_the_map_the_browser_has(chromium, app):
+def test_a_sites_filter_or_selection_swaps_the_sites_on_the_map_the_browser_has(chromium, app, tmp_path):
     """更新项目's map is drawn live: a filter (the sidebar's 类型, then 搜索) sends the sites, control, legend and
     fit again, not the map, and the map shows exactly the sites the count under the table names, framed
     on them; a selection keeps the map too, and puts the selected site's shape (only it) in the drawing
@@ -238,6 +241,12 @@ def test_a_sites_filter_or_selection_swaps_the_sites_on_the_map_the_browser_has(
         )
         assert inside
         p.screenshot("sites-live-filter")
+        # the downloads are of the filtered sites (drawn by the same fragment run as the filter)
+        import pandas as pd
+
+        p.page.get_by_role("heading", name="下载筛选结果").scroll_into_view_if_needed()
+        got = pd.read_csv(p.download("CSV（几何为WKT）", tmp_path, exact=True), encoding="utf-8-sig")
+        assert sorted(got.iloc[:, 0]) == sorted(old["site_id"]), got.iloc[:, 0].tolist()
         # a search narrows it further on the same map
         one = old.iloc[0]
         p.page.get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）").fill(one["site_id"])
