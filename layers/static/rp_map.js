@@ -108,8 +108,9 @@ window.rpFit = function(map, bounds) {
 };
 
 // The drawing tools' editable group (layers/draw_control.py) and the shape put in it to be reshaped:
-// parts [{kind: polygon|line|point, latlngs}]. Drawn again (a map's live part: a new selection), the
-// previous shape goes and what the planner drew stays. Shapes that arrive before the group wait for it.
+// parts [{kind: polygon|line|point, latlngs}]. Drawn again with another shape (a map's live part: a new
+// selection, a saved edit), the previous shape goes and what the planner drew stays; the same shape again
+// (a filter while reshaping) keeps the planner's reshaped one. Shapes that arrive before the group wait.
 window.rpEditGroup = function(map, group) {
   map._rpEditGroup = group;
   if (map._rpEditPending) { var p = map._rpEditPending; map._rpEditPending = null; rpEditShapes(map, p[0], p[1]); }
@@ -117,6 +118,9 @@ window.rpEditGroup = function(map, group) {
 window.rpEditShapes = function(map, parts, style) {
   var group = map._rpEditGroup;
   if (!group) { map._rpEditPending = [parts, style]; return; }
+  var key = JSON.stringify([parts, style]);
+  if (map._rpEditKey === key) { return; }
+  map._rpEditKey = key;
   (map._rpEditShown || []).forEach(function(l) { group.removeLayer(l); });
   map._rpEditShown = parts.map(function(p) {
     var l = p.kind === 'point' ? L.marker(p.latlngs) :

@@ -271,6 +271,26 @@ def test_a_sites_filter_or_selection_swaps_the_sites_on_the_map_the_browser_has(
         assert after["kept"] and after["layers"][SITES_LAYER_KEY] == 1 and after["stale"] == 0, after
         kind = "point" if one.geometry.geom_type == "Point" else "shape"
         assert p.map_frame().evaluate(edit_js) == [kind]
+        # reshaping it (here: moved by script, as a drag with the edit tool moves it), then a filter that keeps
+        # the selection: the planner's reshaped shape stays on the map (it is what the page will be sent)
+        moved = p.map_frame().evaluate(
+            """() => { const l = window.map._rpEditShown[0];
+                 if (l.getLatLng) { const a = l.getLatLng(); l.setLatLng([a.lat + 0.001, a.lng]); return l.getLatLng().lat; }
+                 const r = l.getLatLngs()[0]; r[0] = L.latLng(r[0].lat + 0.001, r[0].lng); l.setLatLngs([r]);
+                 return l.getLatLngs()[0][0].lat; }"""
+        )
+        p.page.get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）").fill("")
+        p.page.keyboard.press("Enter")
+        p.idle()
+        assert f"共 {len(old)} 个项目" in p.main_text() and f"site={one['site_id']}" in p.page.url
+        p.page.wait_for_timeout(300)
+        again = p.map_frame().evaluate(LIVE_JS)
+        assert again["kept"] and again["layers"][SITES_LAYER_KEY] == len(old), again
+        now_at = p.map_frame().evaluate(
+            """() => { const l = window.map._rpEditShown[0];
+                 return l.getLatLng ? l.getLatLng().lat : l.getLatLngs()[0][0].lat; }"""
+        )
+        assert now_at == moved
         p.check_page()
 
 
