@@ -20,7 +20,7 @@ screen:
 "On screen" is: the script has finished (``data-test-script-state="notRunning"``), the action's own sign is
 shown (the count under the table, the site in the URL and the card, the statistics), and, where the action
 changes the map, a new Leaflet map is drawn in the frame (the old one is marked before the input) or, on a map
-drawn live (生活圈覆盖), its new layers are swapped in (``rpLiveStart`` counts the swaps).
+drawn live (生活圈覆盖, 更新项目), its new layers are swapped in (``rpLiveStart`` counts the swaps).
 
 Then the server's CPU time per 总体布局 load (``/proc/<pid>/stat``, user + system, ``--loads`` loads one after
 another, each a new session) and ``--crowd`` planners opening 总体布局 at once (CPU per load, failures,
