@@ -57,7 +57,7 @@ def edit_shapes(geom: BaseGeometry | None) -> list[dict[str, Any]]:
         elif part.geom_type == "LineString":
             out.append({"kind": "line", "latlngs": _latlngs(part.coords)})
         elif part.geom_type == "Point":
-            out.append({"kind": "point", "latlngs": [round(part.y, 8), round(part.x, 8)]})
+            out.append({"kind": "point", "latlngs": _latlngs(part.coords)[0]})
     return out
 
 
@@ -82,10 +82,11 @@ def add_draw_control(
     Script(leaflet_icon_js(), "LeafletMarkerIcons").add_to(m)
     group = folium.FeatureGroup(name="编辑图形", control=False).add_to(m)
     MapCall("rpEditGroup", Ref(group)).add_to(m)
-    # the shape to reshape: in the live part of a map drawn live (a new selection keeps the map and what the
-    # planner drew on it; only this shape is swapped)
+    # what changes with the page's choices goes into the live part of a map drawn live: the shape to reshape
+    # (a new selection keeps the map and what the planner drew on it) and the snapping targets (a filter)
+    holder = live_part(m) or m
     parts = edit_shapes(display_geometry(geom, BASEMAPS.get(basemap) or BASEMAPS[DEFAULT_BASEMAP]))
-    MapCall("rpEditShapes", parts, EDIT_STYLE, map_name=m.get_name()).add_to(live_part(m) or m)
+    MapCall("rpEditShapes", parts, EDIT_STYLE, map_name=m.get_name()).add_to(holder)
     options: dict = {
         "circle": False,
         "circlemarker": False,
@@ -104,6 +105,4 @@ def add_draw_control(
     ).add_to(m)
     if snap is not None and not snap.empty:
         asset_script("snap.js").add_to(m)
-        # the targets follow the shown sites: in the live part of a map drawn live (a filter keeps the map)
-        holder = live_part(m) or m
         MapCall("rpSnap", snap_payload(snap, basemap), map_name=m.get_name()).add_to(holder)

@@ -93,17 +93,20 @@ def new_map(
         Fullscreen(title="全屏", title_cancel="退出全屏", position="topleft").add_to(m)
     add_measure(m)
     if bounds is not None:
-        minx, miny, maxx, maxy = bounds
-        m.fit_bounds([[miny, minx], [maxy, maxx]])
+        m.fit_bounds(leaflet_bounds(bounds))
     return m
+
+
+def leaflet_bounds(b: Bounds) -> list[list[float]]:
+    """(minx, miny, maxx, maxy) as Leaflet's [[south, west], [north, east]]."""
+    return [[b[1], b[0]], [b[3], b[2]]]
 
 
 def view_bookmarks(views: Mapping[str, tuple[float, float, float, float]]) -> MapCall:
     """Buttons that fit the map to named extents (全区, 一站, 一带, 一园) without a page rerun."""
-    # bounds as [[south, west], [north, east]]
     return MapCall(
         "rpBookmarks",
-        [{"label": label, "bounds": [[b[1], b[0]], [b[3], b[2]]]} for label, b in views.items()],
+        [{"label": label, "bounds": leaflet_bounds(b)} for label, b in views.items()],
     )
 
 
@@ -146,8 +149,7 @@ def draw_scene(
         holder.add_to(m)
         MapCall("rpLiveStart", map_name=m.get_name()).add_to(holder)
         if fit is not None:  # fitted when it changes (a what-if or a panel's rerun keeps the planner's view)
-            minx, miny, maxx, maxy = fit
-            MapCall("rpFit", [[miny, minx], [maxy, maxx]], map_name=m.get_name()).add_to(holder)
+            MapCall("rpFit", leaflet_bounds(fit), map_name=m.get_name()).add_to(holder)
         m._rp_live = holder  # type: ignore[attr-defined]  # the project's own field, read by live_part
     groups: dict[str, list] = {}
     layer_groups: dict[str, folium.FeatureGroup] = {}
