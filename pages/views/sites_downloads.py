@@ -18,10 +18,11 @@ def downloads(view, *, notice: str = "") -> None:
     if notice:
         st.warning(notice)
     cols = st.columns(len(exchange.FORMATS))
+    kept = view.copy()  # one copy for every button (drawn on each click of the page's fragment)
     for col, (fmt, (suffix, mime, title)) in zip(cols, exchange.FORMATS.items(), strict=True):
         _ui.download_button(
             title,
-            _builder(view.copy(), fmt) if len(view) else b"",
+            _builder(kept, fmt) if len(view) else b"",
             file_name=f"更新项目{suffix}",
             mime=mime,
             disabled=view.empty,
