@@ -10,8 +10,9 @@ screen:
 * page ready: 总体布局 opened in a fresh session until its map is drawn and the script has finished;
 * 更新项目: a type filter (on and off), a search (typed and cleared), a table row click to the card, a map
   click on a site to the card;
-* 生活圈覆盖: a category switch (one category off and on again), a life-circle switch, a what-if add at a
-  renewal site (then 清除全部假设, not timed);
+* 生活圈覆盖: a category switch (one category off and on again), a life-circle switch (both with the
+  statistics tab open, as the page opens), a what-if add at a renewal site in the what-if tab (then
+  清除全部假设 and back to the statistics, not timed);
 * the floor: the bare page's select box (a rerun that redraws one st_folium map of the district), and the
   same rerun from a row clicked in the bare page's table (``?table=1``; Streamlit's row selection, the widget of
   更新项目's row click: it sends a selection only after its own 150 ms debounce). The row click is compared
@@ -244,6 +245,7 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
             timed(p, lambda c=circle: pick(p, "生活圈", c), stats_sign)
         )
         site = geodata.load("renewal_sites")["name"].iloc[3 + i]
+        p.tab("假设分析")  # the what-if's tab under the map (only the open tab is drawn)
         pick(p, "或选择城市更新项目", site)
         p.idle()
         add = p.page.get_by_role("button", name="在所选更新项目新增").first
@@ -254,7 +256,7 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
         reset.scroll_into_view_if_needed()
         reset.click()
         p.page.locator('[data-testid="stMetric"]').first.wait_for(state="detached", timeout=LIMIT_MS)
-        p.idle()
+        p.tab("覆盖统计")  # the switches are timed with the statistics shown, as a planner reads them
 
 
 def floor_actions(p: harness.Planner, runs: int, out: dict) -> None:

@@ -21,6 +21,14 @@ def page_state(at) -> CoveragePageState:
     return at.session_state[STATE_KEY]
 
 
+def _tab(at, label: str) -> AppTest:
+    """Open a tab under the map, as the planner's click on it does (only the open tab is drawn)."""
+    at.session_state["cov_tab"] = label
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
 def _frame(at, column):
     return next(df.value for df in at.dataframe if column in df.value.columns)
 
@@ -66,25 +74,29 @@ def test_choosing_category_and_circle_changes_the_statistics():
 def test_what_if_add_at_a_renewal_site_never_lowers_coverage():
     at = _run()
     before = _stats(at)["用地覆盖率（%）"]
+    _tab(at, "假设分析")
+    assert not [d for d in at.dataframe if "用地覆盖率（%）" in d.value.columns]  # only the open tab is drawn
     at.selectbox(key="cov_add_cat").set_value("elderly_day_care").run()
     sites = at.selectbox(key="cov_add_site")
     for i in (0, 5):
         sites.set_value(i)
         at.button(key="cov_add_site_btn").click().run()
         assert not at.exception, at.exception
-    after = _stats(at)["用地覆盖率（%）"]
+    delta = [m for m in at.metric if m.label.startswith("老年人日间照料中心")]
+    assert delta and delta[0].delta.startswith("+")
+    after = _stats(_tab(at, "覆盖统计"))["用地覆盖率（%）"]
     assert (after >= before - 1e-9).all()
     assert after["老年人日间照料中心"] > before["老年人日间照料中心"]
     assert after["小学"] == before["小学"]  # other categories untouched
     assert len(page_state(at).added) == 2
-    delta = [m for m in at.metric if m.label.startswith("老年人日间照料中心")]
-    assert delta and delta[0].delta.startswith("+")
     # removing a plan facility lowers (or keeps) its category, never raises it
+    _tab(at, "假设分析")
+    assert at.selectbox(key="cov_add_cat").value == "elderly_day_care"  # kept while the tab was not drawn
     at.selectbox(key="cov_rm").set_value(at.selectbox(key="cov_rm").options[1]).run()
     at.button(key="cov_rm_btn").click().run()
     assert not at.exception, at.exception
     assert page_state(at).removed == ["plan:PF-001"]  # 井冈山路 配套小学
-    assert _stats(at).loc["小学", "用地覆盖率（%）"] < after["小学"]
+    assert _stats(_tab(at, "覆盖统计")).loc["小学", "用地覆盖率（%）"] < after["小学"]
     # the what-ifs stay in the session while their categories are not chosen
     at.multiselect(key="cov_cats").set_value(["middle_school"]).run()
     assert not at.exception and not at.error, (at.exception, at.error)
@@ -93,7 +105,7 @@ def test_what_if_add_at_a_renewal_site_never_lowers_coverage():
 
 @pytest.mark.parametrize("k", [3])
 def test_suggested_sites_are_k_with_non_increasing_gains(k):
-    at = _run()
+    at = _tab(_run(), "建议选址")
     at.selectbox(key="cov_site_cat").set_value("elderly_day_care").run()
     at.number_input(key="cov_k").set_value(k).run()
     at.button(key="cov_site_btn").click().run()
@@ -146,8 +158,7 @@ def test_siting_over_clicked_candidates():
             {"name": "点击位置2", "lon": 117.262, "lat": 39.108},
         ]
     )
-    at.run()
-    assert not at.exception, at.exception
+    _tab(at, "建议选址")
     at.radio(key="cov_pool").set_value("clicked").run()
     at.selectbox(key="cov_site_cat").set_value("primary_school").run()
     at.number_input(key="cov_k").set_value(5).run()
@@ -208,7 +219,7 @@ def test_siting_leaves_placeholder_sites_out_unless_asked_and_then_says_the_resu
     sites = geodata.load("renewal_sites")
     placeholders = set(sites.loc[sites["location_confidence"] == "低", "site_id"])
     assert placeholders
-    at = _run()
+    at = _tab(_run(), "建议选址")
     at.selectbox(key="cov_site_cat").set_value("elderly_day_care").run()
     at.number_input(key="cov_k").set_value(5).run()
     at.button(key="cov_site_btn").click().run()
@@ -244,7 +255,9 @@ def test_the_workspace_study_area_is_used_stated_and_restored():
     save_study_area(hexi, "河西区", actor=Actor("王规划"), workspace=workspace_dir())
     at = _run()
     assert land_m2(at) == pytest.approx(hexi_m2, rel=1e-3)  # grid and clipping on the neighbour
-    captions = [c.value for c in at.caption]
+    captions = [
+        line for c in at.caption for line in c.value.splitlines()
+    ]  # the statistics' lines: one caption
     assert any(c.startswith("研究范围：河西区（约 ") and "平方公里" in c for c in captions), captions
     assert any("计量坐标系：CGCS2000 / 3度带高斯" in c and "EPSG:4548" in c for c in captions), captions
     assert any("王规划" in c and "北京时间" in c for c in captions), captions
@@ -290,6 +303,7 @@ def test_a_what_if_is_drawn_in_the_one_run_its_click_starts(monkeypatch):
     monkeypatch.setattr(coverage_map, "show", counted)
     at = _run()
     before = _stats(at)["用地覆盖率（%）"]
+    _tab(at, "假设分析")
     at.selectbox(key="cov_add_cat").set_value("elderly_day_care").run()
     for button, n in (("cov_add_site_btn", 1), ("cov_reset", 0)):
         drawn.clear()
@@ -297,10 +311,9 @@ def test_a_what_if_is_drawn_in_the_one_run_its_click_starts(monkeypatch):
         assert not at.exception, at.exception
         assert len(page_state(at).added) == n
         assert len(drawn) == 1, f"{button}: the map was drawn {len(drawn)} times"
-        if n:
-            assert _stats(at).loc["老年人日间照料中心", "用地覆盖率（%）"] > before["老年人日间照料中心"]
-            assert [m for m in at.metric if m.label.startswith("老年人日间照料中心")]
-    assert _stats(at)["用地覆盖率（%）"].equals(before)
+        assert bool([m for m in at.metric if m.label.startswith("老年人日间照料中心")]) == bool(n)
+    assert _stats(_tab(at, "覆盖统计"))["用地覆盖率（%）"].equals(before)
+    _tab(at, "假设分析")
     at.selectbox(key="cov_rm").set_value(at.selectbox(key="cov_rm").options[1]).run()
     drawn.clear()
     at.button(key="cov_rm_btn").click().run()

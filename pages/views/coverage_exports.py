@@ -27,7 +27,6 @@ def _layers(result, chosen, scenario: str, added) -> dict:
 
 def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, added=None, about=None) -> None:  # noqa: PLR0913
     """The downloads; ``scenario`` (:func:`~pages.views.coverage_data.scenario_label`) marks a what-if."""
-    st.subheader("导出")
     if scenario:
         st.caption(f"导出的是{scenario}的结果，文件名、表格和图层均注明“假设情景”。")
     suffix = "（假设情景）" if scenario else ""

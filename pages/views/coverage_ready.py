@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import coverage_data as cd
-from renewal.analysis.coverage_report import MODE_ZH, circles_zh
+from renewal.analysis.coverage_report import MODE_ZH
 
 
 def readiness(all_fac, *, existing: int, plan: int, net, pop_label: str, zones) -> None:
@@ -59,11 +59,6 @@ def choices(std, all_fac, net) -> tuple[list[str], str, str]:
         mode = st.radio("计算方式", modes, format_func=MODE_ZH.get, key="cov_mode", horizontal=True)
         if net is None:
             st.caption("步行网络模式需先导入路网（import-osm）。")
-    with st.expander("生活圈距离的来源与核对状态"):
-        st.dataframe(circles_zh(std), hide_index=True, width="stretch")
-        st.caption(
-            "标准原文未能逐条核对，标为“未核对”的距离请在正式使用前核实（可编辑 geodata/standards/life_circle.yaml）。"
-        )
     return chosen, circle, mode
 
 

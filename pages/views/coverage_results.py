@@ -1,6 +1,10 @@
 """The 生活圈覆盖 page's results: the choices (categories, life circle, mode) with the map, statistics, what-if,
 siting and exports they change, in one fragment (issue 22).
 
+The statistics, what-if, siting and downloads are four tabs under the map, and only the open one is drawn
+(:func:`pages.views.panels.lazy_tabs`): a switch draws the map and the open tab, not all four; what the
+planner chose in a tab is kept while another is open (:func:`pages.views.panels.kept`).
+
 A category, circle or mode switch, a what-if or a siting run reruns this fragment only, not the page's
 inputs above it (study area, inventory, OpenStreetMap import, population and zones, readiness) or the
 supply-and-demand section below it. What the fragment needs from the page's run is one
@@ -24,6 +28,7 @@ from pages.views import (
     coverage_siting,
     coverage_stats,
     coverage_whatif,
+    panels,
 )
 from pages.views.coverage_inputs import Areas
 from pages.views.coverage_state import CoveragePageState
@@ -33,6 +38,10 @@ from renewal.analysis.network import WalkNetwork
 from renewal.analysis.study_area import StudyArea
 from renewal.errors import InputError
 from renewal.standards import Standards
+
+#: The tabs under the map (their order is the planner's: read, try, site, take away).
+TABS = ["覆盖统计", "假设分析", "建议选址", "导出"]
+TAB_KEY = "cov_tab"
 
 
 @dataclass(frozen=True)
@@ -99,18 +108,30 @@ def results(state: CoveragePageState, inputs: CoverageInputs) -> str:
     about = about_lines(
         result, area_name=f"{area.name}（{area.area_zh}）", placeholders=int(placeholder_mask(counted).sum())
     )
-    stats = coverage_stats.statistics(base, result, chosen, std, about, hedong=area.is_default)
-    coverage_whatif.controls(state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites)
-    coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
-    coverage_exports.exports(
-        result,
-        stats,
-        chosen,
-        std,
-        m,
-        scenario=scenario,
-        table=cd.scenario_table(*applied, all_fac, std),
-        added=cd.added_facilities(applied[0], std),
-        about=about_sheet(about),
-    )
+    stats = result.stats[result.stats["category"].isin(chosen)]
+    t_stats, t_whatif, t_siting, t_exports = panels.lazy_tabs(TABS, TAB_KEY)
+    if t_stats.open:
+        with t_stats, panels.kept(coverage_stats.WIDGETS):
+            coverage_stats.statistics(base, stats, result, chosen, std, about, hedong=area.is_default)
+    if t_whatif.open:
+        with t_whatif, panels.kept(coverage_whatif.WIDGETS):
+            coverage_whatif.controls(
+                state, result, all_fac, chosen, std, out=out, basemap=basemap, sites=sites
+            )
+    if t_siting.open:
+        with t_siting, panels.kept(coverage_siting.WIDGETS):
+            coverage_siting.siting(state, result, chosen, std, sites=sites, weight=weight)
+    if t_exports.open:
+        with t_exports:
+            coverage_exports.exports(
+                result,
+                stats,
+                chosen,
+                std,
+                m,
+                scenario=scenario,
+                table=cd.scenario_table(*applied, all_fac, std),
+                added=cd.added_facilities(applied[0], std),
+                about=about_sheet(about),
+            )
     return mode

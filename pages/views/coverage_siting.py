@@ -6,15 +6,19 @@ import streamlit as st
 
 from pages import _ui
 from pages.views import coverage_data as cd
+from pages.views import panels
 from pages.views.coverage_state import CoveragePageState
 from renewal.analysis.coverage_report import gain_text
 from renewal.analysis.inputs import placeholder_sites
 from renewal.analysis.siting import greedy_siting
 from renewal.errors import InputError
 
+#: The tab's widgets (kept while another tab is open).
+WIDGETS = ("cov_pool", "cov_site_placeholders", "cov_site_cat", "cov_k")
+
 
 def siting(state: CoveragePageState, result, chosen, std, *, sites, weight) -> None:
-    st.subheader("建议选址（贪心选择：每一步选新增覆盖最多的候选）")
+    st.caption("贪心选择：每一步选新增覆盖最多的候选位置。")
     cands = state.candidates
     pools = (["sites"] if sites is not None and not sites.empty else []) + (["clicked"] if cands else [])
     pool = st.radio(
@@ -42,7 +46,7 @@ def siting(state: CoveragePageState, result, chosen, std, *, sites, weight) -> N
             "设施类别", chosen, format_func=lambda k: std.categories[k].name_zh, key="cov_site_cat"
         )
     with s2:
-        k = st.number_input("新增设施数 K", 1, 20, 3, key="cov_k")
+        k = st.number_input("新增设施数 K", 1, 20, panels.initial("cov_k", 3), key="cov_k")
     with s3:
         go = st.button("计算建议选址", key="cov_site_btn", disabled=candidates.empty)
     if go:

@@ -5,21 +5,25 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import coverage_data as cd
+from pages.views import panels
 from pages.views.text import markdown_literal
-from renewal.analysis.coverage_report import PLACEHOLDER_ITEM, shortfall, stats_zh, zone_stats_zh
+from renewal.analysis.coverage_report import PLACEHOLDER_ITEM, circles_zh, shortfall, stats_zh, zone_stats_zh
+
+#: The tab's widgets (kept while another tab is open).
+WIDGETS = ("cov_threshold",)
 
 
-def statistics(base, result, chosen, std, about, *, hedong: bool = True):
-    """The statistics of the chosen categories (returned for the exports); ``about``: (项目, 内容) pairs
-    (:func:`renewal.analysis.coverage_report.about_lines`) stated above the table; ``hedong``: the study
-    area is the district (the 2020 census figures beside the statistics are Hedong's, else left out)."""
-    st.subheader("覆盖统计")
+def statistics(base, stats, result, chosen, std, about, *, hedong: bool = True) -> None:  # noqa: PLR0913
+    """The statistics ``stats`` (the chosen categories' rows of ``result.stats``); ``about``: (项目, 内容)
+    pairs (:func:`renewal.analysis.coverage_report.about_lines`) stated above the table; ``hedong``: the
+    study area is the district (the 2020 census figures beside the statistics are Hedong's, else left
+    out). Under them the sources of the life-circle distances."""
+    lines = [f"{item}：{text}" for item, text in about if item != PLACEHOLDER_ITEM]
     for item, text in about:
         if item == PLACEHOLDER_ITEM:
             st.warning(markdown_literal(text))
-        else:
-            st.caption(markdown_literal(f"{item}：{text}"))
-    stats = result.stats[result.stats["category"].isin(chosen)]
+    if lines:
+        st.caption(markdown_literal("\n".join(lines)))  # one element: the tab is drawn on every switch
     table = stats_zh(stats, std)
     st.dataframe(table, hide_index=True, width="stretch")
     st.bar_chart(table.set_index("设施类别")[["用地覆盖率（%）"]], horizontal=True)
@@ -28,7 +32,14 @@ def statistics(base, result, chosen, std, about, *, hedong: bool = True):
     else:
         st.caption("2020年人口普查对照为河东区全区数据，研究范围不是河东区区界时不显示。")
     _zones(result, chosen)
-    return stats
+    box, drawn = panels.lazy_expander("生活圈距离的来源与核对状态", "cov_circle_sources")
+    with box:
+        if not drawn:
+            return
+        st.dataframe(circles_zh(std), hide_index=True, width="stretch")
+        st.caption(
+            "标准原文未能逐条核对，标为“未核对”的距离请在正式使用前核实（可编辑 geodata/standards/life_circle.yaml）。"
+        )
 
 
 def _census(base, stats) -> None:
@@ -51,6 +62,8 @@ def _zones(result, chosen) -> None:
         st.dataframe(zone_stats_zh(zs), hide_index=True, width="stretch")
         pivot = zs.pivot_table(index="zone", columns="name_zh", values="land_share") * 100
         st.bar_chart(pivot)
-        thr = st.slider("达标线（用地覆盖率 %）", 50, 100, 90, key="cov_threshold")
+        thr = st.slider(
+            "达标线（用地覆盖率 %）", 50, 100, panels.initial("cov_threshold", 90), key="cov_threshold"
+        )
         st.markdown("**未达标分区（城市体检口径，可直接转交）**")
         st.dataframe(shortfall(zs, thr / 100), hide_index=True, width="stretch")

@@ -13,6 +13,9 @@ from renewal.analysis.whatif import what_if
 from renewal.crs import gcj02_to_wgs84
 from renewal.errors import InputError
 
+#: The tab's widgets (kept while another tab is open).
+WIDGETS = ("cov_add_cat", "cov_add_site", "cov_rm")
+
 
 def applied(state: CoveragePageState, all_fac, chosen) -> tuple[list[dict], list[str]]:
     """The what-ifs that apply now: those of the chosen categories (the others are kept for when
@@ -121,7 +124,9 @@ def _reset(state: CoveragePageState) -> None:
 
 def controls(state: CoveragePageState, result, all_fac, chosen, std, *, out, basemap, sites) -> None:
     """The deltas of the what-ifs, and the buttons adding and removing facilities."""
-    st.subheader("假设分析：新增或撤除设施")
+    st.caption(
+        "新增设施：在地图上点击位置，或选择城市更新项目；撤除设施：选择现有设施。地图和统计按假设重算。"
+    )
     if result.delta is not None:
         d = changed_rows(result.delta, chosen)
         if d.empty:

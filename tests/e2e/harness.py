@@ -282,6 +282,15 @@ class Planner:
     def main_text(self) -> str:
         return self.page.locator('[data-testid="stMain"]').inner_text()
 
+    def tab(self, label: str) -> None:
+        """Click the tab ``label`` (a page draws only its open tab: the click reruns the part of the page it
+        is in) and wait until it is selected and the page is idle."""
+        tab = self.page.get_by_role("tab", name=label, exact=True).first
+        tab.scroll_into_view_if_needed()
+        tab.click()
+        self.page.get_by_role("tab", name=label, exact=True, selected=True).first.wait_for()
+        self.idle()
+
     def visible_text(self) -> str:
         """Everything the planner can read: the page and the sidebar (not the maps' frames)."""
         return self.page.locator("body").inner_text()

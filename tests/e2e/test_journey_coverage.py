@@ -160,17 +160,22 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         choose(p, "生活圈", "十五分钟生活圈居住区（1000米）")
         assert school_stats(p)["生活圈"] == "十五分钟生活圈居住区（1000米）"  # item 10: the circle chosen
         before = float(school_stats(p)["用地覆盖率（%）"])
+        p.tab("假设分析")  # the tabs under the map: only the open one is drawn
         choose(p, "或选择城市更新项目", "有色金属厂")
         press(p, "在所选更新项目新增")
         p.check_page()
-        after_site = float(school_stats(p)["用地覆盖率（%）"])
-        assert after_site > before
         # item 10: only what changed is listed (小学), never "+0.0"
         shown = metrics(p)
         assert len(shown) == 1 and "小学" in shown[0] and "+0.0" not in shown[0], shown
         assert "假设新增覆盖" in layer_names(p)
+        p.tab("覆盖统计")
+        after_site = float(school_stats(p)["用地覆盖率（%）"])
+        assert after_site > before
 
         # item 3: a click inside the district, on the catchment and gap polygons, gives the position
+        p.tab("假设分析")
+        site_box = p.page.get_by_role("combobox", name="或选择城市更新项目", exact=True)
+        assert site_box.input_value() == "有色金属厂"  # what the planner chose in the tab is kept
         c = district().representative_point()
         p.click_map(c.y, c.x)
         settle(p)
@@ -184,11 +189,13 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         p.check_page()
         text = p.main_text()
         assert "假设新增：有色金属厂（假设小学）、假设小学2" in text, text[text.find("假设分析") :][:600]
+        p.tab("覆盖统计")
         stats = school_stats(p)
         assert int(stats["设施数"]) == 4  # the plan's two schools and the two what-ifs
         assert float(stats["用地覆盖率（%）"]) > after_site
         p.screenshot("coverage-whatif-1920x1080")
         # item 7: the downloads of a scenario say so (file name, a 情景 column, the scenario's facilities)
+        p.tab("导出")
         xlsx = p.download("覆盖统计（Excel）", tmp_path)
         assert "假设情景" in xlsx.name
         book = pd.read_excel(xlsx, sheet_name=None)
@@ -201,8 +208,10 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         added = gpd.read_file(gpkg, layer="scenario_facilities")
         assert list(added["name"]) == ["有色金属厂（假设小学）", "假设小学2"]
         assert gpd.read_file(gpkg, layer="gaps")["情景"].str.startswith("假设情景").all()
+        p.tab("假设分析")
         press(p, "清除全部假设")
         p.page.locator('[data-testid="stMetric"]').first.wait_for(state="detached", timeout=30_000)
+        p.tab("覆盖统计")
 
         # item 4: the inventory through the page's uploader, GCJ-02 chosen (item 10), saved: counted once
         p.page.get_by_text("导入设施清单（现状学校、幼儿园、养老、卫生设施）").click()
@@ -246,6 +255,7 @@ def test_reference_layer_in_the_meeting_view_and_a_click_on_the_laptop(chromium,
         p.check_page()
         p.open("coverage")
         p.map().locator(".leaflet-control-layers").wait_for(state="visible")  # the map's script has run
+        p.tab("假设分析")
         c = district().representative_point()
         p.click_map(c.y, c.x)
         settle(p)

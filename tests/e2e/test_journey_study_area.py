@@ -95,6 +95,7 @@ def test_a_neighbouring_district_as_the_study_area_then_back_to_hedong(chromium,
         assert box["x"] < x < box["x"] + box["width"] and box["y"] < y < box["y"] + box["height"]
         p.check_page(allowed_english=UPLOADER_WORDS)
         p.screenshot("study-area-hexi-1920x1080")
+        p.tab("导出")
         book = pd.read_excel(p.download("覆盖统计（Excel）", tmp_path), sheet_name=None)
         about = book["计算说明"].set_index("项目")["内容"]
         assert about["研究范围"] == f"河西区（约 {km2:.1f} 平方公里）"
