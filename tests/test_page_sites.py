@@ -45,7 +45,7 @@ def test_page_lists_all_sites_and_seeds_the_workspace(ws):
         t.columns
     )
     assert store_path(ws).exists()  # seeded on first run
-    assert [b.label for b in at.get("download_button")] == [  # 打印图纸's are drawn once it is opened
+    assert [b.label for b in at.get("download_button")] == [  # in the popover; 打印图纸's once it is opened
         "GeoJSON",
         "GeoPackage",
         "Shapefile（zip压缩）",

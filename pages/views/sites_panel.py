@@ -1,5 +1,5 @@
 """更新项目 page: what a filter or a selection changes, in one fragment (issue 22): the sidebar filters, the
-table, the map, the card, the edit and add forms and the downloads of the filtered sites.
+table, the downloads of the filtered sites (a popover under it), the map, the card, the edit and add forms.
 
 A filter or a search (drawn by the fragment into the sidebar: Streamlit reruns the writing fragment for
 them), a row or map click (a selection), a drawing on the map or a change in its 打印图纸 panel reruns this
@@ -42,6 +42,9 @@ def browse(state: SitesPageState, store, basemap: str, labels: bool):
     if store is None:
         st.warning(BUNDLED_NOTICE + "，不能编辑。")
     sites_browse.table(state, view, len(all_sites))
+    sites_downloads.downloads(
+        view, notice="" if store else BUNDLED_NOTICE + "，下载的文件同样不含工作区修改。"
+    )
     chosen = view[view["site_id"] == sel] if sel else view.iloc[0:0]
     col_map, col_card = st.columns([3, 2])
     with col_map:
@@ -59,7 +62,4 @@ def browse(state: SitesPageState, store, basemap: str, labels: bool):
         new_drawing = interaction.unused_drawing(out.get("last_active_drawing"), state.used_drawings)
         new_geom, _ = interaction.geometry_from_drawings([new_drawing] if new_drawing else [], crs)
         sites_edit.add_form(state, store, new_geom, new_drawing)
-    sites_downloads.downloads(
-        view, notice="" if store else BUNDLED_NOTICE + "，下载的文件同样不含工作区修改。"
-    )
     return store, all_sites

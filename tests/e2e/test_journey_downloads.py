@@ -20,10 +20,11 @@ from tests.e2e import harness
 
 HTML_LABEL = "下载地图（独立HTML文件"
 #: page path, the file's CLI arguments, the fewest layers its control lists
+#: (page, export-map's arguments, fewest layers, the tab holding the download or None)
 HTML_PAGES = [
-    ("", [], 6),
-    ("jinmao", ["--map", "jinmao"], 3),
-    ("coverage", ["--map", "coverage"], 3),
+    ("", [], 6, None),
+    ("jinmao", ["--map", "jinmao"], 3, None),
+    ("coverage", ["--map", "coverage"], 3, "导出"),
 ]
 
 
@@ -44,9 +45,11 @@ def _open_offline(chromium, html: Path, name: str) -> tuple[int, int, list[str]]
 
 def test_html_map_downloads_draw_their_layers_and_are_the_command_s_file(chromium, app, tmp_path):
     with harness.planner(chromium, app, "html-downloads") as p:
-        for path, cli_args, fewest in HTML_PAGES:
+        for path, cli_args, fewest, tab in HTML_PAGES:
             p.open(path)
             p.map()
+            if tab:
+                p.tab(tab)
             got = p.download(HTML_LABEL, tmp_path)
             entries, paths, errors = _open_offline(chromium, got, f"html-{path or 'home'}")
             assert not errors, (path, errors)  # the old file: "map_… is not defined"
@@ -123,7 +126,7 @@ def test_a_download_reruns_nothing_and_its_file_comes_every_time(chromium, app, 
     n_sites = len(current_sites(app.workspace))
     with harness.planner(chromium, app, "downloads-no-rerun") as p:
         p.open("sites")
-        p.page.get_by_role("heading", name="下载筛选结果").scroll_into_view_if_needed()
+        p.page.get_by_role("button", name="下载筛选结果").click()  # the popover under the table
         for turn in range(4):
             label, read = [
                 ("GeoJSON", gpd.read_file),

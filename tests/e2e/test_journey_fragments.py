@@ -242,11 +242,15 @@ def test_a_sites_filter_or_selection_swaps_the_sites_on_the_map_the_browser_has(
         assert inside
         p.screenshot("sites-live-filter")
         # the downloads are of the filtered sites (drawn by the same fragment run as the filter)
-        import pandas as pd
 
-        p.page.get_by_role("heading", name="下载筛选结果").scroll_into_view_if_needed()
-        got = pd.read_csv(p.download("CSV（几何为WKT）", tmp_path, exact=True), encoding="utf-8-sig")
-        assert sorted(got.iloc[:, 0]) == sorted(old["site_id"]), got.iloc[:, 0].tolist()
+        from renewal.sites import exchange
+
+        p.page.get_by_role("button", name="下载筛选结果").click()  # the popover under the table
+        p.page.get_by_text(f"当前筛选的 {len(old)} 个项目，每种格式一个文件。").wait_for()
+        for fmt, (_suffix, _mime, title) in exchange.FORMATS.items():  # every file, opened
+            got = exchange.read_export(p.download(title, tmp_path, exact=True), fmt)
+            assert sorted(got["site_id"]) == sorted(old["site_id"]), (fmt, got["site_id"].tolist())
+        p.page.keyboard.press("Escape")
         # a search narrows it further on the same map
         one = old.iloc[0]
         p.page.get_by_role("textbox", name="搜索（名称、编号、类型、片区、规划原文）").fill(one["site_id"])
