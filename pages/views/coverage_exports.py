@@ -30,26 +30,23 @@ def exports(result, stats, chosen, std, m, *, scenario: str = "", table=None, ad
     if scenario:
         st.caption(f"导出的是{scenario}的结果，文件名、表格和图层均注明“假设情景”。")
     suffix = "（假设情景）" if scenario else ""
-    e1, e2, e3 = st.columns(3)
-    with e1:
-        _ui.download_button(
-            "覆盖统计（Excel）",
-            lambda: xlsx_bytes(
-                cd.mark_scenario(
-                    report_sheets(stats, result.zone_stats, std, result.warnings, about=about),
-                    scenario,
-                    table,
-                )
-            ),
-            file_name=f"生活圈覆盖统计{suffix}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    with e2:
-        _ui.download_button(
-            "服务范围、缺口、网格（GeoPackage）",
-            lambda: gpkg_bytes(_layers(result, chosen, scenario, added)),
-            file_name=f"生活圈覆盖{suffix}.gpkg",
-            mime="application/geopackage+sqlite3",
-        )
-    with e3:
-        _ui.export_map_button(m, file_name=f"生活圈覆盖{suffix}.html")
+    # one per line: every label whole, at 1366 px too
+    _ui.download_button(
+        "覆盖统计（Excel）",
+        lambda: xlsx_bytes(
+            cd.mark_scenario(
+                report_sheets(stats, result.zone_stats, std, result.warnings, about=about),
+                scenario,
+                table,
+            )
+        ),
+        file_name=f"生活圈覆盖统计{suffix}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    _ui.download_button(
+        "服务范围、缺口、网格（GeoPackage）",
+        lambda: gpkg_bytes(_layers(result, chosen, scenario, added)),
+        file_name=f"生活圈覆盖{suffix}.gpkg",
+        mime="application/geopackage+sqlite3",
+    )
+    _ui.export_map_button(m, file_name=f"生活圈覆盖{suffix}.html")
