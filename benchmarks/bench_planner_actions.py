@@ -4,8 +4,9 @@
 
 Starts ``streamlit run app.py`` (bundled data, an empty workspace) and ``streamlit run benchmarks/floor_app.py``
 with the journey harness (``tests/e2e/harness.py``: same server start, same Chromium and launch flags, same
-offline planner) and times, ``--runs`` times each, from the planner's input to the moment the answer is on
-screen:
+offline planner), both at once, and times, in ``--runs`` rounds of one run of each (the floor, then each page:
+a machine whose speed drifts during the run moves the floor and the actions alike), from the planner's input to
+the moment the answer is on screen:
 
 * page ready: 总体布局 opened in a fresh session until its map is drawn and the script has finished;
 * 更新项目: a type filter (on and off), a search (typed and cleared), a table row click to the card, a map
@@ -33,6 +34,7 @@ after (the machine may be shared).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import statistics
@@ -159,10 +161,10 @@ def visible_point_site(p: harness.Planner, exclude: str | None, turn: int) -> tu
     return seen[turn % len(seen)]
 
 
-def sites_actions(p: harness.Planner, runs: int, out: dict) -> None:
+def sites_actions(p: harness.Planner, runs: int, out: dict, start: int = 0) -> None:
     p.open("sites")
     p.map()
-    for i in range(runs):
+    for i in range(start, start + runs):
         box = multiselect(p, "类型")
         sign = caption_sign(p)
         out.setdefault("更新项目 筛选", []).append(timed(p, lambda: pick(p, "类型", "老旧厂房"), sign))
@@ -211,7 +213,7 @@ def sites_actions(p: harness.Planner, runs: int, out: dict) -> None:
         p.open("sites")  # no selection for the next run's row click (the URL keeps no site)
 
 
-def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
+def coverage_actions(p: harness.Planner, runs: int, out: dict, start: int = 0) -> None:
     import geodata
 
     std_names = None
@@ -220,7 +222,7 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
     stats_sign = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
         .some(f => Array.from(f.querySelectorAll('[role="columnheader"]')).some(h => h.innerText === '设施类别'))"""
     circles = ["十分钟生活圈居住区（500米）", "十五分钟生活圈居住区（1000米）"]
-    for i in range(runs):
+    for i in range(start, start + runs):
         cats = multiselect(p, "设施类别")
         if std_names is None:  # the categories the page offers (the plan's facilities), in its order
             from renewal.analysis.facilities import plan_facilities
@@ -259,12 +261,12 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict) -> None:
         p.tab("覆盖统计")  # the switches are timed with the statistics shown, as a planner reads them
 
 
-def floor_actions(p: harness.Planner, runs: int, out: dict) -> None:
+def floor_actions(p: harness.Planner, runs: int, out: dict, start: int = 0) -> None:
     p.open("")
     p.map()
-    colours = ["#1f77b4", "#2ca02c", "#d62728"]
-    for i in range(2 * runs):
-        c = colours[i % 3]
+    colours = ["#1f77b4", "#2ca02c"]  # never the page's first colour: each pick changes the map
+    for i in range(2 * start, 2 * (start + runs)):
+        c = colours[i % 2]
         sign = f"() => document.body.innerText.includes('已选：{c}')"
         out.setdefault(FLOOR, []).append(
             timed(
@@ -279,7 +281,7 @@ def floor_actions(p: harness.Planner, runs: int, out: dict) -> None:
     p.open("?table=1")  # the same page with its table (the floor above is measured without it)
     p.map()
     grid = p.page.get_by_test_id("stDataFrame").first
-    for i in range(2 * runs):
+    for i in range(2 * start, 2 * (start + runs)):
         row = 1 + i % 5
         grid.scroll_into_view_if_needed()
         b = grid.bounding_box()
@@ -362,41 +364,51 @@ def main() -> int:
         f"{load_before[1]:.1f} {load_before[2]:.1f}"
     )
     out: dict[str, list[float]] = {}
-    with tempfile.TemporaryDirectory() as tmp, harness.browser(CHROMIUM) as chromium:
-        with harness.serve_app(Path(tmp) / "floor", script="benchmarks/floor_app.py") as floor_app:
-            with harness.planner(chromium, floor_app, "floor") as p:
-                floor_actions(p, args.runs, out)
-            page_ready(chromium, floor_app, "", 1)
-            times, cpu = loads(chromium, floor_app, 1, args.loads)
-            out["地板 页面就绪（新会话，首次访问）"] = [t for t in times if t is not None]
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        harness.browser(CHROMIUM) as chromium,
+        harness.serve_app(Path(tmp) / "floor", script="benchmarks/floor_app.py") as floor_app,
+        harness.serve_app(Path(tmp) / "app") as app,
+    ):
+        page_ready(chromium, floor_app, "", 1)
+        times, cpu = loads(chromium, floor_app, 1, args.loads)
+        out["地板 页面就绪（新会话，首次访问）"] = [t for t in times if t is not None]
+        print(
+            f"server CPU per floor page load (a first visit, nothing cached): {cpu:.3f} s ({args.loads} loads)"
+        )
+        page_ready(chromium, app, "", 1)  # warm: the server's first run (imports, caches)
+        if "home" in args.only:
+            times, cpu = loads(chromium, app, 1, args.loads)
+            out["总体布局 页面就绪（新会话，首次访问）"] = [t for t in times if t is not None]
             print(
-                f"server CPU per floor page load (a first visit, nothing cached): {cpu:.3f} s ({args.loads} loads)"
+                f"server CPU per 总体布局 load, a first visit (nothing cached): {cpu:.3f} s ({args.loads} loads)"
             )
-        with harness.serve_app(Path(tmp) / "app") as app:
-            page_ready(chromium, app, "", 1)  # warm: the server's first run (imports, caches)
-            if "home" in args.only:
-                times, cpu = loads(chromium, app, 1, args.loads)
-                out["总体布局 页面就绪（新会话，首次访问）"] = [t for t in times if t is not None]
-                print(
-                    f"server CPU per 总体布局 load, a first visit (nothing cached): {cpu:.3f} s ({args.loads} loads)"
-                )
-                warm = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
-                warm.add_init_script(READY_PROBE)
-                page_ready(chromium, app, "", 1, warm)  # the browser caches the app's scripts
-                times, cpu = loads(chromium, app, 1, args.loads, warm)
-                warm.close()
-                out["总体布局 页面就绪（新会话，浏览器已缓存）"] = [t for t in times if t is not None]
-                print(
-                    f"server CPU per 总体布局 load, the browser's cache warm: {cpu:.3f} s ({args.loads} loads)"
-                )
+            warm = chromium.new_context(viewport=harness.WIDE, service_workers="block", locale="zh-CN")
+            warm.add_init_script(READY_PROBE)
+            page_ready(chromium, app, "", 1, warm)  # the browser caches the app's scripts
+            times, cpu = loads(chromium, app, 1, args.loads, warm)
+            warm.close()
+            out["总体布局 页面就绪（新会话，浏览器已缓存）"] = [t for t in times if t is not None]
+            print(f"server CPU per 总体布局 load, the browser's cache warm: {cpu:.3f} s ({args.loads} loads)")
+        # The floor and the pages in rounds, one run of each per round: a machine that slows down or speeds up
+        # during the run (it may be shared) moves the floor and the actions alike, and the ratios hold.
+        with contextlib.ExitStack() as stack:
+            rounds = [
+                ("floor", stack.enter_context(harness.planner(chromium, floor_app, "floor")), floor_actions)
+            ]
             for page, actions in (("sites", sites_actions), ("coverage", coverage_actions)):
-                if page not in args.only:
-                    continue
-                try:  # a failed page still leaves what was measured before it in the table
-                    with harness.planner(chromium, app, page) as p:
-                        actions(p, args.runs, out)
-                except Exception as exc:  # noqa: BLE001 - reported, the other figures still printed
-                    print(f"{page}: stopped: {str(exc).splitlines()[0]}")
+                if page in args.only:
+                    rounds.append((page, stack.enter_context(harness.planner(chromium, app, page)), actions))
+            stopped: set[str] = set()
+            for r in range(args.runs):
+                for page, p, actions in rounds:
+                    if page in stopped:
+                        continue
+                    try:  # a failed page still leaves what was measured before it in the table
+                        actions(p, 1, out, start=r)
+                    except Exception as exc:  # noqa: BLE001 - reported, the other figures still printed
+                        print(f"{page}: stopped in round {r + 1}: {str(exc).splitlines()[0]}")
+                        stopped.add(page)
             if "crowd" in args.only and args.crowd > 0:
                 times, cpu = loads(chromium, app, args.crowd, 2)
                 ok = [t for t in times if t is not None]

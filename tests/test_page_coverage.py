@@ -53,6 +53,16 @@ def test_page_runs_on_bundled_data_and_shows_readiness_first():
     assert (stats["用地覆盖率（%）"] > 0).all() and (stats["用地覆盖率（%）"] < 100).all()
     census = _frame(at, "服务人群（2020普查）").set_index("设施类别")
     assert census.loc["老年人日间照料中心", "全区人数"] == 247760
+    # the bar chart under the table: each category's 用地覆盖率 as one bar, in the table's order
+    import json
+
+    import pyarrow as pa
+
+    (chart,) = at.get("vega_lite_chart")
+    bars = pa.ipc.open_stream(chart.proto.data.data).read_all().to_pandas()
+    assert list(bars["设施类别"]) == list(stats.index)
+    assert list(bars["用地覆盖率（%）"]) == list(stats["用地覆盖率（%）"])
+    assert json.loads(chart.proto.spec)["encoding"]["x"]["field"] == "用地覆盖率（%）"
 
 
 def test_choosing_category_and_circle_changes_the_statistics():

@@ -26,7 +26,7 @@ def statistics(base, stats, result, chosen, std, about, *, hedong: bool = True) 
         st.caption(markdown_literal("\n".join(lines)))  # one element: the tab is drawn on every switch
     table = stats_zh(stats, std)
     st.dataframe(table, hide_index=True, width="stretch")
-    st.bar_chart(table.set_index("设施类别")[["用地覆盖率（%）"]], horizontal=True)
+    _bars(table[["设施类别", "用地覆盖率（%）"]])
     if hedong:
         _census(base, stats)
     else:
@@ -40,6 +40,23 @@ def statistics(base, stats, result, chosen, std, about, *, hedong: bool = True) 
         st.caption(
             "标准原文未能逐条核对，标为“未核对”的距离请在正式使用前核实（可编辑 geodata/standards/life_circle.yaml）。"
         )
+
+
+def _bars(table) -> None:
+    """Each category's coverage as a horizontal bar, in the table's order: a Vega-Lite chart given its spec
+    (``st.bar_chart`` builds it through Altair, whose schema check took 12 of the tab's ~30 ms per switch)."""
+    category, share = table.columns
+    st.vega_lite_chart(
+        table,
+        {
+            "mark": {"type": "bar", "tooltip": True},
+            "encoding": {
+                "y": {"field": category, "type": "nominal", "sort": None, "title": category},
+                "x": {"field": share, "type": "quantitative", "title": share, "scale": {"domain": [0, 100]}},
+            },
+        },
+        width="stretch",
+    )
 
 
 def _census(base, stats) -> None:

@@ -64,10 +64,12 @@ def kept(keys: Iterable[str]) -> Iterator[None]:
     for k in keys:
         if k not in st.session_state and k in saved:
             st.session_state[k] = saved[k]
-    yield
-    for k in keys:
-        if k in st.session_state:
-            saved[k] = st.session_state[k]
+    try:
+        yield
+    finally:  # a tab's button may end the run (``st.rerun``): what was chosen before it is kept too
+        for k in keys:
+            if k in st.session_state:
+                saved[k] = st.session_state[k]
 
 
 def initial(key: str, value):
