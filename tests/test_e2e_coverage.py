@@ -79,14 +79,15 @@ def test_coverage_page_with_uploaded_zones_and_population(chromium_path, tmp_pat
                 idle = page.locator('[data-testid="stApp"][data-test-script-state="notRunning"]')
                 idle.wait_for(timeout=PAGE_LIMIT_MS)
                 page.get_by_text("人口与分区（可选）").click()
-                uploaders = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
-                uploaders.nth(5).wait_for(
+                panel = page.locator('[data-testid="stExpander"]').filter(has_text="分区面（街道/社区")
+                uploaders = panel.locator('[data-testid="stFileUploaderDropzoneInput"]')
+                uploaders.nth(1).wait_for(
                     state="attached", timeout=PAGE_LIMIT_MS
-                )  # the expander's content is drawn
-                assert uploaders.count() == 6  # study area, inventory, OSM, OSM review, population, zones
-                for i in (5, 4):  # zones, then population (the same polygons, field 人口)
+                )  # the expander's content is drawn once it is opened
+                assert uploaders.count() == 2  # population, zones
+                for i in (1, 0):  # zones, then population (the same polygons, field 人口)
                     uploaders.nth(i).set_input_files(str(zones))
-                    page.get_by_text("分区名称字段" if i == 5 else "人口字段", exact=True).first.wait_for(
+                    page.get_by_text("分区名称字段" if i == 1 else "人口字段", exact=True).first.wait_for(
                         timeout=PAGE_LIMIT_MS
                     )
                     idle.wait_for(timeout=PAGE_LIMIT_MS)

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from pages.views import coverage_inputs, panels
 from pages.views.coverage_state import STATE_KEY, CoveragePageState
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -194,6 +195,8 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     buf = io.BytesIO()
     pd.DataFrame(rows).to_excel(buf, index=False)
     at = _run()
+    panels.open_panel(at.session_state, coverage_inputs.INVENTORY_PANEL)  # the planner opens 导入设施清单
+    at.run()
     before = _stats(at).loc["小学", "设施数"]
     at.file_uploader(key="cov_fac_up_0").set_value(
         ("学校.xlsx", buf.getvalue(), "application/octet-stream")
@@ -216,6 +219,9 @@ def test_uploaded_inventory_is_used_and_can_be_saved_to_the_workspace(tmp_path, 
     from renewal.zh import beijing_time
 
     entry = open_layers(tmp_path).get("facilities")
+    assert not [c for c in again.caption if "工作区设施清单" in c.value]  # in the panel, drawn once opened
+    panels.open_panel(again.session_state, coverage_inputs.INVENTORY_PANEL)
+    again.run()
     said = [c.value for c in again.caption if "工作区设施清单" in c.value]
     assert len(said) == 1 and f"于 {beijing_time(entry.imported_at)}（北京时间）保存" in said[0], said
     assert "UTC" not in said[0]

@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
+from pages.views import panels
 from pages.views.coverage_engine import bytes_key
 from pages.views.coverage_state import CoveragePageState
 from pages.views.text import markdown_literal
@@ -32,10 +33,20 @@ from renewal.storage.layer_stores import open_layer_store
 from renewal.storage.shared_files import facilities_version, save_facilities, save_osm_import, save_osm_review
 from renewal.zh import beijing_time
 
+#: The input panels' keys (:func:`pages.views.panels.lazy_expander`: drawn once the planner opens them, so a
+#: click in the results does not make the browser redraw their uploaders; once opened, kept drawn, and an
+#: uploaded file with them).
+INVENTORY_PANEL = "cov_inventory_panel"
+OSM_PANEL = "cov_osm_panel"
+AREAS_PANEL = "cov_areas_panel"
+
 
 def inventory(state: CoveragePageState, std, ws: Path) -> None:
     """The inventory expander: template, upload (kept in ``state.upload``), save to the workspace."""
-    with st.expander("导入设施清单（现状学校、幼儿园、养老、卫生设施）", expanded=False):
+    box, drawn = panels.lazy_expander("导入设施清单（现状学校、幼儿园、养老、卫生设施）", INVENTORY_PANEL)
+    with box:
+        if not drawn:
+            return
         st.caption(
             "支持 Excel/CSV（列：名称、类别、经度、纬度、坐标系、地址、状态）、GeoJSON、GeoPackage、Shapefile（.zip）。"
             "类别按标准文件中的名称或别名识别；坐标系列可填 WGS84、GCJ-02（高德/腾讯）、BD-09（百度）、CGCS2000。"
@@ -113,7 +124,10 @@ def inventory(state: CoveragePageState, std, ws: Path) -> None:
 def osm(std, ws: Path, net_path: Path, area=None) -> None:
     """The OpenStreetMap expander: a .osm.pbf into the workspace's network and facilities, clipped to the
     study area ``area`` (a :class:`~renewal.analysis.study_area.StudyArea`; None: the district)."""
-    with st.expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", expanded=False):
+    box, drawn = panels.lazy_expander("从 OpenStreetMap 导入路网和设施（.osm.pbf）", OSM_PANEL)
+    with box:
+        if not drawn:
+            return
         if not _ui.viewer_notice("导入路网和设施"):
             return
         st.caption(
@@ -270,7 +284,12 @@ def _zones(zone_up):
 
 def areas() -> Areas:
     """The population and zones expander (both optional)."""
-    with st.expander("人口与分区（可选）", expanded=False):
+    box, drawn = panels.lazy_expander("人口与分区（可选）", AREAS_PANEL)
+    with box:
+        if not drawn:  # nothing uploaded before it was first opened
+            population, pop_label, pop_key = _population(None)
+            zones, zone_key = _zones(None)
+            return Areas(population, pop_label, pop_key, zones, zone_key)
         pop_up = st.file_uploader(
             "人口：栅格（GeoTIFF，须带坐标系）或带人口字段的面（GeoJSON/GeoPackage/Shapefile .zip）",
             type=["tif", "tiff", "geojson", "json", "gpkg", "zip"],

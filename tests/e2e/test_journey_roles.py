@@ -83,7 +83,7 @@ def test_a_viewer_is_offered_no_change_and_told_why(chromium, team_app, viewport
         p.idle()
         inv = p.page.locator('[data-testid="stExpander"]', has_text="导入设施清单")
         inv.get_by_text("导入设施清单").first.click()
-        assert inv.get_by_text("工作区设施清单：1 处，张三").first.is_visible()
+        inv.get_by_text("工作区设施清单：1 处，张三").first.wait_for()  # drawn once the panel is opened
         csv = tmp_path / "设施.csv"
         csv.write_text(f"名称,类别,经度,纬度\n新小学,小学,{X + 0.003},{Y + 0.002}\n", encoding="utf-8")
         p.upload(csv, within=inv)
@@ -92,7 +92,7 @@ def test_a_viewer_is_offered_no_change_and_told_why(chromium, team_app, viewport
         assert p.page.get_by_role("button", name="保存到工作区（替换工作区现有的设施清单）").count() == 0
         osm = p.page.locator('[data-testid="stExpander"]', has_text="从 OpenStreetMap 导入")
         osm.get_by_text("从 OpenStreetMap 导入路网和设施").first.click()
-        assert osm.get_by_text(VIEWER_SAYS + "导入路网和设施").is_visible()
+        osm.get_by_text(VIEWER_SAYS + "导入路网和设施").wait_for()  # drawn once the panel is opened
         assert osm.locator('[data-testid="stFileUploaderDropzoneInput"]').count() == 0
         # the study area: shown, not changeable (no uploader, no restore)
         area = p.page.locator('[data-testid="stExpander"]', has_text="当前研究范围")
