@@ -9,28 +9,15 @@ without it the page is only the select box and the map (its page-ready figure is
 The map loads its scripts from a static folder beside this page, as the app's maps do (the browser is offline).
 """
 
-from pathlib import Path
-
 import folium
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import geodata
+from benchmarks.bare_map import district_geojson, static_ready
 from layers import assets
 
 st.set_page_config(page_title="floor", layout="wide")
-
-
-@st.cache_data(show_spinner=False)
-def district_geojson() -> str:
-    return geodata.load("district").to_crs(4326).to_json()
-
-
-@st.cache_resource(show_spinner=False)
-def static_ready() -> str:
-    """The map's scripts in benchmarks/static (Streamlit serves the static folder beside the page)."""
-    return str(assets.ensure_static(Path(__file__).resolve().parent / "static"))
 
 
 COLOURS = ["#d62728", "#1f77b4", "#2ca02c"]

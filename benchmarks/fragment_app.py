@@ -7,30 +7,18 @@ holds is not sent again. The benchmark times that rerun to see what the elements
 redrawn (inside) and when they are only on the page (outside).
 """
 
-from pathlib import Path
-
 import folium
 import numpy as np
 import pandas as pd
 import streamlit as st
 from streamlit_folium import st_folium
 
-import geodata
+from benchmarks.bare_map import district_geojson, static_ready
 from layers import assets
 
 st.set_page_config(page_title="fragment elements", layout="wide")
 EXTRA = st.query_params.get("extra", "")
 N = int(st.query_params.get("n", "6"))
-
-
-@st.cache_data(show_spinner=False)
-def district_geojson() -> str:
-    return geodata.load("district").to_crs(4326).to_json()
-
-
-@st.cache_resource(show_spinner=False)
-def static_ready() -> str:
-    return str(assets.ensure_static(Path(__file__).resolve().parent / "static"))
 
 
 def elements(tag: str) -> None:
