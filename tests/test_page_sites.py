@@ -303,6 +303,25 @@ def test_refused_save_shows_the_diff_and_the_next_save_keeps_the_colleagues_fiel
     assert saved["status"] == "existing" and saved["position_source"] == "现场核实"
 
 
+def test_text_a_colleague_typed_shows_literally_in_the_card_and_the_refused_save(ws):
+    """Markdown in a site's fields and in a colleague's name is shown as typed: the card's table (st.table
+    renders Markdown in its cells) and the refused save's message get it escaped, never as a link."""
+    from pages.views.text import markdown_literal
+
+    link, name = "[点我](javascript:alert(1))", "**张三**[链](http://e.x)"
+    at = run(selected="RS-021")
+    other = Store(store_path(ws), session=name)
+    p, g, v = other.site("RS-021")
+    other.save_site("RS-021", {**p, "position_source": link}, g, expected_version=v)
+    next(t for t in at.text_input if t.label == "名称").set_value("管乐器厂（李四）")
+    next(b for b in at.button if b.label == "保存修改").click().run()
+    assert not at.exception, at.exception
+    said = next(e.value for e in at.error if "保存未执行" in e.value)
+    assert markdown_literal(name) in said and name not in said, said
+    card = dict(zip(at.table[0].value["项目"], at.table[0].value["内容"], strict=True))
+    assert card["定位依据"] == markdown_literal(link)
+
+
 def test_after_a_refused_save_the_planner_may_overwrite_with_their_version(ws):
     at = run(selected="RS-021")
     other = Store(store_path(ws), session="张三")

@@ -24,4 +24,5 @@ def card(chosen) -> None:
     st.markdown("**规划原文**")
     fields.pop("规划原文")
     st.info(markdown_literal(catalogue.plan_text_or_note(row)))  # a planner-added site has no plan words
-    st.table({"项目": list(fields), "内容": list(fields.values())})
+    # st.table renders Markdown in its cells: every value literal (a type, an area, a source a colleague typed)
+    st.table({"项目": list(fields), "内容": [markdown_literal(v) for v in fields.values()]})

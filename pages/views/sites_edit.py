@@ -297,7 +297,9 @@ def _refused(state: SitesPageState, store, sel: str, values: dict, mine_geom) ->
     diffs = merge.field_diffs(
         base, theirs, values, changes, base_geom=base_geom, theirs_geom=theirs_geom, mine_geom=mine_geom
     )
+    # who changed it: person labels (a signed-in name is any text), shown literally in the st.error
     people = "、".join(dict.fromkeys(d.by for d in diffs if d.theirs_changed and d.by)) or "他人"
+    people = markdown_literal(people)
     state.conflict = (
         f"保存未执行：此项目在您打开后已被其他会话（{people}）修改（现为第 {newest} 版，您打开的是第 "
         f"{base_version} 版）。下表逐项列出对方和您的修改；您填写的内容仍在表单中。"

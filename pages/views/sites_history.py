@@ -27,7 +27,7 @@ def undo_and_history(state: SitesPageState, store) -> None:
             )
             state.edit_site = None  # the undo made a new version: edit from it
             st.rerun()
-    scope = f"（{state.selected}）" if state.selected else "（全部项目，最近50条）"
+    scope = f"（{markdown_literal(state.selected)}）" if state.selected else "（全部项目，最近50条）"
     with st.expander("修改历史" + scope):
         try:
             hist = store.history(state.selected or None, limit=50)

@@ -78,8 +78,9 @@ def _seed(ws) -> None:
     sites = open_store(ws)
     with sqlite3.connect(sites.path) as con:  # a store written before site types were checked
         con.execute(
-            "UPDATE sites SET name = ?, site_type = ? WHERE site_id = 'RS-001'",
-            (P["img_onerror"], P["jinja_expression"]),
+            "UPDATE sites SET name = ?, site_type = ?, renewal_area = ?, position_source = ? "
+            "WHERE site_id = 'RS-001'",
+            (P["img_onerror"], P["jinja_expression"], P["markdown_link"], P["markdown_image"]),
         )
 
 
@@ -185,6 +186,14 @@ def test_hostile_text_never_runs_and_shows_literally(chromium, hostile_app, tmp_
                 p.screenshot("payloads-home-popup-1920x1080")
             if name == "sites":
                 assert P["jinja_expression"] in state["legend"]  # the stored site type's legend row
+                # the hostile site's card: its fields in the card's table as text, no link, no image
+                p.open("sites?site=RS-001")
+                card = p.page.locator('[data-testid="stTable"]', has_text="所属更新片区").first
+                card.wait_for()
+                text = card.inner_text()
+                assert P["markdown_link"] in text and P["markdown_image"] in text, text
+                assert card.locator("a, img, strong").count() == 0, card.inner_html()[:2000]
+                p.screenshot("payloads-sites-card-1920x1080")
             p.check_page()
             _nothing_ran(p, pwned)
 
