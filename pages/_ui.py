@@ -19,7 +19,7 @@ from layers.imported import imported_scene_layers
 from layers.render import live_detached, standalone_map_html
 from layers.scene import load_layers
 from pages import _signin as signin
-from pages.views import text, ui_state
+from pages.views import panels, text, ui_state
 from pages.views.map_goto import goto_box
 from pages.views.text import markdown_literal
 from renewal.crs import to_metric, to_storage
@@ -285,8 +285,12 @@ def show_write_error(err: OSError) -> None:
 
 
 def provenance_expander(names: tuple[str, ...]) -> None:
-    """Where each shown layer came from, its licence and caveats."""
-    with st.expander("数据来源与说明"):
+    """Where each shown layer came from, its licence and caveats: a panel drawn once opened (a page load
+    does not make the browser load its data grid for it)."""
+    box, drawn = panels.lazy_expander("数据来源与说明", "provenance_" + "_".join(names))
+    with box:
+        if not drawn:
+            return
         rows = []
         for n in names:
             m = geodata.meta(n)
@@ -301,7 +305,7 @@ def provenance_expander(names: tuple[str, ...]) -> None:
                     "说明": m.caveat_zh,
                 }
             )
-        st.dataframe(pd.DataFrame(rows), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
 def current_sites_or_none() -> gpd.GeoDataFrame | None:

@@ -10,7 +10,7 @@ from layers.render import draw_scene
 from layers.scene import with_layers
 from layers.views import view_scene
 from pages import _ui
-from pages.views import print_panel
+from pages.views import panels, print_panel
 from renewal.layout import layout_counts, station_area_summary
 
 
@@ -57,7 +57,7 @@ if summary["drawn_km2"] is not None:
     c3.metric("示意/规划", f"{summary['ratio']:.0%}")
 
 st.subheader("布局要素")
-st.dataframe(counts, hide_index=True, use_container_width=True)
+st.dataframe(counts, hide_index=True, width="stretch")
 
 st.subheader("“十五五”时期主要指标")
 ind = (
@@ -75,24 +75,33 @@ ind = (
     )
     .fillna("")
 )
-st.dataframe(ind, hide_index=True, use_container_width=True, height=420)
+st.dataframe(ind, hide_index=True, width="stretch", height=420)
 st.caption("注：[]为五年累计数，*为五年平均数，其余为规划末期数。")
 
-with st.expander("规划提及但未上图的条目"):
-    st.caption("以下条目的位置无法从规划文字或可靠资料确定，因此不在地图上虚构位置。")
-    st.dataframe(
-        _ui.cached_table("layout_unplaced").rename(
-            columns={
-                "name": "名称",
-                "layout": "布局要素",
-                "plan_clause": "规划条款",
-                "plan_text": "规划原文",
-                "reason": "未定位原因",
-            }
-        ),
-        hide_index=True,
-        use_container_width=True,
-    )
+
+def _unplaced() -> None:
+    """The plan's items that are not on the map, in a panel drawn once opened (:mod:`pages.views.panels`)."""
+    box, drawn = panels.lazy_expander("规划提及但未上图的条目", "home_unplaced")
+    with box:
+        if not drawn:
+            return
+        st.caption("以下条目的位置无法从规划文字或可靠资料确定，因此不在地图上虚构位置。")
+        st.dataframe(
+            _ui.cached_table("layout_unplaced").rename(
+                columns={
+                    "name": "名称",
+                    "layout": "布局要素",
+                    "plan_clause": "规划条款",
+                    "plan_text": "规划原文",
+                    "reason": "未定位原因",
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+
+
+_unplaced()
 _ui.provenance_expander(("district", "neighbours", "haihe", "metro_stations", "metro_lines", "layout"))
 _ui.export_map_button(m)
 _ui.meeting_downloads("layout", scene, sites)
