@@ -503,8 +503,10 @@ def test_markdown_literal_escapes_every_markdown_character():
         r"\*\*粗体\*\* \_斜\_ \~\~删\~\~ \$x\$ \`code\`"
     )
     assert text.markdown_literal("<b>x</b> [链接](http://a) # 标题") == (
-        r"\<b\>x\</b\> \[链接\]\(http://a\) \# 标题"
+        r"\<b\>x\</b\> \[链接\]\(http\://a\) \# 标题"
     )
+    # a URL scheme's colon, where the renderer's autolinks start; other colons are left alone
+    assert text.markdown_literal("见https://e.x，EPSG:4548") == r"见https\://e\.x，EPSG:4548"
     assert text.markdown_literal("a\\b") == r"a\\b"
     assert text.markdown_literal("第一行\n第二行") == "第一行  \n第二行"
     assert text.markdown_literal("河东区城市更新") == "河东区城市更新"  # plain Chinese text unchanged
