@@ -10,7 +10,7 @@ from layers.render import draw_scene
 from layers.scene import with_layers
 from layers.views import view_scene
 from pages import _ui
-from pages.views import panels, print_panel
+from pages.views import html_table, panels, print_panel
 from renewal.layout import layout_counts, station_area_summary
 
 
@@ -57,7 +57,7 @@ if summary["drawn_km2"] is not None:
     c3.metric("示意/规划", f"{summary['ratio']:.0%}")
 
 st.subheader("布局要素")
-st.dataframe(counts, hide_index=True, width="stretch")
+html_table.show(counts)
 
 st.subheader("“十五五”时期主要指标")
 ind = (
@@ -75,7 +75,7 @@ ind = (
     )
     .fillna("")
 )
-st.dataframe(ind, hide_index=True, width="stretch", height=420)
+html_table.show(ind)
 st.caption("注：[]为五年累计数，*为五年平均数，其余为规划末期数。")
 
 

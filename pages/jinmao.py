@@ -5,7 +5,7 @@ import streamlit as st
 from layers.maps import jinmao_map
 from layers.registry import JINMAO_MAP_KEYS
 from pages import _ui
-from pages.views import print_panel
+from pages.views import html_table, print_panel
 from pages.views.text import markdown_literal
 from renewal.layout import approx_area_zh, jinmao_zone_areas_m2, jinmao_zone_table
 
@@ -31,7 +31,7 @@ print_panel.map_with_panel(m, key="jinmao_map", height=560)
 
 st.subheader("四个片区")
 table = _zone_table()
-st.dataframe(table, hide_index=True, use_container_width=True)
+html_table.show(table.drop(columns="规划原文"))  # the plan text: in 专栏1 原文 below
 st.caption(
     f"示意面积合计{approx_area_zh(jinmao_zone_areas_m2(_ui.cached_geodata('layout')).sum())}，"
     "在CGCS2000 / 3度带高斯-克吕格 CM 117E（EPSG:4548）中计算；"

@@ -28,6 +28,32 @@ def _open_everything(p: harness.Planner) -> None:
     _open_expanders(p)
 
 
+#: What each page's read-only tables (HTML, pages/views/html_table.py) hold: a header and rows a planner reads.
+TABLES = {
+    "": {"布局要素": ["一站", "一带", "一园", "多点"], "序号": [str(i) for i in range(1, 19)]},
+    "jinmao": {"片区": ["东南", "东北", "西南", "西北"]},
+}
+_TABLES_JS = """() => Array.from(document.querySelectorAll('table.rp-table')).map(t => ({
+  heads: Array.from(t.querySelectorAll('th')).map(e => e.innerText),
+  first: Array.from(t.querySelectorAll('tbody tr')).map(r => r.cells[0].innerText),
+  width: t.getBoundingClientRect().right, main: t.closest('[data-testid="stMain"]').getBoundingClientRect().right,
+  wrapped: Array.from(t.querySelectorAll('td.rp-nw')).filter(c => {  // its text on more than one line
+    const r = document.createRange(); r.selectNodeContents(c);
+    return new Set(Array.from(r.getClientRects()).map(b => Math.round(b.top))).size > 1; }).map(c => c.innerText)}))"""
+
+
+def _check_tables(p: harness.Planner, path: str) -> None:
+    """The page's tables hold their rows, fit the page and keep short cells (约束性) on one line."""
+    tables = p.page.evaluate(_TABLES_JS)
+    for head, firsts in TABLES.get(path, {}).items():
+        table = next((t for t in tables if t["heads"] and t["heads"][0] == head), None)
+        assert table, (path, head, [t["heads"] for t in tables])
+        assert sorted(set(table["first"]), key=firsts.index) == firsts, table["first"]
+    for t in tables:
+        assert t["width"] <= t["main"] + 1, t["heads"]
+        assert not t["wrapped"], t["wrapped"]
+
+
 def _open_expanders(p: harness.Planner) -> None:
     for summary in p.page.locator('[data-testid="stExpander"] details:not([open]) > summary').all():
         if summary.is_visible():
@@ -51,6 +77,7 @@ def test_every_page_opens_in_chinese_without_error(chromium, app, viewport):
             # the foot of every page says which bundled data may not be passed on (README says the same)
             footer = p.page.get_by_text("数据许可：内置的河东区界、相邻区")
             assert footer.count() == 1 and "不得对外分发" in footer.inner_text(), title
+            _check_tables(p, path)
             _open_everything(p)
             try:
                 p.check_page()
