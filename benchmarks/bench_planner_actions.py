@@ -83,6 +83,9 @@ DONE_JS = """([sign, fresh]) => {
   const m = f.contentWindow.map, swapped = m && String(m._rpLiveRuns || 0) !== c.dataset.benchLive;
   return !fresh || !c.dataset.benchOld || swapped;
 }"""
+#: 生活圈覆盖's statistics are shown: the grid headed 设施类别.
+STATS_SIGN = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
+    .some(f => Array.from(f.querySelectorAll('[role="columnheader"]')).some(h => h.innerText === '设施类别'))"""
 
 
 def pct(values: list[float], q: float) -> float:
@@ -219,8 +222,6 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict, start: int = 0) -
     std_names = None
     p.open("coverage")
     p.map()
-    stats_sign = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
-        .some(f => Array.from(f.querySelectorAll('[role="columnheader"]')).some(h => h.innerText === '设施类别'))"""
     circles = ["十分钟生活圈居住区（500米）", "十五分钟生活圈居住区（1000米）"]
     for i in range(start, start + runs):
         cats = multiselect(p, "设施类别")
@@ -238,13 +239,13 @@ def coverage_actions(p: harness.Planner, runs: int, out: dict, start: int = 0) -
             cats.press("Backspace")
             p.page.keyboard.press("Escape")
 
-        out.setdefault("生活圈覆盖 类别切换", []).append(timed(p, drop, stats_sign))
+        out.setdefault("生活圈覆盖 类别切换", []).append(timed(p, drop, STATS_SIGN))
         out["生活圈覆盖 类别切换"].append(
-            timed(p, lambda n=last: (pick(p, "设施类别", n), p.page.keyboard.press("Escape")), stats_sign)
+            timed(p, lambda n=last: (pick(p, "设施类别", n), p.page.keyboard.press("Escape")), STATS_SIGN)
         )
         circle = circles[i % 2]
         out.setdefault("生活圈覆盖 生活圈切换", []).append(
-            timed(p, lambda c=circle: pick(p, "生活圈", c), stats_sign)
+            timed(p, lambda c=circle: pick(p, "生活圈", c), STATS_SIGN)
         )
         site = geodata.load("renewal_sites")["name"].iloc[3 + i]
         p.tab("假设分析")  # the what-if's tab under the map (only the open tab is drawn)

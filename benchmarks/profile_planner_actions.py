@@ -145,7 +145,7 @@ def summarize(trace: bytes, top: int) -> None:
 
 
 def browser(top: int) -> None:
-    from benchmarks.bench_planner_actions import CHROMIUM, coverage_actions, timed, url_site_sign
+    from benchmarks.bench_planner_actions import CHROMIUM, STATS_SIGN, coverage_actions, timed, url_site_sign
     from tests.e2e import harness
 
     del coverage_actions
@@ -176,8 +176,6 @@ def browser(top: int) -> None:
         with harness.serve_app(Path(tmp) / "app2") as app, harness.planner(chromium, app, "cov") as p:
             p.open("coverage")
             p.map()
-            stats_sign = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]'))
-                .some(f => Array.from(f.querySelectorAll('[role="columnheader"]')).some(h => h.innerText === '设施类别'))"""
             for n in range(2):
                 box = p.page.get_by_role("combobox", name="设施类别", exact=True).first
 
@@ -187,7 +185,7 @@ def browser(top: int) -> None:
                     p.page.keyboard.press("Escape")
 
                 chromium.start_tracing(page=p.page, categories=["devtools.timeline", "v8.execute", "blink"])
-                took = timed(p, drop, stats_sign)
+                took = timed(p, drop, STATS_SIGN)
                 trace = chromium.stop_tracing()
                 if n:
                     print(f"\n===== browser: 生活圈覆盖 category switch: {took:.2f} s wall")

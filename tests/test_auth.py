@@ -15,6 +15,7 @@ from renewal.errors import InputError
 from renewal.storage import open_store
 from renewal.storage.access import Actor
 from renewal.storage.base import changed_by_others
+from tests.page_tables import tables
 from tests.sites_panels import open_panels
 from tests.store_backends import postgis_schema
 
@@ -191,12 +192,12 @@ def test_the_app_asks_for_sign_in_before_any_page(users):
     at = AppTest.from_file(str(Path(PAGE).parent.parent / "app.py"), default_timeout=90)
     at.run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.subheader] == ["请登录"] and not at.title and not at.dataframe
+    assert [s.value for s in at.subheader] == ["请登录"] and not at.title and not tables(at)
     at.text_input(key="signin_name").set_value("张三")
     at.text_input(key="signin_password").set_value(PASSWORDS["张三"])
     next(b for b in at.button if b.label == "登录").click().run()
     assert not at.exception, at.exception
     assert "当前用户：张三（编辑）" in [c.value for c in at.sidebar.caption]
-    assert at.title and "请登录" not in [s.value for s in at.subheader]
+    assert at.title and "请登录" not in [s.value for s in at.subheader] and tables(at)
     at.button(key="sign_out").click().run()
-    assert [s.value for s in at.subheader] == ["请登录"]
+    assert [s.value for s in at.subheader] == ["请登录"] and not tables(at)

@@ -7,6 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from pages.views import coverage_inputs, panels
 from pages.views.coverage_state import STATE_KEY, CoveragePageState
+from tests.page_tables import table, tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -31,7 +32,7 @@ def _tab(at, label: str) -> AppTest:
 
 
 def _frame(at, column):
-    return next(df.value for df in at.dataframe if column in df.value.columns)
+    return table(at, column)
 
 
 def _stats(at):
@@ -86,7 +87,7 @@ def test_what_if_add_at_a_renewal_site_never_lowers_coverage():
     at = _run()
     before = _stats(at)["用地覆盖率（%）"]
     _tab(at, "假设分析")
-    assert not [d for d in at.dataframe if "用地覆盖率（%）" in d.value.columns]  # only the open tab is drawn
+    assert not [t for t in tables(at) if "用地覆盖率（%）" in t.columns]  # only the open tab is drawn
     at.selectbox(key="cov_add_cat").set_value("elderly_day_care").run()
     sites = at.selectbox(key="cov_add_site")
     for i in (0, 5):

@@ -1,12 +1,12 @@
 """Every page runs without an exception (Streamlit AppTest), and shows its key content."""
 
-import io
 import re
 from pathlib import Path
 
-import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
+
+from tests.page_tables import html_tables
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -17,20 +17,11 @@ def _run(page: str) -> AppTest:
     return at
 
 
-def _html_tables(at: AppTest) -> list[pd.DataFrame]:
-    """The read-only tables a page shows as HTML (pages/views/html_table.py), as their cells read."""
-    out = []
-    for el in at.get("html"):
-        if "<table" in el.proto.body:
-            out += pd.read_html(io.StringIO(el.proto.body), flavor="lxml", keep_default_na=False)
-    return out
-
-
 def test_home_page_runs_and_shows_indicators():
     at = _run("home.py")
     assert not at.exception, at.exception
     assert "一站一带一园多点" in at.title[0].value
-    frames = _html_tables(at)
+    frames = html_tables(at)
     indicator = next(f for f in frames if "指标" in f.columns)
     assert len(set(indicator["序号"])) == 18
     counts = next(f for f in frames if "布局要素" in f.columns).set_index("布局要素")
@@ -43,7 +34,7 @@ def test_home_page_runs_and_shows_indicators():
 def test_jinmao_page_runs_and_lists_four_zones():
     at = _run("jinmao.py")
     assert not at.exception, at.exception
-    zones = next(df for df in _html_tables(at) if "片区" in df.columns)
+    zones = next(df for df in html_tables(at) if "片区" in df.columns)
     assert list(zones["片区"]) == ["东南", "东北", "西南", "西北"]
     assert all(str(v).startswith("约 ") and str(v).endswith(" 平方公里") for v in zones["示意面积"])
     caption = " ".join(c.value for c in at.caption)

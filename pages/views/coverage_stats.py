@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import coverage_data as cd
-from pages.views import panels
+from pages.views import html_table, panels
 from pages.views.text import markdown_literal
 from renewal.analysis.coverage_report import PLACEHOLDER_ITEM, circles_zh, shortfall, stats_zh, zone_stats_zh
 
@@ -25,7 +25,7 @@ def statistics(base, stats, result, chosen, std, about, *, hedong: bool = True) 
     if lines:
         st.caption(markdown_literal("\n".join(lines)))  # one element: the tab is drawn on every switch
     table = stats_zh(stats, std)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(table, hide_index=True, width="stretch")  # wide (11 columns): a grid that scrolls
     _bars(table[["设施类别", "用地覆盖率（%）"]])
     if hedong:
         _census(base, stats)
@@ -65,7 +65,7 @@ def _census(base, stats) -> None:
         f"2020年第七次人口普查：河东区常住人口 {census['pop_2020']:,.0f} 人，60岁及以上约 {census['n_60p']:,.0f} 人"
         f"（{census['share_60p']:.1%}），0–14岁占 {census['share_0_14']:.1%}（区级总数，无街道分项；来源：国家统计局分县资料）。"
     )
-    st.dataframe(cd.census_beside(stats, census), hide_index=True, width="stretch")
+    html_table.show(cd.census_beside(stats, census))  # four columns, read: drawn at once on every switch
     if base.context.cell_pop is not None:
         msg = cd.population_check(float(base.context.cell_pop.sum()), census["pop_2020"])
         if msg:

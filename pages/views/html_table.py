@@ -3,7 +3,8 @@
 ``st.dataframe`` draws a table on a canvas with a grid component the browser loads and starts on a page's first
 visit: on 总体布局 its two tables cost about a quarter of the page's time to ready (BENCHMARKS.md, issue 22).
 A table of a few dozen rows that is read, not sorted or searched, is drawn here as an HTML table instead: it
-shows at once, prints and selects as text. Every header and cell is escaped (text from data is never markup),
+shows at once, prints and selects as text. A wide table (生活圈覆盖's eleven columns of statistics) stays a grid,
+which scrolls sideways and keeps each column narrow. Every header and cell is escaped (text from data is never markup),
 and ``st.html`` renders no Markdown.
 """
 
@@ -25,6 +26,7 @@ CSS = (
     "border-bottom:1px solid rgba(49,51,63,0.25)}"
     "table.rp-table td.rp-num{text-align:right;font-variant-numeric:tabular-nums}"
     "table.rp-table .rp-nw{white-space:nowrap}"
+    "div.rp-table-wrap{max-width:100%;overflow-x:auto}"
     "</style>"
 )
 
@@ -37,26 +39,22 @@ def _cell(value) -> tuple[str, bool]:
         return ("是" if value else "否"), False
     if isinstance(value, numbers.Integral):
         return f"{value:,}", True
-    if isinstance(value, numbers.Real):
-        return (f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"), True
+    if isinstance(value, numbers.Real):  # as the producer rounded it (a share of 87.4 %, an area of 1,234.56)
+        v = float(value)
+        return (f"{v:,.0f}" if v.is_integer() else f"{round(v, 6):,}"), True
     return str(value), False
 
 
-#: A column whose longest cell is at most this many characters is not wrapped (约束性 and 约 0.5 平方公里 stay on one line at 1366).
+#: A column whose cells are all at most this many characters long is not wrapped (约束性, 约 0.5 平方公里).
 SHORT = 10
 
 
 def table_html(df: pd.DataFrame) -> str:
-    """``df`` (its columns, not its index) as an escaped HTML table; numbers right-aligned, short columns
-    on one line."""
+    """``df`` (its columns, not its index) as an escaped HTML table; numbers right-aligned, short cells on
+    one line (a header may wrap)."""
     cells = [[_cell(v) for v in values] for values in df.itertuples(index=False, name=None)]
-    short = [
-        max([len(str(c)), *(len(row[i][0]) for row in cells)]) <= SHORT for i, c in enumerate(df.columns)
-    ]
-    nowrap = ' class="rp-nw"'
-    head = "".join(
-        f"<th{nowrap if short[i] else ''}>{html.escape(str(c))}</th>" for i, c in enumerate(df.columns)
-    )
+    short = [all(len(row[i][0]) <= SHORT for row in cells) for i in range(len(df.columns))]
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)  # a header may wrap
     rows = []
     for row in cells:
         tds = []
@@ -71,4 +69,4 @@ def table_html(df: pd.DataFrame) -> str:
 
 def show(df: pd.DataFrame) -> None:
     """Show ``df`` as a read-only table (:func:`table_html`)."""
-    st.html(CSS + table_html(df))
+    st.html(f'{CSS}<div class="rp-table-wrap">{table_html(df)}</div>')  # never wider than the page

@@ -80,9 +80,13 @@ def app(chromium_path, tmp_path_factory):
 
 
 # ---- what a planner reads and does on the page ------------------------------------------------------
-_TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"]')).map(f => [
+_TABLES_JS = """() => [  // the data grids, then the read-only HTML tables (pages/views/html_table.py)
+  ...Array.from(document.querySelectorAll('[data-testid="stDataFrame"]')).map(f => [
     Array.from(f.querySelectorAll('[role="columnheader"]')).map(e => e.innerText),
-    Array.from(f.querySelectorAll('[role="gridcell"]')).map(e => e.innerText)])"""
+    Array.from(f.querySelectorAll('[role="gridcell"]')).map(e => e.innerText)]),
+  ...Array.from(document.querySelectorAll('table.rp-table')).map(t => [
+    Array.from(t.querySelectorAll('th')).map(e => e.innerText),
+    Array.from(t.querySelectorAll('td')).map(e => e.innerText)])]"""
 
 
 def table(p: harness.Planner, header: str, wait_s: float = 30) -> pd.DataFrame:
