@@ -19,6 +19,7 @@ they work in st_folium and in standalone HTML.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 
 import folium
@@ -208,13 +209,14 @@ MEASURE_OPTIONS: dict = {
 }
 
 
-def add_measure(m: folium.Map) -> None:
-    """The measure control (distance and area) on ``m``."""
+@functools.cache
+def _measure_control() -> type:
+    """folium's MeasureControl with its script without the comment's URL (a standalone file names no web
+    address): one class, its template compiled once (a map is drawn on every switch of a page)."""
     from folium.plugins import MeasureControl
     from folium.template import Template as FoliumTemplate  # has folium's tojavascript filter
 
     class Measure(MeasureControl):
-        # folium's script, without its comment's URL (a standalone file names no web address)
         _template = FoliumTemplate(
             """{% macro script(this, kwargs) %}
 rpPatchMeasure();
@@ -223,7 +225,12 @@ var {{ this.get_name() }} = new L.Control.Measure({{ this.options|tojavascript }
 {% endmacro %}"""
         )
 
-    Measure(**MEASURE_OPTIONS).add_to(m)
+    return Measure
+
+
+def add_measure(m: folium.Map) -> None:
+    """The measure control (distance and area) on ``m``."""
+    _measure_control()(**MEASURE_OPTIONS).add_to(m)
 
 
 class GotoMarker(MapCall):

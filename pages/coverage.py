@@ -20,6 +20,7 @@ from pages.views import (
     coverage_ready,
     coverage_results,
     coverage_supply,
+    panels,
 )
 from pages.views import coverage_engine as engine
 from pages.views import coverage_state as page_state
@@ -88,5 +89,7 @@ coverage_supply.section(
     labels=labels,
 )
 _ui.provenance_expander(("district", "plan_facilities", "renewal_sites", "census2020_hedong"))
-with st.expander("规划提及但未定位的公共服务设施"):
-    st.dataframe(_ui.cached_table("plan_facilities_unplaced"), hide_index=True, width="stretch")
+box, drawn = panels.lazy_expander("规划提及但未定位的公共服务设施", "cov_unplaced")
+with box:
+    if drawn:
+        st.dataframe(_ui.cached_table("plan_facilities_unplaced"), hide_index=True, width="stretch")

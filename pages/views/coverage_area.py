@@ -8,6 +8,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages import _ui
+from pages.views import panels
 from pages.views.text import markdown_literal
 from pages.views.uploads import upload_limit_zh
 from renewal.analysis.study_area import StudyArea, read_area
@@ -17,6 +18,8 @@ from renewal.storage.shared_files import current_study_area, restore_study_area,
 from renewal.zh import beijing_time, person_label
 
 AREA_TYPES = ["geojson", "json", "gpkg", "zip", "kml", "kmz"]
+#: The panel's key (:func:`pages.views.panels.lazy_expander`).
+PANEL = "cov_area_open"
 
 
 def _choose(ws: Path) -> None:
@@ -51,12 +54,13 @@ def _choose(ws: Path) -> None:
 
 
 def panel(ws: Path) -> StudyArea:
-    """The 研究范围 expander; returns the workspace's study area (the district when none was chosen)."""
+    """The 研究范围 expander, drawn once opened; returns the workspace's study area (the district when none
+    was chosen)."""
     area = current_study_area(ws)
-    gen = st.session_state.get("cov_area_gen", 0)
-    if st.session_state.get(f"cov_area_up_{gen}") is not None:
-        st.session_state["cov_area_open"] = True  # a file given: kept open until the planner is done
-    with st.expander("研究范围", expanded=bool(st.session_state.get("cov_area_open"))):
+    box, drawn = panels.lazy_expander("研究范围", PANEL)  # drawn once opened, then kept with its upload
+    with box:
+        if not drawn:
+            return area
         st.markdown(markdown_literal(f"当前研究范围：{area.name}（{area.area_zh}）"))
         if area.who:
             st.caption(

@@ -5,29 +5,28 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.views import coverage_data as cd
+from pages.views import html_table
 from renewal.analysis.coverage_report import MODE_ZH
 
 
 def readiness(all_fac, *, existing: int, plan: int, net, pop_label: str, zones) -> None:
     """What is loaded and what is missing, then the facilities per source."""
     st.subheader("数据准备情况")
-    st.dataframe(
+    html_table.show(
         cd.readiness_rows(
             existing=existing,
             plan=plan,
             network=net.report if net is not None else None,
             population=pop_label,
             zones=f"已上传{len(zones)}个分区" if zones is not None else "",
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )
     if not existing:
         st.warning(
             "现状设施未加载：下面只计算规划设施（位置示意）的覆盖，结果不是全区的实际覆盖。"
             "请在下方导入设施清单或 OpenStreetMap 数据（或命令行 import-osm）。"
         )
-    st.dataframe(cd.source_counts(all_fac), hide_index=True)
+    html_table.show(cd.source_counts(all_fac))
 
 
 def choices(std, all_fac, net) -> tuple[list[str], str, str]:
