@@ -3,9 +3,9 @@
 ``st.dataframe`` draws a table on a canvas with a grid component the browser loads and starts on a page's first
 visit: on 总体布局 its two tables cost about a quarter of the page's time to ready (BENCHMARKS.md, issue 22).
 A table of a few dozen rows that is read, not sorted or searched, is drawn here as an HTML table instead: it
-shows at once, prints and selects as text. A wide table (生活圈覆盖's eleven columns of statistics) stays a grid,
-which scrolls sideways and keeps each column narrow. Every header and cell is escaped (text from data is never markup),
-and ``st.html`` renders no Markdown.
+shows at once, prints and selects as text. A wide table (生活圈覆盖's eleven columns of statistics) stays a
+grid, which scrolls sideways and keeps each column narrow. Every header and cell is escaped (text from data is
+never markup), and ``st.html`` renders no Markdown.
 """
 
 from __future__ import annotations
