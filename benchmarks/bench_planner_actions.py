@@ -358,7 +358,9 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs", type=int, default=5, help="runs of each action (filter and search: twice each)")
     ap.add_argument("--crowd", type=int, default=10, help="planners opening 总体布局 at once")
-    ap.add_argument("--loads", type=int, default=5, help="first visits of each page (ready time, CPU per load)")
+    ap.add_argument(
+        "--loads", type=int, default=5, help="first visits of each page (ready time, CPU per load)"
+    )
     ap.add_argument("--only", nargs="*", default=["home", "sites", "coverage", "crowd"])
     args = ap.parse_args()
     load_before = os.getloadavg()

@@ -271,7 +271,8 @@ def test_the_workspace_study_area_is_used_stated_and_restored():
     assert land_m2(_run()) == pytest.approx(hedong_m2, rel=1e-3)
     save_study_area(hexi, "河西区", actor=Actor("王规划"), workspace=workspace_dir())
     at = _run()
-    assert "当前研究范围：河西区" not in " ".join(m.value for m in at.markdown)  # the panel: drawn once opened
+    # the panel is drawn once opened
+    assert "当前研究范围：河西区" not in " ".join(m.value for m in at.markdown)
     panels.open_panel(at.session_state, coverage_area.PANEL)
     at.run()
     assert land_m2(at) == pytest.approx(hexi_m2, rel=1e-3)  # grid and clipping on the neighbour
