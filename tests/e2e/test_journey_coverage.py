@@ -80,23 +80,25 @@ def app(chromium_path, tmp_path_factory):
 
 
 # ---- what a planner reads and does on the page ------------------------------------------------------
-_TABLES_JS = """() => [  // the data grids, then the read-only HTML tables (pages/views/html_table.py)
-  ...Array.from(document.querySelectorAll('[data-testid="stDataFrame"]')).map(f => [
-    Array.from(f.querySelectorAll('[role="columnheader"]')).map(e => e.innerText),
-    Array.from(f.querySelectorAll('[role="gridcell"]')).map(e => e.innerText)]),
-  ...Array.from(document.querySelectorAll('table.rp-table')).map(t => [
-    Array.from(t.querySelectorAll('th')).map(e => e.innerText),
-    Array.from(t.querySelectorAll('td')).map(e => e.innerText)])]"""
+#: The page's tables in page order, data grids and read-only HTML tables (pages/views/html_table.py) alike.
+_TABLES_JS = """() => Array.from(document.querySelectorAll('[data-testid="stDataFrame"], table.rp-table')).map(t =>
+  t.matches('table') ? [Array.from(t.querySelectorAll('th')).map(e => e.innerText),
+                        Array.from(t.querySelectorAll('td')).map(e => e.innerText)]
+                     : [Array.from(t.querySelectorAll('[role="columnheader"]')).map(e => e.innerText),
+                        Array.from(t.querySelectorAll('[role="gridcell"]')).map(e => e.innerText)])"""
 
 
-def table(p: harness.Planner, header: str, wait_s: float = 30) -> pd.DataFrame:
-    """The first table on the page with a column ``header``, as its cells read (text; the grid draws
-    its cells a moment after the script has run, so this waits for them)."""
+def table(p: harness.Planner, header: str, wait_s: float = 30, *, also: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The first table on the page with a column ``header`` (and the columns ``also``), as its cells read
+    (text). A grid is drawn a moment after the script has run, and after an HTML table of the same run, so
+    this waits for that table and its cells: the statistics (a grid) and the census comparison under them (an
+    HTML table) both have 用地覆盖率（%）, and ``also`` tells them apart."""
+    want = {header, *also}
     for _ in range(int(wait_s * 2)):
-        for heads, cells in p.page.evaluate(_TABLES_JS):
-            if header in heads and cells:
-                rows = [cells[i : i + len(heads)] for i in range(0, len(cells), len(heads))]
-                return pd.DataFrame(rows, columns=heads)
+        heads, cells = next(((h, c) for h, c in p.page.evaluate(_TABLES_JS) if want <= set(h)), ([], []))
+        if cells:
+            rows = [cells[i : i + len(heads)] for i in range(0, len(cells), len(heads))]
+            return pd.DataFrame(rows, columns=heads)
         p.page.wait_for_timeout(500)
     text = p.main_text()
     raise AssertionError(f"no table with {header!r}: {text[text.find('导入设施清单') :][:1500]}")
@@ -146,7 +148,7 @@ def readiness(p: harness.Planner) -> str:
 
 
 def school_stats(p: harness.Planner) -> pd.Series:
-    return table(p, "用地覆盖率（%）").set_index("设施类别").loc["小学"]
+    return table(p, "用地覆盖率（%）", also=("设施数",)).set_index("设施类别").loc["小学"]
 
 
 def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_once(
@@ -219,9 +221,12 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
 
         # item 4: the inventory through the page's uploader, GCJ-02 chosen (item 10), saved: counted once
         p.page.get_by_text("导入设施清单（现状学校、幼儿园、养老、卫生设施）").click()
+        settle(p)  # the panel is drawn once opened: the planner waits for it
         panel = p.page.locator('[data-testid="stExpander"]').filter(has_text="设施清单文件").first
         choose(p, "文件中的坐标系（文件未注明坐标系时）", "GCJ-02（高德/腾讯）")
         p.upload(inventory_csv, within=panel)
+        # the file is in the uploader (this journey once failed here on a cold server, and passed on its rerun)
+        panel.get_by_text(inventory_csv.name).wait_for()
         p.page.get_by_text("已读取 10 处设施").wait_for()
         settle(p)
         assert "类别无法与标准对应" not in p.main_text()  # 养老 is read as 养老院 (item 10)
