@@ -225,7 +225,7 @@ def test_what_if_at_a_site_and_at_a_click_then_an_uploaded_inventory_counted_onc
         panel = p.page.locator('[data-testid="stExpander"]').filter(has_text="设施清单文件").first
         choose(p, "文件中的坐标系（文件未注明坐标系时）", "GCJ-02（高德/腾讯）")
         p.upload(inventory_csv, within=panel)
-        # the file is in the uploader (this journey once failed here on a cold server, and passed on its rerun)
+        # the file shows in the uploader before its rows are read (a failure here then says so)
         panel.get_by_text(inventory_csv.name).wait_for()
         p.page.get_by_text("已读取 10 处设施").wait_for()
         settle(p)
